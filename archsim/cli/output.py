@@ -1,0 +1,76 @@
+"""Print records as an aligned table, JSON or CSV (`--format table|json|csv`)."""
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+FORMATS = ("table", "json", "csv")
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 1e5 or abs(value) < 1e-3:
+            return f"{value:.4g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    if not rows:
+        return "(no rows)"
+    cols = list(columns or rows[0].keys())
+    cells = [[_cell(row.get(c, "")) for c in cols] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    out = [line(cols), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def render_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    buf = io.StringIO()
+    cols = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().rstrip("\n")
+
+
+def emit(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Print `rows`; `extra` (totals, provenance) goes into JSON and below the table."""
+    if fmt == "json":
+        payload: dict[str, Any] = {"rows": list(rows)}
+        if extra:
+            payload.update(extra)
+        click.echo(json.dumps(payload, indent=2, default=str))
+    elif fmt == "csv":
+        click.echo(render_csv(rows, columns))
+    else:
+        click.echo(render_table(rows, columns))
+        for key, value in (extra or {}).items():
+            click.echo(f"{key}: {_cell(value)}")

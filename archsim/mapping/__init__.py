@@ -1,0 +1,1 @@
+"""Mapper: layer extraction, crossbar tiling, placement and the per-layer placement policy."""

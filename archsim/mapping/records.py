@@ -1,0 +1,155 @@
+"""Immutable records passed from the mapper to the performance model and the fault simulator.
+
+A weight layer is a matrix of `rows = k*k*cin/groups` by `cols = cout` logical weights (PyTorch's
+`weight.reshape(cout, -1)` transposed: matrix row r is flattened index (cin_g, kh, kw) and
+matrix column c is output channel c). Each logical weight occupies `cells_per_weight`
+physical cells laid side by side along a crossbar row (ISAAC's layout), so a block of
+`block_rows` x `block_cols` weights uses `block_rows` crossbar rows and
+`block_cols * cells_per_weight (+ bias columns)` crossbar columns.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Target = Literal["rram", "cpu", "unsupported", "digital"]
+Encoding = Literal["offset", "differential"]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as seen by one forward pass; shapes exclude the batch dimension."""
+
+    name: str  # qualified module name, e.g. "layer1.0.conv1"; "add@layer1.0" for a residual add
+    kind: str  # conv | linear | bn | pool | add | act | flatten | other
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    macs: int  # multiply-accumulates per image (0 for layers without weights)
+    params: int
+    in_channels: int = 0
+    out_channels: int = 0
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    groups: int = 1
+    has_bias: bool = False
+    supported: bool = True
+    reason: str = ""  # why a layer cannot be mapped (when supported is False)
+
+    @property
+    def is_weight_layer(self) -> bool:
+        return self.kind in ("conv", "linear")
+
+    @property
+    def matrix_rows(self) -> int:
+        """Rows of one group's weight matrix: k*k*cin/groups."""
+        return self.kernel[0] * self.kernel[1] * (self.in_channels // self.groups)
+
+    @property
+    def matrix_cols(self) -> int:
+        """Columns of one group's weight matrix: cout/groups."""
+        return self.out_channels // self.groups
+
+    @property
+    def output_pixels(self) -> int:
+        """Number of output positions (one matrix-vector product each) per image."""
+        if self.kind == "linear":
+            return 1
+        return self.out_shape[1] * self.out_shape[2] if len(self.out_shape) == 3 else 1
+
+
+@dataclass(frozen=True)
+class CrossbarBlock:
+    """A rectangle of one layer's weight matrix stored on one physical crossbar."""
+
+    layer: str
+    group: int  # conv group index (0 unless grouped/depthwise)
+    replica: int
+    row_start: int  # logical matrix rows [row_start, row_end) of this group's matrix
+    row_end: int
+    col_start: int  # logical matrix columns [col_start, col_end) of this group's matrix
+    col_end: int
+    chip: int
+    tile: int  # tile index within the chip
+    ima: int  # IMA index within the tile
+    crossbar: int  # crossbar index within the IMA
+    row_offset: int = 0  # first crossbar row used (several small blocks may share a crossbar)
+    col_offset: int = 0  # first crossbar column used
+
+    @property
+    def weight_rows(self) -> int:
+        return self.row_end - self.row_start
+
+    @property
+    def weight_cols(self) -> int:
+        return self.col_end - self.col_start
+
+
+@dataclass(frozen=True)
+class LayerMapping:
+    """Where and how one layer runs."""
+
+    spec: LayerSpec
+    target: Target  # rram | cpu | digital (BN, pool, add, act) | unsupported
+    reason: str  # why this target (policy rule, override, or why unsupported)
+    cells_per_weight: int = 0  # physical cells per logical weight (x2 for differential)
+    bias_columns: int = 0  # extra crossbar columns per block (offset encoding's unit column)
+    replicas: int = 1
+    blocks: tuple[CrossbarBlock, ...] = ()
+    crossbars: int = 0  # distinct crossbars used by this layer (all replicas)
+    utilization: float = 0.0  # used cells / cells of the crossbars it occupies
+
+    @property
+    def rram_macs(self) -> int:
+        return self.spec.macs if self.target == "rram" else 0
+
+    @property
+    def cpu_macs(self) -> int:
+        return self.spec.macs if self.target == "cpu" else 0
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A whole network placed on a node of chips; every extracted layer appears once."""
+
+    model: str
+    width: float
+    hardware: str
+    policy: str
+    input_shape: tuple[int, ...]
+    crossbar_rows: int
+    crossbar_cols: int
+    weight_bits: int
+    bits_per_cell: int
+    encoding: Encoding
+    layers: tuple[LayerMapping, ...]
+    crossbars_per_ima: int
+    imas_per_tile: int
+    tiles_per_chip: int
+    chips_available: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def layer(self, name: str) -> LayerMapping:
+        for lm in self.layers:
+            if lm.spec.name == name:
+                return lm
+        raise KeyError(name)
+
+    @property
+    def rram_layers(self) -> tuple[LayerMapping, ...]:
+        return tuple(lm for lm in self.layers if lm.target == "rram")
+
+    @property
+    def total_macs(self) -> int:
+        return sum(lm.spec.macs for lm in self.layers)
+
+    @property
+    def rram_macs(self) -> int:
+        return sum(lm.rram_macs for lm in self.layers)
+
+    @property
+    def cpu_macs(self) -> int:
+        return sum(lm.cpu_macs for lm in self.layers)
+
+    @property
+    def crossbars(self) -> int:
+        return sum(lm.crossbars for lm in self.layers)
