@@ -35,11 +35,16 @@ def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | Non
     cols = list(columns or rows[0].keys())
     cells = [[_cell(row.get(c, "")) for c in cols] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+    # Numbers are right-aligned so digits line up; text columns read better left-aligned.
+    numeric = [
+        all(isinstance(row.get(c), int | float) for row in rows if row.get(c) is not None)
+        for c in cols
+    ]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            v.ljust(w) if i == 0 else v.rjust(w)
-            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+            v.rjust(w) if is_number else v.ljust(w)
+            for v, w, is_number in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
     out = [line(cols), line(["-" * w for w in widths])]

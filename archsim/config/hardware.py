@@ -1,0 +1,120 @@
+"""Find, load and validate hardware descriptions (`--hw NAME` or `--hw path/to/file.yaml`).
+
+A name resolves to `./hwconfigs/NAME.yaml` (the user's own files, relative to the working
+directory) and then to the copy shipped inside the package, so a non-editable install works
+too. A file may start from another with `base: NAME` and override only what differs.
+"""
+
+from collections.abc import Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from archsim.config.hwschema import (
+    ChipConfig,
+    CpuConfig,
+    CpuLinkConfig,
+    HardwareConfig,
+    ImaConfig,
+    NodeConfig,
+    PrecisionConfig,
+    TileConfig,
+)
+from archsim.config.yamlio import deep_merge, load_with_base, validate
+from archsim.errors import UserError
+
+__all__ = [
+    "ChipConfig",
+    "CpuConfig",
+    "CpuLinkConfig",
+    "HardwareConfig",
+    "ImaConfig",
+    "NodeConfig",
+    "PrecisionConfig",
+    "TileConfig",
+    "hardware_dirs",
+    "list_hardware",
+    "load_hardware",
+    "resolve_hardware",
+    "with_overrides",
+]
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def hardware_dirs() -> list[Path]:
+    """Folders searched for NAME.yaml, first match wins: ./hwconfigs, then the package's."""
+    # Wheels install unzipped, so the package folder is a real directory on disk.
+    packaged = Path(str(files("archsim").joinpath("hwconfigs")))
+    local = Path.cwd() / "hwconfigs"
+    dirs = [local] if local.is_dir() else []
+    if not any(_same_dir(packaged, d) for d in dirs):
+        dirs.append(packaged)
+    return dirs
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def list_hardware() -> list[str]:
+    """Names of every hardware description that `load_hardware` can find by name."""
+    names = {
+        file.stem
+        for folder in hardware_dirs()
+        for file in folder.iterdir()
+        if file.suffix in SUFFIXES and file.is_file()
+    }
+    return sorted(names)
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or "\\" in text or text.endswith(SUFFIXES)
+
+
+def resolve_hardware(name_or_path: str, relative_to: Path | None = None) -> Path:
+    """The file a `--hw` value (or a `base:` value inside `relative_to`) refers to."""
+    if not name_or_path.strip():
+        raise UserError("hardware name is empty")
+    direct = Path(name_or_path)
+    if relative_to is not None and not direct.is_absolute():
+        beside = relative_to.parent / name_or_path
+        for candidate in (beside, *(beside.with_name(beside.name + s) for s in SUFFIXES)):
+            if candidate.is_file():
+                return candidate
+    if direct.is_file():
+        return direct
+    if _looks_like_path(name_or_path):
+        raise UserError(f"hardware file not found: {name_or_path}")
+    for folder in hardware_dirs():
+        for suffix in SUFFIXES:
+            candidate = folder / f"{name_or_path}{suffix}"
+            if candidate.is_file():
+                return candidate
+    available = ", ".join(list_hardware()) or "none"
+    raise UserError(f"unknown hardware '{name_or_path}' (available: {available})")
+
+
+def load_hardware(name_or_path: str | Path) -> HardwareConfig:
+    """Resolve, load (following `base:`), validate and return one hardware description."""
+    path = resolve_hardware(str(name_or_path))
+    data = load_with_base(
+        path,
+        lambda base, referrer: resolve_hardware(base, referrer),
+        # A variant that does not name itself must not inherit its base's name.
+        own_defaults={"name": path.stem},
+    )
+    return validate(HardwareConfig, data, str(path))
+
+
+def with_overrides(
+    hw: HardwareConfig, overrides: Mapping[str, Any], source: str = "overrides"
+) -> HardwareConfig:
+    """A copy of `hw` with `overrides` deep-merged in and validated again.
+
+    For what-if studies and tests, e.g. `with_overrides(hw, {"ima": {"adc": {"count": 4}}})`.
+    """
+    return validate(HardwareConfig, deep_merge(hw.model_dump(), overrides), source)

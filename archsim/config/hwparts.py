@@ -1,0 +1,174 @@
+"""Schema of the hardware blocks inside a hardware description (one pydantic model each).
+
+Every cost is for ONE instance of the block (one ADC, one DAC, one router); how many
+instances exist is either a `count` field here or follows from the structure (one DAC per
+crossbar row, one sample-and-hold per crossbar column). Each block carries its own `source:`,
+and each named action (a conversion, a 256-bit eDRAM access, ...) its energy, latency and
+source, so a missing cost is a validation error and never a silent zero.
+"""
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    StringConstraints,
+    model_validator,
+)
+
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Encoding = Literal["offset", "differential"]
+
+# Two latencies that must agree with a structural field may differ by float round-off only.
+_REL_TOL = 1e-6
+
+
+class Strict(BaseModel):
+    """Base of every config model: unknown keys and type coercion are errors; immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Action(Strict):
+    """Cost of one named action of one component instance."""
+
+    energy_pj: NonNegativeFloat
+    latency_ns: NonNegativeFloat
+    bits: PositiveInt | None = None  # data one action moves (transfers, accesses); else None
+    source: Source
+
+
+class Component(Strict):
+    """Per-instance power (at the source's full activity), area, static power and actions."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ()
+
+    power_mw: NonNegativeFloat
+    area_mm2: NonNegativeFloat
+    leakage_mw: NonNegativeFloat
+    actions: dict[str, Action]
+    source: Source
+
+    @model_validator(mode="after")
+    def _has_exactly_its_actions(self) -> "Component":
+        missing = [name for name in self.ACTIONS if name not in self.actions]
+        unknown = [name for name in self.actions if name not in self.ACTIONS]
+        required = ", ".join(self.ACTIONS)
+        if missing:
+            raise ValueError(f"actions: missing '{missing[0]}' (required: {required})")
+        if unknown:
+            raise ValueError(f"actions: unknown action '{unknown[0]}' (allowed: {required})")
+        return self
+
+
+def _check_latency(block: Component, action_name: str, expected_ns: float, what: str) -> None:
+    action = block.actions.get(action_name)
+    if action is None:
+        return  # reported by the missing-action check
+    if abs(action.latency_ns - expected_ns) > _REL_TOL * expected_ns:
+        raise ValueError(
+            f"actions.{action_name}.latency_ns ({action.latency_ns}) disagrees with {what} "
+            f"({expected_ns:.6g} ns)"
+        )
+
+
+class CrossbarConfig(Component):
+    """One RRAM crossbar array; `read` is one cell taking part in one crossbar cycle."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("read",)
+
+    rows: PositiveInt
+    cols: PositiveInt
+    bits_per_cell: int = Field(ge=1, le=8)
+    cycle_ns: PositiveFloat
+    encoding: Encoding
+
+    @model_validator(mode="after")
+    def _read_takes_one_cycle(self) -> "CrossbarConfig":
+        _check_latency(self, "read", self.cycle_ns, "cycle_ns")
+        return self
+
+
+class AdcConfig(Component):
+    """One ADC; `conversion` digitises one column sample."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("conversion",)
+
+    count: PositiveInt  # per IMA
+    bits: int = Field(ge=1, le=16)
+    sample_rate_gsps: PositiveFloat
+
+    @model_validator(mode="after")
+    def _conversion_matches_rate(self) -> "AdcConfig":
+        _check_latency(self, "conversion", 1.0 / self.sample_rate_gsps, "1 / sample_rate_gsps")
+        return self
+
+
+class DacConfig(Component):
+    """One row DAC (one per crossbar row); `row_drive` applies one input slice to a row."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("row_drive",)
+
+    bits: int = Field(ge=1, le=16)  # input bits applied per crossbar cycle
+
+
+class SampleHoldConfig(Component):
+    """One sample-and-hold (one per crossbar column); `sample` captures one column output."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("sample",)
+
+
+class CountedUnitConfig(Component):
+    """A digital unit instantiated `count` times (shift-and-add, sigmoid, max-pool)."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("op",)
+
+    count: PositiveInt
+
+
+class RegisterConfig(Component):
+    """A register file; `access` reads or writes `bits` bits."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("access",)
+
+    size_bytes: PositiveInt
+
+
+class EdramConfig(Component):
+    """The tile's eDRAM buffer; `access` reads or writes one bus-width word."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("access",)
+
+    size_kb: PositiveInt
+    banks: PositiveInt
+
+
+class BusConfig(Component):
+    """The eDRAM-to-IMA bus; `transfer` moves one bus-width beat."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)
+
+    wires: PositiveInt
+
+
+class RouterConfig(Component):
+    """One mesh router, shared by `tiles_per_router` tiles; `transfer` moves `bits` bits."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)
+
+    tiles_per_router: PositiveInt
+    flit_bits: PositiveInt
+    ports: PositiveInt
+
+
+class HyperTransportConfig(Component):
+    """One off-chip link (power and area per link); `transfer` moves `bits` bits."""
+
+    ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)
+
+    links: PositiveInt  # per chip
+    link_bandwidth_gbps: PositiveFloat  # gigabits per second, one direction, one link

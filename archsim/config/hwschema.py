@@ -1,0 +1,162 @@
+"""The hardware description: node -> chip -> tile -> IMA -> crossbar, plus the host CPU.
+
+Attribute paths (`hw.crossbar.rows`, `hw.ima.adc.count`, `hw.tile.imas`, `hw.cpu.link...`)
+are what the mapper, the performance model and the fault simulator read; the YAML files in
+`archsim/hwconfigs/` mirror this tree one to one.
+"""
+
+import math
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+
+from archsim.config.hwparts import (
+    AdcConfig,
+    BusConfig,
+    CountedUnitConfig,
+    CrossbarConfig,
+    DacConfig,
+    EdramConfig,
+    HyperTransportConfig,
+    RegisterConfig,
+    RouterConfig,
+    SampleHoldConfig,
+    Source,
+    Strict,
+)
+
+
+class PrecisionConfig(Strict):
+    weight_bits: int = Field(ge=1, le=32)
+    input_bits: int = Field(ge=1, le=32)
+    source: Source
+
+
+class ImaConfig(Strict):
+    """In-situ multiply-accumulate unit: crossbars sharing ADCs, DACs and registers."""
+
+    crossbars: PositiveInt
+    adc: AdcConfig
+    dac: DacConfig
+    sample_hold: SampleHoldConfig
+    shift_add: CountedUnitConfig
+    input_register: RegisterConfig
+    output_register: RegisterConfig
+    source: Source
+
+
+class TileConfig(Strict):
+    imas: PositiveInt
+    edram: EdramConfig
+    bus: BusConfig
+    router: RouterConfig
+    sigmoid: CountedUnitConfig
+    shift_add: CountedUnitConfig
+    maxpool: CountedUnitConfig
+    output_register: RegisterConfig
+    source: Source
+
+
+class ChipConfig(Strict):
+    tiles: PositiveInt
+    hypertransport: HyperTransportConfig
+    source: Source
+
+
+class NodeConfig(Strict):
+    chips: PositiveInt
+    source: Source
+
+
+class CpuLinkConfig(Strict):
+    """The link between the host CPU and the accelerator that CPU-routed layers cross."""
+
+    bandwidth_gbps: PositiveFloat  # gigabits per second
+    energy_pj_per_bit: float = Field(ge=0)
+    latency_ns: float = Field(ge=0)  # fixed cost of one transfer, before serialisation
+    source: Source
+
+
+class CpuConfig(Strict):
+    """The host CPU that runs 1x1 convolutions with SIMD FMAs (the drop-connect paper's AVX)."""
+
+    model: Source
+    cores: PositiveInt
+    simd_lanes: PositiveInt  # multiply-accumulates one SIMD FMA instruction performs
+    fma_units: PositiveInt  # SIMD FMA instructions a core issues per cycle
+    frequency_ghz: PositiveFloat
+    efficiency: float = Field(gt=0, le=1)  # fraction of peak FMA throughput achieved
+    power_w: PositiveFloat
+    link: CpuLinkConfig
+    source: Source
+
+
+class HardwareConfig(Strict):
+    """A complete, validated hardware description."""
+
+    name: Source
+    description: Source
+    source: Source
+    technology_nm: PositiveInt
+    frequency_ghz: PositiveFloat  # digital clock of tiles (shift-add, registers, eDRAM)
+    precision: PrecisionConfig
+    crossbar: CrossbarConfig
+    ima: ImaConfig
+    tile: TileConfig
+    chip: ChipConfig
+    node: NodeConfig
+    cpu: CpuConfig
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "HardwareConfig":
+        if self.crossbar.bits_per_cell > self.precision.weight_bits:
+            raise ValueError(
+                f"crossbar.bits_per_cell ({self.crossbar.bits_per_cell}) exceeds "
+                f"precision.weight_bits ({self.precision.weight_bits})"
+            )
+        if self.cells_per_weight > self.crossbar.cols:
+            raise ValueError(
+                f"a weight needs {self.cells_per_weight} cells but a crossbar row has only "
+                f"{self.crossbar.cols} columns"
+            )
+        if self.ima.dac.bits > self.precision.input_bits:
+            raise ValueError(
+                f"ima.dac.bits ({self.ima.dac.bits}) exceeds precision.input_bits "
+                f"({self.precision.input_bits})"
+            )
+        return self
+
+    @property
+    def cells_per_weight(self) -> int:
+        """Physical cells one weight occupies: bit slices, doubled for differential pairs."""
+        slices = math.ceil(self.precision.weight_bits / self.crossbar.bits_per_cell)
+        return slices * (2 if self.crossbar.encoding == "differential" else 1)
+
+    @property
+    def weights_per_row(self) -> int:
+        """Whole weights that fit side by side along one crossbar row."""
+        return self.crossbar.cols // self.cells_per_weight
+
+    @property
+    def input_cycles(self) -> int:
+        """Crossbar cycles to stream one input value through the row DACs."""
+        return math.ceil(self.precision.input_bits / self.ima.dac.bits)
+
+    @property
+    def dacs_per_ima(self) -> int:
+        return self.ima.crossbars * self.crossbar.rows
+
+    @property
+    def sample_holds_per_ima(self) -> int:
+        return self.ima.crossbars * self.crossbar.cols
+
+    @property
+    def crossbars_per_tile(self) -> int:
+        return self.ima.crossbars * self.tile.imas
+
+    @property
+    def crossbars_per_chip(self) -> int:
+        return self.crossbars_per_tile * self.chip.tiles
+
+    @property
+    def routers_per_chip(self) -> int:
+        return math.ceil(self.chip.tiles / self.tile.router.tiles_per_router)

@@ -1,0 +1,213 @@
+"""Strict YAML loading shared by every config file (hardware, sweeps, training specs).
+
+A config file is read with a loader that rejects duplicate keys (plain PyYAML silently keeps
+the last one, so a typo'd copy-paste would win unnoticed), may name a `base:` file whose tree
+it overrides (deep merge, cycles rejected), and is validated by a pydantic model whose errors
+become ONE line: `FILE: key.path: message`.
+"""
+
+from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from archsim.errors import UserError
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, line: int) -> None:
+        super().__init__(key, line)
+        self.key = key
+        self.line = line
+
+
+class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the base class reports unhashable keys with their position
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML text that must hold a mapping; `source` names it in error messages."""
+    try:
+        # StrictLoader derives from SafeLoader: it never builds arbitrary Python objects.
+        data = yaml.load(text, Loader=StrictLoader)
+    except _DuplicateKey as exc:
+        raise UserError(f"{source}:{exc.line}: duplicate key '{exc.key}'") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise UserError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{source}: YAML error: {' '.join(str(exc).split())}") from None
+    if data is None:
+        raise UserError(f"{source}: file is empty")
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: expected a mapping of keys at the top level")
+    return data
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read one YAML file into a dict (no `base:` handling)."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{file}: file not found") from None
+    except IsADirectoryError:
+        raise UserError(f"{file}: is a directory, expected a YAML file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{file}: not a UTF-8 text file") from None
+    return parse_yaml(text, str(file))
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_with_base(
+    path: str | Path,
+    resolve_base: Callable[[str, Path], Path],
+    base_key: str = "base",
+    own_defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Load `path`, then recursively its `base:` file, and deep-merge the chain.
+
+    `resolve_base(name, referring_file)` turns a base name into a file path (raising
+    UserError when it cannot); a file reached twice in one chain is a cycle.
+    `own_defaults` sits between the bases and the file itself: values the file gets when it
+    does not set them, whatever its bases say (e.g. a variant's `name`).
+    """
+    chain: list[Path] = []
+    layers: list[Mapping[str, Any]] = []
+    current = Path(path)
+    while True:
+        identity = current.resolve()
+        if identity in chain:
+            names = " -> ".join(p.stem for p in [*chain, identity])
+            raise UserError(f"{path}: '{base_key}' chain has a cycle: {names}")
+        chain.append(identity)
+        data = load_yaml(current)
+        base_name = data.pop(base_key, None)
+        layers.append(data)
+        if len(layers) == 1 and own_defaults:
+            layers.append(own_defaults)
+        if base_name is None:
+            break
+        if not isinstance(base_name, str) or not base_name:
+            raise UserError(f"{current}: '{base_key}' must be a file or hardware name")
+        current = resolve_base(base_name, current)
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):
+        merged = deep_merge(merged, layer)
+    return merged
+
+
+def validate(model_cls: type[ModelT], data: Any, source: str) -> ModelT:
+    """Validate `data` against `model_cls`; any error becomes one `UserError` line."""
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(f"{source}: {describe_errors(model_cls, exc)}") from None
+
+
+def describe_errors(model_cls: type[BaseModel], exc: ValidationError) -> str:
+    """`key.path: message (+N more)` for the most useful of a ValidationError's errors."""
+    errors = exc.errors(include_url=False)
+    # An unknown key is usually the cause of a neighbouring "missing" error (a typo), so it
+    # is the one worth reporting first.
+    errors.sort(key=lambda err: err["type"] != "extra_forbidden")
+    first = errors[0]
+    path = _dotted(first["loc"])
+    message = _message(model_cls, first)
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: {message}{more}" if path else f"{message}{more}"
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(model_cls: type[BaseModel], err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model_cls, err["loc"][:-1])
+        listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        return f"unknown key{listing}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("literal_error", "enum"):
+        return f"must be {err['ctx']['expected']}, got {err['input']!r}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_type") or kind in (
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "string_too_short",
+    ):
+        message += f", got {err['input']!r}"
+    return message
+
+
+def _allowed_keys(model_cls: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the (sub)model found by walking `loc` down from `model_cls`."""
+    node: Any = model_cls
+    for part in loc:
+        node = _child_type(node, part)
+        if node is None:
+            return []
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [info.alias or name for name, info in node.model_fields.items()]
+    return []
+
+
+def _child_type(node: Any, part: int | str) -> Any:
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(str(part))
+        return _unwrap(field.annotation) if field is not None else None
+    origin = get_origin(node)
+    if origin in (dict, Mapping):
+        return _unwrap(get_args(node)[-1])
+    if origin in (list, tuple):
+        return _unwrap(get_args(node)[0])
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside Optional[...] / Annotated[...], else the annotation itself."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        inner = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return _unwrap(inner[0]) if len(inner) == 1 else annotation
+    return annotation

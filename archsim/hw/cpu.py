@@ -1,0 +1,94 @@
+"""The host CPU that runs CPU-routed layers (1x1 convolutions) and its link to the chip.
+
+Throughput is cores x SIMD lanes x FMA units x clock x efficiency multiply-accumulates per
+second; energy is the CPU's power for the time it is busy. The CPU is a host shared with
+other work, so only its busy time is charged: it has no idle (leakage) power here, and its
+silicon is not the accelerator's, so its area is 0.
+"""
+
+from dataclasses import dataclass
+
+from archsim.config.hwschema import HardwareConfig
+from archsim.hw.component import ActionCost, Component
+
+
+@dataclass(frozen=True)
+class CpuLink(Component):
+    """Host <-> accelerator link; `transfer` is one bit, plus a fixed cost per transfer."""
+
+    link_bandwidth_bps: float
+    setup_latency_s: float
+
+    def transfer_time_s(self, bits: int) -> float:
+        return self.setup_latency_s + bits / self.link_bandwidth_bps
+
+    def transfer_energy_j(self, bits: int) -> float:
+        return self.energy_j("transfer", bits)
+
+    @classmethod
+    def from_config(cls, hw: HardwareConfig) -> "CpuLink":
+        link = hw.cpu.link
+        bandwidth = link.bandwidth_gbps * 1e9
+        return cls(
+            name="cpu.link",
+            power_w=0.0,  # charged per bit moved, never while idle
+            area_mm2=0.0,  # its silicon is counted in chip.hypertransport
+            leakage_power_w=0.0,
+            actions=(
+                ActionCost(
+                    "transfer", link.energy_pj_per_bit * 1e-12, 1 / bandwidth, 1, link.source
+                ),
+            ),
+            source=link.source,
+            link_bandwidth_bps=bandwidth,
+            setup_latency_s=link.latency_ns * 1e-9,
+        )
+
+
+@dataclass(frozen=True)
+class Cpu(Component):
+    """`mac` is one multiply-accumulate at the CPU's sustained SIMD throughput."""
+
+    model: str
+    cores: int
+    simd_lanes: int
+    fma_units: int
+    frequency_hz: float
+    efficiency: float
+    link: CpuLink
+
+    @property
+    def peak_macs_per_s(self) -> float:
+        return self.cores * self.simd_lanes * self.fma_units * self.frequency_hz
+
+    @property
+    def macs_per_s(self) -> float:
+        """Sustained rate: the peak derated by the configured efficiency."""
+        return self.peak_macs_per_s * self.efficiency
+
+    def mac_time_s(self, macs: int) -> float:
+        return macs / self.macs_per_s
+
+    def mac_energy_j(self, macs: int) -> float:
+        return self.energy_j("mac", macs)
+
+    @classmethod
+    def from_config(cls, hw: HardwareConfig) -> "Cpu":
+        cpu = hw.cpu
+        frequency = cpu.frequency_ghz * 1e9
+        rate = cpu.cores * cpu.simd_lanes * cpu.fma_units * frequency * cpu.efficiency
+        return cls(
+            name="cpu",
+            power_w=cpu.power_w,
+            area_mm2=0.0,
+            leakage_power_w=0.0,
+            actions=(ActionCost("mac", cpu.power_w / rate, 1 / rate, None, cpu.source),),
+            source=cpu.source,
+            model=cpu.model,
+            cores=cpu.cores,
+            simd_lanes=cpu.simd_lanes,
+            fma_units=cpu.fma_units,
+            frequency_hz=frequency,
+            efficiency=cpu.efficiency,
+            link=CpuLink.from_config(hw),
+        )

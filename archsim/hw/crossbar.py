@@ -1,0 +1,39 @@
+"""The RRAM crossbar array: `read` is one cell taking part in one crossbar cycle."""
+
+from dataclasses import dataclass
+
+from archsim.config.hwschema import HardwareConfig
+from archsim.hw.component import Component, common_fields
+
+
+@dataclass(frozen=True)
+class Crossbar(Component):
+    rows: int
+    cols: int
+    bits_per_cell: int
+    cycle_s: float
+    encoding: str
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+    def cycle_energy_j(
+        self, active_rows: int | None = None, active_cols: int | None = None
+    ) -> float:
+        """Energy of one crossbar cycle with the given rows driven and columns read."""
+        rows = self.rows if active_rows is None else active_rows
+        cols = self.cols if active_cols is None else active_cols
+        return self.energy_j("read", rows * cols)
+
+    @classmethod
+    def from_config(cls, hw: HardwareConfig) -> "Crossbar":
+        xbar = hw.crossbar
+        return cls(
+            **common_fields("crossbar", xbar),
+            rows=xbar.rows,
+            cols=xbar.cols,
+            bits_per_cell=xbar.bits_per_cell,
+            cycle_s=xbar.cycle_ns * 1e-9,
+            encoding=xbar.encoding,
+        )

@@ -1,0 +1,126 @@
+"""`archsim hw list|show|validate`, including every bad input's one-line error."""
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archsim.cli import cli
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_list_shows_every_shipped_description() -> None:
+    code, out = _run("hw", "list", "--format", "json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)["rows"]}
+    assert {"isaac", "isaac-256x256", "isaac-8bit-1cell", "isaac-differential"} <= set(rows)
+    assert all(row["status"] == "ok" for row in rows.values())
+    assert rows["isaac-differential"]["cells_per_weight"] == 16
+
+
+def test_show_table_prints_tree_sources_and_totals() -> None:
+    code, out = _run("hw", "show", "isaac")
+    assert code == 0
+    assert "Accelergy isaac_adc" in out  # a source beside the numbers
+    assert "sample_rate_gsps: 1.28" in out
+    assert "chip_power_w: 65.8081" in out  # 65.80808 W
+    assert "chip_area_mm2: 85.4247" in out  # 85.42472 mm^2
+    assert "peak_tops: 41.2877" in out  # 41.28768 TOPS
+    assert "crossbars_per_chip: 16128" in out
+    assert "cells_per_weight: 8" in out
+
+
+def test_show_json_has_hardware_rows_and_totals() -> None:
+    code, out = _run("hw", "show", "isaac-256x256", "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["hardware"]["crossbar"]["rows"] == 256
+    assert payload["totals"]["cycle_bound_by"] == "adc"
+    assert payload["totals"]["cycle_ns"] == pytest.approx(200)
+    by_name = {row["component"]: row for row in payload["rows"]}
+    assert by_name["ima.dac"]["count"] == 8 * 256  # one DAC per row
+
+
+def test_validate_ok_prints_summary() -> None:
+    path = str(Path(str(files("archsim").joinpath("hwconfigs", "isaac-differential.yaml"))))
+    code, out = _run("hw", "validate", path)
+    assert code == 0
+    assert out.startswith(f"{path}: ok (isaac-differential: 16128 crossbars/chip of 128x128")
+    assert "16-bit weights in 16 cells" in out
+    assert out.count("\n") == 1
+
+
+BAD_FILES = {
+    "duplicate-key": (
+        "base: isaac\ncrossbar:\n  rows: 128\n  rows: 256\n",
+        ":4: duplicate key 'rows'",
+    ),
+    "unknown-key": (
+        "base: isaac\ntile:\n  edram:\n    sise_kb: 64\n",
+        ": tile.edram.sise_kb: unknown key (allowed: power_mw, area_mm2, leakage_mw, "
+        "actions, source, size_kb, banks)",
+    ),
+    "wrong-type": (
+        "base: isaac\nchip:\n  tiles: lots\n",
+        ": chip.tiles: Input should be a valid integer, got 'lots'",
+    ),
+    "negative-count": (
+        "base: isaac\ntile:\n  imas: -12\n",
+        ": tile.imas: Input should be greater than 0, got -12",
+    ),
+    "bad-encoding": (
+        "base: isaac\ncrossbar:\n  encoding: twos-complement\n",
+        ": crossbar.encoding: must be 'offset' or 'differential', got 'twos-complement'",
+    ),
+    "yaml-syntax": ("base: isaac\ncrossbar: {rows: 128\n", ":3: YAML syntax error: "),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_files_exit_2_with_one_error_line(tmp_path: Path, case: str) -> None:
+    text, expected = BAD_FILES[case]
+    f = tmp_path / f"{case}.yaml"
+    f.write_text(text)
+    for command in (["hw", "validate", str(f)], ["hw", "show", str(f)]):
+        code, out = _run(*command)
+        assert code == 2
+        assert out.count("\n") == 1 and "Traceback" not in out
+        assert out.startswith(f"error: {f}{expected}")
+
+
+def test_unknown_hardware_name(tmp_path: Path) -> None:
+    code, out = _run("hw", "show", "isaac-3000")
+    assert code == 2
+    assert out.startswith("error: unknown hardware 'isaac-3000' (available: isaac, isaac-256x256")
+    assert out.count("\n") == 1
+
+
+def test_base_cycle(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("base: b\n")
+    (tmp_path / "b.yaml").write_text("base: a\n")
+    code, out = _run("hw", "validate", str(tmp_path / "a.yaml"))
+    assert code == 2
+    assert out == f"error: {tmp_path / 'a.yaml'}: 'base' chain has a cycle: a -> b -> a\n"
+
+
+def test_missing_file() -> None:
+    code, out = _run("hw", "validate", "no/such/file.yaml")
+    assert (code, out) == (2, "error: hardware file not found: no/such/file.yaml\n")
+
+
+def test_list_marks_an_invalid_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "hwconfigs").mkdir()
+    (tmp_path / "hwconfigs" / "broken.yaml").write_text("base: isaac\ncrossbar: {rows: 0}\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = _run("hw", "list", "--format", "json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)["rows"]}
+    assert rows["broken"]["status"].startswith("invalid: ")
+    assert "crossbar.rows: Input should be greater than 0" in rows["broken"]["status"]
+    assert rows["isaac"]["status"] == "ok"  # the packaged files are still listed

@@ -1,0 +1,156 @@
+"""Component cost models and their composition into IMA, tile, chip and node totals."""
+
+import pytest
+
+from archsim.config.hardware import load_hardware
+from archsim.hw import (
+    ChipCosts,
+    UnknownActionError,
+    build_components,
+    chip_costs,
+    node_costs,
+)
+
+ISAAC = load_hardware("isaac")
+
+
+@pytest.fixture(scope="module")
+def costs() -> ChipCosts:
+    return chip_costs(ISAAC)
+
+
+def test_ima_totals_match_isaac_table(costs: ChipCosts) -> None:
+    # ADC 16 + DAC 4 + S+H 0.01 + crossbars 2.4 + shift-add 0.2 + in reg 1.24 + out reg 0.23
+    assert costs.ima_power_w * 1e3 == pytest.approx(24.08)
+    # 0.0096 + 0.00017 + 0.00004 + 0.0002 + 0.00024 + 0.0021 + 0.00077
+    assert costs.ima_area_mm2 == pytest.approx(0.01312)
+    # REFERENCE.md: IMA x12 = 289 mW, 0.157 mm^2
+    assert round(12 * costs.ima_power_w * 1e3) == 289
+    assert round(12 * costs.ima_area_mm2, 3) == 0.157
+
+
+def test_tile_totals_match_isaac_table(costs: ChipCosts) -> None:
+    # 288.96 + eDRAM 20.7 + bus 7 + router 42/4 + sigmoid 0.52 + S+A 0.05 + pool 0.4 + reg 1.68
+    assert costs.tile_power_w * 1e3 == pytest.approx(329.81)
+    # 0.15744 + 0.083 + 0.090 + 0.151/4 + 0.0006 + 0.00006 + 0.00024 + 0.0032
+    assert costs.tile_area_mm2 == pytest.approx(0.37229)
+    assert round(costs.tile_power_w * 1e3) == 330  # REFERENCE.md: 330 mW, 0.372 mm^2
+    assert round(costs.tile_area_mm2, 3) == 0.372
+
+
+def test_chip_totals_match_isaac_table(costs: ChipCosts) -> None:
+    # 168 tiles x 329.81 mW = 55.408 W plus HyperTransport 10.4 W
+    assert costs.power_w == pytest.approx(65.80808)
+    # 168 x 0.37229 = 62.545 mm^2 plus 22.88 mm^2
+    assert costs.area_mm2 == pytest.approx(85.42472)
+    assert round(costs.power_w, 1) == 65.8  # REFERENCE.md: chip = 65.8 W, 85.4 mm^2
+    assert round(costs.area_mm2, 1) == 85.4
+    assert costs.leakage_power_w == 0  # Accelergy's ISAAC library: leak_power = 0
+    assert costs.part("tile.router").per_chip == 42
+    assert costs.part("ima.dac").per_chip == 1024 * 12 * 168
+
+
+def test_peak_rate_and_efficiencies(costs: ChipCosts) -> None:
+    # 16128 crossbars x 128 rows x 16 weights per row / (16 input bits x 100 ns)
+    macs = 16128 * 128 * 16 / (16 * 100e-9)
+    assert costs.peak_macs_per_s == pytest.approx(macs)  # 20.64 TMAC/s
+    assert costs.peak_tops == pytest.approx(41.28768)
+    assert round(costs.peak_tops, 1) == 41.3  # REFERENCE.md: 41.3 TOPS
+    # 41287.68 GOPS / 65.80808 W = 627.40; the paper's 627.5 divides by the rounded 65.8 W
+    assert costs.gops_per_w == pytest.approx(41287.68 / 65.80808)
+    assert costs.gops_per_w == pytest.approx(627.5, rel=2e-4)
+    # 41287.68 GOPS / 85.42472 mm^2 = 483.32. ISAAC prints 478.95 (0.9% lower) for the same
+    # design; its own 41.3 TOPS / 85.4 mm^2 gives 483.6, so the printed figure is not derivable
+    # from the table and we report the derivable one.
+    assert costs.gops_per_s_per_mm2 == pytest.approx(41287.68 / 85.42472)
+    assert costs.gops_per_s_per_mm2 == pytest.approx(478.95, rel=0.01)
+    assert not costs.adc_bound  # 8 ADCs x 1.28 GS/s convert 8x128 columns in exactly 100 ns
+
+
+def test_variant_peaks() -> None:
+    diff = chip_costs(load_hardware("isaac-differential"))
+    # differential pairs: 16 cells per weight, 8 weights per row: half of ISAAC's rate
+    assert diff.peak_tops == pytest.approx(41.28768 / 2)
+    assert diff.power_w == pytest.approx(65.80808)
+    one_cell = chip_costs(load_hardware("isaac-8bit-1cell"))
+    # 128 weights per row and 8 input cycles: 16128 x 128 x 128 / (8 x 100 ns) MAC/s
+    assert one_cell.peak_macs_per_s == pytest.approx(16128 * 128 * 128 / 800e-9)
+    big = chip_costs(load_hardware("isaac-256x256"))
+    # 8 crossbars x 256 columns / (8 ADCs x 1.28 GS/s) = 200 ns: the ADCs bound the cycle
+    assert big.adc_bound
+    assert big.effective_cycle_s == pytest.approx(200e-9)
+    assert big.peak_macs_per_s == pytest.approx(16128 * 256 * 32 / (16 * 200e-9))
+    # IMA: DACs and S+H double (256 per array), crossbars x4: 24.08 + 4 + 0.01 + 7.2
+    assert big.ima_power_w * 1e3 == pytest.approx(35.29)
+
+
+def test_node_scales_the_chip(costs: ChipCosts) -> None:
+    node = node_costs(ISAAC)
+    assert node.chips == 64
+    assert node.power_w == pytest.approx(64 * 65.80808)
+    assert node.crossbars == 64 * 16128
+    assert node.peak_ops_per_s == pytest.approx(64 * costs.peak_ops_per_s)
+
+
+COMPONENTS = build_components(ISAAC)
+
+
+def test_action_energies_and_latencies_in_si_units() -> None:
+    c = COMPONENTS
+    assert c.adc.energy_j("conversion") == pytest.approx(1.67e-12)
+    assert c.adc.latency_s("conversion") == pytest.approx(1 / 1.28e9)
+    assert c.dac.energy_j("row_drive", 128) == pytest.approx(128 * 0.41667e-12)
+    # 0.3 mW x 100 ns / 16384 cells = 1.83 fJ per cell-cycle; a full array cycle = 30 pJ
+    assert c.crossbar.energy_j("read") == pytest.approx(1.8310546875e-15)
+    assert c.crossbar.cycle_energy_j() == pytest.approx(0.3e-3 * 100e-9)
+    assert c.crossbar.cycle_energy_j(64, 128) == pytest.approx(0.15e-3 * 100e-9)
+    assert c.edram.energy_per_bit_j("access") == pytest.approx(20.45e-12 / 256)
+    assert c.edram.access_energy_j(300) == pytest.approx(2 * 20.45e-12)  # 2 whole words
+    assert c.bus.transfer_energy_j(1000) == pytest.approx(1000 * 0.054e-12)
+    assert c.router.transfer_energy_j(512, hops=3) == pytest.approx(3 * 2 * 20.74e-12)
+    assert c.router.transfer_time_s(256) == pytest.approx(8e-9)  # 8 flits of 32 bits at 1 GHz
+    assert c.hypertransport.transfer_energy_j(128) == pytest.approx(26e-12)
+    assert c.hypertransport.transfer_time_s(51_200) == pytest.approx(1e-6)  # 51.2 Gb/s
+    assert c.ima_shift_add.energy_j("op") == pytest.approx(0.021e-12)
+    assert c.sigmoid.op_time_s(12) == pytest.approx(6 / 1.2e9)  # 2 units at 1.2 GHz
+
+
+def test_component_areas_and_leakage() -> None:
+    c = COMPONENTS
+    assert c.adc.area_mm2 == pytest.approx(0.0012)  # 0.0096 / 8
+    assert c.router.area_mm2 == pytest.approx(0.151)
+    assert c.hypertransport.power_w == pytest.approx(2.6)  # 10.4 W / 4 links
+    assert all(comp.leakage_power_w == 0 for comp in c.all())
+
+
+def test_cpu_mac_rate_time_and_energy() -> None:
+    cpu = COMPONENTS.cpu
+    # 28 cores x 16 fp32 lanes x 2 FMA units x 1.7 GHz = 1523.2 GMAC/s peak; x 0.7 sustained
+    assert cpu.peak_macs_per_s == pytest.approx(1523.2e9)
+    assert cpu.macs_per_s == pytest.approx(1066.24e9)
+    assert cpu.mac_time_s(1_066_240_000) == pytest.approx(1e-3)
+    assert cpu.mac_energy_j(1_066_240_000) == pytest.approx(205.0 * 1e-3)  # 205 W for 1 ms
+    link = cpu.link
+    # 1 us setup + 51.2 kbit at 51.2 Gb/s; 0.203125 pJ per bit (26 pJ / 128 bits)
+    assert link.transfer_time_s(51_200) == pytest.approx(2e-6)
+    assert link.transfer_energy_j(51_200) == pytest.approx(51_200 * 0.203125e-12)
+
+
+def test_unknown_action_is_an_error_not_zero() -> None:
+    with pytest.raises(
+        UnknownActionError,
+        match=r"ima.adc has no action 'read' \(defines: "
+        r"conversion\)",
+    ):
+        COMPONENTS.adc.energy_j("read")
+    with pytest.raises(UnknownActionError, match="does not move data"):
+        COMPONENTS.adc.energy_per_bit_j("conversion")
+    with pytest.raises(UnknownActionError):
+        COMPONENTS.cpu.latency_s("transfer")
+
+
+def test_components_by_name() -> None:
+    assert COMPONENTS.by_name("tile.router") is COMPONENTS.router
+    assert COMPONENTS.by_name("cpu.link") is COMPONENTS.cpu.link
+    with pytest.raises(KeyError, match=r"no component 'tile\.fpu'"):
+        COMPONENTS.by_name("tile.fpu")
