@@ -14,7 +14,28 @@ from archsim.errors import UserError
 
 # name -> ("module:attribute" of a click command, one-line help). A command's module (and
 # torch with it) is imported only when that command runs, so `archsim --help` stays fast.
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "pareto": (
+        "archsim.cli.pareto:pareto", "Run a sweep and write the Pareto front and PDF report."
+    ),
+    "report": ("archsim.cli.report:report", "Re-render the PDF report from a results store."),
+    "map": (
+        "archsim.cli.map:map_command",
+        "Map a network onto crossbars: per-layer placement, crossbars, MACs.",
+    ),
+    "models": ("archsim.cli.models:models", "List the model zoo with parameters and MACs."),
+    "hw": ("archsim.cli.hw:hw", "Show, list and validate hardware descriptions."),
+    "data": (
+        "archsim.cli.data:data", "List the datasets archsim can load and where they were found."
+    ),
+    "evaluate": (
+        "archsim.cli.evaluate:evaluate", "Monte-Carlo accuracy over simulated faulty chips."
+    ),
+    "train": (
+        "archsim.cli.train:train",
+        "Train a network: standard, drop-connect, stochastic fault training, pruning.",
+    ),
+}
 
 
 class LazyGroup(click.Group):

@@ -90,6 +90,14 @@ class CpuConfig(Strict):
     source: Source
 
 
+class PaperEstimatorConfig(Strict):
+    """Calibration of the throughput-bound Table II estimator (archsim/perf/paper.py)."""
+
+    mac_rate_per_s: PositiveFloat  # effective multiply-accumulates per second
+    power_w: PositiveFloat  # constant power: energy = latency x power
+    source: Source
+
+
 class HardwareConfig(Strict):
     """A complete, validated hardware description."""
 
@@ -105,6 +113,7 @@ class HardwareConfig(Strict):
     chip: ChipConfig
     node: NodeConfig
     cpu: CpuConfig
+    paper_estimator: PaperEstimatorConfig | None = None  # optional; only `--estimator paper`
 
     @model_validator(mode="after")
     def _consistent(self) -> "HardwareConfig":

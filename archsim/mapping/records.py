@@ -19,7 +19,9 @@ Encoding = Literal["offset", "differential"]
 class LayerSpec:
     """One layer as seen by one forward pass; shapes exclude the batch dimension."""
 
-    name: str  # qualified module name, e.g. "layer1.0.conv1"; "add@layer1.0" for a residual add
+    # qualified module name, e.g. "layer1.0.conv1"; the zoo's residual Add is "layer1.0.add";
+    # the 2nd, 3rd... call of a reused module is "name#2", "name#3"
+    name: str
     kind: str  # conv | linear | bn | pool | add | act | flatten | other
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
@@ -97,6 +99,8 @@ class LayerMapping:
     blocks: tuple[CrossbarBlock, ...] = ()
     crossbars: int = 0  # distinct crossbars used by this layer (all replicas)
     utilization: float = 0.0  # used cells / cells of the crossbars it occupies
+    weight_cells: int = 0  # cells holding weight slices, all replicas (unit columns excluded)
+    groups_per_crossbar: int = 0  # > 1: small group matrices packed block-diagonally
 
     @property
     def rram_macs(self) -> int:
@@ -127,6 +131,8 @@ class Mapping:
     tiles_per_chip: int
     chips_available: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    overrides: tuple[str, ...] = ()  # per-layer overrides applied after the policy, in order
+    replicate: bool = False  # whether spare crossbars were filled with layer replicas
 
     def layer(self, name: str) -> LayerMapping:
         for lm in self.layers:

@@ -1,0 +1,171 @@
+"""Checkpoints: ONE `.safetensors` file with weights, buffers, recalibrated BatchNorm sets and
+JSON metadata, written atomically and read back without unpickling anything.
+
+Tensor keys: the model's `state_dict()` names as they are; BatchNorm sets recalibrated per
+fault rate as `bn@<rate key>/<buffer name>` (e.g. `bn@0.1/layer1.0.bn1.running_mean`, rate keys
+from `archsim.faults.bnsets.bn_set_key`); free extra tensors (optimizer state, generator state
+for resuming) as `extra/<name>`. The header's metadata key `archsim.checkpoint` holds JSON:
+the caller's `meta` (required: net, width, num_classes, in_channels; usual: options,
+input_shape, dataset, method, rates, curves, seed) plus `provenance` (archsim version, git
+commit, created time, seed) and a SHA-256 of the tensor bytes, so silent damage is caught.
+"""
+
+import datetime
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from torch import Tensor, nn
+
+from archsim import __version__
+from archsim.atomic import atomic_write
+from archsim.errors import UserError
+
+META_KEY = "archsim.checkpoint"
+FORMAT = "archsim-checkpoint"
+REQUIRED = ("net", "width", "num_classes", "in_channels")
+BN_PREFIX, EXTRA_PREFIX = "bn@", "extra/"
+
+
+def default_checkpoint_path(net: str, width: float, dataset: str, method: str = "standard",
+                            root: str | Path = "models") -> Path:
+    """Where `archsim train` writes and `archsim evaluate --model` looks by default."""
+    return Path(root) / f"{net}-w{width:g}-{dataset}-{method}.safetensors"
+
+
+def git_commit() -> str | None:
+    """The commit of the archsim source tree (with "+dirty" if modified), or None."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=5, check=True).stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def provenance(seed: int | None = None) -> dict[str, Any]:
+    return {
+        "archsim_version": __version__, "git_commit": git_commit(), "seed": seed,
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _digest(tensors: dict[str, Tensor]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name]
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
+        h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _cpu(t: Tensor) -> Tensor:
+    return t.detach().to("cpu").contiguous().clone()
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, meta: dict[str, Any],
+                    bn_sets: dict[str, dict[str, Tensor]] | None = None,
+                    extra: dict[str, Tensor] | None = None) -> Path:
+    """Write model weights + buffers, BN sets, extra tensors and metadata to `path` atomically."""
+    missing = [k for k in REQUIRED if k not in meta]
+    if missing:
+        raise ValueError(f"checkpoint metadata needs {', '.join(missing)}")
+    tensors = {name: _cpu(t) for name, t in model.state_dict().items()}
+    for key, stats in (bn_sets or {}).items():
+        if "/" in key:
+            raise ValueError(f"BatchNorm set key must not contain '/': {key!r}")
+        tensors.update({f"{BN_PREFIX}{key}/{name}": _cpu(t) for name, t in stats.items()})
+    tensors.update({f"{EXTRA_PREFIX}{name}": _cpu(t) for name, t in (extra or {}).items()})
+    full = {**meta, "format": FORMAT,
+            "provenance": {**provenance(meta.get("seed")), **meta.get("provenance", {})},
+            "sha256": _digest(tensors)}
+    header = {META_KEY: json.dumps(full, default=float)}
+    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=header))
+
+
+@dataclass(frozen=True)
+class CheckpointData:
+    """A checkpoint's contents before a model is built from them."""
+
+    meta: dict[str, Any]
+    state: dict[str, Tensor]
+    bn_sets: dict[str, dict[str, Tensor]] = field(default_factory=dict)
+    extra: dict[str, Tensor] = field(default_factory=dict)
+
+
+def read_checkpoint(path: str | Path) -> CheckpointData:
+    """Read and verify a checkpoint file (one-line `UserError` if it is not a good one)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            header = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    except SafetensorError as exc:
+        raise UserError(f"{path} is not a readable safetensors file ({exc})") from None
+    try:
+        meta = json.loads(header[META_KEY])
+    except (KeyError, json.JSONDecodeError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise UserError(f"{path} is not an archsim checkpoint (no {META_KEY} metadata)")
+    if meta.get("sha256") != _digest(tensors):
+        raise UserError(f"{path} is corrupt: its tensors do not match the stored checksum")
+    if missing := [k for k in REQUIRED if k not in meta]:
+        raise UserError(f"{path}: checkpoint metadata lacks {', '.join(missing)}")
+    data = CheckpointData(meta, {})
+    for key, t in tensors.items():
+        if key.startswith(BN_PREFIX) and "/" in key:
+            rate, name = key[len(BN_PREFIX):].split("/", 1)
+            data.bn_sets.setdefault(rate, {})[name] = t
+        elif key.startswith(EXTRA_PREFIX):
+            data.extra[key[len(EXTRA_PREFIX):]] = t
+        else:
+            data.state[key] = t
+    return data
+
+
+def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in data.state.items()}
+    arch = f"{data.meta['net']} width {data.meta['width']}"
+    if missing := sorted(set(expected) - set(got)):
+        raise UserError(f"{path} does not fit {arch}: missing {missing[0]} (+{len(missing) - 1})")
+    if unexpected := sorted(set(got) - set(expected)):
+        raise UserError(f"{path} does not fit {arch}: unexpected tensor {unexpected[0]}")
+    for name, shape in expected.items():
+        if got[name] != shape:
+            raise UserError(f"{path} does not fit {arch}: {name} is {got[name]}, net has {shape}")
+    for rate, stats in data.bn_sets.items():
+        for name, t in stats.items():
+            if expected.get(name) != tuple(t.shape):
+                raise UserError(f"{path}: BatchNorm set {rate} has a bad tensor {name}")
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
+    """Rebuild the named net with `archsim.nets.get_net` and load the weights into it."""
+    from archsim.nets import get_net  # the zoo pulls in every architecture: import on use
+
+    path = Path(path)
+    data = read_checkpoint(path)
+    meta = data.meta
+    model = get_net(meta["net"], meta["width"], meta["num_classes"], meta["in_channels"],
+                    **meta.get("options", {}))
+    _check_fits(path, model, data)
+    model.load_state_dict(data.state, strict=True)
+    bn_sets = {k: {n: t.to(device) for n, t in v.items()} for k, v in data.bn_sets.items()}
+    return model.to(device).eval(), meta, bn_sets

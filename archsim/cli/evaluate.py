@@ -1,0 +1,88 @@
+"""`archsim evaluate`: Monte-Carlo accuracy of a trained model over simulated faulty chips."""
+
+import click
+
+from archsim.cli.output import emit, format_option
+from archsim.errors import UserError
+
+COLUMNS = ("rate", "float_acc", "quant_acc", "mean", "std", "ci_low", "ci_high", "p5", "p50",
+           "p95", "yield", "chips", "faulty_fraction", "bn_set")
+
+
+def parse_rates(text: str) -> tuple[float, ...]:
+    """"0.05,0.1" -> (0.05, 0.1); each rate must lie in [0, 1]."""
+    from archsim.faults.models import check_rate
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise UserError("--fault-rate needs at least one rate, e.g. 0.05,0.1,0.2")
+    return tuple(check_rate(p) for p in parts)
+
+
+@click.command("evaluate")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint to evaluate.")
+@click.option("--model", help="Zoo net; without --checkpoint, use its default checkpoint.")
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
+@click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
+              help="Comma-separated fault rates in [0, 1].")
+@click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
+@click.option("--fault-model", default="dropconnect", show_default=True,
+              help="Preset: dropconnect, sft, cell-isaac, row-isaac, column-isaac.")
+@click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
+@click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")
+@click.option("--policy", default="cpu-1x1", show_default=True, help="Layer placement policy.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips.")
+@click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
+@click.option("--min-chips", type=int, default=10, show_default=True,
+              help="Adaptive mode: evaluate at least this many chips.")
+@click.option("--fault-map", type=click.Path(dir_okay=False),
+              help="Evaluate this saved or measured fault map instead of drawing chips.")
+@click.option("--threshold", type=float,
+              help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
+@click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--limit", type=int, help="Use only the first N test images.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@format_option
+def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str, chips: int,
+             fault_model: str, dataset: str | None, data_dir: str | None, hardware: str,
+             policy: str, seed: int, adaptive: float | None, min_chips: int,
+             fault_map: str | None, threshold: float | None, per_channel: bool,
+             batch_size: int, limit: int | None, device: str, progress: bool, fmt: str) -> None:
+    """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate."""
+    from archsim.faults.montecarlo import MonteCarloSpec
+    from archsim.faults.pipeline import EvaluateSpec
+    from archsim.faults.pipeline import evaluate as run
+
+    for name, value, low in (("--chips", chips, 1), ("--min-chips", min_chips, 1),
+                             ("--batch-size", batch_size, 1), ("--seed", seed, 0)):
+        if value < low:
+            raise UserError(f"{name} must be >= {low}, got {value}")
+    if adaptive is not None and adaptive <= 0:
+        raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
+    if width <= 0:
+        raise UserError(f"--width must be > 0, got {width}")
+    spec = EvaluateSpec(
+        checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
+        fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,
+        policy=policy, fault_map=fault_map, per_channel=per_channel, device=device, limit=limit,
+        montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
+                                  progress),
+    )
+    results = run(spec)
+    first = results[0]
+    notes = sorted({note for r in results for note in r.notes})
+    extra = {
+        "model": first.info.model, "width": first.info.width, "dataset": first.info.dataset,
+        "checkpoint": first.info.checkpoint, "fault_model": first.fault_model,
+        "granularity": first.granularity, "hardware": first.info.hardware,
+        "policy": first.info.policy, "weight_bits": first.info.weight_bits,
+        "seed": first.seed, "threshold": first.threshold,
+    }
+    if notes:
+        extra["notes"] = "; ".join(notes)
+    if fmt == "json":
+        extra["per_chip"] = {str(r.rate): list(r.per_chip) for r in results}
+    emit([r.row() for r in results], fmt, COLUMNS, extra)

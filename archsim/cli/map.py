@@ -1,0 +1,289 @@
+"""`archsim map`: map a zoo net onto crossbars and print where each layer runs.
+
+Three steps kept apart so later issues can extend one without touching the others:
+`parse_request` turns options into a `MapRequest`, `run_request` maps each width, and
+`render` prints per-layer rows (one width) or one summary row per width (`summary_row` is
+the place to add cost columns).
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from archsim.cli.output import emit, format_option
+from archsim.errors import UserError
+
+if TYPE_CHECKING:
+    from archsim.mapping.records import LayerMapping, Mapping
+    from archsim.perf.report_rows import CostReport
+
+LAYER_COLUMNS = (
+    "layer", "kind", "target", "matrix", "cells_per_weight", "blocks", "replicas",
+    "crossbars", "utilization", "macs", "reason",
+)  # fmt: skip
+SUMMARY_COLUMNS = (
+    "model", "width", "crossbars", "imas", "tiles", "chips", "utilization",
+    "rram_macs", "cpu_macs", "total_macs", "rram_mac_share", "params",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    model: str
+    widths: tuple[float, ...]
+    hardware: str
+    policy: str
+    overrides: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None  # None: the net's usual input
+    num_classes: int = 10
+    replicate: bool = False
+
+
+def parse_input_shape(text: str) -> tuple[int, ...]:
+    """'3,32,32' (or 3x32x32) -> (3, 32, 32)."""
+    parts = [p.strip() for p in re.split(r"[,x]", text.strip())]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise UserError(f"--input-shape must be positive integers like 3,32,32, got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+def parse_widths(text: str) -> tuple[float, ...]:
+    """'1.0,1.2,1.4' -> (1.0, 1.2, 1.4); each must be a number > 0."""
+    widths = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise UserError(f"--width must be numbers > 0 like 1.0,1.4, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise UserError(f"--width must be numbers > 0 like 1.0,1.4, got {part.strip()!r}")
+        widths.append(value)
+    return tuple(widths)
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """'shortcut=1x1' -> ('shortcut', '1x1'); values are YAML scalars, '0,3' is a list."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--option {text!r} must look like KEY=VALUE, e.g. shortcut=1x1")
+    raw = raw.strip()
+    if re.fullmatch(r"\d+(\s*,\s*\d+)+", raw):
+        return key.strip(), [int(v) for v in raw.split(",")]
+    import yaml
+
+    try:
+        value = yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def dataset_shape(name: str) -> tuple[tuple[int, ...], int]:
+    """Input shape and class count of a dataset, without loading it."""
+    from archsim.data.registry import get_source
+
+    source = get_source(name)
+    return tuple(source.input_shape), source.num_classes
+
+
+def parse_request(
+    model: str,
+    width: str,
+    hw: str,
+    policy: str,
+    overrides: Sequence[str],
+    options: Sequence[str],
+    dataset: str | None,
+    input_shape: str | None,
+    num_classes: int | None,
+    replicate: bool,
+) -> MapRequest:
+    if dataset and input_shape:
+        raise UserError("give either --dataset or --input-shape, not both")
+    shape, classes = (None, 10)
+    if dataset:
+        shape, classes = dataset_shape(dataset)
+    elif input_shape:
+        shape = parse_input_shape(input_shape)
+    if num_classes is not None:
+        if num_classes < 1:
+            raise UserError(f"--num-classes must be >= 1, got {num_classes}")
+        classes = num_classes
+    return MapRequest(
+        model=model,
+        widths=parse_widths(width),
+        hardware=hw,
+        policy=policy,
+        overrides=tuple(overrides),
+        options=dict(parse_option(o) for o in options),
+        input_shape=shape,
+        num_classes=classes,
+        replicate=replicate,
+    )
+
+
+def run_request(request: MapRequest) -> list["Mapping"]:
+    from archsim.mapping.geometry import resolve_geometry
+    from archsim.mapping.mapper import map_net
+    from archsim.mapping.policy import check_policy
+
+    check_policy(request.policy)  # fail before building any net
+    geometry = resolve_geometry(request.hardware)
+    return [
+        map_net(
+            request.model,
+            width,
+            geometry,
+            request.input_shape,
+            request.num_classes,
+            request.policy,
+            overrides=request.overrides,
+            replicate=request.replicate,
+            **request.options,
+        )
+        for width in request.widths
+    ]
+
+
+def _matrix(lm: "LayerMapping") -> str:
+    if not lm.spec.is_weight_layer or not lm.spec.supported:
+        return ""
+    shape = f"{lm.spec.matrix_rows}x{lm.spec.matrix_cols}"
+    return f"{lm.spec.groups}*{shape}" if lm.spec.groups > 1 else shape
+
+
+def layer_rows(mapping: "Mapping") -> list[dict[str, Any]]:
+    return [
+        {
+            "layer": lm.spec.name,
+            "kind": lm.spec.kind,
+            "target": lm.target,
+            "matrix": _matrix(lm),
+            "cells_per_weight": lm.cells_per_weight,
+            "blocks": len(lm.blocks) // lm.replicas,
+            "replicas": lm.replicas,
+            "crossbars": lm.crossbars,
+            "utilization": round(lm.utilization, 4),
+            "macs": lm.spec.macs,
+            "reason": lm.reason,
+        }
+        for lm in mapping.layers
+    ]
+
+
+def summary_row(mapping: "Mapping") -> dict[str, Any]:
+    from archsim.mapping.summary import summarize
+
+    s = summarize(mapping)
+    return {
+        "model": mapping.model,
+        "width": mapping.width,
+        "crossbars": s.crossbars,
+        "imas": s.imas,
+        "tiles": s.tiles,
+        "chips": s.chips,
+        "utilization": round(s.mean_utilization, 4),
+        "rram_macs": s.rram_macs,
+        "cpu_macs": s.cpu_macs,
+        "total_macs": s.total_macs,
+        "rram_mac_share": round(s.rram_mac_fraction, 4),
+        "params": s.params,
+    }
+
+
+def describe_setup(mapping: "Mapping") -> dict[str, Any]:
+    return {
+        "hardware": mapping.hardware,
+        "crossbar": f"{mapping.crossbar_rows}x{mapping.crossbar_cols}, "
+        f"{mapping.bits_per_cell}-bit cells, {mapping.weight_bits}-bit weights, "
+        f"{mapping.encoding} encoding",
+        "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
+        "input_shape": ",".join(map(str, mapping.input_shape)),
+        "replicate": mapping.replicate,
+    }
+
+
+def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" = None) -> None:
+    setup = describe_setup(mappings[0])
+    if len(mappings) > 1:
+        if costs is not None:  # the Table II layout (archsim/perf/report_rows.py)
+            costs.emit_widths([summary_row(m) for m in mappings], SUMMARY_COLUMNS, fmt, setup)
+            return
+        emit([summary_row(m) for m in mappings], fmt, SUMMARY_COLUMNS, extra=setup)
+        return
+    mapping = mappings[0]
+    totals = summary_row(mapping)
+    totals["chips"] = f"{totals['chips']} of {mapping.chips_available}"
+    rows, columns = layer_rows(mapping), list(LAYER_COLUMNS)
+    notes = list(mapping.notes)
+    if costs is not None:
+        rows, columns = costs.layer_rows(rows, columns)
+        notes += costs.notes()
+    if fmt == "json":
+        extra = {"setup": setup, "totals": totals, "notes": notes}
+        if costs is not None:
+            extra["costs"] = costs.totals()
+        emit(rows, fmt, columns, extra=extra)
+        return
+    emit(rows, fmt, columns)
+    if fmt == "table":
+        click.echo("")
+        emit([totals], fmt, [c for c in SUMMARY_COLUMNS if c != "model"], extra=setup)
+        for key, value in (costs.totals() if costs is not None else {}).items():
+            click.echo(f"{key}: {value}")
+        for note in notes:
+            click.echo(f"note: {note}")
+
+
+@click.command("map")
+@click.option("--model", "-m", required=True, help="Zoo net name (see `archsim models`).")
+@click.option("--width", default="1.0", show_default=True,
+              help="Channel multiplier, or a comma list (1.0,1.2,1.4) for one row per width.")
+@click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
+@click.option("--policy", default="cpu-1x1", show_default=True,
+              help="Placement policy: cpu-1x1, cpu-1x1-ends or all-rram.")
+@click.option("--override", "overrides", multiple=True, metavar="NAME=TARGET",
+              help="Place layers matching NAME (glob) on rram or cpu; repeatable.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Net option, e.g. shortcut=1x1; repeatable.")
+@click.option("--dataset", help="Take input shape and classes from a dataset (cifar10, ...).")
+@click.option("--input-shape", help="Input shape without batch, e.g. 3,32,32.")
+@click.option("--num-classes", type=int, help="Classifier outputs (default: dataset's or 10).")
+@click.option("--replicate", is_flag=True,
+              help="Fill spare crossbars of the used chips with replicas of early layers.")
+@click.option("--estimator", type=click.Choice(("des", "analytic", "paper")), default="des",
+              show_default=True, help="Cost model: SimPy pipeline, closed form, or Table II's.")
+@click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images streamed through the pipeline (Table II uses 10000).")
+@format_option
+def map_command(
+    model: str,
+    width: str,
+    hw: str,
+    policy: str,
+    overrides: tuple[str, ...],
+    options: tuple[str, ...],
+    dataset: str | None,
+    input_shape: str | None,
+    num_classes: int | None,
+    replicate: bool,
+    estimator: str,
+    images: int,
+    fmt: str,
+) -> None:
+    """Map a network onto crossbars: per-layer placement, crossbars, MACs, cost and totals."""
+    from archsim.perf.report_rows import estimate_widths, paper_mismatch
+
+    request = parse_request(
+        model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
+        replicate,
+    )  # fmt: skip
+    mappings = run_request(request)
+    mismatch = paper_mismatch(
+        model, request.options, mappings[0].input_shape, request.num_classes
+    )
+    render(mappings, fmt, estimate_widths(mappings, hw, estimator, images, mismatch))

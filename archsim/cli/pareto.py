@@ -1,0 +1,49 @@
+"""`archsim pareto`: run a sweep (resuming what its store has) and write the Pareto front,
+the result tables and the PDF report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archsim.errors import UserError
+
+
+@click.command("pareto")
+@click.option("--preset", help="A sweep shipped with archsim (quick, dropconnect, sft, "
+                               "bottleneck). Default: quick when no --spec is given.")
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A sweep spec YAML file.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: reports/<sweep name>); it holds the results store, "
+                   "so rerunning resumes.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="Where jobs run.")
+@click.option("--jobs", type=int, default=None,
+              help="Jobs at once (local: worker processes; default: the CPU count).")
+@click.option("--address", help="Ray cluster address (with --executor ray); default: start a "
+                                "local one.")
+@click.option("--no-report", is_flag=True, help="Skip the PDF; write the tables only.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executor: str,
+           jobs: int | None, address: str | None, no_report: bool, quiet: bool) -> None:
+    """Run a sweep and write report.pdf, results.csv and pareto.csv into the output folder.
+
+    Every job is stored in OUT/results.sqlite when it completes; an interrupted sweep (Ctrl-C,
+    kill) resumes where it stopped when run again, and a finished one costs nothing.
+    """
+    from archsim.explore.spec import load_preset, load_spec
+    from archsim.explore.sweep import run_sweep
+
+    if preset and spec_file:
+        raise UserError("give --preset or --spec, not both")
+    spec = load_spec(spec_file) if spec_file else load_preset(preset or "quick")
+    folder = out if out is not None else Path("reports") / spec.name
+    result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
+                       progress=not quiet, render=not no_report)
+    if not quiet:
+        s = result.summary
+        click.echo(f"{s.ran} jobs run, {s.skipped} already in the store; results: "
+                   f"{result.results_csv}, front: {result.pareto_csv}", err=True)
+    click.echo(str(result.report or result.results_csv))

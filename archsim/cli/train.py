@@ -1,0 +1,93 @@
+"""`archsim train`: parse options into a TrainSpec and call `archsim.train.train`."""
+
+import click
+import yaml
+
+from archsim.cli.output import emit, format_option
+from archsim.errors import UserError
+
+COLUMNS = ("method", "rate", "epochs", "val_acc", "chip_acc", "val_rate", "bn_sets", "sparsity",
+           "seconds", "cached")
+
+
+def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
+    """"0.01,0.05" -> (0.01, 0.05); a non-number is a one-line error."""
+    if text is None:
+        return ()
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return tuple(float(p) for p in parts)
+    except ValueError:
+        raise UserError(f"{option} must be comma-separated numbers, got {text!r}") from None
+
+
+@click.command("train")
+@click.option("--model", default="resnet20", show_default=True, help="Zoo net to train.")
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
+@click.option("--option", "net_options", multiple=True, metavar="KEY=VALUE",
+              help="Net option over the model card's (e.g. shortcut=1x1); repeatable.")
+@click.option("--card", help="Model card whose recipe to use (default: <model>-<dataset>, ...).")
+@click.option("--dataset", default="digits", show_default=True, help="Dataset name.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
+@click.option("--limit", type=int, help="Train on the first N training images only.")
+@click.option("--val-limit", type=int, help="Validate on the first N test images only.")
+@click.option("--method", type=click.Choice(["standard", "dropconnect", "oneshot", "progressive"]),
+              default="standard", show_default=True, help="Training method.")
+@click.option("--rate", type=float, default=0.0, show_default=True,
+              help="Drop-connect rate, or the one-shot target fault rate, in [0, 1).")
+@click.option("--rates", help="Progressive: ascending fault rates, e.g. 0.01,0.05,0.1.")
+@click.option("--no-rescale", is_flag=True, help="Drop-connect: do not scale survivors 1/(1-p).")
+@click.option("--fault-model", help="Fault preset for training faults, validation chips and "
+              "recalibration (default: sft for oneshot/progressive, else dropconnect).")
+@click.option("--from", "init_from", type=click.Path(dir_okay=False),
+              help="Checkpoint to fine-tune (the stochastic-training paper starts pretrained).")
+@click.option("--prune", type=click.Choice(["magnitude", "admm"]), help="Prune the RRAM layers.")
+@click.option("--sparsity", type=float, default=0.0, help="Target sparsity for --prune.")
+@click.option("--admm-epochs", type=int, default=0, help="ADMM phase length (--prune admm).")
+@click.option("--admm-rho", type=float, default=1e-3, show_default=True, help="ADMM penalty.")
+@click.option("--recalibrate", help="Inference fault rates to recalibrate BatchNorm for, "
+              "e.g. 0,0.1,0.2,0.3.")
+@click.option("--epochs", type=int, help="Epochs (per stage for progressive); default: card.")
+@click.option("--batch-size", type=int, help="Default: the model card's.")
+@click.option("--lr", type=float, help="Initial learning rate; default: the model card's.")
+@click.option("--momentum", type=float, help="SGD momentum; default: the model card's.")
+@click.option("--weight-decay", type=float, help="Default: the model card's.")
+@click.option("--schedule", type=click.Choice(["cosine", "step", "constant"]),
+              help="Learning-rate schedule; default: the model card's.")
+@click.option("--policy", default="cpu-1x1", show_default=True,
+              help="Layer placement policy: cpu-1x1, cpu-1x1-ends, all-rram.")
+@click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
+              help="Per-layer placement override (glob); repeatable.")
+@click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")
+@click.option("--val-chips", type=int, default=3, show_default=True,
+              help="Fixed chips validated on after every epoch.")
+@click.option("--val-rate", type=float, help="Fault rate of those chips (default: the "
+              "training rate, else 0.1).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--out", "out_dir", default="models", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the checkpoint.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Exact checkpoint path.")
+@click.option("--force", is_flag=True, help="Retrain even if the checkpoint is up to date.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@format_option
+def train(net_options: tuple[str, ...], rates: str | None, no_rescale: bool,
+          recalibrate: str | None, force: bool, fmt: str, **fields: object) -> None:
+    """Train a network (standard, drop-connect, one-shot or progressive stochastic fault
+    training, optionally pruned), recalibrate BatchNorm per fault rate, and write the
+    checkpoint to models/<net>-w<width>-<dataset>-<method>[-r<rate>].safetensors."""
+    from archsim.train import make_spec
+    from archsim.train import train as run
+
+    options: dict[str, object] = {}
+    for item in net_options:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--option must look like KEY=VALUE, got {item!r}")
+        options[key.strip()] = yaml.safe_load(value.strip())  # "4" -> 4, "1x1" stays text
+    spec = make_spec(
+        **fields, options=options, rates=parse_floats("--rates", rates),
+        rescale=not no_rescale, recalibrate=parse_floats("--recalibrate", recalibrate),
+    )
+    result = run(spec, force=force)
+    emit([result.row()], fmt, COLUMNS, {"checkpoint": str(result.checkpoint)})

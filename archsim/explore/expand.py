@@ -1,0 +1,214 @@
+"""Expand a sweep spec into its job graph.
+
+Accuracy: train -> (recalibrate) -> evaluate, per design point and fault rate; fine-tuning
+methods (one-shot, progressive, pruning) start from the standard model of the same net and
+width. Cost: map -> simulate per net, width and placement policy. Identical work is one job
+(same resolved config, same key), so e.g. drop rate 0 is the standard model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from archsim.explore.jobs import Job, make_job
+from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
+
+# The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
+# estimator (REFERENCE.md section 2).
+PAPER_SHAPE = (3, 32, 32)
+PAPER_CLASSES = 10
+PAPER_IMAGES = 10_000
+PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
+
+
+@dataclass(frozen=True)
+class DatasetShape:
+    """A model's resolved setting: its dataset and its net options (model card + spec)."""
+
+    name: str
+    input_shape: tuple[int, int, int]
+    num_classes: int
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    point: dict[str, Any]  # model, width, method, train_rate, prune, recalibrate, policy
+    fault_rate: float
+    key: str
+    train_key: str
+    cost_key: str
+
+
+@dataclass(frozen=True)
+class Cost:
+    model: str
+    net: str
+    width: float
+    policy: str
+    estimator: str
+    key: str
+    map_key: str
+    paper: bool = False
+
+
+@dataclass(frozen=True)
+class Training:
+    point: dict[str, Any]
+    key: str
+    init_key: str | None
+
+
+@dataclass
+class Expansion:
+    jobs: list[Job] = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    costs: list[Cost] = field(default_factory=list)
+    trainings: list[Training] = field(default_factory=list)
+
+    def add(self, job: Job) -> str:
+        self.jobs.append(job)
+        return job.key
+
+
+def _net(entry: ModelEntry, width: float, shape: DatasetShape) -> dict[str, Any]:
+    return {"net": entry.net, "options": dict(shape.options), "width": width}
+
+
+def _cost_jobs(
+    out: Expansion, entry: ModelEntry, width: float, policy: str, hardware: str,
+    shape: DatasetShape, estimator: str, images: int, paper: bool = False,
+) -> str:
+    base = {**_net(entry, width, shape), "input_shape": list(shape.input_shape),
+            "num_classes": shape.num_classes, "hardware": hardware, "policy": policy}
+    tag = f"{entry.name} w{width:g} {policy}" + (" (paper setting)" if paper else "")
+    map_key = out.add(make_job("map", base, label=tag))
+    sim = make_job("simulate", {**base, "estimator": estimator, "images": images},
+                   {"mapping": map_key}, label=f"{tag} {estimator}")
+    out.add(sim)
+    out.costs.append(
+        Cost(entry.name, entry.net, width, policy, estimator, sim.key, map_key, paper)
+    )
+    return sim.key
+
+
+def _prune_dict(prune: Prune | None, epochs: int) -> dict[str, Any] | None:
+    if prune is None:
+        return None
+    admm = (prune.admm_epochs or max(1, epochs // 2)) if prune.method == "admm" else 0
+    return {"method": prune.method, "sparsity": prune.sparsity, "admm_epochs": admm}
+
+
+class _Grid:
+    """The accuracy half of the expansion for one net and width."""
+
+    def __init__(self, spec: SweepSpec, entry: ModelEntry, width: float, shape: DatasetShape,
+                 out: Expansion) -> None:
+        self.spec, self.entry, self.width, self.shape, self.out = spec, entry, width, shape, out
+        t = spec.training
+        self.common = {**_net(entry, width, shape), "dataset": shape.name, "seed": spec.seed,
+                       "hardware": spec.cost.hardware, "batch_size": t.batch_size, "lr": t.lr,
+                       "lr_schedule": t.lr_schedule}
+
+    def train(self, method: str, rate: float, prune: Prune | None, init: str | None,
+              epochs: int) -> str:
+        t, faults = self.spec.training, self.spec.faults
+        schedule = [r for r in t.progressive_schedule if r < rate] + [rate]
+        config = {
+            **self.common, "method": method, "rate": rate, "epochs": epochs,
+            "policy": self.spec.cost.policy, "prune": _prune_dict(prune, epochs),
+            "rates": schedule if method == "progressive" else [rate],
+            # Training faults (one-shot, progressive) and the faulty validation chips.
+            "fault_model": t.sft_fault_model if method in SFT_METHODS else faults.model,
+            "val_rate": t.val_rate if t.val_rate is not None else max(faults.rates),
+            "val_chips": t.val_chips,
+        }
+        point = self.point(method, rate, prune, recalibrate=False, policy=self.spec.cost.policy)
+        label = f"{self.entry.name} w{self.width:g} {method} {rate:g}" + (
+            f" {prune.name}" if prune else "")
+        job = make_job("train", config, {"init": init} if init else {}, label, point)
+        self.out.add(job)
+        self.out.trainings.append(Training(point, job.key, init))
+        return job.key
+
+    def point(self, method: str, rate: float, prune: Prune | None, recalibrate: bool,
+              policy: str) -> dict[str, Any]:
+        return {"model": self.entry.name, "net": self.entry.net, "width": self.width,
+                "method": method, "train_rate": rate, "prune": prune.name if prune else "",
+                "recalibrate": recalibrate, "policy": policy, "dataset": self.shape.name}
+
+    def evaluate(self, train_key: str, method: str, rate: float, prune: Prune | None,
+                 cost_keys: dict[str, str]) -> None:
+        spec, faults = self.spec, self.spec.faults
+        for policy, cost_key in cost_keys.items():
+            # The compared placements are evaluated at the Pareto fault rates only.
+            rates = faults.rates if policy == spec.cost.policy else spec.pareto_rates
+            for recalibrate in spec.training.recalibrate:
+                model_key, role = train_key, "model"
+                if recalibrate:
+                    model_key = self.out.add(make_job(
+                        "recalibrate",
+                        {"rates": list(rates), "fault_model": faults.model, "policy": policy,
+                         "seed": spec.seed, "hardware": spec.cost.hardware,
+                         "dataset": self.shape.name},
+                        {"model": train_key},
+                        label=f"{self.entry.name} w{self.width:g} {method} {rate:g} {policy}",
+                    ))
+                point = self.point(method, rate, prune, recalibrate, policy)
+                for fault_rate in rates:
+                    config = {"fault_model": faults.model, "rate": fault_rate,
+                              "chips": faults.chips, "seed": spec.seed,
+                              "threshold": faults.threshold, "policy": policy,
+                              "hardware": spec.cost.hardware, "dataset": self.shape.name}
+                    job = make_job("evaluate", config, {role: model_key},
+                                   f"{self.entry.name} w{self.width:g} {method} {rate:g}"
+                                   f"{' ' + prune.name if prune else ''}"
+                                   f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
+                                   {**point, "fault_rate": fault_rate})
+                    self.out.add(job)
+                    self.out.evaluations.append(
+                        Evaluation(point, fault_rate, job.key, train_key, cost_key))
+
+    def expand(self, cost_keys: dict[str, str]) -> None:
+        t = self.spec.training
+        pretrained = self.train("standard", 0.0, None, None, t.epochs)
+        bases: list[tuple[Prune | None, str]] = [(None, pretrained)]
+        for prune in t.prune:
+            pruned = self.train("standard", 0.0, prune, pretrained, t.tune_epochs)
+            bases.append((prune, pruned))
+        for prune, base in bases:
+            self.evaluate(base, "standard", 0.0, prune, cost_keys)
+        if "dropconnect" in t.methods:
+            for rate in t.dropconnect_rates:
+                if rate > 0:
+                    key = self.train("dropconnect", rate, None, None, t.epochs)
+                    self.evaluate(key, "dropconnect", rate, None, cost_keys)
+        for method in (m for m in t.methods if m in SFT_METHODS):
+            for prune, base in bases:
+                for rate in t.sft_rates:
+                    key = self.train(method, rate, prune, base, t.tune_epochs)
+                    self.evaluate(key, method, rate, prune, cost_keys)
+
+
+def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
+    """The job graph of `spec`; `shapes` gives each model label's resolved dataset."""
+    out = Expansion()
+    cost = spec.cost
+    policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
+    for entry in spec.models:
+        shape = shapes[entry.name]
+        for width in spec.widths:
+            cost_keys = {
+                policy: _cost_jobs(out, entry, width, policy, cost.hardware, shape,
+                                   cost.estimator, cost.images)
+                for policy in policies
+            }
+            if cost.paper_table and entry.net in PAPER_NETS:
+                paper_shape = DatasetShape("cifar10", PAPER_SHAPE, PAPER_CLASSES,
+                                           {**shape.options, **PAPER_NETS[entry.net]})
+                for policy in policies:
+                    _cost_jobs(out, entry, width, policy, cost.hardware, paper_shape,
+                               "paper", PAPER_IMAGES, paper=True)
+            _Grid(spec, entry, width, shape, out).expand(cost_keys)
+    return out

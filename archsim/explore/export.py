@@ -1,0 +1,41 @@
+"""The sweep's tables as files: results.csv (every evaluated design point and fault rate),
+pareto.csv and pareto.json (the front), costs.csv (mapping and cost per net, width and
+placement). All written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from archsim.atomic import atomic_write_text
+from archsim.cli.output import render_csv
+from archsim.explore.results import SweepData
+
+RESULT_COLUMNS = (
+    "model", "net", "width", "dataset", "method", "train_rate", "prune", "recalibrate", "policy",
+    "fault_rate", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
+    "clean_acc", "float_acc", "quant_acc", "realised_fraction", "bn_set", "latency_s",
+    "energy_j", "area_mm2", "throughput_ips", "evaluate_key", "train_key",
+)
+COST_COLUMNS = (
+    "model", "width", "policy", "estimator", "paper_setting", "images", "latency_s", "energy_j",
+    "area_mm2", "throughput_ips", "crossbars", "imas", "tiles", "chips", "utilization",
+    "rram_macs", "cpu_macs", "total_macs", "rram_layers", "cpu_layers",
+)
+
+
+def export_tables(data: SweepData, out: Path) -> tuple[Path, Path]:
+    results_csv, pareto_csv = out / "results.csv", out / "pareto.csv"
+    atomic_write_text(results_csv, render_csv(data.accuracy, RESULT_COLUMNS) + "\n")
+    atomic_write_text(out / "costs.csv", render_csv(data.costs, COST_COLUMNS) + "\n")
+    front = [row for row in data.pareto if row["on_front"]]
+    columns = ["fault_rate", "model", "width", "method", "train_rate", "prune", "recalibrate",
+               "policy", "metric", "accuracy", "latency_s", "energy_j", "area_mm2"]
+    atomic_write_text(pareto_csv, render_csv(front, columns) + "\n")
+    atomic_write_text(out / "pareto.json",
+                      json.dumps({"objectives": {"accuracy": "max", "latency_s": "min",
+                                                 "energy_j": "min", "area_mm2": "min"},
+                                  "metric": data.spec.pareto.metric,
+                                  "front": [{k: r[k] for k in columns} for r in front]},
+                                 indent=2) + "\n")
+    return results_csv, pareto_csv

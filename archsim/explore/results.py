@@ -1,0 +1,134 @@
+"""Tables of a sweep, joined from its expansion and the results store: what the CSV files and
+the PDF report show. Jobs missing from the store (an unfinished sweep) are left out and
+counted, never invented."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from archsim.explore.expand import DatasetShape, Expansion, expand
+from archsim.explore.pareto import pareto_front
+from archsim.explore.spec import SweepSpec, spec_from_dict
+from archsim.explore.store import ResultsStore
+
+ACCURACY_STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
+                  "float_acc", "quant_acc", "realised_fraction", "bn_set")
+COST_FIELDS = ("latency_s", "energy_j", "area_mm2", "throughput_ips")
+MAP_FIELDS = ("crossbars", "imas", "tiles", "chips", "utilization", "rram_macs", "cpu_macs",
+              "total_macs", "rram_layers", "cpu_layers")
+
+
+@dataclass(frozen=True)
+class SweepData:
+    """Everything the report needs, read from one store."""
+
+    spec: SweepSpec
+    datasets: dict[str, DatasetShape]
+    accuracy: list[dict[str, Any]]
+    costs: list[dict[str, Any]]
+    trainings: list[dict[str, Any]]
+    pareto: list[dict[str, Any]]
+    sweeps: list[dict[str, Any]]
+    meta: dict[str, str]
+    store: str
+    jobs_total: int
+    missing: dict[str, int] = field(default_factory=dict)
+
+
+def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape]) -> dict[str, Any]:
+    """What a sweep stores about itself: the spec and the datasets it resolved to."""
+    return {
+        "spec": spec.model_dump(mode="json"),
+        "datasets": {k: {"name": v.name, "input_shape": list(v.input_shape),
+                         "num_classes": v.num_classes, "options": v.options}
+                     for k, v in datasets.items()},
+    }
+
+
+def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
+    return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"])
+            for k, v in record["datasets"].items()}
+
+
+def accuracy_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    rows = []
+    for ev in expansion.evaluations:
+        acc, cost = results.get(ev.key), results.get(ev.cost_key)
+        if acc is None:
+            continue
+        row = {**ev.point, "fault_rate": ev.fault_rate}
+        row.update({name: acc.get(name) for name in ACCURACY_STATS})
+        row.update({name: (cost or {}).get(name) for name in COST_FIELDS})
+        train = results.get(ev.train_key) or {}
+        row["clean_acc"] = train.get("clean_acc")
+        row["evaluate_key"], row["train_key"] = ev.key, ev.train_key
+        rows.append(row)
+    return rows
+
+
+def cost_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for c in expansion.costs:
+        sim, mapping = results.get(c.key), results.get(c.map_key)
+        if sim is None or mapping is None:
+            continue
+        row: dict[str, Any] = {"model": c.model, "net": c.net, "width": c.width, "policy": c.policy,
+                               "estimator": c.estimator, "paper_setting": c.paper}
+        row.update({name: sim.get(name) for name in COST_FIELDS})
+        row.update({name: mapping.get(name) for name in MAP_FIELDS})
+        row["images"] = sim.get("images")
+        row["energy_breakdown_j"] = sim.get("energy_breakdown_j", {})
+        row["layers"] = mapping.get("layers", [])
+        rows.append(row)
+    return rows
+
+
+def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    rows, seen = [], set()
+    for t in expansion.trainings:
+        result = results.get(t.key)
+        if result is None or t.key in seen:
+            continue
+        seen.add(t.key)
+        rows.append({**t.point, "clean_acc": result.get("clean_acc"),
+                     "curves": result.get("curves", {}), "train_key": t.key})
+    return rows
+
+
+def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per Pareto fault rate: every design point with its objectives and `on_front`."""
+    out: list[dict[str, Any]] = []
+    metric = spec.pareto.metric
+    for rate in spec.pareto_rates:
+        points = [
+            {"fault_rate": rate, "model": r["model"], "width": r["width"], "method": r["method"],
+             "train_rate": r["train_rate"], "prune": r["prune"], "recalibrate": r["recalibrate"],
+             "policy": r["policy"], "metric": metric, "accuracy": r[metric],
+             "latency_s": r["latency_s"], "energy_j": r["energy_j"], "area_mm2": r["area_mm2"]}
+            for r in accuracy
+            if r["fault_rate"] == rate and r.get(metric) is not None
+            and r.get("latency_s") is not None
+        ]
+        out.extend(pareto_front(points))
+    return out
+
+
+def load_sweep(store: ResultsStore) -> SweepData:
+    record = store.latest_spec()
+    spec = spec_from_dict(record["spec"], f"spec stored in {store.path}")
+    datasets = _datasets(record)
+    expansion = expand(spec, datasets)
+    results = {job.key: job.result for job in store.jobs()}
+    wanted = {job.key: job.kind for job in expansion.jobs}
+    missing = Counter(kind for key, kind in wanted.items() if key not in results)
+    accuracy = accuracy_rows(expansion, results)
+    return SweepData(
+        spec=spec, datasets=datasets, accuracy=accuracy,
+        costs=cost_rows(expansion, results), trainings=training_rows(expansion, results),
+        pareto=pareto_rows(spec, accuracy), sweeps=store.sweeps(), meta=store.meta(),
+        store=str(store.path), jobs_total=len(wanted), missing=dict(missing),
+    )

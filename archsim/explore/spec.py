@@ -1,0 +1,212 @@
+"""The sweep spec: a strict YAML file (or a shipped preset) naming the grid to run.
+
+Every list is a grid axis; an empty axis, an unknown key, a rate outside [0, 1] or a width
+<= 0 is one error line naming the file and the key. See `archsim/presets/*.yaml`.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from archsim.config.yamlio import load_yaml, parse_yaml, validate
+from archsim.errors import UserError
+
+Method = Literal["standard", "dropconnect", "oneshot", "progressive"]
+SFT_METHODS = ("oneshot", "progressive")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _rates(values: list[float], what: str) -> list[float]:
+    for value in values:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{what} must be in [0, 1], got {value}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} has a repeated value")
+    return values
+
+
+def _non_empty(values: list[Any]) -> list[Any]:
+    if not values:
+        raise ValueError("empty grid: list at least one value")
+    return values
+
+
+class ModelEntry(_Strict):
+    """A zoo network with options; `label` names it in the report (default: `net`)."""
+
+    net: str
+    label: str = ""
+    options: dict[str, Any] = Field(default_factory=dict)
+    dataset: str | list[str] | None = None  # overrides the sweep's dataset for this net
+
+    @property
+    def name(self) -> str:
+        return self.label or self.net
+
+
+class Prune(_Strict):
+    method: Literal["magnitude", "admm"]
+    sparsity: float = Field(gt=0.0, lt=1.0)
+    admm_epochs: int | None = Field(default=None, gt=0)  # default: half the fine-tuning epochs
+
+    @property
+    def name(self) -> str:
+        return f"{self.method}-{self.sparsity:g}"
+
+
+class Training(_Strict):
+    epochs: int = Field(gt=0)
+    finetune_epochs: int | None = Field(default=None, gt=0)  # oneshot/progressive/pruning
+    batch_size: int = Field(default=128, gt=0)
+    lr: float = Field(default=0.1, gt=0.0)
+    lr_schedule: Literal["cosine", "step"] = "cosine"
+    methods: list[Method] = Field(default_factory=lambda: ["standard"])
+    dropconnect_rates: list[float] = Field(default_factory=list)
+    sft_rates: list[float] = Field(default_factory=list)
+    progressive_schedule: list[float] = Field(default_factory=list)
+    sft_fault_model: str = "sft"
+    prune: list[Prune] = Field(default_factory=list)
+    recalibrate: list[bool] = Field(default_factory=lambda: [True])
+    val_chips: int = Field(default=3, ge=0)  # fixed faulty chips validated on every epoch
+    val_rate: float | None = Field(default=None, ge=0.0, le=1.0)  # default: top test rate
+
+    _empty = field_validator("methods", "recalibrate")(_non_empty)
+
+    @field_validator("dropconnect_rates", "sft_rates", "progressive_schedule")
+    @classmethod
+    def _check_rates(cls, values: list[float]) -> list[float]:
+        _rates(values, "every rate")
+        if any(v >= 1.0 for v in values):
+            raise ValueError("training rates must be below 1")
+        return values
+
+    @field_validator("sft_rates", "progressive_schedule")
+    @classmethod
+    def _positive(cls, values: list[float]) -> list[float]:
+        if any(v <= 0.0 for v in values):
+            raise ValueError("stochastic fault training rates must be above 0")
+        return values
+
+    @model_validator(mode="after")
+    def _rates_for_methods(self) -> Training:
+        if "dropconnect" in self.methods and not self.dropconnect_rates:
+            raise ValueError("empty grid: method dropconnect needs dropconnect_rates")
+        if set(SFT_METHODS) & set(self.methods) and not self.sft_rates:
+            raise ValueError("empty grid: methods oneshot/progressive need sft_rates")
+        if sorted(self.progressive_schedule) != self.progressive_schedule:
+            raise ValueError("progressive_schedule must be ascending")
+        return self
+
+    @property
+    def tune_epochs(self) -> int:
+        return self.finetune_epochs or self.epochs
+
+
+class Faults(_Strict):
+    model: str = "dropconnect"
+    rates: list[float]
+    chips: int = Field(default=100, gt=0)
+    threshold: float | None = Field(default=None, ge=0.0, le=100.0)  # yield: accuracy >= this %
+
+    _empty = field_validator("rates")(_non_empty)
+
+    @field_validator("rates")
+    @classmethod
+    def _check_rates(cls, values: list[float]) -> list[float]:
+        return sorted(_rates(values, "every fault rate"))
+
+
+class Cost(_Strict):
+    hardware: str = "isaac"
+    policy: str = "cpu-1x1"
+    compare_policies: list[str] = Field(default_factory=lambda: ["all-rram"])
+    estimator: Literal["des", "analytic", "paper"] = "des"
+    images: int = Field(default=1, gt=0)
+    paper_table: bool = True  # also cost every model the paper's Table II way (CIFAR-10 shapes)
+
+
+class ParetoSettings(_Strict):
+    fault_rates: list[float] = Field(default_factory=list)  # default: every nonzero test rate
+    metric: Literal["mean", "p5", "p50"] = "mean"
+
+    @field_validator("fault_rates")
+    @classmethod
+    def _check_rates(cls, values: list[float]) -> list[float]:
+        return _rates(values, "every Pareto fault rate")
+
+
+class SweepSpec(_Strict):
+    name: str
+    description: str = ""
+    dataset: str | list[str]  # a list means: the first of these that is present
+    data_dir: str | None = None
+    seed: int = 0
+    models: list[ModelEntry]
+    widths: list[float]
+    training: Training
+    faults: Faults
+    cost: Cost = Field(default_factory=Cost)
+    pareto: ParetoSettings = Field(default_factory=ParetoSettings)
+
+    _empty = field_validator("models", "widths")(_non_empty)
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _names_to_entries(cls, values: Any) -> Any:
+        if isinstance(values, list):
+            return [{"net": v} if isinstance(v, str) else v for v in values]
+        return values
+
+    @field_validator("widths")
+    @classmethod
+    def _check_widths(cls, values: list[float]) -> list[float]:
+        for width in values:
+            if width <= 0:
+                raise ValueError(f"every width must be > 0, got {width}")
+        return values
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepSpec:
+        names = [m.name for m in self.models]
+        if len(set(names)) != len(names):
+            raise ValueError("two models share a label: give each a distinct 'label'")
+        missing = set(self.pareto.fault_rates) - set(self.faults.rates)
+        if missing:
+            raise ValueError(f"pareto.fault_rates {sorted(missing)} are not in faults.rates")
+        return self
+
+    @property
+    def pareto_rates(self) -> list[float]:
+        return self.pareto.fault_rates or [r for r in self.faults.rates if r > 0] or [0.0]
+
+
+def _preset_folder() -> Any:
+    return resources.files("archsim") / "presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name.removesuffix(".yaml") for p in _preset_folder().iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def load_preset(name: str) -> SweepSpec:
+    if name not in preset_names():
+        raise UserError(f"unknown preset {name!r}; presets: {', '.join(preset_names())}")
+    text = (_preset_folder() / f"{name}.yaml").read_text(encoding="utf-8")
+    source = f"preset {name}"
+    return validate(SweepSpec, parse_yaml(text, source), source)
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    return validate(SweepSpec, load_yaml(path), str(path))
+
+
+def spec_from_dict(data: dict[str, Any], source: str = "stored spec") -> SweepSpec:
+    return validate(SweepSpec, data, source)

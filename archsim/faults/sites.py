@@ -1,0 +1,117 @@
+"""Where faults can fall: the weight layers a `Mapping` puts on RRAM, with their cell geometry.
+
+Only layers whose target is `rram` are fault sites; CPU, digital (BatchNorm, pooling, adds)
+and unsupported layers are never faulted, and neither are biases (added digitally). A weight
+of a site occupies `cells_per_weight` cells side by side along one crossbar row: with offset
+encoding the slices of (code + 2**(bits-1)), most significant first; with differential
+encoding the positive array's slices followed by the negative array's, each most significant
+first. Replicated layers are faulted as replica 0 (its fault map is used for every output);
+a module called more than once (the mapper's `name#2`, ...) is faulted as its first call,
+since one weight tensor cannot hold two fault maps. The offset encoding's unit (bias)
+columns are not faulted.
+"""
+
+import math
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+from archsim.errors import UserError
+from archsim.mapping.records import CrossbarBlock, Encoding, LayerMapping, Mapping
+
+
+@dataclass(frozen=True)
+class CellFormat:
+    """How one quantized weight is spread over crossbar cells."""
+
+    weight_bits: int
+    bits_per_cell: int
+    encoding: Encoding
+    cells_per_weight: int
+
+    def __post_init__(self) -> None:
+        arrays = 2 if self.encoding == "differential" else 1
+        if self.encoding not in ("offset", "differential"):
+            raise ValueError(f"unknown encoding {self.encoding!r}")
+        if self.cells_per_weight % arrays or self.slices * self.bits_per_cell < self.weight_bits:
+            raise ValueError(
+                f"{self.cells_per_weight} cells of {self.bits_per_cell} bits cannot hold a "
+                f"{self.weight_bits}-bit weight with {self.encoding} encoding"
+            )
+
+    @property
+    def slices(self) -> int:
+        """Bit slices per array (half the cells with differential encoding)."""
+        return self.cells_per_weight // (2 if self.encoding == "differential" else 1)
+
+    @classmethod
+    def of(cls, weight_bits: int, bits_per_cell: int, encoding: Encoding) -> "CellFormat":
+        slices = math.ceil(weight_bits / bits_per_cell)
+        cells = slices * (2 if encoding == "differential" else 1)
+        return cls(weight_bits, bits_per_cell, encoding, cells)
+
+
+@dataclass(frozen=True)
+class FaultSite:
+    """One RRAM weight layer: its module name, weight shape, cell format and crossbar blocks."""
+
+    name: str
+    weight_shape: tuple[int, ...]
+    groups: int
+    matrix_rows: int
+    matrix_cols: int
+    cells: CellFormat
+    blocks: tuple[CrossbarBlock, ...]  # replica 0 only
+
+    @property
+    def cell_shape(self) -> tuple[int, ...]:
+        return (*self.weight_shape, self.cells.cells_per_weight)
+
+
+def cell_format(mapping: Mapping, layer: LayerMapping) -> CellFormat:
+    """The layer's cell format (the mapper's `cells_per_weight` when it sets one)."""
+    derived = CellFormat.of(mapping.weight_bits, mapping.bits_per_cell, mapping.encoding)
+    if not layer.cells_per_weight:
+        return derived
+    return CellFormat(
+        mapping.weight_bits, mapping.bits_per_cell, mapping.encoding, layer.cells_per_weight
+    )
+
+
+def cell_formats(mapping: Mapping) -> dict[str, CellFormat]:
+    """Cell format of every RRAM layer, by qualified module name."""
+    return {lm.spec.name: cell_format(mapping, lm) for lm in mapping.rram_layers}
+
+
+def weight_of(model: nn.Module, name: str) -> Tensor:
+    """The weight parameter of the module called `name` (a one-line error if there is none)."""
+    module = dict(model.named_modules()).get(name)
+    weight = getattr(module, "weight", None)
+    if not isinstance(weight, Tensor):
+        raise UserError(f"mapping layer {name!r} is not a weight layer of this model")
+    return weight
+
+
+def fault_sites(model: nn.Module, mapping: Mapping) -> tuple[FaultSite, ...]:
+    """Every layer the mapping puts on RRAM, checked against the model's weights."""
+    sites: dict[str, FaultSite] = {}
+    for lm in mapping.rram_layers:
+        spec = lm.spec
+        name = spec.name.split("#")[0]
+        if name in sites:
+            continue
+        weight = weight_of(model, name)
+        expected = spec.matrix_rows * spec.matrix_cols * spec.groups
+        if weight.numel() != expected or weight.shape[0] != spec.matrix_cols * spec.groups:
+            raise UserError(
+                f"mapping layer {name!r} expects {spec.groups} x {spec.matrix_rows} x "
+                f"{spec.matrix_cols} weights, the model has shape {tuple(weight.shape)}"
+            )
+        blocks = tuple(b for b in lm.blocks if b.replica == 0)
+        sites[name] = FaultSite(name, tuple(weight.shape), spec.groups, spec.matrix_rows,
+                                spec.matrix_cols, cell_format(mapping, lm), blocks)
+    return tuple(sites.values())
+
+
+def crossbar_key(block: CrossbarBlock) -> tuple[int, int, int, int]:
+    return (block.chip, block.tile, block.ima, block.crossbar)

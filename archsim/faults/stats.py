@@ -1,0 +1,48 @@
+"""Summary statistics of per-chip accuracies (in percent): mean, spread, CI, yield."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    mean: float
+    std: float | None  # sample standard deviation (ddof 1); None for one chip
+    ci_low: float | None  # two-sided 95% Student-t interval of the mean
+    ci_high: float | None
+    p5: float
+    p50: float
+    p95: float
+    yield_fraction: float | None  # fraction of chips with accuracy >= threshold
+
+    @property
+    def half_width(self) -> float | None:
+        return None if self.ci_high is None else (self.ci_high - self.mean)
+
+
+def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
+    """Half-width of the Student-t confidence interval of the mean (inf below two values)."""
+    n = len(values)
+    if n < 2:
+        return math.inf
+    sd = float(np.std(values, ddof=1))
+    return float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+
+
+def summarize(values: Sequence[float], threshold: float | None = None) -> Summary:
+    """Statistics of `values` (per-chip accuracies); yield only when a threshold is given."""
+    if not values:
+        raise ValueError("no chips were evaluated")
+    a = np.asarray(values, dtype=np.float64)
+    mean = float(a.mean())
+    p5, p50, p95 = (float(p) for p in np.percentile(a, [5, 50, 95]))
+    yld = None if threshold is None else float((a >= threshold).mean())
+    if len(a) < 2:
+        return Summary(1, mean, None, None, None, p5, p50, p95, yld)
+    half = t_half_width(values)
+    return Summary(len(a), mean, float(a.std(ddof=1)), mean - half, mean + half, p5, p50, p95, yld)

@@ -1,0 +1,222 @@
+"""Map a network onto a node of crossbars: extract, decide targets, tile, replicate, place.
+
+Every extracted layer comes back in `Mapping.layers`, in execution order, exactly once:
+weight layers on `rram` (with blocks) or `cpu`, everything else `digital` or `unsupported`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from archsim.mapping.geometry import Geometry, resolve_geometry
+from archsim.mapping.placement import LayerToPlace, PlacedLayer, check_fits, place_layers
+from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
+from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
+from archsim.mapping.replication import plan_replicas
+from archsim.mapping.tiling import LayerTiling, tile_layer
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+def _label(model_name: str, width: float) -> str:
+    return f"{model_name} at width {width:g}"
+
+
+def _layer_mapping(
+    spec: LayerSpec,
+    placement: Placement,
+    tiling: LayerTiling | None,
+    placed: PlacedLayer | None,
+    replicas: int,
+    geometry: Geometry,
+) -> LayerMapping:
+    if tiling is None or placed is None:
+        return LayerMapping(spec=spec, target=placement.target, reason=placement.reason)
+    reason = placement.reason
+    if tiling.groups_per_crossbar > 1:
+        reason += (
+            f"; {spec.groups} groups of {spec.matrix_rows}x{spec.matrix_cols} packed "
+            f"block-diagonally, {tiling.groups_per_crossbar} per crossbar"
+        )
+    return LayerMapping(
+        spec=spec,
+        target="rram",
+        reason=reason,
+        cells_per_weight=tiling.cells_per_weight,
+        bias_columns=tiling.bias_columns,
+        replicas=replicas,
+        blocks=placed.blocks,
+        crossbars=placed.crossbars,
+        utilization=tiling.utilization(geometry),
+        weight_cells=tiling.weight_cells * replicas,
+        groups_per_crossbar=tiling.groups_per_crossbar,
+    )
+
+
+def _notes(specs: Sequence[LayerSpec], layers: Sequence[LayerMapping]) -> list[str]:
+    roles = find_roles(specs)
+    by_name = {lm.spec.name: lm for lm in layers}
+    notes = []
+    for role, name in (("first conv", roles.first_conv), ("classifier", roles.classifier)):
+        notes.append(f"{role}: {name} -> {by_name[name].target}" if name else f"{role}: none")
+    packed = [lm for lm in layers if lm.groups_per_crossbar > 1]
+    if packed:
+        low, high = min(lm.utilization for lm in packed), max(lm.utilization for lm in packed)
+        span = f"{low:.1%}" if low == high else f"{low:.1%}-{high:.1%}"
+        names = packed[0].spec.name + (", ..." if len(packed) > 1 else "")
+        notes.append(
+            f"{len(packed)} grouped/depthwise conv(s) packed block-diagonally, one small "
+            f"matrix per group: low crossbar utilization {span} ({names})"
+        )
+    unsupported = [lm.spec.name for lm in layers if lm.target == "unsupported"]
+    if unsupported:
+        notes.append(f"unsupported (not mapped, MACs unknown): {', '.join(unsupported)}")
+    return notes
+
+
+def map_specs(
+    specs: Sequence[LayerSpec],
+    hw: "Geometry | str | Any",
+    *,
+    input_shape: Sequence[int],
+    policy: str = "cpu-1x1",
+    overrides: Sequence[str | Override] = (),
+    replicate: bool = False,
+    model_name: str = "custom",
+    width: float = 1.0,
+) -> Mapping:
+    """Map already extracted layers (see `map_model`)."""
+    geometry = resolve_geometry(hw)
+    placements = assign_targets(specs, policy, overrides)
+    on_rram = [(s, p) for s, p in zip(specs, placements, strict=True) if p.target == "rram"]
+    tilings = {spec.name: tile_layer(spec, geometry) for spec, _ in on_rram}
+    label = _label(model_name, width)
+    to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
+    chips = check_fits(to_place, geometry, label)
+    if replicate and to_place:
+        replicas = plan_replicas(
+            [layer.tiling.crossbars for layer in to_place],
+            [spec.output_pixels for spec, _ in on_rram],
+            geometry.crossbars_per_ima,
+            chips * geometry.imas_per_chip,
+        )
+        to_place = [
+            LayerToPlace(layer.name, layer.tiling, r)
+            for layer, r in zip(to_place, replicas, strict=True)
+        ]
+    placed = {p.name: p for p in place_layers(to_place, geometry, label)}
+    replicas_by_name = {layer.name: layer.replicas for layer in to_place}
+    layers = [
+        _layer_mapping(
+            spec,
+            placement,
+            tilings.get(spec.name),
+            placed.get(spec.name),
+            replicas_by_name.get(spec.name, 1),
+            geometry,
+        )
+        for spec, placement in zip(specs, placements, strict=True)
+    ]
+    return Mapping(
+        model=model_name,
+        width=width,
+        hardware=geometry.name,
+        policy=policy,
+        input_shape=tuple(input_shape),
+        crossbar_rows=geometry.rows,
+        crossbar_cols=geometry.cols,
+        weight_bits=geometry.weight_bits,
+        bits_per_cell=geometry.bits_per_cell,
+        encoding=geometry.encoding,
+        layers=tuple(layers),
+        crossbars_per_ima=geometry.crossbars_per_ima,
+        imas_per_tile=geometry.imas_per_tile,
+        tiles_per_chip=geometry.tiles_per_chip,
+        chips_available=geometry.chips,
+        notes=tuple(_notes(specs, layers)),
+        overrides=tuple(o if isinstance(o, str) else f"{o.pattern}={o.target}" for o in overrides),
+        replicate=replicate,
+    )
+
+
+def _with_unused_note(mapping: Mapping, model: "nn.Module", specs: Sequence[LayerSpec]) -> Mapping:
+    from archsim.mapping.layers import unused_parameter_modules
+
+    unused = unused_parameter_modules(model, specs)
+    if not unused:
+        return mapping
+    note = f"modules with parameters that never ran (not mapped): {', '.join(unused)}"
+    return replace(mapping, notes=(*mapping.notes, note))
+
+
+def map_model(
+    model: "nn.Module",
+    input_shape: Sequence[int],
+    hw: "Geometry | str | Any",
+    *,
+    policy: str = "cpu-1x1",
+    overrides: Sequence[str | Override] = (),
+    replicate: bool = False,
+    model_name: str = "custom",
+    width: float = 1.0,
+) -> Mapping:
+    """Map any `nn.Module` for images of `input_shape` (no batch dim) onto hardware `hw`.
+
+    `hw` is a `Geometry`, a `HardwareConfig`, or a hardware name/path to load. `replicate`
+    (off by default, so crossbar counts are the plain hand formula) fills the spare crossbars
+    of the chips the network occupies with copies of high-pixel layers (see replication.py).
+    """
+    from archsim.mapping.layers import extract_layers
+
+    specs = extract_layers(model, input_shape)
+    mapping = map_specs(
+        specs, hw, input_shape=input_shape, policy=policy, overrides=overrides,
+        replicate=replicate, model_name=model_name, width=width,
+    )  # fmt: skip
+    return _with_unused_note(mapping, model, specs)
+
+
+def trace_net(
+    name: str, width: float, input_shape: Sequence[int], num_classes: int, options: Any
+) -> tuple["nn.Module", list[LayerSpec]]:
+    """Build zoo net `name` on the CPU and extract its layers with one zero-input pass.
+
+    (Tracing on the meta device was tried: it imports torch._dynamo, about 0.8 s, while a
+    real batch-1 pass costs 20-60 ms even for VGG-16 at width 1.6.)
+    """
+    from archsim.mapping.layers import extract_layers
+    from archsim.nets import get_net
+
+    model = get_net(
+        name, width=width, num_classes=num_classes, in_channels=input_shape[0], **options
+    )
+    return model, extract_layers(model, input_shape)
+
+
+def map_net(
+    name: str,
+    width: float,
+    hw: "Geometry | str | Any",
+    input_shape: Sequence[int] | None = None,
+    num_classes: int = 10,
+    policy: str = "cpu-1x1",
+    *,
+    overrides: Sequence[str | Override] = (),
+    replicate: bool = False,
+    **options: Any,
+) -> Mapping:
+    """Build zoo net `name` (archsim.nets.get_net) at `width` and map it.
+
+    `input_shape` defaults to the net's usual input (3x32x32 for the CIFAR nets); `options`
+    are the net's options (e.g. `shortcut="1x1"`).
+    """
+    from archsim.nets import net_info
+
+    shape = tuple(input_shape) if input_shape is not None else net_info(name).input_shape
+    model, specs = trace_net(name, width, shape, num_classes, options)
+    mapping = map_specs(
+        specs, hw, input_shape=shape, policy=policy, overrides=overrides, replicate=replicate,
+        model_name=name, width=width,
+    )  # fmt: skip
+    return _with_unused_note(mapping, model, specs)

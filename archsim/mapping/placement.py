@@ -1,0 +1,105 @@
+"""Put tiled layers onto physical crossbars: (chip, tile, IMA, crossbar), deterministically.
+
+Layers are placed one after another in execution order. Each layer starts on a fresh IMA
+(the IMA's input register, DACs and ADCs then serve one layer, which is what the performance
+model simulates) and fills it crossbar by crossbar before moving on; its replicas follow one
+another in the same run of IMAs. IMAs fill tiles in order and tiles fill chips, so a layer
+can span tiles and even chips, but no crossbar ever holds blocks of two layers.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archsim.errors import UserError
+from archsim.mapping.geometry import Geometry
+from archsim.mapping.records import CrossbarBlock
+from archsim.mapping.replication import imas_for
+from archsim.mapping.tiling import LayerTiling
+
+
+@dataclass(frozen=True)
+class LayerToPlace:
+    name: str
+    tiling: LayerTiling
+    replicas: int = 1
+
+    @property
+    def crossbars(self) -> int:
+        return self.tiling.crossbars * self.replicas
+
+
+@dataclass(frozen=True)
+class PlacedLayer:
+    name: str
+    blocks: tuple[CrossbarBlock, ...]
+    crossbars: int
+    first_ima: int  # node-wide IMA index of the layer's first IMA
+    imas: int
+
+
+def chips_needed(layers: Sequence[LayerToPlace], geometry: Geometry) -> int:
+    imas = sum(imas_for(layer.crossbars, geometry.crossbars_per_ima) for layer in layers)
+    return math.ceil(imas / geometry.imas_per_chip)
+
+
+def check_fits(layers: Sequence[LayerToPlace], geometry: Geometry, label: str) -> int:
+    """Chips the layers need; a UserError if that is more than the node has."""
+    needed = chips_needed(layers, geometry)
+    if needed > geometry.chips:
+        crossbars = sum(layer.crossbars for layer in layers)
+        raise UserError(
+            f"{label} needs {needed} chips ({crossbars} crossbars) but hardware "
+            f"{geometry.name} has {geometry.chips} chip{'s' if geometry.chips != 1 else ''} "
+            f"of {geometry.crossbars_per_chip} crossbars"
+        )
+    return needed
+
+
+def _place_one(layer: LayerToPlace, first_ima: int, geometry: Geometry) -> PlacedLayer:
+    per_ima = geometry.crossbars_per_ima
+    blocks = []
+    for replica in range(layer.replicas):
+        base = replica * layer.tiling.crossbars
+        for block in layer.tiling.blocks:
+            ima_global, crossbar = divmod(base + block.slot, per_ima)
+            tile_global, ima = divmod(first_ima + ima_global, geometry.imas_per_tile)
+            chip, tile = divmod(tile_global, geometry.tiles_per_chip)
+            blocks.append(
+                CrossbarBlock(
+                    layer=layer.name,
+                    group=block.group,
+                    replica=replica,
+                    row_start=block.row_start,
+                    row_end=block.row_end,
+                    col_start=block.col_start,
+                    col_end=block.col_end,
+                    chip=chip,
+                    tile=tile,
+                    ima=ima,
+                    crossbar=crossbar,
+                    row_offset=block.row_offset,
+                    col_offset=block.col_offset,
+                )
+            )
+    return PlacedLayer(
+        name=layer.name,
+        blocks=tuple(blocks),
+        crossbars=layer.crossbars,
+        first_ima=first_ima,
+        imas=imas_for(layer.crossbars, per_ima),
+    )
+
+
+def place_layers(
+    layers: Sequence[LayerToPlace], geometry: Geometry, label: str = "the network"
+) -> list[PlacedLayer]:
+    """Blocks with physical positions for every layer, in order; UserError if too large."""
+    check_fits(layers, geometry, label)
+    placed = []
+    next_ima = 0
+    for layer in layers:
+        placed_layer = _place_one(layer, next_ima, geometry)
+        placed.append(placed_layer)
+        next_ima += placed_layer.imas
+    return placed

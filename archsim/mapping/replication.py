@@ -1,0 +1,63 @@
+"""ISAAC-style layer replication: copy early layers so the pipeline stages run in balance.
+
+In a layer pipeline every layer does one matrix-vector product per output pixel, and a copy
+(replica) of a layer's crossbars does one product per step. With `r_i` replicas, layer `i`
+needs `ceil(p_i / r_i)` steps per image for its `p_i` output pixels, and the slowest layer
+sets the pace. ISAAC therefore replicates layers in proportion to their output pixels. Here:
+pick the smallest `q` (output pixels per replica per image) such that the replicas
+`r_i = ceil(p_i / q)` fit the IMA budget, so every layer takes at most `q` steps per image.
+`q = max(p_i)` is the unreplicated mapping; `q = 1` gives one replica per output pixel.
+
+The budget the mapper passes is the IMAs of the chips the unreplicated network already
+occupies: replication fills spare crossbars but never adds a chip.
+"""
+
+import math
+from collections.abc import Sequence
+
+
+def imas_for(crossbars: int, crossbars_per_ima: int) -> int:
+    """IMAs a layer occupies: each layer starts on a fresh IMA and fills it."""
+    return math.ceil(crossbars / crossbars_per_ima)
+
+
+def replicas_at(pixels_per_replica: int, output_pixels: Sequence[int]) -> list[int]:
+    return [math.ceil(pixels / pixels_per_replica) for pixels in output_pixels]
+
+
+def _imas_at(
+    pixels_per_replica: int,
+    crossbars_per_replica: Sequence[int],
+    output_pixels: Sequence[int],
+    crossbars_per_ima: int,
+) -> int:
+    replicas = replicas_at(pixels_per_replica, output_pixels)
+    return sum(
+        imas_for(r * c, crossbars_per_ima)
+        for r, c in zip(replicas, crossbars_per_replica, strict=True)
+    )
+
+
+def plan_replicas(
+    crossbars_per_replica: Sequence[int],
+    output_pixels: Sequence[int],
+    crossbars_per_ima: int,
+    ima_budget: int,
+) -> list[int]:
+    """Replicas per layer for the most balanced pipeline that fits `ima_budget` IMAs.
+
+    Binary search over q: the IMAs needed never grow as q grows, so the smallest feasible q
+    is found in log2(max pixels) steps. If even one replica each does not fit, all get one.
+    """
+    if not output_pixels:
+        return []
+    low, high = 1, max(max(output_pixels), 1)
+    if _imas_at(high, crossbars_per_replica, output_pixels, crossbars_per_ima) > ima_budget:
+        return [1] * len(output_pixels)
+    while low < high:
+        middle = (low + high) // 2
+        if _imas_at(middle, crossbars_per_replica, output_pixels, crossbars_per_ima) <= ima_budget:
+            high = middle
+        else:
+            low = middle + 1
+    return replicas_at(high, output_pixels)

@@ -1,0 +1,91 @@
+"""The cost table the performance engines read: geometry, timing, per-action energies, leakage.
+
+Both engines (`des.py`, `analytic.py`) see the hardware only through this record, so a test
+can build a tiny hand-checkable chip directly, and `hw_costs.costs_from_hardware` is the one
+place that reads a hardware description through the `archsim/hw/` component models.
+
+Actions are named `component/unit` after the hw component that performs them ("ima.adc/
+conversion", "tile.edram/bit"); the component (before the slash) is the key of the energy
+breakdown. Asking for an action the table does not price is an error, never a zero.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from archsim.errors import UserError
+
+# Digital layer kinds: the tile unit that runs them and unit operations per output element
+# (pooling: one per window element, see plan_other.py).
+DIGITAL_UNIT = {"bn": "tile.shift_add", "add": "tile.shift_add", "act": "tile.sigmoid",
+                "pool": "tile.maxpool"}
+DIGITAL_OPS_PER_ELEMENT = {"bn": 2, "add": 1, "act": 1}
+
+
+@dataclass(frozen=True)
+class PerfCosts:
+    """Everything the performance model needs to know about one chip/node (SI units)."""
+
+    hardware: str
+    crossbar_cycle_s: float  # one crossbar read cycle
+    input_cycles: int  # crossbar cycles per matrix-vector product (input bits / DAC bits)
+    input_bits: int  # bits of one input value read from eDRAM
+    output_bits: int  # bits of one output or partial-sum value moved between tiles
+    adcs_per_ima: int
+    adc_sample_rate_hz: float  # conversions per second of one ADC
+    tile_unit_ops_per_s: Mapping[str, float]  # "tile.sigmoid" -> ops/s of all of a tile's
+    edram_bandwidth_bps: float  # one tile's eDRAM buffer
+    router_bandwidth_bps: float  # one tile's router port
+    chip_link_bandwidth_bps: float  # one chip-to-chip link
+    cpu_mac_rate_per_s: float  # cores x SIMD lanes x FMA units x frequency x efficiency
+    cpu_link_bandwidth_bps: float
+    cpu_link_latency_s: float  # fixed cost of one transfer (paid once per layer, direction)
+    action_energy_j: Mapping[str, float]  # "component/unit" -> joules
+    chip_leakage_power_w: Mapping[str, float]  # component -> leakage watts of one chip
+    chip_area_mm2: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        positive = {
+            "crossbar_cycle_s": self.crossbar_cycle_s,
+            "input_cycles": self.input_cycles,
+            "input_bits": self.input_bits,
+            "output_bits": self.output_bits,
+            "adcs_per_ima": self.adcs_per_ima,
+            "adc_sample_rate_hz": self.adc_sample_rate_hz,
+            "edram_bandwidth_bps": self.edram_bandwidth_bps,
+            "router_bandwidth_bps": self.router_bandwidth_bps,
+            "chip_link_bandwidth_bps": self.chip_link_bandwidth_bps,
+            "cpu_mac_rate_per_s": self.cpu_mac_rate_per_s,
+            "cpu_link_bandwidth_bps": self.cpu_link_bandwidth_bps,
+            "chip_area_mm2": self.chip_area_mm2,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise UserError(f"hardware {self.hardware}: {name} must be > 0, got {value}")
+        for table in (self.action_energy_j, self.chip_leakage_power_w, self.tile_unit_ops_per_s):
+            for name, value in table.items():
+                if value < 0:
+                    raise UserError(f"hardware {self.hardware}: {name} is negative ({value})")
+
+    def energy_j(self, action: str) -> float:
+        """Joules of one `action`; a missing price is an error, never a silent zero."""
+        try:
+            return self.action_energy_j[action]
+        except KeyError:
+            raise UserError(f"hardware {self.hardware} has no energy for '{action}'") from None
+
+    def unit_ops_per_s(self, unit: str) -> float:
+        rate = self.tile_unit_ops_per_s.get(unit, 0.0)
+        if rate <= 0:
+            raise UserError(f"hardware {self.hardware} has no '{unit}' unit in its tiles")
+        return rate
+
+    @property
+    def mvm_time_s(self) -> float:
+        """One matrix-vector product on an uncontended crossbar: input_cycles cycles."""
+        return self.input_cycles * self.crossbar_cycle_s
+
+
+def component_of(action: str) -> str:
+    """`ima.adc/conversion` -> `ima.adc`: the key actions are grouped under in breakdowns."""
+    return action.split("/", 1)[0]

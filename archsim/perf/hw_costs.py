@@ -1,0 +1,92 @@
+"""Build the performance model's `PerfCosts` from a hardware description and `archsim/hw/`.
+
+Every energy comes from a component's named action (per cell-cycle, per row drive, per
+sample, per conversion, per op, or per bit for actions that move data); every rate from an
+action's latency; area and leakage from `hw.chip.chip_costs`. Nothing is re-derived here.
+"""
+
+from typing import TypeAlias
+
+from archsim.config.hwschema import HardwareConfig
+from archsim.hw.chip import chip_costs
+from archsim.hw.component import Component
+from archsim.perf.costs import PerfCosts
+
+HardwareLike: TypeAlias = "HardwareConfig | PerfCosts | str"
+
+
+def _per_bit(component: Component, action: str) -> float:
+    return component.energy_per_bit_j(action)
+
+
+def _unit_rate(component: Component, count: int) -> float:
+    return count / component.latency_s("op")
+
+
+def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
+    chip = chip_costs(hw)
+    c = chip.components
+    energies = {
+        "crossbar/read": c.crossbar.energy_j("read"),
+        "ima.dac/row_drive": c.dac.energy_j("row_drive"),
+        "ima.sample_hold/sample": c.sample_hold.energy_j("sample"),
+        "ima.adc/conversion": c.adc.energy_j("conversion"),
+        "ima.shift_add/op": c.ima_shift_add.energy_j("op"),
+        "ima.input_register/bit": _per_bit(c.input_register, "access"),
+        "ima.output_register/bit": _per_bit(c.ima_output_register, "access"),
+        "tile.edram/bit": _per_bit(c.edram, "access"),
+        "tile.bus/bit": _per_bit(c.bus, "transfer"),
+        "tile.router/bit": _per_bit(c.router, "transfer"),
+        "tile.output_register/bit": _per_bit(c.tile_output_register, "access"),
+        "tile.shift_add/op": c.tile_shift_add.energy_j("op"),
+        "tile.sigmoid/op": c.sigmoid.energy_j("op"),
+        "tile.maxpool/op": c.maxpool.energy_j("op"),
+        "chip.hypertransport/bit": _per_bit(c.hypertransport, "transfer"),
+        "cpu/mac": c.cpu.energy_j("mac"),
+        "cpu.link/bit": c.cpu.link.energy_per_bit_j("transfer"),
+    }
+    leakage: dict[str, float] = {}
+    for part in chip.parts:
+        name = part.component.name
+        leakage[name] = leakage.get(name, 0.0) + part.per_chip * part.component.leakage_power_w
+    notes = [
+        f"{hw.name}: outputs and partial sums move as {hw.precision.input_bits}-bit values "
+        "(the next layer's input precision)"
+    ]
+    if sum(leakage.values()) == 0:
+        notes.append(f"{hw.name}: every component's leakage is 0 W (all power is per action)")
+    return PerfCosts(
+        hardware=hw.name,
+        crossbar_cycle_s=chip.crossbar_cycle_s,
+        input_cycles=chip.input_cycles,
+        input_bits=hw.precision.input_bits,
+        output_bits=hw.precision.input_bits,
+        adcs_per_ima=hw.ima.adc.count,
+        adc_sample_rate_hz=c.adc.sample_rate_hz,
+        tile_unit_ops_per_s={
+            "tile.shift_add": _unit_rate(c.tile_shift_add, c.tile_shift_add.count),
+            "tile.sigmoid": _unit_rate(c.sigmoid, c.sigmoid.count),
+            "tile.maxpool": _unit_rate(c.maxpool, c.maxpool.count),
+        },
+        edram_bandwidth_bps=c.edram.bandwidth_bps("access"),
+        router_bandwidth_bps=c.router.bandwidth_bps("transfer"),
+        chip_link_bandwidth_bps=c.hypertransport.link_bandwidth_bps,
+        cpu_mac_rate_per_s=c.cpu.macs_per_s,
+        cpu_link_bandwidth_bps=c.cpu.link.link_bandwidth_bps,
+        cpu_link_latency_s=c.cpu.link.setup_latency_s,
+        action_energy_j=energies,
+        chip_leakage_power_w=leakage,
+        chip_area_mm2=chip.area_mm2,
+        notes=tuple(notes),
+    )
+
+
+def as_costs(hw: HardwareLike) -> PerfCosts:
+    """A cost table from a `PerfCosts`, a `HardwareConfig`, or a hardware name/path."""
+    if isinstance(hw, PerfCosts):
+        return hw
+    if isinstance(hw, str):
+        from archsim.config.hardware import load_hardware
+
+        hw = load_hardware(hw)
+    return costs_from_hardware(hw)

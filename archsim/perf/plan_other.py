@@ -1,0 +1,88 @@
+"""Stages and action counts of layers that do not run on crossbars: the CPU path and digital units.
+
+CPU path (1x1 convolutions under the default policy): a group's new input rows go to the CPU
+over the CPU link, the CPU computes the group's MACs at cores x SIMD lanes x FMA units x
+frequency x efficiency, and the outputs come back over the link. Transfers take bits /
+bandwidth; the link's fixed latency is paid once per layer and direction per image (the rows
+stream through one open transfer), so the totals do not depend on the grouping. The CPU and
+each link direction are shared by every CPU layer. Energy: CPU power x compute time (the
+hw model's per-MAC energy) plus the link's energy per bit.
+
+Digital layers (BN, residual add, activation, pooling) run on the tile units ISAAC provides
+(shift-and-add, sigmoid, max-pool) of the tiles that hold the nearest preceding RRAM layer:
+BN costs 2 unit ops per output element (scale, shift), add and activation 1, pooling one per
+window element. Time = ops / (that many tiles' unit rate). Other parameter-free layers
+(zero-padding shortcuts, identity, dropout) are priced as a copy of their output through the
+eDRAM buffer (one read and one write per bit), so they are never free by omission.
+"""
+
+import math
+
+from archsim.errors import UserError
+from archsim.mapping.records import LayerSpec
+from archsim.perf.costs import DIGITAL_OPS_PER_ELEMENT, DIGITAL_UNIT, PerfCosts
+from archsim.perf.grouping import input_rows_needed, output_rows
+from archsim.perf.stages import Stage
+
+COPY_KINDS = ("other",)
+
+
+def _channels(shape: tuple[int, ...]) -> int:
+    """Values per output position: C of (C, H, W), everything of a flat tensor."""
+    return shape[0] if len(shape) == 3 else math.prod(shape)
+
+
+def pool_window(spec: LayerSpec) -> int:
+    """Input elements read per output element of a pooling layer."""
+    if len(spec.in_shape) == 3 and len(spec.out_shape) == 3:
+        return max(1, math.prod(spec.in_shape) // math.prod(spec.out_shape))
+    return spec.kernel[0] * spec.kernel[1]
+
+
+def digital_stage(
+    spec: LayerSpec, group_pixels: tuple[int, ...], host_tiles: int, costs: PerfCosts
+) -> tuple[Stage, dict[str, float]]:
+    """Compute stage and action counts of a BN / add / activation / pooling / copy layer."""
+    values = _channels(spec.out_shape)
+    if spec.kind in COPY_KINDS:
+        bits_per_pixel = 2 * values * costs.input_bits  # read and write every output bit
+        rate = host_tiles * costs.edram_bandwidth_bps
+        stage = Stage("copy", 1, tuple(p * bits_per_pixel / rate for p in group_pixels))
+        return stage, {"tile.edram/bit": float(sum(group_pixels) * bits_per_pixel)}
+    unit = DIGITAL_UNIT.get(spec.kind)
+    if unit is None:
+        raise UserError(f"no cost model for layer {spec.name} of kind '{spec.kind}'")
+    per_element = pool_window(spec) if spec.kind == "pool" else DIGITAL_OPS_PER_ELEMENT[spec.kind]
+    ops_per_pixel = values * per_element
+    rate = host_tiles * costs.unit_ops_per_s(unit)
+    stage = Stage("compute", 1, tuple(p * ops_per_pixel / rate for p in group_pixels))
+    return stage, {f"{unit}/op": float(sum(group_pixels) * ops_per_pixel)}
+
+
+def _link_s(bits: float, first: bool, costs: PerfCosts) -> float:
+    return (costs.cpu_link_latency_s if first else 0.0) + bits / costs.cpu_link_bandwidth_bps
+
+
+def cpu_stages(
+    spec: LayerSpec, rows_end: tuple[int, ...], group_pixels: tuple[int, ...], costs: PerfCosts
+) -> tuple[tuple[Stage, ...], dict[str, float]]:
+    """(link in, CPU, link out) stages and the action counts of a CPU-routed layer."""
+    pixels = sum(group_pixels)
+    in_rows, _ = output_rows(spec.in_shape)
+    in_bits_per_row = math.prod(spec.in_shape) // in_rows * costs.input_bits
+    sent, in_bits = 0, []
+    for end in rows_end:
+        needed = in_rows if end == rows_end[-1] else input_rows_needed(spec, end)
+        in_bits.append(max(0, needed - sent) * in_bits_per_row)
+        sent = max(sent, needed)
+    out_bits = [p * _channels(spec.out_shape) * costs.output_bits for p in group_pixels]
+    compute = [spec.macs * p / pixels / costs.cpu_mac_rate_per_s for p in group_pixels]
+    stages = (
+        Stage("link_in", 1, tuple(_link_s(b, g == 0, costs) for g, b in enumerate(in_bits)),
+              resource="cpu_link_in"),
+        Stage("cpu", 1, tuple(compute), resource="cpu"),
+        Stage("link_out", 1, tuple(_link_s(b, g == 0, costs) for g, b in enumerate(out_bits)),
+              resource="cpu_link_out"),
+    )
+    counts = {"cpu/mac": float(spec.macs), "cpu.link/bit": float(sum(in_bits) + sum(out_bits))}
+    return stages, counts

@@ -1,0 +1,166 @@
+"""Rows and columns the CLI prints for performance results (`archsim map` cost columns).
+
+- per layer: latency share (busy time / sum of busy times) and dynamic energy per image;
+- totals: single-image latency, throughput, energy per image, N-image latency and energy,
+  area, bottleneck, RRAM/CPU split;
+- Table II layout: one row per width with the N-image latency and energy and their ratio to
+  width 1.0, and the paper's values (scaled to N images) beside ours when the network is the
+  paper's.
+"""
+
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from typing import Any
+
+from archsim.perf.paper import TABLE_II_IMAGES, paper_reference
+from archsim.perf.result import PerfResult
+
+LAYER_COST_COLUMNS = ("latency_share", "energy_j")
+TABLE2_COLUMNS = (
+    "model", "width", "estimator", "images", "latency_s", "energy_j", "latency_ratio",
+    "energy_ratio", "paper_latency_s", "paper_energy_j", "paper_latency_ratio",
+    "paper_energy_ratio", "latency_vs_paper", "energy_vs_paper",
+)  # fmt: skip
+PAPER_SETUP = {"input_shape": (3, 32, 32), "num_classes": 10}
+
+
+def _sig(value: float, digits: int = 5) -> float:
+    return float(f"{value:.{digits}g}")
+
+
+def with_layer_costs(
+    rows: Sequence[MappingABC[str, Any]], result: PerfResult
+) -> list[dict[str, Any]]:
+    """The mapper's per-layer rows with latency share and energy per image added."""
+    costs = {layer.name: layer for layer in result.layers}
+    out = []
+    for row in rows:
+        layer = costs[row["layer"]]
+        out.append({**row, "latency_share": round(layer.latency_share, 4),
+                    "energy_j": _sig(layer.energy_j)})
+    return out
+
+
+def cost_totals(result: PerfResult) -> dict[str, Any]:
+    """Totals of one estimate, for the line block under the per-layer table."""
+    return {
+        "estimator": result.estimator,
+        "images": result.images,
+        "latency_s": _sig(result.latency_s),
+        "throughput_images_per_s": _sig(result.throughput_images_per_s),
+        "energy_per_image_j": _sig(result.energy_per_image_j),
+        "total_latency_s": _sig(result.total_latency_s),
+        "total_energy_j": _sig(result.total_energy_j),
+        "area_mm2": _sig(result.area_mm2),
+        "chips_used": result.chips_used,
+        "bottleneck": result.bottleneck,
+        "rram_time_s": _sig(result.rram_time_s),
+        "cpu_time_s": _sig(result.cpu_time_s),
+        "rram_energy_j": _sig(result.rram_energy_j),
+        "cpu_energy_j": _sig(result.cpu_energy_j),
+        "events": result.events,
+    }
+
+
+def paper_mismatch(model: str, options: MappingABC[str, Any], input_shape: Sequence[int],
+                   num_classes: int) -> str | None:
+    """Why our network is not the one Table II priced (None when it is)."""
+    if tuple(input_shape) != PAPER_SETUP["input_shape"] or num_classes != 10:
+        return "Table II is for CIFAR-10 (3x32x32 inputs, 10 classes)"
+    if model == "resnet20" and str(options.get("shortcut", "A")) != "1x1":
+        return "Table II's ResNet-20 has 1x1 projection shortcuts (--option shortcut=1x1)"
+    return None
+
+
+def table2_rows(results: Sequence[PerfResult], compare: bool) -> list[dict[str, Any]]:
+    """One row per width: N-image latency and energy, ratios to the first (or 1.0) width,
+    and the paper's cells scaled to the same N when `compare` and Table II has them."""
+    base = next((r for r in results if r.width == 1.0), results[0])
+    paper_base = paper_reference(base.model, base.width) if compare else None
+    rows = []
+    for r in results:
+        row: dict[str, Any] = {
+            "model": r.model, "width": r.width, "estimator": r.estimator, "images": r.images,
+            "latency_s": _sig(r.total_latency_s), "energy_j": _sig(r.total_energy_j),
+            "latency_ratio": round(r.total_latency_s / base.total_latency_s, 4),
+            "energy_ratio": round(r.total_energy_j / base.total_energy_j, 4),
+        }
+        paper = paper_reference(r.model, r.width) if compare else None
+        if paper is not None:
+            scale = r.images / TABLE_II_IMAGES
+            row["paper_latency_s"] = _sig(paper[0] * scale)
+            row["paper_energy_j"] = _sig(paper[1] * scale)
+            if paper_base is not None:
+                row["paper_latency_ratio"] = round(paper[0] / paper_base[0], 4)
+                row["paper_energy_ratio"] = round(paper[1] / paper_base[1], 4)
+            row["latency_vs_paper"] = f"{r.total_latency_s / (paper[0] * scale) - 1:+.2%}"
+            row["energy_vs_paper"] = f"{r.total_energy_j / (paper[1] * scale) - 1:+.2%}"
+        rows.append(row)
+    return rows
+
+
+class CostReport:
+    """Cost estimates of the mapped widths, with how to print them beside the mapper's rows."""
+
+    def __init__(self, results: Sequence[PerfResult], paper_note: str | None) -> None:
+        self.results = list(results)
+        self.paper_note = paper_note  # why Table II does not apply; None when it does
+
+    def layer_rows(
+        self, rows: Sequence[MappingABC[str, Any]], columns: Sequence[str]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        return with_layer_costs(rows, self.results[0]), [*columns, *LAYER_COST_COLUMNS]
+
+    def totals(self) -> dict[str, Any]:
+        return cost_totals(self.results[0])
+
+    def notes(self) -> list[str]:
+        notes = [n for r in self.results for n in r.notes]
+        if self.paper_note:
+            notes.append(f"not compared with Table II: {self.paper_note}")
+        return list(dict.fromkeys(notes))
+
+    def width_rows(self) -> list[dict[str, Any]]:
+        return table2_rows(self.results, compare=self.paper_note is None)
+
+    def emit_widths(
+        self,
+        summary: Sequence[MappingABC[str, Any]],
+        summary_columns: Sequence[str],
+        fmt: str,
+        setup: MappingABC[str, Any],
+    ) -> None:
+        """csv/json: Table II columns joined to the summary rows; table: a second table."""
+        from archsim.cli.output import emit
+
+        costs = self.width_rows()
+        columns = [c for c in TABLE2_COLUMNS if any(c in row for row in costs)]
+        if fmt == "table":
+            emit(summary, fmt, summary_columns)
+            print_lines([""])
+            emit(costs, fmt, columns, extra=setup)
+            print_lines([f"note: {n}" for n in self.notes()])
+            return
+        merged = [{**s, **c} for s, c in zip(summary, costs, strict=True)]
+        extra = {**setup, "notes": self.notes()} if fmt == "json" else None
+        emit(merged, fmt, [*summary_columns, *(c for c in columns if c not in summary_columns)],
+             extra=extra)
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    import click
+
+    for line in lines:
+        click.echo(line)
+
+
+def estimate_widths(
+    mappings: Sequence[Any], hardware: str, estimator: str, images: int,
+    paper_note: str | None,
+) -> CostReport:
+    """Estimate every mapping with one hardware description loaded once."""
+    from archsim.config.hardware import load_hardware
+    from archsim.perf.analytic import estimate
+
+    hw = load_hardware(hardware)
+    return CostReport([estimate(m, hw, estimator, images) for m in mappings], paper_note)

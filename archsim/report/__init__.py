@@ -1,0 +1,1 @@
+"""The sweep report: a multi-page PDF rendered from a results store (`render_report`)."""

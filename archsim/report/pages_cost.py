@@ -1,0 +1,135 @@
+"""Cost pages: mapping summary, Table II beside the paper, and 1x1-on-CPU vs on-RRAM."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from archsim.explore.results import SweepData
+from archsim.report.paper import TABLE2, TABLE2_NOTE, TABLE2_SOURCE
+from archsim.report.style import chunks, footnote, missing_page, page, table
+from archsim.report.variants import Row, unique, variant
+
+TITLE_MAP = "Mapping summary"
+TITLE_T2 = "Table II: cost vs width, beside the drop-connect paper"
+TITLE_POLICY = "1x1 convolutions on the CPU vs on RRAM"
+
+
+def _sweep_costs(data: SweepData) -> list[Row]:
+    return [c for c in data.costs if not c["paper_setting"]]
+
+
+def mapping_pages(data: SweepData) -> list[Figure]:
+    rows = _sweep_costs(data)
+    if not rows:
+        return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
+    body = [[c["model"], c["width"], c["policy"], c["crossbars"], c["imas"], c["tiles"],
+             c["chips"], c["utilization"], c["rram_layers"], c["cpu_layers"], c["rram_macs"],
+             c["cpu_macs"], c["latency_s"], c["energy_j"], c["area_mm2"]] for c in rows]
+    images = data.spec.cost.images
+    figs = []
+    for part in chunks(body, 20):
+        fig = page(TITLE_MAP, f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
+                              f"datasets; cost from the '{data.spec.cost.estimator}' estimator "
+                              f"for {images} image(s).")
+        table(fig, (0.02, 0.1, 0.96, 0.78),
+              ["net", "width", "placement", "crossbars", "IMAs", "tiles", "chips", "util.",
+               "RRAM layers", "CPU layers", "RRAM MACs/img", "CPU MACs/img", "latency (s)",
+               "energy (J)", "area (mm2)"], part, font=7)
+        footnote(fig, "util. = weight cells / cells of the crossbars used. Latency and energy are "
+                      f"for all {images} image(s); area is the accelerator chips'.")
+        figs.append(fig)
+    return figs
+
+
+def table2_pages(data: SweepData) -> list[Figure]:
+    policy = data.spec.cost.policy
+    rows = [c for c in data.costs if c["paper_setting"] and c["policy"] == policy]
+    if not rows:
+        return [missing_page(TITLE_T2, "The sweep has no net of the paper's Table II (resnet20, "
+                                       "vgg13, mobilenetv2) or cost.paper_table is off.")]
+    body, bars = [], []
+    for c in rows:
+        paper = TABLE2.get(c["net"], {}).get(round(c["width"], 2))
+        base = next((b for b in rows if b["model"] == c["model"] and b["width"] == 1.0), None)
+        ratio = None if base is None else c["latency_s"] / base["latency_s"]
+        paper_base = TABLE2.get(c["net"], {}).get(1.0)
+        paper_ratio = None if paper is None or paper_base is None else paper[0] / paper_base[0]
+        body.append([c["model"], c["width"], paper and paper[0], c["latency_s"],
+                     paper and c["latency_s"] / paper[0], paper and paper[1], c["energy_j"],
+                     paper and c["energy_j"] / paper[1], ratio, paper_ratio])
+        if paper:
+            bars.append((f"{c['model']}\nx{c['width']:g}", c["latency_s"], paper[0]))
+    fig = page(TITLE_T2, f"{TABLE2_SOURCE}. Ours: the 'paper' throughput-bound estimator on "
+                         f"CIFAR-10 input shapes, 10,000 images, placement {policy}.")
+    table(fig, (0.02, 0.45, 0.96, 0.42),
+          ["net", "width", "paper latency (s)", "our latency (s)", "ours/paper",
+           "paper energy (J)", "our energy (J)", "ours/paper", "our latency / x1.0",
+           "paper latency / x1.0"], body, font=7.5)
+    if bars:
+        ax = fig.add_axes((0.08, 0.1, 0.86, 0.28))
+        x = np.arange(len(bars))
+        ax.bar(x - 0.2, [b[1] for b in bars], 0.4, label="archsim")
+        ax.bar(x + 0.2, [b[2] for b in bars], 0.4, label="paper")
+        ax.set_xticks(x, [b[0] for b in bars], fontsize=7)
+        ax.set_ylabel("latency, 10,000 images (s)")
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    footnote(fig, TABLE2_NOTE)
+    return [fig]
+
+
+def policy_pages(data: SweepData) -> list[Figure]:
+    policies = unique(c["policy"] for c in _sweep_costs(data))
+    if len(policies) < 2:
+        return [missing_page(TITLE_POLICY, "The sweep costed a single placement policy "
+                                           "(cost.compare_policies is empty).")]
+    costs = _sweep_costs(data)
+    nets = unique((c["model"], c["width"]) for c in costs)
+    fig = page(TITLE_POLICY, "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
+                             "on the modelled AVX CPU, fault-free; all-rram: every layer on "
+                             f"crossbars), {data.spec.cost.images} image(s).")
+    metrics = [("latency_s", "latency (s)"), ("energy_j", "energy (J)"),
+               ("area_mm2", "area (mm2)"), ("crossbars", "crossbars")]
+    x = np.arange(len(nets))
+    step = 0.8 / len(policies)
+    for i, (name, label) in enumerate(metrics):
+        ax = fig.add_axes((0.06 + (i % 2) * 0.48, 0.52 - (i // 2) * 0.0, 0.4, 0.3)
+                          if i < 2 else (0.06 + (i % 2) * 0.48, 0.12, 0.4, 0.3))
+        for j, policy in enumerate(policies):
+            values = [next((c[name] for c in costs if (c["model"], c["width"]) == n
+                            and c["policy"] == policy), 0) or 0 for n in nets]
+            ax.bar(x + (j - (len(policies) - 1) / 2) * step, values, step, label=policy)
+        ax.set_xticks(x, [f"{m} x{w:g}" for m, w in nets], fontsize=7)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=7)
+    figs = [fig]
+    figs.extend(_policy_accuracy(data, policies))
+    return figs
+
+
+def _policy_accuracy(data: SweepData, policies: list[str]) -> list[Figure]:
+    rates = data.spec.pareto_rates
+    rows = [r for r in data.accuracy if r["fault_rate"] in rates]
+    body = []
+    for key in unique((r["model"], r["width"], variant(r, with_recal=True)) for r in rows):
+        line = [f"{key[0]} x{key[1]:g}", key[2]]
+        for rate in rates:
+            for policy in policies:
+                hit = next((r for r in rows if r["fault_rate"] == rate and r["policy"] == policy
+                            and (r["model"], r["width"], variant(r)) == key), None)
+                line.append(None if hit is None else hit["mean"])
+        body.append(line)
+    if not body:
+        return []
+    columns = ["net", "model", *(f"{p} @{r:g} (%)" for r in rates for p in policies)]
+    figs = []
+    for part in chunks(body, 22):
+        fig = page(f"{TITLE_POLICY}: accuracy",
+                   "Mean accuracy over chips when the faults also hit the layers the policy puts "
+                   "on RRAM (models were trained under the main placement "
+                   f"{data.spec.cost.policy}).")
+        table(fig, (0.04, 0.08, 0.92, 0.8), columns, part, font=7)
+        figs.append(fig)
+    return figs
+

@@ -1,0 +1,51 @@
+"""The Pareto plot: every design point, the non-dominated ones highlighted."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from archsim.explore.results import SweepData
+from archsim.report.style import FRONT, MUTED, chunks, missing_page, page, table
+from archsim.report.variants import unique, variant
+
+TITLE = "Pareto front: accuracy vs latency, energy, area"
+AXES = (("latency_s", "latency (s)"), ("energy_j", "energy (J)"), ("area_mm2", "area (mm2)"))
+
+
+def _label(row: dict) -> str:
+    return f"{row['model']} x{row['width']:g} {variant(row)} {row['policy']}"
+
+
+def pareto_pages(data: SweepData) -> list[Figure]:
+    if not data.pareto:
+        return [missing_page(TITLE, "No design point has both an accuracy and a cost in the "
+                                    "store yet.")]
+    metric = data.spec.pareto.metric
+    figs = []
+    for rate in unique(r["fault_rate"] for r in data.pareto):
+        rows = [r for r in data.pareto if r["fault_rate"] == rate]
+        front = [r for r in rows if r["on_front"]]
+        fig = page(f"{TITLE} (fault rate {rate:g})",
+                   f"Accuracy = {metric} over {data.spec.faults.chips} chips at fault rate "
+                   f"{rate:g} (maximised); latency, energy ({data.spec.cost.images} image(s)) and "
+                   "area minimised. Red: non-dominated over all four objectives.")
+        for i, (name, label) in enumerate(AXES):
+            ax = fig.add_axes((0.06 + i * 0.32, 0.5, 0.26, 0.36))
+            ax.scatter([r[name] for r in rows if not r["on_front"]],
+                       [r["accuracy"] for r in rows if not r["on_front"]], s=14, color=MUTED,
+                       label="dominated")
+            ax.scatter([r[name] for r in front], [r["accuracy"] for r in front], s=28,
+                       color=FRONT, edgecolor="black", linewidth=0.5, zorder=3,
+                       label="Pareto front")
+            ax.set_xlabel(label)
+            ax.set_ylabel(f"accuracy, {metric} (%)")
+            ax.grid(alpha=0.3)
+            if i == 0:
+                ax.legend(fontsize=7)
+        body = [[_label(r), r["accuracy"], r["latency_s"], r["energy_j"], r["area_mm2"]]
+                for r in sorted(front, key=lambda r: -r["accuracy"])]
+        table(fig, (0.06, 0.04, 0.88, 0.34),
+              ["design point (front)", f"accuracy {metric} (%)", "latency (s)", "energy (J)",
+               "area (mm2)"], chunks(body, 12)[0], font=7)
+        figs.append(fig)
+    return figs

@@ -1,0 +1,85 @@
+"""Page furniture shared by every report section: page size, titles, tables, notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: the report renders straight to PDF
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+PAGE = (11.69, 8.27)  # A4 landscape, inches
+FRONT = "#d62728"
+MUTED = "#9a9a9a"
+
+
+def page(title: str, subtitle: str = "") -> Figure:
+    fig = plt.figure(figsize=PAGE)
+    fig.suptitle(title, x=0.04, y=0.965, ha="left", fontsize=15, fontweight="bold")
+    if subtitle:
+        fig.text(0.04, 0.915, subtitle, ha="left", va="top", fontsize=9, color="#444444",
+                 wrap=True)
+    return fig
+
+
+def missing_page(title: str, reason: str) -> Figure:
+    """A section whose data the sweep did not produce says so on its own page."""
+    fig = page(title)
+    fig.text(0.5, 0.55, "Not produced by this sweep", ha="center", fontsize=18, color=MUTED)
+    fig.text(0.5, 0.47, reason, ha="center", fontsize=11, wrap=True)
+    return fig
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        if value == float("inf"):
+            return "inf"
+        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+            return f"{value:.{digits}g}"
+        return f"{value:.{digits}g}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
+
+
+def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
+          rows: Sequence[Sequence[Any]], font: float = 8.0,
+          highlight: Sequence[bool] | None = None) -> None:
+    """Draw a table in `rect` (left, bottom, width, height, figure fraction)."""
+    ax = fig.add_axes(list(rect))
+    ax.axis("off")
+    if not rows:
+        ax.text(0.5, 0.5, "(no rows)", ha="center", va="center", color=MUTED)
+        return
+    cells = [[fmt(v) for v in row] for row in rows]
+    tab = ax.table(cellText=cells, colLabels=list(columns), loc="upper center",
+                   cellLoc="right", colLoc="center")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(font)
+    row_height = min(0.06, 0.95 / (len(rows) + 1))
+    for (r, _), cell in tab.get_celld().items():
+        cell.set_height(row_height)
+        if r == 0:
+            cell.set_facecolor("#e8e8e8")
+            cell.set_text_props(fontweight="bold")
+        elif highlight is not None and highlight[r - 1]:
+            cell.set_facecolor("#fde0dc")
+
+
+def footnote(fig: Figure, text: str) -> None:
+    fig.text(0.04, 0.025, text, ha="left", va="bottom", fontsize=7.5, color="#555555",
+             wrap=True)
+
+
+def chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [rows[i:i + size] for i in range(0, len(rows), size)] or [rows]

@@ -1,0 +1,133 @@
+"""The explicit training loop over a run's epochs: train, validate, record, save, repeat.
+
+Each epoch: draws its batches from the data generator (shuffle + the dataset's augmentation),
+trains under the epoch's perturbation (drop-connect mask or stochastic faults, fresh per
+mini-batch, from the noise generator), validates fault-free and on the fixed chips, appends the
+epoch to the curves and atomically saves the run state, so an interruption loses at most the
+epoch in progress. A progress bar (rich, on stderr) shows the steps; a line per epoch is
+printed when progress is on.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch import Tensor
+
+from archsim.data import Dataset, iterate_batches, num_batches
+from archsim.faults.models import FaultModel
+from archsim.faults.sites import CellFormat
+from archsim.train.dropconnect import DropConnect
+from archsim.train.epoch import EpochParts, train_epoch
+from archsim.train.perturb import Sampler
+from archsim.train.records import EpochRecord
+from archsim.train.schedule import EpochPlan, learning_rate
+from archsim.train.spec import TrainSpec
+from archsim.train.state import RunState, save_state
+from archsim.train.stochastic import StochasticFaults
+from archsim.train.validate import Validation
+
+OnEpoch = Callable[[EpochRecord], None]
+
+
+def progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True, disable=not enabled,
+    )
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """The fixed parts of a run the loop needs."""
+
+    spec: TrainSpec
+    train_data: Dataset
+    layers: Sequence[str]
+    weights: dict[str, Tensor]
+    fault_model: FaultModel
+    cells: dict[str, CellFormat] | None
+    validation: Validation
+    state_path: Path
+    meta: dict[str, Any]
+
+    @property
+    def drop_last(self) -> bool:
+        # A last batch of one image breaks BatchNorm in train mode: drop it, only then.
+        assert self.spec.batch_size is not None
+        return len(self.train_data) % self.spec.batch_size == 1
+
+
+def make_sampler(setup: RunSetup, plan: EpochPlan, state: RunState) -> Sampler | None:
+    """The perturbation of one epoch: drop-connect, stochastic faults, or none."""
+    if plan.phase != "train" or plan.rate == 0.0:
+        return None
+    noise = state.generators["noise"]
+    if setup.spec.method == "dropconnect":
+        return DropConnect(plan.rate, noise, setup.spec.rescale)
+    return StochasticFaults(plan.rate, setup.fault_model, noise, setup.cells)
+
+
+def _begin_phase(setup: RunSetup, plan: EpochPlan, state: RunState) -> None:
+    """Hard-prune at the end of an ADMM phase (first training epoch after it)."""
+    if setup.spec.prune != "admm" or plan.phase != "train" or plan.epoch != setup.spec.admm_epochs:
+        return
+    assert state.admm is not None
+    pruned = state.admm.hard_prune(setup.weights)
+    if state.masks is not None:  # an already pruned starting point keeps its zeros too
+        pruned.masks = {k: m & state.masks.masks[k] for k, m in pruned.masks.items()}
+        pruned.apply_(setup.weights)
+    state.masks = pruned
+
+
+def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
+               on_epoch: OnEpoch | None = None) -> None:
+    """Train every epoch of `plans` not yet in `state.curves`, saving state after each."""
+    spec = setup.spec
+    assert spec.batch_size is not None
+    steps = num_batches(len(setup.train_data), spec.batch_size, setup.drop_last)
+    device = next(state.model.parameters()).device
+    with progress_bar(spec.progress) as bar:
+        for plan in plans[state.epochs_done:]:
+            start = perf_counter()
+            _begin_phase(setup, plan, state)
+            task = bar.add_task(f"epoch {plan.epoch + 1}/{len(plans)}", total=steps, status="")
+            batches = iterate_batches(
+                setup.train_data, spec.batch_size, shuffle=True, augment=True,
+                generator=state.generators["data"], drop_last=setup.drop_last, device=device,
+                channels_last=spec.channels_last,
+            )
+            parts = EpochParts(setup.layers, setup.weights, make_sampler(setup, plan, state),
+                               state.masks, state.admm if plan.phase == "admm" else None)
+            loss, acc = train_epoch(
+                state.model, batches, state.optimizer, parts,
+                lambda step, p=plan: learning_rate(spec, p, step, steps),
+                lambda t=task: bar.advance(t),
+            )
+            if plan.phase == "admm" and state.admm is not None:
+                state.admm.update(setup.weights)
+            bar.update(task, status="validating")
+            clean, chips = setup.validation.run(state.model)
+            bar.remove_task(task)
+            record = EpochRecord(
+                plan.epoch, plan.phase, plan.stage, plan.rate,
+                learning_rate(spec, plan, 0, steps), loss, acc, clean, chips,
+                setup.validation.rate, perf_counter() - start,
+            )
+            state.curves.append(record)
+            save_state(setup.state_path, state, setup.meta)
+            if spec.progress:
+                bar.console.print(_epoch_line(record, len(plans)), markup=False, highlight=False)
+            if on_epoch is not None:
+                on_epoch(record)
+
+
+def _epoch_line(r: EpochRecord, total: int) -> str:
+    chips = f", chips@{r.val_rate:g} {r.chip_mean:.2f}" if r.chip_mean is not None else ""
+    return (f"epoch {r.epoch + 1}/{total} [{r.phase} rate {r.rate:g}] loss {r.train_loss:.4f} "
+            f"train {r.train_acc:.2f}% val {r.val_acc:.2f}%{chips} ({r.seconds:.1f}s)")

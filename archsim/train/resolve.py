@@ -1,0 +1,93 @@
+"""Fill a TrainSpec's `None` fields from the model card and the method's defaults.
+
+Card choice: `spec.card` if given, else the card named `<model>-<dataset>`, else the first card
+(sorted) whose architecture is the model (e.g. `resnet20-cifar10`, the drop-connect paper's
+ResNet20 with 1x1 shortcuts, for ResNet-20 on Fashion-MNIST), else built-in defaults (the
+drop-connect authors' recipe: SGD lr 0.1, momentum 0.9, weight decay 1e-4, batch 128).
+A step schedule's milestones are scaled to the run's epochs (the card's 100 and 150 of 200
+become 50% and 75% of the epochs) unless given explicitly.
+"""
+
+from typing import Any
+
+from archsim.errors import UserError
+from archsim.nets import ModelCard, check_options, list_cards, load_card, net_info
+from archsim.nets.cards import CosineSchedule, StepSchedule
+from archsim.train.spec import TrainSpec
+
+_DEFAULTS: dict[str, Any] = {
+    "epochs": 200, "batch_size": 128, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4,
+    "schedule": "cosine", "milestones": (), "gamma": 0.1,
+}
+
+
+def find_card(spec: TrainSpec) -> ModelCard | None:
+    """The model card whose recipe and options the run uses (None: built-in defaults)."""
+    if spec.card is not None:
+        card = load_card(spec.card)
+        if card.architecture != net_info(spec.model).name:
+            raise UserError(f"model card {spec.card} is for {card.architecture}, not {spec.model}")
+        return card
+    model = net_info(spec.model).name
+    names = list_cards()
+    exact = f"{model}-{spec.dataset}"
+    if exact in names:
+        return load_card(exact)
+    for name in names:
+        card = load_card(name)
+        if card.architecture == model:
+            return card
+    return None
+
+
+def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
+    if card is None:
+        return {**_DEFAULTS, "epochs": epochs}
+    r = card.training
+    if r.optimizer != "sgd":
+        raise UserError(f"model card {card.name} asks for {r.optimizer}; archsim trains with SGD")
+    out: dict[str, Any] = {
+        "batch_size": r.batch_size, "lr": r.lr, "momentum": r.momentum,
+        "weight_decay": r.weight_decay, "schedule": r.schedule.kind, "milestones": (),
+        "gamma": 0.1,
+    }
+    if isinstance(r.schedule, StepSchedule):
+        scaled = sorted({max(1, round(m * epochs / r.epochs)) for m in r.schedule.milestones})
+        out["milestones"] = tuple(m for m in scaled if m < epochs)
+        out["gamma"] = r.schedule.gamma
+    elif isinstance(r.schedule, CosineSchedule) and r.schedule.min_lr:
+        raise UserError(f"model card {card.name}: cosine min_lr is not supported")
+    return out
+
+
+def resolve_spec(spec: TrainSpec) -> TrainSpec:
+    """A copy of `spec` with every `None` filled in (idempotent)."""
+    card = find_card(spec)
+    epochs = spec.epochs or (card.training.epochs if card else _DEFAULTS["epochs"])
+    recipe = _recipe(card, epochs)
+    if spec.milestones is not None:
+        recipe["milestones"] = spec.milestones
+    updates: dict[str, Any] = {
+        key: value for key, value in recipe.items() if getattr(spec, key) is None
+    }
+    updates["epochs"] = epochs
+    updates["card"] = card.name if card else None
+    given = {**(card.options if card else {}), **spec.options}
+    updates["options"] = check_options(spec.model, given)
+    updates["model"] = net_info(spec.model).name
+    if spec.fault_model is None:
+        updates["fault_model"] = "sft" if spec.method in ("oneshot", "progressive") else (
+            "dropconnect")
+    if spec.init_from is not None:
+        from archsim.checkpoint import read_checkpoint
+
+        updates["init_sha256"] = read_checkpoint(spec.init_from).meta["sha256"]
+    if spec.val_rate is None:
+        updates["val_rate"] = spec.final_rate if spec.final_rate > 0 else 0.1
+    resolved = spec.model_copy(update=updates)
+    if resolved.schedule == "step" and any(
+        not 0 < m < resolved.epochs for m in resolved.milestones or ()
+    ):
+        raise UserError(f"milestones {list(resolved.milestones or ())} must lie in "
+                        f"(0, {resolved.epochs})")
+    return TrainSpec.model_validate(resolved.model_dump())

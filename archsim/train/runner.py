@@ -1,0 +1,186 @@
+"""`train(spec) -> TrainResult`: the one function behind `archsim train` and the sweep engine.
+
+Steps: resolve the spec; if its checkpoint is already complete for this spec, return it;
+load data; build the net (seeded) or take the `--from` checkpoint's weights; map it to find the
+RRAM layers (the only ones drop-connect, faults and pruning touch); prune (magnitude now, ADMM
+after its phase); resume from the partial state if there is one; run the epochs; recalibrate
+BatchNorm per inference fault rate; write the final checkpoint atomically and delete the state.
+
+Random streams, each its own seeded generator: `data` (shuffling, augmentation; CPU),
+`noise` (drop-connect masks, training faults; on the training device), `recal` (faults during
+recalibration). The net's initial weights come from `get_net(seed=spec.seed)`.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+import torch
+
+from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+from archsim.data import Dataset, get_dataset, iterate_batches, num_batches
+from archsim.data.batches import resolve_device
+from archsim.errors import UserError
+from archsim.faults.inject import rram_layer_names
+from archsim.faults.presets import get_fault_model
+from archsim.faults.sites import cell_formats
+from archsim.mapping.mapper import map_model
+from archsim.nets import get_net
+from archsim.train.loop import OnEpoch, RunSetup, progress_bar, run_epochs
+from archsim.train.perturb import layer_weights
+from archsim.train.prune import ADMM, PruneMasks
+from archsim.train.recalibrate import recalibrate
+from archsim.train.records import EpochRecord, TrainResult
+from archsim.train.resolve import resolve_spec
+from archsim.train.schedule import plan_epochs
+from archsim.train.spec import TrainSpec
+from archsim.train.state import RunState, load_state, partial_path
+from archsim.train.validate import Validation
+
+STREAMS = {"data": 0, "noise": 1, "recal": 2}
+
+
+def stream_seed(seed: int, stream: str) -> int:
+    """An independent 63-bit seed for one named random stream of a run."""
+    return int(np.random.SeedSequence([seed, STREAMS[stream]]).generate_state(2, np.uint64)[0]
+               >> np.uint64(1))
+
+
+def _generator(seed: int, stream: str, device: torch.device) -> torch.Generator:
+    return torch.Generator(device=device).manual_seed(stream_seed(seed, stream))
+
+
+def _init_from(spec: TrainSpec, model: torch.nn.Module, data: Dataset) -> dict[str, Any]:
+    """Load the `--from` checkpoint's weights into `model`; returns its metadata."""
+    assert spec.init_from is not None
+    source, meta, _ = load_checkpoint(spec.init_from)
+    mine = (spec.model, spec.width, data.num_classes, data.input_shape[0], spec.options)
+    theirs = (meta["net"], meta["width"], meta["num_classes"], meta["in_channels"],
+              meta.get("options", {}))
+    if mine != theirs:
+        raise UserError(f"--from {spec.init_from} is {theirs[0]} width {theirs[1]} "
+                        f"({theirs[2]} classes, {theirs[3]} channels, options {theirs[4]}), "
+                        f"not the {mine[0]} width {mine[1]} ({mine[2]}, {mine[3]}, {mine[4]}) "
+                        "this run trains")
+    model.load_state_dict(source.state_dict())
+    return meta
+
+
+def _meta(spec: TrainSpec, data: Dataset, layers: list[str]) -> dict[str, Any]:
+    return {
+        "net": spec.model, "width": spec.width, "num_classes": data.num_classes,
+        "in_channels": data.input_shape[0], "options": spec.options,
+        "input_shape": list(data.input_shape), "dataset": spec.dataset,
+        "method": spec.method, "rate": spec.final_rate, "rates": list(spec.rates),
+        "fault_model": spec.fault_model, "policy": spec.policy,
+        "overrides": list(spec.overrides), "hardware": spec.hardware,
+        "rram_layers": layers, "seed": spec.seed, "spec": spec.model_dump(mode="json"),
+        "spec_digest": spec.digest(),
+        "prune": None if spec.prune is None else {"method": spec.prune,
+                                                  "sparsity": spec.sparsity},
+    }
+
+
+def _cached(spec: TrainSpec, path: Path) -> TrainResult | None:
+    if not path.is_file():
+        return None
+    try:
+        meta = read_checkpoint(path).meta
+    except UserError:
+        return None
+    if meta.get("partial") or meta.get("spec_digest") != spec.digest():
+        return None
+    curves = tuple(EpochRecord.from_dict(r) for r in meta.get("curves", []))
+    return TrainResult(path, spec, curves, tuple(meta["rram_layers"]),
+                       tuple(meta.get("bn_sets", [])), meta.get("sparsity"), 0.0,
+                       len(curves), True)
+
+
+def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = False
+          ) -> TrainResult:
+    """Train as `spec` says, write the checkpoint, return a summary (see module doc)."""
+    started = perf_counter()
+    spec = resolve_spec(spec)
+    final = spec.checkpoint_path()
+    if not force and (done := _cached(spec, final)) is not None:
+        return done
+    device = resolve_device(spec.device) or torch.device("cpu")
+    data = get_dataset(spec.dataset, "train", spec.data_dir, spec.limit)
+    val = get_dataset(spec.dataset, "test", spec.data_dir, spec.val_limit)
+    model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
+                    seed=spec.seed, **spec.options)
+    from_meta = _init_from(spec, model, data) if spec.init_from else {}
+    model.to(device)
+    if spec.channels_last:
+        model.to(memory_format=torch.channels_last)
+    mapping = map_model(model, data.input_shape, spec.hardware, policy=spec.policy,
+                        overrides=spec.overrides, model_name=spec.model, width=spec.width)
+    layers = rram_layer_names(mapping)
+    weights = layer_weights(model, layers)
+    fault_model = get_fault_model(spec.fault_model or "dropconnect")
+    cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    assert spec.momentum is not None and spec.weight_decay is not None
+    optimizer = torch.optim.SGD(model.parameters(), lr=spec.lr or 0.1, momentum=spec.momentum,
+                                weight_decay=spec.weight_decay)
+    state = RunState(model, optimizer, {"data": _generator(spec.seed, "data", torch.device("cpu")),
+                                        "noise": _generator(spec.seed, "noise", device)})
+    if from_meta.get("prune"):
+        state.masks = PruneMasks.from_zeros(weights)
+    if spec.prune == "magnitude":
+        pruned = PruneMasks.by_magnitude(weights, spec.sparsity)
+        state.masks = pruned if state.masks is None else PruneMasks(
+            {k: m & state.masks.masks[k] for k, m in pruned.masks.items()})
+    if state.masks is not None:
+        state.masks.apply_(weights)
+    if spec.prune == "admm":
+        state.admm = ADMM(weights, spec.sparsity, spec.admm_rho)
+    meta = _meta(spec, data, layers)
+    state_path = partial_path(final)
+    resumed = 0
+    if not force and load_state(state_path, state, spec.digest()):
+        resumed = state.epochs_done
+    val_images = val.images.to(device)
+    if spec.channels_last:
+        val_images = val_images.contiguous(memory_format=torch.channels_last)
+    validation = Validation(val_images, val.labels.to(device), mapping,
+                            fault_model, spec.val_rate or 0.0, spec.val_chips, spec.val_seed)
+    setup = RunSetup(spec, data, layers, weights, fault_model, cells, validation, state_path,
+                     meta)
+    run_epochs(setup, plan_epochs(spec), state, on_epoch)
+    bn_sets = _recalibrate(spec, setup, state, device)
+    sparsity = None if state.masks is None else state.masks.sparsity()
+    meta.update(curves=[r.to_dict() for r in state.curves], bn_sets=list(bn_sets),
+                sparsity=sparsity, partial=False, init_from_meta=_brief(from_meta))
+    save_checkpoint(final, model, meta, bn_sets)
+    state_path.unlink(missing_ok=True)
+    return TrainResult(final, spec, tuple(state.curves), tuple(layers), tuple(bn_sets),
+                       sparsity, perf_counter() - started, resumed, False)
+
+
+def _recalibrate(spec: TrainSpec, setup: RunSetup, state: RunState, device: torch.device
+                 ) -> dict[str, dict[str, torch.Tensor]]:
+    if not spec.recalibrate:
+        return {}
+    assert spec.batch_size is not None
+    generator = _generator(spec.seed, "recal", device)
+    data, size = setup.train_data, spec.batch_size
+    total = len(spec.recalibrate) * num_batches(len(data), size)
+    with progress_bar(spec.progress) as bar:
+        task = bar.add_task("recalibrating BatchNorm", total=total, status="")
+        return recalibrate(
+            state.model, setup.layers, sorted(spec.recalibrate), setup.fault_model,
+            lambda: iterate_batches(data, size, shuffle=False, augment=False, generator=None,
+                                    device=device, channels_last=spec.channels_last),
+            generator, setup.cells, lambda: bar.advance(task),
+        )
+
+
+def _brief(meta: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the `--from` checkpoint was, for provenance (not its curves)."""
+    if not meta:
+        return None
+    keys = ("method", "rate", "rates", "dataset", "spec_digest", "sha256", "provenance", "prune")
+    return {k: meta.get(k) for k in keys}
+

@@ -1,0 +1,47 @@
+"""Per-epoch validation: fault-free accuracy and accuracy on a few fixed chips.
+
+The chips are chips 0..k-1 of `val_seed`, drawn by the fault simulator on the current mapping,
+so the same physical fault maps are used every epoch and the per-epoch fluctuation the
+linear-bottleneck study reports can be plotted. Chips use the evaluator's path (weights
+quantized to the hardware's bits, faults swapped into the one model, running BatchNorm
+statistics), so the curve shows what `archsim evaluate` would report for those chips.
+"""
+
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+from archsim.faults.chip import ChipDrawer
+from archsim.faults.inject import FaultInjector
+from archsim.faults.models import FaultModel
+from archsim.faults.montecarlo import accuracy
+from archsim.mapping.records import Mapping
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Fixed validation data and chips for one run."""
+
+    images: Tensor
+    labels: Tensor
+    mapping: Mapping
+    fault_model: FaultModel
+    rate: float
+    chips: int
+    seed: int
+    batch_size: int = 256
+
+    def run(self, model: nn.Module) -> tuple[float, tuple[float, ...]]:
+        """(fault-free accuracy, per-chip accuracies) in percent."""
+        clean = accuracy(model, self.images, self.labels, self.batch_size)
+        if self.chips == 0 or not self.mapping.rram_layers:
+            return clean, ()
+        injector = FaultInjector(model, self.mapping)
+        drawer = ChipDrawer(injector.sites, self.fault_model, self.mapping.crossbar_rows,
+                            self.mapping.crossbar_cols)
+        accs = []
+        for index in range(self.chips):
+            chip = drawer.draw(self.rate, self.seed, index)
+            with injector.applied(chip) as faulty:
+                accs.append(accuracy(faulty, self.images, self.labels, self.batch_size))
+        return clean, tuple(accs)

@@ -1,0 +1,153 @@
+"""Monte-Carlo over faulty chips vs fault-free inference, measured in one run.
+
+1. Throughput: ResNet-20 on Fashion-MNIST test images (random data of that shape if the
+   dataset is absent): fault-free inference (images/s) against the Monte-Carlo evaluation of
+   ISAAC cell-granularity chips (chip-images/s, including drawing each chip's fault map and
+   swapping its weights in and out), interleaved rounds, medians; target ratio >= 0.9. The
+   CPU-time ratio is printed too: it is robust to other processes sharing the cores.
+2. glibc's malloc trap (REFERENCE.md s6): each measurement runs in a child process, with the
+   default malloc and with MALLOC_MMAP_THRESHOLD_=1 GiB / MALLOC_TRIM_THRESHOLD_=2 GiB,
+   alternated (A B A B) so drift in machine load cancels; batches 256 and 512.
+3. Adaptive stopping: a LeNet-5 trained for a few seconds on digits, chips evaluated until the
+   95% CI half-width is <= 0.5 points, against a fixed 100 chips.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from archsim.data import get_dataset
+from archsim.errors import UserError
+from archsim.faults import ChipDrawer, FaultInjector, MonteCarloSpec, RunInfo, get_fault_model
+from archsim.faults.montecarlo import accuracy, run_chips
+from archsim.mapping.mapper import map_model
+from archsim.nets import get_net
+
+IMAGES, ROUNDS, REPEATS = 1024, 4, 2
+TUNED = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(2 << 30)}
+
+
+def _data() -> tuple[torch.Tensor, torch.Tensor, str]:
+    try:
+        ds = get_dataset("fashion-mnist", "test", limit=IMAGES)
+        return ds.images, ds.labels, "Fashion-MNIST test"
+    except UserError:
+        gen = torch.Generator().manual_seed(0)
+        return (torch.randn(IMAGES, 1, 28, 28, generator=gen),
+                torch.randint(0, 10, (IMAGES,), generator=gen), "random 1x28x28")
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
+def measure(batch: int) -> dict[str, float]:
+    """Fault-free and Monte-Carlo throughput in this process (medians of interleaved rounds)."""
+    images, labels, _ = _data()
+    model = get_net("resnet20", 1.0, 10, 1).eval()
+    mapping = map_model(model, (1, 28, 28), "isaac", model_name="resnet20")
+    injector = FaultInjector(model, mapping)
+    drawer = ChipDrawer(injector.sites, get_fault_model("cell-isaac"))
+    info = RunInfo("resnet20", 1.0, "bench", "isaac", "cpu-1x1", 16)
+    accuracy(model, images[:batch], labels[:batch], batch)  # warm-up
+    rows: dict[str, list[float]] = {"clean": [], "mc": [], "clean_cpu": [], "mc_cpu": []}
+    for r in range(ROUNDS):
+        start = _clock()
+        accuracy(model, images, labels, batch)
+        wall, cpu = _since(start)
+        rows["clean"].append(len(images) / wall)
+        rows["clean_cpu"].append(len(images) / cpu)
+        start = _clock()
+        run_chips(injector, drawer, 0.01, images, labels,
+                  MonteCarloSpec(chips=1, seed=r, batch_size=batch, progress=False), info)
+        wall, cpu = _since(start)
+        rows["mc"].append(len(images) / wall)
+        rows["mc_cpu"].append(len(images) / cpu)
+    overhead = []
+    for chip in range(5):  # what a chip costs beyond inference: draw, swap in, restore
+        start = _clock()
+        with injector.applied(drawer.draw(0.01, 0, chip)):
+            pass
+        overhead.append(_since(start)[0])
+    out = {k: statistics.median(v) for k, v in rows.items()}
+    out["overhead_ms"] = 1000 * statistics.median(overhead)
+    return out
+
+
+def _child(batch: int, tuned: bool) -> dict[str, float]:
+    env = {**os.environ, **(TUNED if tuned else {})}
+    proc = subprocess.run([sys.executable, __file__, "--measure", str(batch)], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _trained_lenet(seconds: float) -> torch.nn.Module:
+    train = get_dataset("digits", "train")
+    model = get_net("lenet5", 1.0, 10, 1, seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    gen = torch.Generator().manual_seed(0)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        idx = torch.randint(0, len(train.images), (128,), generator=gen)
+        loss = torch.nn.functional.cross_entropy(model(train.images[idx]), train.labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
+    test = get_dataset("digits", "test")
+    model = _trained_lenet(3.0)
+    mapping = map_model(model, (1, 8, 8), "isaac", model_name="lenet5")
+    injector = FaultInjector(model, mapping)
+    info = RunInfo("lenet5", 1.0, "digits", "isaac", "cpu-1x1", 16)
+    clean = accuracy(model, test.images, test.labels)
+    print(f"Adaptive stopping (LeNet-5 trained 3 s on digits: {clean:.1f}% on "
+          f"{len(test.images)} test images; rate {rate}, target +-{target} points):")
+    for preset in ("dropconnect", "sft", "cell-isaac"):
+        drawer = ChipDrawer(injector.sites, get_fault_model(preset))
+        full = run_chips(injector, drawer, rate, test.images, test.labels,
+                         MonteCarloSpec(chips=fixed, progress=False), info)
+        ada = run_chips(injector, drawer, rate, test.images, test.labels,
+                        MonteCarloSpec(chips=5000, adaptive=target, min_chips=10,
+                                       progress=False), info)
+        print(f"  {preset:11s}: fixed {fixed} chips: mean {full.summary.mean:5.2f} "
+              f"+-{full.summary.half_width:.2f} (std {full.summary.std:.2f}); adaptive: "
+              f"{ada.chips} chips for mean {ada.summary.mean:5.2f} +-{ada.summary.half_width:.2f}")
+
+
+def main() -> int:
+    _, _, source = _data()
+    print(f"ResNet-20 (width 1) on {IMAGES} {source} images, {torch.get_num_threads()} torch "
+          f"threads, cell-isaac chips at rate 0.01; medians of {ROUNDS} interleaved rounds; "
+          f"malloc variants alternated {REPEATS}x in child processes")
+    for batch in (256, 512):
+        runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+        for _ in range(REPEATS):
+            for tuned in (False, True):
+                runs[tuned].append(_child(batch, tuned))
+        for tuned, label in ((False, "default malloc"), (True, "mallopt 1G/2G")):
+            m = {k: statistics.median(r[k] for r in runs[tuned]) for k in runs[tuned][0]}
+            print(f"  batch {batch} {label:14s}: fault-free {m['clean']:7.1f} images/s, "
+                  f"Monte-Carlo {m['mc']:7.1f} chip-images/s, ratio {m['mc'] / m['clean']:.3f} "
+                  f"(CPU-time ratio {m['mc_cpu'] / m['clean_cpu']:.3f}); per-chip overhead "
+                  f"{m['overhead_ms']:.1f} ms")
+    adaptive()
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        print(json.dumps(measure(int(sys.argv[2]))))
+        sys.exit(0)
+    sys.exit(main())

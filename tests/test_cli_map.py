@@ -1,0 +1,149 @@
+"""`archsim map` and `archsim models` through the real CLI group."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archsim.cli import cli
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_map_json_per_layer_rows_and_totals() -> None:
+    result = run("map", "--model", "resnet20", "--width", "1.4", "--option", "shortcut=1x1",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    rows = {row["layer"]: row for row in payload["rows"]}
+    # layer3.1.conv2 at width 1.4: 801x89 -> ceil(801/128)=7 * ceil(89/15)=6 = 42 crossbars.
+    conv = rows["layer3.1.conv2"]
+    assert (conv["matrix"], conv["cells_per_weight"], conv["crossbars"]) == ("801x89", 8, 42)
+    # 1x1 shortcut 22 -> 44 at stride 2 on 16x16: 16*16*44*22 = 247,808 MACs on the CPU.
+    shortcut = rows["layer2.0.shortcut.0"]
+    assert (shortcut["target"], shortcut["macs"]) == ("cpu", 247_808)
+    assert rows["layer1.0.add"]["target"] == "digital"
+    totals = payload["totals"]
+    assert totals["crossbars"] == 327 and totals["chips"] == "1 of 64"
+    # The other shortcut: 8*8*89*44 = 250,624; CPU MACs = 247,808 + 250,624.
+    assert totals["cpu_macs"] == 498_432
+    assert "first conv: conv1 -> rram" in payload["notes"]
+    assert payload["setup"]["policy"] == "cpu-1x1"
+
+
+def test_map_width_list_gives_one_summary_row_per_width() -> None:
+    result = run("map", "-m", "resnet20", "--width", "1.0,1.4", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    # 218 and 327 crossbars: derivations in test_mapping_tiling.py.
+    assert [(r["width"], r["crossbars"]) for r in rows] == [("1.0", "218"), ("1.4", "327")]
+
+
+def test_map_table_shows_policy_overrides_and_notes() -> None:
+    result = run("map", "-m", "resnet20", "--option", "shortcut=1x1",
+                 "--override", "layer*.shortcut.0=rram", "--override", "conv1=cpu")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "policy: cpu-1x1 layer*.shortcut.0=rram conv1=cpu" in result.output
+    assert "note: first conv: conv1 -> cpu" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("layer2.0.shortcut.0 "))
+    assert "rram" in line.split()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "fc_crossbars", "total"),
+    [
+        # CIFAR-100: fc 64x100 -> 1 * ceil(100/15) = 7 crossbars instead of 1: 218 + 6.
+        ("cifar100", 7, 224),
+        # Digits 1x8x8: conv1 becomes 9x16 (1 * 2 crossbars, as 27x16): still 218.
+        ("digits", 1, 218),
+    ],
+)
+def test_map_dataset_sets_shape_and_classes(dataset: str, fc_crossbars: int, total: int) -> None:
+    result = run("map", "-m", "resnet20", "--dataset", dataset, "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    fc = next(r for r in payload["rows"] if r["layer"] == "fc")
+    assert fc["crossbars"] == fc_crossbars and payload["totals"]["crossbars"] == total
+
+
+def test_map_8bit_one_cell_hardware() -> None:
+    result = run("map", "-m", "vgg13", "--hw", "isaac-8bit-1cell", "--format", "json")
+    rows = {r["layer"]: r for r in json.loads(result.output)["rows"]}
+    # 4608x512 -> 36 * ceil(512/127)=5 = 180 crossbars; one cell per weight.
+    assert (rows["features.31"]["crossbars"], rows["features.31"]["cells_per_weight"]) == (180, 1)
+
+
+def _hardware(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"base: isaac\nname: {name}\n{body}")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--policy", "cpu-3x3"), "unknown policy 'cpu-3x3'; choose one of cpu-1x1"),
+        (("--override", "layer9.*=cpu"), "override layer9.*=cpu matches no conv or linear"),
+        (("--override", "fc=fpga"), "TARGET one of rram, cpu"),
+        (("--dataset", "cifar10", "--input-shape", "3,32,32"), "either --dataset or --input"),
+        (("--input-shape", "3,0,32"), "--input-shape must be positive integers"),
+        (("--width", "1.0,-1"), "--width must be numbers > 0"),
+        (("--option", "shortcut"), "must look like KEY=VALUE"),
+    ],
+)
+def test_map_bad_input_is_one_line_exit_2(args: tuple[str, ...], message: str) -> None:
+    result = run("map", "-m", "resnet20", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert message in result.output
+
+
+def test_map_too_large_and_zero_sized_crossbars(tmp_path: Path) -> None:
+    # One tile per chip = 12 IMAs; ResNet-20 needs 41 IMAs -> ceil(41/12) = 4 chips.
+    tiny = _hardware(tmp_path, "tiny", "chip:\n  tiles: 1\nnode:\n  chips: 1\n")
+    result = run("map", "-m", "resnet20", "--hw", tiny)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "resnet20 at width 1 needs 4 chips (218 crossbars) but hardware tiny has 1 chip" in (
+        result.output
+    )
+    zero = _hardware(tmp_path, "zero", "crossbar:\n  rows: 0\n")
+    result = run("map", "-m", "resnet20", "--hw", zero)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "crossbar.rows" in result.output
+
+
+def test_models_lists_the_zoo_with_hand_checked_counts() -> None:
+    result = run("models", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {row["model"]: row for row in json.loads(result.output)["rows"]}
+    # ResNet-20 option A: 269,722 parameters (convs 432 + 6*2304 + 4608 + 5*9216 + 18432 +
+    # 5*36864, BN 2*(16*7 + 32*6 + 64*6), fc 650) and 40,551,040 MACs at 3x32x32.
+    assert (rows["resnet20"]["params"], rows["resnet20"]["macs"]) == (269_722, 40_551_040)
+    assert rows["lenet5"]["input_shape"] == "1,28,28"
+    assert {"vgg13", "mobilenetv2", "resnet20-bottleneck"} <= set(rows)
+
+
+def test_models_at_another_width_and_shape() -> None:
+    result = run("models", "--input-shape", "3,8,8", "--width", "0.5", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(result.output))}
+    # ResNet-20 at width 0.5 (8/16/32 channels) on 8x8: stem 8*8*8*27 = 13,824; stage 1
+    # 6 * 8*8*8*72 = 221,184; stage 2 4*4*16*72 + 5 * 4*4*16*144 = 202,752; stage 3
+    # 2*2*32*144 + 5 * 2*2*32*288 = 202,752; fc 32*10 = 320: 640,832 in all.
+    assert rows["resnet20"]["macs"] == "640832"
+    assert run("models", "--width", "1,2").exit_code == 2
+
+
+def test_map_replicate_flag() -> None:
+    result = run("map", "-m", "resnet20", "--replicate", "--format", "json")
+    payload = json.loads(result.output)
+    assert payload["setup"]["replicate"] is True
+    conv1 = next(r for r in payload["rows"] if r["layer"] == "conv1")
+    # Replicas multiply crossbars: conv1 is 2 crossbars per replica (27x16 -> 1 * 2).
+    assert conv1["replicas"] > 1 and conv1["crossbars"] == 2 * conv1["replicas"]
+    assert payload["totals"]["crossbars"] > 218 and payload["totals"]["chips"] == "1 of 64"

@@ -1,0 +1,150 @@
+"""The SimPy pipeline on configurations small enough to derive every number by hand."""
+
+from dataclasses import replace
+
+import pytest
+
+from archsim.errors import UserError
+from archsim.mapping.geometry import Geometry
+from archsim.mapping.mapper import map_specs
+from archsim.mapping.records import LayerSpec, Mapping
+from archsim.perf.analytic import analytic_estimate
+from archsim.perf.costs import PerfCosts
+from archsim.perf.des import simulate
+from archsim.perf.result import LEAKAGE_ROW
+
+# A toy chip: 16x8 crossbars, 2-bit weights in two 1-bit cells plus ISAAC's unit column, so
+# floor((8 - 1) / 2) = 3 weights per crossbar row; 2 crossbars and 2 ADCs per IMA.
+GEOMETRY = Geometry(rows=16, cols=8, bits_per_cell=1, weight_bits=2, encoding="offset",
+                    crossbars_per_ima=2, imas_per_tile=2, tiles_per_chip=1, chips=1, name="toy")
+ENERGY_J = {
+    "crossbar/read": 1e-15, "ima.dac/row_drive": 1e-14, "ima.sample_hold/sample": 1e-16,
+    "ima.adc/conversion": 1e-12, "ima.shift_add/op": 1e-13, "ima.output_register/bit": 1e-16,
+    "ima.input_register/bit": 1e-16, "tile.shift_add/op": 1e-13, "tile.edram/bit": 1e-13,
+    "tile.bus/bit": 1e-14, "tile.output_register/bit": 1e-15, "tile.router/bit": 1e-12,
+    "chip.hypertransport/bit": 1e-11, "tile.sigmoid/op": 1e-13, "tile.maxpool/op": 1e-13,
+    "cpu/mac": 1e-11, "cpu.link/bit": 1e-12,
+}  # fmt: skip
+COSTS = PerfCosts(
+    hardware="toy", crossbar_cycle_s=100e-9, input_cycles=4, input_bits=4, output_bits=8,
+    adcs_per_ima=2, adc_sample_rate_hz=1e8,
+    tile_unit_ops_per_s={"tile.shift_add": 1e9, "tile.sigmoid": 1e9, "tile.maxpool": 1e9},
+    edram_bandwidth_bps=1e9, router_bandwidth_bps=1.2e8, chip_link_bandwidth_bps=1e9,
+    cpu_mac_rate_per_s=1e9, cpu_link_bandwidth_bps=1e9, cpu_link_latency_s=1e-6,
+    action_energy_j=ENERGY_J, chip_leakage_power_w={"ima.adc": 1e-5}, chip_area_mm2=2.5,
+)  # fmt: skip
+
+
+def conv(name: str, cin: int, cout: int) -> LayerSpec:
+    """A 3x3, stride 1, padding 1 conv on 4x4 images: 16 pixels, 9*cin matrix rows."""
+    return LayerSpec(name=name, kind="conv", in_shape=(cin, 4, 4), out_shape=(cout, 4, 4),
+                     macs=16 * cout * 9 * cin, params=9 * cin * cout, in_channels=cin,
+                     out_channels=cout, kernel=(3, 3), stride=(1, 1), padding=(1, 1))  # fmt: skip
+
+
+def toy_mapping(*specs: LayerSpec) -> Mapping:
+    return map_specs(list(specs), GEOMETRY, input_shape=specs[0].in_shape, policy="all-rram")
+
+
+def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
+    mapping = toy_mapping(conv("conv", 2, 3))
+    # 18 matrix rows -> row blocks of 16 and 2 rows; 3 weights x 2 cells + 1 unit column = 7
+    # columns, one column block: 2 crossbars of IMA (0, 0, 0).
+    assert [(b.weight_rows, b.ima, b.crossbar) for b in mapping.layers[0].blocks] == [
+        (16, 0, 0), (2, 0, 1)]  # fmt: skip
+    result = simulate(mapping, COSTS, images=1)
+    # Each output row (4 pixels, 1 replica) is one group: 4 MVM waves of 4 cycles x 100 ns =
+    # 1.6 us. ADCs: 4 cycles x 7 columns / 1e8 S/s = 280 ns per crossbar per wave, one ADC
+    # per crossbar, under the 400 ns crossbar time. Transfer: 3 outputs x 8 bits = 24 bits per
+    # pixel at 1.2e8 b/s = 200 ns, 800 ns per row. Rows stream: compute ends 1.6k us, the last
+    # transfer ends 6.4 + 0.8 = 7.2 us.
+    assert result.latency_s == pytest.approx(7.2e-6, rel=1e-9)
+    assert result.interval_s == pytest.approx(6.4e-6, rel=1e-9)  # 4 rows x 1.6 us
+    # Per pixel: cells read 4 cycles x (16 + 2 rows) x 7 columns = 504; DAC drives 4 x 18 = 72;
+    # samples = conversions = IMA shift-adds = 4 x 14 columns = 56; IMA output register
+    # 56 x 8 bits = 448; input register 2 x 18 rows x 4 bits = 144; tile shift-add merges the
+    # two row blocks' 3 partial sums = 3; eDRAM 18 x 4 bits in + 3 x 8 bits out = 96; bus 72;
+    # tile output register and router 24 bits each. Times 16 pixels and the energies:
+    dynamic = (
+        16 * 504 * 1e-15 + 16 * 72 * 1e-14 + 16 * 56 * 1e-16 + 16 * 56 * 1e-12
+        + 16 * 56 * 1e-13 + 16 * 448 * 1e-16 + 16 * 144 * 1e-16 + 16 * 3 * 1e-13
+        + 16 * 96 * 1e-13 + 16 * 72 * 1e-14 + 16 * 24 * 1e-15 + 16 * 24 * 1e-12
+    )  # fmt: skip
+    assert dynamic == pytest.approx(1.5605248e-09, rel=1e-12)
+    leakage = 1e-5 * 7.2e-6  # ADC leakage of the one chip x the image's 7.2 us
+    assert result.leakage_energy_j == pytest.approx(leakage, rel=1e-9)
+    assert result.energy_per_image_j == pytest.approx(1.5605248e-09 + 7.2e-11, rel=1e-9)
+    assert result.energy_by_component_j["ima.adc"] == pytest.approx(896e-12 + leakage)
+    assert result.energy_by_layer_j == pytest.approx({"conv": 1.5605248e-09, LEAKAGE_ROW: leakage})
+    assert (result.area_mm2, result.chips_used, result.bottleneck) == (2.5, 1, "conv (compute)")
+    # 16 pixels x 2 crossbars x 400 ns busy out of 2 crossbars x 6.4 us per image
+    assert result.crossbar_busy_fraction == pytest.approx(1.0)
+
+
+def test_many_images_stream_at_the_bottleneck_interval() -> None:
+    mapping = toy_mapping(conv("conv", 2, 3))
+    result = simulate(mapping, COSTS, images=10)
+    # image n ends at 7.2 + 6.4 n us: 10 images take 7.2 + 9 x 6.4 = 64.8 us
+    assert result.total_latency_s == pytest.approx(64.8e-6, rel=1e-9)
+    assert result.throughput_images_per_s == pytest.approx(1 / 6.4e-6)
+    assert result.leakage_energy_j == pytest.approx(1e-5 * 64.8e-6 / 10)
+
+
+def test_two_layer_pipeline_timeline_exactly() -> None:
+    mapping = toy_mapping(conv("conv1", 2, 3), conv("conv2", 3, 3))
+    trace: list[tuple[float, str]] = []
+    result = simulate(mapping, COSTS, images=1, trace=trace)
+    # conv1 as in the one-layer test. conv2 (27 rows: blocks of 16 and 11, 7 columns) has the
+    # same 1.6 us compute and 0.8 us transfer per row. Its output row y reads conv1 rows up to
+    # y + 1 (3x3, padding 1): row 0 waits for conv1 row 1 (4.0 us), row 1 for row 2 (5.6),
+    # rows 2 and 3 for row 3 (7.2).
+    expected_ns = [
+        (0, "conv1 compute img0 g0 start"), (1600, "conv1 compute img0 g0 end"),
+        (1600, "conv1 transfer img0 g0 start"), (2400, "conv1 transfer img0 g0 end"),
+        (1600, "conv1 compute img0 g1 start"), (3200, "conv1 compute img0 g1 end"),
+        (3200, "conv1 transfer img0 g1 start"), (4000, "conv1 transfer img0 g1 end"),
+        (3200, "conv1 compute img0 g2 start"), (4800, "conv1 compute img0 g2 end"),
+        (4800, "conv1 transfer img0 g2 start"), (5600, "conv1 transfer img0 g2 end"),
+        (4800, "conv1 compute img0 g3 start"), (6400, "conv1 compute img0 g3 end"),
+        (6400, "conv1 transfer img0 g3 start"), (7200, "conv1 transfer img0 g3 end"),
+        (4000, "conv2 compute img0 g0 start"), (5600, "conv2 compute img0 g0 end"),
+        (5600, "conv2 transfer img0 g0 start"), (6400, "conv2 transfer img0 g0 end"),
+        (5600, "conv2 compute img0 g1 start"), (7200, "conv2 compute img0 g1 end"),
+        (7200, "conv2 transfer img0 g1 start"), (8000, "conv2 transfer img0 g1 end"),
+        (7200, "conv2 compute img0 g2 start"), (8800, "conv2 compute img0 g2 end"),
+        (8800, "conv2 transfer img0 g2 start"), (9600, "conv2 transfer img0 g2 end"),
+        (8800, "conv2 compute img0 g3 start"), (10400, "conv2 compute img0 g3 end"),
+        (10400, "conv2 transfer img0 g3 start"), (11200, "conv2 transfer img0 g3 end"),
+    ]  # fmt: skip
+    observed = sorted((round(t * 1e9, 6), label) for t, label in trace)
+    assert observed == sorted(expected_ns)
+    assert result.latency_s == pytest.approx(11.2e-6, rel=1e-9)
+    assert analytic_estimate(mapping, COSTS).latency_s == pytest.approx(11.2e-6, rel=1e-9)
+
+
+def test_halving_the_adcs_of_an_ima_slows_the_crossbars_as_the_hand_model_says() -> None:
+    mapping = toy_mapping(conv("conv", 2, 3))
+    halved = replace(COSTS, adcs_per_ima=1)
+    result = simulate(mapping, halved, images=1)
+    # One ADC for two crossbars: each needs 4 waves x 280 ns = 1.12 us of conversions per
+    # row, one after the other: 2.24 us > the crossbars' 1.6 us. Four rows end at 8.96 us,
+    # the last transfer at 8.96 + 0.8 = 9.76 us (was 7.2 us with two ADCs).
+    assert result.latency_s == pytest.approx(9.76e-6, rel=1e-9)
+    assert result.interval_s == pytest.approx(4 * 2.24e-6, rel=1e-9)
+    # the hand model in closed form agrees; energy does not change with the ADC count
+    assert analytic_estimate(mapping, halved).latency_s == pytest.approx(9.76e-6, rel=1e-9)
+    assert result.energy_per_image_j - result.leakage_energy_j == pytest.approx(1.5605248e-09)
+
+
+def test_missing_energy_and_unsupported_layers_are_errors() -> None:
+    mapping = toy_mapping(conv("conv", 2, 3))
+    priced = dict(ENERGY_J)
+    del priced["ima.adc/conversion"]
+    with pytest.raises(UserError, match="no energy for 'ima.adc/conversion'"):
+        simulate(mapping, replace(COSTS, action_energy_j=priced))
+    broken = replace(mapping, layers=(replace(mapping.layers[0], target="unsupported",
+                                              reason="test"),))  # fmt: skip
+    with pytest.raises(UserError, match="conv is unsupported"):
+        simulate(broken, COSTS)
+    with pytest.raises(UserError, match="images must be >= 1"):
+        simulate(mapping, COSTS, images=0)
