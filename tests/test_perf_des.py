@@ -140,7 +140,7 @@ def test_missing_energy_and_unsupported_layers_are_errors() -> None:
     mapping = toy_mapping(conv("conv", 2, 3))
     priced = dict(ENERGY_J)
     del priced["ima.adc/conversion"]
-    with pytest.raises(UserError, match="no energy for 'ima.adc/conversion'"):
+    with pytest.raises(UserError, match=r"no energy for 'ima\.adc/conversion'"):
         simulate(mapping, replace(COSTS, action_energy_j=priced))
     broken = replace(mapping, layers=(replace(mapping.layers[0], target="unsupported",
                                               reason="test"),))  # fmt: skip

@@ -37,8 +37,8 @@ def input_rows_needed(spec: LayerSpec, out_rows_end: int) -> int:
     """How many input rows (from the top) output rows [0, out_rows_end) read.
 
     Uses kernel height, stride and padding when they reproduce the layer's output height;
-    otherwise (adaptive pooling, reshapes) assumes rows map proportionally. A flat input (a
-    linear layer) needs all of it.
+    otherwise (adaptive pooling, reshapes) assumes rows map proportionally. A flat input is
+    one row.
     """
     if len(spec.in_shape) != 3:
         return 1
@@ -62,10 +62,9 @@ def producer_group_needed(
     chain, see plan.py) its rows are matched at the same fraction of the tensor.
     """
     needed = input_rows_needed(spec, out_rows_end)
-    in_rows = spec.in_shape[1] if len(spec.in_shape) == 3 else 1
     producer_rows = producer_ends[-1]
-    if producer_rows != in_rows or len(spec.in_shape) != 3:
-        needed = producer_rows if len(spec.in_shape) != 3 else (
-            math.ceil(needed * producer_rows / in_rows)
-        )
+    if len(spec.in_shape) != 3:
+        needed = producer_rows  # a flat input (after a reshape) needs all of it
+    elif producer_rows != spec.in_shape[1]:
+        needed = math.ceil(needed * producer_rows / spec.in_shape[1])
     return bisect.bisect_left(producer_ends, needed)

@@ -1,0 +1,62 @@
+"""The cost columns, totals and Table II layout `archsim map` prints."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archsim.cli import cli
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_width_list_prints_table2_beside_the_paper() -> None:
+    result = run("map", "-m", "resnet20", "--width", "1.0,1.2,1.4,1.6", "--option",
+                 "shortcut=1x1", "--estimator", "paper", "--images", "10000",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    assert [r["width"] for r in rows] == [1.0, 1.2, 1.4, 1.6]
+    # 40,813,184 MACs x 10,000 / 2.6e10 MAC/s = 15.697 s; x 7.198 W = 112.99 J
+    assert (rows[0]["latency_s"], rows[0]["energy_j"]) == (15.697, 112.99)
+    assert (rows[0]["paper_latency_s"], rows[0]["paper_energy_j"]) == (15.74, 113.32)
+    # 101,772,540 / 40,813,184 = 2.4936 against the paper's 39.11 / 15.74 = 2.4848
+    assert (rows[3]["latency_ratio"], rows[3]["paper_latency_ratio"]) == (2.4936, 2.4848)
+    assert rows[3]["latency_vs_paper"] == "+0.09%"
+
+
+def test_width_list_without_the_papers_shortcuts_is_not_compared() -> None:
+    result = run("map", "-m", "resnet20", "--width", "1.0,1.4", "--estimator", "analytic",
+                 "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["width"] for r in rows] == ["1.0", "1.4"]
+    assert rows[0]["latency_ratio"] == "1.0" and "paper_latency_s" not in rows[1]
+    table = run("map", "-m", "resnet20", "--width", "1.0,1.4", "--estimator", "analytic")
+    assert "not compared with Table II: Table II's ResNet-20 has 1x1 projection" in table.output
+
+
+def test_single_width_has_per_layer_costs_and_totals() -> None:
+    result = run("map", "-m", "vgg13", "--replicate", "--images", "100", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    rows = payload["rows"]
+    assert sum(r["latency_share"] for r in rows) == pytest.approx(1.0, abs=1e-3)
+    assert sum(r["energy_j"] for r in rows) == pytest.approx(
+        payload["costs"]["energy_per_image_j"], rel=1e-4)  # leakage is 0 W on isaac
+    costs = payload["costs"]
+    assert costs["estimator"] == "des" and costs["images"] == 100 and costs["events"] > 0
+    assert costs["area_mm2"] == pytest.approx(85.4, rel=1e-3)  # one ISAAC chip
+    assert costs["bottleneck"] and costs["cpu_time_s"] == 0
+    table = run("map", "-m", "vgg13", "--estimator", "analytic")
+    assert "throughput_images_per_s: " in table.output and "bottleneck: " in table.output
+
+
+def test_bad_estimator_and_images_are_one_line_errors() -> None:
+    for args in (("--estimator", "roofline"), ("--images", "0")):
+        result = run("map", "-m", "lenet5", *args)
+        assert result.exit_code == 2 and "Invalid value" in result.output
