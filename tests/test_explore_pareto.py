@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archsim.explore.pareto import dominates, non_dominated, pareto_front, write_front
+from archsim.explore.pareto import dominates, non_dominated, pareto_front
 
 # Small integer grids make ties and duplicates common, the cases a front gets wrong.
 coords = st.integers(min_value=0, max_value=4).map(float)
@@ -49,15 +46,3 @@ def test_dominance_by_hand() -> None:
     marked = pareto_front(rows)
     assert [r["name"] for r in marked if r["on_front"]] == ["a", "b", "d"]
 
-
-def test_front_exports_csv_and_json(tmp_path: Path) -> None:
-    rows = pareto_front([
-        {"name": "a", "accuracy": 90.0, "latency_s": 2.0, "energy_j": 1.0, "area_mm2": 1.0},
-        {"name": "c", "accuracy": 80.0, "latency_s": 3.0, "energy_j": 1.0, "area_mm2": 1.0},
-    ])
-    write_front(rows, tmp_path / "pareto.csv", tmp_path / "pareto.json")
-    lines = (tmp_path / "pareto.csv").read_text().splitlines()
-    assert lines == [
-        "name,accuracy,latency_s,energy_j,area_mm2,on_front", "a,90.0,2.0,1.0,1.0,True"
-    ]
-    assert json.loads((tmp_path / "pareto.json").read_text())["front"][0]["name"] == "a"

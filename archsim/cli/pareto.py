@@ -40,8 +40,13 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
         raise UserError("give --preset or --spec, not both")
     spec = load_spec(spec_file) if spec_file else load_preset(preset or "quick")
     folder = out if out is not None else Path("reports") / spec.name
-    result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
-                       progress=not quiet, render=not no_report)
+    try:
+        result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
+                           progress=not quiet, render=not no_report)
+    except KeyboardInterrupt:
+        click.echo(f"finished jobs are kept in {folder / 'results.sqlite'}; run the same "
+                   "command again to resume", err=True)
+        raise
     if not quiet:
         s = result.summary
         click.echo(f"{s.ran} jobs run, {s.skipped} already in the store; results: "

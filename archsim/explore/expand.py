@@ -121,7 +121,9 @@ class _Grid:
             "rates": schedule if method == "progressive" else [rate],
             # Training faults (one-shot, progressive) and the faulty validation chips.
             "fault_model": t.sft_fault_model if method in SFT_METHODS else faults.model,
-            "val_rate": t.val_rate if t.val_rate is not None else max(faults.rates),
+            # Validation chips at the training rate (the linear-bottleneck study's view),
+            # or at the top test rate for standard training, unless the spec says otherwise.
+            "val_rate": t.val_rate if t.val_rate is not None else (rate or max(faults.rates)),
             "val_chips": t.val_chips,
         }
         point = self.point(method, rate, prune, recalibrate=False, policy=self.spec.cost.policy)
@@ -172,7 +174,8 @@ class _Grid:
 
     def expand(self, cost_keys: dict[str, str]) -> None:
         t = self.spec.training
-        pretrained = self.train("standard", 0.0, None, None, t.epochs)
+        epochs = self.entry.epochs or t.epochs
+        pretrained = self.train("standard", 0.0, None, None, epochs)
         bases: list[tuple[Prune | None, str]] = [(None, pretrained)]
         for prune in t.prune:
             pruned = self.train("standard", 0.0, prune, pretrained, t.tune_epochs)
@@ -182,7 +185,7 @@ class _Grid:
         if "dropconnect" in t.methods:
             for rate in t.dropconnect_rates:
                 if rate > 0:
-                    key = self.train("dropconnect", rate, None, None, t.epochs)
+                    key = self.train("dropconnect", rate, None, None, epochs)
                     self.evaluate(key, "dropconnect", rate, None, cost_keys)
         for method in (m for m in t.methods if m in SFT_METHODS):
             for prune, base in bases:

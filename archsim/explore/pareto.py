@@ -6,15 +6,10 @@ on one. Accuracy is maximised; latency, energy and area are minimised.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from archsim.atomic import atomic_write_text
-from archsim.cli.output import render_csv
 
 OBJECTIVES: tuple[tuple[str, bool], ...] = (
     ("accuracy", True), ("latency_s", False), ("energy_j", False), ("area_mm2", False),
@@ -55,13 +50,3 @@ def pareto_front(
     flags = non_dominated(points, [up for _, up in objectives])
     return [{**row, "on_front": flag} for row, flag in zip(rows, flags, strict=True)]
 
-
-def write_front(
-    rows: Sequence[Mapping[str, Any]], csv_path: Path, json_path: Path | None = None
-) -> None:
-    """The front's rows as CSV (and JSON), written atomically."""
-    front = [dict(row) for row in rows if row.get("on_front")]
-    columns = list(front[0]) if front else [name for name, _ in OBJECTIVES]
-    atomic_write_text(csv_path, render_csv(front, columns) + "\n")
-    if json_path is not None:
-        atomic_write_text(json_path, json.dumps({"front": front}, indent=2) + "\n")

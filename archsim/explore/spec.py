@@ -45,6 +45,7 @@ class ModelEntry(_Strict):
     label: str = ""
     options: dict[str, Any] = Field(default_factory=dict)
     dataset: str | list[str] | None = None  # overrides the sweep's dataset for this net
+    epochs: int | None = Field(default=None, gt=0)  # overrides training.epochs for this net
 
     @property
     def name(self) -> str:

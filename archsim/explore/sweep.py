@@ -80,13 +80,13 @@ def run_sweep(
     progress: bool = True,
     render: bool = True,
 ) -> SweepOutputs:
-    check_writable(out)
     if spec.data_dir:  # workers (local or Ray) find the data through the environment
         os.environ["ARCHSIM_DATA"] = os.pathsep.join(
             [spec.data_dir, *filter(None, os.environ.get("ARCHSIM_DATA", "").split(os.pathsep))]
         )
     shapes = resolve_datasets(spec)
     expansion = expand(spec, shapes)
+    check_writable(out)
     provenance = current_provenance()
     workers = jobs or max(1, os.cpu_count() or 1)
     with ResultsStore.open(out) as store:

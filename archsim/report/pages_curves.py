@@ -27,7 +27,7 @@ def curve_pages(data: SweepData) -> list[Figure]:
                    f"interval of the mean; fault model {data.spec.faults.model}, placement "
                    f"{data.spec.cost.policy}.")
         for i, (model, width, prune) in enumerate(chunk):
-            ax = fig.add_subplot(2, 2, i + 1)
+            ax = fig.add_subplot((len(chunk) + 1) // 2, 2, i + 1)
             mine = [r for r in rows if (r["model"], r["width"], r["prune"]) == (model, width,
                                                                                   prune)]
             for name in unique(variant(r) for r in mine):
@@ -109,8 +109,12 @@ def stability_pages(data: SweepData) -> list[Figure]:
                              "fault-free accuracy of the standard model (pruned alike), "
                              "Acc_retrain this model's; "
                              "inf when no accuracy was lost. Higher is more stable.")
-        table(fig, (0.04, 0.34, 0.92, 0.52), columns, part, font=7)
-        table(fig, (0.2, 0.06, 0.6, 0.22), ["paper model", "Acc_retrain (%)", "SS@0.01",
+        if data.spec.faults.model != "sft":
+            table(fig, (0.04, 0.08, 0.92, 0.78), columns, part, font=7)
+            figs.append(fig)
+            continue
+        table(fig, (0.04, 0.4, 0.92, 0.46), columns, part, font=7)
+        table(fig, (0.2, 0.06, 0.6, 0.28), ["paper model", "Acc_retrain (%)", "SS@0.01",
                                              "SS@0.02"],
               [[k, *v] for k, v in SS_TABLE.items()], font=7)
         footnote(fig, f"Bottom: reference values from the {SS_SOURCE}, not from this sweep.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from archsim.explore.results import SweepData
 from archsim.report.style import FRONT, MUTED, chunks, missing_page, page, table
@@ -38,6 +39,8 @@ def pareto_pages(data: SweepData) -> list[Figure]:
                        color=FRONT, edgecolor="black", linewidth=0.5, zorder=3,
                        label="Pareto front")
             ax.set_xlabel(label)
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3), useOffset=False)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.set_ylabel(f"accuracy, {metric} (%)")
             ax.grid(alpha=0.3)
             if i == 0:

@@ -17,6 +17,10 @@ def _when(timestamp: float | None) -> str:
     return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _commit(commit: str) -> str:
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
 def _grid_lines(data: SweepData) -> list[str]:
     s = data.spec
     t, f, c = s.training, s.faults, s.cost
@@ -69,7 +73,7 @@ def title_page(data: SweepData) -> list[Figure]:
              f"archsim {meta.get('created_by', '?')}); every row also records its own archsim "
              "version, git commit, config, seed and times", fontsize=8.5, va="top")
     rows: list[list[Any]] = [
-        [sw["id"], sw["status"], sw["executor"], sw["archsim_version"], sw["git_commit"][:20],
+        [sw["id"], sw["status"], sw["executor"], sw["archsim_version"], _commit(sw["git_commit"]),
          sw["host"], _when(sw["started_at"]), _when(sw["finished_at"]),
          f"{sw['jobs_run'] if sw['jobs_run'] is not None and sw['jobs_run'] >= 0 else '-'}"
          f" / {sw['jobs_total']}"]

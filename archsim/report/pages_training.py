@@ -19,23 +19,23 @@ def training_pages(data: SweepData) -> list[Figure]:
     figs = []
     for group in chunks(unique((r["model"], r["width"]) for r in rows), 2):
         fig = page(TITLE, "Solid: validation accuracy without faults; dashed: mean over the fixed "
-                          "faulty validation chips at the rate shown; right: training loss.")
+                          "faulty validation chips at the rate in the legend; right: training "
+                          "loss.")
         for i, (model, width) in enumerate(group):
             acc = fig.add_axes((0.06, 0.5 - i * 0.42, 0.55, 0.33))
             loss = fig.add_axes((0.7, 0.5 - i * 0.42, 0.27, 0.33))
             for r in (r for r in rows if (r["model"], r["width"]) == (model, width)):
                 c = r["curves"]
                 name = variant(r, with_recal=False)
+                if c.get("val_fault_rate") is not None and c.get("val_fault_acc"):
+                    name += f" (chips at {c['val_fault_rate']:g})"
                 line = acc.plot(c["epoch"], c["val_acc"], label=name, lw=1.2)
                 colour = line[0].get_color()
                 if c.get("val_fault_acc"):
                     acc.plot(c["epoch"], c["val_fault_acc"], ls="--", lw=1, color=colour)
                 if c.get("train_loss"):
                     loss.plot(c["epoch"], c["train_loss"], color=colour, lw=1)
-            rate = next((r["curves"].get("val_fault_rate") for r in rows
-                         if r["curves"].get("val_fault_rate") is not None), None)
-            acc.set_title(f"{model} x{width:g}" + (f"  (faulty chips at rate {rate:g})"
-                                                   if rate is not None else ""), fontsize=9)
+            acc.set_title(f"{model} x{width:g}", fontsize=9)
             acc.set_xlabel("epoch")
             acc.set_ylabel("validation accuracy (%)")
             acc.set_ylim(0, 100)

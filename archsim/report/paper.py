@@ -1,21 +1,7 @@
-"""Published numbers the report sets our results beside (REFERENCE.md sections 2 and 4)."""
+"""Published numbers the report sets our results beside (REFERENCE.md section 4; the
+drop-connect paper's Table II lives with its estimator in `archsim.perf.paper`)."""
 
 from __future__ import annotations
-
-# Drop-connect paper, Table II: (latency s, energy J) for 10,000 CIFAR-10 images, ISAAC-based.
-# The paper prints energy in "kW"; energy / latency = 7.198 W on every row.
-TABLE2: dict[str, dict[float, tuple[float, float]]] = {
-    "resnet20": {1.0: (15.74, 113.32), 1.2: (22.13, 159.28), 1.4: (29.80, 214.53),
-                 1.6: (39.11, 281.56)},
-    "mobilenetv2": {1.0: (0.68, 4.89), 1.2: (0.96, 6.93)},
-    "vgg13": {1.0: (87.83, 632.16), 1.2: (125.25, 901.56), 1.4: (170.59, 1227.84),
-              1.6: (222.53, 1601.71)},
-}
-TABLE2_SOURCE = ("Drop-connect paper (VTS 2024) Table II: ISAAC-based cost of 10,000 CIFAR-10 "
-                 "images; ResNet-20 with 1x1 projection shortcuts")
-TABLE2_NOTE = ("MobileNetV2's paper rows leave its 1x1 (pointwise) layers, run on the CPU, out "
-               "of the RRAM figure; no simple layer subset reproduces both rows: a known, "
-               "documented mismatch.")
 
 # Stochastic fault-tolerant training paper, Table I excerpt: ResNet-20 on CIFAR-10, mean
 # accuracy (%) at each test stuck-at rate (stuck-off : stuck-on = 1.75 : 9.04), 100 runs.

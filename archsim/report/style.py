@@ -34,7 +34,7 @@ def missing_page(title: str, reason: str) -> Figure:
     return fig
 
 
-def fmt(value: Any, digits: int = 3) -> str:
+def fmt(value: Any, digits: int = 4) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -52,23 +52,42 @@ def fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _wrap_header(text: str, width: int = 14) -> str:
+    """Break a long column title over lines at spaces so it fits its column."""
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
           rows: Sequence[Sequence[Any]], font: float = 8.0,
           highlight: Sequence[bool] | None = None) -> None:
-    """Draw a table in `rect` (left, bottom, width, height, figure fraction)."""
+    """Draw a table in `rect` (left, bottom, width, height, figure fraction); columns are as
+    wide as their longest cell, long titles wrap."""
     ax = fig.add_axes(list(rect))
     ax.axis("off")
     if not rows:
         ax.text(0.5, 0.5, "(no rows)", ha="center", va="center", color=MUTED)
         return
     cells = [[fmt(v) for v in row] for row in rows]
-    tab = ax.table(cellText=cells, colLabels=list(columns), loc="upper center",
+    headers = [_wrap_header(c) for c in columns]
+    chars = [max([len(line) for line in h.split("\n")] + [len(r[i]) for r in cells]) + 2
+             for i, h in enumerate(headers)]
+    widths = [c / sum(chars) for c in chars]
+    tab = ax.table(cellText=cells, colLabels=headers, colWidths=widths, loc="upper center",
                    cellLoc="right", colLoc="center")
     tab.auto_set_font_size(False)
     tab.set_fontsize(font)
-    row_height = min(0.06, 0.95 / (len(rows) + 1))
+    header_lines = max(h.count("\n") + 1 for h in headers)
+    row_height = min(0.06, 0.95 / (len(rows) + header_lines))
     for (r, _), cell in tab.get_celld().items():
-        cell.set_height(row_height)
+        cell.set_height(row_height * (header_lines if r == 0 else 1))
         if r == 0:
             cell.set_facecolor("#e8e8e8")
             cell.set_text_props(fontweight="bold")

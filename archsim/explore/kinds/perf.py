@@ -48,15 +48,10 @@ def run_map(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobC
 
 def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
                  ) -> dict[str, Any]:
-    from archsim.perf.des import simulate
+    from archsim.perf.analytic import estimate
 
     mapping, hw = _mapping(config)
-    if config["estimator"] != "des":
-        from archsim.perf import estimate
-
-        result = estimate(mapping, hw, estimator=config["estimator"], images=config["images"])
-    else:
-        result = simulate(mapping, hw, images=config["images"])
+    result = estimate(mapping, hw, estimator=config["estimator"], images=config["images"])
     images = result.images
     return {
         "estimator": result.estimator, "images": images,

@@ -2,6 +2,8 @@
 
 `train` is a thin adapter over `archsim.train.train`; its checkpoint lives in the job's own
 folder, so a killed sweep resumes the run from its last epoch (the trainer's partial state).
+Results hold numbers only, no wall times (the store records those per job), so the same job
+stores the same row whichever executor ran it.
 `recalibrate` re-estimates BatchNorm statistics of a trained checkpoint for each inference
 fault rate under one placement policy ("UpdateVar") and writes a new checkpoint holding the
 sets; the trained checkpoint is never modified, so one model serves several policies.
@@ -28,7 +30,6 @@ def _curves(records: Any) -> dict[str, Any]:
         "val_fault_acc": [r.chip_mean for r in records] if any(r.chip_accs for r in records)
         else [],
         "val_fault_rate": records[-1].val_rate if records else None,
-        "seconds": [r.seconds for r in records],
     }
 
 
@@ -59,8 +60,7 @@ def run_train(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: Jo
         "checkpoint": ctx.relative(result.checkpoint),
         "clean_acc": result.val_acc, "val_fault_acc": result.chip_acc,
         "curves": _curves(result.curves), "rram_layers": len(result.rram_layers),
-        "sparsity": result.sparsity, "seconds": result.seconds,
-        "resumed_from_epoch": result.resumed_from, "card": result.spec.card,
+        "sparsity": result.sparsity, "card": result.spec.card,
         "momentum": result.spec.momentum, "weight_decay": result.spec.weight_decay,
     }
 

@@ -1,0 +1,108 @@
+"""A real (tiny) sweep end to end on the embedded digits: train, recalibrate, evaluate, map,
+simulate, export, Pareto, report; then a rerun costs nothing and `archsim report` re-renders
+from the store alone."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from click.testing import CliRunner
+
+from archsim.cli import cli
+from archsim.explore.pareto import OBJECTIVES, dominates
+from archsim.explore.results import load_sweep
+from archsim.explore.spec import spec_from_dict
+from archsim.explore.store import ResultsStore
+from archsim.explore.sweep import run_sweep
+from archsim.report.pages_dropconnect import heatmap_pages
+from archsim.report.pdf import SECTIONS
+
+TINY = {
+    "name": "tiny", "dataset": "digits", "seed": 0,
+    "models": [{"net": "resnet20", "options": {"shortcut": "1x1"}}],
+    "widths": [0.5],
+    "training": {"epochs": 2, "batch_size": 128, "methods": ["standard", "dropconnect"],
+                 "dropconnect_rates": [0.3], "val_chips": 1},
+    "faults": {"rates": [0.0, 0.2], "chips": 3},
+    "cost": {"images": 2},
+}
+JOBS = 2 + 4 + 6 + 8  # trains; recalibrations (2 policies); evaluations; map+simulate x 4
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny")
+    outputs = run_sweep(spec_from_dict(TINY), out, jobs=1, progress=False)
+    assert (outputs.summary.total, outputs.summary.ran) == (JOBS, JOBS)
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_results_are_real_numbers_with_provenance(swept: Path) -> None:
+    rows = _rows(swept / "results.csv")
+    assert len(rows) == 2 * (2 + 1)  # 2 models x (2 rates on cpu-1x1 + 1 Pareto rate all-rram)
+    for row in rows:
+        rate = float(row["fault_rate"])
+        assert abs(float(row["realised_fraction"]) - rate) < 0.05
+        assert 0 <= float(row["mean"]) <= 100 and int(row["chips"]) == 3
+        assert float(row["latency_s"]) > 0 and float(row["energy_j"]) > 0
+        if rate == 0:  # no faults: every chip is the same chip
+            assert float(row["std"]) == 0
+    with ResultsStore.open(swept, create=False) as store:
+        jobs = list(store.jobs())
+        assert len(jobs) == JOBS
+        assert all(j.git_commit and j.archsim_version and j.finished_at >= j.started_at
+                   for j in jobs)
+        for job in (j for j in jobs if j.kind in ("train", "recalibrate")):
+            assert (swept / job.result["checkpoint"]).is_file()
+
+
+def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    front = _rows(swept / "pareto.csv")
+    assert front and len(front) == sum(r["on_front"] for r in data.pareto)
+    names = [name for name, _ in OBJECTIVES]
+    ups = [up for _, up in OBJECTIVES]
+    for row in data.pareto:
+        rivals = [r for r in data.pareto if r["fault_rate"] == row["fault_rate"] and r is not row]
+        beaten = any(dominates([r[n] for n in names], [row[n] for n in names], ups)
+                     for r in rivals)
+        assert row["on_front"] == (not beaten)
+
+
+def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:
+    again = run_sweep(spec_from_dict(TINY), swept, jobs=1, progress=False, render=False)
+    assert (again.summary.skipped, again.summary.ran) == (JOBS, 0)
+    with ResultsStore.open(swept, create=False) as store:
+        sweeps_before = len(store.sweeps())
+    target = swept / "again.pdf"
+    result = CliRunner().invoke(cli, ["report", str(swept), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    with ResultsStore.open(swept, create=False) as store:
+        assert len(list(store.jobs())) == JOBS and len(store.sweeps()) == sweeps_before
+
+
+def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    for section in SECTIONS:
+        figures = section(data)
+        assert figures, section.__name__
+        texts = " ".join(t.get_text() for fig in figures for t in fig.texts)
+        assert "Not produced" not in texts, section.__name__
+        plt.close("all")
+    no_dropconnect = dataclasses.replace(
+        data, accuracy=[r for r in data.accuracy if r["method"] != "dropconnect"])
+    (page,) = heatmap_pages(no_dropconnect)
+    assert "Not produced by this sweep" in [t.get_text() for t in page.texts]
