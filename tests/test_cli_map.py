@@ -147,3 +147,21 @@ def test_map_replicate_flag() -> None:
     # Replicas multiply crossbars: conv1 is 2 crossbars per replica (27x16 -> 1 * 2).
     assert conv1["replicas"] > 1 and conv1["crossbars"] == 2 * conv1["replicas"]
     assert payload["totals"]["crossbars"] > 218 and payload["totals"]["chips"] == "1 of 64"
+
+
+def test_map_replicate_scope_node_fills_the_node() -> None:
+    result = run("map", "-m", "resnet20", "--replicate-scope", "node", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["setup"]["replicate"] is True  # the scope implies replication
+    assert payload["setup"]["replicate_scope"] == "node"
+    # 64 chips hold one replica per output pixel: conv1 (32x32 outputs) gets 1024.
+    conv1 = next(r for r in payload["rows"] if r["layer"] == "conv1")
+    assert (conv1["replicas"], conv1["crossbars"]) == (1024, 2048)
+    assert payload["totals"]["chips"] == "4 of 64"
+    for bad in ("0", "everywhere"):
+        failed = run("map", "-m", "resnet20", "--replicate-scope", bad)
+        assert failed.exit_code != 0
+        assert "--replicate-scope must be used-chips, node or a number of chips" in failed.output
+    too_many = run("map", "-m", "resnet20", "--replicate-scope", "65")
+    assert too_many.exit_code != 0 and "the node's 64" in too_many.output

@@ -100,3 +100,32 @@ def test_replicated_resnet20_is_the_most_balanced_pipeline_on_its_chip() -> None
     imas = sum(-(-r * c // 8) for r, c in zip(replicas_at(q - 1, pixels), per_replica, strict=True))
     assert imas > 2016
     assert layers[-1].spec.name == "fc" and layers[-1].replicas == 1
+
+
+def test_node_scope_replicates_into_every_chip_of_the_node() -> None:
+    # The model of the test above on two 16-IMA chips (one crossbar per IMA). used-chips: the
+    # one chip the net needs, replicas (11, 3, 1). node: 32 IMAs; q = 3 gives replicas
+    # (22, 6, 1) = 29 crossbars, q = 2 would need (32, 8, 1) = 41. An explicit budget of 2
+    # chips is the same as the node's.
+    geometry = Geometry(128, 128, 2, 16, "offset", 1, 1, 16, 2, "two")
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, 2, 1),
+                          nn.Flatten(), nn.Linear(128, 10))  # fmt: skip
+
+    def mapped(scope: str | int) -> list[int]:
+        m = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate=True,
+                      replicate_scope=scope)  # fmt: skip
+        assert m.replicate_scope == str(scope)
+        assert m.replicate_budget_chips == (1 if scope in ("used-chips", 1) else 2)
+        return [lm.replicas for lm in m.rram_layers]
+
+    assert mapped("used-chips") == [11, 3, 1]
+    assert mapped("node") == [22, 6, 1] == mapped(2)
+    assert mapped(1) == [11, 3, 1]
+    plain = map_model(model, (3, 8, 8), geometry, policy="all-rram")
+    assert (plain.replicate_scope, plain.replicate_budget_chips) == ("", 0)
+    with pytest.raises(UserError, match=r"between the 1 the network needs .* node's 2"):
+        mapped(3)
+    with pytest.raises(UserError, match="used-chips, node or a number of chips"):
+        mapped("everywhere")
+    with pytest.raises(UserError, match="needs replicate=True"):
+        map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate_scope="node")

@@ -41,6 +41,7 @@ class MapRequest:
     input_shape: tuple[int, ...] | None = None  # None: the net's usual input
     num_classes: int = 10
     replicate: bool = False
+    replicate_scope: str | int = "used-chips"  # used-chips | node | a number of chips
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -63,6 +64,20 @@ def parse_widths(text: str) -> tuple[float, ...]:
             raise UserError(f"--width must be numbers > 0 like 1.0,1.4, got {part.strip()!r}")
         widths.append(value)
     return tuple(widths)
+
+
+def parse_replicate_scope(text: str) -> str | int:
+    """'used-chips' | 'node' | a chip count like '4' (the budget replication may fill)."""
+    from archsim.mapping.replication import SCOPES
+
+    value = text.strip()
+    if value in SCOPES:
+        return value
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise UserError(
+        f"--replicate-scope must be {', '.join(SCOPES)} or a number of chips, got {text!r}"
+    )
 
 
 def parse_option(text: str) -> tuple[str, Any]:
@@ -101,6 +116,7 @@ def parse_request(
     input_shape: str | None,
     num_classes: int | None,
     replicate: bool,
+    replicate_scope: str | None = None,
 ) -> MapRequest:
     if dataset and input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
@@ -122,7 +138,10 @@ def parse_request(
         options=dict(parse_option(o) for o in options),
         input_shape=shape,
         num_classes=classes,
-        replicate=replicate,
+        replicate=replicate or replicate_scope is not None,  # a scope implies replication
+        replicate_scope=(
+            "used-chips" if replicate_scope is None else parse_replicate_scope(replicate_scope)
+        ),
     )
 
 
@@ -143,6 +162,7 @@ def run_request(request: MapRequest) -> list["Mapping"]:
             request.policy,
             overrides=request.overrides,
             replicate=request.replicate,
+            replicate_scope=request.replicate_scope,
             **request.options,
         )
         for width in request.widths
@@ -204,6 +224,7 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
         "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
         "input_shape": ",".join(map(str, mapping.input_shape)),
         "replicate": mapping.replicate,
+        "replicate_scope": mapping.replicate_scope,
     }
 
 
@@ -255,6 +276,9 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--num-classes", type=int, help="Classifier outputs (default: dataset's or 10).")
 @click.option("--replicate", is_flag=True,
               help="Fill spare crossbars of the used chips with replicas of early layers.")
+@click.option("--replicate-scope", metavar="used-chips|node|N",
+              help="Replicate (implies --replicate) to fill the used chips, the whole node "
+              "or N chips, balancing every layer's time per image.")
 @click.option("--estimator", type=click.Choice(("des", "analytic", "paper")), default="des",
               show_default=True, help="Cost model: SimPy pipeline, closed form, or Table II's.")
 @click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
@@ -271,6 +295,7 @@ def map_command(
     input_shape: str | None,
     num_classes: int | None,
     replicate: bool,
+    replicate_scope: str | None,
     estimator: str,
     images: int,
     fmt: str,
@@ -280,7 +305,7 @@ def map_command(
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        replicate,
+        replicate, replicate_scope,
     )  # fmt: skip
     mappings = run_request(request)
     mismatch = paper_mismatch(

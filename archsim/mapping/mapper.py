@@ -8,11 +8,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry, resolve_geometry
 from archsim.mapping.placement import LayerToPlace, PlacedLayer, check_fits, place_layers
 from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
-from archsim.mapping.replication import plan_replicas
+from archsim.mapping.replication import (
+    ReplicateScope,
+    plan_replicas,
+    replication_budget_chips,
+)
 from archsim.mapping.tiling import LayerTiling, tile_layer
 
 if TYPE_CHECKING:
@@ -83,6 +88,7 @@ def map_specs(
     policy: str = "cpu-1x1",
     overrides: Sequence[str | Override] = (),
     replicate: bool = False,
+    replicate_scope: ReplicateScope | int = "used-chips",
     model_name: str = "custom",
     width: float = 1.0,
 ) -> Mapping:
@@ -94,12 +100,15 @@ def map_specs(
     label = _label(model_name, width)
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
     chips = check_fits(to_place, geometry, label)
+    budget_chips = replication_budget_chips(replicate_scope, chips, geometry.chips)
+    if not replicate and replicate_scope != "used-chips":
+        raise UserError(f"replicate_scope={replicate_scope!r} needs replicate=True")
     if replicate and to_place:
         replicas = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
             [spec.output_pixels for spec, _ in on_rram],
             geometry.crossbars_per_ima,
-            chips * geometry.imas_per_chip,
+            budget_chips * geometry.imas_per_chip,
         )
         to_place = [
             LayerToPlace(layer.name, layer.tiling, r)
@@ -137,6 +146,8 @@ def map_specs(
         notes=tuple(_notes(specs, layers)),
         overrides=tuple(o if isinstance(o, str) else f"{o.pattern}={o.target}" for o in overrides),
         replicate=replicate,
+        replicate_scope=str(replicate_scope) if replicate else "",
+        replicate_budget_chips=budget_chips if replicate else 0,
     )
 
 
@@ -158,21 +169,25 @@ def map_model(
     policy: str = "cpu-1x1",
     overrides: Sequence[str | Override] = (),
     replicate: bool = False,
+    replicate_scope: ReplicateScope | int = "used-chips",
     model_name: str = "custom",
     width: float = 1.0,
 ) -> Mapping:
     """Map any `nn.Module` for images of `input_shape` (no batch dim) onto hardware `hw`.
 
     `hw` is a `Geometry`, a `HardwareConfig`, or a hardware name/path to load. `replicate`
-    (off by default, so crossbar counts are the plain hand formula) fills the spare crossbars
-    of the chips the network occupies with copies of high-pixel layers (see replication.py).
+    (off by default, so crossbar counts are the plain hand formula) fills spare crossbars with
+    copies of high-pixel layers to balance the pipeline (see replication.py): by default those
+    of the chips the network occupies; `replicate_scope="node"` fills the whole node, an
+    integer that many chips.
     """
     from archsim.mapping.layers import extract_layers
 
     specs = extract_layers(model, input_shape)
     mapping = map_specs(
         specs, hw, input_shape=input_shape, policy=policy, overrides=overrides,
-        replicate=replicate, model_name=model_name, width=width,
+        replicate=replicate, replicate_scope=replicate_scope, model_name=model_name,
+        width=width,
     )  # fmt: skip
     return _with_unused_note(mapping, model, specs)
 
@@ -204,6 +219,7 @@ def map_net(
     *,
     overrides: Sequence[str | Override] = (),
     replicate: bool = False,
+    replicate_scope: ReplicateScope | int = "used-chips",
     **options: Any,
 ) -> Mapping:
     """Build zoo net `name` (archsim.nets.get_net) at `width` and map it.
@@ -217,6 +233,6 @@ def map_net(
     model, specs = trace_net(name, width, shape, num_classes, options)
     mapping = map_specs(
         specs, hw, input_shape=shape, policy=policy, overrides=overrides, replicate=replicate,
-        model_name=name, width=width,
+        replicate_scope=replicate_scope, model_name=name, width=width,
     )  # fmt: skip
     return _with_unused_note(mapping, model, specs)

@@ -133,6 +133,8 @@ class Mapping:
     notes: tuple[str, ...] = field(default_factory=tuple)
     overrides: tuple[str, ...] = ()  # per-layer overrides applied after the policy, in order
     replicate: bool = False  # whether spare crossbars were filled with layer replicas
+    replicate_scope: str = ""  # used-chips | node | a chip count ("" without replication)
+    replicate_budget_chips: int = 0  # chips replication could fill (0 without replication)
 
     def layer(self, name: str) -> LayerMapping:
         for lm in self.layers:

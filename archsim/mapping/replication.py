@@ -8,12 +8,24 @@ pick the smallest `q` (output pixels per replica per image) such that the replic
 `r_i = ceil(p_i / q)` fit the IMA budget, so every layer takes at most `q` steps per image.
 `q = max(p_i)` is the unreplicated mapping; `q = 1` gives one replica per output pixel.
 
-The budget the mapper passes is the IMAs of the chips the unreplicated network already
-occupies: replication fills spare crossbars but never adds a chip.
+The budget is a number of chips (`replication_budget_chips`), chosen by a scope:
+`used-chips` (the default) is the chips the unreplicated network already occupies, so
+replication fills spare crossbars but never adds a chip; `node` is every chip of the node, as
+ISAAC replicates layers to fill the crossbars it has; an integer N is N chips. With a budget
+of B crossbars and every layer busy q steps per image, the replicas hold about
+sum(p_i x c_i) / q crossbars (c_i crossbars per replica), so q, the pipeline's time per image
+in MVMs, is about the crossbar activations per image / B: it scales with the crossbar
+activations (and so with the MACs, up to tiling granularity) until q reaches 1.
 """
 
 import math
 from collections.abc import Sequence
+from typing import Literal, get_args
+
+from archsim.errors import UserError
+
+ReplicateScope = Literal["used-chips", "node"]
+SCOPES: tuple[str, ...] = get_args(ReplicateScope)
 
 
 def imas_for(crossbars: int, crossbars_per_ima: int) -> int:
@@ -61,3 +73,26 @@ def plan_replicas(
         else:
             low = middle + 1
     return replicas_at(high, output_pixels)
+
+
+def replication_budget_chips(scope: ReplicateScope | int, used_chips: int, node_chips: int) -> int:
+    """Chips replication may fill: the used ones, the whole node, or `scope` chips.
+
+    An integer must lie between the chips the unreplicated network needs and the node's.
+    """
+    if isinstance(scope, bool) or not isinstance(scope, int | str):
+        raise UserError(f"replication scope must be {' or '.join(SCOPES)} or a chip count, "
+                        f"got {scope!r}")  # fmt: skip
+    if scope == "used-chips":
+        return used_chips
+    if scope == "node":
+        return node_chips
+    if isinstance(scope, str):
+        raise UserError(f"replication scope must be {', '.join(SCOPES)} or a number of chips, "
+                        f"got {scope!r}")  # fmt: skip
+    if not used_chips <= scope <= node_chips:
+        raise UserError(
+            f"replication budget of {scope} chips must be between the {used_chips} the network "
+            f"needs unreplicated and the node's {node_chips}"
+        )
+    return scope
