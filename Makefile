@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/archsim run-demo
+	$(BIN)/archsim pareto --preset quick --out reports/quick
 
 test: $(STAMP)
 	$(BIN)/ruff check archsim tests benchmarks

@@ -3,11 +3,14 @@
 1. Throughput: ResNet-20 on Fashion-MNIST test images (random data of that shape if the
    dataset is absent): fault-free inference (images/s) against the Monte-Carlo evaluation of
    ISAAC cell-granularity chips (chip-images/s, including drawing each chip's fault map and
-   swapping its weights in and out), interleaved rounds, medians; target ratio >= 0.9. The
-   CPU-time ratio is printed too: it is robust to other processes sharing the cores.
+   swapping its weights in and out). Rounds alternate a fault-free pass and a one-chip pass;
+   throughputs are the best round (the least disturbed by other processes sharing the cores),
+   the ratio is the median of the rounds' paired ratios; target ratio >= 0.9. The cost a chip
+   adds to inference (draw, swap in, restore) is timed on its own as well.
 2. glibc's malloc trap (REFERENCE.md s6): each measurement runs in a child process, with the
    default malloc and with MALLOC_MMAP_THRESHOLD_=1 GiB / MALLOC_TRIM_THRESHOLD_=2 GiB,
-   alternated (A B A B) so drift in machine load cancels; batches 256 and 512.
+   alternated (A B A B) so drift in machine load cancels; batches 256 and 512. The share of
+   system time (mmap/munmap and page faults) shows the trap whatever the machine's load.
 3. Adaptive stopping: a LeNet-5 trained for a few seconds on digits, chips evaluated until the
    95% CI half-width is <= 0.5 points, against a fixed 100 chips.
 """
@@ -28,7 +31,7 @@ from archsim.faults.montecarlo import accuracy, run_chips
 from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
 
-IMAGES, ROUNDS, REPEATS = 1024, 4, 2
+IMAGES, ROUNDS, REPEATS = 1024, 8, 2
 TUNED = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(2 << 30)}
 
 
@@ -40,6 +43,12 @@ def _data() -> tuple[torch.Tensor, torch.Tensor, str]:
         gen = torch.Generator().manual_seed(0)
         return (torch.randn(IMAGES, 1, 28, 28, generator=gen),
                 torch.randint(0, 10, (IMAGES,), generator=gen), "random 1x28x28")
+
+
+def _sys_share(start: os.times_result) -> float:
+    end = os.times()
+    user, system = end.user - start.user, end.system - start.system
+    return system / (user + system) if user + system > 0 else 0.0
 
 
 def _clock() -> tuple[float, float]:
@@ -59,7 +68,8 @@ def measure(batch: int) -> dict[str, float]:
     drawer = ChipDrawer(injector.sites, get_fault_model("cell-isaac"))
     info = RunInfo("resnet20", 1.0, "bench", "isaac", "cpu-1x1", 16)
     accuracy(model, images[:batch], labels[:batch], batch)  # warm-up
-    rows: dict[str, list[float]] = {"clean": [], "mc": [], "clean_cpu": [], "mc_cpu": []}
+    rows: dict[str, list[float]] = {"clean": [], "mc": [], "clean_cpu": []}
+    times = os.times()
     for r in range(ROUNDS):
         start = _clock()
         accuracy(model, images, labels, batch)
@@ -69,17 +79,18 @@ def measure(batch: int) -> dict[str, float]:
         start = _clock()
         run_chips(injector, drawer, 0.01, images, labels,
                   MonteCarloSpec(chips=1, seed=r, batch_size=batch, progress=False), info)
-        wall, cpu = _since(start)
-        rows["mc"].append(len(images) / wall)
-        rows["mc_cpu"].append(len(images) / cpu)
+        rows["mc"].append(len(images) / _since(start)[0])
     overhead = []
     for chip in range(5):  # what a chip costs beyond inference: draw, swap in, restore
         start = _clock()
         with injector.applied(drawer.draw(0.01, 0, chip)):
             pass
         overhead.append(_since(start)[0])
-    out = {k: statistics.median(v) for k, v in rows.items()}
-    out["overhead_ms"] = 1000 * statistics.median(overhead)
+    out: dict[str, float] = {k: max(v) for k, v in rows.items()}
+    out["ratio"] = statistics.median(m / c for m, c in zip(rows["mc"], rows["clean"],
+                                                           strict=True))
+    out["sys_share"] = _sys_share(times)
+    out["overhead_ms"] = 1000 * min(overhead)
     return out
 
 
@@ -90,13 +101,13 @@ def _child(batch: int, tuned: bool) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _trained_lenet(seconds: float) -> torch.nn.Module:
+def _trained_lenet(steps: int = 200) -> torch.nn.Module:
+    """LeNet-5 after `steps` Adam steps on digits (a few seconds)."""
     train = get_dataset("digits", "train")
     model = get_net("lenet5", 1.0, 10, 1, seed=0)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
     gen = torch.Generator().manual_seed(0)
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
+    for _ in range(steps):
         idx = torch.randint(0, len(train.images), (128,), generator=gen)
         loss = torch.nn.functional.cross_entropy(model(train.images[idx]), train.labels[idx])
         opt.zero_grad()
@@ -107,12 +118,14 @@ def _trained_lenet(seconds: float) -> torch.nn.Module:
 
 def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
     test = get_dataset("digits", "test")
-    model = _trained_lenet(3.0)
+    start = time.perf_counter()
+    model = _trained_lenet()
+    seconds = time.perf_counter() - start
     mapping = map_model(model, (1, 8, 8), "isaac", model_name="lenet5")
     injector = FaultInjector(model, mapping)
     info = RunInfo("lenet5", 1.0, "digits", "isaac", "cpu-1x1", 16)
     clean = accuracy(model, test.images, test.labels)
-    print(f"Adaptive stopping (LeNet-5 trained 3 s on digits: {clean:.1f}% on "
+    print(f"Adaptive stopping (LeNet-5 trained {seconds:.0f} s on digits: {clean:.1f}% on "
           f"{len(test.images)} test images; rate {rate}, target +-{target} points):")
     for preset in ("dropconnect", "sft", "cell-isaac"):
         drawer = ChipDrawer(injector.sites, get_fault_model(preset))
@@ -129,7 +142,7 @@ def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
 def main() -> int:
     _, _, source = _data()
     print(f"ResNet-20 (width 1) on {IMAGES} {source} images, {torch.get_num_threads()} torch "
-          f"threads, cell-isaac chips at rate 0.01; medians of {ROUNDS} interleaved rounds; "
+          f"threads, cell-isaac chips at rate 0.01, {ROUNDS} interleaved rounds; "
           f"malloc variants alternated {REPEATS}x in child processes")
     for batch in (256, 512):
         runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
@@ -137,11 +150,15 @@ def main() -> int:
             for tuned in (False, True):
                 runs[tuned].append(_child(batch, tuned))
         for tuned, label in ((False, "default malloc"), (True, "mallopt 1G/2G")):
-            m = {k: statistics.median(r[k] for r in runs[tuned]) for k in runs[tuned][0]}
+            m = {k: max(r[k] for r in runs[tuned]) for k in runs[tuned][0]}
+            m["ratio"] = statistics.median(r["ratio"] for r in runs[tuned])
+            m["sys_share"] = statistics.mean(r["sys_share"] for r in runs[tuned])
+            m["overhead_ms"] = min(r["overhead_ms"] for r in runs[tuned])
             print(f"  batch {batch} {label:14s}: fault-free {m['clean']:7.1f} images/s, "
-                  f"Monte-Carlo {m['mc']:7.1f} chip-images/s, ratio {m['mc'] / m['clean']:.3f} "
-                  f"(CPU-time ratio {m['mc_cpu'] / m['clean_cpu']:.3f}); per-chip overhead "
-                  f"{m['overhead_ms']:.1f} ms")
+                  f"Monte-Carlo {m['mc']:7.1f} chip-images/s, ratio {m['ratio']:.3f}; fault-free "
+                  f"{m['clean_cpu']:.0f} images per CPU-second, system time {m['sys_share']:.0%};"
+                  f" per-chip overhead {m['overhead_ms']:.1f} ms")
+    torch.set_num_threads(1)  # chip counts do not depend on speed; spare the shared cores
     adaptive()
     return 0
 

@@ -29,8 +29,8 @@ from archsim.mapping.mapper import map_model
 
 
 def evaluate(args: argparse.Namespace) -> None:
-    model, meta, bn_sets = load_checkpoint(args.checkpoint)
-    model.to(memory_format=torch.channels_last)
+    model, meta, bn_sets = load_checkpoint(args.checkpoint)  # contiguous weights: the
+    # injector indexes them flat (a channels-last model fails there at this commit)
     test = get_dataset(meta["dataset"], "test", args.data_dir)
     images = test.images[-args.images:].contiguous(memory_format=torch.channels_last)
     labels = test.labels[-args.images:]

@@ -187,3 +187,22 @@ def test_real_mapper_cpu_1x1_policy_leaves_shortcuts_and_batchnorm_alone() -> No
         now = model.state_dict()
         changed = {k.rsplit(".", 1)[0] for k in before if not torch.equal(before[k], now[k])}
     assert changed == names
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_in_place_chip_swaps_match_the_full_faulted_weights(per_channel: bool) -> None:
+    torch.manual_seed(0)
+    model = TinyNet(width=16)
+    inj = FaultInjector(model, toy_mapping(model), per_channel=per_channel)
+    floats = {n: w.detach().clone() for n, w in inj.weights.items()}
+    drawer = ChipDrawer(inj.sites, get_fault_model("cell-isaac"))
+    with inj.session():
+        for c in range(3):
+            chip = drawer.draw(0.05, 0, c)
+            expected = inj.faulted_weights(chip)
+            with inj.chip(chip):
+                assert all(torch.equal(inj.weights[n], expected[n]) for n in expected)
+            assert all(torch.equal(inj.weights[n], inj.clean[n]) for n in expected)
+    assert all(torch.equal(inj.weights[n], floats[n]) for n in floats)
+    with pytest.raises(RuntimeError, match="inside session"), inj.chip(chip):
+        pass

@@ -71,3 +71,12 @@ def test_corrupt_from_checkpoint(tmp_path: Path) -> None:
     bad.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage")
     line = _bad(tmp_path / "out", ["--method", "oneshot", "--rate", "0.1", "--from", str(bad)])
     assert str(bad) in line
+
+
+def test_from_a_checkpoint_of_another_net(tmp_path: Path) -> None:
+    ok = _run(["--epochs", "1", "--out", str(tmp_path), *FAST])
+    assert ok.exit_code == 0, ok.output
+    source = tmp_path / "resnet20-w1-digits-standard.safetensors"
+    line = _bad(tmp_path / "out", ["--method", "oneshot", "--rate", "0.1", "--width", "0.5",
+                                   "--from", str(source)])
+    assert "width 1.0" in line and "width 0.5" in line

@@ -52,6 +52,7 @@ def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str
              fault_map: str | None, threshold: float | None, per_channel: bool,
              batch_size: int, limit: int | None, device: str, progress: bool, fmt: str) -> None:
     """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate."""
+    from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec
     from archsim.faults.pipeline import evaluate as run
@@ -71,6 +72,7 @@ def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str
         montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
                                   progress),
     )
+    keep_freed_memory()  # batches' activations otherwise cost mmap/munmap: see malloc.py
     results = run(spec)
     first = results[0]
     notes = sorted({note for r in results for note in r.notes})

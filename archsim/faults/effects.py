@@ -12,13 +12,20 @@ from archsim.faults.models import OK, STUCK_ON
 from archsim.faults.sites import CellFormat
 
 
+def weight_faults(codes_flat: Tensor, index: Tensor, kind: Tensor, qmax: int
+                  ) -> tuple[Tensor, Tensor]:
+    """Per-weight faults at flat `index`: (those indices, their new codes). Stuck-off -> 0,
+    stuck-on -> +-qmax keeping the sign (a zero weight counts as positive)."""
+    held = codes_flat[index]
+    stuck_on = torch.where(held < 0, -qmax, qmax).to(held.dtype)
+    return index, torch.where(kind == STUCK_ON, stuck_on, torch.zeros_like(held))
+
+
 def weight_effect(codes: Tensor, index: Tensor, kind: Tensor, qmax: int) -> Tensor:
-    """Per-weight faults at flat `index`: stuck-off -> 0, stuck-on -> +-qmax keeping the sign
-    (a zero weight counts as positive)."""
+    """`codes` with the per-weight faults at flat `index` applied."""
     flat = codes.reshape(-1).clone()
-    held = flat[index]
-    stuck_on = torch.where(held < 0, -qmax, qmax).to(flat.dtype)
-    flat[index] = torch.where(kind == STUCK_ON, stuck_on, torch.zeros_like(held))
+    where, new = weight_faults(flat, index, kind, qmax)
+    flat[where] = new
     return flat.reshape(codes.shape)
 
 
@@ -38,19 +45,26 @@ def _cells_of(codes_flat: Tensor, weight: Tensor, cell: Tensor, fmt: CellFormat
     return value, shift, sign
 
 
-def cell_effect(codes: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat) -> Tensor:
-    """Per-cell faults at flat `index` into codes.shape + (cells,): the codes the weights read.
-
-    Results may leave [-qmax, qmax] (a stuck-on high slice adds more than the quantizer's
-    range): that is what the crossbar computes.
-    """
+def cell_faults(codes_flat: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat
+                ) -> tuple[Tensor, Tensor]:
+    """Per-cell faults at flat `index` into (weights, cells): (the flat indices of the weights
+    with a stuck cell, the codes they read). Codes may leave [-qmax, qmax]: a stuck-on high
+    slice adds more than the quantizer's range, which is what the crossbar computes."""
     cells = fmt.cells_per_weight
     weight, cell = index // cells, index % cells
-    flat = codes.reshape(-1).to(torch.int64)
+    flat = codes_flat.to(torch.int64)
     value, shift, sign = _cells_of(flat, weight, cell, fmt)
     stuck = torch.where(kind == STUCK_ON, (1 << fmt.bits_per_cell) - 1, 0).to(value.dtype)
-    return flat.clone().index_add_(0, weight, sign * ((stuck - value) << shift)).reshape(
-        codes.shape)
+    hit, inverse = torch.unique(weight, return_inverse=True)
+    return hit, flat[hit].index_add_(0, inverse, sign * ((stuck - value) << shift))
+
+
+def cell_effect(codes: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat) -> Tensor:
+    """`codes` with the per-cell faults at flat `index` (into codes.shape + (cells,)) applied."""
+    flat = codes.reshape(-1).to(torch.int64).clone()
+    where, new = cell_faults(flat, index, kind, fmt)
+    flat[where] = new
+    return flat.reshape(codes.shape)
 
 
 def cell_effect_dense(codes: Tensor, states: Tensor, fmt: CellFormat) -> Tensor:

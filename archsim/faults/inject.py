@@ -1,9 +1,10 @@
 """Put a chip's faults into a model, and sample fresh faults for fault-aware training.
 
-Evaluation (`FaultInjector`): the RRAM layers' weights are quantized once; for each chip the
-faulted weights are computed as whole tensors and copied into the ONE model object, which then
-runs at fault-free speed, and the original weights are restored afterwards (REFERENCE.md s6:
-vmap over chips was 0.57x and grouped convolution 0.72x of this on CPU).
+Evaluation (`FaultInjector`): the RRAM layers' weights are quantized once; a session swaps the
+quantized weights into the ONE model object, then each chip only overwrites its faulty weights
+in place (O(faults) work, tiny tensors) and puts the quantized values back afterwards; the
+original float weights return when the session ends. The model thus runs at fault-free speed
+(REFERENCE.md s6: vmap over chips was 0.57x and grouped convolution 0.72x of this on CPU).
 
 Training (`sample_faulty_weights`, `sample_model_faults`): a fresh fault draw per call from a
 caller's `torch.Generator`, differentiable with respect to the weights that survive::
@@ -24,12 +25,12 @@ import torch
 from torch import Tensor, nn
 
 from archsim.errors import UserError
-from archsim.faults.effects import cell_effect, cell_effect_dense, weight_effect
+from archsim.faults.effects import cell_effect_dense, cell_faults, weight_faults
 from archsim.faults.models import OK, STUCK_OFF, STUCK_ON, FaultModel, check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
-from archsim.faults.sites import CellFormat, fault_sites, weight_of
+from archsim.faults.sites import CellFormat, FaultSite, fault_sites, weight_of
 from archsim.mapping.records import Mapping
 
 
@@ -49,44 +50,86 @@ class FaultInjector:
             name: quantize_weight(w, mapping.weight_bits, per_channel)
             for name, w in self.weights.items()
         }
+        self.clean = {name: q.dequantize().to(self.weights[name].dtype)
+                      for name, q in self.quantized.items()}
+        self._in_session = False
+
+    def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
+        """(flat indices, faulted values) of the weights of `site` that `chip` alters."""
+        if site.name not in chip.layers:
+            raise UserError(f"fault map has no states for RRAM layer {site.name!r}")
+        q = self.quantized[site.name]
+        faults = chip.layers[site.name]
+        index = faults.index.to(q.codes.device, non_blocking=True)
+        kind = faults.kind.to(q.codes.device, non_blocking=True)
+        codes = q.codes.reshape(-1)
+        if chip.kind == "weight":
+            where, new = weight_faults(codes, index, kind, q.qmax)
+        else:
+            where, new = cell_faults(codes, index, kind, site.cells)
+        return where, q.dequantize_at(where, new).to(self.clean[site.name].dtype)
 
     def faulted_weights(self, chip: ChipFaults | None) -> dict[str, Tensor]:
         """Per RRAM layer, the weight the chip computes with (None: quantized, fault-free)."""
         out = {}
         for site in self.sites:
-            q = self.quantized[site.name]
-            codes = q.codes
+            weight = self.clean[site.name].clone()
             if chip is not None:
-                if site.name not in chip.layers:
-                    raise UserError(f"fault map has no states for RRAM layer {site.name!r}")
-                faults = chip.layers[site.name]
-                index = faults.index.to(codes.device, non_blocking=True)
-                kind = faults.kind.to(codes.device, non_blocking=True)
-                if chip.kind == "weight":
-                    codes = weight_effect(codes, index, kind, q.qmax)
-                else:
-                    codes = cell_effect(codes, index, kind, site.cells)
-            out[site.name] = q.dequantize(codes).to(self.weights[site.name].dtype)
+                where, values = self.changes(site, chip)
+                weight.view(-1)[where] = values
+            out[site.name] = weight
         return out
 
     @contextmanager
-    def applied(self, chip: ChipFaults | None) -> Iterator[nn.Module]:
-        """Within the block the model computes as `chip` (None: quantized, fault-free)."""
+    def session(self) -> Iterator[nn.Module]:
+        """Within the block the RRAM layers hold their quantized weights; floats come back."""
         originals = {name: w.detach().clone() for name, w in self.weights.items()}
         try:
             with torch.no_grad():
-                for name, weight in self.faulted_weights(chip).items():
-                    self.weights[name].copy_(weight)
+                for name, weight in self.weights.items():
+                    weight.copy_(self.clean[name])
+            self._in_session = True
             yield self.model
         finally:
+            self._in_session = False
             with torch.no_grad():
                 for name, original in originals.items():
                     self.weights[name].copy_(original)
 
+    @contextmanager
+    def chip(self, chip: ChipFaults) -> Iterator[nn.Module]:
+        """Inside `session()`: the model computes as `chip` within the block."""
+        if not self._in_session:
+            raise RuntimeError("FaultInjector.chip() must run inside session()")
+        touched = []
+        try:
+            with torch.no_grad():
+                for site in self.sites:
+                    where, values = self.changes(site, chip)
+                    weight = self.weights[site.name]
+                    at = torch.unravel_index(where, weight.shape)
+                    touched.append((weight, at, self.clean[site.name].view(-1)[where]))
+                    weight.index_put_(at, values)
+            yield self.model
+        finally:
+            with torch.no_grad():
+                for weight, at, clean in touched:
+                    weight.index_put_(at, clean)
+
+    @contextmanager
+    def applied(self, chip: ChipFaults | None) -> Iterator[nn.Module]:
+        """Within the block the model computes as `chip` (None: quantized, fault-free)."""
+        with self.session():
+            if chip is None:
+                yield self.model
+            else:
+                with self.chip(chip):
+                    yield self.model
+
 
 def rram_layer_names(mapping: Mapping) -> list[str]:
     """Qualified names of the modules the mapping puts on RRAM (the only ones to fault)."""
-    return [lm.spec.name for lm in mapping.rram_layers]
+    return list(dict.fromkeys(lm.spec.name.split("#")[0] for lm in mapping.rram_layers))
 
 
 def _states(shape: torch.Size | tuple[int, ...], rate: float, p_on: float,
@@ -103,7 +146,7 @@ def sample_faulty_weights(weight: Tensor, rate: float, fault_model: FaultModel |
 
     Weight granularity: a faulty weight becomes 0 (stuck-off) or sign(w) * max|w| of the layer
     (stuck-on), with zero gradient; surviving weights pass through with gradient 1. Cell
-    granularity (needs `cells`, e.g. `cell_format(mapping, layer)`): the layer is quantized to
+    granularity (needs `cells`, e.g. `cell_formats(mapping)[name]`): the layer is quantized to
     `cells.weight_bits`, faulty cells forced, and weights with a faulty cell take the faulted
     value with a straight-through gradient. `generator` must live on `weight.device`. No
     rescaling: drop-connect's 1/(1-p) is the caller's choice.

@@ -136,11 +136,12 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
     accs: list[float] = []
     fractions: list[float] = []
     stats = bn_sets[key] if bn_sets and key else None
-    with _progress(spec.progress) as bar, bn_statistics(injector.model, stats):
+    with (_progress(spec.progress) as bar, bn_statistics(injector.model, stats),
+          injector.session()):
         task = bar.add_task(f"rate {rate}", total=total, status="")
         for index in range(total):
             chip = fault_map if fault_map is not None else drawer.draw(rate, spec.seed, index)
-            with injector.applied(chip) as model:
+            with injector.chip(chip) as model:
                 accs.append(accuracy(model, images, labels, spec.batch_size))
             fractions.append(chip.faulty_fraction())
             half = t_half_width(accs)

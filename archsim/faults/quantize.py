@@ -31,6 +31,13 @@ class QuantizedWeight:
         chosen = self.codes if codes is None else codes
         return chosen.to(self.scale.dtype) * self.scale
 
+    def dequantize_at(self, flat_index: Tensor, codes: Tensor) -> Tensor:
+        """Weights for `codes` held at flat positions `flat_index` of the layer."""
+        if self.scale.dim() == 0:
+            return codes.to(self.scale.dtype) * self.scale
+        per_channel = self.codes[0].numel()
+        return codes.to(self.scale.dtype) * self.scale.reshape(-1)[flat_index // per_channel]
+
 
 def qmax_for(bits: int) -> int:
     """Largest code of a symmetric `bits`-bit quantizer."""

@@ -122,7 +122,8 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
             state.curves.append(record)
             save_state(setup.state_path, state, setup.meta)
             if spec.progress:
-                bar.console.print(_epoch_line(record, len(plans)), markup=False, highlight=False)
+                bar.console.print(_epoch_line(record, len(plans)), markup=False, highlight=False,
+                                  soft_wrap=True)
             if on_epoch is not None:
                 on_epoch(record)
 

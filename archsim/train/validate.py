@@ -5,10 +5,16 @@ so the same physical fault maps are used every epoch and the per-epoch fluctuati
 linear-bottleneck study reports can be plotted. Chips use the evaluator's path (weights
 quantized to the hardware's bits, faults swapped into the one model, running BatchNorm
 statistics), so the curve shows what `archsim evaluate` would report for those chips.
+The chips are evaluated with the weights in the default (contiguous) layout, the one the fault
+injector indexes; a channels-last model is converted for that and back (same Parameters, same
+values, so training continues bit for bit).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 from archsim.faults.chip import ChipDrawer
@@ -36,12 +42,30 @@ class Validation:
         clean = accuracy(model, self.images, self.labels, self.batch_size)
         if self.chips == 0 or not self.mapping.rram_layers:
             return clean, ()
-        injector = FaultInjector(model, self.mapping)
-        drawer = ChipDrawer(injector.sites, self.fault_model, self.mapping.crossbar_rows,
-                            self.mapping.crossbar_cols)
         accs = []
-        for index in range(self.chips):
-            chip = drawer.draw(self.rate, self.seed, index)
-            with injector.applied(chip) as faulty:
-                accs.append(accuracy(faulty, self.images, self.labels, self.batch_size))
+        with _contiguous(model):
+            injector = FaultInjector(model, self.mapping)
+            drawer = ChipDrawer(injector.sites, self.fault_model, self.mapping.crossbar_rows,
+                                self.mapping.crossbar_cols)
+            for index in range(self.chips):
+                chip = drawer.draw(self.rate, self.seed, index)
+                with injector.applied(chip) as faulty:
+                    accs.append(accuracy(faulty, self.images, self.labels, self.batch_size))
         return clean, tuple(accs)
+
+
+@contextmanager
+def _contiguous(model: nn.Module) -> Iterator[None]:
+    """Within the block the model's tensors are contiguous; channels-last restored after."""
+    channels_last = any(
+        p.dim() == 4 and not p.is_contiguous()
+        and p.is_contiguous(memory_format=torch.channels_last) for p in model.parameters()
+    )
+    if not channels_last:
+        yield
+        return
+    model.to(memory_format=torch.contiguous_format)
+    try:
+        yield
+    finally:
+        model.to(memory_format=torch.channels_last)

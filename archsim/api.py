@@ -1,0 +1,126 @@
+"""The Python API: one plain function per arrow of the data flow (DESIGN.md).
+
+```
+nn.Module --extract--> [LayerSpec] --map--> Mapping --simulate--> PerfResult
+Mapping + FaultModel + seed --draw--> ChipFaults;  checkpoint + chips --evaluate--> accuracy
+TrainSpec --train--> checkpoint;  SweepSpec --sweep--> store --pareto--> front --report--> PDF
+```
+
+The CLI parses options and calls the engines behind these functions; scripts and notebooks
+call them directly. Values passed along are the engines' frozen records.
+"""
+
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from archsim.config.hardware import load_hardware
+from archsim.config.hwschema import HardwareConfig
+from archsim.data import Dataset, get_dataset
+from archsim.explore.pareto import pareto_front
+from archsim.explore.results import load_sweep
+from archsim.explore.spec import SweepSpec, load_preset, load_spec
+from archsim.explore.store import ResultsStore
+from archsim.explore.sweep import SweepOutputs, run_sweep
+from archsim.faults import ChipFaults, fault_sites, get_fault_model
+from archsim.faults.chip import draw_chip
+from archsim.faults.montecarlo import AccuracyResult
+from archsim.faults.pipeline import EvaluateSpec
+from archsim.faults.pipeline import evaluate as _evaluate
+from archsim.mapping.layers import extract_layers
+from archsim.mapping.mapper import map_model, map_net
+from archsim.mapping.records import LayerSpec, Mapping
+from archsim.nets import get_net
+from archsim.perf import PerfResult
+from archsim.perf import estimate as _estimate
+from archsim.report.pdf import render_report
+from archsim.train.records import TrainResult
+from archsim.train.runner import train as _train
+from archsim.train.spec import TrainSpec
+
+__all__ = [
+    "Dataset",
+    "EvaluateSpec",
+    "SweepSpec",
+    "TrainSpec",
+    "draw",
+    "evaluate",
+    "extract",
+    "get_dataset",
+    "get_net",
+    "load_hardware",
+    "map_model",
+    "map_net",
+    "pareto",
+    "report",
+    "simulate",
+    "sweep",
+    "train",
+]
+
+
+def extract(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
+    """Every layer of `model` (conv, linear, BN, pool, add, ...) seen in one forward pass."""
+    return extract_layers(model, input_shape)
+
+
+def simulate(
+    mapping: Mapping,
+    hw: HardwareConfig | str,
+    estimator: str = "des",
+    images: int = 1,
+) -> PerfResult:
+    """Latency, throughput, energy and area of a mapped network (`des`, `analytic`, `paper`)."""
+    return _estimate(mapping, hw, estimator, images)
+
+
+def draw(
+    model: nn.Module,
+    mapping: Mapping,
+    fault_model: str,
+    rate: float,
+    seed: int,
+    chip: int,
+) -> ChipFaults:
+    """The fault map of chip `chip` drawn from `(seed, chip)` over the mapping's RRAM cells."""
+    faults = get_fault_model(fault_model)
+    sites = fault_sites(model, mapping)
+    return draw_chip(sites, faults, rate, seed, chip, mapping.crossbar_rows, mapping.crossbar_cols)
+
+
+def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
+    """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate."""
+    return _evaluate(spec)
+
+
+def train(spec: TrainSpec) -> TrainResult:
+    """Train (standard, drop-connect, one-shot/progressive fault training, pruning)."""
+    return _train(spec)
+
+
+def sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path,
+    executor: str = "local",
+    jobs: int | None = None,
+) -> SweepOutputs:
+    """Run a sweep (a spec, a preset name or a YAML path) into `out`, resuming if present."""
+    if not isinstance(spec, SweepSpec):
+        path = Path(spec)
+        spec = load_spec(path) if path.suffix in (".yaml", ".yml") else load_preset(str(spec))
+    return run_sweep(spec, Path(out), executor=executor, jobs=jobs, progress=False)
+
+
+def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (accuracy, latency, energy, area) each flagged `on_front`."""
+    return pareto_front(rows)
+
+
+def report(store: str | Path, out: str | Path) -> Path:
+    """Re-render the PDF report of a sweep's results store without recomputing anything."""
+    with ResultsStore.open(Path(store), create=False) as opened:
+        data = load_sweep(opened)
+    return render_report(data, Path(out))

@@ -1,0 +1,36 @@
+"""The Python API chains the engines the way DESIGN.md's data flow says."""
+
+import pytest
+import torch
+
+from archsim import api
+
+
+def test_extract_map_simulate_reproduces_table2_resnet20() -> None:
+    # Table II (REFERENCE.md s2): ResNet-20 with 1x1 projection shortcuts, width 1.0,
+    # 10,000 CIFAR-10 images -> 15.74 s and 113.32 J with the paper's estimator.
+    model = api.get_net("resnet20", 1.0, shortcut="1x1")
+    layers = api.extract(model, (3, 32, 32))
+    # 40,813,184 MACs/image: conv1 442,368 + 18 block convs + two 1x1 shortcuts
+    # (131,072 each) + fc 640 (derivation in tests/test_perf_table2.py).
+    assert sum(spec.macs for spec in layers) == 40_813_184
+    mapping = api.map_model(model, (3, 32, 32), "isaac", model_name="resnet20")
+    result = api.simulate(mapping, "isaac", estimator="paper", images=10_000)
+    assert result.total_latency_s == pytest.approx(15.74, rel=0.01)
+    assert result.energy_per_image_j * 10_000 == pytest.approx(113.32, rel=0.01)
+
+
+def test_draw_gives_the_same_chip_for_the_same_seed_and_index() -> None:
+    model = api.get_net("lenet5", 1.0, in_channels=1)
+    mapping = api.map_model(model, (1, 8, 8), "isaac", model_name="lenet5")
+    first = api.draw(model, mapping, "dropconnect", 0.1, seed=3, chip=7)
+    again = api.draw(model, mapping, "dropconnect", 0.1, seed=3, chip=7)
+    other = api.draw(model, mapping, "dropconnect", 0.1, seed=3, chip=8)
+    assert first.layers.keys() == again.layers.keys() == other.layers.keys()
+    assert first.layers  # lenet5's convs and linears are on RRAM under cpu-1x1
+    for name in first.layers:
+        assert torch.equal(first.layers[name].index, again.layers[name].index)
+        assert torch.equal(first.layers[name].kind, again.layers[name].kind)
+    assert any(
+        not torch.equal(first.layers[n].index, other.layers[n].index) for n in first.layers
+    )
