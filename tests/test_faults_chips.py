@@ -206,3 +206,15 @@ def test_in_place_chip_swaps_match_the_full_faulted_weights(per_channel: bool) -
     assert all(torch.equal(inj.weights[n], floats[n]) for n in floats)
     with pytest.raises(RuntimeError, match="inside session"), inj.chip(chip):
         pass
+
+
+def test_channels_last_weights_take_chips_too() -> None:
+    torch.manual_seed(0)
+    model = TinyNet(width=16)
+    inj = FaultInjector(model, toy_mapping(model))
+    model.to(memory_format=torch.channels_last)
+    assert not model.conv3.weight.is_contiguous()
+    chip = ChipDrawer(inj.sites, get_fault_model("sft")).draw(0.2, 0, 0)
+    expected = inj.faulted_weights(chip)
+    with inj.applied(chip):
+        assert all(torch.equal(inj.weights[n], expected[n]) for n in expected)

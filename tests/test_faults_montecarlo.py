@@ -40,7 +40,8 @@ def test_rate_zero_gives_exactly_the_quantized_fault_free_accuracy() -> None:
     with inj.applied(None) as model:
         quantized = accuracy(model, x, y)
     assert result.per_chip == (quantized,) * 3
-    assert result.summary.std == pytest.approx(0.0, abs=1e-9) and result.realised_fraction == 0
+    assert result.summary.std == 0.0 and result.realised_fraction == 0.0
+    assert result.summary.mean == quantized and result.summary.ci_low == quantized
 
 
 def test_rate_one_dropconnect_gives_the_all_zero_model() -> None:

@@ -30,6 +30,8 @@ def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
     n = len(values)
     if n < 2:
         return math.inf
+    if max(values) == min(values):
+        return 0.0
     sd = float(np.std(values, ddof=1))
     return float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
 
@@ -39,10 +41,11 @@ def summarize(values: Sequence[float], threshold: float | None = None) -> Summar
     if not values:
         raise ValueError("no chips were evaluated")
     a = np.asarray(values, dtype=np.float64)
-    mean = float(a.mean())
+    mean = float(a[0]) if np.ptp(a) == 0 else float(a.mean())  # identical chips: exact
     p5, p50, p95 = (float(p) for p in np.percentile(a, [5, 50, 95]))
     yld = None if threshold is None else float((a >= threshold).mean())
     if len(a) < 2:
         return Summary(1, mean, None, None, None, p5, p50, p95, yld)
-    half = t_half_width(values)
-    return Summary(len(a), mean, float(a.std(ddof=1)), mean - half, mean + half, p5, p50, p95, yld)
+    half = 0.0 if np.ptp(a) == 0 else t_half_width(values)
+    std = 0.0 if half == 0 else float(a.std(ddof=1))
+    return Summary(len(a), mean, std, mean - half, mean + half, p5, p50, p95, yld)
