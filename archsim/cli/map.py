@@ -224,7 +224,7 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
         "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
         "input_shape": ",".join(map(str, mapping.input_shape)),
         "replicate": mapping.replicate,
-        "replicate_scope": mapping.replicate_scope,
+        **({"replicate_scope": mapping.replicate_scope} if mapping.replicate else {}),
     }
 
 
