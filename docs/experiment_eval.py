@@ -3,6 +3,7 @@
     python docs/experiment_eval.py eval --checkpoint CKPT --label NAME --fault-model dropconnect \
         --rates 0,0.05,0.1 --chips 30 --recal both --out docs/experiment/NAME.json
     python docs/experiment_eval.py plot --results docs/experiment --png docs/experiment.png
+    python docs/experiment_eval.py table --results docs/experiment
 
 `eval` uses the fault simulator's own Monte-Carlo (`archsim.faults.montecarlo.run_chips`): the
 checkpoint's RRAM layers (its stored policy and overrides) are quantized to the hardware's
@@ -89,9 +90,12 @@ def plot(args: argparse.Namespace) -> None:
         ax.errorbar([r["rate"] for r in rows], [r["mean"] for r in rows],
                     yerr=[r["std"] or 0 for r in rows], color=color, marker="o", capsize=3,
                     label=label)
+    sft_rates = [r["rate"] for r in runs["baseline"]["rows"] if r["rate"] > 0]
     ax.set(xscale="log", xlabel="stuck-at fault rate (stuck-off : stuck-on = 1.75 : 9.04)",
            ylabel="test accuracy (%)", title="sft fault model, mean +- sd over chips",
            ylim=(0, 100))
+    ax.set_xticks(sft_rates, [f"{r:g}" for r in sft_rates])
+    ax.minorticks_off()
     ax.legend(fontsize=8)
     ax = axes[2]
     colors = {"standard": "tab:blue", "dropconnect": "tab:red", "oneshot": "tab:green",
@@ -113,6 +117,51 @@ def plot(args: argparse.Namespace) -> None:
     print(f"wrote {args.png}")
 
 
+def _paired(a: dict, b: dict) -> str:
+    """Mean and standard error of the per-chip difference a - b (the same chips)."""
+    d = [x - y for x, y in zip(a["per_chip"], b["per_chip"], strict=True)]
+    if len(d) < 2:
+        return f"{d[0]:+.2f}"
+    mean = sum(d) / len(d)
+    se = (sum((x - mean) ** 2 for x in d) / (len(d) - 1) / len(d)) ** 0.5
+    return f"{mean:+.2f} ± {se:.2f}"
+
+
+def table(args: argparse.Namespace) -> None:
+    """Markdown tables of the results (mean ± sd over chips), paired differences, SS."""
+    runs = {p.stem: json.loads(p.read_text()) for p in sorted(Path(args.results).glob("*.json"))}
+
+    def cell(r: dict) -> str:
+        return f"{r['mean']:.2f}" if r["std"] is None else f"{r['mean']:.2f} ± {r['std']:.2f}"
+
+    def rows(label: str, recal: bool) -> dict[float, dict]:
+        return {r["rate"]: r for r in runs[label]["rows"] if r["recal"] == recal}
+
+    cols = [("standard", False), ("standard", True), ("dropconnect", False),
+            ("dropconnect", True)]
+    print("| fault rate | " + " | ".join(f"{m}, recal {'on' if c else 'off'}" for m, c in cols)
+          + " | drop-connect - standard (recal on, paired) |")
+    print("|---" * (len(cols) + 2) + "|")
+    for rate in sorted(rows("standard", False)):
+        cells = [cell(rows(m, c)[rate]) for m, c in cols]
+        diff = _paired(rows("dropconnect", True)[rate], rows("standard", True)[rate])
+        print(f"| {rate:g} | " + " | ".join(cells) + f" | {diff} |")
+    print()
+    labels = ("baseline", "oneshot", "progressive")
+    base = rows("baseline", False)
+    pre = base[0.0]["mean"]
+    print("| sft fault rate | " + " | ".join(labels) + " | one-shot - progressive (paired) "
+          "| SS baseline / one-shot / progressive |")
+    print("|---" * (len(labels) + 3) + "|")
+    for rate in sorted(base):
+        r = {m: rows(m, False)[rate] for m in labels}
+        ss = " / ".join(
+            f"{rows(m, False)[0.0]['mean'] / (pre - r[m]['mean']):.2f}"
+            if rate > 0 and pre > r[m]["mean"] else "-" for m in labels)
+        print(f"| {rate:g} | " + " | ".join(cell(r[m]) for m in labels)
+              + f" | {_paired(r['oneshot'], r['progressive'])} | {ss} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,8 +178,10 @@ def main() -> None:
     pl = sub.add_parser("plot")
     pl.add_argument("--results", required=True)
     pl.add_argument("--png", required=True)
+    tb = sub.add_parser("table")
+    tb.add_argument("--results", required=True)
     args = parser.parse_args()
-    evaluate(args) if args.command == "eval" else plot(args)
+    {"eval": evaluate, "plot": plot, "table": table}[args.command](args)
 
 
 if __name__ == "__main__":

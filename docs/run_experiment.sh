@@ -59,4 +59,5 @@ wait
     --out $OUT/progressive.json
 
 $PY docs/experiment_eval.py plot --results $OUT --png docs/experiment-fashion-mnist.png
+$PY docs/experiment_eval.py table --results $OUT > $OUT/tables.md
 echo "== $(date -u +%T) done"
