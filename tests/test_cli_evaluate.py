@@ -8,7 +8,7 @@ import torch
 from click.testing import CliRunner
 from faults_support import digits
 
-from archsim.checkpoint import save_checkpoint
+from archsim.checkpoint import load_checkpoint, save_checkpoint
 from archsim.cli import cli
 from archsim.faults import FaultInjector, get_fault_model, save_fault_map
 from archsim.faults.chip import ChipDrawer
@@ -124,3 +124,53 @@ def test_bad_inputs_are_one_line_errors(checkpoint: Path, tmp_path: Path,
     wrong_data = tmp_path / "cifar.safetensors"
     save_checkpoint(wrong_data, get_net("lenet5", 1.0, 10, 3), {**META, "in_channels": 3})
     _one_line_error(*_run("--checkpoint", str(wrong_data), "--dataset", "digits"), "channels")
+
+
+def test_default_placement_is_the_checkpoints(checkpoint: Path, tmp_path: Path) -> None:
+    placed = tmp_path / "ends.safetensors"  # trained with first/last layers and fc2 on CPU
+    model, _, _ = load_checkpoint(checkpoint)
+    save_checkpoint(placed, model, {**META, "policy": "cpu-1x1-ends", "overrides": ["fc2=cpu"]})
+    common = ("--fault-rate", "0.3", "--chips", "3", "--fault-model", "sft", "--format", "json")
+
+    def run(*args: str) -> dict:
+        code, out = _run("--checkpoint", str(placed), *common, *args)
+        assert code == 0, out
+        return json.loads(out)
+
+    default = run()
+    assert default["policy"] == "cpu-1x1-ends fc2=cpu" and "notes" not in default
+    same = run("--policy", "cpu-1x1-ends", "--override", "fc2=cpu")
+    assert same["per_chip"] == default["per_chip"] and "notes" not in same
+    other = run("--policy", "cpu-1x1")
+    assert other["policy"] == "cpu-1x1"
+    assert "differs from the checkpoint's training placement cpu-1x1-ends fc2=cpu" in (
+        other["notes"])
+    assert other["per_chip"] != default["per_chip"]  # faults on conv1, fc2, fc3 too
+    extra = run("--override", "conv2=cpu")
+    assert extra["policy"] == "cpu-1x1-ends fc2=cpu conv2=cpu" and "notes" not in extra
+    assert extra["per_chip"] != default["per_chip"]
+    old = json.loads(_run("--checkpoint", str(checkpoint), *common)[1])  # no policy stored
+    assert old["policy"] == "cpu-1x1" and old["per_chip"] == other["per_chip"]
+    _one_line_error(*_run("--checkpoint", str(placed), "--override", "nope=cpu"),
+                    "override nope=cpu matches no conv or linear layer")
+    _one_line_error(*_run("--checkpoint", str(placed), "--override", "fc1"), "NAME=TARGET")
+
+
+def test_bn_sets_can_be_left_out(tmp_path: Path) -> None:
+    model = get_net("minimobilenet", 1.0, 10, 1, seed=0, blocks=1).eval()
+    stats = {name: t.clone() + 1.0 for name, t in model.state_dict().items()
+             if name.endswith(("running_mean", "running_var"))}
+    path = tmp_path / "bn.safetensors"
+    save_checkpoint(path, model, {**META, "net": "minimobilenet", "options": {"blocks": 1}},
+                    bn_sets={"0.1": stats})
+    args = ("--checkpoint", str(path), "--fault-rate", "0.1", "--chips", "2", "--format", "json")
+    code, out = _run(*args)
+    assert code == 0, out
+    with_sets = json.loads(out)
+    assert with_sets["rows"][0]["bn_set"] == "0.1"
+    assert with_sets["notes"] == "BatchNorm statistics recalibrated at rate 0.1"
+    code, out = _run(*args, "--no-bn-sets")
+    assert code == 0, out
+    without = json.loads(out)
+    assert without["rows"][0]["bn_set"] == ""
+    assert "recalibrated BatchNorm sets (0.1) not used" in without["notes"]

@@ -35,6 +35,7 @@ def _same_numbers(a: list[EpochRecord], b: list[EpochRecord]) -> None:
     (dict(method="dropconnect", rate=0.2, epochs=3, recalibrate=(0.0, 0.2)), (0, 1)),
     (dict(method="progressive", rates=(0.01, 0.03), epochs=2, prune="admm", sparsity=0.5,
           admm_epochs=1, schedule="step", milestones=(1,)), (0, 2)),
+    (dict(method="dropconnect", rate=0.1, epochs=3, optimizer="adam", lr=1e-3), (1,)),
 ])
 def test_resumed_run_equals_uninterrupted(tmp_path: Path, fields: dict, stops: tuple) -> None:
     whole = train(make_spec(**BASE, **fields, out_dir=str(tmp_path / "a")))
@@ -65,3 +66,16 @@ def test_complete_run_is_not_repeated_and_changed_spec_starts_over(tmp_path: Pat
     assert again.curves == first.curves
     other = train(make_spec(**{**BASE, "seed": 4}, epochs=1, out_dir=str(tmp_path)))
     assert not other.cached and other.curves != first.curves
+
+
+def test_adam_state_is_saved_and_the_card_picks_adam(tmp_path: Path) -> None:
+    spec = make_spec(**{**BASE, "model": "minimobilenet"}, epochs=2, out_dir=str(tmp_path))
+    with pytest.raises(Interrupt):
+        train(spec, on_epoch=_stop_after(0))
+    partial = read_checkpoint(partial_path(spec.checkpoint_path()))
+    assert partial.meta["spec"]["optimizer"] == "adam"  # minimobilenet-mnist's recipe
+    assert partial.meta["spec"]["momentum"] is None
+    kinds = {key.rsplit("/", 1)[1] for key in partial.extra if key.startswith("opt/")}
+    assert kinds == {"step", "exp_avg", "exp_avg_sq"}
+    done = train(spec)
+    assert done.resumed_from == 1 and done.spec.optimizer == "adam"

@@ -29,6 +29,29 @@ def test_resolve_fills_from_the_card_and_scales_milestones() -> None:
     assert resolve_spec(fm) == fm
 
 
+def test_optimizer_comes_from_the_card_unless_given() -> None:
+    from archsim.train.state import make_optimizer
+
+    sgd = resolve_spec(make_spec(dataset="digits"))
+    assert sgd.optimizer == "sgd" and "optimizer" not in sgd.identity()  # digests unchanged
+    adam = resolve_spec(make_spec(model="minimobilenet", dataset="mnist"))
+    assert (adam.card, adam.optimizer, adam.lr, adam.momentum, adam.weight_decay) == (
+        "minimobilenet-mnist", "adam", 1e-3, None, 0.0)
+    assert adam.identity()["optimizer"] == "adam" and resolve_spec(adam) == adam
+    net = nn.Linear(3, 2)
+    opt = make_optimizer(adam, net)
+    assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 1e-3
+    forced = resolve_spec(make_spec(model="minimobilenet", dataset="mnist", optimizer="sgd"))
+    assert (forced.optimizer, forced.momentum) == ("sgd", 0.9)
+    assert isinstance(make_optimizer(forced, net), torch.optim.SGD)
+    with pytest.raises(UserError, match="--momentum is for --optimizer sgd"):
+        resolve_spec(make_spec(model="minimobilenet", dataset="mnist", momentum=0.5))
+    with pytest.raises(UserError, match="--momentum is for --optimizer sgd"):
+        make_spec(optimizer="adam", momentum=0.5)
+    with pytest.raises(UserError, match="optimizer"):
+        make_spec(optimizer="rmsprop")
+
+
 def test_checkpoint_names() -> None:
     assert str(make_spec(width=1.2, dataset="fashion-mnist").checkpoint_path()) == (
         "models/resnet20-w1.2-fashion-mnist-standard.safetensors")

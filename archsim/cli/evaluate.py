@@ -31,7 +31,10 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")
-@click.option("--policy", default="cpu-1x1", show_default=True, help="Layer placement policy.")
+@click.option("--policy", help="Layer placement policy (default: the checkpoint's policy and "
+              "overrides, else cpu-1x1).")
+@click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
+              help="Per-layer placement override (glob) over the policy's; repeatable.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips.")
 @click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
 @click.option("--min-chips", type=int, default=10, show_default=True,
@@ -41,6 +44,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--threshold", type=float,
               help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
+@click.option("--bn-sets/--no-bn-sets", default=True, show_default=True,
+              help="Use the checkpoint's BatchNorm sets recalibrated per fault rate.")
 @click.option("--batch-size", type=int, default=256, show_default=True)
 @click.option("--limit", type=int, help="Use only the first N test images.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
@@ -48,8 +53,9 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @format_option
 def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str, chips: int,
              fault_model: str, dataset: str | None, data_dir: str | None, hardware: str,
-             policy: str, seed: int, adaptive: float | None, min_chips: int,
-             fault_map: str | None, threshold: float | None, per_channel: bool,
+             policy: str | None, overrides: tuple[str, ...], seed: int,
+             adaptive: float | None, min_chips: int, fault_map: str | None,
+             threshold: float | None, per_channel: bool, bn_sets: bool,
              batch_size: int, limit: int | None, device: str, progress: bool, fmt: str) -> None:
     """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate."""
     from archsim.faults.malloc import keep_freed_memory
@@ -68,7 +74,8 @@ def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str
     spec = EvaluateSpec(
         checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
         fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,
-        policy=policy, fault_map=fault_map, per_channel=per_channel, device=device, limit=limit,
+        policy=policy, overrides=overrides, bn_sets=bn_sets, fault_map=fault_map,
+        per_channel=per_channel, device=device, limit=limit,
         montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
                                   progress),
     )

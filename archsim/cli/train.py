@@ -49,6 +49,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
               "e.g. 0,0.1,0.2,0.3.")
 @click.option("--epochs", type=int, help="Epochs (per stage for progressive); default: card.")
 @click.option("--batch-size", type=int, help="Default: the model card's.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]),
+              help="Optimizer; default: the model card's (else sgd).")
 @click.option("--lr", type=float, help="Initial learning rate; default: the model card's.")
 @click.option("--momentum", type=float, help="SGD momentum; default: the model card's.")
 @click.option("--weight-decay", type=float, help="Default: the model card's.")

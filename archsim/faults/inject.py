@@ -55,7 +55,11 @@ class FaultInjector:
         self._in_session = False
 
     def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
-        """(flat indices, faulted values) of the weights of `site` that `chip` alters."""
+        """(row-major flat indices, faulted values) of the weights of `site` that `chip` alters.
+
+        Indices count in the weight's logical shape whatever its memory layout (channels_last
+        too); use `torch.unravel_index(where, shape)` to write them.
+        """
         if site.name not in chip.layers:
             raise UserError(f"fault map has no states for RRAM layer {site.name!r}")
         q = self.quantized[site.name]
@@ -76,7 +80,7 @@ class FaultInjector:
             weight = self.clean[site.name].clone()
             if chip is not None:
                 where, values = self.changes(site, chip)
-                weight.view(-1)[where] = values
+                weight.index_put_(torch.unravel_index(where, weight.shape), values)
             out[site.name] = weight
         return out
 
@@ -107,8 +111,8 @@ class FaultInjector:
                 for site in self.sites:
                     where, values = self.changes(site, chip)
                     weight = self.weights[site.name]
-                    at = torch.unravel_index(where, weight.shape)
-                    touched.append((weight, at, self.clean[site.name].view(-1)[where]))
+                    at = torch.unravel_index(where, weight.shape)  # any memory layout
+                    touched.append((weight, at, self.clean[site.name][at]))
                     weight.index_put_(at, values)
             yield self.model
         finally:

@@ -2,10 +2,16 @@
 
 checkpoint -> model; dataset test split; hardware + policy -> Mapping; quantize the RRAM
 layers; per fault rate, Monte-Carlo over chips (or the one measured fault map).
+
+Placement: by default the checkpoint's own policy and overrides (what training put on RRAM),
+plus any extra overrides; an explicit policy replaces the checkpoint's, and the results say so
+when it differs. Recalibrated BatchNorm sets stored in the checkpoint are used unless
+`bn_sets=False`.
 """
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
 from archsim.errors import UserError
@@ -23,6 +29,7 @@ from archsim.faults.montecarlo import (
 from archsim.faults.presets import get_fault_model
 
 DEFAULT_DATASET = "digits"
+DEFAULT_POLICY = "cpu-1x1"
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,9 @@ class EvaluateSpec:
     dataset: str | None = None  # default: the checkpoint's dataset, else digits
     data_dir: str | None = None
     hardware: str = "isaac"
-    policy: str = "cpu-1x1"
+    policy: str | None = None  # default: the checkpoint's policy and overrides, else cpu-1x1
+    overrides: tuple[str, ...] = ()  # NAME=rram|cpu, after the checkpoint's (if its policy)
+    bn_sets: bool = True  # use the checkpoint's recalibrated BatchNorm sets
     fault_map: str | None = None
     per_channel: bool = False
     device: str = "cpu"
@@ -62,6 +71,21 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
     return path
 
 
+def placement(spec: EvaluateSpec, meta: dict[str, Any]) -> tuple[str, tuple[str, ...],
+                                                                  tuple[str, ...]]:
+    """(policy, overrides, notes) to map the checkpoint with (see the module doc)."""
+    trained = meta.get("policy")
+    trained_overrides = tuple(meta.get("overrides") or ())
+    if spec.policy is None:
+        return trained or DEFAULT_POLICY, trained_overrides + spec.overrides, ()
+    notes: tuple[str, ...] = ()
+    if trained and (spec.policy, spec.overrides) != (trained, trained_overrides):
+        was = " ".join((trained, *trained_overrides))
+        notes = (f"placement {' '.join((spec.policy, *spec.overrides))} differs from the "
+                 f"checkpoint's training placement {was}",)
+    return spec.policy, spec.overrides, notes
+
+
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
     from archsim.data import get_dataset
@@ -81,10 +105,12 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
             f"classes; {dataset_name} has {data.images.shape[1]} / {data.num_classes}"
         )
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
-    mapping = map_model(model, tuple(images.shape[1:]), spec.hardware, policy=spec.policy,
-                        model_name=meta["net"], width=float(meta["width"]))
-    info = RunInfo(meta["net"], float(meta["width"]), dataset_name, spec.hardware, spec.policy,
-                   mapping.weight_bits, spec.per_channel, str(path))
+    policy, overrides, notes = placement(spec, meta)
+    mapping = map_model(model, tuple(images.shape[1:]), spec.hardware, policy=policy,
+                        overrides=overrides, model_name=meta["net"], width=float(meta["width"]))
+    info = RunInfo(meta["net"], float(meta["width"]), dataset_name, spec.hardware,
+                   " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
+                   str(path))
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
     injector = FaultInjector(model, mapping, spec.per_channel)
@@ -92,11 +118,17 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         quant_acc = accuracy(model, images, labels, mc.batch_size)
     if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)
         mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
-    common = {"bn_sets": bn_sets, "float_accuracy": float_acc, "quantized_accuracy": quant_acc}
+    if bn_sets and not spec.bn_sets:
+        notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
+    common = {"bn_sets": bn_sets if spec.bn_sets else None, "float_accuracy": float_acc,
+              "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
-        return [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
-                          **common)]
-    drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
-    return [run_chips(injector, drawer, rate, images, labels, mc, info, **common)
-            for rate in rates]
+        results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
+                             **common)]
+    else:
+        drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows,
+                            mapping.crossbar_cols)
+        results = [run_chips(injector, drawer, rate, images, labels, mc, info, **common)
+                   for rate in rates]
+    return [replace(r, notes=notes + r.notes) for r in results] if notes else results

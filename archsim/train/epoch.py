@@ -1,4 +1,4 @@
-"""One epoch of the plain training loop: SGD under an optional weight perturbation.
+"""One epoch of the plain training loop: SGD or Adam under an optional weight perturbation.
 
 Per step: set the learning rate from the schedule, forward (the perturbation draws a fresh
 drop-connect mask or fault sample per layer), cross-entropy (+ the ADMM penalty in an ADMM

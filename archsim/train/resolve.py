@@ -4,6 +4,8 @@ Card choice: `spec.card` if given, else the card named `<model>-<dataset>`, else
 (sorted) whose architecture is the model (e.g. `resnet20-cifar10`, the drop-connect paper's
 ResNet20 with 1x1 shortcuts, for ResNet-20 on Fashion-MNIST), else built-in defaults (the
 drop-connect authors' recipe: SGD lr 0.1, momentum 0.9, weight decay 1e-4, batch 128).
+The optimizer is the card's (`sgd` or `adam`) unless the spec names one; momentum is SGD's
+only, so an Adam run resolves it to None (and asking for it is an error).
 A step schedule's milestones are scaled to the run's epochs (the card's 100 and 150 of 200
 become 50% and 75% of the epochs) unless given explicitly.
 """
@@ -16,8 +18,8 @@ from archsim.nets.cards import CosineSchedule, StepSchedule
 from archsim.train.spec import TrainSpec
 
 _DEFAULTS: dict[str, Any] = {
-    "epochs": 200, "batch_size": 128, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4,
-    "schedule": "cosine", "milestones": (), "gamma": 0.1,
+    "optimizer": "sgd", "epochs": 200, "batch_size": 128, "lr": 0.1, "momentum": 0.9,
+    "weight_decay": 1e-4, "schedule": "cosine", "milestones": (), "gamma": 0.1,
 }
 
 
@@ -44,10 +46,8 @@ def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
     if card is None:
         return {**_DEFAULTS, "epochs": epochs}
     r = card.training
-    if r.optimizer != "sgd":
-        raise UserError(f"model card {card.name} asks for {r.optimizer}; archsim trains with SGD")
     out: dict[str, Any] = {
-        "batch_size": r.batch_size, "lr": r.lr, "momentum": r.momentum,
+        "optimizer": r.optimizer, "batch_size": r.batch_size, "lr": r.lr, "momentum": r.momentum,
         "weight_decay": r.weight_decay, "schedule": r.schedule.kind, "milestones": (),
         "gamma": 0.1,
     }
@@ -70,6 +70,10 @@ def resolve_spec(spec: TrainSpec) -> TrainSpec:
     updates: dict[str, Any] = {
         key: value for key, value in recipe.items() if getattr(spec, key) is None
     }
+    if updates.get("optimizer", spec.optimizer) == "adam":
+        if spec.momentum is not None:
+            raise UserError("--momentum is for --optimizer sgd; Adam keeps its default betas")
+        updates["momentum"] = None
     updates["epochs"] = epochs
     updates["card"] = card.name if card else None
     given = {**(card.options if card else {}), **spec.options}

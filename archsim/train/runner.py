@@ -36,7 +36,7 @@ from archsim.train.records import EpochRecord, TrainResult
 from archsim.train.resolve import resolve_spec
 from archsim.train.schedule import plan_epochs
 from archsim.train.spec import TrainSpec
-from archsim.train.state import RunState, load_state, partial_path
+from archsim.train.state import RunState, load_state, make_optimizer, partial_path
 from archsim.train.validate import Validation
 
 STREAMS = {"data": 0, "noise": 1, "recal": 2}
@@ -121,9 +121,7 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     weights = layer_weights(model, layers)
     fault_model = get_fault_model(spec.fault_model or "dropconnect")
     cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
-    assert spec.momentum is not None and spec.weight_decay is not None
-    optimizer = torch.optim.SGD(model.parameters(), lr=spec.lr or 0.1, momentum=spec.momentum,
-                                weight_decay=spec.weight_decay)
+    optimizer = make_optimizer(spec, model)
     state = RunState(model, optimizer, {"data": _generator(spec.seed, "data", torch.device("cpu")),
                                         "noise": _generator(spec.seed, "noise", device)})
     if from_meta.get("prune"):

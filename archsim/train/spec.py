@@ -29,6 +29,7 @@ from archsim.train.stochastic import check_rates
 Method = Literal["standard", "dropconnect", "oneshot", "progressive"]
 METHODS: tuple[str, ...] = ("standard", "dropconnect", "oneshot", "progressive")
 PruneKind = Literal["magnitude", "admm"]
+OptimizerKind = Literal["sgd", "adam"]
 ScheduleKind = Literal["cosine", "step", "constant"]
 # Fields that change how a run is shown or where it computes, not what it computes.
 _NOT_IDENTITY = frozenset({"progress", "device", "out_dir", "output"})
@@ -61,8 +62,9 @@ class TrainSpec(BaseModel):
     recalibrate: tuple[float, ...] = ()  # inference fault rates to recalibrate BatchNorm for
     epochs: int | None = Field(None, ge=1)  # per stage for progressive
     batch_size: int | None = Field(None, ge=1)
+    optimizer: OptimizerKind | None = None
     lr: float | None = Field(None, gt=0)
-    momentum: float | None = Field(None, ge=0, lt=1)
+    momentum: float | None = Field(None, ge=0, lt=1)  # SGD only
     weight_decay: float | None = Field(None, ge=0)
     schedule: ScheduleKind | None = None
     milestones: tuple[int, ...] | None = None  # step schedule, epochs within a stage
@@ -108,6 +110,8 @@ class TrainSpec(BaseModel):
             raise ValueError(f"recalibration rates repeat: {list(self.recalibrate)}")
         if self.fault_model is not None:
             get_fault_model(self.fault_model)
+        if self.optimizer == "adam" and self.momentum is not None:
+            raise ValueError("--momentum is for --optimizer sgd; Adam keeps its default betas")
         return self
 
     @property
@@ -116,8 +120,15 @@ class TrainSpec(BaseModel):
         return self.rates[-1] if self.method == "progressive" else self.rate
 
     def identity(self) -> dict[str, Any]:
-        """The fields that decide the numbers a run produces."""
-        return self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
+        """The fields that decide the numbers a run produces.
+
+        `optimizer: sgd` is left out: it was the only optimizer before the field existed, so
+        SGD runs keep the digests (and cached checkpoints) they had.
+        """
+        out = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
+        if out["optimizer"] in ("sgd", None):
+            del out["optimizer"]
+        return out
 
     def digest(self) -> str:
         """A short hash of `identity()`, to recognise a run's own partial checkpoint."""

@@ -6,7 +6,10 @@ the optimizer's state (momentum buffers), the states of every random generator, 
 masks and the ADMM variables; its metadata holds the spec's digest, the epochs done, the curves
 and the optimizer's scalar settings. The learning rate is a pure function of the position in
 the run (`schedule.py`), so it needs no state. A resumed run therefore draws the same batches,
-masks and faults and computes the same numbers as an uninterrupted one.
+masks and faults and computes the same numbers as an uninterrupted one. This holds for SGD
+(momentum buffers) and Adam (step counts and both moment estimates) alike: every tensor of the
+optimizer's state is saved, and `load_state_dict` puts each where its parameter lives (Adam's
+step counts stay on the CPU unless the optimizer is capturable).
 """
 
 from dataclasses import dataclass, field
@@ -19,11 +22,22 @@ from torch import Tensor, nn
 from archsim.checkpoint import read_checkpoint, save_checkpoint
 from archsim.train.prune import ADMM, PruneMasks
 from archsim.train.records import EpochRecord
+from archsim.train.spec import TrainSpec
 
 
 def partial_path(final: Path) -> Path:
     name = final.name.removesuffix(".safetensors")
     return final.with_name(f"{name}.partial.safetensors")
+
+
+def make_optimizer(spec: TrainSpec, model: nn.Module) -> torch.optim.Optimizer:
+    """The resolved spec's optimizer over all of `model`'s parameters (lr is set per step)."""
+    assert spec.lr is not None and spec.weight_decay is not None
+    if spec.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
+    assert spec.optimizer == "sgd" and spec.momentum is not None
+    return torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
+                           weight_decay=spec.weight_decay)
 
 
 @dataclass
@@ -80,9 +94,9 @@ def load_state(path: Path, state: RunState, digest: str) -> bool:
     opt_meta = data.meta["optimizer"]
     opt_state: dict[int, dict[str, Any]] = {}
     for key, value in data.extra.items():
-        if key.startswith("opt/"):
+        if key.startswith("opt/"):  # load_state_dict moves them to their parameter's device
             _, index, name = key.split("/", 2)
-            opt_state.setdefault(int(index), {})[name] = value.to(device)
+            opt_state.setdefault(int(index), {})[name] = value
     for key, value in opt_meta["scalars"].items():
         index, name = key.split("/", 1)
         opt_state.setdefault(int(index), {})[name] = value
