@@ -10,8 +10,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import Tensor, nn
 
 from archsim.faults.bnsets import bn_statistics, select_bn_set
@@ -19,6 +17,7 @@ from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.records import ChipFaults
 from archsim.faults.stats import Summary, summarize, t_half_width
+from archsim.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -90,14 +89,6 @@ def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int =
     return 100.0 * correct / len(images)
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True, disable=not enabled,
-    )
-
-
 @dataclass(frozen=True)
 class MonteCarloSpec:
     """How many chips, from which seed, and when to stop."""
@@ -136,7 +127,7 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
     accs: list[float] = []
     fractions: list[float] = []
     stats = bn_sets[key] if bn_sets and key else None
-    with (_progress(spec.progress) as bar, bn_statistics(injector.model, stats),
+    with (progress_bar(spec.progress) as bar, bn_statistics(injector.model, stats),
           injector.session()):
         task = bar.add_task(f"rate {rate}", total=total, status="")
         for index in range(total):

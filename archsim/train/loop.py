@@ -14,13 +14,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import Tensor
 
 from archsim.data import Dataset, iterate_batches, num_batches
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
+from archsim.progress import progress_bar
 from archsim.train.dropconnect import DropConnect
 from archsim.train.epoch import EpochParts, train_epoch
 from archsim.train.perturb import Sampler
@@ -32,14 +31,6 @@ from archsim.train.stochastic import StochasticFaults
 from archsim.train.validate import Validation
 
 OnEpoch = Callable[[EpochRecord], None]
-
-
-def progress_bar(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True, disable=not enabled,
-    )
 
 
 @dataclass(frozen=True)

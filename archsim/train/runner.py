@@ -28,7 +28,8 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
-from archsim.train.loop import OnEpoch, RunSetup, progress_bar, run_epochs
+from archsim.progress import progress_bar
+from archsim.train.loop import OnEpoch, RunSetup, run_epochs
 from archsim.train.perturb import layer_weights
 from archsim.train.prune import ADMM, PruneMasks
 from archsim.train.recalibrate import recalibrate
