@@ -13,7 +13,6 @@ commit, created time, seed) and a SHA-256 of the tensor bytes, so silent damage 
 import datetime
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from torch import Tensor, nn
 from archsim import __version__
 from archsim.atomic import atomic_write
 from archsim.errors import UserError
+from archsim.source import git_commit
 
 META_KEY = "archsim.checkpoint"
 FORMAT = "archsim-checkpoint"
@@ -37,22 +37,6 @@ def default_checkpoint_path(net: str, width: float, dataset: str, method: str = 
                             root: str | Path = "models") -> Path:
     """Where `archsim train` writes and `archsim evaluate --model` looks by default."""
     return Path(root) / f"{net}-w{width:g}-{dataset}-{method}.safetensors"
-
-
-def git_commit() -> str | None:
-    """The commit of the archsim source tree (with "+dirty" if modified), or None."""
-    root = Path(__file__).resolve().parent.parent
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=5, check=True).stdout.strip()
-
-    try:
-        head = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head + ("+dirty" if dirty else "")
 
 
 def provenance(seed: int | None = None) -> dict[str, Any]:
