@@ -13,6 +13,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates 0600; give the result the permissions a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
     try:
         write(tmp)
         os.replace(tmp, target)

@@ -27,3 +27,10 @@ def test_failed_write_keeps_old_content_and_cleans_up(tmp_path: Path) -> None:
         atomic_write(target, half_then_crash)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_result_has_the_permissions_of_a_plainly_opened_file(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    target = atomic_write_text(tmp_path / "atomic.txt", "x")
+    assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
