@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,9 @@ def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
     if max(values) == min(values):
         return 0.0
     sd = float(np.std(values, ddof=1))
+    # scipy.stats costs ~0.5 s to import: load it only when an interval is computed.
+    from scipy import stats
+
     return float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
 
 
