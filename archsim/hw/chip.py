@@ -97,9 +97,6 @@ class ChipCosts:
         """Chip energy per MAC when running at its peak rate (power / peak rate)."""
         return self.power_w / self.peak_macs_per_s
 
-    def parts_at(self, level: str) -> tuple[PartCost, ...]:
-        return tuple(part for part in self.parts if part.level == level)
-
     def part(self, name: str) -> PartCost:
         """The part whose component is named `name` (e.g. "ima.adc")."""
         for part in self.parts:

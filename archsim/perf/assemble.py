@@ -82,7 +82,7 @@ def assemble(
         leakage += joules
     by_layer[LEAKAGE_ROW] = leakage
     total = sum(by_layer.values())
-    cpu_plans = [p for p, _ in zip(plans, layer_parts, strict=True) if p.target == "cpu"]
+    cpu_plans = [p for p in plans if p.target == "cpu"]
     cpu_energy = sum(sum(e.values()) for p, e in zip(plans, layer_parts, strict=True)
                      if p.target == "cpu")
     crossbar_seconds = sum(

@@ -9,18 +9,15 @@ from typing import TypeAlias
 
 from archsim.config.hwschema import HardwareConfig
 from archsim.hw.chip import chip_costs
-from archsim.hw.component import Component
+from archsim.hw.digital import DigitalUnit
 from archsim.perf.costs import PerfCosts
 
 HardwareLike: TypeAlias = "HardwareConfig | PerfCosts | str"
 
 
-def _per_bit(component: Component, action: str) -> float:
-    return component.energy_per_bit_j(action)
-
-
-def _unit_rate(component: Component, count: int) -> float:
-    return count / component.latency_s("op")
+def _unit_rate(unit: DigitalUnit) -> float:
+    """Ops per second of all `count` units together."""
+    return unit.count / unit.latency_s("op")
 
 
 def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
@@ -32,16 +29,16 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         "ima.sample_hold/sample": c.sample_hold.energy_j("sample"),
         "ima.adc/conversion": c.adc.energy_j("conversion"),
         "ima.shift_add/op": c.ima_shift_add.energy_j("op"),
-        "ima.input_register/bit": _per_bit(c.input_register, "access"),
-        "ima.output_register/bit": _per_bit(c.ima_output_register, "access"),
-        "tile.edram/bit": _per_bit(c.edram, "access"),
-        "tile.bus/bit": _per_bit(c.bus, "transfer"),
-        "tile.router/bit": _per_bit(c.router, "transfer"),
-        "tile.output_register/bit": _per_bit(c.tile_output_register, "access"),
+        "ima.input_register/bit": c.input_register.energy_per_bit_j("access"),
+        "ima.output_register/bit": c.ima_output_register.energy_per_bit_j("access"),
+        "tile.edram/bit": c.edram.energy_per_bit_j("access"),
+        "tile.bus/bit": c.bus.energy_per_bit_j("transfer"),
+        "tile.router/bit": c.router.energy_per_bit_j("transfer"),
+        "tile.output_register/bit": c.tile_output_register.energy_per_bit_j("access"),
         "tile.shift_add/op": c.tile_shift_add.energy_j("op"),
         "tile.sigmoid/op": c.sigmoid.energy_j("op"),
         "tile.maxpool/op": c.maxpool.energy_j("op"),
-        "chip.hypertransport/bit": _per_bit(c.hypertransport, "transfer"),
+        "chip.hypertransport/bit": c.hypertransport.energy_per_bit_j("transfer"),
         "cpu/mac": c.cpu.energy_j("mac"),
         "cpu.link/bit": c.cpu.link.energy_per_bit_j("transfer"),
     }
@@ -64,9 +61,9 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         adcs_per_ima=hw.ima.adc.count,
         adc_sample_rate_hz=c.adc.sample_rate_hz,
         tile_unit_ops_per_s={
-            "tile.shift_add": _unit_rate(c.tile_shift_add, c.tile_shift_add.count),
-            "tile.sigmoid": _unit_rate(c.sigmoid, c.sigmoid.count),
-            "tile.maxpool": _unit_rate(c.maxpool, c.maxpool.count),
+            "tile.shift_add": _unit_rate(c.tile_shift_add),
+            "tile.sigmoid": _unit_rate(c.sigmoid),
+            "tile.maxpool": _unit_rate(c.maxpool),
         },
         edram_bandwidth_bps=c.edram.bandwidth_bps("access"),
         router_bandwidth_bps=c.router.bandwidth_bps("transfer"),
