@@ -11,7 +11,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
 from archsim.perf.des import simulate
-from archsim.perf.result import LEAKAGE_ROW
+from archsim.perf.result import STATIC_ROW
 
 # A toy chip: 16x8 crossbars, 2-bit weights in two 1-bit cells plus ISAAC's unit column, so
 # floor((8 - 1) / 2) = 3 weights per crossbar row; 2 crossbars and 2 ADCs per IMA.
@@ -31,7 +31,9 @@ COSTS = PerfCosts(
     tile_unit_ops_per_s={"tile.shift_add": 1e9, "tile.sigmoid": 1e9, "tile.maxpool": 1e9},
     edram_bandwidth_bps=1e9, router_bandwidth_bps=1.2e8, chip_link_bandwidth_bps=1e9,
     cpu_mac_rate_per_s=1e9, cpu_link_bandwidth_bps=1e9, cpu_link_latency_s=1e-6,
-    action_energy_j=ENERGY_J, chip_leakage_power_w={"ima.adc": 1e-5}, chip_area_mm2=2.5,
+    action_energy_j=ENERGY_J, tile_static_power_w={"ima.adc": 1e-5}, chip_static_power_w={},
+    tiles_per_chip=1, tile_area_mm2=2.0, chip_area_mm2=2.5, cpu_idle_power_w=0.0,
+    host_io=False,  # the hand timelines below start at the first layer; host I/O is tested apart
 )  # fmt: skip
 
 
@@ -71,12 +73,16 @@ def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
         + 16 * 96 * 1e-13 + 16 * 72 * 1e-14 + 16 * 24 * 1e-15 + 16 * 24 * 1e-12
     )  # fmt: skip
     assert dynamic == pytest.approx(1.5605248e-09, rel=1e-12)
-    leakage = 1e-5 * 7.2e-6  # ADC leakage of the one chip x the image's 7.2 us
-    assert result.leakage_energy_j == pytest.approx(leakage, rel=1e-9)
-    assert result.energy_per_image_j == pytest.approx(1.5605248e-09 + 7.2e-11, rel=1e-9)
-    assert result.energy_by_component_j["ima.adc"] == pytest.approx(896e-12 + leakage)
-    assert result.energy_by_layer_j == pytest.approx({"conv": 1.5605248e-09, LEAKAGE_ROW: leakage})
-    assert (result.area_mm2, result.chips_used, result.bottleneck) == (2.5, 1, "conv (compute)")
+    static = 1e-5 * 6.4e-6  # ADC static power of the one powered tile x the 6.4 us interval
+    assert result.static_energy_j == pytest.approx(static, rel=1e-9)
+    assert result.energy_per_image_j == pytest.approx(1.5605248e-09 + 6.4e-11, rel=1e-9)
+    assert result.energy_by_component_j["ima.adc"] == pytest.approx(896e-12 + static)
+    assert result.energy_by_layer_j == pytest.approx(
+        {"conv": 1.5605248e-09, STATIC_ROW: static, "(cpu idle)": 0.0})
+    # provisioned: the one chip; occupied: the one tile (2.0) + its share of the chip's own
+    # 2.5 - 2.0 = 0.5 mm^2 (1 of 1 tiles)
+    assert (result.provisioned_area_mm2, result.occupied_area_mm2) == (2.5, 2.5)
+    assert (result.chips_used, result.bottleneck) == (1, "conv (compute)")
     # 16 pixels x 2 crossbars x 400 ns busy out of 2 crossbars x 6.4 us per image
     assert result.crossbar_busy_fraction == pytest.approx(1.0)
 
@@ -87,7 +93,7 @@ def test_many_images_stream_at_the_bottleneck_interval() -> None:
     # image n ends at 7.2 + 6.4 n us: 10 images take 7.2 + 9 x 6.4 = 64.8 us
     assert result.total_latency_s == pytest.approx(64.8e-6, rel=1e-9)
     assert result.throughput_images_per_s == pytest.approx(1 / 6.4e-6)
-    assert result.leakage_energy_j == pytest.approx(1e-5 * 64.8e-6 / 10)
+    assert result.static_energy_j == pytest.approx(1e-5 * 6.4e-6)  # per image: x interval
 
 
 def test_two_layer_pipeline_timeline_exactly() -> None:
@@ -133,7 +139,7 @@ def test_halving_the_adcs_of_an_ima_slows_the_crossbars_as_the_hand_model_says()
     assert result.interval_s == pytest.approx(4 * 2.24e-6, rel=1e-9)
     # the hand model in closed form agrees; energy does not change with the ADC count
     assert analytic_estimate(mapping, halved).latency_s == pytest.approx(9.76e-6, rel=1e-9)
-    assert result.energy_per_image_j - result.leakage_energy_j == pytest.approx(1.5605248e-09)
+    assert result.energy_per_image_j - result.static_energy_j == pytest.approx(1.5605248e-09)
 
 
 def test_missing_energy_and_unsupported_layers_are_errors() -> None:

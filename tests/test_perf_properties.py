@@ -66,8 +66,10 @@ def test_energy_breakdowns_sum_and_count_every_conversion(
     col_blocks = math.ceil(spec.out_channels / geometry.weights_per_row)
     columns = row_blocks * (spec.out_channels * geometry.cells_per_weight + col_blocks)
     conversions = pixels * COSTS.input_cycles * columns
-    leakage = 1e-5 * result.chips_used * result.total_latency_s / images  # the ADC's 10 uW/chip
-    adc_dynamic = result.energy_by_component_j["ima.adc"] - leakage
+    # the ADC's 10 uW static per powered tile (tiles_per_chip=1 in COSTS) x the interval
+    static = 1e-5 * result.chips_used * COSTS.tiles_per_chip * result.interval_s
+    assert result.static_energy_j == pytest.approx(static, rel=1e-9)
+    adc_dynamic = result.energy_by_component_j["ima.adc"] - static
     assert adc_dynamic == pytest.approx(conversions * 1e-12, rel=1e-9)
     closed = analytic_estimate(mapping, costs, images=images)
     if adcs >= geometry.crossbars_per_ima:
@@ -93,5 +95,5 @@ def test_fewer_adcs_never_speed_anything_up(
     fast = simulate(mapping, replace(COSTS, adcs_per_ima=4))
     slow = simulate(mapping, replace(COSTS, adcs_per_ima=adcs))
     assert slow.latency_s >= fast.latency_s * (1 - 1e-12)
-    dynamic = fast.energy_per_image_j - fast.leakage_energy_j
-    assert slow.energy_per_image_j - slow.leakage_energy_j == pytest.approx(dynamic)
+    dynamic = fast.energy_per_image_j - fast.static_energy_j
+    assert slow.energy_per_image_j - slow.static_energy_j == pytest.approx(dynamic)

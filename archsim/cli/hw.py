@@ -120,9 +120,17 @@ def show(name: str, fmt: str) -> None:
 @hw.command("validate")
 @click.argument("file")
 def validate_command(file: str) -> None:
-    """Check one hardware file: print 'FILE: ok' or one error line."""
+    """Check one hardware file: print each power check and 'FILE: ok', or one error line.
+
+    A power check compares a component's energy per action x actions per second at full
+    activity, plus its static power, with the power the file states for it.
+    """
+    from archsim.config.powercheck import power_checks
+
     config = load_hardware(file)
     costs = chip_costs(config)
+    for check in power_checks(config):
+        click.echo(f"power check ok: {check.describe()}")
     click.echo(
         f"{file}: ok ({config.name}: {costs.crossbars_per_chip} crossbars/chip of "
         f"{config.crossbar.rows}x{config.crossbar.cols}, {config.precision.weight_bits}-bit "

@@ -40,8 +40,8 @@ class MapRequest:
     options: dict[str, Any] = field(default_factory=dict)
     input_shape: tuple[int, ...] | None = None  # None: the net's usual input
     num_classes: int = 10
-    replicate: bool = False
-    replicate_scope: str | int = "used-chips"  # used-chips | node | a number of chips
+    replicate: bool = True  # balance the pipeline inside the budget (--no-replicate: off)
+    budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -66,18 +66,16 @@ def parse_widths(text: str) -> tuple[float, ...]:
     return tuple(widths)
 
 
-def parse_replicate_scope(text: str) -> str | int:
-    """'used-chips' | 'node' | a chip count like '4' (the budget replication may fill)."""
-    from archsim.mapping.replication import SCOPES
-
+def parse_budget(text: str | None) -> int | str | None:
+    """'4' -> 4 chips, 'node' -> every chip of the node, None -> the default rule."""
+    if text is None:
+        return None
     value = text.strip()
-    if value in SCOPES:
+    if value == "node":
         return value
     if value.isdigit() and int(value) > 0:
         return int(value)
-    raise UserError(
-        f"--replicate-scope must be {', '.join(SCOPES)} or a number of chips, got {text!r}"
-    )
+    raise UserError(f"--budget-chips must be a number of chips >= 1 or 'node', got {text!r}")
 
 
 def parse_option(text: str) -> tuple[str, Any]:
@@ -115,8 +113,8 @@ def parse_request(
     dataset: str | None,
     input_shape: str | None,
     num_classes: int | None,
-    replicate: bool,
-    replicate_scope: str | None = None,
+    replicate: bool = True,
+    budget_chips: str | None = None,
 ) -> MapRequest:
     if dataset and input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
@@ -138,35 +136,48 @@ def parse_request(
         options=dict(parse_option(o) for o in options),
         input_shape=shape,
         num_classes=classes,
-        replicate=replicate or replicate_scope is not None,  # a scope implies replication
-        replicate_scope=(
-            "used-chips" if replicate_scope is None else parse_replicate_scope(replicate_scope)
-        ),
+        replicate=replicate,
+        budget_chips=parse_budget(budget_chips),
     )
 
 
-def run_request(request: MapRequest) -> list["Mapping"]:
+def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
+    """Every width's mapping in one shared chip budget, and the hardware description.
+
+    The budget is `--budget-chips`, else the fewest chips that hold the largest width
+    unreplicated; each width is then balanced inside it (`archsim.perf.balance`).
+    """
+    from archsim.config.hardware import load_hardware
     from archsim.mapping.geometry import resolve_geometry
-    from archsim.mapping.mapper import map_net
+    from archsim.mapping.mapper import map_specs, trace_net, with_unused_note
     from archsim.mapping.policy import check_policy
+    from archsim.nets import net_info
+    from archsim.perf.balance import default_budget_chips, design_point
+    from archsim.perf.hw_costs import costs_from_hardware
 
     check_policy(request.policy)  # fail before building any net
-    geometry = resolve_geometry(request.hardware)
-    return [
-        map_net(
-            request.model,
-            width,
-            geometry,
-            request.input_shape,
-            request.num_classes,
-            request.policy,
-            overrides=request.overrides,
-            replicate=request.replicate,
-            replicate_scope=request.replicate_scope,
-            **request.options,
-        )
-        for width in request.widths
-    ]
+    hw = load_hardware(request.hardware)
+    geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
+    shape = request.input_shape or net_info(request.model).input_shape
+    traced = [trace_net(request.model, w, shape, request.num_classes, request.options)
+              for w in request.widths]  # fmt: skip
+    options = [
+        {"input_shape": shape, "policy": request.policy, "overrides": request.overrides,
+         "model_name": request.model, "width": w}
+        for w in request.widths
+    ]  # fmt: skip
+    plain = [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
+    budget = request.budget_chips
+    if budget == "node":
+        budget = geometry.chips
+    elif budget is None:
+        budget = default_budget_chips(plain)
+    mappings = [
+        with_unused_note(design_point(specs, geometry, costs, budget, request.replicate, **o),
+                         model, specs)
+        for (model, specs), o in zip(traced, options, strict=True)
+    ]  # fmt: skip
+    return mappings, hw
 
 
 def _matrix(lm: "LayerMapping") -> str:
@@ -223,8 +234,8 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
         f"{mapping.encoding} encoding",
         "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
         "input_shape": ",".join(map(str, mapping.input_shape)),
+        "budget_chips": mapping.budget_chips,
         "replicate": mapping.replicate,
-        **({"replicate_scope": mapping.replicate_scope} if mapping.replicate else {}),
     }
 
 
@@ -274,11 +285,12 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--dataset", help="Take input shape and classes from a dataset (cifar10, ...).")
 @click.option("--input-shape", help="Input shape without batch, e.g. 3,32,32.")
 @click.option("--num-classes", type=int, help="Classifier outputs (default: dataset's or 10).")
-@click.option("--replicate", is_flag=True,
-              help="Fill spare crossbars of the used chips with replicas of early layers.")
-@click.option("--replicate-scope", metavar="used-chips|node|N",
-              help="Replicate (implies --replicate) to fill the used chips, the whole node "
-              "or N chips, balancing every layer's time per image.")
+@click.option("--budget-chips", metavar="N|node",
+              help="Chips provisioned for every width (default: the fewest that hold the "
+              "largest width with one copy of each layer).")
+@click.option("--no-replicate", is_flag=True,
+              help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
+              "layers inside the budget until a stage replication cannot speed up binds.")
 @click.option("--estimator", type=click.Choice(("des", "analytic", "paper")), default="des",
               show_default=True, help="Cost model: SimPy pipeline, closed form, or Table II's.")
 @click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
@@ -294,8 +306,8 @@ def map_command(
     dataset: str | None,
     input_shape: str | None,
     num_classes: int | None,
-    replicate: bool,
-    replicate_scope: str | None,
+    budget_chips: str | None,
+    no_replicate: bool,
     estimator: str,
     images: int,
     fmt: str,
@@ -305,10 +317,10 @@ def map_command(
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        replicate, replicate_scope,
+        not no_replicate, budget_chips,
     )  # fmt: skip
-    mappings = run_request(request)
+    mappings, hw_config = run_request(request)
     mismatch = paper_mismatch(
         model, request.options, mappings[0].input_shape, request.num_classes
     )
-    render(mappings, fmt, estimate_widths(mappings, hw, estimator, images, mismatch))
+    render(mappings, fmt, estimate_widths(mappings, hw_config, estimator, images, mismatch))

@@ -55,6 +55,11 @@ class Component(Strict):
 
     @model_validator(mode="after")
     def _has_exactly_its_actions(self) -> "Component":
+        if self.leakage_mw > self.power_mw:
+            raise ValueError(
+                f"leakage_mw ({self.leakage_mw}) exceeds power_mw ({self.power_mw}): static "
+                "power is part of the power at full activity"
+            )
         missing = [name for name in self.ACTIONS if name not in self.actions]
         unknown = [name for name in self.actions if name not in self.ACTIONS]
         required = ", ".join(self.ACTIONS)

@@ -6,6 +6,7 @@ are what the mapper, the performance model and the fault simulator read; the YAM
 """
 
 import math
+from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
@@ -23,6 +24,7 @@ from archsim.config.hwparts import (
     Source,
     Strict,
 )
+from archsim.config.powercheck import first_failure
 
 
 class PrecisionConfig(Strict):
@@ -85,8 +87,27 @@ class CpuConfig(Strict):
     fma_units: PositiveInt  # SIMD FMA instructions a core issues per cycle
     frequency_ghz: PositiveFloat
     efficiency: float = Field(gt=0, le=1)  # fraction of peak FMA throughput achieved
-    power_w: PositiveFloat
+    power_w: PositiveFloat  # package power while computing
+    idle_power_w: float = Field(ge=0)  # drawn while a design point that uses it waits
     link: CpuLinkConfig
+    source: Source
+
+    @model_validator(mode="after")
+    def _idle_below_busy(self) -> "CpuConfig":
+        if self.idle_power_w > self.power_w:
+            raise ValueError(
+                f"idle_power_w ({self.idle_power_w}) exceeds power_w ({self.power_w})"
+            )
+        return self
+
+
+class OperationConfig(Strict):
+    """How the chip is operated: BatchNorm handling, power gating, the power-check tolerance."""
+
+    batchnorm: Literal["folded", "units"]  # folded into the conv before it, or on tile units
+    unused_tiles_power_gated: bool  # tiles holding no layer draw no static power
+    unused_chips_power_gated: bool  # chips of the budget holding no layer draw none
+    power_check_rtol: float = Field(ge=0, le=1)  # see archsim/config/powercheck.py
     source: Source
 
 
@@ -113,6 +134,7 @@ class HardwareConfig(Strict):
     chip: ChipConfig
     node: NodeConfig
     cpu: CpuConfig
+    operation: OperationConfig
     paper_estimator: PaperEstimatorConfig | None = None  # optional; only `--estimator paper`
 
     @model_validator(mode="after")
@@ -132,6 +154,9 @@ class HardwareConfig(Strict):
                 f"ima.dac.bits ({self.ima.dac.bits}) exceeds precision.input_bits "
                 f"({self.precision.input_bits})"
             )
+        failure = first_failure(self)
+        if failure is not None:
+            raise ValueError(f"power check failed for {failure.describe()}")
         return self
 
     @property

@@ -13,6 +13,7 @@ from typing import Any
 
 from archsim.explore.jobs import Job, make_job
 from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
+from archsim.explore.spec import Cost as CostSpec
 
 # The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
 # estimator (REFERENCE.md section 2).
@@ -76,21 +77,44 @@ def _net(entry: ModelEntry, width: float, shape: DatasetShape) -> dict[str, Any]
     return {"net": entry.net, "options": dict(shape.options), "width": width}
 
 
-def _cost_jobs(
-    out: Expansion, entry: ModelEntry, width: float, policy: str, hardware: str,
-    shape: DatasetShape, estimator: str, images: int, paper: bool = False,
-) -> str:
-    base = {**_net(entry, width, shape), "input_shape": list(shape.input_shape),
-            "num_classes": shape.num_classes, "hardware": hardware, "policy": policy}
-    tag = f"{entry.name} w{width:g} {policy}" + (" (paper setting)" if paper else "")
-    map_key = out.add(make_job("map", base, label=tag))
-    sim = make_job("simulate", {**base, "estimator": estimator, "images": images},
-                   {"mapping": map_key}, label=f"{tag} {estimator}")
-    out.add(sim)
-    out.costs.append(
-        Cost(entry.name, entry.net, width, policy, estimator, sim.key, map_key, paper)
-    )
-    return sim.key
+@dataclass(frozen=True)
+class _CostPoint:
+    entry: ModelEntry
+    width: float
+    policy: str
+    shape: DatasetShape
+    estimator: str
+    images: int
+    paper: bool = False
+
+
+def _cost_jobs(out: Expansion, points: list[_CostPoint], cost: CostSpec) -> dict[tuple, str]:
+    """Map jobs for every point, then one simulate job per point.
+
+    Every point of the group is costed in one chip budget: `cost.budget_chips`, or the
+    largest unreplicated mapping of the group, which the simulate job reads from the map
+    jobs it depends on (so the budget is derived from stored results, not guessed here).
+    """
+    maps = []
+    for p in points:
+        base = {**_net(p.entry, p.width, p.shape), "input_shape": list(p.shape.input_shape),
+                "num_classes": p.shape.num_classes, "hardware": cost.hardware,
+                "policy": p.policy}
+        tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
+        maps.append((base, tag, out.add(make_job("map", base, label=tag))))
+    group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
+    keys = {}
+    for p, (base, tag, map_key) in zip(points, maps, strict=True):
+        deps = {"mapping": map_key, **({} if cost.budget_chips else group)}
+        sim = make_job("simulate", {**base, "estimator": p.estimator, "images": p.images,
+                                    "budget_chips": cost.budget_chips,
+                                    "replicate": cost.replicate},
+                       deps, label=f"{tag} {p.estimator}")  # fmt: skip
+        out.add(sim)
+        out.costs.append(Cost(p.entry.name, p.entry.net, p.width, p.policy, p.estimator,
+                              sim.key, map_key, p.paper))  # fmt: skip
+        keys[(p.entry.name, p.width, p.policy, p.paper)] = sim.key
+    return keys
 
 
 def _prune_dict(prune: Prune | None, epochs: int) -> dict[str, Any] | None:
@@ -199,19 +223,22 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
     out = Expansion()
     cost = spec.cost
     policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
+    points, paper_points = [], []
     for entry in spec.models:
         shape = shapes[entry.name]
         for width in spec.widths:
-            cost_keys = {
-                policy: _cost_jobs(out, entry, width, policy, cost.hardware, shape,
-                                   cost.estimator, cost.images)
-                for policy in policies
-            }
+            points += [_CostPoint(entry, width, policy, shape, cost.estimator, cost.images)
+                       for policy in policies]  # fmt: skip
             if cost.paper_table and entry.net in PAPER_NETS:
                 paper_shape = DatasetShape("cifar10", PAPER_SHAPE, PAPER_CLASSES,
                                            {**shape.options, **PAPER_NETS[entry.net]})
-                for policy in policies:
-                    _cost_jobs(out, entry, width, policy, cost.hardware, paper_shape,
-                               "paper", PAPER_IMAGES, paper=True)
-            _Grid(spec, entry, width, shape, out).expand(cost_keys)
+                paper_points += [_CostPoint(entry, width, policy, paper_shape, "paper",
+                                            PAPER_IMAGES, paper=True) for policy in policies]
+    keys = _cost_jobs(out, points, cost)
+    if paper_points:
+        _cost_jobs(out, paper_points, cost)
+    for entry in spec.models:
+        for width in spec.widths:
+            cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
+            _Grid(spec, entry, width, shapes[entry.name], out).expand(cost_keys)
     return out

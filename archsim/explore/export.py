@@ -9,17 +9,21 @@ from pathlib import Path
 
 from archsim.atomic import atomic_write_text
 from archsim.cli.output import render_csv
+from archsim.explore.pareto import OBJECTIVES
 from archsim.explore.results import SweepData
 
 RESULT_COLUMNS = (
     "model", "net", "width", "dataset", "method", "train_rate", "prune", "recalibrate", "policy",
     "fault_rate", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
-    "clean_acc", "float_acc", "quant_acc", "realised_fraction", "bn_set", "latency_s",
-    "energy_j", "area_mm2", "throughput_ips", "evaluate_key", "train_key",
+    "clean_acc", "float_acc", "quant_acc", "realised_fraction", "bn_set", "throughput_ips",
+    "latency_s", "energy_per_image_j", "static_energy_j", "images_per_j", "occupied_area_mm2",
+    "provisioned_area_mm2", "budget_chips", "bottleneck", "evaluate_key", "train_key",
 )
 COST_COLUMNS = (
-    "model", "width", "policy", "estimator", "paper_setting", "images", "latency_s", "energy_j",
-    "area_mm2", "throughput_ips", "crossbars", "imas", "tiles", "chips", "utilization",
+    "model", "width", "policy", "estimator", "paper_setting", "throughput_ips", "latency_s",
+    "energy_per_image_j", "static_energy_j", "images_per_j", "occupied_area_mm2",
+    "provisioned_area_mm2", "budget_chips", "bottleneck", "crossbars", "imas", "tiles",
+    "chips", "utilization",
     "rram_macs", "cpu_macs", "total_macs", "rram_layers", "cpu_layers",
 )
 
@@ -30,11 +34,11 @@ def export_tables(data: SweepData, out: Path) -> tuple[Path, Path]:
     atomic_write_text(out / "costs.csv", render_csv(data.costs, COST_COLUMNS) + "\n")
     front = [row for row in data.pareto if row["on_front"]]
     columns = ["fault_rate", "model", "width", "method", "train_rate", "prune", "recalibrate",
-               "policy", "metric", "accuracy", "latency_s", "energy_j", "area_mm2"]
+               "policy", "metric", *(name for name, _ in OBJECTIVES)]
     atomic_write_text(pareto_csv, render_csv(front, columns) + "\n")
     atomic_write_text(out / "pareto.json",
-                      json.dumps({"objectives": {"accuracy": "max", "latency_s": "min",
-                                                 "energy_j": "min", "area_mm2": "min"},
+                      json.dumps({"objectives": {name: "max" if up else "min"
+                                                 for name, up in OBJECTIVES},
                                   "metric": data.spec.pareto.metric,
                                   "front": [{k: r[k] for k in columns} for r in front]},
                                  indent=2) + "\n")

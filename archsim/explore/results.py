@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archsim.explore.expand import DatasetShape, Expansion, expand
-from archsim.explore.pareto import pareto_front
+from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
 
 ACCURACY_STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
                   "float_acc", "quant_acc", "realised_fraction", "bn_set")
-COST_FIELDS = ("latency_s", "energy_j", "area_mm2", "throughput_ips")
+COST_FIELDS = ("throughput_ips", "latency_s", "energy_per_image_j", "static_energy_j",
+               "images_per_j", "occupied_area_mm2", "provisioned_area_mm2", "budget_chips",
+               "bottleneck")
 MAP_FIELDS = ("crossbars", "imas", "tiles", "chips", "utilization", "rram_macs", "cpu_macs",
               "total_macs", "rram_layers", "cpu_layers")
 
@@ -80,6 +82,7 @@ def cost_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[
         row.update({name: sim.get(name) for name in COST_FIELDS})
         row.update({name: mapping.get(name) for name in MAP_FIELDS})
         row["images"] = sim.get("images")
+        row["time_for_images_s"] = sim.get("time_for_images_s")
         row["energy_breakdown_j"] = sim.get("energy_breakdown_j", {})
         row["layers"] = mapping.get("layers", [])
         rows.append(row)
@@ -108,10 +111,10 @@ def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]]) -> list[dict[st
             {"fault_rate": rate, "model": r["model"], "width": r["width"], "method": r["method"],
              "train_rate": r["train_rate"], "prune": r["prune"], "recalibrate": r["recalibrate"],
              "policy": r["policy"], "metric": metric, "accuracy": r[metric],
-             "latency_s": r["latency_s"], "energy_j": r["energy_j"], "area_mm2": r["area_mm2"]}
+             **{name: r[name] for name, _ in OBJECTIVES[1:]}}
             for r in accuracy
             if r["fault_rate"] == rate and r.get(metric) is not None
-            and r.get("latency_s") is not None
+            and r.get("throughput_ips") is not None
         ]
         out.extend(pareto_front(points))
     return out

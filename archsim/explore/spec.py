@@ -129,7 +129,9 @@ class Cost(_Strict):
     policy: str = "cpu-1x1"
     compare_policies: list[str] = Field(default_factory=lambda: ["all-rram"])
     estimator: Literal["des", "analytic", "paper"] = "des"
-    images: int = Field(default=1, gt=0)
+    images: int = Field(default=1, gt=0)  # images the derived time_for_images_s is for
+    budget_chips: int | None = Field(default=None, gt=0)  # None: the largest point's chips
+    replicate: bool = True  # balance each point's pipeline inside the budget
     paper_table: bool = True  # also cost every model the paper's Table II way (CIFAR-10 shapes)
 
 

@@ -1,9 +1,10 @@
 """The host CPU that runs CPU-routed layers (1x1 convolutions) and its link to the chip.
 
 Throughput is cores x SIMD lanes x FMA units x clock x efficiency multiply-accumulates per
-second; energy is the CPU's power for the time it is busy. The CPU is a host shared with
-other work, so only its busy time is charged: it has no idle (leakage) power here, and its
-silicon is not the accelerator's, so its area is 0.
+second. Power splits into an idle part (`idle_power_w`, its static power: drawn while a design
+point that runs layers on it waits for work) and the rest, charged per MAC for the time it
+computes. Its silicon is not the accelerator's, so its area is 0. The link's static power is
+the chip link's (counted with the chip), so the link itself is priced per bit only.
 """
 
 from dataclasses import dataclass
@@ -81,8 +82,10 @@ class Cpu(Component):
             name="cpu",
             power_w=cpu.power_w,
             area_mm2=0.0,
-            leakage_power_w=0.0,
-            actions=(ActionCost("mac", cpu.power_w / rate, 1 / rate, None, cpu.source),),
+            leakage_power_w=cpu.idle_power_w,
+            actions=(ActionCost(
+                "mac", (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
+            ),),
             source=cpu.source,
             model=cpu.model,
             cores=cpu.cores,

@@ -4,13 +4,20 @@ Every extracted layer comes back in `Mapping.layers`, in execution order, exactl
 weight layers on `rram` (with blocks) or `cpu`, everything else `digital` or `unsupported`.
 """
 
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry, resolve_geometry
-from archsim.mapping.placement import LayerToPlace, PlacedLayer, check_fits, place_layers
+from archsim.mapping.placement import (
+    LayerToPlace,
+    PlacedLayer,
+    check_fits,
+    chips_needed,
+    place_layers,
+)
 from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.replication import (
@@ -80,6 +87,22 @@ def _notes(specs: Sequence[LayerSpec], layers: Sequence[LayerMapping]) -> list[s
     return notes
 
 
+def _explicit_replicas(replicas: MappingABC[str, int], name: str) -> int:
+    count = replicas.get(name)
+    if count is None or isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise UserError(f"replica count of layer {name} must be an integer >= 1, got {count!r}")
+    return count
+
+
+def _check_budget(
+    layers: Sequence[LayerToPlace], geometry: Geometry, budget_chips: int, label: str
+) -> None:
+    needed = chips_needed(layers, geometry)
+    if needed > budget_chips:
+        raise UserError(f"{label} with these replicas needs {needed} chips, over the budget of "
+                        f"{budget_chips}")  # fmt: skip
+
+
 def map_specs(
     specs: Sequence[LayerSpec],
     hw: "Geometry | str | Any",
@@ -91,8 +114,15 @@ def map_specs(
     replicate_scope: ReplicateScope | int = "used-chips",
     model_name: str = "custom",
     width: float = 1.0,
+    replicas: MappingABC[str, int] | None = None,
 ) -> Mapping:
-    """Map already extracted layers (see `map_model`)."""
+    """Map already extracted layers (see `map_model`).
+
+    `replicas` (with `replicate=True`) gives the replica count of each RRAM layer by name
+    instead of the balanced plan for the budget (the balancer in `archsim.perf.balance` uses
+    it to drop replicas that a non-replicable stage would leave idle); every count must be
+    >= 1 and the layers must fit the budget's chips.
+    """
     geometry = resolve_geometry(hw)
     placements = assign_targets(specs, policy, overrides)
     on_rram = [(s, p) for s, p in zip(specs, placements, strict=True) if p.target == "rram"]
@@ -101,10 +131,16 @@ def map_specs(
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
     chips = check_fits(to_place, geometry, label)
     budget_chips = replication_budget_chips(replicate_scope, chips, geometry.chips)
-    if not replicate and replicate_scope != "used-chips":
-        raise UserError(f"replicate_scope={replicate_scope!r} needs replicate=True")
-    if replicate and to_place:
-        replicas = plan_replicas(
+    if replicas is not None and not replicate:
+        raise UserError("explicit replica counts need replicate=True")
+    if replicate and to_place and replicas is not None:
+        to_place = [
+            LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
+            for layer in to_place
+        ]
+        _check_budget(to_place, geometry, budget_chips, label)
+    elif replicate and to_place:
+        counts = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
             [spec.output_pixels for spec, _ in on_rram],
             geometry.crossbars_per_ima,
@@ -112,7 +148,7 @@ def map_specs(
         )
         to_place = [
             LayerToPlace(layer.name, layer.tiling, r)
-            for layer, r in zip(to_place, replicas, strict=True)
+            for layer, r in zip(to_place, counts, strict=True)
         ]
     placed = {p.name: p for p in place_layers(to_place, geometry, label)}
     replicas_by_name = {layer.name: layer.replicas for layer in to_place}
@@ -148,10 +184,11 @@ def map_specs(
         replicate=replicate,
         replicate_scope=str(replicate_scope) if replicate else "",
         replicate_budget_chips=budget_chips if replicate else 0,
+        budget_chips=budget_chips,
     )
 
 
-def _with_unused_note(mapping: Mapping, model: "nn.Module", specs: Sequence[LayerSpec]) -> Mapping:
+def with_unused_note(mapping: Mapping, model: "nn.Module", specs: Sequence[LayerSpec]) -> Mapping:
     from archsim.mapping.layers import unused_parameter_modules
 
     unused = unused_parameter_modules(model, specs)
@@ -189,7 +226,7 @@ def map_model(
         replicate=replicate, replicate_scope=replicate_scope, model_name=model_name,
         width=width,
     )  # fmt: skip
-    return _with_unused_note(mapping, model, specs)
+    return with_unused_note(mapping, model, specs)
 
 
 def trace_net(
@@ -235,4 +272,4 @@ def map_net(
         specs, hw, input_shape=shape, policy=policy, overrides=overrides, replicate=replicate,
         replicate_scope=replicate_scope, model_name=name, width=width,
     )  # fmt: skip
-    return _with_unused_note(mapping, model, specs)
+    return with_unused_note(mapping, model, specs)

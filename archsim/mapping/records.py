@@ -135,6 +135,7 @@ class Mapping:
     replicate: bool = False  # whether spare crossbars were filled with layer replicas
     replicate_scope: str = ""  # used-chips | node | a chip count ("" without replication)
     replicate_budget_chips: int = 0  # chips replication could fill (0 without replication)
+    budget_chips: int = 0  # chips provisioned for this design point (>= the chips it uses)
 
     def layer(self, name: str) -> LayerMapping:
         for lm in self.layers:
@@ -161,3 +162,8 @@ class Mapping:
     @property
     def crossbars(self) -> int:
         return sum(lm.crossbars for lm in self.layers)
+
+    @property
+    def chips_used(self) -> int:
+        """Chips holding at least one crossbar block."""
+        return len({b.chip for lm in self.rram_layers for b in lm.blocks})

@@ -39,7 +39,7 @@ def single_image_finish_s(plans: tuple[LayerPlan, ...]) -> list[list[float]]:
                 lane = stage.lane_of(0, group)
                 end = max(ready[group], lane_free[lane]) + duration
                 lane_free[lane] = end
-                finished.append(end)
+                finished.append(end + stage.delay_s)
             ready = finished
         done.append(ready)
     return done

@@ -1,16 +1,20 @@
 """Energy, area and per-layer rows from the plans plus the timing an engine measured.
 
-Dynamic energy = sum over actions of count x energy per action (the CPU's per-MAC energy is
-its power x the time of one MAC); leakage = leakage power of the chips in use x the time per
-image (total time of the batch / images). Both engines share this; they differ in timing.
+Dynamic energy = sum over actions of count x energy per action. Static energy per image =
+static power of the powered hardware x the streaming interval (a new image starts every
+interval, so that is each image's share of the time the hardware is on): the powered tiles
+(the tiles holding layers, or every tile of a powered chip when the hardware does not gate
+unused tiles), the powered chips' own parts (the chip links), and the CPU's idle power when the
+design point runs layers on it. Both engines share this; they differ in timing.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from archsim.mapping.records import Mapping
 from archsim.perf.costs import PerfCosts, component_of
-from archsim.perf.result import LEAKAGE_ROW, LayerCost, PerfResult
+from archsim.perf.result import LINK_COMPONENTS, STATIC_ROW, LayerCost, PerfResult
 from archsim.perf.stages import LayerPlan
 
 
@@ -22,12 +26,48 @@ class Timing:
     events: int = 0
 
 
+@dataclass(frozen=True)
+class Footprint:
+    """What a design point occupies and powers."""
+
+    budget_chips: int
+    chips_used: int
+    tiles_used: int
+    powered_chips: int
+    powered_tiles: int
+    uses_cpu: bool
+
+
+def footprint(mapping: Mapping, plans: tuple[LayerPlan, ...], costs: PerfCosts) -> Footprint:
+    tiles = {tile for plan in plans for tile in plan.tiles}
+    chips = {chip for plan in plans for chip in plan.chips}
+    budget = max(mapping.budget_chips, len(chips))
+    powered_chips = len(chips) if costs.unused_chips_power_gated else budget
+    powered_tiles = (
+        len(tiles) if costs.unused_tiles_power_gated else powered_chips * costs.tiles_per_chip
+    )
+    uses_cpu = any(plan.target == "cpu" for plan in plans)
+    return Footprint(budget, len(chips), len(tiles), powered_chips, powered_tiles, uses_cpu)
+
+
 def layer_energy_j(plan: LayerPlan, costs: PerfCosts) -> dict[str, float]:
     """Dynamic energy per image of one layer, by component."""
     by_component: dict[str, float] = defaultdict(float)
     for action, count in plan.action_counts.items():
         by_component[component_of(action)] += count * costs.energy_j(action)
     return dict(by_component)
+
+
+def static_energy_j(fp: Footprint, costs: PerfCosts, interval_s: float) -> dict[str, float]:
+    """Static energy per image by component (the CPU's idle power under "cpu")."""
+    energy: dict[str, float] = defaultdict(float)
+    for component, watts in costs.tile_static_power_w.items():
+        energy[component] += watts * fp.powered_tiles * interval_s
+    for component, watts in costs.chip_static_power_w.items():
+        energy[component] += watts * fp.powered_chips * interval_s
+    if fp.uses_cpu:
+        energy["cpu"] += costs.cpu_idle_power_w * interval_s
+    return dict(energy)
 
 
 def shared_resource_busy_s(plans: tuple[LayerPlan, ...]) -> dict[str, float]:
@@ -48,8 +88,20 @@ def bottleneck_of(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
                 best = (f"{plan.name} ({stage.name})", stage.busy_s())
     for resource, busy in shared_resource_busy_s(plans).items():
         if busy > best[1]:
-            best = (f"{resource} (shared by CPU layers)", busy)
+            best = (f"{resource} (shared by CPU layers and the image I/O)", busy)
     return best
+
+
+def _crossbar_busy_fraction(
+    mapping: Mapping, plans: tuple[LayerPlan, ...], costs: PerfCosts, interval_s: float
+) -> float:
+    replicas = {lm.spec.name: lm.replicas for lm in mapping.rram_layers}
+    crossbar_seconds = sum(
+        sum(p.group_pixels) * (p.crossbars / replicas[p.name]) * costs.mvm_time_s
+        for p in plans if p.target == "rram"
+    )
+    crossbars = sum(p.crossbars for p in plans)
+    return crossbar_seconds / (crossbars * interval_s) if crossbars and interval_s > 0 else 0.0
 
 
 def assemble(
@@ -61,50 +113,48 @@ def assemble(
     images: int,
     notes: tuple[str, ...] = (),
 ) -> PerfResult:
-    chips = sorted({chip for plan in plans for chip in plan.chips})
-    time_per_image = timing.total_latency_s / images
+    fp = footprint(mapping, plans, costs)
     by_component: dict[str, float] = defaultdict(float)
     by_layer: dict[str, float] = {}
-    layer_parts = [layer_energy_j(plan, costs) for plan in plans]
     busy = [plan.busy_s() for plan in plans]
     busy_sum = sum(busy) or 1.0
     rows = []
-    for plan, parts, layer_busy in zip(plans, layer_parts, busy, strict=True):
+    for plan, layer_busy in zip(plans, busy, strict=True):
+        parts = layer_energy_j(plan, costs)
         for component, joules in parts.items():
             by_component[component] += joules
-        by_layer[plan.name] = sum(parts.values())
+        by_layer[plan.name] = math.fsum(parts.values())
         rows.append(LayerCost(plan.name, plan.target, layer_busy, layer_busy / busy_sum,
                               by_layer[plan.name], parts))
-    leakage = 0.0
-    for component, watts in costs.chip_leakage_power_w.items():
-        joules = watts * len(chips) * time_per_image
+    dynamic_by_component = dict(by_component)
+    static = static_energy_j(fp, costs, timing.interval_s)
+    for component, joules in static.items():
         by_component[component] += joules
-        leakage += joules
-    by_layer[LEAKAGE_ROW] = leakage
-    total = sum(by_layer.values())
-    cpu_plans = [p for p in plans if p.target == "cpu"]
-    cpu_energy = sum(sum(e.values()) for p, e in zip(plans, layer_parts, strict=True)
-                     if p.target == "cpu")
-    crossbar_seconds = sum(
-        sum(p.group_pixels) * (p.crossbars / lm.replicas) * costs.mvm_time_s
-        for p, lm in zip(plans, mapping.layers, strict=True) if p.target == "rram"
+    by_layer[STATIC_ROW] = math.fsum(j for c, j in static.items() if c != "cpu")
+    by_layer["(cpu idle)"] = static.get("cpu", 0.0)
+    cpu = dynamic_by_component.get("cpu", 0.0) + static.get("cpu", 0.0)
+    links = math.fsum(dynamic_by_component.get(c, 0.0) for c in LINK_COMPONENTS)
+    dynamic = math.fsum(
+        j for c, j in dynamic_by_component.items() if c != "cpu" and c not in LINK_COMPONENTS
     )
-    crossbars = sum(p.crossbars for p in plans)
+    chip_level_share = fp.tiles_used / costs.tiles_per_chip * costs.chip_level_area_mm2
     return PerfResult(
         model=mapping.model, width=mapping.width, hardware=costs.hardware,
         estimator=estimator, images=images,
         latency_s=timing.latency_s, interval_s=timing.interval_s,
         total_latency_s=timing.total_latency_s,
-        energy_per_image_j=total,
+        energy_per_image_j=math.fsum(by_layer.values()),
         energy_by_component_j=dict(by_component), energy_by_layer_j=by_layer,
-        leakage_energy_j=leakage,
-        area_mm2=len(chips) * costs.chip_area_mm2, chips_used=len(chips),
-        crossbar_busy_fraction=(
-            crossbar_seconds / (crossbars * timing.interval_s) if crossbars else 0.0
-        ),
+        dynamic_energy_j=dynamic, static_energy_j=by_layer[STATIC_ROW], cpu_energy_j=cpu,
+        link_energy_j=links,
+        budget_chips=fp.budget_chips, chips_used=fp.chips_used, tiles_used=fp.tiles_used,
+        provisioned_area_mm2=fp.budget_chips * costs.chip_area_mm2,
+        occupied_area_mm2=fp.tiles_used * costs.tile_area_mm2 + chip_level_share,
+        crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
+                                                       timing.interval_s),
         bottleneck=bottleneck_of(plans)[0],
         rram_time_s=sum(b for p, b in zip(plans, busy, strict=True) if p.target == "rram"),
-        cpu_time_s=sum(sum(sum(s.durations_s) for s in p.stages) for p in cpu_plans),
-        rram_energy_j=total - cpu_energy, cpu_energy_j=cpu_energy,
+        cpu_time_s=sum(sum(sum(s.durations_s) for s in p.stages)
+                       for p in plans if p.target == "cpu"),
         events=timing.events, layers=tuple(rows), notes=notes + costs.notes,
-    )
+    )  # fmt: skip

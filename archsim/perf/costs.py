@@ -4,6 +4,10 @@ Both engines (`des.py`, `analytic.py`) see the hardware only through this record
 can build a tiny hand-checkable chip directly, and `hw_costs.costs_from_hardware` is the one
 place that reads a hardware description through the `archsim/hw/` component models.
 
+Static power is per powered tile (its IMAs, buffers, units and its share of a router) and per
+powered chip (its chip-to-chip links); which tiles and chips are powered follows the power
+gating the hardware description declares (`operation:` block).
+
 Actions are named `component/unit` after the hw component that performs them ("ima.adc/
 conversion", "tile.edram/bit"); the component (before the slash) is the key of the energy
 breakdown. Asking for an action the table does not price is an error, never a zero.
@@ -38,10 +42,18 @@ class PerfCosts:
     chip_link_bandwidth_bps: float  # one chip-to-chip link
     cpu_mac_rate_per_s: float  # cores x SIMD lanes x FMA units x frequency x efficiency
     cpu_link_bandwidth_bps: float
-    cpu_link_latency_s: float  # fixed cost of one transfer (paid once per layer, direction)
+    cpu_link_latency_s: float  # delay of a transfer's data; the link is not held for it
     action_energy_j: Mapping[str, float]  # "component/unit" -> joules
-    chip_leakage_power_w: Mapping[str, float]  # component -> leakage watts of one chip
-    chip_area_mm2: float
+    tile_static_power_w: Mapping[str, float]  # component -> static watts of one powered tile
+    chip_static_power_w: Mapping[str, float]  # component -> static watts of a chip's own parts
+    tiles_per_chip: int
+    tile_area_mm2: float  # one tile with its IMAs and its share of a router
+    chip_area_mm2: float  # tiles_per_chip tiles plus the chip-level parts (chip links)
+    unused_tiles_power_gated: bool = False
+    unused_chips_power_gated: bool = True
+    cpu_idle_power_w: float = 0.0  # drawn over the interval when a design point uses the CPU
+    batchnorm_folded: bool = True  # inference BN folded into the preceding conv (no cost)
+    host_io: bool = True  # charge the image in / result out over the host link (plan.py)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -58,11 +70,18 @@ class PerfCosts:
             "cpu_mac_rate_per_s": self.cpu_mac_rate_per_s,
             "cpu_link_bandwidth_bps": self.cpu_link_bandwidth_bps,
             "chip_area_mm2": self.chip_area_mm2,
+            "tile_area_mm2": self.tile_area_mm2,
+            "tiles_per_chip": self.tiles_per_chip,
         }
         for name, value in positive.items():
             if not value > 0:
                 raise UserError(f"hardware {self.hardware}: {name} must be > 0, got {value}")
-        for table in (self.action_energy_j, self.chip_leakage_power_w, self.tile_unit_ops_per_s):
+        if self.tile_area_mm2 * self.tiles_per_chip > self.chip_area_mm2 * (1 + 1e-9):
+            raise UserError(f"hardware {self.hardware}: {self.tiles_per_chip} tiles of "
+                            f"{self.tile_area_mm2} mm^2 exceed the chip's {self.chip_area_mm2}")
+        tables = (self.action_energy_j, self.tile_static_power_w, self.chip_static_power_w,
+                  self.tile_unit_ops_per_s, {"cpu_idle_power_w": self.cpu_idle_power_w})
+        for table in tables:
             for name, value in table.items():
                 if value < 0:
                     raise UserError(f"hardware {self.hardware}: {name} is negative ({value})")
@@ -79,6 +98,11 @@ class PerfCosts:
         if rate <= 0:
             raise UserError(f"hardware {self.hardware} has no '{unit}' unit in its tiles")
         return rate
+
+    @property
+    def chip_level_area_mm2(self) -> float:
+        """Area of one chip's own parts beyond its tiles (the chip-to-chip links)."""
+        return self.chip_area_mm2 - self.tiles_per_chip * self.tile_area_mm2
 
     @property
     def mvm_time_s(self) -> float:

@@ -42,16 +42,19 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         "cpu/mac": c.cpu.energy_j("mac"),
         "cpu.link/bit": c.cpu.link.energy_per_bit_j("transfer"),
     }
-    leakage: dict[str, float] = {}
+    tile_static: dict[str, float] = {}
+    chip_static: dict[str, float] = {}
     for part in chip.parts:
-        name = part.component.name
-        leakage[name] = leakage.get(name, 0.0) + part.per_chip * part.component.leakage_power_w
+        table = chip_static if part.level == "chip" else tile_static
+        per_tile = part.count * (hw.tile.imas if part.level == "ima" else 1)
+        table[part.component.name] = per_tile * part.component.leakage_power_w
     notes = [
         f"{hw.name}: outputs and partial sums move as {hw.precision.input_bits}-bit values "
         "(the next layer's input precision)"
     ]
-    if sum(leakage.values()) == 0:
-        notes.append(f"{hw.name}: every component's leakage is 0 W (all power is per action)")
+    if sum(tile_static.values()) + sum(chip_static.values()) == 0:
+        notes.append(f"{hw.name}: every component's static power is 0 W (all power is per "
+                     "action)")  # fmt: skip
     return PerfCosts(
         hardware=hw.name,
         crossbar_cycle_s=chip.crossbar_cycle_s,
@@ -72,8 +75,15 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         cpu_link_bandwidth_bps=c.cpu.link.link_bandwidth_bps,
         cpu_link_latency_s=c.cpu.link.setup_latency_s,
         action_energy_j=energies,
-        chip_leakage_power_w=leakage,
+        tile_static_power_w=tile_static,
+        chip_static_power_w=chip_static,
+        tiles_per_chip=hw.chip.tiles,
+        tile_area_mm2=chip.tile_area_mm2,
         chip_area_mm2=chip.area_mm2,
+        unused_tiles_power_gated=hw.operation.unused_tiles_power_gated,
+        unused_chips_power_gated=hw.operation.unused_chips_power_gated,
+        cpu_idle_power_w=hw.cpu.idle_power_w,
+        batchnorm_folded=hw.operation.batchnorm == "folded",
         notes=tuple(notes),
     )
 

@@ -15,7 +15,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.result import LEAKAGE_ROW, LayerCost, PerfResult
+from archsim.perf.result import STATIC_ROW, LayerCost, PerfResult
 
 TABLE_II_IMAGES = 10_000  # CIFAR-10 test set
 TABLE_II_SOURCE = "Xiang et al., VTS 2024 (drop-connect paper), Table II; REFERENCE.md section 2"
@@ -84,7 +84,7 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
     )
     energy = per_image_s * power
     by_layer = {layer.name: layer.energy_j for layer in layers}
-    by_layer[LEAKAGE_ROW] = 0.0
+    by_layer[STATIC_ROW] = 0.0
     notes = [
         f"paper estimator: latency = network MACs x images / {rate:.4g} MAC/s, energy = "
         f"latency x {power:.4g} W ({hw.name} paper_estimator: {calibration.source[:60]}...)"
@@ -97,15 +97,20 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
             rram_x=mapping.rram_macs / rate / paper_per_image_s,
         ))
     chips = len({b.chip for lm in mapping.rram_layers for b in lm.blocks})
+    tiles = len({(b.chip, b.tile) for lm in mapping.rram_layers for b in lm.blocks})
+    budget = max(mapping.budget_chips, chips)
+    rram_energy = mapping.rram_macs / rate * power
     return PerfResult(
         model=mapping.model, width=mapping.width, hardware=hw.name, estimator="paper",
         images=images, latency_s=per_image_s, interval_s=per_image_s,
         total_latency_s=images * per_image_s, energy_per_image_j=energy,
         energy_by_component_j={"paper_estimator": energy}, energy_by_layer_j=by_layer,
-        leakage_energy_j=0.0, area_mm2=chips * costs.chip_area_mm2, chips_used=chips,
+        dynamic_energy_j=rram_energy, static_energy_j=0.0, cpu_energy_j=energy - rram_energy,
+        link_energy_j=0.0, budget_chips=budget, chips_used=chips, tiles_used=tiles,
+        provisioned_area_mm2=budget * costs.chip_area_mm2,
+        occupied_area_mm2=tiles * costs.tile_area_mm2
+        + tiles / costs.tiles_per_chip * costs.chip_level_area_mm2,
         crossbar_busy_fraction=0.0, bottleneck="(throughput bound: whole network at one rate)",
         rram_time_s=mapping.rram_macs / rate, cpu_time_s=mapping.cpu_macs / rate,
-        rram_energy_j=mapping.rram_macs / rate * power,
-        cpu_energy_j=mapping.cpu_macs / rate * power,
         events=0, layers=layers, notes=tuple(notes),
     )

@@ -6,16 +6,28 @@ projection) really reads the block's input, which was ready earlier; in the chai
 for its predecessor's progress at the same fraction of rows, and the residual add waits for
 the branch. This can only delay a single image (conservative latency); the steady-state
 throughput, set by each layer's busy time, is unaffected.
+
+BatchNorm right after a convolution or linear layer is folded into it by default (inference BN
+is a per-channel affine map: w' = w x gamma / sigma, b' = (b - mu) x gamma / sigma + beta), so
+it has no stage and no cost; the folded bias rides on the partial-sum merge that the tile's
+shift-and-add does anyway. A hardware description with `operation.batchnorm: units` keeps BN
+on the tile's shift-and-add units (2 ops per element) for comparison, as does BN that follows
+anything else.
+
+The image enters over the host link and the result leaves over it (`host_plans`): one plan
+before the first layer and one after the last, sharing the link with CPU-routed layers.
 """
 
+import math
 from collections import defaultdict
+from dataclasses import replace
 
 from archsim.errors import UserError
 from archsim.mapping.records import CrossbarBlock, LayerMapping, Mapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS, group_rows, producer_group_needed
 from archsim.perf.plan_network import Traffic, replica_traffic, transfer_stage
-from archsim.perf.plan_other import cpu_stages, digital_stage
+from archsim.perf.plan_other import cpu_stages, digital_stage, link_stage
 from archsim.perf.plan_rram import (
     adc_classes,
     compute_stage,
@@ -26,6 +38,46 @@ from archsim.perf.plan_rram import (
 from archsim.perf.stages import LayerPlan
 
 PASS_THROUGH_KINDS = ("flatten",)  # reshapes: no data moves, no cost
+FOLDS_BN = ("conv", "linear")  # layer kinds a following BatchNorm folds into
+INPUT_PLAN, OUTPUT_PLAN = "(image in)", "(result out)"
+
+
+def folded_bn(mapping: Mapping, index: int, costs: PerfCosts) -> bool:
+    """Whether layer `index` is a BatchNorm folded into the weight layer just before it."""
+    lm = mapping.layers[index]
+    return (costs.batchnorm_folded and lm.spec.kind == "bn" and index > 0
+            and mapping.layers[index - 1].spec.kind in FOLDS_BN)  # fmt: skip
+
+
+def host_plans(
+    mapping: Mapping, plans: list[LayerPlan], costs: PerfCosts
+) -> tuple[LayerPlan, ...]:
+    """`plans` between the image's transfer in and the result's transfer out (host link).
+
+    The input arrives whole before the first layer starts (one group); the result leaves
+    once the last layer is done. Producer indices shift by one for the input plan.
+    """
+    first, last = mapping.layers[0].spec, mapping.layers[-1].spec
+    in_bits = float(math.prod(first.in_shape) * costs.input_bits)
+    out_bits = float(math.prod(last.out_shape) * costs.output_bits)
+    image_in = LayerPlan(
+        name=INPUT_PLAN, target="host", kind="io", group_rows_end=(1,), group_pixels=(1,),
+        producer=-1, need=(-1,),
+        stages=(link_stage("link_in", (in_bits,), "cpu_link_in", costs),),
+        action_counts={"cpu.link/bit": in_bits},
+    )  # fmt: skip
+    shifted = [
+        replace(p, producer=p.producer + 1, need=tuple(0 if n < 0 else n for n in p.need))
+        if p.producer < 0 else replace(p, producer=p.producer + 1)
+        for p in plans
+    ]
+    result_out = LayerPlan(
+        name=OUTPUT_PLAN, target="host", kind="io", group_rows_end=(1,), group_pixels=(1,),
+        producer=len(plans), need=(plans[-1].groups - 1,),
+        stages=(link_stage("link_out", (out_bits,), "cpu_link_out", costs),),
+        action_counts={"cpu.link/bit": out_bits},
+    )  # fmt: skip
+    return (image_in, *shifted, result_out)
 
 
 def _check_mappable(lm: LayerMapping) -> None:
@@ -122,9 +174,9 @@ def build_plans(
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)
             plans.append(LayerPlan(**common, stages=stages, action_counts=counts))
-        elif spec.kind in PASS_THROUGH_KINDS:
+        elif spec.kind in PASS_THROUGH_KINDS or folded_bn(mapping, index, costs):
             plans.append(LayerPlan(**common, stages=(), action_counts={}))
         else:
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)
             plans.append(LayerPlan(**common, stages=(stage,), action_counts=counts))
-    return tuple(plans)
+    return host_plans(mapping, plans, costs) if costs.host_io else tuple(plans)

@@ -1,12 +1,15 @@
 """Stages and action counts of layers that do not run on crossbars: the CPU path and digital units.
 
-CPU path (1x1 convolutions under the default policy): a group's new input rows go to the CPU
-over the CPU link, the CPU computes the group's MACs at cores x SIMD lanes x FMA units x
-frequency x efficiency, and the outputs come back over the link. Transfers take bits /
-bandwidth; the link's fixed latency is paid once per layer and direction per image (the rows
-stream through one open transfer), so the totals do not depend on the grouping. The CPU and
-each link direction are shared by every CPU layer. Energy: CPU power x compute time (the
-hw model's per-MAC energy) plus the link's energy per bit.
+CPU path (1x1 convolutions under the default policy): the input values a group reads go to
+the CPU over the CPU link (a strided convolution whose kernel is smaller than its stride
+reads only kernel/stride of the rows and of the columns: a stride-2 1x1 conv sends a quarter
+of its input), the CPU computes the group's MACs at cores x SIMD lanes x FMA units x
+frequency x efficiency, and the outputs come back over the link. A transfer holds its link
+direction for bits / bandwidth; the link's latency delays the data's arrival but does not
+hold the link, so it lengthens one image's latency and not the streaming interval. The CPU and
+each link direction are shared by every CPU layer and by the image's own input and result
+(`host_plans`). Energy: the CPU's busy power above idle x compute time (the hw model's
+per-MAC energy; its idle power is static, see assemble.py) plus the link's energy per bit.
 
 Digital layers (BN, residual add, activation, pooling) run on the tile units ISAAC provides
 (shift-and-add, sigmoid, max-pool) of the tiles that hold the nearest preceding RRAM layer:
@@ -17,6 +20,7 @@ eDRAM buffer (one read and one write per bit), so they are never free by omissio
 """
 
 import math
+from collections.abc import Sequence
 
 from archsim.errors import UserError
 from archsim.mapping.records import LayerSpec
@@ -59,8 +63,22 @@ def digital_stage(
     return stage, {f"{unit}/op": float(sum(group_pixels) * ops_per_pixel)}
 
 
-def _link_s(bits: float, first: bool, costs: PerfCosts) -> float:
-    return (costs.cpu_link_latency_s if first else 0.0) + bits / costs.cpu_link_bandwidth_bps
+def read_fraction(spec: LayerSpec) -> float:
+    """Share of the input a conv reads: kernel/stride of the rows and of the columns when the
+    kernel is smaller than the stride (a stride-2 1x1 conv reads 1 pixel in 4), else all."""
+    if spec.kind != "conv" or len(spec.in_shape) != 3:
+        return 1.0
+    fraction = 1.0
+    for kernel, stride in zip(spec.kernel, spec.stride, strict=True):
+        fraction *= min(1.0, kernel / stride) if stride > 0 else 1.0
+    return fraction
+
+
+def link_stage(name: str, bits: Sequence[float], resource: str, costs: PerfCosts) -> Stage:
+    """A transfer over one direction of the host link: held for bits / bandwidth per group,
+    the data arriving the link's latency later."""
+    return Stage(name, 1, tuple(b / costs.cpu_link_bandwidth_bps for b in bits),
+                 resource=resource, delay_s=costs.cpu_link_latency_s)  # fmt: skip
 
 
 def cpu_stages(
@@ -69,8 +87,9 @@ def cpu_stages(
     """(link in, CPU, link out) stages and the action counts of a CPU-routed layer."""
     pixels = sum(group_pixels)
     in_rows, _ = output_rows(spec.in_shape)
-    in_bits_per_row = math.prod(spec.in_shape) // in_rows * costs.input_bits
-    sent, in_bits = 0, []
+    in_bits_per_row = math.prod(spec.in_shape) / in_rows * costs.input_bits * read_fraction(spec)
+    sent = 0
+    in_bits: list[float] = []
     for end in rows_end:
         needed = in_rows if end == rows_end[-1] else input_rows_needed(spec, end)
         in_bits.append(max(0, needed - sent) * in_bits_per_row)
@@ -78,11 +97,9 @@ def cpu_stages(
     out_bits = [p * _channels(spec.out_shape) * costs.output_bits for p in group_pixels]
     compute = [spec.macs * p / pixels / costs.cpu_mac_rate_per_s for p in group_pixels]
     stages = (
-        Stage("link_in", 1, tuple(_link_s(b, g == 0, costs) for g, b in enumerate(in_bits)),
-              resource="cpu_link_in"),
+        link_stage("link_in", in_bits, "cpu_link_in", costs),
         Stage("cpu", 1, tuple(compute), resource="cpu"),
-        Stage("link_out", 1, tuple(_link_s(b, g == 0, costs) for g, b in enumerate(out_bits)),
-              resource="cpu_link_out"),
+        link_stage("link_out", out_bits, "cpu_link_out", costs),
     )
     counts = {"cpu/mac": float(spec.macs), "cpu.link/bit": float(sum(in_bits) + sum(out_bits))}
     return stages, counts

@@ -1,11 +1,13 @@
 """Rows and columns the CLI prints for performance results (`archsim map` cost columns).
 
 - per layer: latency share (busy time / sum of busy times) and dynamic energy per image;
-- totals: single-image latency, throughput, energy per image, N-image latency and energy,
-  area, bottleneck, RRAM/CPU split;
-- Table II layout: one row per width with the N-image latency and energy and their ratio to
-  width 1.0, and the paper's values (scaled to N images) beside ours when the network is the
-  paper's.
+- totals: throughput (the headline), single-image latency, energy per image and its split,
+  images/J, provisioned and occupied area, images/s/mm^2, the budget, the bottleneck;
+- one row per width: the same figures side by side, throughput relative to the first width;
+- with `--estimator paper` only, the Table II layout: N-image latency and energy, their ratio
+  to width 1.0, and the paper's values beside ours when the network is the paper's. The DES
+  and the closed form are never put beside Table II: they estimate a different quantity (a
+  pipeline's throughput in a chip budget, not MACs at a fitted rate).
 """
 
 from collections.abc import Mapping as MappingABC
@@ -16,6 +18,11 @@ from archsim.perf.paper import TABLE_II_IMAGES, paper_reference
 from archsim.perf.result import PerfResult
 
 LAYER_COST_COLUMNS = ("latency_share", "energy_j")
+WIDTH_COLUMNS = (
+    "model", "width", "estimator", "throughput_ips", "throughput_ratio", "latency_s",
+    "energy_per_image_j", "static_share", "images_per_j", "replicas", "occupied_area_mm2",
+    "provisioned_area_mm2", "images_per_s_per_mm2", "budget_chips", "bottleneck",
+)  # fmt: skip
 TABLE2_COLUMNS = (
     "model", "width", "estimator", "images", "latency_s", "energy_j", "latency_ratio",
     "energy_ratio", "paper_latency_s", "paper_energy_j", "paper_latency_ratio",
@@ -45,21 +52,45 @@ def cost_totals(result: PerfResult) -> dict[str, Any]:
     """Totals of one estimate, for the line block under the per-layer table."""
     return {
         "estimator": result.estimator,
-        "images": result.images,
-        "latency_s": _sig(result.latency_s),
         "throughput_images_per_s": _sig(result.throughput_images_per_s),
+        "latency_s": _sig(result.latency_s),
+        f"time_for_{result.images}_images_s": _sig(result.total_latency_s),
         "energy_per_image_j": _sig(result.energy_per_image_j),
-        "total_latency_s": _sig(result.total_latency_s),
-        "total_energy_j": _sig(result.total_energy_j),
-        "area_mm2": _sig(result.area_mm2),
+        "energy_dynamic_j": _sig(result.dynamic_energy_j),
+        "energy_static_j": _sig(result.static_energy_j),
+        "energy_cpu_j": _sig(result.cpu_energy_j),
+        "energy_links_j": _sig(result.link_energy_j),
+        "images_per_j": _sig(result.images_per_j),
+        "provisioned_area_mm2": _sig(result.provisioned_area_mm2),
+        "occupied_area_mm2": _sig(result.occupied_area_mm2),
+        "images_per_s_per_mm2": _sig(result.images_per_s_per_mm2),
+        "budget_chips": result.budget_chips,
         "chips_used": result.chips_used,
+        "tiles_used": result.tiles_used,
         "bottleneck": result.bottleneck,
-        "rram_time_s": _sig(result.rram_time_s),
-        "cpu_time_s": _sig(result.cpu_time_s),
-        "rram_energy_j": _sig(result.rram_energy_j),
-        "cpu_energy_j": _sig(result.cpu_energy_j),
         "events": result.events,
     }
+
+
+def width_rows(results: Sequence[PerfResult], replicas: Sequence[int]) -> list[dict[str, Any]]:
+    """One row per width of the figures a designer compares; throughput relative to the
+    first width."""
+    base = results[0].throughput_images_per_s
+    return [
+        {
+            "model": r.model, "width": r.width, "estimator": r.estimator,
+            "throughput_ips": _sig(r.throughput_images_per_s),
+            "throughput_ratio": round(r.throughput_images_per_s / base, 4),
+            "latency_s": _sig(r.latency_s), "energy_per_image_j": _sig(r.energy_per_image_j),
+            "static_share": round(r.static_energy_j / r.energy_per_image_j, 4),
+            "images_per_j": _sig(r.images_per_j), "replicas": n,
+            "occupied_area_mm2": _sig(r.occupied_area_mm2),
+            "provisioned_area_mm2": _sig(r.provisioned_area_mm2),
+            "images_per_s_per_mm2": _sig(r.images_per_s_per_mm2),
+            "budget_chips": r.budget_chips, "bottleneck": r.bottleneck,
+        }
+        for r, n in zip(results, replicas, strict=True)
+    ]  # fmt: skip
 
 
 def paper_mismatch(model: str, options: MappingABC[str, Any], input_shape: Sequence[int],
@@ -102,9 +133,12 @@ def table2_rows(results: Sequence[PerfResult], compare: bool) -> list[dict[str, 
 class CostReport:
     """Cost estimates of the mapped widths, with how to print them beside the mapper's rows."""
 
-    def __init__(self, results: Sequence[PerfResult], paper_note: str | None) -> None:
+    def __init__(
+        self, results: Sequence[PerfResult], paper_note: str | None, replicas: Sequence[int]
+    ) -> None:
         self.results = list(results)
         self.paper_note = paper_note  # why Table II does not apply; None when it does
+        self.replicas = list(replicas)  # replica crossbars beyond one copy, per width
 
     def layer_rows(
         self, rows: Sequence[MappingABC[str, Any]], columns: Sequence[str]
@@ -114,14 +148,20 @@ class CostReport:
     def totals(self) -> dict[str, Any]:
         return cost_totals(self.results[0])
 
+    @property
+    def paper_layout(self) -> bool:
+        return self.results[0].estimator == "paper"
+
     def notes(self) -> list[str]:
         notes = [n for r in self.results for n in r.notes]
-        if self.paper_note:
+        if self.paper_layout and self.paper_note:
             notes.append(f"not compared with Table II: {self.paper_note}")
         return list(dict.fromkeys(notes))
 
-    def width_rows(self) -> list[dict[str, Any]]:
-        return table2_rows(self.results, compare=self.paper_note is None)
+    def width_rows(self) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        if self.paper_layout:
+            return table2_rows(self.results, compare=self.paper_note is None), TABLE2_COLUMNS
+        return width_rows(self.results, self.replicas), WIDTH_COLUMNS
 
     def emit_widths(
         self,
@@ -133,8 +173,8 @@ class CostReport:
         """csv/json: Table II columns joined to the summary rows; table: a second table."""
         from archsim.cli.output import emit
 
-        costs = self.width_rows()
-        columns = [c for c in TABLE2_COLUMNS if any(c in row for row in costs)]
+        costs, layout = self.width_rows()
+        columns = [c for c in layout if any(c in row for row in costs)]
         if fmt == "table":
             emit(summary, fmt, summary_columns)
             print_lines([""])
@@ -155,12 +195,11 @@ def print_lines(lines: Sequence[str]) -> None:
 
 
 def estimate_widths(
-    mappings: Sequence[Any], hardware: str, estimator: str, images: int,
-    paper_note: str | None,
+    mappings: Sequence[Any], hw: Any, estimator: str, images: int, paper_note: str | None,
 ) -> CostReport:
-    """Estimate every mapping with one hardware description loaded once."""
-    from archsim.config.hardware import load_hardware
+    """Estimate every mapping on one hardware description (a HardwareConfig)."""
     from archsim.perf.analytic import estimate
 
-    hw = load_hardware(hardware)
-    return CostReport([estimate(m, hw, estimator, images) for m in mappings], paper_note)
+    replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
+    return CostReport([estimate(m, hw, estimator, images) for m in mappings], paper_note,
+                      replicas)  # fmt: skip

@@ -39,6 +39,7 @@ class Stage:
     waves: tuple[float, ...] = ()  # RRAM compute: MVM waves per group
     free_s: tuple[float, ...] = ()  # RRAM compute: the part of a duration no shared ADC sets
     lane_adc: tuple[tuple[AdcClass, ...], ...] = ()  # RRAM compute: ADC banks per lane
+    delay_s: float = 0.0  # added to every group's finish without holding the lane (latency)
 
     def lane_of(self, image: int, group: int) -> int:
         """Groups are dealt to lanes round robin, continuing from one image to the next."""
@@ -54,7 +55,7 @@ class LayerPlan:
     """A layer ready to schedule: its groups, what each needs from its producer, its stages."""
 
     name: str
-    target: str  # rram | cpu | digital
+    target: str  # rram | cpu | digital | host (image in / result out over the host link)
     kind: str
     group_rows_end: tuple[int, ...]  # exclusive last output row of each group
     group_pixels: tuple[int, ...]  # output positions in each group

@@ -32,19 +32,25 @@ def mapping_pages(data: SweepData) -> list[Figure]:
         return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
     body = [[c["model"], c["width"], c["policy"], c["crossbars"], c["imas"], c["tiles"],
              c["chips"], c["utilization"], c["rram_layers"], c["cpu_layers"], c["rram_macs"],
-             c["cpu_macs"], c["latency_s"], c["energy_j"], c["area_mm2"]] for c in rows]
+             c["cpu_macs"], c["throughput_ips"], c["energy_per_image_j"],
+             c["occupied_area_mm2"], c["provisioned_area_mm2"], c["bottleneck"]] for c in rows]
     images = data.spec.cost.images
     figs = []
     for part in chunks(body, 20):
+        budgets = sorted({c["budget_chips"] for c in rows if c.get("budget_chips")})
         fig = page(TITLE_MAP, f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
-                              f"datasets; cost from the '{data.spec.cost.estimator}' estimator "
-                              f"for {images} image(s).")
+                              f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
+                              f"chip budget {', '.join(map(str, budgets)) or '?'} (every point "
+                              "balanced inside it).")
         table(fig, (0.02, 0.1, 0.96, 0.78),
               ["net", "width", "placement", "crossbars", "IMAs", "tiles", "chips", "util.",
-               "RRAM layers", "CPU layers", "RRAM MACs/img", "CPU MACs/img", "latency (s)",
-               "energy (J)", "area (mm2)"], part, font=7)
-        footnote(fig, "util. = weight cells / cells of the crossbars used. Latency and energy are "
-                      f"for all {images} image(s); area is the accelerator chips'.")
+               "RRAM layers", "CPU layers", "RRAM MACs/img", "CPU MACs/img", "images/s",
+               "J/image", "occupied mm2", "provisioned mm2", "bottleneck"], part, font=6)
+        footnote(fig, "crossbars..chips: one copy of each layer; util. = weight cells / cells of "
+                      "those crossbars. images/s: throughput while streaming, after replication "
+                      "in the budget; J/image: dynamic + static + CPU + links; occupied mm2: "
+                      "tiles used plus their share of the chip links; provisioned mm2: the "
+                      f"budget's chips. ({images} image(s) set only the derived batch time.)")
         figs.append(fig)
     lines = []
     for c in rows:
@@ -67,14 +73,15 @@ def table2_pages(data: SweepData) -> list[Figure]:
     for c in rows:
         paper = _paper(c["net"], c["width"])
         base = next((b for b in rows if b["model"] == c["model"] and b["width"] == 1.0), None)
-        ratio = None if base is None else c["latency_s"] / base["latency_s"]
+        ratio = None if base is None else c["time_for_images_s"] / base["time_for_images_s"]
         paper_base = _paper(c["net"], 1.0)
         paper_ratio = None if paper is None or paper_base is None else paper[0] / paper_base[0]
-        body.append([c["model"], c["width"], paper and paper[0], c["latency_s"],
-                     paper and c["latency_s"] / paper[0], paper and paper[1], c["energy_j"],
-                     paper and c["energy_j"] / paper[1], ratio, paper_ratio])
+        seconds, joules = c["time_for_images_s"], c["energy_per_image_j"] * c["images"]
+        body.append([c["model"], c["width"], paper and paper[0], seconds,
+                     paper and seconds / paper[0], paper and paper[1], joules,
+                     paper and joules / paper[1], ratio, paper_ratio])
         if paper:
-            bars.append((f"{c['model']}\nx{c['width']:g}", c["latency_s"], paper[0]))
+            bars.append((f"{c['model']}\nx{c['width']:g}", seconds, paper[0]))
     fig = page(TITLE_T2, f"{TABLE_II_SOURCE}. Ours: the 'paper' throughput-bound estimator on "
                          f"CIFAR-10 input shapes, 10,000 images, placement {policy}.")
     table(fig, (0.02, 0.45, 0.96, 0.42),
@@ -102,9 +109,10 @@ def policy_pages(data: SweepData) -> list[Figure]:
     nets = unique((c["model"], c["width"]) for c in costs)
     fig = page(TITLE_POLICY, "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
                              "on the modelled AVX CPU, fault-free; all-rram: every layer on "
-                             f"crossbars), {data.spec.cost.images} image(s).")
-    metrics = [("latency_s", "latency (s)"), ("energy_j", "energy (J)"),
-               ("area_mm2", "area (mm2)"), ("crossbars", "crossbars")]
+                             "crossbars), each balanced in the same chip budget.")
+    metrics = [("throughput_ips", "throughput (images/s)"),
+               ("energy_per_image_j", "energy per image (J)"),
+               ("occupied_area_mm2", "occupied area (mm2)"), ("crossbars", "crossbars")]
     x = np.arange(len(nets))
     step = 0.8 / len(policies)
     for i, (name, label) in enumerate(metrics):

@@ -1,8 +1,9 @@
 """Job kinds `map` and `simulate`: place a zoo net on the hardware, then cost it.
 
-`simulate` maps again instead of shipping the Mapping between processes: mapping is
-deterministic and takes well under a second, so the map job's stored summary and the mapping
-the estimator sees are the same by construction.
+`map` stores the unreplicated mapping (what the net needs). `simulate` maps again inside the
+group's chip budget and balances the pipeline there (`archsim.perf.balance`) instead of
+shipping a Mapping between processes: mapping is deterministic and takes well under a second.
+Its energies are per image; `time_for_images_s` is the derived time for `images` images.
 """
 
 from __future__ import annotations
@@ -12,25 +13,33 @@ from typing import Any
 from archsim.explore.jobs import JobContext, pin_torch_threads
 
 
-def _mapping(config: dict[str, Any]) -> Any:
+def _traced(config: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
     from archsim.config.hardware import load_hardware
-    from archsim.mapping.mapper import map_net
+    from archsim.mapping.mapper import trace_net
 
     pin_torch_threads()
-
     hw = load_hardware(config["hardware"])
-    mapping = map_net(
-        config["net"], config["width"], hw, tuple(config["input_shape"]), config["num_classes"],
-        config["policy"], **config["options"],
-    )
-    return mapping, hw
+    model, specs = trace_net(config["net"], config["width"], tuple(config["input_shape"]),
+                             config["num_classes"], config["options"])  # fmt: skip
+    return hw, model, specs
+
+
+def _map_options(config: dict[str, Any]) -> dict[str, Any]:
+    return {"input_shape": tuple(config["input_shape"]), "policy": config["policy"],
+            "model_name": config["net"], "width": config["width"]}
 
 
 def run_map(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
             ) -> dict[str, Any]:
+    """One copy of every layer: what the network needs before any replication."""
+    from archsim.mapping.geometry import resolve_geometry
+    from archsim.mapping.mapper import map_specs, with_unused_note
     from archsim.mapping.summary import summarize
 
-    mapping, _ = _mapping(config)
+    hw, model, specs = _traced(config)
+    mapping = with_unused_note(
+        map_specs(specs, resolve_geometry(hw), **_map_options(config)), model, specs
+    )
     s = summarize(mapping)
     return {
         "crossbars": s.crossbars, "imas": s.imas, "tiles": s.tiles, "chips": s.chips,
@@ -46,22 +55,43 @@ def run_map(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobC
     }
 
 
+def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
+    """The spec's budget, else the chips of the largest unreplicated point of the group."""
+    if config.get("budget_chips"):
+        return int(config["budget_chips"])
+    chips = [r["chips"] for name, r in inputs.items() if name.startswith("budget/")]
+    return max([1, *chips])
+
+
 def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
                  ) -> dict[str, Any]:
+    from archsim.mapping.geometry import resolve_geometry
     from archsim.perf.analytic import estimate
+    from archsim.perf.balance import design_point
+    from archsim.perf.hw_costs import costs_from_hardware
 
-    mapping, hw = _mapping(config)
+    hw, _, specs = _traced(config)
+    budget = budget_of(config, inputs)
+    mapping = design_point(specs, resolve_geometry(hw), costs_from_hardware(hw), budget,
+                           config.get("replicate", True), **_map_options(config))  # fmt: skip
     result = estimate(mapping, hw, estimator=config["estimator"], images=config["images"])
-    images = result.images
     return {
-        "estimator": result.estimator, "images": images,
-        "latency_s": result.total_latency_s, "single_image_latency_s": result.latency_s,
-        "interval_s": result.interval_s, "throughput_ips": result.throughput_images_per_s,
-        "energy_j": result.total_energy_j, "energy_per_image_j": result.energy_per_image_j,
-        "energy_breakdown_j": {k: v * images for k, v in result.energy_by_component_j.items()},
-        "area_mm2": result.area_mm2, "chips_used": result.chips_used,
+        "estimator": result.estimator, "images": result.images,
+        "throughput_ips": result.throughput_images_per_s, "latency_s": result.latency_s,
+        "interval_s": result.interval_s, "time_for_images_s": result.total_latency_s,
+        "energy_per_image_j": result.energy_per_image_j,
+        "dynamic_energy_j": result.dynamic_energy_j, "static_energy_j": result.static_energy_j,
+        "cpu_energy_j": result.cpu_energy_j, "link_energy_j": result.link_energy_j,
+        "images_per_j": result.images_per_j,
+        "energy_breakdown_j": dict(result.energy_by_component_j),
+        "occupied_area_mm2": result.occupied_area_mm2,
+        "provisioned_area_mm2": result.provisioned_area_mm2,
+        "images_per_s_per_mm2": result.images_per_s_per_mm2,
+        "budget_chips": result.budget_chips, "chips_used": result.chips_used,
+        "tiles_used": result.tiles_used,
+        "replica_crossbars": sum(lm.crossbars - lm.crossbars // lm.replicas
+                                 for lm in mapping.rram_layers),
         "bottleneck": result.bottleneck, "rram_time_s": result.rram_time_s,
-        "cpu_time_s": result.cpu_time_s, "rram_energy_j": result.rram_energy_j * images,
-        "cpu_energy_j": result.cpu_energy_j * images, "events": result.events,
-        "notes": list(result.notes),
+        "cpu_time_s": result.cpu_time_s, "events": result.events,
+        "notes": list(result.notes) + list(mapping.notes),
     }

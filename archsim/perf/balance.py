@@ -1,0 +1,113 @@
+"""Balance a design point's layer pipeline inside its chip budget, as ISAAC does.
+
+`budget_chips` chips are provisioned for the design point. Replication first fills them
+(`mapping/replication.py`: every RRAM layer copied so it takes at most q MVMs per image, the
+smallest q that fits). If a stage that replication cannot multiply (the CPU, a direction of
+its link, the image's own transfer in or out) is then slower than the replicated layers, the
+extra replicas buy nothing: they would sit idle waiting for that stage. So the balancer takes
+replicas back, layer by layer, down to the fewest that keep each RRAM layer (and the digital
+layers its tiles host) within that stage's time, and checks the result with the closed-form
+interval; crossbars are never spent for nothing.
+
+`default_budget_chips` is the fewest whole chips that hold the largest unreplicated design
+point of a call or sweep, so every point shares one budget and one provisioned area.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from archsim.mapping.mapper import map_specs
+from archsim.mapping.records import LayerSpec, Mapping
+from archsim.perf.analytic import streaming_interval_s
+from archsim.perf.assemble import shared_resource_busy_s
+from archsim.perf.costs import PerfCosts
+from archsim.perf.plan import build_plans
+from archsim.perf.stages import LayerPlan
+
+TRIM_ROUNDS = 6  # re-checks after taking replicas back (each maps and plans once)
+_REL = 1e-9
+
+
+def default_budget_chips(unreplicated: Sequence[Mapping]) -> int:
+    """The fewest whole chips holding the largest of these unreplicated mappings (>= 1)."""
+    return max([1, *(m.chips_used for m in unreplicated)])
+
+
+def _busy_by_rram_layer(plans: tuple[LayerPlan, ...]) -> dict[str, float]:
+    """Per RRAM layer: the slowest of its own stages and those of the digital layers its
+    tiles host (the layers after it up to the next RRAM layer)."""
+    busy: dict[str, float] = {}
+    host: str | None = None
+    for plan in plans:
+        if plan.target == "rram":
+            host = plan.name
+            busy[host] = plan.busy_s()
+        elif plan.target == "digital" and host is not None:
+            busy[host] = max(busy[host], plan.busy_s())
+    return busy
+
+
+def _floor_s(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
+    """The busiest stage replication cannot multiply, and its per-image time."""
+    busy = shared_resource_busy_s(plans)
+    if not busy:
+        return "", 0.0
+    name = max(busy, key=lambda k: busy[k])
+    return name, busy[name]
+
+
+def balanced_mapping(
+    specs: Sequence[LayerSpec],
+    geometry: Any,
+    costs: PerfCosts,
+    budget_chips: int,
+    **map_options: Any,
+) -> Mapping:
+    """The replicated mapping of `specs` in `budget_chips` chips with idle replicas removed.
+
+    `map_options` are `map_specs`'s (input_shape, policy, overrides, model_name, width).
+    """
+    full = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
+                     **map_options)  # fmt: skip
+    plans = build_plans(full, costs)
+    resource, floor = _floor_s(plans)
+    if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
+        return full  # the budget binds: every replica shortens the interval
+    most = {lm.spec.name: lm.replicas for lm in full.rram_layers}
+    busy = _busy_by_rram_layer(plans)
+    counts = {n: max(1, min(r, math.ceil(r * busy[n] / floor * (1 - _REL))))
+              for n, r in most.items()}  # fmt: skip
+    for _ in range(TRIM_ROUNDS):
+        if counts == most:
+            return full
+        trimmed = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
+                            replicas=counts, **map_options)  # fmt: skip
+        trimmed_plans = build_plans(trimmed, costs)
+        if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
+            kept = sum(lm.crossbars for lm in trimmed.rram_layers)
+            spent = sum(lm.crossbars for lm in full.rram_layers)
+            note = (f"balanced in {budget_chips} chip(s): {resource} sets the interval, so "
+                    f"the layers keep {kept} of the {spent} crossbars full replication would "
+                    "take (the rest would idle)")  # fmt: skip
+            return replace(trimmed, notes=(*trimmed.notes, note))
+        slow = _busy_by_rram_layer(trimmed_plans)
+        counts = {n: min(most[n], math.ceil(c * max(1.0, slow[n] / floor)) + (slow[n] > floor))
+                  for n, c in counts.items()}  # fmt: skip
+    return full
+
+
+def design_point(
+    specs: Sequence[LayerSpec],
+    geometry: Any,
+    costs: PerfCosts,
+    budget_chips: int,
+    replicate: bool = True,
+    **map_options: Any,
+) -> Mapping:
+    """The mapping a design point is costed on: balanced in the budget, or (replicate=False)
+    one copy of every layer with the budget still provisioned."""
+    if replicate:
+        return balanced_mapping(specs, geometry, costs, budget_chips, **map_options)
+    return map_specs(specs, geometry, replicate_scope=budget_chips, **map_options)
