@@ -51,9 +51,31 @@ def test_validate_ok_prints_summary() -> None:
     path = str(Path(str(files("archsim").joinpath("hwconfigs", "isaac-differential.yaml"))))
     code, out = _run("hw", "validate", path)
     assert code == 0
-    assert out.startswith(f"{path}: ok (isaac-differential: 16128 crossbars/chip of 128x128")
-    assert "16-bit weights in 16 cells" in out
-    assert out.count("\n") == 1
+    lines = out.splitlines()
+    assert lines[-1].startswith(f"{path}: ok (isaac-differential: 16128 crossbars/chip of 128x128")
+    assert "16-bit weights in 16 cells" in lines[-1]
+    # one power check per component action of the chip: 1 crossbar + 6 IMA + 7 tile + 1 link
+    checks = [line for line in lines if line.startswith("power check ok: ")]
+    assert len(checks) == len(lines) - 1 == 15
+    assert any(line.startswith("power check ok: ima.adc: conversion x 1.28e+09/s = 1.8 mW "
+                               "dynamic + 0.2 mW static = 2 mW against 2 mW") for line in checks)
+
+
+def test_a_file_that_breaks_the_power_check_is_refused_naming_the_component(
+    tmp_path: Path,
+) -> None:
+    # Accelergy's 1.67 pJ per conversion at 1.28 GS/s is 2.1376 mW, + 0.2 mW static against
+    # the 2.0 mW the file states for one ADC: 16.9% over the 0.1% tolerance.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: isaac\nname: bad\nima:\n  adc:\n    actions:\n      conversion:\n"
+                   "        energy_pj: 1.67\n        latency_ns: 0.78125\n"
+                   "        source: accelergy\n")
+    code, out = _run("hw", "validate", str(bad))
+    assert code == 2
+    line = out.strip()
+    assert "\n" not in line and line.startswith("error: ")
+    assert "power check failed for ima.adc: conversion" in line
+    assert "2.3376 mW against 2 mW stated (+16.88%, tolerance 0.10%)" in line
 
 
 BAD_FILES = {

@@ -38,11 +38,19 @@ def test_dominance_by_hand() -> None:
     assert not dominates([90, 1.0], [90, 1.0], up)  # equal points do not dominate each other
     assert not dominates([90, 2.0], [80, 1.0], up)  # a trade-off
     rows = [
-        {"name": "a", "accuracy": 90, "latency_s": 2.0, "energy_j": 1, "area_mm2": 1},
-        {"name": "b", "accuracy": 80, "latency_s": 1.0, "energy_j": 1, "area_mm2": 1},
-        {"name": "c", "accuracy": 80, "latency_s": 2.0, "energy_j": 1, "area_mm2": 1},
-        {"name": "d", "accuracy": 90, "latency_s": 2.0, "energy_j": 1, "area_mm2": 1},
+        # throughput in images/s is maximised like accuracy: a trades accuracy for it with b
+        {"name": "a", "accuracy": 90, "throughput_ips": 5.0, "energy_per_image_j": 1,
+         "occupied_area_mm2": 1},
+        {"name": "b", "accuracy": 80, "throughput_ips": 10.0, "energy_per_image_j": 1,
+         "occupied_area_mm2": 1},
+        {"name": "c", "accuracy": 80, "throughput_ips": 5.0, "energy_per_image_j": 1,
+         "occupied_area_mm2": 1},
+        {"name": "d", "accuracy": 90, "throughput_ips": 5.0, "energy_per_image_j": 1,
+         "occupied_area_mm2": 1},
+        # e: most accurate-equal and fastest, but it burns more energy: still on the front
+        {"name": "e", "accuracy": 90, "throughput_ips": 10.0, "energy_per_image_j": 3,
+         "occupied_area_mm2": 1},
     ]
     marked = pareto_front(rows)
-    assert [r["name"] for r in marked if r["on_front"]] == ["a", "b", "d"]
+    assert [r["name"] for r in marked if r["on_front"]] == ["a", "b", "d", "e"]
 

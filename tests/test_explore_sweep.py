@@ -53,7 +53,9 @@ def test_results_are_real_numbers_with_provenance(swept: Path) -> None:
         rate = float(row["fault_rate"])
         assert abs(float(row["realised_fraction"]) - rate) < 0.05
         assert 0 <= float(row["mean"]) <= 100 and int(row["chips"]) == 3
-        assert float(row["latency_s"]) > 0 and float(row["energy_j"]) > 0
+        assert float(row["throughput_ips"]) > 0 and float(row["energy_per_image_j"]) > 0
+        assert 0 < float(row["occupied_area_mm2"]) <= float(row["provisioned_area_mm2"])
+        assert int(row["budget_chips"]) == 1
         if rate == 0:  # no faults: every chip is the same chip
             assert float(row["std"]) == 0
     with ResultsStore.open(swept, create=False) as store:

@@ -45,7 +45,8 @@ def test_chip_totals_match_isaac_table(costs: ChipCosts) -> None:
     assert costs.area_mm2 == pytest.approx(85.42472)
     assert round(costs.power_w, 1) == 65.8  # REFERENCE.md: chip = 65.8 W, 85.4 mm^2
     assert round(costs.area_mm2, 1) == 85.4
-    assert costs.leakage_power_w == 0  # Accelergy's ISAAC library: leak_power = 0
+    # static: 168 tiles x 44.122 mW (tests/test_perf_cost_model.py) + 4 links x 1.95 W
+    assert costs.leakage_power_w == pytest.approx(168 * 44.122e-3 + 7.8)
     assert costs.part("tile.router").per_chip == 42
     assert costs.part("ima.dac").per_chip == 1024 * 12 * 168
 
@@ -97,21 +98,21 @@ COMPONENTS = build_components(ISAAC)
 
 def test_action_energies_and_latencies_in_si_units() -> None:
     c = COMPONENTS
-    assert c.adc.energy_j("conversion") == pytest.approx(1.67e-12)
+    assert c.adc.energy_j("conversion") == pytest.approx(1.40625e-12)  # 1.8 mW / 1.28 GS/s
     assert c.adc.latency_s("conversion") == pytest.approx(1 / 1.28e9)
-    assert c.dac.energy_j("row_drive", 128) == pytest.approx(128 * 0.41667e-12)
+    assert c.dac.energy_j("row_drive", 128) == pytest.approx(128 * 0.3125e-12)
     # 0.3 mW x 100 ns / 16384 cells = 1.83 fJ per cell-cycle; a full array cycle = 30 pJ
     assert c.crossbar.energy_j("read") == pytest.approx(1.8310546875e-15)
     assert c.crossbar.cycle_energy_j() == pytest.approx(0.3e-3 * 100e-9)
     assert c.crossbar.cycle_energy_j(64, 128) == pytest.approx(0.15e-3 * 100e-9)
-    assert c.edram.energy_per_bit_j("access") == pytest.approx(20.45e-12 / 256)
-    assert c.edram.access_energy_j(300) == pytest.approx(2 * 20.45e-12)  # 2 whole words
-    assert c.bus.transfer_energy_j(1000) == pytest.approx(1000 * 0.054e-12)
-    assert c.router.transfer_energy_j(512, hops=3) == pytest.approx(3 * 2 * 20.74e-12)
+    assert c.edram.energy_per_bit_j("access") == pytest.approx(12.075e-12 / 256)
+    assert c.edram.access_energy_j(300) == pytest.approx(2 * 12.075e-12)  # 2 whole words
+    assert c.bus.transfer_energy_j(1000) == pytest.approx(1000 * 4.6666667e-12 / 384)
+    assert c.router.transfer_energy_j(512, hops=3) == pytest.approx(3 * 2 * 29.4e-12)
     assert c.router.transfer_time_s(256) == pytest.approx(8e-9)  # 8 flits of 32 bits at 1 GHz
-    assert c.hypertransport.transfer_energy_j(128) == pytest.approx(26e-12)
+    assert c.hypertransport.transfer_energy_j(128) == pytest.approx(1625e-12)
     assert c.hypertransport.transfer_time_s(51_200) == pytest.approx(1e-6)  # 51.2 Gb/s
-    assert c.ima_shift_add.energy_j("op") == pytest.approx(0.021e-12)
+    assert c.ima_shift_add.energy_j("op") == pytest.approx(0.015625e-12)
     assert c.sigmoid.op_time_s(12) == pytest.approx(6 / 1.2e9)  # 2 units at 1.2 GHz
 
 
@@ -120,20 +121,31 @@ def test_component_areas_and_leakage() -> None:
     assert c.adc.area_mm2 == pytest.approx(0.0012)  # 0.0096 / 8
     assert c.router.area_mm2 == pytest.approx(0.151)
     assert c.hypertransport.power_w == pytest.approx(2.6)  # 10.4 W / 4 links
-    assert all(comp.leakage_power_w == 0 for comp in c.all())
+    # static shares (isaac.yaml header): RRAM 0, ADC 10%, CMOS 20%, eDRAM and router 30%,
+    # SerDes 75%; the CPU's idle 50 W of its 205 W
+    shares = {comp.name: comp.leakage_power_w / comp.power_w for comp in c.all()}
+    assert shares.pop("crossbar") == 0
+    assert shares.pop("ima.adc") == pytest.approx(0.1)
+    assert shares.pop("tile.edram") == pytest.approx(0.3)
+    assert shares.pop("tile.router") == pytest.approx(0.3)
+    assert shares.pop("chip.hypertransport") == pytest.approx(0.75)
+    assert shares.pop("cpu") == pytest.approx(50 / 205)
+    assert all(share == pytest.approx(0.2) for share in shares.values()), shares
 
 
 def test_cpu_mac_rate_time_and_energy() -> None:
     cpu = COMPONENTS.cpu
-    # 28 cores x 16 fp32 lanes x 2 FMA units x 1.7 GHz = 1523.2 GMAC/s peak; x 0.7 sustained
+    # 28 cores x 16 fp32 lanes x 2 FMA units x 1.7 GHz = 1523.2 GMAC/s peak; x 0.1 sustained
+    # for batch-1 layers of this size
     assert cpu.peak_macs_per_s == pytest.approx(1523.2e9)
-    assert cpu.macs_per_s == pytest.approx(1066.24e9)
-    assert cpu.mac_time_s(1_066_240_000) == pytest.approx(1e-3)
-    assert cpu.mac_energy_j(1_066_240_000) == pytest.approx(205.0 * 1e-3)  # 205 W for 1 ms
+    assert cpu.macs_per_s == pytest.approx(152.32e9)
+    assert cpu.mac_time_s(152_320_000) == pytest.approx(1e-3)
+    # busy power above idle (205 - 50 W) for 1 ms; the idle 50 W is static
+    assert cpu.mac_energy_j(152_320_000) == pytest.approx(155.0 * 1e-3)
     link = cpu.link
-    # 1 us setup + 51.2 kbit at 51.2 Gb/s; 0.203125 pJ per bit (26 pJ / 128 bits)
+    # 1 us latency + 51.2 kbit at 51.2 Gb/s; 12.7 pJ per bit, the chip link's dynamic energy
     assert link.transfer_time_s(51_200) == pytest.approx(2e-6)
-    assert link.transfer_energy_j(51_200) == pytest.approx(51_200 * 0.203125e-12)
+    assert link.transfer_energy_j(51_200) == pytest.approx(51_200 * 650e-3 / 51.2e9)
 
 
 def test_unknown_action_is_an_error_not_zero() -> None:

@@ -64,10 +64,11 @@ def test_network_larger_than_the_node_says_how_many_chips() -> None:
 
 
 def test_plan_replicas_by_hand() -> None:
-    # Crossbars (1, 2, 1), output pixels (16, 4, 1), one crossbar per IMA, 12 IMAs.
-    # q = 2 pixels per replica: replicas (8, 2, 1) -> 8 + 4 + 1 = 13 IMAs: too many.
-    # q = 3: replicas (6, 2, 1) -> 6 + 4 + 1 = 11 IMAs: fits, so q = 3 is the answer.
-    assert plan_replicas([1, 2, 1], [16, 4, 1], 1, 12) == [6, 2, 1]
+    # Crossbars (1, 2, 1), output pixels (16, 4, 1), one crossbar per IMA, 12 IMAs. q (pixels
+    # per replica) is real: q = 16/7 gives replicas (7, 2, 1) -> 7 + 4 + 1 = 12 IMAs: fits;
+    # any smaller q needs 8 replicas of the first layer -> 13. The slowest layer then streams
+    # 16/7 = 2.29 MVMs per image (an integer q would stop at 3: replicas (6, 2, 1)).
+    assert plan_replicas([1, 2, 1], [16, 4, 1], 1, 12) == [7, 2, 1]
     assert plan_replicas([1, 2, 1], [16, 4, 1], 1, 3) == [1, 1, 1]  # no spare crossbars
     assert plan_replicas([1, 2, 1], [16, 4, 1], 1, 1000) == [16, 4, 1]  # one per pixel
 
@@ -75,17 +76,17 @@ def test_plan_replicas_by_hand() -> None:
 def test_replication_fills_the_used_chip_in_proportion_to_pixels() -> None:
     # One crossbar per IMA, 16 IMAs in the only chip. conv a: 3 -> 8 on 8x8 (27x8 matrix, 1
     # crossbar, 64 pixels); conv b: 8 -> 8 stride 2 (72x8, 1 crossbar, 16 pixels); fc
-    # 128 -> 10 (1 crossbar, 1 pixel). q = 6: replicas (11, 3, 1) = 15 crossbars fit;
-    # q = 5: (13, 4, 1) = 18 do not.
+    # 128 -> 10 (1 crossbar, 1 pixel). q = 64/12: replicas (12, 3, 1) = 16 crossbars fit;
+    # any smaller q needs 13 of the first: 13 + 4 + 1 = 18 do not.
     geometry = Geometry(128, 128, 2, 16, "offset", 1, 1, 16, 1, "flat")
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, 2, 1),
                           nn.Flatten(), nn.Linear(128, 10))  # fmt: skip
     m = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate=True)
-    assert [lm.replicas for lm in m.rram_layers] == [11, 3, 1]
-    assert summarize(m).crossbars == 15
+    assert [lm.replicas for lm in m.rram_layers] == [12, 3, 1]
+    assert summarize(m).crossbars == 16
     first = m.rram_layers[0]
-    assert sorted({b.replica for b in first.blocks}) == list(range(11))
-    assert first.weight_cells == 11 * 27 * 8 * 8  # every replica holds all 27x8 weights
+    assert sorted({b.replica for b in first.blocks}) == list(range(12))
+    assert first.weight_cells == 12 * 27 * 8 * 8  # every replica holds all 27x8 weights
 
 
 def test_replicated_resnet20_is_the_most_balanced_pipeline_on_its_chip() -> None:
@@ -95,17 +96,23 @@ def test_replicated_resnet20_is_the_most_balanced_pipeline_on_its_chip() -> None
     layers = m.rram_layers
     pixels = [lm.spec.output_pixels for lm in layers]
     per_replica = [lm.crossbars // lm.replicas for lm in layers]
-    # Replicas are ceil(pixels / q) for one q, and q - 1 would not fit the chip's 2016 IMAs.
-    q = next(q for q in range(1, 1025) if replicas_at(q, pixels) == [lm.replicas for lm in layers])
-    imas = sum(-(-r * c // 8) for r, c in zip(replicas_at(q - 1, pixels), per_replica, strict=True))
+    # Replicas are ceil(pixels / q) for one q (the slowest layer's pixels per replica), and
+    # any smaller q would not fit the chip's 2016 IMAs.
+    replicas = [lm.replicas for lm in layers]
+    q = max(p / r for p, r in zip(pixels, replicas, strict=True))
+    # no layer has a replica more than q needs (one fewer would exceed q)
+    assert all(p / (r - 1) > q * (1 - 1e-9) for p, r in zip(pixels, replicas, strict=True)
+               if r > 1)
+    smaller = replicas_at(q * (1 - 1e-6), pixels)
+    imas = sum(-(-r * c // 8) for r, c in zip(smaller, per_replica, strict=True))
     assert imas > 2016
     assert layers[-1].spec.name == "fc" and layers[-1].replicas == 1
 
 
 def test_node_scope_replicates_into_every_chip_of_the_node() -> None:
     # The model of the test above on two 16-IMA chips (one crossbar per IMA). used-chips: the
-    # one chip the net needs, replicas (11, 3, 1). node: 32 IMAs; q = 3 gives replicas
-    # (22, 6, 1) = 29 crossbars, q = 2 would need (32, 8, 1) = 41. An explicit budget of 2
+    # one chip the net needs, replicas (12, 3, 1). node: 32 IMAs; q = 64/24 gives replicas
+    # (24, 6, 1) = 31 crossbars, any smaller q (25, 7, 1) = 33. An explicit budget of 2
     # chips is the same as the node's.
     geometry = Geometry(128, 128, 2, 16, "offset", 1, 1, 16, 2, "two")
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, 2, 1),
@@ -118,14 +125,15 @@ def test_node_scope_replicates_into_every_chip_of_the_node() -> None:
         assert m.replicate_budget_chips == (1 if scope in ("used-chips", 1) else 2)
         return [lm.replicas for lm in m.rram_layers]
 
-    assert mapped("used-chips") == [11, 3, 1]
-    assert mapped("node") == [22, 6, 1] == mapped(2)
-    assert mapped(1) == [11, 3, 1]
+    assert mapped("used-chips") == [12, 3, 1]
+    assert mapped("node") == [24, 6, 1] == mapped(2)
+    assert mapped(1) == [12, 3, 1]
     plain = map_model(model, (3, 8, 8), geometry, policy="all-rram")
     assert (plain.replicate_scope, plain.replicate_budget_chips) == ("", 0)
     with pytest.raises(UserError, match=r"between the 1 the network needs .* node's 2"):
         mapped(3)
     with pytest.raises(UserError, match="used-chips, node or a number of chips"):
         mapped("everywhere")
-    with pytest.raises(UserError, match="needs replicate=True"):
-        map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate_scope="node")
+    # without replication a scope only provisions the budget
+    provisioned = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate_scope="node")
+    assert provisioned.budget_chips == 2 and provisioned.crossbars == 3

@@ -161,16 +161,18 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
     shape = request.input_shape or net_info(request.model).input_shape
     traced = [trace_net(request.model, w, shape, request.num_classes, request.options)
               for w in request.widths]  # fmt: skip
-    options = [
+    options: list[dict[str, Any]] = [
         {"input_shape": shape, "policy": request.policy, "overrides": request.overrides,
          "model_name": request.model, "width": w}
         for w in request.widths
     ]  # fmt: skip
     plain = [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
-    budget = request.budget_chips
-    if budget == "node":
+    requested = request.budget_chips
+    if requested == "node":
         budget = geometry.chips
-    elif budget is None:
+    elif isinstance(requested, int):
+        budget = requested
+    else:
         budget = default_budget_chips(plain)
     mappings = [
         with_unused_note(design_point(specs, geometry, costs, budget, request.replicate, **o),

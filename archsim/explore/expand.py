@@ -105,7 +105,8 @@ def _cost_jobs(out: Expansion, points: list[_CostPoint], cost: CostSpec) -> dict
     group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
     keys = {}
     for p, (base, tag, map_key) in zip(points, maps, strict=True):
-        deps = {"mapping": map_key, **({} if cost.budget_chips else group)}
+        others = {role: key for role, key in group.items() if key != map_key}
+        deps = {"mapping": map_key, **({} if cost.budget_chips else others)}
         sim = make_job("simulate", {**base, "estimator": p.estimator, "images": p.images,
                                     "budget_chips": cost.budget_chips,
                                     "replicate": cost.replicate},

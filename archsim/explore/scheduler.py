@@ -60,7 +60,7 @@ def run_jobs(
     waiting = {k: {d for _, d in j.deps} - done for k, j in by_key.items() if k not in done}
     dependants: dict[str, list[str]] = {}
     for key in waiting:
-        for _, dep in by_key[key].deps:
+        for dep in sorted({d for _, d in by_key[key].deps}):  # one job may fill two roles
             dependants.setdefault(dep, []).append(key)
     ready: list[tuple[int, int, str]] = []
 

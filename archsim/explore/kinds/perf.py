@@ -59,7 +59,8 @@ def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
     """The spec's budget, else the chips of the largest unreplicated point of the group."""
     if config.get("budget_chips"):
         return int(config["budget_chips"])
-    chips = [r["chips"] for name, r in inputs.items() if name.startswith("budget/")]
+    chips = [r["chips"] for name, r in inputs.items()
+             if name == "mapping" or name.startswith("budget/")]
     return max([1, *chips])
 
 
