@@ -8,7 +8,7 @@ import torch
 from test_perf_des import COSTS
 from torch import nn
 
-from archsim.config.hardware import load_hardware
+from archsim.config.hardware import load_hardware, with_overrides
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
 from archsim.mapping.records import LayerSpec
@@ -93,10 +93,15 @@ def test_static_energy_of_one_isaac_tile_at_a_given_interval() -> None:
                          powered_tiles=1, uses_cpu=False)
     energy = static_energy_j(one_tile, costs, interval_s=10e-6)
     assert math.fsum(energy.values()) == pytest.approx(tile_mw * 1e-3 * 10e-6, rel=1e-9)
-    # a powered chip adds its 4 HyperTransport links' 4 x 1.95 W; a used CPU its 50 W idle
+    # a powered chip adds its 4 HyperTransport links' 4 x 1.95 W. isaac's CPU is a shared
+    # host (dedicated: false), so its idle power is no design's; a dedicated one's 50 W is.
     chip_and_cpu = replace(one_tile, powered_chips=1, uses_cpu=True)
     more = math.fsum(static_energy_j(chip_and_cpu, costs, 10e-6).values())
-    assert more == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)
+    assert more == pytest.approx((tile_mw * 1e-3 + 7.8) * 10e-6, rel=1e-9)
+    dedicated = costs_from_hardware(with_overrides(load_hardware("isaac"),
+                                                   {"cpu": {"dedicated": True}}))
+    most = math.fsum(static_energy_j(chip_and_cpu, dedicated, 10e-6).values())
+    assert most == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)
 
 
 def test_a_stride_two_1x1_conv_sends_only_the_inputs_it_reads() -> None:

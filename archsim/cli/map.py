@@ -42,6 +42,7 @@ class MapRequest:
     num_classes: int = 10
     replicate: bool = True  # balance the pipeline inside the budget (--no-replicate: off)
     budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
+    budget_tiles: int | None = None  # a budget of part of a chip instead
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -115,9 +116,12 @@ def parse_request(
     num_classes: int | None,
     replicate: bool = True,
     budget_chips: str | None = None,
+    budget_tiles: int | None = None,
 ) -> MapRequest:
     if dataset and input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
+    if budget_chips is not None and budget_tiles is not None:
+        raise UserError("give either --budget-chips or --budget-tiles, not both")
     shape, classes = (None, 10)
     if dataset:
         shape, classes = dataset_shape(dataset)
@@ -138,6 +142,7 @@ def parse_request(
         num_classes=classes,
         replicate=replicate,
         budget_chips=parse_budget(budget_chips),
+        budget_tiles=budget_tiles,
     )
 
 
@@ -167,6 +172,9 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
         for w in request.widths
     ]  # fmt: skip
     plain = [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
+    if request.budget_tiles is not None:
+        for o in options:
+            o["budget_tiles"] = request.budget_tiles
     requested = request.budget_chips
     if requested == "node":
         budget = geometry.chips
@@ -237,6 +245,7 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
         "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
         "input_shape": ",".join(map(str, mapping.input_shape)),
         "budget_chips": mapping.budget_chips,
+        **({"budget_tiles": mapping.budget_tiles} if mapping.budget_tiles else {}),
         "replicate": mapping.replicate,
     }
 
@@ -290,6 +299,9 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--budget-chips", metavar="N|node",
               help="Chips provisioned for every width (default: the fewest that hold the "
               "largest width with one copy of each layer).")
+@click.option("--budget-tiles", type=click.IntRange(min=1), metavar="N",
+              help="Provision N tiles (part of a chip, with its share of the chip links) "
+              "instead of whole chips.")
 @click.option("--no-replicate", is_flag=True,
               help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
               "layers inside the budget until a stage replication cannot speed up binds.")
@@ -309,6 +321,7 @@ def map_command(
     input_shape: str | None,
     num_classes: int | None,
     budget_chips: str | None,
+    budget_tiles: int | None,
     no_replicate: bool,
     estimator: str,
     images: int,
@@ -319,7 +332,7 @@ def map_command(
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        not no_replicate, budget_chips,
+        not no_replicate, budget_chips, budget_tiles,
     )  # fmt: skip
     mappings, hw_config = run_request(request)
     mismatch = paper_mismatch(

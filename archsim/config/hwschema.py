@@ -88,7 +88,8 @@ class CpuConfig(Strict):
     frequency_ghz: PositiveFloat
     efficiency: float = Field(gt=0, le=1)  # fraction of peak FMA throughput achieved
     power_w: PositiveFloat  # package power while computing
-    idle_power_w: float = Field(ge=0)  # drawn while a design point that uses it waits
+    idle_power_w: float = Field(ge=0)  # drawn while it waits for work
+    dedicated: bool  # serves only the accelerator: its idle power is charged to designs using it
     link: CpuLinkConfig
     source: Source
 

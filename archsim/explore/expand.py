@@ -106,9 +106,11 @@ def _cost_jobs(out: Expansion, points: list[_CostPoint], cost: CostSpec) -> dict
     keys = {}
     for p, (base, tag, map_key) in zip(points, maps, strict=True):
         others = {role: key for role, key in group.items() if key != map_key}
-        deps = {"mapping": map_key, **({} if cost.budget_chips else others)}
+        fixed = cost.budget_chips or cost.budget_tiles
+        deps = {"mapping": map_key, **({} if fixed else others)}
         sim = make_job("simulate", {**base, "estimator": p.estimator, "images": p.images,
                                     "budget_chips": cost.budget_chips,
+                                    "budget_tiles": cost.budget_tiles,
                                     "replicate": cost.replicate},
                        deps, label=f"{tag} {p.estimator}")  # fmt: skip
         out.add(sim)

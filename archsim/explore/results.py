@@ -17,7 +17,7 @@ ACCURACY_STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield
                   "float_acc", "quant_acc", "realised_fraction", "bn_set")
 COST_FIELDS = ("throughput_ips", "latency_s", "energy_per_image_j", "static_energy_j",
                "images_per_j", "occupied_area_mm2", "provisioned_area_mm2", "budget_chips",
-               "bottleneck")
+               "budget_tiles", "bottleneck")
 MAP_FIELDS = ("crossbars", "imas", "tiles", "chips", "utilization", "rram_macs", "cpu_macs",
               "total_macs", "rram_layers", "cpu_layers")
 

@@ -131,8 +131,15 @@ class Cost(_Strict):
     estimator: Literal["des", "analytic", "paper"] = "des"
     images: int = Field(default=1, gt=0)  # images the derived time_for_images_s is for
     budget_chips: int | None = Field(default=None, gt=0)  # None: the largest point's chips
+    budget_tiles: int | None = Field(default=None, gt=0)  # part of a chip instead of chips
     replicate: bool = True  # balance each point's pipeline inside the budget
     paper_table: bool = True  # also cost every model the paper's Table II way (CIFAR-10 shapes)
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> Cost:
+        if self.budget_chips is not None and self.budget_tiles is not None:
+            raise ValueError("give cost.budget_chips or cost.budget_tiles, not both")
+        return self
 
 
 class ParetoSettings(_Strict):

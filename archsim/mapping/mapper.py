@@ -4,6 +4,7 @@ Every extracted layer comes back in `Mapping.layers`, in execution order, exactl
 weight layers on `rram` (with blocks) or `cpu`, everything else `digital` or `unsupported`.
 """
 
+import math
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import replace
@@ -15,13 +16,13 @@ from archsim.mapping.placement import (
     LayerToPlace,
     PlacedLayer,
     check_fits,
-    chips_needed,
     place_layers,
 )
 from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.replication import (
     ReplicateScope,
+    imas_for,
     plan_replicas,
     replication_budget_chips,
 )
@@ -94,13 +95,31 @@ def _explicit_replicas(replicas: MappingABC[str, int], name: str) -> int:
     return count
 
 
+def _imas_needed(layers: Sequence[LayerToPlace], geometry: Geometry) -> int:
+    return sum(imas_for(layer.crossbars, geometry.crossbars_per_ima) for layer in layers)
+
+
 def _check_budget(
-    layers: Sequence[LayerToPlace], geometry: Geometry, budget_chips: int, label: str
+    layers: Sequence[LayerToPlace], geometry: Geometry, budget_imas: int, label: str
 ) -> None:
-    needed = chips_needed(layers, geometry)
-    if needed > budget_chips:
-        raise UserError(f"{label} with these replicas needs {needed} chips, over the budget of "
-                        f"{budget_chips}")  # fmt: skip
+    needed = _imas_needed(layers, geometry)
+    if needed > budget_imas:
+        raise UserError(f"{label} with these replicas needs {needed} IMAs, over the budget of "
+                        f"{budget_imas}")  # fmt: skip
+
+
+def _tile_budget_imas(
+    layers: Sequence[LayerToPlace], geometry: Geometry, budget_tiles: int, label: str
+) -> int:
+    if isinstance(budget_tiles, bool) or not isinstance(budget_tiles, int):
+        raise UserError(f"a tile budget must be a whole number of tiles, got {budget_tiles!r}")
+    needed = math.ceil(_imas_needed(layers, geometry) / geometry.imas_per_tile)
+    node_tiles = geometry.chips * geometry.tiles_per_chip
+    if not max(1, needed) <= budget_tiles <= node_tiles:
+        raise UserError(f"a budget of {budget_tiles} tiles must be between the {max(1, needed)} "
+                        f"{label} needs with one copy of each layer and the node's "
+                        f"{node_tiles}")  # fmt: skip
+    return budget_tiles * geometry.imas_per_tile
 
 
 def map_specs(
@@ -115,6 +134,7 @@ def map_specs(
     model_name: str = "custom",
     width: float = 1.0,
     replicas: MappingABC[str, int] | None = None,
+    budget_tiles: int | None = None,
 ) -> Mapping:
     """Map already extracted layers (see `map_model`).
 
@@ -122,6 +142,9 @@ def map_specs(
     instead of the balanced plan for the budget (the balancer in `archsim.perf.balance` uses
     it to drop replicas that a non-replicable stage would leave idle); every count must be
     >= 1 and the layers must fit the budget's chips.
+
+    `budget_tiles` provisions that many tiles instead of whole chips (a design smaller than
+    one chip); it must hold the layers with one copy each and at most the node's tiles.
     """
     geometry = resolve_geometry(hw)
     placements = assign_targets(specs, policy, overrides)
@@ -131,6 +154,10 @@ def map_specs(
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
     chips = check_fits(to_place, geometry, label)
     budget_chips = replication_budget_chips(replicate_scope, chips, geometry.chips)
+    budget_imas = budget_chips * geometry.imas_per_chip
+    if budget_tiles is not None:
+        budget_imas = _tile_budget_imas(to_place, geometry, budget_tiles, label)
+        budget_chips = math.ceil(budget_tiles / geometry.tiles_per_chip)
     if replicas is not None and not replicate:
         raise UserError("explicit replica counts need replicate=True")
     if replicate and to_place and replicas is not None:
@@ -138,13 +165,13 @@ def map_specs(
             LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
             for layer in to_place
         ]
-        _check_budget(to_place, geometry, budget_chips, label)
+        _check_budget(to_place, geometry, budget_imas, label)
     elif replicate and to_place:
         counts = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
             [spec.output_pixels for spec, _ in on_rram],
             geometry.crossbars_per_ima,
-            budget_chips * geometry.imas_per_chip,
+            budget_imas,
         )
         to_place = [
             LayerToPlace(layer.name, layer.tiling, r)
@@ -185,6 +212,7 @@ def map_specs(
         replicate_scope=str(replicate_scope) if replicate else "",
         replicate_budget_chips=budget_chips if replicate else 0,
         budget_chips=budget_chips,
+        budget_tiles=budget_tiles or 0,
     )
 
 

@@ -28,26 +28,45 @@ class Timing:
 
 @dataclass(frozen=True)
 class Footprint:
-    """What a design point occupies and powers."""
+    """What a design point occupies and powers.
+
+    Chip-level parts (the chip links) count in chips; a budget of part of a chip (`budget
+    tiles`) has that share of them, as a chip built with only those tiles would.
+    """
 
     budget_chips: int
     chips_used: int
     tiles_used: int
-    powered_chips: int
+    powered_chips: float  # chips whose own parts draw static power (a share for part chips)
     powered_tiles: int
     uses_cpu: bool
+    budget_tiles: int = 0  # 0: whole chips
 
 
 def footprint(mapping: Mapping, plans: tuple[LayerPlan, ...], costs: PerfCosts) -> Footprint:
     tiles = {tile for plan in plans for tile in plan.tiles}
     chips = {chip for plan in plans for chip in plan.chips}
+    uses_cpu = any(plan.target == "cpu" for plan in plans)
+    if mapping.budget_tiles:
+        budget_tiles = max(mapping.budget_tiles, len(tiles))
+        powered_tiles = len(tiles) if costs.unused_tiles_power_gated else budget_tiles
+        share = budget_tiles / costs.tiles_per_chip if chips else 0.0
+        return Footprint(math.ceil(budget_tiles / costs.tiles_per_chip), len(chips), len(tiles),
+                         share, powered_tiles, uses_cpu, budget_tiles)  # fmt: skip
     budget = max(mapping.budget_chips, len(chips))
     powered_chips = len(chips) if costs.unused_chips_power_gated else budget
     powered_tiles = (
         len(tiles) if costs.unused_tiles_power_gated else powered_chips * costs.tiles_per_chip
     )
-    uses_cpu = any(plan.target == "cpu" for plan in plans)
     return Footprint(budget, len(chips), len(tiles), powered_chips, powered_tiles, uses_cpu)
+
+
+def provisioned_area_mm2(fp: Footprint, costs: PerfCosts) -> float:
+    """The budget's silicon: whole chips, or the budget's tiles and their share of a chip."""
+    if fp.budget_tiles:
+        return (fp.budget_tiles * costs.tile_area_mm2
+                + fp.budget_tiles / costs.tiles_per_chip * costs.chip_level_area_mm2)
+    return fp.budget_chips * costs.chip_area_mm2
 
 
 def layer_energy_j(plan: LayerPlan, costs: PerfCosts) -> dict[str, float]:
@@ -148,7 +167,7 @@ def assemble(
         dynamic_energy_j=dynamic, static_energy_j=by_layer[STATIC_ROW], cpu_energy_j=cpu,
         link_energy_j=links,
         budget_chips=fp.budget_chips, chips_used=fp.chips_used, tiles_used=fp.tiles_used,
-        provisioned_area_mm2=fp.budget_chips * costs.chip_area_mm2,
+        provisioned_area_mm2=provisioned_area_mm2(fp, costs), budget_tiles=fp.budget_tiles,
         occupied_area_mm2=fp.tiles_used * costs.tile_area_mm2 + chip_level_share,
         crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
                                                        timing.interval_s),

@@ -51,7 +51,8 @@ class PerfCosts:
     chip_area_mm2: float  # tiles_per_chip tiles plus the chip-level parts (chip links)
     unused_tiles_power_gated: bool = False
     unused_chips_power_gated: bool = True
-    cpu_idle_power_w: float = 0.0  # drawn over the interval when a design point uses the CPU
+    cpu_idle_power_w: float = 0.0  # charged over the interval to design points using the CPU
+    # (a dedicated CPU's idle power; 0 for a shared host, whose idle power is not the design's)
     batchnorm_folded: bool = True  # inference BN folded into the preceding conv (no cost)
     host_io: bool = True  # charge the image in / result out over the host link (plan.py)
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
+from archsim.perf.assemble import Footprint, provisioned_area_mm2
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import STATIC_ROW, LayerCost, PerfResult
 
@@ -99,6 +100,8 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
     chips = len({b.chip for lm in mapping.rram_layers for b in lm.blocks})
     tiles = len({(b.chip, b.tile) for lm in mapping.rram_layers for b in lm.blocks})
     budget = max(mapping.budget_chips, chips)
+    provisioned = provisioned_area_mm2(
+        Footprint(budget, chips, tiles, budget, tiles, False, mapping.budget_tiles), costs)
     rram_energy = mapping.rram_macs / rate * power
     return PerfResult(
         model=mapping.model, width=mapping.width, hardware=hw.name, estimator="paper",
@@ -107,7 +110,7 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
         energy_by_component_j={"paper_estimator": energy}, energy_by_layer_j=by_layer,
         dynamic_energy_j=rram_energy, static_energy_j=0.0, cpu_energy_j=energy - rram_energy,
         link_energy_j=0.0, budget_chips=budget, chips_used=chips, tiles_used=tiles,
-        provisioned_area_mm2=budget * costs.chip_area_mm2,
+        provisioned_area_mm2=provisioned, budget_tiles=mapping.budget_tiles,
         occupied_area_mm2=tiles * costs.tile_area_mm2
         + tiles / costs.tiles_per_chip * costs.chip_level_area_mm2,
         crossbar_busy_fraction=0.0, bottleneck="(throughput bound: whole network at one rate)",

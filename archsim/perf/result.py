@@ -47,7 +47,7 @@ class PerfResult:
     static_energy_j: float  # accelerator static power x interval
     cpu_energy_j: float  # CPU compute above idle + its idle power x interval when used
     link_energy_j: float  # host link and chip-to-chip links, per bit moved
-    budget_chips: int  # chips provisioned for the design point
+    budget_chips: int  # chips provisioned for the design point (the chips a tile budget spans)
     chips_used: int  # chips holding at least one layer
     tiles_used: int
     provisioned_area_mm2: float  # budget_chips x chip area
@@ -57,6 +57,7 @@ class PerfResult:
     rram_time_s: float  # per image, summed busy time of RRAM layers
     cpu_time_s: float  # per image, CPU compute + CPU link time
     events: int  # discrete events simulated (0 for closed-form estimators)
+    budget_tiles: int = 0  # tiles provisioned when the budget is part of a chip (0: whole)
     layers: tuple[LayerCost, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 

@@ -73,8 +73,10 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
 
     hw, _, specs = _traced(config)
     budget = budget_of(config, inputs)
+    tiles = {"budget_tiles": config["budget_tiles"]} if config.get("budget_tiles") else {}
     mapping = design_point(specs, resolve_geometry(hw), costs_from_hardware(hw), budget,
-                           config.get("replicate", True), **_map_options(config))  # fmt: skip
+                           config.get("replicate", True), **_map_options(config),
+                           **tiles)  # fmt: skip
     result = estimate(mapping, hw, estimator=config["estimator"], images=config["images"])
     return {
         "estimator": result.estimator, "images": result.images,
@@ -88,7 +90,8 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
         "occupied_area_mm2": result.occupied_area_mm2,
         "provisioned_area_mm2": result.provisioned_area_mm2,
         "images_per_s_per_mm2": result.images_per_s_per_mm2,
-        "budget_chips": result.budget_chips, "chips_used": result.chips_used,
+        "budget_chips": result.budget_chips, "budget_tiles": result.budget_tiles,
+        "chips_used": result.chips_used,
         "tiles_used": result.tiles_used,
         "replica_crossbars": sum(lm.crossbars - lm.crossbars // lm.replicas
                                  for lm in mapping.rram_layers),
