@@ -171,3 +171,22 @@ def test_map_budget_node_fills_the_node() -> None:
         assert "--budget-chips must be a number of chips >= 1 or 'node'" in failed.output
     too_many = run("map", "-m", "resnet20", "--budget-chips", "65")
     assert too_many.exit_code != 0 and "the node's 64" in too_many.output
+
+
+def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it() -> None:
+    result = run("map", "-m", "resnet20", "--option", "shortcut=1x1", "--dataset", "digits",
+                 "--width", "1.0,1.4", "--budget-tiles", "8", "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    # 8 tiles of 0.37229 mm^2 and 8/168 of the chip's 22.88 mm^2 of HyperTransport links
+    provisioned = 8 * 0.37229 + 8 / 168 * 22.88
+    assert all(r["provisioned_area_mm2"] == pytest.approx(provisioned, rel=1e-4) for r in rows)
+    # one copy of each layer needs 4 (1.0) and 5 (1.4) tiles; the rest holds replicas, fewer
+    # of the wider net's bigger layers, so it streams slower
+    assert rows[1]["throughput_ips"] < rows[0]["throughput_ips"]
+    assert rows[1]["throughput_ratio"] < 1
+    for bad in (("--budget-tiles", "3"), ("--budget-tiles", "2", "--budget-chips", "1")):
+        failed = run("map", "-m", "resnet20", "--dataset", "digits", *bad)
+        assert failed.exit_code == 2
+    assert "between the 4 resnet20 at width 1 needs" in run(
+        "map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "3").output
