@@ -130,10 +130,11 @@ def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, .
     trained_shape = tuple(meta.get("input_shape") or ())
     if shape[0] != meta["in_channels"] or classes != meta["num_classes"] or (
             trained_shape and shape != trained_shape):
-        was = "x".join(map(str, trained_shape)) if trained_shape else f"{meta['in_channels']}xHxW"
+        was = f"{'x'.join(map(str, trained_shape))} images, " if trained_shape else ""
         raise UserError(
-            f"{path} was built for {was} images / {meta['num_classes']} classes; {name} gives "
-            f"{'x'.join(map(str, shape))} / {classes}"
+            f"{path} was built for {was}{meta['in_channels']} channels, {meta['num_classes']} "
+            f"classes; {name} gives {'x'.join(map(str, shape))} images, {shape[0]} channels, "
+            f"{classes} classes"
         )
     trained = meta.get("dataset")
     if trained and trained != name:
@@ -172,7 +173,6 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
                    str(path))
     notes += place_notes
     mc = spec.montecarlo
-    warn_if_oversubscribed()
     float_acc = accuracy(model, images, labels, mc.batch_size)
     injector = FaultInjector(model, mapping, spec.per_channel)
     with injector.applied(None):
@@ -185,11 +185,13 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
+        warn_if_oversubscribed()
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:
         drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows,
                             mapping.crossbar_cols)
+        warn_if_oversubscribed()
         results = [_at_rate(injector, drawer, rate, images, labels, mc, info, common)
                    for rate in rates]
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results

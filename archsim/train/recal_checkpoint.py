@@ -111,13 +111,13 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
                         overrides=s["overrides"], model_name=meta["net"],
                         width=float(meta["width"]))
     cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    batches = pass_batches(len(train_data), s["batch_size"], spec.batches)  # checked first
     warn_if_oversubscribed()
     sets = recalibrate_data(
         model, rram_layer_names(mapping), rates, fault_model, train_data, s["batch_size"],
         s["seed"], batches=spec.batches, cells=cells, channels_last=s["channels_last"],
         progress=spec.progress,
     )
-    batches = pass_batches(len(train_data), s["batch_size"], spec.batches)
     merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
     images = min(batches * s["batch_size"], len(train_data))
     record = {
