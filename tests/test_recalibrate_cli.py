@@ -122,3 +122,18 @@ def test_a_checkpoint_edited_or_asked_for_as_something_else_is_refused(
         lines = result.output.strip().splitlines()
         assert result.exit_code == 2 and len(lines) == 1, result.output
         assert lines[0].startswith("error: ") and message in lines[0], lines[0]
+
+
+def test_padding_set_in_training_is_followed_by_evaluation(tmp_path: Path) -> None:
+    result = _cli("train", "--pad-to", "12", "--limit", "64", "--val-limit", "30",
+                  "--batch-size", "32", "--val-chips", "0", "--epochs", "1", "--no-progress",
+                  "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "input: pad to 12x12" in result.stdout
+    path = tmp_path / "resnet20-w1-digits-standard.safetensors"
+    assert read_checkpoint(path).meta["input_shape"] == [1, 12, 12]
+    evaluated = _cli("evaluate", "--checkpoint", str(path), "--fault-rate", "0.1", "--chips",
+                     "1", "--limit", "20", "--subset-seed", "1", "--no-progress", "--format",
+                     "json")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout)["input"] == "1x12x12, padded to 12x12"

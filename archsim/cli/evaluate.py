@@ -105,7 +105,7 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
         "checkpoint": first.info.checkpoint, "fault_model": first.fault_model,
         "granularity": first.granularity, "hardware": first.info.hardware,
         "policy": first.info.policy, "weight_bits": first.info.weight_bits,
-        "seed": first.seed, "threshold": first.threshold,
+        "seed": first.seed, "threshold": first.threshold, "input": first.info.input,
     }
     if notes:
         extra["notes"] = "; ".join(notes)

@@ -32,6 +32,7 @@ class RunInfo:
     weight_bits: int
     per_channel: bool = False
     checkpoint: str | None = None
+    input: str = ""  # image shape, and padding if any (e.g. "1x32x32, padded to 32x32")
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
                         overrides=overrides, model_name=meta["net"], width=float(meta["width"]))
     info = RunInfo(meta["net"], float(meta["width"]), dataset_name, hardware,
                    " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
-                   str(path))
+                   str(path), _input_text(data.input_shape, handling))
     notes += place_notes
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
@@ -195,6 +195,11 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         results = [_at_rate(injector, drawer, rate, images, labels, mc, info, common)
                    for rate in rates]
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results
+
+
+def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
+    text = "x".join(map(str, shape))
+    return f"{text}, padded to {handling.pad_to}x{handling.pad_to}" if handling.pad_to else text
 
 
 def _at_rate(injector: FaultInjector, drawer: ChipDrawer, rate: float, images: Any,
