@@ -54,9 +54,9 @@ def test_json_rows_per_rate(checkpoint: Path) -> None:
     assert code == 0, out
     payload = json.loads(out)
     zero, high = payload["rows"]
-    # rate 0: every chip is fault-free, so one evaluation (chips 1) stands for the 4
+    # rate 0: every chip is fault-free, so one evaluation stands for the 4 (std 0)
     assert zero["rate"] == 0 and zero["mean"] == zero["quant_acc_train_bn"]
-    assert zero["chips"] == 1 and len(payload["per_chip"]["0.0"]) == 1
+    assert zero["chips"] == 4 and zero["std"] == 0 and zero["ci_low"] == zero["ci_high"]
     assert "rate 0: no chip has a fault, so 1 evaluation stands for the 4 chips" in (
         payload["notes"])
     assert zero["float_acc_train_bn"] > 60  # the model learned the digits
@@ -201,3 +201,24 @@ def test_a_stuck_on_off_evaluation_never_uses_a_zero_fault_set(tmp_path: Path) -
     code, out = _run(*common, "--fault-rate", "0.05")  # default: the checkpoint's dropconnect
     assert code == 0, out
     assert json.loads(out)["rows"][0]["bn_set"] == "dropconnect:0.05"
+
+
+def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archsim.faults.montecarlo as mc
+
+    calls: list[int] = []
+    real = mc.accuracy
+
+    def counted(*args: object, **kwargs: object) -> float:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mc, "accuracy", counted)  # the per-chip evaluations of run_chips
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
+                     "--format", "json")
+    assert code == 0, out
+    assert len(calls) == 1  # one chip evaluated, standing for the 7
+    assert json.loads(out)["per_chip"]["0.0"] == [json.loads(out)["rows"][0]["mean"]] * 7
+    calls.clear()
+    assert _run("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--chips", "7")[0] == 0
+    assert len(calls) == 7  # faulty chips differ: each is evaluated

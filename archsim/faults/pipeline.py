@@ -33,6 +33,7 @@ from archsim.faults.montecarlo import (
     run_chips,
 )
 from archsim.faults.presets import get_fault_model
+from archsim.faults.stats import summarize
 from archsim.machine import warn_if_oversubscribed
 
 DEFAULT_DATASET = "digits"
@@ -205,10 +206,13 @@ def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
 def _at_rate(injector: FaultInjector, drawer: ChipDrawer, rate: float, images: Any,
              labels: Any, mc: MonteCarloSpec, info: RunInfo, common: dict[str, Any]
              ) -> AccuracyResult:
-    """Chips at one rate; at rate 0 every chip is the fault-free one: evaluated once."""
+    """Chips at one rate. At rate 0 every chip is the fault-free chip: it is evaluated once
+    and that accuracy stands for each of the chips (so std 0, a zero-width interval)."""
     if rate > 0 or mc.chips == 1:
         return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
     once = run_chips(injector, drawer, rate, images, labels,
                      replace(mc, chips=1, adaptive=None), info, **common)
+    per_chip = once.per_chip * mc.chips
     note = f"rate 0: no chip has a fault, so 1 evaluation stands for the {mc.chips} chips"
-    return replace(once, notes=(*once.notes, note))
+    return replace(once, per_chip=per_chip, summary=summarize(list(per_chip), mc.threshold),
+                   notes=(*once.notes, note))
