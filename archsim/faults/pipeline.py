@@ -182,7 +182,8 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
     if bn_sets and not spec.bn_sets:
         notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
-    common = {"bn_sets": bn_sets if spec.bn_sets else None, "float_accuracy": float_acc,
+    common: dict[str, Any] = {"bn_sets": bn_sets if spec.bn_sets else None,
+              "float_accuracy": float_acc,
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
