@@ -3,7 +3,8 @@
 ```
 nn.Module --extract--> [LayerSpec] --map--> Mapping --simulate--> PerfResult
 Mapping + FaultModel + seed --draw--> ChipFaults;  checkpoint + chips --evaluate--> accuracy
-TrainSpec --train--> checkpoint;  SweepSpec --sweep--> store --pareto--> front --report--> PDF
+TrainSpec --train--> checkpoint;  checkpoint --recalibrate--> checkpoint with BatchNorm sets
+SweepSpec --sweep--> store --pareto--> front --report--> PDF
 ```
 
 The CLI parses options and calls the engines behind these functions; scripts and notebooks
@@ -37,6 +38,11 @@ from archsim.nets import get_net
 from archsim.perf import PerfResult
 from archsim.perf import estimate as _estimate
 from archsim.report.pdf import render_report
+from archsim.train.recal_checkpoint import (
+    RecalibrateSpec,
+    RecalibrationResult,
+    recalibrate_checkpoint,
+)
 from archsim.train.records import TrainResult
 from archsim.train.runner import train as _train
 from archsim.train.spec import TrainSpec
@@ -44,6 +50,7 @@ from archsim.train.spec import TrainSpec
 __all__ = [
     "Dataset",
     "EvaluateSpec",
+    "RecalibrateSpec",
     "SweepSpec",
     "TrainSpec",
     "draw",
@@ -55,6 +62,7 @@ __all__ = [
     "map_model",
     "map_net",
     "pareto",
+    "recalibrate",
     "report",
     "simulate",
     "sweep",
@@ -99,6 +107,12 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
 def train(spec: TrainSpec) -> TrainResult:
     """Train (standard, drop-connect, one-shot/progressive fault training, pruning)."""
     return _train(spec)
+
+
+def recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
+    """BatchNorm sets of a trained checkpoint per fault model and rate, written into it (or
+    `spec.output`) atomically; defaults follow the checkpoint's training run."""
+    return recalibrate_checkpoint(spec)
 
 
 def sweep(

@@ -7,12 +7,15 @@ from `archsim.faults.bnsets.bn_set_key`); free extra tensors (optimizer state, g
 for resuming) as `extra/<name>`. The header's metadata key `archsim.checkpoint` holds JSON:
 the caller's `meta` (required: net, width, num_classes, in_channels; usual: options,
 input_shape, dataset, method, rates, curves, seed) plus `provenance` (archsim version, git
-commit, created time, seed) and a SHA-256 of the tensor bytes, so silent damage is caught.
+commit, created time, seed) and a SHA-256 of the tensor bytes and of that JSON (all of it but
+the checksum itself), so silent damage or an edit of either (e.g. its `dataset` or `method`)
+is refused. The required fields are type-checked on reading.
 """
 
 import datetime
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +49,19 @@ def provenance(seed: int | None = None) -> dict[str, Any]:
     }
 
 
-def _digest(tensors: dict[str, Tensor]) -> str:
+def _canonical(meta: dict[str, Any]) -> str:
+    """The metadata as the checksum sees it: JSON with sorted keys, without the checksum."""
+    return json.dumps({k: v for k, v in meta.items() if k != "sha256"}, sort_keys=True,
+                      default=float)
+
+
+def _digest(tensors: dict[str, Tensor], meta: dict[str, Any]) -> str:
     h = hashlib.sha256()
     for name in sorted(tensors):
         t = tensors[name]
         h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
         h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    h.update(b"meta:" + _canonical(meta).encode())
     return h.hexdigest()
 
 
@@ -72,9 +82,10 @@ def save_checkpoint(path: str | Path, model: nn.Module, meta: dict[str, Any],
             raise ValueError(f"BatchNorm set key must not contain '/': {key!r}")
         tensors.update({f"{BN_PREFIX}{key}/{name}": _cpu(t) for name, t in stats.items()})
     tensors.update({f"{EXTRA_PREFIX}{name}": _cpu(t) for name, t in (extra or {}).items()})
-    full = {**meta, "format": FORMAT,
-            "provenance": {**provenance(meta.get("seed")), **meta.get("provenance", {})},
-            "sha256": _digest(tensors)}
+    full = {**{k: v for k, v in meta.items() if k != "sha256"}, "format": FORMAT,
+            "provenance": {**provenance(meta.get("seed")), **meta.get("provenance", {})}}
+    full = json.loads(_canonical(full))  # what a reader will see: tuples as lists, ...
+    full["sha256"] = _digest(tensors, full)
     header = {META_KEY: json.dumps(full, default=float)}
     return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=header))
 
@@ -106,10 +117,10 @@ def read_checkpoint(path: str | Path) -> CheckpointData:
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"{path} is not an archsim checkpoint (no {META_KEY} metadata)")
-    if meta.get("sha256") != _digest(tensors):
-        raise UserError(f"{path} is corrupt: its tensors do not match the stored checksum")
-    if missing := [k for k in REQUIRED if k not in meta]:
-        raise UserError(f"{path}: checkpoint metadata lacks {', '.join(missing)}")
+    if meta.get("sha256") != _digest(tensors, meta):
+        raise UserError(f"{path} is corrupt or edited: its tensors and metadata do not match "
+                        "the stored checksum")
+    _check_meta(path, meta)
     data = CheckpointData(meta, {})
     for key, t in tensors.items():
         if key.startswith(BN_PREFIX) and "/" in key:
@@ -120,6 +131,26 @@ def read_checkpoint(path: str | Path) -> CheckpointData:
         else:
             data.state[key] = t
     return data
+
+
+def _check_meta(path: Path, meta: dict[str, Any]) -> None:
+    """The required fields are there and of the right type (one-line error otherwise)."""
+    if missing := [k for k in REQUIRED if k not in meta]:
+        raise UserError(f"{path}: checkpoint metadata lacks {', '.join(missing)}")
+    width = meta["width"]
+    problems = [
+        ("net", "a model name", isinstance(meta["net"], str)),
+        ("width", "a positive number", isinstance(width, int | float)
+         and not isinstance(width, bool) and math.isfinite(width) and width > 0),
+        ("options", "a mapping", isinstance(meta.get("options", {}), dict)),
+        *((key, "a positive whole number", isinstance(meta[key], int)
+           and not isinstance(meta[key], bool) and meta[key] > 0)
+          for key in ("num_classes", "in_channels")),
+    ]
+    for key, what, ok in problems:
+        if not ok:
+            raise UserError(f"{path}: checkpoint metadata {key} must be {what}, "
+                            f"got {meta.get(key)!r}")
 
 
 def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
@@ -139,17 +170,23 @@ def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
                 raise UserError(f"{path}: BatchNorm set {rate} has a bad tensor {name}")
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
-    """Rebuild the named net with `archsim.nets.get_net` and load the weights into it."""
+def build_model(path: str | Path, data: CheckpointData, device: str | torch.device = "cpu"
+                ) -> nn.Module:
+    """The named net (`archsim.nets.get_net`) with the checkpoint's weights, in eval mode."""
     from archsim.nets import get_net  # the zoo pulls in every architecture: import on use
 
-    path = Path(path)
-    data = read_checkpoint(path)
     meta = data.meta
     model = get_net(meta["net"], meta["width"], meta["num_classes"], meta["in_channels"],
                     **meta.get("options", {}))
-    _check_fits(path, model, data)
+    _check_fits(Path(path), model, data)
     model.load_state_dict(data.state, strict=True)
+    return model.to(device).eval()
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
+    """Rebuild the named net and load the weights into it: (model, metadata, BN sets)."""
+    data = read_checkpoint(path)
+    model = build_model(path, data, device)
     bn_sets = {k: {n: t.to(device) for n, t in v.items()} for k, v in data.bn_sets.items()}
-    return model.to(device).eval(), meta, bn_sets
+    return model, data.meta, bn_sets

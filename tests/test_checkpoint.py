@@ -33,7 +33,7 @@ def _saved(tmp_path: Path, **kw: object) -> tuple[torch.nn.Module, Path]:
 
 def test_round_trip_with_bn_sets_extra_and_provenance(tmp_path: Path) -> None:
     model = get_net("resnet20", 1.0, 10, 3, seed=1)
-    bn = {bn_set_key(0.1): {"bn1.running_mean": torch.full((16,), 0.5),
+    bn = {bn_set_key("sft", 0.1): {"bn1.running_mean": torch.full((16,), 0.5),
                             "bn1.running_var": torch.full((16,), 2.0)}}
     path = save_checkpoint(tmp_path / "models" / "r.safetensors", model,
                            {**META, "net": "resnet20", "in_channels": 3}, bn,
@@ -47,12 +47,12 @@ def test_round_trip_with_bn_sets_extra_and_provenance(tmp_path: Path) -> None:
     prov = meta["provenance"]
     assert prov["archsim_version"] == __version__ and prov["seed"] == 7
     assert "git_commit" in prov and prov["created"].endswith("+00:00")
-    assert set(bn_sets) == {"0.1"}
-    assert torch.equal(bn_sets["0.1"]["bn1.running_var"], torch.full((16,), 2.0))
+    assert set(bn_sets) == {"sft:0.1"}
+    assert torch.equal(bn_sets["sft:0.1"]["bn1.running_var"], torch.full((16,), 2.0))
     with safe_open(str(path), framework="pt") as f:
         keys = set(f.keys())
         assert json.loads(f.metadata()["archsim.checkpoint"])["net"] == "resnet20"
-    assert {"bn@0.1/bn1.running_mean", "extra/optimizer.momentum.conv1.weight"} <= keys
+    assert {"bn@sft:0.1/bn1.running_mean", "extra/optimizer.momentum.conv1.weight"} <= keys
     data = read_checkpoint(path)
     assert torch.equal(data.extra["optimizer.momentum.conv1.weight"], torch.ones(3))
     assert not any(k.startswith(("bn@", "extra/")) for k in data.state)

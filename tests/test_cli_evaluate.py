@@ -44,7 +44,8 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["evaluate", "--no-progress", *args])
-    return result.exit_code, result.output
+    # stdout on success (stderr may carry log lines), everything on failure
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.output
 
 
 def test_json_rows_per_rate(checkpoint: Path) -> None:
@@ -53,11 +54,15 @@ def test_json_rows_per_rate(checkpoint: Path) -> None:
     assert code == 0, out
     payload = json.loads(out)
     zero, high = payload["rows"]
-    assert zero["rate"] == 0 and zero["mean"] == zero["quant_acc"] and zero["chips"] == 4
-    assert zero["float_acc"] > 60  # the model learned the digits
+    # rate 0: every chip is fault-free, so one evaluation stands for the 4 (std 0)
+    assert zero["rate"] == 0 and zero["mean"] == zero["quant_acc_train_bn"]
+    assert zero["chips"] == 4 and zero["std"] == 0 and zero["ci_low"] == zero["ci_high"]
+    assert "rate 0: no chip has a fault, so 1 evaluation stands for the 4 chips" in (
+        payload["notes"])
+    assert zero["float_acc_train_bn"] > 60  # the model learned the digits
     assert high["mean"] < zero["mean"] - 10  # 30% of weights stuck (mostly on) hurts
     assert payload["fault_model"] == "sft" and payload["model"] == "lenet5"
-    assert payload["threshold"] == pytest.approx(zero["quant_acc"] - 1)
+    assert payload["threshold"] == pytest.approx(zero["quant_acc_train_bn"] - 1)
     assert len(payload["per_chip"]["0.3"]) == 4
     again = json.loads(_run("--checkpoint", str(checkpoint), "--fault-rate", "0,0.3", "--chips",
                             "4", "--fault-model", "sft", "--format", "json", "--seed", "2")[1])
@@ -74,7 +79,7 @@ def test_default_checkpoint_lookup_and_csv(checkpoint: Path,
     code, out = _run("--model", "lenet5", "--fault-rate", "0.05", "--chips", "2", "--format",
                      "csv")
     assert code == 0, out
-    assert out.splitlines()[0].startswith("rate,float_acc,quant_acc,mean,std,ci_low,ci_high")
+    assert out.splitlines()[0].startswith("rate,bn_set,mean,std,ci_low,ci_high")
     assert len(out.splitlines()) == 2
 
 
@@ -162,15 +167,58 @@ def test_bn_sets_can_be_left_out(tmp_path: Path) -> None:
              if name.endswith(("running_mean", "running_var"))}
     path = tmp_path / "bn.safetensors"
     save_checkpoint(path, model, {**META, "net": "minimobilenet", "options": {"blocks": 1}},
-                    bn_sets={"0.1": stats})
+                    bn_sets={"dropconnect:0.1": stats})
     args = ("--checkpoint", str(path), "--fault-rate", "0.1", "--chips", "2", "--format", "json")
     code, out = _run(*args)
     assert code == 0, out
     with_sets = json.loads(out)
-    assert with_sets["rows"][0]["bn_set"] == "0.1"
-    assert with_sets["notes"] == "BatchNorm statistics recalibrated at rate 0.1"
+    assert with_sets["rows"][0]["bn_set"] == "dropconnect:0.1" and "notes" not in with_sets
     code, out = _run(*args, "--no-bn-sets")
     assert code == 0, out
     without = json.loads(out)
-    assert without["rows"][0]["bn_set"] == ""
-    assert "recalibrated BatchNorm sets (0.1) not used" in without["notes"]
+    assert without["rows"][0]["bn_set"] == "training"
+    assert "recalibrated BatchNorm sets (dropconnect:0.1) not used" in without["notes"]
+    assert without["per_chip"] != with_sets["per_chip"]  # the statistics were swapped in
+
+
+def test_a_stuck_on_off_evaluation_never_uses_a_zero_fault_set(tmp_path: Path) -> None:
+    # A checkpoint written before sets were keyed by fault model: bare rates, recalibrated
+    # under its training fault model, dropconnect (faulty weights read 0).
+    model = get_net("minimobilenet", 1.0, 10, 1, seed=0, blocks=1).eval()
+    stats = {name: t.clone() + 1.0 for name, t in model.state_dict().items()
+             if name.endswith(("running_mean", "running_var"))}
+    path = tmp_path / "legacy.safetensors"
+    save_checkpoint(path, model, {**META, "net": "minimobilenet", "options": {"blocks": 1},
+                                  "fault_model": "dropconnect"},
+                    bn_sets={"0.0": stats, "0.05": stats, "0.1": stats})
+    common = ("--checkpoint", str(path), "--chips", "2", "--format", "json")
+    code, out = _run(*common, "--fault-rate", "0,0.05,0.1", "--fault-model", "sft")
+    assert code == 0, out
+    sft = json.loads(out)
+    # rate 0 draws no fault under any model, so the rate-0 set is the right one there
+    assert [r["bn_set"] for r in sft["rows"]] == ["dropconnect:0.0", "training", "training"]
+    assert "no BatchNorm set for sft at rate 0.05" in sft["notes"]
+    code, out = _run(*common, "--fault-rate", "0.05")  # default: the checkpoint's dropconnect
+    assert code == 0, out
+    assert json.loads(out)["rows"][0]["bn_set"] == "dropconnect:0.05"
+
+
+def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archsim.faults.montecarlo as mc
+
+    calls: list[int] = []
+    real = mc.accuracy
+
+    def counted(*args: object, **kwargs: object) -> float:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mc, "accuracy", counted)  # the per-chip evaluations of run_chips
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
+                     "--format", "json")
+    assert code == 0, out
+    assert len(calls) == 1  # one chip evaluated, standing for the 7
+    assert json.loads(out)["per_chip"]["0.0"] == [json.loads(out)["rows"][0]["mean"]] * 7
+    calls.clear()
+    assert _run("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--chips", "7")[0] == 0
+    assert len(calls) == 7  # faulty chips differ: each is evaluated

@@ -88,12 +88,16 @@ def test_recalibrated_batchnorm_set_is_used_for_its_rate_only() -> None:
     shifted = {"bn1.running_mean": model.bn1.running_mean + 0.5,
                "bn1.running_var": model.bn1.running_var * 2.0}
     original = model.bn1.running_mean.clone()
-    inj, with_set = _run("sft", 0.01, chips=4, bn_sets={"0.01": shifted})
-    assert with_set.bn_set == "0.01" and "recalibrated at rate 0.01" in with_set.notes[0]
+    inj, with_set = _run("sft", 0.01, chips=4, bn_sets={"sft:0.01": shifted})
+    assert with_set.bn_set == "sft:0.01" and with_set.row()["bn_set"] == "sft:0.01"
     assert torch.equal(inj.model.bn1.running_mean, original)  # restored
-    _, other_rate = _run("sft", 0.02, chips=4, bn_sets={"0.01": shifted})
+    _, other_rate = _run("sft", 0.02, chips=4, bn_sets={"sft:0.01": shifted})
     _, plain = _run("sft", 0.02, chips=4)
-    assert other_rate.bn_set is None and "plain statistics" in other_rate.notes[0]
+    assert other_rate.bn_set is None and "training statistics" in other_rate.notes[0]
+    assert other_rate.row()["bn_set"] == "training"
+    _, other_model = _run("sft", 0.01, chips=4, bn_sets={"dropconnect:0.01": shifted})
+    assert other_model.bn_set is None and other_model.per_chip == _run("sft", 0.01, chips=4)[
+        1].per_chip  # a set made under another fault model is not used
     assert other_rate.per_chip == plain.per_chip
     # the set really is what the chips ran with: same chips with the stats written in by hand
     manual = trained_tiny()

@@ -22,16 +22,17 @@ def test_trains_writes_a_loadable_checkpoint_and_reuses_it(tmp_path: Path) -> No
             "0,0.2", "--out", str(tmp_path), "--format", "json", *FAST]
     result = _run(args)
     assert result.exit_code == 0, result.output
-    row = json.loads(result.output)["rows"][0]
+    row = json.loads(result.stdout)["rows"][0]
     path = tmp_path / "resnet20-w1-digits-dropconnect-r0.2.safetensors"
     assert row["checkpoint"] == str(path) and row["epochs"] == 2 and not row["cached"]
     _, meta, bn_sets = load_checkpoint(path)
-    assert set(bn_sets) == {"0.0", "0.2"} and meta["method"] == "dropconnect"
+    assert set(bn_sets) == {"dropconnect:0.0", "dropconnect:0.2"}
+    assert meta["method"] == "dropconnect"
     assert meta["spec"]["epochs"] == 2 and len(meta["curves"]) == 2
     assert meta["provenance"]["seed"] == 0 and "git_commit" in meta["provenance"]
     assert "layer1.0.conv1" in meta["rram_layers"] and "conv1" in meta["rram_layers"]
     again = _run(args)
-    assert json.loads(again.output)["rows"][0]["cached"] is True
+    assert json.loads(again.stdout)["rows"][0]["cached"] is True
 
 
 def _bad(tmp_path: Path, args: list[str]) -> str:

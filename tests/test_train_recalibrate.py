@@ -28,7 +28,7 @@ def test_only_batchnorm_statistics_change() -> None:
     assert all(torch.equal(before[k], after[k]) for k in before)  # model untouched
     assert model.training and all(p.requires_grad for p in model.parameters())
     assert not any(getattr(m, "momentum", 0.1) is None for m in model.modules())
-    assert set(sets) == {bn_set_key(0.0), bn_set_key(0.3)}
+    assert set(sets) == {bn_set_key("dropconnect", 0.0), bn_set_key("dropconnect", 0.3)}
     bn_keys = {k for k in before if k.rsplit(".", 1)[-1] in
                ("running_mean", "running_var", "num_batches_tracked")}
     for stats in sets.values():
@@ -37,7 +37,7 @@ def test_only_batchnorm_statistics_change() -> None:
         assert not torch.equal(stats["bn1.running_mean"], before["bn1.running_mean"])
     # faults at 0.3 sit after bn1 (in layer1.0.conv1), so bn1's statistics are the same
     # at both rates and the first faulted layer's BatchNorm differs
-    a, b = sets[bn_set_key(0.0)], sets[bn_set_key(0.3)]
+    a, b = sets[bn_set_key("dropconnect", 0.0)], sets[bn_set_key("dropconnect", 0.3)]
     assert torch.allclose(a["bn1.running_mean"], b["bn1.running_mean"])
     assert not torch.allclose(a["layer1.0.bn1.running_mean"], b["layer1.0.bn1.running_mean"])
 
@@ -48,7 +48,7 @@ def test_statistics_are_cumulative_averages_of_the_pass() -> None:
     model = nn.Sequential(conv, nn.BatchNorm2d(3))
     x = torch.randn(40, 2, 6, 6) + 0.5
     stats = recalibrate(model, [], [0.0], DROP, _batches(x, 10),
-                        torch.Generator())[bn_set_key(0.0)]
+                        torch.Generator())[bn_set_key("dropconnect", 0.0)]
     with torch.no_grad():
         y = conv(x)  # [40, 3, 4, 4]
     chunks = y.split(10)
@@ -68,6 +68,6 @@ def test_faults_at_the_rate_scale_the_mean_by_one_minus_p() -> None:
     x = torch.rand(2000, 400) + 1.0
     sets = recalibrate(model, ["0"], [0.0, 0.4], DROP, _batches(x, 50),
                        torch.Generator().manual_seed(2))
-    clean = sets[bn_set_key(0.0)]["1.running_mean"]
-    faulty = sets[bn_set_key(0.4)]["1.running_mean"]
+    clean = sets[bn_set_key("dropconnect", 0.0)]["1.running_mean"]
+    faulty = sets[bn_set_key("dropconnect", 0.4)]["1.running_mean"]
     torch.testing.assert_close(faulty / clean, torch.full((2,), 0.6), atol=0.01, rtol=0)

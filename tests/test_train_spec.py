@@ -9,6 +9,7 @@ from torch import nn
 
 from archsim.errors import UserError
 from archsim.faults.presets import get_fault_model
+from archsim.nets import check_options
 from archsim.train import make_spec, train
 from archsim.train.perturb import perturbed
 from archsim.train.resolve import resolve_spec
@@ -21,7 +22,14 @@ def test_resolve_fills_from_the_card_and_scales_milestones() -> None:
     assert (digits.card, digits.epochs, digits.batch_size, digits.schedule) == (
         "resnet20-digits", 15, 64, "cosine")
     assert digits.options == {"shortcut": "A"} and digits.fault_model == "dropconnect"
-    fm = resolve_spec(make_spec(dataset="fashion-mnist", epochs=20, method="oneshot", rate=0.02))
+    # --model resnet20 is the zoo's ResNet-20 (option A, as `archsim map` means) whatever the
+    # dataset: no card for fashion-mnist, so the first ResNet-20 card with option A
+    plain = resolve_spec(make_spec(dataset="fashion-mnist"))
+    assert plain.card == "resnet20-cifar10-optionA" and plain.options == {"shortcut": "A"}
+    assert plain.options == check_options("resnet20", {})
+    assert (plain.epochs, plain.schedule) == (160, "cosine")
+    fm = resolve_spec(make_spec(dataset="fashion-mnist", epochs=20, method="oneshot", rate=0.02,
+                                options={"shortcut": "1x1"}))
     assert fm.card == "resnet20-cifar10" and fm.options == {"shortcut": "1x1"}
     assert fm.schedule == "step" and fm.milestones == (10, 15)  # 100, 150 of 200
     assert (fm.lr, fm.momentum, fm.weight_decay, fm.batch_size) == (0.1, 0.9, 1e-4, 128)

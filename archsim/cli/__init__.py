@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "archsim.cli.train:train",
         "Train a network: standard, drop-connect, stochastic fault training, pruning.",
     ),
+    "recalibrate": (
+        "archsim.cli.recalibrate:recalibrate",
+        "Recalibrate a checkpoint's BatchNorm statistics per fault model and rate.",
+    ),
 }
 
 

@@ -3,10 +3,11 @@
 import click
 
 from archsim.cli.output import emit, format_option
+from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
-COLUMNS = ("rate", "float_acc", "quant_acc", "mean", "std", "ci_low", "ci_high", "p5", "p50",
-           "p95", "yield", "chips", "faulty_fraction", "bn_set")
+COLUMNS = ("rate", "bn_set", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield",
+           "chips", "faulty_fraction", "float_acc_train_bn", "quant_acc_train_bn")
 
 
 def parse_rates(text: str) -> tuple[float, ...]:
@@ -22,15 +23,17 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.command("evaluate")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint to evaluate.")
 @click.option("--model", help="Zoo net; without --checkpoint, use its default checkpoint.")
-@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
+@click.option("--width", type=float, help="Width multiplier: with --model, which default "
+              "checkpoint (1.0 if not given); with --checkpoint, it must be the checkpoint's.")
 @click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
               help="Comma-separated fault rates in [0, 1].")
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
-@click.option("--fault-model", default="dropconnect", show_default=True,
-              help="Preset: dropconnect, sft, cell-isaac, row-isaac, column-isaac.")
+@click.option("--fault-model", help="Preset: dropconnect, sft, cell-isaac, row-isaac, "
+              "column-isaac (default: the checkpoint's, else dropconnect).")
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
-@click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")
+@click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "
+              "isaac).")
 @click.option("--policy", help="Layer placement policy (default: the checkpoint's policy and "
               "overrides, else cpu-1x1).")
 @click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
@@ -45,19 +48,32 @@ def parse_rates(text: str) -> tuple[float, ...]:
               help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
 @click.option("--bn-sets/--no-bn-sets", default=True, show_default=True,
-              help="Use the checkpoint's BatchNorm sets recalibrated per fault rate.")
-@click.option("--batch-size", type=int, default=256, show_default=True)
-@click.option("--limit", type=int, help="Use only the first N test images.")
+              help="Use the checkpoint's BatchNorm sets recalibrated for the fault model and "
+              "rate (archsim recalibrate makes them).")
+@click.option("--batch-size", type=int, default=256, show_default=True,
+              help="Images per forward pass (memory only; results do not depend on it).")
+@click.option("--limit", type=int, help="Use only N test images (the first N; see "
+              "--subset-seed).")
+@click.option("--subset-seed", type=int, help="With --limit: N test images drawn at random "
+              "by this seed instead of the first N.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@threads_option
 @format_option
-def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str, chips: int,
-             fault_model: str, dataset: str | None, data_dir: str | None, hardware: str,
-             policy: str | None, overrides: tuple[str, ...], seed: int,
+def evaluate(checkpoint: str | None, model: str | None, width: float | None, rates: str,
+             chips: int, fault_model: str | None, dataset: str | None, data_dir: str | None,
+             hardware: str | None, policy: str | None, overrides: tuple[str, ...], seed: int,
              adaptive: float | None, min_chips: int, fault_map: str | None,
              threshold: float | None, per_channel: bool, bn_sets: bool,
-             batch_size: int, limit: int | None, device: str, progress: bool, fmt: str) -> None:
-    """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate."""
+             batch_size: int, limit: int | None, subset_seed: int | None, device: str,
+             progress: bool, threads: int | None, fmt: str) -> None:
+    """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate.
+
+    Dataset, padding, hardware, placement and fault model default to what the checkpoint
+    records; another value given here is used and said in `notes`. Per row, `bn_set` names
+    the BatchNorm statistics the chips ran with (a set recalibrated for that fault model and
+    rate, or `training`); `float_acc_train_bn` and `quant_acc_train_bn` are fault-free
+    accuracies (float and quantized weights) with the training statistics."""
     from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec
@@ -69,18 +85,19 @@ def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str
             raise UserError(f"{name} must be >= {low}, got {value}")
     if adaptive is not None and adaptive <= 0:
         raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
-    if width <= 0:
+    if width is not None and not width > 0:
         raise UserError(f"--width must be > 0, got {width}")
     spec = EvaluateSpec(
         checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
         fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,
         policy=policy, overrides=overrides, bn_sets=bn_sets, fault_map=fault_map,
-        per_channel=per_channel, device=device, limit=limit,
+        per_channel=per_channel, device=device, limit=limit, subset_seed=subset_seed,
         montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
                                   progress),
     )
     keep_freed_memory()  # batches' activations otherwise cost mmap/munmap: see malloc.py
-    results = run(spec)
+    with running(threads):
+        results = run(spec)
     first = results[0]
     notes = sorted({note for r in results for note in r.notes})
     extra = {
@@ -88,7 +105,7 @@ def evaluate(checkpoint: str | None, model: str | None, width: float, rates: str
         "checkpoint": first.info.checkpoint, "fault_model": first.fault_model,
         "granularity": first.granularity, "hardware": first.info.hardware,
         "policy": first.info.policy, "weight_bits": first.info.weight_bits,
-        "seed": first.seed, "threshold": first.threshold,
+        "seed": first.seed, "threshold": first.threshold, "input": first.info.input,
     }
     if notes:
         extra["notes"] = "; ".join(notes)

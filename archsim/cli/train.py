@@ -4,10 +4,12 @@ import click
 import yaml
 
 from archsim.cli.output import emit, format_option
+from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
 COLUMNS = ("method", "rate", "epochs", "val_acc", "chip_acc", "val_rate", "bn_sets", "sparsity",
            "seconds", "cached")
+SHOWN = ("checkpoint", "model", "card", "options", "dataset", "hardware", "policy", "input")
 
 
 def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
@@ -29,8 +31,13 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 @click.option("--card", help="Model card whose recipe to use (default: <model>-<dataset>, ...).")
 @click.option("--dataset", default="digits", show_default=True, help="Dataset name.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
-@click.option("--limit", type=int, help="Train on the first N training images only.")
-@click.option("--val-limit", type=int, help="Validate on the first N test images only.")
+@click.option("--limit", type=int, help="Train on N training images only (the first N; see "
+              "--subset-seed).")
+@click.option("--val-limit", type=int, help="Validate on N test images only.")
+@click.option("--subset-seed", type=int, help="--limit / --val-limit draw random subsets by "
+              "this seed instead of taking the first N.")
+@click.option("--pad-to", type=int, help="Zero-pad images to N x N pixels (e.g. 32 for 28x28 "
+              "Fashion-MNIST into a CIFAR-style net); evaluation pads the same way.")
 @click.option("--method", type=click.Choice(["standard", "dropconnect", "oneshot", "progressive"]),
               default="standard", show_default=True, help="Training method.")
 @click.option("--rate", type=float, default=0.0, show_default=True,
@@ -46,7 +53,9 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 @click.option("--admm-epochs", type=int, default=0, help="ADMM phase length (--prune admm).")
 @click.option("--admm-rho", type=float, default=1e-3, show_default=True, help="ADMM penalty.")
 @click.option("--recalibrate", help="Inference fault rates to recalibrate BatchNorm for, "
-              "e.g. 0,0.1,0.2,0.3.")
+              "e.g. 0,0.1,0.2,0.3 (a trained checkpoint is only recalibrated, not retrained).")
+@click.option("--recalibrate-batches", type=int, help="Training batches per recalibration "
+              "pass (default: enough for 16,384 images, see docs/bn-recalibration.md).")
 @click.option("--epochs", type=int, help="Epochs (per stage for progressive); default: card.")
 @click.option("--batch-size", type=int, help="Default: the model card's.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]),
@@ -65,19 +74,27 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
               help="Fixed chips validated on after every epoch.")
 @click.option("--val-rate", type=float, help="Fault rate of those chips (default: the "
               "training rate, else 0.1).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the initial weights, data order, drop-connect masks, training "
+              "faults and recalibration faults.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--out", "out_dir", default="models", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the checkpoint.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Exact checkpoint path.")
 @click.option("--force", is_flag=True, help="Retrain even if the checkpoint is up to date.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="A progress bar on stderr; without it, one log line per epoch.")
+@threads_option
 @format_option
 def train(net_options: tuple[str, ...], rates: str | None, no_rescale: bool,
-          recalibrate: str | None, force: bool, fmt: str, **fields: object) -> None:
+          recalibrate: str | None, force: bool, threads: int | None, fmt: str,
+          **fields: object) -> None:
     """Train a network (standard, drop-connect, one-shot or progressive stochastic fault
     training, optionally pruned), recalibrate BatchNorm per fault rate, and write the
-    checkpoint to models/<net>-w<width>-<dataset>-<method>[-r<rate>].safetensors."""
+    checkpoint to models/<net>-w<width>-<dataset>-<method>[-r<rate>].safetensors.
+
+    The output names the model card whose recipe was used, the net options, the hardware
+    and placement (what `archsim evaluate` then defaults to)."""
     from archsim.train import make_spec
     from archsim.train import train as run
 
@@ -91,5 +108,7 @@ def train(net_options: tuple[str, ...], rates: str | None, no_rescale: bool,
         **fields, options=options, rates=parse_floats("--rates", rates),
         rescale=not no_rescale, recalibrate=parse_floats("--recalibrate", recalibrate),
     )
-    result = run(spec, force=force)
-    emit([result.row()], fmt, COLUMNS, {"checkpoint": str(result.checkpoint)})
+    with running(threads):
+        result = run(spec, force=force)
+    row = result.row()
+    emit([row], fmt, COLUMNS, {key: row[key] for key in SHOWN})

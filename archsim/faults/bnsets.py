@@ -1,35 +1,82 @@
-"""BatchNorm statistics recalibrated per fault rate, and swapping them into a model.
+"""BatchNorm statistics recalibrated per fault model and rate, and swapping them into a model.
 
-A checkpoint may hold named sets `{rate key: {buffer name: tensor}}` (the training engineer's
-"UpdateVar" recalibration); the evaluator uses the set whose rate equals the chip's rate, and
-otherwise the model's plain statistics, saying so.
+A checkpoint may hold named sets `{key: {buffer name: tensor}}` (the training engineer's
+"UpdateVar" recalibration), keyed `<fault model>:<rate>` (e.g. `sft:0.05`). The evaluator uses
+a set only for the fault model it was recalibrated under and the chip's rate; otherwise it
+keeps the statistics training left in the model, and says so. At rate 0 no fault is drawn
+whatever the model, so a rate-0 set of any fault model serves every fault model.
+
+Checkpoints written before sets were keyed by fault model use the bare rate (`0.05`); such a
+key is read as a set of the fault model the checkpoint says it recalibrated under
+(`qualify_legacy_keys`).
 """
 
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor, nn
 
 from archsim.errors import UserError
 
-
-def bn_set_key(rate: float) -> str:
-    """The name of the BatchNorm set recalibrated at `rate` (e.g. 0.1 -> "0.1")."""
-    return repr(float(rate))
+TRAINING_STATISTICS = "training"  # what a row says when it used no recalibrated set
+T = TypeVar("T")
 
 
-def select_bn_set(bn_sets: Mapping[str, object] | None, rate: float) -> str | None:
-    """The key of the set recalibrated at exactly `rate` (keys are parsed as numbers)."""
+def bn_set_key(fault_model: str, rate: float) -> str:
+    """The name of the set recalibrated under `fault_model` at `rate` ("sft", 0.1 -> "sft:0.1")."""
+    if ":" in fault_model or "/" in fault_model:
+        raise ValueError(f"fault model name must not contain ':' or '/': {fault_model!r}")
+    return f"{fault_model}:{float(rate)!r}"
+
+
+def parse_bn_set_key(key: str) -> tuple[str | None, float] | None:
+    """(fault model, rate) of a key; (None, rate) for a legacy bare-rate key; None if neither."""
+    model, sep, rate_text = key.rpartition(":")
+    try:
+        rate = float(rate_text)
+    except ValueError:
+        return None
+    if not math.isfinite(rate):
+        return None
+    return (model if sep else None), rate
+
+
+def qualify_legacy_keys(bn_sets: Mapping[str, T], meta: Mapping[str, Any]) -> dict[str, T]:
+    """Bare-rate keys renamed `<fault model>:<rate>` after the checkpoint's recorded
+    recalibration fault model (a sweep's `recalibrated.fault_model`, else the training one);
+    left as they are when the checkpoint does not say."""
+    recalibrated = meta.get("recalibrated")
+    model = recalibrated.get("fault_model") if isinstance(recalibrated, Mapping) else None
+    model = model or meta.get("fault_model")
+    out: dict[str, T] = {}
+    for key, value in bn_sets.items():
+        parsed = parse_bn_set_key(key)
+        if parsed is not None and parsed[0] is None and isinstance(model, str):
+            key = bn_set_key(model, parsed[1])
+        out[key] = value
+    return out
+
+
+def select_bn_set(bn_sets: Mapping[str, object] | None, fault_model: str,
+                  rate: float) -> str | None:
+    """The key of the set recalibrated under `fault_model` at exactly `rate`; at rate 0 a
+    rate-0 set of any fault model (none draws a fault there)."""
+    fallback = None
     for key in bn_sets or {}:
-        try:
-            value = float(key)
-        except ValueError:
+        parsed = parse_bn_set_key(key)
+        if parsed is None or parsed[0] is None:
             continue
-        if math.isclose(value, rate, rel_tol=1e-9, abs_tol=1e-12):
+        model, value = parsed
+        if not math.isclose(value, rate, rel_tol=1e-9, abs_tol=1e-12):
+            continue
+        if model == fault_model:
             return key
-    return None
+        if rate == 0.0 and fallback is None:
+            fallback = key
+    return fallback
 
 
 @contextmanager

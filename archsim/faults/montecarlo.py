@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from archsim.faults.bnsets import bn_statistics, select_bn_set
+from archsim.faults.bnsets import TRAINING_STATISTICS, bn_statistics, select_bn_set
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.records import ChipFaults
@@ -32,6 +32,7 @@ class RunInfo:
     weight_bits: int
     per_channel: bool = False
     checkpoint: str | None = None
+    input: str = ""  # image shape, and padding if any (e.g. "1x32x32, padded to 32x32")
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,17 @@ class AccuracyResult:
         return len(self.per_chip)
 
     def row(self) -> dict[str, Any]:
-        """One output row (see `archsim evaluate`)."""
+        """One output row (see `archsim evaluate`): `*_train_bn` are fault-free accuracies
+        with the BatchNorm statistics training left; `mean` ... `yield` are over the chips,
+        with the statistics `bn_set` names."""
         s = self.summary
         return {
-            "rate": self.rate, "float_acc": self.float_accuracy,
-            "quant_acc": self.quantized_accuracy, "mean": s.mean, "std": s.std,
+            "rate": self.rate, "float_acc_train_bn": self.float_accuracy,
+            "quant_acc_train_bn": self.quantized_accuracy, "mean": s.mean, "std": s.std,
             "ci_low": s.ci_low, "ci_high": s.ci_high, "p5": s.p5, "p50": s.p50, "p95": s.p95,
             "yield": s.yield_fraction, "chips": self.chips,
-            "faulty_fraction": self.realised_fraction, "bn_set": self.bn_set or "",
+            "faulty_fraction": self.realised_fraction,
+            "bn_set": self.bn_set or TRAINING_STATISTICS,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,15 +106,15 @@ class MonteCarloSpec:
     progress: bool = True
 
 
-def _bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None,
+def _bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str,
                rate: float | None) -> tuple[str | None, tuple[str, ...]]:
     if not bn_sets:
         return None, ()
-    key = None if rate is None else select_bn_set(bn_sets, rate)
+    key = None if rate is None else select_bn_set(bn_sets, fault_model, rate)
     if key is not None:
-        return key, (f"BatchNorm statistics recalibrated at rate {key}",)
-    return None, (f"no BatchNorm set for rate {rate} (sets: {', '.join(bn_sets)}); "
-                  "plain statistics used",)
+        return key, ()
+    return None, (f"no BatchNorm set for {fault_model} at rate {rate} (sets: "
+                  f"{', '.join(bn_sets)}); training statistics used",)
 
 
 def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | None,
@@ -122,7 +126,8 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
     """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`)."""
     if (drawer is None) == (fault_map is None):
         raise ValueError("give exactly one of a chip drawer or a fault map")
-    key, notes = _bn_choice(bn_sets, rate)
+    model_name = fault_map.fault_model if fault_map is not None else drawer.model.name
+    key, notes = _bn_choice(bn_sets, model_name, rate)
     total = 1 if fault_map is not None else spec.chips
     accs: list[float] = []
     fractions: list[float] = []
@@ -141,7 +146,6 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
                 break
     if spec.adaptive is not None and t_half_width(accs) > spec.adaptive:
         notes += (f"adaptive target ±{spec.adaptive} not reached in {len(accs)} chips",)
-    model_name = fault_map.fault_model if fault_map is not None else drawer.model.name
     granularity = fault_map.kind if fault_map is not None else drawer.model.granularity
     return AccuracyResult(
         info, model_name, granularity, rate, None if fault_map is not None else spec.seed,

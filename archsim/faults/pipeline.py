@@ -3,18 +3,24 @@
 checkpoint -> model; dataset test split; hardware + policy -> Mapping; quantize the RRAM
 layers; per fault rate, Monte-Carlo over chips (or the one measured fault map).
 
-Placement: by default the checkpoint's own policy and overrides (what training put on RRAM),
-plus any extra overrides; an explicit policy replaces the checkpoint's, and the results say so
-when it differs. Recalibrated BatchNorm sets stored in the checkpoint are used unless
-`bn_sets=False`.
+Every setting the checkpoint records is the default: dataset, input handling (padding),
+hardware, placement policy and overrides (extra overrides go on top), and the fault model it
+was trained and recalibrated under. A different value given explicitly is used, and the
+results say so. A model name or width that disagrees with the checkpoint, or a dataset whose
+image shape or class count does not fit it, is refused. Recalibrated BatchNorm sets are used
+for the fault model and rate they were made for (unless `bn_sets=False`). At rate 0 no chip
+has a fault, so the chips are evaluated once.
 """
 
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
+from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
+from archsim.faults.bnsets import qualify_legacy_keys
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.faultmap import load_fault_map
 from archsim.faults.inject import FaultInjector
@@ -27,30 +33,36 @@ from archsim.faults.montecarlo import (
     run_chips,
 )
 from archsim.faults.presets import get_fault_model
+from archsim.faults.stats import summarize
+from archsim.machine import warn_if_oversubscribed
 
 DEFAULT_DATASET = "digits"
 DEFAULT_POLICY = "cpu-1x1"
+DEFAULT_HARDWARE = "isaac"
+DEFAULT_FAULT_MODEL = "dropconnect"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class EvaluateSpec:
-    """Everything `archsim evaluate` needs, already parsed."""
+    """Everything `archsim evaluate` needs, already parsed; `None`: the checkpoint's."""
 
     checkpoint: str | None = None
     model: str | None = None
-    width: float = 1.0
+    width: float | None = None  # must match the checkpoint's (default path: 1.0)
     rates: tuple[float, ...] = (0.05, 0.1, 0.2)
-    fault_model: str = "dropconnect"
+    fault_model: str | None = None  # default: the checkpoint's, else dropconnect
     dataset: str | None = None  # default: the checkpoint's dataset, else digits
     data_dir: str | None = None
-    hardware: str = "isaac"
+    hardware: str | None = None  # default: the checkpoint's hardware, else isaac
     policy: str | None = None  # default: the checkpoint's policy and overrides, else cpu-1x1
     overrides: tuple[str, ...] = ()  # NAME=rram|cpu, after the checkpoint's (if its policy)
     bn_sets: bool = True  # use the checkpoint's recalibrated BatchNorm sets
     fault_map: str | None = None
     per_channel: bool = False
     device: str = "cpu"
-    limit: int | None = None  # evaluate only the first `limit` test images
+    limit: int | None = None  # evaluate only `limit` test images (the first, or see below)
+    subset_seed: int | None = None  # with limit: a random subset drawn by this seed
     montecarlo: MonteCarloSpec = field(default_factory=MonteCarloSpec)
     models_dir: str = "models"
 
@@ -61,14 +73,29 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
         return Path(spec.checkpoint)
     if not spec.model:
         raise UserError("give --checkpoint PATH or --model NAME")
+    from archsim.nets import net_info
+
+    name = net_info(spec.model).name
     dataset = spec.dataset or DEFAULT_DATASET
-    path = default_checkpoint_path(spec.model, spec.width, dataset, root=spec.models_dir)
+    width = 1.0 if spec.width is None else spec.width
+    path = default_checkpoint_path(name, width, dataset, root=spec.models_dir)
     if not path.is_file():
         raise UserError(
-            f"no checkpoint at {path}; run `archsim train --model {spec.model} --width "
-            f"{spec.width:g} --dataset {dataset}` first"
+            f"no checkpoint at {path}; run `archsim train --model {name} --width "
+            f"{width:g} --dataset {dataset}` first"
         )
     return path
+
+
+def _recorded(meta: dict[str, Any], key: str, given: str | None, default: str,
+              what: str) -> tuple[str, tuple[str, ...]]:
+    """(value, notes): `given` if any, else the checkpoint's `key`, else `default`."""
+    trained = meta.get(key)
+    if given is None:
+        return (trained if isinstance(trained, str) and trained else default), ()
+    if isinstance(trained, str) and trained and given != trained:
+        return given, (f"{what} {given} differs from the checkpoint's {trained}",)
+    return given, ()
 
 
 def placement(spec: EvaluateSpec, meta: dict[str, Any]) -> tuple[str, tuple[str, ...],
@@ -86,31 +113,66 @@ def placement(spec: EvaluateSpec, meta: dict[str, Any]) -> tuple[str, tuple[str,
     return spec.policy, spec.overrides, notes
 
 
+def check_identity(spec: EvaluateSpec, path: Path, meta: dict[str, Any]) -> None:
+    """Refuse a `--model` or `--width` the checkpoint does not hold."""
+    if spec.model:
+        from archsim.nets import net_info
+
+        if net_info(spec.model).name != meta["net"]:
+            raise UserError(f"{path} holds a {meta['net']}, not a {net_info(spec.model).name}")
+    if spec.width is not None and float(spec.width) != float(meta["width"]):
+        raise UserError(f"{path} holds {meta['net']} width {meta['width']:g}, not width "
+                        f"{spec.width:g}; drop --width or pick the matching checkpoint")
+
+
+def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
+                classes: int) -> tuple[str, ...]:
+    """Refuse data the net cannot take; a note when it is another dataset than training's."""
+    trained_shape = tuple(meta.get("input_shape") or ())
+    if shape[0] != meta["in_channels"] or classes != meta["num_classes"] or (
+            trained_shape and shape != trained_shape):
+        was = f"{'x'.join(map(str, trained_shape))} images, " if trained_shape else ""
+        raise UserError(
+            f"{path} was built for {was}{meta['in_channels']} channels, {meta['num_classes']} "
+            f"classes; {name} gives {'x'.join(map(str, shape))} images, {shape[0]} channels, "
+            f"{classes} classes"
+        )
+    trained = meta.get("dataset")
+    if trained and trained != name:
+        note = f"dataset {name} differs from the checkpoint's training dataset {trained}"
+        log.warning("warning: %s", note)
+        return (note,)
+    return ()
+
+
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
-    from archsim.data import get_dataset
     from archsim.mapping.mapper import map_model
 
     rates = tuple(check_rate(r) for r in spec.rates)
-    fault_model = get_fault_model(spec.fault_model)
     path = resolve_checkpoint(spec)
     model, meta, bn_sets = load_checkpoint(path, spec.device)
-    if spec.model and spec.checkpoint and meta["net"] != spec.model:
-        raise UserError(f"{path} holds a {meta['net']}, not a {spec.model}")
+    check_identity(spec, path, meta)
+    bn_sets = qualify_legacy_keys(bn_sets, meta)
+    # another fault model than training's is the usual experiment: no note for that
+    fault_model = get_fault_model(spec.fault_model or meta.get("fault_model")
+                                  or DEFAULT_FAULT_MODEL)
+    hardware, notes = _recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE,
+                                "hardware")
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
-    data = get_dataset(dataset_name, "test", spec.data_dir, spec.limit)
-    if data.images.shape[1] != meta["in_channels"] or data.num_classes != meta["num_classes"]:
-        raise UserError(
-            f"{path} was built for {meta['in_channels']} channels / {meta['num_classes']} "
-            f"classes; {dataset_name} has {data.images.shape[1]} / {data.num_classes}"
-        )
+    handling = InputHandling(spec.limit, spec.subset_seed,
+                             (meta.get("input") or {}).get("pad_to"))
+    data = load_split(dataset_name, "test", spec.data_dir, handling)
+    notes += _check_data(path, meta, dataset_name, data.input_shape,
+                                    data.num_classes)
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
-    policy, overrides, notes = placement(spec, meta)
-    mapping = map_model(model, tuple(images.shape[1:]), spec.hardware, policy=policy,
+    policy, overrides, place_notes = placement(spec, meta)
+    mapping = map_model(model, tuple(images.shape[1:]), hardware, policy=policy,
                         overrides=overrides, model_name=meta["net"], width=float(meta["width"]))
-    info = RunInfo(meta["net"], float(meta["width"]), dataset_name, spec.hardware,
+    info = RunInfo(meta["net"], float(meta["width"]), dataset_name, hardware,
                    " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
-                   str(path))
+                   str(path), _input_text(data.input_shape, handling))
+    notes += place_notes
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
     injector = FaultInjector(model, mapping, spec.per_channel)
@@ -120,15 +182,38 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
     if bn_sets and not spec.bn_sets:
         notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
-    common = {"bn_sets": bn_sets if spec.bn_sets else None, "float_accuracy": float_acc,
+    common: dict[str, Any] = {"bn_sets": bn_sets if spec.bn_sets else None,
+              "float_accuracy": float_acc,
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
+        warn_if_oversubscribed()
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:
         drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows,
                             mapping.crossbar_cols)
-        results = [run_chips(injector, drawer, rate, images, labels, mc, info, **common)
+        warn_if_oversubscribed()
+        results = [_at_rate(injector, drawer, rate, images, labels, mc, info, common)
                    for rate in rates]
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results
+
+
+def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
+    text = "x".join(map(str, shape))
+    return f"{text}, padded to {handling.pad_to}x{handling.pad_to}" if handling.pad_to else text
+
+
+def _at_rate(injector: FaultInjector, drawer: ChipDrawer, rate: float, images: Any,
+             labels: Any, mc: MonteCarloSpec, info: RunInfo, common: dict[str, Any]
+             ) -> AccuracyResult:
+    """Chips at one rate. At rate 0 every chip is the fault-free chip: it is evaluated once
+    and that accuracy stands for each of the chips (so std 0, a zero-width interval)."""
+    if rate > 0 or mc.chips == 1:
+        return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
+    once = run_chips(injector, drawer, rate, images, labels,
+                     replace(mc, chips=1, adaptive=None), info, **common)
+    per_chip = once.per_chip * mc.chips
+    note = f"rate 0: no chip has a fault, so 1 evaluation stands for the {mc.chips} chips"
+    return replace(once, per_chip=per_chip, summary=summarize(list(per_chip), mc.threshold),
+                   notes=(*once.notes, note))

@@ -4,10 +4,13 @@ Each epoch: draws its batches from the data generator (shuffle + the dataset's a
 trains under the epoch's perturbation (drop-connect mask or stochastic faults, fresh per
 mini-batch, from the noise generator), validates fault-free and on the fixed chips, appends the
 epoch to the curves and atomically saves the run state, so an interruption loses at most the
-epoch in progress. A progress bar (rich, on stderr) shows the steps; a line per epoch is
-printed when progress is on.
+epoch in progress. A progress bar (rich, on stderr) shows the steps, and a line per epoch
+(loss, fault-free and chip validation accuracy, time) is printed above it; without the bar the
+same line is logged (logger `archsim.train.loop`, level INFO: `archsim train` shows it on
+stderr, a sweep keeps it quiet).
 """
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ from archsim.train.stochastic import StochasticFaults
 from archsim.train.validate import Validation
 
 OnEpoch = Callable[[EpochRecord], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,11 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
             )
             state.curves.append(record)
             save_state(setup.state_path, state, setup.meta)
+            line = _epoch_line(record, len(plans))
             if spec.progress:
-                bar.console.print(_epoch_line(record, len(plans)), markup=False, highlight=False,
-                                  soft_wrap=True)
+                bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            else:
+                log.info("%s", line)
             if on_epoch is not None:
                 on_epoch(record)
 

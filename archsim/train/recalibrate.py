@@ -3,8 +3,9 @@
 For each rate p': weights frozen (no gradients, no optimizer), only the BatchNorm layers in
 train mode, running statistics reset with `momentum=None` (an exact cumulative average over the
 pass), and the RRAM layers under the evaluation fault model at p' while one pass over the
-training data runs. The statistics are copied out as a set keyed `bn_set_key(p')`; the model's
-own statistics are restored afterwards, so "recalibration off" is simply the plain model.
+training data runs. The statistics are copied out as a set keyed `bn_set_key(model, p')`; the
+model's own statistics are restored afterwards, so "recalibration off" is simply the plain
+model.
 
 Faults are drawn fresh for every batch, not fixed for the pass. The stored set is used for
 every chip of rate p' (each chip has its own fault map), so it should estimate the statistics
@@ -12,23 +13,38 @@ of the chip population, not of one chip: averaging over many fresh fault draws d
 that, while a mask fixed for the pass would tune the set to one arbitrary chip. Inference never
 rescales, so neither does recalibration. Training images are used without augmentation, since
 the statistics must match what inference sees.
+
+`recalibrate_data` is the one driver both `archsim train --recalibrate` and `archsim recalibrate`
+use: the same data order, batch size, fault generator (the run's `recal` stream) and number of
+batches give the same sets bit for bit. The pass may stop after `batches` batches; the default
+(`default_batches`) is the number of batches holding `DEFAULT_IMAGES` images, where the measured
+error of the statistics against a full pass is already small (docs/bn-recalibration.md).
 """
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import islice
+from time import perf_counter
 
 import torch
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from archsim.data import Dataset, iterate_batches, num_batches
+from archsim.errors import UserError
 from archsim.faults.bnsets import bn_set_key
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
+from archsim.progress import progress_bar
 from archsim.train.perturb import perturbed
 from archsim.train.stochastic import StochasticFaults
+from archsim.train.streams import stream_generator
 
 Batches = Callable[[], Iterable[tuple[Tensor, Tensor]]]
 BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+DEFAULT_IMAGES = 16_384  # 128 batches of 128: the measurement in docs/bn-recalibration.md
+log = logging.getLogger(__name__)
 
 
 def batchnorm_layers(model: nn.Module) -> dict[str, _BatchNorm]:
@@ -84,7 +100,8 @@ def recalibrate(model: nn.Module, layers: Sequence[str], rates: Sequence[float],
                 fault_model: FaultModel, batches: Batches, generator: torch.Generator,
                 cells: Mapping[str, CellFormat] | None = None,
                 on_batch: Callable[[], None] | None = None) -> dict[str, dict[str, Tensor]]:
-    """BatchNorm statistics for each rate, keyed `bn_set_key(rate)`; the model is unchanged.
+    """BatchNorm statistics for each rate, keyed `bn_set_key(fault_model.name, rate)`; the
+    model is unchanged.
 
     `batches()` yields (images, labels) for one pass over the training data (already on the
     model's device or moved here); `on_batch` is called after each batch (progress bars).
@@ -98,5 +115,53 @@ def recalibrate(model: nn.Module, layers: Sequence[str], rates: Sequence[float],
                 model(images.to(device, non_blocking=True))
                 if on_batch is not None:
                     on_batch()
-            sets[bn_set_key(rate)] = bn_statistics_of(model)
+            sets[bn_set_key(fault_model.name, rate)] = bn_statistics_of(model)
+    return sets
+
+
+def default_batches(images: int, batch_size: int) -> int:
+    """Batches of a recalibration pass by default: enough for `DEFAULT_IMAGES` images, at most
+    the whole training set."""
+    return min(num_batches(images, batch_size), num_batches(DEFAULT_IMAGES, batch_size))
+
+
+def pass_batches(images: int, batch_size: int, batches: int | None) -> int:
+    """The batches a pass over `images` takes: `batches`, checked, or `default_batches`."""
+    whole = num_batches(images, batch_size)
+    count = default_batches(images, batch_size) if batches is None else batches
+    if not 1 <= count <= whole:
+        raise UserError(f"recalibration batches must be in [1, {whole}] (the whole training "
+                        f"set in batches of {batch_size}), got {count}")
+    return count
+
+
+def recalibrate_data(model: nn.Module, layers: Sequence[str], rates: Sequence[float],
+                     fault_model: FaultModel, data: Dataset, batch_size: int, seed: int,
+                     *, batches: int | None = None, cells: Mapping[str, CellFormat] | None = None,
+                     channels_last: bool = False, progress: bool = False
+                     ) -> dict[str, dict[str, Tensor]]:
+    """Recalibrate over the first `batches` unshuffled, unaugmented batches of `data`
+    (default: `default_batches`) for each of the sorted `rates`, faults from the `recal`
+    stream of `seed`; logs one line per rate."""
+    whole = num_batches(len(data), batch_size)
+    count = pass_batches(len(data), batch_size, batches)
+    device = next(model.parameters()).device
+    generator = stream_generator(seed, "recal", device)
+    ordered = sorted(rates)
+    sets: dict[str, dict[str, Tensor]] = {}
+    with progress_bar(progress) as bar:
+        task = bar.add_task("recalibrating BatchNorm", total=len(ordered) * count, status="")
+        for rate in ordered:
+            start = perf_counter()
+            bar.update(task, status=f"{fault_model.name} at {rate:g}")
+            sets.update(recalibrate(
+                model, layers, [rate], fault_model,
+                lambda: islice(iterate_batches(data, batch_size, shuffle=False, augment=False,
+                                               generator=None, device=device,
+                                               channels_last=channels_last), count),
+                generator, cells, lambda: bar.advance(task),
+            ))
+            log.info("recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
+                     "images) in %.1fs", fault_model.name, rate, count, whole,
+                     min(count * batch_size, len(data)), perf_counter() - start)
     return sets

@@ -62,7 +62,12 @@ class TrainResult:
         s = self.spec
         return {
             "checkpoint": str(self.checkpoint), "model": s.model, "width": s.width,
-            "dataset": s.dataset, "method": s.method, "rate": s.final_rate,
+            "card": s.card or "(built-in recipe)",
+            "options": " ".join(f"{k}={v}" for k, v in s.options.items()) or "(none)",
+            "dataset": s.dataset, "hardware": s.hardware,
+            "policy": " ".join((s.policy, *s.overrides)),
+            "input": f"pad to {s.pad_to}x{s.pad_to}" if s.pad_to else "as stored",
+            "method": s.method, "rate": s.final_rate,
             "epochs": len(self.curves), "val_acc": self.val_acc,
             "chip_acc": self.chip_acc, "val_rate": s.val_rate, "val_chips": s.val_chips,
             "bn_sets": ",".join(self.bn_sets), "sparsity": self.sparsity,

@@ -1,9 +1,12 @@
 """Fill a TrainSpec's `None` fields from the model card and the method's defaults.
 
-Card choice: `spec.card` if given, else the card named `<model>-<dataset>`, else the first card
-(sorted) whose architecture is the model (e.g. `resnet20-cifar10`, the drop-connect paper's
-ResNet20 with 1x1 shortcuts, for ResNet-20 on Fashion-MNIST), else built-in defaults (the
-drop-connect authors' recipe: SGD lr 0.1, momentum 0.9, weight decay 1e-4, batch 128).
+Card choice: `spec.card` if given, else the card named `<model>-<dataset>` if its options
+agree with the ones asked for, else the first card (sorted) of the model whose options are
+the net's defaults overlaid by the ones asked for (so `--model resnet20` is the zoo's ResNet-20,
+option A shortcuts, as everywhere else: card `resnet20-cifar10-optionA` for Fashion-MNIST;
+`--option shortcut=1x1` picks `resnet20-cifar10`), else built-in defaults (the drop-connect
+authors' recipe: SGD lr 0.1, momentum 0.9, weight decay 1e-4, batch 128). A card never changes
+the net a name means: its options are the ones the spec resolves to anyway.
 The optimizer is the card's (`sgd` or `adam`) unless the spec names one; momentum is SGD's
 only, so an Adam run resolves it to None (and asking for it is an error).
 A step schedule's milestones are scaled to the run's epochs (the card's 100 and 150 of 200
@@ -17,7 +20,7 @@ from archsim.nets import ModelCard, check_options, list_cards, load_card, net_in
 from archsim.nets.cards import CosineSchedule, StepSchedule
 from archsim.train.spec import TrainSpec
 
-_DEFAULTS: dict[str, Any] = {
+DEFAULT_RECIPE: dict[str, Any] = {
     "optimizer": "sgd", "epochs": 200, "batch_size": 128, "lr": 0.1, "momentum": 0.9,
     "weight_decay": 1e-4, "schedule": "cosine", "milestones": (), "gamma": 0.1,
 }
@@ -31,20 +34,20 @@ def find_card(spec: TrainSpec) -> ModelCard | None:
             raise UserError(f"model card {spec.card} is for {card.architecture}, not {spec.model}")
         return card
     model = net_info(spec.model).name
+    wanted = check_options(model, spec.options)
     names = list_cards()
     exact = f"{model}-{spec.dataset}"
-    if exact in names:
-        return load_card(exact)
-    for name in names:
+    ordered = ([exact] if exact in names else []) + [n for n in names if n != exact]
+    for name in ordered:
         card = load_card(name)
-        if card.architecture == model:
+        if card.architecture == model and check_options(model, card.options) == wanted:
             return card
     return None
 
 
 def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
     if card is None:
-        return {**_DEFAULTS, "epochs": epochs}
+        return {**DEFAULT_RECIPE, "epochs": epochs}
     r = card.training
     out: dict[str, Any] = {
         "optimizer": r.optimizer, "batch_size": r.batch_size, "lr": r.lr, "momentum": r.momentum,
@@ -63,7 +66,7 @@ def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
 def resolve_spec(spec: TrainSpec) -> TrainSpec:
     """A copy of `spec` with every `None` filled in (idempotent)."""
     card = find_card(spec)
-    epochs = spec.epochs or (card.training.epochs if card else _DEFAULTS["epochs"])
+    epochs = spec.epochs or (card.training.epochs if card else DEFAULT_RECIPE["epochs"])
     recipe = _recipe(card, epochs)
     if spec.milestones is not None:
         recipe["milestones"] = spec.milestones

@@ -6,51 +6,45 @@ RRAM layers (the only ones drop-connect, faults and pruning touch); prune (magni
 after its phase); resume from the partial state if there is one; run the epochs; recalibrate
 BatchNorm per inference fault rate; write the final checkpoint atomically and delete the state.
 
-Random streams, each its own seeded generator: `data` (shuffling, augmentation; CPU),
-`noise` (drop-connect masks, training faults; on the training device), `recal` (faults during
-recalibration). The net's initial weights come from `get_net(seed=spec.seed)`.
+Random streams: `archsim.train.streams` (`data`, `noise`, `recal`). The net's initial weights
+come from `get_net(seed=spec.seed)`. A finished run asked for BatchNorm sets it does not hold
+is not retrained: its checkpoint is recalibrated (`recal_checkpoint`) and returned as cached.
 """
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-import numpy as np
 import torch
 
 from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-from archsim.data import Dataset, get_dataset, iterate_batches, num_batches
+from archsim.data import Dataset
 from archsim.data.batches import resolve_device
+from archsim.data.inputs import load_split
 from archsim.errors import UserError
 from archsim.faults.inject import rram_layer_names
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
+from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
-from archsim.progress import progress_bar
 from archsim.train.loop import OnEpoch, RunSetup, run_epochs
 from archsim.train.perturb import layer_weights
 from archsim.train.prune import ADMM, PruneMasks
-from archsim.train.recalibrate import recalibrate
+from archsim.train.recal_checkpoint import RecalibrateSpec, recalibrate_checkpoint
+from archsim.train.recalibrate import pass_batches, recalibrate_data
 from archsim.train.records import EpochRecord, TrainResult
 from archsim.train.resolve import resolve_spec
 from archsim.train.schedule import plan_epochs
 from archsim.train.spec import TrainSpec
 from archsim.train.state import RunState, load_state, make_optimizer, partial_path
+from archsim.train.streams import stream_generator, stream_seed
 from archsim.train.validate import Validation
 
-STREAMS = {"data": 0, "noise": 1, "recal": 2}
-
-
-def stream_seed(seed: int, stream: str) -> int:
-    """An independent 63-bit seed for one named random stream of a run."""
-    return int(np.random.SeedSequence([seed, STREAMS[stream]]).generate_state(2, np.uint64)[0]
-               >> np.uint64(1))
-
-
-def _generator(seed: int, stream: str, device: torch.device) -> torch.Generator:
-    return torch.Generator(device=device).manual_seed(stream_seed(seed, stream))
+__all__ = ["stream_seed", "train"]  # stream_seed: where the sweep's recalibrate job imports it
+log = logging.getLogger(__name__)
 
 
 def _init_from(spec: TrainSpec, model: torch.nn.Module, data: Dataset) -> dict[str, Any]:
@@ -73,7 +67,8 @@ def _meta(spec: TrainSpec, data: Dataset, layers: list[str]) -> dict[str, Any]:
     return {
         "net": spec.model, "width": spec.width, "num_classes": data.num_classes,
         "in_channels": data.input_shape[0], "options": spec.options,
-        "input_shape": list(data.input_shape), "dataset": spec.dataset,
+        "input_shape": list(data.input_shape), "input": spec.inputs("train").to_meta(),
+        "dataset": spec.dataset, "card": spec.card,
         "method": spec.method, "rate": spec.final_rate, "rates": list(spec.rates),
         "fault_model": spec.fault_model, "policy": spec.policy,
         "overrides": list(spec.overrides), "hardware": spec.hardware,
@@ -82,6 +77,15 @@ def _meta(spec: TrainSpec, data: Dataset, layers: list[str]) -> dict[str, Any]:
         "prune": None if spec.prune is None else {"method": spec.prune,
                                                   "sparsity": spec.sparsity},
     }
+
+
+def _has_sets(spec: TrainSpec, meta: Mapping[str, Any]) -> bool:
+    """Whether a recorded recalibration made every set `spec` asks for, the same way."""
+    def made(rate: float) -> bool:
+        return any(r.get("fault_model") == spec.fault_model and rate in r.get("rates", ())
+                   and r.get("asked_batches") == spec.recalibrate_batches
+                   for r in meta.get("recalibrations", []))
+    return all(made(rate) for rate in spec.recalibrate)
 
 
 def _cached(spec: TrainSpec, path: Path) -> TrainResult | None:
@@ -93,6 +97,12 @@ def _cached(spec: TrainSpec, path: Path) -> TrainResult | None:
         return None
     if meta.get("partial") or meta.get("spec_digest") != spec.digest():
         return None
+    if not _has_sets(spec, meta):
+        log.info("%s is trained; recalibrating BatchNorm only", path)
+        recalibrate_checkpoint(RecalibrateSpec(
+            str(path), spec.recalibrate, spec.fault_model, spec.recalibrate_batches,
+            data_dir=spec.data_dir, device=spec.device, progress=spec.progress))
+        meta = read_checkpoint(path).meta
     curves = tuple(EpochRecord.from_dict(r) for r in meta.get("curves", []))
     return TrainResult(path, spec, curves, tuple(meta["rram_layers"]),
                        tuple(meta.get("bn_sets", [])), meta.get("sparsity"), 0.0,
@@ -108,8 +118,8 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     if not force and (done := _cached(spec, final)) is not None:
         return done
     device = resolve_device(spec.device) or torch.device("cpu")
-    data = get_dataset(spec.dataset, "train", spec.data_dir, spec.limit)
-    val = get_dataset(spec.dataset, "test", spec.data_dir, spec.val_limit)
+    data = load_split(spec.dataset, "train", spec.data_dir, spec.inputs("train"))
+    val = load_split(spec.dataset, "test", spec.data_dir, spec.inputs("test"))
     model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
                     seed=spec.seed, **spec.options)
     from_meta = _init_from(spec, model, data) if spec.init_from else {}
@@ -123,8 +133,9 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     fault_model = get_fault_model(spec.fault_model or "dropconnect")
     cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
     optimizer = make_optimizer(spec, model)
-    state = RunState(model, optimizer, {"data": _generator(spec.seed, "data", torch.device("cpu")),
-                                        "noise": _generator(spec.seed, "noise", device)})
+    state = RunState(model, optimizer, {
+        "data": stream_generator(spec.seed, "data", torch.device("cpu")),
+        "noise": stream_generator(spec.seed, "noise", device)})
     if from_meta.get("prune"):
         state.masks = PruneMasks.from_zeros(weights)
     if spec.prune == "magnitude":
@@ -147,33 +158,39 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
                             fault_model, spec.val_rate or 0.0, spec.val_chips, spec.val_seed)
     setup = RunSetup(spec, data, layers, weights, fault_model, cells, validation, state_path,
                      meta)
+    warn_if_oversubscribed()
     run_epochs(setup, plan_epochs(spec), state, on_epoch)
-    bn_sets = _recalibrate(spec, setup, state, device)
+    bn_sets = _recalibrate(spec, setup, state)
     sparsity = None if state.masks is None else state.masks.sparsity()
     meta.update(curves=[r.to_dict() for r in state.curves], bn_sets=list(bn_sets),
-                sparsity=sparsity, partial=False, init_from_meta=_brief(from_meta))
+                sparsity=sparsity, partial=False, init_from_meta=_brief(from_meta),
+                recalibrations=[_record(spec, setup)] if spec.recalibrate else [])
     save_checkpoint(final, model, meta, bn_sets)
     state_path.unlink(missing_ok=True)
     return TrainResult(final, spec, tuple(state.curves), tuple(layers), tuple(bn_sets),
                        sparsity, perf_counter() - started, resumed, False)
 
 
-def _recalibrate(spec: TrainSpec, setup: RunSetup, state: RunState, device: torch.device
+def _recalibrate(spec: TrainSpec, setup: RunSetup, state: RunState
                  ) -> dict[str, dict[str, torch.Tensor]]:
     if not spec.recalibrate:
         return {}
     assert spec.batch_size is not None
-    generator = _generator(spec.seed, "recal", device)
-    data, size = setup.train_data, spec.batch_size
-    total = len(spec.recalibrate) * num_batches(len(data), size)
-    with progress_bar(spec.progress) as bar:
-        task = bar.add_task("recalibrating BatchNorm", total=total, status="")
-        return recalibrate(
-            state.model, setup.layers, sorted(spec.recalibrate), setup.fault_model,
-            lambda: iterate_batches(data, size, shuffle=False, augment=False, generator=None,
-                                    device=device, channels_last=spec.channels_last),
-            generator, setup.cells, lambda: bar.advance(task),
-        )
+    return recalibrate_data(
+        state.model, setup.layers, spec.recalibrate, setup.fault_model, setup.train_data,
+        spec.batch_size, spec.seed, batches=spec.recalibrate_batches, cells=setup.cells,
+        channels_last=spec.channels_last, progress=spec.progress,
+    )
+
+
+def _record(spec: TrainSpec, setup: RunSetup) -> dict[str, Any]:
+    """The metadata entry of training's recalibration (as `recal_checkpoint` writes one)."""
+    assert spec.batch_size is not None
+    batches = pass_batches(len(setup.train_data), spec.batch_size, spec.recalibrate_batches)
+    return {"fault_model": setup.fault_model.name, "rates": sorted(spec.recalibrate),
+            "batches": batches, "asked_batches": spec.recalibrate_batches,
+            "images": min(batches * spec.batch_size, len(setup.train_data)),
+            "seed": spec.seed, "dataset": spec.dataset}
 
 
 def _brief(meta: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from archsim.data.inputs import InputHandling
 from archsim.errors import UserError
 from archsim.faults.presets import get_fault_model
 from archsim.train.prune import check_sparsity
@@ -31,8 +32,11 @@ METHODS: tuple[str, ...] = ("standard", "dropconnect", "oneshot", "progressive")
 PruneKind = Literal["magnitude", "admm"]
 OptimizerKind = Literal["sgd", "adam"]
 ScheduleKind = Literal["cosine", "step", "constant"]
-# Fields that change how a run is shown or where it computes, not what it computes.
-_NOT_IDENTITY = frozenset({"progress", "device", "out_dir", "output"})
+# Fields that change how a run is shown or where it computes, not what it computes; and the
+# recalibration, which changes only the BatchNorm sets added after training (a finished run
+# asked for other sets is recalibrated, not retrained).
+_NOT_IDENTITY = frozenset({"progress", "device", "out_dir", "output", "recalibrate",
+                           "recalibrate_batches"})
 
 
 class TrainSpec(BaseModel):
@@ -46,8 +50,10 @@ class TrainSpec(BaseModel):
     card: str | None = None  # model card giving the recipe (default: <model>-<dataset>, ...)
     dataset: str = "digits"
     data_dir: str | None = None
-    limit: int | None = Field(None, ge=1)  # first N training images
+    limit: int | None = Field(None, ge=1)  # first N training images (see subset_seed)
     val_limit: int | None = Field(None, ge=1)  # first N test images used for validation
+    subset_seed: int | None = None  # limit / val_limit draw seeded random subsets, not first N
+    pad_to: int | None = Field(None, ge=1)  # zero-pad images to pad_to x pad_to pixels
     method: Method = "standard"
     rate: float = 0.0  # drop-connect rate, or one-shot target fault rate, in [0, 1)
     rates: tuple[float, ...] = ()  # progressive: ascending fault rates, one stage each
@@ -60,6 +66,7 @@ class TrainSpec(BaseModel):
     admm_epochs: int = Field(0, ge=0)
     admm_rho: float = Field(1e-3, gt=0)
     recalibrate: tuple[float, ...] = ()  # inference fault rates to recalibrate BatchNorm for
+    recalibrate_batches: int | None = Field(None, ge=1)  # per rate (default: default_batches)
     epochs: int | None = Field(None, ge=1)  # per stage for progressive
     batch_size: int | None = Field(None, ge=1)
     optimizer: OptimizerKind | None = None
@@ -110,6 +117,8 @@ class TrainSpec(BaseModel):
             raise ValueError(f"recalibration rates repeat: {list(self.recalibrate)}")
         if self.fault_model is not None:
             get_fault_model(self.fault_model)
+        if self.subset_seed is not None and self.limit is None and self.val_limit is None:
+            raise ValueError("--subset-seed needs --limit or --val-limit")
         if self.optimizer == "adam" and self.momentum is not None:
             raise ValueError("--momentum is for --optimizer sgd; Adam keeps its default betas")
         return self
@@ -128,7 +137,16 @@ class TrainSpec(BaseModel):
         out = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
         if out["optimizer"] in ("sgd", None):
             del out["optimizer"]
+        for key in ("subset_seed", "pad_to"):  # absent before these existed: same digests
+            if out[key] is None:
+                del out[key]
         return out
+
+    def inputs(self, split: str) -> InputHandling:
+        """How this run reads the `split` ("train" or "test") of its dataset."""
+        limit = self.limit if split == "train" else self.val_limit
+        return InputHandling(limit, self.subset_seed if limit is not None else None,
+                             self.pad_to)
 
     def digest(self) -> str:
         """A short hash of `identity()`, to recognise a run's own partial checkpoint."""

@@ -1,0 +1,44 @@
+"""What the long-running commands (train, evaluate, recalibrate) set up before they start:
+torch's thread count (`--threads`) and log lines on stderr (the oversubscription warning,
+one line per epoch or recalibrated rate).
+"""
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from archsim.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+threads_option: Callable[[F], F] = click.option(
+    "--threads", type=int,
+    help="Torch threads (default: torch's, usually one per core). On a shared or loaded "
+    "machine 1 is often much faster than several.")
+
+
+@contextmanager
+def running(threads: int | None) -> Iterator[None]:
+    """Within the block: torch uses `threads` threads and archsim's log lines (INFO and up)
+    go to stderr."""
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"--threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+    logger = logging.getLogger("archsim")
+    handler = logging.StreamHandler(sys.stderr)  # the command's stderr (a test runner's too)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -1,0 +1,136 @@
+"""Recalibrate the BatchNorm statistics of a trained checkpoint: `archsim recalibrate`.
+
+Every setting defaults to what the checkpoint records about its training run: the training
+data and how it was read (subset, padding), the batch size, the seed (so the faults come from
+the same `recal` stream as `archsim train --recalibrate`), the hardware and placement (which
+layers are on RRAM), the memory layout and the fault model. With the same rates and batches
+the sets are therefore bit for bit those training would have made. The new sets join the
+checkpoint's (a set of the same fault model and rate is replaced), the run is appended to the
+metadata's `recalibrations`, and the file (or `output`) is written atomically.
+"""
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from archsim.checkpoint import build_model, read_checkpoint, save_checkpoint
+from archsim.data.batches import resolve_device
+from archsim.data.inputs import InputHandling, load_split
+from archsim.errors import UserError
+from archsim.faults.bnsets import qualify_legacy_keys
+from archsim.faults.inject import rram_layer_names
+from archsim.faults.models import check_rate
+from archsim.faults.presets import get_fault_model
+from archsim.faults.sites import cell_formats
+from archsim.machine import warn_if_oversubscribed
+from archsim.mapping.mapper import map_model
+from archsim.train.recalibrate import pass_batches, recalibrate_data
+from archsim.train.resolve import DEFAULT_RECIPE
+
+
+@dataclass(frozen=True)
+class RecalibrateSpec:
+    """What to recalibrate; `None` means "as the checkpoint's training run did"."""
+
+    checkpoint: str
+    rates: tuple[float, ...]
+    fault_model: str | None = None
+    batches: int | None = None  # per rate (default: `recalibrate.default_batches`)
+    output: str | None = None  # default: rewrite `checkpoint` in place
+    dataset: str | None = None
+    data_dir: str | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+    device: str = "cpu"
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class RecalibrationResult:
+    """Where the sets went and what they were made from."""
+
+    checkpoint: Path
+    fault_model: str
+    keys: tuple[str, ...]  # the sets this call made
+    all_keys: tuple[str, ...]  # every set the checkpoint now holds
+    batches: int
+    images: int  # training images each rate's pass saw
+    dataset: str
+    hardware: str
+    policy: str
+    seed: int
+
+
+def _settings(spec: RecalibrateSpec, meta: dict[str, Any]) -> dict[str, Any]:
+    trained: dict[str, Any] = meta.get("spec") or {}
+    limit = trained.get("limit")
+    pad_to = (meta.get("input") or {}).get("pad_to")
+    return {
+        "dataset": spec.dataset or meta.get("dataset"),
+        "data_dir": spec.data_dir or trained.get("data_dir"),
+        "inputs": InputHandling(limit, trained.get("subset_seed") if limit else None, pad_to),
+        "batch_size": spec.batch_size or trained.get("batch_size")
+        or DEFAULT_RECIPE["batch_size"],
+        "seed": meta.get("seed", 0) if spec.seed is None else spec.seed,
+        "fault_model": spec.fault_model or meta.get("fault_model") or "dropconnect",
+        "hardware": meta.get("hardware") or "isaac",
+        "policy": meta.get("policy") or "cpu-1x1",
+        "overrides": tuple(meta.get("overrides") or ()),
+        "channels_last": bool(trained.get("channels_last", False)),
+    }
+
+
+def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
+    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc)."""
+    if not spec.rates:
+        raise UserError("give at least one rate to recalibrate for, e.g. --rates 0,0.1,0.2")
+    rates = tuple(check_rate(r) for r in spec.rates)
+    if len(set(rates)) != len(rates):
+        raise UserError(f"recalibration rates repeat: {list(rates)}")
+    path = Path(spec.checkpoint)
+    data = read_checkpoint(path)
+    meta = data.meta
+    if meta.get("partial"):
+        raise UserError(f"{path} is an unfinished training run; finish it with archsim train")
+    s = _settings(spec, meta)
+    if not s["dataset"]:
+        raise UserError(f"{path} does not record its dataset; give --dataset")
+    fault_model = get_fault_model(s["fault_model"])
+    device = resolve_device(spec.device) or torch.device("cpu")
+    model = build_model(path, data, device)
+    train_data = load_split(s["dataset"], "train", s["data_dir"], s["inputs"])
+    if train_data.input_shape[0] != meta["in_channels"]:
+        raise UserError(f"{path} was built for {meta['in_channels']} channels; "
+                        f"{s['dataset']} has {train_data.input_shape[0]}")
+    if s["channels_last"]:
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    mapping = map_model(model, train_data.input_shape, s["hardware"], policy=s["policy"],
+                        overrides=s["overrides"], model_name=meta["net"],
+                        width=float(meta["width"]))
+    cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    batches = pass_batches(len(train_data), s["batch_size"], spec.batches)  # checked first
+    warn_if_oversubscribed()
+    sets = recalibrate_data(
+        model, rram_layer_names(mapping), rates, fault_model, train_data, s["batch_size"],
+        s["seed"], batches=spec.batches, cells=cells, channels_last=s["channels_last"],
+        progress=spec.progress,
+    )
+    merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
+    images = min(batches * s["batch_size"], len(train_data))
+    record = {
+        "fault_model": fault_model.name, "rates": sorted(rates), "batches": batches,
+        "asked_batches": spec.batches, "images": images, "seed": s["seed"], "dataset": s["dataset"],
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format")}
+    new_meta.update(bn_sets=sorted(merged),
+                    recalibrations=[*meta.get("recalibrations", []), record])
+    target = Path(spec.output) if spec.output else path
+    save_checkpoint(target, model, new_meta, merged, data.extra or None)
+    return RecalibrationResult(target, fault_model.name, tuple(sets), tuple(sorted(merged)),
+                               batches, images, s["dataset"], s["hardware"],
+                               " ".join((s["policy"], *s["overrides"])), s["seed"])
+
