@@ -53,6 +53,7 @@ __all__ = [
     "RecalibrateSpec",
     "SweepSpec",
     "TrainSpec",
+    "design_point",
     "draw",
     "evaluate",
     "extract",
@@ -73,6 +74,30 @@ __all__ = [
 def extract(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
     """Every layer of `model` (conv, linear, BN, pool, add, ...) seen in one forward pass."""
     return extract_layers(model, input_shape)
+
+
+def design_point(
+    model: nn.Module,
+    input_shape: Sequence[int],
+    hw: HardwareConfig | str,
+    budget_chips: int = 1,
+    *,
+    replicate: bool = True,
+    **map_options: Any,
+) -> Mapping:
+    """`model` mapped in a budget of `budget_chips` chips, replicated until its pipeline is
+    balanced (`archsim.perf.balance`): the mapping `archsim map` and sweeps cost.
+
+    `map_options` are `map_specs`'s: policy, overrides, model_name, width, budget_tiles.
+    """
+    from archsim.mapping.geometry import resolve_geometry
+    from archsim.perf.balance import design_point as _design_point
+    from archsim.perf.hw_costs import costs_from_hardware
+
+    config = load_hardware(hw) if isinstance(hw, str) else hw
+    return _design_point(extract_layers(model, input_shape), resolve_geometry(config),
+                         costs_from_hardware(config), budget_chips, replicate,
+                         input_shape=tuple(input_shape), **map_options)  # fmt: skip
 
 
 def simulate(

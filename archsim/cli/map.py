@@ -308,7 +308,8 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--estimator", type=click.Choice(("des", "analytic", "paper")), default="des",
               show_default=True, help="Cost model: SimPy pipeline, closed form, or Table II's.")
 @click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Images streamed through the pipeline (Table II uses 10000).")
+              help="N for the derived time for N images, and the paper estimator's totals "
+              "(Table II uses 10000).")
 @format_option
 def map_command(
     model: str,
@@ -327,7 +328,15 @@ def map_command(
     images: int,
     fmt: str,
 ) -> None:
-    """Map a network onto crossbars: per-layer placement, crossbars, MACs, cost and totals."""
+    """Map a network onto crossbars: per-layer placement, crossbars, MACs, cost and totals.
+
+    Every width is costed in one chip budget (--budget-chips / --budget-tiles; default: the
+    fewest chips that hold the widest point with one copy of each layer), with layers
+    replicated until the pipeline is balanced. Reported: throughput (images/s while images
+    stream), single-image latency, energy per image split into dynamic, static (static power x
+    the interval), CPU and links, provisioned area (the budget) and occupied area (tiles used
+    and their share of the chip links). --images N only sets the derived time for N images.
+    """
     from archsim.perf.report_rows import estimate_widths, paper_mismatch
 
     request = parse_request(

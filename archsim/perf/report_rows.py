@@ -20,14 +20,26 @@ from archsim.perf.result import PerfResult
 LAYER_COST_COLUMNS = ("latency_share", "energy_j")
 WIDTH_COLUMNS = (
     "model", "width", "estimator", "throughput_ips", "throughput_ratio", "latency_s",
-    "energy_per_image_j", "static_share", "images_per_j", "replicas", "occupied_area_mm2",
-    "provisioned_area_mm2", "images_per_s_per_mm2", "budget_chips", "bottleneck",
+    "energy_per_image_j", "static_share", "images_per_j", "replicas_added",
+    "occupied_area_mm2", "provisioned_area_mm2", "images_per_s_per_mm2", "budget_chips",
+    "bottleneck",
+)  # fmt: skip
+# what fits a terminal: the figures that differ between widths (the rest are in csv/json)
+WIDTH_TABLE_COLUMNS = (
+    "width", "throughput_ips", "throughput_ratio", "latency_s", "energy_per_image_j",
+    "static_share", "replicas_added", "occupied_area_mm2", "bottleneck",
 )  # fmt: skip
 TABLE2_COLUMNS = (
     "model", "width", "estimator", "images", "latency_s", "energy_j", "latency_ratio",
     "energy_ratio", "paper_latency_s", "paper_energy_j", "paper_latency_ratio",
     "paper_energy_ratio", "latency_vs_paper", "energy_vs_paper",
 )  # fmt: skip
+FIGURES_NOTE = (
+    "throughput_ips: images/s while images stream through the pipeline balanced in the chip "
+    "budget; latency_s: one image alone; energy per image = dynamic + static (static power x "
+    "interval) + CPU + links; occupied area: tiles used + their share of the chip links "
+    "(docs/validation.md)"
+)
 PAPER_SETUP = {"input_shape": (3, 32, 32), "num_classes": 10}
 
 
@@ -83,7 +95,7 @@ def width_rows(results: Sequence[PerfResult], replicas: Sequence[int]) -> list[d
             "throughput_ratio": round(r.throughput_images_per_s / base, 4),
             "latency_s": _sig(r.latency_s), "energy_per_image_j": _sig(r.energy_per_image_j),
             "static_share": round(r.static_energy_j / r.energy_per_image_j, 4),
-            "images_per_j": _sig(r.images_per_j), "replicas": n,
+            "images_per_j": _sig(r.images_per_j), "replicas_added": n,
             "occupied_area_mm2": _sig(r.occupied_area_mm2),
             "provisioned_area_mm2": _sig(r.provisioned_area_mm2),
             "images_per_s_per_mm2": _sig(r.images_per_s_per_mm2),
@@ -138,7 +150,7 @@ class CostReport:
     ) -> None:
         self.results = list(results)
         self.paper_note = paper_note  # why Table II does not apply; None when it does
-        self.replicas = list(replicas)  # replica crossbars beyond one copy, per width
+        self.replicas = list(replicas)  # replicas beyond one copy of each layer, per width
 
     def layer_rows(
         self, rows: Sequence[MappingABC[str, Any]], columns: Sequence[str]
@@ -153,7 +165,8 @@ class CostReport:
         return self.results[0].estimator == "paper"
 
     def notes(self) -> list[str]:
-        notes = [n for r in self.results for n in r.notes]
+        notes = [] if self.paper_layout else [FIGURES_NOTE]
+        notes += [n for r in self.results for n in r.notes]
         if self.paper_layout and self.paper_note:
             notes.append(f"not compared with Table II: {self.paper_note}")
         return list(dict.fromkeys(notes))
@@ -178,7 +191,12 @@ class CostReport:
         if fmt == "table":
             emit(summary, fmt, summary_columns)
             print_lines([""])
-            emit(costs, fmt, columns, extra=setup)
+            narrow = columns if self.paper_layout else [
+                c for c in WIDTH_TABLE_COLUMNS if c in columns]
+            first = self.results[0]
+            shared = {"estimator": first.estimator,
+                      "provisioned_area_mm2": _sig(first.provisioned_area_mm2)}
+            emit(costs, fmt, narrow, extra={**setup, **({} if self.paper_layout else shared)})
             print_lines([f"note: {n}" for n in self.notes()])
             return
         merged = [{**s, **c} for s, c in zip(summary, costs, strict=True)]
