@@ -36,7 +36,7 @@ def run_once(argv: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
-    for name, argv in COMMANDS.items():  # warm the page cache, untimed
+    for argv in COMMANDS.values():  # warm the page cache, untimed
         run_once(argv)
     for _ in range(ROUNDS):
         for name, argv in COMMANDS.items():

@@ -166,3 +166,15 @@ def test_components_by_name() -> None:
     assert COMPONENTS.by_name("cpu.link") is COMPONENTS.cpu.link
     with pytest.raises(KeyError, match=r"no component 'tile\.fpu'"):
         COMPONENTS.by_name("tile.fpu")
+
+
+def test_the_four_adc_variant_halves_the_adcs_and_the_peak() -> None:
+    from archsim.config.hardware import load_hardware
+
+    costs = chip_costs(load_hardware("isaac-4adc"))
+    # 168 tiles x 12 IMAs x 4 fewer ADCs x 2 mW = 16.128 W and x 0.0012 mm^2 = 9.6768 mm^2 less
+    assert costs.power_w == pytest.approx(65.80808 - 16.128)
+    assert costs.area_mm2 == pytest.approx(85.42472 - 9.6768)
+    # 8 x 128 columns per cycle from 4 ADCs at 1.28 GS/s: 200 ns, so the ADCs bound the cycle
+    assert costs.adc_bound and costs.effective_cycle_s == pytest.approx(200e-9)
+    assert costs.peak_tops == pytest.approx(41.28768 / 2)

@@ -154,3 +154,45 @@ def test_missing_energy_and_unsupported_layers_are_errors() -> None:
         simulate(broken, COSTS)
     with pytest.raises(UserError, match="images must be >= 1"):
         simulate(mapping, COSTS, images=0)
+
+
+def test_layers_packed_into_one_ima_queue_for_its_adc_where_the_closed_form_does_not() -> None:
+    # A: 3x3 conv 1 -> 3 (9 rows x 7 columns: 1 crossbar); B: 1x1 conv 3 -> 3 (3 rows x 7
+    # columns: 1 crossbar); 16 pixels each. Packed, both sit in IMA 0, whose one ADC
+    # (adcs_per_ima=1) converts 4 cycles x 7 columns = 28 samples per MVM at 1e8 S/s: 280 ns,
+    # under the 400 ns MVM, so each layer alone takes 16 x 400 ns = 6.4 us per image (the
+    # closed form). Streaming, both layers convert at once and the ADC is busy
+    # 2 x 16 x 280 ns = 8.96 us per image: that, not 6.4 us, is the interval.
+    # One image, by hand (a row = a group of 4 MVMs: 1.6 us on the crossbar, 1.12 us of ADC;
+    # a row's transfer 0.8 us). A0: ADC 0-1.12, ends 1.6; A1: ADC 1.6-2.72. B0 starts at 2.4
+    # (A0 moved), converts 2.72-3.84 after A1, ends with its crossbar at 4.0. A2 starts at
+    # 3.2 but converts 3.84-4.96 after B0: ends 4.96, not 4.8. B1 (start 4.0) converts
+    # 4.96-6.08; A3 (start 4.96) 6.08-7.2; B2 (start 6.08) 7.2-8.32; B3 starts 8.32 (A3 moved
+    # by 8.0), its crossbar ends 9.92 and its transfer 10.72 us. The closed form, timing each
+    # layer as if alone, says A3 ends 6.4, B3 starts 7.2 and the image ends at 9.6 us.
+    a = LayerSpec(name="A", kind="conv", in_shape=(1, 4, 4), out_shape=(3, 4, 4), macs=432,
+                  params=27, in_channels=1, out_channels=3, kernel=(3, 3), stride=(1, 1),
+                  padding=(1, 1))
+    b = LayerSpec(name="B", kind="conv", in_shape=(3, 4, 4), out_shape=(3, 4, 4), macs=144,
+                  params=9, in_channels=3, out_channels=3)
+    one_adc = replace(COSTS, adcs_per_ima=1)
+    packed = map_specs([a, b], GEOMETRY, input_shape=(1, 4, 4), policy="all-rram",
+                       pack_imas=True)  # fmt: skip
+    assert [(blk.ima, blk.crossbar) for lm in packed.layers for blk in lm.blocks] == [
+        (0, 0), (0, 1)]
+    closed = analytic_estimate(packed, one_adc)
+    assert closed.interval_s == pytest.approx(6.4e-6, rel=1e-9)
+    assert any("shared by several layers" in n for n in closed.notes)
+    assert closed.latency_s == pytest.approx(9.6e-6, rel=1e-9)
+    trace: list[tuple[float, str]] = []
+    alone = simulate(packed, one_adc, images=1, trace=trace)
+    ends = {label: round(t * 1e9) for t, label in trace if label.endswith("end")}
+    assert ends["A compute img0 g2 end"] == 4960 and ends["B compute img0 g1 end"] == 6080
+    assert ends["B compute img0 g3 end"] == 9920
+    assert alone.latency_s == pytest.approx(10.72e-6, rel=1e-9)
+    des = simulate(packed, one_adc, images=50)
+    assert des.interval_s == pytest.approx(8.96e-6, rel=0.01)
+    # on separate IMAs (the default placement) nothing is shared and the two agree
+    apart = map_specs([a, b], GEOMETRY, input_shape=(1, 4, 4), policy="all-rram")
+    assert [blk.ima for lm in apart.layers for blk in lm.blocks] == [0, 1]
+    assert simulate(apart, one_adc, images=50).interval_s == pytest.approx(6.4e-6, rel=1e-6)

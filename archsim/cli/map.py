@@ -43,6 +43,7 @@ class MapRequest:
     replicate: bool = True  # balance the pipeline inside the budget (--no-replicate: off)
     budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
     budget_tiles: int | None = None  # a budget of part of a chip instead
+    pack_imas: bool = False  # layers share IMAs (start on the next free crossbar)
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -117,6 +118,7 @@ def parse_request(
     replicate: bool = True,
     budget_chips: str | None = None,
     budget_tiles: int | None = None,
+    pack_imas: bool = False,
 ) -> MapRequest:
     if dataset and input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
@@ -143,6 +145,7 @@ def parse_request(
         replicate=replicate,
         budget_chips=parse_budget(budget_chips),
         budget_tiles=budget_tiles,
+        pack_imas=pack_imas,
     )
 
 
@@ -168,7 +171,7 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
               for w in request.widths]  # fmt: skip
     options: list[dict[str, Any]] = [
         {"input_shape": shape, "policy": request.policy, "overrides": request.overrides,
-         "model_name": request.model, "width": w}
+         "model_name": request.model, "width": w, "pack_imas": request.pack_imas}
         for w in request.widths
     ]  # fmt: skip
     plain = [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
@@ -246,6 +249,7 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
         "input_shape": ",".join(map(str, mapping.input_shape)),
         "budget_chips": mapping.budget_chips,
         **({"budget_tiles": mapping.budget_tiles} if mapping.budget_tiles else {}),
+        **({"packed_imas": True} if mapping.packed_imas else {}),
         "replicate": mapping.replicate,
     }
 
@@ -302,6 +306,9 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--budget-tiles", type=click.IntRange(min=1), metavar="N",
               help="Provision N tiles (part of a chip, with its share of the chip links) "
               "instead of whole chips.")
+@click.option("--pack-imas", is_flag=True,
+              help="Start each layer on the next free crossbar instead of a fresh IMA, so "
+              "small layers share IMAs and queue for their ADCs.")
 @click.option("--no-replicate", is_flag=True,
               help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
               "layers inside the budget until a stage replication cannot speed up binds.")
@@ -323,6 +330,7 @@ def map_command(
     num_classes: int | None,
     budget_chips: str | None,
     budget_tiles: int | None,
+    pack_imas: bool,
     no_replicate: bool,
     estimator: str,
     images: int,
@@ -341,7 +349,7 @@ def map_command(
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        not no_replicate, budget_chips, budget_tiles,
+        not no_replicate, budget_chips, budget_tiles, pack_imas,
     )  # fmt: skip
     mappings, hw_config = run_request(request)
     mismatch = paper_mismatch(

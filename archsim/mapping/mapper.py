@@ -16,13 +16,13 @@ from archsim.mapping.placement import (
     LayerToPlace,
     PlacedLayer,
     check_fits,
+    imas_needed,
     place_layers,
 )
 from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.replication import (
     ReplicateScope,
-    imas_for,
     plan_replicas,
     replication_budget_chips,
 )
@@ -95,25 +95,22 @@ def _explicit_replicas(replicas: MappingABC[str, int], name: str) -> int:
     return count
 
 
-def _imas_needed(layers: Sequence[LayerToPlace], geometry: Geometry) -> int:
-    return sum(imas_for(layer.crossbars, geometry.crossbars_per_ima) for layer in layers)
-
-
 def _check_budget(
-    layers: Sequence[LayerToPlace], geometry: Geometry, budget_imas: int, label: str
+    layers: Sequence[LayerToPlace], geometry: Geometry, budget_imas: int, label: str, pack: bool
 ) -> None:
-    needed = _imas_needed(layers, geometry)
+    needed = imas_needed(layers, geometry, pack)
     if needed > budget_imas:
         raise UserError(f"{label} with these replicas needs {needed} IMAs, over the budget of "
                         f"{budget_imas}")  # fmt: skip
 
 
 def _tile_budget_imas(
-    layers: Sequence[LayerToPlace], geometry: Geometry, budget_tiles: int, label: str
+    layers: Sequence[LayerToPlace], geometry: Geometry, budget_tiles: int, label: str,
+    pack: bool,
 ) -> int:
     if isinstance(budget_tiles, bool) or not isinstance(budget_tiles, int):
         raise UserError(f"a tile budget must be a whole number of tiles, got {budget_tiles!r}")
-    needed = math.ceil(_imas_needed(layers, geometry) / geometry.imas_per_tile)
+    needed = math.ceil(imas_needed(layers, geometry, pack) / geometry.imas_per_tile)
     node_tiles = geometry.chips * geometry.tiles_per_chip
     if not max(1, needed) <= budget_tiles <= node_tiles:
         raise UserError(f"a budget of {budget_tiles} tiles must be between the {max(1, needed)} "
@@ -135,6 +132,7 @@ def map_specs(
     width: float = 1.0,
     replicas: MappingABC[str, int] | None = None,
     budget_tiles: int | None = None,
+    pack_imas: bool = False,
 ) -> Mapping:
     """Map already extracted layers (see `map_model`).
 
@@ -145,6 +143,8 @@ def map_specs(
 
     `budget_tiles` provisions that many tiles instead of whole chips (a design smaller than
     one chip); it must hold the layers with one copy each and at most the node's tiles.
+    `pack_imas` starts each layer on the next free crossbar instead of a fresh IMA, so small
+    layers share IMAs (and their ADCs).
     """
     geometry = resolve_geometry(hw)
     placements = assign_targets(specs, policy, overrides)
@@ -152,11 +152,11 @@ def map_specs(
     tilings = {spec.name: tile_layer(spec, geometry) for spec, _ in on_rram}
     label = _label(model_name, width)
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
-    chips = check_fits(to_place, geometry, label)
+    chips = check_fits(to_place, geometry, label, pack_imas)
     budget_chips = replication_budget_chips(replicate_scope, chips, geometry.chips)
     budget_imas = budget_chips * geometry.imas_per_chip
     if budget_tiles is not None:
-        budget_imas = _tile_budget_imas(to_place, geometry, budget_tiles, label)
+        budget_imas = _tile_budget_imas(to_place, geometry, budget_tiles, label, pack_imas)
         budget_chips = math.ceil(budget_tiles / geometry.tiles_per_chip)
     if replicas is not None and not replicate:
         raise UserError("explicit replica counts need replicate=True")
@@ -165,7 +165,7 @@ def map_specs(
             LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
             for layer in to_place
         ]
-        _check_budget(to_place, geometry, budget_imas, label)
+        _check_budget(to_place, geometry, budget_imas, label, pack_imas)
     elif replicate and to_place:
         counts = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
@@ -177,7 +177,7 @@ def map_specs(
             LayerToPlace(layer.name, layer.tiling, r)
             for layer, r in zip(to_place, counts, strict=True)
         ]
-    placed = {p.name: p for p in place_layers(to_place, geometry, label)}
+    placed = {p.name: p for p in place_layers(to_place, geometry, label, pack_imas)}
     replicas_by_name = {layer.name: layer.replicas for layer in to_place}
     layers = [
         _layer_mapping(
@@ -213,6 +213,7 @@ def map_specs(
         replicate_budget_chips=budget_chips if replicate else 0,
         budget_chips=budget_chips,
         budget_tiles=budget_tiles or 0,
+        packed_imas=pack_imas,
     )
 
 

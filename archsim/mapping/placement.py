@@ -1,10 +1,12 @@
 """Put tiled layers onto physical crossbars: (chip, tile, IMA, crossbar), deterministically.
 
-Layers are placed one after another in execution order. Each layer starts on a fresh IMA
-(the IMA's input register, DACs and ADCs then serve one layer, which is what the performance
-model simulates) and fills it crossbar by crossbar before moving on; its replicas follow one
-another in the same run of IMAs. IMAs fill tiles in order and tiles fill chips, so a layer
-can span tiles and even chips, but no crossbar ever holds blocks of two layers.
+Layers are placed one after another in execution order. By default each layer starts on a
+fresh IMA (the IMA's input register, DACs and ADCs then serve one layer) and fills it crossbar
+by crossbar before moving on; its replicas follow one another in the same run of IMAs. With
+`pack=True` a layer starts on the next free crossbar instead, so small layers share IMAs and
+with them the IMA's ADCs (the performance model queues them; see `perf/plan.py`). IMAs fill
+tiles in order and tiles fill chips, so a layer can span tiles and even chips, but no crossbar
+ever holds blocks of two layers.
 """
 
 import math
@@ -38,14 +40,21 @@ class PlacedLayer:
     imas: int
 
 
-def chips_needed(layers: Sequence[LayerToPlace], geometry: Geometry) -> int:
-    imas = sum(imas_for(layer.crossbars, geometry.crossbars_per_ima) for layer in layers)
-    return math.ceil(imas / geometry.imas_per_chip)
+def imas_needed(layers: Sequence[LayerToPlace], geometry: Geometry, pack: bool = False) -> int:
+    if pack:
+        return imas_for(sum(layer.crossbars for layer in layers), geometry.crossbars_per_ima)
+    return sum(imas_for(layer.crossbars, geometry.crossbars_per_ima) for layer in layers)
 
 
-def check_fits(layers: Sequence[LayerToPlace], geometry: Geometry, label: str) -> int:
+def chips_needed(layers: Sequence[LayerToPlace], geometry: Geometry, pack: bool = False) -> int:
+    return math.ceil(imas_needed(layers, geometry, pack) / geometry.imas_per_chip)
+
+
+def check_fits(
+    layers: Sequence[LayerToPlace], geometry: Geometry, label: str, pack: bool = False
+) -> int:
     """Chips the layers need; a UserError if that is more than the node has."""
-    needed = chips_needed(layers, geometry)
+    needed = chips_needed(layers, geometry, pack)
     if needed > geometry.chips:
         crossbars = sum(layer.crossbars for layer in layers)
         raise UserError(
@@ -56,14 +65,14 @@ def check_fits(layers: Sequence[LayerToPlace], geometry: Geometry, label: str) -
     return needed
 
 
-def _place_one(layer: LayerToPlace, first_ima: int, geometry: Geometry) -> PlacedLayer:
+def _place_one(layer: LayerToPlace, first_crossbar: int, geometry: Geometry) -> PlacedLayer:
     per_ima = geometry.crossbars_per_ima
     blocks = []
     for replica in range(layer.replicas):
-        base = replica * layer.tiling.crossbars
+        base = first_crossbar + replica * layer.tiling.crossbars
         for block in layer.tiling.blocks:
             ima_global, crossbar = divmod(base + block.slot, per_ima)
-            tile_global, ima = divmod(first_ima + ima_global, geometry.imas_per_tile)
+            tile_global, ima = divmod(ima_global, geometry.imas_per_tile)
             chip, tile = divmod(tile_global, geometry.tiles_per_chip)
             blocks.append(
                 CrossbarBlock(
@@ -82,24 +91,34 @@ def _place_one(layer: LayerToPlace, first_ima: int, geometry: Geometry) -> Place
                     col_offset=block.col_offset,
                 )
             )
+    first_ima = first_crossbar // per_ima
+    last_ima = (first_crossbar + max(layer.crossbars, 1) - 1) // per_ima
     return PlacedLayer(
         name=layer.name,
         blocks=tuple(blocks),
         crossbars=layer.crossbars,
         first_ima=first_ima,
-        imas=imas_for(layer.crossbars, per_ima),
+        imas=last_ima - first_ima + 1,
     )
 
 
 def place_layers(
-    layers: Sequence[LayerToPlace], geometry: Geometry, label: str = "the network"
+    layers: Sequence[LayerToPlace],
+    geometry: Geometry,
+    label: str = "the network",
+    pack: bool = False,
 ) -> list[PlacedLayer]:
-    """Blocks with physical positions for every layer, in order; UserError if too large."""
-    check_fits(layers, geometry, label)
+    """Blocks with physical positions for every layer, in order; UserError if too large.
+
+    `pack`: a layer starts on the next free crossbar, not the next free IMA."""
+    check_fits(layers, geometry, label, pack)
     placed = []
-    next_ima = 0
+    next_crossbar = 0
+    per_ima = geometry.crossbars_per_ima
     for layer in layers:
-        placed_layer = _place_one(layer, next_ima, geometry)
+        placed_layer = _place_one(layer, next_crossbar, geometry)
         placed.append(placed_layer)
-        next_ima += placed_layer.imas
+        next_crossbar += layer.crossbars
+        if not pack:
+            next_crossbar = math.ceil(next_crossbar / per_ima) * per_ima
     return placed

@@ -137,6 +137,7 @@ class Mapping:
     replicate_budget_chips: int = 0  # chips replication could fill (0 without replication)
     budget_chips: int = 0  # chips provisioned for this design point (>= the chips it uses)
     budget_tiles: int = 0  # tiles provisioned when the budget is part of a chip (0: whole)
+    packed_imas: bool = False  # layers start on the next free crossbar, sharing IMAs
 
     def layer(self, name: str) -> LayerMapping:
         for lm in self.layers:
