@@ -17,7 +17,8 @@ RESULT_COLUMNS = (
     "fault_rate", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
     "clean_acc", "float_acc", "quant_acc", "realised_fraction", "bn_set", "throughput_ips",
     "latency_s", "energy_per_image_j", "static_energy_j", "images_per_j", "occupied_area_mm2",
-    "provisioned_area_mm2", "budget_chips", "bottleneck", "evaluate_key", "train_key",
+    "provisioned_area_mm2", "budget_chips", "budget_tiles", "bottleneck", "evaluate_key",
+    "train_key",
 )
 COST_COLUMNS = (
     "model", "width", "policy", "estimator", "paper_setting", "throughput_ips", "latency_s",

@@ -26,6 +26,12 @@ def _sweep_costs(data: SweepData) -> list[Row]:
     return [c for c in data.costs if not c["paper_setting"]]
 
 
+def _budget_text(rows: list[Row]) -> str:
+    budgets = sorted({f"{c['budget_tiles']} tiles" if c.get("budget_tiles")
+                      else f"{c['budget_chips']} chip(s)" for c in rows if c.get("budget_chips")})
+    return ", ".join(budgets) or "not recorded"
+
+
 def mapping_pages(data: SweepData) -> list[Figure]:
     rows = _sweep_costs(data)
     if not rows:
@@ -37,11 +43,9 @@ def mapping_pages(data: SweepData) -> list[Figure]:
     images = data.spec.cost.images
     figs = []
     for part in chunks(body, 20):
-        budgets = sorted({c["budget_chips"] for c in rows if c.get("budget_chips")})
         fig = page(TITLE_MAP, f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
                               f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
-                              f"chip budget {', '.join(map(str, budgets)) or '?'} (every point "
-                              "balanced inside it).")
+                              f"budget {_budget_text(rows)} (every point balanced inside it).")
         table(fig, (0.02, 0.1, 0.96, 0.78),
               ["net", "width", "placement", "crossbars", "IMAs", "tiles", "chips", "util.",
                "RRAM layers", "CPU layers", "RRAM MACs/img", "CPU MACs/img", "images/s",

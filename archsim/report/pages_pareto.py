@@ -31,7 +31,7 @@ def pareto_pages(data: SweepData) -> list[Figure]:
                    f"Accuracy = {metric} over {data.spec.faults.chips} chips at fault rate "
                    f"{rate:g} and throughput (images/s while streaming) maximised; energy per "
                    "image (dynamic + static + CPU + links) and occupied area (tiles used and "
-                   "their share of the chip links) minimised, all in one chip budget. Red: "
+                   "their share of the chip links) minimised, all in one hardware budget. Red: "
                    "non-dominated over all four objectives.")
         for i, (name, label) in enumerate(AXES):
             ax = fig.add_axes((0.06 + i * 0.32, 0.5, 0.26, 0.36))
