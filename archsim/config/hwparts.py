@@ -28,9 +28,10 @@ _REL_TOL = 1e-6
 
 
 class Strict(BaseModel):
-    """Base of every config model: unknown keys and type coercion are errors; immutable."""
+    """Base of every config model: unknown keys, type coercion, NaN and infinity are errors;
+    immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Action(Strict):

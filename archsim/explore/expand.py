@@ -4,6 +4,10 @@ Accuracy: train -> (recalibrate) -> evaluate, per design point and fault rate; f
 methods (one-shot, progressive, pruning) start from the standard model of the same net and
 width. Cost: map -> simulate per net, width and placement policy. Identical work is one job
 (same resolved config, same key), so e.g. drop rate 0 is the standard model.
+
+A key covers the resolved CONTENT of what a job depends on, not just names: the hardware
+description's digest (so an edited or shadowing hwconfigs file reruns its jobs), the dataset's
+fingerprint, the model card's digest and every spec value the job reads.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
 
 @dataclass(frozen=True)
 class DatasetShape:
-    """A model's resolved setting: its dataset and its net options (model card + spec)."""
+    """A model's resolved setting: its dataset and its net options (model card + spec);
+    `identity` fingerprints the dataset's data and `card` the model card's content."""
 
     name: str
     input_shape: tuple[int, int, int]
     num_classes: int
     options: dict[str, Any] = field(default_factory=dict, hash=False)
+    identity: str = ""
+    card: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,11 +84,11 @@ def _net(entry: ModelEntry, width: float, shape: DatasetShape) -> dict[str, Any]
 
 
 def _cost_jobs(
-    out: Expansion, entry: ModelEntry, width: float, policy: str, hardware: str,
+    out: Expansion, entry: ModelEntry, width: float, policy: str, hardware: dict[str, str],
     shape: DatasetShape, estimator: str, images: int, paper: bool = False,
 ) -> str:
     base = {**_net(entry, width, shape), "input_shape": list(shape.input_shape),
-            "num_classes": shape.num_classes, "hardware": hardware, "policy": policy}
+            "num_classes": shape.num_classes, **hardware, "policy": policy}
     tag = f"{entry.name} w{width:g} {policy}" + (" (paper setting)" if paper else "")
     map_key = out.add(make_job("map", base, label=tag))
     sim = make_job("simulate", {**base, "estimator": estimator, "images": images},
@@ -104,11 +111,13 @@ class _Grid:
     """The accuracy half of the expansion for one net and width."""
 
     def __init__(self, spec: SweepSpec, entry: ModelEntry, width: float, shape: DatasetShape,
-                 out: Expansion) -> None:
+                 hardware: dict[str, str], out: Expansion) -> None:
         self.spec, self.entry, self.width, self.shape, self.out = spec, entry, width, shape, out
         t = spec.training
-        self.common = {**_net(entry, width, shape), "dataset": shape.name, "seed": spec.seed,
-                       "hardware": spec.cost.hardware, "batch_size": t.batch_size, "lr": t.lr,
+        # What every accuracy job reads besides its own settings: hardware and data content.
+        self.inputs = {**hardware, "dataset": shape.name, "dataset_identity": shape.identity}
+        self.common = {**_net(entry, width, shape), **self.inputs, "seed": spec.seed,
+                       "card": shape.card, "batch_size": t.batch_size, "lr": t.lr,
                        "lr_schedule": t.lr_schedule}
 
     def train(self, method: str, rate: float, prune: Prune | None, init: str | None,
@@ -152,8 +161,7 @@ class _Grid:
                     model_key = self.out.add(make_job(
                         "recalibrate",
                         {"rates": list(rates), "fault_model": faults.model, "policy": policy,
-                         "seed": spec.seed, "hardware": spec.cost.hardware,
-                         "dataset": self.shape.name},
+                         "seed": spec.seed, **self.inputs},
                         {"model": train_key},
                         label=f"{self.entry.name} w{self.width:g} {method} {rate:g} {policy}",
                     ))
@@ -162,7 +170,7 @@ class _Grid:
                     config = {"fault_model": faults.model, "rate": fault_rate,
                               "chips": faults.chips, "seed": spec.seed,
                               "threshold": faults.threshold, "policy": policy,
-                              "hardware": spec.cost.hardware, "dataset": self.shape.name}
+                              **self.inputs}
                     job = make_job("evaluate", config, {role: model_key},
                                    f"{self.entry.name} w{self.width:g} {method} {rate:g}"
                                    f"{' ' + prune.name if prune else ''}"
@@ -194,16 +202,19 @@ class _Grid:
                     self.evaluate(key, method, rate, prune, cost_keys)
 
 
-def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
-    """The job graph of `spec`; `shapes` gives each model label's resolved dataset."""
+def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
+           ) -> Expansion:
+    """The job graph of `spec`; `shapes` gives each model label's resolved dataset and
+    `hardware_digest` the content digest of `spec.cost.hardware`."""
     out = Expansion()
     cost = spec.cost
+    hardware = {"hardware": cost.hardware, "hardware_digest": hardware_digest}
     policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
     for entry in spec.models:
         shape = shapes[entry.name]
         for width in spec.widths:
             cost_keys = {
-                policy: _cost_jobs(out, entry, width, policy, cost.hardware, shape,
+                policy: _cost_jobs(out, entry, width, policy, hardware, shape,
                                    cost.estimator, cost.images)
                 for policy in policies
             }
@@ -211,7 +222,7 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
                 paper_shape = DatasetShape("cifar10", PAPER_SHAPE, PAPER_CLASSES,
                                            {**shape.options, **PAPER_NETS[entry.net]})
                 for policy in policies:
-                    _cost_jobs(out, entry, width, policy, cost.hardware, paper_shape,
+                    _cost_jobs(out, entry, width, policy, hardware, paper_shape,
                                "paper", PAPER_IMAGES, paper=True)
-            _Grid(spec, entry, width, shape, out).expand(cost_keys)
+            _Grid(spec, entry, width, shape, hardware, out).expand(cost_keys)
     return out

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
+from archsim.explore.kinds import checked_hardware
 
 
 def _mapping(config: dict[str, Any]) -> Any:
-    from archsim.config.hardware import load_hardware
     from archsim.mapping.mapper import map_net
 
     pin_torch_threads()
 
-    hw = load_hardware(config["hardware"])
+    hw = checked_hardware(config)
     mapping = map_net(
         config["net"], config["width"], hw, tuple(config["input_shape"]), config["num_classes"],
         config["policy"], **config["options"],
