@@ -65,7 +65,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
               help="Fixed chips validated on after every epoch.")
 @click.option("--val-rate", type=float, help="Fault rate of those chips (default: the "
               "training rate, else 0.1).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of initialisation, data order, augmentation and training faults.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--out", "out_dir", default="models", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the checkpoint.")

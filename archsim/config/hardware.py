@@ -101,6 +101,8 @@ def resolve_hardware(name_or_path: str, relative_to: Path | None = None) -> Path
                 return candidate
     if direct.is_file():
         return direct
+    if direct.is_dir() and _looks_like_path(name_or_path):
+        raise UserError(f"hardware {name_or_path} is a directory; give a YAML file or a name")
     if _looks_like_path(name_or_path):
         raise UserError(f"hardware file not found: {name_or_path}")
     for folder in hardware_dirs():

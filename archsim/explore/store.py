@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim import __version__
+from archsim.atomic import give_plain_permissions
 from archsim.errors import UserError
 from archsim.explore.jobs import STORE_SCHEMA, Job, JobOutcome
 from archsim.explore.provenance import Provenance
@@ -64,9 +65,9 @@ class StoredJob:
 def store_path(location: str | Path) -> Path:
     """A store is named by its file or by the folder holding `results.sqlite`."""
     path = Path(location)
-    if path.is_dir() or path.suffix not in (".sqlite", ".sqlite3", ".db"):
-        return path / STORE_NAME
-    return path
+    if path.is_file() or (not path.is_dir() and path.suffix in (".sqlite", ".sqlite3", ".db")):
+        return path
+    return path / STORE_NAME
 
 
 def _read_schema(path: Path) -> int:
@@ -123,6 +124,7 @@ def _create(path: Path) -> None:
         ) from None
     os.close(fd)
     try:
+        give_plain_permissions(Path(tmp_name))
         conn = sqlite3.connect(tmp_name)
         with conn:
             conn.executescript(_TABLES)
@@ -154,8 +156,11 @@ class ResultsStore:
             _check_schema(path)
         elif create:
             _create(path)
+        elif Path(location).exists() and not Path(location).is_dir():
+            raise UserError(f"{location} is not an archsim results store")
         else:
-            raise UserError(f"no results store at {path}")
+            raise UserError(f"no results store at {location} (give a sweep's output folder "
+                            f"or its {STORE_NAME})")
         if create:
             if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
                 raise UserError(f"cannot write to output folder {path.parent}")

@@ -27,6 +27,8 @@ from archsim.faults.montecarlo import (
     run_chips,
 )
 from archsim.faults.presets import get_fault_model
+from archsim.nets import net_info
+from archsim.nets.width import check_width
 
 DEFAULT_DATASET = "digits"
 DEFAULT_POLICY = "cpu-1x1"
@@ -61,6 +63,8 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
         return Path(spec.checkpoint)
     if not spec.model:
         raise UserError("give --checkpoint PATH or --model NAME")
+    net_info(spec.model)  # an unknown name is refused before suggesting to train it
+    check_width(spec.width)
     dataset = spec.dataset or DEFAULT_DATASET
     path = default_checkpoint_path(spec.model, spec.width, dataset, root=spec.models_dir)
     if not path.is_file():
@@ -124,6 +128,10 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
+        named = (chip.meta.get("model"), chip.meta.get("width"))
+        if named[0] is not None and (named[0] != info.model or named[1] != info.width):
+            raise UserError(f"fault map {spec.fault_map} was made for {named[0]} at width "
+                            f"{named[1]}; the checkpoint is {info.model} at width {info.width}")
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:
