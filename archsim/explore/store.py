@@ -169,14 +169,11 @@ class ResultsStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             return cls(path, conn, readonly=False)
         uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+        if not path.with_name(path.name + "-wal").exists():
+            # No writer has it open: read it as an immutable file, which also works on a
+            # read-only filesystem and leaves no -wal/-shm files behind.
+            uri += "&immutable=1"
         conn = sqlite3.connect(uri, uri=True, timeout=30)
-        try:
-            conn.execute("SELECT 1 FROM meta LIMIT 1")
-        except sqlite3.OperationalError:
-            # A WAL store on a read-only filesystem cannot make its shared-memory file: read
-            # it as an immutable file instead (nothing can be writing to it there).
-            conn.close()
-            conn = sqlite3.connect(f"{uri}&immutable=1", uri=True)
         return cls(path, conn, readonly=True)
 
     def close(self) -> None:

@@ -60,7 +60,7 @@ def run_sweep(
         os.environ["ARCHSIM_DATA"] = os.pathsep.join(
             [spec.data_dir, *filter(None, os.environ.get("ARCHSIM_DATA", "").split(os.pathsep))]
         )
-    workers = jobs or max(1, os.cpu_count() or 1)
+    workers = jobs if jobs is not None else max(1, os.cpu_count() or 1)
     check_executor(executor, workers, address)
     resolved = resolve(spec)
     expansion = expand(spec, resolved.shapes, resolved.hardware_digest)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
+from archsim.data.batches import resolve_device
 from archsim.errors import UserError
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.faultmap import load_fault_map
@@ -97,8 +98,9 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
 
     rates = tuple(check_rate(r) for r in spec.rates)
     fault_model = get_fault_model(spec.fault_model)
+    device = resolve_device(spec.device)  # an unknown or absent device: one line, first
     path = resolve_checkpoint(spec)
-    model, meta, bn_sets = load_checkpoint(path, spec.device)
+    model, meta, bn_sets = load_checkpoint(path, device or "cpu")
     if spec.model and spec.checkpoint and meta["net"] != spec.model:
         raise UserError(f"{path} holds a {meta['net']}, not a {spec.model}")
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
