@@ -86,7 +86,7 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
         card = ""
         if resolved.card:
             card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
-        shapes[entry.name] = DatasetShape(info.name, tuple(info.input_shape), info.num_classes,
+        shapes[entry.name] = DatasetShape(info.name, info.input_shape, info.num_classes,
                                           dict(resolved.options), fingerprints[info.name], card)
     return shapes
 
