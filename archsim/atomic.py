@@ -6,6 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def give_plain_permissions(path: Path) -> None:
+    """mkstemp creates 0600; give `path` the permissions a plain open() would (the umask's)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."""
     target = Path(path)
@@ -13,10 +20,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
-    # mkstemp creates 0600; give the result the permissions a plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)
+    give_plain_permissions(tmp)
     try:
         write(tmp)
         os.replace(tmp, target)

@@ -144,5 +144,6 @@ def test_list_marks_an_invalid_local_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert code == 0
     rows = {row["name"]: row for row in json.loads(out)["rows"]}
     assert rows["broken"]["status"].startswith("invalid: ")
-    assert "crossbar.rows: Input should be greater than 0" in rows["broken"]["status"]
+    assert "crossbar.rows: Input should be greater than or equal to 1, got 0" in (
+        rows["broken"]["status"])
     assert rows["isaac"]["status"] == "ok"  # the packaged files are still listed

@@ -84,7 +84,8 @@ def test_incompatible_store_version_is_refused_and_left_untouched(tmp_path: Path
 
 def test_report_of_a_missing_or_foreign_store(tmp_path: Path) -> None:
     line = _one_error(*_run("report", tmp_path / "nothing"))
-    assert line == f"error: no results store at {tmp_path / 'nothing' / 'results.sqlite'}"
+    assert line == (f"error: no results store at {tmp_path / 'nothing'} (give a sweep's "
+                    "output folder or its results.sqlite)")
     foreign = tmp_path / "x.sqlite"
     foreign.write_bytes(b"definitely not sqlite" * 10)
     line = _one_error(*_run("report", foreign))

@@ -28,6 +28,19 @@ def _start(out: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def _wait_for_rows(out: Path, proc: subprocess.Popen[bytes], target: int) -> None:
+    """Wait until the store holds `target` rows (or the run ends): a kill then lands mid-run
+    however slow the machine is, instead of after a guessed time."""
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if (out / "results.sqlite").exists() and len(_raw_rows(out)) >= target:
+                return
+        except sqlite3.OperationalError:
+            pass  # the store is being created or is locked for a moment
+        time.sleep(0.02)
+
+
 def _raw_rows(out: Path) -> list[tuple[str, str]]:
     conn = sqlite3.connect(out / "results.sqlite")
     try:
@@ -49,9 +62,13 @@ def test_kill_9_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pat
     progress = []
     kills = 0
     # Mostly kill -9 of the whole process group; once a Ctrl-C (SIGINT to the group).
-    for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGKILL, signal.SIGKILL):
+    signals = (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGKILL, signal.SIGKILL)
+    for i, sig in enumerate(signals):
         proc = _start(out)
-        time.sleep(rng.uniform(0.35, 0.9))  # start-up plus a random share of the work
+        # A random share of the remaining work, always leaving some for every later round.
+        done = progress[-1] if progress else 0
+        room = total - done - 2 * (len(signals) - i)
+        _wait_for_rows(out, proc, done + rng.randint(1, max(1, min(4, room))))
         if proc.poll() is None:
             os.killpg(proc.pid, sig)
             kills += sig == signal.SIGKILL

@@ -1,16 +1,33 @@
 """The `archsim` command line: a thin click group that parses options and calls `archsim.api`.
 
-Subcommands are imported lazily so `archsim --help` and light commands start fast; every
-`UserError` (and OS error on a user's path) becomes one `error:` line and exit status 2.
+Subcommands are imported lazily so `archsim --help` and light commands start fast. Every
+`UserError`, OS error on a user's path and click usage error becomes ONE `error:` line (at
+most `MAX_ERROR_CHARS` long) and exit status 2; a warning is one `warning:` line. Output that
+cannot be written (a full disk) is an error too; a closed pipe (`| head -1`) ends the command
+quietly, as Unix tools do. SIGTERM stops a command the way Ctrl-C does, so worker processes
+are shut down and nothing is leaked.
 """
 
+import contextlib
+import errno
 import importlib
+import os
+import signal
 import sys
+import warnings
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 import click
 
 from archsim import __version__
 from archsim.errors import UserError
+
+MAX_ERROR_CHARS = 400  # a message longer than this (e.g. echoing a huge input) is cut
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # name -> ("module:attribute" of a click command, one-line help). A command's module (and
 # torch with it) is imported only when that command runs, so `archsim --help` stays fast.
@@ -70,15 +87,98 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            say("error", str(exc))
+            ctx.exit(EXIT_USER_ERROR)
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends the command quietly, as `cmd | head -1` expects
+            if exc.filename is None and exc.errno == errno.ENOSPC:
+                say("error", f"cannot write the output: {exc.strerror}")
+                ctx.exit(EXIT_USER_ERROR)
             where = f": {exc.filename}" if exc.filename else ""
-            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
-            ctx.exit(2)
+            say("error", f"{exc.strerror or exc}{where}")
+            ctx.exit(EXIT_USER_ERROR)
+        except Terminated:
+            say("", "terminated")
+            ctx.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+            say("", "interrupted")
+            ctx.exit(EXIT_INTERRUPTED)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """click's main, with usage errors as one line and stdout failures not ignored."""
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
+            sys.stdout.flush()
+        except click.UsageError as exc:
+            hint = ""
+            if exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            say("error", f"{exc.format_message()}{hint}")
+            code = EXIT_USER_ERROR
+        except click.ClickException as exc:
+            say("error", exc.format_message())
+            code = exc.exit_code
+        except click.Abort:
+            say("", "interrupted")
+            code = EXIT_INTERRUPTED
+        except OSError as exc:  # stdout itself could not be written (a full disk, a pipe)
+            _silence_stdout()
+            code = 1  # a closed pipe: quiet, with click's status for it
+            if exc.errno != errno.EPIPE:
+                say("error", f"cannot write the output: {exc.strerror or exc}")
+                code = EXIT_USER_ERROR
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        code = code if isinstance(code, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so the same clean-up runs (workers stopped)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def one_line(message: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """`message` on one line (whitespace runs collapsed), cut to `limit` characters."""
+    text = " ".join(message.split())
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"{text[:limit]}... ({cut} more characters)"
+
+
+def say(prefix: str, message: str) -> None:
+    """Print one line on stderr: `prefix: message` (or just the message without a prefix)."""
+    line = one_line(message)
+    with contextlib.suppress(OSError):  # stderr itself gone: nothing left to tell
+        click.echo(f"{prefix}: {line}" if prefix else line, err=True)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    say("warning", str(message))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (a test runner's buffer)
+        return
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,4 +194,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,9 @@
 """`archsim evaluate`: Monte-Carlo accuracy of a trained model over simulated faulty chips."""
 
+import math
+
 import click
+from click.core import ParameterSource
 
 from archsim.cli.output import emit, format_option
 from archsim.cli.runtime import running, threads_option
@@ -43,7 +46,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--min-chips", type=int, default=10, show_default=True,
               help="Adaptive mode: evaluate at least this many chips.")
 @click.option("--fault-map", type=click.Path(dir_okay=False),
-              help="Evaluate this saved or measured fault map instead of drawing chips.")
+              help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
+              "archsim/faults/faultmap.py) instead of drawing chips.")
 @click.option("--threshold", type=float,
               help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
@@ -85,8 +89,13 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
             raise UserError(f"{name} must be >= {low}, got {value}")
     if adaptive is not None and adaptive <= 0:
         raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
-    if width is not None and not width > 0:
-        raise UserError(f"--width must be > 0, got {width}")
+    if width is not None and not 0 < width < math.inf:
+        raise UserError(f"--width must be a finite number > 0, got {width}")
+    if threshold is not None and not 0 <= threshold <= 100:
+        raise UserError(f"--threshold is an accuracy in [0, 100] %, got {threshold}")
+    given = click.get_current_context().get_parameter_source
+    if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
+        raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
     spec = EvaluateSpec(
         checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
         fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,

@@ -44,8 +44,10 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
         result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
                            progress=not quiet, render=not no_report)
     except KeyboardInterrupt:
-        click.echo(f"finished jobs are kept in {folder / 'results.sqlite'}; run the same "
-                   "command again to resume", err=True)
+        store = folder / "results.sqlite"
+        if store.exists():
+            click.echo(f"finished jobs are kept in {store}; run the same command again to "
+                       "resume", err=True)
         raise
     if not quiet:
         s = result.summary

@@ -2,9 +2,13 @@
 
 A name resolves to `./hwconfigs/NAME.yaml` (the user's own files, relative to the working
 directory) and then to the copy shipped inside the package, so a non-editable install works
-too. A file may start from another with `base: NAME` and override only what differs.
+too. A file may start from another with `base: NAME` and override only what differs. A local
+file that shadows a shipped one of the same name is used, with a warning saying so.
 """
 
+import hashlib
+import json
+import warnings
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -31,7 +35,9 @@ __all__ = [
     "ImaConfig",
     "NodeConfig",
     "PrecisionConfig",
+    "ShadowWarning",
     "TileConfig",
+    "hardware_digest",
     "hardware_dirs",
     "list_hardware",
     "load_hardware",
@@ -42,10 +48,18 @@ __all__ = [
 SUFFIXES = (".yaml", ".yml")
 
 
+class ShadowWarning(UserWarning):
+    """A hardware name resolved to a local file while archsim ships one of that name."""
+
+
+def _packaged_dir() -> Path:
+    # Wheels install unzipped, so the package folder is a real directory on disk.
+    return Path(str(files("archsim").joinpath("hwconfigs")))
+
+
 def hardware_dirs() -> list[Path]:
     """Folders searched for NAME.yaml, first match wins: ./hwconfigs, then the package's."""
-    # Wheels install unzipped, so the package folder is a real directory on disk.
-    packaged = Path(str(files("archsim").joinpath("hwconfigs")))
+    packaged = _packaged_dir()
     local = Path.cwd() / "hwconfigs"
     dirs = [local] if local.is_dir() else []
     if not any(_same_dir(packaged, d) for d in dirs):
@@ -87,15 +101,35 @@ def resolve_hardware(name_or_path: str, relative_to: Path | None = None) -> Path
                 return candidate
     if direct.is_file():
         return direct
+    if direct.is_dir() and _looks_like_path(name_or_path):
+        raise UserError(f"hardware {name_or_path} is a directory; give a YAML file or a name")
     if _looks_like_path(name_or_path):
         raise UserError(f"hardware file not found: {name_or_path}")
     for folder in hardware_dirs():
         for suffix in SUFFIXES:
             candidate = folder / f"{name_or_path}{suffix}"
             if candidate.is_file():
+                _warn_if_shadowing(name_or_path, candidate)
                 return candidate
     available = ", ".join(list_hardware()) or "none"
     raise UserError(f"unknown hardware '{name_or_path}' (available: {available})")
+
+
+def _warn_if_shadowing(name: str, found: Path) -> None:
+    packaged = _packaged_dir()
+    if _same_dir(found.parent, packaged):
+        return
+    shipped = [packaged / f"{name}{suffix}" for suffix in SUFFIXES]
+    if any(path.is_file() for path in shipped):
+        warnings.warn(f"hardware '{name}' is {found}, which shadows the shipped '{name}'",
+                      ShadowWarning, stacklevel=3)
+
+
+def hardware_digest(hw: HardwareConfig) -> str:
+    """sha256 (hex, 32 digits) of a description's resolved content (after `base:` merges):
+    what results computed on it depend on, whatever the file or name it came from."""
+    text = json.dumps(hw.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def load_hardware(name_or_path: str | Path) -> HardwareConfig:

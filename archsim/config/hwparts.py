@@ -26,11 +26,20 @@ Encoding = Literal["offset", "differential"]
 # Two latencies that must agree with a structural field may differ by float round-off only.
 _REL_TOL = 1e-6
 
+# Plausibility bounds: values past these are typos (an extra zero or three), not designs.
+# The shipped descriptions use 128x128 and 256x256 arrays (ISAAC's is 128x128); 4096 leaves
+# a wide margin. A lithography reticle is about 26 mm x 33 mm = 858 mm^2, so no block of one
+# chip is larger than 1000 mm^2, and no single block draws a kilowatt.
+MAX_CROSSBAR_SIDE = 4096
+MAX_BLOCK_AREA_MM2 = 1000.0
+MAX_BLOCK_POWER_MW = 1e6
+
 
 class Strict(BaseModel):
-    """Base of every config model: unknown keys and type coercion are errors; immutable."""
+    """Base of every config model: unknown keys, type coercion, NaN and infinity are errors;
+    immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Action(Strict):
@@ -47,9 +56,9 @@ class Component(Strict):
 
     ACTIONS: ClassVar[tuple[str, ...]] = ()
 
-    power_mw: NonNegativeFloat
-    area_mm2: NonNegativeFloat
-    leakage_mw: NonNegativeFloat
+    power_mw: float = Field(ge=0, le=MAX_BLOCK_POWER_MW)
+    area_mm2: float = Field(gt=0, le=MAX_BLOCK_AREA_MM2)  # every physical block takes area
+    leakage_mw: float = Field(ge=0, le=MAX_BLOCK_POWER_MW)
     actions: dict[str, Action]
     source: Source
 
@@ -86,8 +95,8 @@ class CrossbarConfig(Component):
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("read",)
 
-    rows: PositiveInt
-    cols: PositiveInt
+    rows: int = Field(ge=1, le=MAX_CROSSBAR_SIDE)
+    cols: int = Field(ge=1, le=MAX_CROSSBAR_SIDE)
     bits_per_cell: int = Field(ge=1, le=8)
     cycle_ns: PositiveFloat
     encoding: Encoding

@@ -4,8 +4,14 @@ A config file is read with a loader that rejects duplicate keys (plain PyYAML si
 the last one, so a typo'd copy-paste would win unnoticed), may name a `base:` file whose tree
 it overrides (deep merge, cycles rejected), and is validated by a pydantic model whose errors
 become ONE line: `FILE: key.path: message`.
+
+Hostile input is bounded: a config file over `MAX_FILE_BYTES` is refused unread, a document
+whose aliases expand to more than `MAX_EXPANDED_NODES` values (a "billion laughs" bomb) is
+refused before anything walks it, and an offending value is quoted in at most a few dozen
+characters.
 """
 
+import reprlib
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from types import UnionType
@@ -19,6 +25,14 @@ from archsim.errors import UserError
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB: the largest shipped config is a few kB
+MAX_EXPANDED_NODES = 100_000  # scalars, lists and mappings once every alias is expanded
+
+_QUOTE = reprlib.Repr()
+_QUOTE.maxstring = _QUOTE.maxother = 40
+_QUOTE.maxlist = _QUOTE.maxdict = 4
+_QUOTE.maxlevel = 2
 
 
 class _DuplicateKey(Exception):
@@ -42,6 +56,42 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def get_single_node(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().get_single_node()
+        if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise _TooLarge
+        return node
+
+
+class _TooLarge(Exception):
+    """A document whose aliases expand to more than MAX_EXPANDED_NODES values."""
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes `root` has once every alias is expanded; a node shared by aliases is
+    counted each time it is used, but visited once (memoised), so a bomb costs no time."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative post-order: a deep document cannot overflow the Python stack
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if children_done:
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML text that must hold a mapping; `source` names it in error messages."""
@@ -49,7 +99,10 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
         # StrictLoader derives from SafeLoader: it never builds arbitrary Python objects.
         data = yaml.load(text, Loader=StrictLoader)
     except _DuplicateKey as exc:
-        raise UserError(f"{source}:{exc.line}: duplicate key '{exc.key}'") from None
+        raise UserError(f"{source}:{exc.line}: duplicate key {quote(exc.key)}") from None
+    except _TooLarge:
+        raise UserError(f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} "
+                        "values; write the values out instead") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -68,6 +121,10 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read one YAML file into a dict (no `base:` handling)."""
     file = Path(path)
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES and file.is_file():
+            raise UserError(f"{file}: {size:,} bytes is too large for a config file "
+                            f"(at most {MAX_FILE_BYTES:,})")
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{file}: file not found") from None
@@ -165,7 +222,7 @@ def _message(model_cls: type[BaseModel], err: Any) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind in ("literal_error", "enum"):
-        return f"must be {err['ctx']['expected']}, got {err['input']!r}"
+        return f"must be {err['ctx']['expected']}, got {quote(err['input'])}"
     message = str(err["msg"]).removeprefix("Value error, ")
     if kind.endswith("_type") or kind in (
         "greater_than",
@@ -174,8 +231,13 @@ def _message(model_cls: type[BaseModel], err: Any) -> str:
         "less_than_equal",
         "string_too_short",
     ):
-        message += f", got {err['input']!r}"
+        message += f", got {quote(err['input'])}"
     return message
+
+
+def quote(value: object) -> str:
+    """`repr(value)` cut short: an error line never echoes a huge input."""
+    return _QUOTE.repr(value)
 
 
 def _allowed_keys(model_cls: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:

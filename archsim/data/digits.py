@@ -9,6 +9,7 @@ after 1 pixel of padding): at 8x8 a larger shift would cut off strokes; no flip,
 mirrored digit is often not a digit, or is another one.
 """
 
+import hashlib
 import importlib.util
 from functools import cache
 from pathlib import Path
@@ -104,6 +105,13 @@ class DigitsSource(DatasetSource):
             train_size=len(split["train"]),
             test_size=len(split["test"]),
         )
+
+    def fingerprint(self, data_dir: str | Path | None = None) -> str:
+        pixels, labels, _ = _digits()
+        digest = hashlib.sha256(f"{TEST_SIZE} {SPLIT_SEED}".encode())
+        digest.update(np.ascontiguousarray(pixels, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+        return digest.hexdigest()[:32]
 
     def load(self, split: Split, data_dir: str | Path | None, limit: int | None) -> Dataset:
         check_data_dir(data_dir)  # not needed here, but a wrong one is still a mistake

@@ -7,6 +7,7 @@ the file, because it means the user's copy is corrupt or is not an idx file at a
 """
 
 import gzip
+import math
 import struct
 import zlib
 from collections.abc import Callable
@@ -18,6 +19,10 @@ import numpy as np
 from archsim.errors import UserError
 
 T = TypeVar("T")
+
+# No dataset archsim reads is near this; a header claiming more is corrupt (and reading it
+# would try to allocate that much).
+MAX_DATA_BYTES = 1 << 32
 
 # type code -> big-endian numpy dtype (from the format's specification, LeCun et al.)
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -49,7 +54,28 @@ def _header(stream: BinaryIO, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
     if zeros != 0 or code not in IDX_DTYPES or ndim == 0:
         raise UserError(f"{path} is not an idx file (magic number 0x{magic.hex()})")
     shape = struct.unpack(f">{ndim}I", _read_exact(stream, 4 * ndim, path, "idx header"))
-    return IDX_DTYPES[code], shape
+    dtype = IDX_DTYPES[code]
+    declared = _data_bytes(dtype, shape)
+    if declared > MAX_DATA_BYTES:
+        raise UserError(f"{path} is corrupt: its header declares a {'x'.join(map(str, shape))} "
+                        f"array ({declared:,} bytes)")
+    return dtype, shape
+
+
+def _data_bytes(dtype: np.dtype, shape: tuple[int, ...]) -> int:
+    return math.prod(shape) * dtype.itemsize
+
+
+def _stored_bytes(path: Path) -> int:
+    """Bytes of the file once uncompressed: its size, or a gzip stream's ISIZE trailer (the
+    uncompressed length modulo 2**32, exact for every idx file archsim reads)."""
+    size = path.stat().st_size
+    if path.suffix != ".gz":
+        return size
+    with path.open("rb") as stream:
+        stream.seek(max(0, size - 4))
+        trailer = stream.read(4)
+    return int.from_bytes(trailer, "little") if len(trailer) == 4 else 0
 
 
 def _guarded(path: Path, action: Callable[[], T]) -> T:
@@ -61,11 +87,18 @@ def _guarded(path: Path, action: Callable[[], T]) -> T:
 
 
 def read_idx_header(path: Path) -> tuple[np.dtype, tuple[int, ...]]:
-    """(dtype, shape) of an idx file, reading only its header."""
+    """(dtype, shape) of an idx file, reading only its header; a file shorter or longer than
+    its header says (a truncated download) is a UserError, found without reading the data."""
 
     def action() -> tuple[np.dtype, tuple[int, ...]]:
         with _open(path) as stream:
-            return _header(stream, path)
+            dtype, shape = _header(stream, path)
+        expected = 4 + 4 * len(shape) + _data_bytes(dtype, shape)
+        found = _stored_bytes(path)
+        if found != expected % (1 << 32 if path.suffix == ".gz" else 1 << 64):
+            raise UserError(f"{path} is truncated or corrupt: its header declares "
+                            f"{expected:,} bytes, the file holds {found:,}")
+        return dtype, shape
 
     return _guarded(path, action)
 

@@ -66,6 +66,9 @@ class IdxSource(DirectorySource):
         return None
 
     def sizes(self, directory: Path) -> tuple[int, int]:
+        """(train, test) image counts; every file's header is checked against its length."""
+        for name in self.required_files[1::2]:  # the label files; images are read below
+            read_idx_header(self.file(directory, name))
         train, test = (
             read_idx_header(self.file(directory, IDX_FILES[split][0]))[1][0]
             for split in ("train", "test")

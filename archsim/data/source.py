@@ -8,8 +8,10 @@ data directory can hold every dataset. The first directory holding every file th
 needs wins.
 """
 
+import hashlib
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
 
 from archsim.data.records import Dataset, DatasetInfo, Split
@@ -42,6 +44,17 @@ def check_limit(limit: int | None) -> None:
         raise UserError(f"limit must be a positive number of examples, got {limit}")
 
 
+def files_digest(paths: Iterable[Path]) -> str:
+    """sha256 (hex, 32 digits) of the named files' names and contents, streamed."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()[:32]
+
+
 class DatasetSource(ABC):
     """One named dataset: how to find it, how big it is, and how to load a split."""
 
@@ -58,6 +71,11 @@ class DatasetSource(ABC):
     @abstractmethod
     def load(self, split: Split, data_dir: str | Path | None, limit: int | None) -> Dataset:
         """The first `limit` examples (all when None) of one split, normalised."""
+
+    @abstractmethod
+    def fingerprint(self, data_dir: str | Path | None = None) -> str:
+        """A digest of the data a load would read: another copy (an edited or truncated
+        file) gives another fingerprint, so results keyed on it are never mixed up."""
 
 
 class DirectorySource(DatasetSource):
@@ -151,3 +169,7 @@ class DirectorySource(DatasetSource):
 
     def load(self, split: Split, data_dir: str | Path | None, limit: int | None) -> Dataset:
         return self.load_from(self.locate(data_dir), split, limit)
+
+    def fingerprint(self, data_dir: str | Path | None = None) -> str:
+        directory = self.locate(data_dir)
+        return files_digest(self.file(directory, name) for name in self.required_files)

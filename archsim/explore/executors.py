@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import warnings
 from collections import deque
 from typing import Any, Protocol
 
@@ -63,6 +64,11 @@ def _worker_init() -> None:
     # Ctrl-C goes to the whole process group: let the parent decide, and die with the parent
     # (kill -9 included) instead of finishing an orphaned job nobody will record.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises: not here
+    # The parent already warned that a local hardware file shadows a shipped one.
+    from archsim.config.hardware import ShadowWarning
+
+    warnings.simplefilter("ignore", ShadowWarning)
     os.environ["OMP_NUM_THREADS"] = "1"  # before torch is imported here: see pin_torch_threads
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
@@ -169,13 +175,18 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(name: str, jobs: int, address: str | None = None) -> Executor:
+def check_executor(name: str, jobs: int, address: str | None = None) -> None:
+    """The settings `make_executor` refuses, checked without starting anything."""
     if name not in EXECUTORS:
         raise UserError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
     if jobs < 1:
         raise UserError(f"--jobs must be at least 1, got {jobs}")
+    if address and name != "ray":
+        raise UserError("--address is only for --executor ray")
+
+
+def make_executor(name: str, jobs: int, address: str | None = None) -> Executor:
+    check_executor(name, jobs, address)
     if name == "ray":
         return RayExecutor(jobs, address)
-    if address:
-        raise UserError("--address is only for --executor ray")
     return InlineExecutor() if jobs == 1 else LocalExecutor(jobs)

@@ -4,6 +4,10 @@ Accuracy: train -> (recalibrate) -> evaluate, per design point and fault rate; f
 methods (one-shot, progressive, pruning) start from the standard model of the same net and
 width. Cost: map -> simulate per net, width and placement policy. Identical work is one job
 (same resolved config, same key), so e.g. drop rate 0 is the standard model.
+
+A key covers the resolved CONTENT of what a job depends on, not just names: the hardware
+description's digest (so an edited or shadowing hwconfigs file reruns its jobs), the dataset's
+fingerprint, the model card's digest and every spec value the job reads.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
 
 @dataclass(frozen=True)
 class DatasetShape:
-    """A model's resolved setting: its dataset and its net options (model card + spec)."""
+    """A model's resolved setting: its dataset and its net options (model card + spec);
+    `identity` fingerprints the dataset's data and `card` the model card's content."""
 
     name: str
     input_shape: tuple[int, int, int]
     num_classes: int
     options: dict[str, Any] = field(default_factory=dict, hash=False)
+    identity: str = ""
+    card: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,9 @@ class _CostPoint:
     paper: bool = False
 
 
-def _cost_jobs(out: Expansion, points: list[_CostPoint], cost: CostSpec) -> dict[tuple, str]:
+def _cost_jobs(
+    out: Expansion, points: list[_CostPoint], cost: CostSpec, hardware: dict[str, str]
+) -> dict[tuple, str]:
     """Map jobs for every point, then one simulate job per point.
 
     Every point of the group is costed in one chip budget: `cost.budget_chips`, or the
@@ -98,8 +107,7 @@ def _cost_jobs(out: Expansion, points: list[_CostPoint], cost: CostSpec) -> dict
     maps = []
     for p in points:
         base = {**_net(p.entry, p.width, p.shape), "input_shape": list(p.shape.input_shape),
-                "num_classes": p.shape.num_classes, "hardware": cost.hardware,
-                "policy": p.policy}
+                "num_classes": p.shape.num_classes, **hardware, "policy": p.policy}
         tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
         maps.append((base, tag, out.add(make_job("map", base, label=tag))))
     group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
@@ -131,11 +139,13 @@ class _Grid:
     """The accuracy half of the expansion for one net and width."""
 
     def __init__(self, spec: SweepSpec, entry: ModelEntry, width: float, shape: DatasetShape,
-                 out: Expansion) -> None:
+                 hardware: dict[str, str], out: Expansion) -> None:
         self.spec, self.entry, self.width, self.shape, self.out = spec, entry, width, shape, out
         t = spec.training
-        self.common = {**_net(entry, width, shape), "dataset": shape.name, "seed": spec.seed,
-                       "hardware": spec.cost.hardware, "batch_size": t.batch_size, "lr": t.lr,
+        # What every accuracy job reads besides its own settings: hardware and data content.
+        self.inputs = {**hardware, "dataset": shape.name, "dataset_identity": shape.identity}
+        self.common = {**_net(entry, width, shape), **self.inputs, "seed": spec.seed,
+                       "card": shape.card, "batch_size": t.batch_size, "lr": t.lr,
                        "lr_schedule": t.lr_schedule}
 
     def train(self, method: str, rate: float, prune: Prune | None, init: str | None,
@@ -179,8 +189,7 @@ class _Grid:
                     model_key = self.out.add(make_job(
                         "recalibrate",
                         {"rates": list(rates), "fault_model": faults.model, "policy": policy,
-                         "seed": spec.seed, "hardware": spec.cost.hardware,
-                         "dataset": self.shape.name},
+                         "seed": spec.seed, **self.inputs},
                         {"model": train_key},
                         label=f"{self.entry.name} w{self.width:g} {method} {rate:g} {policy}",
                     ))
@@ -189,7 +198,7 @@ class _Grid:
                     config = {"fault_model": faults.model, "rate": fault_rate,
                               "chips": faults.chips, "seed": spec.seed,
                               "threshold": faults.threshold, "policy": policy,
-                              "hardware": spec.cost.hardware, "dataset": self.shape.name}
+                              **self.inputs}
                     job = make_job("evaluate", config, {role: model_key},
                                    f"{self.entry.name} w{self.width:g} {method} {rate:g}"
                                    f"{' ' + prune.name if prune else ''}"
@@ -221,10 +230,13 @@ class _Grid:
                     self.evaluate(key, method, rate, prune, cost_keys)
 
 
-def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
-    """The job graph of `spec`; `shapes` gives each model label's resolved dataset."""
+def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
+           ) -> Expansion:
+    """The job graph of `spec`; `shapes` gives each model label's resolved dataset and
+    `hardware_digest` the content digest of `spec.cost.hardware`."""
     out = Expansion()
     cost = spec.cost
+    hardware = {"hardware": cost.hardware, "hardware_digest": hardware_digest}
     policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
     points, paper_points = [], []
     for entry in spec.models:
@@ -237,11 +249,11 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape]) -> Expansion:
                                            {**shape.options, **PAPER_NETS[entry.net]})
                 paper_points += [_CostPoint(entry, width, policy, paper_shape, "paper",
                                             PAPER_IMAGES, paper=True) for policy in policies]
-    keys = _cost_jobs(out, points, cost)
+    keys = _cost_jobs(out, points, cost, hardware)
     if paper_points:
-        _cost_jobs(out, paper_points, cost)
+        _cost_jobs(out, paper_points, cost, hardware)
     for entry in spec.models:
         for width in spec.widths:
             cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
-            _Grid(spec, entry, width, shapes[entry.name], out).expand(cost_keys)
+            _Grid(spec, entry, width, shapes[entry.name], hardware, out).expand(cost_keys)
     return out

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from archsim.errors import UserError
 from archsim.explore.expand import DatasetShape, Expansion, expand
 from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, spec_from_dict
@@ -39,18 +40,23 @@ class SweepData:
     missing: dict[str, int] = field(default_factory=dict)
 
 
-def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape]) -> dict[str, Any]:
-    """What a sweep stores about itself: the spec and the datasets it resolved to."""
+def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
+                 ) -> dict[str, Any]:
+    """What a sweep stores about itself: the spec and what its names resolved to, so its job
+    graph (and keys) can be rebuilt from the store alone."""
     return {
         "spec": spec.model_dump(mode="json"),
         "datasets": {k: {"name": v.name, "input_shape": list(v.input_shape),
-                         "num_classes": v.num_classes, "options": v.options}
+                         "num_classes": v.num_classes, "options": v.options,
+                         "identity": v.identity, "card": v.card}
                      for k, v in datasets.items()},
+        "hardware_digest": hardware_digest,
     }
 
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
-    return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"])
+    return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"],
+                            v.get("identity", ""), v.get("card", ""))
             for k, v in record["datasets"].items()}
 
 
@@ -123,8 +129,12 @@ def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]]) -> list[dict[st
 def load_sweep(store: ResultsStore) -> SweepData:
     record = store.latest_spec()
     spec = spec_from_dict(record["spec"], f"spec stored in {store.path}")
-    datasets = _datasets(record)
-    expansion = expand(spec, datasets)
+    try:
+        datasets = _datasets(record)
+    except (KeyError, TypeError, ValueError):
+        raise UserError(f"results store {store.path}: the latest sweep's record is corrupt"
+                        ) from None
+    expansion = expand(spec, datasets, str(record.get("hardware_digest", "")))
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)

@@ -1,7 +1,8 @@
 """The sweep spec: a strict YAML file (or a shipped preset) naming the grid to run.
 
-Every list is a grid axis; an empty axis, an unknown key, a rate outside [0, 1] or a width
-<= 0 is one error line naming the file and the key. See `archsim/presets/*.yaml`.
+Every list is a grid axis; an empty axis, an unknown key, a rate outside [0, 1], a width
+<= 0 or any NaN or infinite number is one error line naming the file and the key.
+See `archsim/presets/*.yaml`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ SFT_METHODS = ("oneshot", "progressive")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _rates(values: list[float], what: str) -> list[float]:

@@ -4,6 +4,8 @@ Only the process that runs the sweep writes, and a job's row is written in one t
 once the job is complete, so a crash (Ctrl-C, kill -9) loses at most the jobs in flight and
 never leaves half a result; the job key is the primary key, so nothing is counted twice.
 A store is created under a temporary name and renamed into place, so it is never half-made.
+A row whose result is not a JSON object with something in it (a corrupt or hand-edited row)
+counts as missing: a sweep runs that job again and replaces the row, a report leaves it out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim import __version__
+from archsim.atomic import give_plain_permissions
 from archsim.errors import UserError
 from archsim.explore.jobs import STORE_SCHEMA, Job, JobOutcome
 from archsim.explore.provenance import Provenance
@@ -62,9 +65,9 @@ class StoredJob:
 def store_path(location: str | Path) -> Path:
     """A store is named by its file or by the folder holding `results.sqlite`."""
     path = Path(location)
-    if path.is_dir() or path.suffix not in (".sqlite", ".sqlite3", ".db"):
-        return path / STORE_NAME
-    return path
+    if path.is_file() or (not path.is_dir() and path.suffix in (".sqlite", ".sqlite3", ".db")):
+        return path
+    return path / STORE_NAME
 
 
 def _read_schema(path: Path) -> int:
@@ -86,6 +89,15 @@ def _read_schema(path: Path) -> int:
         raise UserError(f"{path} is not an archsim results store") from None
 
 
+def _parsed(text: str) -> dict[str, Any] | None:
+    """A stored result, or None for one that is corrupt or empty."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and value else None
+
+
 def _check_schema(path: Path) -> None:
     found = _read_schema(path)
     if found != STORE_SCHEMA:
@@ -93,6 +105,13 @@ def _check_schema(path: Path) -> None:
             f"results store {path} has schema version {found}, this archsim ({__version__}) "
             f"reads version {STORE_SCHEMA}: use another output folder"
         )
+
+
+def check_store(location: str | Path) -> None:
+    """Refuse, touching nothing, a store this archsim cannot use (when there is one)."""
+    path = store_path(location)
+    if path.exists():
+        _check_schema(path)
 
 
 def _create(path: Path) -> None:
@@ -105,6 +124,7 @@ def _create(path: Path) -> None:
         ) from None
     os.close(fd)
     try:
+        give_plain_permissions(Path(tmp_name))
         conn = sqlite3.connect(tmp_name)
         with conn:
             conn.executescript(_TABLES)
@@ -136,8 +156,11 @@ class ResultsStore:
             _check_schema(path)
         elif create:
             _create(path)
+        elif Path(location).exists() and not Path(location).is_dir():
+            raise UserError(f"{location} is not an archsim results store")
         else:
-            raise UserError(f"no results store at {path}")
+            raise UserError(f"no results store at {location} (give a sweep's output folder "
+                            f"or its {STORE_NAME})")
         if create:
             if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
                 raise UserError(f"cannot write to output folder {path.parent}")
@@ -146,7 +169,12 @@ class ResultsStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             return cls(path, conn, readonly=False)
         uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
-        return cls(path, sqlite3.connect(uri, uri=True, timeout=30), readonly=True)
+        if not path.with_name(path.name + "-wal").exists():
+            # No writer has it open: read it as an immutable file, which also works on a
+            # read-only filesystem and leaves no -wal/-shm files behind.
+            uri += "&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+        return cls(path, conn, readonly=True)
 
     def close(self) -> None:
         self._conn.close()
@@ -159,7 +187,14 @@ class ResultsStore:
 
     # -- jobs -------------------------------------------------------------------------------
     def done_keys(self) -> set[str]:
-        return {row[0] for row in self._conn.execute("SELECT key FROM jobs")}
+        """Keys of the jobs with a usable result; unusable rows are deleted (when writable)
+        so that their jobs run again."""
+        rows = self._conn.execute("SELECT key, result FROM jobs").fetchall()
+        bad = [key for key, result in rows if _parsed(result) is None]
+        if bad and not self.readonly:
+            with self._conn:
+                self._conn.executemany("DELETE FROM jobs WHERE key = ?", [(k,) for k in bad])
+        return {key for key, _ in rows} - set(bad)
 
     def put(
         self, job: Job, outcome: JobOutcome, provenance: Provenance, sweep_id: int | None
@@ -182,9 +217,10 @@ class ResultsStore:
 
     def result(self, key: str) -> dict[str, Any] | None:
         row = self._conn.execute("SELECT result FROM jobs WHERE key = ?", (key,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else _parsed(row[0])
 
     def jobs(self, kind: str | None = None) -> Iterator[StoredJob]:
+        """Every stored job with a usable result (see the module doc), in key order."""
         query = (
             "SELECT key, kind, label, config, deps, result, seed, archsim_version, git_commit,"
             " started_at, finished_at, worker FROM jobs"
@@ -194,9 +230,16 @@ class ResultsStore:
             query += " WHERE kind = ?"
             args = (kind,)
         for row in self._conn.execute(query + " ORDER BY key", args):
+            result = _parsed(row[5])
+            try:
+                config, deps = json.loads(row[3]), json.loads(row[4])
+            except ValueError:
+                result = None
+            if result is None:
+                continue
             yield StoredJob(
-                key=row[0], kind=row[1], label=row[2], config=json.loads(row[3]),
-                deps=json.loads(row[4]), result=json.loads(row[5]), seed=row[6],
+                key=row[0], kind=row[1], label=row[2], config=config,
+                deps=deps, result=result, seed=row[6],
                 archsim_version=row[7], git_commit=row[8], started_at=row[9],
                 finished_at=row[10], worker=row[11],
             )
@@ -215,6 +258,14 @@ class ResultsStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def close_stale_sweeps(self) -> int:
+        """Mark sweeps still 'running' as 'killed': called under the folder lock, when no
+        other process can be running one, so those were killed before they could say so."""
+        with self._conn:
+            cursor = self._conn.execute(
+                "UPDATE sweeps SET status = 'killed' WHERE status = 'running'")
+        return cursor.rowcount
+
     def end_sweep(self, sweep_id: int, status: str, jobs_run: int) -> None:
         with self._conn:
             self._conn.execute(
@@ -231,7 +282,10 @@ class ResultsStore:
         row = self._conn.execute("SELECT spec FROM sweeps ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             raise UserError(f"results store {self.path} holds no sweep")
-        return dict(json.loads(row[0]))
+        spec = _parsed(row[0])
+        if spec is None:
+            raise UserError(f"results store {self.path}: the latest sweep's spec is corrupt")
+        return spec
 
     def meta(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT name, value FROM meta").fetchall())

@@ -1,5 +1,7 @@
-"""One sweep, end to end: resolve datasets, expand, run what the store lacks, export the tables
-and render the report. `archsim pareto` is this function behind a few options."""
+"""One sweep, end to end: resolve and check everything the spec names, lock the output folder,
+expand, run what the store lacks, export the tables and render the report. Nothing is
+created before the whole spec (and the executor settings) has been checked.
+`archsim pareto` is this function behind a few options."""
 
 from __future__ import annotations
 
@@ -9,16 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archsim.errors import UserError
-from archsim.explore.executors import make_executor
-from archsim.explore.expand import DatasetShape, expand
+from archsim.explore.executors import check_executor, make_executor
+from archsim.explore.expand import Expansion, expand
 from archsim.explore.export import export_tables
 from archsim.explore.jobs import canonical_json
+from archsim.explore.lock import folder_lock
 from archsim.explore.progress import SweepProgress
 from archsim.explore.provenance import current_provenance
+from archsim.explore.resolve import Resolved, resolve
 from archsim.explore.results import load_sweep, sweep_record
 from archsim.explore.scheduler import RunSummary, run_jobs
 from archsim.explore.spec import SweepSpec
-from archsim.explore.store import ResultsStore
+from archsim.explore.store import ResultsStore, check_store
 
 
 @dataclass(frozen=True)
@@ -43,34 +47,6 @@ def check_writable(folder: Path) -> None:
         ) from None
 
 
-def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
-    """Each model's dataset (the first listed one present on this machine) and its net
-    options: the model card's, overridden by the spec's, exactly as training resolves them."""
-    from archsim.data import list_datasets
-    from archsim.train import make_spec
-    from archsim.train.resolve import resolve_spec
-
-    infos = {info.name: info for info in list_datasets(spec.data_dir)}
-    shapes: dict[str, DatasetShape] = {}
-    for entry in spec.models:
-        wanted = entry.dataset or spec.dataset
-        names = [wanted] if isinstance(wanted, str) else list(wanted)
-        for name in names:
-            if name not in infos:
-                raise UserError(f"unknown dataset {name!r}; choose one of {', '.join(infos)}")
-        present = [n for n in names if infos[n].found]
-        if not present:
-            info = infos[names[-1]]
-            raise UserError(f"none of the datasets {', '.join(names)} is present: "
-                            f"{info.how_to_get}")
-        info = infos[present[0]]
-        options = resolve_spec(make_spec(model=entry.net, dataset=info.name,
-                                         options=entry.options)).options
-        shapes[entry.name] = DatasetShape(info.name, tuple(info.input_shape), info.num_classes,
-                                          dict(options))
-    return shapes
-
-
 def run_sweep(
     spec: SweepSpec,
     out: Path,
@@ -84,16 +60,27 @@ def run_sweep(
         os.environ["ARCHSIM_DATA"] = os.pathsep.join(
             [spec.data_dir, *filter(None, os.environ.get("ARCHSIM_DATA", "").split(os.pathsep))]
         )
-    shapes = resolve_datasets(spec)
-    expansion = expand(spec, shapes)
+    workers = jobs if jobs is not None else max(1, os.cpu_count() or 1)
+    check_executor(executor, workers, address)
+    resolved = resolve(spec)
+    expansion = expand(spec, resolved.shapes, resolved.hardware_digest)
+    check_store(out)
     check_writable(out)
+    with folder_lock(out):
+        return _run_locked(spec, out, resolved, expansion, executor, workers, address,
+                           progress, render)
+
+
+def _run_locked(spec: SweepSpec, out: Path, resolved: Resolved, expansion: Expansion,
+                executor: str, workers: int, address: str | None, progress: bool,
+                render: bool) -> SweepOutputs:
     provenance = current_provenance()
-    workers = jobs or max(1, os.cpu_count() or 1)
     with ResultsStore.open(out) as store:
+        store.close_stale_sweeps()
         runner = make_executor(executor, workers, address)
         total = len({job.key for job in expansion.jobs})
-        sweep_id = store.begin_sweep(canonical_json(sweep_record(spec, shapes)), executor,
-                                     provenance, total)
+        record = sweep_record(spec, resolved.shapes, resolved.hardware_digest)
+        sweep_id = store.begin_sweep(canonical_json(record), executor, provenance, total)
         try:
             summary = run_jobs(expansion.jobs, store, runner, provenance, sweep_id,
                                SweepProgress(enabled=progress))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
+from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.bnsets import qualify_legacy_keys
@@ -35,6 +36,7 @@ from archsim.faults.montecarlo import (
 from archsim.faults.presets import get_fault_model
 from archsim.faults.stats import summarize
 from archsim.machine import warn_if_oversubscribed
+from archsim.nets.width import check_width
 
 DEFAULT_DATASET = "digits"
 DEFAULT_POLICY = "cpu-1x1"
@@ -75,7 +77,9 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
         raise UserError("give --checkpoint PATH or --model NAME")
     from archsim.nets import net_info
 
-    name = net_info(spec.model).name
+    name = net_info(spec.model).name  # an unknown name is refused before suggesting to train it
+    if spec.width is not None:
+        check_width(spec.width)
     dataset = spec.dataset or DEFAULT_DATASET
     width = 1.0 if spec.width is None else spec.width
     path = default_checkpoint_path(name, width, dataset, root=spec.models_dir)
@@ -150,8 +154,9 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     from archsim.mapping.mapper import map_model
 
     rates = tuple(check_rate(r) for r in spec.rates)
+    device = resolve_device(spec.device)  # an unknown or absent device: one line, first
     path = resolve_checkpoint(spec)
-    model, meta, bn_sets = load_checkpoint(path, spec.device)
+    model, meta, bn_sets = load_checkpoint(path, device or "cpu")
     check_identity(spec, path, meta)
     bn_sets = qualify_legacy_keys(bn_sets, meta)
     # another fault model than training's is the usual experiment: no note for that
@@ -188,6 +193,10 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     if spec.fault_map:
         chip = load_fault_map(spec.fault_map, injector.sites)
         warn_if_oversubscribed()
+        named = (chip.meta.get("model"), chip.meta.get("width"))
+        if named[0] is not None and (named[0] != info.model or named[1] != info.width):
+            raise UserError(f"fault map {spec.fault_map} was made for {named[0]} at width "
+                            f"{named[1]}; the checkpoint is {info.model} at width {info.width}")
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:

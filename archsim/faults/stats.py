@@ -12,7 +12,7 @@ class Summary:
     n: int
     mean: float
     std: float | None  # sample standard deviation (ddof 1); None for one chip
-    ci_low: float | None  # two-sided 95% Student-t interval of the mean
+    ci_low: float | None  # two-sided 95% Student-t interval of the mean, clipped to [0, 100]
     ci_high: float | None
     p5: float
     p50: float
@@ -21,7 +21,9 @@ class Summary:
 
     @property
     def half_width(self) -> float | None:
-        return None if self.ci_high is None else (self.ci_high - self.mean)
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return max(self.ci_high - self.mean, self.mean - self.ci_low)
 
 
 def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
@@ -50,4 +52,6 @@ def summarize(values: Sequence[float], threshold: float | None = None) -> Summar
         return Summary(1, mean, None, None, None, p5, p50, p95, yld)
     half = 0.0 if np.ptp(a) == 0 else t_half_width(values)
     std = 0.0 if half == 0 else float(a.std(ddof=1))
-    return Summary(len(a), mean, std, mean - half, mean + half, p5, p50, p95, yld)
+    # An accuracy lies in [0, 100] %, and so does its mean: the interval is clipped to that.
+    low, high = max(0.0, mean - half), min(100.0, mean + half)
+    return Summary(len(a), mean, std, low, high, p5, p50, p95, yld)

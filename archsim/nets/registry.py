@@ -5,6 +5,7 @@ to build the net. Building runs under a forked, seeded torch RNG so the same cal
 same initial weights without touching the caller's global random state.
 """
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -174,6 +175,31 @@ def check_options(name: str, given: Mapping[str, object]) -> dict[str, object]:
     return {key: entry.checks[key](net, key, value) for key, value in merged.items()}
 
 
+# float32 weights, their gradients, the optimizer's momentum and a copy (a checkpoint, a
+# faulty chip's weights): what one training or evaluation run holds at least.
+_COPIES = 4
+
+
+def _memory_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: assume no bound
+        return 1 << 62
+
+
+def check_size(name: str, width: float, build: Callable[[], nn.Module]) -> int:
+    """The parameter count of `build()`, measured on torch's meta device (nothing is
+    allocated); a net too large for this machine's memory is a UserError with the estimate."""
+    with torch.device("meta"):
+        params = sum(p.numel() for p in build().parameters())
+    need, have = params * 4 * _COPIES, _memory_bytes()
+    if need > have:
+        raise UserError(f"{name} at width {width:g} has {params:,} parameters: about "
+                        f"{need / 2**30:,.1f} GiB to train or evaluate, more than this "
+                        f"machine's {have / 2**30:,.0f} GiB of memory; use a smaller width")
+    return params
+
+
 def get_net(
     name: str,
     width: float = 1.0,
@@ -194,6 +220,8 @@ def get_net(
     channels = entry.info.input_shape[0] if in_channels is None else in_channels
     channels = options.positive_int(entry.info.name, "in_channels", channels)
     resolved = check_options(name, net_options)
+    check_size(entry.info.name, checked_width, lambda: entry.build(checked_width, classes,
+                                                                  channels, **resolved))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = entry.build(checked_width, classes, channels, **resolved)

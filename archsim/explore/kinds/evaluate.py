@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
+from archsim.explore.kinds import checked_hardware
 
 
 def run_evaluate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
@@ -17,6 +18,7 @@ def run_evaluate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
     from archsim.faults.pipeline import EvaluateSpec, evaluate
 
     pin_torch_threads()
+    checked_hardware(config)
 
     checkpoint = ctx.resolve(inputs["model"]["checkpoint"])
     spec = EvaluateSpec(

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
+from archsim.explore.kinds import checked_hardware
 
 
 def _traced(config: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
-    from archsim.config.hardware import load_hardware
     from archsim.mapping.mapper import trace_net
 
     pin_torch_threads()
-    hw = load_hardware(config["hardware"])
+    hw = checked_hardware(config)
     model, specs = trace_net(config["net"], config["width"], tuple(config["input_shape"]),
                              config["num_classes"], config["options"])  # fmt: skip
     return hw, model, specs

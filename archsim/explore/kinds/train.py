@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
+from archsim.explore.kinds import checked_hardware
 
 CHECKPOINT = "model.safetensors"
 
@@ -38,6 +39,7 @@ def run_train(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: Jo
     from archsim.train import make_spec, train
 
     pin_torch_threads()
+    checked_hardware(config)
 
     prune = config["prune"] or {}
     init = inputs.get("init")
@@ -83,7 +85,8 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
     source = ctx.resolve(inputs["model"]["checkpoint"])
     model, meta, _ = load_checkpoint(source)
     data = get_dataset(config["dataset"], "train")
-    mapping = map_model(model, data.input_shape, config["hardware"], policy=config["policy"],
+    mapping = map_model(model, data.input_shape, checked_hardware(config),
+                        policy=config["policy"],
                         model_name=meta["net"], width=meta["width"])
     fault_model = get_fault_model(config["fault_model"])
     cells = cell_formats(mapping) if fault_model.granularity == "cell" else None

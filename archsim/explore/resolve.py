@@ -1,0 +1,97 @@
+"""Resolve and check everything a sweep spec names, before any work and before any file.
+
+Every name (hardware, placement policies, fault models, datasets, nets and their options,
+model cards) is looked up here, so a typo in `compare_policies` fails in a second instead of
+after training; and what the names resolve to is fingerprinted (hardware content, dataset
+data, model card content), so job keys follow the content and never a stale name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archsim.errors import UserError
+from archsim.explore.expand import DatasetShape
+from archsim.explore.spec import SweepSpec
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a sweep's jobs are keyed on, besides the spec's own values."""
+
+    shapes: dict[str, DatasetShape]  # model label -> dataset, options, fingerprints
+    hardware_digest: str
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def check_names(spec: SweepSpec) -> str:
+    """Check every hardware, policy and fault-model name in `spec`; the hardware's digest."""
+    from archsim.config.hardware import hardware_digest, load_hardware
+    from archsim.faults.presets import get_fault_model
+    from archsim.mapping.policy import check_policy
+
+    hardware = load_hardware(spec.cost.hardware)
+    for where, policy in [("cost.policy", spec.cost.policy),
+                          *(("cost.compare_policies", p) for p in spec.cost.compare_policies)]:
+        _named(where, check_policy, policy)
+    _named("faults.model", get_fault_model, spec.faults.model)
+    if set(spec.training.methods) & {"oneshot", "progressive"}:
+        _named("training.sft_fault_model", get_fault_model, spec.training.sft_fault_model)
+    return hardware_digest(hardware)
+
+
+def _named(where: str, check: Callable[[str], object], name: str) -> None:
+    try:
+        check(name)
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+
+
+def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
+    """Each model's dataset (the first listed one present on this machine), its net options
+    (the model card's, overridden by the spec's, exactly as training resolves them) and the
+    fingerprints of its data and its model card."""
+    from archsim.data import list_datasets
+    from archsim.data.registry import get_source
+    from archsim.nets import load_card
+    from archsim.train import make_spec
+    from archsim.train.resolve import resolve_spec
+
+    infos = {info.name: info for info in list_datasets(spec.data_dir)}
+    fingerprints: dict[str, str] = {}
+    shapes: dict[str, DatasetShape] = {}
+    for entry in spec.models:
+        wanted = entry.dataset or spec.dataset
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        for name in names:
+            if name not in infos:
+                raise UserError(f"unknown dataset {name!r}; choose one of {', '.join(infos)}")
+        present = [n for n in names if infos[n].found and not infos[n].problem]
+        if not present:
+            info = infos[names[-1]]
+            raise UserError(info.problem or f"none of the datasets {', '.join(names)} is "
+                            f"present: {info.how_to_get}")
+        info = infos[present[0]]
+        if info.name not in fingerprints:
+            fingerprints[info.name] = get_source(info.name).fingerprint(spec.data_dir)
+        resolved = resolve_spec(make_spec(model=entry.net, dataset=info.name,
+                                          options=entry.options))
+        card = ""
+        if resolved.card:
+            card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
+        shapes[entry.name] = DatasetShape(info.name, info.input_shape, info.num_classes,
+                                          dict(resolved.options), fingerprints[info.name], card)
+    return shapes
+
+
+def resolve(spec: SweepSpec) -> Resolved:
+    """Everything `spec` names, checked and fingerprinted; a UserError for the first problem."""
+    digest = check_names(spec)
+    return Resolved(resolve_datasets(spec), digest)
