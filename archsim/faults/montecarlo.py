@@ -116,7 +116,7 @@ class MonteCarloSpec:
                       self.threshold, self.pilot_chips, self.pilot_images, self.chip_cost)
 
 
-def _bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None,
+def bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None,
                rate: float | None) -> tuple[str | None, tuple[str, ...]]:
     if not bn_sets:
         return None, ()
@@ -135,7 +135,7 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
               quantized_accuracy: float | None = None) -> AccuracyResult:
     """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`)."""
     source = chip_drawer_source(drawer, rate, fault_map, spec.seed)
-    key, notes = _bn_choice(bn_sets, rate)
+    key, notes = bn_choice(bn_sets, rate)
     stats = bn_sets[key] if bn_sets and key else None
     sampler = ChipSampler([Arm(injector, stats)], images, labels, spec.seed, source,
                           spec.batch_size)
