@@ -30,7 +30,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 @click.option("--dataset", default="digits", show_default=True, help="Dataset name.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--limit", type=int, help="Train on the first N training images only.")
-@click.option("--val-limit", type=int, help="Validate on the first N test images only.")
+@click.option("--val-limit", type=int, help="Validate on the first N test images (default: a "
+              "quarter of the training images, at least 500, at most the test set).")
 @click.option("--method", type=click.Choice(["standard", "dropconnect", "oneshot", "progressive"]),
               default="standard", show_default=True, help="Training method.")
 @click.option("--rate", type=float, default=0.0, show_default=True,

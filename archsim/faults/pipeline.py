@@ -6,7 +6,8 @@ layers; per fault rate, Monte-Carlo over chips (or the one measured fault map).
 Placement: by default the checkpoint's own policy and overrides (what training put on RRAM),
 plus any extra overrides; an explicit policy replaces the checkpoint's, and the results say so
 when it differs. Recalibrated BatchNorm sets stored in the checkpoint are used unless
-`bn_sets=False`.
+`bn_sets=False`. glibc keeps freed memory for the process (`malloc.py`), whoever calls this:
+the CLI, the API or a sweep worker.
 """
 
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from archsim.errors import UserError
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.faultmap import load_fault_map
 from archsim.faults.inject import FaultInjector
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.models import check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
@@ -92,6 +94,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     from archsim.mapping.mapper import map_model
 
     rates = tuple(check_rate(r) for r in spec.rates)
+    keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
     fault_model = get_fault_model(spec.fault_model)
     path = resolve_checkpoint(spec)
     model, meta, bn_sets = load_checkpoint(path, spec.device)

@@ -24,6 +24,7 @@ from archsim.data import Dataset, get_dataset, iterate_batches, num_batches
 from archsim.data.batches import resolve_device
 from archsim.errors import UserError
 from archsim.faults.inject import rram_layer_names
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.mapping.mapper import map_model
@@ -38,7 +39,7 @@ from archsim.train.resolve import resolve_spec
 from archsim.train.schedule import plan_epochs
 from archsim.train.spec import TrainSpec
 from archsim.train.state import RunState, load_state, make_optimizer, partial_path
-from archsim.train.validate import Validation
+from archsim.train.validate import Validation, default_val_limit
 
 STREAMS = {"data": 0, "noise": 1, "recal": 2}
 
@@ -108,8 +109,10 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     if not force and (done := _cached(spec, final)) is not None:
         return done
     device = resolve_device(spec.device) or torch.device("cpu")
+    keep_freed_memory()  # see archsim/faults/malloc.py: every batch's tensors otherwise mmap
     data = get_dataset(spec.dataset, "train", spec.data_dir, spec.limit)
-    val = get_dataset(spec.dataset, "test", spec.data_dir, spec.val_limit)
+    val = get_dataset(spec.dataset, "test", spec.data_dir,
+                      spec.val_limit or default_val_limit(len(data)))
     model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
                     seed=spec.seed, **spec.options)
     from_meta = _init_from(spec, model, data) if spec.init_from else {}
