@@ -57,7 +57,7 @@ class ChipSampler:
         self.images, self.labels = images, labels
         self.seed, self.batch_size = seed, batch_size
         self._draw = draw
-        self._orders: dict[int, Tensor] = {}
+        self._orders: dict[int, Tensor | None] = {}  # None: the original order
         self._seen: dict[tuple[int, int], Tensor] = {}  # (arm, chip) -> correct, in order
         self._fractions: dict[int, float] = {}
         self.chip_images = 0
