@@ -174,3 +174,27 @@ def test_bn_sets_can_be_left_out(tmp_path: Path) -> None:
     without = json.loads(out)
     assert without["rows"][0]["bn_set"] == ""
     assert "recalibrated BatchNorm sets (0.1) not used" in without["notes"]
+
+
+def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "6",
+                     "--images-per-chip", "40", "--format", "json")
+    assert code == 0, out
+    (row,) = json.loads(out)["rows"]
+    assert (row["images_per_chip"], row["chip_images"], row["chips"]) == (40, 6 * 40, 6)
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "300",
+                     "--adaptive", "5", "--images-per-chip", "auto", "--pilot-chips", "5",
+                     "--pilot-images", "50", "--format", "json")
+    assert code == 0, out
+    payload = json.loads(out)
+    assert payload["rows"][0]["ci_high"] - payload["rows"][0]["mean"] <= 5
+    assert "pilot of 5 chips" in payload["notes"]
+    for bad, message in ((("--images-per-chip", "many"), "a count or 'auto'"),
+                         (("--images-per-chip", "1"), ">= 2"),
+                         (("--images-per-chip", "auto"), "needs a target"),
+                         (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
+                         (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"),
+                          "exact per-chip")):
+        code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", *bad)
+        assert code == 2 and out.startswith("error:") and message in out, out
+        assert "Traceback" not in out
