@@ -204,16 +204,16 @@ def test_a_stuck_on_off_evaluation_never_uses_a_zero_fault_set(tmp_path: Path) -
 
 
 def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import archsim.faults.montecarlo as mc
+    import archsim.faults.sampler as sampler
 
     calls: list[int] = []
-    real = mc.accuracy
+    real = sampler.correct_mask
 
-    def counted(*args: object, **kwargs: object) -> float:
+    def counted(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(mc, "accuracy", counted)  # the per-chip evaluations of run_chips
+    monkeypatch.setattr(sampler, "correct_mask", counted)  # one call per chip scored
     code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
                      "--format", "json")
     assert code == 0, out
@@ -222,3 +222,27 @@ def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.Monke
     calls.clear()
     assert _run("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--chips", "7")[0] == 0
     assert len(calls) == 7  # faulty chips differ: each is evaluated
+
+
+def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "6",
+                     "--images-per-chip", "40", "--format", "json")
+    assert code == 0, out
+    (row,) = json.loads(out)["rows"]
+    assert (row["images_per_chip"], row["chip_images"], row["chips"]) == (40, 6 * 40, 6)
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "300",
+                     "--adaptive", "5", "--images-per-chip", "auto", "--pilot-chips", "5",
+                     "--pilot-images", "50", "--format", "json")
+    assert code == 0, out
+    payload = json.loads(out)
+    assert payload["rows"][0]["ci_high"] - payload["rows"][0]["mean"] <= 5
+    assert "pilot of 5 chips" in payload["notes"]
+    for bad, message in ((("--images-per-chip", "many"), "a count or 'auto'"),
+                         (("--images-per-chip", "1"), ">= 2"),
+                         (("--images-per-chip", "auto"), "needs a target"),
+                         (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
+                         (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"),
+                          "exact per-chip")):
+        code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", *bad)
+        assert code == 2 and out.startswith("error:") and message in out, out
+        assert "Traceback" not in out

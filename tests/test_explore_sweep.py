@@ -19,7 +19,7 @@ from archsim.explore.spec import spec_from_dict
 from archsim.explore.store import ResultsStore
 from archsim.explore.sweep import run_sweep
 from archsim.report.pages_dropconnect import heatmap_pages
-from archsim.report.pdf import SECTIONS
+from archsim.report.pdf import sections
 
 TINY = {
     "name": "tiny", "dataset": "digits", "seed": 0,
@@ -98,7 +98,7 @@ def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) ->
 def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
     with ResultsStore.open(swept, create=False) as store:
         data = load_sweep(store)
-    for section in SECTIONS:
+    for section in sections():
         figures = section(data)
         assert figures, section.__name__
         texts = " ".join(t.get_text() for fig in figures for t in fig.texts)

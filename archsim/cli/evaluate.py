@@ -1,6 +1,7 @@
 """`archsim evaluate`: Monte-Carlo accuracy of a trained model over simulated faulty chips."""
 
 import math
+from typing import Literal
 
 import click
 from click.core import ParameterSource
@@ -10,7 +11,21 @@ from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
 COLUMNS = ("rate", "bn_set", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield",
-           "chips", "faulty_fraction", "float_acc_train_bn", "quant_acc_train_bn")
+           "chips", "faulty_fraction", "float_acc_train_bn", "quant_acc_train_bn",
+           "images_per_chip", "chip_images")
+
+
+def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
+    """"auto" | a positive count | None (every test image)."""
+    if text is None or text == "auto":
+        return text  # type: ignore[return-value]
+    try:
+        value = int(text)
+    except ValueError:
+        raise UserError(f"--images-per-chip must be a count or 'auto', got {text!r}") from None
+    if value < 2:
+        raise UserError(f"--images-per-chip must be >= 2, got {value}")
+    return value
 
 
 def parse_rates(text: str) -> tuple[float, ...]:
@@ -45,6 +60,19 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
 @click.option("--min-chips", type=int, default=10, show_default=True,
               help="Adaptive mode: evaluate at least this many chips.")
+@click.option("--stop-on", type=click.Choice(["mean", "yield"]), default="mean",
+              show_default=True, help="Adaptive mode: the figure whose 95% interval stops it.")
+@click.option("--images-per-chip", metavar="N|auto",
+              help="Two-stage sampling: score each chip on its own seeded N test images "
+              "(default: every image, exact per-chip accuracies); auto: N from a pilot, to "
+              "reach --adaptive at the fewest chip-images.")
+@click.option("--pilot-chips", type=int, default=20, show_default=True,
+              help="--images-per-chip auto: chips of the pilot.")
+@click.option("--pilot-images", type=int, default=500, show_default=True,
+              help="--images-per-chip auto: images per pilot chip.")
+@click.option("--chip-cost", type=float, default=20.0, show_default=True,
+              help="--images-per-chip auto: what drawing and swapping in one chip costs, in "
+              "image evaluations.")
 @click.option("--fault-map", type=click.Path(dir_okay=False),
               help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
               "archsim/faults/faultmap.py) instead of drawing chips.")
@@ -67,7 +95,9 @@ def parse_rates(text: str) -> tuple[float, ...]:
 def evaluate(checkpoint: str | None, model: str | None, width: float | None, rates: str,
              chips: int, fault_model: str | None, dataset: str | None, data_dir: str | None,
              hardware: str | None, policy: str | None, overrides: tuple[str, ...], seed: int,
-             adaptive: float | None, min_chips: int, fault_map: str | None,
+             adaptive: float | None, min_chips: int, stop_on: Literal["mean", "yield"],
+             images_per_chip: str | None, pilot_chips: int, pilot_images: int,
+             chip_cost: float, fault_map: str | None,
              threshold: float | None, per_channel: bool, bn_sets: bool,
              batch_size: int, limit: int | None, subset_seed: int | None, device: str,
              progress: bool, threads: int | None, fmt: str) -> None:
@@ -78,17 +108,20 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
     the BatchNorm statistics the chips ran with (a set recalibrated for that fault model and
     rate, or `training`); `float_acc_train_bn` and `quant_acc_train_bn` are fault-free
     accuracies (float and quantized weights) with the training statistics."""
-    from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec
     from archsim.faults.pipeline import evaluate as run
 
     for name, value, low in (("--chips", chips, 1), ("--min-chips", min_chips, 1),
-                             ("--batch-size", batch_size, 1), ("--seed", seed, 0)):
+                             ("--batch-size", batch_size, 1), ("--seed", seed, 0),
+                             ("--pilot-chips", pilot_chips, 2),
+                             ("--pilot-images", pilot_images, 2)):
         if value < low:
             raise UserError(f"{name} must be >= {low}, got {value}")
     if adaptive is not None and adaptive <= 0:
         raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
+    if chip_cost < 0:
+        raise UserError(f"--chip-cost must be >= 0, got {chip_cost}")
     if width is not None and not 0 < width < math.inf:
         raise UserError(f"--width must be a finite number > 0, got {width}")
     if threshold is not None and not 0 <= threshold <= 100:
@@ -102,9 +135,9 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
         policy=policy, overrides=overrides, bn_sets=bn_sets, fault_map=fault_map,
         per_channel=per_channel, device=device, limit=limit, subset_seed=subset_seed,
         montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
-                                  progress),
+                                  progress, parse_images_per_chip(images_per_chip), stop_on,
+                                  pilot_chips, pilot_images, chip_cost),
     )
-    keep_freed_memory()  # batches' activations otherwise cost mmap/munmap: see malloc.py
     with running(threads):
         results = run(spec)
     first = results[0]

@@ -33,7 +33,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--limit", type=int, help="Train on N training images only (the first N; see "
               "--subset-seed).")
-@click.option("--val-limit", type=int, help="Validate on N test images only.")
+@click.option("--val-limit", type=int, help="Validate on N test images (default: a quarter of "
+              "the training images, at least 500, at most the test set).")
 @click.option("--subset-seed", type=int, help="--limit / --val-limit draw random subsets by "
               "this seed instead of taking the first N.")
 @click.option("--pad-to", type=int, help="Zero-pad images to N x N pixels (e.g. 32 for 28x28 "

@@ -1,23 +1,28 @@
 """Monte-Carlo accuracy over simulated chips: per-chip accuracies and their statistics.
 
 Accuracies are in percent. Chip i is drawn from (seed, i) and evaluated by swapping its faulted
-weights into the one model (`FaultInjector.applied`). The adaptive mode stops once the 95%
-interval's half-width is at most the target (after at least `min_chips` chips).
+weights into the one model (`FaultInjector.applied`). By default every chip is scored on every
+test image (exact per-chip accuracies); `images_per_chip` scores chip i on its own seeded subset
+instead, a two-stage design whose interval counts both the spread between chips and the
+sampling within them (`nested.py`), and "auto" picks that subset's size from a pilot. The
+adaptive mode stops once the 95% interval of the reported figure (the mean, or the yield) is
+at most the target (after at least `min_chips` chips); `chip_images` says what it cost.
 """
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-import torch
 from torch import Tensor, nn
 
-from archsim.faults.bnsets import TRAINING_STATISTICS, bn_statistics, select_bn_set
+from archsim.faults.bnsets import TRAINING_STATISTICS, select_bn_set
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
+from archsim.faults.nested import Allocation, Components
 from archsim.faults.records import ChipFaults
-from archsim.faults.stats import Summary, summarize, t_half_width
-from archsim.progress import progress_bar
+from archsim.faults.sampler import Arm, ChipSampler, chip_drawer_source, correct_mask
+from archsim.faults.sequential import Design, Sampled, mean_figure, sample
+from archsim.faults.stats import Summary, summarize
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,11 @@ class AccuracyResult:
     bn_set: str | None = None  # key of the recalibrated BatchNorm set used, if any
     adaptive_target: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    images_per_chip: int | None = None  # images each chip was scored on (None: not recorded)
+    test_images: int | None = None  # N, the test set the chips' images came from
+    chip_images: int = 0  # image evaluations under a chip, pilot included
+    pilot: Components | None = None  # variance components measured by the pilot ("auto")
+    allocation: Allocation | None = None  # what the pilot planned
 
     @property
     def chips(self) -> int:
@@ -70,6 +80,7 @@ class AccuracyResult:
             "yield": s.yield_fraction, "chips": self.chips,
             "faulty_fraction": self.realised_fraction,
             "bn_set": self.bn_set or TRAINING_STATISTICS,
+            "images_per_chip": self.images_per_chip, "chip_images": self.chip_images,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,19 +89,12 @@ class AccuracyResult:
 
 def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 256) -> float:
     """Top-1 accuracy in percent, in eval mode, without gradients."""
-    if len(images) == 0:
-        raise ValueError("no images to evaluate")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    correct = 0
-    with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size].to(device, non_blocking=True)
-            y = labels[start:start + batch_size].to(device, non_blocking=True)
-            correct += int((model(x).argmax(dim=1) == y).sum())
-    model.train(was_training)
-    return 100.0 * correct / len(images)
+    return percent(correct_mask(model, images, labels, batch_size))
+
+
+def percent(correct: Tensor) -> float:
+    """Accuracy in percent of a per-image correctness mask."""
+    return 100.0 * int(correct.sum()) / len(correct)
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,19 @@ class MonteCarloSpec:
     threshold: float | None = None  # accuracy (%) a chip needs to count towards the yield
     batch_size: int = 256
     progress: bool = True
+    images_per_chip: int | Literal["auto"] | None = None  # None: every test image (exact)
+    stop_on: Literal["mean", "yield"] = "mean"  # the adaptive mode's figure
+    pilot_chips: int = 20  # "auto": chips and images of the pilot that measures the variances
+    pilot_images: int = 500
+    chip_cost: float = 20.0  # "auto": image-evaluations a chip costs beyond its images
+
+    def design(self, chips: int) -> Design:
+        """The chip loop's design for up to `chips` chips."""
+        return Design(chips, self.images_per_chip, self.adaptive, self.min_chips, self.stop_on,
+                      self.threshold, self.pilot_chips, self.pilot_images, self.chip_cost)
 
 
-def _bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str,
+def bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str,
                rate: float | None) -> tuple[str | None, tuple[str, ...]]:
     if not bn_sets:
         return None, ()
@@ -124,31 +138,56 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
               float_accuracy: float | None = None,
               quantized_accuracy: float | None = None) -> AccuracyResult:
     """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`)."""
-    if (drawer is None) == (fault_map is None):
-        raise ValueError("give exactly one of a chip drawer or a fault map")
-    model_name = fault_map.fault_model if fault_map is not None else drawer.model.name
-    key, notes = _bn_choice(bn_sets, model_name, rate)
-    total = 1 if fault_map is not None else spec.chips
-    accs: list[float] = []
-    fractions: list[float] = []
+    source = chip_drawer_source(drawer, rate, fault_map, spec.seed)
+    model_name, granularity, seed = _provenance(drawer, fault_map, spec.seed)
+    key, notes = bn_choice(bn_sets, model_name, rate)
     stats = bn_sets[key] if bn_sets and key else None
-    with (progress_bar(spec.progress) as bar, bn_statistics(injector.model, stats),
-          injector.session()):
-        task = bar.add_task(f"rate {rate}", total=total, status="")
-        for index in range(total):
-            chip = fault_map if fault_map is not None else drawer.draw(rate, spec.seed, index)
-            with injector.chip(chip) as model:
-                accs.append(accuracy(model, images, labels, spec.batch_size))
-            fractions.append(chip.faulty_fraction())
-            half = t_half_width(accs)
-            bar.update(task, advance=1, status=f"mean {sum(accs) / len(accs):.2f} ±{half:.2f}")
-            if spec.adaptive is not None and len(accs) >= spec.min_chips and half <= spec.adaptive:
-                break
-    if spec.adaptive is not None and t_half_width(accs) > spec.adaptive:
-        notes += (f"adaptive target ±{spec.adaptive} not reached in {len(accs)} chips",)
-    granularity = fault_map.kind if fault_map is not None else drawer.model.granularity
+    sampler = ChipSampler([Arm(injector, stats)], images, labels, spec.seed, source,
+                          spec.batch_size)
+    design = spec.design(1 if fault_map is not None else spec.chips)
+    with sampler.open():
+        run = sample(sampler, mean_figure(0), design, f"rate {rate}", spec.progress)
+    return result_of(run, 0, sampler, spec, info, model_name, granularity, rate, seed,
+                     notes + run_notes(run, spec, sampler, spec.stop_on), key, float_accuracy,
+                     quantized_accuracy)
+
+
+def _provenance(drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: int
+                ) -> tuple[str, str, int | None]:
+    """(fault model, granularity, seed) of drawn chips or of the one measured map."""
+    if fault_map is not None:
+        return fault_map.fault_model, fault_map.kind, None
+    assert drawer is not None
+    return drawer.model.name, drawer.model.granularity, seed
+
+
+def run_notes(run: Sampled, spec: MonteCarloSpec, sampler: ChipSampler, figure: str
+              ) -> tuple[str, ...]:
+    """What a reader of the results must know about how the chips were scored."""
+    notes: tuple[str, ...] = ()
+    if spec.adaptive is not None and run.half_width > spec.adaptive:
+        notes += (f"adaptive target ±{spec.adaptive} on the {figure} not reached in "
+                  f"{len(run.masks)} chips",)
+    if run.images_per_chip < sampler.test_images:
+        notes += (f"two-stage sampling: each chip scored on {run.images_per_chip} of "
+                  f"{sampler.test_images} test images; per-chip accuracies, percentiles and "
+                  "yield are estimates that include that sampling noise",)
+    if run.pilot is not None and run.allocation is not None:
+        notes += (f"pilot of {run.pilot.chips} chips: between-chip sd "
+                  f"{run.pilot.between ** 0.5:.2f}, within-chip sd {run.pilot.within ** 0.5:.2f}"
+                  f" points; allocated {run.allocation.images_per_chip} images per chip",)
+    return notes
+
+
+def result_of(run: Sampled, arm: int, sampler: ChipSampler, spec: MonteCarloSpec,
+              info: RunInfo, fault_model: str, granularity: str, rate: float | None,
+              seed: int | None, notes: tuple[str, ...], bn_set: str | None,
+              float_accuracy: float | None, quantized_accuracy: float | None) -> AccuracyResult:
+    """The `AccuracyResult` of arm `arm` of a sampled run."""
+    accs = [percent(masks[arm]) for masks in run.masks]
     return AccuracyResult(
-        info, model_name, granularity, rate, None if fault_map is not None else spec.seed,
-        tuple(accs), summarize(accs, spec.threshold), spec.threshold, float_accuracy,
-        quantized_accuracy, sum(fractions) / len(fractions), key, spec.adaptive, notes,
+        info, fault_model, granularity, rate, seed, tuple(accs),
+        summarize(accs, spec.threshold), spec.threshold, float_accuracy, quantized_accuracy,
+        sampler.faulty_fraction(len(accs)), bn_set, spec.adaptive, notes, run.images_per_chip,
+        sampler.test_images, sampler.chip_images, run.pilot, run.allocation,
     )

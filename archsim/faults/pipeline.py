@@ -9,7 +9,8 @@ was trained and recalibrated under. A different value given explicitly is used, 
 results say so. A model name or width that disagrees with the checkpoint, or a dataset whose
 image shape or class count does not fit it, is refused. Recalibrated BatchNorm sets are used
 for the fault model and rate they were made for (unless `bn_sets=False`). At rate 0 no chip
-has a fault, so the chips are evaluated once.
+has a fault, so the chips are evaluated once. glibc keeps freed memory for the process
+(`malloc.py`), whoever calls this: the CLI, the API or a sweep worker.
 """
 
 import logging
@@ -25,6 +26,7 @@ from archsim.faults.bnsets import qualify_legacy_keys
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.faultmap import load_fault_map
 from archsim.faults.inject import FaultInjector
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.models import check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
@@ -154,6 +156,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     from archsim.mapping.mapper import map_model
 
     rates = tuple(check_rate(r) for r in spec.rates)
+    keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
     device = resolve_device(spec.device)  # an unknown or absent device: one line, first
     path = resolve_checkpoint(spec)
     model, meta, bn_sets = load_checkpoint(path, device or "cpu")

@@ -18,6 +18,8 @@ class Summary:
     p50: float
     p95: float
     yield_fraction: float | None  # fraction of chips with accuracy >= threshold
+    yield_low: float | None = None  # its two-sided 95% Wilson score interval
+    yield_high: float | None = None
 
     @property
     def half_width(self) -> float | None:
@@ -40,6 +42,18 @@ def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
     return float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054
+                    ) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (two-sided 95% by default); (0, 1) for
+    n = 0. Unlike the normal interval it stays inside [0, 1] and is not empty at 0 or n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def summarize(values: Sequence[float], threshold: float | None = None) -> Summary:
     """Statistics of `values` (per-chip accuracies); yield only when a threshold is given."""
     if not values:
@@ -47,11 +61,15 @@ def summarize(values: Sequence[float], threshold: float | None = None) -> Summar
     a = np.asarray(values, dtype=np.float64)
     mean = float(a[0]) if np.ptp(a) == 0 else float(a.mean())  # identical chips: exact
     p5, p50, p95 = (float(p) for p in np.percentile(a, [5, 50, 95]))
-    yld = None if threshold is None else float((a >= threshold).mean())
+    yld, ylow, yhigh = None, None, None
+    if threshold is not None:
+        passed = int((a >= threshold).sum())
+        yld = passed / len(a)
+        ylow, yhigh = wilson_interval(passed, len(a))
     if len(a) < 2:
-        return Summary(1, mean, None, None, None, p5, p50, p95, yld)
+        return Summary(1, mean, None, None, None, p5, p50, p95, yld, ylow, yhigh)
     half = 0.0 if np.ptp(a) == 0 else t_half_width(values)
     std = 0.0 if half == 0 else float(a.std(ddof=1))
     # An accuracy lies in [0, 100] %, and so does its mean: the interval is clipped to that.
     low, high = max(0.0, mean - half), min(100.0, mean + half)
-    return Summary(len(a), mean, std, low, high, p5, p50, p95, yld)
+    return Summary(len(a), mean, std, low, high, p5, p50, p95, yld, ylow, yhigh)

@@ -1,39 +1,49 @@
-"""Render a sweep's report: every section in a fixed order into one PDF, written atomically."""
+"""Render a sweep's report: every section in a fixed order into one PDF, written atomically.
+
+matplotlib (and the page modules, which import it) load only when a report is drawn, so
+importing `archsim.api` does not pay for them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-
-import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from archsim import __version__
 from archsim.atomic import atomic_write
-from archsim.explore.results import SweepData
-from archsim.report.pages_cost import mapping_pages, policy_pages, table2_pages
-from archsim.report.pages_curves import curve_pages, stability_pages
-from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
-from archsim.report.pages_pareto import pareto_pages
-from archsim.report.pages_title import title_page
-from archsim.report.pages_training import training_pages
 
-Section = Callable[[SweepData], list[Figure]]
-SECTIONS: tuple[Section, ...] = (
-    title_page, mapping_pages, table2_pages, heatmap_pages, best_rate_pages, curve_pages,
-    stability_pages, policy_pages, pareto_pages, training_pages,
-)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from archsim.explore.results import SweepData
+
+    Section = Callable[[SweepData], list[Figure]]
+
+
+def sections() -> tuple[Section, ...]:
+    """The report's sections in page order."""
+    from archsim.report.pages_cost import mapping_pages, policy_pages, table2_pages
+    from archsim.report.pages_curves import curve_pages, stability_pages
+    from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
+    from archsim.report.pages_pareto import pareto_pages
+    from archsim.report.pages_title import title_page
+    from archsim.report.pages_training import training_pages
+
+    return (title_page, mapping_pages, table2_pages, heatmap_pages, best_rate_pages,
+            curve_pages, stability_pages, policy_pages, pareto_pages, training_pages)
 
 
 def render_report(data: SweepData, path: Path) -> Path:
     """Write the report to `path` (never a half-written file) and return it."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
 
     def write(tmp: Path) -> None:
         with PdfPages(tmp, metadata={"Title": f"archsim sweep report: {data.spec.name}",
                                      "Creator": f"archsim {__version__}"}) as pdf:
             number = 0
-            for section in SECTIONS:
+            for section in sections():
                 for fig in section(data):
                     number += 1
                     fig.text(0.97, 0.015, f"{data.spec.name} - page {number}", ha="right",

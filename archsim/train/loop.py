@@ -107,7 +107,9 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
             if plan.phase == "admm" and state.admm is not None:
                 state.admm.update(setup.weights)
             bar.update(task, status="validating")
+            val_start = perf_counter()
             clean, chips = setup.validation.run(state.model)
+            val_seconds = perf_counter() - val_start
             bar.remove_task(task)
             record = EpochRecord(
                 plan.epoch, plan.phase, plan.stage, plan.rate,
@@ -116,7 +118,7 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
             )
             state.curves.append(record)
             save_state(setup.state_path, state, setup.meta)
-            line = _epoch_line(record, len(plans))
+            line = _epoch_line(record, len(plans), len(setup.validation.images), val_seconds)
             if spec.progress:
                 bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
             else:
@@ -125,7 +127,9 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
                 on_epoch(record)
 
 
-def _epoch_line(r: EpochRecord, total: int) -> str:
-    chips = f", chips@{r.val_rate:g} {r.chip_mean:.2f}" if r.chip_mean is not None else ""
+def _epoch_line(r: EpochRecord, total: int, val_images: int, val_seconds: float) -> str:
+    chips = (f", {len(r.chip_accs)} chips@{r.val_rate:g} {r.chip_mean:.2f}"
+             if r.chip_mean is not None else "")
     return (f"epoch {r.epoch + 1}/{total} [{r.phase} rate {r.rate:g}] loss {r.train_loss:.4f} "
-            f"train {r.train_acc:.2f}% val {r.val_acc:.2f}%{chips} ({r.seconds:.1f}s)")
+            f"train {r.train_acc:.2f}% val {r.val_acc:.2f}% on {val_images} images{chips} "
+            f"({r.seconds:.1f}s, validation {val_seconds:.1f}s)")

@@ -13,6 +13,7 @@ is not retrained: its checkpoint is recalibrated (`recal_checkpoint`) and return
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -25,6 +26,7 @@ from archsim.data.batches import resolve_device
 from archsim.data.inputs import load_split
 from archsim.errors import UserError
 from archsim.faults.inject import rram_layer_names
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.machine import warn_if_oversubscribed
@@ -41,7 +43,7 @@ from archsim.train.schedule import plan_epochs
 from archsim.train.spec import TrainSpec
 from archsim.train.state import RunState, load_state, make_optimizer, partial_path
 from archsim.train.streams import stream_generator, stream_seed
-from archsim.train.validate import Validation
+from archsim.train.validate import Validation, default_val_limit
 
 __all__ = ["stream_seed", "train"]  # stream_seed: where the sweep's recalibrate job imports it
 log = logging.getLogger(__name__)
@@ -118,8 +120,13 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     if not force and (done := _cached(spec, final)) is not None:
         return done
     device = resolve_device(spec.device) or torch.device("cpu")
+    keep_freed_memory()  # see archsim/faults/malloc.py: every batch's tensors otherwise mmap
     data = load_split(spec.dataset, "train", spec.data_dir, spec.inputs("train"))
-    val = load_split(spec.dataset, "test", spec.data_dir, spec.inputs("test"))
+    val_inputs = spec.inputs("test")
+    if spec.val_limit is None:
+        # the first N test images, N from the training size (train/validate.py)
+        val_inputs = replace(val_inputs, limit=default_val_limit(len(data)), subset_seed=None)
+    val = load_split(spec.dataset, "test", spec.data_dir, val_inputs)
     model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
                     seed=spec.seed, **spec.options)
     from_meta = _init_from(spec, model, data) if spec.init_from else {}

@@ -1,5 +1,11 @@
 """Per-epoch validation: fault-free accuracy and accuracy on a few fixed chips.
 
+Without `--val-limit` the validation set follows the training set's size: a quarter of the
+training images, at least 500, at most the test set (`default_val_limit`). A full 60,000-image
+run still validates on a whole 10,000-image test set; a `--limit 2000` run validates on 500
+instead of spending most of its time on validation (with 3 chips, 4 x 10,000 inferences per
+2,000 training images).
+
 The chips are chips 0..k-1 of `val_seed`, drawn by the fault simulator on the current mapping,
 so the same physical fault maps are used every epoch and the per-epoch fluctuation the
 linear-bottleneck study reports can be plotted. Chips use the evaluator's path (weights
@@ -22,6 +28,11 @@ from archsim.faults.inject import FaultInjector
 from archsim.faults.models import FaultModel
 from archsim.faults.montecarlo import accuracy
 from archsim.mapping.records import Mapping
+
+
+def default_val_limit(train_images: int) -> int:
+    """Validation images for a run on `train_images` training images (see the module doc)."""
+    return max(500, train_images // 4)
 
 
 @dataclass(frozen=True)

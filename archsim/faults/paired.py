@@ -1,0 +1,88 @@
+"""Paired comparisons: two models (or placements) on the same chips and the same images.
+
+Chip i's fault map is drawn once and put into both models, and both score the same images
+(chip i's `image_order` prefix, or every test image), so the per-chip difference
+d_i = acc_first,i - acc_second,i carries neither the chips' common spread nor the images'
+common difficulty. Its mean and 95% Student-t interval are what a "first minus second" claim
+needs; with two-stage sampling the same two-level argument as for a mean applies to the d_i
+(`nested.py`). The adaptive mode stops on the difference's interval.
+
+The two models must have the same RRAM layers (names and shapes): otherwise one fault map does
+not fit both and there is no pairing.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from torch import Tensor
+
+from archsim.errors import UserError
+from archsim.faults.chip import ChipDrawer
+from archsim.faults.inject import FaultInjector
+from archsim.faults.montecarlo import (
+    AccuracyResult,
+    MonteCarloSpec,
+    RunInfo,
+    bn_choice,
+    result_of,
+    run_notes,
+)
+from archsim.faults.sampler import Arm, ChipSampler, chip_drawer_source
+from archsim.faults.sequential import difference_figure, sample
+from archsim.faults.stats import Summary, summarize
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Both models' accuracies on the same chips and images, and their per-chip difference."""
+
+    first: AccuracyResult
+    second: AccuracyResult
+    per_chip: tuple[float, ...]  # first - second, per chip (points)
+    difference: Summary
+    chip_images: int  # both models' image evaluations together (so are first's and second's)
+
+    def row(self) -> dict[str, object]:
+        d = self.difference
+        return {"rate": self.first.rate, "first": self.first.summary.mean,
+                "second": self.second.summary.mean, "difference": d.mean, "std": d.std,
+                "ci_low": d.ci_low, "ci_high": d.ci_high, "chips": len(self.per_chip),
+                "images_per_chip": self.first.images_per_chip, "chip_images": self.chip_images}
+
+
+def check_pairable(first: FaultInjector, second: FaultInjector) -> None:
+    """One-line error unless both models have the same RRAM layers (names, shapes, cells)."""
+    a = [(s.name, s.weight_shape, s.cells) for s in first.sites]
+    b = [(s.name, s.weight_shape, s.cells) for s in second.sites]
+    if a != b:
+        raise UserError("the two models do not have the same RRAM layers (names, shapes and "
+                        "cell formats), so they cannot meet the same chips")
+
+
+def run_paired(first: FaultInjector, second: FaultInjector, drawer: ChipDrawer, rate: float,
+               images: Tensor, labels: Tensor, spec: MonteCarloSpec,
+               infos: tuple[RunInfo, RunInfo], *,
+               bn_sets: tuple[Mapping[str, Mapping[str, Tensor]] | None,
+                              Mapping[str, Mapping[str, Tensor]] | None] = (None, None)
+               ) -> PairedResult:
+    """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
+
+    `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.
+    """
+    check_pairable(first, second)
+    choices = [bn_choice(sets, drawer.model.name, rate) for sets in bn_sets]
+    arms = [Arm(inj, sets[key] if sets and key else None)
+            for inj, sets, (key, _) in zip((first, second), bn_sets, choices, strict=True)]
+    sampler = ChipSampler(arms, images, labels, spec.seed,
+                          chip_drawer_source(drawer, rate, None, spec.seed), spec.batch_size)
+    design = replace(spec.design(spec.chips), stop_on="difference")
+    with sampler.open():
+        run = sample(sampler, difference_figure(0, 1), design, f"rate {rate} difference",
+                     spec.progress)
+    shared = run_notes(run, spec, sampler, "difference")
+    results = [result_of(run, arm, sampler, spec, info, drawer.model.name,
+                         drawer.model.granularity, rate, spec.seed, notes + shared, key,
+                         None, None)
+               for arm, (info, (key, notes)) in enumerate(zip(infos, choices, strict=True))]
+    diffs = tuple(s.mean for s in run.figure)
+    return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)
