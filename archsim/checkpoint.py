@@ -87,7 +87,13 @@ def save_checkpoint(path: str | Path, model: nn.Module, meta: dict[str, Any],
     full = json.loads(_canonical(full))  # what a reader will see: tuples as lists, ...
     full["sha256"] = _digest(tensors, full)
     header = {META_KEY: json.dumps(full, default=float)}
-    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=header))
+    def write(tmp: Path) -> None:
+        try:
+            save_file(tensors, str(tmp), metadata=header)
+        except SafetensorError as exc:  # a full disk arrives as this, not as an OSError
+            raise UserError(f"cannot write checkpoint {path}: {exc}") from None
+
+    return atomic_write(path, write)
 
 
 @dataclass(frozen=True)

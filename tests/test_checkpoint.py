@@ -112,3 +112,20 @@ def test_weights_of_another_architecture_are_refused(tmp_path: Path) -> None:
     save_checkpoint(wide, get_net("resnet20", 1.2, 10, 1), {**META, "net": "resnet20"})
     with pytest.raises(UserError, match=r"does not fit resnet20 width 1.0: .* is \("):
         load_checkpoint(wide)
+
+
+def test_a_full_disk_while_saving_is_one_error_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetensors import SafetensorError
+
+    import archsim.checkpoint as ck
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise SafetensorError("Error while serializing: IoError(No space left on device)")
+
+    monkeypatch.setattr(ck, "save_file", full)
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(UserError, match=r"cannot write checkpoint .*No space left on device"):
+        ck.save_checkpoint(tmp_path / "m.safetensors", model, dict(META))
+    assert list(tmp_path.iterdir()) == []
