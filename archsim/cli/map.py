@@ -149,8 +149,9 @@ def parse_request(
     )
 
 
-def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
-    """Every width's mapping in one shared chip budget, and the hardware description.
+def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
+    """Every width's mapping in one shared chip budget, the hardware description and its
+    cost table (the one the balancer planned with, so the estimate reuses its plans).
 
     The budget is `--budget-chips`, else the fewest chips that hold the largest width
     unreplicated; each width is then balanced inside it (`archsim.perf.balance`).
@@ -190,7 +191,7 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any]:
                          model, specs)
         for (model, specs), o in zip(traced, options, strict=True)
     ]  # fmt: skip
-    return mappings, hw
+    return mappings, hw, costs
 
 
 def _matrix(lm: "LayerMapping") -> str:
@@ -351,8 +352,9 @@ def map_command(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
         not no_replicate, budget_chips, budget_tiles, pack_imas,
     )  # fmt: skip
-    mappings, hw_config = run_request(request)
+    mappings, hw_config, costs = run_request(request)
     mismatch = paper_mismatch(
         model, request.options, mappings[0].input_shape, request.num_classes
     )
-    render(mappings, fmt, estimate_widths(mappings, hw_config, estimator, images, mismatch))
+    hardware = hw_config if estimator == "paper" else costs  # paper reads its calibration
+    render(mappings, fmt, estimate_widths(mappings, hardware, estimator, images, mismatch))

@@ -17,7 +17,7 @@ from archsim.mapping.records import Mapping
 from archsim.perf.assemble import Timing, assemble, bottleneck_of, shared_resource_busy_s
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS
 from archsim.perf.hw_costs import HardwareLike, as_costs
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import cached_plans
 from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
@@ -79,7 +79,7 @@ def analytic_estimate(
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
     costs = as_costs(hw)
-    plans = build_plans(mapping, costs, max_groups)
+    plans = cached_plans(mapping, costs, max_groups)
     latency = max((max(d, default=0.0) for d in single_image_finish_s(plans)), default=0.0)
     interval = streaming_interval_s(plans)
     timing = Timing(latency, interval, latency + (images - 1) * interval)

@@ -23,7 +23,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import streaming_interval_s
 from archsim.perf.assemble import shared_resource_busy_s
 from archsim.perf.costs import PerfCosts
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import cached_plans
 from archsim.perf.stages import LayerPlan
 
 TRIM_ROUNDS = 6  # re-checks after taking replicas back (each maps and plans once)
@@ -71,7 +71,7 @@ def balanced_mapping(
     """
     full = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
                      **map_options)  # fmt: skip
-    plans = build_plans(full, costs)
+    plans = cached_plans(full, costs)
     resource, floor = _floor_s(plans)
     if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
         return full  # the budget binds: every replica shortens the interval
@@ -84,7 +84,7 @@ def balanced_mapping(
             return full
         trimmed = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
                             replicas=counts, **map_options)  # fmt: skip
-        trimmed_plans = build_plans(trimmed, costs)
+        trimmed_plans = cached_plans(trimmed, costs)
         if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
             kept = sum(lm.crossbars for lm in trimmed.rram_layers)
             spent = sum(lm.crossbars for lm in full.rram_layers)

@@ -36,7 +36,7 @@ from archsim.perf.analytic import streaming_interval_s
 from archsim.perf.assemble import Timing, assemble
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS
 from archsim.perf.hw_costs import HardwareLike, as_costs
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import cached_plans
 from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan, Stage
 
@@ -239,7 +239,7 @@ def simulate(
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
     costs = as_costs(hw)
-    plans = build_plans(mapping, costs, max_groups)
+    plans = cached_plans(mapping, costs, max_groups)
     single, events = run_pipeline(plans, 1, trace=trace)
     bound = streaming_interval_s(plans)
     fill, window = pipeline_depth(single[0], bound), measured_images(plans)

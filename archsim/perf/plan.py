@@ -19,6 +19,7 @@ before the first layer and one after the last, sharing the link with CPU-routed 
 """
 
 import math
+import weakref
 from collections import defaultdict
 from dataclasses import replace
 
@@ -92,6 +93,8 @@ def _shared_imas(
 ) -> set[tuple[int, int, int]]:
     """IMAs whose ADCs several layers or lanes may want at once: more than one user and more
     busy crossbars than ADCs (with an ADC per crossbar nobody ever waits)."""
+    if adcs >= mapping.crossbars_per_ima:
+        return set()  # no IMA can hold more busy crossbars than it has ADCs
     users: dict[tuple[int, int, int], set[tuple[str, int]]] = defaultdict(set)
     crossbars: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     for lm in mapping.rram_layers:
@@ -121,6 +124,23 @@ def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
         if lm.target == "rram":
             return frozenset(b.chip for b in lm.blocks)
     return frozenset()
+
+
+_PLANS: dict[tuple[int, int, int], tuple[weakref.ref, PerfCosts, tuple[LayerPlan, ...]]] = {}
+
+
+def cached_plans(
+    mapping: Mapping, costs: PerfCosts, max_groups: int = DEFAULT_MAX_GROUPS
+) -> tuple[LayerPlan, ...]:
+    """`build_plans`, remembered while `mapping` lives: the balancer and the estimator plan
+    the same (possibly million-block) mapping, and planning is a pure function of it."""
+    key = (id(mapping), id(costs), max_groups)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0]() is mapping and hit[1] is costs:
+        return hit[2]
+    plans = build_plans(mapping, costs, max_groups)
+    _PLANS[key] = (weakref.ref(mapping, lambda _: _PLANS.pop(key, None)), costs, plans)
+    return plans
 
 
 def build_plans(

@@ -215,7 +215,7 @@ def print_lines(lines: Sequence[str]) -> None:
 def estimate_widths(
     mappings: Sequence[Any], hw: Any, estimator: str, images: int, paper_note: str | None,
 ) -> CostReport:
-    """Estimate every mapping on one hardware description (a HardwareConfig)."""
+    """Estimate every mapping on one hardware description (a HardwareConfig or PerfCosts)."""
     from archsim.perf.analytic import estimate
 
     replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]

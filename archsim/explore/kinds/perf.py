@@ -74,10 +74,12 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
     hw, _, specs = _traced(config)
     budget = budget_of(config, inputs)
     tiles = {"budget_tiles": config["budget_tiles"]} if config.get("budget_tiles") else {}
-    mapping = design_point(specs, resolve_geometry(hw), costs_from_hardware(hw), budget,
+    costs = costs_from_hardware(hw)
+    mapping = design_point(specs, resolve_geometry(hw), costs, budget,
                            config.get("replicate", True), **_map_options(config),
                            **tiles)  # fmt: skip
-    result = estimate(mapping, hw, estimator=config["estimator"], images=config["images"])
+    priced = hw if config["estimator"] == "paper" else costs  # the balancer's plans are reused
+    result = estimate(mapping, priced, estimator=config["estimator"], images=config["images"])
     return {
         "estimator": result.estimator, "images": result.images,
         "throughput_ips": result.throughput_images_per_s, "latency_s": result.latency_s,
