@@ -198,9 +198,13 @@ def test_a_stuck_on_off_evaluation_never_uses_a_zero_fault_set(tmp_path: Path) -
     # rate 0 draws no fault under any model, so the rate-0 set is the right one there
     assert [r["bn_set"] for r in sft["rows"]] == ["dropconnect:0.0", "training", "training"]
     assert "no BatchNorm set for sft at rate 0.05" in sft["notes"]
+    # isaac folds BN into the convs: stuck-on faults on unfolded weights are said to differ
+    assert "BatchNorm: the chip folds it into the conv weights; sft faults" in sft["notes"]
     code, out = _run(*common, "--fault-rate", "0.05")  # default: the checkpoint's dropconnect
     assert code == 0, out
-    assert json.loads(out)["rows"][0]["bn_set"] == "dropconnect:0.05"
+    zeroed = json.loads(out)
+    assert zeroed["rows"][0]["bn_set"] == "dropconnect:0.05"
+    assert "folds it" not in zeroed.get("notes", "")  # a zeroed weight is exact either way
 
 
 def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -151,6 +151,28 @@ def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, .
     return ()
 
 
+def folding_note(mapping: Any, hardware: str, fault_model: Any) -> tuple[str, ...]:
+    """What the fault simulator's BatchNorm convention means for this run, when it matters.
+
+    The cost model folds BN into the conv before it (hardware `operation.batchnorm`); the
+    fault simulator faults the stored, unfolded weights and applies BN after them. A fault
+    that zeroes a whole weight is the same on either (gamma / sigma x 0 = 0); a stuck cell's
+    value is taken on the unfolded layer's scale, which a folded chip scales by gamma / sigma
+    per output channel."""
+    from archsim.config.hardware import load_hardware
+
+    if not any(lm.spec.kind == "bn" for lm in mapping.layers):
+        return ()
+    if load_hardware(hardware).operation.batchnorm != "folded":
+        return ()
+    if fault_model.granularity == "weight" and fault_model.stuck_on == 0:
+        return ()  # a zeroed weight: exact under folding
+    return (f"BatchNorm: the chip folds it into the conv weights; {fault_model.name} faults are "
+            "applied to the unfolded weights with BN after them, so a stuck cell's value is on "
+            "the unfolded scale, not scaled by gamma/sigma per channel as on a folded chip "
+            "(docs/validation.md s.6)",)
+
+
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
     from archsim.mapping.mapper import map_model
@@ -180,7 +202,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     info = RunInfo(meta["net"], float(meta["width"]), dataset_name, hardware,
                    " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
                    str(path), _input_text(data.input_shape, handling))
-    notes += place_notes
+    notes += place_notes + folding_note(mapping, hardware, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
     injector = FaultInjector(model, mapping, spec.per_channel)
