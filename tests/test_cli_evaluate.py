@@ -226,6 +226,16 @@ def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.Monke
     calls.clear()
     assert _run("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--chips", "7")[0] == 0
     assert len(calls) == 7  # faulty chips differ: each is evaluated
+    # two-stage options do not apply at rate 0: one chip, every image, exact (no pilot)
+    for two_stage in (("--images-per-chip", "40"),
+                      ("--images-per-chip", "auto", "--adaptive", "5", "--pilot-chips", "3")):
+        calls.clear()
+        code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
+                         "--format", "json", *two_stage)
+        assert code == 0, out
+        (row,) = json.loads(out)["rows"]
+        assert len(calls) == 1 and row["images_per_chip"] == row["chip_images"] > 40
+        assert row["std"] == 0 and row["chips"] == 7
 
 
 def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:

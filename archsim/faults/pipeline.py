@@ -9,8 +9,9 @@ was trained and recalibrated under. A different value given explicitly is used, 
 results say so. A model name or width that disagrees with the checkpoint, or a dataset whose
 image shape or class count does not fit it, is refused. Recalibrated BatchNorm sets are used
 for the fault model and rate they were made for (unless `bn_sets=False`). At rate 0 no chip
-has a fault, so the chips are evaluated once. glibc keeps freed memory for the process
-(`malloc.py`), whoever calls this: the CLI, the API or a sweep worker.
+has a fault, so one chip is scored, on every test image, and stands for all of them (whatever
+the two-stage options say). glibc keeps freed memory for the process (`malloc.py`), whoever
+calls this: the CLI, the API or a sweep worker.
 """
 
 import logging
@@ -210,6 +211,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         quant_acc = accuracy(model, images, labels, mc.batch_size)
     if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)
         mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
+    mc.design(mc.chips).check(len(labels))  # a bad two-stage design fails before any chip
     if bn_sets and not spec.bn_sets:
         notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
     common: dict[str, Any] = {"bn_sets": bn_sets if spec.bn_sets else None,
@@ -241,12 +243,15 @@ def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
 def _at_rate(injector: FaultInjector, drawer: ChipDrawer, rate: float, images: Any,
              labels: Any, mc: MonteCarloSpec, info: RunInfo, common: dict[str, Any]
              ) -> AccuracyResult:
-    """Chips at one rate. At rate 0 every chip is the fault-free chip: it is evaluated once
-    and that accuracy stands for each of the chips (so std 0, a zero-width interval)."""
-    if rate > 0 or mc.chips == 1:
+    """Chips at one rate. At rate 0 every chip is the fault-free chip: it is scored once, on
+    every test image (exact, so no pilot or image subset), and that accuracy stands for each
+    of the chips (so std 0, a zero-width interval)."""
+    if rate > 0:
         return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
     once = run_chips(injector, drawer, rate, images, labels,
-                     replace(mc, chips=1, adaptive=None), info, **common)
+                     replace(mc, chips=1, adaptive=None, images_per_chip=None), info, **common)
+    if mc.chips == 1:
+        return once
     per_chip = once.per_chip * mc.chips
     note = f"rate 0: no chip has a fault, so 1 evaluation stands for the {mc.chips} chips"
     return replace(once, per_chip=per_chip, summary=summarize(list(per_chip), mc.threshold),
