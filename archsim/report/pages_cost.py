@@ -113,15 +113,15 @@ def policy_pages(data: SweepData) -> list[Figure]:
     nets = unique((c["model"], c["width"]) for c in costs)
     fig = page(TITLE_POLICY, "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
                              "on the modelled AVX CPU, fault-free; all-rram: every layer on "
-                             "crossbars), each balanced in the same chip budget.")
+                             "crossbars), each balanced in the same hardware budget; "
+                             "crossbars: one copy of each layer.")
     metrics = [("throughput_ips", "throughput (images/s)"),
                ("energy_per_image_j", "energy per image (J)"),
                ("occupied_area_mm2", "occupied area (mm2)"), ("crossbars", "crossbars")]
     x = np.arange(len(nets))
     step = 0.8 / len(policies)
     for i, (name, label) in enumerate(metrics):
-        ax = fig.add_axes((0.06 + (i % 2) * 0.48, 0.52 - (i // 2) * 0.0, 0.4, 0.3)
-                          if i < 2 else (0.06 + (i % 2) * 0.48, 0.12, 0.4, 0.3))
+        ax = fig.add_axes((0.1 + (i % 2) * 0.48, 0.52 if i < 2 else 0.12, 0.36, 0.3))
         for j, policy in enumerate(policies):
             values = [next((c[name] for c in costs if (c["model"], c["width"]) == n
                             and c["policy"] == policy), 0) or 0 for n in nets]
