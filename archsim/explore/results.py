@@ -69,6 +69,7 @@ def accuracy_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
             continue
         row = {**ev.point, "fault_rate": ev.fault_rate}
         row.update({name: acc.get(name) for name in ACCURACY_STATS})
+        row["per_chip"] = acc.get("per_chip", [])  # chip i is the same chip for every model
         row.update({name: (cost or {}).get(name) for name in COST_FIELDS})
         train = results.get(ev.train_key) or {}
         row["clean_acc"] = train.get("clean_acc")

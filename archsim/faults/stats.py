@@ -73,3 +73,23 @@ def summarize(values: Sequence[float], threshold: float | None = None) -> Summar
     # An accuracy lies in [0, 100] %, and so does its mean: the interval is clipped to that.
     low, high = max(0.0, mean - half), min(100.0, mean + half)
     return Summary(len(a), mean, std, low, high, p5, p50, p95, yld, ylow, yhigh)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Mean over chips of (a - b) on the same chips, with its Student-t half-width."""
+
+    mean: float
+    half_width: float
+    chips: int
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95
+                      ) -> PairedDifference | None:
+    """a[i] - b[i] for the chips both were scored on (same seed, same chip indices), so the
+    spread between chips cancels; None below two common chips."""
+    n = min(len(a), len(b))
+    if n < 2:
+        return None
+    diffs = [float(x) - float(y) for x, y in zip(a[:n], b[:n], strict=True)]
+    return PairedDifference(float(np.mean(diffs)), t_half_width(diffs, confidence), n)

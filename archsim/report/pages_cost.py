@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from archsim.explore.results import SweepData
+from archsim.faults.stats import paired_difference
 from archsim.perf.paper import TABLE_II, TABLE_II_SOURCE
 from archsim.report.style import chunks, footnote, missing_page, page, table
 from archsim.report.variants import Row, unique, variant
@@ -141,20 +142,27 @@ def _policy_accuracy(data: SweepData, policies: list[str]) -> list[Figure]:
     for key in unique((r["model"], r["width"], variant(r, with_recal=True)) for r in rows):
         line = [f"{key[0]} x{key[1]:g}", key[2]]
         for rate in rates:
-            for policy in policies:
-                hit = next((r for r in rows if r["fault_rate"] == rate and r["policy"] == policy
-                            and (r["model"], r["width"], variant(r)) == key), None)
-                line.append(None if hit is None else hit["mean"])
+            hits = [next((r for r in rows if r["fault_rate"] == rate and r["policy"] == policy
+                          and (r["model"], r["width"], variant(r)) == key), None)
+                    for policy in policies]
+            line += [None if hit is None else hit["mean"] for hit in hits]
+            first, second = hits[0], hits[1]
+            diff = (None if first is None or second is None
+                    else paired_difference(first["per_chip"], second["per_chip"]))
+            line.append(None if diff is None else f"{diff.mean:+.2f} ± {diff.half_width:.2f}")
         body.append(line)
     if not body:
         return []
-    columns = ["net", "model", *(f"{p} @{r:g} (%)" for r in rates for p in policies)]
+    columns = ["net", "model", *(name for r in rates for name in (
+        *(f"{p} @{r:g} (%)" for p in policies), f"{policies[0]} - {policies[1]} @{r:g}"))]
     figs = []
     for part in chunks(body, 22):
         fig = page(f"{TITLE_POLICY}: accuracy",
                    "Mean accuracy over chips when the faults also hit the layers the policy puts "
                    "on RRAM (models were trained under the main placement "
-                   f"{data.spec.cost.policy}).")
+                   f"{data.spec.cost.policy}). The difference is paired: per chip index (the "
+                   "same seed draws each chip's faults over the sites each placement puts on "
+                   "RRAM), on the same test images, with its Student-t 95% half-width.")
         table(fig, (0.04, 0.08, 0.92, 0.8), columns, part, font=7)
         figs.append(fig)
     return figs
