@@ -35,9 +35,9 @@ TABLE2_COLUMNS = (
     "paper_energy_ratio", "latency_vs_paper", "energy_vs_paper",
 )  # fmt: skip
 FIGURES_NOTE = (
-    "throughput_ips: images/s while images stream through the pipeline balanced in the chip "
-    "budget; latency_s: one image alone; energy per image = dynamic + static (static power x "
-    "interval) + CPU + links; occupied area: tiles used + their share of the chip links "
+    "throughput: images/s while images stream through the pipeline balanced in the budget; "
+    "latency: one image alone; energy per image = dynamic + static (static power x interval) "
+    "+ CPU + links; occupied area: tiles used + their share of the chip links "
     "(docs/validation.md)"
 )
 PAPER_SETUP = {"input_shape": (3, 32, 32), "num_classes": 10}
