@@ -146,15 +146,19 @@ def sweep(
     executor: str = "local",
     jobs: int | None = None,
 ) -> SweepOutputs:
-    """Run a sweep (a spec, a preset name or a YAML path) into `out`, resuming if present."""
+    """Run a sweep (a spec, a preset name or a YAML path) into `out`, resuming if present,
+    and render its `report.pdf` there."""
     if not isinstance(spec, SweepSpec):
         path = Path(spec)
         spec = load_spec(path) if path.suffix in (".yaml", ".yml") else load_preset(str(spec))
-    return run_sweep(spec, Path(out), executor=executor, jobs=jobs, progress=False)
+    outputs = run_sweep(spec, Path(out), executor=executor, jobs=jobs, progress=False)
+    render_report(outputs.data, Path(out) / "report.pdf")
+    return outputs
 
 
 def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` (accuracy, latency, energy, area) each flagged `on_front`."""
+    """`rows` (accuracy, throughput_ips, energy_per_image_j, occupied_area_mm2) each flagged
+    `on_front`."""
     return pareto_front(rows)
 
 

@@ -82,7 +82,7 @@ def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:
-    again = run_sweep(spec_from_dict(TINY), swept, jobs=1, progress=False, render=False)
+    again = run_sweep(spec_from_dict(TINY), swept, jobs=1, progress=False)
     assert (again.summary.skipped, again.summary.ran) == (JOBS, 0)
     with ResultsStore.open(swept, create=False) as store:
         sweeps_before = len(store.sweeps())

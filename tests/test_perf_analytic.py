@@ -9,8 +9,9 @@ from archsim.config.hardware import load_hardware
 from archsim.errors import UserError
 from archsim.mapping.mapper import map_net
 from archsim.mapping.records import Mapping
-from archsim.perf.analytic import analytic_estimate, estimate
+from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
+from archsim.perf.estimate import estimate
 from archsim.perf.hw_costs import costs_from_hardware
 
 

@@ -7,11 +7,11 @@ from functools import cache
 
 import pytest
 
+from archsim.cli.cost_rows import paper_mismatch, table2_rows
 from archsim.config.hardware import load_hardware
 from archsim.mapping.mapper import map_net
-from archsim.perf.analytic import estimate
+from archsim.perf.estimate import estimate
 from archsim.perf.paper import TABLE_II, paper_reference
-from archsim.perf.report_rows import paper_mismatch, table2_rows
 
 WIDTHS = (1.0, 1.2, 1.4, 1.6)
 IMAGES = 10_000

@@ -17,8 +17,8 @@ from archsim.cli.output import emit, format_option
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
+    from archsim.cli.cost_rows import CostReport
     from archsim.mapping.records import LayerMapping, Mapping
-    from archsim.perf.report_rows import CostReport
 
 LAYER_COLUMNS = (
     "layer", "kind", "target", "matrix", "cells_per_weight", "blocks", "replicas",
@@ -258,7 +258,7 @@ def describe_setup(mapping: "Mapping") -> dict[str, Any]:
 def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" = None) -> None:
     setup = describe_setup(mappings[0])
     if len(mappings) > 1:
-        if costs is not None:  # the Table II layout (archsim/perf/report_rows.py)
+        if costs is not None:  # the Table II layout (archsim.cli.cost_rows.py)
             costs.emit_widths([summary_row(m) for m in mappings], SUMMARY_COLUMNS, fmt, setup)
             return
         emit([summary_row(m) for m in mappings], fmt, SUMMARY_COLUMNS, extra=setup)
@@ -346,7 +346,7 @@ def map_command(
     the interval), CPU and links, provisioned area (the budget) and occupied area (tiles used
     and their share of the chip links). --images N only sets the derived time for N images.
     """
-    from archsim.perf.report_rows import estimate_widths, paper_mismatch
+    from archsim.cli.cost_rows import estimate_widths, paper_mismatch
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,

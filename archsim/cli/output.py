@@ -1,12 +1,12 @@
 """Print records as an aligned table, JSON or CSV (`--format table|json|csv`)."""
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
+
+from archsim.tables import cell, render_csv, render_table
 
 FORMATS = ("table", "json", "csv")
 format_option = click.option(
@@ -17,48 +17,6 @@ format_option = click.option(
     show_default=True,
     help="Output format.",
 )
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        if value == 0:
-            return "0"
-        if abs(value) >= 1e5 or abs(value) < 1e-3:
-            return f"{value:.4g}"
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
-def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    if not rows:
-        return "(no rows)"
-    cols = list(columns or rows[0].keys())
-    cells = [[_cell(row.get(c, "")) for c in cols] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
-    # Numbers are right-aligned so digits line up; text columns read better left-aligned.
-    numeric = [
-        all(isinstance(row.get(c), int | float) for row in rows if row.get(c) is not None)
-        for c in cols
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if is_number else v.ljust(w)
-            for v, w, is_number in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    out = [line(cols), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
-
-
-def render_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    buf = io.StringIO()
-    cols = list(columns or (rows[0].keys() if rows else []))
-    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue().rstrip("\n")
 
 
 def emit(
@@ -78,4 +36,4 @@ def emit(
     else:
         click.echo(render_table(rows, columns))
         for key, value in (extra or {}).items():
-            click.echo(f"{key}: {_cell(value)}")
+            click.echo(f"{key}: {cell(value)}")

@@ -42,7 +42,12 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
     folder = out if out is not None else Path("reports") / spec.name
     try:
         result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
-                           progress=not quiet, render=not no_report)
+                           progress=not quiet)
+        report = None
+        if not no_report:
+            from archsim.report.pdf import render_report
+
+            report = render_report(result.data, folder / "report.pdf")
     except KeyboardInterrupt:
         store = folder / "results.sqlite"
         if store.exists():
@@ -53,4 +58,4 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
         s = result.summary
         click.echo(f"{s.ran} jobs run, {s.skipped} already in the store; results: "
                    f"{result.results_csv}, front: {result.pareto_csv}", err=True)
-    click.echo(str(result.report or result.results_csv))
+    click.echo(str(report or result.results_csv))

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from archsim.atomic import atomic_write_text
-from archsim.cli.output import render_csv
 from archsim.explore.pareto import OBJECTIVES
 from archsim.explore.results import SweepData
+from archsim.tables import render_csv
 
 RESULT_COLUMNS = (
     "model", "net", "width", "dataset", "method", "train_rate", "prune", "recalibrate", "policy",

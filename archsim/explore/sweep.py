@@ -19,7 +19,7 @@ from archsim.explore.lock import folder_lock
 from archsim.explore.progress import SweepProgress
 from archsim.explore.provenance import current_provenance
 from archsim.explore.resolve import Resolved, resolve
-from archsim.explore.results import load_sweep, sweep_record
+from archsim.explore.results import SweepData, load_sweep, sweep_record
 from archsim.explore.scheduler import RunSummary, run_jobs
 from archsim.explore.spec import SweepSpec
 from archsim.explore.store import ResultsStore, check_store
@@ -27,12 +27,14 @@ from archsim.explore.store import ResultsStore, check_store
 
 @dataclass(frozen=True)
 class SweepOutputs:
+    """What a sweep wrote, and its tables (`data`) for the caller to render a report from."""
+
     out: Path
     store: Path
-    report: Path | None
     results_csv: Path
     pareto_csv: Path
     summary: RunSummary
+    data: SweepData
 
 
 def check_writable(folder: Path) -> None:
@@ -54,7 +56,6 @@ def run_sweep(
     jobs: int | None = None,
     address: str | None = None,
     progress: bool = True,
-    render: bool = True,
 ) -> SweepOutputs:
     if spec.data_dir:  # workers (local or Ray) find the data through the environment
         os.environ["ARCHSIM_DATA"] = os.pathsep.join(
@@ -68,12 +69,12 @@ def run_sweep(
     check_writable(out)
     with folder_lock(out):
         return _run_locked(spec, out, resolved, expansion, executor, workers, address,
-                           progress, render)
+                           progress)
 
 
 def _run_locked(spec: SweepSpec, out: Path, resolved: Resolved, expansion: Expansion,
-                executor: str, workers: int, address: str | None, progress: bool,
-                render: bool) -> SweepOutputs:
+                executor: str, workers: int, address: str | None, progress: bool
+                ) -> SweepOutputs:
     provenance = current_provenance()
     with ResultsStore.open(out) as store:
         store.close_stale_sweeps()
@@ -93,9 +94,4 @@ def _run_locked(spec: SweepSpec, out: Path, resolved: Resolved, expansion: Expan
         store.end_sweep(sweep_id, "done", summary.ran)
         data = load_sweep(store)
     results_csv, pareto_csv = export_tables(data, out)
-    report = None
-    if render:
-        from archsim.report.pdf import render_report
-
-        report = render_report(data, out / "report.pdf")
-    return SweepOutputs(out, store.path, report, results_csv, pareto_csv, summary)
+    return SweepOutputs(out, store.path, results_csv, pareto_csv, summary, data)

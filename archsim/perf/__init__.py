@@ -4,9 +4,10 @@
 `paper_estimate` (Table II's throughput-bound estimator, paper.py), all behind `estimate`.
 """
 
-from archsim.perf.analytic import ESTIMATORS, analytic_estimate, estimate
+from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
 from archsim.perf.des import simulate
+from archsim.perf.estimate import ESTIMATORS, estimate
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.paper import TABLE_II, paper_estimate
 from archsim.perf.result import LayerCost, PerfResult

@@ -1,4 +1,4 @@
-"""Closed-form performance estimate, and `estimate()`, the one entry point for all estimators.
+"""Closed-form performance estimate (`estimate.py` dispatches between all estimators).
 
 `analytic`: the same schedule the DES runs (`stages.py`), evaluated without events. A group
 finishes at max(ready, its lane free) + its contention-free duration, stage after stage, layer
@@ -9,7 +9,6 @@ link direction) is busy for the sum of every stage that uses it. N images take l
 (CPU layers overlapping each other, IMAs whose ADCs serve two layers) and how the pipeline
 fills before it reaches that interval. Where either happens the result says so in a note.
 
-`paper`: the throughput-bound estimator of the drop-connect paper's Table II (`paper.py`).
 """
 
 from archsim.errors import UserError
@@ -20,8 +19,6 @@ from archsim.perf.hw_costs import HardwareLike, as_costs
 from archsim.perf.plan import cached_plans
 from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
-
-ESTIMATORS = ("des", "analytic", "paper")
 
 
 def single_image_finish_s(plans: tuple[LayerPlan, ...]) -> list[list[float]]:
@@ -84,20 +81,3 @@ def analytic_estimate(
     interval = streaming_interval_s(plans)
     timing = Timing(latency, interval, latency + (images - 1) * interval)
     return assemble(mapping, plans, costs, timing, "analytic", images, _notes(plans))
-
-
-def estimate(
-    mapping: Mapping, hw: HardwareLike, estimator: str = "des", images: int = 1
-) -> PerfResult:
-    """Latency, throughput, energy and area of `mapping` on `hw` by the named estimator."""
-    if estimator == "des":
-        from archsim.perf.des import simulate
-
-        return simulate(mapping, hw, images)
-    if estimator == "analytic":
-        return analytic_estimate(mapping, hw, images)
-    if estimator == "paper":
-        from archsim.perf.paper import paper_estimate
-
-        return paper_estimate(mapping, hw, images)
-    raise UserError(f"unknown estimator '{estimator}' (choose from {', '.join(ESTIMATORS)})")

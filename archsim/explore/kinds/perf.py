@@ -67,8 +67,8 @@ def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
 def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
                  ) -> dict[str, Any]:
     from archsim.mapping.geometry import resolve_geometry
-    from archsim.perf.analytic import estimate
     from archsim.perf.balance import design_point
+    from archsim.perf.estimate import estimate
     from archsim.perf.hw_costs import costs_from_hardware
 
     hw, _, specs = _traced(config)

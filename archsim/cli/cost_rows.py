@@ -14,6 +14,9 @@ from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from typing import Any
 
+import click
+
+from archsim.cli.output import emit
 from archsim.perf.paper import TABLE_II_IMAGES, paper_reference
 from archsim.perf.result import PerfResult
 
@@ -184,8 +187,6 @@ class CostReport:
         setup: MappingABC[str, Any],
     ) -> None:
         """csv/json: Table II columns joined to the summary rows; table: a second table."""
-        from archsim.cli.output import emit
-
         costs, layout = self.width_rows()
         columns = [c for c in layout if any(c in row for row in costs)]
         if fmt == "table":
@@ -206,8 +207,6 @@ class CostReport:
 
 
 def print_lines(lines: Sequence[str]) -> None:
-    import click
-
     for line in lines:
         click.echo(line)
 
@@ -216,7 +215,7 @@ def estimate_widths(
     mappings: Sequence[Any], hw: Any, estimator: str, images: int, paper_note: str | None,
 ) -> CostReport:
     """Estimate every mapping on one hardware description (a HardwareConfig or PerfCosts)."""
-    from archsim.perf.analytic import estimate
+    from archsim.perf.estimate import estimate
 
     replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
     return CostReport([estimate(m, hw, estimator, images) for m in mappings], paper_note,
