@@ -1,4 +1,4 @@
-"""The Python API: one plain function per arrow of the data flow (DESIGN.md).
+"""The Python API: one plain function per arrow of the data flow.
 
 ```
 nn.Module --extract--> [LayerSpec] --map--> Mapping --simulate--> PerfResult

@@ -7,7 +7,7 @@
    throughputs are the best round (the least disturbed by other processes sharing the cores),
    the ratio is the median of the rounds' paired ratios; target ratio >= 0.9. The cost a chip
    adds to inference (draw, swap in, restore) is timed on its own as well.
-2. glibc's malloc trap (REFERENCE.md s6): each measurement runs in a child process, with the
+2. glibc's malloc trap (docs/sources.md s.2): each measurement runs in a child process, with the
    default malloc and with MALLOC_MMAP_THRESHOLD_=1 GiB / MALLOC_TRIM_THRESHOLD_=2 GiB,
    alternated (A B A B) so drift in machine load cancels; batches 256 and 512. The share of
    system time (mmap/munmap and page faults) shows the trap whatever the machine's load.

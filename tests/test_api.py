@@ -1,4 +1,4 @@
-"""The Python API chains the engines the way DESIGN.md's data flow says."""
+"""The Python API chains the engines the way the data flow of archsim.api says."""
 
 import pytest
 import torch
@@ -7,7 +7,7 @@ from archsim import api
 
 
 def test_extract_map_simulate_reproduces_table2_resnet20() -> None:
-    # Table II (REFERENCE.md s2): ResNet-20 with 1x1 projection shortcuts, width 1.0,
+    # Table II (docs/validation.md s.8): ResNet-20 with 1x1 projection shortcuts, width 1.0,
     # 10,000 CIFAR-10 images -> 15.74 s and 113.32 J with the paper's estimator.
     model = api.get_net("resnet20", 1.0, shortcut="1x1")
     layers = api.extract(model, (3, 32, 32))

@@ -27,7 +27,7 @@ VARIANTS = ["isaac-256x256", "isaac-8bit-1cell", "isaac-differential"]
 def test_isaac_contract_paths_hold_reference_md_values() -> None:
     hw = load_hardware("isaac")
     assert hw.name == "isaac"
-    # REFERENCE.md s3: 128x128 crossbars, 2 bits per cell, 100 ns cycle, flipped (offset) code
+    # ISAAC Table 2: 128x128 crossbars, 2 bits per cell, 100 ns cycle, flipped (offset) code
     assert (hw.crossbar.rows, hw.crossbar.cols, hw.crossbar.bits_per_cell) == (128, 128, 2)
     assert hw.crossbar.cycle_ns == 100
     assert hw.crossbar.encoding == "offset"

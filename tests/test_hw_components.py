@@ -24,7 +24,7 @@ def test_ima_totals_match_isaac_table(costs: ChipCosts) -> None:
     assert costs.ima_power_w * 1e3 == pytest.approx(24.08)
     # 0.0096 + 0.00017 + 0.00004 + 0.0002 + 0.00024 + 0.0021 + 0.00077
     assert costs.ima_area_mm2 == pytest.approx(0.01312)
-    # REFERENCE.md: IMA x12 = 289 mW, 0.157 mm^2
+    # ISAAC Table 2: IMA x12 = 289 mW, 0.157 mm^2
     assert round(12 * costs.ima_power_w * 1e3) == 289
     assert round(12 * costs.ima_area_mm2, 3) == 0.157
 
@@ -34,7 +34,7 @@ def test_tile_totals_match_isaac_table(costs: ChipCosts) -> None:
     assert costs.tile_power_w * 1e3 == pytest.approx(329.81)
     # 0.15744 + 0.083 + 0.090 + 0.151/4 + 0.0006 + 0.00006 + 0.00024 + 0.0032
     assert costs.tile_area_mm2 == pytest.approx(0.37229)
-    assert round(costs.tile_power_w * 1e3) == 330  # REFERENCE.md: 330 mW, 0.372 mm^2
+    assert round(costs.tile_power_w * 1e3) == 330  # ISAAC Table 2: 330 mW, 0.372 mm^2
     assert round(costs.tile_area_mm2, 3) == 0.372
 
 
@@ -43,7 +43,7 @@ def test_chip_totals_match_isaac_table(costs: ChipCosts) -> None:
     assert costs.power_w == pytest.approx(65.80808)
     # 168 x 0.37229 = 62.545 mm^2 plus 22.88 mm^2
     assert costs.area_mm2 == pytest.approx(85.42472)
-    assert round(costs.power_w, 1) == 65.8  # REFERENCE.md: chip = 65.8 W, 85.4 mm^2
+    assert round(costs.power_w, 1) == 65.8  # ISAAC Table 2: chip = 65.8 W, 85.4 mm^2
     assert round(costs.area_mm2, 1) == 85.4
     # static: 168 tiles x 44.122 mW (tests/test_perf_cost_model.py) + 4 links x 1.95 W
     assert costs.leakage_power_w == pytest.approx(168 * 44.122e-3 + 7.8)
@@ -56,7 +56,7 @@ def test_peak_rate_and_efficiencies(costs: ChipCosts) -> None:
     macs = 16128 * 128 * 16 / (16 * 100e-9)
     assert costs.peak_macs_per_s == pytest.approx(macs)  # 20.64 TMAC/s
     assert costs.peak_tops == pytest.approx(41.28768)
-    assert round(costs.peak_tops, 1) == 41.3  # REFERENCE.md: 41.3 TOPS
+    assert round(costs.peak_tops, 1) == 41.3  # ISAAC: 41.3 TOPS
     # 41287.68 GOPS / 65.80808 W = 627.40; the paper's 627.5 divides by the rounded 65.8 W
     assert costs.gops_per_w == pytest.approx(41287.68 / 65.80808)
     assert costs.gops_per_w == pytest.approx(627.5, rel=2e-4)

@@ -36,7 +36,7 @@ def test_paper_estimator_reproduces_table2_within_1_percent(model: str, width: f
 
 
 def test_paper_estimator_macs_are_the_papers_networks() -> None:
-    # the MAC counts the calibration rests on (REFERENCE.md s.2, widths rounded down)
+    # the MAC counts the calibration rests on (docs/validation.md s.8, widths rounded down)
     resnet = map_net("resnet20", 1.0, isaac(), shortcut="1x1")
     assert resnet.total_macs == 40_813_184
     assert resnet.layer("conv1").spec.macs == 442_368  # 32*32*16*3*9

@@ -20,7 +20,7 @@ from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
 from archsim.explore.spec import Cost as CostSpec
 
 # The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
-# estimator (REFERENCE.md section 2).
+# estimator (docs/validation.md s.8).
 PAPER_SHAPE = (3, 32, 32)
 PAPER_CLASSES = 10
 PAPER_IMAGES = 10_000

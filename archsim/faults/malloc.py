@@ -1,4 +1,4 @@
-"""Keep freed memory in glibc's heap during long evaluations (REFERENCE.md s6's malloc trap).
+"""Keep freed memory in glibc's heap during long evaluations (docs/sources.md s.2, the malloc trap).
 
 By default glibc serves every block above its mmap threshold (128 KiB, adapting up to 32 MiB)
 with a fresh mmap and returns it with munmap, so each batch's activation tensors cost page

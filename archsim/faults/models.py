@@ -1,6 +1,6 @@
 """The fault-model interface: where faults fall (granularity) and what they do (the mix).
 
-Physical cell states (DESIGN.md, Fault simulator): stuck-off = stuck at high resistance,
+Physical cell states: stuck-off = stuck at high resistance,
 conductance 0; stuck-on = stuck at low resistance, the maximum conductance. A fault map stores
 one int8 state per faultable unit (a weight, or a cell): OK, STUCK_OFF or STUCK_ON.
 

@@ -1,7 +1,7 @@
 """Compose components into IMA -> tile -> chip -> node totals and the chip's peak rate.
 
-For ISAAC these reproduce REFERENCE.md section 3: IMA 24.08 mW (x12 = 289 mW, 0.157 mm^2),
-tile 329.8 mW and 0.372 mm^2, chip 65.8 W and 85.4 mm^2, peak 41.3 TOPS at 16 bits.
+For ISAAC these reproduce its Table 2 (docs/validation.md s.2): IMA 24.08 mW (x12 = 289 mW,
+0.157 mm^2), tile 329.8 mW and 0.372 mm^2, chip 65.8 W and 85.4 mm^2, peak 41.3 TOPS at 16 bits.
 
 Peak rate: every crossbar of the chip computes `rows x weights_per_row` MACs per input, and
 an input takes `input_cycles` crossbar cycles. A cycle lasts the crossbar's read time, or

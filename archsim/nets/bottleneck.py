@@ -1,4 +1,4 @@
-"""The linear-bottleneck study's nets (seeds/linear-bottleneck-fault-tolerance.txt).
+"""The linear-bottleneck study's nets (docs/sources.md s.1).
 
 - `MiniMobileNet`: k inverted-residual (linear bottleneck) blocks and one Linear layer, for
   MNIST-sized inputs (the paper's Figure 1C). The study's code used blocks of 8 output

@@ -27,7 +27,7 @@ MNIST_SHAPE = (1, 28, 28)
 HE_2016 = "He et al., Deep Residual Learning for Image Recognition, CVPR 2016 (section 4.2)"
 LIUFU_2024 = (
     "Liufu, Exploration of Linear Bottleneck Architecture for RRAM Fault-tolerant Deep "
-    "Learning, 2024 (seeds/linear-bottleneck-fault-tolerance.txt)"
+    "Learning, 2024 (docs/sources.md s.1)"
 )
 
 

@@ -19,7 +19,7 @@ from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import STATIC_ROW, LayerCost, PerfResult
 
 TABLE_II_IMAGES = 10_000  # CIFAR-10 test set
-TABLE_II_SOURCE = "Xiang et al., VTS 2024 (drop-connect paper), Table II; REFERENCE.md section 2"
+TABLE_II_SOURCE = "Xiang et al., VTS 2024 (drop-connect paper), Table II; docs/validation.md s.8"
 # (model, width) -> (latency s, energy J) for the 10,000 CIFAR-10 test images. ResNet-20 has
 # 1x1 projection shortcuts; the paper prints energy in "kW", it is joules (= 7.198 W x s).
 TABLE_II: dict[tuple[str, float], tuple[float, float]] = {
@@ -38,7 +38,7 @@ MOBILENET_MISMATCH = (
     "Table II's MobileNetV2 latency is {all_x:.1f}x below this estimate from all its MACs "
     "and {rram_x:.1f}x below one from its RRAM layers' MACs only: the paper left its 1x1 "
     "(pointwise, CPU) layers out, yet no simple subset of layers reproduces both of its rows "
-    "(REFERENCE.md section 2); a known, documented mismatch"
+    "(docs/validation.md s.8); a known, documented mismatch"
 )
 
 

@@ -16,7 +16,7 @@ TITLE_T2 = "Table II: cost vs width, beside the drop-connect paper"
 TITLE_POLICY = "1x1 convolutions on the CPU vs on RRAM"
 TABLE2_NOTE = ("MobileNetV2's paper rows leave its 1x1 (pointwise) layers, run on the CPU, out "
                "of the RRAM figure; no simple layer subset reproduces both rows: a known, "
-               "documented mismatch (REFERENCE.md section 2).")
+               "documented mismatch (docs/validation.md s.8).")
 
 
 def _paper(net: str, width: float) -> tuple[float, float] | None:

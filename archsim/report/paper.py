@@ -1,4 +1,4 @@
-"""Published numbers the report sets our results beside (REFERENCE.md section 4; the
+"""Published numbers the report sets our results beside (docs/sources.md s.1; the
 drop-connect paper's Table II lives with its estimator in `archsim.perf.paper`)."""
 
 from __future__ import annotations
