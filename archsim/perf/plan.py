@@ -22,6 +22,7 @@ import math
 import weakref
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
 from archsim.errors import UserError
 from archsim.mapping.records import CrossbarBlock, LayerMapping, Mapping
@@ -167,7 +168,7 @@ def build_plans(
             before = mapping.layers[index - 1].spec
             before_ends = grouped[before.name][0]
             need = tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
-        common = {
+        common: dict[str, Any] = {
             "name": spec.name, "target": lm.target, "kind": spec.kind,
             "group_rows_end": ends, "group_pixels": pixels, "producer": index - 1,
             "need": need,
