@@ -22,3 +22,14 @@ def test_paired_difference_uses_the_chips_both_were_scored_on() -> None:
     diff = paired_difference([50.0, 60.0, 70.0, 80.0], [40.0, 50.0])
     assert diff is not None and (diff.chips, diff.mean, diff.half_width) == (2, 10.0, 0.0)
     assert paired_difference([50.0], [40.0]) is None
+
+
+def test_stability_score_interval_maps_the_defect_interval() -> None:
+    from archsim.faults.metrics import stability_interval, stability_score
+
+    # SS = 92 / (93 - defect): defect 70 gives 92/23; defect in [65, 75] gives [92/28, 92/18]
+    assert stability_score(92.0, 93.0, 70.0) == pytest.approx(92 / 23)
+    low, high = stability_interval(92.0, 93.0, 65.0, 75.0)
+    assert (low, high) == (pytest.approx(92 / 28), pytest.approx(92 / 18))
+    # an upper end at or above the pretrained accuracy: nothing lost, SS unbounded
+    assert stability_interval(92.0, 93.0, 90.0, 93.5)[1] == float("inf")

@@ -21,6 +21,15 @@ def stability_score(acc_retrain: float, acc_pretrain: float, acc_defect: float) 
     return acc_retrain / drop
 
 
+def stability_interval(acc_retrain: float, acc_pretrain: float, defect_low: float,
+                       defect_high: float) -> tuple[float, float]:
+    """The 95% interval of SS from that of Acc_defect (the only figure that varies between
+    chips: Acc_retrain and Acc_pretrain are fault-free). SS grows with Acc_defect, so the
+    interval's ends map to SS's ends."""
+    return (stability_score(acc_retrain, acc_pretrain, defect_low),
+            stability_score(acc_retrain, acc_pretrain, defect_high))
+
+
 def accuracy_vs_rate(curves: Mapping[str, Sequence[AccuracyResult]]) -> list[dict[str, Any]]:
     """One row per fault rate, one column of mean accuracy per labelled model (Table I style)."""
     rates = sorted({r.rate for results in curves.values() for r in results if r.rate is not None})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from archsim.explore.results import SweepData
-from archsim.faults.metrics import stability_score
+from archsim.faults.metrics import stability_interval, stability_score
 from archsim.report.paper import SS_SOURCE, SS_TABLE, TABLE1, TABLE1_RATES, TABLE1_SOURCE
 from archsim.report.style import chunks, footnote, missing_page, page, table
 from archsim.report.variants import Row, main_rows, model_width, unique, variant
@@ -97,18 +97,25 @@ def stability_pages(data: SweepData) -> list[Figure]:
         for rate in rates:
             at = next((r for r in rows if r["fault_rate"] == rate and variant(r) == variant(r0)
                        and model_width(r) == model_width(r0)), None)
-            line += [None, None] if at is None else [
-                at["mean"], stability_score(r0["mean"], base["mean"], at["mean"])]
+            if at is None:
+                line += [None, None, None]
+                continue
+            interval = (None if at.get("ci_low") is None else stability_interval(
+                r0["mean"], base["mean"], at["ci_low"], at["ci_high"]))
+            line += [at["mean"], stability_score(r0["mean"], base["mean"], at["mean"]),
+                     None if interval is None else f"{interval[0]:.3g} - {interval[1]:.3g}"]
         body.append(line)
     columns = ["net", "model", "Acc_pretrain (%)", "Acc_retrain (%)"]
     for rate in rates:
-        columns += [f"Acc_defect@{rate:g} (%)", f"SS@{rate:g}"]
+        columns += [f"Acc_defect@{rate:g} (%)", f"SS@{rate:g}", f"SS@{rate:g} 95%"]
     figs = []
     for part in chunks(body, 20):
         fig = page(TITLE_SS, "SS = Acc_retrain / (Acc_pretrain - Acc_defect): Acc_pretrain is the "
                              "fault-free accuracy of the standard model (pruned alike), "
                              "Acc_retrain this model's; "
-                             "inf when no accuracy was lost. Higher is more stable.")
+                             "inf when no accuracy was lost. Higher is more stable. Its 95% "
+                             "interval maps the chips' 95% interval of Acc_defect (the only "
+                             "term that varies between chips) through the formula.")
         if data.spec.faults.model != "sft":
             table(fig, (0.04, 0.08, 0.92, 0.78), columns, part, font=7)
             figs.append(fig)
