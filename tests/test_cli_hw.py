@@ -31,6 +31,8 @@ def test_show_table_prints_tree_sources_and_totals() -> None:
     assert "sample_rate_gsps: 1.28" in out
     assert "chip_power_w: 65.8081" in out  # 65.80808 W
     assert "chip_area_mm2: 85.4247" in out  # 85.42472 mm^2
+    # static: 168 tiles x 44.122 mW + 4 HyperTransport links x 1.95 W = 15.2125 W
+    assert "chip_static_power_w: 15.2125" in out
     assert "peak_tops: 41.2877" in out  # 41.28768 TOPS
     assert "crossbars_per_chip: 16128" in out
     assert "cells_per_weight: 8" in out

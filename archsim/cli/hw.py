@@ -20,6 +20,7 @@ def totals(hw_config: HardwareConfig, costs: ChipCosts) -> dict[str, Any]:
     """The derived numbers a designer checks first, in display units."""
     return {
         "chip_power_w": costs.power_w,
+        "chip_static_power_w": costs.leakage_power_w,
         "chip_area_mm2": costs.area_mm2,
         "peak_tops": costs.peak_tops,
         "gops_per_w": costs.gops_per_w,
