@@ -13,6 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.records import CrossbarBlock
@@ -66,31 +68,25 @@ def check_fits(
 
 
 def _place_one(layer: LayerToPlace, first_crossbar: int, geometry: Geometry) -> PlacedLayer:
+    """Every replica's blocks, positions computed for all of them at once (numpy): a node-wide
+    replication places about a million blocks."""
     per_ima = geometry.crossbars_per_ima
-    blocks = []
-    for replica in range(layer.replicas):
-        base = first_crossbar + replica * layer.tiling.crossbars
-        for block in layer.tiling.blocks:
-            ima_global, crossbar = divmod(base + block.slot, per_ima)
-            tile_global, ima = divmod(ima_global, geometry.imas_per_tile)
-            chip, tile = divmod(tile_global, geometry.tiles_per_chip)
-            blocks.append(
-                CrossbarBlock(
-                    layer=layer.name,
-                    group=block.group,
-                    replica=replica,
-                    row_start=block.row_start,
-                    row_end=block.row_end,
-                    col_start=block.col_start,
-                    col_end=block.col_end,
-                    chip=chip,
-                    tile=tile,
-                    ima=ima,
-                    crossbar=crossbar,
-                    row_offset=block.row_offset,
-                    col_offset=block.col_offset,
-                )
-            )
+    tiling = layer.tiling.blocks
+    replicas = np.repeat(np.arange(layer.replicas), len(tiling))
+    slots = np.tile(np.array([b.slot for b in tiling], dtype=np.int64), layer.replicas)
+    ima_global, crossbar = np.divmod(first_crossbar + replicas * layer.tiling.crossbars + slots,
+                                     per_ima)
+    tile_global, ima = np.divmod(ima_global, geometry.imas_per_tile)
+    chip, tile = np.divmod(tile_global, geometry.tiles_per_chip)
+    fixed = [(b.group, b.row_start, b.row_end, b.col_start, b.col_end, b.row_offset,
+              b.col_offset) for b in tiling] * layer.replicas
+    make = tuple.__new__  # CrossbarBlock's own __new__ is a Python call per block
+    blocks = [
+        make(CrossbarBlock, (layer.name, g, r, rs, re, cs, ce, c, t, i, x, ro, co))
+        for (g, rs, re, cs, ce, ro, co), r, c, t, i, x in zip(
+            fixed, replicas.tolist(), chip.tolist(), tile.tolist(), ima.tolist(),
+            crossbar.tolist(), strict=True)
+    ]
     first_ima = first_crossbar // per_ima
     last_ima = (first_crossbar + max(layer.crossbars, 1) - 1) // per_ima
     return PlacedLayer(
