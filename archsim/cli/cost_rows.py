@@ -212,11 +212,12 @@ def print_lines(lines: Sequence[str]) -> None:
 
 
 def estimate_widths(
-    mappings: Sequence[Any], hw: Any, estimator: str, images: int, paper_note: str | None,
+    mappings: Sequence[Any], hw: Any, costs: Any, estimator: str, images: int,
+    paper_note: str | None,
 ) -> CostReport:
-    """Estimate every mapping on one hardware description (a HardwareConfig or PerfCosts)."""
+    """Estimate every mapping on one hardware description and its cost table."""
     from archsim.perf.estimate import estimate
 
     replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
-    return CostReport([estimate(m, hw, estimator, images) for m in mappings], paper_note,
+    return CostReport([estimate(m, hw, estimator, images, costs) for m in mappings], paper_note,
                       replicas)  # fmt: skip

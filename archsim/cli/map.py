@@ -175,17 +175,17 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
          "model_name": request.model, "width": w, "pack_imas": request.pack_imas}
         for w in request.widths
     ]  # fmt: skip
-    plain = [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
-    if request.budget_tiles is not None:
-        for o in options:
-            o["budget_tiles"] = request.budget_tiles
     requested = request.budget_chips
     if requested == "node":
         budget = geometry.chips
     elif isinstance(requested, int):
         budget = requested
-    else:
-        budget = default_budget_chips(plain)
+    else:  # the fewest chips that hold the widest point with one copy of each layer
+        budget = default_budget_chips([map_specs(specs, geometry, **o)
+                                       for (_, specs), o in zip(traced, options, strict=True)])
+    if request.budget_tiles is not None:
+        for o in options:
+            o["budget_tiles"] = request.budget_tiles
     mappings = [
         with_unused_note(design_point(specs, geometry, costs, budget, request.replicate, **o),
                          model, specs)
@@ -356,5 +356,5 @@ def map_command(
     mismatch = paper_mismatch(
         model, request.options, mappings[0].input_shape, request.num_classes
     )
-    hardware = hw_config if estimator == "paper" else costs  # paper reads its calibration
-    render(mappings, fmt, estimate_widths(mappings, hardware, estimator, images, mismatch))
+    render(mappings, fmt, estimate_widths(mappings, hw_config, costs, estimator, images,
+                                          mismatch))

@@ -61,12 +61,14 @@ class PowerCheck:
 
 
 def _blocks(hw: "HardwareConfig") -> Iterator[tuple[str, hwparts.Component]]:
+    """Every component block of the chip, found from the schema (a new block is checked too)."""
     yield "crossbar", hw.crossbar
-    for name in ("adc", "dac", "sample_hold", "shift_add", "input_register", "output_register"):
-        yield f"ima.{name}", getattr(hw.ima, name)
-    for name in ("edram", "bus", "router", "sigmoid", "shift_add", "maxpool", "output_register"):
-        yield f"tile.{name}", getattr(hw.tile, name)
-    yield "chip.hypertransport", hw.chip.hypertransport
+    for level in ("ima", "tile", "chip"):
+        section = getattr(hw, level)
+        for name in type(section).model_fields:
+            block = getattr(section, name)
+            if isinstance(block, hwparts.Component):
+                yield f"{level}.{name}", block
 
 
 def _actions_per_s(block: hwparts.Component, action: hwparts.Action) -> float:

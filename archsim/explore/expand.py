@@ -111,10 +111,10 @@ def _cost_jobs(
         tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
         maps.append((base, tag, out.add(make_job("map", base, label=tag))))
     group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
+    fixed = cost.budget_chips or cost.budget_tiles  # a declared budget needs no map results
     keys = {}
     for p, (base, tag, map_key) in zip(points, maps, strict=True):
         others = {role: key for role, key in group.items() if key != map_key}
-        fixed = cost.budget_chips or cost.budget_tiles
         deps = {"mapping": map_key, **({} if fixed else others)}
         sim = make_job("simulate", {**base, "estimator": p.estimator, "images": p.images,
                                     "budget_chips": cost.budget_chips,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
+from archsim.config.hardware import load_hardware
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
@@ -152,7 +153,7 @@ def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, .
     return ()
 
 
-def folding_note(mapping: Any, hardware: str, fault_model: Any) -> tuple[str, ...]:
+def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
     """What the fault simulator's BatchNorm convention means for this run, when it matters.
 
     The cost model folds BN into the conv before it (hardware `operation.batchnorm`); the
@@ -160,11 +161,9 @@ def folding_note(mapping: Any, hardware: str, fault_model: Any) -> tuple[str, ..
     that zeroes a whole weight is the same on either (gamma / sigma x 0 = 0); a stuck cell's
     value is taken on the unfolded layer's scale, which a folded chip scales by gamma / sigma
     per output channel."""
-    from archsim.config.hardware import load_hardware
-
     if not any(lm.spec.kind == "bn" for lm in mapping.layers):
         return ()
-    if load_hardware(hardware).operation.batchnorm != "folded":
+    if hw.operation.batchnorm != "folded":
         return ()
     if fault_model.granularity == "weight" and fault_model.stuck_on == 0:
         return ()  # a zeroed weight: exact under folding
@@ -198,12 +197,13 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
                                     data.num_classes)
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
     policy, overrides, place_notes = placement(spec, meta)
-    mapping = map_model(model, tuple(images.shape[1:]), hardware, policy=policy,
+    hw = load_hardware(hardware)  # loaded once: the mapping and the BN note both read it
+    mapping = map_model(model, tuple(images.shape[1:]), hw, policy=policy,
                         overrides=overrides, model_name=meta["net"], width=float(meta["width"]))
     info = RunInfo(meta["net"], float(meta["width"]), dataset_name, hardware,
                    " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
                    str(path), _input_text(data.input_shape, handling))
-    notes += place_notes + folding_note(mapping, hardware, fault_model)
+    notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
     injector = FaultInjector(model, mapping, spec.per_channel)

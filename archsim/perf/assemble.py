@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from archsim.mapping.records import Mapping
 from archsim.perf.costs import PerfCosts, component_of
-from archsim.perf.result import LINK_COMPONENTS, STATIC_ROW, LayerCost, PerfResult
+from archsim.perf.result import (
+    CPU_IDLE_ROW,
+    LINK_COMPONENTS,
+    STATIC_ROW,
+    LayerCost,
+    PerfResult,
+)
 from archsim.perf.stages import LayerPlan
 
 
@@ -61,12 +67,16 @@ def footprint(mapping: Mapping, plans: tuple[LayerPlan, ...], costs: PerfCosts) 
     return Footprint(budget, len(chips), len(tiles), powered_chips, powered_tiles, uses_cpu)
 
 
-def provisioned_area_mm2(fp: Footprint, costs: PerfCosts) -> float:
+def tiles_area_mm2(tiles: int, costs: PerfCosts) -> float:
+    """`tiles` tiles and their share (tiles / tiles per chip) of a chip's own parts."""
+    return tiles * costs.tile_area_mm2 + tiles / costs.tiles_per_chip * costs.chip_level_area_mm2
+
+
+def provisioned_area_mm2(budget_chips: int, budget_tiles: int, costs: PerfCosts) -> float:
     """The budget's silicon: whole chips, or the budget's tiles and their share of a chip."""
-    if fp.budget_tiles:
-        return (fp.budget_tiles * costs.tile_area_mm2
-                + fp.budget_tiles / costs.tiles_per_chip * costs.chip_level_area_mm2)
-    return fp.budget_chips * costs.chip_area_mm2
+    if budget_tiles:
+        return tiles_area_mm2(budget_tiles, costs)
+    return budget_chips * costs.chip_area_mm2
 
 
 def layer_energy_j(plan: LayerPlan, costs: PerfCosts) -> dict[str, float]:
@@ -150,13 +160,12 @@ def assemble(
     for component, joules in static.items():
         by_component[component] += joules
     by_layer[STATIC_ROW] = math.fsum(j for c, j in static.items() if c != "cpu")
-    by_layer["(cpu idle)"] = static.get("cpu", 0.0)
+    by_layer[CPU_IDLE_ROW] = static.get("cpu", 0.0)
     cpu = dynamic_by_component.get("cpu", 0.0) + static.get("cpu", 0.0)
     links = math.fsum(dynamic_by_component.get(c, 0.0) for c in LINK_COMPONENTS)
     dynamic = math.fsum(
         j for c, j in dynamic_by_component.items() if c != "cpu" and c not in LINK_COMPONENTS
     )
-    chip_level_share = fp.tiles_used / costs.tiles_per_chip * costs.chip_level_area_mm2
     return PerfResult(
         model=mapping.model, width=mapping.width, hardware=costs.hardware,
         estimator=estimator, images=images,
@@ -167,8 +176,8 @@ def assemble(
         dynamic_energy_j=dynamic, static_energy_j=by_layer[STATIC_ROW], cpu_energy_j=cpu,
         link_energy_j=links,
         budget_chips=fp.budget_chips, chips_used=fp.chips_used, tiles_used=fp.tiles_used,
-        provisioned_area_mm2=provisioned_area_mm2(fp, costs), budget_tiles=fp.budget_tiles,
-        occupied_area_mm2=fp.tiles_used * costs.tile_area_mm2 + chip_level_share,
+        provisioned_area_mm2=provisioned_area_mm2(fp.budget_chips, fp.budget_tiles, costs),
+        budget_tiles=fp.budget_tiles, occupied_area_mm2=tiles_area_mm2(fp.tiles_used, costs),
         crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
                                                        timing.interval_s),
         bottleneck=bottleneck_of(plans)[0],

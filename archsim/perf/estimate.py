@@ -18,13 +18,18 @@ ESTIMATORS = ("des", "analytic", "paper")
 
 
 def estimate(
-    mapping: Mapping, hw: HardwareLike, estimator: str = "des", images: int = 1
+    mapping: Mapping, hw: HardwareLike, estimator: str = "des", images: int = 1,
+    costs: PerfCosts | None = None,
 ) -> PerfResult:
-    """Latency, throughput, energy and area of `mapping` on `hw` by the named estimator."""
+    """Latency, throughput, energy and area of `mapping` on `hw` by the named estimator.
+
+    `costs`, when given, is `hw`'s cost table already built (the one the balancer planned
+    `mapping` with, so the pipeline estimators reuse its plans); the paper estimator reads
+    `hw`'s calibration instead."""
     if estimator == "des":
-        return simulate(mapping, hw, images)
+        return simulate(mapping, costs or hw, images)
     if estimator == "analytic":
-        return analytic_estimate(mapping, hw, images)
+        return analytic_estimate(mapping, costs or hw, images)
     if estimator == "paper":
         if isinstance(hw, PerfCosts):
             raise UserError("the paper estimator needs a hardware description, not a cost table")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
-from archsim.perf.assemble import Footprint, provisioned_area_mm2
+from archsim.perf.assemble import provisioned_area_mm2, tiles_area_mm2
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import STATIC_ROW, LayerCost, PerfResult
 
@@ -97,11 +97,9 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
             all_x=per_image_s / paper_per_image_s,
             rram_x=mapping.rram_macs / rate / paper_per_image_s,
         ))
-    chips = len({b.chip for lm in mapping.rram_layers for b in lm.blocks})
+    chips = mapping.chips_used
     tiles = len({(b.chip, b.tile) for lm in mapping.rram_layers for b in lm.blocks})
     budget = max(mapping.budget_chips, chips)
-    provisioned = provisioned_area_mm2(
-        Footprint(budget, chips, tiles, budget, tiles, False, mapping.budget_tiles), costs)
     rram_energy = mapping.rram_macs / rate * power
     return PerfResult(
         model=mapping.model, width=mapping.width, hardware=hw.name, estimator="paper",
@@ -110,9 +108,8 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
         energy_by_component_j={"paper_estimator": energy}, energy_by_layer_j=by_layer,
         dynamic_energy_j=rram_energy, static_energy_j=0.0, cpu_energy_j=energy - rram_energy,
         link_energy_j=0.0, budget_chips=budget, chips_used=chips, tiles_used=tiles,
-        provisioned_area_mm2=provisioned, budget_tiles=mapping.budget_tiles,
-        occupied_area_mm2=tiles * costs.tile_area_mm2
-        + tiles / costs.tiles_per_chip * costs.chip_level_area_mm2,
+        provisioned_area_mm2=provisioned_area_mm2(budget, mapping.budget_tiles, costs),
+        budget_tiles=mapping.budget_tiles, occupied_area_mm2=tiles_area_mm2(tiles, costs),
         crossbar_busy_fraction=0.0, bottleneck="(throughput bound: whole network at one rate)",
         rram_time_s=mapping.rram_macs / rate, cpu_time_s=mapping.cpu_macs / rate,
         events=0, layers=layers, notes=tuple(notes),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 STATIC_ROW = "(static)"  # the per-layer breakdown's row for static energy
+CPU_IDLE_ROW = "(cpu idle)"  # its row for a dedicated CPU's idle power over the interval
 BREAKDOWN_RTOL = 1e-9
 LINK_COMPONENTS = ("cpu.link", "chip.hypertransport")
 

@@ -78,8 +78,7 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
     mapping = design_point(specs, resolve_geometry(hw), costs, budget,
                            config.get("replicate", True), **_map_options(config),
                            **tiles)  # fmt: skip
-    priced = hw if config["estimator"] == "paper" else costs  # the balancer's plans are reused
-    result = estimate(mapping, priced, estimator=config["estimator"], images=config["images"])
+    result = estimate(mapping, hw, config["estimator"], config["images"], costs)
     return {
         "estimator": result.estimator, "images": result.images,
         "throughput_ips": result.throughput_images_per_s, "latency_s": result.latency_s,
@@ -95,8 +94,6 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
         "budget_chips": result.budget_chips, "budget_tiles": result.budget_tiles,
         "chips_used": result.chips_used,
         "tiles_used": result.tiles_used,
-        "replica_crossbars": sum(lm.crossbars - lm.crossbars // lm.replicas
-                                 for lm in mapping.rram_layers),
         "bottleneck": result.bottleneck, "rram_time_s": result.rram_time_s,
         "cpu_time_s": result.cpu_time_s, "events": result.events,
         "notes": list(result.notes) + list(mapping.notes),
