@@ -133,6 +133,18 @@ def check_identity(spec: EvaluateSpec, path: Path, meta: dict[str, Any]) -> None
                         f"{spec.width:g}; drop --width or pick the matching checkpoint")
 
 
+def _check_declared_shape(path: Path, meta: dict[str, Any], name: str,
+                          handling: InputHandling) -> None:
+    """Refuse, before loading anything, a dataset whose declared image shape the net cannot take."""
+    from archsim.data.registry import get_source
+
+    channels, height, width = get_source(name).input_shape
+    if handling.pad_to is not None:
+        height, width = max(height, handling.pad_to), max(width, handling.pad_to)
+    _check_data(path, {**meta, "dataset": None}, name, (channels, height, width),
+                int(meta["num_classes"]))
+
+
 def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
                 classes: int) -> tuple[str, ...]:
     """Refuse data the net cannot take; a note when it is another dataset than training's."""
@@ -192,6 +204,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
     handling = InputHandling(spec.limit, spec.subset_seed,
                              (meta.get("input") or {}).get("pad_to"))
+    _check_declared_shape(path, meta, dataset_name, handling)  # before any file is read
     data = load_split(dataset_name, "test", spec.data_dir, handling)
     notes += _check_data(path, meta, dataset_name, data.input_shape,
                                     data.num_classes)
