@@ -85,7 +85,7 @@ def test_replication_fills_the_used_chip_in_proportion_to_pixels() -> None:
     assert [lm.replicas for lm in m.rram_layers] == [12, 3, 1]
     assert summarize(m).crossbars == 16
     first = m.rram_layers[0]
-    assert sorted({b.replica for b in first.blocks}) == list(range(12))
+    assert sorted({b.replica for b in first.all_blocks()}) == list(range(12))
     assert first.weight_cells == 12 * 27 * 8 * 8  # every replica holds all 27x8 weights
 
 

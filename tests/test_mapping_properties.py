@@ -107,9 +107,10 @@ def test_placement_keeps_layers_apart_and_replicas_whole(
     owner: dict[tuple[int, int, int, int], str] = {}
     for lm in m.layers:
         spec = lm.spec
-        assert lm.replicas >= 1 and len(lm.blocks) % lm.replicas == 0
+        blocks = lm.all_blocks()  # replicas are implicit: their positions, materialised
+        assert lm.replicas >= 1 and len(blocks) == lm.replicas * len(lm.blocks)
         crossbars = set()
-        for b in lm.blocks:
+        for b in blocks:
             where = (b.chip, b.tile, b.ima, b.crossbar)
             assert 0 <= b.chip < geometry.chips and 0 <= b.tile < geometry.tiles_per_chip
             assert 0 <= b.ima < geometry.imas_per_tile
@@ -118,7 +119,7 @@ def test_placement_keeps_layers_apart_and_replicas_whole(
             crossbars.add(where)
         assert len(crossbars) == lm.crossbars == lm.replicas * crossbars_for(spec, geometry)
         for replica in range(lm.replicas):
-            area = sum(b.weight_rows * b.weight_cols for b in lm.blocks if b.replica == replica)
+            area = sum(b.weight_rows * b.weight_cols for b in blocks if b.replica == replica)
             assert area == spec.groups * spec.matrix_rows * spec.matrix_cols
 
 

@@ -209,7 +209,7 @@ def layer_rows(mapping: "Mapping") -> list[dict[str, Any]]:
             "target": lm.target,
             "matrix": _matrix(lm),
             "cells_per_weight": lm.cells_per_weight,
-            "blocks": len(lm.blocks) // lm.replicas,
+            "blocks": len(lm.blocks),
             "replicas": lm.replicas,
             "crossbars": lm.crossbars,
             "utilization": round(lm.utilization, 4),

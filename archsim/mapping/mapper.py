@@ -60,6 +60,7 @@ def _layer_mapping(
         bias_columns=tiling.bias_columns,
         replicas=replicas,
         blocks=placed.blocks,
+        layout=placed.layout,
         crossbars=placed.crossbars,
         utilization=tiling.utilization(geometry),
         weight_cells=tiling.weight_cells * replicas,

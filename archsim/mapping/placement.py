@@ -2,7 +2,8 @@
 
 Layers are placed one after another in execution order. By default each layer starts on a
 fresh IMA (the IMA's input register, DACs and ADCs then serve one layer) and fills it crossbar
-by crossbar before moving on; its replicas follow one another in the same run of IMAs. With
+by crossbar before moving on; its replicas follow one another in the same run of IMAs, implicit in a
+`ReplicaLayout` (only replica 0's blocks are records; `layout.py`). With
 `pack=True` a layer starts on the next free crossbar instead, so small layers share IMAs and
 with them the IMA's ADCs (the performance model queues them; see `perf/plan.py`). IMAs fill
 tiles in order and tiles fill chips, so a layer can span tiles and even chips, but no crossbar
@@ -13,10 +14,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
+from archsim.mapping.layout import ReplicaLayout
 from archsim.mapping.records import CrossbarBlock
 from archsim.mapping.replication import imas_for
 from archsim.mapping.tiling import LayerTiling
@@ -36,10 +36,9 @@ class LayerToPlace:
 @dataclass(frozen=True)
 class PlacedLayer:
     name: str
-    blocks: tuple[CrossbarBlock, ...]
+    blocks: tuple[CrossbarBlock, ...]  # replica 0's; the layout finds the others
+    layout: ReplicaLayout
     crossbars: int
-    first_ima: int  # node-wide IMA index of the layer's first IMA
-    imas: int
 
 
 def imas_needed(layers: Sequence[LayerToPlace], geometry: Geometry, pack: bool = False) -> int:
@@ -68,34 +67,22 @@ def check_fits(
 
 
 def _place_one(layer: LayerToPlace, first_crossbar: int, geometry: Geometry) -> PlacedLayer:
-    """Every replica's blocks, positions computed for all of them at once (numpy): a node-wide
-    replication places about a million blocks."""
+    """Replica 0's blocks with positions; the other replicas stay implicit in the layout."""
     per_ima = geometry.crossbars_per_ima
     tiling = layer.tiling.blocks
-    replicas = np.repeat(np.arange(layer.replicas), len(tiling))
-    slots = np.tile(np.array([b.slot for b in tiling], dtype=np.int64), layer.replicas)
-    ima_global, crossbar = np.divmod(first_crossbar + replicas * layer.tiling.crossbars + slots,
-                                     per_ima)
-    tile_global, ima = np.divmod(ima_global, geometry.imas_per_tile)
-    chip, tile = np.divmod(tile_global, geometry.tiles_per_chip)
-    fixed = [(b.group, b.row_start, b.row_end, b.col_start, b.col_end, b.row_offset,
-              b.col_offset) for b in tiling] * layer.replicas
-    make = tuple.__new__  # CrossbarBlock's own __new__ is a Python call per block
-    blocks = [
-        make(CrossbarBlock, (layer.name, g, r, rs, re, cs, ce, c, t, i, x, ro, co))
-        for (g, rs, re, cs, ce, ro, co), r, c, t, i, x in zip(
-            fixed, replicas.tolist(), chip.tolist(), tile.tolist(), ima.tolist(),
-            crossbar.tolist(), strict=True)
-    ]
-    first_ima = first_crossbar // per_ima
-    last_ima = (first_crossbar + max(layer.crossbars, 1) - 1) // per_ima
-    return PlacedLayer(
-        name=layer.name,
-        blocks=tuple(blocks),
-        crossbars=layer.crossbars,
-        first_ima=first_ima,
-        imas=last_ima - first_ima + 1,
+    layout = ReplicaLayout(first_crossbar, layer.tiling.crossbars, layer.replicas,
+                           tuple(b.slot for b in tiling), per_ima, geometry.imas_per_tile,
+                           geometry.tiles_per_chip)
+    base = ReplicaLayout(first_crossbar, layer.tiling.crossbars, 1, layout.slots, per_ima,
+                         geometry.imas_per_tile, geometry.tiles_per_chip).positions
+    blocks = tuple(
+        CrossbarBlock(layer.name, b.group, 0, b.row_start, b.row_end, b.col_start, b.col_end,
+                      chip, tile, ima, crossbar, b.row_offset, b.col_offset)
+        for b, chip, tile, ima, crossbar in zip(tiling, base.chip.tolist(), base.tile.tolist(),
+                                                base.ima.tolist(), base.crossbar.tolist(),
+                                                strict=True)
     )
+    return PlacedLayer(name=layer.name, blocks=blocks, layout=layout, crossbars=layer.crossbars)
 
 
 def place_layers(

@@ -11,6 +11,8 @@ physical cells laid side by side along a crossbar row (ISAAC's layout), so a blo
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from archsim.mapping.layout import ReplicaLayout
+
 Target = Literal["rram", "cpu", "unsupported", "digital"]
 Encoding = Literal["offset", "differential"]
 
@@ -98,7 +100,9 @@ class LayerMapping:
     cells_per_weight: int = 0  # physical cells per logical weight (x2 for differential)
     bias_columns: int = 0  # extra crossbar columns per block (offset encoding's unit column)
     replicas: int = 1
+    # one replica's blocks (replica 0); the others are `layout.stride` crossbars apart
     blocks: tuple[CrossbarBlock, ...] = ()
+    layout: ReplicaLayout | None = None
     crossbars: int = 0  # distinct crossbars used by this layer (all replicas)
     utilization: float = 0.0  # used cells / cells of the crossbars it occupies
     weight_cells: int = 0  # cells holding weight slices, all replicas (unit columns excluded)
@@ -107,6 +111,28 @@ class LayerMapping:
     @property
     def rram_macs(self) -> int:
         return self.spec.macs if self.target == "rram" else 0
+
+    @property
+    def chips(self) -> frozenset[int]:
+        """Chips holding a block of some replica."""
+        return self.layout.chips if self.layout else frozenset()
+
+    @property
+    def tiles(self) -> frozenset[tuple[int, int]]:
+        """(chip, tile) of every tile holding a block of some replica."""
+        return self.layout.tiles if self.layout else frozenset()
+
+    def all_blocks(self) -> tuple[CrossbarBlock, ...]:
+        """Every replica's blocks as records: for inspection (slow for node-wide mappings)."""
+        if self.layout is None:
+            return self.blocks
+        p = self.layout.positions
+        return tuple(
+            self.blocks[b]._replace(replica=r, chip=c, tile=t, ima=i, crossbar=x)
+            for r, b, c, t, i, x in zip(p.replica.tolist(), p.block.tolist(), p.chip.tolist(),
+                                        p.tile.tolist(), p.ima.tolist(), p.crossbar.tolist(),
+                                        strict=True)
+        )
 
     @property
     def cpu_macs(self) -> int:
@@ -170,4 +196,4 @@ class Mapping:
     @property
     def chips_used(self) -> int:
         """Chips holding at least one crossbar block."""
-        return len({b.chip for lm in self.rram_layers for b in lm.blocks})
+        return len(frozenset().union(*(lm.chips for lm in self.rram_layers)))

@@ -29,8 +29,7 @@ class MappingSummary:
 
 
 def summarize(mapping: Mapping) -> MappingSummary:
-    blocks = [block for lm in mapping.rram_layers for block in lm.blocks]
-    imas = {(b.chip, b.tile, b.ima) for b in blocks}
+    imas = frozenset().union(*(lm.layout.imas for lm in mapping.rram_layers if lm.layout))
     tiles = {(chip, tile) for chip, tile, _ in imas}
     cells = mapping.crossbars * mapping.crossbar_rows * mapping.crossbar_cols
     weight_cells = sum(lm.weight_cells for lm in mapping.layers)

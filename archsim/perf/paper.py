@@ -98,7 +98,7 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
             rram_x=mapping.rram_macs / rate / paper_per_image_s,
         ))
     chips = mapping.chips_used
-    tiles = len({(b.chip, b.tile) for lm in mapping.rram_layers for b in lm.blocks})
+    tiles = len(frozenset().union(*(lm.tiles for lm in mapping.rram_layers)))
     budget = max(mapping.budget_chips, chips)
     rram_energy = mapping.rram_macs / rate * power
     return PerfResult(

@@ -20,23 +20,18 @@ before the first layer and one after the last, sharing the link with CPU-routed 
 
 import math
 import weakref
-from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from archsim.errors import UserError
-from archsim.mapping.records import CrossbarBlock, LayerMapping, Mapping
+from archsim.mapping.records import LayerMapping, Mapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS, group_rows, producer_group_needed
-from archsim.perf.plan_network import Traffic, replica_traffic, transfer_stage
+from archsim.perf.plan_network import layer_traffic, transfer_stage
 from archsim.perf.plan_other import cpu_stages, digital_stage, link_stage
-from archsim.perf.plan_rram import (
-    adc_classes,
-    compute_stage,
-    ima_conversions,
-    lane_count,
-    mvm_counts,
-)
+from archsim.perf.plan_rram import compute_stage, lane_adc_banks, lane_count, mvm_counts
 from archsim.perf.stages import LayerPlan
 
 PASS_THROUGH_KINDS = ("flatten",)  # reshapes: no data moves, no cost
@@ -89,41 +84,32 @@ def _check_mappable(lm: LayerMapping) -> None:
         raise UserError(f"layer {lm.spec.name} is on RRAM but has no crossbar blocks")
 
 
-def _shared_imas(
-    mapping: Mapping, lanes: dict[str, int], adcs: int
-) -> set[tuple[int, int, int]]:
-    """IMAs whose ADCs several layers or lanes may want at once: more than one user and more
-    busy crossbars than ADCs (with an ADC per crossbar nobody ever waits)."""
+def _shared_imas(mapping: Mapping, lanes: dict[str, int], adcs: int) -> frozenset[int]:
+    """Node-wide indices of IMAs whose ADCs several layers or lanes may want at once: more
+    than one user and more busy crossbars than ADCs (with an ADC per crossbar nobody waits)."""
     if adcs >= mapping.crossbars_per_ima:
-        return set()  # no IMA can hold more busy crossbars than it has ADCs
-    users: dict[tuple[int, int, int], set[tuple[str, int]]] = defaultdict(set)
-    crossbars: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    for lm in mapping.rram_layers:
-        for b in lm.blocks:
-            ima = (b.chip, b.tile, b.ima)
-            users[ima].add((lm.spec.name, b.replica % lanes[lm.spec.name]))
-            crossbars[ima].add(b.crossbar)
-    return {ima for ima, who in users.items() if len(who) > 1 and len(crossbars[ima]) > adcs}
-
-
-def _lane_traffic(
-    lm: LayerMapping, lanes: int, consumer_chips: frozenset[int], out_bits: int
-) -> tuple[dict[int, Traffic], list[list[Traffic]]]:
-    by_replica: dict[int, list[CrossbarBlock]] = defaultdict(list)
-    for block in lm.blocks:
-        by_replica[block.replica].append(block)
-    traffic = {r: replica_traffic(b, consumer_chips, out_bits) for r, b in by_replica.items()}
-    per_lane: list[list[Traffic]] = [[] for _ in range(lanes)]
-    for replica, t in traffic.items():
-        per_lane[replica % lanes].append(t)
-    return traffic, per_lane
+        return frozenset()  # no IMA can hold more busy crossbars than it has ADCs
+    users, crossbars = [], []
+    for index, lm in enumerate(mapping.rram_layers):
+        assert lm.layout is not None
+        p = lm.layout.positions
+        lane = p.replica % lanes[lm.spec.name]
+        users.append(np.unique(np.stack([p.ima_global, np.full_like(lane, index), lane]), axis=1))
+        crossbars.append(np.unique(np.stack([p.ima_global, p.crossbar]), axis=1))
+    if not users:
+        return frozenset()
+    user_imas, user_count = np.unique(np.unique(np.hstack(users), axis=1)[0], return_counts=True)
+    busy_imas, busy_count = np.unique(np.unique(np.hstack(crossbars), axis=1)[0],
+                                      return_counts=True)
+    contended = np.intersect1d(user_imas[user_count > 1], busy_imas[busy_count > adcs])
+    return frozenset(contended.tolist())
 
 
 def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
     """Chips of the next RRAM layer in the chain (where this layer's outputs must go)."""
     for lm in mapping.layers[index + 1 :]:
         if lm.target == "rram":
-            return frozenset(b.chip for b in lm.blocks)
+            return lm.chips
     return frozenset()
 
 
@@ -174,23 +160,21 @@ def build_plans(
             "need": need,
         }
         if lm.target == "rram":
-            conversions = ima_conversions(lm, lanes[spec.name], costs.input_cycles)
-            banks = adc_classes(spec.name, conversions, shared, costs)
-            traffic, lane_traffic = _lane_traffic(
-                lm, lanes[spec.name], _consumer_chips(mapping, index), costs.output_bits
-            )
+            banks = lane_adc_banks(lm, lanes[spec.name], shared, costs)
+            traffic = layer_traffic(lm, lanes[spec.name], _consumer_chips(mapping, index),
+                                    costs.output_bits)
             per_mvm = mvm_counts(lm, traffic, costs)
-            tiles = frozenset((b.chip, b.tile) for b in lm.blocks)
+            tiles = lm.tiles
             host_tiles = len(tiles)
             plans.append(LayerPlan(
                 **common,
                 stages=(
                     compute_stage(lm, pixels, banks, costs),
-                    transfer_stage(lane_traffic, pixels, lm.replicas, costs),
+                    transfer_stage(traffic, pixels, lm.replicas, costs),
                 ),
                 action_counts={a: c * sum(pixels) for a, c in per_mvm.items()},
                 crossbars=lm.crossbars, tiles=tiles,
-                chips=frozenset(b.chip for b in lm.blocks),
+                chips=lm.chips,
             ))
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)

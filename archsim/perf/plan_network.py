@@ -11,76 +11,90 @@ in and out, so a wave of a lane (all its replicas firing once) lasts as long as 
 router port needs for its bits, plus the busiest chip link for bits that change chip.
 """
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archsim.mapping.records import CrossbarBlock
+import numpy as np
+
+from archsim.mapping.records import LayerMapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.stages import Stage
 
-Place = tuple[int, int]  # chip, tile
-
 
 @dataclass(frozen=True)
-class Traffic:
-    """Bits of one MVM of one replica: totals (energy) and per router / link (time)."""
+class LayerTraffic:
+    """Bits of one MVM: means over the replicas (energy) and each lane's busiest port (time)."""
 
-    router_bits: float
-    chip_bits: float
-    per_router: dict[Place, float]
-    per_chip: dict[int, float]
+    router_bits: float  # per replica MVM, summed over routers (mean over replicas)
+    chip_bits: float  # per replica MVM, summed over chip links (mean over replicas)
+    lane_router_bits: tuple[float, ...]  # a lane's wave: bits through its busiest router
+    lane_chip_bits: tuple[float, ...]  # a lane's wave: bits over its busiest chip link
 
 
-def replica_traffic(
-    blocks: Sequence[CrossbarBlock], consumer_chips: frozenset[int], out_bits: int
-) -> Traffic:
-    ranges: dict[tuple[int, int, int], list[CrossbarBlock]] = defaultdict(list)
-    for block in blocks:
-        ranges[(block.group, block.col_start, block.col_end)].append(block)
-    per_router: dict[Place, float] = defaultdict(float)
-    per_chip: dict[int, float] = defaultdict(float)
-    router_bits = chip_bits = 0.0
-    for index, ((_, col_start, col_end), holders) in enumerate(sorted(ranges.items())):
-        width = (col_end - col_start) * out_bits
-        places = sorted({(b.chip, b.tile) for b in holders})
-        home = places[index % len(places)]
-        for place in set(places) - {home}:
-            per_router[place] += width
-            per_router[home] += width
-            router_bits += width
-            if place[0] != home[0]:
-                per_chip[place[0]] += width
-                chip_bits += width
-        per_router[home] += width  # finished outputs leave for the consumer
-        router_bits += width
-        if consumer_chips and home[0] not in consumer_chips:
-            per_chip[home[0]] += width
-            chip_bits += width
-    return Traffic(router_bits, chip_bits, dict(per_router), dict(per_chip))
+def layer_traffic(lm: LayerMapping, lanes: int, consumer_chips: frozenset[int],
+                  out_bits: int) -> LayerTraffic:
+    """Every replica's traffic at once (numpy over replicas x column ranges x tiles)."""
+    assert lm.layout is not None
+    layout, p = lm.layout, lm.layout.positions
+    ranges = sorted({(b.group, b.col_start, b.col_end) for b in lm.blocks})
+    range_of = {r: k for k, r in enumerate(ranges)}
+    block_range = np.array([range_of[(b.group, b.col_start, b.col_end)] for b in lm.blocks],
+                           dtype=np.int64)
+    width = np.array([(end - start) * out_bits for _, start, end in ranges], dtype=np.float64)
+    tiles_all = int(p.tile_global.max()) + 1
+    # one row per (replica, range, tile holding part of the range), sorted by tile
+    holder = (p.replica * len(ranges) + block_range[p.block]) * tiles_all + p.tile_global
+    holder = np.unique(holder)
+    pair, tile = np.divmod(holder, tiles_all)
+    replica, k = np.divmod(pair, len(ranges))
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    counts = np.diff(np.r_[starts, len(pair)])
+    group = np.repeat(np.arange(len(starts)), counts)
+    home = tile[starts + k[starts] % counts][group]  # dealt round robin over the holders
+    w = width[k]
+    chip, home_chip = tile // layout.tiles_per_chip, home // layout.tiles_per_chip
+    sends = tile != home
+    # a partial sum leaves its tile for home (both routers), then home sends the outputs on
+    router_load = [(tile[sends], w[sends]), (home[sends], w[sends])]
+    chip_load = [(chip[sends & (chip != home_chip)], w[sends & (chip != home_chip)])]
+    is_home = ~sends
+    router_load.append((tile[is_home], w[is_home]))
+    leaves = is_home & (~np.isin(home_chip, list(consumer_chips)) if consumer_chips
+                        else np.zeros_like(is_home))
+    chip_load.append((chip[leaves], w[leaves]))
+    replicas = layout.replicas
+    router_bits = w.sum() / replicas  # each holder's bits leave its router once
+    chip_bits = sum(bits.sum() for _, bits in chip_load) / replicas
+    lane_of = replica % lanes
+    masks = [sends, sends, is_home]
+    return LayerTraffic(
+        float(router_bits), float(chip_bits),
+        _busiest(router_load, [lane_of[m] for m in masks], lanes, tiles_all),
+        _busiest(chip_load, [lane_of[sends & (chip != home_chip)], lane_of[leaves]], lanes,
+                 int(chip.max()) + 1),
+    )
+
+
+def _busiest(loads: list[tuple[np.ndarray, np.ndarray]], lane_of: list[np.ndarray],
+             lanes: int, places: int) -> tuple[float, ...]:
+    """Per lane: the largest total of bits on one place (router or chip link)."""
+    total = np.zeros(lanes * places)
+    for (where, bits), lane in zip(loads, lane_of, strict=True):
+        total += np.bincount(lane * places + where, weights=bits, minlength=lanes * places)
+    return tuple(total.reshape(lanes, places).max(axis=1).tolist())
 
 
 def transfer_stage(
-    lane_traffic: Sequence[Sequence[Traffic]],
+    traffic: LayerTraffic,
     group_pixels: tuple[int, ...],
     replicas: int,
     costs: PerfCosts,
 ) -> Stage:
     """A group of p pixels moves p / (replicas / lanes) waves of its busiest lane's traffic."""
-    wave_s = 0.0
-    for traffic in lane_traffic:
-        routers: dict[Place, float] = defaultdict(float)
-        chips: dict[int, float] = defaultdict(float)
-        for t in traffic:
-            for place, bits in t.per_router.items():
-                routers[place] += bits
-            for chip, bits in t.per_chip.items():
-                chips[chip] += bits
-        wave_s = max(
-            wave_s,
-            max(routers.values(), default=0.0) / costs.router_bandwidth_bps
-            + max(chips.values(), default=0.0) / costs.chip_link_bandwidth_bps,
-        )
-    replicas_per_lane = replicas / len(lane_traffic)
+    lanes = len(traffic.lane_router_bits)
+    wave_s = max(
+        router / costs.router_bandwidth_bps + chip / costs.chip_link_bandwidth_bps
+        for router, chip in zip(traffic.lane_router_bits, traffic.lane_chip_bits, strict=True)
+    )
+    replicas_per_lane = replicas / lanes
     durations = tuple(p / replicas_per_lane * wave_s for p in group_pixels)
-    return Stage("transfer", len(lane_traffic), durations)
+    return Stage("transfer", lanes, durations)

@@ -23,14 +23,13 @@ Outputs and partial sums move over routers and chip links in a transfer stage
 """
 
 import math
-from collections import defaultdict
+
+import numpy as np
 
 from archsim.mapping.records import CrossbarBlock, LayerMapping
 from archsim.perf.costs import PerfCosts
-from archsim.perf.plan_network import Traffic
+from archsim.perf.plan_network import LayerTraffic
 from archsim.perf.stages import AdcClass, Stage
-
-ImaKey = tuple[int, int, int]  # chip, tile, ima
 
 
 def physical_columns(lm: LayerMapping, block: CrossbarBlock) -> int:
@@ -43,35 +42,52 @@ def lane_count(replicas: int, group_pixels: tuple[int, ...]) -> int:
     return max(1, min(math.ceil(replicas / max(group_pixels)), len(group_pixels)))
 
 
-def ima_conversions(
-    lm: LayerMapping, lanes: int, input_cycles: int
-) -> list[dict[ImaKey, list[int]]]:
-    """Per lane: IMA -> conversions per MVM of each of its crossbars used by that lane."""
-    per_lane: list[dict[ImaKey, dict[int, int]]] = [defaultdict(dict) for _ in range(lanes)]
-    for block in lm.blocks:
-        crossbars = per_lane[block.replica % lanes][(block.chip, block.tile, block.ima)]
-        crossbars[block.crossbar] = (
-            crossbars.get(block.crossbar, 0) + physical_columns(lm, block) * input_cycles
-        )
-    return [{ima: sorted(xb.values()) for ima, xb in lane.items()} for lane in per_lane]
-
-
-def adc_classes(
-    name: str,
-    conversions: list[dict[ImaKey, list[int]]],
-    shared_imas: set[ImaKey],
-    costs: PerfCosts,
+def lane_adc_banks(
+    lm: LayerMapping, lanes: int, shared_imas: frozenset[int], costs: PerfCosts
 ) -> tuple[tuple[AdcClass, ...], ...]:
-    """ADC banks per lane: shared IMAs by position, identical private IMAs merged into one."""
+    """ADC banks per lane: shared IMAs (node-wide IMA indices) by position, identical private
+    IMAs merged into one. Numpy over every replica's blocks; IMAs in order of first use."""
+    assert lm.layout is not None
+    layout, p = lm.layout, lm.layout.positions
+    per_ima, imas = layout.crossbars_per_ima, int(p.ima_global.max()) + 1
+    columns = np.array([physical_columns(lm, b) for b in lm.blocks], dtype=np.int64)
+    lane = p.replica % lanes
+    # conversions per MVM of each (lane, IMA, crossbar): blocks on one crossbar add up
+    slot, first, inverse = np.unique((lane * imas + p.ima_global) * per_ima + p.crossbar,
+                                     return_index=True, return_inverse=True)
+    conversions = np.bincount(inverse, weights=columns[p.block] * costs.input_cycles)
+    users, group = np.unique(slot // per_ima, return_inverse=True)  # one (lane, IMA) each
+    first_use = np.full(len(users), len(p.replica))
+    np.minimum.at(first_use, group, first)
+    # each (lane, IMA)'s conversions ascending, right-aligned in a row padded with -1
+    order = np.lexsort((conversions, group))
+    sizes = np.bincount(group)
+    rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    rows = np.full((len(users), per_ima), -1.0)
+    rows[group[order], per_ima - sizes[group[order]] + rank] = conversions[order]
+    by_use = np.argsort(first_use, kind="stable")
+    user_lane, user_ima = np.divmod(users[by_use], imas)
+    rows = rows[by_use]
+    shared = np.isin(user_ima, list(shared_imas))
     result = []
-    for lane, imas in enumerate(conversions):
-        classes: dict[tuple[object, ...], AdcClass] = {}
-        for ima, per_crossbar in imas.items():
-            jobs = tuple(c / costs.adc_sample_rate_hz for c in per_crossbar)
-            shared = ima in shared_imas
-            key: tuple[object, ...] = ("ima", *ima) if shared else ("private", name, lane, jobs)
-            classes[key] = AdcClass(key, jobs, costs.adcs_per_ima, shared)
-        result.append(tuple(classes.values()))
+    for index in range(lanes):
+        here = user_lane == index
+        entries: list[tuple[int, tuple[object, ...], np.ndarray]] = []
+        for position in np.flatnonzero(here & shared).tolist():
+            tile_global, ima = divmod(int(user_ima[position]), layout.imas_per_tile)
+            chip, tile = divmod(tile_global, layout.tiles_per_chip)
+            entries.append((position, ("ima", chip, tile, ima), rows[position]))
+        private = np.flatnonzero(here & ~shared)
+        if len(private):
+            unique, at = np.unique(rows[private], axis=0, return_index=True)
+            for row, position in zip(unique, private[at].tolist(), strict=True):
+                entries.append((position, (), row))
+        banks = []
+        for _, key, row in sorted(entries, key=lambda entry: entry[0]):
+            jobs = tuple(float(c) / costs.adc_sample_rate_hz for c in row if c >= 0)
+            key = key or ("private", lm.spec.name, index, jobs)
+            banks.append(AdcClass(key, jobs, costs.adcs_per_ima, key[0] == "ima"))
+        result.append(tuple(banks))
     return tuple(result)
 
 
@@ -108,16 +124,14 @@ def compute_stage(
     )
 
 
-def mvm_counts(lm: LayerMapping, traffic: dict[int, Traffic], costs: PerfCosts) -> dict:
+def mvm_counts(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> dict:
     """Action counts of one MVM (one output pixel); traffic averaged over the replicas.
 
     Replicas are copies of one tiling, so the crossbar work of replica 0 is every replica's.
     """
     spec, cycles = lm.spec, costs.input_cycles
     in_bits, out_bits = costs.input_bits, costs.output_bits
-    blocks = [b for b in lm.blocks if b.replica == 0]
-    if len(blocks) * lm.replicas != len(lm.blocks):
-        raise ValueError(f"{spec.name}: replicas of unequal size ({len(lm.blocks)} blocks)")
+    blocks = lm.blocks
     columns = [physical_columns(lm, b) for b in blocks]
     cols = sum(columns)
     rows = sum(b.weight_rows for b in blocks)
@@ -137,6 +151,6 @@ def mvm_counts(lm: LayerMapping, traffic: dict[int, Traffic], costs: PerfCosts) 
         "tile.edram/bit": input_vector_bits + output_vector_bits,  # read inputs, write outputs
         "tile.bus/bit": input_vector_bits,  # broadcast to the layer's IMAs
         "tile.output_register/bit": output_vector_bits,
-        "tile.router/bit": sum(t.router_bits for t in traffic.values()) / len(traffic),
-        "chip.hypertransport/bit": sum(t.chip_bits for t in traffic.values()) / len(traffic),
+        "tile.router/bit": traffic.router_bits,
+        "chip.hypertransport/bit": traffic.chip_bits,
     }
