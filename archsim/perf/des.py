@@ -4,12 +4,12 @@ Every stage lane of every layer (see `stages.py`) is a SimPy process that takes 
 order (dealt round robin, continuing from image to image): it waits until the producer's
 group holding the receptive field is done (or its own previous stage), holds any shared
 resource it needs (the CPU, a CPU link direction, the ADCs of an IMA), spends the stage's
-time and signals the group done. ADC banks that can contend (fewer ADCs than busy crossbars,
-or an IMA shared between layers or lanes) are SimPy resources with one request per crossbar
-per group; uncontended banks cannot change a wave's time, so they are folded into it without
-events. Shared resources serve the oldest image first (`simpy.PriorityResource`, priority =
-image index), as a pipeline would, so a later image's early layers never starve an earlier
-image's late ones.
+time and signals the group done. The ADCs of an IMA shared between layers or lanes are a SimPy
+resource with one request per crossbar per group; a bank one lane has to itself serves its
+crossbars in the same order every wave, so its finish time is folded into the wave in closed
+form (`plan_rram.compute_stage`) without events. Shared resources serve the oldest image
+first (`simpy.PriorityResource`, priority = image index), as a pipeline would, so a later
+image's early layers never starve an earlier image's late ones.
 
 The single-image latency comes from a run with one image. The streaming interval comes from
 a second run in which image n enters the first layer's buffer at n x T, T the closed-form
@@ -122,7 +122,7 @@ class PipelineSim:
     ) -> Generator[simpy.Event, Any, None]:
         env, groups, trace = self.env, plan.groups, self.trace
         simple = stage.resource is None and not any(
-            bank.contended for bank in (stage.lane_adc[lane] if stage.lane_adc else ())
+            bank.shared for bank in (stage.lane_adc[lane] if stage.lane_adc else ())
         )
         label = f"{plan.name} {stage.name}"
         for index in range(lane, self.images * groups, stage.lanes):
@@ -174,7 +174,7 @@ class PipelineSim:
         jobs = [
             env.process(self._adc(self._resource(bank.key, bank.adcs), image, waves * job))
             for bank in stage.lane_adc[lane]
-            if bank.contended
+            if bank.shared
             for job in bank.job_s_per_wave
         ]
         yield env.all_of([env.timeout(stage.free_s[group]), *jobs])

@@ -22,11 +22,6 @@ class AdcClass:
     adcs: int  # ADCs in the bank (SimPy Resource capacity)
     shared: bool  # other layers or lanes use this IMA too
 
-    @property
-    def contended(self) -> bool:
-        """Whether crossbars can ever queue for an ADC (else the DES skips the Resource)."""
-        return self.shared or len(self.job_s_per_wave) > self.adcs
-
 
 @dataclass(frozen=True)
 class Stage:
