@@ -13,7 +13,7 @@ def give_plain_permissions(path: Path) -> None:
     path.chmod(0o666 & ~umask)
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -64,7 +64,7 @@ def list_command(fmt: str) -> None:
 
     Searched in ./hwconfigs first, then in the copy shipped with the package.
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in list_hardware():
         try:
             config = load_hardware(name)

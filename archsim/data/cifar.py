@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from archsim.data.records import Augmentation, Dataset, Split
+from archsim.data.records import SPLITS, Augmentation, Dataset, Split
 from archsim.data.safe_pickle import load_pickle
 from archsim.data.source import DirectorySource, check_limit
 from archsim.data.transforms import normalise
@@ -38,7 +38,7 @@ def read_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         label_array = np.asarray(labels, dtype=np.int64)
     except (TypeError, ValueError):
-        label_array = np.empty(0)
+        label_array = np.empty(0, dtype=np.int64)
     if labels is None or label_array.shape != (len(data),):
         raise UserError(f"{path}: '{label_key}' must list {len(data)} integer labels")
     return data.reshape(-1, 3, 32, 32), label_array
@@ -100,7 +100,7 @@ class CifarSource(DirectorySource):
         return np.concatenate(images)[:limit], np.concatenate(labels)[:limit]
 
     def sizes(self, directory: Path) -> tuple[int, int]:
-        train, test = (len(self._read(directory, split, None)[1]) for split in ("train", "test"))
+        train, test = (len(self._read(directory, split, None)[1]) for split in SPLITS)
         return train, test
 
     def load_from(self, directory: Path, split: Split, limit: int | None) -> Dataset:

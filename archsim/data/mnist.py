@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from archsim.data.idx import read_idx, read_idx_header
-from archsim.data.records import Augmentation, Dataset, Split
+from archsim.data.records import SPLITS, Augmentation, Dataset, Split
 from archsim.data.source import DirectorySource, check_limit
 from archsim.data.transforms import normalise
 from archsim.errors import UserError
@@ -71,7 +71,7 @@ class IdxSource(DirectorySource):
             read_idx_header(self.file(directory, name))
         train, test = (
             read_idx_header(self.file(directory, IDX_FILES[split][0]))[1][0]
-            for split in ("train", "test")
+            for split in SPLITS
         )
         return train, test
 

@@ -213,9 +213,9 @@ class _Grid:
         epochs = self.entry.epochs or t.epochs
         pretrained = self.train("standard", 0.0, None, None, epochs)
         bases: list[tuple[Prune | None, str]] = [(None, pretrained)]
-        for prune in t.prune:
-            pruned = self.train("standard", 0.0, prune, pretrained, t.tune_epochs)
-            bases.append((prune, pruned))
+        for method_of_pruning in t.prune:
+            pruned = self.train("standard", 0.0, method_of_pruning, pretrained, t.tune_epochs)
+            bases.append((method_of_pruning, pruned))
         for prune, base in bases:
             self.evaluate(base, "standard", 0.0, prune, cost_keys)
         if "dropconnect" in t.methods:

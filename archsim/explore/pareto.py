@@ -40,7 +40,8 @@ def non_dominated(points: Sequence[Sequence[float]], maximize: Sequence[bool]) -
     # i is dominated by j when j <= i everywhere and j < i somewhere.
     no_worse = (costs[None, :, :] <= costs[:, None, :]).all(axis=2)
     better = (costs[None, :, :] < costs[:, None, :]).any(axis=2)
-    return [not bool(row.any()) for row in (no_worse & better)]
+    dominated = np.asarray(np.logical_and(no_worse, better).any(axis=1))
+    return [not d for d in dominated.tolist()]
 
 
 def pareto_front(

@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -30,7 +31,7 @@ class SweepProgress:
         self._enabled = enabled
         self._live = enabled and self._stream.isatty()
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._total = 0
         self._done = 0
         self._skipped = 0

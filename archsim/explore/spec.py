@@ -69,7 +69,7 @@ class Training(_Strict):
     batch_size: int = Field(default=128, gt=0)
     lr: float = Field(default=0.1, gt=0.0)
     lr_schedule: Literal["cosine", "step"] = "cosine"
-    methods: list[Method] = Field(default_factory=lambda: ["standard"])
+    methods: list[Method] = Field(default_factory=lambda: list[Method](["standard"]))
     dropconnect_rates: list[float] = Field(default_factory=list)
     sft_rates: list[float] = Field(default_factory=list)
     progressive_schedule: list[float] = Field(default_factory=list)

@@ -60,7 +60,7 @@ class FaultModel:
         return self.granularity != "weight"
 
 
-def check_rate(rate: float) -> float:
+def check_rate(rate: float | str) -> float:
     """A fault rate as a float in [0, 1], or a one-line `UserError`."""
     try:
         value = float(rate)

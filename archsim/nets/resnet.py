@@ -47,9 +47,8 @@ class CifarResNet(nn.Module):
         self.relu = nn.ReLU()
         base_in = stem
         index = 0
-        for stage, (base_out, first_stride) in enumerate(
-            zip(STAGE_CHANNELS, STAGE_STRIDES, strict=True), start=1
-        ):
+        stages: list[nn.Sequential] = []
+        for base_out, first_stride in zip(STAGE_CHANNELS, STAGE_STRIDES, strict=True):
             blocks = []
             for block in range(blocks_per_stage):
                 stride = first_stride if block == 0 else 1
@@ -65,7 +64,8 @@ class CifarResNet(nn.Module):
                 )
                 index += 2
                 base_in = base_out
-            self.add_module(f"layer{stage}", nn.Sequential(*blocks))
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.fc = nn.Linear(scale(STAGE_CHANNELS[-1], width), num_classes)

@@ -70,7 +70,7 @@ def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
           highlight: Sequence[bool] | None = None) -> None:
     """Draw a table in `rect` (left, bottom, width, height, figure fraction); columns are as
     wide as their longest cell, long titles wrap."""
-    ax = fig.add_axes(list(rect))
+    ax = fig.add_axes((rect[0], rect[1], rect[2], rect[3]))
     ax.axis("off")
     if not rows:
         ax.text(0.5, 0.5, "(no rows)", ha="center", va="center", color=MUTED)

@@ -11,8 +11,9 @@ stderr, a sweep keeps it quiet).
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -44,7 +45,7 @@ class RunSetup:
     spec: TrainSpec
     train_data: Dataset
     layers: Sequence[str]
-    weights: dict[str, Tensor]
+    weights: Mapping[str, Tensor]
     fault_model: FaultModel
     cells: dict[str, CellFormat] | None
     validation: Validation
@@ -101,8 +102,8 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
                                state.masks, state.admm if plan.phase == "admm" else None)
             loss, acc = train_epoch(
                 state.model, batches, state.optimizer, parts,
-                lambda step, p=plan: learning_rate(spec, p, step, steps),
-                lambda t=task: bar.advance(t),
+                partial(learning_rate, spec, plan, steps=steps),
+                partial(bar.advance, task),
             )
             if plan.phase == "admm" and state.admm is not None:
                 state.admm.update(setup.weights)

@@ -11,6 +11,7 @@ consume random numbers and break bit-for-bit reproducibility.
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, cast
 
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
@@ -50,9 +51,12 @@ def layer_weights(model: nn.Module, names: Sequence[str]) -> dict[str, nn.Parame
     weights: dict[str, nn.Parameter] = {}
     for name, module in layer_modules(model, names).items():
         if parametrize.is_parametrized(module, "weight"):
-            weights[name] = module.parametrizations.weight.original
+            # torch's stubs type parametrizations as Tensor | Module; it is a ModuleDict
+            weight = cast(Any, module).parametrizations.weight.original
         else:
-            weights[name] = module.weight
+            weight = module.weight
+        assert isinstance(weight, nn.Parameter)
+        weights[name] = weight
     return weights
 
 

@@ -92,6 +92,7 @@ def resolve_spec(spec: TrainSpec) -> TrainSpec:
     if spec.val_rate is None:
         updates["val_rate"] = spec.final_rate if spec.final_rate > 0 else 0.1
     resolved = spec.model_copy(update=updates)
+    assert resolved.epochs is not None  # set above
     if resolved.schedule == "step" and any(
         not 0 < m < resolved.epochs for m in resolved.milestones or ()
     ):

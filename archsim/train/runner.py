@@ -132,7 +132,7 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     from_meta = _init_from(spec, model, data) if spec.init_from else {}
     model.to(device)
     if spec.channels_last:
-        model.to(memory_format=torch.channels_last)
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     mapping = map_model(model, data.input_shape, spec.hardware, policy=spec.policy,
                         overrides=spec.overrides, model_name=spec.model, width=spec.width)
     layers = rram_layer_names(mapping)

@@ -159,7 +159,7 @@ class TrainSpec(BaseModel):
             return Path(self.output)
         from archsim.checkpoint import default_checkpoint_path
 
-        tag = self.method
+        tag: str = self.method
         if self.method in ("dropconnect", "oneshot", "progressive"):
             tag += f"-r{self.final_rate:g}"
         if self.prune is not None:

@@ -75,8 +75,8 @@ def _contiguous(model: nn.Module) -> Iterator[None]:
     if not channels_last:
         yield
         return
-    model.to(memory_format=torch.contiguous_format)
+    model.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
     try:
         yield
     finally:
-        model.to(memory_format=torch.channels_last)
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
