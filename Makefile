@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-all bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/archsim pareto --preset quick --out reports/quick
 
+# the fast tier: lint, types and every test not marked slow (a few minutes)
 test: $(STAMP)
 	$(BIN)/ruff check archsim tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# everything: the fast tier, then the slow tests (CI runs this)
+test-all: test
+	$(BIN)/python -m pytest -m slow
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,4 +1,4 @@
-"""The `archsim` command line: a thin click group that parses options and calls `archsim.api`.
+"""The `archsim` command line: a thin click group that parses options and calls the library.
 
 Subcommands are imported lazily so `archsim --help` and light commands start fast. Every
 `UserError`, OS error on a user's path and click usage error becomes ONE `error:` line (at

@@ -107,7 +107,7 @@ class ChipCosts:
 
 @dataclass(frozen=True)
 class NodeCosts:
-    """A node of identical chips plus the host CPU that runs CPU-routed layers."""
+    """A node of identical chips (the host CPU's costs are the `cpu` block's, `hw/cpu.py`)."""
 
     chip: ChipCosts
     chips: int

@@ -17,8 +17,10 @@ interval (`analytic.py`, a lower bound: the busiest stage's or shared resource's
 image). Without contention the pipeline keeps that pace; where contention slows it, the
 bottleneck backs up and images leave further apart. The interval is the mean time between
 completions over a window of at least eight images and whole lane periods (the images after
-which groups fall on the same lanes again, so round-robin lanes do not bias it), after the
-pipeline has filled (latency / T images). When a shared resource (the CPU link) is the
+which groups fall on the same lanes again, so round-robin lanes do not bias it), after
+min(latency / T, 8) images (`MAX_FILL`): a pipeline deeper than eight images (23.7 has been
+seen) is measured before it has filled, which can understate the interval where contention
+builds up only once it is full; without contention the spacing is T either way. When a shared resource (the CPU link) is the
 bottleneck, completions jitter from image to image; eight images average that to within
 about 2% of the long-run spacing (checked against 80-image runs). N images take
 C_K + (N - K) x interval, K the images of the second run.

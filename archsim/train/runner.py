@@ -137,7 +137,8 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
                         overrides=spec.overrides, model_name=spec.model, width=spec.width)
     layers = rram_layer_names(mapping)
     weights = layer_weights(model, layers)
-    fault_model = get_fault_model(spec.fault_model or "dropconnect")
+    assert spec.fault_model is not None  # resolve_spec sets it from the method
+    fault_model = get_fault_model(spec.fault_model)
     cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
     optimizer = make_optimizer(spec, model)
     state = RunState(model, optimizer, {
