@@ -15,6 +15,7 @@ pooling, activations and adds count 0 here, as in the usual model MAC figures.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -39,8 +40,8 @@ UNMAPPED_CONVS = (nn.Conv1d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, 
 def _pair(value: object) -> tuple[int, int]:
     if isinstance(value, int):
         return (value, value)
-    items = tuple(value)  # type: ignore[call-overload]
-    return (int(items[0]), int(items[-1]))
+    assert isinstance(value, tuple | list), value
+    return (int(value[0]), int(value[-1]))
 
 
 def _first_tensor(value: object) -> torch.Tensor | None:
@@ -83,7 +84,8 @@ def describe(
     """The LayerSpec of one call of `module` (batch dimension dropped from shapes)."""
     in_shape, out_shape = _shape(inputs), _shape(output)
     params = sum(p.numel() for p in module.parameters(recurse=False))
-    common = {"name": name, "in_shape": in_shape, "out_shape": out_shape, "params": params}
+    common: dict[str, Any] = {"name": name, "in_shape": in_shape, "out_shape": out_shape,
+                              "params": params}
     if isinstance(module, nn.Conv2d):
         out_h, out_w = (out_shape[1], out_shape[2]) if len(out_shape) == 3 else (1, 1)
         kh, kw = module.kernel_size
