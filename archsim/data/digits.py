@@ -63,7 +63,8 @@ def read_digits() -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(path, delimiter=",", ndmin=2)
         if table.shape == (1797, 65):  # 64 pixels then the label per row
             return table[:, :64].reshape(-1, 8, 8), table[:, 64].astype(np.int64)
-    from sklearn.datasets import load_digits  # a layout we do not know: ask scikit-learn
+    # a layout we do not know: ask scikit-learn (which ships no type information)
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
 
     digits = load_digits()
     return digits.images, digits.target.astype(np.int64)

@@ -20,9 +20,10 @@ completions over a window of at least eight images and whole lane periods (the i
 which groups fall on the same lanes again, so round-robin lanes do not bias it), after
 min(latency / T, 8) images (`MAX_FILL`): a pipeline deeper than eight images (23.7 has been
 seen) is measured before it has filled, which can understate the interval where contention
-builds up only once it is full; without contention the spacing is T either way. When a shared resource (the CPU link) is the
-bottleneck, completions jitter from image to image; eight images average that to within
-about 2% of the long-run spacing (checked against 80-image runs). N images take
+builds up only once it is full; without contention the spacing is T either way. When a
+shared resource (the CPU link) is the bottleneck, completions jitter from image to image;
+eight images average that to within about 2% of the long-run spacing (checked against
+80-image runs). N images take
 C_K + (N - K) x interval, K the images of the second run.
 """
 
