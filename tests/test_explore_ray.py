@@ -11,6 +11,7 @@ from test_explore_toykinds import run_toy, store_rows
 pytest.importorskip("ray")
 
 
+@pytest.mark.slow  # about 15 s: starts a local Ray cluster
 def test_ray_and_local_executors_store_identical_rows(tmp_path: Path) -> None:
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     run_toy(tmp_path / "local", jobs=2, executor="local", width=4)

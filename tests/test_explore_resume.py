@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from test_explore_toykinds import run_toy, store_rows, toy_graph
 
 SCRIPT = Path(__file__).with_name("test_explore_toykinds.py")
@@ -49,6 +51,7 @@ def _raw_rows(out: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
+@pytest.mark.slow  # about 20 s: several sweeps killed and resumed
 def test_kill_9_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     run_toy(reference, jobs=1, sleep_s=SLEEP_S, width=WIDTH)
