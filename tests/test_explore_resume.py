@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_explore_toykinds import run_toy, store_rows, toy_graph
 
 SCRIPT = Path(__file__).with_name("test_explore_toykinds.py")
