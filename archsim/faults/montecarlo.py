@@ -40,7 +40,7 @@ class RunInfo:
     input: str = ""  # image shape, and padding if any (e.g. "1x32x32, padded to 32x32")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AccuracyResult:
     """Accuracy of one model at one fault rate over many chips (percent)."""
 
@@ -147,9 +147,10 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
     design = spec.design(1 if fault_map is not None else spec.chips)
     with sampler.open():
         run = sample(sampler, mean_figure(0), design, f"rate {rate}", spec.progress)
-    return result_of(run, 0, sampler, spec, info, model_name, granularity, rate, seed,
-                     notes + run_notes(run, spec, sampler, spec.stop_on), key, float_accuracy,
-                     quantized_accuracy)
+    return result_of(run, 0, sampler, spec, info=info, fault_model=model_name,
+                     granularity=granularity, rate=rate, seed=seed,
+                     notes=notes + run_notes(run, spec, sampler, spec.stop_on), bn_set=key,
+                     float_accuracy=float_accuracy, quantized_accuracy=quantized_accuracy)
 
 
 def _provenance(drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: int
@@ -179,15 +180,19 @@ def run_notes(run: Sampled, spec: MonteCarloSpec, sampler: ChipSampler, figure: 
     return notes
 
 
-def result_of(run: Sampled, arm: int, sampler: ChipSampler, spec: MonteCarloSpec,
+def result_of(run: Sampled, arm: int, sampler: ChipSampler, spec: MonteCarloSpec, *,
               info: RunInfo, fault_model: str, granularity: str, rate: float | None,
               seed: int | None, notes: tuple[str, ...], bn_set: str | None,
-              float_accuracy: float | None, quantized_accuracy: float | None) -> AccuracyResult:
+              float_accuracy: float | None = None,
+              quantized_accuracy: float | None = None) -> AccuracyResult:
     """The `AccuracyResult` of arm `arm` of a sampled run."""
     accs = [percent(masks[arm]) for masks in run.masks]
     return AccuracyResult(
-        info, fault_model, granularity, rate, seed, tuple(accs),
-        summarize(accs, spec.threshold), spec.threshold, float_accuracy, quantized_accuracy,
-        sampler.faulty_fraction(len(accs)), bn_set, spec.adaptive, notes, run.images_per_chip,
-        sampler.test_images, sampler.chip_images, run.pilot, run.allocation,
+        info=info, fault_model=fault_model, granularity=granularity, rate=rate, seed=seed,
+        per_chip=tuple(accs), summary=summarize(accs, spec.threshold), threshold=spec.threshold,
+        float_accuracy=float_accuracy, quantized_accuracy=quantized_accuracy,
+        realised_fraction=sampler.faulty_fraction(len(accs)), bn_set=bn_set,
+        adaptive_target=spec.adaptive, notes=notes, images_per_chip=run.images_per_chip,
+        test_images=sampler.test_images, chip_images=sampler.chip_images, pilot=run.pilot,
+        allocation=run.allocation,
     )

@@ -80,9 +80,9 @@ def run_paired(first: FaultInjector, second: FaultInjector, drawer: ChipDrawer, 
         run = sample(sampler, difference_figure(0, 1), design, f"rate {rate} difference",
                      spec.progress)
     shared = run_notes(run, spec, sampler, "difference")
-    results = [result_of(run, arm, sampler, spec, info, drawer.model.name,
-                         drawer.model.granularity, rate, spec.seed, notes + shared, key,
-                         None, None)
+    results = [result_of(run, arm, sampler, spec, info=info, fault_model=drawer.model.name,
+                         granularity=drawer.model.granularity, rate=rate, seed=spec.seed,
+                         notes=notes + shared, bn_set=key)
                for arm, (info, (key, notes)) in enumerate(zip(infos, choices, strict=True))]
     diffs = tuple(s.mean for s in run.figure)
     return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)
