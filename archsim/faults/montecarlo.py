@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import torch
 from torch import Tensor, nn
 
+from archsim.faults.batched import check_chips_per_pass, default_chips_per_pass
 from archsim.faults.bnsets import TRAINING_STATISTICS, select_bn_set
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
@@ -113,6 +115,9 @@ class MonteCarloSpec:
     pilot_chips: int = 20  # "auto": chips and images of the pilot that measures the variances
     pilot_images: int = 500
     chip_cost: float = 20.0  # "auto": image-evaluations a chip costs beyond its images
+    # chips scored at once when every chip sees every image (vmap, `batched.py`); None: the
+    # device's default (1 on a CPU, 8 on a GPU)
+    chips_per_pass: int | None = None
 
     def design(self, chips: int) -> Design:
         """The chip loop's design for up to `chips` chips."""
@@ -131,6 +136,16 @@ def bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: s
                   f"{', '.join(bn_sets)}); training statistics used",)
 
 
+def model_device(injector: FaultInjector) -> torch.device:
+    return next(injector.model.parameters()).device
+
+
+def per_pass(spec: MonteCarloSpec, chips: int, device: torch.device) -> int:
+    """Chips per vmapped pass: the spec's (or the device's default), at most the chips."""
+    wanted = spec.chips_per_pass or default_chips_per_pass(device)
+    return max(1, min(check_chips_per_pass(wanted), chips))
+
+
 def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | None,
               images: Tensor, labels: Tensor, spec: MonteCarloSpec, info: RunInfo, *,
               fault_map: ChipFaults | None = None,
@@ -142,9 +157,9 @@ def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | 
     model_name, granularity, seed = _provenance(drawer, fault_map, spec.seed)
     key, notes = bn_choice(bn_sets, model_name, rate)
     stats = bn_sets[key] if bn_sets and key else None
-    sampler = ChipSampler([Arm(injector, stats)], images, labels, spec.seed, source,
-                          spec.batch_size)
     design = spec.design(1 if fault_map is not None else spec.chips)
+    sampler = ChipSampler([Arm(injector, stats)], images, labels, spec.seed, source,
+                          spec.batch_size, per_pass(spec, design.chips, model_device(injector)))
     with sampler.open():
         run = sample(sampler, mean_figure(0), design, f"rate {rate}", spec.progress)
     return result_of(run, 0, sampler, spec, info=info, fault_model=model_name,

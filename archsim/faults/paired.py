@@ -24,6 +24,8 @@ from archsim.faults.montecarlo import (
     MonteCarloSpec,
     RunInfo,
     bn_choice,
+    model_device,
+    per_pass,
     result_of,
     run_notes,
 )
@@ -74,7 +76,8 @@ def run_paired(first: FaultInjector, second: FaultInjector, drawer: ChipDrawer, 
     arms = [Arm(inj, sets[key] if sets and key else None)
             for inj, sets, (key, _) in zip((first, second), bn_sets, choices, strict=True)]
     sampler = ChipSampler(arms, images, labels, spec.seed,
-                          chip_drawer_source(drawer, rate, None, spec.seed), spec.batch_size)
+                          chip_drawer_source(drawer, rate, None, spec.seed), spec.batch_size,
+                          per_pass(spec, spec.chips, model_device(first)))
     design = replace(spec.design(spec.chips), stop_on="difference")
     with sampler.open():
         run = sample(sampler, difference_figure(0, 1), design, f"rate {rate} difference",

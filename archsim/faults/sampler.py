@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from archsim.faults.batched import batched_correct
 from archsim.faults.bnsets import bn_statistics
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
@@ -52,11 +53,14 @@ class ChipSampler:
     """Chips of one rate (or one measured fault map) scored on subsets of the test set."""
 
     def __init__(self, arms: Sequence[Arm], images: Tensor, labels: Tensor, seed: int,
-                 draw: Callable[[int], ChipFaults], batch_size: int = 256) -> None:
+                 draw: Callable[[int], ChipFaults], batch_size: int = 256,
+                 chips_per_pass: int = 1) -> None:
         self.arms = tuple(arms)
         self.images, self.labels = images, labels
         self.seed, self.batch_size = seed, batch_size
+        self.chips_per_pass = chips_per_pass
         self._draw = draw
+        self._ahead: dict[tuple[int, int], Tensor] = {}  # scored in a pass, not yet asked for
         self._orders: dict[int, Tensor | None] = {}  # None: the original order
         self._seen: dict[tuple[int, int], Tensor] = {}  # (arm, chip) -> correct, in order
         self._fractions: dict[int, float] = {}
@@ -105,15 +109,34 @@ class ChipSampler:
             images, labels = self.images, self.labels
         else:
             images, labels = self.images[where[have:m]], self.labels[where[have:m]]
-        faults = self._draw(chip)
-        self._fractions[chip] = faults.faulty_fraction()
-        with self.arms[arm].injector.chip(faults) as model:
-            new = correct_mask(model, images, labels, self.batch_size)
+        if where is None and seen is None and self.chips_per_pass > 1:
+            new = self._batched(arm, chip)
+        else:
+            faults = self._draw(chip)
+            self._fractions[chip] = faults.faulty_fraction()
+            with self.arms[arm].injector.chip(faults) as model:
+                new = correct_mask(model, images, labels, self.batch_size)
         self.chip_images += len(new)
         self.chip_evaluations += 1
         result = new if seen is None else torch.cat((seen, new))
         self._seen[(arm, chip)] = result
         return result
+
+    def _batched(self, arm: int, chip: int) -> Tensor:
+        """Chip `chip` on every image, scored with the next chips in one vmapped pass
+        (`batched.py`); the others wait in `_ahead` until asked for (and counted then)."""
+        if (arm, chip) not in self._ahead:
+            chips = range(chip, chip + self.chips_per_pass)
+            maps = []
+            for index in chips:
+                maps.append(self._draw(index))
+                self._fractions[index] = maps[-1].faulty_fraction()
+                self._orders.setdefault(index, None)
+            masks = batched_correct(self.arms[arm].injector, maps, self.images, self.labels,
+                                    self.batch_size)
+            self._ahead.update({(arm, index): row for index, row in zip(chips, masks,
+                                                                        strict=True)})
+        return self._ahead.pop((arm, chip))
 
     def faulty_fraction(self, chips: int) -> float:
         """Mean faulty fraction of units over chips 0..chips-1 (all drawn already)."""
