@@ -1,4 +1,7 @@
-"""Extract the layers of any `nn.Module` by running it once on a zero input with hooks.
+"""The hook path: layers of any `nn.Module` from one zero-input pass with forward hooks.
+
+`archsim.mapping.graph` reads models from their torch.fx graph and uses this path only for
+code torch.fx cannot trace; `describe` (one module call -> LayerSpec) serves both.
 
 Every leaf module (and every module holding parameters of its own) gets a forward hook, so
 layers come out in execution order with their real input and output shapes. What hooks can
@@ -28,8 +31,9 @@ POOLS = (
 )  # fmt: skip
 ACTIVATIONS = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.GELU, nn.SiLU, nn.Sigmoid,
-    nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softmax, nn.LogSoftmax, nn.Mish,
+    nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Mish,
 )  # fmt: skip
+SOFTMAXES = (nn.Softmax, nn.LogSoftmax)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 FLATTENS = (nn.Flatten, nn.Unflatten)
 NO_OPS = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.AlphaDropout)
@@ -122,6 +126,10 @@ def describe(
                          **common)  # fmt: skip
     if isinstance(module, ACTIVATIONS):
         return LayerSpec(kind="act", macs=0, **common)
+    if isinstance(module, SOFTMAXES):
+        return LayerSpec(kind="softmax", macs=0, **common)
+    if isinstance(module, nn.LayerNorm):
+        return LayerSpec(kind="norm", macs=0, **common)
     if isinstance(module, FLATTENS):
         return LayerSpec(kind="flatten", macs=0, **common)
     if params == 0 and _is_add(module, inputs):

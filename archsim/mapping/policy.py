@@ -1,5 +1,7 @@
 """Which layers run where: crossbars (`rram`), the host CPU (`cpu`), the tile's digital units
-(`digital`: BN, pooling, residual adds, activations, reshapes), or nowhere (`unsupported`).
+(`digital`: BN, pooling, residual adds, activations, reshapes, softmax, layer norm), or
+nowhere (`unsupported`). Activation x activation matmuls (attention's Q K^T and A V) have no
+stationary weights to store on a crossbar and run on the CPU path.
 
 Policies decide for conv and linear layers only; everything else follows from its kind:
 
@@ -92,7 +94,11 @@ DIGITAL_REASONS = {
     "add": "residual add in the tile's digital units",
     "act": "activation in the tile's digital units",
     "flatten": "reshape, no computation",
+    "norm": "layer norm in the tile's digital units",
+    "softmax": "softmax in the tile's digital units",
 }
+# Operations without stationary weights that the CPU path computes (activation x activation).
+CPU_KINDS = {"matmul": "activation x activation matmul on the CPU path"}
 
 
 def find_roles(specs: Sequence[LayerSpec]) -> Roles:
@@ -147,8 +153,10 @@ def assign_targets(
     for spec in specs:
         if not spec.supported:
             placements.append(Placement("unsupported", spec.reason))
+        elif spec.kind in CPU_KINDS:
+            placements.append(Placement("cpu", spec.reason or CPU_KINDS[spec.kind]))
         elif not spec.is_weight_layer:
-            reason = DIGITAL_REASONS.get(spec.kind, "parameter-free op, no crossbar needed")
+            reason = spec.reason or DIGITAL_REASONS.get(spec.kind, "parameter-free op")
             placements.append(Placement("digital", reason))
         else:
             placement = rule(spec, roles)
