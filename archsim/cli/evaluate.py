@@ -40,7 +40,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 
 @click.command("evaluate")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint to evaluate.")
-@click.option("--model", help="Zoo net; without --checkpoint, use its default checkpoint.")
+@click.option("--model", help="Zoo net or user model (file.py:factory); without --checkpoint, "
+              "use its default checkpoint.")
 @click.option("--width", type=float, help="Width multiplier: with --model, which default "
               "checkpoint (1.0 if not given); with --checkpoint, it must be the checkpoint's.")
 @click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,

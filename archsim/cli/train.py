@@ -24,7 +24,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 
 
 @click.command("train")
-@click.option("--model", default="resnet20", show_default=True, help="Zoo net to train.")
+@click.option("--model", default="resnet20", show_default=True,
+              help="Zoo net to train, or a user model: path/to/file.py:factory or module:factory.")
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
 @click.option("--option", "net_options", multiple=True, metavar="KEY=VALUE",
               help="Net option over the model card's (e.g. shortcut=1x1); repeatable.")

@@ -133,7 +133,9 @@ def graph_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec
         torch.set_num_threads(1)  # batch 1: a second thread only adds synchronisation
         with torch.no_grad():
             recorder.run(sample)
-    except RuntimeError as exc:
+    except UserError:
+        raise
+    except Exception as exc:  # the model's own code failed on this input
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{type(model).__name__} cannot run on input shape "
                         f"{','.join(map(str, shape))}: {first}") from exc  # fmt: skip
