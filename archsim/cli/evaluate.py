@@ -76,7 +76,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
               "image evaluations.")
 @click.option("--fault-map", type=click.Path(dir_okay=False),
               help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
-              "archsim/faults/faultmap.py) instead of drawing chips.")
+              "archsim/faults/faultmap.py, or a lab's .npz / .csv defect map, "
+              "docs/defect-maps.md) instead of drawing chips.")
 @click.option("--threshold", type=float,
               help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
