@@ -22,6 +22,7 @@ EXPECTED_CARDS = [
     "resnet20-digits",
     "resnet32-cifar100",
     "vgg13-cifar10",
+    "vit-digits",
 ]
 
 GOOD_CARD = """\

@@ -302,7 +302,7 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
               help="Channel multiplier, or a comma list (1.0,1.2,1.4) for one row per width.")
 @click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
 @click.option("--policy", default="cpu-1x1", show_default=True,
-              help="Placement policy: cpu-1x1, cpu-1x1-ends or all-rram.")
+              help="Placement policy: cpu-1x1, cpu-1x1-ends, all-rram or attention-digital.")
 @click.option("--override", "overrides", multiple=True, metavar="NAME=TARGET",
               help="Place layers matching NAME (glob) on rram or cpu; repeatable.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",

@@ -56,9 +56,10 @@ class LayerSpec:
 
     @property
     def output_pixels(self) -> int:
-        """Number of output positions (one matrix-vector product each) per image."""
+        """Number of output positions (one matrix-vector product each) per image: a Linear on
+        a token sequence (N, D) runs once per token."""
         if self.kind == "linear":
-            return 1
+            return self.out_shape[0] if len(self.out_shape) == 2 else 1
         return self.out_shape[1] * self.out_shape[2] if len(self.out_shape) == 3 else 1
 
 

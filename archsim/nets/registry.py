@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from archsim.errors import UserError
-from archsim.nets import blocks, bottleneck, mobilenetv2, options, resnet, user, vgg
+from archsim.nets import blocks, bottleneck, mobilenetv2, options, resnet, user, vgg, vit
 from archsim.nets.lenet import LeNet5
 from archsim.nets.width import check_width
 
@@ -145,6 +145,20 @@ _REGISTRY.add(
     MNIST_SHAPE,
     "LeCun et al., Gradient-Based Learning Applied to Document Recognition, Proc. IEEE 1998",
     LeNet5,
+)
+_REGISTRY.add(
+    "vit",
+    "small vision transformer: patch embedding, `depth` blocks of multi-head attention and a "
+    "GELU MLP, mean pooling; 8x8 by default, image_size=28 patch=4 (or 7) for 28x28",
+    (1, 8, 8),
+    "Dosovitskiy et al., An Image is Worth 16x16 Words, ICLR 2021",
+    vit.VisionTransformer,
+    image_size=(8, _positive),
+    patch=(2, _positive),
+    depth=(2, _positive),
+    heads=(2, _positive),
+    head_dim=(16, _positive),
+    mlp_ratio=(2, _positive),
 )
 
 

@@ -12,7 +12,9 @@ each link direction are shared by every CPU layer and by the image's own input a
 per-MAC energy; its idle power is static, see assemble.py) plus the link's energy per bit.
 
 A CPU-routed activation x activation matmul also sends its second operand
-(`operand_elements`) over the link with its first group.
+(`operand_elements`) over the link with its first group. Under the `attention-digital` policy
+it runs on the tile's shift-and-add units instead: one op per input bit per MAC (a bit-serial
+multiply with the accumulate folded in).
 
 Digital layers (BN, residual add, activation, pooling, elementwise arithmetic, softmax, layer
 norm) run on the tile units ISAAC provides (shift-and-add, sigmoid lookup, max-pool) of the
@@ -37,8 +39,11 @@ COPY_KINDS = ("other", "concat", "transpose")
 
 
 def _channels(shape: tuple[int, ...]) -> int:
-    """Values per output position: C of (C, H, W), everything of a flat tensor."""
-    return shape[0] if len(shape) == 3 else math.prod(shape)
+    """Values per output position: C of (C, H, W), D of a token sequence (N, D), everything of
+    a flat tensor (see grouping.output_rows)."""
+    if len(shape) in (2, 3):
+        return shape[0] if len(shape) == 3 else shape[1]
+    return math.prod(shape)
 
 
 def pool_window(spec: LayerSpec) -> int:
@@ -61,7 +66,12 @@ def digital_stage(
     unit = DIGITAL_UNIT.get(spec.kind)
     if unit is None:
         raise UserError(f"no cost model for layer {spec.name} of kind '{spec.kind}'")
-    per_element = pool_window(spec) if spec.kind == "pool" else DIGITAL_OPS_PER_ELEMENT[spec.kind]
+    if spec.kind == "matmul":  # MACs per output element x one op per input bit
+        per_element = spec.macs / max(1, math.prod(spec.out_shape)) * costs.input_bits
+    elif spec.kind == "pool":
+        per_element = pool_window(spec)
+    else:
+        per_element = DIGITAL_OPS_PER_ELEMENT[spec.kind]
     ops_per_pixel = values * per_element
     rate = host_tiles * costs.unit_ops_per_s(unit)
     stage = Stage("compute", 1, tuple(p * ops_per_pixel / rate for p in group_pixels))
