@@ -11,7 +11,7 @@ from archsim.errors import UserError
 from archsim.faults import ChipDrawer, FaultInjector, get_fault_model
 from archsim.faults.clustered import draw_crossbar, mean_cluster_size
 from archsim.faults.draw import unit_rng
-from archsim.faults.physical import place_cells, to_crossbars
+from archsim.faults.physical import Layout
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_model
 
@@ -63,12 +63,12 @@ def test_chips_put_the_clusters_on_the_mapped_cells() -> None:
     # every faulty cell of the layers is a faulty cell of the drawn crossbar, at the position
     # the layout gives, and every drawn fault on a used cell reached a layer
     grids = drawer.cluster_states(0.05, 1, 2)
-    placed = to_crossbars(chip, sites, 128, 128)
+    layout = Layout(sites)
+    placed = layout.to_crossbars(chip, 128, 128)
     used = {key: np.zeros((128, 128), bool) for key in grids}
-    for site in sites:
-        where = place_cells(site)
-        for key in used:
-            on = (where.crossbar == np.array(key)).all(axis=1)
+    for where in layout.placements.values():
+        for number, key in enumerate(layout.keys):
+            on = where.crossbar == number
             used[key][where.row[on], where.column[on]] = True
     for key, grid in grids.items():
         assert np.array_equal(placed[key][used[key]], grid[used[key]])

@@ -15,7 +15,7 @@ from archsim.faults.draw import (
     lines_to_faults,
 )
 from archsim.faults.models import FaultModel, check_rate
-from archsim.faults.physical import from_crossbars, used_crossbars
+from archsim.faults.physical import Layout
 from archsim.faults.records import ChipFaults, LayerFaults, StateKind
 from archsim.faults.sites import FaultSite
 
@@ -30,6 +30,7 @@ class ChipDrawer:
         self.lines = crossbar_rows if model.granularity == "row" else crossbar_cols
         self.size = (crossbar_rows, crossbar_cols)
         self._crossbars: dict[tuple[int, int, int, int], int] = {}
+        self._layout = Layout(sites) if isinstance(model, ClusterModel) else None
         if model.granularity in ("row", "column"):
             for site in sites:
                 check_blocks(site)
@@ -45,7 +46,7 @@ class ChipDrawer:
         layers: dict[str, LayerFaults]
         if isinstance(self.model, ClusterModel):
             grids = self.cluster_states(rate, seed, chip)
-            layers = dict(from_crossbars(grids, self.sites, self.model.name)[0].layers)
+            layers = dict(self._layout.from_crossbars(grids, self.model.name)[0].layers)
         elif self.model.granularity in ("weight", "cell"):
             layers = {s.name: draw_independent(s, self.model, rate, seed, chip)
                       for s in self.sites}
@@ -60,8 +61,9 @@ class ChipDrawer:
         """Clustered cell models only: the (rows, cols) states of every used crossbar."""
         if not isinstance(self.model, ClusterModel):
             raise ValueError("cluster states exist only for cluster fault models")
-        return draw_crossbars(used_crossbars(self.sites), self.model, check_rate(rate),
-                              *self.size, seed, chip)
+        assert self._layout is not None
+        return draw_crossbars(self._layout.keys, self.model, check_rate(rate), *self.size,
+                              seed, chip)
 
     def line_states(self, rate: float, seed: int, chip: int) -> np.ndarray:
         """Clustered models only: the (crossbars, lines) int8 states behind `draw`."""

@@ -26,7 +26,7 @@ from archsim.atomic import atomic_write
 from archsim.errors import UserError
 from archsim.faults.faultmap import load_fault_map
 from archsim.faults.models import STUCK_ON
-from archsim.faults.physical import XbarKey, from_crossbars, to_crossbars, used_crossbars
+from archsim.faults.physical import Layout, XbarKey, used_crossbars
 from archsim.faults.records import ChipFaults
 from archsim.faults.sites import FaultSite
 from archsim.mapping.records import Mapping
@@ -150,7 +150,7 @@ def import_defect_map(path: str | Path, sites: tuple[FaultSite, ...], mapping: M
             arrays.setdefault(key, np.zeros(size, dtype=np.int8))
     else:
         raise UserError(f"defect map {path}: the suffix must be .npz or .csv")
-    chip, ignored = from_crossbars(arrays, sites)
+    chip, ignored = Layout(sites).from_crossbars(arrays)
     used = set(used_crossbars(sites))
     faulty = sum(int((a != 0).sum()) for a in arrays.values())
     summary = ImportSummary(len(arrays), len(used & set(arrays)), faulty, ignored)
@@ -173,7 +173,7 @@ def export_defect_map(path: str | Path, chip: ChipFaults, sites: tuple[FaultSite
     if chip.kind != "cell":
         raise UserError("a weight-level fault map has no cell positions; draw it with a cell "
                         "fault model (cell-isaac, row-isaac, column-isaac)")  # fmt: skip
-    arrays = to_crossbars(chip, sites, mapping.crossbar_rows, mapping.crossbar_cols)
+    arrays = Layout(sites).to_crossbars(chip, mapping.crossbar_rows, mapping.crossbar_cols)
     if path.suffix == ".npz":
         named = {xbar_name(k): v for k, v in arrays.items()}
         return atomic_write(path, lambda tmp: _save_npz(tmp, named))

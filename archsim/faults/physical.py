@@ -33,12 +33,16 @@ class Placement:
     """Every cell of one site: its flat index and where it sits."""
 
     index: np.ndarray  # flat cell index within the layer (int64)
-    crossbar: np.ndarray  # (cells, 4) chip, tile, ima, crossbar
+    crossbar: np.ndarray  # position of its crossbar in `Layout.keys`
     row: np.ndarray
     column: np.ndarray
 
 
-def place_cells(site: FaultSite) -> Placement:
+def used_crossbars(sites: tuple[FaultSite, ...]) -> list[XbarKey]:
+    return sorted({crossbar_key(b) for s in sites for b in s.blocks})
+
+
+def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
     """Where each cell of `site` lies (blocks in order, vectorised within a block)."""
     rows, cols, cells = site.matrix_rows, site.matrix_cols, site.cells.cells_per_weight
     parts: list[tuple[np.ndarray, ...]] = []
@@ -47,54 +51,49 @@ def place_cells(site: FaultSite) -> Placement:
         c = np.arange(b.col_start, b.col_end)[None, :, None]
         k = np.arange(cells)[None, None, :]
         shape = np.broadcast_shapes(r.shape, c.shape, k.shape)
-        index = ((b.group * cols + c) * rows + r) * cells + k
-        row = b.row_offset + (r - b.row_start)
-        column = b.col_offset + (c - b.col_start) * cells + k
-        parts.append((np.broadcast_to(index, shape).reshape(-1),
-                      np.broadcast_to(row, shape).reshape(-1),
-                      np.broadcast_to(column, shape).reshape(-1),
-                      np.tile(np.array(crossbar_key(b)), (int(np.prod(shape)), 1))))
-    if not parts:
-        empty = np.zeros(0, np.int64)
-        return Placement(empty, np.zeros((0, 4), np.int64), empty, empty)
-    return Placement(np.concatenate([p[0] for p in parts]).astype(np.int64),
-                     np.concatenate([p[3] for p in parts]).astype(np.int64),
-                     np.concatenate([p[1] for p in parts]).astype(np.int64),
-                     np.concatenate([p[2] for p in parts]).astype(np.int64))  # fmt: skip
+        parts.append((np.broadcast_to(((b.group * cols + c) * rows + r) * cells + k, shape),
+                      np.full(shape, number[crossbar_key(b)]),
+                      np.broadcast_to(b.row_offset + (r - b.row_start), shape),
+                      np.broadcast_to(b.col_offset + (c - b.col_start) * cells + k, shape)))
+    flat = [np.concatenate([p[i].reshape(-1) for p in parts]).astype(np.int64) if parts
+            else np.zeros(0, np.int64) for i in range(4)]  # fmt: skip
+    return Placement(*flat)
 
 
-def used_crossbars(sites: tuple[FaultSite, ...]) -> list[XbarKey]:
-    return sorted({crossbar_key(b) for s in sites for b in s.blocks})
+class Layout:
+    """The cells of every site on the crossbars the sites use, computed once."""
 
+    def __init__(self, sites: tuple[FaultSite, ...]) -> None:
+        self.sites = sites
+        self.keys = used_crossbars(sites)
+        number = {key: i for i, key in enumerate(self.keys)}
+        self.placements = {site.name: place_cells(site, number) for site in sites}
 
-def to_crossbars(chip: ChipFaults, sites: tuple[FaultSite, ...], rows: int, cols: int
-                 ) -> dict[XbarKey, np.ndarray]:
-    """The (rows, cols) int8 states of every crossbar the sites use (cell maps only)."""
-    arrays = {key: np.full((rows, cols), OK, dtype=np.int8) for key in used_crossbars(sites)}
-    for site in sites:
-        states = chip.layers[site.name].dense().reshape(-1).numpy()
-        where = place_cells(site)
-        faulty = np.flatnonzero(states[where.index] != OK)
-        for key in {tuple(map(int, k)) for k in where.crossbar[faulty]}:
-            on = faulty[(where.crossbar[faulty] == key).all(axis=1)]
-            arrays[key][where.row[on], where.column[on]] = states[where.index[on]]  # type: ignore[index]
-    return arrays
+    def to_crossbars(self, chip: ChipFaults, rows: int, cols: int) -> dict[XbarKey, np.ndarray]:
+        """The (rows, cols) int8 states of every used crossbar (cell maps only)."""
+        stack = np.full((len(self.keys), rows, cols), OK, dtype=np.int8)
+        for site in self.sites:
+            states = chip.layers[site.name].dense().reshape(-1).numpy()
+            where = self.placements[site.name]
+            on = np.flatnonzero(states[where.index] != OK)
+            stack[where.crossbar[on], where.row[on], where.column[on]] = states[where.index[on]]
+        return dict(zip(self.keys, stack, strict=True))
 
+    def from_crossbars(self, arrays: dict[XbarKey, np.ndarray], fault_model: str = "measured"
+                       ) -> tuple[ChipFaults, int]:
+        """The cell fault map the crossbar states give each site, and how many faulty cells
+        lie outside the mapping (ignored). Every used crossbar must be in `arrays`."""
+        stack = np.stack([arrays[key] for key in self.keys]) if self.keys else None
+        layers: dict[str, LayerFaults] = {}
+        read = 0
+        for site in self.sites:
+            where = self.placements[site.name]
+            states = np.full(int(np.prod(site.cell_shape)), OK, dtype=np.int8)
+            if stack is not None:
+                states[where.index] = stack[where.crossbar, where.row, where.column]
+            layers[site.name] = LayerFaults.from_dense(
+                torch.from_numpy(states).reshape(site.cell_shape))
+            read += int((states != OK).sum())
+        total = sum(int((a != OK).sum()) for a in arrays.values())
+        return ChipFaults("cell", layers, fault_model, None), total - read
 
-def from_crossbars(arrays: dict[XbarKey, np.ndarray], sites: tuple[FaultSite, ...],
-                   fault_model: str = "measured") -> tuple[ChipFaults, int]:
-    """The cell fault map the crossbar states give each site, and how many faulty cells lie
-    outside the mapping (ignored). Every crossbar the sites use must be in `arrays`."""
-    layers: dict[str, LayerFaults] = {}
-    read = 0
-    for site in sites:
-        where = place_cells(site)
-        states = np.full(int(np.prod(site.cell_shape)), OK, dtype=np.int8)
-        for key in {crossbar_key(b) for b in site.blocks}:
-            on = (where.crossbar == np.array(key)).all(axis=1)
-            states[where.index[on]] = arrays[key][where.row[on], where.column[on]]
-        layers[site.name] = LayerFaults.from_dense(torch.from_numpy(states).reshape(
-            site.cell_shape))
-        read += int((states != OK).sum())
-    total = sum(int((a != OK).sum()) for a in arrays.values())
-    return ChipFaults("cell", layers, fault_model, None), total - read
