@@ -232,11 +232,11 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
         chip = read_any_fault_map(spec.fault_map, injector.sites, mapping)
-        warn_if_oversubscribed()
         named = (chip.meta.get("model"), chip.meta.get("width"))
         if named[0] is not None and (named[0] != info.model or named[1] != info.width):
             raise UserError(f"fault map {spec.fault_map} was made for {named[0]} at width "
                             f"{named[1]}; the checkpoint is {info.model} at width {info.width}")
+        warn_if_oversubscribed()  # after the checks: a refused map is one error line
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:
