@@ -113,3 +113,18 @@ def test_a_sweep_spec_takes_a_user_model_keyed_on_its_code(tmp_path: Path) -> No
     assert len(first) == 2 and first == train_keys()
     source.write_text(source.read_text() + "\n# edited\n")
     assert set(train_keys()).isdisjoint(first)
+
+
+def test_a_model_card_for_a_user_model(tmp_path: Path) -> None:
+    card = tmp_path / "funcnet-digits.yaml"
+    card.write_text(
+        f"name: funcnet-digits\ndescription: my net on the digits\narchitecture: {FUNCNET}:make\n"
+        "options: {base: 4}\ndataset: digits\ninput_shape: [1, 8, 8]\nnum_classes: 10\n"
+        "training: {optimizer: adam, epochs: 1, lr: 0.01, weight_decay: 0.0, batch_size: 32,"
+        " schedule: {kind: constant}}\nsource: written for this test\n"
+    )
+    row = _ok(["train", "--model", f"{FUNCNET}:make", "--card", str(card), "--option", "base=4",
+               "--out", str(tmp_path), "--limit", "64", "--val-limit", "30", "--val-chips",
+               "1", "--no-progress"])
+    assert row["card"] == "funcnet-digits" and row["options"] == "base=4"
+    assert row["rows"][0]["epochs"] == 1  # the card's recipe
