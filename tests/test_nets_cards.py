@@ -23,6 +23,7 @@ EXPECTED_CARDS = [
     "resnet32-cifar100",
     "vgg13-cifar10",
     "vit-digits",
+    "vit-fashion-mnist",
 ]
 
 GOOD_CARD = """\
