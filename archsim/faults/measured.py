@@ -28,18 +28,14 @@ def checkpoint_target(checkpoint: str, hardware: str | None = None, policy: str 
     only, so the recorded input shape (padded as trained) gives evaluate's blocks."""
     from archsim.checkpoint import load_checkpoint
     from archsim.config.hardware import load_hardware
-    from archsim.faults.pipeline import (
-        DEFAULT_HARDWARE,
-        EvaluateSpec,
-        _recorded,
-        placement,
-    )
+    from archsim.faults.pipeline import DEFAULT_HARDWARE, EvaluateSpec, placement
     from archsim.mapping.mapper import map_model
 
     model, meta, _ = load_checkpoint(Path(checkpoint))
     spec = EvaluateSpec(checkpoint=checkpoint, hardware=hardware, policy=policy,
                         overrides=overrides)
-    chosen, _ = _recorded(meta, "hardware", hardware, DEFAULT_HARDWARE, "hardware")
+    trained = meta.get("hardware")
+    chosen = hardware or (trained if isinstance(trained, str) and trained else DEFAULT_HARDWARE)
     policy_name, all_overrides, _ = placement(spec, meta)
     shape = list(meta.get("input_shape") or ())
     if not shape and meta.get("dataset"):  # older checkpoints: the dataset's declared shape

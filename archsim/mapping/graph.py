@@ -27,10 +27,10 @@ from torch import fx, nn
 from archsim.errors import UserError
 from archsim.mapping.functional import describe_op, op_name
 from archsim.mapping.layers import (
-    _check_input_shape,
-    _sample_input,
+    check_input_shape,
     describe,
     extract_layers,
+    sample_input,
     unused_parameter_modules,
 )
 from archsim.mapping.records import LayerSpec
@@ -119,7 +119,7 @@ class _Recorder(fx.Interpreter):
 def graph_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
     """LayerSpecs of every operation of `model`'s graph in execution order, for one image;
     the hook path's layers when torch.fx cannot trace the model (see `graph_notes`)."""
-    shape = _check_input_shape(input_shape)
+    shape = check_input_shape(input_shape)
     try:
         module = trace_graph(model)
     except Exception:  # any trace failure means: use the hook path
@@ -129,7 +129,7 @@ def graph_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec
     recorder = _Recorder(module)
     try:
         model.eval()
-        sample = _sample_input(model, shape)
+        sample = sample_input(model, shape)
         torch.set_num_threads(1)  # batch 1: a second thread only adds synchronisation
         with torch.no_grad():
             recorder.run(sample)

@@ -145,7 +145,7 @@ def describe(
     return LayerSpec(kind="other", macs=0, supported=False, reason=reason, **common)
 
 
-def _check_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+def check_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
     shape = tuple(input_shape)
     if not shape or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape):
         raise UserError(f"input shape must be positive integers like 3,32,32, got {shape}")
@@ -167,7 +167,7 @@ def _hooked_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
     """LayerSpecs of every hooked module call, in execution order, for one image."""
-    shape = _check_input_shape(input_shape)
+    shape = check_input_shape(input_shape)
     calls: dict[str, int] = {}
     specs: list[LayerSpec] = []
 
@@ -184,7 +184,7 @@ def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSp
     threads = torch.get_num_threads()
     try:
         model.eval()  # batch-1 BatchNorm in training mode would fail or update statistics
-        sample = _sample_input(model, shape)
+        sample = sample_input(model, shape)
         # One batch-1 pass is tiny: a second intra-op thread only adds synchronisation (10x
         # slower on a busy 2-core machine), so trace single-threaded and restore afterwards.
         torch.set_num_threads(1)
@@ -205,7 +205,7 @@ def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSp
     return specs
 
 
-def _sample_input(model: nn.Module, shape: tuple[int, ...]) -> torch.Tensor:
+def sample_input(model: nn.Module, shape: tuple[int, ...]) -> torch.Tensor:
     reference = next(model.parameters(), None)
     dtype = reference.dtype if reference is not None and reference.is_floating_point() else None
     device = reference.device if reference is not None else None
