@@ -31,7 +31,7 @@ from archsim.faults.chip import draw_chip
 from archsim.faults.montecarlo import AccuracyResult
 from archsim.faults.pipeline import EvaluateSpec
 from archsim.faults.pipeline import evaluate as _evaluate
-from archsim.mapping.layers import extract_layers
+from archsim.mapping.graph import graph_layers
 from archsim.mapping.mapper import map_model, map_net
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.nets import get_net
@@ -72,8 +72,9 @@ __all__ = [
 
 
 def extract(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
-    """Every layer of `model` (conv, linear, BN, pool, add, ...) seen in one forward pass."""
-    return extract_layers(model, input_shape)
+    """Every operation of `model`'s graph (conv, linear, BN, pool, add, F.relu, matmul, ...)
+    seen in one forward pass; forward hooks for code torch.fx cannot trace."""
+    return graph_layers(model, input_shape)
 
 
 def design_point(
@@ -95,7 +96,7 @@ def design_point(
     from archsim.perf.hw_costs import costs_from_hardware
 
     config = load_hardware(hw) if isinstance(hw, str) else hw
-    return _design_point(extract_layers(model, input_shape), resolve_geometry(config),
+    return _design_point(graph_layers(model, input_shape), resolve_geometry(config),
                          costs_from_hardware(config), budget_chips, replicate,
                          input_shape=tuple(input_shape), **map_options)  # fmt: skip
 

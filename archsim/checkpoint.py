@@ -38,8 +38,12 @@ BN_PREFIX, EXTRA_PREFIX = "bn@", "extra/"
 
 def default_checkpoint_path(net: str, width: float, dataset: str, method: str = "standard",
                             root: str | Path = "models") -> Path:
-    """Where `archsim train` writes and `archsim evaluate --model` looks by default."""
-    return Path(root) / f"{net}-w{width:g}-{dataset}-{method}.safetensors"
+    """Where `archsim train` writes and `archsim evaluate --model` looks by default (a user
+    model, `file.py:factory`, is named `file-factory`)."""
+    from archsim.nets.user import is_user_spec, path_label
+
+    label = path_label(net) if is_user_spec(net) else net
+    return Path(root) / f"{label}-w{width:g}-{dataset}-{method}.safetensors"
 
 
 def provenance(seed: int | None = None) -> dict[str, Any]:

@@ -22,6 +22,8 @@ EXPECTED_CARDS = [
     "resnet20-digits",
     "resnet32-cifar100",
     "vgg13-cifar10",
+    "vit-digits",
+    "vit-fashion-mnist",
 ]
 
 GOOD_CARD = """\

@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "archsim.cli.train:train",
         "Train a network: standard, drop-connect, stochastic fault training, pruning.",
     ),
+    "faults": ("archsim.cli.faults:faults", "Import and export measured defect maps."),
     "recalibrate": (
         "archsim.cli.recalibrate:recalibrate",
         "Recalibrate a checkpoint's BatchNorm statistics per fault model and rate.",

@@ -40,14 +40,16 @@ def parse_rates(text: str) -> tuple[float, ...]:
 
 @click.command("evaluate")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint to evaluate.")
-@click.option("--model", help="Zoo net; without --checkpoint, use its default checkpoint.")
+@click.option("--model", help="Zoo net or user model (file.py:factory); without --checkpoint, "
+              "use its default checkpoint.")
 @click.option("--width", type=float, help="Width multiplier: with --model, which default "
               "checkpoint (1.0 if not given); with --checkpoint, it must be the checkpoint's.")
 @click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
               help="Comma-separated fault rates in [0, 1].")
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
 @click.option("--fault-model", help="Preset: dropconnect, sft, cell-isaac, row-isaac, "
-              "column-isaac (default: the checkpoint's, else dropconnect).")
+              "column-isaac, or clustered blob-isaac, rowline-isaac, colline-isaac (NAME:SIZE "
+              "sets the cluster size) (default: the checkpoint's, else dropconnect).")
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "
@@ -79,7 +81,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
               "a GPU).")
 @click.option("--fault-map", type=click.Path(dir_okay=False),
               help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
-              "archsim/faults/faultmap.py) instead of drawing chips.")
+              "archsim/faults/faultmap.py, or a lab's .npz / .csv defect map, "
+              "docs/defect-maps.md) instead of drawing chips.")
 @click.option("--threshold", type=float,
               help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")

@@ -44,6 +44,7 @@ class MapRequest:
     budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
     budget_tiles: int | None = None  # a budget of part of a chip instead
     pack_imas: bool = False  # layers share IMAs (start on the next free crossbar)
+    allow_unsupported: bool = False  # map anyway, leaving ops without a mapping out
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -119,6 +120,7 @@ def parse_request(
     budget_chips: str | None = None,
     budget_tiles: int | None = None,
     pack_imas: bool = False,
+    allow_unsupported: bool = False,
 ) -> MapRequest:
     if dataset and input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
@@ -146,6 +148,7 @@ def parse_request(
         budget_chips=parse_budget(budget_chips),
         budget_tiles=budget_tiles,
         pack_imas=pack_imas,
+        allow_unsupported=allow_unsupported,
     )
 
 
@@ -172,7 +175,8 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
               for w in request.widths]  # fmt: skip
     options: list[dict[str, Any]] = [
         {"input_shape": shape, "policy": request.policy, "overrides": request.overrides,
-         "model_name": request.model, "width": w, "pack_imas": request.pack_imas}
+         "model_name": request.model, "width": w, "pack_imas": request.pack_imas,
+         "allow_unsupported": request.allow_unsupported}
         for w in request.widths
     ]  # fmt: skip
     requested = request.budget_chips
@@ -266,6 +270,9 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
     mapping = mappings[0]
     totals = summary_row(mapping)
     totals["chips"] = f"{totals['chips']} of {mapping.chips_available}"
+    left_out = [lm.spec.name for lm in mapping.layers if lm.target == "unsupported"]
+    if left_out:
+        totals["left_out"] = ", ".join(left_out)
     rows, columns = layer_rows(mapping), list(LAYER_COLUMNS)
     notes = list(mapping.notes)
     if costs is not None:
@@ -280,7 +287,8 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
     emit(rows, fmt, columns)
     if fmt == "table":
         click.echo("")
-        emit([totals], fmt, [c for c in SUMMARY_COLUMNS if c != "model"], extra=setup)
+        shown = [c for c in SUMMARY_COLUMNS if c != "model"] + (["left_out"] if left_out else [])
+        emit([totals], fmt, shown, extra=setup)
         for key, value in (costs.totals() if costs is not None else {}).items():
             click.echo(f"{key}: {value}")
         for note in notes:
@@ -288,12 +296,13 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 
 
 @click.command("map")
-@click.option("--model", "-m", required=True, help="Zoo net name (see `archsim models`).")
+@click.option("--model", "-m", required=True, help="Zoo net name (see `archsim models`), or a "
+              "user model: path/to/file.py:factory or module:factory.")
 @click.option("--width", default="1.0", show_default=True,
               help="Channel multiplier, or a comma list (1.0,1.2,1.4) for one row per width.")
 @click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
 @click.option("--policy", default="cpu-1x1", show_default=True,
-              help="Placement policy: cpu-1x1, cpu-1x1-ends or all-rram.")
+              help="Placement policy: cpu-1x1, cpu-1x1-ends, all-rram or attention-digital.")
 @click.option("--override", "overrides", multiple=True, metavar="NAME=TARGET",
               help="Place layers matching NAME (glob) on rram or cpu; repeatable.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
@@ -310,6 +319,9 @@ def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" =
 @click.option("--pack-imas", is_flag=True,
               help="Start each layer on the next free crossbar instead of a fresh IMA, so "
               "small layers share IMAs and queue for their ADCs.")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Map a network with ops that have no mapping anyway, leaving them out of "
+              "the costs and totals (listed in the notes); without it they are an error.")
 @click.option("--no-replicate", is_flag=True,
               help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
               "layers inside the budget until a stage replication cannot speed up binds.")
@@ -332,6 +344,7 @@ def map_command(
     budget_chips: str | None,
     budget_tiles: int | None,
     pack_imas: bool,
+    allow_unsupported: bool,
     no_replicate: bool,
     estimator: str,
     images: int,
@@ -350,7 +363,7 @@ def map_command(
 
     request = parse_request(
         model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        not no_replicate, budget_chips, budget_tiles, pack_imas,
+        not no_replicate, budget_chips, budget_tiles, pack_imas, allow_unsupported,
     )  # fmt: skip
     mappings, hw_config, costs = run_request(request)
     mismatch = paper_mismatch(

@@ -24,7 +24,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 
 
 @click.command("train")
-@click.option("--model", default="resnet20", show_default=True, help="Zoo net to train.")
+@click.option("--model", default="resnet20", show_default=True,
+              help="Zoo net to train, or a user model: path/to/file.py:factory or module:factory.")
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
 @click.option("--option", "net_options", multiple=True, metavar="KEY=VALUE",
               help="Net option over the model card's (e.g. shortcut=1x1); repeatable.")
@@ -67,7 +68,7 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 @click.option("--schedule", type=click.Choice(["cosine", "step", "constant"]),
               help="Learning-rate schedule; default: the model card's.")
 @click.option("--policy", default="cpu-1x1", show_default=True,
-              help="Layer placement policy: cpu-1x1, cpu-1x1-ends, all-rram.")
+              help="Layer placement policy: cpu-1x1, cpu-1x1-ends, all-rram, attention-digital.")
 @click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
               help="Per-layer placement override (glob); repeatable.")
 @click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")

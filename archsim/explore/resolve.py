@@ -60,7 +60,8 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
     fingerprints of its data and its model card."""
     from archsim.data import list_datasets
     from archsim.data.registry import get_source
-    from archsim.nets import load_card
+    from archsim.nets import load_card, net_info
+    from archsim.nets.user import is_user_spec
     from archsim.train import make_spec
     from archsim.train.resolve import resolve_spec
 
@@ -86,6 +87,8 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
         card = ""
         if resolved.card:
             card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
+        elif is_user_spec(entry.net):  # a user model's code decides its numbers: key on it
+            card = f"source:{net_info(entry.net).source_digest[:16]}"
         shapes[entry.name] = DatasetShape(info.name, info.input_shape, info.num_classes,
                                           dict(resolved.options), fingerprints[info.name], card)
     return shapes

@@ -6,6 +6,7 @@ in, and design points with the same layer shapes meet the same chip i (see `draw
 
 import numpy as np
 
+from archsim.faults.clustered import ClusterModel, draw_crossbars
 from archsim.faults.draw import (
     check_blocks,
     crossbar_index,
@@ -14,6 +15,7 @@ from archsim.faults.draw import (
     lines_to_faults,
 )
 from archsim.faults.models import FaultModel, check_rate
+from archsim.faults.physical import Layout
 from archsim.faults.records import ChipFaults, LayerFaults, StateKind
 from archsim.faults.sites import FaultSite
 
@@ -26,7 +28,9 @@ class ChipDrawer:
         self.sites = sites
         self.model = model
         self.lines = crossbar_rows if model.granularity == "row" else crossbar_cols
+        self.size = (crossbar_rows, crossbar_cols)
         self._crossbars: dict[tuple[int, int, int, int], int] = {}
+        self._layout = Layout(sites) if isinstance(model, ClusterModel) else None
         if model.granularity in ("row", "column"):
             for site in sites:
                 check_blocks(site)
@@ -40,7 +44,10 @@ class ChipDrawer:
         """The fault map of chip `chip` of `seed` at `rate`."""
         rate = check_rate(rate)
         layers: dict[str, LayerFaults]
-        if self.model.granularity in ("weight", "cell"):
+        if isinstance(self.model, ClusterModel):
+            grids = self.cluster_states(rate, seed, chip)
+            layers = dict(self._layout.from_crossbars(grids, self.model.name)[0].layers)
+        elif self.model.granularity in ("weight", "cell"):
             layers = {s.name: draw_independent(s, self.model, rate, seed, chip)
                       for s in self.sites}
         else:
@@ -48,6 +55,15 @@ class ChipDrawer:
             layers = {s.name: lines_to_faults(s, self._crossbars, lines, self.model.granularity)
                       for s in self.sites}
         return ChipFaults(self.kind, layers, self.model.name, rate, seed, chip)
+
+    def cluster_states(self, rate: float, seed: int, chip: int
+                       ) -> dict[tuple[int, int, int, int], np.ndarray]:
+        """Clustered cell models only: the (rows, cols) states of every used crossbar."""
+        if not isinstance(self.model, ClusterModel):
+            raise ValueError("cluster states exist only for cluster fault models")
+        assert self._layout is not None
+        return draw_crossbars(self._layout.keys, self.model, check_rate(rate), *self.size,
+                              seed, chip)
 
     def line_states(self, rate: float, seed: int, chip: int) -> np.ndarray:
         """Clustered models only: the (crossbars, lines) int8 states behind `draw`."""

@@ -12,6 +12,9 @@ Granularities:
   slices under the crossbar's encoding (see `effects.py`).
 - `row` / `column`: clustered faults, a whole physical crossbar row (word line) or column (bit
   line) is stuck; `rate` is the fraction of the used crossbars' rows / columns.
+- `cluster`: cells faulty in clusters within a crossbar (row or column line segments, square
+  blobs) of a size parameter; `rate` is the expected fraction of faulty cells, as for `cell`
+  (`archsim/faults/clustered.py`).
 """
 
 import math
@@ -20,8 +23,8 @@ from typing import Literal
 
 from archsim.errors import UserError
 
-Granularity = Literal["weight", "cell", "row", "column"]
-GRANULARITIES: tuple[Granularity, ...] = ("weight", "cell", "row", "column")
+Granularity = Literal["weight", "cell", "row", "column", "cluster"]
+GRANULARITIES: tuple[Granularity, ...] = ("weight", "cell", "row", "column", "cluster")
 
 OK, STUCK_OFF, STUCK_ON = 0, 1, 2
 

@@ -26,8 +26,8 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.bnsets import qualify_legacy_keys
 from archsim.faults.chip import ChipDrawer
-from archsim.faults.faultmap import load_fault_map
 from archsim.faults.inject import FaultInjector
+from archsim.faults.labformats import read_any_fault_map
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.models import check_rate
 from archsim.faults.montecarlo import (
@@ -231,12 +231,12 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
               "float_accuracy": float_acc,
               "quantized_accuracy": quant_acc}
     if spec.fault_map:
-        chip = load_fault_map(spec.fault_map, injector.sites)
-        warn_if_oversubscribed()
+        chip = read_any_fault_map(spec.fault_map, injector.sites, mapping)
         named = (chip.meta.get("model"), chip.meta.get("width"))
         if named[0] is not None and (named[0] != info.model or named[1] != info.width):
             raise UserError(f"fault map {spec.fault_map} was made for {named[0]} at width "
                             f"{named[1]}; the checkpoint is {info.model} at width {info.width}")
+        warn_if_oversubscribed()  # after the checks: a refused map is one error line
         results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
                              **common)]
     else:

@@ -1,4 +1,7 @@
-"""Extract the layers of any `nn.Module` by running it once on a zero input with hooks.
+"""The hook path: layers of any `nn.Module` from one zero-input pass with forward hooks.
+
+`archsim.mapping.graph` reads models from their torch.fx graph and uses this path only for
+code torch.fx cannot trace; `describe` (one module call -> LayerSpec) serves both.
 
 Every leaf module (and every module holding parameters of its own) gets a forward hook, so
 layers come out in execution order with their real input and output shapes. What hooks can
@@ -29,8 +32,9 @@ POOLS = (
 )  # fmt: skip
 ACTIVATIONS = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.GELU, nn.SiLU, nn.Sigmoid,
-    nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softmax, nn.LogSoftmax, nn.Mish,
+    nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Mish,
 )  # fmt: skip
+SOFTMAXES = (nn.Softmax, nn.LogSoftmax)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 FLATTENS = (nn.Flatten, nn.Unflatten)
 NO_OPS = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.AlphaDropout)
@@ -124,6 +128,10 @@ def describe(
                          **common)  # fmt: skip
     if isinstance(module, ACTIVATIONS):
         return LayerSpec(kind="act", macs=0, **common)
+    if isinstance(module, SOFTMAXES):
+        return LayerSpec(kind="softmax", macs=0, **common)
+    if isinstance(module, nn.LayerNorm):
+        return LayerSpec(kind="norm", macs=0, **common)
     if isinstance(module, FLATTENS):
         return LayerSpec(kind="flatten", macs=0, **common)
     if params == 0 and _is_add(module, inputs):
@@ -139,7 +147,7 @@ def describe(
     return LayerSpec(kind="other", macs=0, supported=False, reason=reason, **common)
 
 
-def _check_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+def check_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
     shape = tuple(input_shape)
     if not shape or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape):
         raise UserError(f"input shape must be positive integers like 3,32,32, got {shape}")
@@ -161,7 +169,7 @@ def _hooked_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
     """LayerSpecs of every hooked module call, in execution order, for one image."""
-    shape = _check_input_shape(input_shape)
+    shape = check_input_shape(input_shape)
     calls: dict[str, int] = {}
     specs: list[LayerSpec] = []
 
@@ -178,7 +186,7 @@ def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSp
     threads = torch.get_num_threads()
     try:
         model.eval()  # batch-1 BatchNorm in training mode would fail or update statistics
-        sample = _sample_input(model, shape)
+        sample = sample_input(model, shape)
         # One batch-1 pass is tiny: a second intra-op thread only adds synchronisation (10x
         # slower on a busy 2-core machine), so trace single-threaded and restore afterwards.
         torch.set_num_threads(1)
@@ -199,7 +207,7 @@ def extract_layers(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSp
     return specs
 
 
-def _sample_input(model: nn.Module, shape: tuple[int, ...]) -> torch.Tensor:
+def sample_input(model: nn.Module, shape: tuple[int, ...]) -> torch.Tensor:
     reference = next(model.parameters(), None)
     dtype = reference.dtype if reference is not None and reference.is_floating_point() else None
     device = reference.device if reference is not None else None

@@ -86,7 +86,19 @@ def _notes(specs: Sequence[LayerSpec], layers: Sequence[LayerMapping]) -> list[s
     unsupported = [lm.spec.name for lm in layers if lm.target == "unsupported"]
     if unsupported:
         notes.append(f"unsupported (not mapped, MACs unknown): {', '.join(unsupported)}")
+        notes.append(f"left out of every cost and total (mapped anyway): {len(unsupported)} "
+                     f"op(s), {sum(lm.spec.params for lm in layers if lm.target == 'unsupported')}"
+                     " parameters")  # fmt: skip
     return notes
+
+
+def _refuse_unsupported(specs: Sequence[LayerSpec], label: str) -> None:
+    bad = [s for s in specs if not s.supported]
+    if bad:
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        raise UserError(f"{label}: {bad[0].name} cannot be mapped ({bad[0].reason}){more}; "
+                        "allow unsupported ops (--allow-unsupported) to map the rest "
+                        "without them")  # fmt: skip
 
 
 def _explicit_replicas(replicas: MappingABC[str, int], name: str) -> int:
@@ -134,8 +146,13 @@ def map_specs(
     replicas: MappingABC[str, int] | None = None,
     budget_tiles: int | None = None,
     pack_imas: bool = False,
+    allow_unsupported: bool = False,
 ) -> Mapping:
     """Map already extracted layers (see `map_model`).
+
+    A layer that is not supported (`LayerSpec.supported` False: an op without a mapping) is
+    a UserError unless `allow_unsupported`; then it is kept as `unsupported`, left out of
+    every cost, and the notes say what was left out.
 
     `replicas` (with `replicate=True`) gives the replica count of each RRAM layer by name
     instead of the balanced plan for the budget (the balancer in `archsim.perf.balance` uses
@@ -148,6 +165,8 @@ def map_specs(
     layers share IMAs (and their ADCs).
     """
     geometry = resolve_geometry(hw)
+    if not allow_unsupported:
+        _refuse_unsupported(specs, _label(model_name, width))
     placements = assign_targets(specs, policy, overrides)
     on_rram = [(s, p) for s, p in zip(specs, placements, strict=True) if p.target == "rram"]
     tilings = {spec.name: tile_layer(spec, geometry) for spec, _ in on_rram}
@@ -215,17 +234,17 @@ def map_specs(
         budget_chips=budget_chips,
         budget_tiles=budget_tiles or 0,
         packed_imas=pack_imas,
+        allow_unsupported=allow_unsupported,
     )
 
 
 def with_unused_note(mapping: Mapping, model: "nn.Module", specs: Sequence[LayerSpec]) -> Mapping:
-    from archsim.mapping.layers import unused_parameter_modules
+    """`mapping` with the extraction's notes: parameters that never ran, and whether the
+    model had to be read from forward hooks (see `archsim.mapping.graph`)."""
+    from archsim.mapping.graph import graph_notes
 
-    unused = unused_parameter_modules(model, specs)
-    if not unused:
-        return mapping
-    note = f"modules with parameters that never ran (not mapped): {', '.join(unused)}"
-    return replace(mapping, notes=(*mapping.notes, note))
+    notes = graph_notes(model, specs)
+    return replace(mapping, notes=(*mapping.notes, *notes)) if notes else mapping
 
 
 def map_model(
@@ -239,8 +258,13 @@ def map_model(
     replicate_scope: ReplicateScope | int = "used-chips",
     model_name: str = "custom",
     width: float = 1.0,
+    allow_unsupported: bool = False,
 ) -> Mapping:
     """Map any `nn.Module` for images of `input_shape` (no batch dim) onto hardware `hw`.
+
+    Every operation of its `torch.fx` graph is listed (modules and functional ops, see
+    `archsim.mapping.graph`); an untraceable model is read from forward hooks, with a note.
+    An op without a mapping is a UserError unless `allow_unsupported` (see `map_specs`).
 
     `hw` is a `Geometry`, a `HardwareConfig`, or a hardware name/path to load. `replicate`
     (off by default, so crossbar counts are the plain hand formula) fills spare crossbars with
@@ -248,13 +272,13 @@ def map_model(
     of the chips the network occupies; `replicate_scope="node"` fills the whole node, an
     integer that many chips.
     """
-    from archsim.mapping.layers import extract_layers
+    from archsim.mapping.graph import graph_layers
 
-    specs = extract_layers(model, input_shape)
+    specs = graph_layers(model, input_shape)
     mapping = map_specs(
         specs, hw, input_shape=input_shape, policy=policy, overrides=overrides,
         replicate=replicate, replicate_scope=replicate_scope, model_name=model_name,
-        width=width,
+        width=width, allow_unsupported=allow_unsupported,
     )  # fmt: skip
     return with_unused_note(mapping, model, specs)
 
@@ -262,18 +286,18 @@ def map_model(
 def trace_net(
     name: str, width: float, input_shape: Sequence[int], num_classes: int, options: Any
 ) -> tuple["nn.Module", list[LayerSpec]]:
-    """Build zoo net `name` on the CPU and extract its layers with one zero-input pass.
+    """Build zoo net `name` on the CPU and extract its graph's layers (one zero-input pass).
 
     (Tracing on the meta device was tried: it imports torch._dynamo, about 0.8 s, while a
     real batch-1 pass costs 20-60 ms even for VGG-16 at width 1.6.)
     """
-    from archsim.mapping.layers import extract_layers
+    from archsim.mapping.graph import graph_layers
     from archsim.nets import get_net
 
     model = get_net(
         name, width=width, num_classes=num_classes, in_channels=input_shape[0], **options
     )
-    return model, extract_layers(model, input_shape)
+    return model, graph_layers(model, input_shape)
 
 
 def map_net(

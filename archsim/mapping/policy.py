@@ -1,5 +1,7 @@
 """Which layers run where: crossbars (`rram`), the host CPU (`cpu`), the tile's digital units
-(`digital`: BN, pooling, residual adds, activations, reshapes), or nowhere (`unsupported`).
+(`digital`: BN, pooling, residual adds, activations, reshapes, softmax, layer norm), or
+nowhere (`unsupported`). Activation x activation matmuls (attention's Q K^T and A V) have no
+stationary weights to store on a crossbar and run on the CPU path.
 
 Policies decide for conv and linear layers only; everything else follows from its kind:
 
@@ -9,6 +11,10 @@ Policies decide for conv and linear layers only; everything else follows from it
 - `cpu-1x1-ends`: as `cpu-1x1`, and the first conv and the classifier also go to the CPU: the
   layers the drop-connect authors' own code never faults.
 - `all-rram`: every conv and linear layer on crossbars.
+- `attention-digital`: as `all-rram` (a transformer's patch embedding, Q/K/V and output
+  projections and MLP on crossbars), and the activation x activation matmuls (Q K^T,
+  attention x V) on the tile's digital units instead of the CPU path: each multiply done
+  bit-serially by the shift-and-add units (see archsim/perf/plan_other.py).
 
 Overrides `NAME=rram|cpu` follow, in order (a later one wins); NAME is a glob over layer names
 (`layer*.shortcut.0`) and also matches every call of a reused module (`fc` matches `fc#2`).
@@ -84,7 +90,12 @@ POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1": (_cpu_1x1, "1x1 convs on the CPU; other convs, first conv, classifier on RRAM"),
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
     "all-rram": (_all_rram, "every conv and linear layer on RRAM"),
+    "attention-digital": (lambda spec, roles: Placement("rram", f"{_role(spec, roles)} on "
+                                                        "crossbars (attention-digital)"),
+                          "every conv and linear on RRAM; Q K^T and A V on the digital units"),
 }
+# Where each policy runs activation x activation matmuls (the CPU path unless it says).
+MATMUL_TARGET: dict[str, Target] = {"attention-digital": "digital"}
 
 DIGITAL_REASONS = {
     "bn": "BatchNorm in the tile's digital units",
@@ -92,7 +103,11 @@ DIGITAL_REASONS = {
     "add": "residual add in the tile's digital units",
     "act": "activation in the tile's digital units",
     "flatten": "reshape, no computation",
+    "norm": "layer norm in the tile's digital units",
+    "softmax": "softmax in the tile's digital units",
 }
+# Operations without stationary weights that the CPU path computes (activation x activation).
+CPU_KINDS = {"matmul": "activation x activation matmul on the CPU path"}
 
 
 def find_roles(specs: Sequence[LayerSpec]) -> Roles:
@@ -147,8 +162,14 @@ def assign_targets(
     for spec in specs:
         if not spec.supported:
             placements.append(Placement("unsupported", spec.reason))
+        elif spec.kind in CPU_KINDS and MATMUL_TARGET.get(policy, "cpu") == "digital":
+            placements.append(Placement("digital", f"{spec.name.rsplit('.', 1)[-1]}: activation"
+                                        " matmul on the tile's shift-and-add units "
+                                        "(attention-digital)"))  # fmt: skip
+        elif spec.kind in CPU_KINDS:
+            placements.append(Placement("cpu", spec.reason or CPU_KINDS[spec.kind]))
         elif not spec.is_weight_layer:
-            reason = DIGITAL_REASONS.get(spec.kind, "parameter-free op, no crossbar needed")
+            reason = spec.reason or DIGITAL_REASONS.get(spec.kind, "parameter-free op")
             placements.append(Placement("digital", reason))
         else:
             placement = rule(spec, roles)

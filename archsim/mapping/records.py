@@ -24,7 +24,9 @@ class LayerSpec:
     # qualified module name, e.g. "layer1.0.conv1"; the zoo's residual Add is "layer1.0.add";
     # the 2nd, 3rd... call of a reused module is "name#2", "name#3"
     name: str
-    kind: str  # conv | linear | bn | pool | add | act | flatten | other
+    # conv | linear | bn | pool | add | act | flatten | other, and from traced graphs
+    # (functional.py): eltwise | softmax | norm | matmul | concat | transpose
+    kind: str
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
     macs: int  # multiply-accumulates per image (0 for layers without weights)
@@ -37,7 +39,8 @@ class LayerSpec:
     groups: int = 1
     has_bias: bool = False
     supported: bool = True
-    reason: str = ""  # why a layer cannot be mapped (when supported is False)
+    reason: str = ""  # why a layer cannot be mapped, or what a functional op is and where
+    operand_elements: int = 0  # a matmul's second activation operand, elements per image
 
     @property
     def is_weight_layer(self) -> bool:
@@ -55,9 +58,10 @@ class LayerSpec:
 
     @property
     def output_pixels(self) -> int:
-        """Number of output positions (one matrix-vector product each) per image."""
+        """Number of output positions (one matrix-vector product each) per image: a Linear on
+        a token sequence (N, D) runs once per token."""
         if self.kind == "linear":
-            return 1
+            return self.out_shape[0] if len(self.out_shape) == 2 else 1
         return self.out_shape[1] * self.out_shape[2] if len(self.out_shape) == 3 else 1
 
 
@@ -95,7 +99,7 @@ class LayerMapping:
     """Where and how one layer runs."""
 
     spec: LayerSpec
-    target: Target  # rram | cpu | digital (BN, pool, add, act) | unsupported
+    target: Target  # rram | cpu (incl. activation matmuls) | digital (BN, pool, ...) | unsupported
     reason: str  # why this target (policy rule, override, or why unsupported)
     cells_per_weight: int = 0  # physical cells per logical weight (x2 for differential)
     bias_columns: int = 0  # extra crossbar columns per block (offset encoding's unit column)
@@ -166,6 +170,7 @@ class Mapping:
     budget_chips: int = 0  # chips provisioned for this design point (>= the chips it uses)
     budget_tiles: int = 0  # tiles provisioned when the budget is part of a chip (0: whole)
     packed_imas: bool = False  # layers start on the next free crossbar, sharing IMAs
+    allow_unsupported: bool = False  # unsupported layers mapped anyway, left out of the costs
 
     def layer(self, name: str) -> LayerMapping:
         for lm in self.layers:

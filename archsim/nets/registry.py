@@ -5,6 +5,7 @@ to build the net. Building runs under a forked, seeded torch RNG so the same cal
 same initial weights without touching the caller's global random state.
 """
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import torch
 from torch import nn
 
 from archsim.errors import UserError
-from archsim.nets import blocks, bottleneck, mobilenetv2, options, resnet, vgg
+from archsim.nets import blocks, bottleneck, mobilenetv2, options, resnet, user, vgg, vit
 from archsim.nets.lenet import LeNet5
 from archsim.nets.width import check_width
 
@@ -40,6 +41,7 @@ class NetInfo:
     options: Mapping[str, object]
     input_shape: tuple[int, int, int]
     paper: str
+    source_digest: str = ""  # a user model's file (archsim.nets.user); "" for the zoo
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class _Entry:
     info: NetInfo
     checks: Mapping[str, Check]
     build: Builder
+    zoo: bool = True  # zoo nets: size check on the meta device and the zoo's initialisation
 
 
 @dataclass
@@ -143,6 +146,20 @@ _REGISTRY.add(
     "LeCun et al., Gradient-Based Learning Applied to Document Recognition, Proc. IEEE 1998",
     LeNet5,
 )
+_REGISTRY.add(
+    "vit",
+    "small vision transformer: patch embedding, `depth` blocks of multi-head attention and a "
+    "GELU MLP, mean pooling; 8x8 by default, image_size=28 patch=4 (or 7) for 28x28",
+    (1, 8, 8),
+    "Dosovitskiy et al., An Image is Worth 16x16 Words, ICLR 2021",
+    vit.VisionTransformer,
+    image_size=(8, _positive),
+    patch=(2, _positive),
+    depth=(2, _positive),
+    heads=(2, _positive),
+    head_dim=(16, _positive),
+    mlp_ratio=(2, _positive),
+)
 
 
 def list_nets() -> list[NetInfo]:
@@ -150,7 +167,24 @@ def list_nets() -> list[NetInfo]:
     return [entry.info for entry in _REGISTRY.entries.values()]
 
 
+@functools.lru_cache(maxsize=64)
+def _user_entry(text: str, stamp: tuple[int, int]) -> _Entry:
+    """A user model's entry; `stamp` (the file's mtime and size) re-reads an edited file."""
+    net = user.load_user_net(text)
+    info = NetInfo(net.name, net.description, MappingProxyType(net.options), net.input_shape,
+                   f"user model (source sha256 {net.source_digest[:12]})", net.source_digest)
+
+    def build(width: float, classes: int, channels: int, **chosen: object) -> nn.Module:
+        return user.build_user_net(net, width, classes, channels, chosen)
+
+    checks = MappingProxyType({k: (lambda _net, _key, value: value) for k in net.options})
+    return _Entry(info, checks, build, zoo=False)
+
+
 def _entry(name: object) -> _Entry:
+    if user.is_user_spec(name):
+        text = str(name).strip()
+        return _user_entry(text, user.source_stamp(text))
     key = str(name).strip().lower().replace("_", "-")
     if key not in _REGISTRY.entries:
         known = ", ".join(_REGISTRY.entries)
@@ -211,6 +245,9 @@ def get_net(
 ) -> nn.Module:
     """Build zoo net `name` at `width`; `in_channels` defaults to its usual input's channels.
 
+    `name` may also be a user model, `path/to/file.py:factory` or `module:factory`
+    (`archsim.nets.user`): built by its factory, with its own initialisation.
+
     Raises UserError (one line) for an unknown name, a bad width, class or channel count, or
     an unknown or invalid option.
     """
@@ -220,10 +257,12 @@ def get_net(
     channels = entry.info.input_shape[0] if in_channels is None else in_channels
     channels = options.positive_int(entry.info.name, "in_channels", channels)
     resolved = check_options(name, net_options)
-    check_size(entry.info.name, checked_width, lambda: entry.build(checked_width, classes,
-                                                                  channels, **resolved))
+    if entry.zoo:
+        check_size(entry.info.name, checked_width,
+                   lambda: entry.build(checked_width, classes, channels, **resolved))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = entry.build(checked_width, classes, channels, **resolved)
-        blocks.init_weights(net)
+        if entry.zoo:
+            blocks.init_weights(net)
     return net

@@ -19,10 +19,14 @@ from dataclasses import dataclass, field
 from archsim.errors import UserError
 
 # Digital layer kinds: the tile unit that runs them and unit operations per output element
-# (pooling: one per window element, see plan_other.py).
+# (pooling: one per window element, see plan_other.py). Softmax: exp by the lookup unit, the
+# row sum and the division (3); layer norm: sum, sum of squares, normalise, scale, shift (5).
+# An activation matmul on the digital units (policy attention-digital): per MAC, one
+# shift-and-add op per input bit (a bit-serial multiply, the accumulate folded in).
 DIGITAL_UNIT = {"bn": "tile.shift_add", "add": "tile.shift_add", "act": "tile.sigmoid",
-                "pool": "tile.maxpool"}
-DIGITAL_OPS_PER_ELEMENT = {"bn": 2, "add": 1, "act": 1}
+                "pool": "tile.maxpool", "eltwise": "tile.shift_add", "norm": "tile.shift_add",
+                "softmax": "tile.sigmoid", "matmul": "tile.shift_add"}
+DIGITAL_OPS_PER_ELEMENT = {"bn": 2, "add": 1, "act": 1, "eltwise": 1, "norm": 5, "softmax": 3}
 
 
 @dataclass(frozen=True)

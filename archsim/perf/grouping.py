@@ -18,9 +18,12 @@ DEFAULT_MAX_GROUPS = 32
 
 
 def output_rows(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(rows, pixels per row) of an activation: (C, H, W) has H rows of W; flat is 1 row of 1."""
+    """(rows, pixels per row) of an activation: (C, H, W) has H rows of W; a token sequence
+    (N, D) has N rows of one position (a token) each; flat is 1 row of 1."""
     if len(shape) == 3:
         return shape[1], shape[2]
+    if len(shape) == 2:
+        return shape[0], 1
     return 1, 1
 
 

@@ -14,6 +14,9 @@ shift-and-add does anyway. A hardware description with `operation.batchnorm: uni
 on the tile's shift-and-add units (2 ops per element) for comparison, as does BN that follows
 anything else.
 
+A mapping made with `allow_unsupported` keeps its unsupported layers as stages-free plans:
+they cost nothing because nothing is known about them, and the mapping's notes name them.
+
 The image enters over the host link and the result leaves over it (`host_plans`): one plan
 before the first layer and one after the last, sharing the link with CPU-routed layers.
 """
@@ -77,8 +80,8 @@ def host_plans(
     return (image_in, *shifted, result_out)
 
 
-def _check_mappable(lm: LayerMapping) -> None:
-    if lm.target == "unsupported":
+def _check_mappable(lm: LayerMapping, allow_unsupported: bool) -> None:
+    if lm.target == "unsupported" and not allow_unsupported:
         raise UserError(f"layer {lm.spec.name} is unsupported ({lm.reason}); it has no cost")
     if lm.target == "rram" and not lm.blocks:
         raise UserError(f"layer {lm.spec.name} is on RRAM but has no crossbar blocks")
@@ -136,7 +139,7 @@ def build_plans(
     if max_groups < 1:
         raise UserError(f"max_groups must be >= 1, got {max_groups}")
     for lm in mapping.layers:
-        _check_mappable(lm)
+        _check_mappable(lm, mapping.allow_unsupported)
     grouped = {lm.spec.name: group_rows(lm.spec, max_groups) for lm in mapping.layers}
     lanes = {
         lm.spec.name: lane_count(lm.replicas, grouped[lm.spec.name][1])
@@ -179,7 +182,8 @@ def build_plans(
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)
             plans.append(LayerPlan(**common, stages=stages, action_counts=counts))
-        elif spec.kind in PASS_THROUGH_KINDS or folded_bn(mapping, index, costs):
+        elif (spec.kind in PASS_THROUGH_KINDS or folded_bn(mapping, index, costs)
+              or lm.target == "unsupported"):  # left out: the mapping's notes say so
             plans.append(LayerPlan(**common, stages=(), action_counts={}))
         else:
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)

@@ -11,12 +11,19 @@ each link direction are shared by every CPU layer and by the image's own input a
 (`host_plans`). Energy: the CPU's busy power above idle x compute time (the hw model's
 per-MAC energy; its idle power is static, see assemble.py) plus the link's energy per bit.
 
-Digital layers (BN, residual add, activation, pooling) run on the tile units ISAAC provides
-(shift-and-add, sigmoid, max-pool) of the tiles that hold the nearest preceding RRAM layer:
-BN costs 2 unit ops per output element (scale, shift), add and activation 1, pooling one per
-window element. Time = ops / (that many tiles' unit rate). Other parameter-free layers
-(zero-padding shortcuts, identity, dropout) are priced as a copy of their output through the
-eDRAM buffer (one read and one write per bit), so they are never free by omission.
+A CPU-routed activation x activation matmul also sends its second operand
+(`operand_elements`) over the link with its first group. Under the `attention-digital` policy
+it runs on the tile's shift-and-add units instead: one op per input bit per MAC (a bit-serial
+multiply with the accumulate folded in).
+
+Digital layers (BN, residual add, activation, pooling, elementwise arithmetic, softmax, layer
+norm) run on the tile units ISAAC provides (shift-and-add, sigmoid lookup, max-pool) of the
+tiles that hold the nearest preceding RRAM layer: BN costs 2 unit ops per output element
+(scale, shift), add, elementwise and activation 1, softmax 3, layer norm 5, pooling one per
+window element (see costs.py). Time = ops / (that many tiles' unit rate). Other
+parameter-free layers (zero-padding shortcuts, identity, dropout) and concatenations and
+transposes are priced as a copy of their output through the eDRAM buffer (one read and one
+write per bit), so they are never free by omission.
 """
 
 import math
@@ -28,17 +35,20 @@ from archsim.perf.costs import DIGITAL_OPS_PER_ELEMENT, DIGITAL_UNIT, PerfCosts
 from archsim.perf.grouping import input_rows_needed, output_rows
 from archsim.perf.stages import Stage
 
-COPY_KINDS = ("other",)
+COPY_KINDS = ("other", "concat", "transpose")
 
 
 def _channels(shape: tuple[int, ...]) -> int:
-    """Values per output position: C of (C, H, W), everything of a flat tensor."""
-    return shape[0] if len(shape) == 3 else math.prod(shape)
+    """Values per output position: C of (C, H, W), D of a token sequence (N, D), everything of
+    a flat tensor (see grouping.output_rows)."""
+    if len(shape) in (2, 3):
+        return shape[0] if len(shape) == 3 else shape[1]
+    return math.prod(shape)
 
 
 def pool_window(spec: LayerSpec) -> int:
-    """Input elements read per output element of a pooling layer."""
-    if len(spec.in_shape) == 3 and len(spec.out_shape) == 3:
+    """Input elements read per output element of a pooling layer (or a mean over dims)."""
+    if spec.in_shape and spec.out_shape:
         return max(1, math.prod(spec.in_shape) // math.prod(spec.out_shape))
     return spec.kernel[0] * spec.kernel[1]
 
@@ -56,7 +66,12 @@ def digital_stage(
     unit = DIGITAL_UNIT.get(spec.kind)
     if unit is None:
         raise UserError(f"no cost model for layer {spec.name} of kind '{spec.kind}'")
-    per_element = pool_window(spec) if spec.kind == "pool" else DIGITAL_OPS_PER_ELEMENT[spec.kind]
+    if spec.kind == "matmul":  # MACs per output element x one op per input bit
+        per_element = spec.macs / max(1, math.prod(spec.out_shape)) * costs.input_bits
+    elif spec.kind == "pool":
+        per_element = pool_window(spec)
+    else:
+        per_element = DIGITAL_OPS_PER_ELEMENT[spec.kind]
     ops_per_pixel = values * per_element
     rate = host_tiles * costs.unit_ops_per_s(unit)
     stage = Stage("compute", 1, tuple(p * ops_per_pixel / rate for p in group_pixels))
@@ -94,6 +109,7 @@ def cpu_stages(
         needed = in_rows if end == rows_end[-1] else input_rows_needed(spec, end)
         in_bits.append(max(0, needed - sent) * in_bits_per_row)
         sent = max(sent, needed)
+    in_bits[0] += spec.operand_elements * costs.input_bits  # a matmul's second operand
     out_bits = [p * _channels(spec.out_shape) * costs.output_bits for p in group_pixels]
     compute = [spec.macs * p / pixels / costs.cpu_mac_rate_per_s for p in group_pixels]
     stages = (

@@ -140,6 +140,11 @@ class TrainSpec(BaseModel):
         for key in ("subset_seed", "pad_to"):  # absent before these existed: same digests
             if out[key] is None:
                 del out[key]
+        from archsim.nets.registry import net_info
+        from archsim.nets.user import is_user_spec
+
+        if is_user_spec(self.model):  # a user model's code is part of what decides the numbers
+            out["model_source"] = net_info(self.model).source_digest
         return out
 
     def inputs(self, split: str) -> InputHandling:
