@@ -46,6 +46,7 @@ class ChipDrawer:
         layers: dict[str, LayerFaults]
         if isinstance(self.model, ClusterModel):
             grids = self.cluster_states(rate, seed, chip)
+            assert self._layout is not None  # built for cluster models
             layers = dict(self._layout.from_crossbars(grids, self.model.name)[0].layers)
         elif self.model.granularity in ("weight", "cell"):
             layers = {s.name: draw_independent(s, self.model, rate, seed, chip)

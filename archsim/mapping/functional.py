@@ -22,6 +22,7 @@ An op outside these tables, or a weight op on a parameter (`F.conv2d(x, self.w)`
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -142,8 +143,9 @@ def describe_op(
     params = sum(t.numel() for i, t in enumerate(args)
                  if isinstance(t, torch.Tensor) and parameters(i) is not None)  # fmt: skip
     first = activations[0] if activations else (tensors[0] if tensors else None)
-    common = {"name": name, "in_shape": tuple(first.shape[1:]) if first is not None else (),
-              "out_shape": _shape(result), "params": params}  # fmt: skip
+    in_shape = tuple(first.shape[1:]) if first is not None else ()
+    common: dict[str, Any] = {"name": name, "in_shape": in_shape, "out_shape": _shape(result),
+                              "params": params}
     kind = KIND_BY_NAME.get(short)
     if short in WEIGHT_OPS or (kind == "matmul" and param_args):
         return LayerSpec(kind="other", macs=0, supported=False, reason=(
