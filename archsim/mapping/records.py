@@ -96,7 +96,7 @@ class LayerMapping:
     target: Target  # rram | cpu | digital (BN, pool, add, act) | unsupported
     reason: str  # why this target (policy rule, override, or why unsupported)
     cells_per_weight: int = 0  # physical cells per logical weight (x2 for differential)
-    bias_columns: int = 0  # extra crossbar columns per block (offset encoding's unit column)
+    bias_columns: int = 0  # extra crossbar columns per block (unit column, spare columns)
     replicas: int = 1
     blocks: tuple[CrossbarBlock, ...] = ()
     crossbars: int = 0  # distinct crossbars used by this layer (all replicas)
