@@ -105,3 +105,44 @@ def test_remap_never_increases_harm_and_permutes(rows: int, cols: int, seed: int
     from archsim.faults.blockview import harm
     h_off, h_on = harm(codes, 127)
     assert layout_harm(bf, h_off, h_on, layout.rows, layout.cols) == layout.harm_after
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 5), st.integers(0, 10_000))
+def test_faulty_rows_step_reaches_the_square_optimum(rows: int, cols: int, seed: int) -> None:
+    # Only the faulty physical rows are assigned; the full R x R Hungarian problem has the
+    # same optimal cost, since every logical row costs 0 on a fault-free row.
+    from scipy.optimize import linear_sum_assignment
+
+    from archsim.faults.blockview import harm
+    from archsim.faults.remap import _rows_step
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-127, 128, size=(rows, cols))
+    states = rng.choice([0, STUCK_OFF, STUCK_ON], size=(rows, cols), p=[0.75, 0.15, 0.1])
+    off, on = (states == STUCK_OFF).astype(float), (states == STUCK_ON).astype(float)
+    h_off, h_on = harm(codes, 127)
+    square = h_off @ off.T + h_on @ on.T  # cost[r, p]
+    r, p = linear_sum_assignment(square)
+    found = _rows_step(h_off, h_on, off, on)
+    assert sorted(found.tolist()) == list(range(rows))
+    assert square[np.arange(rows), found].sum() == square[r, p].sum()
+
+
+def test_remap_and_spares_keep_a_chips_fault_counts() -> None:
+    # Remapping moves faults between weights, never adds or removes one; fault-free spares
+    # only remove faults. Drawn on the tiny net's mapping with the sft mix.
+    from archsim.faults.chip import ChipDrawer
+    from archsim.faults.presets import get_fault_model
+    from tests.faults_support import TinyNet
+
+    model = TinyNet(1, 10, 8).eval()
+    injector = FaultInjector(model, toy_mapping(model))
+    chip = ChipDrawer(injector.sites, get_fault_model("sft")).draw(0.2, 0, 0)
+    moved = remap_chip(injector, chip).chip
+    spared = apply_spares(injector, chip, 1, spare_rate=0.0).chip
+    for name, layer in chip.layers.items():
+        for kind in (STUCK_OFF, STUCK_ON):
+            assert int((moved.layers[name].kind == kind).sum()) == int((layer.kind == kind).sum())
+        assert spared.layers[name].faults <= layer.faults
+        assert len(set(moved.layers[name].index.tolist())) == layer.faults
