@@ -112,3 +112,17 @@ def test_ft_report_refuses_other_files(tmp_path: Path) -> None:
     code, text = _run("ft-report", str(bad), "--out", str(tmp_path / "r.pdf"))
     assert code != 0 and "not a stored vulnerability or tolerance study" in text
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_two_runs_are_paired_on_the_same_chips(checkpoint: Path) -> None:
+    # The same checkpoint twice: every technique's per-chip accuracies repeat exactly, so the
+    # paired difference with the first run is 0 ± 0; the best-accuracy row is on the front.
+    code, text = _run("tolerance", "--checkpoint", f"a={checkpoint}", "--checkpoint",
+                      f"b={checkpoint}", "--technique", "none,remap", "--fault-rate", "0.3",
+                      *COMMON)
+    assert code == 0, text
+    rows = json.loads(text)["rows"]
+    second = [r for r in rows if r["run"] == "b"]
+    assert [r["vs_first_run"] for r in second] == [{"difference": 0.0, "half_width": 0.0}] * 2
+    best = max(rows, key=lambda r: r["mean"])
+    assert best["on_front"]

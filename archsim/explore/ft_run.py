@@ -5,7 +5,10 @@ report pages read.
 Placements a technique may name: `all-rram`, `cpu-1x1`, `cpu-1x1-ends` (the mapping
 policies) and, given a vulnerability table, `search-0` ... `search-K` (`ft_placement`). The
 first technique is the reference every gain is paired against. Two checkpoints of the same net
-(e.g. standard and drop-connect trained) have the same layers, so they meet the same chips too.
+(e.g. standard and drop-connect trained) have the same layers, so they meet the same chips too:
+a later run's technique is paired with the first run's (`vs_first_run`). Every row is flagged
+`on_front`: no other row of the study has at least its accuracy, throughput, and at most its
+energy and area, with one strictly better (`explore.pareto`).
 """
 
 from dataclasses import dataclass
@@ -15,7 +18,9 @@ from archsim.errors import UserError
 from archsim.explore.ft_placement import choose, search_family
 from archsim.explore.ft_study import Study
 from archsim.explore.ft_techniques import parse_technique, run_technique
+from archsim.explore.pareto import pareto_front
 from archsim.faults.models import FaultModel
+from archsim.faults.stats import paired_difference
 from archsim.mapping.policy import POLICIES
 
 RULE = ("layers with a positive single-layer loss, by decreasing loss per joule of their "
@@ -69,8 +74,25 @@ def run_study(label: str, study: Study, plan: StudyPlan, fault_model: FaultModel
             "search": search}
 
 
+def mark_front(runs: list[dict[str, Any]]) -> None:
+    """Flag each row `on_front` over every run's rows (accuracy = the mean over chips) and,
+    for runs after the first, pair each technique with the first run's same technique."""
+    rows = [r for run in runs for r in run["rows"]]
+    flags = pareto_front([{**r, "accuracy": r["mean"]} for r in rows])
+    for row, flagged in zip(rows, flags, strict=True):
+        row["on_front"] = flagged["on_front"]
+    first = {r["technique"]: r for r in runs[0]["rows"]}
+    for run in runs[1:]:
+        for r in run["rows"]:
+            other = first.get(r["technique"])
+            d = paired_difference(r["per_chip"], other["per_chip"]) if other else None
+            r["vs_first_run"] = None if d is None else {"difference": d.mean,
+                                                        "half_width": d.half_width}
+
+
 def tolerance_doc(runs: list[dict[str, Any]], studies: list[Study], fault_model: FaultModel,
                   rate: float, chips: int, seed: int) -> dict[str, Any]:
+    mark_front(runs)
     first = studies[0]
     return {"kind": "tolerance", "model": first.meta["net"], "dataset": first.dataset,
             "hardware": first.hw.name, "fault_model": fault_model.name, "rate": rate,

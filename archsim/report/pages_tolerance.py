@@ -1,6 +1,7 @@
 """Fault-tolerance pages, drawn from stored results (`archsim vulnerability --out`,
 `archsim tolerance --out`): the per-layer vulnerability ranking, and each technique's
-accuracy gained (paired, on the same chips) against the throughput, energy and area it costs.
+accuracy gained (paired, on the same chips) against the throughput, energy and area it costs;
+rows on the study's Pareto front are shaded.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def vulnerability_pages(doc: Doc) -> list[Figure]:
     return figs
 
 
+def _versus(d: Mapping[str, float] | None) -> str:
+    return "-" if d is None else f"{d['difference']:+.2f} ± {d['half_width']:.2f}"
+
+
 def tolerance_pages(doc: Doc) -> list[Figure]:
     """Per checkpoint: technique rows (accuracy, paired gain, costs) and gain against cost."""
     figs = []
@@ -73,16 +78,18 @@ def tolerance_pages(doc: Doc) -> list[Figure]:
         head = (f"{_setting({**doc, **run})}. Checkpoint {Path(run['checkpoint']).name}; "
                 f"gain = technique minus {run['reference']} on the same chips (mean ± 95% "
                 "half-width).")
-        columns = ("technique", "accuracy (%)", "95% CI", "gain (pts)", "± ", "throughput "
-                   "(img/s)", "energy (uJ/img)", "area (mm2)", "crossbars",
-                   "ADC conv. (M/img)", "remap s/chip", "eval s/chip")
+        columns = ("technique", "accuracy (%)", "95% CI", "gain (pts)", "± ", "vs first run",
+                   "throughput (img/s)", "energy (uJ/img)", "area (mm2)", "crossbars",
+                   "ADC conv. (M/img)", "remap s/chip", "eval s/chip", "Pareto front")
         rows = [(r["technique"], r["mean"], f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-                 r["gain"], r["gain_half_width"], r["throughput_ips"],
-                 r["energy_per_image_j"] * 1e6, r["occupied_area_mm2"], r["crossbars"],
-                 r["adc_conversions_per_image"] / 1e6, r["remap_seconds_per_chip"],
-                 r["eval_seconds_per_chip"]) for r in run["rows"]]
+                 r["gain"], r["gain_half_width"], _versus(r.get("vs_first_run")),
+                 r["throughput_ips"], r["energy_per_image_j"] * 1e6, r["occupied_area_mm2"],
+                 r["crossbars"], r["adc_conversions_per_image"] / 1e6,
+                 r["remap_seconds_per_chip"], r["eval_seconds_per_chip"], r["on_front"])
+                for r in run["rows"]]
         fig = page(f"Fault tolerance with its cost: {run['label']}", head)
-        table(fig, (0.04, 0.1, 0.92, 0.76), columns, rows, font=7.5)
+        table(fig, (0.04, 0.1, 0.92, 0.76), columns, rows, font=7,
+              highlight=[bool(r["on_front"]) for r in run["rows"]])
         search = run.get("search")
         if search:
             footnote(fig, f"Placement search: {search['rule']}; chosen {search['chosen']} "
