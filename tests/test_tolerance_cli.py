@@ -85,6 +85,13 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path,
     # search-0 is all-rram with nothing moved: the same point as `none`
     assert search["family"][0]["cpu_layers"] == ""
     assert search["family"][0]["energy_per_image_j"] == rows["none"]["energy_per_image_j"]
+    # a budget that picks search-1, which --search-steps also lists: evaluated once
+    budget = str(search["family"][1]["energy_per_image_j"])
+    code, text = _run("tolerance", "--checkpoint", str(checkpoint), "--fault-rate", "0.2",
+                      "--placement", "all-rram", "--technique", "none", "--vulnerability",
+                      str(vul), "--search-steps", "1", "--energy-budget", budget, *COMMON)
+    assert code == 0, text
+    assert [r["technique"] for r in json.loads(text)["rows"]] == ["none", "search-1:none"]
     code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
     assert code == 0, text
     assert pdf.read_bytes().startswith(b"%PDF")

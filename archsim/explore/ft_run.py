@@ -57,7 +57,7 @@ def run_study(label: str, study: Study, plan: StudyPlan, fault_model: FaultModel
         placements.update({c.label: ("all-rram", c.overrides) for c in family})
         chosen = choose(family, plan.energy_budget_j, plan.min_throughput_ips)
         steps = [c.label for c in family[1:plan.search_steps + 1]]
-        names += [f"{s}:none" for s in (*steps, chosen.label) if f"{s}:none" not in names]
+        names = list(dict.fromkeys([*names, *(f"{s}:none" for s in (*steps, chosen.label))]))
         budget = " and ".join(
             text for text in (plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
                               plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s")
