@@ -46,8 +46,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
               help="Comma-separated fault rates in [0, 1].")
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
-@click.option("--fault-model", help="Preset: dropconnect, sft, stuck-on, cell-isaac, row-isaac, "
-              "column-isaac (default: the checkpoint's, else dropconnect).")
+@click.option("--fault-model", help="Preset: dropconnect, sft, cell-isaac, row-isaac, "
+              "column-isaac, stuck-on (default: the checkpoint's, else dropconnect).")
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "

@@ -77,9 +77,6 @@ class Study:
     def geometry(self, spare_columns: int = 0) -> Geometry:
         return replace(Geometry.from_hardware(self.hw), spare_columns=spare_columns)
 
-    def weight_layers(self) -> list[str]:
-        return [s.name for s in self.specs if s.is_weight_layer and s.supported]
-
     def mapping(self, policy: str = "all-rram", overrides: tuple[str, ...] = (),
                 spare_columns: int = 0) -> Mapping:
         """One copy of every layer (the fault simulator's view: replica 0's blocks)."""

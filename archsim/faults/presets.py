@@ -6,8 +6,8 @@
   Section IV, after Chen et al.'s march-test defect statistics), per weight.
 - `cell-isaac`: the same mix drawn on the mapped crossbar cells (ISAAC: 16-bit weights in
   eight 2-bit cells), so encoding and bit slices decide each fault's harm.
-- `stuck-on`: per weight, every fault stuck-on (the weight reads +-max of the layer's range).
 - `row-isaac` / `column-isaac`: clustered faults, whole crossbar rows / columns stuck, same mix.
+- `stuck-on`: per weight, every fault stuck-on (the weight reads +-qmax of its layer's range).
 """
 
 from archsim.errors import UserError
@@ -23,9 +23,6 @@ PRESETS: dict[str, FaultModel] = {
         "sft", "weight", SFT_STUCK_OFF, SFT_STUCK_ON,
         "per weight, stuck-off : stuck-on = 1.75 : 9.04 (stochastic training paper)",
     ),
-    "stuck-on": FaultModel(
-        "stuck-on", "weight", 0.0, 1.0, "per weight, every fault stuck-on (reads +-qmax)"
-    ),
     "cell-isaac": FaultModel(
         "cell-isaac", "cell", SFT_STUCK_OFF, SFT_STUCK_ON,
         "per mapped crossbar cell, stuck-off : stuck-on = 1.75 : 9.04",
@@ -37,6 +34,9 @@ PRESETS: dict[str, FaultModel] = {
     "column-isaac": FaultModel(
         "column-isaac", "column", SFT_STUCK_OFF, SFT_STUCK_ON,
         "whole crossbar columns stuck, stuck-off : stuck-on = 1.75 : 9.04",
+    ),
+    "stuck-on": FaultModel(
+        "stuck-on", "weight", 0.0, 1.0, "per weight, every fault stuck-on (reads +-qmax)"
     ),
 }
 

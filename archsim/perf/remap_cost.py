@@ -34,10 +34,6 @@ class RemapCost:
     leakage_w: float
     energy_per_image_j: float  # lookups + leakage over the interval
 
-    def row(self) -> dict[str, float]:
-        return {"table_bits": self.table_bits, "area_mm2": self.area_mm2,
-                "leakage_w": self.leakage_w, "energy_per_image_j": self.energy_per_image_j}
-
 
 def remap_cost(mapping: Mapping, hw: HardwareConfig, interval_s: float) -> RemapCost:
     """Tables and per-image lookups of `mapping`'s RRAM layers under the assumptions above."""
