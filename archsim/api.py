@@ -5,6 +5,7 @@ nn.Module --extract--> [LayerSpec] --map--> Mapping --simulate--> PerfResult
 Mapping + FaultModel + seed --draw--> ChipFaults;  checkpoint + chips --evaluate--> accuracy
 TrainSpec --train--> checkpoint;  checkpoint --recalibrate--> checkpoint with BatchNorm sets
 SweepSpec --sweep--> store --pareto--> front --report--> PDF
+checkpoint + fault model --vulnerability / tolerance--> stored study --report--> PDF
 ```
 
 The CLI parses options and calls the engines behind these functions; scripts and notebooks
@@ -21,6 +22,7 @@ from torch import nn
 from archsim.config.hardware import load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.data import Dataset, get_dataset
+from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
 from archsim.explore.pareto import pareto_front
 from archsim.explore.results import load_sweep
 from archsim.explore.spec import SweepSpec, load_preset, load_spec
@@ -48,9 +50,11 @@ from archsim.train.runner import train as _train
 from archsim.train.spec import TrainSpec
 
 __all__ = [
+    "DataOptions",
     "Dataset",
     "EvaluateSpec",
     "RecalibrateSpec",
+    "StudyPlan",
     "SweepSpec",
     "TrainSpec",
     "design_point",
@@ -67,7 +71,9 @@ __all__ = [
     "report",
     "simulate",
     "sweep",
+    "tolerance",
     "train",
+    "vulnerability",
 ]
 
 
@@ -168,3 +174,28 @@ def report(store: str | Path, out: str | Path) -> Path:
     with ResultsStore.open(Path(store), create=False) as opened:
         data = load_sweep(opened)
     return render_report(data, Path(out))
+
+
+def vulnerability(checkpoint: str, fault_model: str = "dropconnect", rate: float = 0.1,
+                  chips: int = 20, *, seed: int = 0, data: DataOptions | None = None,
+                  batch_size: int = 256) -> dict[str, Any]:
+    """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
+    the same chips and images for every layer) with each layer's CPU cost, ranked."""
+    from archsim.faults.models import check_rate
+
+    return vulnerability_study(checkpoint, get_fault_model(fault_model), check_rate(rate),
+                               chips, seed, data or DataOptions(), batch_size)
+
+
+def tolerance(checkpoints: Sequence[tuple[str, str]], plan: StudyPlan,
+              fault_model: str = "dropconnect", rate: float = 0.1, chips: int = 20, *,
+              seed: int = 0, data: DataOptions | None = None,
+              table: MappingABC[str, Any] | None = None, batch_size: int = 256
+              ) -> dict[str, Any]:
+    """Fault-tolerance techniques (placement, remapping, spare columns) on (label,
+    checkpoint) pairs, paired on the same chips, with their hardware costs."""
+    from archsim.faults.models import check_rate
+
+    return tolerance_study(list(checkpoints), plan, get_fault_model(fault_model),
+                           check_rate(rate), chips, seed, data or DataOptions(),
+                           dict(table) if table is not None else None, batch_size)

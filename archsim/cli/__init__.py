@@ -57,6 +57,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "archsim.cli.recalibrate:recalibrate",
         "Recalibrate a checkpoint's BatchNorm statistics per fault model and rate.",
     ),
+    "vulnerability": (
+        "archsim.cli.tolerance:vulnerability", "Per-layer vulnerability with CPU costs, ranked."
+    ),
+    "tolerance": (
+        "archsim.cli.tolerance:tolerance",
+        "Fault-tolerance techniques (placement, remap, spares) paired on chips, with costs.",
+    ),
+    "ft-report": (
+        "archsim.cli.tolerance:ft_report", "Draw stored vulnerability / tolerance studies."
+    ),
 }
 
 

@@ -48,8 +48,9 @@ def parse_rates(text: str) -> tuple[float, ...]:
               help="Comma-separated fault rates in [0, 1].")
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
 @click.option("--fault-model", help="Preset: dropconnect, sft, cell-isaac, row-isaac, "
-              "column-isaac, or clustered blob-isaac, rowline-isaac, colline-isaac (NAME:SIZE "
-              "sets the cluster size) (default: the checkpoint's, else dropconnect).")
+              "column-isaac, stuck-on, or clustered blob-isaac, rowline-isaac, colline-isaac "
+              "(NAME:SIZE sets the cluster size) (default: the checkpoint's, else "
+              "dropconnect).")
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "

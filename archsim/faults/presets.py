@@ -7,6 +7,7 @@
 - `cell-isaac`: the same mix drawn on the mapped crossbar cells (ISAAC: 16-bit weights in
   eight 2-bit cells), so encoding and bit slices decide each fault's harm.
 - `row-isaac` / `column-isaac`: clustered faults, whole crossbar rows / columns stuck, same mix.
+- `stuck-on`: per weight, every fault stuck-on (the weight reads +-qmax of its layer's range).
 - `blob-isaac`, `rowline-isaac`, `colline-isaac`: spatially clustered cells (clustered.py),
   4 x 4 blobs and 16-cell row / column line segments, same mix, `rate` the expected fraction
   of faulty cells; `NAME:SIZE` sets the cluster size (`blob-isaac:2` is 2 x 2 blobs).
@@ -52,6 +53,9 @@ PRESETS: dict[str, FaultModel] = {
         "colline-isaac", "cluster", SFT_STUCK_OFF, SFT_STUCK_ON,
         "16-cell column line segments stuck, expected cell rate = rate, same mix",
         "column-line", 16,
+    ),
+    "stuck-on": FaultModel(
+        "stuck-on", "weight", 0.0, 1.0, "per weight, every fault stuck-on (reads +-qmax)"
     ),
 }  # fmt: skip
 

@@ -39,6 +39,7 @@ class Geometry:
     tiles_per_chip: int
     chips: int
     name: str = "custom"
+    spare_columns: int = 0  # spare weight columns each block reserves (faults/spares.py)
 
     def __post_init__(self) -> None:
         for field_name in (
@@ -50,6 +51,10 @@ class Geometry:
                 raise UserError(
                     f"hardware {self.name}: {field_name} must be an integer >= 1, got {value!r}"
                 )
+        if isinstance(self.spare_columns, bool) or not isinstance(self.spare_columns, int) \
+                or self.spare_columns < 0:
+            raise UserError(f"hardware {self.name}: spare columns must be an integer >= 0, "
+                            f"got {self.spare_columns!r}")
         if self.encoding not in ENCODINGS:
             raise UserError(
                 f"hardware {self.name}: encoding {self.encoding!r} is not one of "
@@ -58,7 +63,7 @@ class Geometry:
         if self.weights_per_row < 1:
             raise UserError(
                 f"hardware {self.name}: a {self.cols}-column crossbar cannot hold one weight "
-                f"({self.cells_per_weight} cells + {self.bias_columns} unit column)"
+                f"({self.cells_per_weight} cells + {self.extra_columns} unit and spare columns)"
             )
 
     @property
@@ -73,9 +78,15 @@ class Geometry:
         return 1 if self.encoding == "offset" else 0
 
     @property
+    def extra_columns(self) -> int:
+        """Physical columns of a block beyond its weights: the unit column and the spares'
+        cells (`spare_columns` x cells per weight)."""
+        return self.bias_columns + self.spare_columns * self.cells_per_weight
+
+    @property
     def weights_per_row(self) -> int:
-        """Whole weights a crossbar row holds beside one block's unit column."""
-        return (self.cols - self.bias_columns) // self.cells_per_weight
+        """Whole weights a crossbar row holds beside one block's unit and spare columns."""
+        return (self.cols - self.extra_columns) // self.cells_per_weight
 
     @property
     def cells_per_crossbar(self) -> int:

@@ -102,7 +102,7 @@ class LayerMapping:
     target: Target  # rram | cpu (incl. activation matmuls) | digital (BN, pool, ...) | unsupported
     reason: str  # why this target (policy rule, override, or why unsupported)
     cells_per_weight: int = 0  # physical cells per logical weight (x2 for differential)
-    bias_columns: int = 0  # extra crossbar columns per block (offset encoding's unit column)
+    bias_columns: int = 0  # extra crossbar columns per block (unit column, spare columns)
     replicas: int = 1
     # one replica's blocks (replica 0); the others are `layout.stride` crossbars apart
     blocks: tuple[CrossbarBlock, ...] = ()

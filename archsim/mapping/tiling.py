@@ -1,9 +1,11 @@
 """Cut one weight layer's matrices into crossbar-sized blocks (one replica, no placement yet).
 
 A layer with `groups` groups has one `k*k*cin/groups` x `cout/groups` matrix per group. A
-block of `h` x `w` weights uses `h` crossbar rows and `w * cells_per_weight + bias_columns`
-crossbar columns, so a block holds at most `rows` matrix rows and `weights_per_row` matrix
-columns (see `geometry.py` for ISAAC's unit column).
+block of `h` x `w` weights uses `h` crossbar rows and `w * cells_per_weight + extra_columns`
+crossbar columns (the unit column and any spare columns' cells; the layer's `bias_columns`
+records that number, so the cost model converts and reads them too), so a block holds at
+most `rows` matrix rows and `weights_per_row` matrix columns (see `geometry.py` for ISAAC's
+unit column).
 
 - Ordinary layers (and groups too large to share a crossbar): every group's matrix is cut into
   `ceil(r / rows)` x `ceil(c / weights_per_row)` blocks, one crossbar each, so a layer needs
@@ -62,7 +64,7 @@ class LayerTiling:
 
 def block_diagonal_capacity(spec: LayerSpec, geometry: Geometry) -> int:
     """Groups of `spec` one crossbar holds side by side; 0 if one group's matrix won't fit."""
-    group_columns = spec.matrix_cols * geometry.cells_per_weight + geometry.bias_columns
+    group_columns = spec.matrix_cols * geometry.cells_per_weight + geometry.extra_columns
     if spec.matrix_rows > geometry.rows or group_columns > geometry.cols:
         return 0
     return min(geometry.rows // spec.matrix_rows, geometry.cols // group_columns)
@@ -70,7 +72,7 @@ def block_diagonal_capacity(spec: LayerSpec, geometry: Geometry) -> int:
 
 def _packed(spec: LayerSpec, geometry: Geometry, per_crossbar: int) -> tuple[TiledBlock, ...]:
     rows, cols = spec.matrix_rows, spec.matrix_cols
-    group_columns = cols * geometry.cells_per_weight + geometry.bias_columns
+    group_columns = cols * geometry.cells_per_weight + geometry.extra_columns
     return tuple(
         TiledBlock(
             group=group,
@@ -120,7 +122,7 @@ def tile_layer(spec: LayerSpec, geometry: Geometry) -> LayerTiling:
         per_crossbar = 1
     return LayerTiling(
         cells_per_weight=geometry.cells_per_weight,
-        bias_columns=geometry.bias_columns,
+        bias_columns=geometry.extra_columns,
         blocks=blocks,
         crossbars=crossbars,
         weight_cells=spec.groups * spec.matrix_rows * spec.matrix_cols

@@ -1,0 +1,142 @@
+"""A tolerance study: techniques (and the placement search's family) on one or more
+checkpoints, every one on the same chips and images, in the stored (JSON-ready) form the
+report pages read.
+
+Placements a technique may name: `all-rram`, `cpu-1x1`, `cpu-1x1-ends` (the mapping
+policies) and, given a vulnerability table, `search-0` ... `search-K` (`ft_placement`). The
+first technique is the reference every gain is paired against. Two checkpoints of the same net
+(e.g. standard and drop-connect trained) have the same layers, so they meet the same chips too:
+a later run's technique is paired with the first run's (`vs_first_run`). Every row is flagged
+`on_front`: no other row of the study has at least its accuracy, throughput, and at most its
+energy and area, with one strictly better (`explore.pareto`).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from archsim.errors import UserError
+from archsim.explore.ft_placement import choose, search_family
+from archsim.explore.ft_study import Study
+from archsim.explore.ft_techniques import parse_technique, run_technique
+from archsim.explore.pareto import pareto_front
+from archsim.faults.models import FaultModel
+from archsim.faults.stats import paired_difference
+from archsim.mapping.policy import POLICIES
+
+RULE = ("layers with a positive single-layer loss, by decreasing loss per joule of their "
+        "own CPU move, nested prefixes; verified by Monte-Carlo on the same chips")
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    techniques: tuple[str, ...]
+    placement: str = "cpu-1x1"  # the placement of a technique named without one
+    search_steps: int = 0  # search-1 .. search-N evaluated as placements with no technique
+    energy_budget_j: float | None = None
+    min_throughput_ips: float | None = None
+
+
+def check_table(table: dict[str, Any], fault_model: FaultModel, rate: float) -> None:
+    if table.get("kind") != "vulnerability":
+        raise UserError("the --vulnerability file is not a stored vulnerability study")
+    if table["fault_model"] != fault_model.name or float(table["rate"]) != rate:
+        raise UserError(f"the vulnerability table is for {table['fault_model']} at rate "
+                        f"{table['rate']}, not {fault_model.name} at {rate}")
+
+
+def run_study(label: str, study: Study, plan: StudyPlan, fault_model: FaultModel, rate: float,
+              chips: int, seed: int, table: dict[str, Any] | None, batch_size: int = 256,
+              progress: bool = False) -> dict[str, Any]:
+    """One checkpoint's rows: every technique of `plan` (and the search's placements)."""
+    placements: dict[str, tuple[str, tuple[str, ...]]] = {name: (name, ()) for name in POLICIES}
+    names = list(plan.techniques)
+    search: dict[str, Any] | None = None
+    if table is not None:
+        check_table(table, fault_model, rate)
+        family = search_family(study, table, None)
+        placements.update({c.label: ("all-rram", c.overrides) for c in family})
+        chosen = choose(family, plan.energy_budget_j, plan.min_throughput_ips)
+        steps = [c.label for c in family[1:plan.search_steps + 1]]
+        names = list(dict.fromkeys([*names, *(f"{s}:none" for s in (*steps, chosen.label))]))
+        budget = " and ".join(
+            text for text in (plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
+                              plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s")
+            if text) or "no budget"
+        search = {"rule": RULE, "chosen": chosen.label, "budget": budget,
+                  "family": [c.row() for c in family], "table": table["checkpoint"]}
+    techniques = [parse_technique(n, placements, plan.placement) for n in names]
+    if len({t.name for t in techniques}) != len(techniques):
+        raise UserError("a technique is listed twice")
+    results = [run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
+               for t in techniques]
+    return {"label": label, "checkpoint": str(study.path), "reference": techniques[0].name,
+            "rows": [r.row(results[0]) | {"per_chip": list(r.per_chip)} for r in results],
+            "search": search}
+
+
+def mark_front(runs: list[dict[str, Any]]) -> None:
+    """Flag each row `on_front` over every run's rows (accuracy = the mean over chips) and,
+    for runs after the first, pair each technique with the first run's same technique."""
+    rows = [r for run in runs for r in run["rows"]]
+    flags = pareto_front([{**r, "accuracy": r["mean"]} for r in rows])
+    for row, flagged in zip(rows, flags, strict=True):
+        row["on_front"] = flagged["on_front"]
+    first = {r["technique"]: r for r in runs[0]["rows"]}
+    for run in runs[1:]:
+        for r in run["rows"]:
+            other = first.get(r["technique"])
+            d = paired_difference(r["per_chip"], other["per_chip"]) if other else None
+            r["vs_first_run"] = None if d is None else {"difference": d.mean,
+                                                        "half_width": d.half_width}
+
+
+def tolerance_doc(runs: list[dict[str, Any]], studies: list[Study], fault_model: FaultModel,
+                  rate: float, chips: int, seed: int) -> dict[str, Any]:
+    mark_front(runs)
+    first = studies[0]
+    return {"kind": "tolerance", "model": first.meta["net"], "dataset": first.dataset,
+            "hardware": first.hw.name, "fault_model": fault_model.name, "rate": rate,
+            "seed": seed, "chips": chips, "images": len(first.labels),
+            "budget_chips": first.budget_chips, "runs": runs}
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """Which test images and hardware every checkpoint of a study is scored on."""
+
+    dataset: str | None = None
+    data_dir: str | None = None
+    limit: int | None = None
+    subset_seed: int | None = None
+    hardware: str | None = None
+    budget_chips: int = 1
+    device: str = "cpu"
+
+
+def vulnerability_study(checkpoint: str, fault_model: FaultModel, rate: float, chips: int,
+                        seed: int, data: DataOptions, batch_size: int = 256,
+                        progress: bool = False) -> dict[str, Any]:
+    """Load the checkpoint and return its stored vulnerability table."""
+    from archsim.explore.ft_study import load_study
+    from archsim.explore.ft_vulnerability import vulnerability_table
+
+    study = load_study(checkpoint, data.dataset, data.data_dir, data.limit, data.subset_seed,
+                       data.hardware, data.device, data.budget_chips)
+    return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
+
+
+def tolerance_study(checkpoints: list[tuple[str, str]], plan: StudyPlan,
+                    fault_model: FaultModel, rate: float, chips: int, seed: int,
+                    data: DataOptions, table: dict[str, Any] | None = None,
+                    batch_size: int = 256, progress: bool = False) -> dict[str, Any]:
+    """Every (label, checkpoint) under `plan` on the same chips and images."""
+    from archsim.explore.ft_study import load_study
+
+    if not checkpoints:
+        raise UserError("give at least one checkpoint")
+    studies = [load_study(path, data.dataset, data.data_dir, data.limit, data.subset_seed,
+                          data.hardware, data.device, data.budget_chips)
+               for _, path in checkpoints]
+    runs = [run_study(label, study, plan, fault_model, rate, chips, seed, table, batch_size,
+                      progress) for (label, _), study in zip(checkpoints, studies, strict=True)]
+    return tolerance_doc(runs, studies, fault_model, rate, chips, seed)

@@ -1,0 +1,128 @@
+"""A fault-tolerance study's fixed inputs: one checkpoint, its test images, its hardware, and
+the mappings and costs of the placements and spare-column counts a study compares.
+
+Every design point is costed the way `archsim map` and sweeps cost it: balanced (replicated)
+inside a budget of `budget_chips` chips (`perf.balance.design_point`) and estimated by the
+closed-form pipeline model (`analytic`, the DES's schedule without events); `crossbars` is the
+one-copy (unreplicated) count, the silicon the network itself needs.
+"""
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from torch import Tensor, nn
+
+from archsim.checkpoint import load_checkpoint
+from archsim.config.hardware import load_hardware
+from archsim.config.hwschema import HardwareConfig
+from archsim.data.inputs import InputHandling, load_split
+from archsim.errors import UserError
+from archsim.mapping.geometry import Geometry
+from archsim.mapping.layers import extract_layers
+from archsim.mapping.mapper import map_specs
+from archsim.mapping.records import LayerSpec, Mapping
+from archsim.perf.balance import design_point
+from archsim.perf.costs import PerfCosts
+from archsim.perf.estimate import estimate
+from archsim.perf.hw_costs import costs_from_hardware
+from archsim.perf.result import PerfResult
+
+ESTIMATOR = "analytic"
+
+
+@dataclass(frozen=True)
+class PointCost:
+    """Headline costs of one design point."""
+
+    throughput_ips: float
+    energy_per_image_j: float
+    occupied_area_mm2: float
+    crossbars: int  # one copy of every RRAM layer
+    adc_conversions_per_image: float
+
+    def row(self) -> dict[str, float]:
+        return {"throughput_ips": self.throughput_ips,
+                "energy_per_image_j": self.energy_per_image_j,
+                "occupied_area_mm2": self.occupied_area_mm2, "crossbars": self.crossbars,
+                "adc_conversions_per_image": self.adc_conversions_per_image}
+
+
+@dataclass
+class Study:
+    path: Path
+    model: nn.Module
+    meta: dict[str, Any]
+    dataset: str
+    images: Tensor
+    labels: Tensor
+    hw: HardwareConfig
+    budget_chips: int = 1
+    _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
+        default_factory=dict)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.images.shape[1:])
+
+    @cached_property
+    def specs(self) -> list[LayerSpec]:
+        return extract_layers(self.model, self.input_shape)
+
+    @cached_property
+    def perf_costs(self) -> PerfCosts:
+        return costs_from_hardware(self.hw)
+
+    def geometry(self, spare_columns: int = 0) -> Geometry:
+        return replace(Geometry.from_hardware(self.hw), spare_columns=spare_columns)
+
+    def mapping(self, policy: str = "all-rram", overrides: tuple[str, ...] = (),
+                spare_columns: int = 0) -> Mapping:
+        """One copy of every layer (the fault simulator's view: replica 0's blocks)."""
+        return map_specs(self.specs, self.geometry(spare_columns), input_shape=self.input_shape,
+                         policy=policy, overrides=overrides, model_name=self.meta["net"],
+                         width=float(self.meta["width"]))
+
+    def cost(self, policy: str = "all-rram", overrides: tuple[str, ...] = (),
+             spare_columns: int = 0) -> tuple[Mapping, PerfResult, PointCost]:
+        """(balanced mapping, its estimate, headline costs), cached per design point."""
+        key = (policy, tuple(sorted(overrides)), spare_columns)
+        if key not in self._costs:
+            balanced = design_point(self.specs, self.geometry(spare_columns), self.perf_costs,
+                                    self.budget_chips, True, input_shape=self.input_shape,
+                                    policy=policy, overrides=overrides,
+                                    model_name=self.meta["net"], width=float(self.meta["width"]))
+            result = estimate(balanced, self.hw, ESTIMATOR, costs=self.perf_costs)
+            adc = sum(lc.energy_by_component_j.get("ima.adc", 0.0) for lc in result.layers)
+            conversions = adc / self.perf_costs.energy_j("ima.adc/conversion")
+            one_copy = self.mapping(policy, overrides, spare_columns)
+            self._costs[key] = (balanced, result, PointCost(
+                result.throughput_images_per_s, result.energy_per_image_j,
+                result.occupied_area_mm2, one_copy.crossbars, conversions))
+        return self._costs[key]
+
+
+def load_study(checkpoint: str | Path, dataset: str | None = None, data_dir: str | None = None,
+               limit: int | None = None, subset_seed: int | None = None,
+               hardware: str | None = None, device: str = "cpu", budget_chips: int = 1
+               ) -> Study:
+    """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise UserError(f"no checkpoint at {path}")
+    if budget_chips < 1:
+        raise UserError(f"the chip budget must be >= 1, got {budget_chips}")
+    model, meta, _ = load_checkpoint(path, device)
+    name = dataset or meta.get("dataset") or "digits"
+    handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
+    data = load_split(name, "test", data_dir, handling)
+    if data.input_shape[0] != meta["in_channels"] or data.num_classes != meta["num_classes"]:
+        raise UserError(f"{path} was built for {meta['in_channels']} channels and "
+                        f"{meta['num_classes']} classes; {name} gives {data.input_shape[0]} "
+                        f"channels and {data.num_classes} classes")
+    hw = load_hardware(hardware or meta.get("hardware") or "isaac")
+    model.eval()
+    return Study(path, model, meta, name, data.images.to(device), data.labels.to(device), hw,
+                 budget_chips)
+

@@ -1,0 +1,122 @@
+"""Fault-tolerance techniques on the same chips, with their costs charged.
+
+A technique is a placement (policy + overrides: which layers run fault-free on the CPU), a
+number k of spare columns per crossbar block and whether each chip is remapped. Every
+technique meets chips 0..n-1 of one seed: chip i's faults on a layer are drawn from (seed, i,
+layer name) whatever the other layers and the block layout (`faults/draw.py`, weight
+granularity), so a layer moved to the CPU simply loses its faults and the others keep theirs;
+all techniques are scored on the same test images. Differences against the reference
+technique are therefore paired per chip (`faults.stats.paired_difference`).
+
+Names: `none` (the study's reference placement, no technique), `remap`, `spare-K`,
+`remap+spare-K`, and any of them prefixed by a placement label (`cpu-1x1:remap`). Costs:
+spares are mapped into the hardware (fewer weights per crossbar row, more crossbars, their
+cells read and converted every cycle), remapping adds its tables (`perf/remap_cost.py`).
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from archsim.errors import UserError
+from archsim.explore.ft_study import Study
+from archsim.faults.chip import ChipDrawer
+from archsim.faults.inject import FaultInjector
+from archsim.faults.models import FaultModel
+from archsim.faults.montecarlo import percent
+from archsim.faults.remap import remap_chip
+from archsim.faults.sampler import correct_mask
+from archsim.faults.spares import apply_spares
+from archsim.faults.stats import paired_difference, summarize
+from archsim.perf.remap_cost import remap_cost, with_remap
+from archsim.progress import progress_bar
+
+_NAME = re.compile(r"^(?:(?P<place>[\w.\-]+):)?(?P<what>none|remap|spare-\d+|remap\+spare-\d+)$")
+
+
+@dataclass(frozen=True)
+class Technique:
+    name: str
+    policy: str = "all-rram"
+    overrides: tuple[str, ...] = ()
+    spare_columns: int = 0
+    remap: bool = False
+
+
+def parse_technique(text: str, placements: dict[str, tuple[str, tuple[str, ...]]],
+                    default: str) -> Technique:
+    """`[placement:]none|remap|spare-K|remap+spare-K`; placements: label -> (policy,
+    overrides), `default` the label used without a prefix."""
+    m = _NAME.match(text.strip())
+    if not m:
+        raise UserError(f"technique {text!r} must be [PLACEMENT:]none|remap|spare-K|"
+                        "remap+spare-K, e.g. remap+spare-1 or cpu-1x1:spare-2")
+    label = m["place"] or default
+    if label not in placements:
+        raise UserError(f"unknown placement {label!r} in technique {text!r}; known: "
+                        f"{', '.join(placements)}")
+    what = m["what"]
+    spares = int(what.rsplit("-", 1)[1]) if "spare-" in what else 0
+    policy, overrides = placements[label]
+    name = what if label == default else f"{label}:{what}"
+    return Technique(name, policy, overrides, spares, what.startswith("remap"))
+
+
+@dataclass(frozen=True)
+class TechniqueResult:
+    technique: Technique
+    per_chip: tuple[float, ...]
+    cost: dict[str, float]
+    remap_seconds: float  # mean per chip (0 without remapping)
+    eval_seconds: float  # mean per chip, scoring the test images
+
+    def row(self, reference: "TechniqueResult") -> dict[str, object]:
+        s = summarize(self.per_chip)
+        d = paired_difference(self.per_chip, reference.per_chip)
+        return {"technique": self.technique.name, "policy": self.technique.policy,
+                "overrides": " ".join(self.technique.overrides),
+                "spare_columns": self.technique.spare_columns, "remap": self.technique.remap,
+                "mean": s.mean, "ci_low": s.ci_low, "ci_high": s.ci_high,
+                "gain": d.mean if d else None, "gain_half_width": d.half_width if d else None,
+                "chips": len(self.per_chip), **self.cost,
+                "remap_seconds_per_chip": self.remap_seconds,
+                "eval_seconds_per_chip": self.eval_seconds}
+
+
+def technique_cost(study: Study, t: Technique) -> dict[str, float]:
+    """Headline costs of a technique's design point (remapping tables charged)."""
+    balanced, result, point = study.cost(t.policy, t.overrides, t.spare_columns)
+    row = point.row()
+    if t.remap:
+        extra = remap_cost(balanced, study.hw, result.interval_s)
+        row.update(with_remap(result, extra))
+        row["remap_table_bits"] = extra.table_bits
+    return row
+
+
+def run_technique(study: Study, t: Technique, fault_model: FaultModel, rate: float,
+                  chips: int, seed: int, batch_size: int = 256, progress: bool = False
+                  ) -> TechniqueResult:
+    """Technique `t` on chips 0..chips-1 at `rate`."""
+    mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
+    injector = FaultInjector(study.model, mapping)
+    drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
+    accs: list[float] = []
+    remap_s = eval_s = 0.0
+    with injector.session() as model, progress_bar(progress) as bar:
+        task = bar.add_task(t.name, total=chips, status="")
+        for i in range(chips):
+            chip = drawer.draw(rate, seed, i)
+            if t.spare_columns:
+                chip = apply_spares(injector, chip, t.spare_columns).chip
+            if t.remap:
+                remapped = remap_chip(injector, chip)
+                chip, remap_s = remapped.chip, remap_s + remapped.seconds
+            start = time.perf_counter()
+            with injector.chip(chip):
+                accs.append(percent(correct_mask(model, study.images, study.labels,
+                                                 batch_size)))
+            eval_s += time.perf_counter() - start
+            bar.advance(task)
+    return TechniqueResult(t, tuple(accs), technique_cost(study, t), remap_s / chips,
+                           eval_s / chips)

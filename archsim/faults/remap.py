@@ -1,0 +1,165 @@
+"""Per-chip remapping: permute each crossbar block's rows and columns so stuck cells land on
+the weights they harm least.
+
+A drawn (or measured) fault map says which physical weight slots of a block are stuck. The
+identity layout stores logical weight (r, c) in slot (r, c); a remapped block stores it in
+slot (pi[r], sigma[c]): the input of matrix row r is driven on crossbar row pi[r] (the input
+register is written at a permuted address) and output column c is read from slot sigma[c]
+(the shift-and-add unit takes its partial sums from permuted columns). A weight in a stuck-off
+slot reads 0 and one in a stuck-on slot reads +-qmax, so the harm of a layout is
+sum over faulty slots of |code change| of the weight placed there (`blockview.harm`).
+
+Finding the best joint (pi, sigma) is a quadratic assignment problem; with one of the two
+fixed the other is a linear assignment: rows, cost[r, p] = sum_c harm(r, c) x stuck(p,
+sigma[c]), one matrix product, solved exactly by the Hungarian method
+(`scipy.optimize.linear_sum_assignment`, O(n^3)). The search starts from the column
+layout best for a random row layout (from the identity it would stall when a faulty slot
+needs a row and a column swap at once) and alternates a row step and a column step for
+`rounds` rounds (default 1: on a ResNet-20 chip at 10% zero faults a second round removed
+0.1% of the remaining harm for twice the time); each step is optimal given the other
+permutation and only improvements are kept, and the identity is kept if the result is
+worse, so remapping never increases the harm. Per block of R rows (F of them with a fault)
+and C columns a round costs O(F R C + F^2 R + C^3): matrix products, then the Hungarian
+method on the faulty rows only (`_rows_step`) and on the columns; blocks without a fault
+are skipped. Weight-granularity maps only (`blockview`).
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from archsim.faults.blockview import (
+    BlockFaults,
+    block_faults,
+    block_matrix_index,
+    check_weight_map,
+    harm,
+    layer_from_slots,
+)
+from archsim.faults.inject import FaultInjector
+from archsim.faults.models import STUCK_OFF, STUCK_ON
+from archsim.faults.records import ChipFaults, LayerFaults
+
+DEFAULT_ROUNDS = 1
+
+
+@dataclass(frozen=True)
+class BlockLayout:
+    """Permutations of one block: logical row r -> physical row rows[r], column c -> cols[c]."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    harm_before: float
+    harm_after: float
+
+
+def layout_harm(bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, rows: np.ndarray,
+                cols: np.ndarray) -> float:
+    """Total harm of storing logical (r, c) in slot (rows[r], cols[c])."""
+    off, on = bf.off[np.ix_(rows, cols)], bf.on[np.ix_(rows, cols)]
+    return float((h_off * off).sum() + (h_on * on).sum())
+
+
+def _rows_step(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndarray
+               ) -> np.ndarray:
+    """Optimal rows for columns already placed (`off`, `on` in logical column order).
+
+    Every logical row costs 0 on a fault-free physical row, so only the F faulty rows need
+    an assignment: a rectangular F x R problem (O(F^2 R) instead of O(R^3)); the logical
+    rows left over fill the fault-free rows in order. Same optimum as the square problem."""
+    faulty = np.flatnonzero((off + on).any(axis=1))
+    n_rows = off.shape[0]
+    if len(faulty) == 0:
+        return np.arange(n_rows)
+    cost = off[faulty] @ h_off.T + on[faulty] @ h_on.T  # (F, R): faulty row f, logical r
+    chosen_f, logical = linear_sum_assignment(cost)
+    rows = np.empty(n_rows, dtype=np.int64)
+    rows[logical] = faulty[chosen_f]
+    rest = np.setdiff1d(np.arange(n_rows), logical, assume_unique=True)
+    rows[rest] = np.setdiff1d(np.arange(n_rows), faulty, assume_unique=True)
+    return rows
+
+
+def _descend(bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, cols: np.ndarray,
+             rounds: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Alternate a row step and a column step from column layout `cols`; the best layout."""
+    rows = np.arange(bf.codes.shape[0])
+    current = layout_harm(bf, h_off, h_on, rows, cols)
+    for _ in range(rounds):
+        if current == 0:
+            break
+        # rows: cost[r, p] = sum_c h(r, c) * stuck(p, cols[c])
+        new_rows = _rows_step(h_off, h_on, bf.off[:, cols], bf.on[:, cols])
+        # columns: cost[c, q] = sum_r h(r, c) * stuck(rows[r], q)
+        new_cols = linear_sum_assignment(h_off.T @ bf.off[new_rows, :]
+                                         + h_on.T @ bf.on[new_rows, :])[1]
+        new = layout_harm(bf, h_off, h_on, new_rows, new_cols)
+        if new >= current:
+            break
+        rows, cols, current = new_rows, new_cols, new
+    return rows, cols, current
+
+
+def remap_block(bf: BlockFaults, qmax: int, rounds: int = DEFAULT_ROUNDS) -> BlockLayout:
+    """Alternating search (see the module doc) from the column layout that is optimal for the
+    expected harm under a uniformly random row layout, cost[c, q] = (sum_r h_off(r, c)) x
+    off(q) / R + (sum_r h_on(r, c)) x on(q) / R, where off(q), on(q) count column q's stuck
+    slots; the identity layout is kept if the search ends worse."""
+    n_rows, n_cols = bf.codes.shape
+    rows, identity = np.arange(n_rows), np.arange(n_cols)
+    h_off, h_on = harm(bf.codes, qmax)
+    before = layout_harm(bf, h_off, h_on, rows, identity)
+    expected = (np.outer(h_off.sum(axis=0), bf.off.sum(axis=0))
+                + np.outer(h_on.sum(axis=0), bf.on.sum(axis=0))) / n_rows
+    found = _descend(bf, h_off, h_on, linear_sum_assignment(expected)[1], rounds)
+    if found[2] > before:
+        return BlockLayout(rows, identity, before, before)
+    return BlockLayout(found[0], found[1], before, found[2])
+
+
+@dataclass(frozen=True)
+class RemapResult:
+    """The remapped chip (faults moved under the weights now stored in the faulty slots)."""
+
+    chip: ChipFaults
+    harm_before: float
+    harm_after: float
+    blocks: int  # blocks with a fault (remapped)
+    seconds: float  # wall time to compute the layouts
+
+
+def remap_chip(injector: FaultInjector, chip: ChipFaults, rounds: int = DEFAULT_ROUNDS
+               ) -> RemapResult:
+    """Remap every faulty block of `chip` for `injector`'s quantized weights."""
+    check_weight_map(chip, "remapping")
+    start = time.perf_counter()
+    layers: dict[str, LayerFaults] = dict(chip.layers)
+    before = after = 0.0
+    remapped = 0
+    for site in injector.sites:
+        q = injector.quantized[site.name]
+        index: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        for bf in block_faults(site, q.codes, chip):
+            if bf.faults == 0:
+                continue
+            layout = remap_block(bf, q.qmax, rounds)
+            remapped += 1
+            before += layout.harm_before
+            after += layout.harm_after
+            where = block_matrix_index(site, bf.block)
+            # slot (p, q) now holds logical (inv_rows[p], inv_cols[q])
+            inv_rows, inv_cols = np.argsort(layout.rows), np.argsort(layout.cols)
+            for mask, kind in ((bf.off, STUCK_OFF), (bf.on, STUCK_ON)):
+                p, s = np.nonzero(mask)
+                index.append(where[inv_rows[p], inv_cols[s]])
+                kinds.append(np.full(len(p), kind, np.int8))
+        if site.name in layers:
+            flat, flat_kinds = layer_from_slots(site, index, kinds)
+            layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
+    seconds = time.perf_counter() - start
+    meta = {**chip.meta, "tolerance": "remap"}
+    out = ChipFaults(chip.kind, layers, chip.fault_model, chip.rate, chip.seed, chip.chip, meta)
+    return RemapResult(out, before, after, remapped, seconds)

@@ -1,0 +1,78 @@
+"""What spare columns and remapping cost, on tiny configurations checked by hand."""
+
+import math
+
+import pytest
+from torch import nn
+
+from archsim.config.hardware import load_hardware
+from archsim.errors import UserError
+from archsim.mapping.geometry import Geometry
+from archsim.mapping.records import LayerSpec
+from archsim.mapping.tiling import crossbars_for, tile_layer
+from archsim.perf.remap_cost import index_bits, remap_cost
+from tests.faults_support import toy_mapping
+
+ISAAC = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac")
+
+
+def _linear(rows: int, cols: int) -> LayerSpec:
+    return LayerSpec("fc", "linear", (rows,), (cols,), rows * cols, rows * cols, rows, cols)
+
+
+def test_spare_columns_take_weight_slots_and_add_physical_columns() -> None:
+    # ISAAC row: 128 columns, 8 cells per 16-bit weight, 1 unit column. Without spares
+    # (128 - 1) // 8 = 15 weights; one spare weight column takes 8 more: (128 - 9) // 8 = 14;
+    # two: (128 - 17) // 8 = 13.
+    assert ISAAC.weights_per_row == 15
+    one = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=1)
+    two = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=2)
+    assert (one.weights_per_row, two.weights_per_row) == (14, 13)
+    assert (one.extra_columns, two.extra_columns) == (9, 17)
+    # 30 output channels: ceil(30 / 15) = 2 crossbars, ceil(30 / 14) = 3 with one spare;
+    # 16 channels fit ceil(16 / 15) = ceil(16 / 14) = 2 either way (spares in the slack).
+    assert crossbars_for(_linear(128, 30), ISAAC) == 2
+    assert crossbars_for(_linear(128, 30), one) == 3
+    assert crossbars_for(_linear(128, 16), ISAAC) == crossbars_for(_linear(128, 16), one) == 2
+    # every block drives its weights' cells + the unit column + the spares' 8 cells
+    tiling = tile_layer(_linear(128, 30), one)
+    assert tiling.bias_columns == 9
+    assert [b.col_end - b.col_start for b in tiling.blocks] == [14, 14, 2]
+
+
+def test_spare_columns_are_validated() -> None:
+    with pytest.raises(UserError, match="spare columns"):
+        Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=-1)
+    with pytest.raises(UserError, match="cannot hold one weight"):
+        Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=15)
+
+
+def test_remap_tables_cost_by_hand() -> None:
+    # One 4-input, 2-output linear layer in one 4-row block: row table 4 entries x 2 bits,
+    # column table 2 entries x 1 bit = 10 bits. ISAAC's input register: 2 KB, 0.0021 mm^2,
+    # 0.248 mW leakage, 0.775 pJ per 16-bit access; output register 0.01796875 pJ / 16 bits.
+    model = nn.Sequential(nn.Linear(4, 2, bias=False))
+    mapping = toy_mapping(model, rows=4, cols=17)
+    hw = load_hardware("isaac")
+    cost = remap_cost(mapping, hw, interval_s=1e-6)
+    assert (index_bits(1), index_bits(2), index_bits(4), index_bits(5)) == (0, 1, 2, 3)
+    assert cost.table_bits == 10
+    assert math.isclose(cost.area_mm2, 10 * 0.0021 / 16384)
+    assert math.isclose(cost.leakage_w, 10 * 0.248e-3 / 16384)
+    # one MVM per image (a linear layer): 8 row bits and 2 column bits looked up
+    assert cost.lookup_bits_per_image == {"row": 8, "column": 2}
+    expected = 8 * 0.775e-12 / 16 + 2 * 0.01796875e-12 / 16 + cost.leakage_w * 1e-6
+    assert math.isclose(cost.energy_per_image_j, expected)
+
+
+def test_the_cost_model_converts_the_spare_columns() -> None:
+    # A block of 14 weights with one spare drives 14 x 8 + 1 + 8 = 121 columns, each
+    # converted once per input cycle (ISAAC: 16 one-bit cycles): 1936 conversions per MVM
+    # for the first block.
+    from archsim.mapping.mapper import map_specs
+    from archsim.perf.plan_rram import physical_columns
+
+    one = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=1)
+    mapping = map_specs([_linear(128, 30)], one, input_shape=(128,), policy="all-rram")
+    lm = mapping.layer("fc")
+    assert [physical_columns(lm, b) for b in lm.blocks] == [121, 121, 2 * 8 + 9]
