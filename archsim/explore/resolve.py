@@ -86,9 +86,22 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
         card = ""
         if resolved.card:
             card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
-        shapes[entry.name] = DatasetShape(info.name, info.input_shape, info.num_classes,
-                                          dict(resolved.options), fingerprints[info.name], card)
+        shape = _padded(info.input_shape, spec.input_size)
+        shapes[entry.name] = DatasetShape(info.name, shape, info.num_classes,
+                                          dict(resolved.options), fingerprints[info.name], card,
+                                          spec.input_size if shape != info.input_shape else None)
     return shapes
+
+
+def _padded(shape: tuple[int, int, int], size: int | None) -> tuple[int, int, int]:
+    """The image shape the nets see with `input_size` (zero padding, never cropping)."""
+    channels, height, width = shape
+    if size is None:
+        return shape
+    if size < max(height, width):
+        raise UserError(f"input_size {size} is smaller than the dataset's {height}x{width} "
+                        "images: padding cannot crop")
+    return channels, size, size
 
 
 def resolve(spec: SweepSpec) -> Resolved:

@@ -48,7 +48,7 @@ def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_di
         "spec": spec.model_dump(mode="json"),
         "datasets": {k: {"name": v.name, "input_shape": list(v.input_shape),
                          "num_classes": v.num_classes, "options": v.options,
-                         "identity": v.identity, "card": v.card}
+                         "identity": v.identity, "card": v.card, "pad_to": v.pad_to}
                      for k, v in datasets.items()},
         "hardware_digest": hardware_digest,
     }
@@ -56,7 +56,7 @@ def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_di
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
     return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"],
-                            v.get("identity", ""), v.get("card", ""))
+                            v.get("identity", ""), v.get("card", ""), v.get("pad_to"))
             for k, v in record["datasets"].items()}
 
 

@@ -9,6 +9,8 @@ Policies decide for conv and linear layers only; everything else follows from it
 - `cpu-1x1-ends`: as `cpu-1x1`, and the first conv and the classifier also go to the CPU: the
   layers the drop-connect authors' own code never faults.
 - `all-rram`: every conv and linear layer on crossbars.
+- `first-conv-rram`: only the first conv (the stem) on crossbars, every other conv and linear
+  layer on the CPU: faults then hit the stem alone, which measures its share of the damage.
 
 Overrides `NAME=rram|cpu` follow, in order (a later one wins); NAME is a glob over layer names
 (`layer*.shortcut.0`) and also matches every call of a reused module (`fc` matches `fc#2`).
@@ -80,10 +82,18 @@ def _all_rram(spec: LayerSpec, roles: Roles) -> Placement:
     return Placement("rram", f"{_role(spec, roles)} on crossbars (all-rram)")
 
 
+def _first_conv_rram(spec: LayerSpec, roles: Roles) -> Placement:
+    role = _role(spec, roles)
+    where = "crossbars" if role == "first conv" else "the CPU path"
+    return Placement("rram" if role == "first conv" else "cpu",
+                     f"{role} on {where} (first-conv-rram)")
+
+
 POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1": (_cpu_1x1, "1x1 convs on the CPU; other convs, first conv, classifier on RRAM"),
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
     "all-rram": (_all_rram, "every conv and linear layer on RRAM"),
+    "first-conv-rram": (_first_conv_rram, "only the first conv on RRAM, the rest on the CPU"),
 }
 
 DIGITAL_REASONS = {
