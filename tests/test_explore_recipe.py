@@ -97,3 +97,18 @@ def test_the_collapse_finding_by_hand() -> None:
     assert out["DC-4"].verdict == NOT_IN_SWEEP and "widths" in out["DC-4"].test
     assert out["SFT-3"].verdict == NOT_IN_SWEEP
     assert out["STEM"].verdict == NOT_IN_SWEEP
+
+
+def test_compare_fault_models_evaluate_the_raw_baseline_at_the_pareto_rates() -> None:
+    data = {**BASE, "training": {**BASE["training"], "seeds": [0, 1]},
+            "faults": {**BASE["faults"], "compare_models": ["dropconnect", "stuck-on"]}}
+    spec = spec_from_dict(data)
+    out = expand(spec, {"resnet20": DIGITS})
+    # the main model (dropconnect) is not repeated: stuck-on x 1 Pareto rate (0.1) x 2 seeds
+    evs = out.fault_model_evaluations
+    assert len(evs) == 2 and {e.point["fault_model"] for e in evs} == {"stuck-on"}
+    assert {e.point["train_seed"] for e in evs} == {0, 1} and {e.fault_rate for e in evs} == {0.1}
+    jobs = {j.key: j for j in out.jobs}
+    assert all(jobs[e.key].config["fault_model"] == "stuck-on" for e in evs)
+    assert all(dict(jobs[e.key].deps)["model"] == e.train_key for e in evs)  # not recalibrated
+    assert not {e.key for e in evs} & {e.key for e in out.evaluations}

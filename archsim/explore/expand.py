@@ -76,6 +76,8 @@ class Expansion:
     evaluations: list[Evaluation] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     trainings: list[Training] = field(default_factory=list)
+    # the raw standard model under `faults.compare_models` (point["fault_model"] says which)
+    fault_model_evaluations: list[Evaluation] = field(default_factory=list)
 
     def add(self, job: Job) -> str:
         self.jobs.append(job)
@@ -219,10 +221,29 @@ class _Grid:
                     self.out.evaluations.append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key))
 
+    def compare_fault_models(self, train_key: str, cost_key: str) -> None:
+        """The raw (not recalibrated) standard model under each compare fault model, at the
+        Pareto rates, on the sweep's chips and images."""
+        spec, faults = self.spec, self.spec.faults
+        policy = spec.cost.policy
+        for model in (m for m in faults.compare_models if m != faults.model):
+            point = {**self.point("standard", 0.0, None, False, policy), "fault_model": model}
+            for fault_rate in spec.pareto_rates:
+                config = {"fault_model": model, "rate": fault_rate, "chips": faults.chips,
+                          "seed": spec.seed, "threshold": faults.threshold, "policy": policy,
+                          **self.inputs, **({"limit": faults.images} if faults.images else {})}
+                job = make_job("evaluate", config, {"model": train_key},
+                               f"{self.tag} standard 0 {policy} {model} f={fault_rate:g}",
+                               {**point, "fault_rate": fault_rate})
+                self.out.add(job)
+                self.out.fault_model_evaluations.append(
+                    Evaluation(point, fault_rate, job.key, train_key, cost_key))
+
     def expand(self, cost_keys: dict[str, str]) -> None:
         t = self.spec.training
         epochs = self.entry.epochs or t.epochs
         pretrained = self.train("standard", 0.0, None, None, epochs)
+        self.compare_fault_models(pretrained, cost_keys[self.spec.cost.policy])
         bases: list[tuple[Prune | None, str]] = [(None, pretrained)]
         for prune in t.prune:
             pruned = self.train("standard", 0.0, prune, pretrained, t.tune_epochs)

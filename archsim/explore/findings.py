@@ -217,9 +217,16 @@ def sft_collapse(ctx: Context) -> Finding:
 
 def sft_stuck_on(ctx: Context) -> Finding:
     claim = "Stuck-on faults are far more harmful than stuck-off faults"
-    return _finding("SFT-3", SFT, claim, Rule("less"),
-                    "needs stuck-on-only and stuck-off-only fault models in one sweep (a fault "
-                    "model axis)", None)
+    off, on = ctx.pure_fault_models()
+    f = ctx.pareto_rate
+    if not (off and on):
+        return _finding("SFT-3", SFT, claim, Rule("greater"),
+                        "needs a stuck-off-only and a stuck-on-only fault model (faults.model "
+                        "and faults.compare_models, e.g. dropconnect and stuck-on)", None)
+    test = (f"raw standard model, stuck-off only ({off}) - stuck-on only ({on}) at fault rate "
+            f"{f:g}")
+    return _finding("SFT-3", SFT, claim, Rule("greater"), test,
+                    _paired(ctx.under(off, f), ctx.under(on, f)))
 
 
 def sft_pruned(ctx: Context) -> Finding:

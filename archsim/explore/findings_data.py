@@ -52,11 +52,35 @@ class Context:
         self.baseline_recal = False not in recal  # the raw baseline when it was run
         self.dc_recal = True in recal
         self.model0, self.width0 = spec.models[0].name, min(spec.widths)
-        self._index: dict[tuple[Any, ...], dict[int, np.ndarray]] = {}
-        for row in data.accuracy:
-            key = tuple(row[k] for k in SELECT)
-            self._index.setdefault(key, {})[int(row.get("train_seed", spec.seed))] = np.asarray(
+        self._index = self._by(data.accuracy, SELECT)
+        self._models = self._by(getattr(data, "fault_models", []), ("fault_model", *SELECT))
+
+    def _by(self, rows: list[dict[str, Any]], fields: tuple[str, ...]
+            ) -> dict[tuple[Any, ...], dict[int, np.ndarray]]:
+        index: dict[tuple[Any, ...], dict[int, np.ndarray]] = {}
+        for row in rows:
+            seed = int(row.get("train_seed", self.spec.seed))
+            index.setdefault(tuple(row[k] for k in fields), {})[seed] = np.asarray(
                 row["per_chip"], dtype=np.float64)
+        return index
+
+    def pure_fault_models(self) -> tuple[str | None, str | None]:
+        """The sweep's per-weight stuck-off-only and stuck-on-only fault models, if any."""
+        from archsim.faults.presets import get_fault_model
+
+        names = [self.spec.faults.model, *self.spec.faults.compare_models]
+        pure = [get_fault_model(n) for n in names]
+        off = next((m.name for m in pure if m.granularity == "weight" and m.p_on == 0), None)
+        on = next((m.name for m in pure if m.granularity == "weight" and m.p_on == 1), None)
+        return off, on
+
+    def under(self, fault_model: str, fault_rate: float) -> dict[int, np.ndarray]:
+        """The raw standard model's per-chip accuracies under `fault_model`."""
+        arm = Arm(self.model0, self.width0, "standard", 0.0, "", False, self.main_policy,
+                  fault_rate)
+        if fault_model == self.spec.faults.model:
+            return self.series(arm)
+        return self._models.get((fault_model, *(getattr(arm, k) for k in SELECT)), {})
 
     def series(self, arm: Arm) -> dict[int, np.ndarray]:
         """Training seed -> chip i's accuracy (%), for the rows `arm` names."""

@@ -42,6 +42,8 @@ def check_names(spec: SweepSpec) -> str:
                           *(("cost.compare_policies", p) for p in spec.cost.compare_policies)]:
         _named(where, check_policy, policy)
     _named("faults.model", get_fault_model, spec.faults.model)
+    for name in spec.faults.compare_models:
+        _named("faults.compare_models", get_fault_model, name)
     if set(spec.training.methods) & {"oneshot", "progressive"}:
         _named("training.sft_fault_model", get_fault_model, spec.training.sft_fault_model)
     return hardware_digest(hardware)

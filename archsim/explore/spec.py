@@ -127,6 +127,8 @@ class Faults(_Strict):
     chips: int = Field(default=100, gt=0)
     threshold: float | None = Field(default=None, ge=0.0, le=100.0)  # yield: accuracy >= this %
     images: int | None = Field(default=None, gt=0)  # first N test images per chip (default: all)
+    # fault models the raw standard model is also evaluated under, at the Pareto rates
+    compare_models: list[str] = Field(default_factory=list)
 
     _empty = field_validator("rates")(_non_empty)
 
