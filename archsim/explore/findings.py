@@ -121,15 +121,21 @@ def dc_widening(ctx: Context) -> Finding:
                     "; ".join(x for x in (cost, OTHER_CELLS) if x))
 
 
+# The placement that differs from the main one only in putting the 1x1 convs on RRAM.
+ONE_BY_ONE_ON_RRAM = {"cpu-1x1": "all-rram", "cpu-1x1-ends": "cpu-ends"}
+
+
 def dc_pointwise_on_rram(ctx: Context) -> Finding:
     claim = "1x1 layers on faulty RRAM hurt far more than on the CPU"
-    if "all-rram" not in ctx.policies or ctx.main_policy == "all-rram":
+    other = ONE_BY_ONE_ON_RRAM.get(ctx.main_policy, "")
+    if other not in ctx.policies:
         return _finding("DC-5", DC, claim, Rule("greater"),
-                        f"needs compare policy all-rram beside {ctx.main_policy}", None)
+                        f"needs main policy cpu-1x1 or cpu-1x1-ends with compare policy "
+                        f"all-rram or cpu-ends (this sweep: {', '.join(ctx.policies)})", None)
     f = ctx.pareto_rate
     cpu = ctx.best_dropconnect(f)
-    rram = cpu.replace(policy="all-rram") if cpu else None
-    test = (f"{ctx.main_policy} - all-rram, drop-connect p={cpu.train_rate:g}"
+    rram = cpu.replace(policy=other) if cpu else None
+    test = (f"{ctx.main_policy} - {other}, drop-connect p={cpu.train_rate:g}"
             f"{ctx.recal_text(cpu)} at fault rate {f:g}" if cpu else "")
     return _finding("DC-5", DC, claim, Rule("greater"), test, _pair(ctx, cpu, rram),
                     OTHER_CELLS)
@@ -183,10 +189,11 @@ def stem_share(ctx: Context) -> Finding:
     stem = std.replace(policy=policy) if std else None
     clean = std.at(0.0) if std else None
     pair = _pair(ctx, clean, stem)
-    whole = _pair(ctx, clean, std)
+    every = "all-rram" if "all-rram" in ctx.policies else ctx.main_policy
+    whole = _pair(ctx, clean, std.replace(policy=every) if std else None)
     note = OTHER_CELLS
     if pair and whole and pair[0] and whole[0] and whole[0].mean:
-        note = (f"loss with faults on every {ctx.main_policy} RRAM layer: {whole[0].mean:.1f} "
+        note = (f"loss with faults on every {every} RRAM layer: {whole[0].mean:.1f} "
                 f"[{whole[0].low:.1f}, {whole[0].high:.1f}]; the stem's share "
                 f"{pair[0].mean / whole[0].mean:.0%}; input {ctx.input_text}")
     test = (f"loss of the standard model{ctx.recal_text(std)} with faults on the stem only "

@@ -9,6 +9,8 @@ Policies decide for conv and linear layers only; everything else follows from it
 - `cpu-1x1-ends`: as `cpu-1x1`, and the first conv and the classifier also go to the CPU: the
   layers the drop-connect authors' own code never faults.
 - `all-rram`: every conv and linear layer on crossbars.
+- `cpu-ends`: the first conv and the classifier on the CPU, every other conv (1x1 included)
+  on crossbars: beside `cpu-1x1-ends`, it moves the 1x1 convs alone onto RRAM.
 - `first-conv-rram`: only the first conv (the stem) on crossbars, every other conv and linear
   layer on the CPU: faults then hit the stem alone, which measures its share of the damage.
 
@@ -82,6 +84,13 @@ def _all_rram(spec: LayerSpec, roles: Roles) -> Placement:
     return Placement("rram", f"{_role(spec, roles)} on crossbars (all-rram)")
 
 
+def _cpu_ends(spec: LayerSpec, roles: Roles) -> Placement:
+    role = _role(spec, roles)
+    if role in ("first conv", "classifier"):
+        return Placement("cpu", f"{role} on the CPU path (cpu-ends)")
+    return Placement("rram", f"{role} on crossbars (cpu-ends)")
+
+
 def _first_conv_rram(spec: LayerSpec, roles: Roles) -> Placement:
     role = _role(spec, roles)
     where = "crossbars" if role == "first conv" else "the CPU path"
@@ -93,6 +102,7 @@ POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1": (_cpu_1x1, "1x1 convs on the CPU; other convs, first conv, classifier on RRAM"),
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
     "all-rram": (_all_rram, "every conv and linear layer on RRAM"),
+    "cpu-ends": (_cpu_ends, "first conv and classifier on the CPU; every other conv on RRAM"),
     "first-conv-rram": (_first_conv_rram, "only the first conv on RRAM, the rest on the CPU"),
 }
 
