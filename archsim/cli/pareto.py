@@ -13,7 +13,7 @@ from archsim.errors import UserError
 @click.command("pareto")
 @click.option("--preset", help="A sweep shipped with archsim (quick, dropconnect, sft, "
                                "bottleneck, and the 2-core-sized fmnist-dropconnect, "
-                               "fmnist-dropconnect-nets, fmnist-sft, mnist-bottleneck). "
+                               "fmnist-sft, mnist-bottleneck). "
                                "Default: quick when no --spec is given.")
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A sweep spec YAML file.")
