@@ -65,7 +65,7 @@ def test_every_shipped_finding_preset_states_its_input_size() -> None:
 
 
 def _row(method: str, rate: float, recal: bool, fault: float, seed: int, chips: list[float],
-         policy: str = "cpu-1x1") -> dict:
+         policy: str = "cpu-1x1-ends") -> dict:
     return {"model": "resnet20", "width": 1.0, "method": method, "train_rate": rate,
             "prune": "", "recalibrate": recal, "policy": policy, "fault_rate": fault,
             "train_seed": seed, "per_chip": chips}
