@@ -250,8 +250,12 @@ def sft_pruned(ctx: Context) -> Finding:
     first = ctx.combine(dense.at(0.0), pruned)
     second = ctx.combine(pruned.at(0.0), dense)
     test = (f"accuracy lost at fault rate {f:g}: dense - {prunes[0].name} (both standard "
-            "training)")
-    return _finding("SFT-4", SFT, claim, Rule("less"), test, _paired(first, second))
+            "training); the accuracies shown are the two losses")
+    pair = _paired(first, second)
+    means = [ctx.mean(a) for a in (dense.at(0.0), dense, pruned.at(0.0), pruned)]
+    if pair and None not in means:
+        pair = (pair[0], (means[0] - means[1], means[2] - means[3]))  # type: ignore[operator]
+    return _finding("SFT-4", SFT, claim, Rule("less"), test, pair)
 
 
 def sft_stability(ctx: Context) -> Finding:

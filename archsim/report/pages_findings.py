@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from archsim.explore.findings import Finding, findings
 from archsim.explore.results import SweepData
@@ -20,6 +21,11 @@ COLOURS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE: "#ff7
 COLUMNS = ((0.03, "finding", 14), (0.11, "paper's claim", 50), (0.36, "compared (paired)", 52),
            (0.62, "measured: effect [95% CI], spreads", 50), (0.87, "verdict", 16))
 FONT = 7.0
+SUBTITLE = ("Effect: first minus second, accuracy points, on the same chips and test images, "
+            "averaged over training seeds; 95% interval over chips. Reproduced: the interval "
+            "lies on the claim's side; not reproduced: on the other; else inconclusive at this "
+            "budget (also when the trainings disagree). chip sd: spread between chips; "
+            "trainings sd: spread between training seeds.")
 def _wrap(text: str, width: int) -> str:
     """Each line of `text` wrapped at `width` characters."""
     return "\n".join(w for part in text.split("\n") for w in textwrap.wrap(part, width) or [""])
@@ -54,12 +60,7 @@ def findings_pages(data: SweepData) -> list[Figure]:
     rows = findings(data)
     figs = []
     for part in chunks(rows, ROWS_PER_PAGE):
-        fig = page(TITLE, "Effect: first minus second, accuracy points, on the same chips and "
-                          "test images, averaged over training seeds; 95% interval over chips. "
-                          "Reproduced: the interval lies on the claim's side; not reproduced: "
-                          "on the other; else inconclusive at this budget (also when the "
-                          "trainings disagree). chip sd: spread between chips; trainings sd: "
-                          "spread between training seeds.")
+        fig = page(TITLE, _wrap(SUBTITLE, 170))
         for x, title, _ in COLUMNS:
             fig.text(x, 0.835, title, fontsize=8, fontweight="bold", va="top")
         for i, f in enumerate(part):
@@ -71,7 +72,5 @@ def findings_pages(data: SweepData) -> list[Figure]:
     return figs
 
 
-def _line(fig: Figure, y: float):  # type: ignore[no-untyped-def]
-    from matplotlib.lines import Line2D
-
+def _line(fig: Figure, y: float) -> Line2D:
     return Line2D([0.03, 0.97], [y, y], transform=fig.transFigure, color="#dddddd", lw=0.6)
