@@ -167,13 +167,13 @@ def dc_recalibration(ctx: Context) -> Finding:
                         "needs recalibration both on and off", None)
     test = (f"drop-connect p={dc.train_rate:g} - standard, both recalibrated, at fault rate "
             f"{f:g}")
-    means = [ctx.mean(arm) for arm in (dc, std, raw)]
+    m_dc, m_std, m_raw = ctx.mean(dc), ctx.mean(std), ctx.mean(raw)
     note = ""
-    if None not in means and means[0] != means[2]:  # type: ignore[operator]
-        share = (means[1] - means[2]) / (means[0] - means[2])  # type: ignore[operator]
+    if m_dc is not None and m_std is not None and m_raw is not None and m_dc != m_raw:
+        share = (m_std - m_raw) / (m_dc - m_raw)
         note = (f"recalibrating the standard model alone buys {share:.0%} of the gain of "
                 f"drop-connect + recalibration over the raw standard model "
-                f"({means[2]:.1f} -> {means[1]:.1f} vs {means[0]:.1f})")
+                f"({m_raw:.1f} -> {m_std:.1f} vs {m_dc:.1f})")
     return _finding("DC-7", DC, claim, Rule("greater"), test, _pair(ctx, dc, std), note)
 
 
@@ -252,9 +252,9 @@ def sft_pruned(ctx: Context) -> Finding:
     test = (f"accuracy lost at fault rate {f:g}: dense - {prunes[0].name} (both standard "
             "training); the accuracies shown are the two losses")
     pair = _paired(first, second)
-    means = [ctx.mean(a) for a in (dense.at(0.0), dense, pruned.at(0.0), pruned)]
-    if pair and None not in means:
-        pair = (pair[0], (means[0] - means[1], means[2] - means[3]))  # type: ignore[operator]
+    losses = [ctx.loss(dense), ctx.loss(pruned)]
+    if pair and losses[0] is not None and losses[1] is not None:
+        pair = (pair[0], (losses[0], losses[1]))
     return _finding("SFT-4", SFT, claim, Rule("less"), test, pair)
 
 

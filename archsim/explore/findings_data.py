@@ -90,6 +90,11 @@ class Context:
         s = self.series(arm)
         return float(np.mean([v.mean() for v in s.values()])) if s else None
 
+    def loss(self, arm: Arm) -> float | None:
+        """Mean fault-free accuracy minus mean accuracy at `arm`'s fault rate."""
+        clean, faulty = self.mean(arm.at(0.0)), self.mean(arm)
+        return None if clean is None or faulty is None else clean - faulty
+
     def combine(self, a: Arm, b: Arm) -> dict[int, np.ndarray]:
         """Chip by chip a + b, per common training seed."""
         sa, sb = self.series(a), self.series(b)

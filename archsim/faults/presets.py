@@ -4,11 +4,11 @@
   weight to 0; per weight, as their simulator did. Here: weight granularity, stuck-off only.
 - `sft`: the stochastic fault-tolerant training paper, stuck-off : stuck-on = 1.75 : 9.04 (its
   Section IV, after Chen et al.'s march-test defect statistics), per weight.
-- `stuck-on`: every faulty weight stuck-on (driven to +-max of its layer), per weight: the
-  harmful half of the `sft` mix alone (`dropconnect` is the other half, stuck-off alone).
 - `cell-isaac`: the same mix drawn on the mapped crossbar cells (ISAAC: 16-bit weights in
   eight 2-bit cells), so encoding and bit slices decide each fault's harm.
 - `row-isaac` / `column-isaac`: clustered faults, whole crossbar rows / columns stuck, same mix.
+- `stuck-on`: every faulty weight stuck-on (driven to +-max of its layer), per weight: the
+  harmful half of the `sft` mix alone (`dropconnect` is the other half, stuck-off alone).
 """
 
 from archsim.errors import UserError
@@ -24,9 +24,6 @@ PRESETS: dict[str, FaultModel] = {
         "sft", "weight", SFT_STUCK_OFF, SFT_STUCK_ON,
         "per weight, stuck-off : stuck-on = 1.75 : 9.04 (stochastic training paper)",
     ),
-    "stuck-on": FaultModel(
-        "stuck-on", "weight", 0.0, 1.0, "per weight, every faulty weight stuck-on (+-max|w|)"
-    ),
     "cell-isaac": FaultModel(
         "cell-isaac", "cell", SFT_STUCK_OFF, SFT_STUCK_ON,
         "per mapped crossbar cell, stuck-off : stuck-on = 1.75 : 9.04",
@@ -38,6 +35,9 @@ PRESETS: dict[str, FaultModel] = {
     "column-isaac": FaultModel(
         "column-isaac", "column", SFT_STUCK_OFF, SFT_STUCK_ON,
         "whole crossbar columns stuck, stuck-off : stuck-on = 1.75 : 9.04",
+    ),
+    "stuck-on": FaultModel(
+        "stuck-on", "weight", 0.0, 1.0, "per weight, every faulty weight stuck-on (+-max|w|)"
     ),
 }
 
