@@ -55,6 +55,18 @@ def test_all_rram_and_cpu_1x1_ends() -> None:
     assert ends.cpu_macs == 442_368 + 640 + 262_144
 
 
+def test_cpu_ends_and_first_conv_rram() -> None:
+    # cpu-ends differs from cpu-1x1-ends only in the two 1x1 shortcuts, now on crossbars
+    ends = mapping("cpu-ends")
+    assert targets(ends, "conv1", "fc", *SHORTCUTS) == ["cpu", "cpu", "rram", "rram"]
+    assert ends.cpu_macs == 442_368 + 640  # stem + fc, as above
+    # first-conv-rram: the stem (32*32*16*27 MACs) is the only RRAM work
+    stem = mapping("first-conv-rram")
+    assert targets(stem, "conv1", "layer1.0.conv1", "fc", *SHORTCUTS) == ["rram"] + ["cpu"] * 4
+    assert stem.rram_macs == 442_368
+    assert stem.rram_macs + stem.cpu_macs == stem.total_macs
+
+
 def test_overrides_with_globs_in_order_last_wins() -> None:
     m = mapping(overrides=("layer*.shortcut.0=rram", "conv1=cpu"))
     assert targets(m, *SHORTCUTS, "conv1") == ["rram", "rram", "cpu"]

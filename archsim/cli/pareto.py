@@ -12,7 +12,9 @@ from archsim.errors import UserError
 
 @click.command("pareto")
 @click.option("--preset", help="A sweep shipped with archsim (quick, dropconnect, sft, "
-                               "bottleneck). Default: quick when no --spec is given.")
+                               "bottleneck, and the 2-core-sized fmnist-dropconnect, "
+                               "fmnist-sft, mnist-bottleneck). "
+                               "Default: quick when no --spec is given.")
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A sweep spec YAML file.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),

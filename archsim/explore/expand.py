@@ -30,7 +30,8 @@ PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
 @dataclass(frozen=True)
 class DatasetShape:
     """A model's resolved setting: its dataset and its net options (model card + spec);
-    `identity` fingerprints the dataset's data and `card` the model card's content."""
+    `identity` fingerprints the dataset's data and `card` the model card's content;
+    `input_shape` is what the net sees (after any padding to `pad_to`)."""
 
     name: str
     input_shape: tuple[int, int, int]
@@ -38,6 +39,7 @@ class DatasetShape:
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     identity: str = ""
     card: str = ""
+    pad_to: int | None = None  # the sweep's input_size, where it differs from the stored size
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Expansion:
     evaluations: list[Evaluation] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     trainings: list[Training] = field(default_factory=list)
+    # the raw standard model under `faults.compare_models` (point["fault_model"] says which)
+    fault_model_evaluations: list[Evaluation] = field(default_factory=list)
 
     def add(self, job: Job) -> str:
         self.jobs.append(job)
@@ -139,14 +143,21 @@ class _Grid:
     """The accuracy half of the expansion for one net and width."""
 
     def __init__(self, spec: SweepSpec, entry: ModelEntry, width: float, shape: DatasetShape,
-                 hardware: dict[str, str], out: Expansion) -> None:
+                 hardware: dict[str, str], out: Expansion, seed: int) -> None:
         self.spec, self.entry, self.width, self.shape, self.out = spec, entry, width, shape, out
+        self.seed = seed
         t = spec.training
         # What every accuracy job reads besides its own settings: hardware and data content.
         self.inputs = {**hardware, "dataset": shape.name, "dataset_identity": shape.identity}
-        self.common = {**_net(entry, width, shape), **self.inputs, "seed": spec.seed,
+        # How training reads its data; a setting left at its default stays out of the config,
+        # so sweeps written before it existed keep their keys (and their stored results).
+        reading = {"limit": t.limit, "val_limit": t.val_limit, "pad_to": shape.pad_to}
+        self.common = {**_net(entry, width, shape), **self.inputs, "seed": seed,
                        "card": shape.card, "batch_size": t.batch_size, "lr": t.lr,
-                       "lr_schedule": t.lr_schedule}
+                       "lr_schedule": t.lr_schedule,
+                       **{k: v for k, v in reading.items() if v is not None}}
+        self.tag = f"{entry.name} w{width:g}" + (
+            f" s{seed}" if len(spec.train_seeds) > 1 else "")
 
     def train(self, method: str, rate: float, prune: Prune | None, init: str | None,
               epochs: int) -> str:
@@ -164,7 +175,7 @@ class _Grid:
             "val_chips": t.val_chips,
         }
         point = self.point(method, rate, prune, recalibrate=False, policy=self.spec.cost.policy)
-        label = f"{self.entry.name} w{self.width:g} {method} {rate:g}" + (
+        label = f"{self.tag} {method} {rate:g}" + (
             f" {prune.name}" if prune else "")
         job = make_job("train", config, {"init": init} if init else {}, label, point)
         self.out.add(job)
@@ -175,7 +186,8 @@ class _Grid:
               policy: str) -> dict[str, Any]:
         return {"model": self.entry.name, "net": self.entry.net, "width": self.width,
                 "method": method, "train_rate": rate, "prune": prune.name if prune else "",
-                "recalibrate": recalibrate, "policy": policy, "dataset": self.shape.name}
+                "recalibrate": recalibrate, "policy": policy, "dataset": self.shape.name,
+                "train_seed": self.seed}
 
     def evaluate(self, train_key: str, method: str, rate: float, prune: Prune | None,
                  cost_keys: dict[str, str]) -> None:
@@ -191,16 +203,17 @@ class _Grid:
                         {"rates": list(rates), "fault_model": faults.model, "policy": policy,
                          "seed": spec.seed, **self.inputs},
                         {"model": train_key},
-                        label=f"{self.entry.name} w{self.width:g} {method} {rate:g} {policy}",
+                        label=f"{self.tag} {method} {rate:g} {policy}",
                     ))
                 point = self.point(method, rate, prune, recalibrate, policy)
                 for fault_rate in rates:
                     config = {"fault_model": faults.model, "rate": fault_rate,
                               "chips": faults.chips, "seed": spec.seed,
                               "threshold": faults.threshold, "policy": policy,
-                              **self.inputs}
+                              **self.inputs,
+                              **({"limit": faults.images} if faults.images else {})}
                     job = make_job("evaluate", config, {role: model_key},
-                                   f"{self.entry.name} w{self.width:g} {method} {rate:g}"
+                                   f"{self.tag} {method} {rate:g}"
                                    f"{' ' + prune.name if prune else ''}"
                                    f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
                                    {**point, "fault_rate": fault_rate})
@@ -208,10 +221,29 @@ class _Grid:
                     self.out.evaluations.append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key))
 
+    def compare_fault_models(self, train_key: str, cost_key: str) -> None:
+        """The raw (not recalibrated) standard model under each compare fault model, at the
+        Pareto rates, on the sweep's chips and images."""
+        spec, faults = self.spec, self.spec.faults
+        policy = spec.cost.policy
+        for model in (m for m in faults.compare_models if m != faults.model):
+            point = {**self.point("standard", 0.0, None, False, policy), "fault_model": model}
+            for fault_rate in spec.pareto_rates:
+                config = {"fault_model": model, "rate": fault_rate, "chips": faults.chips,
+                          "seed": spec.seed, "threshold": faults.threshold, "policy": policy,
+                          **self.inputs, **({"limit": faults.images} if faults.images else {})}
+                job = make_job("evaluate", config, {"model": train_key},
+                               f"{self.tag} standard 0 {policy} {model} f={fault_rate:g}",
+                               {**point, "fault_rate": fault_rate})
+                self.out.add(job)
+                self.out.fault_model_evaluations.append(
+                    Evaluation(point, fault_rate, job.key, train_key, cost_key))
+
     def expand(self, cost_keys: dict[str, str]) -> None:
         t = self.spec.training
         epochs = self.entry.epochs or t.epochs
         pretrained = self.train("standard", 0.0, None, None, epochs)
+        self.compare_fault_models(pretrained, cost_keys[self.spec.cost.policy])
         bases: list[tuple[Prune | None, str]] = [(None, pretrained)]
         for method_of_pruning in t.prune:
             pruned = self.train("standard", 0.0, method_of_pruning, pretrained, t.tune_epochs)
@@ -255,5 +287,7 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: st
     for entry in spec.models:
         for width in spec.widths:
             cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
-            _Grid(spec, entry, width, shapes[entry.name], hardware, out).expand(cost_keys)
+            for seed in spec.train_seeds:
+                _Grid(spec, entry, width, shapes[entry.name], hardware, out, seed
+                      ).expand(cost_keys)
     return out

@@ -1,6 +1,6 @@
 """The sweep's tables as files: results.csv (every evaluated design point and fault rate),
 pareto.csv and pareto.json (the front), costs.csv (mapping and cost per net, width and
-placement). All written atomically."""
+placement), findings.csv (the findings page's rows). All written atomically."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from archsim.atomic import atomic_write_text
+from archsim.explore.findings import FINDING_COLUMNS, finding_rows
 from archsim.explore.pareto import OBJECTIVES
 from archsim.explore.results import SweepData
 from archsim.tables import render_csv
@@ -18,7 +19,7 @@ RESULT_COLUMNS = (
     "clean_acc", "float_acc", "quant_acc", "realised_fraction", "bn_set", "throughput_ips",
     "latency_s", "energy_per_image_j", "static_energy_j", "images_per_j", "occupied_area_mm2",
     "provisioned_area_mm2", "budget_chips", "budget_tiles", "bottleneck", "evaluate_key",
-    "train_key",
+    "train_key", "train_seed",
 )
 COST_COLUMNS = (
     "model", "width", "policy", "estimator", "paper_setting", "throughput_ips", "latency_s",
@@ -33,6 +34,8 @@ def export_tables(data: SweepData, out: Path) -> tuple[Path, Path]:
     results_csv, pareto_csv = out / "results.csv", out / "pareto.csv"
     atomic_write_text(results_csv, render_csv(data.accuracy, RESULT_COLUMNS) + "\n")
     atomic_write_text(out / "costs.csv", render_csv(data.costs, COST_COLUMNS) + "\n")
+    atomic_write_text(out / "findings.csv",
+                      render_csv(finding_rows(data), FINDING_COLUMNS) + "\n")
     front = [row for row in data.pareto if row["on_front"]]
     columns = ["fault_rate", "model", "width", "method", "train_rate", "prune", "recalibrate",
                "policy", "metric", *(name for name, _ in OBJECTIVES)]

@@ -42,6 +42,8 @@ def check_names(spec: SweepSpec) -> str:
                           *(("cost.compare_policies", p) for p in spec.cost.compare_policies)]:
         _named(where, check_policy, policy)
     _named("faults.model", get_fault_model, spec.faults.model)
+    for name in spec.faults.compare_models:
+        _named("faults.compare_models", get_fault_model, name)
     if set(spec.training.methods) & {"oneshot", "progressive"}:
         _named("training.sft_fault_model", get_fault_model, spec.training.sft_fault_model)
     return hardware_digest(hardware)
@@ -89,9 +91,22 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
             card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
         elif is_user_spec(entry.net):  # a user model's code decides its numbers: key on it
             card = f"source:{net_info(entry.net).source_digest[:16]}"
-        shapes[entry.name] = DatasetShape(info.name, info.input_shape, info.num_classes,
-                                          dict(resolved.options), fingerprints[info.name], card)
+        shape = _padded(info.input_shape, spec.input_size)
+        shapes[entry.name] = DatasetShape(info.name, shape, info.num_classes,
+                                          dict(resolved.options), fingerprints[info.name], card,
+                                          spec.input_size if shape != info.input_shape else None)
     return shapes
+
+
+def _padded(shape: tuple[int, int, int], size: int | None) -> tuple[int, int, int]:
+    """The image shape the nets see with `input_size` (zero padding, never cropping)."""
+    channels, height, width = shape
+    if size is None:
+        return shape
+    if size < max(height, width):
+        raise UserError(f"input_size {size} is smaller than the dataset's {height}x{width} "
+                        "images: padding cannot crop")
+    return channels, size, size
 
 
 def resolve(spec: SweepSpec) -> Resolved:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archsim.errors import UserError
-from archsim.explore.expand import DatasetShape, Expansion, expand
+from archsim.explore.expand import DatasetShape, Evaluation, Expansion, expand
 from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
@@ -38,6 +38,7 @@ class SweepData:
     store: str
     jobs_total: int
     missing: dict[str, int] = field(default_factory=dict)
+    fault_models: list[dict[str, Any]] = field(default_factory=list)  # faults.compare_models
 
 
 def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
@@ -48,7 +49,7 @@ def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_di
         "spec": spec.model_dump(mode="json"),
         "datasets": {k: {"name": v.name, "input_shape": list(v.input_shape),
                          "num_classes": v.num_classes, "options": v.options,
-                         "identity": v.identity, "card": v.card}
+                         "identity": v.identity, "card": v.card, "pad_to": v.pad_to}
                      for k, v in datasets.items()},
         "hardware_digest": hardware_digest,
     }
@@ -56,14 +57,14 @@ def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_di
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
     return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"],
-                            v.get("identity", ""), v.get("card", ""))
+                            v.get("identity", ""), v.get("card", ""), v.get("pad_to"))
             for k, v in record["datasets"].items()}
 
 
-def accuracy_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
-                  ) -> list[dict[str, Any]]:
+def accuracy_rows(expansion: Expansion, results: dict[str, dict[str, Any]],
+                  evaluations: list[Evaluation] | None = None) -> list[dict[str, Any]]:
     rows = []
-    for ev in expansion.evaluations:
+    for ev in expansion.evaluations if evaluations is None else evaluations:
         acc, cost = results.get(ev.key), results.get(ev.cost_key)
         if acc is None:
             continue
@@ -145,4 +146,5 @@ def load_sweep(store: ResultsStore) -> SweepData:
         costs=cost_rows(expansion, results), trainings=training_rows(expansion, results),
         pareto=pareto_rows(spec, accuracy), sweeps=store.sweeps(), meta=store.meta(),
         store=str(store.path), jobs_total=len(wanted), missing=dict(missing),
+        fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
     )

@@ -78,8 +78,18 @@ class Training(_Strict):
     recalibrate: list[bool] = Field(default_factory=lambda: [True])
     val_chips: int = Field(default=3, ge=0)  # fixed faulty chips validated on every epoch
     val_rate: float | None = Field(default=None, ge=0.0, le=1.0)  # default: top test rate
+    seeds: list[int] = Field(default_factory=list)  # training seeds (default: the sweep's seed)
+    limit: int | None = Field(default=None, gt=0)  # first N training images (default: all)
+    val_limit: int | None = Field(default=None, gt=0)  # first N test images per-epoch validation
 
     _empty = field_validator("methods", "recalibrate")(_non_empty)
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, values: list[int]) -> list[int]:
+        if len(set(values)) != len(values):
+            raise ValueError("training.seeds has a repeated value")
+        return values
 
     @field_validator("dropconnect_rates", "sft_rates", "progressive_schedule")
     @classmethod
@@ -116,6 +126,9 @@ class Faults(_Strict):
     rates: list[float]
     chips: int = Field(default=100, gt=0)
     threshold: float | None = Field(default=None, ge=0.0, le=100.0)  # yield: accuracy >= this %
+    images: int | None = Field(default=None, gt=0)  # first N test images per chip (default: all)
+    # fault models the raw standard model is also evaluated under, at the Pareto rates
+    compare_models: list[str] = Field(default_factory=list)
 
     _empty = field_validator("rates")(_non_empty)
 
@@ -158,7 +171,8 @@ class SweepSpec(_Strict):
     description: str = ""
     dataset: str | list[str]  # a list means: the first of these that is present
     data_dir: str | None = None
-    seed: int = 0
+    seed: int = 0  # chips, recalibration faults, and training unless training.seeds is given
+    input_size: int | None = Field(default=None, gt=0)  # zero-pad images to N x N (None: as stored)
     models: list[ModelEntry]
     widths: list[float]
     training: Training
@@ -192,6 +206,10 @@ class SweepSpec(_Strict):
         if missing:
             raise ValueError(f"pareto.fault_rates {sorted(missing)} are not in faults.rates")
         return self
+
+    @property
+    def train_seeds(self) -> list[int]:
+        return self.training.seeds or [self.seed]
 
     @property
     def pareto_rates(self) -> list[float]:

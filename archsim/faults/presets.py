@@ -7,7 +7,8 @@
 - `cell-isaac`: the same mix drawn on the mapped crossbar cells (ISAAC: 16-bit weights in
   eight 2-bit cells), so encoding and bit slices decide each fault's harm.
 - `row-isaac` / `column-isaac`: clustered faults, whole crossbar rows / columns stuck, same mix.
-- `stuck-on`: per weight, every fault stuck-on (the weight reads +-qmax of its layer's range).
+- `stuck-on`: every faulty weight stuck-on (driven to +-max of its layer), per weight: the
+  harmful half of the `sft` mix alone (`dropconnect` is the other half, stuck-off alone).
 - `blob-isaac`, `rowline-isaac`, `colline-isaac`: spatially clustered cells (clustered.py),
   4 x 4 blobs and 16-cell row / column line segments, same mix, `rate` the expected fraction
   of faulty cells; `NAME:SIZE` sets the cluster size (`blob-isaac:2` is 2 x 2 blobs).

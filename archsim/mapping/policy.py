@@ -15,6 +15,10 @@ Policies decide for conv and linear layers only; everything else follows from it
   projections and MLP on crossbars), and the activation x activation matmuls (Q K^T,
   attention x V) on the tile's digital units instead of the CPU path: each multiply done
   bit-serially by the shift-and-add units (see archsim/perf/plan_other.py).
+- `cpu-ends`: the first conv and the classifier on the CPU, every other conv (1x1 included)
+  on crossbars: beside `cpu-1x1-ends`, it moves the 1x1 convs alone onto RRAM.
+- `first-conv-rram`: only the first conv (the stem) on crossbars, every other conv and linear
+  layer on the CPU: faults then hit the stem alone, which measures its share of the damage.
 
 Overrides `NAME=rram|cpu` follow, in order (a later one wins); NAME is a glob over layer names
 (`layer*.shortcut.0`) and also matches every call of a reused module (`fc` matches `fc#2`).
@@ -86,6 +90,20 @@ def _all_rram(spec: LayerSpec, roles: Roles) -> Placement:
     return Placement("rram", f"{_role(spec, roles)} on crossbars (all-rram)")
 
 
+def _cpu_ends(spec: LayerSpec, roles: Roles) -> Placement:
+    role = _role(spec, roles)
+    if role in ("first conv", "classifier"):
+        return Placement("cpu", f"{role} on the CPU path (cpu-ends)")
+    return Placement("rram", f"{role} on crossbars (cpu-ends)")
+
+
+def _first_conv_rram(spec: LayerSpec, roles: Roles) -> Placement:
+    role = _role(spec, roles)
+    where = "crossbars" if role == "first conv" else "the CPU path"
+    return Placement("rram" if role == "first conv" else "cpu",
+                     f"{role} on {where} (first-conv-rram)")
+
+
 POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1": (_cpu_1x1, "1x1 convs on the CPU; other convs, first conv, classifier on RRAM"),
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
@@ -93,6 +111,8 @@ POLICIES: dict[str, tuple[Rule, str]] = {
     "attention-digital": (lambda spec, roles: Placement("rram", f"{_role(spec, roles)} on "
                                                         "crossbars (attention-digital)"),
                           "every conv and linear on RRAM; Q K^T and A V on the digital units"),
+    "cpu-ends": (_cpu_ends, "first conv and classifier on the CPU; every other conv on RRAM"),
+    "first-conv-rram": (_first_conv_rram, "only the first conv on RRAM, the rest on the CPU"),
 }
 # Where each policy runs activation x activation matmuls (the CPU path unless it says).
 MATMUL_TARGET: dict[str, Target] = {"attention-digital": "digital"}

@@ -1,7 +1,8 @@
 """Job kind `evaluate`: Monte-Carlo accuracy of one checkpoint at one fault rate over chips.
 
 A thin adapter over `archsim.faults.pipeline.evaluate`; chip i is drawn from (seed, i), so
-every design point of a sweep meets the same chips (common random numbers).
+every design point of a sweep meets the same chips (common random numbers), scored on the same
+test images (all, or the first `limit`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def run_evaluate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
     checkpoint = ctx.resolve(inputs["model"]["checkpoint"])
     spec = EvaluateSpec(
         checkpoint=str(checkpoint), rates=(config["rate"],), fault_model=config["fault_model"],
-        dataset=config["dataset"], hardware=config["hardware"], policy=config["policy"],
+        dataset=config["dataset"], limit=config.get("limit"), hardware=config["hardware"],
+        policy=config["policy"],
         montecarlo=MonteCarloSpec(chips=config["chips"], seed=config["seed"],
                                   threshold=config["threshold"], progress=False),
     )

@@ -5,7 +5,8 @@ folder, so a killed sweep resumes the run from its last epoch (the trainer's par
 Results hold numbers only, no wall times (the store records those per job), so the same job
 stores the same row whichever executor ran it.
 `recalibrate` re-estimates BatchNorm statistics of a trained checkpoint for each inference
-fault rate under one placement policy ("UpdateVar") and writes a new checkpoint holding the
+fault rate under one placement policy ("UpdateVar"), on the training data read as training
+read it (subset and padding from the checkpoint), and writes a new checkpoint holding the
 sets; the trained checkpoint is never modified, so one model serves several policies.
 """
 
@@ -45,7 +46,8 @@ def run_train(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: Jo
     init = inputs.get("init")
     spec = make_spec(
         model=config["net"], width=config["width"], options=config["options"],
-        dataset=config["dataset"], method=config["method"],
+        dataset=config["dataset"], limit=config.get("limit"), val_limit=config.get("val_limit"),
+        pad_to=config.get("pad_to"), method=config["method"],
         rate=0.0 if config["method"] in ("standard", "progressive") else config["rate"],
         rates=tuple(config["rates"]) if config["method"] == "progressive" else (),
         fault_model=config["fault_model"],
@@ -72,7 +74,8 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
     import torch
 
     from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-    from archsim.data import get_dataset, iterate_batches
+    from archsim.data import iterate_batches
+    from archsim.data.inputs import InputHandling, load_split
     from archsim.faults.inject import rram_layer_names
     from archsim.faults.presets import get_fault_model
     from archsim.faults.sites import cell_formats
@@ -84,7 +87,11 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
 
     source = ctx.resolve(inputs["model"]["checkpoint"])
     model, meta, _ = load_checkpoint(source)
-    data = get_dataset(config["dataset"], "train")
+    trained = meta.get("spec") or {}  # read the training data as training did
+    limit = trained.get("limit")
+    data = load_split(config["dataset"], "train", None, InputHandling(
+        limit, trained.get("subset_seed") if limit else None,
+        (meta.get("input") or {}).get("pad_to")))
     mapping = map_model(model, data.input_shape, checked_hardware(config),
                         policy=config["policy"],
                         model_name=meta["net"], width=meta["width"])
