@@ -7,6 +7,7 @@ import click
 from click.core import ParameterSource
 
 from archsim.cli.output import emit, format_option
+from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
@@ -47,10 +48,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
               help="Comma-separated fault rates in [0, 1].")
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
-@click.option("--fault-model", help="Preset: dropconnect, sft, cell-isaac, row-isaac, "
-              "column-isaac, stuck-on, or clustered blob-isaac, rowline-isaac, colline-isaac "
-              "(NAME:SIZE sets the cluster size) (default: the checkpoint's, else "
-              "dropconnect).")
+@click.option("--fault-model", cls=LazyHelpOption, help_fn=lambda: f"Preset: {preset_list()} "
+              "(default: the checkpoint's, else dropconnect).")
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
 @click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from archsim.cli.output import emit, format_option
+from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
@@ -24,7 +25,8 @@ def study_options(command: F) -> F:
     """Options every study shares: fault model and rate, chips, images, hardware, output."""
     for option in reversed((
         click.option("--fault-model", default="dropconnect", show_default=True,
-                     help="Weight-granularity preset: dropconnect, sft, stuck-on."),
+                     cls=LazyHelpOption, help_fn=lambda: "Weight-granularity preset: "
+                     f"{preset_list('weight')}."),
         click.option("--fault-rate", "rate", type=float, default=0.1, show_default=True,
                      help="Fault rate in [0, 1]."),
         click.option("--chips", type=int, default=20, show_default=True,
@@ -59,14 +61,15 @@ def _data(opts: dict[str, Any]) -> Any:
 
 
 def _fault(opts: dict[str, Any]) -> tuple[Any, float]:
+    from archsim.faults.mechanisms import mechanism_of
     from archsim.faults.models import check_rate
     from archsim.faults.presets import get_fault_model
 
     model = get_fault_model(opts["fault_model"])
-    if model.granularity != "weight":
+    if mechanism_of(model).kind != "weight":
         raise UserError(f"fault model {model.name} draws {model.granularity} faults; the "
-                        "tolerance studies take weight-granularity models (dropconnect, sft, "
-                        "stuck-on)")
+                        "tolerance studies take weight-granularity models "
+                        f"({preset_list('weight')})")
     return model, check_rate(opts["rate"])
 
 

@@ -4,6 +4,7 @@ import click
 import yaml
 
 from archsim.cli.output import emit, format_option
+from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
@@ -46,8 +47,10 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
               help="Drop-connect rate, or the one-shot target fault rate, in [0, 1).")
 @click.option("--rates", help="Progressive: ascending fault rates, e.g. 0.01,0.05,0.1.")
 @click.option("--no-rescale", is_flag=True, help="Drop-connect: do not scale survivors 1/(1-p).")
-@click.option("--fault-model", help="Fault preset for training faults, validation chips and "
-              "recalibration (default: sft for oneshot/progressive, else dropconnect).")
+@click.option("--fault-model", cls=LazyHelpOption, help_fn=lambda: "Fault preset for validation "
+              f"chips and recalibration: {preset_list()}; oneshot / progressive also train on "
+              f"it, so one of {preset_list('trainable')} (default: sft for oneshot/progressive, "
+              "else dropconnect).")
 @click.option("--from", "init_from", type=click.Path(dir_okay=False),
               help="Checkpoint to fine-tune (the stochastic-training paper starts pretrained).")
 @click.option("--prune", type=click.Choice(["magnitude", "admm"]), help="Prune the RRAM layers.")

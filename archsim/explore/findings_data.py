@@ -66,12 +66,13 @@ class Context:
 
     def pure_fault_models(self) -> tuple[str | None, str | None]:
         """The sweep's per-weight stuck-off-only and stuck-on-only fault models, if any."""
+        from archsim.faults.mechanisms import mechanism_of
         from archsim.faults.presets import get_fault_model
 
         names = [self.spec.faults.model, *self.spec.faults.compare_models]
-        pure = [get_fault_model(n) for n in names]
-        off = next((m.name for m in pure if m.granularity == "weight" and m.p_on == 0), None)
-        on = next((m.name for m in pure if m.granularity == "weight" and m.p_on == 1), None)
+        pure = [m for m in map(get_fault_model, names) if mechanism_of(m).kind == "weight"]
+        off = next((m.name for m in pure if m.p_on == 0), None)
+        on = next((m.name for m in pure if m.p_on == 1), None)
         return off, on
 
     def under(self, fault_model: str, fault_rate: float) -> dict[int, np.ndarray]:

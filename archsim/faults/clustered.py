@@ -19,18 +19,23 @@ clusters it is h x w exactly: the cluster-size parameter squared for blobs, the 
 lines; a uniform map gives about 1 at low rates. The tests check it against the parameter.
 
 Streams: one numpy generator per (seed, chip, crossbar), as for row / column faults.
+`ClusterFaults` is the `cluster` mechanism (`mechanisms.py`): not sampled during training.
 """
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import ndimage
 
 from archsim.errors import UserError
 from archsim.faults.draw import draw_kinds, unit_rng
+from archsim.faults.mechanism import Drawing, Mechanism
 from archsim.faults.models import OK, FaultModel
-from archsim.faults.physical import XbarKey
+from archsim.faults.physical import Layout, XbarKey
+from archsim.faults.records import LayerFaults, StateKind
+from archsim.faults.sites import FaultSite
 
 SHAPES = ("blob", "row-line", "column-line")
 
@@ -110,3 +115,33 @@ def mean_cluster_size(grids: list[np.ndarray]) -> float:
     """The clustering statistic over several crossbars (nan when no interior cluster)."""
     sizes = np.concatenate([cluster_sizes(g) for g in grids]) if grids else np.zeros(0)
     return float(sizes.mean()) if sizes.size else float("nan")
+
+
+class ClusterDrawing:
+    """Clustered faults on the crossbars a set of sites uses."""
+
+    def __init__(self, sites: tuple[FaultSite, ...], model: ClusterModel, rows: int,
+                 cols: int) -> None:
+        self.model, self.size, self.layout = model, (rows, cols), Layout(sites)
+
+    def cluster_states(self, rate: float, seed: int, chip: int) -> dict[XbarKey, np.ndarray]:
+        """The (rows, cols) states of every used crossbar behind `draw`."""
+        return draw_crossbars(self.layout.keys, self.model, rate, *self.size, seed, chip)
+
+    def draw(self, rate: float, seed: int, chip: int) -> dict[str, LayerFaults]:
+        grids = self.cluster_states(rate, seed, chip)
+        return dict(self.layout.from_crossbars(grids, self.model.name)[0].layers)
+
+
+class ClusterFaults(Mechanism):
+    """`cluster`: cells faulty in row lines, column lines or blobs (a `ClusterModel`)."""
+
+    granularity: ClassVar[str] = "cluster"
+    kind: ClassVar[StateKind] = "cell"
+
+    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
+                crossbar_cols: int) -> Drawing:
+        if not isinstance(model, ClusterModel):
+            raise UserError(f"fault model {model.name!r}: cluster faults need a cluster shape "
+                            "and size (a ClusterModel)")  # fmt: skip
+        return ClusterDrawing(sites, model, crossbar_rows, crossbar_cols)

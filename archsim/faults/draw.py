@@ -54,16 +54,6 @@ def draw_kinds(rng: np.random.Generator, count: int, p_on: float) -> np.ndarray:
     return np.where(rng.random(count) < p_on, STUCK_ON, STUCK_OFF).astype(np.int8)
 
 
-def draw_independent(site: FaultSite, model: FaultModel, rate: float, seed: int,
-                     chip: int) -> LayerFaults:
-    """Weight or cell granularity: each weight / cell faulty independently with `rate`."""
-    shape = site.weight_shape if model.granularity == "weight" else site.cell_shape
-    rng = unit_rng(seed, chip, f"{model.granularity}:{site.name}")
-    index = bernoulli_positions(rng, math.prod(shape), rate)
-    kind = draw_kinds(rng, len(index), model.p_on)
-    return LayerFaults(shape, torch.from_numpy(index), torch.from_numpy(kind))
-
-
 def crossbar_index(sites: tuple[FaultSite, ...]) -> dict[tuple[int, int, int, int], int]:
     """Number the physical crossbars the sites use, in a fixed (sorted) order."""
     keys = sorted({crossbar_key(b) for site in sites for b in site.blocks})

@@ -28,8 +28,9 @@ import torch
 from torch import Tensor, nn
 
 from archsim.errors import UserError
-from archsim.faults.effects import cell_effect_dense, cell_faults, weight_faults
-from archsim.faults.models import OK, STUCK_OFF, STUCK_ON, FaultModel, check_rate
+from archsim.faults.effects import cell_faults, weight_faults
+from archsim.faults.mechanisms import mechanism_of
+from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
@@ -162,46 +163,20 @@ def rram_layer_names(mapping: Mapping) -> list[str]:
     return list(dict.fromkeys(lm.spec.name.split("#")[0] for lm in mapping.rram_layers))
 
 
-def _states(shape: torch.Size | tuple[int, ...], rate: float, p_on: float,
-            generator: torch.Generator, device: torch.device) -> Tensor:
-    u = torch.rand(shape, generator=generator, device=device)
-    v = torch.rand(shape, generator=generator, device=device)
-    kind = torch.where(v < p_on, STUCK_ON, STUCK_OFF).to(torch.int8)
-    return torch.where(u < rate, kind, torch.full_like(kind, OK))
-
-
 def sample_faulty_weights(weight: Tensor, rate: float, fault_model: FaultModel | str,
                           generator: torch.Generator, cells: CellFormat | None = None) -> Tensor:
     """`weight` with freshly drawn stuck-at faults, for one training forward pass.
 
-    Weight granularity: a faulty weight becomes 0 (stuck-off) or sign(w) * max|w| of the layer
-    (stuck-on), with zero gradient; surviving weights pass through with gradient 1. Cell
-    granularity (needs `cells`, e.g. `cell_formats(mapping)[name]`): the layer is quantized to
-    `cells.weight_bits`, faulty cells forced, and weights with a faulty cell take the faulted
-    value with a straight-through gradient. `generator` must live on `weight.device`. No
-    rescaling: drop-connect's 1/(1-p) is the caller's choice.
+    The fault model's mechanism draws them (`mechanisms.py`): weight granularity forces a
+    faulty weight to 0 (stuck-off) or sign(w) * max|w| of the layer (stuck-on) with zero
+    gradient; cell granularity (needs `cells`, e.g. `cell_formats(mapping)[name]`) quantizes the
+    layer to `cells.weight_bits`, forces the faulty cells, and gives weights with a faulty cell
+    the faulted value with a straight-through gradient (`independent.py`). Surviving weights pass
+    through with gradient 1; other granularities are refused. `generator` must live on
+    `weight.device`. No rescaling: drop-connect's 1/(1-p) is the caller's choice.
     """
     model = get_fault_model(fault_model) if isinstance(fault_model, str) else fault_model
-    rate = check_rate(rate)
-    if model.granularity == "weight":
-        states = _states(weight.shape, rate, model.p_on, generator, weight.device)
-        with torch.no_grad():
-            sign = torch.where(weight < 0, -1.0, 1.0).to(weight.dtype)
-            stuck_on = sign * weight.abs().max()
-        out = torch.where(states == STUCK_OFF, torch.zeros_like(weight), weight)
-        return torch.where(states == STUCK_ON, stuck_on, out)
-    if model.granularity != "cell" or cells is None:
-        raise UserError(
-            f"fault model {model.name!r} ({model.granularity}) cannot be sampled per weight "
-            "tensor: use a weight or cell fault model (cell needs the layer's cell format)"
-        )
-    states = _states((*weight.shape, cells.cells_per_weight), rate, model.p_on, generator,
-                     weight.device)
-    with torch.no_grad():
-        q = quantize_weight(weight, cells.weight_bits)
-        faulted = q.dequantize(cell_effect_dense(q.codes, states, cells)).to(weight.dtype)
-    hit = (states != OK).any(dim=-1)
-    return torch.where(hit, weight + (faulted - weight).detach(), weight)
+    return mechanism_of(model).sample(weight, check_rate(rate), model, generator, cells)
 
 
 def sample_model_faults(model: nn.Module, layers: Iterable[str], rate: float,

@@ -4,47 +4,41 @@ Physical cell states: stuck-off = stuck at high resistance,
 conductance 0; stuck-on = stuck at low resistance, the maximum conductance. A fault map stores
 one int8 state per faultable unit (a weight, or a cell): OK, STUCK_OFF or STUCK_ON.
 
-Granularities:
-- `weight`: each weight independently faulty with probability `rate`; stuck-off forces the
-  weight to 0, stuck-on drives it to the largest magnitude the layer's quantization represents
-  (sign kept, a zero weight counts as positive). Both papers simulate this.
-- `cell`: each mapped crossbar cell independently faulty; the weight is rebuilt from its bit
-  slices under the crossbar's encoding (see `effects.py`).
-- `row` / `column`: clustered faults, a whole physical crossbar row (word line) or column (bit
+Granularities, each a registered mechanism (`mechanisms.py`) in its own module:
+- `weight` / `cell` (`independent.py`): each weight / each mapped crossbar cell independently
+  faulty with probability `rate`; a stuck-off weight reads 0, a stuck-on one the largest
+  magnitude the layer's quantization represents (sign kept, a zero weight counts as positive);
+  a faulty cell's weight is rebuilt from its bit slices under the crossbar's encoding
+  (`effects.py`). Both papers simulate weight faults.
+- `row` / `column` (`lines.py`): a whole physical crossbar row (word line) or column (bit
   line) is stuck; `rate` is the fraction of the used crossbars' rows / columns.
-- `cluster`: cells faulty in clusters within a crossbar (row or column line segments, square
-  blobs) of a size parameter; `rate` is the expected fraction of faulty cells, as for `cell`
-  (`archsim/faults/clustered.py`).
+- `cluster` (`clustered.py`): cells faulty in clusters within a crossbar (row or column line
+  segments, square blobs) of a size parameter; `rate` is the expected fraction of faulty
+  cells, as for `cell`.
 """
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 from archsim.errors import UserError
-
-Granularity = Literal["weight", "cell", "row", "column", "cluster"]
-GRANULARITIES: tuple[Granularity, ...] = ("weight", "cell", "row", "column", "cluster")
 
 OK, STUCK_OFF, STUCK_ON = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class FaultModel:
-    """A seeded stuck-at fault model: granularity plus the stuck-off : stuck-on mix."""
+    """A seeded stuck-at fault model: granularity plus the stuck-off : stuck-on mix.
+
+    The granularity names a registered mechanism (`mechanisms.get_mechanism` checks it when
+    chips are drawn or faults sampled)."""
 
     name: str
-    granularity: Granularity
+    granularity: str
     stuck_off: float = 1.0  # relative share of stuck-off faults in the mix
     stuck_on: float = 0.0  # relative share of stuck-on faults
     description: str = ""
 
     def __post_init__(self) -> None:
-        if self.granularity not in GRANULARITIES:
-            raise UserError(
-                f"fault granularity must be one of {', '.join(GRANULARITIES)}, "
-                f"got {self.granularity!r}"
-            )
         parts = (self.stuck_off, self.stuck_on)
         if any(not math.isfinite(p) or p < 0 for p in parts) or sum(parts) <= 0:
             raise UserError(
@@ -56,11 +50,6 @@ class FaultModel:
     def p_on(self) -> float:
         """Probability that a faulty unit is stuck-on rather than stuck-off."""
         return self.stuck_on / (self.stuck_off + self.stuck_on)
-
-    @property
-    def needs_cells(self) -> bool:
-        """Whether faults are drawn on crossbar cells (so the mapping's geometry matters)."""
-        return self.granularity != "weight"
 
 
 def check_rate(rate: float | str) -> float:

@@ -29,6 +29,7 @@ from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.labformats import read_any_fault_map
 from archsim.faults.malloc import keep_freed_memory
+from archsim.faults.mechanisms import mechanism_of
 from archsim.faults.models import check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
@@ -177,7 +178,7 @@ def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
         return ()
     if hw.operation.batchnorm != "folded":
         return ()
-    if fault_model.granularity == "weight" and fault_model.stuck_on == 0:
+    if mechanism_of(fault_model).kind == "weight" and fault_model.stuck_on == 0:
         return ()  # a zeroed weight: exact under folding
     return (f"BatchNorm: the chip folds it into the conv weights; {fault_model.name} faults are "
             "applied to the unfolded weights with BN after them, so a stuck cell's value is on "

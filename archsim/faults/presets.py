@@ -75,3 +75,8 @@ def get_fault_model(name: str) -> FaultModel:
                         "NAME:SIZE with SIZE an integer >= 1 (e.g. blob-isaac:2)")
     text = preset.description.replace(str(preset.size), size.lstrip("0") or "0")
     return replace(preset, name=f"{base}:{int(size)}", size=int(size), description=text)
+
+
+def takes_size(model: FaultModel) -> bool:
+    """Whether the preset is clustered, so `NAME:SIZE` sets its cluster size."""
+    return isinstance(model, ClusterModel)

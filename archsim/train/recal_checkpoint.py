@@ -22,6 +22,7 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.bnsets import qualify_legacy_keys
 from archsim.faults.inject import rram_layer_names
+from archsim.faults.mechanisms import training_cells
 from archsim.faults.models import check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
@@ -110,7 +111,7 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
     mapping = map_model(model, train_data.input_shape, s["hardware"], policy=s["policy"],
                         overrides=s["overrides"], model_name=meta["net"],
                         width=float(meta["width"]))
-    cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    cells = cell_formats(mapping) if training_cells(fault_model) else None
     batches = pass_batches(len(train_data), s["batch_size"], spec.batches)  # checked first
     warn_if_oversubscribed()
     sets = recalibrate_data(

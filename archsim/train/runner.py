@@ -27,6 +27,7 @@ from archsim.data.inputs import load_split
 from archsim.errors import UserError
 from archsim.faults.inject import rram_layer_names
 from archsim.faults.malloc import keep_freed_memory
+from archsim.faults.mechanisms import training_cells
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.machine import warn_if_oversubscribed
@@ -139,7 +140,7 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     weights = layer_weights(model, layers)
     assert spec.fault_model is not None  # resolve_spec sets it from the method
     fault_model = get_fault_model(spec.fault_model)
-    cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    cells = cell_formats(mapping) if training_cells(fault_model) else None
     optimizer = make_optimizer(spec, model)
     state = RunState(model, optimizer, {
         "data": stream_generator(spec.seed, "data", torch.device("cpu")),

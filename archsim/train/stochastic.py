@@ -22,6 +22,7 @@ from torch import Tensor
 
 from archsim.errors import UserError
 from archsim.faults.inject import sample_faulty_weights
+from archsim.faults.mechanisms import mechanism_of
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
 
@@ -61,20 +62,21 @@ class StochasticFaults:
 
     def __init__(self, rate: float, fault_model: FaultModel, generator: torch.Generator,
                  cells: Mapping[str, CellFormat] | None = None) -> None:
-        if fault_model.granularity not in ("weight", "cell"):
+        mechanism = mechanism_of(fault_model)
+        if not mechanism.trainable:
             raise UserError(
                 f"fault model {fault_model.name!r} ({fault_model.granularity} faults) cannot be "
                 "sampled during training; use a weight or cell fault model (e.g. sft)"
             )
-        if fault_model.granularity == "cell" and cells is None:
-            raise ValueError("cell-granularity faults need the layers' cell formats")
+        if mechanism.trains_on_cells and cells is None:
+            raise ValueError(f"{fault_model.granularity} faults need the layers' cell formats")
         self.rate = rate
         self.fault_model = fault_model
         self.generator = generator
-        self.cells = cells
+        self.cells = cells if mechanism.trains_on_cells else None
 
     def __call__(self, name: str, weight: Tensor) -> Tensor:
         if self.rate == 0.0:
             return weight
-        cells = self.cells[name] if self.fault_model.granularity == "cell" and self.cells else None
+        cells = self.cells[name] if self.cells else None
         return sample_faulty_weights(weight, self.rate, self.fault_model, self.generator, cells)

@@ -77,6 +77,7 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
     from archsim.data import iterate_batches
     from archsim.data.inputs import InputHandling, load_split
     from archsim.faults.inject import rram_layer_names
+    from archsim.faults.mechanisms import training_cells
     from archsim.faults.presets import get_fault_model
     from archsim.faults.sites import cell_formats
     from archsim.mapping.mapper import map_model
@@ -96,7 +97,7 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
                         policy=config["policy"],
                         model_name=meta["net"], width=meta["width"])
     fault_model = get_fault_model(config["fault_model"])
-    cells = cell_formats(mapping) if fault_model.granularity == "cell" else None
+    cells = cell_formats(mapping) if training_cells(fault_model) else None
     generator = torch.Generator().manual_seed(stream_seed(config["seed"], "recal"))
     batch_size = int(meta["spec"]["batch_size"])
     bn_sets = recalibrate(

@@ -1,0 +1,96 @@
+"""Independent faults: each weight (`weight`) or each mapped crossbar cell (`cell`) is faulty
+with probability `rate`, stuck-on with probability p_on, else stuck-off.
+
+Chips: a Bernoulli process per layer over its flattened units (`draw.bernoulli_positions`),
+one stream per (seed, chip, granularity:layer). Training: a dense draw from the caller's
+`torch.Generator` per forward pass. Weight faults force the weight to 0 (stuck-off) or to
+sign(w) * max|w| of the layer (stuck-on), with zero gradient; cell faults quantize the layer to
+`cells.weight_bits`, force the faulty cells, and give each weight with a faulty cell its faulted
+value with a straight-through gradient. Survivors pass through with gradient 1.
+"""
+
+import math
+from typing import ClassVar
+
+import torch
+from torch import Tensor
+
+from archsim.faults.draw import bernoulli_positions, draw_kinds, unit_rng
+from archsim.faults.effects import cell_effect_dense
+from archsim.faults.mechanism import Drawing, Mechanism, not_sampled
+from archsim.faults.models import OK, STUCK_OFF, STUCK_ON, FaultModel
+from archsim.faults.quantize import quantize_weight
+from archsim.faults.records import LayerFaults, StateKind
+from archsim.faults.sites import CellFormat, FaultSite
+
+
+def dense_states(shape: torch.Size | tuple[int, ...], rate: float, p_on: float,
+                 generator: torch.Generator, device: torch.device) -> Tensor:
+    """int8 states of a dense block of units, each faulty with `rate` (training draws)."""
+    u = torch.rand(shape, generator=generator, device=device)
+    v = torch.rand(shape, generator=generator, device=device)
+    kind = torch.where(v < p_on, STUCK_ON, STUCK_OFF).to(torch.int8)
+    return torch.where(u < rate, kind, torch.full_like(kind, OK))
+
+
+class _IndependentDrawing:
+    def __init__(self, mechanism: "_Independent", sites: tuple[FaultSite, ...],
+                 model: FaultModel) -> None:
+        self.mechanism, self.sites, self.model = mechanism, sites, model
+
+    def draw(self, rate: float, seed: int, chip: int) -> dict[str, LayerFaults]:
+        out = {}
+        for site in self.sites:
+            shape = self.mechanism.shape(site)
+            rng = unit_rng(seed, chip, f"{self.mechanism.granularity}:{site.name}")
+            index = bernoulli_positions(rng, math.prod(shape), rate)
+            kind = draw_kinds(rng, len(index), self.model.p_on)
+            out[site.name] = LayerFaults(shape, torch.from_numpy(index), torch.from_numpy(kind))
+        return out
+
+
+class _Independent(Mechanism):
+    trainable: ClassVar[bool] = True
+
+    def shape(self, site: FaultSite) -> tuple[int, ...]:
+        return site.weight_shape if self.kind == "weight" else site.cell_shape
+
+    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
+                crossbar_cols: int) -> Drawing:
+        return _IndependentDrawing(self, sites, model)
+
+
+class WeightFaults(_Independent):
+    """`weight`: each weight faulty independently (both papers simulate this)."""
+
+    granularity: ClassVar[str] = "weight"
+    kind: ClassVar[StateKind] = "weight"
+
+    def sample(self, weight: Tensor, rate: float, model: FaultModel,
+               generator: torch.Generator, cells: CellFormat | None) -> Tensor:
+        states = dense_states(weight.shape, rate, model.p_on, generator, weight.device)
+        with torch.no_grad():
+            sign = torch.where(weight < 0, -1.0, 1.0).to(weight.dtype)
+            stuck_on = sign * weight.abs().max()
+        out = torch.where(states == STUCK_OFF, torch.zeros_like(weight), weight)
+        return torch.where(states == STUCK_ON, stuck_on, out)
+
+
+class CellFaults(_Independent):
+    """`cell`: each mapped crossbar cell faulty independently."""
+
+    granularity: ClassVar[str] = "cell"
+    kind: ClassVar[StateKind] = "cell"
+    trains_on_cells: ClassVar[bool] = True
+
+    def sample(self, weight: Tensor, rate: float, model: FaultModel,
+               generator: torch.Generator, cells: CellFormat | None) -> Tensor:
+        if cells is None:
+            raise not_sampled(model)
+        states = dense_states((*weight.shape, cells.cells_per_weight), rate, model.p_on,
+                              generator, weight.device)
+        with torch.no_grad():
+            q = quantize_weight(weight, cells.weight_bits)
+            faulted = q.dequantize(cell_effect_dense(q.codes, states, cells)).to(weight.dtype)
+        hit = (states != OK).any(dim=-1)
+        return torch.where(hit, weight + (faulted - weight).detach(), weight)

@@ -1,0 +1,60 @@
+"""Line faults: whole physical crossbar rows (`row`, word lines) or columns (`column`, bit
+lines) stuck; `rate` is the fraction of the used crossbars' rows / columns.
+
+One stream per (seed, chip, crossbar) draws that crossbar's stuck lines (`draw.draw_lines`);
+every cell of a layer lying on a stuck line takes the line's state (`draw.lines_to_faults`).
+Replica 0's blocks must tile each weight matrix exactly (`draw.check_blocks`). Not sampled
+during training.
+"""
+
+from typing import ClassVar
+
+import numpy as np
+
+from archsim.faults.draw import check_blocks, crossbar_index, draw_lines, lines_to_faults
+from archsim.faults.mechanism import Drawing, Mechanism
+from archsim.faults.models import FaultModel
+from archsim.faults.records import LayerFaults, StateKind
+from archsim.faults.sites import FaultSite
+
+
+class LineDrawing:
+    """Stuck rows or columns of the crossbars a set of sites uses."""
+
+    def __init__(self, granularity: str, sites: tuple[FaultSite, ...], model: FaultModel,
+                 lines: int) -> None:
+        for site in sites:
+            check_blocks(site)
+        self.granularity, self.sites, self.model, self.lines = granularity, sites, model, lines
+        self.crossbars = crossbar_index(sites)  # (chip, tile, ima, crossbar) -> state row
+
+    def line_states(self, rate: float, seed: int, chip: int) -> np.ndarray:
+        """The (crossbars, lines) int8 states behind `draw`."""
+        return draw_lines(self.crossbars, self.lines, self.model, rate, seed, chip)
+
+    def draw(self, rate: float, seed: int, chip: int) -> dict[str, LayerFaults]:
+        lines = self.line_states(rate, seed, chip)
+        return {s.name: lines_to_faults(s, self.crossbars, lines, self.granularity)
+                for s in self.sites}
+
+
+class RowFaults(Mechanism):
+    """`row`: whole crossbar rows (word lines) stuck."""
+
+    granularity: ClassVar[str] = "row"
+    kind: ClassVar[StateKind] = "cell"
+
+    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
+                crossbar_cols: int) -> Drawing:
+        return LineDrawing(self.granularity, sites, model, crossbar_rows)
+
+
+class ColumnFaults(Mechanism):
+    """`column`: whole crossbar columns (bit lines) stuck."""
+
+    granularity: ClassVar[str] = "column"
+    kind: ClassVar[StateKind] = "cell"
+
+    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
+                crossbar_cols: int) -> Drawing:
+        return LineDrawing(self.granularity, sites, model, crossbar_cols)
