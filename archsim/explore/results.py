@@ -116,20 +116,24 @@ def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
 def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]],
                 tolerance: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Per Pareto fault rate: every design point (and every point of the `tolerance` axis,
-    `tolerance` naming its technique) with its objectives and `on_front`."""
+    `tolerance` naming its technique) with its objectives and `on_front`; each tolerance row
+    is flagged `on_front` too, for the tolerance page."""
     out: list[dict[str, Any]] = []
     metric = spec.pareto.metric
     for rate in spec.pareto_rates:
-        points = [
+        sources = [r for r in [*accuracy, *(tolerance or [])]
+                   if r["fault_rate"] == rate and r.get(metric) is not None
+                   and r.get("throughput_ips") is not None]
+        points = pareto_front([
             {"fault_rate": rate, "model": r["model"], "width": r["width"], "method": r["method"],
              "train_rate": r["train_rate"], "prune": r["prune"], "recalibrate": r["recalibrate"],
              "policy": r["policy"], "tolerance": r.get("tolerance", ""), "metric": metric,
              "accuracy": r[metric], **{name: r[name] for name, _ in OBJECTIVES[1:]}}
-            for r in [*accuracy, *(tolerance or [])]
-            if r["fault_rate"] == rate and r.get(metric) is not None
-            and r.get("throughput_ips") is not None
-        ]
-        out.extend(pareto_front(points))
+            for r in sources])
+        for source, point in zip(sources, points, strict=True):
+            if source.get("tolerance"):
+                source["on_front"] = point["on_front"]
+        out.extend(points)
     return out
 
 
