@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
-from archsim.report.style import FRONT, MUTED, chunks, footnote, page, table
+from archsim.report.style import FRONT, MUTED, chunks, footnote, missing_page, page, table
 
 if TYPE_CHECKING:
     from archsim.explore.results import SweepData
 
+TITLE = "Fault tolerance in the sweep: accuracy gained against cost"
 COLUMNS = ("model", "method", "train rate", "seed", "technique", "placement", "accuracy (%)",
            "gain (pts)", "±", "dThroughput (img/s)", "dEnergy (nJ/img)", "dArea (mm2)",
            "crossbars", "Pareto front")
@@ -28,9 +29,12 @@ def _nano(value: float | None) -> float | None:
 
 
 def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
-    """Nothing when the spec has no `tolerance` axis."""
+    """Per Pareto rate: the rows, then gain against extra energy."""
     if not data.spec.tolerance:
-        return []
+        return [missing_page(TITLE, "The spec has no tolerance axis (list techniques under "
+                             "`tolerance:`, e.g. [remap, spare-1, remap+spare-1, search]).")]
+    if not data.tolerance:
+        return [missing_page(TITLE, "No tolerance job is in the store yet.")]
     figs = []
     for rate in data.spec.pareto_rates:
         rows = [r for r in data.tolerance if r["fault_rate"] == rate]
@@ -41,7 +45,7 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 "technique minus none on the same chips (mean ± 95% half-width); d = the "
                 "technique's charged cost minus none's.")
         for part in chunks(rows, 26):
-            fig = page("Fault tolerance in the sweep: accuracy gained against cost", head)
+            fig = page(TITLE, head)
             table(fig, (0.03, 0.1, 0.94, 0.76), COLUMNS,
                   [(r["model"], r["method"], r["train_rate"], r["train_seed"], r["tolerance"],
                     r["placement"], r["mean"], r["gain"], r["gain_half_width"],
