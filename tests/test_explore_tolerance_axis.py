@@ -192,3 +192,16 @@ def test_a_tolerance_job_runs_the_technique_on_the_sweeps_chips_and_charges_it(
     direct = run_technique(study, Technique("none", "cpu-1x1"), get_fault_model("dropconnect"),
                            0.1, 3, 0)
     assert none["per_chip"] == list(direct.per_chip) and none["chips"] == 3
+
+
+def test_a_cell_fault_model_with_the_axis_is_one_error_line_before_any_job(
+        tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    faults = {**SPEC["faults"], "model": "column-isaac"}  # whole columns: not a weight map
+    spec.write_text(yaml.safe_dump({**SPEC, "faults": faults, "tolerance": ["remap"]}))
+    result = CliRunner().invoke(cli, ["pareto", "--spec", str(spec), "--out",
+                                      str(tmp_path / "out"), "--no-report"])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code != 0 and len(lines) == 1
+    assert lines[0].startswith("error: tolerance: fault model column-isaac draws column")
+    assert not (tmp_path / "out").exists()
