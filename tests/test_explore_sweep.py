@@ -19,6 +19,7 @@ from archsim.explore.spec import spec_from_dict
 from archsim.explore.store import ResultsStore
 from archsim.explore.sweep import run_sweep
 from archsim.report.pages_dropconnect import heatmap_pages
+from archsim.report.pages_sweep_tolerance import sweep_tolerance_pages
 from archsim.report.pdf import sections
 
 TINY = {
@@ -29,8 +30,11 @@ TINY = {
                  "dropconnect_rates": [0.3], "val_chips": 1},
     "faults": {"rates": [0.0, 0.2], "chips": 3},
     "cost": {"images": 2},
+    "tolerance": ["spare-1"],
 }
-JOBS = 2 + 4 + 6 + 8  # trains; recalibrations (2 policies); evaluations; map+simulate x 4
+# trains; recalibrations (2 policies); evaluations; map+simulate x 4; tolerance: 2 trainings
+# x 1 Pareto rate x (none, spare-1)
+JOBS = 2 + 4 + 6 + 8 + 4
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +108,9 @@ def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
         texts = " ".join(t.get_text() for fig in figures for t in fig.texts)
         assert "Not produced" not in texts, section.__name__
         plt.close("all")
+    no_axis = dataclasses.replace(data, spec=data.spec.model_copy(update={"tolerance": []}))
+    (page,) = sweep_tolerance_pages(no_axis)
+    assert "Not produced by this sweep" in [t.get_text() for t in page.texts]
     no_dropconnect = dataclasses.replace(
         data, accuracy=[r for r in data.accuracy if r["method"] != "dropconnect"])
     (page,) = heatmap_pages(no_dropconnect)

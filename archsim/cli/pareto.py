@@ -33,7 +33,9 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
     """Run a sweep and write report.pdf, results.csv and pareto.csv into the output folder.
 
     Every job is stored in OUT/results.sqlite when it completes; an interrupted sweep (Ctrl-C,
-    kill) resumes where it stopped when run again, and a finished one costs nothing.
+    kill) resumes where it stopped when run again, and a finished one costs nothing. A spec
+    with a `tolerance:` list also writes tolerance.csv (each technique's paired gain and
+    charged cost) and a tolerance page.
     """
     from archsim.explore.spec import load_preset, load_spec
     from archsim.explore.sweep import run_sweep

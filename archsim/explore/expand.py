@@ -18,6 +18,7 @@ from typing import Any
 from archsim.explore.jobs import Job, make_job
 from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
 from archsim.explore.spec import Cost as CostSpec
+from archsim.explore.tolerance_axis import axis_techniques
 
 # The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
 # estimator (docs/validation.md s.8).
@@ -78,6 +79,8 @@ class Expansion:
     trainings: list[Training] = field(default_factory=list)
     # the raw standard model under `faults.compare_models` (point["fault_model"] says which)
     fault_model_evaluations: list[Evaluation] = field(default_factory=list)
+    # every trained point under each `tolerance` technique (point["tolerance"] says which)
+    tolerance_evaluations: list[Evaluation] = field(default_factory=list)
 
     def add(self, job: Job) -> str:
         self.jobs.append(job)
@@ -220,6 +223,31 @@ class _Grid:
                     self.out.add(job)
                     self.out.evaluations.append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key))
+        self.tolerance(train_key, method, rate, prune, cost_keys[spec.cost.policy])
+
+    def tolerance(self, train_key: str, method: str, rate: float, prune: Prune | None,
+                  cost_key: str) -> None:
+        """The trained (not recalibrated) model under each technique of the `tolerance`
+        axis, at the Pareto rates, on the sweep's chips and images; the job reads the sweep's
+        cost of the point (`cost_key`) to charge the technique's extra cost on it."""
+        spec, faults = self.spec, self.spec.faults
+        policy = spec.cost.policy
+        base = self.point(method, rate, prune, False, policy)
+        for technique in axis_techniques(spec.tolerance) if spec.tolerance else []:
+            point = {**base, "tolerance": technique.name}
+            for fault_rate in spec.pareto_rates:
+                config = {"technique": technique.name, "fault_model": faults.model,
+                          "rate": fault_rate, "chips": faults.chips, "seed": spec.seed,
+                          "policy": policy, **self.inputs,
+                          **({"limit": faults.images} if faults.images else {})}
+                job = make_job("tolerance", config, {"model": train_key, "cost": cost_key},
+                               f"{self.tag} {method} {rate:g}"
+                               f"{' ' + prune.name if prune else ''} {policy} "
+                               f"{technique.name} f={fault_rate:g}",
+                               {**point, "fault_rate": fault_rate})
+                self.out.add(job)
+                self.out.tolerance_evaluations.append(
+                    Evaluation(point, fault_rate, job.key, train_key, cost_key))
 
     def compare_fault_models(self, train_key: str, cost_key: str) -> None:
         """The raw (not recalibrated) standard model under each compare fault model, at the

@@ -1,6 +1,8 @@
 """The sweep's tables as files: results.csv (every evaluated design point and fault rate),
 pareto.csv and pareto.json (the front), costs.csv (mapping and cost per net, width and
-placement), findings.csv (the findings page's rows). All written atomically."""
+placement), findings.csv (the findings page's rows) and, with a `tolerance` axis,
+tolerance.csv (every point under every technique, with its paired gain and extra cost) and
+tolerance_costs.csv (what each technique is charged). All written atomically."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from archsim.atomic import atomic_write_text
 from archsim.explore.findings import FINDING_COLUMNS, finding_rows
 from archsim.explore.pareto import OBJECTIVES
 from archsim.explore.results import SweepData
+from archsim.explore.tolerance_rows import COLUMNS as TOLERANCE_COLUMNS
+from archsim.explore.tolerance_rows import COST_COLUMNS as TOLERANCE_COST_COLUMNS
 from archsim.tables import render_csv
 
 RESULT_COLUMNS = (
@@ -33,12 +37,24 @@ COST_COLUMNS = (
 def export_tables(data: SweepData, out: Path) -> tuple[Path, Path]:
     results_csv, pareto_csv = out / "results.csv", out / "pareto.csv"
     atomic_write_text(results_csv, render_csv(data.accuracy, RESULT_COLUMNS) + "\n")
-    atomic_write_text(out / "costs.csv", render_csv(data.costs, COST_COLUMNS) + "\n")
+    costs = data.costs
+    cost_columns: tuple[str, ...] = COST_COLUMNS
+    if data.spec.tolerance:  # each technique's charged cost joins the cost rows
+        costs = [*costs, *({**r, "estimator": f"{data.spec.cost.estimator} + technique"}
+                           for r in data.tolerance_costs)]
+        cost_columns = ("tolerance", *COST_COLUMNS)
+    atomic_write_text(out / "costs.csv", render_csv(costs, cost_columns) + "\n")
     atomic_write_text(out / "findings.csv",
                       render_csv(finding_rows(data), FINDING_COLUMNS) + "\n")
+    if data.spec.tolerance:
+        atomic_write_text(out / "tolerance.csv",
+                          render_csv(data.tolerance, TOLERANCE_COLUMNS) + "\n")
+        atomic_write_text(out / "tolerance_costs.csv",
+                          render_csv(data.tolerance_costs, TOLERANCE_COST_COLUMNS) + "\n")
     front = [row for row in data.pareto if row["on_front"]]
     columns = ["fault_rate", "model", "width", "method", "train_rate", "prune", "recalibrate",
-               "policy", "metric", *(name for name, _ in OBJECTIVES)]
+               "policy", *(["tolerance"] if data.spec.tolerance else []), "metric",
+               *(name for name, _ in OBJECTIVES)]
     atomic_write_text(pareto_csv, render_csv(front, columns) + "\n")
     atomic_write_text(out / "pareto.json",
                       json.dumps({"objectives": {name: "max" if up else "min"

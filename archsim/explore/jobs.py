@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "train": "archsim.explore.kinds.train:run_train",
     "recalibrate": "archsim.explore.kinds.train:run_recalibrate",
     "evaluate": "archsim.explore.kinds.evaluate:run_evaluate",
+    "tolerance": "archsim.explore.kinds.tolerance:run_tolerance",
 }
 
 

@@ -46,6 +46,11 @@ def check_names(spec: SweepSpec) -> str:
         _named("faults.compare_models", get_fault_model, name)
     if set(spec.training.methods) & {"oneshot", "progressive"}:
         _named("training.sft_fault_model", get_fault_model, spec.training.sft_fault_model)
+    granularity = get_fault_model(spec.faults.model).granularity
+    if spec.tolerance and granularity != "weight":
+        raise UserError(f"tolerance: fault model {spec.faults.model} draws {granularity} "
+                        "faults; the tolerance techniques take weight-granularity models "
+                        "(dropconnect, sft, stuck-on)")
     return hardware_digest(hardware)
 
 

@@ -13,6 +13,7 @@ from archsim.explore.expand import DatasetShape, Evaluation, Expansion, expand
 from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
+from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows
 
 ACCURACY_STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
                   "float_acc", "quant_acc", "realised_fraction", "bn_set")
@@ -39,6 +40,8 @@ class SweepData:
     jobs_total: int
     missing: dict[str, int] = field(default_factory=dict)
     fault_models: list[dict[str, Any]] = field(default_factory=list)  # faults.compare_models
+    tolerance: list[dict[str, Any]] = field(default_factory=list)  # the `tolerance` axis
+    tolerance_costs: list[dict[str, Any]] = field(default_factory=list)  # charged, per technique
 
 
 def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
@@ -110,21 +113,27 @@ def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
     return rows
 
 
-def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per Pareto fault rate: every design point with its objectives and `on_front`."""
+def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]],
+                tolerance: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per Pareto fault rate: every design point (and every point of the `tolerance` axis,
+    `tolerance` naming its technique) with its objectives and `on_front`; each tolerance row
+    is flagged `on_front` too, for the tolerance page."""
     out: list[dict[str, Any]] = []
     metric = spec.pareto.metric
     for rate in spec.pareto_rates:
-        points = [
+        sources = [r for r in [*accuracy, *(tolerance or [])]
+                   if r["fault_rate"] == rate and r.get(metric) is not None
+                   and r.get("throughput_ips") is not None]
+        points = pareto_front([
             {"fault_rate": rate, "model": r["model"], "width": r["width"], "method": r["method"],
              "train_rate": r["train_rate"], "prune": r["prune"], "recalibrate": r["recalibrate"],
-             "policy": r["policy"], "metric": metric, "accuracy": r[metric],
-             **{name: r[name] for name, _ in OBJECTIVES[1:]}}
-            for r in accuracy
-            if r["fault_rate"] == rate and r.get(metric) is not None
-            and r.get("throughput_ips") is not None
-        ]
-        out.extend(pareto_front(points))
+             "policy": r["policy"], "tolerance": r.get("tolerance", ""), "metric": metric,
+             "accuracy": r[metric], **{name: r[name] for name, _ in OBJECTIVES[1:]}}
+            for r in sources])
+        for source, point in zip(sources, points, strict=True):
+            if source.get("tolerance"):
+                source["on_front"] = point["on_front"]
+        out.extend(points)
     return out
 
 
@@ -141,10 +150,12 @@ def load_sweep(store: ResultsStore) -> SweepData:
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
     accuracy = accuracy_rows(expansion, results)
+    tolerance = tolerance_rows(expansion, results)
     return SweepData(
         spec=spec, datasets=datasets, accuracy=accuracy,
         costs=cost_rows(expansion, results), trainings=training_rows(expansion, results),
-        pareto=pareto_rows(spec, accuracy), sweeps=store.sweeps(), meta=store.meta(),
+        pareto=pareto_rows(spec, accuracy, tolerance), sweeps=store.sweeps(), meta=store.meta(),
         store=str(store.path), jobs_total=len(wanted), missing=dict(missing),
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
+        tolerance=tolerance, tolerance_costs=tolerance_costs(tolerance),
     )

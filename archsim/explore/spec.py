@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from archsim.config.yamlio import load_yaml, parse_yaml, validate
 from archsim.errors import UserError
+from archsim.explore.tolerance_axis import parse_axis_technique
 
 Method = Literal["standard", "dropconnect", "oneshot", "progressive"]
 SFT_METHODS = ("oneshot", "progressive")
@@ -179,6 +180,8 @@ class SweepSpec(_Strict):
     faults: Faults
     cost: Cost = Field(default_factory=Cost)
     pareto: ParetoSettings = Field(default_factory=ParetoSettings)
+    # fault-tolerance techniques (`explore/tolerance_axis.py`); empty: no tolerance jobs
+    tolerance: list[str] = Field(default_factory=list)
 
     _empty = field_validator("models", "widths")(_non_empty)
 
@@ -187,6 +190,15 @@ class SweepSpec(_Strict):
     def _names_to_entries(cls, values: Any) -> Any:
         if isinstance(values, list):
             return [{"net": v} if isinstance(v, str) else v for v in values]
+        return values
+
+    @field_validator("tolerance")
+    @classmethod
+    def _check_tolerance(cls, values: list[str]) -> list[str]:
+        for value in values:
+            parse_axis_technique(value)
+        if len(set(values)) != len(values):
+            raise ValueError("tolerance lists a technique twice")
         return values
 
     @field_validator("widths")

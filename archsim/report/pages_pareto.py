@@ -1,4 +1,5 @@
-"""The Pareto plot: every design point, the non-dominated ones highlighted."""
+"""The Pareto plot: every design point (and every point of a `tolerance` axis, its technique
+named), the non-dominated ones highlighted."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ AXES = (("throughput_ips", "throughput (images/s)"), ("energy_per_image_j", "ene
 
 
 def _label(row: dict) -> str:
-    return f"{row['model']} x{row['width']:g} {variant(row)} {row['policy']}"
+    technique = f" tolerance {row['tolerance']}" if row.get("tolerance") else ""
+    return f"{row['model']} x{row['width']:g} {variant(row)} {row['policy']}{technique}"
 
 
 def pareto_pages(data: SweepData) -> list[Figure]:

@@ -28,11 +28,13 @@ def sections() -> tuple[Section, ...]:
     from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
     from archsim.report.pages_findings import findings_pages
     from archsim.report.pages_pareto import pareto_pages
+    from archsim.report.pages_sweep_tolerance import sweep_tolerance_pages
     from archsim.report.pages_title import title_page
     from archsim.report.pages_training import training_pages
 
     return (title_page, findings_pages, mapping_pages, table2_pages, heatmap_pages, best_rate_pages,
-            curve_pages, stability_pages, policy_pages, pareto_pages, training_pages)
+            curve_pages, stability_pages, policy_pages, pareto_pages, sweep_tolerance_pages,
+            training_pages)
 
 
 def render_report(data: SweepData, path: Path) -> Path:
