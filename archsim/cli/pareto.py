@@ -7,20 +7,27 @@ from pathlib import Path
 
 import click
 
+from archsim.cli.presets_help import LazyHelpOption
 from archsim.errors import UserError
+from archsim.explore.executors import EXECUTORS
+
+
+def _preset_help() -> str:
+    from archsim.explore.spec import preset_names
+
+    return (f"A sweep shipped with archsim: {', '.join(preset_names())} (the fmnist-* and "
+            "mnist-* presets are sized for a 2-core machine). Default: quick when no --spec "
+            "is given.")
 
 
 @click.command("pareto")
-@click.option("--preset", help="A sweep shipped with archsim (quick, dropconnect, sft, "
-                               "bottleneck, and the 2-core-sized fmnist-dropconnect, "
-                               "fmnist-sft, mnist-bottleneck). "
-                               "Default: quick when no --spec is given.")
+@click.option("--preset", cls=LazyHelpOption, help_fn=_preset_help)
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A sweep spec YAML file.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: reports/<sweep name>); it holds the results store, "
                    "so rerunning resumes.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local",
               show_default=True, help="Where jobs run.")
 @click.option("--jobs", type=int, default=None,
               help="Jobs at once (local: worker processes; default: the CPU count).")
