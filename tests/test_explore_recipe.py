@@ -112,3 +112,18 @@ def test_compare_fault_models_evaluate_the_raw_baseline_at_the_pareto_rates() ->
     assert all(jobs[e.key].config["fault_model"] == "stuck-on" for e in evs)
     assert all(dict(jobs[e.key].deps)["model"] == e.train_key for e in evs)  # not recalibrated
     assert not {e.key for e in evs} & {e.key for e in out.evaluations}
+
+
+def test_pages_that_show_one_training_read_the_first_seed_only() -> None:
+    from archsim.explore.results import one_training_seed
+
+    spec = load_preset("fmnist-dropconnect")
+    first = spec.train_seeds[0]
+    rows = [_row("standard", 0.0, False, 0.3, s, [20.0 + s]) for s in spec.train_seeds]
+    data = SweepData(spec, {}, rows, [], [], [], [], {}, "", 0)
+    view, seed = one_training_seed(data)
+    assert seed == first and len(spec.train_seeds) >= 2
+    assert [r["train_seed"] for r in view.accuracy] == [first]
+    assert len(data.accuracy) == len(spec.train_seeds)  # the findings still see every seed
+    single = SweepData(spec_from_dict(BASE), {}, rows[:1], [], [], [], [], {}, "", 0)
+    assert one_training_seed(single) == (single, None)

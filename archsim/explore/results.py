@@ -5,7 +5,7 @@ counted, never invented."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archsim.errors import UserError
@@ -159,3 +159,23 @@ def load_sweep(store: ResultsStore) -> SweepData:
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
         tolerance=tolerance, tolerance_costs=tolerance_costs(tolerance),
     )
+
+
+def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
+    """`data` restricted to the sweep's first training seed, and that seed (None when the
+    sweep trains once). Pages that key rows by model, method and rate show one training; the
+    findings page, which averages over seeds, reads the full data."""
+    seeds = data.spec.train_seeds
+    if len(seeds) < 2:
+        return data, None
+    seed = seeds[0]
+
+    def keep(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if r.get("train_seed", seed) == seed]
+
+    accuracy, tolerance = keep(data.accuracy), keep(data.tolerance)
+    view = replace(data, accuracy=accuracy, trainings=keep(data.trainings),
+                   pareto=pareto_rows(data.spec, accuracy, tolerance),
+                   fault_models=keep(data.fault_models), tolerance=tolerance,
+                   tolerance_costs=tolerance_costs(tolerance))
+    return view, seed
