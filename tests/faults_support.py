@@ -9,6 +9,7 @@ import copy
 import functools
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -109,3 +110,26 @@ def _trained(width: int, steps: int) -> TinyNet:
         loss.backward()
         opt.step()
     return model.eval()
+
+
+LENET5_META = {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1,
+               "dataset": "digits", "method": "standard", "seed": 0}
+
+
+def save_trained_lenet5(path: Path) -> Path:
+    """A LeNet-5 trained 40 seeded Adam steps on digits, saved as a checkpoint at `path`."""
+    from archsim.checkpoint import save_checkpoint
+    from archsim.nets import get_net
+
+    images, labels, _, _ = digits()
+    model = get_net("lenet5", 1.0, 10, 1, seed=0)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        idx = torch.randint(0, len(images), (128,), generator=gen)
+        loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    save_checkpoint(path, model.eval(), LENET5_META)
+    return path

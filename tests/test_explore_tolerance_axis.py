@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 import yaml
 from click.testing import CliRunner
-from faults_support import digits
+from faults_support import save_trained_lenet5
 
-from archsim.checkpoint import save_checkpoint
 from archsim.cli import cli
 from archsim.explore.expand import DatasetShape, Expansion, expand
 from archsim.explore.ft_study import load_study
@@ -26,7 +24,6 @@ from archsim.explore.spec import spec_from_dict
 from archsim.explore.tolerance_axis import axis_techniques
 from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows
 from archsim.faults.presets import get_fault_model
-from archsim.nets import get_net
 
 SPEC = {"name": "t", "dataset": "digits", "models": ["lenet5"], "widths": [1.0],
         "training": {"epochs": 1, "methods": ["standard", "dropconnect"],
@@ -150,20 +147,8 @@ def test_tolerance_points_join_the_sweeps_front() -> None:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    images, labels, _, _ = digits()
-    model = get_net("lenet5", 1.0, 10, 1, seed=0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(40):
-        idx = torch.randint(0, len(images), (128,), generator=gen)
-        loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
     folder = tmp_path_factory.mktemp("axis")
-    save_checkpoint(folder / "model.safetensors", model.eval(),
-                    {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1,
-                     "dataset": "digits", "method": "standard", "seed": 0})
+    save_trained_lenet5(folder / "model.safetensors")
     return folder
 
 

@@ -5,33 +5,15 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from click.testing import CliRunner
-from faults_support import digits
+from faults_support import save_trained_lenet5
 
-from archsim.checkpoint import save_checkpoint
 from archsim.cli import cli
-from archsim.nets import get_net
-
-META = {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1, "dataset": "digits",
-        "method": "standard", "seed": 0}
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    images, labels, _, _ = digits()
-    model = get_net("lenet5", 1.0, 10, 1, seed=0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(40):
-        idx = torch.randint(0, len(images), (128,), generator=gen)
-        loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    path = tmp_path_factory.mktemp("ft") / "lenet5.safetensors"
-    save_checkpoint(path, model.eval(), META)
-    return path
+    return save_trained_lenet5(tmp_path_factory.mktemp("ft") / "lenet5.safetensors")
 
 
 def _run(*args: str) -> tuple[int, str]:

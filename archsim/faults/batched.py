@@ -19,6 +19,7 @@ from torch.func import functional_call, vmap
 from archsim.errors import UserError
 from archsim.faults.inject import FaultInjector
 from archsim.faults.records import ChipFaults
+from archsim.faults.scoring import correct_over_batches
 
 MAX_CHIPS_PER_PASS = 64
 
@@ -44,7 +45,6 @@ def batched_correct(injector: FaultInjector, chips: Sequence[ChipFaults], images
     if not chips:
         raise ValueError("no chips to evaluate")
     model = injector.model
-    device = next(model.parameters()).device
     faulted = [injector.faulted_weights(chip) for chip in chips]
     stacked = {f"{site}.weight": torch.stack([weights[site] for weights in faulted])
                for site in faulted[0]}
@@ -54,13 +54,5 @@ def batched_correct(injector: FaultInjector, chips: Sequence[ChipFaults], images
         return functional_call(model, {**shared, **weights}, (x,))
 
     per_chip = vmap(logits, in_dims=(0, None))
-    was_training = model.training
-    model.eval()
-    hits = []
-    with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size].to(device, non_blocking=True)
-            y = labels[start:start + batch_size].to(device, non_blocking=True)
-            hits.append((per_chip(stacked, x).argmax(dim=2) == y).cpu())
-    model.train(was_training)
-    return torch.cat(hits, dim=1)
+    return correct_over_batches(model, lambda x: per_chip(stacked, x), images, labels,
+                                batch_size)

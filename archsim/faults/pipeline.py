@@ -142,13 +142,24 @@ def _check_declared_shape(path: Path, meta: dict[str, Any], name: str,
     channels, height, width = get_source(name).input_shape
     if handling.pad_to is not None:
         height, width = max(height, handling.pad_to), max(width, handling.pad_to)
-    _check_data(path, {**meta, "dataset": None}, name, (channels, height, width),
-                int(meta["num_classes"]))
+    _check_shape(path, meta, name, (channels, height, width), int(meta["num_classes"]))
 
 
 def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
                 classes: int) -> tuple[str, ...]:
     """Refuse data the net cannot take; a note when it is another dataset than training's."""
+    _check_shape(path, meta, name, shape, classes)
+    trained = meta.get("dataset")
+    if trained and trained != name:
+        note = f"dataset {name} differs from the checkpoint's training dataset {trained}"
+        log.warning("warning: %s", note)
+        return (note,)
+    return ()
+
+
+def _check_shape(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
+                 classes: int) -> None:
+    """A one-line error when `name`'s images or classes are not what the net was built for."""
     trained_shape = tuple(meta.get("input_shape") or ())
     if shape[0] != meta["in_channels"] or classes != meta["num_classes"] or (
             trained_shape and shape != trained_shape):
@@ -158,12 +169,6 @@ def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, .
             f"classes; {name} gives {'x'.join(map(str, shape))} images, {shape[0]} channels, "
             f"{classes} classes"
         )
-    trained = meta.get("dataset")
-    if trained and trained != name:
-        note = f"dataset {name} differs from the checkpoint's training dataset {trained}"
-        log.warning("warning: %s", note)
-        return (note,)
-    return ()
 
 
 def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:

@@ -21,24 +21,13 @@ from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.nested import image_order
 from archsim.faults.records import ChipFaults
+from archsim.faults.scoring import correct_over_batches
 
 
 def correct_mask(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 256
                  ) -> Tensor:
     """Per image, whether the model (in eval mode, no gradients) classifies it correctly."""
-    if len(images) == 0:
-        raise ValueError("no images to evaluate")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    hits = []
-    with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size].to(device, non_blocking=True)
-            y = labels[start:start + batch_size].to(device, non_blocking=True)
-            hits.append((model(x).argmax(dim=1) == y).cpu())
-    model.train(was_training)
-    return torch.cat(hits)
+    return correct_over_batches(model, model, images, labels, batch_size)
 
 
 @dataclass(frozen=True)

@@ -73,13 +73,12 @@ def _place_one(layer: LayerToPlace, first_crossbar: int, geometry: Geometry) -> 
     layout = ReplicaLayout(first_crossbar, layer.tiling.crossbars, layer.replicas,
                            tuple(b.slot for b in tiling), per_ima, geometry.imas_per_tile,
                            geometry.tiles_per_chip)
-    base = ReplicaLayout(first_crossbar, layer.tiling.crossbars, 1, layout.slots, per_ima,
-                         geometry.imas_per_tile, geometry.tiles_per_chip).positions
+    p, n = layout.positions, len(tiling)  # replica-major: replica 0 comes first
     blocks = tuple(
         CrossbarBlock(layer.name, b.group, 0, b.row_start, b.row_end, b.col_start, b.col_end,
                       chip, tile, ima, crossbar, b.row_offset, b.col_offset)
-        for b, chip, tile, ima, crossbar in zip(tiling, base.chip.tolist(), base.tile.tolist(),
-                                                base.ima.tolist(), base.crossbar.tolist(),
+        for b, chip, tile, ima, crossbar in zip(tiling, p.chip[:n].tolist(), p.tile[:n].tolist(),
+                                                p.ima[:n].tolist(), p.crossbar[:n].tolist(),
                                                 strict=True)
     )
     return PlacedLayer(name=layer.name, blocks=blocks, layout=layout, crossbars=layer.crossbars)
