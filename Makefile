@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/archsim pareto --preset quick --out reports/quick
 
-# the fast tier: lint, types and every test not marked slow (a few minutes)
+# the fast tier: lint, formatting, types and every test not marked slow (a few minutes)
 test: $(STAMP)
 	$(BIN)/ruff check archsim tests benchmarks
+	$(BIN)/ruff format --check archsim tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

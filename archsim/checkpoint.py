@@ -36,8 +36,9 @@ REQUIRED = ("net", "width", "num_classes", "in_channels")
 BN_PREFIX, EXTRA_PREFIX = "bn@", "extra/"
 
 
-def default_checkpoint_path(net: str, width: float, dataset: str, method: str = "standard",
-                            root: str | Path = "models") -> Path:
+def default_checkpoint_path(
+    net: str, width: float, dataset: str, method: str = "standard", root: str | Path = "models"
+) -> Path:
     """Where `archsim train` writes and `archsim evaluate --model` looks by default (a user
     model, `file.py:factory`, is named `file-factory`)."""
     from archsim.nets.user import is_user_spec, path_label
@@ -48,15 +49,18 @@ def default_checkpoint_path(net: str, width: float, dataset: str, method: str = 
 
 def provenance(seed: int | None = None) -> dict[str, Any]:
     return {
-        "archsim_version": __version__, "git_commit": git_commit(), "seed": seed,
+        "archsim_version": __version__,
+        "git_commit": git_commit(),
+        "seed": seed,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
 
 
 def _canonical(meta: dict[str, Any]) -> str:
     """The metadata as the checksum sees it: JSON with sorted keys, without the checksum."""
-    return json.dumps({k: v for k, v in meta.items() if k != "sha256"}, sort_keys=True,
-                      default=float)
+    return json.dumps(
+        {k: v for k, v in meta.items() if k != "sha256"}, sort_keys=True, default=float
+    )
 
 
 def _digest(tensors: dict[str, Tensor], meta: dict[str, Any]) -> str:
@@ -73,9 +77,13 @@ def _cpu(t: Tensor) -> Tensor:
     return t.detach().to("cpu").contiguous().clone()
 
 
-def save_checkpoint(path: str | Path, model: nn.Module, meta: dict[str, Any],
-                    bn_sets: dict[str, dict[str, Tensor]] | None = None,
-                    extra: dict[str, Tensor] | None = None) -> Path:
+def save_checkpoint(
+    path: str | Path,
+    model: nn.Module,
+    meta: dict[str, Any],
+    bn_sets: dict[str, dict[str, Tensor]] | None = None,
+    extra: dict[str, Tensor] | None = None,
+) -> Path:
     """Write model weights + buffers, BN sets, extra tensors and metadata to `path` atomically."""
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
@@ -86,11 +94,15 @@ def save_checkpoint(path: str | Path, model: nn.Module, meta: dict[str, Any],
             raise ValueError(f"BatchNorm set key must not contain '/': {key!r}")
         tensors.update({f"{BN_PREFIX}{key}/{name}": _cpu(t) for name, t in stats.items()})
     tensors.update({f"{EXTRA_PREFIX}{name}": _cpu(t) for name, t in (extra or {}).items()})
-    full = {**{k: v for k, v in meta.items() if k != "sha256"}, "format": FORMAT,
-            "provenance": {**provenance(meta.get("seed")), **meta.get("provenance", {})}}
+    full = {
+        **{k: v for k, v in meta.items() if k != "sha256"},
+        "format": FORMAT,
+        "provenance": {**provenance(meta.get("seed")), **meta.get("provenance", {})},
+    }
     full = json.loads(_canonical(full))  # what a reader will see: tuples as lists, ...
     full["sha256"] = _digest(tensors, full)
     header = {META_KEY: json.dumps(full, default=float)}
+
     def write(tmp: Path) -> None:
         try:
             save_file(tensors, str(tmp), metadata=header)
@@ -128,16 +140,18 @@ def read_checkpoint(path: str | Path) -> CheckpointData:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"{path} is not an archsim checkpoint (no {META_KEY} metadata)")
     if meta.get("sha256") != _digest(tensors, meta):
-        raise UserError(f"{path} is corrupt or edited: its tensors and metadata do not match "
-                        "the stored checksum")
+        raise UserError(
+            f"{path} is corrupt or edited: its tensors and metadata do not match "
+            "the stored checksum"
+        )
     _check_meta(path, meta)
     data = CheckpointData(meta, {})
     for key, t in tensors.items():
         if key.startswith(BN_PREFIX) and "/" in key:
-            rate, name = key[len(BN_PREFIX):].split("/", 1)
+            rate, name = key[len(BN_PREFIX) :].split("/", 1)
             data.bn_sets.setdefault(rate, {})[name] = t
         elif key.startswith(EXTRA_PREFIX):
-            data.extra[key[len(EXTRA_PREFIX):]] = t
+            data.extra[key[len(EXTRA_PREFIX) :]] = t
         else:
             data.state[key] = t
     return data
@@ -150,17 +164,29 @@ def _check_meta(path: Path, meta: dict[str, Any]) -> None:
     width = meta["width"]
     problems = [
         ("net", "a model name", isinstance(meta["net"], str)),
-        ("width", "a positive number", isinstance(width, int | float)
-         and not isinstance(width, bool) and math.isfinite(width) and width > 0),
+        (
+            "width",
+            "a positive number",
+            isinstance(width, int | float)
+            and not isinstance(width, bool)
+            and math.isfinite(width)
+            and width > 0,
+        ),
         ("options", "a mapping", isinstance(meta.get("options", {}), dict)),
-        *((key, "a positive whole number", isinstance(meta[key], int)
-           and not isinstance(meta[key], bool) and meta[key] > 0)
-          for key in ("num_classes", "in_channels")),
+        *(
+            (
+                key,
+                "a positive whole number",
+                isinstance(meta[key], int) and not isinstance(meta[key], bool) and meta[key] > 0,
+            )
+            for key in ("num_classes", "in_channels")
+        ),
     ]
     for key, what, ok in problems:
         if not ok:
-            raise UserError(f"{path}: checkpoint metadata {key} must be {what}, "
-                            f"got {meta.get(key)!r}")
+            raise UserError(
+                f"{path}: checkpoint metadata {key} must be {what}, got {meta.get(key)!r}"
+            )
 
 
 def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
@@ -180,21 +206,28 @@ def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
                 raise UserError(f"{path}: BatchNorm set {rate} has a bad tensor {name}")
 
 
-def build_model(path: str | Path, data: CheckpointData, device: str | torch.device = "cpu"
-                ) -> nn.Module:
+def build_model(
+    path: str | Path, data: CheckpointData, device: str | torch.device = "cpu"
+) -> nn.Module:
     """The named net (`archsim.nets.get_net`) with the checkpoint's weights, in eval mode."""
     from archsim.nets import get_net  # the zoo pulls in every architecture: import on use
 
     meta = data.meta
-    model = get_net(meta["net"], meta["width"], meta["num_classes"], meta["in_channels"],
-                    **meta.get("options", {}))
+    model = get_net(
+        meta["net"],
+        meta["width"],
+        meta["num_classes"],
+        meta["in_channels"],
+        **meta.get("options", {}),
+    )
     _check_fits(Path(path), model, data)
     model.load_state_dict(data.state, strict=True)
     return model.to(device).eval()
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
+def load_checkpoint(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
     """Rebuild the named net and load the weights into it: (model, metadata, BN sets)."""
     data = read_checkpoint(path)
     model = build_model(path, data, device)

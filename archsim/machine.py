@@ -24,9 +24,11 @@ def oversubscription(threads: int, load: float, available: int) -> str | None:
     """The warning for a 1-minute load average above the cores, else None."""
     if load <= available:
         return None
-    return (f"load average {load:.1f} on {available} core(s): the machine is oversubscribed "
-            f"and this run ({threads} torch thread(s)) may be far slower than usual; "
-            "--threads 1 often helps")
+    return (
+        f"load average {load:.1f} on {available} core(s): the machine is oversubscribed "
+        f"and this run ({threads} torch thread(s)) may be far slower than usual; "
+        "--threads 1 often helps"
+    )
 
 
 def warn_if_oversubscribed() -> None:

@@ -13,7 +13,12 @@ from rich.progress import (
 def progress_bar(enabled: bool) -> Progress:
     """A transient bar with done/total, a `status` field and the time remaining."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True, disable=not enabled,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not enabled,
     )

@@ -38,14 +38,18 @@ def _errors(k: dict[str, torch.Tensor], full: dict[str, torch.Tensor]) -> tuple[
             std = full[name.replace("mean", "var")].clamp_min(1e-12).sqrt()
             mean_err.append(((k[name] - full[name]).abs() / std).reshape(-1))
         elif name.endswith("running_var"):
-            var_err.append(((k[name] - full[name]).abs() / full[name].clamp_min(1e-12))
-                           .reshape(-1))
+            var_err.append(((k[name] - full[name]).abs() / full[name].clamp_min(1e-12)).reshape(-1))
     m, v = torch.cat(mean_err), torch.cat(var_err)
     return float(m.max()), float(m.median()), float(v.max()), float(v.median())
 
 
-def chip_mean(model: torch.nn.Module, injector: FaultInjector, chips: list[ChipFaults],
-              test: Dataset, stats: dict[str, torch.Tensor]) -> float:
+def chip_mean(
+    model: torch.nn.Module,
+    injector: FaultInjector,
+    chips: list[ChipFaults],
+    test: Dataset,
+    stats: dict[str, torch.Tensor],
+) -> float:
     """Mean accuracy of `chips` with BatchNorm statistics `stats`."""
     accs = []
     with bn_statistics(model, stats), injector.session():
@@ -58,9 +62,18 @@ def chip_mean(model: torch.nn.Module, injector: FaultInjector, chips: list[ChipF
 def main() -> None:
     torch.set_num_threads(1)
     dataset = "fashion-mnist" if DATASETS["fashion-mnist"].info().found else "digits"
-    result = train(make_spec(model="resnet20", dataset=dataset, limit=IMAGES, epochs=1,
-                             val_limit=1000, val_chips=0, out_dir="/tmp/archsim-bench-bn",
-                             progress=False))
+    result = train(
+        make_spec(
+            model="resnet20",
+            dataset=dataset,
+            limit=IMAGES,
+            epochs=1,
+            val_limit=1000,
+            val_chips=0,
+            out_dir="/tmp/archsim-bench-bn",
+            progress=False,
+        )
+    )
     model, _, _ = load_checkpoint(result.checkpoint)
     data = load_split(dataset, "train", None, InputHandling(IMAGES))
     test = load_split(dataset, "test", None, InputHandling(1000))
@@ -68,30 +81,35 @@ def main() -> None:
     layers = rram_layer_names(mapping)
     faults = get_fault_model("dropconnect")
     print(f"{dataset}, {len(data)} training images, batches of {BATCH}")
-    print("rate  batches  images  mean_err_max  mean_err_med  var_err_max  var_err_med  "
-          "chip_acc_delta")
+    print(
+        "rate  batches  images  mean_err_max  mean_err_med  var_err_max  var_err_med  "
+        "chip_acc_delta"
+    )
     for rate in (0.1, 0.3):
         generator = stream_generator(0, "recal", torch.device("cpu"))
         snaps: dict[int, dict[str, torch.Tensor]] = {}
         sampler = StochasticFaults(rate, faults, generator)
         with _calibration_mode(model), perturbed(model, layers, sampler), torch.no_grad():
-            for i, (images, _) in enumerate(iterate_batches(data, BATCH, shuffle=False,
-                                                            augment=False, generator=None)):
+            for i, (images, _) in enumerate(
+                iterate_batches(data, BATCH, shuffle=False, augment=False, generator=None)
+            ):
                 model(images)
                 if i + 1 in SNAPSHOTS:
                     snaps[i + 1] = bn_statistics_of(model)
             full = bn_statistics_of(model)
         injector = FaultInjector(model, mapping)
-        drawer = ChipDrawer(injector.sites, faults, mapping.crossbar_rows,
-                            mapping.crossbar_cols)
+        drawer = ChipDrawer(injector.sites, faults, mapping.crossbar_rows, mapping.crossbar_cols)
         chips = [drawer.draw(rate, 0, c) for c in range(CHIPS)]
 
         reference = chip_mean(model, injector, chips, test, full)
         for k, stats in snaps.items():
             errs = _errors(stats, full)
             delta = chip_mean(model, injector, chips, test, stats) - reference
-            print(f"{rate:<5} {k:>7} {min(k * BATCH, len(data)):>7}  " +
-                  "  ".join(f"{e:>11.4f}" for e in errs) + f"  {delta:>+13.2f}")
+            print(
+                f"{rate:<5} {k:>7} {min(k * BATCH, len(data)):>7}  "
+                + "  ".join(f"{e:>11.4f}" for e in errs)
+                + f"  {delta:>+13.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ def main() -> None:
     for model, width in CASES:
         wall, cpu, events = measure(model, width)
         target = TARGET_S[model]
-        print(f"{model:<9} {width:>5.1f} {wall:>8.3f} {cpu:>7.3f} {events:>8d} "
-              f"{events / wall:>10.0f} {target:>8.1f} {wall / target:>11.2f}")
+        print(
+            f"{model:<9} {width:>5.1f} {wall:>8.3f} {cpu:>7.3f} {events:>8d} "
+            f"{events / wall:>10.0f} {target:>8.1f} {wall / target:>11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,13 @@ def run(cmd: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one child process, which must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                   env={**os.environ, "OMP_NUM_THREADS": "1"})
+    subprocess.run(
+        cmd,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -42,13 +47,17 @@ def alternate(variants: dict[str, list[str]], repeats: int) -> dict[str, tuple[f
     for _ in range(repeats):
         for name, cmd in variants.items():
             times[name].append(run(cmd))
-    return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-            for k, v in times.items()}
+    return {
+        k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for k, v in times.items()
+    }
 
 
 def _ratio_line(label: str, new: tuple[float, float], old: tuple[float, float]) -> str:
-    return (f"  {label}: {old[0]:.1f} s -> {new[0]:.1f} s wall ({old[0] / new[0]:.2f}x faster), "
-            f"{old[1]:.1f} s -> {new[1]:.1f} s CPU ({old[1] / new[1]:.2f}x)")
+    return (
+        f"  {label}: {old[0]:.1f} s -> {new[0]:.1f} s wall ({old[0] / new[0]:.2f}x faster), "
+        f"{old[1]:.1f} s -> {new[1]:.1f} s CPU ({old[1] / new[1]:.2f}x)"
+    )
 
 
 def main() -> int:
@@ -56,26 +65,67 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        base = [*ARCHSIM, "train", "--model", "resnet20", "--dataset", "fashion-mnist",
-                "--limit", "2000", "--epochs", "1", "--no-progress", "--force"]
-        t = alternate({"now": [*base, "--output", str(Path(tmp) / "now.safetensors")],
-                       "before": [*base, "--output", str(Path(tmp) / "old.safetensors"),
-                                  "--val-limit", "10000", "--val-chips", "3"]}, args.repeats)
+        base = [
+            *ARCHSIM,
+            "train",
+            "--model",
+            "resnet20",
+            "--dataset",
+            "fashion-mnist",
+            "--limit",
+            "2000",
+            "--epochs",
+            "1",
+            "--no-progress",
+            "--force",
+        ]
+        t = alternate(
+            {
+                "now": [*base, "--output", str(Path(tmp) / "now.safetensors")],
+                "before": [
+                    *base,
+                    "--output",
+                    str(Path(tmp) / "old.safetensors"),
+                    "--val-limit",
+                    "10000",
+                    "--val-chips",
+                    "3",
+                ],
+            },
+            args.repeats,
+        )
     print(f"medians of {args.repeats} alternated runs, OMP_NUM_THREADS=1")
-    print(_ratio_line("train --limit 2000 --epochs 1 (previous validation defaults -> now)",
-                      t["now"], t["before"]))
-    imports = alternate({"torch": [sys.executable, "-c", "import torch"],
-                         "api": [sys.executable, "-c", "import archsim.api, sys; "
-                                 "assert 'matplotlib' not in sys.modules"]},
-                        max(3, args.repeats))
-    print(f"  import archsim.api / import torch: {imports['api'][0] / imports['torch'][0]:.2f}x "
-          f"wall ({imports['api'][0]:.2f} s / {imports['torch'][0]:.2f} s); matplotlib not loaded")
+    print(
+        _ratio_line(
+            "train --limit 2000 --epochs 1 (previous validation defaults -> now)",
+            t["now"],
+            t["before"],
+        )
+    )
+    imports = alternate(
+        {
+            "torch": [sys.executable, "-c", "import torch"],
+            "api": [
+                sys.executable,
+                "-c",
+                "import archsim.api, sys; assert 'matplotlib' not in sys.modules",
+            ],
+        },
+        max(3, args.repeats),
+    )
+    print(
+        f"  import archsim.api / import torch: {imports['api'][0] / imports['torch'][0]:.2f}x "
+        f"wall ({imports['api'][0]:.2f} s / {imports['torch'][0]:.2f} s); matplotlib not loaded"
+    )
     vgg = [*ARCHSIM, "map", "--model", "vgg16", "--width", "1.6", "--format", "csv"]
-    maps = alternate({"plain": [*vgg, "--no-replicate"], "node": [*vgg, "--budget-chips", "node"]},
-                     args.repeats)
-    print(f"  map vgg16 x1.6 --budget-chips node / --no-replicate: "
-          f"{maps['node'][1] / maps['plain'][1]:.2f}x CPU ({maps['node'][1]:.1f} s / "
-          f"{maps['plain'][1]:.1f} s; target <= 1.2x)")
+    maps = alternate(
+        {"plain": [*vgg, "--no-replicate"], "node": [*vgg, "--budget-chips", "node"]}, args.repeats
+    )
+    print(
+        f"  map vgg16 x1.6 --budget-chips node / --no-replicate: "
+        f"{maps['node'][1] / maps['plain'][1]:.2f}x CPU ({maps['node'][1]:.1f} s / "
+        f"{maps['plain'][1]:.1f} s; target <= 1.2x)"
+    )
     return 0
 
 

@@ -41,8 +41,11 @@ def _data() -> tuple[torch.Tensor, torch.Tensor, str]:
         return ds.images, ds.labels, "Fashion-MNIST test"
     except UserError:
         gen = torch.Generator().manual_seed(0)
-        return (torch.randn(IMAGES, 1, 28, 28, generator=gen),
-                torch.randint(0, 10, (IMAGES,), generator=gen), "random 1x28x28")
+        return (
+            torch.randn(IMAGES, 1, 28, 28, generator=gen),
+            torch.randint(0, 10, (IMAGES,), generator=gen),
+            "random 1x28x28",
+        )
 
 
 def _sys_share(start: os.times_result) -> float:
@@ -77,8 +80,15 @@ def measure(batch: int) -> dict[str, float]:
         rows["clean"].append(len(images) / wall)
         rows["clean_cpu"].append(len(images) / cpu)
         start = _clock()
-        run_chips(injector, drawer, 0.01, images, labels,
-                  MonteCarloSpec(chips=1, seed=r, batch_size=batch, progress=False), info)
+        run_chips(
+            injector,
+            drawer,
+            0.01,
+            images,
+            labels,
+            MonteCarloSpec(chips=1, seed=r, batch_size=batch, progress=False),
+            info,
+        )
         rows["mc"].append(len(images) / _since(start)[0])
     overhead = []
     for chip in range(5):  # what a chip costs beyond inference: draw, swap in, restore
@@ -87,8 +97,7 @@ def measure(batch: int) -> dict[str, float]:
             pass
         overhead.append(_since(start)[0])
     out: dict[str, float] = {k: max(v) for k, v in rows.items()}
-    out["ratio"] = statistics.median(m / c for m, c in zip(rows["mc"], rows["clean"],
-                                                           strict=True))
+    out["ratio"] = statistics.median(m / c for m, c in zip(rows["mc"], rows["clean"], strict=True))
     out["sys_share"] = _sys_share(times)
     out["overhead_ms"] = 1000 * min(overhead)
     return out
@@ -96,8 +105,13 @@ def measure(batch: int) -> dict[str, float]:
 
 def _child(batch: int, tuned: bool) -> dict[str, float]:
     env = {**os.environ, **(TUNED if tuned else {})}
-    proc = subprocess.run([sys.executable, __file__, "--measure", str(batch)], env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--measure", str(batch)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -125,25 +139,44 @@ def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
     injector = FaultInjector(model, mapping)
     info = RunInfo("lenet5", 1.0, "digits", "isaac", "cpu-1x1", 16)
     clean = accuracy(model, test.images, test.labels)
-    print(f"Adaptive stopping (LeNet-5 trained {seconds:.0f} s on digits: {clean:.1f}% on "
-          f"{len(test.images)} test images; rate {rate}, target +-{target} points):")
+    print(
+        f"Adaptive stopping (LeNet-5 trained {seconds:.0f} s on digits: {clean:.1f}% on "
+        f"{len(test.images)} test images; rate {rate}, target +-{target} points):"
+    )
     for preset in ("dropconnect", "sft", "cell-isaac"):
         drawer = ChipDrawer(injector.sites, get_fault_model(preset))
-        full = run_chips(injector, drawer, rate, test.images, test.labels,
-                         MonteCarloSpec(chips=fixed, progress=False), info)
-        ada = run_chips(injector, drawer, rate, test.images, test.labels,
-                        MonteCarloSpec(chips=5000, adaptive=target, min_chips=10,
-                                       progress=False), info)
-        print(f"  {preset:11s}: fixed {fixed} chips: mean {full.summary.mean:5.2f} "
-              f"+-{full.summary.half_width:.2f} (std {full.summary.std:.2f}); adaptive: "
-              f"{ada.chips} chips for mean {ada.summary.mean:5.2f} +-{ada.summary.half_width:.2f}")
+        full = run_chips(
+            injector,
+            drawer,
+            rate,
+            test.images,
+            test.labels,
+            MonteCarloSpec(chips=fixed, progress=False),
+            info,
+        )
+        ada = run_chips(
+            injector,
+            drawer,
+            rate,
+            test.images,
+            test.labels,
+            MonteCarloSpec(chips=5000, adaptive=target, min_chips=10, progress=False),
+            info,
+        )
+        print(
+            f"  {preset:11s}: fixed {fixed} chips: mean {full.summary.mean:5.2f} "
+            f"+-{full.summary.half_width:.2f} (std {full.summary.std:.2f}); adaptive: "
+            f"{ada.chips} chips for mean {ada.summary.mean:5.2f} +-{ada.summary.half_width:.2f}"
+        )
 
 
 def main() -> int:
     _, _, source = _data()
-    print(f"ResNet-20 (width 1) on {IMAGES} {source} images, {torch.get_num_threads()} torch "
-          f"threads, cell-isaac chips at rate 0.01, {ROUNDS} interleaved rounds; "
-          f"malloc variants alternated {REPEATS}x in child processes")
+    print(
+        f"ResNet-20 (width 1) on {IMAGES} {source} images, {torch.get_num_threads()} torch "
+        f"threads, cell-isaac chips at rate 0.01, {ROUNDS} interleaved rounds; "
+        f"malloc variants alternated {REPEATS}x in child processes"
+    )
     for batch in (256, 512):
         runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
         for _ in range(REPEATS):
@@ -154,10 +187,12 @@ def main() -> int:
             m["ratio"] = statistics.median(r["ratio"] for r in runs[tuned])
             m["sys_share"] = statistics.mean(r["sys_share"] for r in runs[tuned])
             m["overhead_ms"] = min(r["overhead_ms"] for r in runs[tuned])
-            print(f"  batch {batch} {label:14s}: fault-free {m['clean']:7.1f} images/s, "
-                  f"Monte-Carlo {m['mc']:7.1f} chip-images/s, ratio {m['ratio']:.3f}; fault-free "
-                  f"{m['clean_cpu']:.0f} images per CPU-second, system time {m['sys_share']:.0%};"
-                  f" per-chip overhead {m['overhead_ms']:.1f} ms")
+            print(
+                f"  batch {batch} {label:14s}: fault-free {m['clean']:7.1f} images/s, "
+                f"Monte-Carlo {m['mc']:7.1f} chip-images/s, ratio {m['ratio']:.3f}; fault-free "
+                f"{m['clean_cpu']:.0f} images per CPU-second, system time {m['sys_share']:.0%};"
+                f" per-chip overhead {m['overhead_ms']:.1f} ms"
+            )
     torch.set_num_threads(1)  # chip counts do not depend on speed; spare the shared cores
     adaptive()
     return 0

@@ -41,10 +41,20 @@ RATE, PRESET = 0.1, "dropconnect"
 
 
 def _train(method: str, args: argparse.Namespace, out: Path) -> Path:
-    spec = make_spec(model="resnet20", dataset="fashion-mnist", limit=args.train_limit,
-                     epochs=args.epochs, batch_size=128, schedule="cosine", method=method,
-                     rate=0.2 if method == "dropconnect" else 0.0, val_chips=0, val_limit=500,
-                     out_dir=str(out), progress=False)
+    spec = make_spec(
+        model="resnet20",
+        dataset="fashion-mnist",
+        limit=args.train_limit,
+        epochs=args.epochs,
+        batch_size=128,
+        schedule="cosine",
+        method=method,
+        rate=0.2 if method == "dropconnect" else 0.0,
+        val_chips=0,
+        val_limit=500,
+        out_dir=str(out),
+        progress=False,
+    )
     start = time.perf_counter()
     result = train(spec)
     state = "cached" if result.cached else f"{time.perf_counter() - start:.0f} s"
@@ -55,18 +65,27 @@ def _train(method: str, args: argparse.Namespace, out: Path) -> Path:
 def _injector(path: Path) -> tuple[FaultInjector, RunInfo]:
     model, meta, _ = load_checkpoint(path)
     mapping = map_model(model, (1, 28, 28), "isaac", policy=meta["policy"], model_name="resnet20")
-    info = RunInfo("resnet20", 1.0, "fashion-mnist", "isaac", meta["policy"],
-                   mapping.weight_bits, checkpoint=str(path))
+    info = RunInfo(
+        "resnet20",
+        1.0,
+        "fashion-mnist",
+        "isaac",
+        meta["policy"],
+        mapping.weight_bits,
+        checkpoint=str(path),
+    )
     return FaultInjector(model, mapping), info
 
 
-def chip_cost(injector: FaultInjector, drawer: ChipDrawer, images: torch.Tensor,
-              labels: torch.Tensor) -> float:
+def chip_cost(
+    injector: FaultInjector, drawer: ChipDrawer, images: torch.Tensor, labels: torch.Tensor
+) -> float:
     """What one chip costs beyond its images (draw, swap in, restore), in image evaluations."""
     with injector.session():
         accuracy(injector.model, images, labels)  # warm-up
-        per_image = min(_timed(lambda: accuracy(injector.model, images, labels))
-                        for _ in range(3)) / len(images)
+        per_image = min(
+            _timed(lambda: accuracy(injector.model, images, labels)) for _ in range(3)
+        ) / len(images)
 
         def one_chip() -> None:
             with injector.chip(drawer.draw(RATE, 0, 10_000)):
@@ -82,19 +101,24 @@ def _timed(fn: object) -> float:
     return time.perf_counter() - start
 
 
-def _show(label: str, mean: float, half: float, chips: int, m: int | None, cost: int,
-          seconds: float) -> None:
-    print(f"    {label}: {mean:6.2f} +-{half:.2f} points, {chips:5d} chips x {m} images = "
-          f"{cost:9,d} chip-images ({seconds:.0f} s)")
+def _show(
+    label: str, mean: float, half: float, chips: int, m: int | None, cost: int, seconds: float
+) -> None:
+    print(
+        f"    {label}: {mean:6.2f} +-{half:.2f} points, {chips:5d} chips x {m} images = "
+        f"{cost:9,d} chip-images ({seconds:.0f} s)"
+    )
 
 
 def _compare(what: str, a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
     (ma, ha, ca), (mb, hb, cb) = a, b
     ratio = cb / ca
     agree = abs(ma - mb) <= math.hypot(ha, hb)
-    print(f"    {what}: (b)/(a) chip-images = {ratio:.3f} (1/{1 / ratio:.1f}; goal <= 1/5: "
-          f"{'met' if ratio <= 0.2 else 'NOT met'}); estimates differ by {abs(ma - mb):.2f}, "
-          f"within +-{math.hypot(ha, hb):.2f}: {'agree' if agree else 'DISAGREE'}")
+    print(
+        f"    {what}: (b)/(a) chip-images = {ratio:.3f} (1/{1 / ratio:.1f}; goal <= 1/5: "
+        f"{'met' if ratio <= 0.2 else 'NOT met'}); estimates differ by {abs(ma - mb):.2f}, "
+        f"within +-{math.hypot(ha, hb):.2f}: {'agree' if agree else 'DISAGREE'}"
+    )
     return ratio <= 0.2 and agree
 
 
@@ -106,9 +130,11 @@ def main() -> int:
     parser.add_argument("--target", type=float, default=1.0, help="95%% half-width, points")
     parser.add_argument("--models", type=Path, help="checkpoint folder (default: temporary)")
     args = parser.parse_args()
-    print(f"ResNet-20 on Fashion-MNIST: train {args.train_limit} images x {args.epochs} epochs; "
-          f"{args.test_images} test images; {PRESET} chips at rate {RATE}; target +-"
-          f"{args.target}; {torch.get_num_threads()} torch threads")
+    print(
+        f"ResNet-20 on Fashion-MNIST: train {args.train_limit} images x {args.epochs} epochs; "
+        f"{args.test_images} test images; {PRESET} chips at rate {RATE}; target +-"
+        f"{args.target}; {torch.get_num_threads()} torch threads"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = args.models or Path(tmp)
         std_path, dc_path = _train("standard", args, out), _train("dropconnect", args, out)
@@ -120,8 +146,7 @@ def main() -> int:
     cost = chip_cost(std, drawer, x[:256], y[:256])
     print(f"  measured chip cost: {cost:.1f} image evaluations (draw + swap in + restore)")
     full = MonteCarloSpec(chips=20_000, adaptive=args.target, min_chips=10, progress=False)
-    nested = replace(full, images_per_chip="auto", pilot_chips=20, pilot_images=100,
-                     chip_cost=cost)
+    nested = replace(full, images_per_chip="auto", pilot_chips=20, pilot_images=100, chip_cost=cost)
     ok = True
     print("  (i) mean accuracy of the standard model over chips")
     means = []
@@ -129,12 +154,21 @@ def main() -> int:
         start = time.perf_counter()
         r: AccuracyResult = run_chips(std, drawer, RATE, x, y, spec, info_std)
         half = r.summary.half_width or 0.0
-        _show(label, r.summary.mean, half, r.chips, r.images_per_chip, r.chip_images,
-              time.perf_counter() - start)
+        _show(
+            label,
+            r.summary.mean,
+            half,
+            r.chips,
+            r.images_per_chip,
+            r.chip_images,
+            time.perf_counter() - start,
+        )
         means.append((r.summary.mean, half, r.chip_images))
         if r.pilot is not None:
-            print(f"      pilot: between-chip sd {math.sqrt(r.pilot.between):.2f}, within-chip "
-                  f"sd {math.sqrt(r.pilot.within):.2f} points")
+            print(
+                f"      pilot: between-chip sd {math.sqrt(r.pilot.between):.2f}, within-chip "
+                f"sd {math.sqrt(r.pilot.within):.2f} points"
+            )
     ok &= _compare("mean", means[0], means[1])
     print("  (ii) drop-connect minus standard, paired on the same chips and images")
     diffs = []
@@ -142,8 +176,15 @@ def main() -> int:
         start = time.perf_counter()
         p: PairedResult = run_paired(dc, std, drawer, RATE, x, y, spec, (info_dc, info_std))
         half = p.difference.half_width or 0.0
-        _show(label, p.difference.mean, half, len(p.per_chip), p.first.images_per_chip,
-              p.chip_images, time.perf_counter() - start)
+        _show(
+            label,
+            p.difference.mean,
+            half,
+            len(p.per_chip),
+            p.first.images_per_chip,
+            p.chip_images,
+            time.perf_counter() - start,
+        )
         diffs.append((p.difference.mean, half, p.chip_images))
     ok &= _compare("difference", diffs[0], diffs[1])
     return 0 if ok else 1

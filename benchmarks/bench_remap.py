@@ -38,8 +38,10 @@ def main() -> None:
     injector = FaultInjector(model, mapping)
     images = torch.randn(IMAGES, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     labels = torch.zeros(IMAGES, dtype=torch.long)
-    print(f"threads {torch.get_num_threads()}, {len(injector.sites)} RRAM layers, "
-          f"{sum(len(s.blocks) for s in injector.sites)} blocks")
+    print(
+        f"threads {torch.get_num_threads()}, {len(injector.sites)} RRAM layers, "
+        f"{sum(len(s.blocks) for s in injector.sites)} blocks"
+    )
     for name, rate in (("dropconnect", 0.1), ("stuck-on", 0.02)):
         drawer = ChipDrawer(injector.sites, get_fault_model(name))
         remap_s, eval_s, kept = [], [], []
@@ -53,9 +55,11 @@ def main() -> None:
                 with injector.chip(result.chip):
                     correct_mask(net, images, labels, IMAGES)
                 eval_s.append(time.perf_counter() - start)
-        print(f"{name} {rate}: remap {statistics.median(remap_s):.3f} s, evaluate {IMAGES} "
-              f"images {statistics.median(eval_s):.3f} s per chip (median of {CHIPS}); "
-              f"harm left {statistics.mean(kept):.3f} of the identity layout's")
+        print(
+            f"{name} {rate}: remap {statistics.median(remap_s):.3f} s, evaluate {IMAGES} "
+            f"images {statistics.median(eval_s):.3f} s per chip (median of {CHIPS}); "
+            f"harm left {statistics.mean(kept):.3f} of the identity layout's"
+        )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,12 @@ BATCH = 128
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30, help="timed steps of each kind")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (0: torch default); 1 is steadiest on a shared box")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (0: torch default); 1 is steadiest on a shared box",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -62,16 +66,22 @@ def main() -> None:
     med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
     n = sum(w.numel() for w in weights.values())
-    print(f"ResNet-20 (1x1 shortcuts), batch {BATCH}x{'x'.join(map(str, SHAPE))}, "
-          f"{torch.get_num_threads()} threads, {args.steps} alternating steps each")
+    print(
+        f"ResNet-20 (1x1 shortcuts), batch {BATCH}x{'x'.join(map(str, SHAPE))}, "
+        f"{torch.get_num_threads()} threads, {args.steps} alternating steps each"
+    )
     print(f"drop-connect on {len(layers)} RRAM layers ({n:,} weights), rate 0.2")
     for kind in ("plain", "dropconnect"):
-        print(f"{kind + ' step:':19s} {med[kind] * 1e3:8.1f} ms wall, {cpu[kind] * 1e3:8.1f} ms CPU"
-              f" (medians; {BATCH / med[kind]:.0f} img/s)")
+        print(
+            f"{kind + ' step:':19s} {med[kind] * 1e3:8.1f} ms wall, {cpu[kind] * 1e3:8.1f} ms CPU"
+            f" (medians; {BATCH / med[kind]:.0f} img/s)"
+        )
     print(f"wall-time ratio drop-connect / plain: {med['dropconnect'] / med['plain']:.3f}")
     ratio = cpu["dropconnect"] / cpu["plain"]
-    print(f"CPU-time ratio drop-connect / plain:  {ratio:.3f} (target <= 1.10: "
-          f"{'met' if ratio <= 1.10 else 'NOT met'})")
+    print(
+        f"CPU-time ratio drop-connect / plain:  {ratio:.3f} (target <= 1.10: "
+        f"{'met' if ratio <= 1.10 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,14 @@ from typing import Any
 
 import numpy as np
 
-IDX_CODES = {np.dtype("u1"): 0x08, np.dtype("i1"): 0x09, np.dtype("i2"): 0x0B,
-             np.dtype("i4"): 0x0C, np.dtype("f4"): 0x0D, np.dtype("f8"): 0x0E}
+IDX_CODES = {
+    np.dtype("u1"): 0x08,
+    np.dtype("i1"): 0x09,
+    np.dtype("i2"): 0x0B,
+    np.dtype("i4"): 0x0C,
+    np.dtype("f4"): 0x0D,
+    np.dtype("f8"): 0x0E,
+}
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -57,33 +63,56 @@ def write_pickle(path: Path, obj: Any, protocol: int) -> None:
     path.write_bytes(pickle.dumps(obj, protocol=protocol))
 
 
-def write_cifar10(directory: Path, seed: int = 0, per_batch: int = 2, protocol: int = 2,
-                  ) -> dict[str, tuple[np.ndarray, list]]:
+def write_cifar10(
+    directory: Path,
+    seed: int = 0,
+    per_batch: int = 2,
+    protocol: int = 2,
+) -> dict[str, tuple[np.ndarray, list]]:
     """CIFAR-10 as its distribution lays it out: bytes keys (Python 2 strings)."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     batches = {}
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         data, labels = batches[name] = cifar_batch(rng, per_batch, 10)
-        write_pickle(directory / name, {b"batch_label": name.encode(), b"data": data,
-                                        b"labels": labels, b"filenames": [b"x.png"] * per_batch},
-                     protocol)
+        write_pickle(
+            directory / name,
+            {
+                b"batch_label": name.encode(),
+                b"data": data,
+                b"labels": labels,
+                b"filenames": [b"x.png"] * per_batch,
+            },
+            protocol,
+        )
     names = [f"class{i}".encode() for i in range(10)]
-    write_pickle(directory / "batches.meta",
-                 {b"label_names": names, b"num_cases_per_batch": per_batch}, protocol)
+    write_pickle(
+        directory / "batches.meta",
+        {b"label_names": names, b"num_cases_per_batch": per_batch},
+        protocol,
+    )
     return batches
 
 
-def write_cifar100(directory: Path, seed: int = 0, train: int = 4, test: int = 3,
-                   protocol: int = 5) -> dict[str, tuple[np.ndarray, list]]:
+def write_cifar100(
+    directory: Path, seed: int = 0, train: int = 4, test: int = 3, protocol: int = 5
+) -> dict[str, tuple[np.ndarray, list]]:
     """CIFAR-100 re-saved by Python 3: str keys, a modern protocol."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     batches = {"train": cifar_batch(rng, train, 100), "test": cifar_batch(rng, test, 100)}
     for name, (data, labels) in batches.items():
-        write_pickle(directory / name, {"data": data, "fine_labels": labels,
-                                        "coarse_labels": [v // 5 for v in labels]}, protocol)
-    write_pickle(directory / "meta", {"fine_label_names": [f"fine{i}" for i in range(100)],
-                                      "coarse_label_names": [f"coarse{i}" for i in range(20)]},
-                 protocol)
+        write_pickle(
+            directory / name,
+            {"data": data, "fine_labels": labels, "coarse_labels": [v // 5 for v in labels]},
+            protocol,
+        )
+    write_pickle(
+        directory / "meta",
+        {
+            "fine_label_names": [f"fine{i}" for i in range(100)],
+            "coarse_label_names": [f"coarse{i}" for i in range(20)],
+        },
+        protocol,
+    )
     return batches

@@ -38,20 +38,39 @@ class TinyNet(nn.Module):
 def _spec(name: str, module: nn.Module) -> LayerSpec:
     if isinstance(module, nn.Conv2d):
         k = module.kernel_size
-        return LayerSpec(name, "conv", (), (), 0, module.weight.numel(), module.in_channels,
-                         module.out_channels, (k[0], k[1]), groups=module.groups)
+        return LayerSpec(
+            name,
+            "conv",
+            (),
+            (),
+            0,
+            module.weight.numel(),
+            module.in_channels,
+            module.out_channels,
+            (k[0], k[1]),
+            groups=module.groups,
+        )
     assert isinstance(module, nn.Linear)
-    return LayerSpec(name, "linear", (), (), 0, module.weight.numel(), module.in_features,
-                     module.out_features)
+    return LayerSpec(
+        name, "linear", (), (), 0, module.weight.numel(), module.in_features, module.out_features
+    )
 
 
 def is_not_1x1(name: str, module: nn.Module) -> bool:
     return not (isinstance(module, nn.Conv2d) and module.kernel_size == (1, 1))
 
 
-def toy_mapping(model: nn.Module, on_rram: Callable[[str, nn.Module], bool] = is_not_1x1, *,
-                weight_bits: int = 16, bits_per_cell: int = 2, encoding: str = "offset",
-                rows: int = 128, cols: int = 128, name: str = "tiny") -> Mapping:
+def toy_mapping(
+    model: nn.Module,
+    on_rram: Callable[[str, nn.Module], bool] = is_not_1x1,
+    *,
+    weight_bits: int = 16,
+    bits_per_cell: int = 2,
+    encoding: str = "offset",
+    rows: int = 128,
+    cols: int = 128,
+    name: str = "tiny",
+) -> Mapping:
     slices = math.ceil(weight_bits / bits_per_cell)
     cpw = slices * (2 if encoding == "differential" else 1)
     bias_cols = 1 if encoding == "offset" else 0
@@ -71,14 +90,42 @@ def toy_mapping(model: nn.Module, on_rram: Callable[[str, nn.Module], bool] = is
         for g in range(spec.groups):
             for r0 in range(0, spec.matrix_rows, rows):
                 for c0 in range(0, spec.matrix_cols, per_row):
-                    blocks.append(CrossbarBlock(
-                        mod_name, g, 0, r0, min(r0 + rows, spec.matrix_rows), c0,
-                        min(c0 + per_row, spec.matrix_cols), 0, k // 96, (k // 8) % 12, k % 8))
+                    blocks.append(
+                        CrossbarBlock(
+                            mod_name,
+                            g,
+                            0,
+                            r0,
+                            min(r0 + rows, spec.matrix_rows),
+                            c0,
+                            min(c0 + per_row, spec.matrix_cols),
+                            0,
+                            k // 96,
+                            (k // 8) % 12,
+                            k % 8,
+                        )
+                    )
                     k += 1
-        layers.append(LayerMapping(spec, "rram", "test policy", cpw, bias_cols, 1, tuple(blocks),
-                                   len(blocks)))
-    return Mapping(name, 1.0, "test", "test", (1, 8, 8), rows, cols, weight_bits, bits_per_cell,
-                   encoding, tuple(layers), 8, 12, 168, 1)  # type: ignore[arg-type]
+        layers.append(
+            LayerMapping(spec, "rram", "test policy", cpw, bias_cols, 1, tuple(blocks), len(blocks))
+        )
+    return Mapping(
+        name,
+        1.0,
+        "test",
+        "test",
+        (1, 8, 8),
+        rows,
+        cols,
+        weight_bits,
+        bits_per_cell,
+        encoding,
+        tuple(layers),
+        8,
+        12,
+        168,
+        1,
+    )  # type: ignore[arg-type]
 
 
 @functools.cache
@@ -112,8 +159,15 @@ def _trained(width: int, steps: int) -> TinyNet:
     return model.eval()
 
 
-LENET5_META = {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1,
-               "dataset": "digits", "method": "standard", "seed": 0}
+LENET5_META = {
+    "net": "lenet5",
+    "width": 1.0,
+    "num_classes": 10,
+    "in_channels": 1,
+    "dataset": "digits",
+    "method": "standard",
+    "seed": 0,
+}
 
 
 def save_trained_lenet5(path: Path) -> Path:

@@ -31,9 +31,7 @@ def test_draw_gives_the_same_chip_for_the_same_seed_and_index() -> None:
     for name in first.layers:
         assert torch.equal(first.layers[name].index, again.layers[name].index)
         assert torch.equal(first.layers[name].kind, again.layers[name].kind)
-    assert any(
-        not torch.equal(first.layers[n].index, other.layers[n].index) for n in first.layers
-    )
+    assert any(not torch.equal(first.layers[n].index, other.layers[n].index) for n in first.layers)
 
 
 def test_design_point_is_the_balanced_mapping_the_cli_costs() -> None:
@@ -47,8 +45,22 @@ def test_design_point_is_the_balanced_mapping_the_cli_costs() -> None:
     mapping = api.design_point(model, (3, 32, 32), "isaac", model_name="resnet20", width=1.4)
     assert mapping.budget_chips == 1 and any(lm.replicas > 1 for lm in mapping.rram_layers)
     cost = api.simulate(mapping, "isaac", estimator="analytic")
-    out = CliRunner().invoke(cli, ["map", "-m", "resnet20", "--width", "1.4", "--option",
-                                   "shortcut=1x1", "--estimator", "analytic", "--format", "json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "map",
+            "-m",
+            "resnet20",
+            "--width",
+            "1.4",
+            "--option",
+            "shortcut=1x1",
+            "--estimator",
+            "analytic",
+            "--format",
+            "json",
+        ],
+    )
     cli_cost = json.loads(out.output)["costs"]
     assert cli_cost["throughput_images_per_s"] == float(f"{cost.throughput_images_per_s:.5g}")
     plain = api.design_point(model, (3, 32, 32), "isaac", replicate=False)

@@ -32,8 +32,12 @@ TIME_BOUND_S = 30.0
 MEMORY_BOUND_BYTES = 1 << 30  # growth of this process's peak resident memory in one case
 
 SPEC = {
-    "name": "corpus", "dataset": "digits", "models": ["lenet5"], "widths": [1.0],
-    "training": {"epochs": 1, "val_chips": 0}, "faults": {"rates": [0.0], "chips": 2},
+    "name": "corpus",
+    "dataset": "digits",
+    "models": ["lenet5"],
+    "widths": [1.0],
+    "training": {"epochs": 1, "val_chips": 0},
+    "faults": {"rates": [0.0], "chips": 2},
     "cost": {"compare_policies": [], "paper_table": False},
 }
 
@@ -49,6 +53,7 @@ class Case:
 def _write(name: str, text: str) -> Callable[[Path], None]:
     def setup(folder: Path) -> None:
         (folder / name).write_text(text)
+
     return setup
 
 
@@ -83,10 +88,12 @@ def _alias_bomb(levels: int) -> str:
 def _idx_dir(folder: Path) -> None:
     data = folder / "mnist"
     data.mkdir()
-    for name, dims in (("train-images-idx3-ubyte", (4_000_000_000, 28, 28)),
-                       ("train-labels-idx1-ubyte", (60_000,)),
-                       ("t10k-images-idx3-ubyte", (10_000, 28, 28)),
-                       ("t10k-labels-idx1-ubyte", (10_000,))):
+    for name, dims in (
+        ("train-images-idx3-ubyte", (4_000_000_000, 28, 28)),
+        ("train-labels-idx1-ubyte", (60_000,)),
+        ("t10k-images-idx3-ubyte", (10_000, 28, 28)),
+        ("t10k-labels-idx1-ubyte", (10_000,)),
+    ):
         header = struct.pack(">HBB", 0, 0x08, len(dims)) + struct.pack(f">{len(dims)}I", *dims)
         (data / name).write_bytes(header + bytes(16))
 
@@ -117,10 +124,12 @@ def _fault_map_of_another_model(folder: Path) -> None:
     model, _, _ = load_checkpoint(folder / "ck.safetensors")
     mapping = map_model(model, (1, 8, 8), "isaac", model_name="lenet5", width=2.0)
     sites = FaultInjector(model, mapping).sites
-    layers = {s.name: LayerFaults.from_dense(torch.zeros(s.weight_shape, dtype=torch.int8))
-              for s in sites}
-    save_fault_map(folder / "map.safetensors", ChipFaults("weight", layers, "measured", None),
-                   mapping)
+    layers = {
+        s.name: LayerFaults.from_dense(torch.zeros(s.weight_shape, dtype=torch.int8)) for s in sites
+    }
+    save_fault_map(
+        folder / "map.safetensors", ChipFaults("weight", layers, "measured", None), mapping
+    )
 
 
 CK = ("--checkpoint", "ck.safetensors", "--limit", "20", "--no-progress")
@@ -133,92 +142,220 @@ CASES = [
     Case("train-width-nan", ("train", "--model", "lenet5", "--width", "nan"), "width"),
     Case("evaluate-width-nan", ("evaluate", "--model", "lenet5", "--width", "nan"), "width"),
     Case("evaluate-unknown-model", ("evaluate", "--model", "foo"), "unknown model 'foo'"),
-    Case("spec-width-nan", ("pareto", "--spec", "spec.yaml", "--out", "out"), "widths",
-         _spec(widths=[math.nan])),
-    Case("spec-width-inf", ("pareto", "--spec", "spec.yaml", "--out", "out"), "widths",
-         _spec(widths=[math.inf])),
-    Case("spec-lr-inf", ("pareto", "--spec", "spec.yaml", "--out", "out"), "training.lr",
-         _spec(training__lr=math.inf)),
+    Case(
+        "spec-width-nan",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "widths",
+        _spec(widths=[math.nan]),
+    ),
+    Case(
+        "spec-width-inf",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "widths",
+        _spec(widths=[math.inf]),
+    ),
+    Case(
+        "spec-lr-inf",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "training.lr",
+        _spec(training__lr=math.inf),
+    ),
     # YAML bombs and huge files.
-    Case("hw-alias-bomb", ("hw", "validate", "hw.yaml"), "aliases expand",
-         _write("hw.yaml", _alias_bomb(9))),
-    Case("spec-alias-bomb", ("pareto", "--spec", "spec.yaml", "--out", "out"), "aliases expand",
-         _write("spec.yaml", _alias_bomb(9))),
-    Case("spec-alias-bomb-5", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "aliases expand", _write("spec.yaml", _alias_bomb(6))),
-    Case("hw-huge-file", ("hw", "validate", "hw.yaml"), "too large",
-         _write("hw.yaml", "name: x\nk: " + "y" * (3 << 20) + "\n")),
-    Case("hw-duplicate-key", ("hw", "validate", "hw.yaml"), "duplicate key",
-         _write("hw.yaml", "name: a\nname: b\n")),
-    Case("hw-syntax", ("hw", "validate", "hw.yaml"), "YAML syntax error",
-         _write("hw.yaml", "name: [a\n")),
+    Case(
+        "hw-alias-bomb",
+        ("hw", "validate", "hw.yaml"),
+        "aliases expand",
+        _write("hw.yaml", _alias_bomb(9)),
+    ),
+    Case(
+        "spec-alias-bomb",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "aliases expand",
+        _write("spec.yaml", _alias_bomb(9)),
+    ),
+    Case(
+        "spec-alias-bomb-5",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "aliases expand",
+        _write("spec.yaml", _alias_bomb(6)),
+    ),
+    Case(
+        "hw-huge-file",
+        ("hw", "validate", "hw.yaml"),
+        "too large",
+        _write("hw.yaml", "name: x\nk: " + "y" * (3 << 20) + "\n"),
+    ),
+    Case(
+        "hw-duplicate-key",
+        ("hw", "validate", "hw.yaml"),
+        "duplicate key",
+        _write("hw.yaml", "name: a\nname: b\n"),
+    ),
+    Case(
+        "hw-syntax",
+        ("hw", "validate", "hw.yaml"),
+        "YAML syntax error",
+        _write("hw.yaml", "name: [a\n"),
+    ),
     # Implausible hardware.
-    Case("hw-area-0", ("hw", "validate", "hw.yaml"), "crossbar.area_mm2",
-         _hardware("crossbar.area_mm2", 0.0)),
-    Case("hw-power-inf", ("hw", "validate", "hw.yaml"), "power_mw",
-         _hardware("ima.adc.power_mw", ".inf")),
-    Case("hw-rows-65536", ("hw", "validate", "hw.yaml"), "crossbar.rows",
-         _hardware("crossbar.rows", 65536)),
-    Case("hw-cols-1e12", ("hw", "validate", "hw.yaml"), "crossbar.cols",
-         _hardware("crossbar.cols", 10**12)),
-    Case("hw-a-directory", ("map", "--model", "lenet5", "--hw", "hwdir/"), "is a directory",
-         lambda folder: (folder / "hwdir").mkdir()),
+    Case(
+        "hw-area-0",
+        ("hw", "validate", "hw.yaml"),
+        "crossbar.area_mm2",
+        _hardware("crossbar.area_mm2", 0.0),
+    ),
+    Case(
+        "hw-power-inf",
+        ("hw", "validate", "hw.yaml"),
+        "power_mw",
+        _hardware("ima.adc.power_mw", ".inf"),
+    ),
+    Case(
+        "hw-rows-65536",
+        ("hw", "validate", "hw.yaml"),
+        "crossbar.rows",
+        _hardware("crossbar.rows", 65536),
+    ),
+    Case(
+        "hw-cols-1e12",
+        ("hw", "validate", "hw.yaml"),
+        "crossbar.cols",
+        _hardware("crossbar.cols", 10**12),
+    ),
+    Case(
+        "hw-a-directory",
+        ("map", "--model", "lenet5", "--hw", "hwdir/"),
+        "is a directory",
+        lambda folder: (folder / "hwdir").mkdir(),
+    ),
     # Names validated before any work.
-    Case("spec-unknown-hardware", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "unknown hardware 'isaacc'", _spec(cost__hardware="isaacc")),
-    Case("spec-unknown-policy", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "cost.policy: unknown policy", _spec(cost__policy="cpu-2x2")),
-    Case("spec-unknown-compare-policy", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "cost.compare_policies: unknown policy", _spec(cost__compare_policies=["all-ram"])),
-    Case("spec-unknown-fault-model", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "faults.model: unknown fault model", _spec(faults__model="stuck")),
-    Case("spec-unknown-sft-fault-model", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "training.sft_fault_model", _spec(training__methods=["oneshot"],
-                                           training__sft_rates=[0.1],
-                                           training__sft_fault_model="nope")),
-    Case("spec-unknown-net", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "unknown model 'lenet6'", _spec(models=["lenet6"])),
-    Case("spec-unknown-dataset", ("pareto", "--spec", "spec.yaml", "--out", "out"),
-         "unknown dataset", _spec(dataset="imagenet")),
-    Case("spec-threshold-150", ("pareto", "--spec", "spec.yaml", "--out", "out"), "threshold",
-         _spec(faults__threshold=150)),
-    Case("pareto-jobs-minus-2", ("pareto", "--spec", "spec.yaml", "--out", "out", "--jobs",
-                                 "-2"), "--jobs", _spec()),
-    Case("pareto-jobs-0", ("pareto", "--spec", "spec.yaml", "--out", "out", "--jobs", "0"),
-         "--jobs", _spec()),
-    Case("pareto-unknown-preset", ("pareto", "--preset", "nope", "--out", "out"),
-         "unknown preset"),
+    Case(
+        "spec-unknown-hardware",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "unknown hardware 'isaacc'",
+        _spec(cost__hardware="isaacc"),
+    ),
+    Case(
+        "spec-unknown-policy",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "cost.policy: unknown policy",
+        _spec(cost__policy="cpu-2x2"),
+    ),
+    Case(
+        "spec-unknown-compare-policy",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "cost.compare_policies: unknown policy",
+        _spec(cost__compare_policies=["all-ram"]),
+    ),
+    Case(
+        "spec-unknown-fault-model",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "faults.model: unknown fault model",
+        _spec(faults__model="stuck"),
+    ),
+    Case(
+        "spec-unknown-sft-fault-model",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "training.sft_fault_model",
+        _spec(
+            training__methods=["oneshot"],
+            training__sft_rates=[0.1],
+            training__sft_fault_model="nope",
+        ),
+    ),
+    Case(
+        "spec-unknown-net",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "unknown model 'lenet6'",
+        _spec(models=["lenet6"]),
+    ),
+    Case(
+        "spec-unknown-dataset",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "unknown dataset",
+        _spec(dataset="imagenet"),
+    ),
+    Case(
+        "spec-threshold-150",
+        ("pareto", "--spec", "spec.yaml", "--out", "out"),
+        "threshold",
+        _spec(faults__threshold=150),
+    ),
+    Case(
+        "pareto-jobs-minus-2",
+        ("pareto", "--spec", "spec.yaml", "--out", "out", "--jobs", "-2"),
+        "--jobs",
+        _spec(),
+    ),
+    Case(
+        "pareto-jobs-0",
+        ("pareto", "--spec", "spec.yaml", "--out", "out", "--jobs", "0"),
+        "--jobs",
+        _spec(),
+    ),
+    Case("pareto-unknown-preset", ("pareto", "--preset", "nope", "--out", "out"), "unknown preset"),
     # Stores.
     Case("report-missing", ("report", "specs/x.yaml"), "no results store at specs/x.yaml"),
-    Case("report-foreign-file", ("report", "spec.yaml"), "not an archsim results store",
-         _spec()),
-    Case("report-empty-store", ("report", "out"), "holds no sweep",
-         lambda folder: _store(folder, corrupt_spec=False)),
-    Case("report-corrupt-spec-row", ("report", "out"), "corrupt",
-         lambda folder: _store(folder, corrupt_spec=True)),
+    Case("report-foreign-file", ("report", "spec.yaml"), "not an archsim results store", _spec()),
+    Case(
+        "report-empty-store",
+        ("report", "out"),
+        "holds no sweep",
+        lambda folder: _store(folder, corrupt_spec=False),
+    ),
+    Case(
+        "report-corrupt-spec-row",
+        ("report", "out"),
+        "corrupt",
+        lambda folder: _store(folder, corrupt_spec=True),
+    ),
     # Datasets.
-    Case("idx-4e9-dimension", ("train", "--model", "lenet5", "--dataset", "mnist",
-                               "--data-dir", "mnist"), "header declares", _idx_dir),
+    Case(
+        "idx-4e9-dimension",
+        ("train", "--model", "lenet5", "--dataset", "mnist", "--data-dir", "mnist"),
+        "header declares",
+        _idx_dir,
+    ),
     Case("data-dir-missing", ("data", "list", "--data-dir", "nowhere"), "does not exist"),
     Case("data-unknown", ("data", "list", "imagenet"), "unknown dataset"),
     # Evaluation options.
-    Case("evaluate-device-tpu", ("evaluate", *CK, "--device", "tpu"), "unknown device",
-         _checkpoint_copy),
-    Case("evaluate-device-cuda", ("evaluate", *CK, "--device", "cuda"), "CUDA",
-         _checkpoint_copy),
-    Case("train-device-tpu", ("train", "--model", "lenet5", "--device", "tpu", "--output",
-                              "x.safetensors"), "unknown device"),
-    Case("evaluate-threshold-150", ("evaluate", *CK, "--threshold", "150"), "--threshold",
-         _checkpoint_copy),
+    Case(
+        "evaluate-device-tpu",
+        ("evaluate", *CK, "--device", "tpu"),
+        "unknown device",
+        _checkpoint_copy,
+    ),
+    Case("evaluate-device-cuda", ("evaluate", *CK, "--device", "cuda"), "CUDA", _checkpoint_copy),
+    Case(
+        "train-device-tpu",
+        ("train", "--model", "lenet5", "--device", "tpu", "--output", "x.safetensors"),
+        "unknown device",
+    ),
+    Case(
+        "evaluate-threshold-150",
+        ("evaluate", *CK, "--threshold", "150"),
+        "--threshold",
+        _checkpoint_copy,
+    ),
     Case("evaluate-chips-0", ("evaluate", *CK, "--chips", "0"), "--chips", _checkpoint_copy),
-    Case("evaluate-fault-map-with-rate", ("evaluate", *CK, "--fault-map", "map.safetensors",
-                                          "--fault-rate", "0.1"), "--fault-map",
-         _fault_map_of_another_model),
-    Case("evaluate-fault-map-of-another-model", ("evaluate", *CK, "--fault-map",
-                                                 "map.safetensors"), "width 2",
-         _fault_map_of_another_model),
-    Case("evaluate-corrupt-checkpoint", ("evaluate", "--checkpoint", "ck.safetensors"),
-         "ck.safetensors", _write("ck.safetensors", "not a checkpoint")),
+    Case(
+        "evaluate-fault-map-with-rate",
+        ("evaluate", *CK, "--fault-map", "map.safetensors", "--fault-rate", "0.1"),
+        "--fault-map",
+        _fault_map_of_another_model,
+    ),
+    Case(
+        "evaluate-fault-map-of-another-model",
+        ("evaluate", *CK, "--fault-map", "map.safetensors"),
+        "width 2",
+        _fault_map_of_another_model,
+    ),
+    Case(
+        "evaluate-corrupt-checkpoint",
+        ("evaluate", "--checkpoint", "ck.safetensors"),
+        "ck.safetensors",
+        _write("ck.safetensors", "not a checkpoint"),
+    ),
     # Usage errors: one line too.
     Case("usage-typo-option", ("map", "--modle", "x"), "No such option '--modle'"),
     Case("usage-missing-option", ("map",), "Missing option '--model'"),
@@ -228,10 +365,13 @@ CASES = [
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, str]]:
-    return {str(p.relative_to(folder)): (p.stat().st_mode,
-                                         hashlib.sha256(p.read_bytes()).hexdigest()
-                                         if p.is_file() else "dir")
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (
+            p.stat().st_mode,
+            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir",
+        )
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def _peak_rss_bytes() -> int:
@@ -242,9 +382,25 @@ def _peak_rss_bytes() -> int:
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     global _CHECKPOINT
     path = tmp_path_factory.mktemp("ck") / "lenet5.safetensors"
-    result = CliRunner().invoke(cli, ["train", "--model", "lenet5", "--dataset", "digits",
-                                      "--epochs", "1", "--limit", "100", "--val-chips", "0",
-                                      "--output", str(path), "--no-progress"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "--model",
+            "lenet5",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "1",
+            "--limit",
+            "100",
+            "--val-chips",
+            "0",
+            "--output",
+            str(path),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     _CHECKPOINT = path
     return path
@@ -256,8 +412,9 @@ def test_the_corpus_size() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input(case: Case, checkpoint: Path, tmp_path: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input(
+    case: Case, checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if case.name == "evaluate-device-cuda" and torch.cuda.is_available():
         pytest.skip("CUDA is available here")
     monkeypatch.chdir(tmp_path)
@@ -279,8 +436,9 @@ def test_bad_input(case: Case, checkpoint: Path, tmp_path: Path,
     assert _peak_rss_bytes() - peak < MEMORY_BOUND_BYTES
 
 
-def test_a_second_sweep_on_a_locked_folder_is_refused(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_sweep_on_a_locked_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _spec()(tmp_path)
     (tmp_path / "out").mkdir()
@@ -290,14 +448,20 @@ def test_a_second_sweep_on_a_locked_folder_is_refused(tmp_path: Path,
         assert result.exit_code == 2
         assert result.stderr.splitlines() == [
             f"error: out is in use by a sweep running in process {os.getpid()}; wait for it to "
-            "finish or give another --out"]
+            "finish or give another --out"
+        ]
         assert _snapshot(tmp_path) == before
 
 
 def _archsim(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     code = "from archsim.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], stderr=subprocess.PIPE,
-                          timeout=60, check=False, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        stderr=subprocess.PIPE,
+        timeout=60,
+        check=False,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 def test_a_full_disk_on_stdout_fails_and_a_closed_pipe_is_quiet() -> None:
@@ -305,9 +469,14 @@ def test_a_full_disk_on_stdout_fails_and_a_closed_pipe_is_quiet() -> None:
         result = _archsim("map", "--model", "lenet5", "--format", "json", stdout=full)
     assert result.returncode == 2
     assert result.stderr.decode().splitlines() == [
-        "error: cannot write the output: No space left on device"]
+        "error: cannot write the output: No space left on device"
+    ]
     piped = subprocess.run(
         f"{sys.executable} -c 'from archsim.cli import main; main()' hw show isaac | head -1",
-        shell=True, capture_output=True, timeout=60, check=False)
+        shell=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert piped.stdout.decode().startswith("# ")
     assert piped.stderr == b""  # no "error: Broken pipe"

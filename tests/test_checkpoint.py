@@ -19,9 +19,19 @@ from archsim.errors import UserError
 from archsim.faults import bn_set_key
 from archsim.nets import get_net
 
-META = {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1,
-        "input_shape": [1, 28, 28], "dataset": "fashion-mnist", "method": "standard",
-        "rates": [0.1], "curves": {"loss": [2.3, 1.1]}, "seed": 7, "options": {}}
+META = {
+    "net": "lenet5",
+    "width": 1.0,
+    "num_classes": 10,
+    "in_channels": 1,
+    "input_shape": [1, 28, 28],
+    "dataset": "fashion-mnist",
+    "method": "standard",
+    "rates": [0.1],
+    "curves": {"loss": [2.3, 1.1]},
+    "seed": 7,
+    "options": {},
+}
 
 
 def _saved(tmp_path: Path, **kw: object) -> tuple[torch.nn.Module, Path]:
@@ -33,11 +43,19 @@ def _saved(tmp_path: Path, **kw: object) -> tuple[torch.nn.Module, Path]:
 
 def test_round_trip_with_bn_sets_extra_and_provenance(tmp_path: Path) -> None:
     model = get_net("resnet20", 1.0, 10, 3, seed=1)
-    bn = {bn_set_key("sft", 0.1): {"bn1.running_mean": torch.full((16,), 0.5),
-                            "bn1.running_var": torch.full((16,), 2.0)}}
-    path = save_checkpoint(tmp_path / "models" / "r.safetensors", model,
-                           {**META, "net": "resnet20", "in_channels": 3}, bn,
-                           extra={"optimizer.momentum.conv1.weight": torch.ones(3)})
+    bn = {
+        bn_set_key("sft", 0.1): {
+            "bn1.running_mean": torch.full((16,), 0.5),
+            "bn1.running_var": torch.full((16,), 2.0),
+        }
+    }
+    path = save_checkpoint(
+        tmp_path / "models" / "r.safetensors",
+        model,
+        {**META, "net": "resnet20", "in_channels": 3},
+        bn,
+        extra={"optimizer.momentum.conv1.weight": torch.ones(3)},
+    )
     loaded, meta, bn_sets = load_checkpoint(path)
     original, back = model.state_dict(), loaded.state_dict()
     assert original.keys() == back.keys()
@@ -61,15 +79,18 @@ def test_round_trip_with_bn_sets_extra_and_provenance(tmp_path: Path) -> None:
 
 def test_default_path() -> None:
     assert default_checkpoint_path("resnet20", 1.2, "fashion-mnist") == Path(
-        "models/resnet20-w1.2-fashion-mnist-standard.safetensors")
+        "models/resnet20-w1.2-fashion-mnist-standard.safetensors"
+    )
     assert default_checkpoint_path("vgg13", 1.0, "digits", "dropconnect", "out").name == (
-        "vgg13-w1-digits-dropconnect.safetensors")
+        "vgg13-w1-digits-dropconnect.safetensors"
+    )
 
 
 def test_missing_required_metadata_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="num_classes"):
-        save_checkpoint(tmp_path / "x.safetensors", get_net("lenet5"), {"net": "lenet5",
-                                                                          "width": 1.0})
+        save_checkpoint(
+            tmp_path / "x.safetensors", get_net("lenet5"), {"net": "lenet5", "width": 1.0}
+        )
     assert not list(tmp_path.iterdir())
 
 

@@ -30,8 +30,10 @@ def _group_with(command: click.Command) -> click.Group:
     ("exc", "expected"),
     [
         (UserError("width must be > 0, got -1"), "error: width must be > 0, got -1\n"),
-        (FileNotFoundError(2, "No such file or directory", "x.yaml"),
-         "error: No such file or directory: x.yaml\n"),
+        (
+            FileNotFoundError(2, "No such file or directory", "x.yaml"),
+            "error: No such file or directory: x.yaml\n",
+        ),
     ],
 )
 def test_user_errors_become_one_line_and_exit_2(exc: Exception, expected: str) -> None:

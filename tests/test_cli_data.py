@@ -30,7 +30,12 @@ def test_table_lists_every_dataset_with_digits_found() -> None:
     assert lines[0].split() == ["name", "found", "train", "test", "input", "classes", "where"]
     assert lines[2].split()[:6] == ["digits", "yes", "1437", "360", "1x8x8", "10"]
     assert [line.split()[0] for line in lines[2:7]] == [
-        "digits", "fashion-mnist", "mnist", "cifar10", "cifar100"]
+        "digits",
+        "fashion-mnist",
+        "mnist",
+        "cifar10",
+        "cifar100",
+    ]
     assert "fashion-mnist: install Debian's dataset-fashion-mnist" in output
 
 
@@ -57,14 +62,23 @@ def test_csv_for_named_datasets_only() -> None:
     assert len(lines) == 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("fashion-mnist", "--data-dir", "{missing}"),
-     "error: data directory {missing} does not exist"),
-    (("imagenet",), "error: unknown dataset 'imagenet'; choose one of digits, fashion-mnist, "
-                    "mnist, cifar10, cifar100"),
-])
-def test_mistakes_exit_2_with_one_error_line(tmp_path: Path, args: tuple[str, ...],
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("fashion-mnist", "--data-dir", "{missing}"),
+            "error: data directory {missing} does not exist",
+        ),
+        (
+            ("imagenet",),
+            "error: unknown dataset 'imagenet'; choose one of digits, fashion-mnist, "
+            "mnist, cifar10, cifar100",
+        ),
+    ],
+)
+def test_mistakes_exit_2_with_one_error_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     missing = str(tmp_path / "missing")
     code, output = run(*(arg.format(missing=missing) for arg in args))
     assert code == 2

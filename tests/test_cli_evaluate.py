@@ -15,8 +15,15 @@ from archsim.faults.chip import ChipDrawer
 from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
 
-META = {"net": "lenet5", "width": 1.0, "num_classes": 10, "in_channels": 1, "dataset": "digits",
-        "method": "standard", "seed": 0}
+META = {
+    "net": "lenet5",
+    "width": 1.0,
+    "num_classes": 10,
+    "in_channels": 1,
+    "dataset": "digits",
+    "method": "standard",
+    "seed": 0,
+}
 
 
 def _trained_lenet() -> torch.nn.Module:
@@ -49,35 +56,72 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_json_rows_per_rate(checkpoint: Path) -> None:
-    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0,0.3", "--chips", "4",
-                     "--fault-model", "sft", "--format", "json", "--seed", "2")
+    code, out = _run(
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0,0.3",
+        "--chips",
+        "4",
+        "--fault-model",
+        "sft",
+        "--format",
+        "json",
+        "--seed",
+        "2",
+    )
     assert code == 0, out
     payload = json.loads(out)
     zero, high = payload["rows"]
     # rate 0: every chip is fault-free, so one evaluation stands for the 4 (std 0)
     assert zero["rate"] == 0 and zero["mean"] == zero["quant_acc_train_bn"]
     assert zero["chips"] == 4 and zero["std"] == 0 and zero["ci_low"] == zero["ci_high"]
-    assert "rate 0: no chip has a fault, so 1 evaluation stands for the 4 chips" in (
-        payload["notes"])
+    assert (
+        "rate 0: no chip has a fault, so 1 evaluation stands for the 4 chips" in (payload["notes"])
+    )
     assert zero["float_acc_train_bn"] > 60  # the model learned the digits
     assert high["mean"] < zero["mean"] - 10  # 30% of weights stuck (mostly on) hurts
     assert payload["fault_model"] == "sft" and payload["model"] == "lenet5"
     assert payload["threshold"] == pytest.approx(zero["quant_acc_train_bn"] - 1)
     assert len(payload["per_chip"]["0.3"]) == 4
-    again = json.loads(_run("--checkpoint", str(checkpoint), "--fault-rate", "0,0.3", "--chips",
-                            "4", "--fault-model", "sft", "--format", "json", "--seed", "2")[1])
+    again = json.loads(
+        _run(
+            "--checkpoint",
+            str(checkpoint),
+            "--fault-rate",
+            "0,0.3",
+            "--chips",
+            "4",
+            "--fault-model",
+            "sft",
+            "--format",
+            "json",
+            "--seed",
+            "2",
+        )[1]
+    )
     assert again["per_chip"] == payload["per_chip"]
 
 
-def test_default_checkpoint_lookup_and_csv(checkpoint: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_checkpoint_lookup_and_csv(
+    checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(checkpoint.parent.parent)  # models/lenet5-w1-digits-standard.safetensors
-    code, out = _run("--model", "lenet5", "--fault-rate", "0.05", "--chips", "2",
-                     "--fault-model", "cell-isaac", "--threshold", "50")
+    code, out = _run(
+        "--model",
+        "lenet5",
+        "--fault-rate",
+        "0.05",
+        "--chips",
+        "2",
+        "--fault-model",
+        "cell-isaac",
+        "--threshold",
+        "50",
+    )
     assert code == 0, out
     assert "granularity: cell" in out and "threshold: 50" in out
-    code, out = _run("--model", "lenet5", "--fault-rate", "0.05", "--chips", "2", "--format",
-                     "csv")
+    code, out = _run("--model", "lenet5", "--fault-rate", "0.05", "--chips", "2", "--format", "csv")
     assert code == 0, out
     assert out.splitlines()[0].startswith("rate,bn_set,mean,std,ci_low,ci_high")
     assert len(out.splitlines()) == 2
@@ -89,8 +133,7 @@ def test_measured_fault_map(checkpoint: Path, tmp_path: Path) -> None:
     inj = FaultInjector(model, mapping)
     chip = ChipDrawer(inj.sites, get_fault_model("cell-isaac")).draw(0.01, 0, 0)
     path = save_fault_map(tmp_path / "chip.safetensors", chip, mapping)
-    code, out = _run("--checkpoint", str(checkpoint), "--fault-map", str(path), "--format",
-                     "json")
+    code, out = _run("--checkpoint", str(checkpoint), "--fault-map", str(path), "--format", "json")
     assert code == 0, out
     row = json.loads(out)["rows"][0]
     assert row["chips"] == 1 and row["faulty_fraction"] == pytest.approx(chip.faulty_fraction())
@@ -107,8 +150,9 @@ def _one_line_error(code: int, out: str, *fragments: str) -> None:
         assert fragment in out, out
 
 
-def test_bad_inputs_are_one_line_errors(checkpoint: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_inputs_are_one_line_errors(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     ck = ["--checkpoint", str(checkpoint)]
     _one_line_error(*_run(*ck, "--fault-rate", "0.1,1.5"), "fault rate must be in [0, 1]")
@@ -148,26 +192,36 @@ def test_default_placement_is_the_checkpoints(checkpoint: Path, tmp_path: Path) 
     assert same["per_chip"] == default["per_chip"] and "notes" not in same
     other = run("--policy", "cpu-1x1")
     assert other["policy"] == "cpu-1x1"
-    assert "differs from the checkpoint's training placement cpu-1x1-ends fc2=cpu" in (
-        other["notes"])
+    assert (
+        "differs from the checkpoint's training placement cpu-1x1-ends fc2=cpu" in (other["notes"])
+    )
     assert other["per_chip"] != default["per_chip"]  # faults on conv1, fc2, fc3 too
     extra = run("--override", "conv2=cpu")
     assert extra["policy"] == "cpu-1x1-ends fc2=cpu conv2=cpu" and "notes" not in extra
     assert extra["per_chip"] != default["per_chip"]
     old = json.loads(_run("--checkpoint", str(checkpoint), *common)[1])  # no policy stored
     assert old["policy"] == "cpu-1x1" and old["per_chip"] == other["per_chip"]
-    _one_line_error(*_run("--checkpoint", str(placed), "--override", "nope=cpu"),
-                    "override nope=cpu matches no conv or linear layer")
+    _one_line_error(
+        *_run("--checkpoint", str(placed), "--override", "nope=cpu"),
+        "override nope=cpu matches no conv or linear layer",
+    )
     _one_line_error(*_run("--checkpoint", str(placed), "--override", "fc1"), "NAME=TARGET")
 
 
 def test_bn_sets_can_be_left_out(tmp_path: Path) -> None:
     model = get_net("minimobilenet", 1.0, 10, 1, seed=0, blocks=1).eval()
-    stats = {name: t.clone() + 1.0 for name, t in model.state_dict().items()
-             if name.endswith(("running_mean", "running_var"))}
+    stats = {
+        name: t.clone() + 1.0
+        for name, t in model.state_dict().items()
+        if name.endswith(("running_mean", "running_var"))
+    }
     path = tmp_path / "bn.safetensors"
-    save_checkpoint(path, model, {**META, "net": "minimobilenet", "options": {"blocks": 1}},
-                    bn_sets={"dropconnect:0.1": stats})
+    save_checkpoint(
+        path,
+        model,
+        {**META, "net": "minimobilenet", "options": {"blocks": 1}},
+        bn_sets={"dropconnect:0.1": stats},
+    )
     args = ("--checkpoint", str(path), "--fault-rate", "0.1", "--chips", "2", "--format", "json")
     code, out = _run(*args)
     assert code == 0, out
@@ -185,12 +239,18 @@ def test_a_stuck_on_off_evaluation_never_uses_a_zero_fault_set(tmp_path: Path) -
     # A checkpoint written before sets were keyed by fault model: bare rates, recalibrated
     # under its training fault model, dropconnect (faulty weights read 0).
     model = get_net("minimobilenet", 1.0, 10, 1, seed=0, blocks=1).eval()
-    stats = {name: t.clone() + 1.0 for name, t in model.state_dict().items()
-             if name.endswith(("running_mean", "running_var"))}
+    stats = {
+        name: t.clone() + 1.0
+        for name, t in model.state_dict().items()
+        if name.endswith(("running_mean", "running_var"))
+    }
     path = tmp_path / "legacy.safetensors"
-    save_checkpoint(path, model, {**META, "net": "minimobilenet", "options": {"blocks": 1},
-                                  "fault_model": "dropconnect"},
-                    bn_sets={"0.0": stats, "0.05": stats, "0.1": stats})
+    save_checkpoint(
+        path,
+        model,
+        {**META, "net": "minimobilenet", "options": {"blocks": 1}, "fault_model": "dropconnect"},
+        bn_sets={"0.0": stats, "0.05": stats, "0.1": stats},
+    )
     common = ("--checkpoint", str(path), "--chips", "2", "--format", "json")
     code, out = _run(*common, "--fault-rate", "0,0.05,0.1", "--fault-model", "sft")
     assert code == 0, out
@@ -218,8 +278,9 @@ def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.Monke
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sampler, "correct_mask", counted)  # one call per chip scored
-    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
-                     "--format", "json")
+    code, out = _run(
+        "--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7", "--format", "json"
+    )
     assert code == 0, out
     assert len(calls) == 1  # one chip evaluated, standing for the 7
     assert json.loads(out)["per_chip"]["0.0"] == [json.loads(out)["rows"][0]["mean"]] * 7
@@ -227,11 +288,22 @@ def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.Monke
     assert _run("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--chips", "7")[0] == 0
     assert len(calls) == 7  # faulty chips differ: each is evaluated
     # two-stage options do not apply at rate 0: one chip, every image, exact (no pilot)
-    for two_stage in (("--images-per-chip", "40"),
-                      ("--images-per-chip", "auto", "--adaptive", "5", "--pilot-chips", "3")):
+    for two_stage in (
+        ("--images-per-chip", "40"),
+        ("--images-per-chip", "auto", "--adaptive", "5", "--pilot-chips", "3"),
+    ):
         calls.clear()
-        code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "7",
-                         "--format", "json", *two_stage)
+        code, out = _run(
+            "--checkpoint",
+            str(checkpoint),
+            "--fault-rate",
+            "0",
+            "--chips",
+            "7",
+            "--format",
+            "json",
+            *two_stage,
+        )
         assert code == 0, out
         (row,) = json.loads(out)["rows"]
         assert len(calls) == 1 and row["images_per_chip"] == row["chip_images"] > 40
@@ -239,24 +311,50 @@ def test_rate_zero_is_evaluated_once(checkpoint: Path, monkeypatch: pytest.Monke
 
 
 def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:
-    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "6",
-                     "--images-per-chip", "40", "--format", "json")
+    code, out = _run(
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0.05",
+        "--chips",
+        "6",
+        "--images-per-chip",
+        "40",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     (row,) = json.loads(out)["rows"]
     assert (row["images_per_chip"], row["chip_images"], row["chips"]) == (40, 6 * 40, 6)
-    code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--chips", "300",
-                     "--adaptive", "5", "--images-per-chip", "auto", "--pilot-chips", "5",
-                     "--pilot-images", "50", "--format", "json")
+    code, out = _run(
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0.05",
+        "--chips",
+        "300",
+        "--adaptive",
+        "5",
+        "--images-per-chip",
+        "auto",
+        "--pilot-chips",
+        "5",
+        "--pilot-images",
+        "50",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     payload = json.loads(out)
     assert payload["rows"][0]["ci_high"] - payload["rows"][0]["mean"] <= 5
     assert "pilot of 5 chips" in payload["notes"]
-    for bad, message in ((("--images-per-chip", "many"), "a count or 'auto'"),
-                         (("--images-per-chip", "1"), ">= 2"),
-                         (("--images-per-chip", "auto"), "needs a target"),
-                         (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
-                         (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"),
-                          "exact per-chip")):
+    for bad, message in (
+        (("--images-per-chip", "many"), "a count or 'auto'"),
+        (("--images-per-chip", "1"), ">= 2"),
+        (("--images-per-chip", "auto"), "needs a target"),
+        (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
+        (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"), "exact per-chip"),
+    ):
         code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", *bad)
         assert code == 2 and out.startswith("error:") and message in out, out
         assert "Traceback" not in out

@@ -59,8 +59,13 @@ def test_validate_ok_prints_summary() -> None:
     # one power check per component action of the chip: 1 crossbar + 6 IMA + 7 tile + 1 link
     checks = [line for line in lines if line.startswith("power check ok: ")]
     assert len(checks) == len(lines) - 1 == 15
-    assert any(line.startswith("power check ok: ima.adc: conversion x 1.28e+09/s = 1.8 mW "
-                               "dynamic + 0.2 mW static = 2 mW against 2 mW") for line in checks)
+    assert any(
+        line.startswith(
+            "power check ok: ima.adc: conversion x 1.28e+09/s = 1.8 mW "
+            "dynamic + 0.2 mW static = 2 mW against 2 mW"
+        )
+        for line in checks
+    )
 
 
 def test_a_file_that_breaks_the_power_check_is_refused_naming_the_component(
@@ -69,9 +74,11 @@ def test_a_file_that_breaks_the_power_check_is_refused_naming_the_component(
     # Accelergy's 1.67 pJ per conversion at 1.28 GS/s is 2.1376 mW, + 0.2 mW static against
     # the 2.0 mW the file states for one ADC: 16.9% over the 0.1% tolerance.
     bad = tmp_path / "bad.yaml"
-    bad.write_text("base: isaac\nname: bad\nima:\n  adc:\n    actions:\n      conversion:\n"
-                   "        energy_pj: 1.67\n        latency_ns: 0.78125\n"
-                   "        source: accelergy\n")
+    bad.write_text(
+        "base: isaac\nname: bad\nima:\n  adc:\n    actions:\n      conversion:\n"
+        "        energy_pj: 1.67\n        latency_ns: 0.78125\n"
+        "        source: accelergy\n"
+    )
     code, out = _run("hw", "validate", str(bad))
     assert code == 2
     line = out.strip()
@@ -146,6 +153,8 @@ def test_list_marks_an_invalid_local_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert code == 0
     rows = {row["name"]: row for row in json.loads(out)["rows"]}
     assert rows["broken"]["status"].startswith("invalid: ")
-    assert "crossbar.rows: Input should be greater than or equal to 1, got 0" in (
-        rows["broken"]["status"])
+    assert (
+        "crossbar.rows: Input should be greater than or equal to 1, got 0"
+        in (rows["broken"]["status"])
+    )
     assert rows["isaac"]["status"] == "ok"  # the packaged files are still listed

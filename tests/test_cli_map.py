@@ -188,5 +188,7 @@ def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it()
     for bad in (("--budget-tiles", "3"), ("--budget-tiles", "2", "--budget-chips", "1")):
         failed = run("map", "-m", "resnet20", "--dataset", "digits", *bad)
         assert failed.exit_code == 2
-    assert "between the 4 resnet20 at width 1 needs" in run(
-        "map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "3").output
+    assert (
+        "between the 4 resnet20 at width 1 needs"
+        in run("map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "3").output
+    )

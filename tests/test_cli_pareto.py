@@ -14,8 +14,12 @@ from archsim.explore.jobs import STORE_SCHEMA
 from archsim.explore.store import ResultsStore
 
 SPEC = {
-    "name": "tiny", "dataset": "digits", "models": ["resnet20"], "widths": [1.0],
-    "training": {"epochs": 1}, "faults": {"rates": [0.0, 0.1], "chips": 2},
+    "name": "tiny",
+    "dataset": "digits",
+    "models": ["resnet20"],
+    "widths": [1.0],
+    "training": {"epochs": 1},
+    "faults": {"rates": [0.0, 0.1], "chips": 2},
 }
 
 
@@ -37,8 +41,11 @@ def _one_error(code: int, lines: list[str]) -> str:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 def test_unknown_key_in_spec(tmp_path: Path) -> None:
@@ -69,13 +76,17 @@ def test_incompatible_store_version_is_refused_and_left_untouched(tmp_path: Path
     ResultsStore.open(out).close()
     conn = sqlite3.connect(out / "results.sqlite")
     with conn:
-        conn.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'",
-                     (str(STORE_SCHEMA + 1),))
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(STORE_SCHEMA + 1),)
+        )
     conn.close()
     before = _snapshot(out)
     spec = _spec(tmp_path, SPEC)
-    for args in (("pareto", "--spec", spec, "--out", out), ("report", out),
-                 ("report", out / "results.sqlite", "--out", tmp_path / "r.pdf")):
+    for args in (
+        ("pareto", "--spec", spec, "--out", out),
+        ("report", out),
+        ("report", out / "results.sqlite", "--out", tmp_path / "r.pdf"),
+    ):
         line = _one_error(*_run(*args))
         assert f"has schema version {STORE_SCHEMA + 1}" in line
         assert _snapshot(out) == before
@@ -84,8 +95,10 @@ def test_incompatible_store_version_is_refused_and_left_untouched(tmp_path: Path
 
 def test_report_of_a_missing_or_foreign_store(tmp_path: Path) -> None:
     line = _one_error(*_run("report", tmp_path / "nothing"))
-    assert line == (f"error: no results store at {tmp_path / 'nothing'} (give a sweep's "
-                    "output folder or its results.sqlite)")
+    assert line == (
+        f"error: no results store at {tmp_path / 'nothing'} (give a sweep's "
+        "output folder or its results.sqlite)"
+    )
     foreign = tmp_path / "x.sqlite"
     foreign.write_bytes(b"definitely not sqlite" * 10)
     line = _one_error(*_run("report", foreign))

@@ -21,6 +21,7 @@ def generator(seed: int) -> torch.Generator:
 
 # ---- digits ----------------------------------------------------------------------------------
 
+
 def test_digits_split_sizes_disjoint_and_stratified() -> None:
     train, test = get_dataset("digits", "train"), get_dataset("digits", "test")
     assert (len(train), len(test)) == (1437, 360)
@@ -40,8 +41,9 @@ def test_digits_split_is_fixed_and_seeded() -> None:
     first, again = get_dataset("digits", "test"), get_dataset("digits", "test")
     assert torch.equal(first.images, again.images) and torch.equal(first.labels, again.labels)
     _, labels = read_digits()
-    assert not np.array_equal(stratified_split(labels, 360, 1)["test"],
-                              stratified_split(labels, 360, 0)["test"])
+    assert not np.array_equal(
+        stratified_split(labels, 360, 1)["test"], stratified_split(labels, 360, 0)["test"]
+    )
 
 
 def test_digits_read_without_scikit_learn_import_match_load_digits(
@@ -68,8 +70,9 @@ def test_digits_normalised_with_train_statistics() -> None:
     assert torch.equal(limited.images, get_dataset("digits", "test").images[:10])
 
 
-@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),
-                    reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.skipif(
+    not DEBIAN_FASHION.is_dir(), reason="Debian's dataset-fashion-mnist is not installed"
+)
 def test_real_fashion_mnist_standard_constants_normalise_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -92,11 +95,20 @@ def test_bad_requests_are_user_errors(tmp_path: Path) -> None:
 
 def test_dataset_record_rejects_inconsistent_tensors() -> None:
     with pytest.raises(ValueError, match="labels must be int64"):
-        Dataset("x", "train", torch.zeros(2, 1, 4, 4), torch.zeros(3, dtype=torch.int64),
-                num_classes=2, mean=(0.0,), std=(1.0,), source="test")
+        Dataset(
+            "x",
+            "train",
+            torch.zeros(2, 1, 4, 4),
+            torch.zeros(3, dtype=torch.int64),
+            num_classes=2,
+            mean=(0.0,),
+            std=(1.0,),
+            source="test",
+        )
 
 
 # ---- augmentation ----------------------------------------------------------------------------
+
 
 def distinct_images(n: int, c: int = 2, h: int = 6, w: int = 7) -> torch.Tensor:
     """Images whose every pixel value is unique, so a shifted copy can be located exactly."""
@@ -112,9 +124,12 @@ def test_crop_is_a_shift_of_at_most_the_padding_filled_with_black(padding: int) 
     seen = set()
     for before, after in zip(images, out, strict=True):
         # exactly one shift within the padding reproduces the output (pixels are unique)
-        matches = [(dy, dx) for dy in range(-padding, padding + 1)
-                   for dx in range(-padding, padding + 1)
-                   if torch.equal(after, shifted(before, dy, dx, fill))]
+        matches = [
+            (dy, dx)
+            for dy in range(-padding, padding + 1)
+            for dx in range(-padding, padding + 1)
+            if torch.equal(after, shifted(before, dy, dx, fill))
+        ]
         assert len(matches) == 1
         seen.add(matches[0])
     assert len(seen) > (2 * padding + 1) ** 2 // 2  # offsets really vary across the batch
@@ -124,8 +139,9 @@ def shifted(image: torch.Tensor, dy: int, dx: int, fill: torch.Tensor) -> torch.
     """`image` moved down by dy and right by dx, vacated pixels set to the channel's fill."""
     c, h, w = image.shape
     out = fill.view(c, 1, 1).expand(c, h, w).clone()
-    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        image[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    out[:, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        :, max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
     return out
 
 
@@ -151,10 +167,19 @@ def test_augmentation_is_deterministic_per_seed_and_never_in_place() -> None:
 
 # ---- batches ---------------------------------------------------------------------------------
 
+
 def small_dataset(n: int = 10) -> Dataset:
-    return Dataset("toy", "train", distinct_images(n, c=1, h=4, w=4),
-                   torch.arange(n, dtype=torch.int64), num_classes=n, mean=(0.5,), std=(0.25,),
-                   source="test", augmentation=Augmentation(crop_padding=1, hflip=True))
+    return Dataset(
+        "toy",
+        "train",
+        distinct_images(n, c=1, h=4, w=4),
+        torch.arange(n, dtype=torch.int64),
+        num_classes=n,
+        mean=(0.5,),
+        std=(0.25,),
+        source="test",
+        augmentation=Augmentation(crop_padding=1, hflip=True),
+    )
 
 
 def test_unshuffled_batches_are_the_dataset_in_order() -> None:
@@ -162,8 +187,9 @@ def test_unshuffled_batches_are_the_dataset_in_order() -> None:
     batches = list(iterate_batches(ds, 4, shuffle=False, augment=False, generator=None))
     assert [len(y) for _, y in batches] == [4, 4, 2]
     assert torch.equal(torch.cat([x for x, _ in batches]), ds.images)
-    dropped = list(iterate_batches(ds, 4, shuffle=False, augment=False, generator=None,
-                                   drop_last=True))
+    dropped = list(
+        iterate_batches(ds, 4, shuffle=False, augment=False, generator=None, drop_last=True)
+    )
     assert len(dropped) == num_batches(10, 4, drop_last=True) == 2
     assert num_batches(10, 4) == 3
 
@@ -191,8 +217,11 @@ def test_shuffled_batches_cover_every_example_once_and_repeat_per_seed() -> None
 
 def test_device_and_channels_last() -> None:
     ds = small_dataset(6)
-    x, _ = next(iterate_batches(ds, 6, shuffle=False, augment=False, generator=None,
-                                device="cpu", channels_last=True))
+    x, _ = next(
+        iterate_batches(
+            ds, 6, shuffle=False, augment=False, generator=None, device="cpu", channels_last=True
+        )
+    )
     assert x.is_contiguous(memory_format=torch.channels_last) and torch.equal(x, ds.images)
     moved = ds.to("cpu")
     assert torch.equal(moved.images, ds.images) and moved.augmentation == ds.augmentation
@@ -207,10 +236,12 @@ def test_device_and_channels_last() -> None:
 def test_batches_on_cuda_match_cpu() -> None:
     ds = small_dataset(8)
     cpu = list(iterate_batches(ds, 4, shuffle=True, augment=True, generator=generator(5)))
-    gpu = list(iterate_batches(ds, 4, shuffle=True, augment=True, generator=generator(5),
-                               device="cuda"))
-    on_device = list(iterate_batches(ds.to("cuda"), 4, shuffle=True, augment=True,
-                                     generator=generator(5)))
+    gpu = list(
+        iterate_batches(ds, 4, shuffle=True, augment=True, generator=generator(5), device="cuda")
+    )
+    on_device = list(
+        iterate_batches(ds.to("cuda"), 4, shuffle=True, augment=True, generator=generator(5))
+    )
     for (xc, yc), (xg, yg), (xd, yd) in zip(cpu, gpu, on_device, strict=True):
         assert xg.is_cuda and xd.is_cuda
         assert torch.equal(xc, xg.cpu()) and torch.equal(xc, xd.cpu())

@@ -47,6 +47,7 @@ def one_line_error(excinfo: pytest.ExceptionInfo[UserError]) -> str:
 
 # ---- idx -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("gz", "dotted"), [(True, False), (False, False), (True, True)])
 def test_idx_files_load_back_exactly(tmp_path: Path, gz: bool, dotted: bool) -> None:
     arrays = tiny_mnist(seed=1)
@@ -54,8 +55,10 @@ def test_idx_files_load_back_exactly(tmp_path: Path, gz: bool, dotted: bool) -> 
     for split, prefix in (("train", "train"), ("test", "t10k")):
         ds = get_dataset("mnist", split, data_dir=tmp_path)
         assert ds.images.shape == (len(arrays[f"{prefix}-labels-idx1-ubyte"]), 1, 28, 28)
-        assert np.array_equal(raw_pixels(ds.images.numpy(), ds.mean, ds.std)[:, 0],
-                              arrays[f"{prefix}-images-idx3-ubyte"])
+        assert np.array_equal(
+            raw_pixels(ds.images.numpy(), ds.mean, ds.std)[:, 0],
+            arrays[f"{prefix}-images-idx3-ubyte"],
+        )
         assert ds.labels.tolist() == arrays[f"{prefix}-labels-idx1-ubyte"].tolist()
         assert ds.source == str(tmp_path) and ds.split == split and ds.num_classes == 10
 
@@ -122,11 +125,14 @@ def test_broken_gzip_and_mismatched_files_are_user_errors(tmp_path: Path) -> Non
 
 # ---- where datasets are looked for -----------------------------------------------------------
 
+
 def test_search_order_subfolders_environment_and_system(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second, system = (write_mnist(tmp_path / n / "fashion-mnist", tiny_mnist(seed=i))
-                             for i, n in enumerate(("first", "second", "system")))
+    first, second, system = (
+        write_mnist(tmp_path / n / "fashion-mnist", tiny_mnist(seed=i))
+        for i, n in enumerate(("first", "second", "system"))
+    )
     monkeypatch.setattr(FASHION_MNIST, "system_dirs", (system,))
     assert get_dataset("fashion-mnist", "test").source == str(system)
     monkeypatch.setenv(ENV_VAR, os.pathsep.join([str(tmp_path / "nowhere"), str(second.parent)]))
@@ -157,7 +163,10 @@ def test_list_reports_sizes_of_what_it_finds(tmp_path: Path) -> None:
     (tmp_path / "fashion-mnist" / "t10k-images-idx3-ubyte.gz").write_bytes(b"garbage")
     infos = {info.name: info for info in list_datasets(tmp_path)}
     assert (infos["mnist"].found, infos["mnist"].train_size, infos["mnist"].test_size) == (
-        True, 7, 2)
+        True,
+        7,
+        2,
+    )
     assert infos["mnist"].location == str(tmp_path / "mnist")
     assert (infos["cifar100"].train_size, infos["cifar100"].test_size) == (4, 3)
     assert not infos["cifar10"].found and infos["cifar10"].train_size is None
@@ -165,6 +174,7 @@ def test_list_reports_sizes_of_what_it_finds(tmp_path: Path) -> None:
 
 
 # ---- CIFAR pickles ---------------------------------------------------------------------------
+
 
 def test_cifar10_batches_load_back_exactly(tmp_path: Path) -> None:
     batches = write_cifar10(tmp_path / "cifar-10-batches-py", per_batch=2)
@@ -187,20 +197,23 @@ def test_cifar100_uses_fine_labels(tmp_path: Path) -> None:
     batches = write_cifar100(tmp_path / "cifar-100-python", protocol=5)
     test = get_dataset("cifar100", "test", data_dir=tmp_path)
     assert test.labels.tolist() == batches["test"][1] and test.num_classes == 100
-    assert np.array_equal(raw_pixels(test.images.numpy(), test.mean, test.std).reshape(3, 3072),
-                          batches["test"][0])
+    assert np.array_equal(
+        raw_pixels(test.images.numpy(), test.mean, test.std).reshape(3, 3072), batches["test"][0]
+    )
     assert test.class_names[42] == "fine42"
 
 
 def test_bad_cifar_batches_are_user_errors(tmp_path: Path) -> None:
     directory = tmp_path / "cifar-100-python"
     write_cifar100(directory)
-    write_pickle(directory / "test", {"data": np.zeros((2, 100), np.uint8),
-                                      "fine_labels": [0, 1]}, 4)
+    write_pickle(
+        directory / "test", {"data": np.zeros((2, 100), np.uint8), "fine_labels": [0, 1]}, 4
+    )
     with pytest.raises(UserError, match=r"'data' must be uint8 \[N, 3072\]"):
         get_dataset("cifar100", "test", data_dir=tmp_path)
-    write_pickle(directory / "test", {"data": np.zeros((2, 3072), np.uint8),
-                                      "fine_labels": [0, 100]}, 4)
+    write_pickle(
+        directory / "test", {"data": np.zeros((2, 3072), np.uint8), "fine_labels": [0, 100]}, 4
+    )
     with pytest.raises(UserError, match=r"labels must lie in 0\.\.99"):
         get_dataset("cifar100", "test", data_dir=tmp_path)
     (directory / "test").write_bytes(b"\x80\x04not a pickle")
@@ -230,10 +243,13 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path: Path) -> None:
     assert not witness.exists()
 
 
-@pytest.mark.parametrize("payload", [
-    b"cbuiltins\neval\n(S'1+1'\ntR.",  # protocol 0: builtins.eval("1+1")
-    b"c_codecs\nencode\n(S'x'\nS'rot13'\ntR.",  # a codec other than latin1
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"cbuiltins\neval\n(S'1+1'\ntR.",  # protocol 0: builtins.eval("1+1")
+        b"c_codecs\nencode\n(S'x'\nS'rot13'\ntR.",  # a codec other than latin1
+    ],
+)
 def test_safe_unpickler_refuses_other_callables(tmp_path: Path, payload: bytes) -> None:
     path = tmp_path / "p.pkl"
     path.write_bytes(payload)
@@ -242,8 +258,11 @@ def test_safe_unpickler_refuses_other_callables(tmp_path: Path, payload: bytes) 
 
 
 def test_safe_unpickler_rebuilds_numpy_under_every_protocol(tmp_path: Path) -> None:
-    value = {"a": np.arange(6, dtype=np.int16).reshape(2, 3), "b": [b"x", 1, 2.5],
-             "c": np.float64(0.25)}
+    value = {
+        "a": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "b": [b"x", 1, 2.5],
+        "c": np.float64(0.25),
+    }
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         path = tmp_path / f"p{protocol}.pkl"
         write_pickle(path, value, protocol)

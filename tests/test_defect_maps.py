@@ -85,24 +85,52 @@ def _npz(arrays: dict) -> object:
 
 def test_maps_that_do_not_fit_are_one_line_errors(tmp_path: Path) -> None:
     ok = np.zeros((128, 128), np.int8)
-    _error(tmp_path, "a.npz", _npz({"chip0.tile0.ima0.xbar0": np.zeros((64, 128), np.int8)}),
-           "is 64x128, the crossbars are 128x128")
+    _error(
+        tmp_path,
+        "a.npz",
+        _npz({"chip0.tile0.ima0.xbar0": np.zeros((64, 128), np.int8)}),
+        "is 64x128, the crossbars are 128x128",
+    )
     _error(tmp_path, "b.npz", _npz({"chip0.tile0.ima0.xbar0": ok + 3}), "holds state 3")
-    _error(tmp_path, "c.npz", _npz({"chip0.tile0.ima0.xbar0": ok}),
-           r"covers 1 of the \d+ crossbars the mapping uses; missing chip0.tile0.ima1.xbar0")
+    _error(
+        tmp_path,
+        "c.npz",
+        _npz({"chip0.tile0.ima0.xbar0": ok}),
+        r"covers 1 of the \d+ crossbars the mapping uses; missing chip0.tile0.ima1.xbar0",
+    )
     _error(tmp_path, "d.npz", _npz({"layer1": ok}), "not named like chip0.tile0.ima0.xbar0")
-    _error(tmp_path, "e.npz", _npz({"chip0.tile0.ima12.xbar0": ok}),
-           r"ima 12 is outside the node \(ima indices run 0..11\)")
+    _error(
+        tmp_path,
+        "e.npz",
+        _npz({"chip0.tile0.ima12.xbar0": ok}),
+        r"ima 12 is outside the node \(ima indices run 0..11\)",
+    )
     _error(tmp_path, "f.npz", _npz({"chip0.tile0.ima0.xbar0": ok.astype(float)}), "float64")
     _error(tmp_path, "a.csv", lambda p: p.write_text("x,y\n"), "the header must be")
-    _error(tmp_path, "b.csv", lambda p: p.write_text(HEADER + "0,0,0,0,1,1\n"),
-           "line 2 is not 7 integers")
-    _error(tmp_path, "c.csv", lambda p: p.write_text(HEADER + "0,0,0,0,1,1,1\n0,0,0,0,1,1,2\n"),
-           "cell 0,0,0,0,1,1 is listed more than once")
-    _error(tmp_path, "d.csv", lambda p: p.write_text(HEADER + "0,0,0,0,128,1,1\n"),
-           "line 2: row/column outside the 128x128 crossbar")
-    _error(tmp_path, "e.csv", lambda p: p.write_text(HEADER + "64,0,0,0,0,1,1\n"),
-           "chip 64 is outside the node")
+    _error(
+        tmp_path,
+        "b.csv",
+        lambda p: p.write_text(HEADER + "0,0,0,0,1,1\n"),
+        "line 2 is not 7 integers",
+    )
+    _error(
+        tmp_path,
+        "c.csv",
+        lambda p: p.write_text(HEADER + "0,0,0,0,1,1,1\n0,0,0,0,1,1,2\n"),
+        "cell 0,0,0,0,1,1 is listed more than once",
+    )
+    _error(
+        tmp_path,
+        "d.csv",
+        lambda p: p.write_text(HEADER + "0,0,0,0,128,1,1\n"),
+        "line 2: row/column outside the 128x128 crossbar",
+    )
+    _error(
+        tmp_path,
+        "e.csv",
+        lambda p: p.write_text(HEADER + "64,0,0,0,0,1,1\n"),
+        "chip 64 is outside the node",
+    )
     _error(tmp_path, "f.txt", lambda p: p.write_text(""), "suffix must be .npz or .csv")
 
 
@@ -127,9 +155,21 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
         loss.backward()
         opt.step()
     path = tmp_path_factory.mktemp("maps") / "tiny.safetensors"
-    save_checkpoint(path, model.eval(), {
-        "net": name, "width": 1.0, "options": {"base": 8}, "num_classes": 10, "in_channels": 1,
-        "dataset": "digits", "method": "standard", "seed": 0, "input_shape": [1, 8, 8]})
+    save_checkpoint(
+        path,
+        model.eval(),
+        {
+            "net": name,
+            "width": 1.0,
+            "options": {"base": 8},
+            "num_classes": 10,
+            "in_channels": 1,
+            "dataset": "digits",
+            "method": "standard",
+            "seed": 0,
+            "input_shape": [1, 8, 8],
+        },
+    )
     return path
 
 
@@ -139,17 +179,35 @@ def _cli(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_export_import_and_identical_evaluation_from_the_cli(checkpoint: Path,
-                                                              tmp_path: Path) -> None:
+def test_export_import_and_identical_evaluation_from_the_cli(
+    checkpoint: Path, tmp_path: Path
+) -> None:
     ckpt = ["--checkpoint", str(checkpoint)]
     for suffix in (".safetensors", ".npz", ".csv"):
-        _cli("faults", "export", *ckpt, "--rate", "0.1", "--chip", "2",
-             "--output", str(tmp_path / f"chip{suffix}"))
-    imported = _cli("faults", "import", str(tmp_path / "chip.csv"), *ckpt,
-                    "--output", str(tmp_path / "imported.safetensors"))["rows"][0]
+        _cli(
+            "faults",
+            "export",
+            *ckpt,
+            "--rate",
+            "0.1",
+            "--chip",
+            "2",
+            "--output",
+            str(tmp_path / f"chip{suffix}"),
+        )
+    imported = _cli(
+        "faults",
+        "import",
+        str(tmp_path / "chip.csv"),
+        *ckpt,
+        "--output",
+        str(tmp_path / "imported.safetensors"),
+    )["rows"][0]
     assert imported["ignored_cells"] == 0 and imported["faulty_cells"] > 0
-    results = [_cli("evaluate", "--no-progress", *ckpt, "--fault-map", str(tmp_path / name))
-               for name in ("chip.safetensors", "chip.npz", "chip.csv", "imported.safetensors")]
+    results = [
+        _cli("evaluate", "--no-progress", *ckpt, "--fault-map", str(tmp_path / name))
+        for name in ("chip.safetensors", "chip.npz", "chip.csv", "imported.safetensors")
+    ]
     rows = [r["rows"][0] for r in results]
     assert rows[0]["mean"] < rows[0]["quant_acc_train_bn"]  # 10% stuck cells do hurt
     assert all(r["mean"] == rows[0]["mean"] for r in rows)

@@ -13,16 +13,25 @@ import yaml
 from click.testing import CliRunner
 
 from archsim.cli import cli
-from archsim.explore.expand import DatasetShape, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import DatasetShape
 from archsim.explore.spec import spec_from_dict
 
 PACKAGED = Path(__file__).resolve().parents[1] / "archsim" / "hwconfigs"
 
 SPEC = {
-    "name": "content", "dataset": "digits", "models": ["lenet5"], "widths": [1.0],
-    "training": {"epochs": 1, "val_chips": 0}, "faults": {"rates": [0.0], "chips": 2},
-    "cost": {"hardware": "hw.yaml", "compare_policies": [], "paper_table": False,
-             "estimator": "analytic"},
+    "name": "content",
+    "dataset": "digits",
+    "models": ["lenet5"],
+    "widths": [1.0],
+    "training": {"epochs": 1, "val_chips": 0},
+    "faults": {"rates": [0.0], "chips": 2},
+    "cost": {
+        "hardware": "hw.yaml",
+        "compare_policies": [],
+        "paper_table": False,
+        "estimator": "analytic",
+    },
 }
 
 
@@ -30,14 +39,27 @@ def _hardware(rows: int) -> str:
     # the array's power and area scale with its cells (ISAAC's 0.3 mW per 128x128 array), so
     # the per-cell read energy still gives the stated power (the hardware power check)
     cells = (rows / 128) ** 2
-    return (f"base: isaac\nname: mine\ndescription: ISAAC with {rows}x{rows} crossbars\n"
-            f"crossbar:\n  rows: {rows}\n  cols: {rows}\n  power_mw: {0.3 * cells}\n"
-            f"  area_mm2: {0.000025 * cells}\n")
+    return (
+        f"base: isaac\nname: mine\ndescription: ISAAC with {rows}x{rows} crossbars\n"
+        f"crossbar:\n  rows: {rows}\n  cols: {rows}\n  power_mw: {0.3 * cells}\n"
+        f"  area_mm2: {0.000025 * cells}\n"
+    )
 
 
 def _sweep(folder: Path) -> tuple[str, dict[str, str]]:
-    result = CliRunner().invoke(cli, ["pareto", "--spec", str(folder / "spec.yaml"), "--out",
-                                      str(folder / "out"), "--jobs", "1", "--no-report"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pareto",
+            "--spec",
+            str(folder / "spec.yaml"),
+            "--out",
+            str(folder / "out"),
+            "--jobs",
+            "1",
+            "--no-report",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with (folder / "out" / "costs.csv").open() as f:
         (row,) = list(csv.DictReader(f))
@@ -45,9 +67,21 @@ def _sweep(folder: Path) -> tuple[str, dict[str, str]]:
 
 
 def _mapped_crossbars(hardware: Path) -> int:
-    result = CliRunner().invoke(cli, ["map", "--model", "lenet5", "--dataset", "digits",
-                                      "--hw", str(hardware), "--no-replicate", "--format",
-                                      "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "map",
+            "--model",
+            "lenet5",
+            "--dataset",
+            "digits",
+            "--hw",
+            str(hardware),
+            "--no-replicate",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return int(json.loads(result.stdout)["totals"]["crossbars"])
 
@@ -93,8 +127,9 @@ def test_keys_cover_hardware_content_dataset_identity_and_model_card() -> None:
     shape = DatasetShape("digits", (1, 8, 8), 10, {}, identity="data-a", card="card-a")
 
     def keys(shape: DatasetShape, digest: str) -> dict[str, str]:
-        return {job.label + job.kind: job.key for job in expand(spec, {"lenet5": shape},
-                                                                 digest).jobs}
+        return {
+            job.label + job.kind: job.key for job in expand(spec, {"lenet5": shape}, digest).jobs
+        }
 
     base = keys(shape, "hw-a")
     other_hw = keys(shape, "hw-b")

@@ -19,8 +19,9 @@ point_sets = st.integers(min_value=1, max_value=4).flatmap(
 
 @settings(max_examples=300, deadline=None)
 @given(point_sets)
-def test_front_is_exactly_the_non_dominated_points(data: tuple[list[list[float]], list[bool]]
-                                                   ) -> None:
+def test_front_is_exactly_the_non_dominated_points(
+    data: tuple[list[list[float]], list[bool]],
+) -> None:
     points, maximize = data
     flags = non_dominated(points, maximize)
     assert len(flags) == len(points)
@@ -39,18 +40,42 @@ def test_dominance_by_hand() -> None:
     assert not dominates([90, 2.0], [80, 1.0], up)  # a trade-off
     rows = [
         # throughput in images/s is maximised like accuracy: a trades accuracy for it with b
-        {"name": "a", "accuracy": 90, "throughput_ips": 5.0, "energy_per_image_j": 1,
-         "occupied_area_mm2": 1},
-        {"name": "b", "accuracy": 80, "throughput_ips": 10.0, "energy_per_image_j": 1,
-         "occupied_area_mm2": 1},
-        {"name": "c", "accuracy": 80, "throughput_ips": 5.0, "energy_per_image_j": 1,
-         "occupied_area_mm2": 1},
-        {"name": "d", "accuracy": 90, "throughput_ips": 5.0, "energy_per_image_j": 1,
-         "occupied_area_mm2": 1},
+        {
+            "name": "a",
+            "accuracy": 90,
+            "throughput_ips": 5.0,
+            "energy_per_image_j": 1,
+            "occupied_area_mm2": 1,
+        },
+        {
+            "name": "b",
+            "accuracy": 80,
+            "throughput_ips": 10.0,
+            "energy_per_image_j": 1,
+            "occupied_area_mm2": 1,
+        },
+        {
+            "name": "c",
+            "accuracy": 80,
+            "throughput_ips": 5.0,
+            "energy_per_image_j": 1,
+            "occupied_area_mm2": 1,
+        },
+        {
+            "name": "d",
+            "accuracy": 90,
+            "throughput_ips": 5.0,
+            "energy_per_image_j": 1,
+            "occupied_area_mm2": 1,
+        },
         # e: most accurate-equal and fastest, but it burns more energy: still on the front
-        {"name": "e", "accuracy": 90, "throughput_ips": 10.0, "energy_per_image_j": 3,
-         "occupied_area_mm2": 1},
+        {
+            "name": "e",
+            "accuracy": 90,
+            "throughput_ips": 10.0,
+            "energy_per_image_j": 3,
+            "occupied_area_mm2": 1,
+        },
     ]
     marked = pareto_front(rows)
     assert [r["name"] for r in marked if r["on_front"]] == ["a", "b", "d", "e"]
-

@@ -7,16 +7,19 @@ from collections import Counter
 
 import pytest
 
-from archsim.explore.expand import DatasetShape, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import DatasetShape
 from archsim.explore.findings import findings
 from archsim.explore.results import SweepData
 from archsim.explore.spec import load_preset, spec_from_dict
 from archsim.explore.verdict import NOT_IN_SWEEP, REPRODUCED
 
 BASE = {
-    "name": "t", "dataset": "digits", "models": ["resnet20"], "widths": [1.0],
-    "training": {"epochs": 2, "methods": ["standard", "dropconnect"],
-                 "dropconnect_rates": [0.2]},
+    "name": "t",
+    "dataset": "digits",
+    "models": ["resnet20"],
+    "widths": [1.0],
+    "training": {"epochs": 2, "methods": ["standard", "dropconnect"], "dropconnect_rates": [0.2]},
     "faults": {"rates": [0.0, 0.1], "chips": 4},
     "cost": {"compare_policies": [], "paper_table": False},
 }
@@ -45,8 +48,11 @@ def test_training_seeds_multiply_trainings_not_chips() -> None:
 
 def test_input_size_subsets_and_their_keys() -> None:
     plain = {j.kind: j for j in _jobs(BASE)}
-    data = {**BASE, "training": {**BASE["training"], "limit": 500, "val_limit": 100},
-            "faults": {**BASE["faults"], "images": 200}}
+    data = {
+        **BASE,
+        "training": {**BASE["training"], "limit": 500, "val_limit": 100},
+        "faults": {**BASE["faults"], "images": 200},
+    }
     padded = DatasetShape("digits", (1, 12, 12), 10, {"shortcut": "1x1"}, pad_to=12)
     jobs = {j.kind: j for j in _jobs(data, padded)}
     train = jobs["train"].config
@@ -64,11 +70,27 @@ def test_every_shipped_finding_preset_states_its_input_size() -> None:
         assert spec.input_size == 28 and len(spec.train_seeds) >= 2
 
 
-def _row(method: str, rate: float, recal: bool, fault: float, seed: int, chips: list[float],
-         policy: str = "cpu-1x1-ends") -> dict:
-    return {"model": "resnet20", "width": 1.0, "method": method, "train_rate": rate,
-            "prune": "", "recalibrate": recal, "policy": policy, "fault_rate": fault,
-            "train_seed": seed, "per_chip": chips}
+def _row(
+    method: str,
+    rate: float,
+    recal: bool,
+    fault: float,
+    seed: int,
+    chips: list[float],
+    policy: str = "cpu-1x1-ends",
+) -> dict:
+    return {
+        "model": "resnet20",
+        "width": 1.0,
+        "method": method,
+        "train_rate": rate,
+        "prune": "",
+        "recalibrate": recal,
+        "policy": policy,
+        "fault_rate": fault,
+        "train_seed": seed,
+        "per_chip": chips,
+    }
 
 
 def test_the_collapse_finding_by_hand() -> None:
@@ -90,7 +112,7 @@ def test_the_collapse_finding_by_hand() -> None:
     assert dc.effect is not None and dc.effect.mean == pytest.approx(38.5)
     assert (dc.effect.low, dc.effect.high) == (pytest.approx(38.5), pytest.approx(38.5))
     assert dc.effect.seed_means == pytest.approx((40.0, 37.0))
-    assert dc.effect.seed_sd == pytest.approx(4.5 ** 0.5)  # sd of (40, 37)
+    assert dc.effect.seed_sd == pytest.approx(4.5**0.5)  # sd of (40, 37)
     assert dc.means == (pytest.approx(61.0), pytest.approx(22.5))
     assert "p=0.3" in dc.test and dc.verdict == REPRODUCED
     # one width in the sweep; no fault-model axis; no rows for the stem policy
@@ -100,8 +122,11 @@ def test_the_collapse_finding_by_hand() -> None:
 
 
 def test_compare_fault_models_evaluate_the_raw_baseline_at_the_pareto_rates() -> None:
-    data = {**BASE, "training": {**BASE["training"], "seeds": [0, 1]},
-            "faults": {**BASE["faults"], "compare_models": ["dropconnect", "stuck-on"]}}
+    data = {
+        **BASE,
+        "training": {**BASE["training"], "seeds": [0, 1]},
+        "faults": {**BASE["faults"], "compare_models": ["dropconnect", "stuck-on"]},
+    }
     spec = spec_from_dict(data)
     out = expand(spec, {"resnet20": DIGITS})
     # the main model (dropconnect) is not repeated: stuck-on x 1 Pareto rate (0.1) x 2 seeds

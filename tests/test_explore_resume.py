@@ -22,10 +22,20 @@ WIDTH = 8  # 8 roots + 16 middles + 1 join = 25 jobs
 
 def _start(out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(out), "--jobs", "2", "--sleep", str(SLEEP_S),
-         "--width", str(WIDTH)],
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(out),
+            "--jobs",
+            "2",
+            "--sleep",
+            str(SLEEP_S),
+            "--width",
+            str(WIDTH),
+        ],
         start_new_session=True,  # its own process group: kill -9 takes the workers too
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -9,13 +9,20 @@ import pytest
 import yaml
 
 from archsim.errors import UserError
-from archsim.explore.expand import DatasetShape, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import DatasetShape
 from archsim.explore.spec import load_preset, load_spec, preset_names, spec_from_dict
 
 BASE = {
-    "name": "t", "dataset": "digits", "models": ["resnet20"], "widths": [1.0, 1.4],
-    "training": {"epochs": 2, "methods": ["standard", "dropconnect"],
-                 "dropconnect_rates": [0.0, 0.2]},
+    "name": "t",
+    "dataset": "digits",
+    "models": ["resnet20"],
+    "widths": [1.0, 1.4],
+    "training": {
+        "epochs": 2,
+        "methods": ["standard", "dropconnect"],
+        "dropconnect_rates": [0.0, 0.2],
+    },
     "faults": {"rates": [0.0, 0.1, 0.2], "chips": 4},
 }
 DIGITS = DatasetShape("digits", (1, 8, 8), 10, {"shortcut": "1x1"})
@@ -55,10 +62,14 @@ def test_unknown_key_names_the_file_key_and_allowed_keys(tmp_path: Path) -> None
         ({"widths": []}, "widths: empty grid"),
         ({"models": []}, "models: empty grid"),
         ({"faults": {"rates": []}}, "faults.rates: empty grid"),
-        ({"training": {"epochs": 1, "methods": ["dropconnect"]}},
-         "training: empty grid: method dropconnect needs dropconnect_rates"),
-        ({"training": {"epochs": 1, "methods": ["oneshot"]}},
-         "training: empty grid: methods oneshot/progressive need sft_rates"),
+        (
+            {"training": {"epochs": 1, "methods": ["dropconnect"]}},
+            "training: empty grid: method dropconnect needs dropconnect_rates",
+        ),
+        (
+            {"training": {"epochs": 1, "methods": ["oneshot"]}},
+            "training: empty grid: methods oneshot/progressive need sft_rates",
+        ),
         ({"widths": [0.0]}, "widths: every width must be > 0, got 0.0"),
         ({"faults": {"rates": [1.5]}}, "faults.rates: every fault rate must be in [0, 1], got 1.5"),
         ({"pareto": {"fault_rates": [0.3]}}, "pareto.fault_rates [0.3] are not in faults.rates"),
@@ -88,25 +99,37 @@ def test_expansion_counts_by_hand() -> None:
 
 
 def test_keys_are_stable_and_sft_fine_tunes_depend_on_the_pretrained_model() -> None:
-    data = {**BASE, "widths": [1.0], "training": {
-        "epochs": 3, "finetune_epochs": 1, "methods": ["standard", "progressive"],
-        "sft_rates": [0.01, 0.05], "progressive_schedule": [0.005, 0.01, 0.02],
-        "prune": [{"method": "admm", "sparsity": 0.7}], "recalibrate": [False]},
+    data = {
+        **BASE,
+        "widths": [1.0],
+        "training": {
+            "epochs": 3,
+            "finetune_epochs": 1,
+            "methods": ["standard", "progressive"],
+            "sft_rates": [0.01, 0.05],
+            "progressive_schedule": [0.005, 0.01, 0.02],
+            "prune": [{"method": "admm", "sparsity": 0.7}],
+            "recalibrate": [False],
+        },
         "faults": {"model": "sft", "rates": [0.0, 0.01], "chips": 2},
-        "cost": {"compare_policies": [], "paper_table": False}}
+        "cost": {"compare_policies": [], "paper_table": False},
+    }
     spec = spec_from_dict(data)
     first = expand(spec, {"resnet20": DIGITS})
     assert [j.key for j in first.jobs] == [j.key for j in expand(spec, {"resnet20": DIGITS}).jobs]
     trains = {j.key: j for j in first.jobs if j.kind == "train"}
-    pretrained = next(j for j in trains.values() if j.config["prune"] is None
-                      and j.config["method"] == "standard")
+    pretrained = next(
+        j for j in trains.values() if j.config["prune"] is None and j.config["method"] == "standard"
+    )
     pruned = next(j for j in trains.values() if j.config["prune"])
     assert pruned.deps == (("init", pretrained.key),)
     assert pruned.config["prune"] == {"method": "admm", "sparsity": 0.7, "admm_epochs": 1}
     progressive = [j for j in trains.values() if j.config["method"] == "progressive"]
     assert len(progressive) == 4  # 2 rates x (dense, pruned)
-    assert {tuple(j.config["rates"]) for j in progressive} == {(0.005, 0.01),
-                                                                (0.005, 0.01, 0.02, 0.05)}
+    assert {tuple(j.config["rates"]) for j in progressive} == {
+        (0.005, 0.01),
+        (0.005, 0.01, 0.02, 0.05),
+    }
     assert {j.deps[0][1] for j in progressive} == {pretrained.key, pruned.key}
     assert all(j.config["epochs"] == 1 for j in progressive)
     evaluations = [j for j in first.jobs if j.kind == "evaluate"]

@@ -23,11 +23,18 @@ from archsim.report.pages_sweep_tolerance import sweep_tolerance_pages
 from archsim.report.pdf import sections
 
 TINY = {
-    "name": "tiny", "dataset": "digits", "seed": 0,
+    "name": "tiny",
+    "dataset": "digits",
+    "seed": 0,
     "models": [{"net": "resnet20", "options": {"shortcut": "1x1"}}],
     "widths": [0.5],
-    "training": {"epochs": 2, "batch_size": 128, "methods": ["standard", "dropconnect"],
-                 "dropconnect_rates": [0.3], "val_chips": 1},
+    "training": {
+        "epochs": 2,
+        "batch_size": 128,
+        "methods": ["standard", "dropconnect"],
+        "dropconnect_rates": [0.3],
+        "val_chips": 1,
+    },
     "faults": {"rates": [0.0, 0.2], "chips": 3},
     "cost": {"images": 2},
     "tolerance": ["spare-1"],
@@ -65,8 +72,9 @@ def test_results_are_real_numbers_with_provenance(swept: Path) -> None:
     with ResultsStore.open(swept, create=False) as store:
         jobs = list(store.jobs())
         assert len(jobs) == JOBS
-        assert all(j.git_commit and j.archsim_version and j.finished_at >= j.started_at
-                   for j in jobs)
+        assert all(
+            j.git_commit and j.archsim_version and j.finished_at >= j.started_at for j in jobs
+        )
         for job in (j for j in jobs if j.kind in ("train", "recalibrate")):
             assert (swept / job.result["checkpoint"]).is_file()
 
@@ -80,8 +88,7 @@ def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
     ups = [up for _, up in OBJECTIVES]
     for row in data.pareto:
         rivals = [r for r in data.pareto if r["fault_rate"] == row["fault_rate"] and r is not row]
-        beaten = any(dominates([r[n] for n in names], [row[n] for n in names], ups)
-                     for r in rivals)
+        beaten = any(dominates([r[n] for n in names], [row[n] for n in names], ups) for r in rivals)
         assert row["on_front"] == (not beaten)
 
 
@@ -112,6 +119,7 @@ def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
     (page,) = sweep_tolerance_pages(no_axis)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]
     no_dropconnect = dataclasses.replace(
-        data, accuracy=[r for r in data.accuracy if r["method"] != "dropconnect"])
+        data, accuracy=[r for r in data.accuracy if r["method"] != "dropconnect"]
+    )
     (page,) = heatmap_pages(no_dropconnect)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from faults_support import save_trained_lenet5
 
 from archsim.cli import cli
-from archsim.explore.expand import DatasetShape, Expansion, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import DatasetShape, Expansion
 from archsim.explore.ft_study import load_study
 from archsim.explore.ft_techniques import Technique, run_technique
 from archsim.explore.jobs import JobContext
@@ -25,11 +26,20 @@ from archsim.explore.tolerance_axis import axis_techniques
 from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows
 from archsim.faults.presets import get_fault_model
 
-SPEC = {"name": "t", "dataset": "digits", "models": ["lenet5"], "widths": [1.0],
-        "training": {"epochs": 1, "methods": ["standard", "dropconnect"],
-                     "dropconnect_rates": [0.2], "val_chips": 0},
-        "faults": {"rates": [0.0, 0.1, 0.2], "chips": 3},
-        "cost": {"compare_policies": [], "paper_table": False}}
+SPEC = {
+    "name": "t",
+    "dataset": "digits",
+    "models": ["lenet5"],
+    "widths": [1.0],
+    "training": {
+        "epochs": 1,
+        "methods": ["standard", "dropconnect"],
+        "dropconnect_rates": [0.2],
+        "val_chips": 0,
+    },
+    "faults": {"rates": [0.0, 0.1, 0.2], "chips": 3},
+    "cost": {"compare_policies": [], "paper_table": False},
+}
 AXIS = ["remap", "spare-1", "remap+spare-1"]
 SHAPE = DatasetShape("digits", (1, 8, 8), 10)
 
@@ -51,10 +61,10 @@ def test_the_axis_expands_to_each_trained_point_technique_and_pareto_rate() -> N
         deps = dict(job.deps)
         assert deps["model"] in trains and deps["cost"] == sim
         # every technique meets the sweep's chips: same seed, count and fault model
-        assert (job.config["seed"], job.config["chips"], job.config["policy"]) == (0, 3,
-                                                                                   "cpu-1x1")
+        assert (job.config["seed"], job.config["chips"], job.config["policy"]) == (0, 3, "cpu-1x1")
     assert {(dict(j.point)["tolerance"], j.config["rate"]) for j in jobs} == {
-        (t, r) for t in ["none", *AXIS] for r in (0.1, 0.2)}
+        (t, r) for t in ["none", *AXIS] for r in (0.1, 0.2)
+    }
 
 
 def test_a_sweep_without_the_axis_keeps_its_old_job_keys() -> None:
@@ -63,8 +73,7 @@ def test_a_sweep_without_the_axis_keeps_its_old_job_keys() -> None:
     # sorted keys, comma-joined, hash to this digest; a changed key would rerun old sweeps
     assert len(keys) == 12
     assert hashlib.sha256(",".join(keys).encode()).hexdigest()[:16] == "acf347ca1db01841"
-    with_axis = {j.key for j in _expand({**SPEC, "tolerance": AXIS}).jobs
-                 if j.kind != "tolerance"}
+    with_axis = {j.key for j in _expand({**SPEC, "tolerance": AXIS}).jobs if j.kind != "tolerance"}
     assert with_axis == set(keys)
 
 
@@ -72,8 +81,9 @@ def test_a_sweep_without_the_axis_keeps_its_old_job_keys() -> None:
 def test_an_unknown_technique_is_one_error_line(tmp_path: Path, bad: str) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump({**SPEC, "tolerance": ["remap", bad]}))
-    result = CliRunner().invoke(cli, ["pareto", "--spec", str(spec), "--out",
-                                      str(tmp_path / "out"), "--no-report"])
+    result = CliRunner().invoke(
+        cli, ["pareto", "--spec", str(spec), "--out", str(tmp_path / "out"), "--no-report"]
+    )
     assert result.exit_code != 0 and "Traceback" not in result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "tolerance" in lines[0]
@@ -92,8 +102,9 @@ def test_charging_a_technique_on_the_sweeps_cost_by_hand() -> None:
     assert charge(sweep, none, none) == pytest.approx(sweep)  # none is the sweep's own cost
 
 
-def _fake(out: Expansion, per_chip: dict[tuple[str, str, float], list[float]]
-          ) -> dict[str, dict[str, Any]]:
+def _fake(
+    out: Expansion, per_chip: dict[tuple[str, str, float], list[float]]
+) -> dict[str, dict[str, Any]]:
     cost = {"none": (1000.0, 2e-6, 3.0), "remap": (1000.0, 2.1e-6, 3.5)}
     results = {}
     for ev in out.tolerance_evaluations:
@@ -101,19 +112,31 @@ def _fake(out: Expansion, per_chip: dict[tuple[str, str, float], list[float]]
         if chips is None:
             continue
         tp, e, a = cost[ev.point["tolerance"]]
-        results[ev.key] = {"mean": sum(chips) / len(chips), "per_chip": chips,
-                           "throughput_ips": tp, "energy_per_image_j": e,
-                           "occupied_area_mm2": a, "crossbars": 44, "placement": "cpu-1x1",
-                           "cpu_moved": [], "remap": ev.point["tolerance"] == "remap"}
+        results[ev.key] = {
+            "mean": sum(chips) / len(chips),
+            "per_chip": chips,
+            "throughput_ips": tp,
+            "energy_per_image_j": e,
+            "occupied_area_mm2": a,
+            "crossbars": 44,
+            "placement": "cpu-1x1",
+            "cpu_moved": [],
+            "remap": ev.point["tolerance"] == "remap",
+        }
     return results
 
 
 def test_paired_gains_are_against_none_on_the_same_chips_by_hand() -> None:
     out = _expand({**SPEC, "tolerance": ["remap"]})
-    results = _fake(out, {("standard", "none", 0.1): [50.0, 60.0, 70.0],
-                          ("standard", "remap", 0.1): [52.0, 61.0, 73.0],
-                          ("dropconnect", "none", 0.1): [80.0, 80.0, 80.0],
-                          ("dropconnect", "remap", 0.1): [81.0, 79.0, 80.0]})
+    results = _fake(
+        out,
+        {
+            ("standard", "none", 0.1): [50.0, 60.0, 70.0],
+            ("standard", "remap", 0.1): [52.0, 61.0, 73.0],
+            ("dropconnect", "none", 0.1): [80.0, 80.0, 80.0],
+            ("dropconnect", "remap", 0.1): [81.0, 79.0, 80.0],
+        },
+    )
     rows = {(r["method"], r["tolerance"]): r for r in tolerance_rows(out, results)}
     assert len(rows) == 4  # the rate-0.2 jobs are not in the store: left out, not invented
     remap = rows[("standard", "remap")]
@@ -133,14 +156,26 @@ def test_paired_gains_are_against_none_on_the_same_chips_by_hand() -> None:
 
 def test_tolerance_points_join_the_sweeps_front() -> None:
     spec = spec_from_dict({**SPEC, "tolerance": ["remap"]})
-    base = {"model": "lenet5", "width": 1.0, "method": "standard", "train_rate": 0.0,
-            "prune": "", "recalibrate": False, "policy": "cpu-1x1", "fault_rate": 0.1,
-            "throughput_ips": 1000.0, "energy_per_image_j": 2e-6, "occupied_area_mm2": 3.0}
+    base = {
+        "model": "lenet5",
+        "width": 1.0,
+        "method": "standard",
+        "train_rate": 0.0,
+        "prune": "",
+        "recalibrate": False,
+        "policy": "cpu-1x1",
+        "fault_rate": 0.1,
+        "throughput_ips": 1000.0,
+        "energy_per_image_j": 2e-6,
+        "occupied_area_mm2": 3.0,
+    }
     plain = {**base, "recalibrate": True, "mean": 60.0}
     none = {**base, "tolerance": "none", "mean": 58.0}  # dominated by the plain point
     remap = {**base, "tolerance": "remap", "mean": 62.0, "occupied_area_mm2": 3.5}
-    front = {(r["tolerance"], r["accuracy"]): r["on_front"]
-             for r in pareto_rows(spec, [plain], [none, remap])}
+    front = {
+        (r["tolerance"], r["accuracy"]): r["on_front"]
+        for r in pareto_rows(spec, [plain], [none, remap])
+    }
     assert front == {("", 60.0): True, ("none", 58.0): False, ("remap", 62.0): True}
     assert (none["on_front"], remap["on_front"]) == (False, True)  # flagged for the page
 
@@ -153,39 +188,56 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_tolerance_job_runs_the_technique_on_the_sweeps_chips_and_charges_it(
-        checkpoint: Path) -> None:
-    sweep = {"budget_chips": 1, "throughput_ips": 1000.0, "energy_per_image_j": 2e-6,
-             "occupied_area_mm2": 3.0}
-    config = {"fault_model": "dropconnect", "rate": 0.1, "chips": 3, "seed": 0,
-              "policy": "cpu-1x1", "hardware": "isaac", "dataset": "digits", "limit": 120}
+    checkpoint: Path,
+) -> None:
+    sweep = {
+        "budget_chips": 1,
+        "throughput_ips": 1000.0,
+        "energy_per_image_j": 2e-6,
+        "occupied_area_mm2": 3.0,
+    }
+    config = {
+        "fault_model": "dropconnect",
+        "rate": 0.1,
+        "chips": 3,
+        "seed": 0,
+        "policy": "cpu-1x1",
+        "hardware": "isaac",
+        "dataset": "digits",
+        "limit": 120,
+    }
     inputs = {"model": {"checkpoint": "model.safetensors"}, "cost": sweep}
     ctx = JobContext("k", checkpoint, checkpoint)
     none = run_tolerance({**config, "technique": "none"}, inputs, ctx)
     spare = run_tolerance({**config, "technique": "spare-1"}, inputs, ctx)
     # none carries exactly the sweep's cost of the point
-    assert {k: none[k] for k in ("throughput_ips", "energy_per_image_j",
-                                 "occupied_area_mm2")} == pytest.approx(
-        {k: sweep[k] for k in ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")})
+    assert {
+        k: none[k] for k in ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
+    } == pytest.approx(
+        {k: sweep[k] for k in ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")}
+    )
     # spare-1 carries its own extra cost on top: more crossbars, more energy per image
     own, ref = spare["study_cost"], spare["study_cost_none"]
     assert spare["crossbars"] > none["crossbars"]
     assert spare["energy_per_image_j"] - 2e-6 == pytest.approx(
-        own["energy_per_image_j"] - ref["energy_per_image_j"])
+        own["energy_per_image_j"] - ref["energy_per_image_j"]
+    )
     assert own["energy_per_image_j"] > ref["energy_per_image_j"]
     # the chips are those `archsim tolerance` meets: chip i drawn from (seed 0, i)
     study = load_study(checkpoint / "model.safetensors", "digits", limit=120)
-    direct = run_technique(study, Technique("none", "cpu-1x1"), get_fault_model("dropconnect"),
-                           0.1, 3, 0)
+    direct = run_technique(
+        study, Technique("none", "cpu-1x1"), get_fault_model("dropconnect"), 0.1, 3, 0
+    )
     assert none["per_chip"] == list(direct.per_chip) and none["chips"] == 3
 
 
-def test_a_cell_fault_model_with_the_axis_is_one_error_line_before_any_job(
-        tmp_path: Path) -> None:
+def test_a_cell_fault_model_with_the_axis_is_one_error_line_before_any_job(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     faults = {**SPEC["faults"], "model": "column-isaac"}  # whole columns: not a weight map
     spec.write_text(yaml.safe_dump({**SPEC, "faults": faults, "tolerance": ["remap"]}))
-    result = CliRunner().invoke(cli, ["pareto", "--spec", str(spec), "--out",
-                                      str(tmp_path / "out"), "--no-report"])
+    result = CliRunner().invoke(
+        cli, ["pareto", "--spec", str(spec), "--out", str(tmp_path / "out"), "--no-report"]
+    )
     lines = result.output.strip().splitlines()
     assert result.exit_code != 0 and len(lines) == 1
     assert lines[0].startswith("error: tolerance: fault model column-isaac draws column")

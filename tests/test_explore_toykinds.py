@@ -43,8 +43,11 @@ def toy_job(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobC
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     artifact = ctx.workdir / "digest.txt"
     artifact.write_text(digest)
-    return {"digest": digest, "value": int(digest[:6], 16) % 1000,
-            "artifact": ctx.relative(artifact)}
+    return {
+        "digest": digest,
+        "value": int(digest[:6], 16) % 1000,
+        "artifact": ctx.relative(artifact),
+    }
 
 
 def register_toy() -> None:
@@ -54,20 +57,31 @@ def register_toy() -> None:
 def toy_graph(width: int = 6, sleep_s: float = 0.0, seed: int = 0) -> list[Job]:
     """Three layers: `width` roots, 2*width jobs on two roots each, one job joining them all."""
     register_toy()
-    roots = [make_job("toy", {"name": f"r{i}", "seed": seed, "sleep_s": sleep_s}, label=f"r{i}")
-             for i in range(width)]
+    roots = [
+        make_job("toy", {"name": f"r{i}", "seed": seed, "sleep_s": sleep_s}, label=f"r{i}")
+        for i in range(width)
+    ]
     mids = [
-        make_job("toy", {"name": f"m{i}", "seed": seed, "sleep_s": sleep_s},
-                 {"a": roots[i % width].key, "b": roots[(i + 1) % width].key}, label=f"m{i}")
+        make_job(
+            "toy",
+            {"name": f"m{i}", "seed": seed, "sleep_s": sleep_s},
+            {"a": roots[i % width].key, "b": roots[(i + 1) % width].key},
+            label=f"m{i}",
+        )
         for i in range(2 * width)
     ]
-    join = make_job("toy", {"name": "join", "seed": seed},
-                    {f"m{i:02d}": m.key for i, m in enumerate(mids)}, label="join")
+    join = make_job(
+        "toy",
+        {"name": "join", "seed": seed},
+        {f"m{i:02d}": m.key for i, m in enumerate(mids)},
+        label="join",
+    )
     return [*roots, *mids, join]
 
 
-def run_toy(out: Path, jobs: int = 1, executor: str = "local", sleep_s: float = 0.0,
-            width: int = 6) -> None:
+def run_toy(
+    out: Path, jobs: int = 1, executor: str = "local", sleep_s: float = 0.0, width: int = 6
+) -> None:
     graph = toy_graph(width=width, sleep_s=sleep_s)
     provenance = current_provenance()
     with ResultsStore.open(out) as store:
@@ -80,13 +94,20 @@ def store_rows(out: Path) -> list[tuple[str, str, str, str, str, int | None]]:
     """The rows that must match between runs (timestamps and workers may differ)."""
     with ResultsStore.open(out, create=False) as store:
         return [
-            (j.key, j.kind, canonical_json(j.config), canonical_json(j.deps),
-             canonical_json(j.result), j.seed)
+            (
+                j.key,
+                j.kind,
+                canonical_json(j.config),
+                canonical_json(j.deps),
+                canonical_json(j.result),
+                j.seed,
+            )
             for j in store.jobs()
         ]
 
 
 # -- unit tests of the machinery ---------------------------------------------------------------
+
 
 def test_job_key_is_stable_and_covers_config_and_deps() -> None:
     key = job_key("toy", {"b": 1, "a": [1.0, 2]}, {"x": "k"})

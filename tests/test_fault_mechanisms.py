@@ -49,8 +49,9 @@ class _AllOffDrawing:
         out = {}
         for s in self.sites:  # rate > 0: every weight stuck-off; rate 0: none
             index = torch.arange(math.prod(s.weight_shape) if rate > 0 else 0)
-            out[s.name] = LayerFaults(s.weight_shape, index,
-                                      torch.full_like(index, STUCK_OFF, dtype=torch.int8))
+            out[s.name] = LayerFaults(
+                s.weight_shape, index, torch.full_like(index, STUCK_OFF, dtype=torch.int8)
+            )
         return out
 
 
@@ -60,8 +61,13 @@ class AllOff(Mechanism):
     granularity: ClassVar[str] = "all-off"
     kind: ClassVar[StateKind] = "weight"
 
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         return _AllOffDrawing(sites)
 
 
@@ -76,7 +82,8 @@ def test_a_new_mechanism_is_one_class_and_one_registration(monkeypatch) -> None:
     # every weight of every RRAM layer is faulty, so each layer's fault count is its size
     assert chip.kind == "weight"
     assert {n: f.faults for n, f in chip.layers.items()} == {
-        s.name: math.prod(s.weight_shape) for s in sites}
+        s.name: math.prod(s.weight_shape) for s in sites
+    }
     faulted = FaultInjector(model, mapping).faulted_weights(chip)
     assert all(bool((w == 0).all()) for w in faulted.values())  # stuck-off reads 0
     assert drawer.draw(0.0, seed=0, chip=0).layers[sites[0].name].faults == 0

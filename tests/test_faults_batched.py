@@ -12,8 +12,9 @@ from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
 
 
-def _per_chip(injector: FaultInjector, chips: list, x: torch.Tensor, y: torch.Tensor
-              ) -> torch.Tensor:
+def _per_chip(
+    injector: FaultInjector, chips: list, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     rows = []
     for chip in chips:
         with injector.chip(chip) as model:
@@ -63,7 +64,8 @@ def test_chips_per_pass_is_checked() -> None:
 
 @pytest.mark.parametrize("adaptive", [None, 2.0])
 def test_monte_carlo_with_passes_of_three_chips_equals_the_per_chip_loop(
-        adaptive: float | None) -> None:
+    adaptive: float | None,
+) -> None:
     from archsim.faults import MonteCarloSpec, RunInfo, run_chips
 
     model = trained_tiny()
@@ -71,10 +73,20 @@ def test_monte_carlo_with_passes_of_three_chips_equals_the_per_chip_loop(
     _, _, x, y = digits()
     drawer = ChipDrawer(injector.sites, get_fault_model("cell-isaac"))
     info = RunInfo("tiny", 1.0, "digits", "test", "test", 16)
-    results = [run_chips(injector, drawer, 0.05, x, y,
-                         MonteCarloSpec(chips=10, progress=False, adaptive=adaptive, min_chips=4,
-                                        chips_per_pass=per_pass), info)
-               for per_pass in (1, 3)]
+    results = [
+        run_chips(
+            injector,
+            drawer,
+            0.05,
+            x,
+            y,
+            MonteCarloSpec(
+                chips=10, progress=False, adaptive=adaptive, min_chips=4, chips_per_pass=per_pass
+            ),
+            info,
+        )
+        for per_pass in (1, 3)
+    ]
     one, three = results
     assert one.per_chip == three.per_chip and one.chip_images == three.chip_images
     assert one.realised_fraction == three.realised_fraction

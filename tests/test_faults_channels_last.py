@@ -28,8 +28,9 @@ def test_channels_last_model_gives_identical_per_chip_accuracies(preset: str) ->
     _, _, x, y = digits()
     spec = MonteCarloSpec(chips=5, seed=3, progress=False)
     results = []
-    for inj, images in zip(_injectors(), (x, x.contiguous(memory_format=torch.channels_last)),
-                           strict=True):
+    for inj, images in zip(
+        _injectors(), (x, x.contiguous(memory_format=torch.channels_last)), strict=True
+    ):
         drawer = ChipDrawer(inj.sites, get_fault_model(preset))
         before = {n: w.clone() for n, w in inj.weights.items()}
         results.append(run_chips(inj, drawer, 0.05, images, y, spec, INFO))

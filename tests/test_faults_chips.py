@@ -166,8 +166,9 @@ def test_clustered_faults_on_the_real_mapper_cover_every_cell(preset: str) -> No
     model = get_net("minimobilenet", 1.0, 10, 1)  # depthwise convs packed block-diagonally
     mapping = map_model(model, (1, 28, 28), "isaac-differential", policy="all-rram")
     inj = FaultInjector(model, mapping)
-    drawer = ChipDrawer(inj.sites, get_fault_model(preset), mapping.crossbar_rows,
-                        mapping.crossbar_cols)
+    drawer = ChipDrawer(
+        inj.sites, get_fault_model(preset), mapping.crossbar_rows, mapping.crossbar_cols
+    )
     assert drawer.draw(1.0, 0, 0).faulty_fraction() == 1.0  # every cell lies on a stuck line
     assert drawer.draw(0.0, 0, 0).faulty_fraction() == 0.0
 

@@ -32,7 +32,8 @@ def test_round_trip(tmp_path: Path, preset: str) -> None:
     back = load_fault_map(path, inj.sites)
     assert back.kind == chip.kind and back.rate == 0.1 and (back.seed, back.chip) == (4, 2)
     assert back.meta["model"] == "tiny" and back.meta["layers"]["conv1"] == list(
-        chip.layers["conv1"].shape)
+        chip.layers["conv1"].shape
+    )
     for name, states in chip.dense().items():
         assert torch.equal(back.dense()[name], states)
     assert torch.equal(inj.faulted_weights(back)["conv3"], inj.faulted_weights(chip)["conv3"])
@@ -65,9 +66,14 @@ def test_bad_files_are_user_errors(tmp_path: Path) -> None:
         load_fault_map(tmp_path / "absent.safetensors", inj.sites)
     bad = chip.dense()
     bad["fc"][0, 0, 0] = 7
-    layers = {name: LayerFaults(tuple(s.shape), torch.arange(s.numel()), s.reshape(-1))
-              for name, s in bad.items()}
-    path = save_fault_map(tmp_path / "bad.safetensors", type(chip)(
-        chip.kind, layers, chip.fault_model, chip.rate), mapping)
+    layers = {
+        name: LayerFaults(tuple(s.shape), torch.arange(s.numel()), s.reshape(-1))
+        for name, s in bad.items()
+    }
+    path = save_fault_map(
+        tmp_path / "bad.safetensors",
+        type(chip)(chip.kind, layers, chip.fault_model, chip.rate),
+        mapping,
+    )
     with pytest.raises(UserError, match="states other than"):
         load_fault_map(path, inj.sites)

@@ -28,8 +28,9 @@ def _run(preset: str, rate: float, chips: int = 8, seed: int = 0, **kw: object):
     model = trained_tiny()
     inj = FaultInjector(model, toy_mapping(model))
     _, _, x, y = digits()
-    spec = MonteCarloSpec(chips=chips, seed=seed, progress=False,
-                          **{k: v for k, v in kw.items() if k != "bn_sets"})  # type: ignore[arg-type]
+    spec = MonteCarloSpec(
+        chips=chips, seed=seed, progress=False, **{k: v for k, v in kw.items() if k != "bn_sets"}
+    )  # type: ignore[arg-type]
     drawer = ChipDrawer(inj.sites, get_fault_model(preset))
     return inj, run_chips(inj, drawer, rate, x, y, spec, INFO, bn_sets=kw.get("bn_sets"))  # type: ignore[arg-type]
 
@@ -85,8 +86,10 @@ def test_summary_statistics_by_hand() -> None:
 
 def test_recalibrated_batchnorm_set_is_used_for_its_rate_only() -> None:
     model = trained_tiny()
-    shifted = {"bn1.running_mean": model.bn1.running_mean + 0.5,
-               "bn1.running_var": model.bn1.running_var * 2.0}
+    shifted = {
+        "bn1.running_mean": model.bn1.running_mean + 0.5,
+        "bn1.running_var": model.bn1.running_var * 2.0,
+    }
     original = model.bn1.running_mean.clone()
     inj, with_set = _run("sft", 0.01, chips=4, bn_sets={"sft:0.01": shifted})
     assert with_set.bn_set == "sft:0.01" and with_set.row()["bn_set"] == "sft:0.01"
@@ -96,8 +99,10 @@ def test_recalibrated_batchnorm_set_is_used_for_its_rate_only() -> None:
     assert other_rate.bn_set is None and "training statistics" in other_rate.notes[0]
     assert other_rate.row()["bn_set"] == "training"
     _, other_model = _run("sft", 0.01, chips=4, bn_sets={"dropconnect:0.01": shifted})
-    assert other_model.bn_set is None and other_model.per_chip == _run("sft", 0.01, chips=4)[
-        1].per_chip  # a set made under another fault model is not used
+    assert (
+        other_model.bn_set is None
+        and other_model.per_chip == _run("sft", 0.01, chips=4)[1].per_chip
+    )  # a set made under another fault model is not used
     assert other_rate.per_chip == plain.per_chip
     # the set really is what the chips ran with: same chips with the stats written in by hand
     manual = trained_tiny()

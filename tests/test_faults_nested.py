@@ -44,10 +44,8 @@ def test_nested_with_every_image_equals_the_one_stage_loop_exactly() -> None:
         with inj.applied(drawer.draw(0.02, 3, chip)) as model:
             today.append(accuracy(model, x, y))
     default = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3), INFO)
-    every = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=len(x)),
-                      INFO)
-    more = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=10**6),
-                     INFO)
+    every = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=len(x)), INFO)
+    more = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=10**6), INFO)
     assert default.per_chip == every.per_chip == more.per_chip == tuple(today)
     assert default.summary == every.summary == more.summary
     assert default.chip_images == 6 * len(x) and default.images_per_chip == len(x)
@@ -113,18 +111,27 @@ def _true_mean(mu: float, sb: float) -> float:
     return 100.0 * float(draws.mean())
 
 
-@pytest.mark.parametrize("images, target", [
-    (40, None), pytest.param("auto", 3.0, marks=pytest.mark.slow)])
-def test_nested_interval_covers_the_true_mean_at_its_nominal_rate(images: object,
-                                                                  target: float | None) -> None:
+@pytest.mark.parametrize(
+    "images, target", [(40, None), pytest.param("auto", 3.0, marks=pytest.mark.slow)]
+)
+def test_nested_interval_covers_the_true_mean_at_its_nominal_rate(
+    images: object, target: float | None
+) -> None:
     mu, sb, n, reps = 0.7, 0.12, 2000, 1000
     truth = _true_mean(mu, sb)
     rng = np.random.default_rng(7)
     covered, between_only, sizes = 0, 0, []
     for _ in range(reps):
         pop = Synthetic(rng, mu, sb, n)
-        design = Design(25 if target is None else 400, images, target, 10,  # type: ignore[arg-type]
-                        pilot_chips=10, pilot_images=200, chip_cost=20.0)
+        design = Design(
+            25 if target is None else 400,
+            images,
+            target,
+            10,  # type: ignore[arg-type]
+            pilot_chips=10,
+            pilot_images=200,
+            chip_cost=20.0,
+        )
         run = sample(pop, mean_figure(0), design)  # type: ignore[arg-type]
         ys = [s.mean for s in run.figure]
         mean = sum(ys) / len(ys)
@@ -143,9 +150,23 @@ def test_nested_interval_covers_the_true_mean_at_its_nominal_rate(images: object
 def test_adaptive_auto_stops_on_the_reported_mean_and_counts_the_pilot() -> None:
     inj, drawer = _setup()
     _, _, x, y = digits()
-    run = run_chips(inj, drawer, 0.02, x, y,
-                    _spec(chips=400, adaptive=4.0, min_chips=10, images_per_chip="auto",
-                          pilot_chips=8, pilot_images=60, chip_cost=20.0), INFO)
+    run = run_chips(
+        inj,
+        drawer,
+        0.02,
+        x,
+        y,
+        _spec(
+            chips=400,
+            adaptive=4.0,
+            min_chips=10,
+            images_per_chip="auto",
+            pilot_chips=8,
+            pilot_images=60,
+            chip_cost=20.0,
+        ),
+        INFO,
+    )
     assert run.summary.half_width is not None and run.summary.half_width <= 4.0
     m = run.images_per_chip
     assert m is not None and run.allocation is not None and m == run.allocation.images_per_chip
@@ -160,16 +181,30 @@ def test_stop_on_the_yield_uses_its_wilson_interval() -> None:
     assert low == 0.0 and high == pytest.approx(0.27753, abs=1e-5)
     inj, drawer = _setup()
     _, _, x, y = digits()
-    run = run_chips(inj, drawer, 0.02, x, y, _spec(chips=200, adaptive=15.0, min_chips=5,
-                                                   stop_on="yield", threshold=80.0), INFO)
+    run = run_chips(
+        inj,
+        drawer,
+        0.02,
+        x,
+        y,
+        _spec(chips=200, adaptive=15.0, min_chips=5, stop_on="yield", threshold=80.0),
+        INFO,
+    )
     s = run.summary
     assert s.yield_low is not None and s.yield_high is not None
     assert 100 * (s.yield_high - s.yield_low) / 2 <= 15.0
     prior = wilson_interval(sum(a >= 80.0 for a in run.per_chip[:-1]), run.chips - 1)
     assert run.chips == 5 or 100 * (prior[1] - prior[0]) / 2 > 15.0  # the first one that did
     with pytest.raises(UserError, match="exact per-chip"):
-        run_chips(inj, drawer, 0.02, x, y, _spec(chips=5, stop_on="yield", threshold=80.0,
-                                                 images_per_chip=30), INFO)
+        run_chips(
+            inj,
+            drawer,
+            0.02,
+            x,
+            y,
+            _spec(chips=5, stop_on="yield", threshold=80.0, images_per_chip=30),
+            INFO,
+        )
 
 
 def test_paired_difference_uses_the_same_chips_and_images() -> None:
@@ -182,13 +217,22 @@ def test_paired_difference_uses_the_same_chips_and_images() -> None:
     alone_a = run_chips(inj_a, drawer, 0.02, x, y, spec, INFO)
     alone_b = run_chips(inj_b, ChipDrawer(inj_b.sites, drawer.model), 0.02, x, y, spec, INFO)
     assert pair.first.per_chip == alone_a.per_chip and pair.second.per_chip == alone_b.per_chip
-    assert pair.per_chip == pytest.approx([a - b for a, b in zip(alone_a.per_chip,
-                                                                  alone_b.per_chip, strict=True)])
+    assert pair.per_chip == pytest.approx(
+        [a - b for a, b in zip(alone_a.per_chip, alone_b.per_chip, strict=True)]
+    )
     assert pair.chip_images == 2 * 12 * 50
     self_pair = run_paired(inj_a, inj_a, drawer, 0.02, x, y, spec, (INFO, INFO))
     assert set(self_pair.per_chip) == {0.0} and self_pair.difference.half_width == 0.0
-    stopped = run_paired(inj_a, inj_b, drawer, 0.02, x, y,
-                         _spec(chips=300, seed=2, adaptive=3.0, min_chips=5), (INFO, INFO))
+    stopped = run_paired(
+        inj_a,
+        inj_b,
+        drawer,
+        0.02,
+        x,
+        y,
+        _spec(chips=300, seed=2, adaptive=3.0, min_chips=5),
+        (INFO, INFO),
+    )
     assert stopped.difference.half_width is not None and stopped.difference.half_width <= 3.0
 
 

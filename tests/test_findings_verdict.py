@@ -58,12 +58,14 @@ def test_paired_effect_by_hand() -> None:
     e = paired_effect(first, second)
     assert e is not None and e.chips == 3
     assert e.mean == pytest.approx(3.0)
-    assert (e.low, e.high) == (pytest.approx(3 - 4.9683, abs=1e-4),
-                               pytest.approx(3 + 4.9683, abs=1e-4))
+    assert (e.low, e.high) == (
+        pytest.approx(3 - 4.9683, abs=1e-4),
+        pytest.approx(3 + 4.9683, abs=1e-4),
+    )
     assert e.seed_means == pytest.approx((2.0, 4.0))
     # between trainings: sd of (2, 4) = sqrt(2); within: each seed's sd of its differences
     # is 2, pooled sqrt((4 + 4) / 2) = 2
-    assert e.seed_sd == pytest.approx(2 ** 0.5)
+    assert e.seed_sd == pytest.approx(2**0.5)
     assert e.chip_sd == pytest.approx(2.0)
     assert verdict(e, Rule("greater")) == INCONCLUSIVE  # [-1.97, 7.97] straddles zero
 

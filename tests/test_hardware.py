@@ -164,8 +164,11 @@ def test_local_hwconfigs_folder_wins_over_the_package(
     (local / "isaac.yaml").write_text(text)
     (local / "mine.yaml").write_text("base: isaac\ncrossbar:\n  encoding: differential\n")
     monkeypatch.chdir(tmp_path)
-    with pytest.warns(ShadowWarning, match=r"hardware 'isaac' is .*hwconfigs/isaac.yaml, which "
-                      r"shadows the shipped 'isaac'"):
+    with pytest.warns(
+        ShadowWarning,
+        match=r"hardware 'isaac' is .*hwconfigs/isaac.yaml, which "
+        r"shadows the shipped 'isaac'",
+    ):
         assert load_hardware("isaac").node.chips == 2
     mine = load_hardware("mine")  # its `base: isaac` is the file beside it
     assert mine.name == "mine"  # a variant without a name is named after its file

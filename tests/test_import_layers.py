@@ -53,8 +53,12 @@ def import_graph() -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 # `from archsim.config import hwparts` depends on the submodule hwparts
-                targets = [f"{node.module}.{a.name}" if _is_module(f"{node.module}.{a.name}")
-                           else node.module for a in node.names]
+                targets = [
+                    f"{node.module}.{a.name}"
+                    if _is_module(f"{node.module}.{a.name}")
+                    else node.module
+                    for a in node.names
+                ]
             else:
                 continue
             graph[source].update(t for t in targets if t.split(".")[0] == "archsim")
@@ -89,7 +93,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[module] = 1
         for target in sorted(graph.get(module, ())):
             if state.get(target) == 1:
-                found.append([*path[path.index(target):], target])
+                found.append([*path[path.index(target) :], target])
             elif target not in state:
                 visit(target, [*path, target])
         state[module] = 2

@@ -32,8 +32,7 @@ def test_seeded_subset_is_reproducible_and_not_the_first_n() -> None:
     assert all(tuple(x.reshape(-1).tolist()) in rows for x in a.images)  # drawn from the split
 
 
-@given(st.sampled_from(["dropconnect", "sft", "cell-isaac"]),
-       st.floats(0, 1, allow_nan=False))
+@given(st.sampled_from(["dropconnect", "sft", "cell-isaac"]), st.floats(0, 1, allow_nan=False))
 def test_keys_round_trip(model: str, rate: float) -> None:
     assert parse_bn_set_key(bn_set_key(model, rate)) == (model, rate)
     assert select_bn_set({bn_set_key(model, rate): 1}, model, rate) == bn_set_key(model, rate)
@@ -46,10 +45,12 @@ def test_keys_round_trip(model: str, rate: float) -> None:
 def test_legacy_keys_take_the_recorded_fault_model() -> None:
     sets = {"0.1": 1, "sft:0.2": 2}
     assert qualify_legacy_keys(sets, {"fault_model": "dropconnect"}) == {
-        "dropconnect:0.1": 1, "sft:0.2": 2}
-    assert qualify_legacy_keys(sets, {"fault_model": "dropconnect",
-                                      "recalibrated": {"fault_model": "cell-isaac"}}) == {
-        "cell-isaac:0.1": 1, "sft:0.2": 2}
+        "dropconnect:0.1": 1,
+        "sft:0.2": 2,
+    }
+    assert qualify_legacy_keys(
+        sets, {"fault_model": "dropconnect", "recalibrated": {"fault_model": "cell-isaac"}}
+    ) == {"cell-isaac:0.1": 1, "sft:0.2": 2}
     assert qualify_legacy_keys(sets, {}) == sets  # unknown: kept, matched by no fault model
     assert select_bn_set(sets, "dropconnect", 0.1) is None
 

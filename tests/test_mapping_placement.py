@@ -101,8 +101,7 @@ def test_replicated_resnet20_is_the_most_balanced_pipeline_on_its_chip() -> None
     replicas = [lm.replicas for lm in layers]
     q = max(p / r for p, r in zip(pixels, replicas, strict=True))
     # no layer has a replica more than q needs (one fewer would exceed q)
-    assert all(p / (r - 1) > q * (1 - 1e-9) for p, r in zip(pixels, replicas, strict=True)
-               if r > 1)
+    assert all(p / (r - 1) > q * (1 - 1e-9) for p, r in zip(pixels, replicas, strict=True) if r > 1)
     smaller = replicas_at(q * (1 - 1e-6), pixels)
     imas = sum(-(-r * c // 8) for r, c in zip(smaller, per_replica, strict=True))
     assert imas > 2016

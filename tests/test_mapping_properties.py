@@ -73,12 +73,12 @@ def test_tiling_places_each_weight_once_and_never_overfills(
     for b in tiling.blocks:
         assert b.row_end - b.row_start <= geometry.rows
         assert b.col_end - b.col_start <= geometry.weights_per_row
-        coverage[b.group, b.row_start:b.row_end, b.col_start:b.col_end] += 1
+        coverage[b.group, b.row_start : b.row_end, b.col_start : b.col_end] += 1
         width = (b.col_end - b.col_start) * cpw + geometry.bias_columns
         assert b.row_offset + (b.row_end - b.row_start) <= geometry.rows
         assert b.col_offset + width <= geometry.cols
-        rows_used[b.slot][b.row_offset:b.row_offset + b.row_end - b.row_start] += 1
-        cols_used[b.slot][b.col_offset:b.col_offset + width] += 1
+        rows_used[b.slot][b.row_offset : b.row_offset + b.row_end - b.row_start] += 1
+        cols_used[b.slot][b.col_offset : b.col_offset + width] += 1
     assert (coverage == 1).all()
     assert all((used <= 1).all() for used in [*rows_used.values(), *cols_used.values()])
     assert sorted(cols_used) == list(range(tiling.crossbars))
@@ -89,9 +89,7 @@ def test_tiling_places_each_weight_once_and_never_overfills(
 
 @SETTINGS
 @given(
-    specs=st.integers(1, 4).flatmap(
-        lambda n: st.tuples(*(conv_specs(f"l{i}") for i in range(n)))
-    ),
+    specs=st.integers(1, 4).flatmap(lambda n: st.tuples(*(conv_specs(f"l{i}") for i in range(n)))),
     geometry=geometries(),
     replicate=st.booleans(),
 )

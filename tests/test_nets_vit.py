@@ -18,9 +18,18 @@ from archsim.perf.plan import build_plans
 from tests.test_perf_des import COSTS
 
 ISAAC = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac")
-WEIGHTS = ("patch_embed", "blocks.0.attn.qkv", "blocks.0.attn.proj", "blocks.0.fc1",
-           "blocks.0.fc2", "blocks.1.attn.qkv", "blocks.1.attn.proj", "blocks.1.fc1",
-           "blocks.1.fc2", "head")
+WEIGHTS = (
+    "patch_embed",
+    "blocks.0.attn.qkv",
+    "blocks.0.attn.proj",
+    "blocks.0.fc1",
+    "blocks.0.fc2",
+    "blocks.1.attn.qkv",
+    "blocks.1.attn.proj",
+    "blocks.1.fc1",
+    "blocks.1.fc2",
+    "head",
+)
 
 
 def test_weight_matmuls_on_crossbars_attention_off_them_with_hand_macs() -> None:
@@ -43,7 +52,8 @@ def test_weight_matmuls_on_crossbars_attention_off_them_with_hand_macs() -> None
     assert plans["blocks.0.attn.matmul"].action_counts["cpu/mac"] == 8192
     # q (2 x 16 x 16) and k^T (2 x 16 x 16) go over the link at 4 bits, the scores come back
     assert plans["blocks.0.attn.matmul"].action_counts["cpu.link/bit"] == (
-        512 * 4 + 512 * 4 + 512 * 8)
+        512 * 4 + 512 * 4 + 512 * 8
+    )
 
 
 def test_the_attention_digital_policy_keeps_the_matmuls_on_the_tiles() -> None:
@@ -64,8 +74,9 @@ def test_faults_fall_on_the_crossbar_weights_only() -> None:
     chip = ChipDrawer(injector.sites, get_fault_model("sft")).draw(0.2, 0, 0)
     faulted = injector.faulted_weights(chip)
     assert set(faulted) == set(WEIGHTS)
-    assert not torch.equal(faulted["blocks.0.attn.qkv"],
-                           model.get_submodule("blocks.0.attn.qkv").weight)
+    assert not torch.equal(
+        faulted["blocks.0.attn.qkv"], model.get_submodule("blocks.0.attn.qkv").weight
+    )
 
 
 def test_width_scales_the_head_dimension() -> None:
@@ -81,9 +92,26 @@ def test_28x28_inputs_with_larger_patches() -> None:
 
 
 def test_vit_trains_on_the_digits_from_the_cli(tmp_path: Path) -> None:
-    args = ["train", "--model", "vit", "--dataset", "digits", "--epochs", "2", "--limit",
-            "128", "--val-limit", "40", "--val-chips", "1", "--no-progress", "--out",
-            str(tmp_path), "--format", "json"]
+    args = [
+        "train",
+        "--model",
+        "vit",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "2",
+        "--limit",
+        "128",
+        "--val-limit",
+        "40",
+        "--val-chips",
+        "1",
+        "--no-progress",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "json",
+    ]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

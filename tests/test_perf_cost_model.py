@@ -23,17 +23,36 @@ from archsim.perf.plan_other import cpu_stages
 
 # The toy chip of test_perf_des.py (16x8 crossbars, 3 weights per row, 2 crossbars per IMA)
 # with 2 IMAs per chip and 4 chips, so a budget of chips is a budget of IMAs.
-GEOMETRY = Geometry(rows=16, cols=8, bits_per_cell=1, weight_bits=2, encoding="offset",
-                    crossbars_per_ima=2, imas_per_tile=2, tiles_per_chip=1, chips=4, name="toy")
+GEOMETRY = Geometry(
+    rows=16,
+    cols=8,
+    bits_per_cell=1,
+    weight_bits=2,
+    encoding="offset",
+    crossbars_per_ima=2,
+    imas_per_tile=2,
+    tiles_per_chip=1,
+    chips=4,
+    name="toy",
+)
 
 
 def conv(name: str, cin: int, cout: int, size: int, kernel: int, stride: int) -> LayerSpec:
     pad = kernel // 2
     out = (size + 2 * pad - kernel) // stride + 1
-    return LayerSpec(name=name, kind="conv", in_shape=(cin, size, size),
-                     out_shape=(cout, out, out), macs=out * out * cout * cin * kernel * kernel,
-                     params=cin * cout * kernel * kernel, in_channels=cin, out_channels=cout,
-                     kernel=(kernel, kernel), stride=(stride, stride), padding=(pad, pad))
+    return LayerSpec(
+        name=name,
+        kind="conv",
+        in_shape=(cin, size, size),
+        out_shape=(cout, out, out),
+        macs=out * out * cout * cin * kernel * kernel,
+        params=cin * cout * kernel * kernel,
+        in_channels=cin,
+        out_channels=cout,
+        kernel=(kernel, kernel),
+        stride=(stride, stride),
+        padding=(pad, pad),
+    )
 
 
 # A: 3x3 conv 2 -> 3 on 4x4 (16 pixels; 18 matrix rows = 2 crossbars = 1 IMA per replica)
@@ -89,8 +108,9 @@ def test_static_energy_of_one_isaac_tile_at_a_given_interval() -> None:
     # 0.08 + output register 0.336 + a quarter of a router's 12.6
     tile_mw = 12 * ima_mw + 6.21 + 1.4 + 2 * 0.052 + 0.01 + 0.08 + 0.336 + 12.6 / 4
     assert tile_mw == pytest.approx(44.122, rel=1e-4)
-    one_tile = Footprint(budget_chips=1, chips_used=1, tiles_used=1, powered_chips=0,
-                         powered_tiles=1, uses_cpu=False)
+    one_tile = Footprint(
+        budget_chips=1, chips_used=1, tiles_used=1, powered_chips=0, powered_tiles=1, uses_cpu=False
+    )
     energy = static_energy_j(one_tile, costs, interval_s=10e-6)
     assert math.fsum(energy.values()) == pytest.approx(tile_mw * 1e-3 * 10e-6, rel=1e-9)
     # a powered chip adds its 4 HyperTransport links' 4 x 1.95 W. isaac's CPU is a shared
@@ -98,8 +118,9 @@ def test_static_energy_of_one_isaac_tile_at_a_given_interval() -> None:
     chip_and_cpu = replace(one_tile, powered_chips=1, uses_cpu=True)
     more = math.fsum(static_energy_j(chip_and_cpu, costs, 10e-6).values())
     assert more == pytest.approx((tile_mw * 1e-3 + 7.8) * 10e-6, rel=1e-9)
-    dedicated = costs_from_hardware(with_overrides(load_hardware("isaac"),
-                                                   {"cpu": {"dedicated": True}}))
+    dedicated = costs_from_hardware(
+        with_overrides(load_hardware("isaac"), {"cpu": {"dedicated": True}})
+    )
     most = math.fsum(static_energy_j(chip_and_cpu, dedicated, 10e-6).values())
     assert most == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)
 
@@ -109,9 +130,19 @@ def test_a_stride_two_1x1_conv_sends_only_the_inputs_it_reads() -> None:
     # ResNet-20's first projection shortcut: 16 x 32x32 -> 32 x 16x16, 1x1, stride 2. It
     # reads every other row and column: 16 x 16 x 16 values x 16 bits = 65,536 bits, not
     # the whole 262,144-bit input; it returns 32 x 16 x 16 x 16 = 131,072 bits.
-    spec = LayerSpec(name="sc", kind="conv", in_shape=(16, 32, 32), out_shape=(32, 16, 16),
-                     macs=16 * 32 * 256, params=512, in_channels=16, out_channels=32,
-                     kernel=(1, 1), stride=(2, 2), padding=(0, 0))
+    spec = LayerSpec(
+        name="sc",
+        kind="conv",
+        in_shape=(16, 32, 32),
+        out_shape=(32, 16, 16),
+        macs=16 * 32 * 256,
+        params=512,
+        in_channels=16,
+        out_channels=32,
+        kernel=(1, 1),
+        stride=(2, 2),
+        padding=(0, 0),
+    )
     ends, pixels = (4, 8, 12, 16), (64, 64, 64, 64)
     stages, counts = cpu_stages(spec, ends, pixels, costs)
     link_in, _, link_out = stages
@@ -157,8 +188,7 @@ def test_folded_batchnorm_equals_conv_then_batchnorm(stride: int) -> None:
 
 
 def test_folded_batchnorm_costs_nothing_and_units_mode_charges_it() -> None:
-    bn = LayerSpec(name="bn", kind="bn", in_shape=(3, 4, 4), out_shape=(3, 4, 4), macs=0,
-                   params=6)
+    bn = LayerSpec(name="bn", kind="bn", in_shape=(3, 4, 4), out_shape=(3, 4, 4), macs=0, params=6)
     mapping = map_specs([NET[0], bn], GEOMETRY, input_shape=(2, 4, 4), policy="all-rram")
     folded = analytic_estimate(mapping, COSTS)
     units = analytic_estimate(mapping, replace(COSTS, batchnorm_folded=False))

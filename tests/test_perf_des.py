@@ -15,8 +15,18 @@ from archsim.perf.result import STATIC_ROW
 
 # A toy chip: 16x8 crossbars, 2-bit weights in two 1-bit cells plus ISAAC's unit column, so
 # floor((8 - 1) / 2) = 3 weights per crossbar row; 2 crossbars and 2 ADCs per IMA.
-GEOMETRY = Geometry(rows=16, cols=8, bits_per_cell=1, weight_bits=2, encoding="offset",
-                    crossbars_per_ima=2, imas_per_tile=2, tiles_per_chip=1, chips=1, name="toy")
+GEOMETRY = Geometry(
+    rows=16,
+    cols=8,
+    bits_per_cell=1,
+    weight_bits=2,
+    encoding="offset",
+    crossbars_per_ima=2,
+    imas_per_tile=2,
+    tiles_per_chip=1,
+    chips=1,
+    name="toy",
+)
 ENERGY_J = {
     "crossbar/read": 1e-15, "ima.dac/row_drive": 1e-14, "ima.sample_hold/sample": 1e-16,
     "ima.adc/conversion": 1e-12, "ima.shift_add/op": 1e-13, "ima.output_register/bit": 1e-16,
@@ -78,7 +88,8 @@ def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
     assert result.energy_per_image_j == pytest.approx(1.5605248e-09 + 6.4e-11, rel=1e-9)
     assert result.energy_by_component_j["ima.adc"] == pytest.approx(896e-12 + static)
     assert result.energy_by_layer_j == pytest.approx(
-        {"conv": 1.5605248e-09, STATIC_ROW: static, "(cpu idle)": 0.0})
+        {"conv": 1.5605248e-09, STATIC_ROW: static, "(cpu idle)": 0.0}
+    )
     # provisioned: the one chip; occupied: the one tile (2.0) + its share of the chip's own
     # 2.5 - 2.0 = 0.5 mm^2 (1 of 1 tiles)
     assert (result.provisioned_area_mm2, result.occupied_area_mm2) == (2.5, 2.5)
@@ -170,16 +181,36 @@ def test_layers_packed_into_one_ima_queue_for_its_adc_where_the_closed_form_does
     # 4.96-6.08; A3 (start 4.96) 6.08-7.2; B2 (start 6.08) 7.2-8.32; B3 starts 8.32 (A3 moved
     # by 8.0), its crossbar ends 9.92 and its transfer 10.72 us. The closed form, timing each
     # layer as if alone, says A3 ends 6.4, B3 starts 7.2 and the image ends at 9.6 us.
-    a = LayerSpec(name="A", kind="conv", in_shape=(1, 4, 4), out_shape=(3, 4, 4), macs=432,
-                  params=27, in_channels=1, out_channels=3, kernel=(3, 3), stride=(1, 1),
-                  padding=(1, 1))
-    b = LayerSpec(name="B", kind="conv", in_shape=(3, 4, 4), out_shape=(3, 4, 4), macs=144,
-                  params=9, in_channels=3, out_channels=3)
+    a = LayerSpec(
+        name="A",
+        kind="conv",
+        in_shape=(1, 4, 4),
+        out_shape=(3, 4, 4),
+        macs=432,
+        params=27,
+        in_channels=1,
+        out_channels=3,
+        kernel=(3, 3),
+        stride=(1, 1),
+        padding=(1, 1),
+    )
+    b = LayerSpec(
+        name="B",
+        kind="conv",
+        in_shape=(3, 4, 4),
+        out_shape=(3, 4, 4),
+        macs=144,
+        params=9,
+        in_channels=3,
+        out_channels=3,
+    )
     one_adc = replace(COSTS, adcs_per_ima=1)
     packed = map_specs([a, b], GEOMETRY, input_shape=(1, 4, 4), policy="all-rram",
                        pack_imas=True)  # fmt: skip
     assert [(blk.ima, blk.crossbar) for lm in packed.layers for blk in lm.blocks] == [
-        (0, 0), (0, 1)]
+        (0, 0),
+        (0, 1),
+    ]
     closed = analytic_estimate(packed, one_adc)
     assert closed.interval_s == pytest.approx(6.4e-6, rel=1e-9)
     assert any("shared by several layers" in n for n in closed.notes)

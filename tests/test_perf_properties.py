@@ -46,7 +46,10 @@ geometries = st.builds(
 @given(layer=layers, geometry=geometries, adcs=st.integers(1, 4), images=st.integers(1, 5),
        replicate=st.booleans())  # fmt: skip
 def test_energy_breakdowns_sum_and_count_every_conversion(
-    layer: tuple[int, int, int, int, int], geometry: Geometry, adcs: int, images: int,
+    layer: tuple[int, int, int, int, int],
+    geometry: Geometry,
+    adcs: int,
+    images: int,
     replicate: bool,
 ) -> None:
     spec = conv_spec(*layer)

@@ -24,8 +24,9 @@ def isaac():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("model", ["resnet20", "vgg13"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_paper_estimator_calibration_lands_on_table2_within_1_percent(model: str,
-                                                                      width: float) -> None:
+def test_paper_estimator_calibration_lands_on_table2_within_1_percent(
+    model: str, width: float
+) -> None:
     """A calibration check, not a validation: the MAC rate and power were fitted to these
     cells (docs/validation.md s.8), so this shows the fit and the MAC counts hold."""
     options = {"shortcut": "1x1"} if model == "resnet20" else {}

@@ -144,7 +144,8 @@ def test_energy_and_area_columns_vary_where_physics_says() -> None:
     assert wide.energy_per_image_j > 1.5 * narrow.energy_per_image_j
     # static energy is static power x interval: the slower wide point pays more of it
     assert wide.static_energy_j / narrow.static_energy_j == pytest.approx(
-        wide.interval_s / narrow.interval_s, rel=1e-6)
+        wide.interval_s / narrow.interval_s, rel=1e-6
+    )
     # the CPU placement pays the CPU's busy power above idle, (205 - 50) W, while it computes
     # the two shortcuts' 262,144 MACs at 152.3 GMAC/s (1.72 us): 267 uJ; all-rram pays none
     rram = des("resnet20", 1.0, "all-rram")

@@ -11,8 +11,19 @@ from click.testing import CliRunner, Result
 from archsim.checkpoint import load_checkpoint, read_checkpoint
 from archsim.cli import cli
 
-FAST = ["--limit", "128", "--val-limit", "60", "--batch-size", "64", "--val-chips", "1",
-        "--epochs", "2", "--no-progress"]
+FAST = [
+    "--limit",
+    "128",
+    "--val-limit",
+    "60",
+    "--batch-size",
+    "64",
+    "--val-chips",
+    "1",
+    "--epochs",
+    "2",
+    "--no-progress",
+]
 
 
 def _cli(*args: str) -> Result:
@@ -23,29 +34,52 @@ def _cli(*args: str) -> Result:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     """ResNet-20 on 128 digits, trained for 8-bit 1-cell hardware, recalibrated at 0, 0.2."""
     out = tmp_path_factory.mktemp("trained")
-    result = _cli("train", "--method", "dropconnect", "--rate", "0.2", "--recalibrate",
-                  "0,0.2", "--hw", "isaac-8bit-1cell", "--out", str(out), *FAST)
+    result = _cli(
+        "train",
+        "--method",
+        "dropconnect",
+        "--rate",
+        "0.2",
+        "--recalibrate",
+        "0,0.2",
+        "--hw",
+        "isaac-8bit-1cell",
+        "--out",
+        str(out),
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     return out / "resnet20-w1-digits-dropconnect-r0.2.safetensors", result
 
 
-def test_train_says_card_options_and_hardware_and_logs_epochs(trained: tuple[Path, Result]
-                                                              ) -> None:
+def test_train_says_card_options_and_hardware_and_logs_epochs(trained: tuple[Path, Result]) -> None:
     _, result = trained
     assert "card: resnet20-digits" in result.stdout and "options: shortcut=A" in result.stdout
     assert "hardware: isaac-8bit-1cell" in result.stdout
     epochs = [line for line in result.stderr.splitlines() if " epoch " in line]
     assert len(epochs) == 2 and "epoch 2/2" in epochs[1]  # --no-progress still logs epochs
-    assert all(" loss " in e and " val " in e and "chips@0.2" in e and e.endswith("s)")
-               for e in epochs)
+    assert all(
+        " loss " in e and " val " in e and "chips@0.2" in e and e.endswith("s)") for e in epochs
+    )
     assert "recalibrated BatchNorm for dropconnect at rate 0.2 over 2 of 2 batches" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_evaluation_defaults_to_the_checkpoints_hardware(trained: tuple[Path, Result]) -> None:
     path, _ = trained
-    common = ("evaluate", "--checkpoint", str(path), "--fault-rate", "0.2", "--chips", "2",
-              "--no-progress", "--format", "json")
+    common = (
+        "evaluate",
+        "--checkpoint",
+        str(path),
+        "--fault-rate",
+        "0.2",
+        "--chips",
+        "2",
+        "--no-progress",
+        "--format",
+        "json",
+    )
     default = _cli(*common)
     assert default.exit_code == 0, default.output
     payload = json.loads(default.stdout)
@@ -57,45 +91,88 @@ def test_evaluation_defaults_to_the_checkpoints_hardware(trained: tuple[Path, Re
     assert "hardware isaac differs from the checkpoint's isaac-8bit-1cell" in other["notes"]
 
 
-def test_recalibrate_gives_the_sets_training_made(trained: tuple[Path, Result],
-                                                  tmp_path: Path) -> None:
+def test_recalibrate_gives_the_sets_training_made(
+    trained: tuple[Path, Result], tmp_path: Path
+) -> None:
     path, _ = trained
     copy = tmp_path / "again.safetensors"
-    result = _cli("recalibrate", "--checkpoint", str(path), "--rates", "0.2,0",
-                  "--output", str(copy), "--no-progress", "--format", "json")
+    result = _cli(
+        "recalibrate",
+        "--checkpoint",
+        str(path),
+        "--rates",
+        "0.2,0",
+        "--output",
+        str(copy),
+        "--no-progress",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     assert [(r["bn_set"], r["batches"], r["images"]) for r in rows] == [
-        ("dropconnect:0.0", 2, 128), ("dropconnect:0.2", 2, 128)]  # 128 images / 64 a batch
+        ("dropconnect:0.0", 2, 128),
+        ("dropconnect:0.2", 2, 128),
+    ]  # 128 images / 64 a batch
     _, _, made_in_training = load_checkpoint(path)
     _, _, made_here = load_checkpoint(copy)
     assert made_here.keys() == made_in_training.keys()
     for key, stats in made_in_training.items():
         assert all(torch.equal(stats[n], made_here[key][n]) for n in stats)  # bit for bit
     # another fault model joins the sets; one batch only; the original file is untouched
-    more = _cli("recalibrate", "--checkpoint", str(copy), "--rates", "0.1", "--fault-model",
-                "sft", "--batches", "1", "--no-progress", "--format", "json")
+    more = _cli(
+        "recalibrate",
+        "--checkpoint",
+        str(copy),
+        "--rates",
+        "0.1",
+        "--fault-model",
+        "sft",
+        "--batches",
+        "1",
+        "--no-progress",
+        "--format",
+        "json",
+    )
     assert more.exit_code == 0, more.output
     assert json.loads(more.stdout)["rows"][0]["images"] == 64
     meta = read_checkpoint(copy).meta
     assert meta["bn_sets"] == ["dropconnect:0.0", "dropconnect:0.2", "sft:0.1"]
-    assert [r["fault_model"] for r in meta["recalibrations"]] == ["dropconnect", "dropconnect",
-                                                                  "sft"]
+    assert [r["fault_model"] for r in meta["recalibrations"]] == [
+        "dropconnect",
+        "dropconnect",
+        "sft",
+    ]
     assert set(load_checkpoint(path)[2]) == {"dropconnect:0.0", "dropconnect:0.2"}
     bad = _cli("recalibrate", "--checkpoint", str(copy), "--rates", "0.1", "--batches", "3")
-    assert bad.exit_code == 2 and bad.output.startswith("error: recalibration batches must "
-                                                        "be in [1, 2]")
+    assert bad.exit_code == 2 and bad.output.startswith(
+        "error: recalibration batches must be in [1, 2]"
+    )
 
 
-def test_adding_recalibrate_to_a_finished_run_does_not_retrain(trained: tuple[Path, Result],
-                                                               tmp_path: Path) -> None:
+def test_adding_recalibrate_to_a_finished_run_does_not_retrain(
+    trained: tuple[Path, Result], tmp_path: Path
+) -> None:
     path, _ = trained
     local = tmp_path / path.name
     local.write_bytes(path.read_bytes())
     before = read_checkpoint(local)
-    result = _cli("train", "--method", "dropconnect", "--rate", "0.2", "--recalibrate",
-                  "0,0.1,0.2", "--hw", "isaac-8bit-1cell", "--out", str(tmp_path), *FAST,
-                  "--format", "json")
+    result = _cli(
+        "train",
+        "--method",
+        "dropconnect",
+        "--rate",
+        "0.2",
+        "--recalibrate",
+        "0,0.1,0.2",
+        "--hw",
+        "isaac-8bit-1cell",
+        "--out",
+        str(tmp_path),
+        *FAST,
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)["rows"][0]
     assert row["cached"] is True and " epoch " not in result.stderr
@@ -105,7 +182,8 @@ def test_adding_recalibrate_to_a_finished_run_does_not_retrain(trained: tuple[Pa
 
 
 def test_a_checkpoint_edited_or_asked_for_as_something_else_is_refused(
-        trained: tuple[Path, Result], tmp_path: Path) -> None:
+    trained: tuple[Path, Result], tmp_path: Path
+) -> None:
     path, _ = trained
     raw = path.read_bytes()
     edited = tmp_path / "edited.safetensors"
@@ -125,15 +203,43 @@ def test_a_checkpoint_edited_or_asked_for_as_something_else_is_refused(
 
 
 def test_padding_set_in_training_is_followed_by_evaluation(tmp_path: Path) -> None:
-    result = _cli("train", "--pad-to", "12", "--limit", "64", "--val-limit", "30",
-                  "--batch-size", "32", "--val-chips", "0", "--epochs", "1", "--no-progress",
-                  "--out", str(tmp_path))
+    result = _cli(
+        "train",
+        "--pad-to",
+        "12",
+        "--limit",
+        "64",
+        "--val-limit",
+        "30",
+        "--batch-size",
+        "32",
+        "--val-chips",
+        "0",
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--out",
+        str(tmp_path),
+    )
     assert result.exit_code == 0, result.output
     assert "input: pad to 12x12" in result.stdout
     path = tmp_path / "resnet20-w1-digits-standard.safetensors"
     assert read_checkpoint(path).meta["input_shape"] == [1, 12, 12]
-    evaluated = _cli("evaluate", "--checkpoint", str(path), "--fault-rate", "0.1", "--chips",
-                     "1", "--limit", "20", "--subset-seed", "1", "--no-progress", "--format",
-                     "json")
+    evaluated = _cli(
+        "evaluate",
+        "--checkpoint",
+        str(path),
+        "--fault-rate",
+        "0.1",
+        "--chips",
+        "1",
+        "--limit",
+        "20",
+        "--subset-seed",
+        "1",
+        "--no-progress",
+        "--format",
+        "json",
+    )
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout)["input"] == "1x12x12, padded to 12x12"

@@ -26,8 +26,16 @@ COMMON = ("--chips", "3", "--limit", "60", "--no-progress", "--format", "json")
 
 def test_vulnerability_ranks_every_weight_layer(checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "vul.json"
-    code, text = _run("vulnerability", "--checkpoint", str(checkpoint), "--fault-rate", "0.3",
-                      *COMMON, "--out", str(out))
+    code, text = _run(
+        "vulnerability",
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0.3",
+        *COMMON,
+        "--out",
+        str(out),
+    )
     assert code == 0, text
     rows = json.loads(text)["rows"]
     stored = json.loads(out.read_text())
@@ -41,37 +49,78 @@ def test_vulnerability_ranks_every_weight_layer(checkpoint: Path, tmp_path: Path
         assert r["cpu_energy_delta_j"] != 0  # moving a layer changes the design point's cost
 
 
-def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path,
-                                                          tmp_path: Path) -> None:
+def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_path: Path) -> None:
     vul, tol, pdf = tmp_path / "v.json", tmp_path / "t.json", tmp_path / "r.pdf"
-    code, text = _run("vulnerability", "--checkpoint", str(checkpoint), "--fault-rate", "0.2",
-                      *COMMON, "--out", str(vul))
+    code, text = _run(
+        "vulnerability",
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0.2",
+        *COMMON,
+        "--out",
+        str(vul),
+    )
     assert code == 0, text
-    code, text = _run("tolerance", "--checkpoint", f"std={checkpoint}", "--fault-rate", "0.2",
-                      "--placement", "all-rram", "--technique", "none,remap,spare-1,cpu-1x1:none",
-                      "--vulnerability", str(vul), "--search-steps", "1", *COMMON,
-                      "--out", str(tol))
+    code, text = _run(
+        "tolerance",
+        "--checkpoint",
+        f"std={checkpoint}",
+        "--fault-rate",
+        "0.2",
+        "--placement",
+        "all-rram",
+        "--technique",
+        "none,remap,spare-1,cpu-1x1:none",
+        "--vulnerability",
+        str(vul),
+        "--search-steps",
+        "1",
+        *COMMON,
+        "--out",
+        str(tol),
+    )
     assert code == 0, text
     rows = {r["technique"]: r for r in json.loads(text)["rows"]}
     search = json.loads(tol.read_text())["runs"][0]["search"]
     # no budget: the longest prefix is chosen, and it is evaluated besides search-1
     assert search["chosen"] == search["family"][-1]["placement"] != "search-1"
-    assert set(rows) == {"none", "remap", "spare-1", "cpu-1x1:none", "search-1:none",
-                         f"{search['chosen']}:none"}
+    assert set(rows) == {
+        "none",
+        "remap",
+        "spare-1",
+        "cpu-1x1:none",
+        "search-1:none",
+        f"{search['chosen']}:none",
+    }
     assert rows["none"]["gain"] == 0 and rows["none"]["gain_half_width"] == 0
     # the tables and the spares' conversions cost energy; nothing else changes for remap
     assert rows["remap"]["energy_per_image_j"] > rows["none"]["energy_per_image_j"]
     assert rows["remap"]["throughput_ips"] == rows["none"]["throughput_ips"]
-    assert rows["spare-1"]["adc_conversions_per_image"] > rows["none"][
-        "adc_conversions_per_image"]
+    assert rows["spare-1"]["adc_conversions_per_image"] > rows["none"]["adc_conversions_per_image"]
     # search-0 is all-rram with nothing moved: the same point as `none`
     assert search["family"][0]["cpu_layers"] == ""
     assert search["family"][0]["energy_per_image_j"] == rows["none"]["energy_per_image_j"]
     # a budget that picks search-1, which --search-steps also lists: evaluated once
     budget = str(search["family"][1]["energy_per_image_j"])
-    code, text = _run("tolerance", "--checkpoint", str(checkpoint), "--fault-rate", "0.2",
-                      "--placement", "all-rram", "--technique", "none", "--vulnerability",
-                      str(vul), "--search-steps", "1", "--energy-budget", budget, *COMMON)
+    code, text = _run(
+        "tolerance",
+        "--checkpoint",
+        str(checkpoint),
+        "--fault-rate",
+        "0.2",
+        "--placement",
+        "all-rram",
+        "--technique",
+        "none",
+        "--vulnerability",
+        str(vul),
+        "--search-steps",
+        "1",
+        "--energy-budget",
+        budget,
+        *COMMON,
+    )
     assert code == 0, text
     assert [r["technique"] for r in json.loads(text)["rows"]] == ["none", "search-1:none"]
     code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
@@ -79,18 +128,23 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path,
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--technique", "magic"), "technique 'magic' must be"),
-    (("--technique", "nowhere:remap"), "unknown placement 'nowhere'"),
-    (("--fault-model", "cell-isaac"), "weight-granularity"),
-    (("--chips", "1"), "--chips must be >= 2"),
-    (("--fault-rate", "2"), "fault rate must be in [0, 1]"),
-    (("--vulnerability", "/nonexistent.json"), "cannot read the vulnerability study"),
-])
-def test_tolerance_errors_are_one_line(checkpoint: Path, args: tuple[str, ...],
-                                       message: str) -> None:
-    code, text = _run("tolerance", "--checkpoint", str(checkpoint), "--limit", "20",
-                      "--no-progress", *args)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--technique", "magic"), "technique 'magic' must be"),
+        (("--technique", "nowhere:remap"), "unknown placement 'nowhere'"),
+        (("--fault-model", "cell-isaac"), "weight-granularity"),
+        (("--chips", "1"), "--chips must be >= 2"),
+        (("--fault-rate", "2"), "fault rate must be in [0, 1]"),
+        (("--vulnerability", "/nonexistent.json"), "cannot read the vulnerability study"),
+    ],
+)
+def test_tolerance_errors_are_one_line(
+    checkpoint: Path, args: tuple[str, ...], message: str
+) -> None:
+    code, text = _run(
+        "tolerance", "--checkpoint", str(checkpoint), "--limit", "20", "--no-progress", *args
+    )
     lines = [line for line in text.splitlines() if line.startswith("error")]
     assert code != 0 and len(lines) == 1 and message in lines[0], text
 
@@ -106,9 +160,18 @@ def test_ft_report_refuses_other_files(tmp_path: Path) -> None:
 def test_two_runs_are_paired_on_the_same_chips(checkpoint: Path) -> None:
     # The same checkpoint twice: every technique's per-chip accuracies repeat exactly, so the
     # paired difference with the first run is 0 ± 0; the best-accuracy row is on the front.
-    code, text = _run("tolerance", "--checkpoint", f"a={checkpoint}", "--checkpoint",
-                      f"b={checkpoint}", "--technique", "none,remap", "--fault-rate", "0.3",
-                      *COMMON)
+    code, text = _run(
+        "tolerance",
+        "--checkpoint",
+        f"a={checkpoint}",
+        "--checkpoint",
+        f"b={checkpoint}",
+        "--technique",
+        "none,remap",
+        "--fault-rate",
+        "0.3",
+        *COMMON,
+    )
     assert code == 0, text
     rows = json.loads(text)["rows"]
     second = [r for r in rows if r["run"] == "b"]

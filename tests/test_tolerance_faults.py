@@ -32,8 +32,9 @@ class Fc(nn.Module):
 
 
 def chip_of(index: list[int], kind: list[int], shape: tuple[int, ...]) -> ChipFaults:
-    layer = LayerFaults(shape, torch.tensor(index, dtype=torch.int64),
-                        torch.tensor(kind, dtype=torch.int8))
+    layer = LayerFaults(
+        shape, torch.tensor(index, dtype=torch.int64), torch.tensor(kind, dtype=torch.int8)
+    )
     return ChipFaults("weight", {"fc": layer}, "dropconnect", 0.1, 0, 0)
 
 
@@ -87,8 +88,12 @@ def test_a_fully_stuck_spare_is_never_used() -> None:
 
 def _block(codes: np.ndarray, off: np.ndarray, on: np.ndarray) -> BlockFaults:
     rows, cols = codes.shape
-    return BlockFaults(CrossbarBlock("x", 0, 0, 0, rows, 0, cols, 0, 0, 0, 0), codes,
-                       off.astype(np.float64), on.astype(np.float64))
+    return BlockFaults(
+        CrossbarBlock("x", 0, 0, 0, rows, 0, cols, 0, 0, 0, 0),
+        codes,
+        off.astype(np.float64),
+        on.astype(np.float64),
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -103,6 +108,7 @@ def test_remap_never_increases_harm_and_permutes(rows: int, cols: int, seed: int
     assert sorted(layout.cols.tolist()) == list(range(cols))
     assert layout.harm_after <= layout.harm_before
     from archsim.faults.blockview import harm
+
     h_off, h_on = harm(codes, 127)
     assert layout_harm(bf, h_off, h_on, layout.rows, layout.cols) == layout.harm_after
 

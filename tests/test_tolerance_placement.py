@@ -11,14 +11,24 @@ def test_greedy_takes_loss_per_joule_and_skips_harmless_layers() -> None:
     # loss per joule: stem 20 / 1e-6 = 2e7, fc 3 / 1e-7 = 3e7, big 5 / 1e-3 = 5e3;
     # a move that saves energy (shortcut, -1e-7 J) comes first; a layer losing nothing
     # (or gaining, noise) is never moved.
-    rows = [_row("stem", 20.0, 1e-6), _row("big", 5.0, 1e-3), _row("fc", 3.0, 1e-7),
-            _row("shortcut", 0.5, -1e-7), _row("free", 0.0, 1e-9), _row("noise", -0.4, 1e-9)]
+    rows = [
+        _row("stem", 20.0, 1e-6),
+        _row("big", 5.0, 1e-3),
+        _row("fc", 3.0, 1e-7),
+        _row("shortcut", 0.5, -1e-7),
+        _row("free", 0.0, 1e-9),
+        _row("noise", -0.4, 1e-9),
+    ]
     assert greedy_order(rows) == ["shortcut", "fc", "stem", "big"]
 
 
 def _candidate(k: int, energy: float, throughput: float) -> Candidate:
-    return Candidate(f"search-{k}", tuple(f"l{i}" for i in range(k)), 50.0 + k,
-                     {"energy_per_image_j": energy, "throughput_ips": throughput})
+    return Candidate(
+        f"search-{k}",
+        tuple(f"l{i}" for i in range(k)),
+        50.0 + k,
+        {"energy_per_image_j": energy, "throughput_ips": throughput},
+    )
 
 
 def test_choose_takes_the_longest_prefix_within_the_budget() -> None:

@@ -9,8 +9,17 @@ from click.testing import CliRunner
 from archsim.checkpoint import load_checkpoint
 from archsim.cli import cli
 
-FAST = ["--limit", "128", "--val-limit", "60", "--batch-size", "64", "--val-chips", "1",
-        "--no-progress"]
+FAST = [
+    "--limit",
+    "128",
+    "--val-limit",
+    "60",
+    "--batch-size",
+    "64",
+    "--val-chips",
+    "1",
+    "--no-progress",
+]
 
 
 def _run(args: list[str]):
@@ -18,8 +27,21 @@ def _run(args: list[str]):
 
 
 def test_trains_writes_a_loadable_checkpoint_and_reuses_it(tmp_path: Path) -> None:
-    args = ["--method", "dropconnect", "--rate", "0.2", "--epochs", "2", "--recalibrate",
-            "0,0.2", "--out", str(tmp_path), "--format", "json", *FAST]
+    args = [
+        "--method",
+        "dropconnect",
+        "--rate",
+        "0.2",
+        "--epochs",
+        "2",
+        "--recalibrate",
+        "0,0.2",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "json",
+        *FAST,
+    ]
     result = _run(args)
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)["rows"][0]
@@ -44,20 +66,25 @@ def _bad(tmp_path: Path, args: list[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--method", "dropconnect", "--rate", "1.0"], r"rate must be in [0, 1)"),
-    (["--method", "oneshot", "--rate", "-0.1"], r"rate must be in [0, 1)"),
-    (["--method", "progressive", "--rates", "0.1,0.05"], "strictly ascending"),
-    (["--method", "progressive"], "needs --rates"),
-    (["--method", "oneshot", "--rate", "0.1", "--from", "/no/such.safetensors"],
-     "checkpoint not found"),
-    (["--dataset", "cifar10", "--data-dir", "/"], "cifar10"),
-    (["--dataset", "imagenet"], "unknown dataset"),
-    (["--model", "resnet7"], "unknown model"),
-    (["--recalibrate", "0,x"], "--recalibrate must be comma-separated numbers"),
-    (["--prune", "magnitude"], "--sparsity in (0, 1)"),
-    (["--option", "shortcut=9x9"], "shortcut"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--method", "dropconnect", "--rate", "1.0"], r"rate must be in [0, 1)"),
+        (["--method", "oneshot", "--rate", "-0.1"], r"rate must be in [0, 1)"),
+        (["--method", "progressive", "--rates", "0.1,0.05"], "strictly ascending"),
+        (["--method", "progressive"], "needs --rates"),
+        (
+            ["--method", "oneshot", "--rate", "0.1", "--from", "/no/such.safetensors"],
+            "checkpoint not found",
+        ),
+        (["--dataset", "cifar10", "--data-dir", "/"], "cifar10"),
+        (["--dataset", "imagenet"], "unknown dataset"),
+        (["--model", "resnet7"], "unknown model"),
+        (["--recalibrate", "0,x"], "--recalibrate must be comma-separated numbers"),
+        (["--prune", "magnitude"], "--sparsity in (0, 1)"),
+        (["--option", "shortcut=9x9"], "shortcut"),
+    ],
+)
 def test_bad_input_is_one_error_line(tmp_path: Path, args: list[str], message: str) -> None:
     assert message in _bad(tmp_path, args)
 
@@ -78,6 +105,8 @@ def test_from_a_checkpoint_of_another_net(tmp_path: Path) -> None:
     ok = _run(["--epochs", "1", "--out", str(tmp_path), *FAST])
     assert ok.exit_code == 0, ok.output
     source = tmp_path / "resnet20-w1-digits-standard.safetensors"
-    line = _bad(tmp_path / "out", ["--method", "oneshot", "--rate", "0.1", "--width", "0.5",
-                                   "--from", str(source)])
+    line = _bad(
+        tmp_path / "out",
+        ["--method", "oneshot", "--rate", "0.1", "--width", "0.5", "--from", str(source)],
+    )
     assert "width 1.0" in line and "width 0.5" in line

@@ -93,13 +93,17 @@ def test_gradients_only_through_kept_weights() -> None:
 @pytest.mark.parametrize("policy", ["cpu-1x1", "cpu-1x1-ends"])
 def test_cpu_routed_layers_are_never_masked(policy: str) -> None:
     model, layers = _net_and_layers(policy)
-    shortcuts = [n for n, m in model.named_modules()
-                 if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)]
+    shortcuts = [
+        n for n, m in model.named_modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)
+    ]
     assert shortcuts and not set(shortcuts) & set(layers)
     if policy == "cpu-1x1-ends":
         assert "conv1" not in layers
-    cpu = [n for n, m in model.named_modules()
-           if isinstance(m, nn.Conv2d | nn.Linear) and n not in layers]
+    cpu = [
+        n
+        for n, m in model.named_modules()
+        if isinstance(m, nn.Conv2d | nn.Linear) and n not in layers
+    ]
     before = {n: dict(model.named_modules())[n].weight.detach().clone() for n in cpu}
     sampler = DropConnect(0.9, torch.Generator().manual_seed(0))
     used: dict[str, torch.Tensor] = {}

@@ -12,8 +12,15 @@ from archsim.errors import UserError
 from archsim.train import make_spec, train
 from archsim.train.prune import ADMM, PruneMasks, keep_count, magnitude_mask, project
 
-BASE: dict[str, Any] = dict(model="resnet20", dataset="digits", limit=256, val_limit=90,
-                            batch_size=64, val_chips=1, progress=False)
+BASE: dict[str, Any] = dict(
+    model="resnet20",
+    dataset="digits",
+    limit=256,
+    val_limit=90,
+    batch_size=64,
+    val_chips=1,
+    progress=False,
+)
 
 
 def test_magnitude_mask_keeps_exactly_the_largest() -> None:
@@ -56,18 +63,29 @@ def _rram_weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.parametrize("prune, extra", [("magnitude", {}), ("admm", {"admm_epochs": 1})])
-def test_pruned_weights_stay_zero_through_fault_training(tmp_path: Path, prune: str,
-                                                         extra: dict) -> None:
-    pruned = train(make_spec(**BASE, epochs=1, prune=prune, sparsity=0.6, out_dir=str(tmp_path),
-                             **extra))
+def test_pruned_weights_stay_zero_through_fault_training(
+    tmp_path: Path, prune: str, extra: dict
+) -> None:
+    pruned = train(
+        make_spec(**BASE, epochs=1, prune=prune, sparsity=0.6, out_dir=str(tmp_path), **extra)
+    )
     assert pruned.sparsity == pytest.approx(0.6, abs=1e-3)
     before = _rram_weights(pruned.checkpoint)
     zeros = sum(int((w == 0).sum()) for w in before.values())
     total = sum(w.numel() for w in before.values())
     assert zeros / total == pytest.approx(0.6, abs=1e-3)
     for method, rate in (("oneshot", 0.05), ("dropconnect", 0.3)):
-        tuned = train(make_spec(**BASE, epochs=2, method=method, rate=rate, lr=0.05,
-                                init_from=str(pruned.checkpoint), out_dir=str(tmp_path)))
+        tuned = train(
+            make_spec(
+                **BASE,
+                epochs=2,
+                method=method,
+                rate=rate,
+                lr=0.05,
+                init_from=str(pruned.checkpoint),
+                out_dir=str(tmp_path),
+            )
+        )
         after = _rram_weights(tuned.checkpoint)
         for name, w in before.items():
             assert torch.all(after[name][w == 0] == 0), name  # every pruned weight still 0

@@ -13,7 +13,7 @@ DROP = get_fault_model("dropconnect")
 
 
 def _batches(x: torch.Tensor, size: int):
-    return lambda: ((x[i:i + size], torch.zeros(0)) for i in range(0, len(x), size))
+    return lambda: ((x[i : i + size], torch.zeros(0)) for i in range(0, len(x), size))
 
 
 def test_only_batchnorm_statistics_change() -> None:
@@ -22,15 +22,19 @@ def test_only_batchnorm_statistics_change() -> None:
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(64, 1, 8, 8)
     layers = ["layer1.0.conv1", "layer2.1.conv2"]
-    sets = recalibrate(model, layers, [0.0, 0.3], DROP, _batches(x, 16),
-                       torch.Generator().manual_seed(0))
+    sets = recalibrate(
+        model, layers, [0.0, 0.3], DROP, _batches(x, 16), torch.Generator().manual_seed(0)
+    )
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)  # model untouched
     assert model.training and all(p.requires_grad for p in model.parameters())
     assert not any(getattr(m, "momentum", 0.1) is None for m in model.modules())
     assert set(sets) == {bn_set_key("dropconnect", 0.0), bn_set_key("dropconnect", 0.3)}
-    bn_keys = {k for k in before if k.rsplit(".", 1)[-1] in
-               ("running_mean", "running_var", "num_batches_tracked")}
+    bn_keys = {
+        k
+        for k in before
+        if k.rsplit(".", 1)[-1] in ("running_mean", "running_var", "num_batches_tracked")
+    }
     for stats in sets.values():
         assert set(stats) == bn_keys  # nothing but BatchNorm statistics
         assert int(stats["bn1.num_batches_tracked"]) == 4
@@ -47,8 +51,9 @@ def test_statistics_are_cumulative_averages_of_the_pass() -> None:
     conv = nn.Conv2d(2, 3, 3, bias=False)
     model = nn.Sequential(conv, nn.BatchNorm2d(3))
     x = torch.randn(40, 2, 6, 6) + 0.5
-    stats = recalibrate(model, [], [0.0], DROP, _batches(x, 10),
-                        torch.Generator())[bn_set_key("dropconnect", 0.0)]
+    stats = recalibrate(model, [], [0.0], DROP, _batches(x, 10), torch.Generator())[
+        bn_set_key("dropconnect", 0.0)
+    ]
     with torch.no_grad():
         y = conv(x)  # [40, 3, 4, 4]
     chunks = y.split(10)
@@ -66,8 +71,9 @@ def test_faults_at_the_rate_scale_the_mean_by_one_minus_p() -> None:
         lin.weight.fill_(0.01)
     model = nn.Sequential(lin, nn.BatchNorm1d(2))
     x = torch.rand(2000, 400) + 1.0
-    sets = recalibrate(model, ["0"], [0.0, 0.4], DROP, _batches(x, 50),
-                       torch.Generator().manual_seed(2))
+    sets = recalibrate(
+        model, ["0"], [0.0, 0.4], DROP, _batches(x, 50), torch.Generator().manual_seed(2)
+    )
     clean = sets[bn_set_key("dropconnect", 0.0)]["1.running_mean"]
     faulty = sets[bn_set_key("dropconnect", 0.4)]["1.running_mean"]
     torch.testing.assert_close(faulty / clean, torch.full((2,), 0.6), atol=0.01, rtol=0)

@@ -10,8 +10,16 @@ from archsim.checkpoint import read_checkpoint
 from archsim.train import EpochRecord, make_spec, train
 from archsim.train.state import partial_path
 
-BASE: dict[str, Any] = dict(model="resnet20", dataset="digits", limit=256, val_limit=90,
-                            batch_size=64, val_chips=1, progress=False, seed=3)
+BASE: dict[str, Any] = dict(
+    model="resnet20",
+    dataset="digits",
+    limit=256,
+    val_limit=90,
+    batch_size=64,
+    val_chips=1,
+    progress=False,
+    seed=3,
+)
 
 
 class Interrupt(Exception):
@@ -31,12 +39,26 @@ def _same_numbers(a: list[EpochRecord], b: list[EpochRecord]) -> None:
     assert strip == [{**r.to_dict(), "seconds": 0} for r in b]
 
 
-@pytest.mark.parametrize("fields, stops", [
-    (dict(method="dropconnect", rate=0.2, epochs=3, recalibrate=(0.0, 0.2)), (0, 1)),
-    (dict(method="progressive", rates=(0.01, 0.03), epochs=2, prune="admm", sparsity=0.5,
-          admm_epochs=1, schedule="step", milestones=(1,)), (0, 2)),
-    (dict(method="dropconnect", rate=0.1, epochs=3, optimizer="adam", lr=1e-3), (1,)),
-])
+@pytest.mark.parametrize(
+    "fields, stops",
+    [
+        (dict(method="dropconnect", rate=0.2, epochs=3, recalibrate=(0.0, 0.2)), (0, 1)),
+        (
+            dict(
+                method="progressive",
+                rates=(0.01, 0.03),
+                epochs=2,
+                prune="admm",
+                sparsity=0.5,
+                admm_epochs=1,
+                schedule="step",
+                milestones=(1,),
+            ),
+            (0, 2),
+        ),
+        (dict(method="dropconnect", rate=0.1, epochs=3, optimizer="adam", lr=1e-3), (1,)),
+    ],
+)
 def test_resumed_run_equals_uninterrupted(tmp_path: Path, fields: dict, stops: tuple) -> None:
     whole = train(make_spec(**BASE, **fields, out_dir=str(tmp_path / "a")))
     spec = make_spec(**BASE, **fields, out_dir=str(tmp_path / "b"))

@@ -20,7 +20,11 @@ from archsim.train.stochastic import StochasticFaults
 def test_resolve_fills_from_the_card_and_scales_milestones() -> None:
     digits = resolve_spec(make_spec(dataset="digits"))
     assert (digits.card, digits.epochs, digits.batch_size, digits.schedule) == (
-        "resnet20-digits", 15, 64, "cosine")
+        "resnet20-digits",
+        15,
+        64,
+        "cosine",
+    )
     assert digits.options == {"shortcut": "A"} and digits.fault_model == "dropconnect"
     # --model resnet20 is the zoo's ResNet-20 (option A, as `archsim map` means) whatever the
     # dataset: no card for fashion-mnist, so the first ResNet-20 card with option A
@@ -28,8 +32,15 @@ def test_resolve_fills_from_the_card_and_scales_milestones() -> None:
     assert plain.card == "resnet20-cifar10-optionA" and plain.options == {"shortcut": "A"}
     assert plain.options == check_options("resnet20", {})
     assert (plain.epochs, plain.schedule) == (160, "cosine")
-    fm = resolve_spec(make_spec(dataset="fashion-mnist", epochs=20, method="oneshot", rate=0.02,
-                                options={"shortcut": "1x1"}))
+    fm = resolve_spec(
+        make_spec(
+            dataset="fashion-mnist",
+            epochs=20,
+            method="oneshot",
+            rate=0.02,
+            options={"shortcut": "1x1"},
+        )
+    )
     assert fm.card == "resnet20-cifar10" and fm.options == {"shortcut": "1x1"}
     assert fm.schedule == "step" and fm.milestones == (10, 15)  # 100, 150 of 200
     assert (fm.lr, fm.momentum, fm.weight_decay, fm.batch_size) == (0.1, 0.9, 1e-4, 128)
@@ -44,7 +55,12 @@ def test_optimizer_comes_from_the_card_unless_given() -> None:
     assert sgd.optimizer == "sgd" and "optimizer" not in sgd.identity()  # digests unchanged
     adam = resolve_spec(make_spec(model="minimobilenet", dataset="mnist"))
     assert (adam.card, adam.optimizer, adam.lr, adam.momentum, adam.weight_decay) == (
-        "minimobilenet-mnist", "adam", 1e-3, None, 0.0)
+        "minimobilenet-mnist",
+        "adam",
+        1e-3,
+        None,
+        0.0,
+    )
     assert adam.identity()["optimizer"] == "adam" and resolve_spec(adam) == adam
     net = nn.Linear(3, 2)
     opt = make_optimizer(adam, net)
@@ -62,11 +78,19 @@ def test_optimizer_comes_from_the_card_unless_given() -> None:
 
 def test_checkpoint_names() -> None:
     assert str(make_spec(width=1.2, dataset="fashion-mnist").checkpoint_path()) == (
-        "models/resnet20-w1.2-fashion-mnist-standard.safetensors")
-    spec = make_spec(method="progressive", rates=(0.01, 0.1), prune="admm", sparsity=0.7,
-                     admm_epochs=2, out_dir="out")
+        "models/resnet20-w1.2-fashion-mnist-standard.safetensors"
+    )
+    spec = make_spec(
+        method="progressive",
+        rates=(0.01, 0.1),
+        prune="admm",
+        sparsity=0.7,
+        admm_epochs=2,
+        out_dir="out",
+    )
     assert spec.checkpoint_path().name == (
-        "resnet20-w1-digits-progressive-r0.1-admm0.7.safetensors")
+        "resnet20-w1-digits-progressive-r0.1-admm0.7.safetensors"
+    )
 
 
 def test_learning_rate_schedules() -> None:
@@ -75,33 +99,51 @@ def test_learning_rate_schedules() -> None:
     assert learning_rate(spec, plans[0], 0, 10) == pytest.approx(0.2)
     assert learning_rate(spec, plans[2], 0, 10) == pytest.approx(0.1)
     assert learning_rate(spec, plans[3], 5, 10) == pytest.approx(
-        0.1 * (1 + math.cos(math.pi * 3.5 / 4)))
+        0.1 * (1 + math.cos(math.pi * 3.5 / 4))
+    )
     step = resolve_spec(make_spec(epochs=4, lr=0.2, schedule="step", milestones=(2, 3)))
     assert [learning_rate(step, p, 0, 10) for p in plan_epochs(step)] == pytest.approx(
-        [0.2, 0.2, 0.02, 0.002])
+        [0.2, 0.2, 0.02, 0.002]
+    )
 
 
 def test_progressive_plan_one_stage_per_rate() -> None:
-    spec = resolve_spec(make_spec(method="progressive", rates=(0.01, 0.05, 0.1), epochs=2,
-                                  prune="admm", sparsity=0.4, admm_epochs=1))
+    spec = resolve_spec(
+        make_spec(
+            method="progressive",
+            rates=(0.01, 0.05, 0.1),
+            epochs=2,
+            prune="admm",
+            sparsity=0.4,
+            admm_epochs=1,
+        )
+    )
     plans = plan_epochs(spec)
     assert [(p.phase, p.stage, p.rate, p.phase_epoch) for p in plans] == [
-        ("admm", 0, 0.0, 0), ("train", 0, 0.01, 0), ("train", 0, 0.01, 1),
-        ("train", 1, 0.05, 0), ("train", 1, 0.05, 1), ("train", 2, 0.1, 0),
-        ("train", 2, 0.1, 1)]
+        ("admm", 0, 0.0, 0),
+        ("train", 0, 0.01, 0),
+        ("train", 0, 0.01, 1),
+        ("train", 1, 0.05, 0),
+        ("train", 1, 0.05, 1),
+        ("train", 2, 0.1, 0),
+        ("train", 2, 0.1, 1),
+    ]
     assert [p.epoch for p in plans] == list(range(7))
 
 
-@pytest.mark.parametrize("fields, message", [
-    (dict(method="progressive", rates=(0.1, 0.05)), "ascending"),
-    (dict(method="progressive"), "needs --rates"),
-    (dict(method="oneshot", rate=0.1, rates=(0.1,)), "--rates is for"),
-    (dict(method="dropconnect", rate=1.0), r"rate must be in \[0, 1\)"),
-    (dict(recalibrate=(0.1, 1.5)), "recalibration rates"),
-    (dict(fault_model="nope"), "unknown fault model"),
-    (dict(epochs=0), "--epochs"),
-    (dict(bogus=1), "--bogus"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (dict(method="progressive", rates=(0.1, 0.05)), "ascending"),
+        (dict(method="progressive"), "needs --rates"),
+        (dict(method="oneshot", rate=0.1, rates=(0.1,)), "--rates is for"),
+        (dict(method="dropconnect", rate=1.0), r"rate must be in \[0, 1\)"),
+        (dict(recalibrate=(0.1, 1.5)), "recalibration rates"),
+        (dict(fault_model="nope"), "unknown fault model"),
+        (dict(epochs=0), "--epochs"),
+        (dict(bogus=1), "--bogus"),
+    ],
+)
 def test_bad_specs_are_one_line_user_errors(fields: dict, message: str) -> None:
     with pytest.raises(UserError, match=message) as info:
         make_spec(**fields)
@@ -130,8 +172,15 @@ def test_stochastic_faults_fresh_per_pass_at_the_rate_with_stuck_on_values() -> 
 
 
 def test_oneshot_and_progressive_record_their_rates(tmp_path: Path) -> None:
-    base = dict(dataset="digits", limit=128, val_limit=60, batch_size=64, val_chips=1,
-                progress=False, out_dir=str(tmp_path))
+    base = dict(
+        dataset="digits",
+        limit=128,
+        val_limit=60,
+        batch_size=64,
+        val_chips=1,
+        progress=False,
+        out_dir=str(tmp_path),
+    )
     one = train(make_spec(**base, method="oneshot", rate=0.02, epochs=2))
     prog = train(make_spec(**base, method="progressive", rates=(0.01, 0.02), epochs=1))
     assert [c.rate for c in one.curves] == [0.02, 0.02]

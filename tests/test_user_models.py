@@ -11,8 +11,21 @@ from archsim.cli import cli
 from archsim.nets import get_net, net_info
 
 FUNCNET = str(Path(__file__).parent / "user_models" / "funcnet.py")
-FAST = ["--limit", "128", "--val-limit", "60", "--batch-size", "64", "--val-chips", "1",
-        "--no-progress", "--epochs", "2", "--lr", "0.05"]
+FAST = [
+    "--limit",
+    "128",
+    "--val-limit",
+    "60",
+    "--batch-size",
+    "64",
+    "--val-chips",
+    "1",
+    "--no-progress",
+    "--epochs",
+    "2",
+    "--lr",
+    "0.05",
+]
 
 
 def _ok(args: list[str]) -> dict:
@@ -32,9 +45,16 @@ def _error(args: list[str]) -> str:
 def test_map_lists_every_op_of_a_user_file_with_its_options_and_width() -> None:
     out = _ok(["map", "--model", f"{FUNCNET}:make", "--option", "base=4", "--width", "2"])
     rows = [(r["layer"], r["target"]) for r in out["rows"]]
-    assert rows == [("conv1", "rram"), ("relu", "digital"), ("conv2", "rram"),
-                    ("relu_1", "digital"), ("add", "digital"),
-                    ("adaptive_avg_pool2d", "digital"), ("flatten", "digital"), ("fc", "rram")]
+    assert rows == [
+        ("conv1", "rram"),
+        ("relu", "digital"),
+        ("conv2", "rram"),
+        ("relu_1", "digital"),
+        ("add", "digital"),
+        ("adaptive_avg_pool2d", "digital"),
+        ("flatten", "digital"),
+        ("fc", "rram"),
+    ]
     # base 4 at width 2 -> 8 channels: conv2 is 8*8 pixels * 8 * 8 * 9 = 36864 MACs
     conv2 = next(r for r in out["rows"] if r["layer"] == "conv2")
     assert conv2["macs"] == 36864
@@ -45,12 +65,15 @@ def test_module_factory_and_the_documented_errors(monkeypatch: pytest.MonkeyPatc
     monkeypatch.syspath_prepend(str(Path(FUNCNET).parent))
     assert net_info("funcnet:make").options == {"base": 8}
     assert get_net("funcnet:make", width=0.5).fc.in_features == 4
-    assert "takes no width argument" in _error(["map", "--model", f"{FUNCNET}:fixed",
-                                                "--width", "2"])
+    assert "takes no width argument" in _error(
+        ["map", "--model", f"{FUNCNET}:fixed", "--width", "2"]
+    )
     assert "has no callable 'nope'; it defines: FuncNet, fixed, make" in _error(
-        ["map", "--model", f"{FUNCNET}:nope"])
+        ["map", "--model", f"{FUNCNET}:nope"]
+    )
     assert "unknown option 'bse'; known options: base" in _error(
-        ["map", "--model", f"{FUNCNET}:make", "--option", "bse=3"])
+        ["map", "--model", f"{FUNCNET}:make", "--option", "bse=3"]
+    )
     assert "does not exist" in _error(["map", "--model", "no/such.py:make"])
     assert "cannot import module" in _error(["map", "--model", "no_such_module_xyz:make"])
 
@@ -74,14 +97,16 @@ def test_a_user_file_trains_and_evaluates_from_the_cli(tmp_path: Path) -> None:
     source = tmp_path / "net.py"
     source.write_text(Path(FUNCNET).read_text())
     model = f"{source}:make"
-    row = _ok(["train", "--model", model, "--dataset", "digits", "--out", str(tmp_path),
-               *FAST])["rows"][0]
+    row = _ok(["train", "--model", model, "--dataset", "digits", "--out", str(tmp_path), *FAST])[
+        "rows"
+    ][0]
     checkpoint = tmp_path / "net-make-w1-digits-standard.safetensors"
     assert row["checkpoint"] == str(checkpoint) and not row["cached"]
     again = _ok(["train", "--model", model, "--out", str(tmp_path), *FAST])["rows"][0]
     assert again["cached"]
-    evaluated = _ok(["evaluate", "--checkpoint", str(checkpoint), "--chips", "2",
-                     "--fault-rate", "0,0.1"])
+    evaluated = _ok(
+        ["evaluate", "--checkpoint", str(checkpoint), "--chips", "2", "--fault-rate", "0,0.1"]
+    )
     assert [r["rate"] for r in evaluated["rows"]] == [0.0, 0.1]
     assert evaluated["model"] == str(source.resolve()) + ":make"
     # editing the code makes the cached checkpoint stale: the run trains again
@@ -97,12 +122,17 @@ def test_a_sweep_spec_takes_a_user_model_keyed_on_its_code(tmp_path: Path) -> No
 
     source = tmp_path / "net.py"
     source.write_text(Path(FUNCNET).read_text())
-    spec = spec_from_dict({
-        "name": "u", "dataset": "digits", "widths": [1.0, 0.5],
-        "models": [{"net": f"{source}:make", "label": "funcnet", "options": {"base": 4}}],
-        "training": {"epochs": 1, "methods": ["standard"]},
-        "faults": {"rates": [0.1], "chips": 2}, "cost": {"paper_table": False},
-    })
+    spec = spec_from_dict(
+        {
+            "name": "u",
+            "dataset": "digits",
+            "widths": [1.0, 0.5],
+            "models": [{"net": f"{source}:make", "label": "funcnet", "options": {"base": 4}}],
+            "training": {"epochs": 1, "methods": ["standard"]},
+            "faults": {"rates": [0.1], "chips": 2},
+            "cost": {"paper_table": False},
+        }
+    )
 
     def train_keys() -> list[str]:
         shapes = resolve_datasets(spec)
@@ -123,8 +153,25 @@ def test_a_model_card_for_a_user_model(tmp_path: Path) -> None:
         "training: {optimizer: adam, epochs: 1, lr: 0.01, weight_decay: 0.0, batch_size: 32,"
         " schedule: {kind: constant}}\nsource: written for this test\n"
     )
-    row = _ok(["train", "--model", f"{FUNCNET}:make", "--card", str(card), "--option", "base=4",
-               "--out", str(tmp_path), "--limit", "64", "--val-limit", "30", "--val-chips",
-               "1", "--no-progress"])
+    row = _ok(
+        [
+            "train",
+            "--model",
+            f"{FUNCNET}:make",
+            "--card",
+            str(card),
+            "--option",
+            "base=4",
+            "--out",
+            str(tmp_path),
+            "--limit",
+            "64",
+            "--val-limit",
+            "30",
+            "--val-chips",
+            "1",
+            "--no-progress",
+        ]
+    )
     assert row["card"] == "funcnet-digits" and row["options"] == "base=4"
     assert row["rows"][0]["epochs"] == 1  # the card's recipe

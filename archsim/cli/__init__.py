@@ -33,7 +33,8 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 # torch with it) is imported only when that command runs, so `archsim --help` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "pareto": (
-        "archsim.cli.pareto:pareto", "Run a sweep and write the Pareto front and PDF report."
+        "archsim.cli.pareto:pareto",
+        "Run a sweep and write the Pareto front and PDF report.",
     ),
     "report": ("archsim.cli.report:report", "Re-render the PDF report from a results store."),
     "map": (
@@ -43,10 +44,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("archsim.cli.models:models", "List the model zoo with parameters and MACs."),
     "hw": ("archsim.cli.hw:hw", "Show, list and validate hardware descriptions."),
     "data": (
-        "archsim.cli.data:data", "List the datasets archsim can load and where they were found."
+        "archsim.cli.data:data",
+        "List the datasets archsim can load and where they were found.",
     ),
     "evaluate": (
-        "archsim.cli.evaluate:evaluate", "Monte-Carlo accuracy over simulated faulty chips."
+        "archsim.cli.evaluate:evaluate",
+        "Monte-Carlo accuracy over simulated faulty chips.",
     ),
     "train": (
         "archsim.cli.train:train",
@@ -58,14 +61,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Recalibrate a checkpoint's BatchNorm statistics per fault model and rate.",
     ),
     "vulnerability": (
-        "archsim.cli.tolerance:vulnerability", "Per-layer vulnerability with CPU costs, ranked."
+        "archsim.cli.tolerance:vulnerability",
+        "Per-layer vulnerability with CPU costs, ranked.",
     ),
     "tolerance": (
         "archsim.cli.tolerance:tolerance",
         "Fault-tolerance techniques (placement, remap, spares) paired on chips, with costs.",
     ),
     "ft-report": (
-        "archsim.cli.tolerance:ft_report", "Draw stored vulnerability / tolerance studies."
+        "archsim.cli.tolerance:ft_report",
+        "Draw stored vulnerability / tolerance studies.",
     ),
 }
 
@@ -116,16 +121,20 @@ class LazyGroup(click.Group):
             say("", "interrupted")
             ctx.exit(EXIT_INTERRUPTED)
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """click's main, with usage errors as one line and stdout failures not ignored."""
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = _show_warning
-                code = super().main(args, prog_name, complete_var, standalone_mode=False,
-                                    **extra)
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             sys.stdout.flush()
         except click.UsageError as exc:
             hint = ""
@@ -177,8 +186,14 @@ def say(prefix: str, message: str) -> None:
         click.echo(f"{prefix}: {line}" if prefix else line, err=True)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     say("warning", str(message))
 
 

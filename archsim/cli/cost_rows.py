@@ -58,8 +58,13 @@ def with_layer_costs(
     out = []
     for row in rows:
         layer = costs[row["layer"]]
-        out.append({**row, "latency_share": round(layer.latency_share, 4),
-                    "energy_j": _sig(layer.energy_j)})
+        out.append(
+            {
+                **row,
+                "latency_share": round(layer.latency_share, 4),
+                "energy_j": _sig(layer.energy_j),
+            }
+        )
     return out
 
 
@@ -108,8 +113,9 @@ def width_rows(results: Sequence[PerfResult], replicas: Sequence[int]) -> list[d
     ]  # fmt: skip
 
 
-def paper_mismatch(model: str, options: MappingABC[str, Any], input_shape: Sequence[int],
-                   num_classes: int) -> str | None:
+def paper_mismatch(
+    model: str, options: MappingABC[str, Any], input_shape: Sequence[int], num_classes: int
+) -> str | None:
     """Why our network is not the one Table II priced (None when it is)."""
     if tuple(input_shape) != PAPER_SETUP["input_shape"] or num_classes != 10:
         return "Table II is for CIFAR-10 (3x32x32 inputs, 10 classes)"
@@ -126,8 +132,12 @@ def table2_rows(results: Sequence[PerfResult], compare: bool) -> list[dict[str, 
     rows = []
     for r in results:
         row: dict[str, Any] = {
-            "model": r.model, "width": r.width, "estimator": r.estimator, "images": r.images,
-            "latency_s": _sig(r.total_latency_s), "energy_j": _sig(r.total_energy_j),
+            "model": r.model,
+            "width": r.width,
+            "estimator": r.estimator,
+            "images": r.images,
+            "latency_s": _sig(r.total_latency_s),
+            "energy_j": _sig(r.total_energy_j),
             "latency_ratio": round(r.total_latency_s / base.total_latency_s, 4),
             "energy_ratio": round(r.total_energy_j / base.total_energy_j, 4),
         }
@@ -192,18 +202,25 @@ class CostReport:
         if fmt == "table":
             emit(summary, fmt, summary_columns)
             print_lines([""])
-            narrow = columns if self.paper_layout else [
-                c for c in WIDTH_TABLE_COLUMNS if c in columns]
+            narrow = (
+                columns if self.paper_layout else [c for c in WIDTH_TABLE_COLUMNS if c in columns]
+            )
             first = self.results[0]
-            shared = {"estimator": first.estimator,
-                      "provisioned_area_mm2": _sig(first.provisioned_area_mm2)}
+            shared = {
+                "estimator": first.estimator,
+                "provisioned_area_mm2": _sig(first.provisioned_area_mm2),
+            }
             emit(costs, fmt, narrow, extra={**setup, **({} if self.paper_layout else shared)})
             print_lines([f"note: {n}" for n in self.notes()])
             return
         merged = [{**s, **c} for s, c in zip(summary, costs, strict=True)]
         extra = {**setup, "notes": self.notes()} if fmt == "json" else None
-        emit(merged, fmt, [*summary_columns, *(c for c in columns if c not in summary_columns)],
-             extra=extra)
+        emit(
+            merged,
+            fmt,
+            [*summary_columns, *(c for c in columns if c not in summary_columns)],
+            extra=extra,
+        )
 
 
 def print_lines(lines: Sequence[str]) -> None:
@@ -212,7 +229,11 @@ def print_lines(lines: Sequence[str]) -> None:
 
 
 def estimate_widths(
-    mappings: Sequence[Any], hw: Any, costs: Any, estimator: str, images: int,
+    mappings: Sequence[Any],
+    hw: Any,
+    costs: Any,
+    estimator: str,
+    images: int,
     paper_note: str | None,
 ) -> CostReport:
     """Estimate every mapping on one hardware description and its cost table."""

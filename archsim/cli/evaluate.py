@@ -11,13 +11,28 @@ from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
-COLUMNS = ("rate", "bn_set", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield",
-           "chips", "faulty_fraction", "float_acc_train_bn", "quant_acc_train_bn",
-           "images_per_chip", "chip_images")
+COLUMNS = (
+    "rate",
+    "bn_set",
+    "mean",
+    "std",
+    "ci_low",
+    "ci_high",
+    "p5",
+    "p50",
+    "p95",
+    "yield",
+    "chips",
+    "faulty_fraction",
+    "float_acc_train_bn",
+    "quant_acc_train_bn",
+    "images_per_chip",
+    "chip_images",
+)
 
 
 def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
-    """"auto" | a positive count | None (every test image)."""
+    """ "auto" | a positive count | None (every test image)."""
     if text is None or text == "auto":
         return text  # type: ignore[return-value]
     try:
@@ -30,7 +45,7 @@ def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
 
 
 def parse_rates(text: str) -> tuple[float, ...]:
-    """"0.05,0.1" -> (0.05, 0.1); each rate must lie in [0, 1]."""
+    """ "0.05,0.1" -> (0.05, 0.1); each rate must lie in [0, 1]."""
     from archsim.faults.models import check_rate
 
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -41,73 +56,166 @@ def parse_rates(text: str) -> tuple[float, ...]:
 
 @click.command("evaluate")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Checkpoint to evaluate.")
-@click.option("--model", help="Zoo net or user model (file.py:factory); without --checkpoint, "
-              "use its default checkpoint.")
-@click.option("--width", type=float, help="Width multiplier: with --model, which default "
-              "checkpoint (1.0 if not given); with --checkpoint, it must be the checkpoint's.")
-@click.option("--fault-rate", "rates", default="0.05,0.1,0.2", show_default=True,
-              help="Comma-separated fault rates in [0, 1].")
+@click.option(
+    "--model",
+    help="Zoo net or user model (file.py:factory); without --checkpoint, "
+    "use its default checkpoint.",
+)
+@click.option(
+    "--width",
+    type=float,
+    help="Width multiplier: with --model, which default "
+    "checkpoint (1.0 if not given); with --checkpoint, it must be the checkpoint's.",
+)
+@click.option(
+    "--fault-rate",
+    "rates",
+    default="0.05,0.1,0.2",
+    show_default=True,
+    help="Comma-separated fault rates in [0, 1].",
+)
 @click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
-@click.option("--fault-model", cls=LazyHelpOption, help_fn=lambda: f"Preset: {preset_list()} "
-              "(default: the checkpoint's, else dropconnect).")
+@click.option(
+    "--fault-model",
+    cls=LazyHelpOption,
+    help_fn=lambda: f"Preset: {preset_list()} (default: the checkpoint's, else dropconnect).",
+)
 @click.option("--dataset", help="Dataset (default: the checkpoint's, else digits).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live.")
-@click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else "
-              "isaac).")
-@click.option("--policy", help="Layer placement policy (default: the checkpoint's policy and "
-              "overrides, else cpu-1x1).")
-@click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
-              help="Per-layer placement override (glob) over the policy's; repeatable.")
+@click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's, else isaac).")
+@click.option(
+    "--policy",
+    help="Layer placement policy (default: the checkpoint's policy and overrides, else cpu-1x1).",
+)
+@click.option(
+    "--override",
+    "overrides",
+    multiple=True,
+    metavar="NAME=rram|cpu",
+    help="Per-layer placement override (glob) over the policy's; repeatable.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips.")
 @click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
-@click.option("--min-chips", type=int, default=10, show_default=True,
-              help="Adaptive mode: evaluate at least this many chips.")
-@click.option("--stop-on", type=click.Choice(["mean", "yield"]), default="mean",
-              show_default=True, help="Adaptive mode: the figure whose 95% interval stops it.")
-@click.option("--images-per-chip", metavar="N|auto",
-              help="Two-stage sampling: score each chip on its own seeded N test images "
-              "(default: every image, exact per-chip accuracies); auto: N from a pilot, to "
-              "reach --adaptive at the fewest chip-images.")
-@click.option("--pilot-chips", type=int, default=20, show_default=True,
-              help="--images-per-chip auto: chips of the pilot.")
-@click.option("--pilot-images", type=int, default=500, show_default=True,
-              help="--images-per-chip auto: images per pilot chip.")
-@click.option("--chip-cost", type=float, default=20.0, show_default=True,
-              help="--images-per-chip auto: what drawing and swapping in one chip costs, in "
-              "image evaluations.")
-@click.option("--chips-per-pass", type=int,
-              help="Score this many chips at once (vmap over their stacked weights) when every "
-              "chip sees every image; same results, faster on a GPU (default: 1 on a CPU, 8 on "
-              "a GPU).")
-@click.option("--fault-map", type=click.Path(dir_okay=False),
-              help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
-              "archsim/faults/faultmap.py, or a lab's .npz / .csv defect map, "
-              "docs/defect-maps.md) instead of drawing chips.")
-@click.option("--threshold", type=float,
-              help="Yield threshold accuracy (%); default: quantized fault-free minus 1.")
+@click.option(
+    "--min-chips",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Adaptive mode: evaluate at least this many chips.",
+)
+@click.option(
+    "--stop-on",
+    type=click.Choice(["mean", "yield"]),
+    default="mean",
+    show_default=True,
+    help="Adaptive mode: the figure whose 95% interval stops it.",
+)
+@click.option(
+    "--images-per-chip",
+    metavar="N|auto",
+    help="Two-stage sampling: score each chip on its own seeded N test images "
+    "(default: every image, exact per-chip accuracies); auto: N from a pilot, to "
+    "reach --adaptive at the fewest chip-images.",
+)
+@click.option(
+    "--pilot-chips",
+    type=int,
+    default=20,
+    show_default=True,
+    help="--images-per-chip auto: chips of the pilot.",
+)
+@click.option(
+    "--pilot-images",
+    type=int,
+    default=500,
+    show_default=True,
+    help="--images-per-chip auto: images per pilot chip.",
+)
+@click.option(
+    "--chip-cost",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="--images-per-chip auto: what drawing and swapping in one chip costs, in "
+    "image evaluations.",
+)
+@click.option(
+    "--chips-per-pass",
+    type=int,
+    help="Score this many chips at once (vmap over their stacked weights) when every "
+    "chip sees every image; same results, faster on a GPU (default: 1 on a CPU, 8 on "
+    "a GPU).",
+)
+@click.option(
+    "--fault-map",
+    type=click.Path(dir_okay=False),
+    help="Evaluate this one measured chip (a fault-map .safetensors file, format in "
+    "archsim/faults/faultmap.py, or a lab's .npz / .csv defect map, "
+    "docs/defect-maps.md) instead of drawing chips.",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    help="Yield threshold accuracy (%); default: quantized fault-free minus 1.",
+)
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
-@click.option("--bn-sets/--no-bn-sets", default=True, show_default=True,
-              help="Use the checkpoint's BatchNorm sets recalibrated for the fault model and "
-              "rate (archsim recalibrate makes them).")
-@click.option("--batch-size", type=int, default=256, show_default=True,
-              help="Images per forward pass (memory only; results do not depend on it).")
-@click.option("--limit", type=int, help="Use only N test images (the first N; see "
-              "--subset-seed).")
-@click.option("--subset-seed", type=int, help="With --limit: N test images drawn at random "
-              "by this seed instead of the first N.")
+@click.option(
+    "--bn-sets/--no-bn-sets",
+    default=True,
+    show_default=True,
+    help="Use the checkpoint's BatchNorm sets recalibrated for the fault model and "
+    "rate (archsim recalibrate makes them).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=256,
+    show_default=True,
+    help="Images per forward pass (memory only; results do not depend on it).",
+)
+@click.option("--limit", type=int, help="Use only N test images (the first N; see --subset-seed).")
+@click.option(
+    "--subset-seed",
+    type=int,
+    help="With --limit: N test images drawn at random by this seed instead of the first N.",
+)
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
 @format_option
-def evaluate(checkpoint: str | None, model: str | None, width: float | None, rates: str,
-             chips: int, fault_model: str | None, dataset: str | None, data_dir: str | None,
-             hardware: str | None, policy: str | None, overrides: tuple[str, ...], seed: int,
-             adaptive: float | None, min_chips: int, stop_on: Literal["mean", "yield"],
-             images_per_chip: str | None, pilot_chips: int, pilot_images: int,
-             chip_cost: float, chips_per_pass: int | None, fault_map: str | None,
-             threshold: float | None, per_channel: bool, bn_sets: bool,
-             batch_size: int, limit: int | None, subset_seed: int | None, device: str,
-             progress: bool, threads: int | None, fmt: str) -> None:
+def evaluate(
+    checkpoint: str | None,
+    model: str | None,
+    width: float | None,
+    rates: str,
+    chips: int,
+    fault_model: str | None,
+    dataset: str | None,
+    data_dir: str | None,
+    hardware: str | None,
+    policy: str | None,
+    overrides: tuple[str, ...],
+    seed: int,
+    adaptive: float | None,
+    min_chips: int,
+    stop_on: Literal["mean", "yield"],
+    images_per_chip: str | None,
+    pilot_chips: int,
+    pilot_images: int,
+    chip_cost: float,
+    chips_per_pass: int | None,
+    fault_map: str | None,
+    threshold: float | None,
+    per_channel: bool,
+    bn_sets: bool,
+    batch_size: int,
+    limit: int | None,
+    subset_seed: int | None,
+    device: str,
+    progress: bool,
+    threads: int | None,
+    fmt: str,
+) -> None:
     """Monte-Carlo accuracy over simulated faulty chips, one row per fault rate.
 
     Dataset, padding, hardware, placement and fault model default to what the checkpoint
@@ -120,10 +228,14 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
     from archsim.faults.pipeline import EvaluateSpec
     from archsim.faults.pipeline import evaluate as run
 
-    for name, value, low in (("--chips", chips, 1), ("--min-chips", min_chips, 1),
-                             ("--batch-size", batch_size, 1), ("--seed", seed, 0),
-                             ("--pilot-chips", pilot_chips, 2),
-                             ("--pilot-images", pilot_images, 2)):
+    for name, value, low in (
+        ("--chips", chips, 1),
+        ("--min-chips", min_chips, 1),
+        ("--batch-size", batch_size, 1),
+        ("--seed", seed, 0),
+        ("--pilot-chips", pilot_chips, 2),
+        ("--pilot-images", pilot_images, 2),
+    ):
         if value < low:
             raise UserError(f"{name} must be >= {low}, got {value}")
     if adaptive is not None and adaptive <= 0:
@@ -138,26 +250,55 @@ def evaluate(checkpoint: str | None, model: str | None, width: float | None, rat
     if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
     spec = EvaluateSpec(
-        checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
-        fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,
-        policy=policy, overrides=overrides, bn_sets=bn_sets, fault_map=fault_map,
-        per_channel=per_channel, device=device, limit=limit, subset_seed=subset_seed,
-        montecarlo=MonteCarloSpec(chips, seed, adaptive, min_chips, threshold, batch_size,
-                                  progress, parse_images_per_chip(images_per_chip), stop_on,
-                                  pilot_chips, pilot_images, chip_cost,
-                                  None if chips_per_pass is None
-                                  else check_chips_per_pass(chips_per_pass)),
+        checkpoint=checkpoint,
+        model=model,
+        width=width,
+        rates=parse_rates(rates),
+        fault_model=fault_model,
+        dataset=dataset,
+        data_dir=data_dir,
+        hardware=hardware,
+        policy=policy,
+        overrides=overrides,
+        bn_sets=bn_sets,
+        fault_map=fault_map,
+        per_channel=per_channel,
+        device=device,
+        limit=limit,
+        subset_seed=subset_seed,
+        montecarlo=MonteCarloSpec(
+            chips,
+            seed,
+            adaptive,
+            min_chips,
+            threshold,
+            batch_size,
+            progress,
+            parse_images_per_chip(images_per_chip),
+            stop_on,
+            pilot_chips,
+            pilot_images,
+            chip_cost,
+            None if chips_per_pass is None else check_chips_per_pass(chips_per_pass),
+        ),
     )
     with running(threads):
         results = run(spec)
     first = results[0]
     notes = sorted({note for r in results for note in r.notes})
     extra = {
-        "model": first.info.model, "width": first.info.width, "dataset": first.info.dataset,
-        "checkpoint": first.info.checkpoint, "fault_model": first.fault_model,
-        "granularity": first.granularity, "hardware": first.info.hardware,
-        "policy": first.info.policy, "weight_bits": first.info.weight_bits,
-        "seed": first.seed, "threshold": first.threshold, "input": first.info.input,
+        "model": first.info.model,
+        "width": first.info.width,
+        "dataset": first.info.dataset,
+        "checkpoint": first.info.checkpoint,
+        "fault_model": first.fault_model,
+        "granularity": first.granularity,
+        "hardware": first.info.hardware,
+        "policy": first.info.policy,
+        "weight_bits": first.info.weight_bits,
+        "seed": first.seed,
+        "threshold": first.threshold,
+        "input": first.info.input,
     }
     if notes:
         extra["notes"] = "; ".join(notes)

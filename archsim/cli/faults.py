@@ -30,11 +30,22 @@ def faults() -> None:
 @faults.command("import")
 @click.argument("source", type=click.Path(dir_okay=False))
 @placement_options
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
-              help="The archsim fault map (.safetensors) to write.")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The archsim fault map (.safetensors) to write.",
+)
 @format_option
-def import_command(source: str, checkpoint: str, hardware: str | None, policy: str | None,
-                   overrides: tuple[str, ...], output: str, fmt: str) -> None:
+def import_command(
+    source: str,
+    checkpoint: str,
+    hardware: str | None,
+    policy: str | None,
+    overrides: tuple[str, ...],
+    output: str,
+    fmt: str,
+) -> None:
     """Check a lab's .npz / .csv defect map against the checkpoint's mapping (crossbar sizes,
     states 0/1/2, positions inside the node, every used crossbar present) and write it as an
     archsim fault map for `archsim evaluate --fault-map` (which also reads .npz / .csv)."""
@@ -53,21 +64,49 @@ def import_command(source: str, checkpoint: str, hardware: str | None, policy: s
 
 @faults.command("export")
 @placement_options
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
-              help="File to write: .npz, .csv or .safetensors.")
-@click.option("--fault-map", type=click.Path(dir_okay=False),
-              help="Convert this fault map (any format) instead of drawing a chip.")
-@click.option("--fault-model", default="cell-isaac", show_default=True,
-              help="Cell-level preset to draw the chip with.")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File to write: .npz, .csv or .safetensors.",
+)
+@click.option(
+    "--fault-map",
+    type=click.Path(dir_okay=False),
+    help="Convert this fault map (any format) instead of drawing a chip.",
+)
+@click.option(
+    "--fault-model",
+    default="cell-isaac",
+    show_default=True,
+    help="Cell-level preset to draw the chip with.",
+)
 @click.option("--rate", type=float, default=0.01, show_default=True, help="Fault rate.")
-@click.option("--chip", "chip_index", type=click.IntRange(min=0), default=0,
-              show_default=True, help="Chip index (the same chip evaluate's seed draws).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the chips.")
+@click.option(
+    "--chip",
+    "chip_index",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Chip index (the same chip evaluate's seed draws).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the chips."
+)
 @format_option
-def export_command(checkpoint: str, hardware: str | None, policy: str | None,
-                   overrides: tuple[str, ...], output: str, fault_map: str | None,
-                   fault_model: str, rate: float, chip_index: int, seed: int, fmt: str) -> None:
+def export_command(
+    checkpoint: str,
+    hardware: str | None,
+    policy: str | None,
+    overrides: tuple[str, ...],
+    output: str,
+    fault_map: str | None,
+    fault_model: str,
+    rate: float,
+    chip_index: int,
+    seed: int,
+    fmt: str,
+) -> None:
     """Write chip CHIP of SEED (or a given fault map) as a defect map by physical position."""
     from archsim.faults.chip import ChipDrawer
     from archsim.faults.labformats import read_any_fault_map
@@ -80,8 +119,9 @@ def export_command(checkpoint: str, hardware: str | None, policy: str | None,
         chip = read_any_fault_map(fault_map, target.sites, target.mapping)
     else:
         m = target.mapping
-        drawer = ChipDrawer(target.sites, get_fault_model(fault_model), m.crossbar_rows,
-                            m.crossbar_cols)
+        drawer = ChipDrawer(
+            target.sites, get_fault_model(fault_model), m.crossbar_rows, m.crossbar_cols
+        )
         chip = drawer.draw(rate, seed, chip_index)
     write_any_fault_map(output, chip, target)
     used = len(used_crossbars(target.sites))

@@ -2,8 +2,7 @@
 
 Three steps kept apart so later issues can extend one without touching the others:
 `parse_request` turns options into a `MapRequest`, `run_request` maps each width, and
-`render` prints per-layer rows (one width) or one summary row per width (`summary_row` is
-the place to add cost columns).
+`map_render.render` prints per-layer rows (one width) or one summary row per width.
 """
 
 import re
@@ -13,21 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsim.cli.output import emit, format_option
+from archsim.cli.map_render import render
+from archsim.cli.output import format_option
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.cli.cost_rows import CostReport
-    from archsim.mapping.records import LayerMapping, Mapping
-
-LAYER_COLUMNS = (
-    "layer", "kind", "target", "matrix", "cells_per_weight", "blocks", "replicas",
-    "crossbars", "utilization", "macs", "reason",
-)  # fmt: skip
-SUMMARY_COLUMNS = (
-    "model", "width", "crossbars", "imas", "tiles", "chips", "utilization",
-    "rram_macs", "cpu_macs", "total_macs", "rram_mac_share", "params",
-)  # fmt: skip
+    from archsim.mapping.records import Mapping
 
 
 @dataclass(frozen=True)
@@ -185,8 +175,9 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
     elif isinstance(requested, int):
         budget = requested
     else:  # the fewest chips that hold the widest point with one copy of each layer
-        budget = default_budget_chips([map_specs(specs, geometry, **o)
-                                       for (_, specs), o in zip(traced, options, strict=True)])
+        budget = default_budget_chips(
+            [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
+        )
     if request.budget_tiles is not None:
         for o in options:
             o["budget_tiles"] = request.budget_tiles
@@ -198,138 +189,90 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
     return mappings, hw, costs
 
 
-def _matrix(lm: "LayerMapping") -> str:
-    if not lm.spec.is_weight_layer or not lm.spec.supported:
-        return ""
-    shape = f"{lm.spec.matrix_rows}x{lm.spec.matrix_cols}"
-    return f"{lm.spec.groups}*{shape}" if lm.spec.groups > 1 else shape
-
-
-def layer_rows(mapping: "Mapping") -> list[dict[str, Any]]:
-    return [
-        {
-            "layer": lm.spec.name,
-            "kind": lm.spec.kind,
-            "target": lm.target,
-            "matrix": _matrix(lm),
-            "cells_per_weight": lm.cells_per_weight,
-            "blocks": len(lm.blocks),
-            "replicas": lm.replicas,
-            "crossbars": lm.crossbars,
-            "utilization": round(lm.utilization, 4),
-            "macs": lm.spec.macs,
-            "reason": lm.reason,
-        }
-        for lm in mapping.layers
-    ]
-
-
-def summary_row(mapping: "Mapping") -> dict[str, Any]:
-    from archsim.mapping.summary import summarize
-
-    s = summarize(mapping)
-    return {
-        "model": mapping.model,
-        "width": mapping.width,
-        "crossbars": s.crossbars,
-        "imas": s.imas,
-        "tiles": s.tiles,
-        "chips": s.chips,
-        "utilization": round(s.mean_utilization, 4),
-        "rram_macs": s.rram_macs,
-        "cpu_macs": s.cpu_macs,
-        "total_macs": s.total_macs,
-        "rram_mac_share": round(s.rram_mac_fraction, 4),
-        "params": s.params,
-    }
-
-
-def describe_setup(mapping: "Mapping") -> dict[str, Any]:
-    return {
-        "hardware": mapping.hardware,
-        "crossbar": f"{mapping.crossbar_rows}x{mapping.crossbar_cols}, "
-        f"{mapping.bits_per_cell}-bit cells, {mapping.weight_bits}-bit weights, "
-        f"{mapping.encoding} encoding",
-        "policy": mapping.policy + "".join(f" {o}" for o in mapping.overrides),
-        "input_shape": ",".join(map(str, mapping.input_shape)),
-        "budget_chips": mapping.budget_chips,
-        **({"budget_tiles": mapping.budget_tiles} if mapping.budget_tiles else {}),
-        **({"packed_imas": True} if mapping.packed_imas else {}),
-        "replicate": mapping.replicate,
-    }
-
-
-def render(mappings: Sequence["Mapping"], fmt: str, costs: "CostReport | None" = None) -> None:
-    setup = describe_setup(mappings[0])
-    if len(mappings) > 1:
-        if costs is not None:  # the Table II layout (archsim.cli.cost_rows.py)
-            costs.emit_widths([summary_row(m) for m in mappings], SUMMARY_COLUMNS, fmt, setup)
-            return
-        emit([summary_row(m) for m in mappings], fmt, SUMMARY_COLUMNS, extra=setup)
-        return
-    mapping = mappings[0]
-    totals = summary_row(mapping)
-    totals["chips"] = f"{totals['chips']} of {mapping.chips_available}"
-    left_out = [lm.spec.name for lm in mapping.layers if lm.target == "unsupported"]
-    if left_out:
-        totals["left_out"] = ", ".join(left_out)
-    rows, columns = layer_rows(mapping), list(LAYER_COLUMNS)
-    notes = list(mapping.notes)
-    if costs is not None:
-        rows, columns = costs.layer_rows(rows, columns)
-        notes += costs.notes()
-    if fmt == "json":
-        extra = {"setup": setup, "totals": totals, "notes": notes}
-        if costs is not None:
-            extra["costs"] = costs.totals()
-        emit(rows, fmt, columns, extra=extra)
-        return
-    emit(rows, fmt, columns)
-    if fmt == "table":
-        click.echo("")
-        shown = [c for c in SUMMARY_COLUMNS if c != "model"] + (["left_out"] if left_out else [])
-        emit([totals], fmt, shown, extra=setup)
-        for key, value in (costs.totals() if costs is not None else {}).items():
-            click.echo(f"{key}: {value}")
-        for note in notes:
-            click.echo(f"note: {note}")
-
-
 @click.command("map")
-@click.option("--model", "-m", required=True, help="Zoo net name (see `archsim models`), or a "
-              "user model: path/to/file.py:factory or module:factory.")
-@click.option("--width", default="1.0", show_default=True,
-              help="Channel multiplier, or a comma list (1.0,1.2,1.4) for one row per width.")
+@click.option(
+    "--model",
+    "-m",
+    required=True,
+    help="Zoo net name (see `archsim models`), or a "
+    "user model: path/to/file.py:factory or module:factory.",
+)
+@click.option(
+    "--width",
+    default="1.0",
+    show_default=True,
+    help="Channel multiplier, or a comma list (1.0,1.2,1.4) for one row per width.",
+)
 @click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
-@click.option("--policy", default="cpu-1x1", show_default=True,
-              help="Placement policy: cpu-1x1, cpu-1x1-ends, all-rram or attention-digital.")
-@click.option("--override", "overrides", multiple=True, metavar="NAME=TARGET",
-              help="Place layers matching NAME (glob) on rram or cpu; repeatable.")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="Net option, e.g. shortcut=1x1; repeatable.")
+@click.option(
+    "--policy",
+    default="cpu-1x1",
+    show_default=True,
+    help="Placement policy: cpu-1x1, cpu-1x1-ends, all-rram or attention-digital.",
+)
+@click.option(
+    "--override",
+    "overrides",
+    multiple=True,
+    metavar="NAME=TARGET",
+    help="Place layers matching NAME (glob) on rram or cpu; repeatable.",
+)
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Net option, e.g. shortcut=1x1; repeatable.",
+)
 @click.option("--dataset", help="Take input shape and classes from a dataset (cifar10, ...).")
 @click.option("--input-shape", help="Input shape without batch, e.g. 3,32,32.")
 @click.option("--num-classes", type=int, help="Classifier outputs (default: dataset's or 10).")
-@click.option("--budget-chips", metavar="N|node",
-              help="Chips provisioned for every width (default: the fewest that hold the "
-              "largest width with one copy of each layer).")
-@click.option("--budget-tiles", type=click.IntRange(min=1), metavar="N",
-              help="Provision N tiles (part of a chip, with its share of the chip links) "
-              "instead of whole chips.")
-@click.option("--pack-imas", is_flag=True,
-              help="Start each layer on the next free crossbar instead of a fresh IMA, so "
-              "small layers share IMAs and queue for their ADCs.")
-@click.option("--allow-unsupported", is_flag=True,
-              help="Map a network with ops that have no mapping anyway, leaving them out of "
-              "the costs and totals (listed in the notes); without it they are an error.")
-@click.option("--no-replicate", is_flag=True,
-              help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
-              "layers inside the budget until a stage replication cannot speed up binds.")
-@click.option("--estimator", type=click.Choice(("des", "analytic", "paper")), default="des",
-              show_default=True, help="Cost model: SimPy pipeline, closed form, or Table II's.")
-@click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
-              help="N for the derived time for N images, and the paper estimator's totals "
-              "(Table II uses 10000).")
+@click.option(
+    "--budget-chips",
+    metavar="N|node",
+    help="Chips provisioned for every width (default: the fewest that hold the "
+    "largest width with one copy of each layer).",
+)
+@click.option(
+    "--budget-tiles",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Provision N tiles (part of a chip, with its share of the chip links) "
+    "instead of whole chips.",
+)
+@click.option(
+    "--pack-imas",
+    is_flag=True,
+    help="Start each layer on the next free crossbar instead of a fresh IMA, so "
+    "small layers share IMAs and queue for their ADCs.",
+)
+@click.option(
+    "--allow-unsupported",
+    is_flag=True,
+    help="Map a network with ops that have no mapping anyway, leaving them out of "
+    "the costs and totals (listed in the notes); without it they are an error.",
+)
+@click.option(
+    "--no-replicate",
+    is_flag=True,
+    help="Keep one copy of each layer (unbalanced pipeline) instead of replicating "
+    "layers inside the budget until a stage replication cannot speed up binds.",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(("des", "analytic", "paper")),
+    default="des",
+    show_default=True,
+    help="Cost model: SimPy pipeline, closed form, or Table II's.",
+)
+@click.option(
+    "--images",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="N for the derived time for N images, and the paper estimator's totals "
+    "(Table II uses 10000).",
+)
 @format_option
 def map_command(
     model: str,
@@ -366,8 +309,5 @@ def map_command(
         not no_replicate, budget_chips, budget_tiles, pack_imas, allow_unsupported,
     )  # fmt: skip
     mappings, hw_config, costs = run_request(request)
-    mismatch = paper_mismatch(
-        model, request.options, mappings[0].input_shape, request.num_classes
-    )
-    render(mappings, fmt, estimate_widths(mappings, hw_config, costs, estimator, images,
-                                          mismatch))
+    mismatch = paper_mismatch(model, request.options, mappings[0].input_shape, request.num_classes)
+    render(mappings, fmt, estimate_widths(mappings, hw_config, costs, estimator, images, mismatch))

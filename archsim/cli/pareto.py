@@ -15,28 +15,55 @@ from archsim.explore.executors import EXECUTORS
 def _preset_help() -> str:
     from archsim.explore.spec import preset_names
 
-    return (f"A sweep shipped with archsim: {', '.join(preset_names())} (the fmnist-* and "
-            "mnist-* presets are sized for a 2-core machine). Default: quick when no --spec "
-            "is given.")
+    return (
+        f"A sweep shipped with archsim: {', '.join(preset_names())} (the fmnist-* and "
+        "mnist-* presets are sized for a 2-core machine). Default: quick when no --spec "
+        "is given."
+    )
 
 
 @click.command("pareto")
 @click.option("--preset", cls=LazyHelpOption, help_fn=_preset_help)
-@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A sweep spec YAML file.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: reports/<sweep name>); it holds the results store, "
-                   "so rerunning resumes.")
-@click.option("--executor", type=click.Choice(EXECUTORS), default="local",
-              show_default=True, help="Where jobs run.")
-@click.option("--jobs", type=int, default=None,
-              help="Jobs at once (local: worker processes; default: the CPU count).")
-@click.option("--address", help="Ray cluster address (with --executor ray); default: start a "
-                                "local one.")
+@click.option(
+    "--spec",
+    "spec_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A sweep spec YAML file.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: reports/<sweep name>); it holds the results store, "
+    "so rerunning resumes.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
+    help="Where jobs run.",
+)
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Jobs at once (local: worker processes; default: the CPU count).",
+)
+@click.option(
+    "--address", help="Ray cluster address (with --executor ray); default: start a local one."
+)
 @click.option("--no-report", is_flag=True, help="Skip the PDF; write the tables only.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executor: str,
-           jobs: int | None, address: str | None, no_report: bool, quiet: bool) -> None:
+def pareto(
+    preset: str | None,
+    spec_file: Path | None,
+    out: Path | None,
+    executor: str,
+    jobs: int | None,
+    address: str | None,
+    no_report: bool,
+    quiet: bool,
+) -> None:
     """Run a sweep and write report.pdf, results.csv and pareto.csv into the output folder.
 
     Every job is stored in OUT/results.sqlite when it completes; an interrupted sweep (Ctrl-C,
@@ -52,8 +79,9 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
     spec = load_spec(spec_file) if spec_file else load_preset(preset or "quick")
     folder = out if out is not None else Path("reports") / spec.name
     try:
-        result = run_sweep(spec, folder, executor=executor, jobs=jobs, address=address,
-                           progress=not quiet)
+        result = run_sweep(
+            spec, folder, executor=executor, jobs=jobs, address=address, progress=not quiet
+        )
         report = None
         if not no_report:
             from archsim.report.pdf import render_report
@@ -62,11 +90,15 @@ def pareto(preset: str | None, spec_file: Path | None, out: Path | None, executo
     except KeyboardInterrupt:
         store = folder / "results.sqlite"
         if store.exists():
-            click.echo(f"finished jobs are kept in {store}; run the same command again to "
-                       "resume", err=True)
+            click.echo(
+                f"finished jobs are kept in {store}; run the same command again to resume", err=True
+            )
         raise
     if not quiet:
         s = result.summary
-        click.echo(f"{s.ran} jobs run, {s.skipped} already in the store; results: "
-                   f"{result.results_csv}, front: {result.pareto_csv}", err=True)
+        click.echo(
+            f"{s.ran} jobs run, {s.skipped} already in the store; results: "
+            f"{result.results_csv}, front: {result.pareto_csv}",
+            err=True,
+        )
     click.echo(str(report or result.results_csv))

@@ -9,8 +9,11 @@ import click
 
 @click.command("report")
 @click.argument("store", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="PDF to write (default: report.pdf beside the store).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write (default: report.pdf beside the store).",
+)
 def report(store: Path, out: Path | None) -> None:
     """Render the report of the sweep in STORE (a results.sqlite file or its folder)."""
     from archsim.explore.results import load_sweep

@@ -16,9 +16,11 @@ from archsim.errors import UserError
 F = TypeVar("F", bound=Callable[..., Any])
 
 threads_option: Callable[[F], F] = click.option(
-    "--threads", type=int,
+    "--threads",
+    type=int,
     help="Torch threads (default: torch's, usually one per core). On a shared or loaded "
-    "machine 1 is often much faster than several.")
+    "machine 1 is often much faster than several.",
+)
 
 
 @contextmanager

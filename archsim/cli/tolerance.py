@@ -14,39 +14,96 @@ from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
-VUL_COLUMNS = ("rank", "group", "weights", "loss", "ci_low", "ci_high", "loss_per_kweight",
-               "cpu_energy_delta_j", "cpu_throughput_delta_ips", "loss_per_uj")
-TOL_COLUMNS = ("run", "technique", "mean", "ci_low", "ci_high", "gain", "gain_half_width",
-               "throughput_ips", "energy_per_image_j", "occupied_area_mm2", "crossbars",
-               "adc_conversions_per_image", "remap_seconds_per_chip", "eval_seconds_per_chip")
+VUL_COLUMNS = (
+    "rank",
+    "group",
+    "weights",
+    "loss",
+    "ci_low",
+    "ci_high",
+    "loss_per_kweight",
+    "cpu_energy_delta_j",
+    "cpu_throughput_delta_ips",
+    "loss_per_uj",
+)
+TOL_COLUMNS = (
+    "run",
+    "technique",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "gain",
+    "gain_half_width",
+    "throughput_ips",
+    "energy_per_image_j",
+    "occupied_area_mm2",
+    "crossbars",
+    "adc_conversions_per_image",
+    "remap_seconds_per_chip",
+    "eval_seconds_per_chip",
+)
 
 
 def study_options(command: F) -> F:
     """Options every study shares: fault model and rate, chips, images, hardware, output."""
-    for option in reversed((
-        click.option("--fault-model", default="dropconnect", show_default=True,
-                     cls=LazyHelpOption, help_fn=lambda: "Weight-granularity preset: "
-                     f"{preset_list('weight')}."),
-        click.option("--fault-rate", "rate", type=float, default=0.1, show_default=True,
-                     help="Fault rate in [0, 1]."),
-        click.option("--chips", type=int, default=20, show_default=True,
-                     help="Chips (0 .. N-1 of --seed), the same for every row."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips."),
-        click.option("--dataset", help="Dataset (default: the checkpoint's)."),
-        click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live."),
-        click.option("--limit", type=int, help="Score on N test images (the first N)."),
-        click.option("--subset-seed", type=int, help="With --limit: N images drawn by this seed."),
-        click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's)."),
-        click.option("--budget-chips", type=int, default=1, show_default=True,
-                     help="Chips each design point is balanced in for its costs."),
-        click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
-        click.option("--batch-size", type=int, default=256, show_default=True,
-                     help="Images per forward pass (memory only)."),
-        click.option("--out", type=click.Path(dir_okay=False), help="Store the study as JSON."),
-        click.option("--pdf", type=click.Path(dir_okay=False), help="Draw its report pages."),
-        click.option("--progress/--no-progress", default=True, show_default=True),
-        threads_option, format_option,
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "--fault-model",
+                default="dropconnect",
+                show_default=True,
+                cls=LazyHelpOption,
+                help_fn=lambda: f"Weight-granularity preset: {preset_list('weight')}.",
+            ),
+            click.option(
+                "--fault-rate",
+                "rate",
+                type=float,
+                default=0.1,
+                show_default=True,
+                help="Fault rate in [0, 1].",
+            ),
+            click.option(
+                "--chips",
+                type=int,
+                default=20,
+                show_default=True,
+                help="Chips (0 .. N-1 of --seed), the same for every row.",
+            ),
+            click.option(
+                "--seed", type=int, default=0, show_default=True, help="Seed of the chips."
+            ),
+            click.option("--dataset", help="Dataset (default: the checkpoint's)."),
+            click.option(
+                "--data-dir", type=click.Path(file_okay=False), help="Where datasets live."
+            ),
+            click.option("--limit", type=int, help="Score on N test images (the first N)."),
+            click.option(
+                "--subset-seed", type=int, help="With --limit: N images drawn by this seed."
+            ),
+            click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's)."),
+            click.option(
+                "--budget-chips",
+                type=int,
+                default=1,
+                show_default=True,
+                help="Chips each design point is balanced in for its costs.",
+            ),
+            click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
+            click.option(
+                "--batch-size",
+                type=int,
+                default=256,
+                show_default=True,
+                help="Images per forward pass (memory only).",
+            ),
+            click.option("--out", type=click.Path(dir_okay=False), help="Store the study as JSON."),
+            click.option("--pdf", type=click.Path(dir_okay=False), help="Draw its report pages."),
+            click.option("--progress/--no-progress", default=True, show_default=True),
+            threads_option,
+            format_option,
+        )
+    ):
         command = option(command)
     return command
 
@@ -56,8 +113,15 @@ def _data(opts: dict[str, Any]) -> Any:
 
     if opts["chips"] < 2:
         raise UserError(f"--chips must be >= 2 (intervals need two chips), got {opts['chips']}")
-    return DataOptions(opts["dataset"], opts["data_dir"], opts["limit"], opts["subset_seed"],
-                       opts["hardware"], opts["budget_chips"], opts["device"])
+    return DataOptions(
+        opts["dataset"],
+        opts["data_dir"],
+        opts["limit"],
+        opts["subset_seed"],
+        opts["hardware"],
+        opts["budget_chips"],
+        opts["device"],
+    )
 
 
 def _fault(opts: dict[str, Any]) -> tuple[Any, float]:
@@ -67,9 +131,11 @@ def _fault(opts: dict[str, Any]) -> tuple[Any, float]:
 
     model = get_fault_model(opts["fault_model"])
     if mechanism_of(model).kind != "weight":
-        raise UserError(f"fault model {model.name} draws {model.granularity} faults; the "
-                        "tolerance studies take weight-granularity models "
-                        f"({preset_list('weight')})")
+        raise UserError(
+            f"fault model {model.name} draws {model.granularity} faults; the "
+            "tolerance studies take weight-granularity models "
+            f"({preset_list('weight')})"
+        )
     return model, check_rate(opts["rate"])
 
 
@@ -85,8 +151,9 @@ def _store(doc: dict[str, Any], out: str | None, pdf: str | None) -> None:
 
 
 @click.command("vulnerability")
-@click.option("--checkpoint", required=True, type=click.Path(dir_okay=False),
-              help="Checkpoint to study.")
+@click.option(
+    "--checkpoint", required=True, type=click.Path(dir_okay=False), help="Checkpoint to study."
+)
 @study_options
 def vulnerability(checkpoint: str, **opts: Any) -> None:
     """Per-layer vulnerability: the accuracy lost when only that layer is faulty, on the same
@@ -97,13 +164,30 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
     data = _data(opts)
     model, rate = _fault(opts)
     with running(opts["threads"]):
-        doc = vulnerability_study(checkpoint, model, rate, opts["chips"], opts["seed"], data,
-                                  opts["batch_size"], opts["progress"])
+        doc = vulnerability_study(
+            checkpoint,
+            model,
+            rate,
+            opts["chips"],
+            opts["seed"],
+            data,
+            opts["batch_size"],
+            opts["progress"],
+        )
     _store(doc, opts["out"], opts["pdf"])
-    emit(doc["rows"], opts["fmt"], VUL_COLUMNS,
-         {"clean_accuracy": doc["clean_accuracy"], "all_layers_loss": doc["all_layers"]["loss"],
-          "fault_model": doc["fault_model"], "rate": doc["rate"], "chips": doc["chips"],
-          "images": doc["images"]})
+    emit(
+        doc["rows"],
+        opts["fmt"],
+        VUL_COLUMNS,
+        {
+            "clean_accuracy": doc["clean_accuracy"],
+            "all_layers_loss": doc["all_layers"]["loss"],
+            "fault_model": doc["fault_model"],
+            "rate": doc["rate"],
+            "chips": doc["chips"],
+            "images": doc["images"],
+        },
+    )
 
 
 def _checkpoints(items: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -115,23 +199,54 @@ def _checkpoints(items: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 @click.command("tolerance")
-@click.option("--checkpoint", "checkpoints", multiple=True, required=True, metavar="[LABEL=]PATH",
-              help="Checkpoint to study; repeatable (same net: the same chips).")
-@click.option("--technique", "techniques", default="none,remap,spare-1,remap+spare-1",
-              show_default=True, help="Comma-separated [PLACEMENT:]none|remap|spare-K|"
-              "remap+spare-K; the first is the reference gains are paired against.")
-@click.option("--placement", default="cpu-1x1", show_default=True,
-              help="Placement of a technique named without one (a mapping policy).")
-@click.option("--vulnerability", "table", type=click.Path(dir_okay=False),
-              help="A stored vulnerability study: adds the placement search's placements.")
-@click.option("--search-steps", type=int, default=0, show_default=True,
-              help="With --vulnerability: evaluate search-1 .. search-N too.")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    required=True,
+    metavar="[LABEL=]PATH",
+    help="Checkpoint to study; repeatable (same net: the same chips).",
+)
+@click.option(
+    "--technique",
+    "techniques",
+    default="none,remap,spare-1,remap+spare-1",
+    show_default=True,
+    help="Comma-separated [PLACEMENT:]none|remap|spare-K|"
+    "remap+spare-K; the first is the reference gains are paired against.",
+)
+@click.option(
+    "--placement",
+    default="cpu-1x1",
+    show_default=True,
+    help="Placement of a technique named without one (a mapping policy).",
+)
+@click.option(
+    "--vulnerability",
+    "table",
+    type=click.Path(dir_okay=False),
+    help="A stored vulnerability study: adds the placement search's placements.",
+)
+@click.option(
+    "--search-steps",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --vulnerability: evaluate search-1 .. search-N too.",
+)
 @click.option("--energy-budget", type=float, help="Placement search: joules per image.")
 @click.option("--min-throughput", type=float, help="Placement search: images per second.")
 @study_options
-def tolerance(checkpoints: tuple[str, ...], techniques: str, placement: str, table: str | None,
-              search_steps: int, energy_budget: float | None, min_throughput: float | None,
-              **opts: Any) -> None:
+def tolerance(
+    checkpoints: tuple[str, ...],
+    techniques: str,
+    placement: str,
+    table: str | None,
+    search_steps: int,
+    energy_budget: float | None,
+    min_throughput: float | None,
+    **opts: Any,
+) -> None:
     """Fault-tolerance techniques on the same chips and images, each with the throughput,
     energy, area, crossbars and ADC conversions its design point costs; gains are paired
     per chip against the first technique."""
@@ -152,12 +267,31 @@ def tolerance(checkpoints: tuple[str, ...], techniques: str, placement: str, tab
         raise UserError("--technique needs at least one technique")
     plan = StudyPlan(names, placement, search_steps, energy_budget, min_throughput)
     with running(opts["threads"]):
-        doc = tolerance_study(_checkpoints(checkpoints), plan, model, rate, opts["chips"],
-                              opts["seed"], data, stored, opts["batch_size"], opts["progress"])
+        doc = tolerance_study(
+            _checkpoints(checkpoints),
+            plan,
+            model,
+            rate,
+            opts["chips"],
+            opts["seed"],
+            data,
+            stored,
+            opts["batch_size"],
+            opts["progress"],
+        )
     _store(doc, opts["out"], opts["pdf"])
     rows = [{"run": run["label"], **r} for run in doc["runs"] for r in run["rows"]]
-    emit(rows, opts["fmt"], TOL_COLUMNS, {"fault_model": doc["fault_model"], "rate": doc["rate"],
-                                          "chips": doc["chips"], "images": doc["images"]})
+    emit(
+        rows,
+        opts["fmt"],
+        TOL_COLUMNS,
+        {
+            "fault_model": doc["fault_model"],
+            "rate": doc["rate"],
+            "chips": doc["chips"],
+            "images": doc["images"],
+        },
+    )
 
 
 @click.command("ft-report")

@@ -121,8 +121,11 @@ def _warn_if_shadowing(name: str, found: Path) -> None:
         return
     shipped = [packaged / f"{name}{suffix}" for suffix in SUFFIXES]
     if any(path.is_file() for path in shipped):
-        warnings.warn(f"hardware '{name}' is {found}, which shadows the shipped '{name}'",
-                      ShadowWarning, stacklevel=3)
+        warnings.warn(
+            f"hardware '{name}' is {found}, which shadows the shipped '{name}'",
+            ShadowWarning,
+            stacklevel=3,
+        )
 
 
 def hardware_digest(hw: HardwareConfig) -> str:

@@ -96,9 +96,7 @@ class CpuConfig(Strict):
     @model_validator(mode="after")
     def _idle_below_busy(self) -> "CpuConfig":
         if self.idle_power_w > self.power_w:
-            raise ValueError(
-                f"idle_power_w ({self.idle_power_w}) exceeds power_w ({self.power_w})"
-            )
+            raise ValueError(f"idle_power_w ({self.idle_power_w}) exceeds power_w ({self.power_w})")
         return self
 
 

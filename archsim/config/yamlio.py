@@ -101,8 +101,10 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     except _DuplicateKey as exc:
         raise UserError(f"{source}:{exc.line}: duplicate key {quote(exc.key)}") from None
     except _TooLarge:
-        raise UserError(f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} "
-                        "values; write the values out instead") from None
+        raise UserError(
+            f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} "
+            "values; write the values out instead"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -123,8 +125,10 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES and file.is_file():
-            raise UserError(f"{file}: {size:,} bytes is too large for a config file "
-                            f"(at most {MAX_FILE_BYTES:,})")
+            raise UserError(
+                f"{file}: {size:,} bytes is too large for a config file "
+                f"(at most {MAX_FILE_BYTES:,})"
+            )
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{file}: file not found") from None

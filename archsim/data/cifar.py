@@ -31,8 +31,12 @@ def read_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
         raise UserError(f"{path} holds a {type(batch).__name__}, not a CIFAR batch dict")
     batch = {key.decode() if isinstance(key, bytes) else key: value for key, value in batch.items()}
     data, labels = batch.get("data"), batch.get(label_key)
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
-            or data.shape[1] != PIXELS_PER_IMAGE:
+    if (
+        not isinstance(data, np.ndarray)
+        or data.dtype != np.uint8
+        or data.ndim != 2
+        or data.shape[1] != PIXELS_PER_IMAGE
+    ):
         what = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise UserError(f"{path}: 'data' must be uint8 [N, {PIXELS_PER_IMAGE}], found {what}")
     try:
@@ -91,8 +95,10 @@ class CifarSource(DirectorySource):
                 break  # the batches still unread are not needed
             path = self.file(directory, name)
             batch_images, batch_labels = read_batch(path, self.label_key)
-            if len(batch_labels) and not 0 <= batch_labels.min() <= batch_labels.max() \
-                    < self.num_classes:
+            if (
+                len(batch_labels)
+                and not 0 <= batch_labels.min() <= batch_labels.max() < self.num_classes
+            ):
                 raise UserError(f"{path}: labels must lie in 0..{self.num_classes - 1}")
             images.append(batch_images)
             labels.append(batch_labels)
@@ -106,8 +112,9 @@ class CifarSource(DirectorySource):
     def load_from(self, directory: Path, split: Split, limit: int | None) -> Dataset:
         check_limit(limit)
         images, labels = self._read(directory, split, limit)
-        class_names = read_names(self.file(directory, self.meta_file), self.names_key,
-                                 self.num_classes)
+        class_names = read_names(
+            self.file(directory, self.meta_file), self.names_key, self.num_classes
+        )
         return Dataset(
             name=self.name,
             split=split,
@@ -123,8 +130,10 @@ class CifarSource(DirectorySource):
 
 
 def _how_to_get(archive: str, folder: str) -> str:
-    return (f"unpack {archive} (the CIFAR python version) and pass --data-dir DIR "
-            f"(or set $ARCHSIM_DATA) with DIR holding {folder}/ or its files")
+    return (
+        f"unpack {archive} (the CIFAR python version) and pass --data-dir DIR "
+        f"(or set $ARCHSIM_DATA) with DIR holding {folder}/ or its files"
+    )
 
 
 # Normalisation constants: per-channel mean and standard deviation of each train split's

@@ -36,10 +36,12 @@ def stratified_split(labels: np.ndarray, test_size: int, seed: int) -> dict[Spli
     shortfall = test_size - int(per_class.sum())
     per_class[np.argsort(-(quota - per_class), kind="stable")[:shortfall]] += 1
     rng = np.random.default_rng(seed)
-    test = np.concatenate([
-        rng.permutation(np.flatnonzero(labels == label))[:take]
-        for label, take in zip(classes, per_class, strict=True)
-    ])
+    test = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(labels == label))[:take]
+            for label, take in zip(classes, per_class, strict=True)
+        ]
+    )
     is_test = np.zeros(len(labels), dtype=bool)
     is_test[test] = True
     return {"train": np.flatnonzero(~is_test), "test": np.flatnonzero(is_test)}

@@ -57,8 +57,10 @@ def _header(stream: BinaryIO, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
     dtype = IDX_DTYPES[code]
     declared = _data_bytes(dtype, shape)
     if declared > MAX_DATA_BYTES:
-        raise UserError(f"{path} is corrupt: its header declares a {'x'.join(map(str, shape))} "
-                        f"array ({declared:,} bytes)")
+        raise UserError(
+            f"{path} is corrupt: its header declares a {'x'.join(map(str, shape))} "
+            f"array ({declared:,} bytes)"
+        )
     return dtype, shape
 
 
@@ -96,8 +98,10 @@ def read_idx_header(path: Path) -> tuple[np.dtype, tuple[int, ...]]:
         expected = 4 + 4 * len(shape) + _data_bytes(dtype, shape)
         found = _stored_bytes(path)
         if found != expected % (1 << 32 if path.suffix == ".gz" else 1 << 64):
-            raise UserError(f"{path} is truncated or corrupt: its header declares "
-                            f"{expected:,} bytes, the file holds {found:,}")
+            raise UserError(
+                f"{path} is truncated or corrupt: its header declares "
+                f"{expected:,} bytes, the file holds {found:,}"
+            )
         return dtype, shape
 
     return _guarded(path, action)

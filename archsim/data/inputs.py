@@ -37,13 +37,15 @@ def pad_images(ds: Dataset, size: int) -> Dataset:
     """`ds` with every image zero-padded (black) to `size` x `size`, centred."""
     _, channels, height, width = ds.images.shape
     if size < max(height, width):
-        raise UserError(f"cannot pad {height}x{width} images to {size}x{size}: pad_to must be "
-                        f"at least {max(height, width)}")
+        raise UserError(
+            f"cannot pad {height}x{width} images to {size}x{size}: pad_to must be "
+            f"at least {max(height, width)}"
+        )
     if size == height == width:
         return ds
     top, left = (size - height) // 2, (size - width) // 2
     padded = ds.black.view(1, channels, 1, 1).expand(len(ds), channels, size, size).clone()
-    padded[:, :, top:top + height, left:left + width] = ds.images
+    padded[:, :, top : top + height, left : left + width] = ds.images
     return replace(ds, images=padded)
 
 
@@ -56,8 +58,9 @@ def random_subset(ds: Dataset, limit: int, seed: int) -> Dataset:
     return replace(ds, images=ds.images[chosen], labels=ds.labels[chosen])
 
 
-def load_split(name: str, split: Split, data_dir: str | Path | None,
-               handling: InputHandling) -> Dataset:
+def load_split(
+    name: str, split: Split, data_dir: str | Path | None, handling: InputHandling
+) -> Dataset:
     """One split of dataset `name`, subset and padded as `handling` says."""
     check_limit(handling.limit)
     if handling.subset_seed is not None and handling.limit is None:
@@ -66,6 +69,5 @@ def load_split(name: str, split: Split, data_dir: str | Path | None,
         ds = get_dataset(name, split, data_dir, handling.limit)
     else:
         assert handling.limit is not None
-        ds = random_subset(get_dataset(name, split, data_dir), handling.limit,
-                           handling.subset_seed)
+        ds = random_subset(get_dataset(name, split, data_dir), handling.limit, handling.subset_seed)
     return ds if handling.pad_to is None else pad_images(ds, handling.pad_to)

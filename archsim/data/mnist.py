@@ -70,8 +70,7 @@ class IdxSource(DirectorySource):
         for name in self.required_files[1::2]:  # the label files; images are read below
             read_idx_header(self.file(directory, name))
         train, test = (
-            read_idx_header(self.file(directory, IDX_FILES[split][0]))[1][0]
-            for split in SPLITS
+            read_idx_header(self.file(directory, IDX_FILES[split][0]))[1][0] for split in SPLITS
         )
         return train, test
 
@@ -81,16 +80,20 @@ class IdxSource(DirectorySource):
         images = read_idx(images_path, limit)
         labels = read_idx(labels_path, limit)
         if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise UserError(f"{images_path} holds {images.dtype} {images.shape[1:]} values, "
-                            "not 28x28 uint8 images")
+            raise UserError(
+                f"{images_path} holds {images.dtype} {images.shape[1:]} values, "
+                "not 28x28 uint8 images"
+            )
         if labels.dtype != np.uint8 or labels.ndim != 1:
             raise UserError(f"{labels_path} holds {labels.dtype} {labels.shape}, not uint8 labels")
         if len(images) != len(labels):
-            raise UserError(f"{images_path} has {len(images)} images but {labels_path} "
-                            f"has {len(labels)} labels")
+            raise UserError(
+                f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels"
+            )
         if len(labels) and int(labels.max()) >= self.num_classes:
-            raise UserError(f"{labels_path} has label {int(labels.max())}, "
-                            f"expected 0..{self.num_classes - 1}")
+            raise UserError(
+                f"{labels_path} has label {int(labels.max())}, expected 0..{self.num_classes - 1}"
+            )
         return Dataset(
             name=self.name,
             split=split,
@@ -115,13 +118,23 @@ FASHION_MNIST = IdxSource(
     description="Zalando's Fashion-MNIST: 28x28 grey clothing images, 10 classes",
     mean=0.2860,
     std=0.3530,
-    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    class_names=(
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
     augmentation=Augmentation(crop_padding=2, hflip=True),
     subfolders=("fashion-mnist", "FashionMNIST/raw"),
     system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
     how_to_get="install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) "
-               f"or pass --data-dir DIR containing {_IDX_FILE_LIST}",
+    f"or pass --data-dir DIR containing {_IDX_FILE_LIST}",
 )
 
 MNIST = IdxSource(

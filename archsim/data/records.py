@@ -51,11 +51,13 @@ class Dataset:
     def __post_init__(self) -> None:
         images, labels = self.images, self.labels
         if images.dim() != 4 or images.dtype != torch.float32:
-            raise ValueError(f"images must be float32 [N, C, H, W], got {images.dtype} "
-                             f"{tuple(images.shape)}")
+            raise ValueError(
+                f"images must be float32 [N, C, H, W], got {images.dtype} {tuple(images.shape)}"
+            )
         if labels.dim() != 1 or labels.dtype != torch.int64 or len(labels) != len(images):
-            raise ValueError(f"labels must be int64 [{len(images)}], got {labels.dtype} "
-                             f"{tuple(labels.shape)}")
+            raise ValueError(
+                f"labels must be int64 [{len(images)}], got {labels.dtype} {tuple(labels.shape)}"
+            )
         channels = images.shape[1]
         if len(self.mean) != channels or len(self.std) != channels:
             raise ValueError(f"mean and std need {channels} values, got {self.mean}, {self.std}")

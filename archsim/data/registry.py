@@ -19,9 +19,7 @@ def get_source(name: str) -> DatasetSource:
     try:
         return DATASETS[name]
     except KeyError:
-        raise UserError(
-            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}"
-        ) from None
+        raise UserError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}") from None
 
 
 def get_dataset(

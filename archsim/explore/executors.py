@@ -124,9 +124,7 @@ class RayExecutor:
         try:
             import ray
         except ImportError:
-            raise UserError(
-                "executor 'ray' needs Ray: pip install 'archsim[ray]'"
-            ) from None
+            raise UserError("executor 'ray' needs Ray: pip install 'archsim[ray]'") from None
         self._ray = ray
         self._owns_cluster = not ray.is_initialized()
         if self._owns_cluster:

@@ -12,10 +12,11 @@ fingerprint, the model card's digest and every spec value the job reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from archsim.explore.jobs import Job, make_job
+from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion, Training
+from archsim.explore.jobs import make_job
 from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
 from archsim.explore.spec import Cost as CostSpec
 from archsim.explore.tolerance_axis import axis_techniques
@@ -26,65 +27,6 @@ PAPER_SHAPE = (3, 32, 32)
 PAPER_CLASSES = 10
 PAPER_IMAGES = 10_000
 PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
-
-
-@dataclass(frozen=True)
-class DatasetShape:
-    """A model's resolved setting: its dataset and its net options (model card + spec);
-    `identity` fingerprints the dataset's data and `card` the model card's content;
-    `input_shape` is what the net sees (after any padding to `pad_to`)."""
-
-    name: str
-    input_shape: tuple[int, int, int]
-    num_classes: int
-    options: dict[str, Any] = field(default_factory=dict, hash=False)
-    identity: str = ""
-    card: str = ""
-    pad_to: int | None = None  # the sweep's input_size, where it differs from the stored size
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    point: dict[str, Any]  # model, width, method, train_rate, prune, recalibrate, policy
-    fault_rate: float
-    key: str
-    train_key: str
-    cost_key: str
-
-
-@dataclass(frozen=True)
-class Cost:
-    model: str
-    net: str
-    width: float
-    policy: str
-    estimator: str
-    key: str
-    map_key: str
-    paper: bool = False
-
-
-@dataclass(frozen=True)
-class Training:
-    point: dict[str, Any]
-    key: str
-    init_key: str | None
-
-
-@dataclass
-class Expansion:
-    jobs: list[Job] = field(default_factory=list)
-    evaluations: list[Evaluation] = field(default_factory=list)
-    costs: list[Cost] = field(default_factory=list)
-    trainings: list[Training] = field(default_factory=list)
-    # the raw standard model under `faults.compare_models` (point["fault_model"] says which)
-    fault_model_evaluations: list[Evaluation] = field(default_factory=list)
-    # every trained point under each `tolerance` technique (point["tolerance"] says which)
-    tolerance_evaluations: list[Evaluation] = field(default_factory=list)
-
-    def add(self, job: Job) -> str:
-        self.jobs.append(job)
-        return job.key
 
 
 def _net(entry: ModelEntry, width: float, shape: DatasetShape) -> dict[str, Any]:
@@ -113,8 +55,13 @@ def _cost_jobs(
     """
     maps = []
     for p in points:
-        base = {**_net(p.entry, p.width, p.shape), "input_shape": list(p.shape.input_shape),
-                "num_classes": p.shape.num_classes, **hardware, "policy": p.policy}
+        base = {
+            **_net(p.entry, p.width, p.shape),
+            "input_shape": list(p.shape.input_shape),
+            "num_classes": p.shape.num_classes,
+            **hardware,
+            "policy": p.policy,
+        }
         tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
         maps.append((base, tag, out.add(make_job("map", base, label=tag))))
     group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
@@ -145,8 +92,16 @@ def _prune_dict(prune: Prune | None, epochs: int) -> dict[str, Any] | None:
 class _Grid:
     """The accuracy half of the expansion for one net and width."""
 
-    def __init__(self, spec: SweepSpec, entry: ModelEntry, width: float, shape: DatasetShape,
-                 hardware: dict[str, str], out: Expansion, seed: int) -> None:
+    def __init__(
+        self,
+        spec: SweepSpec,
+        entry: ModelEntry,
+        width: float,
+        shape: DatasetShape,
+        hardware: dict[str, str],
+        out: Expansion,
+        seed: int,
+    ) -> None:
         self.spec, self.entry, self.width, self.shape, self.out = spec, entry, width, shape, out
         self.seed = seed
         t = spec.training
@@ -155,20 +110,30 @@ class _Grid:
         # How training reads its data; a setting left at its default stays out of the config,
         # so sweeps written before it existed keep their keys (and their stored results).
         reading = {"limit": t.limit, "val_limit": t.val_limit, "pad_to": shape.pad_to}
-        self.common = {**_net(entry, width, shape), **self.inputs, "seed": seed,
-                       "card": shape.card, "batch_size": t.batch_size, "lr": t.lr,
-                       "lr_schedule": t.lr_schedule,
-                       **{k: v for k, v in reading.items() if v is not None}}
-        self.tag = f"{entry.name} w{width:g}" + (
-            f" s{seed}" if len(spec.train_seeds) > 1 else "")
+        self.common = {
+            **_net(entry, width, shape),
+            **self.inputs,
+            "seed": seed,
+            "card": shape.card,
+            "batch_size": t.batch_size,
+            "lr": t.lr,
+            "lr_schedule": t.lr_schedule,
+            **{k: v for k, v in reading.items() if v is not None},
+        }
+        self.tag = f"{entry.name} w{width:g}" + (f" s{seed}" if len(spec.train_seeds) > 1 else "")
 
-    def train(self, method: str, rate: float, prune: Prune | None, init: str | None,
-              epochs: int) -> str:
+    def train(
+        self, method: str, rate: float, prune: Prune | None, init: str | None, epochs: int
+    ) -> str:
         t, faults = self.spec.training, self.spec.faults
         schedule = [r for r in t.progressive_schedule if r < rate] + [rate]
         config = {
-            **self.common, "method": method, "rate": rate, "epochs": epochs,
-            "policy": self.spec.cost.policy, "prune": _prune_dict(prune, epochs),
+            **self.common,
+            "method": method,
+            "rate": rate,
+            "epochs": epochs,
+            "policy": self.spec.cost.policy,
+            "prune": _prune_dict(prune, epochs),
             "rates": schedule if method == "progressive" else [rate],
             # Training faults (one-shot, progressive) and the faulty validation chips.
             "fault_model": t.sft_fault_model if method in SFT_METHODS else faults.model,
@@ -178,22 +143,36 @@ class _Grid:
             "val_chips": t.val_chips,
         }
         point = self.point(method, rate, prune, recalibrate=False, policy=self.spec.cost.policy)
-        label = f"{self.tag} {method} {rate:g}" + (
-            f" {prune.name}" if prune else "")
+        label = f"{self.tag} {method} {rate:g}" + (f" {prune.name}" if prune else "")
         job = make_job("train", config, {"init": init} if init else {}, label, point)
         self.out.add(job)
         self.out.trainings.append(Training(point, job.key, init))
         return job.key
 
-    def point(self, method: str, rate: float, prune: Prune | None, recalibrate: bool,
-              policy: str) -> dict[str, Any]:
-        return {"model": self.entry.name, "net": self.entry.net, "width": self.width,
-                "method": method, "train_rate": rate, "prune": prune.name if prune else "",
-                "recalibrate": recalibrate, "policy": policy, "dataset": self.shape.name,
-                "train_seed": self.seed}
+    def point(
+        self, method: str, rate: float, prune: Prune | None, recalibrate: bool, policy: str
+    ) -> dict[str, Any]:
+        return {
+            "model": self.entry.name,
+            "net": self.entry.net,
+            "width": self.width,
+            "method": method,
+            "train_rate": rate,
+            "prune": prune.name if prune else "",
+            "recalibrate": recalibrate,
+            "policy": policy,
+            "dataset": self.shape.name,
+            "train_seed": self.seed,
+        }
 
-    def evaluate(self, train_key: str, method: str, rate: float, prune: Prune | None,
-                 cost_keys: dict[str, str]) -> None:
+    def evaluate(
+        self,
+        train_key: str,
+        method: str,
+        rate: float,
+        prune: Prune | None,
+        cost_keys: dict[str, str],
+    ) -> None:
         spec, faults = self.spec, self.spec.faults
         for policy, cost_key in cost_keys.items():
             # The compared placements are evaluated at the Pareto fault rates only.
@@ -201,32 +180,50 @@ class _Grid:
             for recalibrate in spec.training.recalibrate:
                 model_key, role = train_key, "model"
                 if recalibrate:
-                    model_key = self.out.add(make_job(
-                        "recalibrate",
-                        {"rates": list(rates), "fault_model": faults.model, "policy": policy,
-                         "seed": spec.seed, **self.inputs},
-                        {"model": train_key},
-                        label=f"{self.tag} {method} {rate:g} {policy}",
-                    ))
+                    model_key = self.out.add(
+                        make_job(
+                            "recalibrate",
+                            {
+                                "rates": list(rates),
+                                "fault_model": faults.model,
+                                "policy": policy,
+                                "seed": spec.seed,
+                                **self.inputs,
+                            },
+                            {"model": train_key},
+                            label=f"{self.tag} {method} {rate:g} {policy}",
+                        )
+                    )
                 point = self.point(method, rate, prune, recalibrate, policy)
                 for fault_rate in rates:
-                    config = {"fault_model": faults.model, "rate": fault_rate,
-                              "chips": faults.chips, "seed": spec.seed,
-                              "threshold": faults.threshold, "policy": policy,
-                              **self.inputs,
-                              **({"limit": faults.images} if faults.images else {})}
-                    job = make_job("evaluate", config, {role: model_key},
-                                   f"{self.tag} {method} {rate:g}"
-                                   f"{' ' + prune.name if prune else ''}"
-                                   f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
-                                   {**point, "fault_rate": fault_rate})
+                    config = {
+                        "fault_model": faults.model,
+                        "rate": fault_rate,
+                        "chips": faults.chips,
+                        "seed": spec.seed,
+                        "threshold": faults.threshold,
+                        "policy": policy,
+                        **self.inputs,
+                        **({"limit": faults.images} if faults.images else {}),
+                    }
+                    job = make_job(
+                        "evaluate",
+                        config,
+                        {role: model_key},
+                        f"{self.tag} {method} {rate:g}"
+                        f"{' ' + prune.name if prune else ''}"
+                        f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
+                        {**point, "fault_rate": fault_rate},
+                    )
                     self.out.add(job)
                     self.out.evaluations.append(
-                        Evaluation(point, fault_rate, job.key, train_key, cost_key))
+                        Evaluation(point, fault_rate, job.key, train_key, cost_key)
+                    )
         self.tolerance(train_key, method, rate, prune, cost_keys[spec.cost.policy])
 
-    def tolerance(self, train_key: str, method: str, rate: float, prune: Prune | None,
-                  cost_key: str) -> None:
+    def tolerance(
+        self, train_key: str, method: str, rate: float, prune: Prune | None, cost_key: str
+    ) -> None:
         """The trained (not recalibrated) model under each technique of the `tolerance`
         axis, at the Pareto rates, on the sweep's chips and images; the job reads the sweep's
         cost of the point (`cost_key`) to charge the technique's extra cost on it."""
@@ -236,18 +233,29 @@ class _Grid:
         for technique in axis_techniques(spec.tolerance) if spec.tolerance else []:
             point = {**base, "tolerance": technique.name}
             for fault_rate in spec.pareto_rates:
-                config = {"technique": technique.name, "fault_model": faults.model,
-                          "rate": fault_rate, "chips": faults.chips, "seed": spec.seed,
-                          "policy": policy, **self.inputs,
-                          **({"limit": faults.images} if faults.images else {})}
-                job = make_job("tolerance", config, {"model": train_key, "cost": cost_key},
-                               f"{self.tag} {method} {rate:g}"
-                               f"{' ' + prune.name if prune else ''} {policy} "
-                               f"{technique.name} f={fault_rate:g}",
-                               {**point, "fault_rate": fault_rate})
+                config = {
+                    "technique": technique.name,
+                    "fault_model": faults.model,
+                    "rate": fault_rate,
+                    "chips": faults.chips,
+                    "seed": spec.seed,
+                    "policy": policy,
+                    **self.inputs,
+                    **({"limit": faults.images} if faults.images else {}),
+                }
+                job = make_job(
+                    "tolerance",
+                    config,
+                    {"model": train_key, "cost": cost_key},
+                    f"{self.tag} {method} {rate:g}"
+                    f"{' ' + prune.name if prune else ''} {policy} "
+                    f"{technique.name} f={fault_rate:g}",
+                    {**point, "fault_rate": fault_rate},
+                )
                 self.out.add(job)
                 self.out.tolerance_evaluations.append(
-                    Evaluation(point, fault_rate, job.key, train_key, cost_key))
+                    Evaluation(point, fault_rate, job.key, train_key, cost_key)
+                )
 
     def compare_fault_models(self, train_key: str, cost_key: str) -> None:
         """The raw (not recalibrated) standard model under each compare fault model, at the
@@ -257,15 +265,27 @@ class _Grid:
         for model in (m for m in faults.compare_models if m != faults.model):
             point = {**self.point("standard", 0.0, None, False, policy), "fault_model": model}
             for fault_rate in spec.pareto_rates:
-                config = {"fault_model": model, "rate": fault_rate, "chips": faults.chips,
-                          "seed": spec.seed, "threshold": faults.threshold, "policy": policy,
-                          **self.inputs, **({"limit": faults.images} if faults.images else {})}
-                job = make_job("evaluate", config, {"model": train_key},
-                               f"{self.tag} standard 0 {policy} {model} f={fault_rate:g}",
-                               {**point, "fault_rate": fault_rate})
+                config = {
+                    "fault_model": model,
+                    "rate": fault_rate,
+                    "chips": faults.chips,
+                    "seed": spec.seed,
+                    "threshold": faults.threshold,
+                    "policy": policy,
+                    **self.inputs,
+                    **({"limit": faults.images} if faults.images else {}),
+                }
+                job = make_job(
+                    "evaluate",
+                    config,
+                    {"model": train_key},
+                    f"{self.tag} standard 0 {policy} {model} f={fault_rate:g}",
+                    {**point, "fault_rate": fault_rate},
+                )
                 self.out.add(job)
                 self.out.fault_model_evaluations.append(
-                    Evaluation(point, fault_rate, job.key, train_key, cost_key))
+                    Evaluation(point, fault_rate, job.key, train_key, cost_key)
+                )
 
     def expand(self, cost_keys: dict[str, str]) -> None:
         t = self.spec.training
@@ -290,8 +310,9 @@ class _Grid:
                     self.evaluate(key, method, rate, prune, cost_keys)
 
 
-def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
-           ) -> Expansion:
+def expand(
+    spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
+) -> Expansion:
     """The job graph of `spec`; `shapes` gives each model label's resolved dataset and
     `hardware_digest` the content digest of `spec.cost.hardware`."""
     out = Expansion()
@@ -305,10 +326,16 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: st
             points += [_CostPoint(entry, width, policy, shape, cost.estimator, cost.images)
                        for policy in policies]  # fmt: skip
             if cost.paper_table and entry.net in PAPER_NETS:
-                paper_shape = DatasetShape("cifar10", PAPER_SHAPE, PAPER_CLASSES,
-                                           {**shape.options, **PAPER_NETS[entry.net]})
-                paper_points += [_CostPoint(entry, width, policy, paper_shape, "paper",
-                                            PAPER_IMAGES, paper=True) for policy in policies]
+                paper_shape = DatasetShape(
+                    "cifar10",
+                    PAPER_SHAPE,
+                    PAPER_CLASSES,
+                    {**shape.options, **PAPER_NETS[entry.net]},
+                )
+                paper_points += [
+                    _CostPoint(entry, width, policy, paper_shape, "paper", PAPER_IMAGES, paper=True)
+                    for policy in policies
+                ]
     keys = _cost_jobs(out, points, cost, hardware)
     if paper_points:
         _cost_jobs(out, paper_points, cost, hardware)
@@ -316,6 +343,5 @@ def expand(spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: st
         for width in spec.widths:
             cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
             for seed in spec.train_seeds:
-                _Grid(spec, entry, width, shapes[entry.name], hardware, out, seed
-                      ).expand(cost_keys)
+                _Grid(spec, entry, width, shapes[entry.name], hardware, out, seed).expand(cost_keys)
     return out

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-SELECT = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy",
-          "fault_rate")
+SELECT = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy", "fault_rate")
 
 
 @dataclass(frozen=True)
@@ -55,13 +54,15 @@ class Context:
         self._index = self._by(data.accuracy, SELECT)
         self._models = self._by(getattr(data, "fault_models", []), ("fault_model", *SELECT))
 
-    def _by(self, rows: list[dict[str, Any]], fields: tuple[str, ...]
-            ) -> dict[tuple[Any, ...], dict[int, np.ndarray]]:
+    def _by(
+        self, rows: list[dict[str, Any]], fields: tuple[str, ...]
+    ) -> dict[tuple[Any, ...], dict[int, np.ndarray]]:
         index: dict[tuple[Any, ...], dict[int, np.ndarray]] = {}
         for row in rows:
             seed = int(row.get("train_seed", self.spec.seed))
             index.setdefault(tuple(row[k] for k in fields), {})[seed] = np.asarray(
-                row["per_chip"], dtype=np.float64)
+                row["per_chip"], dtype=np.float64
+            )
         return index
 
     def pure_fault_models(self) -> tuple[str | None, str | None]:
@@ -77,8 +78,9 @@ class Context:
 
     def under(self, fault_model: str, fault_rate: float) -> dict[int, np.ndarray]:
         """The raw standard model's per-chip accuracies under `fault_model`."""
-        arm = Arm(self.model0, self.width0, "standard", 0.0, "", False, self.main_policy,
-                  fault_rate)
+        arm = Arm(
+            self.model0, self.width0, "standard", 0.0, "", False, self.main_policy, fault_rate
+        )
         if fault_model == self.spec.faults.model:
             return self.series(arm)
         return self._models.get((fault_model, *(getattr(arm, k) for k in SELECT)), {})
@@ -105,30 +107,52 @@ class Context:
             out[seed] = sa[seed][:n] + sb[seed][:n]
         return out
 
-    def _arm(self, method: str, rate: float, fault_rate: float, recal: bool,
-             model: str | None = None, prune: str = "") -> Arm | None:
-        arm = Arm(model or self.model0, self.width0, method, rate, prune, recal,
-                  self.main_policy, fault_rate)
+    def _arm(
+        self,
+        method: str,
+        rate: float,
+        fault_rate: float,
+        recal: bool,
+        model: str | None = None,
+        prune: str = "",
+    ) -> Arm | None:
+        arm = Arm(
+            model or self.model0,
+            self.width0,
+            method,
+            rate,
+            prune,
+            recal,
+            self.main_policy,
+            fault_rate,
+        )
         return arm if self.series(arm) else None
 
     def standard(self, fault_rate: float, recal: bool, model: str | None = None) -> Arm | None:
         return self._arm("standard", 0.0, fault_rate, recal, model)
 
-    def best_dropconnect(self, fault_rate: float, accept: Callable[[float], bool] = bool,
-                         with_standard: bool = False, recal: bool | None = None,
-                         model: str | None = None) -> Arm | None:
+    def best_dropconnect(
+        self,
+        fault_rate: float,
+        accept: Callable[[float], bool] = bool,
+        with_standard: bool = False,
+        recal: bool | None = None,
+        model: str | None = None,
+    ) -> Arm | None:
         """The drop rate `accept`ed with the highest mean accuracy at `fault_rate` (the
         standard model counts as rate 0 when `with_standard`)."""
         recal = self.dc_recal if recal is None else recal
-        arms = [self._arm("dropconnect", p, fault_rate, recal, model)
-                for p in self.spec.training.dropconnect_rates if p > 0 and accept(p)]
+        arms = [
+            self._arm("dropconnect", p, fault_rate, recal, model)
+            for p in self.spec.training.dropconnect_rates
+            if p > 0 and accept(p)
+        ]
         if with_standard and accept(0.0):
             arms.append(self.standard(fault_rate, recal, model))
         found = [a for a in arms if a is not None]
         return max(found, key=lambda a: self.mean(a) or 0.0) if found else None
 
-    def sft_model(self, method: str, rate: float | None, fault_rate: float | None
-                  ) -> Arm | None:
+    def sft_model(self, method: str, rate: float | None, fault_rate: float | None) -> Arm | None:
         if rate is None or fault_rate is None:
             return None
         return self._arm(method, rate, fault_rate, self.baseline_recal)
@@ -142,8 +166,15 @@ class Context:
         return next((m.name for m in self.spec.models if m.net == net), None)
 
     def model_with(self, option: str, value: Any) -> str | None:
-        return next((m.name for m in self.spec.models if m.net == "resnet20" and str(
-            self.data.datasets[m.name].options.get(option)) == value), None)
+        return next(
+            (
+                m.name
+                for m in self.spec.models
+                if m.net == "resnet20"
+                and str(self.data.datasets[m.name].options.get(option)) == value
+            ),
+            None,
+        )
 
     @property
     def input_text(self) -> str:
@@ -152,21 +183,31 @@ class Context:
         return f"{size} padded" if shape.pad_to else f"{size} as stored"
 
     def cost_ratio(self, narrow: float, wide: float) -> str:
-        rows = {r["width"]: r for r in self.data.costs if r["model"] == self.model0
-                and r["policy"] == self.main_policy and not r["paper_setting"]}
+        rows = {
+            r["width"]: r
+            for r in self.data.costs
+            if r["model"] == self.model0
+            and r["policy"] == self.main_policy
+            and not r["paper_setting"]
+        }
         a, b = rows.get(narrow), rows.get(wide)
         if not (a and b and a.get("throughput_ips") and a.get("energy_per_image_j")):
             return ""
-        return (f"throughput x{b['throughput_ips'] / a['throughput_ips']:.2f}, energy per "
-                f"image x{b['energy_per_image_j'] / a['energy_per_image_j']:.2f} "
-                f"({a['estimator']})")
+        return (
+            f"throughput x{b['throughput_ips'] / a['throughput_ips']:.2f}, energy per "
+            f"image x{b['energy_per_image_j'] / a['energy_per_image_j']:.2f} "
+            f"({a['estimator']})"
+        )
 
     def epoch_steps(self) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], str] | None:
         """Per training seed, |epoch-to-epoch change| of the faulty-chip validation accuracy
         of each drop-connect run and of the standard run of the same net (concatenated over
         nets): the two lists pair step by step."""
-        runs = {(r["model"], r["method"], r["train_rate"], r["prune"], r["train_seed"]): r
-                for r in self.data.trainings if r["width"] == self.width0}
+        runs = {
+            (r["model"], r["method"], r["train_rate"], r["prune"], r["train_seed"]): r
+            for r in self.data.trainings
+            if r["width"] == self.width0
+        }
         first: dict[int, list[float]] = {}
         second: dict[int, list[float]] = {}
         rates = set()
@@ -186,7 +227,12 @@ class Context:
             return None
         ps = ", ".join(f"{p:g}" for p, _ in sorted(rates))
         at = ", ".join(f"{r:g}" for r in sorted({r for _, r in rates}))
-        text = (f"mean |epoch-to-epoch change| of the faulty-chip validation accuracy: "
-                f"drop-connect (p={ps}) - standard, chips at {at}")
-        return ({s: np.asarray(v) for s, v in first.items()},
-                {s: np.asarray(v) for s, v in second.items()}, text)
+        text = (
+            f"mean |epoch-to-epoch change| of the faulty-chip validation accuracy: "
+            f"drop-connect (p={ps}) - standard, chips at {at}"
+        )
+        return (
+            {s: np.asarray(v) for s, v in first.items()},
+            {s: np.asarray(v) for s, v in second.items()},
+            text,
+        )

@@ -32,21 +32,25 @@ class Candidate:
         return tuple(f"{name}=cpu" for name in self.layers)
 
     def row(self) -> dict[str, Any]:
-        return {"placement": self.label, "cpu_layers": " ".join(self.layers),
-                "predicted_accuracy": self.predicted_accuracy, **self.cost}
+        return {
+            "placement": self.label,
+            "cpu_layers": " ".join(self.layers),
+            "predicted_accuracy": self.predicted_accuracy,
+            **self.cost,
+        }
 
 
 def greedy_order(rows: list[dict[str, Any]]) -> list[str]:
     """Layers with a positive loss, by decreasing loss per joule of their CPU move."""
+
     def key(r: dict[str, Any]) -> float:
         delta = r["cpu_energy_delta_j"]
         return math.inf if delta <= 0 else r["loss"] / delta
-    return [r["group"] for r in sorted((r for r in rows if r["loss"] > 0), key=key,
-                                       reverse=True)]
+
+    return [r["group"] for r in sorted((r for r in rows if r["loss"] > 0), key=key, reverse=True)]
 
 
-def search_family(study: Study, table: dict[str, Any], steps: int | None = None
-                  ) -> list[Candidate]:
+def search_family(study: Study, table: dict[str, Any], steps: int | None = None) -> list[Candidate]:
     """`search-0` (all-rram) ... `search-k`, each costed as a design point."""
     loss = {r["group"]: r["loss"] for r in table["rows"]}
     base = table["clean_accuracy"] - table["all_layers"]["loss"]
@@ -60,10 +64,16 @@ def search_family(study: Study, table: dict[str, Any], steps: int | None = None
     return family
 
 
-def choose(family: list[Candidate], energy_budget_j: float | None = None,
-           min_throughput_ips: float | None = None) -> Candidate:
+def choose(
+    family: list[Candidate],
+    energy_budget_j: float | None = None,
+    min_throughput_ips: float | None = None,
+) -> Candidate:
     """The longest prefix within the budget (`search-0` if none fits)."""
-    fits = [c for c in family
-            if (energy_budget_j is None or c.cost["energy_per_image_j"] <= energy_budget_j)
-            and (min_throughput_ips is None or c.cost["throughput_ips"] >= min_throughput_ips)]
+    fits = [
+        c
+        for c in family
+        if (energy_budget_j is None or c.cost["energy_per_image_j"] <= energy_budget_j)
+        and (min_throughput_ips is None or c.cost["throughput_ips"] >= min_throughput_ips)
+    ]
     return max(fits, key=lambda c: len(c.layers)) if fits else family[0]

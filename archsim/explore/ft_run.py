@@ -23,8 +23,10 @@ from archsim.faults.models import FaultModel
 from archsim.faults.stats import paired_difference
 from archsim.mapping.policy import POLICIES
 
-RULE = ("layers with a positive single-layer loss, by decreasing loss per joule of their "
-        "own CPU move, nested prefixes; verified by Monte-Carlo on the same chips")
+RULE = (
+    "layers with a positive single-layer loss, by decreasing loss per joule of their "
+    "own CPU move, nested prefixes; verified by Monte-Carlo on the same chips"
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,24 @@ def check_table(table: dict[str, Any], fault_model: FaultModel, rate: float) -> 
     if table.get("kind") != "vulnerability":
         raise UserError("the --vulnerability file is not a stored vulnerability study")
     if table["fault_model"] != fault_model.name or float(table["rate"]) != rate:
-        raise UserError(f"the vulnerability table is for {table['fault_model']} at rate "
-                        f"{table['rate']}, not {fault_model.name} at {rate}")
+        raise UserError(
+            f"the vulnerability table is for {table['fault_model']} at rate "
+            f"{table['rate']}, not {fault_model.name} at {rate}"
+        )
 
 
-def run_study(label: str, study: Study, plan: StudyPlan, fault_model: FaultModel, rate: float,
-              chips: int, seed: int, table: dict[str, Any] | None, batch_size: int = 256,
-              progress: bool = False) -> dict[str, Any]:
+def run_study(
+    label: str,
+    study: Study,
+    plan: StudyPlan,
+    fault_model: FaultModel,
+    rate: float,
+    chips: int,
+    seed: int,
+    table: dict[str, Any] | None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
     """One checkpoint's rows: every technique of `plan` (and the search's placements)."""
     placements: dict[str, tuple[str, tuple[str, ...]]] = {name: (name, ()) for name in POLICIES}
     names = list(plan.techniques)
@@ -56,22 +69,40 @@ def run_study(label: str, study: Study, plan: StudyPlan, fault_model: FaultModel
         family = search_family(study, table, None)
         placements.update({c.label: ("all-rram", c.overrides) for c in family})
         chosen = choose(family, plan.energy_budget_j, plan.min_throughput_ips)
-        steps = [c.label for c in family[1:plan.search_steps + 1]]
+        steps = [c.label for c in family[1 : plan.search_steps + 1]]
         names = list(dict.fromkeys([*names, *(f"{s}:none" for s in (*steps, chosen.label))]))
-        budget = " and ".join(
-            text for text in (plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
-                              plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s")
-            if text) or "no budget"
-        search = {"rule": RULE, "chosen": chosen.label, "budget": budget,
-                  "family": [c.row() for c in family], "table": table["checkpoint"]}
+        budget = (
+            " and ".join(
+                text
+                for text in (
+                    plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
+                    plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s",
+                )
+                if text
+            )
+            or "no budget"
+        )
+        search = {
+            "rule": RULE,
+            "chosen": chosen.label,
+            "budget": budget,
+            "family": [c.row() for c in family],
+            "table": table["checkpoint"],
+        }
     techniques = [parse_technique(n, placements, plan.placement) for n in names]
     if len({t.name for t in techniques}) != len(techniques):
         raise UserError("a technique is listed twice")
-    results = [run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
-               for t in techniques]
-    return {"label": label, "checkpoint": str(study.path), "reference": techniques[0].name,
-            "rows": [r.row(results[0]) | {"per_chip": list(r.per_chip)} for r in results],
-            "search": search}
+    results = [
+        run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
+        for t in techniques
+    ]
+    return {
+        "label": label,
+        "checkpoint": str(study.path),
+        "reference": techniques[0].name,
+        "rows": [r.row(results[0]) | {"per_chip": list(r.per_chip)} for r in results],
+        "search": search,
+    }
 
 
 def mark_front(runs: list[dict[str, Any]]) -> None:
@@ -86,18 +117,34 @@ def mark_front(runs: list[dict[str, Any]]) -> None:
         for r in run["rows"]:
             other = first.get(r["technique"])
             d = paired_difference(r["per_chip"], other["per_chip"]) if other else None
-            r["vs_first_run"] = None if d is None else {"difference": d.mean,
-                                                        "half_width": d.half_width}
+            r["vs_first_run"] = (
+                None if d is None else {"difference": d.mean, "half_width": d.half_width}
+            )
 
 
-def tolerance_doc(runs: list[dict[str, Any]], studies: list[Study], fault_model: FaultModel,
-                  rate: float, chips: int, seed: int) -> dict[str, Any]:
+def tolerance_doc(
+    runs: list[dict[str, Any]],
+    studies: list[Study],
+    fault_model: FaultModel,
+    rate: float,
+    chips: int,
+    seed: int,
+) -> dict[str, Any]:
     mark_front(runs)
     first = studies[0]
-    return {"kind": "tolerance", "model": first.meta["net"], "dataset": first.dataset,
-            "hardware": first.hw.name, "fault_model": fault_model.name, "rate": rate,
-            "seed": seed, "chips": chips, "images": len(first.labels),
-            "budget_chips": first.budget_chips, "runs": runs}
+    return {
+        "kind": "tolerance",
+        "model": first.meta["net"],
+        "dataset": first.dataset,
+        "hardware": first.hw.name,
+        "fault_model": fault_model.name,
+        "rate": rate,
+        "seed": seed,
+        "chips": chips,
+        "images": len(first.labels),
+        "budget_chips": first.budget_chips,
+        "runs": runs,
+    }
 
 
 @dataclass(frozen=True)
@@ -113,30 +160,65 @@ class DataOptions:
     device: str = "cpu"
 
 
-def vulnerability_study(checkpoint: str, fault_model: FaultModel, rate: float, chips: int,
-                        seed: int, data: DataOptions, batch_size: int = 256,
-                        progress: bool = False) -> dict[str, Any]:
+def vulnerability_study(
+    checkpoint: str,
+    fault_model: FaultModel,
+    rate: float,
+    chips: int,
+    seed: int,
+    data: DataOptions,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Load the checkpoint and return its stored vulnerability table."""
     from archsim.explore.ft_study import load_study
     from archsim.explore.ft_vulnerability import vulnerability_table
 
-    study = load_study(checkpoint, data.dataset, data.data_dir, data.limit, data.subset_seed,
-                       data.hardware, data.device, data.budget_chips)
+    study = load_study(
+        checkpoint,
+        data.dataset,
+        data.data_dir,
+        data.limit,
+        data.subset_seed,
+        data.hardware,
+        data.device,
+        data.budget_chips,
+    )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
 
-def tolerance_study(checkpoints: list[tuple[str, str]], plan: StudyPlan,
-                    fault_model: FaultModel, rate: float, chips: int, seed: int,
-                    data: DataOptions, table: dict[str, Any] | None = None,
-                    batch_size: int = 256, progress: bool = False) -> dict[str, Any]:
+def tolerance_study(
+    checkpoints: list[tuple[str, str]],
+    plan: StudyPlan,
+    fault_model: FaultModel,
+    rate: float,
+    chips: int,
+    seed: int,
+    data: DataOptions,
+    table: dict[str, Any] | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Every (label, checkpoint) under `plan` on the same chips and images."""
     from archsim.explore.ft_study import load_study
 
     if not checkpoints:
         raise UserError("give at least one checkpoint")
-    studies = [load_study(path, data.dataset, data.data_dir, data.limit, data.subset_seed,
-                          data.hardware, data.device, data.budget_chips)
-               for _, path in checkpoints]
-    runs = [run_study(label, study, plan, fault_model, rate, chips, seed, table, batch_size,
-                      progress) for (label, _), study in zip(checkpoints, studies, strict=True)]
+    studies = [
+        load_study(
+            path,
+            data.dataset,
+            data.data_dir,
+            data.limit,
+            data.subset_seed,
+            data.hardware,
+            data.device,
+            data.budget_chips,
+        )
+        for _, path in checkpoints
+    ]
+    runs = [
+        run_study(label, study, plan, fault_model, rate, chips, seed, table, batch_size, progress)
+        for (label, _), study in zip(checkpoints, studies, strict=True)
+    ]
     return tolerance_doc(runs, studies, fault_model, rate, chips, seed)

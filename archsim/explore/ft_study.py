@@ -43,10 +43,13 @@ class PointCost:
     adc_conversions_per_image: float
 
     def row(self) -> dict[str, float]:
-        return {"throughput_ips": self.throughput_ips,
-                "energy_per_image_j": self.energy_per_image_j,
-                "occupied_area_mm2": self.occupied_area_mm2, "crossbars": self.crossbars,
-                "adc_conversions_per_image": self.adc_conversions_per_image}
+        return {
+            "throughput_ips": self.throughput_ips,
+            "energy_per_image_j": self.energy_per_image_j,
+            "occupied_area_mm2": self.occupied_area_mm2,
+            "crossbars": self.crossbars,
+            "adc_conversions_per_image": self.adc_conversions_per_image,
+        }
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Study:
     hw: HardwareConfig
     budget_chips: int = 1
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -77,36 +81,66 @@ class Study:
     def geometry(self, spare_columns: int = 0) -> Geometry:
         return replace(Geometry.from_hardware(self.hw), spare_columns=spare_columns)
 
-    def mapping(self, policy: str = "all-rram", overrides: tuple[str, ...] = (),
-                spare_columns: int = 0) -> Mapping:
+    def mapping(
+        self, policy: str = "all-rram", overrides: tuple[str, ...] = (), spare_columns: int = 0
+    ) -> Mapping:
         """One copy of every layer (the fault simulator's view: replica 0's blocks)."""
-        return map_specs(self.specs, self.geometry(spare_columns), input_shape=self.input_shape,
-                         policy=policy, overrides=overrides, model_name=self.meta["net"],
-                         width=float(self.meta["width"]))
+        return map_specs(
+            self.specs,
+            self.geometry(spare_columns),
+            input_shape=self.input_shape,
+            policy=policy,
+            overrides=overrides,
+            model_name=self.meta["net"],
+            width=float(self.meta["width"]),
+        )
 
-    def cost(self, policy: str = "all-rram", overrides: tuple[str, ...] = (),
-             spare_columns: int = 0) -> tuple[Mapping, PerfResult, PointCost]:
+    def cost(
+        self, policy: str = "all-rram", overrides: tuple[str, ...] = (), spare_columns: int = 0
+    ) -> tuple[Mapping, PerfResult, PointCost]:
         """(balanced mapping, its estimate, headline costs), cached per design point."""
         key = (policy, tuple(sorted(overrides)), spare_columns)
         if key not in self._costs:
-            balanced = design_point(self.specs, self.geometry(spare_columns), self.perf_costs,
-                                    self.budget_chips, True, input_shape=self.input_shape,
-                                    policy=policy, overrides=overrides,
-                                    model_name=self.meta["net"], width=float(self.meta["width"]))
+            balanced = design_point(
+                self.specs,
+                self.geometry(spare_columns),
+                self.perf_costs,
+                self.budget_chips,
+                True,
+                input_shape=self.input_shape,
+                policy=policy,
+                overrides=overrides,
+                model_name=self.meta["net"],
+                width=float(self.meta["width"]),
+            )
             result = estimate(balanced, self.hw, ESTIMATOR, costs=self.perf_costs)
             adc = sum(lc.energy_by_component_j.get("ima.adc", 0.0) for lc in result.layers)
             conversions = adc / self.perf_costs.energy_j("ima.adc/conversion")
             one_copy = self.mapping(policy, overrides, spare_columns)
-            self._costs[key] = (balanced, result, PointCost(
-                result.throughput_images_per_s, result.energy_per_image_j,
-                result.occupied_area_mm2, one_copy.crossbars, conversions))
+            self._costs[key] = (
+                balanced,
+                result,
+                PointCost(
+                    result.throughput_images_per_s,
+                    result.energy_per_image_j,
+                    result.occupied_area_mm2,
+                    one_copy.crossbars,
+                    conversions,
+                ),
+            )
         return self._costs[key]
 
 
-def load_study(checkpoint: str | Path, dataset: str | None = None, data_dir: str | None = None,
-               limit: int | None = None, subset_seed: int | None = None,
-               hardware: str | None = None, device: str = "cpu", budget_chips: int = 1
-               ) -> Study:
+def load_study(
+    checkpoint: str | Path,
+    dataset: str | None = None,
+    data_dir: str | None = None,
+    limit: int | None = None,
+    subset_seed: int | None = None,
+    hardware: str | None = None,
+    device: str = "cpu",
+    budget_chips: int = 1,
+) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
     path = Path(checkpoint)
     if not path.is_file():
@@ -118,11 +152,13 @@ def load_study(checkpoint: str | Path, dataset: str | None = None, data_dir: str
     handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
     data = load_split(name, "test", data_dir, handling)
     if data.input_shape[0] != meta["in_channels"] or data.num_classes != meta["num_classes"]:
-        raise UserError(f"{path} was built for {meta['in_channels']} channels and "
-                        f"{meta['num_classes']} classes; {name} gives {data.input_shape[0]} "
-                        f"channels and {data.num_classes} classes")
+        raise UserError(
+            f"{path} was built for {meta['in_channels']} channels and "
+            f"{meta['num_classes']} classes; {name} gives {data.input_shape[0]} "
+            f"channels and {data.num_classes} classes"
+        )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     model.eval()
-    return Study(path, model, meta, name, data.images.to(device), data.labels.to(device), hw,
-                 budget_chips)
-
+    return Study(
+        path, model, meta, name, data.images.to(device), data.labels.to(device), hw, budget_chips
+    )

@@ -43,18 +43,22 @@ class Technique:
     remap: bool = False
 
 
-def parse_technique(text: str, placements: dict[str, tuple[str, tuple[str, ...]]],
-                    default: str) -> Technique:
+def parse_technique(
+    text: str, placements: dict[str, tuple[str, tuple[str, ...]]], default: str
+) -> Technique:
     """`[placement:]none|remap|spare-K|remap+spare-K`; placements: label -> (policy,
     overrides), `default` the label used without a prefix."""
     m = _NAME.match(text.strip())
     if not m:
-        raise UserError(f"technique {text!r} must be [PLACEMENT:]none|remap|spare-K|"
-                        "remap+spare-K, e.g. remap+spare-1 or cpu-1x1:spare-2")
+        raise UserError(
+            f"technique {text!r} must be [PLACEMENT:]none|remap|spare-K|"
+            "remap+spare-K, e.g. remap+spare-1 or cpu-1x1:spare-2"
+        )
     label = m["place"] or default
     if label not in placements:
-        raise UserError(f"unknown placement {label!r} in technique {text!r}; known: "
-                        f"{', '.join(placements)}")
+        raise UserError(
+            f"unknown placement {label!r} in technique {text!r}; known: {', '.join(placements)}"
+        )
     what = m["what"]
     spares = int(what.rsplit("-", 1)[1]) if "spare-" in what else 0
     policy, overrides = placements[label]
@@ -73,14 +77,22 @@ class TechniqueResult:
     def row(self, reference: "TechniqueResult") -> dict[str, object]:
         s = summarize(self.per_chip)
         d = paired_difference(self.per_chip, reference.per_chip)
-        return {"technique": self.technique.name, "policy": self.technique.policy,
-                "overrides": " ".join(self.technique.overrides),
-                "spare_columns": self.technique.spare_columns, "remap": self.technique.remap,
-                "mean": s.mean, "ci_low": s.ci_low, "ci_high": s.ci_high,
-                "gain": d.mean if d else None, "gain_half_width": d.half_width if d else None,
-                "chips": len(self.per_chip), **self.cost,
-                "remap_seconds_per_chip": self.remap_seconds,
-                "eval_seconds_per_chip": self.eval_seconds}
+        return {
+            "technique": self.technique.name,
+            "policy": self.technique.policy,
+            "overrides": " ".join(self.technique.overrides),
+            "spare_columns": self.technique.spare_columns,
+            "remap": self.technique.remap,
+            "mean": s.mean,
+            "ci_low": s.ci_low,
+            "ci_high": s.ci_high,
+            "gain": d.mean if d else None,
+            "gain_half_width": d.half_width if d else None,
+            "chips": len(self.per_chip),
+            **self.cost,
+            "remap_seconds_per_chip": self.remap_seconds,
+            "eval_seconds_per_chip": self.eval_seconds,
+        }
 
 
 def technique_cost(study: Study, t: Technique) -> dict[str, float]:
@@ -94,9 +106,16 @@ def technique_cost(study: Study, t: Technique) -> dict[str, float]:
     return row
 
 
-def run_technique(study: Study, t: Technique, fault_model: FaultModel, rate: float,
-                  chips: int, seed: int, batch_size: int = 256, progress: bool = False
-                  ) -> TechniqueResult:
+def run_technique(
+    study: Study,
+    t: Technique,
+    fault_model: FaultModel,
+    rate: float,
+    chips: int,
+    seed: int,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> TechniqueResult:
     """Technique `t` on chips 0..chips-1 at `rate`."""
     mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
     injector = FaultInjector(study.model, mapping)
@@ -114,9 +133,9 @@ def run_technique(study: Study, t: Technique, fault_model: FaultModel, rate: flo
                 chip, remap_s = remapped.chip, remap_s + remapped.seconds
             start = time.perf_counter()
             with injector.chip(chip):
-                accs.append(percent(correct_mask(model, study.images, study.labels,
-                                                 batch_size)))
+                accs.append(percent(correct_mask(model, study.images, study.labels, batch_size)))
             eval_s += time.perf_counter() - start
             bar.advance(task)
-    return TechniqueResult(t, tuple(accs), technique_cost(study, t), remap_s / chips,
-                           eval_s / chips)
+    return TechniqueResult(
+        t, tuple(accs), technique_cost(study, t), remap_s / chips, eval_s / chips
+    )

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 OBJECTIVES: tuple[tuple[str, bool], ...] = (
-    ("accuracy", True), ("throughput_ips", True), ("energy_per_image_j", False),
+    ("accuracy", True),
+    ("throughput_ips", True),
+    ("energy_per_image_j", False),
     ("occupied_area_mm2", False),
 )
 
@@ -52,4 +54,3 @@ def pareto_front(
     points = [[float(row[name]) for name, _ in objectives] for row in rows]
     flags = non_dominated(points, [up for _, up in objectives])
     return [{**row, "on_front": flag} for row, flag in zip(rows, flags, strict=True)]
-

@@ -46,10 +46,16 @@ class SweepProgress:
             print(f"{already_done} of {total} jobs already in the store", file=self._stream)
         if self._live:
             self._progress = Progress(
-                TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("jobs"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("sweep"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("jobs"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
                 TextColumn("{task.description}"),
-                console=Console(file=self._stream), transient=False,
+                console=Console(file=self._stream),
+                transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task("", total=total, completed=already_done)
@@ -70,8 +76,9 @@ class SweepProgress:
             return
         eta = self.eta_s()
         eta_text = "?" if eta is None else _clock(eta)
-        print(f"[{self._done}/{self._total}] {label}  ETA {eta_text}", file=self._stream,
-              flush=True)
+        print(
+            f"[{self._done}/{self._total}] {label}  ETA {eta_text}", file=self._stream, flush=True
+        )
 
     def close(self) -> None:
         if self._progress is not None:

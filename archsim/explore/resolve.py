@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from archsim.errors import UserError
-from archsim.explore.expand import DatasetShape
+from archsim.explore.expansion import DatasetShape
 from archsim.explore.spec import SweepSpec
 
 
@@ -38,8 +38,10 @@ def check_names(spec: SweepSpec) -> str:
     from archsim.mapping.policy import check_policy
 
     hardware = load_hardware(spec.cost.hardware)
-    for where, policy in [("cost.policy", spec.cost.policy),
-                          *(("cost.compare_policies", p) for p in spec.cost.compare_policies)]:
+    for where, policy in [
+        ("cost.policy", spec.cost.policy),
+        *(("cost.compare_policies", p) for p in spec.cost.compare_policies),
+    ]:
         _named(where, check_policy, policy)
     _named("faults.model", get_fault_model, spec.faults.model)
     for name in spec.faults.compare_models:
@@ -48,9 +50,11 @@ def check_names(spec: SweepSpec) -> str:
         _named("training.sft_fault_model", get_fault_model, spec.training.sft_fault_model)
     granularity = get_fault_model(spec.faults.model).granularity
     if spec.tolerance and granularity != "weight":
-        raise UserError(f"tolerance: fault model {spec.faults.model} draws {granularity} "
-                        "faults; the tolerance techniques take weight-granularity models "
-                        "(dropconnect, sft, stuck-on)")
+        raise UserError(
+            f"tolerance: fault model {spec.faults.model} draws {granularity} "
+            "faults; the tolerance techniques take weight-granularity models "
+            "(dropconnect, sft, stuck-on)"
+        )
     return hardware_digest(hardware)
 
 
@@ -84,22 +88,31 @@ def resolve_datasets(spec: SweepSpec) -> dict[str, DatasetShape]:
         present = [n for n in names if infos[n].found and not infos[n].problem]
         if not present:
             info = infos[names[-1]]
-            raise UserError(info.problem or f"none of the datasets {', '.join(names)} is "
-                            f"present: {info.how_to_get}")
+            raise UserError(
+                info.problem
+                or f"none of the datasets {', '.join(names)} is present: {info.how_to_get}"
+            )
         info = infos[present[0]]
         if info.name not in fingerprints:
             fingerprints[info.name] = get_source(info.name).fingerprint(spec.data_dir)
-        resolved = resolve_spec(make_spec(model=entry.net, dataset=info.name,
-                                          options=entry.options))
+        resolved = resolve_spec(
+            make_spec(model=entry.net, dataset=info.name, options=entry.options)
+        )
         card = ""
         if resolved.card:
             card = f"{resolved.card}:{_digest(load_card(resolved.card).model_dump())}"
         elif is_user_spec(entry.net):  # a user model's code decides its numbers: key on it
             card = f"source:{net_info(entry.net).source_digest[:16]}"
         shape = _padded(info.input_shape, spec.input_size)
-        shapes[entry.name] = DatasetShape(info.name, shape, info.num_classes,
-                                          dict(resolved.options), fingerprints[info.name], card,
-                                          spec.input_size if shape != info.input_shape else None)
+        shapes[entry.name] = DatasetShape(
+            info.name,
+            shape,
+            info.num_classes,
+            dict(resolved.options),
+            fingerprints[info.name],
+            card,
+            spec.input_size if shape != info.input_shape else None,
+        )
     return shapes
 
 
@@ -109,8 +122,10 @@ def _padded(shape: tuple[int, int, int], size: int | None) -> tuple[int, int, in
     if size is None:
         return shape
     if size < max(height, width):
-        raise UserError(f"input_size {size} is smaller than the dataset's {height}x{width} "
-                        "images: padding cannot crop")
+        raise UserError(
+            f"input_size {size} is smaller than the dataset's {height}x{width} "
+            "images: padding cannot crop"
+        )
     return channels, size, size
 
 

@@ -9,19 +9,52 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archsim.errors import UserError
-from archsim.explore.expand import DatasetShape, Evaluation, Expansion, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import DatasetShape, Evaluation, Expansion
 from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
 from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows
 
-ACCURACY_STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "yield", "chips",
-                  "float_acc", "quant_acc", "realised_fraction", "bn_set")
-COST_FIELDS = ("throughput_ips", "latency_s", "energy_per_image_j", "static_energy_j",
-               "images_per_j", "occupied_area_mm2", "provisioned_area_mm2", "budget_chips",
-               "budget_tiles", "bottleneck")
-MAP_FIELDS = ("crossbars", "imas", "tiles", "chips", "utilization", "rram_macs", "cpu_macs",
-              "total_macs", "rram_layers", "cpu_layers")
+ACCURACY_STATS = (
+    "mean",
+    "std",
+    "ci_low",
+    "ci_high",
+    "p5",
+    "p50",
+    "p95",
+    "yield",
+    "chips",
+    "float_acc",
+    "quant_acc",
+    "realised_fraction",
+    "bn_set",
+)
+COST_FIELDS = (
+    "throughput_ips",
+    "latency_s",
+    "energy_per_image_j",
+    "static_energy_j",
+    "images_per_j",
+    "occupied_area_mm2",
+    "provisioned_area_mm2",
+    "budget_chips",
+    "budget_tiles",
+    "bottleneck",
+)
+MAP_FIELDS = (
+    "crossbars",
+    "imas",
+    "tiles",
+    "chips",
+    "utilization",
+    "rram_macs",
+    "cpu_macs",
+    "total_macs",
+    "rram_layers",
+    "cpu_layers",
+)
 
 
 @dataclass(frozen=True)
@@ -44,28 +77,49 @@ class SweepData:
     tolerance_costs: list[dict[str, Any]] = field(default_factory=list)  # charged, per technique
 
 
-def sweep_record(spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
-                 ) -> dict[str, Any]:
+def sweep_record(
+    spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
+) -> dict[str, Any]:
     """What a sweep stores about itself: the spec and what its names resolved to, so its job
     graph (and keys) can be rebuilt from the store alone."""
     return {
         "spec": spec.model_dump(mode="json"),
-        "datasets": {k: {"name": v.name, "input_shape": list(v.input_shape),
-                         "num_classes": v.num_classes, "options": v.options,
-                         "identity": v.identity, "card": v.card, "pad_to": v.pad_to}
-                     for k, v in datasets.items()},
+        "datasets": {
+            k: {
+                "name": v.name,
+                "input_shape": list(v.input_shape),
+                "num_classes": v.num_classes,
+                "options": v.options,
+                "identity": v.identity,
+                "card": v.card,
+                "pad_to": v.pad_to,
+            }
+            for k, v in datasets.items()
+        },
         "hardware_digest": hardware_digest,
     }
 
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
-    return {k: DatasetShape(v["name"], tuple(v["input_shape"]), v["num_classes"], v["options"],
-                            v.get("identity", ""), v.get("card", ""), v.get("pad_to"))
-            for k, v in record["datasets"].items()}
+    return {
+        k: DatasetShape(
+            v["name"],
+            tuple(v["input_shape"]),
+            v["num_classes"],
+            v["options"],
+            v.get("identity", ""),
+            v.get("card", ""),
+            v.get("pad_to"),
+        )
+        for k, v in record["datasets"].items()
+    }
 
 
-def accuracy_rows(expansion: Expansion, results: dict[str, dict[str, Any]],
-                  evaluations: list[Evaluation] | None = None) -> list[dict[str, Any]]:
+def accuracy_rows(
+    expansion: Expansion,
+    results: dict[str, dict[str, Any]],
+    evaluations: list[Evaluation] | None = None,
+) -> list[dict[str, Any]]:
     rows = []
     for ev in expansion.evaluations if evaluations is None else evaluations:
         acc, cost = results.get(ev.key), results.get(ev.cost_key)
@@ -88,8 +142,14 @@ def cost_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
-        row: dict[str, Any] = {"model": c.model, "net": c.net, "width": c.width, "policy": c.policy,
-                               "estimator": c.estimator, "paper_setting": c.paper}
+        row: dict[str, Any] = {
+            "model": c.model,
+            "net": c.net,
+            "width": c.width,
+            "policy": c.policy,
+            "estimator": c.estimator,
+            "paper_setting": c.paper,
+        }
         row.update({name: sim.get(name) for name in COST_FIELDS})
         row.update({name: mapping.get(name) for name in MAP_FIELDS})
         row["images"] = sim.get("images")
@@ -100,36 +160,59 @@ def cost_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[
     return rows
 
 
-def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]
-                  ) -> list[dict[str, Any]]:
+def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     rows, seen = [], set()
     for t in expansion.trainings:
         result = results.get(t.key)
         if result is None or t.key in seen:
             continue
         seen.add(t.key)
-        rows.append({**t.point, "clean_acc": result.get("clean_acc"),
-                     "curves": result.get("curves", {}), "train_key": t.key})
+        rows.append(
+            {
+                **t.point,
+                "clean_acc": result.get("clean_acc"),
+                "curves": result.get("curves", {}),
+                "train_key": t.key,
+            }
+        )
     return rows
 
 
-def pareto_rows(spec: SweepSpec, accuracy: list[dict[str, Any]],
-                tolerance: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def pareto_rows(
+    spec: SweepSpec, accuracy: list[dict[str, Any]], tolerance: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per Pareto fault rate: every design point (and every point of the `tolerance` axis,
     `tolerance` naming its technique) with its objectives and `on_front`; each tolerance row
     is flagged `on_front` too, for the tolerance page."""
     out: list[dict[str, Any]] = []
     metric = spec.pareto.metric
     for rate in spec.pareto_rates:
-        sources = [r for r in [*accuracy, *(tolerance or [])]
-                   if r["fault_rate"] == rate and r.get(metric) is not None
-                   and r.get("throughput_ips") is not None]
-        points = pareto_front([
-            {"fault_rate": rate, "model": r["model"], "width": r["width"], "method": r["method"],
-             "train_rate": r["train_rate"], "prune": r["prune"], "recalibrate": r["recalibrate"],
-             "policy": r["policy"], "tolerance": r.get("tolerance", ""), "metric": metric,
-             "accuracy": r[metric], **{name: r[name] for name, _ in OBJECTIVES[1:]}}
-            for r in sources])
+        sources = [
+            r
+            for r in [*accuracy, *(tolerance or [])]
+            if r["fault_rate"] == rate
+            and r.get(metric) is not None
+            and r.get("throughput_ips") is not None
+        ]
+        points = pareto_front(
+            [
+                {
+                    "fault_rate": rate,
+                    "model": r["model"],
+                    "width": r["width"],
+                    "method": r["method"],
+                    "train_rate": r["train_rate"],
+                    "prune": r["prune"],
+                    "recalibrate": r["recalibrate"],
+                    "policy": r["policy"],
+                    "tolerance": r.get("tolerance", ""),
+                    "metric": metric,
+                    "accuracy": r[metric],
+                    **{name: r[name] for name, _ in OBJECTIVES[1:]},
+                }
+                for r in sources
+            ]
+        )
         for source, point in zip(sources, points, strict=True):
             if source.get("tolerance"):
                 source["on_front"] = point["on_front"]
@@ -143,8 +226,9 @@ def load_sweep(store: ResultsStore) -> SweepData:
     try:
         datasets = _datasets(record)
     except (KeyError, TypeError, ValueError):
-        raise UserError(f"results store {store.path}: the latest sweep's record is corrupt"
-                        ) from None
+        raise UserError(
+            f"results store {store.path}: the latest sweep's record is corrupt"
+        ) from None
     expansion = expand(spec, datasets, str(record.get("hardware_digest", "")))
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
@@ -152,12 +236,20 @@ def load_sweep(store: ResultsStore) -> SweepData:
     accuracy = accuracy_rows(expansion, results)
     tolerance = tolerance_rows(expansion, results)
     return SweepData(
-        spec=spec, datasets=datasets, accuracy=accuracy,
-        costs=cost_rows(expansion, results), trainings=training_rows(expansion, results),
-        pareto=pareto_rows(spec, accuracy, tolerance), sweeps=store.sweeps(), meta=store.meta(),
-        store=str(store.path), jobs_total=len(wanted), missing=dict(missing),
+        spec=spec,
+        datasets=datasets,
+        accuracy=accuracy,
+        costs=cost_rows(expansion, results),
+        trainings=training_rows(expansion, results),
+        pareto=pareto_rows(spec, accuracy, tolerance),
+        sweeps=store.sweeps(),
+        meta=store.meta(),
+        store=str(store.path),
+        jobs_total=len(wanted),
+        missing=dict(missing),
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
-        tolerance=tolerance, tolerance_costs=tolerance_costs(tolerance),
+        tolerance=tolerance,
+        tolerance_costs=tolerance_costs(tolerance),
     )
 
 
@@ -174,8 +266,13 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
         return [r for r in rows if r.get("train_seed", seed) == seed]
 
     accuracy, tolerance = keep(data.accuracy), keep(data.tolerance)
-    view = replace(data, accuracy=accuracy, trainings=keep(data.trainings),
-                   pareto=pareto_rows(data.spec, accuracy, tolerance),
-                   fault_models=keep(data.fault_models), tolerance=tolerance,
-                   tolerance_costs=tolerance_costs(tolerance))
+    view = replace(
+        data,
+        accuracy=accuracy,
+        trainings=keep(data.trainings),
+        pareto=pareto_rows(data.spec, accuracy, tolerance),
+        fault_models=keep(data.fault_models),
+        tolerance=tolerance,
+        tolerance_costs=tolerance_costs(tolerance),
+    )
     return view, seed

@@ -18,8 +18,7 @@ from archsim.explore.store import ResultsStore
 
 # Long chains first: a train job feeds many evaluations, so starting it early keeps every
 # worker busy; among equals, the order of the expansion.
-_PRIORITY = {"train": 0, "recalibrate": 1, "evaluate": 2, "map": 3, "simulate": 4,
-             "tolerance": 5}
+_PRIORITY = {"train": 0, "recalibrate": 1, "evaluate": 2, "map": 3, "simulate": 4, "tolerance": 5}
 
 
 @dataclass(frozen=True)

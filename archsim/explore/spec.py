@@ -233,8 +233,9 @@ def _preset_folder() -> Any:
 
 
 def preset_names() -> list[str]:
-    return sorted(p.name.removesuffix(".yaml") for p in _preset_folder().iterdir()
-                  if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in _preset_folder().iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def load_preset(name: str) -> SweepSpec:

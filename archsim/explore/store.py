@@ -130,8 +130,11 @@ def _create(path: Path) -> None:
             conn.executescript(_TABLES)
             conn.executemany(
                 "INSERT INTO meta (name, value) VALUES (?, ?)",
-                [("schema_version", str(STORE_SCHEMA)), ("created_by", __version__),
-                 ("created_at", repr(time.time()))],
+                [
+                    ("schema_version", str(STORE_SCHEMA)),
+                    ("created_by", __version__),
+                    ("created_at", repr(time.time())),
+                ],
             )
         conn.close()
         os.replace(tmp_name, path)
@@ -159,8 +162,9 @@ class ResultsStore:
         elif Path(location).exists() and not Path(location).is_dir():
             raise UserError(f"{location} is not an archsim results store")
         else:
-            raise UserError(f"no results store at {location} (give a sweep's output folder "
-                            f"or its {STORE_NAME})")
+            raise UserError(
+                f"no results store at {location} (give a sweep's output folder or its {STORE_NAME})"
+            )
         if create:
             if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
                 raise UserError(f"cannot write to output folder {path.parent}")
@@ -206,11 +210,20 @@ class ResultsStore:
                 " git_commit, started_at, finished_at, duration_s, worker, sweep_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
                 (
-                    job.key, job.kind, job.label, job.config_json,
-                    json.dumps(dict(job.deps), sort_keys=True), outcome.result_json, job.seed,
-                    provenance.archsim_version, provenance.git_commit, outcome.started_at,
-                    outcome.finished_at, outcome.finished_at - outcome.started_at,
-                    outcome.worker, sweep_id,
+                    job.key,
+                    job.kind,
+                    job.label,
+                    job.config_json,
+                    json.dumps(dict(job.deps), sort_keys=True),
+                    outcome.result_json,
+                    job.seed,
+                    provenance.archsim_version,
+                    provenance.git_commit,
+                    outcome.started_at,
+                    outcome.finished_at,
+                    outcome.finished_at - outcome.started_at,
+                    outcome.worker,
+                    sweep_id,
                 ),
             )
         return cursor.rowcount == 1
@@ -238,10 +251,18 @@ class ResultsStore:
             if result is None:
                 continue
             yield StoredJob(
-                key=row[0], kind=row[1], label=row[2], config=config,
-                deps=deps, result=result, seed=row[6],
-                archsim_version=row[7], git_commit=row[8], started_at=row[9],
-                finished_at=row[10], worker=row[11],
+                key=row[0],
+                kind=row[1],
+                label=row[2],
+                config=config,
+                deps=deps,
+                result=result,
+                seed=row[6],
+                archsim_version=row[7],
+                git_commit=row[8],
+                started_at=row[9],
+                finished_at=row[10],
+                worker=row[11],
             )
 
     # -- sweeps -----------------------------------------------------------------------------
@@ -252,8 +273,16 @@ class ResultsStore:
             cursor = self._conn.execute(
                 "INSERT INTO sweeps (spec, executor, archsim_version, git_commit, host,"
                 " started_at, status, jobs_total, jobs_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (spec_json, executor, provenance.archsim_version, provenance.git_commit,
-                 provenance.host, time.time(), "running", jobs_total),
+                (
+                    spec_json,
+                    executor,
+                    provenance.archsim_version,
+                    provenance.git_commit,
+                    provenance.host,
+                    time.time(),
+                    "running",
+                    jobs_total,
+                ),
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -263,7 +292,8 @@ class ResultsStore:
         other process can be running one, so those were killed before they could say so."""
         with self._conn:
             cursor = self._conn.execute(
-                "UPDATE sweeps SET status = 'killed' WHERE status = 'running'")
+                "UPDATE sweeps SET status = 'killed' WHERE status = 'running'"
+            )
         return cursor.rowcount
 
     def end_sweep(self, sweep_id: int, status: str, jobs_run: int) -> None:

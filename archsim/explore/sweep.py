@@ -12,7 +12,8 @@ from pathlib import Path
 
 from archsim.errors import UserError
 from archsim.explore.executors import check_executor, make_executor
-from archsim.explore.expand import Expansion, expand
+from archsim.explore.expand import expand
+from archsim.explore.expansion import Expansion
 from archsim.explore.export import export_tables
 from archsim.explore.jobs import canonical_json
 from archsim.explore.lock import folder_lock
@@ -44,9 +45,7 @@ def check_writable(folder: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe."):
             pass
     except OSError as exc:
-        raise UserError(
-            f"cannot write to output folder {folder}: {exc.strerror or exc}"
-        ) from None
+        raise UserError(f"cannot write to output folder {folder}: {exc.strerror or exc}") from None
 
 
 def run_sweep(
@@ -68,13 +67,19 @@ def run_sweep(
     check_store(out)
     check_writable(out)
     with folder_lock(out):
-        return _run_locked(spec, out, resolved, expansion, executor, workers, address,
-                           progress)
+        return _run_locked(spec, out, resolved, expansion, executor, workers, address, progress)
 
 
-def _run_locked(spec: SweepSpec, out: Path, resolved: Resolved, expansion: Expansion,
-                executor: str, workers: int, address: str | None, progress: bool
-                ) -> SweepOutputs:
+def _run_locked(
+    spec: SweepSpec,
+    out: Path,
+    resolved: Resolved,
+    expansion: Expansion,
+    executor: str,
+    workers: int,
+    address: str | None,
+    progress: bool,
+) -> SweepOutputs:
     provenance = current_provenance()
     with ResultsStore.open(out) as store:
         store.close_stale_sweeps()
@@ -83,8 +88,9 @@ def _run_locked(spec: SweepSpec, out: Path, resolved: Resolved, expansion: Expan
         record = sweep_record(spec, resolved.shapes, resolved.hardware_digest)
         sweep_id = store.begin_sweep(canonical_json(record), executor, provenance, total)
         try:
-            summary = run_jobs(expansion.jobs, store, runner, provenance, sweep_id,
-                               SweepProgress(enabled=progress))
+            summary = run_jobs(
+                expansion.jobs, store, runner, provenance, sweep_id, SweepProgress(enabled=progress)
+            )
         except KeyboardInterrupt:
             store.end_sweep(sweep_id, "interrupted", -1)
             raise

@@ -30,8 +30,10 @@ class AxisTechnique:
 
 def parse_axis_technique(text: str) -> AxisTechnique:
     """The technique `text` names; ValueError (one line) when it names none."""
-    hint = (f"tolerance technique {text!r} must be none, or search, remap, spare-K joined "
-            "by '+' in that order (e.g. remap+spare-1)")
+    hint = (
+        f"tolerance technique {text!r} must be none, or search, remap, spare-K joined "
+        "by '+' in that order (e.g. remap+spare-1)"
+    )
     if text == REFERENCE:
         return AxisTechnique(REFERENCE)
     parts = text.split("+")

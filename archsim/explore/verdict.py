@@ -70,8 +70,9 @@ class Effect:
     seed_sd: float | None  # between the trainings' mean effects (None for one seed)
 
 
-def paired_effect(first: Sequence[Sequence[float]], second: Sequence[Sequence[float]]
-                  ) -> Effect | None:
+def paired_effect(
+    first: Sequence[Sequence[float]], second: Sequence[Sequence[float]]
+) -> Effect | None:
     """`first[s][i] - second[s][i]` for training seed s and chip i (see the module doc);
     None below two common chips."""
     if not first or len(first) != len(second):
@@ -88,8 +89,15 @@ def paired_effect(first: Sequence[Sequence[float]], second: Sequence[Sequence[fl
     seed_means = tuple(float(m) for m in diffs.mean(axis=1))
     chip_sd = float(math.sqrt(float(diffs.var(axis=1, ddof=1).mean())))
     seed_sd = float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None
-    return Effect(pooled.mean, pooled.mean - pooled.half_width, pooled.mean + pooled.half_width,
-                  n, seed_means, chip_sd, seed_sd)
+    return Effect(
+        pooled.mean,
+        pooled.mean - pooled.half_width,
+        pooled.mean + pooled.half_width,
+        n,
+        seed_means,
+        chip_sd,
+        seed_sd,
+    )
 
 
 def verdict(effect: Effect | None, rule: Rule) -> str:
@@ -99,7 +107,6 @@ def verdict(effect: Effect | None, rule: Rule) -> str:
     side = rule.side(effect.low, effect.high)
     if side is None:
         return INCONCLUSIVE
-    if len(effect.seed_means) > 1 and any(rule.side(m, m) is not side
-                                          for m in effect.seed_means):
+    if len(effect.seed_means) > 1 and any(rule.side(m, m) is not side for m in effect.seed_means):
         return INCONCLUSIVE
     return REPRODUCED if side else NOT_REPRODUCED

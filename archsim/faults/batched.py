@@ -26,8 +26,9 @@ MAX_CHIPS_PER_PASS = 64
 
 def check_chips_per_pass(value: int) -> int:
     if not 1 <= value <= MAX_CHIPS_PER_PASS:
-        raise UserError(f"chips per pass must be an integer from 1 to {MAX_CHIPS_PER_PASS}, "
-                        f"got {value}")
+        raise UserError(
+            f"chips per pass must be an integer from 1 to {MAX_CHIPS_PER_PASS}, got {value}"
+        )
     return value
 
 
@@ -36,8 +37,13 @@ def default_chips_per_pass(device: torch.device) -> int:
     return 8 if device.type == "cuda" else 1
 
 
-def batched_correct(injector: FaultInjector, chips: Sequence[ChipFaults], images: Tensor,
-                    labels: Tensor, batch_size: int = 256) -> Tensor:
+def batched_correct(
+    injector: FaultInjector,
+    chips: Sequence[ChipFaults],
+    images: Tensor,
+    labels: Tensor,
+    batch_size: int = 256,
+) -> Tensor:
     """[len(chips), len(images)] bool: whether each chip classifies each image correctly.
 
     Call inside `injector.session()` (the BatchNorm statistics and quantized weights in
@@ -46,13 +52,13 @@ def batched_correct(injector: FaultInjector, chips: Sequence[ChipFaults], images
         raise ValueError("no chips to evaluate")
     model = injector.model
     faulted = [injector.faulted_weights(chip) for chip in chips]
-    stacked = {f"{site}.weight": torch.stack([weights[site] for weights in faulted])
-               for site in faulted[0]}
+    stacked = {
+        f"{site}.weight": torch.stack([weights[site] for weights in faulted]) for site in faulted[0]
+    }
     shared = {**dict(model.named_parameters()), **dict(model.named_buffers())}
 
     def logits(weights: dict[str, Tensor], x: Tensor) -> Tensor:
         return functional_call(model, {**shared, **weights}, (x,))
 
     per_chip = vmap(logits, in_dims=(0, None))
-    return correct_over_batches(model, lambda x: per_chip(stacked, x), images, labels,
-                                batch_size)
+    return correct_over_batches(model, lambda x: per_chip(stacked, x), images, labels, batch_size)

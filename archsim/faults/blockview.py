@@ -38,8 +38,10 @@ class BlockFaults:
 
 def check_weight_map(chip: ChipFaults, what: str) -> None:
     if chip.kind != "weight":
-        raise UserError(f"{what} needs a weight-granularity fault map (e.g. dropconnect, sft, "
-                        f"stuck-on); {chip.fault_model} draws {chip.kind} faults")
+        raise UserError(
+            f"{what} needs a weight-granularity fault map (e.g. dropconnect, sft, "
+            f"stuck-on); {chip.fault_model} draws {chip.kind} faults"
+        )
 
 
 def block_matrix_index(site: FaultSite, block: CrossbarBlock) -> np.ndarray:
@@ -68,16 +70,25 @@ def block_faults(site: FaultSite, codes: Tensor, chip: ChipFaults) -> list[Block
     for block in site.blocks:
         where = block_matrix_index(site, block)
         s = states[where]
-        out.append(BlockFaults(block, flat_codes[where], (s == STUCK_OFF).astype(np.float64),
-                               (s == STUCK_ON).astype(np.float64)))
+        out.append(
+            BlockFaults(
+                block,
+                flat_codes[where],
+                (s == STUCK_OFF).astype(np.float64),
+                (s == STUCK_ON).astype(np.float64),
+            )
+        )
     return out
 
 
-def layer_from_slots(site: FaultSite, index: list[np.ndarray], kind: list[np.ndarray]
-                     ) -> tuple[Tensor, Tensor]:
+def layer_from_slots(
+    site: FaultSite, index: list[np.ndarray], kind: list[np.ndarray]
+) -> tuple[Tensor, Tensor]:
     """(sorted flat index, kinds) tensors of a rebuilt layer fault map."""
     flat = np.concatenate(index) if index else np.zeros(0, np.int64)
     kinds = np.concatenate(kind) if kind else np.zeros(0, np.int8)
     order = np.argsort(flat, kind="stable")
-    return (torch.from_numpy(flat[order].astype(np.int64)),
-            torch.from_numpy(kinds[order].astype(np.int8)))
+    return (
+        torch.from_numpy(flat[order].astype(np.int64)),
+        torch.from_numpy(kinds[order].astype(np.int8)),
+    )

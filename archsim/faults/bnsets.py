@@ -60,8 +60,9 @@ def qualify_legacy_keys(bn_sets: Mapping[str, T], meta: Mapping[str, Any]) -> di
     return out
 
 
-def select_bn_set(bn_sets: Mapping[str, object] | None, fault_model: str,
-                  rate: float) -> str | None:
+def select_bn_set(
+    bn_sets: Mapping[str, object] | None, fault_model: str, rate: float
+) -> str | None:
     """The key of the set recalibrated under `fault_model` at exactly `rate`; at rate 0 a
     rate-0 set of any fault model (none draws a fault there)."""
     fallback = None

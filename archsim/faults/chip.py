@@ -19,8 +19,13 @@ from archsim.faults.sites import FaultSite
 class ChipDrawer:
     """Draws chips of one fault model over fixed fault sites."""
 
-    def __init__(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int = 128,
-                 crossbar_cols: int = 128) -> None:
+    def __init__(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int = 128,
+        crossbar_cols: int = 128,
+    ) -> None:
         self.sites = sites
         self.model = model
         self.mechanism = mechanism_of(model)
@@ -49,7 +54,14 @@ class ChipDrawer:
         return self.drawing.line_states(check_rate(rate), seed, chip)
 
 
-def draw_chip(sites: tuple[FaultSite, ...], model: FaultModel, rate: float, seed: int, chip: int,
-              crossbar_rows: int = 128, crossbar_cols: int = 128) -> ChipFaults:
+def draw_chip(
+    sites: tuple[FaultSite, ...],
+    model: FaultModel,
+    rate: float,
+    seed: int,
+    chip: int,
+    crossbar_rows: int = 128,
+    crossbar_cols: int = 128,
+) -> ChipFaults:
     """One chip's fault map (convenience wrapper around `ChipDrawer`)."""
     return ChipDrawer(sites, model, crossbar_rows, crossbar_cols).draw(rate, seed, chip)

@@ -68,8 +68,9 @@ def clusters_per_crossbar(model: ClusterModel, rate: float, rows: int, cols: int
     return -(rows + h - 1) * (cols + w - 1) / (h * w) * math.log1p(-rate)
 
 
-def draw_crossbar(model: ClusterModel, rate: float, rows: int, cols: int,
-                  rng: np.random.Generator) -> np.ndarray:
+def draw_crossbar(
+    model: ClusterModel, rate: float, rows: int, cols: int, rng: np.random.Generator
+) -> np.ndarray:
     """(rows, cols) int8 states of one crossbar."""
     grid = np.full((rows, cols), OK, dtype=np.int8)
     if rate <= 0:
@@ -89,12 +90,26 @@ def draw_crossbar(model: ClusterModel, rate: float, rows: int, cols: int,
     return grid
 
 
-def draw_crossbars(crossbars: list[XbarKey], model: ClusterModel, rate: float, rows: int,
-                   cols: int, seed: int, chip: int) -> dict[XbarKey, np.ndarray]:
+def draw_crossbars(
+    crossbars: list[XbarKey],
+    model: ClusterModel,
+    rate: float,
+    rows: int,
+    cols: int,
+    seed: int,
+    chip: int,
+) -> dict[XbarKey, np.ndarray]:
     """The states of every listed crossbar of chip `chip` (one stream per crossbar)."""
     return {
-        key: draw_crossbar(model, rate, rows, cols, unit_rng(
-            seed, chip, f"cluster:{model.shape}:{model.size}:xbar{'.'.join(map(str, key))}"))
+        key: draw_crossbar(
+            model,
+            rate,
+            rows,
+            cols,
+            unit_rng(
+                seed, chip, f"cluster:{model.shape}:{model.size}:xbar{'.'.join(map(str, key))}"
+            ),
+        )
         for key in crossbars
     }
 
@@ -120,8 +135,9 @@ def mean_cluster_size(grids: list[np.ndarray]) -> float:
 class ClusterDrawing:
     """Clustered faults on the crossbars a set of sites uses."""
 
-    def __init__(self, sites: tuple[FaultSite, ...], model: ClusterModel, rows: int,
-                 cols: int) -> None:
+    def __init__(
+        self, sites: tuple[FaultSite, ...], model: ClusterModel, rows: int, cols: int
+    ) -> None:
         self.model, self.size, self.layout = model, (rows, cols), Layout(sites)
 
     def cluster_states(self, rate: float, seed: int, chip: int) -> dict[XbarKey, np.ndarray]:
@@ -139,8 +155,13 @@ class ClusterFaults(Mechanism):
     granularity: ClassVar[str] = "cluster"
     kind: ClassVar[StateKind] = "cell"
 
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         if not isinstance(model, ClusterModel):
             raise UserError(f"fault model {model.name!r}: cluster faults need a cluster shape "
                             "and size (a ClusterModel)")  # fmt: skip

@@ -60,8 +60,14 @@ def crossbar_index(sites: tuple[FaultSite, ...]) -> dict[tuple[int, int, int, in
     return {key: i for i, key in enumerate(keys)}
 
 
-def draw_lines(crossbars: dict[tuple[int, int, int, int], int], lines: int, model: FaultModel,
-               rate: float, seed: int, chip: int) -> np.ndarray:
+def draw_lines(
+    crossbars: dict[tuple[int, int, int, int], int],
+    lines: int,
+    model: FaultModel,
+    rate: float,
+    seed: int,
+    chip: int,
+) -> np.ndarray:
     """int8 states of every row (or column) of every used crossbar: shape (crossbars, lines)."""
     out = np.full((len(crossbars), lines), OK, dtype=np.int8)
     for key, i in crossbars.items():  # one stream per crossbar, vectorised over its lines
@@ -71,37 +77,54 @@ def draw_lines(crossbars: dict[tuple[int, int, int, int], int], lines: int, mode
     return out
 
 
-def lines_to_faults(site: FaultSite, crossbars: dict[tuple[int, int, int, int], int],
-                    line_states: np.ndarray, granularity: str) -> LayerFaults:
+def lines_to_faults(
+    site: FaultSite,
+    crossbars: dict[tuple[int, int, int, int], int],
+    line_states: np.ndarray,
+    granularity: str,
+) -> LayerFaults:
     """The cells of `site` lying on stuck rows / columns (every cell of a stuck line)."""
     rows, cols, cells = site.matrix_rows, site.matrix_cols, site.cells.cells_per_weight
     found: list[tuple[np.ndarray, np.ndarray]] = []
     for b in site.blocks:  # per block, vectorised over its stuck lines
         states = line_states[crossbars[crossbar_key(b)]]
         if granularity == "row":
-            rel = np.flatnonzero(states[b.row_offset:b.row_offset + b.weight_rows])
+            rel = np.flatnonzero(states[b.row_offset : b.row_offset + b.weight_rows])
             r = b.row_start + rel[:, None, None]
             c = np.arange(b.col_start, b.col_end)[None, :, None]
             k = np.arange(cells)[None, None, :]
             kinds = states[b.row_offset + rel][:, None, None]
         else:
-            rel = np.flatnonzero(states[b.col_offset:b.col_offset + b.weight_cols * cells])
+            rel = np.flatnonzero(states[b.col_offset : b.col_offset + b.weight_cols * cells])
             r = np.arange(b.row_start, b.row_end)[None, :]
             c, k = (b.col_start + rel // cells)[:, None], (rel % cells)[:, None]
             kinds = states[b.col_offset + rel][:, None]
         index = (((b.group * cols + c) * rows + r) * cells + k).reshape(-1)
-        found.append((index, np.broadcast_to(kinds, np.broadcast_shapes(
-            np.shape(r), np.shape(c), np.shape(k))).reshape(-1)))
+        found.append(
+            (
+                index,
+                np.broadcast_to(
+                    kinds, np.broadcast_shapes(np.shape(r), np.shape(c), np.shape(k))
+                ).reshape(-1),
+            )
+        )
     index = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
     kind = np.concatenate([f[1] for f in found]) if found else np.zeros(0, np.int8)
-    return LayerFaults(site.cell_shape, torch.from_numpy(index.astype(np.int64)),
-                       torch.from_numpy(kind.astype(np.int8)))
+    return LayerFaults(
+        site.cell_shape,
+        torch.from_numpy(index.astype(np.int64)),
+        torch.from_numpy(kind.astype(np.int8)),
+    )
 
 
 def check_blocks(site: FaultSite) -> None:
     """Clustered faults need replica 0's blocks to tile the weight matrix exactly."""
     area = sum(b.weight_rows * b.weight_cols for b in site.blocks)
-    inside = all(0 <= b.group < site.groups and 0 <= b.row_start < b.row_end <= site.matrix_rows
-                 and 0 <= b.col_start < b.col_end <= site.matrix_cols for b in site.blocks)
+    inside = all(
+        0 <= b.group < site.groups
+        and 0 <= b.row_start < b.row_end <= site.matrix_rows
+        and 0 <= b.col_start < b.col_end <= site.matrix_cols
+        for b in site.blocks
+    )
     if not inside or area != site.groups * site.matrix_rows * site.matrix_cols:
         raise ValueError(f"layer {site.name}: crossbar blocks do not tile the weight matrix")

@@ -12,8 +12,9 @@ from archsim.faults.models import OK, STUCK_ON
 from archsim.faults.sites import CellFormat
 
 
-def weight_faults(codes_flat: Tensor, index: Tensor, kind: Tensor, qmax: int
-                  ) -> tuple[Tensor, Tensor]:
+def weight_faults(
+    codes_flat: Tensor, index: Tensor, kind: Tensor, qmax: int
+) -> tuple[Tensor, Tensor]:
     """Per-weight faults at flat `index`: (those indices, their new codes). Stuck-off -> 0,
     stuck-on -> +-qmax keeping the sign (a zero weight counts as positive)."""
     held = codes_flat[index]
@@ -29,8 +30,9 @@ def weight_effect(codes: Tensor, index: Tensor, kind: Tensor, qmax: int) -> Tens
     return flat.reshape(codes.shape)
 
 
-def _cells_of(codes_flat: Tensor, weight: Tensor, cell: Tensor, fmt: CellFormat
-              ) -> tuple[Tensor, Tensor, Tensor]:
+def _cells_of(
+    codes_flat: Tensor, weight: Tensor, cell: Tensor, fmt: CellFormat
+) -> tuple[Tensor, Tensor, Tensor]:
     """(value held, bit shift, +1/-1 array sign) of the given cells of the given weights."""
     held = codes_flat[weight]
     if fmt.encoding == "offset":
@@ -45,8 +47,9 @@ def _cells_of(codes_flat: Tensor, weight: Tensor, cell: Tensor, fmt: CellFormat
     return value, shift, sign
 
 
-def cell_faults(codes_flat: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat
-                ) -> tuple[Tensor, Tensor]:
+def cell_faults(
+    codes_flat: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat
+) -> tuple[Tensor, Tensor]:
     """Per-cell faults at flat `index` into (weights, cells): (the flat indices of the weights
     with a stuck cell, the codes they read). Codes may leave [-qmax, qmax]: a stuck-on high
     slice adds more than the quantizer's range, which is what the crossbar computes."""

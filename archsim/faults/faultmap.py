@@ -31,11 +31,20 @@ META_KEY = "archsim.faultmap"
 def save_fault_map(path: str | Path, chip: ChipFaults, mapping: Mapping) -> Path:
     """Write `chip`'s fault map atomically, with metadata naming the mapping it belongs to."""
     meta: dict[str, Any] = {
-        "format": FORMAT, "version": 1, "kind": chip.kind, "model": mapping.model,
-        "width": mapping.width, "hardware": mapping.hardware, "policy": mapping.policy,
-        "weight_bits": mapping.weight_bits, "bits_per_cell": mapping.bits_per_cell,
-        "encoding": mapping.encoding, "fault_model": chip.fault_model, "rate": chip.rate,
-        "seed": chip.seed, "chip": chip.chip,
+        "format": FORMAT,
+        "version": 1,
+        "kind": chip.kind,
+        "model": mapping.model,
+        "width": mapping.width,
+        "hardware": mapping.hardware,
+        "policy": mapping.policy,
+        "weight_bits": mapping.weight_bits,
+        "bits_per_cell": mapping.bits_per_cell,
+        "encoding": mapping.encoding,
+        "fault_model": chip.fault_model,
+        "rate": chip.rate,
+        "seed": chip.seed,
+        "chip": chip.chip,
         "layers": {name: list(lf.shape) for name, lf in chip.layers.items()},
     }
     tensors = {name: states.contiguous() for name, states in chip.dense().items()}
@@ -86,7 +95,11 @@ def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults
         if states.dtype.is_floating_point or bool(((states < 0) | (states > STUCK_ON)).any()):
             raise UserError(f"fault map {path}: layer {name!r} holds states other than 0, 1, 2")
     return ChipFaults(
-        kind, {k: LayerFaults.from_dense(v.to(torch.int8)) for k, v in tensors.items()},
-        str(meta.get("fault_model", "measured")), meta.get("rate"), meta.get("seed"),
-        meta.get("chip"), meta,
+        kind,
+        {k: LayerFaults.from_dense(v.to(torch.int8)) for k, v in tensors.items()},
+        str(meta.get("fault_model", "measured")),
+        meta.get("rate"),
+        meta.get("seed"),
+        meta.get("chip"),
+        meta,
     )

@@ -24,8 +24,13 @@ from archsim.faults.records import LayerFaults, StateKind
 from archsim.faults.sites import CellFormat, FaultSite
 
 
-def dense_states(shape: torch.Size | tuple[int, ...], rate: float, p_on: float,
-                 generator: torch.Generator, device: torch.device) -> Tensor:
+def dense_states(
+    shape: torch.Size | tuple[int, ...],
+    rate: float,
+    p_on: float,
+    generator: torch.Generator,
+    device: torch.device,
+) -> Tensor:
     """int8 states of a dense block of units, each faulty with `rate` (training draws)."""
     u = torch.rand(shape, generator=generator, device=device)
     v = torch.rand(shape, generator=generator, device=device)
@@ -34,8 +39,9 @@ def dense_states(shape: torch.Size | tuple[int, ...], rate: float, p_on: float,
 
 
 class _IndependentDrawing:
-    def __init__(self, mechanism: "_Independent", sites: tuple[FaultSite, ...],
-                 model: FaultModel) -> None:
+    def __init__(
+        self, mechanism: "_Independent", sites: tuple[FaultSite, ...], model: FaultModel
+    ) -> None:
         self.mechanism, self.sites, self.model = mechanism, sites, model
 
     def draw(self, rate: float, seed: int, chip: int) -> dict[str, LayerFaults]:
@@ -55,8 +61,13 @@ class _Independent(Mechanism):
     def shape(self, site: FaultSite) -> tuple[int, ...]:
         return site.weight_shape if self.kind == "weight" else site.cell_shape
 
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         return _IndependentDrawing(self, sites, model)
 
 
@@ -66,8 +77,14 @@ class WeightFaults(_Independent):
     granularity: ClassVar[str] = "weight"
     kind: ClassVar[StateKind] = "weight"
 
-    def sample(self, weight: Tensor, rate: float, model: FaultModel,
-               generator: torch.Generator, cells: CellFormat | None) -> Tensor:
+    def sample(
+        self,
+        weight: Tensor,
+        rate: float,
+        model: FaultModel,
+        generator: torch.Generator,
+        cells: CellFormat | None,
+    ) -> Tensor:
         states = dense_states(weight.shape, rate, model.p_on, generator, weight.device)
         with torch.no_grad():
             sign = torch.where(weight < 0, -1.0, 1.0).to(weight.dtype)
@@ -83,12 +100,19 @@ class CellFaults(_Independent):
     kind: ClassVar[StateKind] = "cell"
     trains_on_cells: ClassVar[bool] = True
 
-    def sample(self, weight: Tensor, rate: float, model: FaultModel,
-               generator: torch.Generator, cells: CellFormat | None) -> Tensor:
+    def sample(
+        self,
+        weight: Tensor,
+        rate: float,
+        model: FaultModel,
+        generator: torch.Generator,
+        cells: CellFormat | None,
+    ) -> Tensor:
         if cells is None:
             raise not_sampled(model)
-        states = dense_states((*weight.shape, cells.cells_per_weight), rate, model.p_on,
-                              generator, weight.device)
+        states = dense_states(
+            (*weight.shape, cells.cells_per_weight), rate, model.p_on, generator, weight.device
+        )
         with torch.no_grad():
             q = quantize_weight(weight, cells.weight_bits)
             faulted = q.dequantize(cell_effect_dense(q.codes, states, cells)).to(weight.dtype)

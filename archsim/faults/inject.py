@@ -54,8 +54,9 @@ class FaultInjector:
             name: quantize_weight(w, mapping.weight_bits, per_channel)
             for name, w in self.weights.items()
         }
-        self.clean = {name: q.dequantize().to(self.weights[name].dtype)
-                      for name, q in self.quantized.items()}
+        self.clean = {
+            name: q.dequantize().to(self.weights[name].dtype) for name, q in self.quantized.items()
+        }
         self._in_session = False
 
     def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
@@ -144,8 +145,7 @@ def storage_view(weight: Tensor, where: Tensor) -> tuple[Tensor, Tensor]:
     if weight.is_contiguous():
         return weight.view(-1), where
     expected = 1
-    for size, stride in sorted(zip(weight.shape, weight.stride(), strict=True),
-                               key=lambda d: d[1]):
+    for size, stride in sorted(zip(weight.shape, weight.stride(), strict=True), key=lambda d: d[1]):
         if size > 1 and stride != expected:
             raise ValueError("fault injection needs a dense weight tensor (no gaps, no overlaps)")
         expected *= size
@@ -163,8 +163,13 @@ def rram_layer_names(mapping: Mapping) -> list[str]:
     return list(dict.fromkeys(lm.spec.name.split("#")[0] for lm in mapping.rram_layers))
 
 
-def sample_faulty_weights(weight: Tensor, rate: float, fault_model: FaultModel | str,
-                          generator: torch.Generator, cells: CellFormat | None = None) -> Tensor:
+def sample_faulty_weights(
+    weight: Tensor,
+    rate: float,
+    fault_model: FaultModel | str,
+    generator: torch.Generator,
+    cells: CellFormat | None = None,
+) -> Tensor:
     """`weight` with freshly drawn stuck-at faults, for one training forward pass.
 
     The fault model's mechanism draws them (`mechanisms.py`): weight granularity forces a
@@ -179,13 +184,21 @@ def sample_faulty_weights(weight: Tensor, rate: float, fault_model: FaultModel |
     return mechanism_of(model).sample(weight, check_rate(rate), model, generator, cells)
 
 
-def sample_model_faults(model: nn.Module, layers: Iterable[str], rate: float,
-                        fault_model: FaultModel | str, generator: torch.Generator,
-                        cells: MappingABC[str, CellFormat] | None = None) -> dict[str, Tensor]:
+def sample_model_faults(
+    model: nn.Module,
+    layers: Iterable[str],
+    rate: float,
+    fault_model: FaultModel | str,
+    generator: torch.Generator,
+    cells: MappingABC[str, CellFormat] | None = None,
+) -> dict[str, Tensor]:
     """`{"<layer>.weight": faulted weight}` for `torch.func.functional_call(model, ...)`."""
     return {
         f"{name}.weight": sample_faulty_weights(
-            weight_of(model, name), rate, fault_model, generator,
+            weight_of(model, name),
+            rate,
+            fault_model,
+            generator,
             None if cells is None else cells[name],
         )
         for name in layers

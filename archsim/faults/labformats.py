@@ -53,8 +53,10 @@ def _check_key(path: Path, key: XbarKey, mapping: Mapping, where: str) -> None:
               mapping.crossbars_per_ima)  # fmt: skip
     for value, limit, what in zip(key, limits, ("chip", "tile", "ima", "crossbar"), strict=True):
         if not 0 <= value < limit:
-            raise UserError(f"defect map {path}: {where}: {what} {value} is outside the node "
-                            f"({what} indices run 0..{limit - 1})")
+            raise UserError(
+                f"defect map {path}: {where}: {what} {value} is outside the node "
+                f"({what} indices run 0..{limit - 1})"
+            )
 
 
 def _check_states(path: Path, states: np.ndarray, where: str) -> None:
@@ -104,8 +106,9 @@ def read_csv(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
     try:
         table = np.array([[int(x) for x in r] for _, r in rows], dtype=np.int64).reshape(-1, 7)
     except ValueError:
-        line = next(n for n, r in rows if len(r) != 7 or not all(
-            x.strip().lstrip("-").isdigit() for x in r))
+        line = next(
+            n for n, r in rows if len(r) != 7 or not all(x.strip().lstrip("-").isdigit() for x in r)
+        )
         raise UserError(f"defect map {path}: line {line} is not 7 integers") from None
     arrays: dict[XbarKey, np.ndarray] = {}
     for key in {tuple(map(int, k)) for k in table[:, :4]}:
@@ -115,8 +118,10 @@ def read_csv(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
               & (table[:, 5] >= 0) & (table[:, 5] < mapping.crossbar_cols))  # fmt: skip
     if not inside.all():
         line = rows[int(np.flatnonzero(~inside)[0])][0]
-        raise UserError(f"defect map {path}: line {line}: row/column outside the "
-                        f"{mapping.crossbar_rows}x{mapping.crossbar_cols} crossbar")
+        raise UserError(
+            f"defect map {path}: line {line}: row/column outside the "
+            f"{mapping.crossbar_rows}x{mapping.crossbar_cols} crossbar"
+        )
     _, first, counts = np.unique(table[:, :6], axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         twice = table[first[np.flatnonzero(counts > 1)[0]]]
@@ -130,8 +135,9 @@ def read_csv(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
     return arrays
 
 
-def import_defect_map(path: str | Path, sites: tuple[FaultSite, ...], mapping: Mapping
-                      ) -> tuple[ChipFaults, ImportSummary]:
+def import_defect_map(
+    path: str | Path, sites: tuple[FaultSite, ...], mapping: Mapping
+) -> tuple[ChipFaults, ImportSummary]:
     """A measured NPZ / CSV defect map as the cell fault map of `mapping`'s RRAM layers."""
     path = Path(path)
     if not path.is_file():
@@ -158,16 +164,18 @@ def import_defect_map(path: str | Path, sites: tuple[FaultSite, ...], mapping: M
     return ChipFaults("cell", chip.layers, "measured", None, meta=meta), summary
 
 
-def read_any_fault_map(path: str | Path, sites: tuple[FaultSite, ...], mapping: Mapping
-                       ) -> ChipFaults:
+def read_any_fault_map(
+    path: str | Path, sites: tuple[FaultSite, ...], mapping: Mapping
+) -> ChipFaults:
     """An archsim `.safetensors` fault map, or a lab's `.npz` / `.csv` defect map."""
     if Path(path).suffix in LAB_SUFFIXES:
         return import_defect_map(path, sites, mapping)[0]
     return load_fault_map(path, sites)
 
 
-def export_defect_map(path: str | Path, chip: ChipFaults, sites: tuple[FaultSite, ...],
-                      mapping: Mapping) -> Path:
+def export_defect_map(
+    path: str | Path, chip: ChipFaults, sites: tuple[FaultSite, ...], mapping: Mapping
+) -> Path:
     """Write a cell fault map as NPZ (every used crossbar) or CSV (faulty cells), atomically."""
     path = Path(path)
     if chip.kind != "cell":
@@ -179,11 +187,18 @@ def export_defect_map(path: str | Path, chip: ChipFaults, sites: tuple[FaultSite
         return atomic_write(path, lambda tmp: _save_npz(tmp, named))
     if path.suffix != ".csv":
         raise UserError(f"{path}: the suffix must be .npz or .csv (or .safetensors)")
-    table = [np.column_stack((np.tile(key, (len(r), 1)), r, c, arrays[key][r, c]))
-             for key in sorted(arrays) for r, c in [np.nonzero(arrays[key])]]
+    table = [
+        np.column_stack((np.tile(key, (len(r), 1)), r, c, arrays[key][r, c]))
+        for key in sorted(arrays)
+        for r, c in [np.nonzero(arrays[key])]
+    ]
     rows = np.concatenate(table) if table else np.zeros((0, 7), np.int64)
-    return atomic_write(path, lambda tmp: np.savetxt(tmp, rows, fmt="%d", delimiter=",",
-                                                     header=",".join(CSV_HEADER), comments=""))
+    return atomic_write(
+        path,
+        lambda tmp: np.savetxt(
+            tmp, rows, fmt="%d", delimiter=",", header=",".join(CSV_HEADER), comments=""
+        ),
+    )
 
 
 def _save_npz(tmp: Path, named: dict[str, np.ndarray]) -> None:

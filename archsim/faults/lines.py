@@ -21,8 +21,9 @@ from archsim.faults.sites import FaultSite
 class LineDrawing:
     """Stuck rows or columns of the crossbars a set of sites uses."""
 
-    def __init__(self, granularity: str, sites: tuple[FaultSite, ...], model: FaultModel,
-                 lines: int) -> None:
+    def __init__(
+        self, granularity: str, sites: tuple[FaultSite, ...], model: FaultModel, lines: int
+    ) -> None:
         for site in sites:
             check_blocks(site)
         self.granularity, self.sites, self.model, self.lines = granularity, sites, model, lines
@@ -34,8 +35,9 @@ class LineDrawing:
 
     def draw(self, rate: float, seed: int, chip: int) -> dict[str, LayerFaults]:
         lines = self.line_states(rate, seed, chip)
-        return {s.name: lines_to_faults(s, self.crossbars, lines, self.granularity)
-                for s in self.sites}
+        return {
+            s.name: lines_to_faults(s, self.crossbars, lines, self.granularity) for s in self.sites
+        }
 
 
 class RowFaults(Mechanism):
@@ -44,8 +46,13 @@ class RowFaults(Mechanism):
     granularity: ClassVar[str] = "row"
     kind: ClassVar[StateKind] = "cell"
 
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         return LineDrawing(self.granularity, sites, model, crossbar_rows)
 
 
@@ -55,6 +62,11 @@ class ColumnFaults(Mechanism):
     granularity: ClassVar[str] = "column"
     kind: ClassVar[StateKind] = "cell"
 
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         return LineDrawing(self.granularity, sites, model, crossbar_cols)

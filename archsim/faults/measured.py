@@ -21,8 +21,12 @@ class Target:
     sites: tuple[FaultSite, ...]
 
 
-def checkpoint_target(checkpoint: str, hardware: str | None = None, policy: str | None = None,
-                      overrides: tuple[str, ...] = ()) -> Target:
+def checkpoint_target(
+    checkpoint: str,
+    hardware: str | None = None,
+    policy: str | None = None,
+    overrides: tuple[str, ...] = (),
+) -> Target:
     """The mapping `archsim evaluate --checkpoint` would fault, with the same defaults (the
     checkpoint's hardware and placement). Crossbar blocks depend on the weight matrices
     only, so the recorded input shape (padded as trained) gives evaluate's blocks."""
@@ -32,8 +36,9 @@ def checkpoint_target(checkpoint: str, hardware: str | None = None, policy: str 
     from archsim.mapping.mapper import map_model
 
     model, meta, _ = load_checkpoint(Path(checkpoint))
-    spec = EvaluateSpec(checkpoint=checkpoint, hardware=hardware, policy=policy,
-                        overrides=overrides)
+    spec = EvaluateSpec(
+        checkpoint=checkpoint, hardware=hardware, policy=policy, overrides=overrides
+    )
     trained = meta.get("hardware")
     chosen = hardware or (trained if isinstance(trained, str) and trained else DEFAULT_HARDWARE)
     policy_name, all_overrides, _ = placement(spec, meta)

@@ -42,12 +42,23 @@ class Mechanism(ABC):
     trains_on_cells: ClassVar[bool] = False  # `sample` needs the layer's cell format
 
     @abstractmethod
-    def prepare(self, sites: tuple[FaultSite, ...], model: FaultModel, crossbar_rows: int,
-                crossbar_cols: int) -> Drawing:
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
         """The drawer of `model`'s chips over `sites` on crossbars of the given size."""
 
-    def sample(self, weight: Tensor, rate: float, model: FaultModel,
-               generator: torch.Generator, cells: CellFormat | None) -> Tensor:
+    def sample(
+        self,
+        weight: Tensor,
+        rate: float,
+        model: FaultModel,
+        generator: torch.Generator,
+        cells: CellFormat | None,
+    ) -> Tensor:
         """`weight` with freshly drawn faults (training); refused unless `trainable`."""
         raise not_sampled(model)
 

@@ -13,7 +13,11 @@ from archsim.faults.mechanism import Mechanism
 from archsim.faults.models import FaultModel
 
 _REGISTERED: tuple[Mechanism, ...] = (
-    WeightFaults(), CellFaults(), RowFaults(), ColumnFaults(), ClusterFaults(),
+    WeightFaults(),
+    CellFaults(),
+    RowFaults(),
+    ColumnFaults(),
+    ClusterFaults(),
 )
 MECHANISMS: dict[str, Mechanism] = {m.granularity: m for m in _REGISTERED}
 

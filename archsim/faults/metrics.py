@@ -21,13 +21,16 @@ def stability_score(acc_retrain: float, acc_pretrain: float, acc_defect: float) 
     return acc_retrain / drop
 
 
-def stability_interval(acc_retrain: float, acc_pretrain: float, defect_low: float,
-                       defect_high: float) -> tuple[float, float]:
+def stability_interval(
+    acc_retrain: float, acc_pretrain: float, defect_low: float, defect_high: float
+) -> tuple[float, float]:
     """The 95% interval of SS from that of Acc_defect (the only figure that varies between
     chips: Acc_retrain and Acc_pretrain are fault-free). SS grows with Acc_defect, so the
     interval's ends map to SS's ends."""
-    return (stability_score(acc_retrain, acc_pretrain, defect_low),
-            stability_score(acc_retrain, acc_pretrain, defect_high))
+    return (
+        stability_score(acc_retrain, acc_pretrain, defect_low),
+        stability_score(acc_retrain, acc_pretrain, defect_high),
+    )
 
 
 def accuracy_vs_rate(curves: Mapping[str, Sequence[AccuracyResult]]) -> list[dict[str, Any]]:
@@ -43,13 +46,17 @@ def accuracy_vs_rate(curves: Mapping[str, Sequence[AccuracyResult]]) -> list[dic
     return rows
 
 
-def stability_table(acc_pretrain: float, retrained: Mapping[str, tuple[float, Sequence[
-        AccuracyResult]]]) -> list[dict[str, Any]]:
+def stability_table(
+    acc_pretrain: float, retrained: Mapping[str, tuple[float, Sequence[AccuracyResult]]]
+) -> list[dict[str, Any]]:
     """Per model `label: (Acc_retrain, results)`: its defect accuracy and SS at each rate."""
     rows = []
     for label, (acc_retrain, results) in retrained.items():
-        row: dict[str, Any] = {"model": label, "acc_pretrain": acc_pretrain,
-                               "acc_retrain": acc_retrain}
+        row: dict[str, Any] = {
+            "model": label,
+            "acc_pretrain": acc_pretrain,
+            "acc_retrain": acc_retrain,
+        }
         for r in sorted(results, key=lambda r: r.rate or 0.0):
             row[f"acc_defect@{r.rate}"] = r.summary.mean
             row[f"ss@{r.rate}"] = stability_score(acc_retrain, acc_pretrain, r.summary.mean)

@@ -76,13 +76,22 @@ class AccuracyResult:
         with the statistics `bn_set` names."""
         s = self.summary
         return {
-            "rate": self.rate, "float_acc_train_bn": self.float_accuracy,
-            "quant_acc_train_bn": self.quantized_accuracy, "mean": s.mean, "std": s.std,
-            "ci_low": s.ci_low, "ci_high": s.ci_high, "p5": s.p5, "p50": s.p50, "p95": s.p95,
-            "yield": s.yield_fraction, "chips": self.chips,
+            "rate": self.rate,
+            "float_acc_train_bn": self.float_accuracy,
+            "quant_acc_train_bn": self.quantized_accuracy,
+            "mean": s.mean,
+            "std": s.std,
+            "ci_low": s.ci_low,
+            "ci_high": s.ci_high,
+            "p5": s.p5,
+            "p50": s.p50,
+            "p95": s.p95,
+            "yield": s.yield_fraction,
+            "chips": self.chips,
             "faulty_fraction": self.realised_fraction,
             "bn_set": self.bn_set or TRAINING_STATISTICS,
-            "images_per_chip": self.images_per_chip, "chip_images": self.chip_images,
+            "images_per_chip": self.images_per_chip,
+            "chip_images": self.chip_images,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,19 +130,31 @@ class MonteCarloSpec:
 
     def design(self, chips: int) -> Design:
         """The chip loop's design for up to `chips` chips."""
-        return Design(chips, self.images_per_chip, self.adaptive, self.min_chips, self.stop_on,
-                      self.threshold, self.pilot_chips, self.pilot_images, self.chip_cost)
+        return Design(
+            chips,
+            self.images_per_chip,
+            self.adaptive,
+            self.min_chips,
+            self.stop_on,
+            self.threshold,
+            self.pilot_chips,
+            self.pilot_images,
+            self.chip_cost,
+        )
 
 
-def bn_choice(bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str,
-               rate: float | None) -> tuple[str | None, tuple[str, ...]]:
+def bn_choice(
+    bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str, rate: float | None
+) -> tuple[str | None, tuple[str, ...]]:
     if not bn_sets:
         return None, ()
     key = None if rate is None else select_bn_set(bn_sets, fault_model, rate)
     if key is not None:
         return key, ()
-    return None, (f"no BatchNorm set for {fault_model} at rate {rate} (sets: "
-                  f"{', '.join(bn_sets)}); training statistics used",)
+    return None, (
+        f"no BatchNorm set for {fault_model} at rate {rate} (sets: "
+        f"{', '.join(bn_sets)}); training statistics used",
+    )
 
 
 def model_device(injector: FaultInjector) -> torch.device:
@@ -146,30 +167,57 @@ def per_pass(spec: MonteCarloSpec, chips: int, device: torch.device) -> int:
     return max(1, min(check_chips_per_pass(wanted), chips))
 
 
-def run_chips(injector: FaultInjector, drawer: ChipDrawer | None, rate: float | None,
-              images: Tensor, labels: Tensor, spec: MonteCarloSpec, info: RunInfo, *,
-              fault_map: ChipFaults | None = None,
-              bn_sets: Mapping[str, Mapping[str, Tensor]] | None = None,
-              float_accuracy: float | None = None,
-              quantized_accuracy: float | None = None) -> AccuracyResult:
+def run_chips(
+    injector: FaultInjector,
+    drawer: ChipDrawer | None,
+    rate: float | None,
+    images: Tensor,
+    labels: Tensor,
+    spec: MonteCarloSpec,
+    info: RunInfo,
+    *,
+    fault_map: ChipFaults | None = None,
+    bn_sets: Mapping[str, Mapping[str, Tensor]] | None = None,
+    float_accuracy: float | None = None,
+    quantized_accuracy: float | None = None,
+) -> AccuracyResult:
     """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`)."""
     source = chip_drawer_source(drawer, rate, fault_map, spec.seed)
     model_name, granularity, seed = _provenance(drawer, fault_map, spec.seed)
     key, notes = bn_choice(bn_sets, model_name, rate)
     stats = bn_sets[key] if bn_sets and key else None
     design = spec.design(1 if fault_map is not None else spec.chips)
-    sampler = ChipSampler([Arm(injector, stats)], images, labels, spec.seed, source,
-                          spec.batch_size, per_pass(spec, design.chips, model_device(injector)))
+    sampler = ChipSampler(
+        [Arm(injector, stats)],
+        images,
+        labels,
+        spec.seed,
+        source,
+        spec.batch_size,
+        per_pass(spec, design.chips, model_device(injector)),
+    )
     with sampler.open():
         run = sample(sampler, mean_figure(0), design, f"rate {rate}", spec.progress)
-    return result_of(run, 0, sampler, spec, info=info, fault_model=model_name,
-                     granularity=granularity, rate=rate, seed=seed,
-                     notes=notes + run_notes(run, spec, sampler, spec.stop_on), bn_set=key,
-                     float_accuracy=float_accuracy, quantized_accuracy=quantized_accuracy)
+    return result_of(
+        run,
+        0,
+        sampler,
+        spec,
+        info=info,
+        fault_model=model_name,
+        granularity=granularity,
+        rate=rate,
+        seed=seed,
+        notes=notes + run_notes(run, spec, sampler, spec.stop_on),
+        bn_set=key,
+        float_accuracy=float_accuracy,
+        quantized_accuracy=quantized_accuracy,
+    )
 
 
-def _provenance(drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: int
-                ) -> tuple[str, str, int | None]:
+def _provenance(
+    drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: int
+) -> tuple[str, str, int | None]:
     """(fault model, granularity, seed) of drawn chips or of the one measured map."""
     if fault_map is not None:
         return fault_map.fault_model, fault_map.kind, None
@@ -177,37 +225,67 @@ def _provenance(drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: i
     return drawer.model.name, drawer.model.granularity, seed
 
 
-def run_notes(run: Sampled, spec: MonteCarloSpec, sampler: ChipSampler, figure: str
-              ) -> tuple[str, ...]:
+def run_notes(
+    run: Sampled, spec: MonteCarloSpec, sampler: ChipSampler, figure: str
+) -> tuple[str, ...]:
     """What a reader of the results must know about how the chips were scored."""
     notes: tuple[str, ...] = ()
     if spec.adaptive is not None and run.half_width > spec.adaptive:
-        notes += (f"adaptive target ±{spec.adaptive} on the {figure} not reached in "
-                  f"{len(run.masks)} chips",)
+        notes += (
+            f"adaptive target ±{spec.adaptive} on the {figure} not reached in "
+            f"{len(run.masks)} chips",
+        )
     if run.images_per_chip < sampler.test_images:
-        notes += (f"two-stage sampling: each chip scored on {run.images_per_chip} of "
-                  f"{sampler.test_images} test images; per-chip accuracies, percentiles and "
-                  "yield are estimates that include that sampling noise",)
+        notes += (
+            f"two-stage sampling: each chip scored on {run.images_per_chip} of "
+            f"{sampler.test_images} test images; per-chip accuracies, percentiles and "
+            "yield are estimates that include that sampling noise",
+        )
     if run.pilot is not None and run.allocation is not None:
-        notes += (f"pilot of {run.pilot.chips} chips: between-chip sd "
-                  f"{run.pilot.between ** 0.5:.2f}, within-chip sd {run.pilot.within ** 0.5:.2f}"
-                  f" points; allocated {run.allocation.images_per_chip} images per chip",)
+        notes += (
+            f"pilot of {run.pilot.chips} chips: between-chip sd "
+            f"{run.pilot.between**0.5:.2f}, within-chip sd {run.pilot.within**0.5:.2f}"
+            f" points; allocated {run.allocation.images_per_chip} images per chip",
+        )
     return notes
 
 
-def result_of(run: Sampled, arm: int, sampler: ChipSampler, spec: MonteCarloSpec, *,
-              info: RunInfo, fault_model: str, granularity: str, rate: float | None,
-              seed: int | None, notes: tuple[str, ...], bn_set: str | None,
-              float_accuracy: float | None = None,
-              quantized_accuracy: float | None = None) -> AccuracyResult:
+def result_of(
+    run: Sampled,
+    arm: int,
+    sampler: ChipSampler,
+    spec: MonteCarloSpec,
+    *,
+    info: RunInfo,
+    fault_model: str,
+    granularity: str,
+    rate: float | None,
+    seed: int | None,
+    notes: tuple[str, ...],
+    bn_set: str | None,
+    float_accuracy: float | None = None,
+    quantized_accuracy: float | None = None,
+) -> AccuracyResult:
     """The `AccuracyResult` of arm `arm` of a sampled run."""
     accs = [percent(masks[arm]) for masks in run.masks]
     return AccuracyResult(
-        info=info, fault_model=fault_model, granularity=granularity, rate=rate, seed=seed,
-        per_chip=tuple(accs), summary=summarize(accs, spec.threshold), threshold=spec.threshold,
-        float_accuracy=float_accuracy, quantized_accuracy=quantized_accuracy,
-        realised_fraction=sampler.faulty_fraction(len(accs)), bn_set=bn_set,
-        adaptive_target=spec.adaptive, notes=notes, images_per_chip=run.images_per_chip,
-        test_images=sampler.test_images, chip_images=sampler.chip_images, pilot=run.pilot,
+        info=info,
+        fault_model=fault_model,
+        granularity=granularity,
+        rate=rate,
+        seed=seed,
+        per_chip=tuple(accs),
+        summary=summarize(accs, spec.threshold),
+        threshold=spec.threshold,
+        float_accuracy=float_accuracy,
+        quantized_accuracy=quantized_accuracy,
+        realised_fraction=sampler.faulty_fraction(len(accs)),
+        bn_set=bn_set,
+        adaptive_target=spec.adaptive,
+        notes=notes,
+        images_per_chip=run.images_per_chip,
+        test_images=sampler.test_images,
+        chip_images=sampler.chip_images,
+        pilot=run.pilot,
         allocation=run.allocation,
     )

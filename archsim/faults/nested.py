@@ -93,8 +93,9 @@ def components(scores: Sequence[ChipScore], test_images: int) -> Components:
     within = float(np.mean([s.variance for s in scores]))
     fpc_over_m = float(np.mean([(1.0 - s.images / test_images) / s.images for s in scores]))
     between = max(0.0, float(means.var(ddof=1)) - fpc_over_m * within)
-    return Components(between, within, len(scores), float(np.mean([s.images for s in scores])),
-                      test_images)
+    return Components(
+        between, within, len(scores), float(np.mean([s.images for s in scores])), test_images
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,9 @@ class Allocation:
     chip_images: int  # chips * images_per_chip
 
 
-def allocate(parts: Components, half_width: float, chip_cost: float, min_images: int = 2,
-             z: float = Z95) -> Allocation:
+def allocate(
+    parts: Components, half_width: float, chip_cost: float, min_images: int = 2, z: float = Z95
+) -> Allocation:
     """The cheapest (m, k) for a `half_width` interval (see the module doc)."""
     if half_width <= 0:
         raise ValueError(f"target half-width must be > 0, got {half_width}")
@@ -122,5 +124,5 @@ def allocate(parts: Components, half_width: float, chip_cost: float, min_images:
         m = n
     else:
         m = min(n, max(min_images, round(math.sqrt(chip_cost * b / a))))
-    chips = max(2, math.ceil(z * z * parts.variance_of_mean(1, m) / half_width ** 2))
+    chips = max(2, math.ceil(z * z * parts.variance_of_mean(1, m) / half_width**2))
     return Allocation(m, chips, chips * m)

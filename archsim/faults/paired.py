@@ -46,10 +46,18 @@ class PairedResult:
 
     def row(self) -> dict[str, object]:
         d = self.difference
-        return {"rate": self.first.rate, "first": self.first.summary.mean,
-                "second": self.second.summary.mean, "difference": d.mean, "std": d.std,
-                "ci_low": d.ci_low, "ci_high": d.ci_high, "chips": len(self.per_chip),
-                "images_per_chip": self.first.images_per_chip, "chip_images": self.chip_images}
+        return {
+            "rate": self.first.rate,
+            "first": self.first.summary.mean,
+            "second": self.second.summary.mean,
+            "difference": d.mean,
+            "std": d.std,
+            "ci_low": d.ci_low,
+            "ci_high": d.ci_high,
+            "chips": len(self.per_chip),
+            "images_per_chip": self.first.images_per_chip,
+            "chip_images": self.chip_images,
+        }
 
 
 def check_pairable(first: FaultInjector, second: FaultInjector) -> None:
@@ -57,35 +65,66 @@ def check_pairable(first: FaultInjector, second: FaultInjector) -> None:
     a = [(s.name, s.weight_shape, s.cells) for s in first.sites]
     b = [(s.name, s.weight_shape, s.cells) for s in second.sites]
     if a != b:
-        raise UserError("the two models do not have the same RRAM layers (names, shapes and "
-                        "cell formats), so they cannot meet the same chips")
+        raise UserError(
+            "the two models do not have the same RRAM layers (names, shapes and "
+            "cell formats), so they cannot meet the same chips"
+        )
 
 
-def run_paired(first: FaultInjector, second: FaultInjector, drawer: ChipDrawer, rate: float,
-               images: Tensor, labels: Tensor, spec: MonteCarloSpec,
-               infos: tuple[RunInfo, RunInfo], *,
-               bn_sets: tuple[Mapping[str, Mapping[str, Tensor]] | None,
-                              Mapping[str, Mapping[str, Tensor]] | None] = (None, None)
-               ) -> PairedResult:
+def run_paired(
+    first: FaultInjector,
+    second: FaultInjector,
+    drawer: ChipDrawer,
+    rate: float,
+    images: Tensor,
+    labels: Tensor,
+    spec: MonteCarloSpec,
+    infos: tuple[RunInfo, RunInfo],
+    *,
+    bn_sets: tuple[
+        Mapping[str, Mapping[str, Tensor]] | None, Mapping[str, Mapping[str, Tensor]] | None
+    ] = (None, None),
+) -> PairedResult:
     """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
 
     `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.
     """
     check_pairable(first, second)
     choices = [bn_choice(sets, drawer.model.name, rate) for sets in bn_sets]
-    arms = [Arm(inj, sets[key] if sets and key else None)
-            for inj, sets, (key, _) in zip((first, second), bn_sets, choices, strict=True)]
-    sampler = ChipSampler(arms, images, labels, spec.seed,
-                          chip_drawer_source(drawer, rate, None, spec.seed), spec.batch_size,
-                          per_pass(spec, spec.chips, model_device(first)))
+    arms = [
+        Arm(inj, sets[key] if sets and key else None)
+        for inj, sets, (key, _) in zip((first, second), bn_sets, choices, strict=True)
+    ]
+    sampler = ChipSampler(
+        arms,
+        images,
+        labels,
+        spec.seed,
+        chip_drawer_source(drawer, rate, None, spec.seed),
+        spec.batch_size,
+        per_pass(spec, spec.chips, model_device(first)),
+    )
     design = replace(spec.design(spec.chips), stop_on="difference")
     with sampler.open():
-        run = sample(sampler, difference_figure(0, 1), design, f"rate {rate} difference",
-                     spec.progress)
+        run = sample(
+            sampler, difference_figure(0, 1), design, f"rate {rate} difference", spec.progress
+        )
     shared = run_notes(run, spec, sampler, "difference")
-    results = [result_of(run, arm, sampler, spec, info=info, fault_model=drawer.model.name,
-                         granularity=drawer.model.granularity, rate=rate, seed=spec.seed,
-                         notes=notes + shared, bn_set=key)
-               for arm, (info, (key, notes)) in enumerate(zip(infos, choices, strict=True))]
+    results = [
+        result_of(
+            run,
+            arm,
+            sampler,
+            spec,
+            info=info,
+            fault_model=drawer.model.name,
+            granularity=drawer.model.granularity,
+            rate=rate,
+            seed=spec.seed,
+            notes=notes + shared,
+            bn_set=key,
+        )
+        for arm, (info, (key, notes)) in enumerate(zip(infos, choices, strict=True))
+    ]
     diffs = tuple(s.mean for s in run.figure)
     return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)

@@ -51,10 +51,14 @@ def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
         c = np.arange(b.col_start, b.col_end)[None, :, None]
         k = np.arange(cells)[None, None, :]
         shape = np.broadcast_shapes(r.shape, c.shape, k.shape)
-        parts.append((np.broadcast_to(((b.group * cols + c) * rows + r) * cells + k, shape),
-                      np.full(shape, number[crossbar_key(b)]),
-                      np.broadcast_to(b.row_offset + (r - b.row_start), shape),
-                      np.broadcast_to(b.col_offset + (c - b.col_start) * cells + k, shape)))
+        parts.append(
+            (
+                np.broadcast_to(((b.group * cols + c) * rows + r) * cells + k, shape),
+                np.full(shape, number[crossbar_key(b)]),
+                np.broadcast_to(b.row_offset + (r - b.row_start), shape),
+                np.broadcast_to(b.col_offset + (c - b.col_start) * cells + k, shape),
+            )
+        )
     flat = [np.concatenate([p[i].reshape(-1) for p in parts]).astype(np.int64) if parts
             else np.zeros(0, np.int64) for i in range(4)]  # fmt: skip
     return Placement(*flat)
@@ -79,8 +83,9 @@ class Layout:
             stack[where.crossbar[on], where.row[on], where.column[on]] = states[where.index[on]]
         return dict(zip(self.keys, stack, strict=True))
 
-    def from_crossbars(self, arrays: dict[XbarKey, np.ndarray], fault_model: str = "measured"
-                       ) -> tuple[ChipFaults, int]:
+    def from_crossbars(
+        self, arrays: dict[XbarKey, np.ndarray], fault_model: str = "measured"
+    ) -> tuple[ChipFaults, int]:
         """The cell fault map the crossbar states give each site, and how many faulty cells
         lie outside the mapping (ignored). Every used crossbar must be in `arrays`."""
         stack = np.stack([arrays[key] for key in self.keys]) if self.keys else None
@@ -92,8 +97,8 @@ class Layout:
             if stack is not None:
                 states[where.index] = stack[where.crossbar, where.row, where.column]
             layers[site.name] = LayerFaults.from_dense(
-                torch.from_numpy(states).reshape(site.cell_shape))
+                torch.from_numpy(states).reshape(site.cell_shape)
+            )
             read += int((states != OK).sum())
         total = sum(int((a != OK).sum()) for a in arrays.values())
         return ChipFaults("cell", layers, fault_model, None), total - read
-

@@ -96,8 +96,9 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
     return path
 
 
-def _recorded(meta: dict[str, Any], key: str, given: str | None, default: str,
-              what: str) -> tuple[str, tuple[str, ...]]:
+def _recorded(
+    meta: dict[str, Any], key: str, given: str | None, default: str, what: str
+) -> tuple[str, tuple[str, ...]]:
     """(value, notes): `given` if any, else the checkpoint's `key`, else `default`."""
     trained = meta.get(key)
     if given is None:
@@ -107,8 +108,9 @@ def _recorded(meta: dict[str, Any], key: str, given: str | None, default: str,
     return given, ()
 
 
-def placement(spec: EvaluateSpec, meta: dict[str, Any]) -> tuple[str, tuple[str, ...],
-                                                                  tuple[str, ...]]:
+def placement(
+    spec: EvaluateSpec, meta: dict[str, Any]
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """(policy, overrides, notes) to map the checkpoint with (see the module doc)."""
     trained = meta.get("policy")
     trained_overrides = tuple(meta.get("overrides") or ())
@@ -117,8 +119,10 @@ def placement(spec: EvaluateSpec, meta: dict[str, Any]) -> tuple[str, tuple[str,
     notes: tuple[str, ...] = ()
     if trained and (spec.policy, spec.overrides) != (trained, trained_overrides):
         was = " ".join((trained, *trained_overrides))
-        notes = (f"placement {' '.join((spec.policy, *spec.overrides))} differs from the "
-                 f"checkpoint's training placement {was}",)
+        notes = (
+            f"placement {' '.join((spec.policy, *spec.overrides))} differs from the "
+            f"checkpoint's training placement {was}",
+        )
     return spec.policy, spec.overrides, notes
 
 
@@ -130,12 +134,15 @@ def check_identity(spec: EvaluateSpec, path: Path, meta: dict[str, Any]) -> None
         if net_info(spec.model).name != meta["net"]:
             raise UserError(f"{path} holds a {meta['net']}, not a {net_info(spec.model).name}")
     if spec.width is not None and float(spec.width) != float(meta["width"]):
-        raise UserError(f"{path} holds {meta['net']} width {meta['width']:g}, not width "
-                        f"{spec.width:g}; drop --width or pick the matching checkpoint")
+        raise UserError(
+            f"{path} holds {meta['net']} width {meta['width']:g}, not width "
+            f"{spec.width:g}; drop --width or pick the matching checkpoint"
+        )
 
 
-def _check_declared_shape(path: Path, meta: dict[str, Any], name: str,
-                          handling: InputHandling) -> None:
+def _check_declared_shape(
+    path: Path, meta: dict[str, Any], name: str, handling: InputHandling
+) -> None:
     """Refuse, before loading anything, a dataset whose declared image shape the net cannot take."""
     from archsim.data.registry import get_source
 
@@ -145,8 +152,9 @@ def _check_declared_shape(path: Path, meta: dict[str, Any], name: str,
     _check_shape(path, meta, name, (channels, height, width), int(meta["num_classes"]))
 
 
-def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
-                classes: int) -> tuple[str, ...]:
+def _check_data(
+    path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...], classes: int
+) -> tuple[str, ...]:
     """Refuse data the net cannot take; a note when it is another dataset than training's."""
     _check_shape(path, meta, name, shape, classes)
     trained = meta.get("dataset")
@@ -157,12 +165,16 @@ def _check_data(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, .
     return ()
 
 
-def _check_shape(path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...],
-                 classes: int) -> None:
+def _check_shape(
+    path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...], classes: int
+) -> None:
     """A one-line error when `name`'s images or classes are not what the net was built for."""
     trained_shape = tuple(meta.get("input_shape") or ())
-    if shape[0] != meta["in_channels"] or classes != meta["num_classes"] or (
-            trained_shape and shape != trained_shape):
+    if (
+        shape[0] != meta["in_channels"]
+        or classes != meta["num_classes"]
+        or (trained_shape and shape != trained_shape)
+    ):
         was = f"{'x'.join(map(str, trained_shape))} images, " if trained_shape else ""
         raise UserError(
             f"{path} was built for {was}{meta['in_channels']} channels, {meta['num_classes']} "
@@ -185,10 +197,12 @@ def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
         return ()
     if mechanism_of(fault_model).kind == "weight" and fault_model.stuck_on == 0:
         return ()  # a zeroed weight: exact under folding
-    return (f"BatchNorm: the chip folds it into the conv weights; {fault_model.name} faults are "
-            "applied to the unfolded weights with BN after them, so a stuck cell's value is on "
-            "the unfolded scale, not scaled by gamma/sigma per channel as on a folded chip "
-            "(docs/validation.md s.6)",)
+    return (
+        f"BatchNorm: the chip folds it into the conv weights; {fault_model.name} faults are "
+        "applied to the unfolded weights with BN after them, so a stuck cell's value is on "
+        "the unfolded scale, not scaled by gamma/sigma per channel as on a folded chip "
+        "(docs/validation.md s.6)",
+    )
 
 
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
@@ -203,25 +217,38 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     check_identity(spec, path, meta)
     bn_sets = qualify_legacy_keys(bn_sets, meta)
     # another fault model than training's is the usual experiment: no note for that
-    fault_model = get_fault_model(spec.fault_model or meta.get("fault_model")
-                                  or DEFAULT_FAULT_MODEL)
-    hardware, notes = _recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE,
-                                "hardware")
+    fault_model = get_fault_model(
+        spec.fault_model or meta.get("fault_model") or DEFAULT_FAULT_MODEL
+    )
+    hardware, notes = _recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE, "hardware")
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
-    handling = InputHandling(spec.limit, spec.subset_seed,
-                             (meta.get("input") or {}).get("pad_to"))
+    handling = InputHandling(spec.limit, spec.subset_seed, (meta.get("input") or {}).get("pad_to"))
     _check_declared_shape(path, meta, dataset_name, handling)  # before any file is read
     data = load_split(dataset_name, "test", spec.data_dir, handling)
-    notes += _check_data(path, meta, dataset_name, data.input_shape,
-                                    data.num_classes)
+    notes += _check_data(path, meta, dataset_name, data.input_shape, data.num_classes)
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
     policy, overrides, place_notes = placement(spec, meta)
     hw = load_hardware(hardware)  # loaded once: the mapping and the BN note both read it
-    mapping = map_model(model, tuple(images.shape[1:]), hw, policy=policy,
-                        overrides=overrides, model_name=meta["net"], width=float(meta["width"]))
-    info = RunInfo(meta["net"], float(meta["width"]), dataset_name, hardware,
-                   " ".join((policy, *overrides)), mapping.weight_bits, spec.per_channel,
-                   str(path), _input_text(data.input_shape, handling))
+    mapping = map_model(
+        model,
+        tuple(images.shape[1:]),
+        hw,
+        policy=policy,
+        overrides=overrides,
+        model_name=meta["net"],
+        width=float(meta["width"]),
+    )
+    info = RunInfo(
+        meta["net"],
+        float(meta["width"]),
+        dataset_name,
+        hardware,
+        " ".join((policy, *overrides)),
+        mapping.weight_bits,
+        spec.per_channel,
+        str(path),
+        _input_text(data.input_shape, handling),
+    )
     notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
@@ -233,24 +260,31 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     mc.design(mc.chips).check(len(labels))  # a bad two-stage design fails before any chip
     if bn_sets and not spec.bn_sets:
         notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
-    common: dict[str, Any] = {"bn_sets": bn_sets if spec.bn_sets else None,
-              "float_accuracy": float_acc,
-              "quantized_accuracy": quant_acc}
+    common: dict[str, Any] = {
+        "bn_sets": bn_sets if spec.bn_sets else None,
+        "float_accuracy": float_acc,
+        "quantized_accuracy": quant_acc,
+    }
     if spec.fault_map:
         chip = read_any_fault_map(spec.fault_map, injector.sites, mapping)
         named = (chip.meta.get("model"), chip.meta.get("width"))
         if named[0] is not None and (named[0] != info.model or named[1] != info.width):
-            raise UserError(f"fault map {spec.fault_map} was made for {named[0]} at width "
-                            f"{named[1]}; the checkpoint is {info.model} at width {info.width}")
+            raise UserError(
+                f"fault map {spec.fault_map} was made for {named[0]} at width "
+                f"{named[1]}; the checkpoint is {info.model} at width {info.width}"
+            )
         warn_if_oversubscribed()  # after the checks: a refused map is one error line
-        results = [run_chips(injector, None, None, images, labels, mc, info, fault_map=chip,
-                             **common)]
+        results = [
+            run_chips(injector, None, None, images, labels, mc, info, fault_map=chip, **common)
+        ]
     else:
-        drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows,
-                            mapping.crossbar_cols)
+        drawer = ChipDrawer(
+            injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols
+        )
         warn_if_oversubscribed()
-        results = [_at_rate(injector, drawer, rate, images, labels, mc, info, common)
-                   for rate in rates]
+        results = [
+            _at_rate(injector, drawer, rate, images, labels, mc, info, common) for rate in rates
+        ]
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results
 
 
@@ -259,19 +293,38 @@ def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
     return f"{text}, padded to {handling.pad_to}x{handling.pad_to}" if handling.pad_to else text
 
 
-def _at_rate(injector: FaultInjector, drawer: ChipDrawer, rate: float, images: Any,
-             labels: Any, mc: MonteCarloSpec, info: RunInfo, common: dict[str, Any]
-             ) -> AccuracyResult:
+def _at_rate(
+    injector: FaultInjector,
+    drawer: ChipDrawer,
+    rate: float,
+    images: Any,
+    labels: Any,
+    mc: MonteCarloSpec,
+    info: RunInfo,
+    common: dict[str, Any],
+) -> AccuracyResult:
     """Chips at one rate. At rate 0 every chip is the fault-free chip: it is scored once, on
     every test image (exact, so no pilot or image subset), and that accuracy stands for each
     of the chips (so std 0, a zero-width interval)."""
     if rate > 0:
         return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
-    once = run_chips(injector, drawer, rate, images, labels,
-                     replace(mc, chips=1, adaptive=None, images_per_chip=None), info, **common)
+    once = run_chips(
+        injector,
+        drawer,
+        rate,
+        images,
+        labels,
+        replace(mc, chips=1, adaptive=None, images_per_chip=None),
+        info,
+        **common,
+    )
     if mc.chips == 1:
         return once
     per_chip = once.per_chip * mc.chips
     note = f"rate 0: no chip has a fault, so 1 evaluation stands for the {mc.chips} chips"
-    return replace(once, per_chip=per_chip, summary=summarize(list(per_chip), mc.threshold),
-                   notes=(*once.notes, note))
+    return replace(
+        once,
+        per_chip=per_chip,
+        summary=summarize(list(per_chip), mc.threshold),
+        notes=(*once.notes, note),
+    )

@@ -71,8 +71,10 @@ def get_fault_model(name: str) -> FaultModel:
     if not sep:
         return preset
     if not isinstance(preset, ClusterModel) or not size.isdigit() or int(size) < 1:
-        raise UserError(f"fault model {name!r}: only clustered presets take a size, as "
-                        "NAME:SIZE with SIZE an integer >= 1 (e.g. blob-isaac:2)")
+        raise UserError(
+            f"fault model {name!r}: only clustered presets take a size, as "
+            "NAME:SIZE with SIZE an integer >= 1 (e.g. blob-isaac:2)"
+        )
     text = preset.description.replace(str(preset.size), size.lstrip("0") or "0")
     return replace(preset, name=f"{base}:{int(size)}", size=int(size), description=text)
 

@@ -55,15 +55,15 @@ class BlockLayout:
     harm_after: float
 
 
-def layout_harm(bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, rows: np.ndarray,
-                cols: np.ndarray) -> float:
+def layout_harm(
+    bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> float:
     """Total harm of storing logical (r, c) in slot (rows[r], cols[c])."""
     off, on = bf.off[np.ix_(rows, cols)], bf.on[np.ix_(rows, cols)]
     return float((h_off * off).sum() + (h_on * on).sum())
 
 
-def _rows_step(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndarray
-               ) -> np.ndarray:
+def _rows_step(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndarray) -> np.ndarray:
     """Optimal rows for columns already placed (`off`, `on` in logical column order).
 
     Every logical row costs 0 on a fault-free physical row, so only the F faulty rows need
@@ -82,8 +82,9 @@ def _rows_step(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndar
     return rows
 
 
-def _descend(bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, cols: np.ndarray,
-             rounds: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _descend(
+    bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, cols: np.ndarray, rounds: int
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Alternate a row step and a column step from column layout `cols`; the best layout."""
     rows = np.arange(bf.codes.shape[0])
     current = layout_harm(bf, h_off, h_on, rows, cols)
@@ -93,8 +94,9 @@ def _descend(bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, cols: np.ndar
         # rows: cost[r, p] = sum_c h(r, c) * stuck(p, cols[c])
         new_rows = _rows_step(h_off, h_on, bf.off[:, cols], bf.on[:, cols])
         # columns: cost[c, q] = sum_r h(r, c) * stuck(rows[r], q)
-        new_cols = linear_sum_assignment(h_off.T @ bf.off[new_rows, :]
-                                         + h_on.T @ bf.on[new_rows, :])[1]
+        new_cols = linear_sum_assignment(
+            h_off.T @ bf.off[new_rows, :] + h_on.T @ bf.on[new_rows, :]
+        )[1]
         new = layout_harm(bf, h_off, h_on, new_rows, new_cols)
         if new >= current:
             break
@@ -111,8 +113,10 @@ def remap_block(bf: BlockFaults, qmax: int, rounds: int = DEFAULT_ROUNDS) -> Blo
     rows, identity = np.arange(n_rows), np.arange(n_cols)
     h_off, h_on = harm(bf.codes, qmax)
     before = layout_harm(bf, h_off, h_on, rows, identity)
-    expected = (np.outer(h_off.sum(axis=0), bf.off.sum(axis=0))
-                + np.outer(h_on.sum(axis=0), bf.on.sum(axis=0))) / n_rows
+    expected = (
+        np.outer(h_off.sum(axis=0), bf.off.sum(axis=0))
+        + np.outer(h_on.sum(axis=0), bf.on.sum(axis=0))
+    ) / n_rows
     found = _descend(bf, h_off, h_on, linear_sum_assignment(expected)[1], rounds)
     if found[2] > before:
         return BlockLayout(rows, identity, before, before)
@@ -130,8 +134,9 @@ class RemapResult:
     seconds: float  # wall time to compute the layouts
 
 
-def remap_chip(injector: FaultInjector, chip: ChipFaults, rounds: int = DEFAULT_ROUNDS
-               ) -> RemapResult:
+def remap_chip(
+    injector: FaultInjector, chip: ChipFaults, rounds: int = DEFAULT_ROUNDS
+) -> RemapResult:
     """Remap every faulty block of `chip` for `injector`'s quantized weights."""
     check_weight_map(chip, "remapping")
     start = time.perf_counter()

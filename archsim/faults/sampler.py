@@ -24,8 +24,7 @@ from archsim.faults.records import ChipFaults
 from archsim.faults.scoring import correct_over_batches
 
 
-def correct_mask(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 256
-                 ) -> Tensor:
+def correct_mask(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 256) -> Tensor:
     """Per image, whether the model (in eval mode, no gradients) classifies it correctly."""
     return correct_over_batches(model, model, images, labels, batch_size)
 
@@ -41,9 +40,16 @@ class Arm:
 class ChipSampler:
     """Chips of one rate (or one measured fault map) scored on subsets of the test set."""
 
-    def __init__(self, arms: Sequence[Arm], images: Tensor, labels: Tensor, seed: int,
-                 draw: Callable[[int], ChipFaults], batch_size: int = 256,
-                 chips_per_pass: int = 1) -> None:
+    def __init__(
+        self,
+        arms: Sequence[Arm],
+        images: Tensor,
+        labels: Tensor,
+        seed: int,
+        draw: Callable[[int], ChipFaults],
+        batch_size: int = 256,
+        chips_per_pass: int = 1,
+    ) -> None:
         self.arms = tuple(arms)
         self.images, self.labels = images, labels
         self.seed, self.batch_size = seed, batch_size
@@ -81,8 +87,10 @@ class ChipSampler:
         order = self._orders[chip]
         if order is None:
             if m < self.test_images:
-                raise ValueError(f"chip {chip} was scored on every image in test order; "
-                                 "it cannot be subsampled afterwards")
+                raise ValueError(
+                    f"chip {chip} was scored on every image in test order; "
+                    "it cannot be subsampled afterwards"
+                )
             return None
         return order[:m]
 
@@ -121,10 +129,10 @@ class ChipSampler:
                 maps.append(self._draw(index))
                 self._fractions[index] = maps[-1].faulty_fraction()
                 self._orders.setdefault(index, None)
-            masks = batched_correct(self.arms[arm].injector, maps, self.images, self.labels,
-                                    self.batch_size)
-            self._ahead.update({(arm, index): row for index, row in zip(chips, masks,
-                                                                        strict=True)})
+            masks = batched_correct(
+                self.arms[arm].injector, maps, self.images, self.labels, self.batch_size
+            )
+            self._ahead.update({(arm, index): row for index, row in zip(chips, masks, strict=True)})
         return self._ahead.pop((arm, chip))
 
     def faulty_fraction(self, chips: int) -> float:
@@ -132,8 +140,9 @@ class ChipSampler:
         return sum(self._fractions[c] for c in range(chips)) / chips
 
 
-def chip_drawer_source(drawer: ChipDrawer | None, rate: float | None,
-                       fault_map: ChipFaults | None, seed: int) -> Callable[[int], ChipFaults]:
+def chip_drawer_source(
+    drawer: ChipDrawer | None, rate: float | None, fault_map: ChipFaults | None, seed: int
+) -> Callable[[int], ChipFaults]:
     """chip index -> its fault map: drawn from (seed, index), or the one measured map."""
     if (drawer is None) == (fault_map is None):
         raise ValueError("give exactly one of a chip drawer or a fault map")

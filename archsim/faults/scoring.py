@@ -6,8 +6,13 @@ import torch
 from torch import Tensor, nn
 
 
-def correct_over_batches(model: nn.Module, forward: Callable[[Tensor], Tensor], images: Tensor,
-                         labels: Tensor, batch_size: int) -> Tensor:
+def correct_over_batches(
+    model: nn.Module,
+    forward: Callable[[Tensor], Tensor],
+    images: Tensor,
+    labels: Tensor,
+    batch_size: int,
+) -> Tensor:
     """Whether `forward` (logits with classes last, e.g. [B, K] or [chips, B, K]) gets each
     image right, concatenated along the image dimension; `model` in eval mode, no gradients."""
     if len(images) == 0:
@@ -18,8 +23,8 @@ def correct_over_batches(model: nn.Module, forward: Callable[[Tensor], Tensor], 
     hits = []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size].to(device, non_blocking=True)
-            y = labels[start:start + batch_size].to(device, non_blocking=True)
+            x = images[start : start + batch_size].to(device, non_blocking=True)
+            y = labels[start : start + batch_size].to(device, non_blocking=True)
             hits.append((forward(x).argmax(dim=-1) == y).cpu())
     model.train(was_training)
     return torch.cat(hits, dim=-1)

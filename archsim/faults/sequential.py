@@ -64,8 +64,10 @@ class Design:
             if self.threshold is None:
                 raise UserError("stopping on the yield needs a threshold")
             if self.images_per_chip is not None and self.images_per_chip != test_images:
-                raise UserError("stopping on the yield needs exact per-chip accuracies: "
-                                "score every chip on every test image")
+                raise UserError(
+                    "stopping on the yield needs exact per-chip accuracies: "
+                    "score every chip on every test image"
+                )
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,17 @@ def _pilot(sampler: ChipSampler, figure: Figure, design: Design) -> tuple[Compon
     assert design.target is not None
     m = min(design.pilot_images, sampler.test_images)
     arms = range(len(sampler.arms))
-    scores = [chip_score(figure([sampler.correct(a, c, m) for a in arms]))
-              for c in range(min(design.pilot_chips, design.chips))]
+    scores = [
+        chip_score(figure([sampler.correct(a, c, m) for a in arms]))
+        for c in range(min(design.pilot_chips, design.chips))
+    ]
     parts = components(scores, sampler.test_images)
     return parts, allocate(parts, design.target, design.chip_cost, design.min_images)
 
 
-def sample(sampler: ChipSampler, figure: Figure, design: Design, label: str = "",
-           progress: bool = False) -> Sampled:
+def sample(
+    sampler: ChipSampler, figure: Figure, design: Design, label: str = "", progress: bool = False
+) -> Sampled:
     """Score chips 0, 1, ... under `design` (see the module doc)."""
     design.check(sampler.test_images)
     pilot, allocation = None, None
@@ -122,9 +127,16 @@ def sample(sampler: ChipSampler, figure: Figure, design: Design, label: str = ""
             scores.append(chip_score(figure(masks[-1])))
             half = half_width(scores, design)
             mean = sum(s.mean for s in scores) / len(scores)
-            bar.update(task, advance=1, status=f"{design.stop_on} {mean:.2f} ±{half:.2f} "
-                       f"({sampler.chip_images:,} chip-images)")
-            if (design.target is not None and len(scores) >= design.min_chips
-                    and half <= design.target):
+            bar.update(
+                task,
+                advance=1,
+                status=f"{design.stop_on} {mean:.2f} ±{half:.2f} "
+                f"({sampler.chip_images:,} chip-images)",
+            )
+            if (
+                design.target is not None
+                and len(scores) >= design.min_chips
+                and half <= design.target
+            ):
                 break
     return Sampled(tuple(masks), m, tuple(scores), half, pilot, allocation)

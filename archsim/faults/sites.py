@@ -107,8 +107,15 @@ def fault_sites(model: nn.Module, mapping: Mapping) -> tuple[FaultSite, ...]:
                 f"mapping layer {name!r} expects {spec.groups} x {spec.matrix_rows} x "
                 f"{spec.matrix_cols} weights, the model has shape {tuple(weight.shape)}"
             )
-        sites[name] = FaultSite(name, tuple(weight.shape), spec.groups, spec.matrix_rows,
-                                spec.matrix_cols, cell_format(mapping, lm), lm.blocks)
+        sites[name] = FaultSite(
+            name,
+            tuple(weight.shape),
+            spec.groups,
+            spec.matrix_rows,
+            spec.matrix_cols,
+            cell_format(mapping, lm),
+            lm.blocks,
+        )
     return tuple(sites.values())
 
 

@@ -31,8 +31,9 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults, LayerFaults
 
 
-def spare_states(layer: str, block: int, rows: int, k: int, p_on: float, rate: float,
-                 seed: int, chip: int) -> np.ndarray:
+def spare_states(
+    layer: str, block: int, rows: int, k: int, p_on: float, rate: float, seed: int, chip: int
+) -> np.ndarray:
     """int8 states (rows, k) of block `block`'s k spare columns (OK / STUCK_OFF / STUCK_ON)."""
     states = np.zeros(rows * k, dtype=np.int8)
     rng = unit_rng(seed, chip, f"spare:{layer}:{block}")
@@ -49,8 +50,9 @@ class SpareResult:
     replaced: int  # columns moved onto a spare, over all blocks
 
 
-def apply_spares(injector: FaultInjector, chip: ChipFaults, k: int,
-                 spare_rate: float | None = None) -> SpareResult:
+def apply_spares(
+    injector: FaultInjector, chip: ChipFaults, k: int, spare_rate: float | None = None
+) -> SpareResult:
     """`chip` with each block's best columns moved onto its k spares (see the module doc)."""
     check_weight_map(chip, "spare columns")
     if k < 0:

@@ -42,8 +42,7 @@ def t_half_width(values: Sequence[float], confidence: float = 0.95) -> float:
     return float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054
-                    ) -> tuple[float, float]:
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (two-sided 95% by default); (0, 1) for
     n = 0. Unlike the normal interval it stays inside [0, 1] and is not empty at 0 or n."""
     if n == 0:
@@ -84,8 +83,9 @@ class PairedDifference:
     chips: int
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95
-                      ) -> PairedDifference | None:
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], confidence: float = 0.95
+) -> PairedDifference | None:
     """a[i] - b[i] for the chips both were scored on (same seed, same chip indices), so the
     spread between chips cancels; None below two common chips."""
     n = min(len(a), len(b))

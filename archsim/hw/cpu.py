@@ -83,9 +83,11 @@ class Cpu(Component):
             power_w=cpu.power_w,
             area_mm2=0.0,
             leakage_power_w=cpu.idle_power_w,
-            actions=(ActionCost(
-                "mac", (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
-            ),),
+            actions=(
+                ActionCost(
+                    "mac", (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
+                ),
+            ),
             source=cpu.source,
             model=cpu.model,
             cores=cpu.cores,

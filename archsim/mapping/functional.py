@@ -144,16 +144,25 @@ def describe_op(
                  if isinstance(t, torch.Tensor) and parameters(i) is not None)  # fmt: skip
     first = activations[0] if activations else (tensors[0] if tensors else None)
     in_shape = tuple(first.shape[1:]) if first is not None else ()
-    common: dict[str, Any] = {"name": name, "in_shape": in_shape, "out_shape": _shape(result),
-                              "params": params}
+    common: dict[str, Any] = {
+        "name": name,
+        "in_shape": in_shape,
+        "out_shape": _shape(result),
+        "params": params,
+    }
     kind = KIND_BY_NAME.get(short)
     if short in WEIGHT_OPS or (kind == "matmul" and param_args):
         return LayerSpec(kind="other", macs=0, supported=False, reason=(
             f"{short} on parameter {param_args[0] if param_args else '?'}: weights map onto "
             "crossbars only through nn.Conv2d and nn.Linear modules"), **common)  # fmt: skip
     if kind is None:
-        return LayerSpec(kind="other", macs=0, supported=False,
-                         reason=f"{short}: no mapping for this operation", **common)
+        return LayerSpec(
+            kind="other",
+            macs=0,
+            supported=False,
+            reason=f"{short}: no mapping for this operation",
+            **common,
+        )
     if kind == "add" and len(activations) < 2:
         kind = "eltwise"  # a constant or a parameter added: not a residual sum
     reason = f"{short}: {REASONS[kind]}"
@@ -163,17 +172,26 @@ def describe_op(
         macs = (_einsum_macs(str(args[0]), activations, out[0].shape[0])
                 if short == "einsum" else _matmul_macs(a, out[0]))  # fmt: skip
         if macs is None:
-            return LayerSpec(kind="other", macs=0, supported=False,
-                             reason="einsum with '...': no mapping", **common)
+            return LayerSpec(
+                kind="other",
+                macs=0,
+                supported=False,
+                reason="einsum with '...': no mapping",
+                **common,
+            )
         return LayerSpec(kind="matmul", macs=macs, operand_elements=math.prod(b.shape[1:]),
                          reason=reason, **common)  # fmt: skip
     if kind == "matmul":
-        return LayerSpec(kind="other", macs=0, supported=False,
-                         reason=f"{short}: needs two activation operands", **common)
+        return LayerSpec(
+            kind="other",
+            macs=0,
+            supported=False,
+            reason=f"{short}: needs two activation operands",
+            **common,
+        )
     if kind == "pool" and out:
         return LayerSpec(kind="pool", macs=0, kernel=_pool_kernel(activations, out[0]),
                          reason=reason, **common)  # fmt: skip
     if kind == "concat":
         return LayerSpec(kind="concat", macs=0, reason=reason, **common)
     return LayerSpec(kind=kind, macs=0, reason=reason, **common)
-

@@ -51,10 +51,15 @@ class Geometry:
                 raise UserError(
                     f"hardware {self.name}: {field_name} must be an integer >= 1, got {value!r}"
                 )
-        if isinstance(self.spare_columns, bool) or not isinstance(self.spare_columns, int) \
-                or self.spare_columns < 0:
-            raise UserError(f"hardware {self.name}: spare columns must be an integer >= 0, "
-                            f"got {self.spare_columns!r}")
+        if (
+            isinstance(self.spare_columns, bool)
+            or not isinstance(self.spare_columns, int)
+            or self.spare_columns < 0
+        ):
+            raise UserError(
+                f"hardware {self.name}: spare columns must be an integer >= 0, "
+                f"got {self.spare_columns!r}"
+            )
         if self.encoding not in ENCODINGS:
             raise UserError(
                 f"hardware {self.name}: encoding {self.encoding!r} is not one of "

@@ -82,14 +82,16 @@ def _conv_padding(module: nn.Conv2d) -> tuple[int, int]:
     return _pair(module.padding)
 
 
-def describe(
-    name: str, module: nn.Module, inputs: tuple[object, ...], output: object
-) -> LayerSpec:
+def describe(name: str, module: nn.Module, inputs: tuple[object, ...], output: object) -> LayerSpec:
     """The LayerSpec of one call of `module` (batch dimension dropped from shapes)."""
     in_shape, out_shape = _shape(inputs), _shape(output)
     params = sum(p.numel() for p in module.parameters(recurse=False))
-    common: dict[str, Any] = {"name": name, "in_shape": in_shape, "out_shape": out_shape,
-                              "params": params}
+    common: dict[str, Any] = {
+        "name": name,
+        "in_shape": in_shape,
+        "out_shape": out_shape,
+        "params": params,
+    }
     if isinstance(module, nn.Conv2d):
         out_h, out_w = (out_shape[1], out_shape[2]) if len(out_shape) == 3 else (1, 1)
         kh, kw = module.kernel_size

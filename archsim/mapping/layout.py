@@ -51,8 +51,9 @@ class ReplicaLayout:
         ima_global, crossbar = np.divmod(crossbar_global, self.crossbars_per_ima)
         tile_global, ima = np.divmod(ima_global, self.imas_per_tile)
         chip, tile = np.divmod(tile_global, self.tiles_per_chip)
-        return Positions(replica, block, crossbar_global, ima_global, tile_global, chip, tile,
-                         ima, crossbar)
+        return Positions(
+            replica, block, crossbar_global, ima_global, tile_global, chip, tile, ima, crossbar
+        )
 
     @cached_property
     def chips(self) -> frozenset[int]:

@@ -118,7 +118,10 @@ def _check_budget(
 
 
 def _tile_budget_imas(
-    layers: Sequence[LayerToPlace], geometry: Geometry, budget_tiles: int, label: str,
+    layers: Sequence[LayerToPlace],
+    geometry: Geometry,
+    budget_tiles: int,
+    label: str,
     pack: bool,
 ) -> int:
     if isinstance(budget_tiles, bool) or not isinstance(budget_tiles, int):

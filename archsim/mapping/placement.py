@@ -70,16 +70,40 @@ def _place_one(layer: LayerToPlace, first_crossbar: int, geometry: Geometry) -> 
     """Replica 0's blocks with positions; the other replicas stay implicit in the layout."""
     per_ima = geometry.crossbars_per_ima
     tiling = layer.tiling.blocks
-    layout = ReplicaLayout(first_crossbar, layer.tiling.crossbars, layer.replicas,
-                           tuple(b.slot for b in tiling), per_ima, geometry.imas_per_tile,
-                           geometry.tiles_per_chip)
+    layout = ReplicaLayout(
+        first_crossbar,
+        layer.tiling.crossbars,
+        layer.replicas,
+        tuple(b.slot for b in tiling),
+        per_ima,
+        geometry.imas_per_tile,
+        geometry.tiles_per_chip,
+    )
     p, n = layout.positions, len(tiling)  # replica-major: replica 0 comes first
     blocks = tuple(
-        CrossbarBlock(layer.name, b.group, 0, b.row_start, b.row_end, b.col_start, b.col_end,
-                      chip, tile, ima, crossbar, b.row_offset, b.col_offset)
-        for b, chip, tile, ima, crossbar in zip(tiling, p.chip[:n].tolist(), p.tile[:n].tolist(),
-                                                p.ima[:n].tolist(), p.crossbar[:n].tolist(),
-                                                strict=True)
+        CrossbarBlock(
+            layer.name,
+            b.group,
+            0,
+            b.row_start,
+            b.row_end,
+            b.col_start,
+            b.col_end,
+            chip,
+            tile,
+            ima,
+            crossbar,
+            b.row_offset,
+            b.col_offset,
+        )
+        for b, chip, tile, ima, crossbar in zip(
+            tiling,
+            p.chip[:n].tolist(),
+            p.tile[:n].tolist(),
+            p.ima[:n].tolist(),
+            p.crossbar[:n].tolist(),
+            strict=True,
+        )
     )
     return PlacedLayer(name=layer.name, blocks=blocks, layout=layout, crossbars=layer.crossbars)
 

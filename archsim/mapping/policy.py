@@ -100,17 +100,21 @@ def _cpu_ends(spec: LayerSpec, roles: Roles) -> Placement:
 def _first_conv_rram(spec: LayerSpec, roles: Roles) -> Placement:
     role = _role(spec, roles)
     where = "crossbars" if role == "first conv" else "the CPU path"
-    return Placement("rram" if role == "first conv" else "cpu",
-                     f"{role} on {where} (first-conv-rram)")
+    return Placement(
+        "rram" if role == "first conv" else "cpu", f"{role} on {where} (first-conv-rram)"
+    )
 
 
 POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1": (_cpu_1x1, "1x1 convs on the CPU; other convs, first conv, classifier on RRAM"),
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
     "all-rram": (_all_rram, "every conv and linear layer on RRAM"),
-    "attention-digital": (lambda spec, roles: Placement("rram", f"{_role(spec, roles)} on "
-                                                        "crossbars (attention-digital)"),
-                          "every conv and linear on RRAM; Q K^T and A V on the digital units"),
+    "attention-digital": (
+        lambda spec, roles: Placement(
+            "rram", f"{_role(spec, roles)} on crossbars (attention-digital)"
+        ),
+        "every conv and linear on RRAM; Q K^T and A V on the digital units",
+    ),
     "cpu-ends": (_cpu_ends, "first conv and classifier on the CPU; every other conv on RRAM"),
     "first-conv-rram": (_first_conv_rram, "only the first conv on RRAM, the rest on the CPU"),
 }

@@ -133,9 +133,15 @@ class LayerMapping:
         p = self.layout.positions
         return tuple(
             self.blocks[b]._replace(replica=r, chip=c, tile=t, ima=i, crossbar=x)
-            for r, b, c, t, i, x in zip(p.replica.tolist(), p.block.tolist(), p.chip.tolist(),
-                                        p.tile.tolist(), p.ima.tolist(), p.crossbar.tolist(),
-                                        strict=True)
+            for r, b, c, t, i, x in zip(
+                p.replica.tolist(),
+                p.block.tolist(),
+                p.chip.tolist(),
+                p.tile.tolist(),
+                p.ima.tolist(),
+                p.crossbar.tolist(),
+                strict=True,
+            )
         )
 
     @property

@@ -125,8 +125,7 @@ def tile_layer(spec: LayerSpec, geometry: Geometry) -> LayerTiling:
         bias_columns=geometry.extra_columns,
         blocks=blocks,
         crossbars=crossbars,
-        weight_cells=spec.groups * spec.matrix_rows * spec.matrix_cols
-        * geometry.cells_per_weight,
+        weight_cells=spec.groups * spec.matrix_rows * spec.matrix_cols * geometry.cells_per_weight,
         groups_per_crossbar=per_crossbar,
     )
 

@@ -10,12 +10,15 @@ This is how the cost model runs BN by default (`operation.batchnorm: folded`): t
 weights are what the crossbars hold and the bias rides on the partial-sum merge.
 """
 
+from typing import cast
+
 import torch
 from torch import nn
 
 
-def fold_batchnorm(layer: nn.Conv2d | nn.Linear, bn: nn.BatchNorm2d | nn.BatchNorm1d
-                   ) -> nn.Conv2d | nn.Linear:
+def fold_batchnorm(
+    layer: nn.Conv2d | nn.Linear, bn: nn.BatchNorm2d | nn.BatchNorm1d
+) -> nn.Conv2d | nn.Linear:
     """A new layer equal to `bn(layer(x))` with `bn` in evaluation mode (inputs unchanged)."""
     if bn.running_mean is None or bn.running_var is None:
         raise ValueError("BatchNorm without running statistics cannot be folded")
@@ -40,8 +43,22 @@ def _copy_with_bias(layer: nn.Conv2d | nn.Linear) -> nn.Conv2d | nn.Linear:
     factory = {"device": layer.weight.device, "dtype": layer.weight.dtype}
     if isinstance(layer, nn.Linear):
         return nn.Linear(layer.in_features, layer.out_features, bias=True, **factory)
+    # torch types these as 2-tuples; a Conv2d's own values always are
+    pair = cast("tuple[int, int]", layer.kernel_size)
+    stride, dilation = (
+        cast("tuple[int, int]", layer.stride),
+        cast("tuple[int, int]", layer.dilation),
+    )
+    padding = cast("str | tuple[int, int]", layer.padding)
     return nn.Conv2d(
-        layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,  # type: ignore[arg-type]
-        padding=layer.padding, dilation=layer.dilation, groups=layer.groups,  # type: ignore[arg-type]
-        bias=True, padding_mode=layer.padding_mode, **factory,
+        layer.in_channels,
+        layer.out_channels,
+        pair,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=layer.groups,
+        bias=True,
+        padding_mode=layer.padding_mode,
+        **factory,
     )

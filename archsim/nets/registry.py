@@ -171,8 +171,14 @@ def list_nets() -> list[NetInfo]:
 def _user_entry(text: str, stamp: tuple[int, int]) -> _Entry:
     """A user model's entry; `stamp` (the file's mtime and size) re-reads an edited file."""
     net = user.load_user_net(text)
-    info = NetInfo(net.name, net.description, MappingProxyType(net.options), net.input_shape,
-                   f"user model (source sha256 {net.source_digest[:12]})", net.source_digest)
+    info = NetInfo(
+        net.name,
+        net.description,
+        MappingProxyType(net.options),
+        net.input_shape,
+        f"user model (source sha256 {net.source_digest[:12]})",
+        net.source_digest,
+    )
 
     def build(width: float, classes: int, channels: int, **chosen: object) -> nn.Module:
         return user.build_user_net(net, width, classes, channels, chosen)
@@ -228,9 +234,11 @@ def check_size(name: str, width: float, build: Callable[[], nn.Module]) -> int:
         params = sum(p.numel() for p in build().parameters())
     need, have = params * 4 * _COPIES, _memory_bytes()
     if need > have:
-        raise UserError(f"{name} at width {width:g} has {params:,} parameters: about "
-                        f"{need / 2**30:,.1f} GiB to train or evaluate, more than this "
-                        f"machine's {have / 2**30:,.0f} GiB of memory; use a smaller width")
+        raise UserError(
+            f"{name} at width {width:g} has {params:,} parameters: about "
+            f"{need / 2**30:,.1f} GiB to train or evaluate, more than this "
+            f"machine's {have / 2**30:,.0f} GiB of memory; use a smaller width"
+        )
     return params
 
 
@@ -258,8 +266,11 @@ def get_net(
     channels = options.positive_int(entry.info.name, "in_channels", channels)
     resolved = check_options(name, net_options)
     if entry.zoo:
-        check_size(entry.info.name, checked_width,
-                   lambda: entry.build(checked_width, classes, channels, **resolved))
+        check_size(
+            entry.info.name,
+            checked_width,
+            lambda: entry.build(checked_width, classes, channels, **resolved),
+        )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = entry.build(checked_width, classes, channels, **resolved)

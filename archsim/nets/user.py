@@ -105,8 +105,13 @@ def load_user_net(text: str) -> UserNet:
     name = f"{location}:{attr}"
     factory = getattr(module, attr, None)
     if not callable(factory):
-        found = sorted(n for n, v in vars(module).items() if callable(v) and not
-                       n.startswith("_") and getattr(v, "__module__", None) == module.__name__)
+        found = sorted(
+            n
+            for n, v in vars(module).items()
+            if callable(v)
+            and not n.startswith("_")
+            and getattr(v, "__module__", None) == module.__name__
+        )
         raise UserError(f"{where} has no callable {attr!r}; it defines: "
                         f"{', '.join(found) or 'nothing callable'}")  # fmt: skip
     params = inspect.signature(factory).parameters.values()

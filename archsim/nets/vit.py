@@ -55,9 +55,18 @@ class EncoderBlock(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, width: float = 1.0, num_classes: int = 10, in_channels: int = 1,
-                 image_size: int = 8, patch: int = 2, depth: int = 2, heads: int = 2,
-                 head_dim: int = 16, mlp_ratio: int = 2) -> None:
+    def __init__(
+        self,
+        width: float = 1.0,
+        num_classes: int = 10,
+        in_channels: int = 1,
+        image_size: int = 8,
+        patch: int = 2,
+        depth: int = 2,
+        heads: int = 2,
+        head_dim: int = 16,
+        mlp_ratio: int = 2,
+    ) -> None:
         super().__init__()
         if image_size % patch:
             raise UserError(f"vit: image_size {image_size} is not a multiple of patch {patch}")

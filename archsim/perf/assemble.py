@@ -127,7 +127,8 @@ def _crossbar_busy_fraction(
     replicas = {lm.spec.name: lm.replicas for lm in mapping.rram_layers}
     crossbar_seconds = sum(
         sum(p.group_pixels) * (p.crossbars / replicas[p.name]) * costs.mvm_time_s
-        for p in plans if p.target == "rram"
+        for p in plans
+        if p.target == "rram"
     )
     crossbars = sum(p.crossbars for p in plans)
     return crossbar_seconds / (crossbars * interval_s) if crossbars and interval_s > 0 else 0.0
@@ -153,8 +154,16 @@ def assemble(
         for component, joules in parts.items():
             by_component[component] += joules
         by_layer[plan.name] = math.fsum(parts.values())
-        rows.append(LayerCost(plan.name, plan.target, layer_busy, layer_busy / busy_sum,
-                              by_layer[plan.name], parts))
+        rows.append(
+            LayerCost(
+                plan.name,
+                plan.target,
+                layer_busy,
+                layer_busy / busy_sum,
+                by_layer[plan.name],
+                parts,
+            )
+        )
     dynamic_by_component = dict(by_component)
     static = static_energy_j(fp, costs, timing.interval_s)
     for component, joules in static.items():

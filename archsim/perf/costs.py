@@ -23,9 +23,16 @@ from archsim.errors import UserError
 # row sum and the division (3); layer norm: sum, sum of squares, normalise, scale, shift (5).
 # An activation matmul on the digital units (policy attention-digital): per MAC, one
 # shift-and-add op per input bit (a bit-serial multiply, the accumulate folded in).
-DIGITAL_UNIT = {"bn": "tile.shift_add", "add": "tile.shift_add", "act": "tile.sigmoid",
-                "pool": "tile.maxpool", "eltwise": "tile.shift_add", "norm": "tile.shift_add",
-                "softmax": "tile.sigmoid", "matmul": "tile.shift_add"}
+DIGITAL_UNIT = {
+    "bn": "tile.shift_add",
+    "add": "tile.shift_add",
+    "act": "tile.sigmoid",
+    "pool": "tile.maxpool",
+    "eltwise": "tile.shift_add",
+    "norm": "tile.shift_add",
+    "softmax": "tile.sigmoid",
+    "matmul": "tile.shift_add",
+}
 DIGITAL_OPS_PER_ELEMENT = {"bn": 2, "add": 1, "act": 1, "eltwise": 1, "norm": 5, "softmax": 3}
 
 
@@ -82,10 +89,17 @@ class PerfCosts:
             if not value > 0:
                 raise UserError(f"hardware {self.hardware}: {name} must be > 0, got {value}")
         if self.tile_area_mm2 * self.tiles_per_chip > self.chip_area_mm2 * (1 + 1e-9):
-            raise UserError(f"hardware {self.hardware}: {self.tiles_per_chip} tiles of "
-                            f"{self.tile_area_mm2} mm^2 exceed the chip's {self.chip_area_mm2}")
-        tables = (self.action_energy_j, self.tile_static_power_w, self.chip_static_power_w,
-                  self.tile_unit_ops_per_s, {"cpu_idle_power_w": self.cpu_idle_power_w})
+            raise UserError(
+                f"hardware {self.hardware}: {self.tiles_per_chip} tiles of "
+                f"{self.tile_area_mm2} mm^2 exceed the chip's {self.chip_area_mm2}"
+            )
+        tables = (
+            self.action_energy_j,
+            self.tile_static_power_w,
+            self.chip_static_power_w,
+            self.tile_unit_ops_per_s,
+            {"cpu_idle_power_w": self.cpu_idle_power_w},
+        )
         for table in tables:
             for name, value in table.items():
                 if value < 0:

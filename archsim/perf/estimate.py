@@ -18,7 +18,10 @@ ESTIMATORS = ("des", "analytic", "paper")
 
 
 def estimate(
-    mapping: Mapping, hw: HardwareLike, estimator: str = "des", images: int = 1,
+    mapping: Mapping,
+    hw: HardwareLike,
+    estimator: str = "des",
+    images: int = 1,
     costs: PerfCosts | None = None,
 ) -> PerfResult:
     """Latency, throughput, energy and area of `mapping` on `hw` by the named estimator.

@@ -79,8 +79,14 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
         raise UserError(f"{mapping.model} has no multiply-accumulates to estimate")
     per_image_s = macs / rate
     layers = tuple(
-        LayerCost(lm.spec.name, lm.target, lm.spec.macs / rate, lm.spec.macs / macs,
-                  lm.spec.macs / rate * power, {"paper_estimator": lm.spec.macs / rate * power})
+        LayerCost(
+            lm.spec.name,
+            lm.target,
+            lm.spec.macs / rate,
+            lm.spec.macs / macs,
+            lm.spec.macs / rate * power,
+            {"paper_estimator": lm.spec.macs / rate * power},
+        )
         for lm in mapping.layers
     )
     energy = per_image_s * power
@@ -93,24 +99,43 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
     reference = paper_reference(mapping.model, mapping.width)
     if mapping.model == "mobilenetv2" and reference is not None:
         paper_per_image_s = reference[0] / TABLE_II_IMAGES
-        notes.append(MOBILENET_MISMATCH.format(
-            all_x=per_image_s / paper_per_image_s,
-            rram_x=mapping.rram_macs / rate / paper_per_image_s,
-        ))
+        notes.append(
+            MOBILENET_MISMATCH.format(
+                all_x=per_image_s / paper_per_image_s,
+                rram_x=mapping.rram_macs / rate / paper_per_image_s,
+            )
+        )
     chips = mapping.chips_used
     tiles = len(frozenset().union(*(lm.tiles for lm in mapping.rram_layers)))
     budget = max(mapping.budget_chips, chips)
     rram_energy = mapping.rram_macs / rate * power
     return PerfResult(
-        model=mapping.model, width=mapping.width, hardware=hw.name, estimator="paper",
-        images=images, latency_s=per_image_s, interval_s=per_image_s,
-        total_latency_s=images * per_image_s, energy_per_image_j=energy,
-        energy_by_component_j={"paper_estimator": energy}, energy_by_layer_j=by_layer,
-        dynamic_energy_j=rram_energy, static_energy_j=0.0, cpu_energy_j=energy - rram_energy,
-        link_energy_j=0.0, budget_chips=budget, chips_used=chips, tiles_used=tiles,
+        model=mapping.model,
+        width=mapping.width,
+        hardware=hw.name,
+        estimator="paper",
+        images=images,
+        latency_s=per_image_s,
+        interval_s=per_image_s,
+        total_latency_s=images * per_image_s,
+        energy_per_image_j=energy,
+        energy_by_component_j={"paper_estimator": energy},
+        energy_by_layer_j=by_layer,
+        dynamic_energy_j=rram_energy,
+        static_energy_j=0.0,
+        cpu_energy_j=energy - rram_energy,
+        link_energy_j=0.0,
+        budget_chips=budget,
+        chips_used=chips,
+        tiles_used=tiles,
         provisioned_area_mm2=provisioned_area_mm2(budget, mapping.budget_tiles, costs),
-        budget_tiles=mapping.budget_tiles, occupied_area_mm2=tiles_area_mm2(tiles, costs),
-        crossbar_busy_fraction=0.0, bottleneck="(throughput bound: whole network at one rate)",
-        rram_time_s=mapping.rram_macs / rate, cpu_time_s=mapping.cpu_macs / rate,
-        events=0, layers=layers, notes=tuple(notes),
+        budget_tiles=mapping.budget_tiles,
+        occupied_area_mm2=tiles_area_mm2(tiles, costs),
+        crossbar_busy_fraction=0.0,
+        bottleneck="(throughput bound: whole network at one rate)",
+        rram_time_s=mapping.rram_macs / rate,
+        cpu_time_s=mapping.cpu_macs / rate,
+        events=0,
+        layers=layers,
+        notes=tuple(notes),
     )

@@ -49,9 +49,7 @@ def folded_bn(mapping: Mapping, index: int, costs: PerfCosts) -> bool:
             and mapping.layers[index - 1].spec.kind in FOLDS_BN)  # fmt: skip
 
 
-def host_plans(
-    mapping: Mapping, plans: list[LayerPlan], costs: PerfCosts
-) -> tuple[LayerPlan, ...]:
+def host_plans(mapping: Mapping, plans: list[LayerPlan], costs: PerfCosts) -> tuple[LayerPlan, ...]:
     """`plans` between the image's transfer in and the result's transfer out (host link).
 
     The input arrives whole before the first layer starts (one group); the result leaves
@@ -68,7 +66,8 @@ def host_plans(
     )  # fmt: skip
     shifted = [
         replace(p, producer=p.producer + 1, need=tuple(0 if n < 0 else n for n in p.need))
-        if p.producer < 0 else replace(p, producer=p.producer + 1)
+        if p.producer < 0
+        else replace(p, producer=p.producer + 1)
         for p in plans
     ]
     result_out = LayerPlan(
@@ -102,8 +101,9 @@ def _shared_imas(mapping: Mapping, lanes: dict[str, int], adcs: int) -> frozense
     if not users:
         return frozenset()
     user_imas, user_count = np.unique(np.unique(np.hstack(users), axis=1)[0], return_counts=True)
-    busy_imas, busy_count = np.unique(np.unique(np.hstack(crossbars), axis=1)[0],
-                                      return_counts=True)
+    busy_imas, busy_count = np.unique(
+        np.unique(np.hstack(crossbars), axis=1)[0], return_counts=True
+    )
     contended = np.intersect1d(user_imas[user_count > 1], busy_imas[busy_count > adcs])
     return frozenset(contended.tolist())
 
@@ -158,32 +158,43 @@ def build_plans(
             before_ends = grouped[before.name][0]
             need = tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
         common: dict[str, Any] = {
-            "name": spec.name, "target": lm.target, "kind": spec.kind,
-            "group_rows_end": ends, "group_pixels": pixels, "producer": index - 1,
+            "name": spec.name,
+            "target": lm.target,
+            "kind": spec.kind,
+            "group_rows_end": ends,
+            "group_pixels": pixels,
+            "producer": index - 1,
             "need": need,
         }
         if lm.target == "rram":
             banks = lane_adc_banks(lm, lanes[spec.name], shared, costs)
-            traffic = layer_traffic(lm, lanes[spec.name], _consumer_chips(mapping, index),
-                                    costs.output_bits)
+            traffic = layer_traffic(
+                lm, lanes[spec.name], _consumer_chips(mapping, index), costs.output_bits
+            )
             per_mvm = mvm_counts(lm, traffic, costs)
             tiles = lm.tiles
             host_tiles = len(tiles)
-            plans.append(LayerPlan(
-                **common,
-                stages=(
-                    compute_stage(lm, pixels, banks, costs),
-                    transfer_stage(traffic, pixels, lm.replicas, costs),
-                ),
-                action_counts={a: c * sum(pixels) for a, c in per_mvm.items()},
-                crossbars=lm.crossbars, tiles=tiles,
-                chips=lm.chips,
-            ))
+            plans.append(
+                LayerPlan(
+                    **common,
+                    stages=(
+                        compute_stage(lm, pixels, banks, costs),
+                        transfer_stage(traffic, pixels, lm.replicas, costs),
+                    ),
+                    action_counts={a: c * sum(pixels) for a, c in per_mvm.items()},
+                    crossbars=lm.crossbars,
+                    tiles=tiles,
+                    chips=lm.chips,
+                )
+            )
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)
             plans.append(LayerPlan(**common, stages=stages, action_counts=counts))
-        elif (spec.kind in PASS_THROUGH_KINDS or folded_bn(mapping, index, costs)
-              or lm.target == "unsupported"):  # left out: the mapping's notes say so
+        elif (
+            spec.kind in PASS_THROUGH_KINDS
+            or folded_bn(mapping, index, costs)
+            or lm.target == "unsupported"
+        ):  # left out: the mapping's notes say so
             plans.append(LayerPlan(**common, stages=(), action_counts={}))
         else:
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)

@@ -30,15 +30,17 @@ class LayerTraffic:
     lane_chip_bits: tuple[float, ...]  # a lane's wave: bits over its busiest chip link
 
 
-def layer_traffic(lm: LayerMapping, lanes: int, consumer_chips: frozenset[int],
-                  out_bits: int) -> LayerTraffic:
+def layer_traffic(
+    lm: LayerMapping, lanes: int, consumer_chips: frozenset[int], out_bits: int
+) -> LayerTraffic:
     """Every replica's traffic at once (numpy over replicas x column ranges x tiles)."""
     assert lm.layout is not None
     layout, p = lm.layout, lm.layout.positions
     ranges = sorted({(b.group, b.col_start, b.col_end) for b in lm.blocks})
     range_of = {r: k for k, r in enumerate(ranges)}
-    block_range = np.array([range_of[(b.group, b.col_start, b.col_end)] for b in lm.blocks],
-                           dtype=np.int64)
+    block_range = np.array(
+        [range_of[(b.group, b.col_start, b.col_end)] for b in lm.blocks], dtype=np.int64
+    )
     width = np.array([(end - start) * out_bits for _, start, end in ranges], dtype=np.float64)
     tiles_all = int(p.tile_global.max()) + 1
     # one row per (replica, range, tile holding part of the range), sorted by tile
@@ -58,8 +60,9 @@ def layer_traffic(lm: LayerMapping, lanes: int, consumer_chips: frozenset[int],
     chip_load = [(chip[sends & (chip != home_chip)], w[sends & (chip != home_chip)])]
     is_home = ~sends
     router_load.append((tile[is_home], w[is_home]))
-    leaves = is_home & (~np.isin(home_chip, list(consumer_chips)) if consumer_chips
-                        else np.zeros_like(is_home))
+    leaves = is_home & (
+        ~np.isin(home_chip, list(consumer_chips)) if consumer_chips else np.zeros_like(is_home)
+    )
     chip_load.append((chip[leaves], w[leaves]))
     replicas = layout.replicas
     router_bits = w.sum() / replicas  # each holder's bits leave its router once
@@ -67,15 +70,21 @@ def layer_traffic(lm: LayerMapping, lanes: int, consumer_chips: frozenset[int],
     lane_of = replica % lanes
     masks = [sends, sends, is_home]
     return LayerTraffic(
-        float(router_bits), float(chip_bits),
+        float(router_bits),
+        float(chip_bits),
         _busiest(router_load, [lane_of[m] for m in masks], lanes, tiles_all),
-        _busiest(chip_load, [lane_of[sends & (chip != home_chip)], lane_of[leaves]], lanes,
-                 int(chip.max()) + 1),
+        _busiest(
+            chip_load,
+            [lane_of[sends & (chip != home_chip)], lane_of[leaves]],
+            lanes,
+            int(chip.max()) + 1,
+        ),
     )
 
 
-def _busiest(loads: list[tuple[np.ndarray, np.ndarray]], lane_of: list[np.ndarray],
-             lanes: int, places: int) -> tuple[float, ...]:
+def _busiest(
+    loads: list[tuple[np.ndarray, np.ndarray]], lane_of: list[np.ndarray], lanes: int, places: int
+) -> tuple[float, ...]:
     """Per lane: the largest total of bits on one place (router or chip link)."""
     total = np.zeros(lanes * places)
     for (where, bits), lane in zip(loads, lane_of, strict=True):

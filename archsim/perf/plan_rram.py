@@ -53,8 +53,9 @@ def lane_adc_banks(
     columns = np.array([physical_columns(lm, b) for b in lm.blocks], dtype=np.int64)
     lane = p.replica % lanes
     # conversions per MVM of each (lane, IMA, crossbar): blocks on one crossbar add up
-    slot, first, inverse = np.unique((lane * imas + p.ima_global) * per_ima + p.crossbar,
-                                     return_index=True, return_inverse=True)
+    slot, first, inverse = np.unique(
+        (lane * imas + p.ima_global) * per_ima + p.crossbar, return_index=True, return_inverse=True
+    )
     conversions = np.bincount(inverse, weights=columns[p.block] * costs.input_cycles)
     users, group = np.unique(slot // per_ima, return_inverse=True)  # one (lane, IMA) each
     first_use = np.full(len(users), len(p.replica))
@@ -116,12 +117,11 @@ def compute_stage(
     # no other lane or layer uses serves its crossbars first come first served, the same
     # schedule every wave: its makespan is exact in closed form (the DES queues only shared
     # banks)
-    private = max((adc_makespan_s(b.job_s_per_wave, b.adcs) for b in banks
-                   if not b.shared), default=0.0)
-    free = durations = tuple(w * max(costs.mvm_time_s, private) for w in waves)
-    return Stage(
-        "compute", len(lane_adc), durations, waves=waves, free_s=free, lane_adc=lane_adc
+    private = max(
+        (adc_makespan_s(b.job_s_per_wave, b.adcs) for b in banks if not b.shared), default=0.0
     )
+    free = durations = tuple(w * max(costs.mvm_time_s, private) for w in waves)
+    return Stage("compute", len(lane_adc), durations, waves=waves, free_s=free, lane_adc=lane_adc)
 
 
 def mvm_counts(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> dict:

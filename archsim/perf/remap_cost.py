@@ -58,12 +58,15 @@ def remap_cost(mapping: Mapping, hw: HardwareConfig, interval_s: float) -> Remap
         col_bits += lm.spec.output_pixels * col_table
     leakage = table * leak_per_bit
     energy = row_bits * in_j + col_bits * out_j + leakage * interval_s
-    return RemapCost(table, {"row": row_bits, "column": col_bits}, table * area_per_bit,
-                     leakage, energy)
+    return RemapCost(
+        table, {"row": row_bits, "column": col_bits}, table * area_per_bit, leakage, energy
+    )
 
 
 def with_remap(result: PerfResult, cost: RemapCost) -> dict[str, float]:
     """The design point's headline costs with the remapping tables charged."""
-    return {"throughput_ips": result.throughput_images_per_s,
-            "energy_per_image_j": result.energy_per_image_j + cost.energy_per_image_j,
-            "occupied_area_mm2": result.occupied_area_mm2 + cost.area_mm2}
+    return {
+        "throughput_ips": result.throughput_images_per_s,
+        "energy_per_image_j": result.energy_per_image_j + cost.energy_per_image_j,
+        "occupied_area_mm2": result.occupied_area_mm2 + cost.area_mm2,
+    }

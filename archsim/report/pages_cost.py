@@ -14,9 +14,11 @@ from archsim.report.variants import Row, unique, variant
 TITLE_MAP = "Mapping summary"
 TITLE_T2 = "Table II: cost vs width, beside the drop-connect paper"
 TITLE_POLICY = "1x1 convolutions on the CPU vs on RRAM"
-TABLE2_NOTE = ("MobileNetV2's paper rows leave its 1x1 (pointwise) layers, run on the CPU, out "
-               "of the RRAM figure; no simple layer subset reproduces both rows: a known, "
-               "documented mismatch (docs/validation.md s.8).")
+TABLE2_NOTE = (
+    "MobileNetV2's paper rows leave its 1x1 (pointwise) layers, run on the CPU, out "
+    "of the RRAM figure; no simple layer subset reproduces both rows: a known, "
+    "documented mismatch (docs/validation.md s.8)."
+)
 
 
 def _paper(net: str, width: float) -> tuple[float, float] | None:
@@ -28,8 +30,15 @@ def _sweep_costs(data: SweepData) -> list[Row]:
 
 
 def _budget_text(rows: list[Row]) -> str:
-    budgets = sorted({f"{c['budget_tiles']} tiles" if c.get("budget_tiles")
-                      else f"{c['budget_chips']} chip(s)" for c in rows if c.get("budget_chips")})
+    budgets = sorted(
+        {
+            f"{c['budget_tiles']} tiles"
+            if c.get("budget_tiles")
+            else f"{c['budget_chips']} chip(s)"
+            for c in rows
+            if c.get("budget_chips")
+        }
+    )
     return ", ".join(budgets) or "not recorded"
 
 
@@ -37,33 +46,78 @@ def mapping_pages(data: SweepData) -> list[Figure]:
     rows = _sweep_costs(data)
     if not rows:
         return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
-    body = [[c["model"], c["width"], c["policy"], c["crossbars"], c["imas"], c["tiles"],
-             c["chips"], c["utilization"], c["rram_layers"], c["cpu_layers"], c["rram_macs"],
-             c["cpu_macs"], c["throughput_ips"], c["energy_per_image_j"],
-             c["occupied_area_mm2"], c["provisioned_area_mm2"], c["bottleneck"]] for c in rows]
+    body = [
+        [
+            c["model"],
+            c["width"],
+            c["policy"],
+            c["crossbars"],
+            c["imas"],
+            c["tiles"],
+            c["chips"],
+            c["utilization"],
+            c["rram_layers"],
+            c["cpu_layers"],
+            c["rram_macs"],
+            c["cpu_macs"],
+            c["throughput_ips"],
+            c["energy_per_image_j"],
+            c["occupied_area_mm2"],
+            c["provisioned_area_mm2"],
+            c["bottleneck"],
+        ]
+        for c in rows
+    ]
     images = data.spec.cost.images
     figs = []
     for part in chunks(body, 20):
-        fig = page(TITLE_MAP, f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
-                              f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
-                              f"budget {_budget_text(rows)} (every point balanced inside it).")
-        table(fig, (0.02, 0.1, 0.96, 0.78),
-              ["net", "width", "placement", "crossbars", "IMAs", "tiles", "chips", "util.",
-               "RRAM layers", "CPU layers", "RRAM MACs/img", "CPU MACs/img", "images/s",
-               "J/image", "occupied mm2", "provisioned mm2", "bottleneck"], part, font=6)
-        footnote(fig, "crossbars..chips: one copy of each layer; util. = weight cells / cells of "
-                      "those crossbars. images/s: throughput while streaming, after replication "
-                      "in the budget; J/image: dynamic + static + CPU + links; occupied mm2: "
-                      "tiles used plus their share of the chip links; provisioned mm2: the "
-                      f"budget's chips. ({images} image(s) set only the derived batch time.)")
+        fig = page(
+            TITLE_MAP,
+            f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
+            f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
+            f"budget {_budget_text(rows)} (every point balanced inside it).",
+        )
+        table(
+            fig,
+            (0.02, 0.1, 0.96, 0.78),
+            [
+                "net",
+                "width",
+                "placement",
+                "crossbars",
+                "IMAs",
+                "tiles",
+                "chips",
+                "util.",
+                "RRAM layers",
+                "CPU layers",
+                "RRAM MACs/img",
+                "CPU MACs/img",
+                "images/s",
+                "J/image",
+                "occupied mm2",
+                "provisioned mm2",
+                "bottleneck",
+            ],
+            part,
+            font=6,
+        )
+        footnote(
+            fig,
+            "crossbars..chips: one copy of each layer; util. = weight cells / cells of "
+            "those crossbars. images/s: throughput while streaming, after replication "
+            "in the budget; J/image: dynamic + static + CPU + links; occupied mm2: "
+            "tiles used plus their share of the chip links; provisioned mm2: the "
+            f"budget's chips. ({images} image(s) set only the derived batch time.)",
+        )
         figs.append(fig)
     lines = []
     for c in rows:
         cpu = [layer["name"] for layer in c["layers"] if layer["target"] == "cpu"]
-        lines.append(f"{c['model']} x{c['width']:g} {c['policy']}: "
-                     + (", ".join(cpu) if cpu else "none"))
-    text = "Weight layers on the CPU path, per net, width and placement\n\n" + "\n".join(
-        lines[:40])
+        lines.append(
+            f"{c['model']} x{c['width']:g} {c['policy']}: " + (", ".join(cpu) if cpu else "none")
+        )
+    text = "Weight layers on the CPU path, per net, width and placement\n\n" + "\n".join(lines[:40])
     figs[-1].text(0.04, 0.62 - 0.045 * min(len(body), 20) / 2, text, fontsize=8, va="top")
     return figs
 
@@ -72,8 +126,13 @@ def table2_pages(data: SweepData) -> list[Figure]:
     policy = data.spec.cost.policy
     rows = [c for c in data.costs if c["paper_setting"] and c["policy"] == policy]
     if not rows:
-        return [missing_page(TITLE_T2, "The sweep has no net of the paper's Table II (resnet20, "
-                                       "vgg13, mobilenetv2) or cost.paper_table is off.")]
+        return [
+            missing_page(
+                TITLE_T2,
+                "The sweep has no net of the paper's Table II (resnet20, "
+                "vgg13, mobilenetv2) or cost.paper_table is off.",
+            )
+        ]
     body, bars = [], []
     for c in rows:
         paper = _paper(c["net"], c["width"])
@@ -82,17 +141,45 @@ def table2_pages(data: SweepData) -> list[Figure]:
         paper_base = _paper(c["net"], 1.0)
         paper_ratio = None if paper is None or paper_base is None else paper[0] / paper_base[0]
         seconds, joules = c["time_for_images_s"], c["energy_per_image_j"] * c["images"]
-        body.append([c["model"], c["width"], paper and paper[0], seconds,
-                     paper and seconds / paper[0], paper and paper[1], joules,
-                     paper and joules / paper[1], ratio, paper_ratio])
+        body.append(
+            [
+                c["model"],
+                c["width"],
+                paper and paper[0],
+                seconds,
+                paper and seconds / paper[0],
+                paper and paper[1],
+                joules,
+                paper and joules / paper[1],
+                ratio,
+                paper_ratio,
+            ]
+        )
         if paper:
             bars.append((f"{c['model']}\nx{c['width']:g}", seconds, paper[0]))
-    fig = page(TITLE_T2, f"{TABLE_II_SOURCE}. Ours: the 'paper' throughput-bound estimator on "
-                         f"CIFAR-10 input shapes, 10,000 images, placement {policy}.")
-    table(fig, (0.02, 0.45, 0.96, 0.42),
-          ["net", "width", "paper latency (s)", "our latency (s)", "ours/paper",
-           "paper energy (J)", "our energy (J)", "ours/paper", "our latency / x1.0",
-           "paper latency / x1.0"], body, font=7.5)
+    fig = page(
+        TITLE_T2,
+        f"{TABLE_II_SOURCE}. Ours: the 'paper' throughput-bound estimator on "
+        f"CIFAR-10 input shapes, 10,000 images, placement {policy}.",
+    )
+    table(
+        fig,
+        (0.02, 0.45, 0.96, 0.42),
+        [
+            "net",
+            "width",
+            "paper latency (s)",
+            "our latency (s)",
+            "ours/paper",
+            "paper energy (J)",
+            "our energy (J)",
+            "ours/paper",
+            "our latency / x1.0",
+            "paper latency / x1.0",
+        ],
+        body,
+        font=7.5,
+    )
     if bars:
         ax = fig.add_axes((0.08, 0.1, 0.86, 0.28))
         x = np.arange(len(bars))
@@ -108,24 +195,44 @@ def table2_pages(data: SweepData) -> list[Figure]:
 def policy_pages(data: SweepData) -> list[Figure]:
     policies = unique(c["policy"] for c in _sweep_costs(data))
     if len(policies) < 2:
-        return [missing_page(TITLE_POLICY, "The sweep costed a single placement policy "
-                                           "(cost.compare_policies is empty).")]
+        return [
+            missing_page(
+                TITLE_POLICY,
+                "The sweep costed a single placement policy (cost.compare_policies is empty).",
+            )
+        ]
     costs = _sweep_costs(data)
     nets = unique((c["model"], c["width"]) for c in costs)
-    fig = page(TITLE_POLICY, "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
-                             "on the modelled AVX CPU, fault-free; all-rram: every layer on "
-                             "crossbars), each balanced in the same hardware budget; "
-                             "crossbars: one copy of each layer.")
-    metrics = [("throughput_ips", "throughput (images/s)"),
-               ("energy_per_image_j", "energy per image (J)"),
-               ("occupied_area_mm2", "occupied area (mm2)"), ("crossbars", "crossbars")]
+    fig = page(
+        TITLE_POLICY,
+        "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
+        "on the modelled AVX CPU, fault-free; all-rram: every layer on "
+        "crossbars), each balanced in the same hardware budget; "
+        "crossbars: one copy of each layer.",
+    )
+    metrics = [
+        ("throughput_ips", "throughput (images/s)"),
+        ("energy_per_image_j", "energy per image (J)"),
+        ("occupied_area_mm2", "occupied area (mm2)"),
+        ("crossbars", "crossbars"),
+    ]
     x = np.arange(len(nets))
     step = 0.8 / len(policies)
     for i, (name, label) in enumerate(metrics):
         ax = fig.add_axes((0.1 + (i % 2) * 0.48, 0.52 if i < 2 else 0.12, 0.36, 0.3))
         for j, policy in enumerate(policies):
-            values = [next((c[name] for c in costs if (c["model"], c["width"]) == n
-                            and c["policy"] == policy), 0) or 0 for n in nets]
+            values = [
+                next(
+                    (
+                        c[name]
+                        for c in costs
+                        if (c["model"], c["width"]) == n and c["policy"] == policy
+                    ),
+                    0,
+                )
+                or 0
+                for n in nets
+            ]
             ax.bar(x + (j - (len(policies) - 1) / 2) * step, values, step, label=policy)
         ax.set_xticks(x, [f"{m} x{w:g}" for m, w in nets], fontsize=7)
         ax.set_ylabel(label)
@@ -142,28 +249,52 @@ def _policy_accuracy(data: SweepData, policies: list[str]) -> list[Figure]:
     for key in unique((r["model"], r["width"], variant(r, with_recal=True)) for r in rows):
         line = [f"{key[0]} x{key[1]:g}", key[2]]
         for rate in rates:
-            hits = [next((r for r in rows if r["fault_rate"] == rate and r["policy"] == policy
-                          and (r["model"], r["width"], variant(r)) == key), None)
-                    for policy in policies]
+            hits = [
+                next(
+                    (
+                        r
+                        for r in rows
+                        if r["fault_rate"] == rate
+                        and r["policy"] == policy
+                        and (r["model"], r["width"], variant(r)) == key
+                    ),
+                    None,
+                )
+                for policy in policies
+            ]
             line += [None if hit is None else hit["mean"] for hit in hits]
             first, second = hits[0], hits[1]
-            diff = (None if first is None or second is None
-                    else paired_difference(first["per_chip"], second["per_chip"]))
+            diff = (
+                None
+                if first is None or second is None
+                else paired_difference(first["per_chip"], second["per_chip"])
+            )
             line.append(None if diff is None else f"{diff.mean:+.2f} ± {diff.half_width:.2f}")
         body.append(line)
     if not body:
         return []
-    columns = ["net", "model", *(name for r in rates for name in (
-        *(f"{p} @{r:g} (%)" for p in policies), f"{policies[0]} - {policies[1]} @{r:g}"))]
+    columns = [
+        "net",
+        "model",
+        *(
+            name
+            for r in rates
+            for name in (
+                *(f"{p} @{r:g} (%)" for p in policies),
+                f"{policies[0]} - {policies[1]} @{r:g}",
+            )
+        ),
+    ]
     figs = []
     for part in chunks(body, 22):
-        fig = page(f"{TITLE_POLICY}: accuracy",
-                   "Mean accuracy over chips when the faults also hit the layers the policy puts "
-                   "on RRAM (models were trained under the main placement "
-                   f"{data.spec.cost.policy}). The difference is paired: per chip index (the "
-                   "same seed draws each chip's faults over the sites each placement puts on "
-                   "RRAM), on the same test images, with its Student-t 95% half-width.")
+        fig = page(
+            f"{TITLE_POLICY}: accuracy",
+            "Mean accuracy over chips when the faults also hit the layers the policy puts "
+            "on RRAM (models were trained under the main placement "
+            f"{data.spec.cost.policy}). The difference is paired: per chip index (the "
+            "same seed draws each chip's faults over the sites each placement puts on "
+            "RRAM), on the same test images, with its Student-t 95% half-width.",
+        )
         table(fig, (0.04, 0.08, 0.92, 0.8), columns, part, font=7)
         figs.append(fig)
     return figs
-

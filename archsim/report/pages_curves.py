@@ -22,24 +22,33 @@ def curve_pages(data: SweepData) -> list[Figure]:
     groups = unique((r["model"], r["width"], r["prune"]) for r in rows)
     figs = []
     for chunk in chunks(groups, 4):
-        fig = page(f"{TITLE_CURVES} (Table I style)",
-                   f"Mean accuracy over {data.spec.faults.chips} chips, shaded: 95% confidence "
-                   f"interval of the mean; fault model {data.spec.faults.model}, placement "
-                   f"{data.spec.cost.policy}.")
+        fig = page(
+            f"{TITLE_CURVES} (Table I style)",
+            f"Mean accuracy over {data.spec.faults.chips} chips, shaded: 95% confidence "
+            f"interval of the mean; fault model {data.spec.faults.model}, placement "
+            f"{data.spec.cost.policy}.",
+        )
         for i, (model, width, prune) in enumerate(chunk):
             ax = fig.add_subplot((len(chunk) + 1) // 2, 2, i + 1)
-            mine = [r for r in rows if (r["model"], r["width"], r["prune"]) == (model, width,
-                                                                                  prune)]
+            mine = [
+                r for r in rows if (r["model"], r["width"], r["prune"]) == (model, width, prune)
+            ]
             for name in unique(variant(r) for r in mine):
-                line = sorted((r for r in mine if variant(r) == name),
-                              key=lambda r: r["fault_rate"])
+                line = sorted(
+                    (r for r in mine if variant(r) == name), key=lambda r: r["fault_rate"]
+                )
                 x = [r["fault_rate"] for r in line]
                 drawn = ax.plot(x, [r["mean"] for r in line], marker="o", ms=3, label=name)
                 if all(r["ci_low"] is not None for r in line):
-                    ax.fill_between(x, [r["ci_low"] for r in line], [r["ci_high"] for r in line],
-                                    color=drawn[0].get_color(), alpha=0.18, lw=0)
-            ax.set_title(f"{model} x{width:g}" + (f" pruned {prune}" if prune else ""),
-                         fontsize=9)
+                    ax.fill_between(
+                        x,
+                        [r["ci_low"] for r in line],
+                        [r["ci_high"] for r in line],
+                        color=drawn[0].get_color(),
+                        alpha=0.18,
+                        lw=0,
+                    )
+            ax.set_title(f"{model} x{width:g}" + (f" pruned {prune}" if prune else ""), fontsize=9)
             ax.set_xlabel("test fault rate (fraction)")
             ax.set_ylabel("accuracy (%)")
             ax.set_ylim(0, 100)
@@ -57,23 +66,51 @@ def _mean_tables(data: SweepData, rows: list[Row]) -> list[Figure]:
     body = []
     for net, name in names:
         cells = {r["fault_rate"]: r for r in rows if (model_width(r), variant(r)) == (net, name)}
-        body.append([net, name, *(
-            f"{cells[f]['mean']:.2f}" + (f" ±{cells[f]['ci_high'] - cells[f]['mean']:.1f}"
-                                         if cells[f]["ci_high"] is not None else "")
-            if f in cells else "-" for f in faults)])
+        body.append(
+            [
+                net,
+                name,
+                *(
+                    f"{cells[f]['mean']:.2f}"
+                    + (
+                        f" ±{cells[f]['ci_high'] - cells[f]['mean']:.1f}"
+                        if cells[f]["ci_high"] is not None
+                        else ""
+                    )
+                    if f in cells
+                    else "-"
+                    for f in faults
+                ),
+            ]
+        )
     figs = []
     for part in chunks(body, 22):
-        fig = page("Accuracy (%) vs test fault rate: mean ± 95% CI half-width",
-                   "Table I layout of the stochastic fault-tolerant training paper.")
-        table(fig, (0.04, 0.08, 0.92, 0.8), ["net", "model", *(f"{f:g}" for f in faults)],
-              part, font=7)
+        fig = page(
+            "Accuracy (%) vs test fault rate: mean ± 95% CI half-width",
+            "Table I layout of the stochastic fault-tolerant training paper.",
+        )
+        table(
+            fig,
+            (0.04, 0.08, 0.92, 0.8),
+            ["net", "model", *(f"{f:g}" for f in faults)],
+            part,
+            font=7,
+        )
         figs.append(fig)
     if data.spec.faults.model == "sft":
         fig = page("Reference: the paper's Table I excerpt", TABLE1_SOURCE)
-        table(fig, (0.04, 0.3, 0.92, 0.55), ["model", *(f"{r:g}" for r in TABLE1_RATES)],
-              [[name, *values] for name, values in TABLE1.items()], font=8)
-        footnote(fig, "Numbers copied from the paper (CIFAR-10, 160 epochs, 100 runs per point) "
-                      "for comparison; they are not produced by this sweep.")
+        table(
+            fig,
+            (0.04, 0.3, 0.92, 0.55),
+            ["model", *(f"{r:g}" for r in TABLE1_RATES)],
+            [[name, *values] for name, values in TABLE1.items()],
+            font=8,
+        )
+        footnote(
+            fig,
+            "Numbers copied from the paper (CIFAR-10, 160 epochs, 100 runs per point) "
+            "for comparison; they are not produced by this sweep.",
+        )
         figs.append(fig)
     return figs
 
@@ -81,49 +118,85 @@ def _mean_tables(data: SweepData, rows: list[Row]) -> list[Figure]:
 def stability_pages(data: SweepData) -> list[Figure]:
     rows = main_rows(data.accuracy, data.spec.cost.policy)
     rates = [r for r in data.spec.pareto_rates if r > 0]
-    clean = {(r["model"], r["width"], r["prune"], variant(r)): r["mean"]
-             for r in rows if r["fault_rate"] == 0}
+    clean = {
+        (r["model"], r["width"], r["prune"], variant(r)): r["mean"]
+        for r in rows
+        if r["fault_rate"] == 0
+    }
     if not rows or not rates or not clean:
-        return [missing_page(TITLE_SS, "It needs evaluations at fault rate 0 (clean accuracy) "
-                                       "and at a nonzero fault rate.")]
+        return [
+            missing_page(
+                TITLE_SS,
+                "It needs evaluations at fault rate 0 (clean accuracy) "
+                "and at a nonzero fault rate.",
+            )
+        ]
     body = []
     for r0 in (r for r in rows if r["fault_rate"] == 0):
-        base = next((r for r in rows if r["fault_rate"] == 0 and r["method"] == "standard"
-                     and (r["model"], r["width"], r["prune"])
-                     == (r0["model"], r0["width"], r0["prune"])), None)
+        base = next(
+            (
+                r
+                for r in rows
+                if r["fault_rate"] == 0
+                and r["method"] == "standard"
+                and (r["model"], r["width"], r["prune"]) == (r0["model"], r0["width"], r0["prune"])
+            ),
+            None,
+        )
         if base is None:
             continue
         line = [model_width(r0), variant(r0), base["mean"], r0["mean"]]
         for rate in rates:
-            at = next((r for r in rows if r["fault_rate"] == rate and variant(r) == variant(r0)
-                       and model_width(r) == model_width(r0)), None)
+            at = next(
+                (
+                    r
+                    for r in rows
+                    if r["fault_rate"] == rate
+                    and variant(r) == variant(r0)
+                    and model_width(r) == model_width(r0)
+                ),
+                None,
+            )
             if at is None:
                 line += [None, None, None]
                 continue
-            interval = (None if at.get("ci_low") is None else stability_interval(
-                r0["mean"], base["mean"], at["ci_low"], at["ci_high"]))
-            line += [at["mean"], stability_score(r0["mean"], base["mean"], at["mean"]),
-                     None if interval is None else f"{interval[0]:.3g} - {interval[1]:.3g}"]
+            interval = (
+                None
+                if at.get("ci_low") is None
+                else stability_interval(r0["mean"], base["mean"], at["ci_low"], at["ci_high"])
+            )
+            line += [
+                at["mean"],
+                stability_score(r0["mean"], base["mean"], at["mean"]),
+                None if interval is None else f"{interval[0]:.3g} - {interval[1]:.3g}",
+            ]
         body.append(line)
     columns = ["net", "model", "Acc_pretrain (%)", "Acc_retrain (%)"]
     for rate in rates:
         columns += [f"Acc_defect@{rate:g} (%)", f"SS@{rate:g}", f"SS@{rate:g} 95%"]
     figs = []
     for part in chunks(body, 20):
-        fig = page(TITLE_SS, "SS = Acc_retrain / (Acc_pretrain - Acc_defect): Acc_pretrain is the "
-                             "fault-free accuracy of the standard model (pruned alike), "
-                             "Acc_retrain this model's; "
-                             "inf when no accuracy was lost. Higher is more stable. Its 95% "
-                             "interval maps the chips' 95% interval of Acc_defect (the only "
-                             "term that varies between chips) through the formula.")
+        fig = page(
+            TITLE_SS,
+            "SS = Acc_retrain / (Acc_pretrain - Acc_defect): Acc_pretrain is the "
+            "fault-free accuracy of the standard model (pruned alike), "
+            "Acc_retrain this model's; "
+            "inf when no accuracy was lost. Higher is more stable. Its 95% "
+            "interval maps the chips' 95% interval of Acc_defect (the only "
+            "term that varies between chips) through the formula.",
+        )
         if data.spec.faults.model != "sft":
             table(fig, (0.04, 0.08, 0.92, 0.78), columns, part, font=7)
             figs.append(fig)
             continue
         table(fig, (0.04, 0.4, 0.92, 0.46), columns, part, font=7)
-        table(fig, (0.2, 0.06, 0.6, 0.28), ["paper model", "Acc_retrain (%)", "SS@0.01",
-                                             "SS@0.02"],
-              [[k, *v] for k, v in SS_TABLE.items()], font=7)
+        table(
+            fig,
+            (0.2, 0.06, 0.6, 0.28),
+            ["paper model", "Acc_retrain (%)", "SS@0.01", "SS@0.02"],
+            [[k, *v] for k, v in SS_TABLE.items()],
+            font=7,
+        )
         footnote(fig, f"Bottom: reference values from the {SS_SOURCE}, not from this sweep.")
         figs.append(fig)
     return figs

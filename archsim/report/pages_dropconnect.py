@@ -17,8 +17,11 @@ TITLE_BEST = "Best drop-connect rate per fault rate"
 
 def _dropconnect_rows(data: SweepData) -> list[Row]:
     policy = data.spec.cost.policy
-    return [r for r in data.accuracy if r["policy"] == policy and not r["prune"]
-            and r["method"] in ("standard", "dropconnect")]
+    return [
+        r
+        for r in data.accuracy
+        if r["policy"] == policy and not r["prune"] and r["method"] in ("standard", "dropconnect")
+    ]
 
 
 def _grid(rows: list[Row]) -> tuple[list[float], list[float], np.ndarray]:
@@ -33,37 +36,54 @@ def _grid(rows: list[Row]) -> tuple[list[float], list[float], np.ndarray]:
 def heatmap_pages(data: SweepData) -> list[Figure]:
     rows = _dropconnect_rows(data)
     if not data.spec.training.dropconnect_rates:
-        return [missing_page(TITLE_HEAT, "The sweep trained no drop-connect models "
-                                         "(training.dropconnect_rates is empty).")]
+        return [
+            missing_page(
+                TITLE_HEAT,
+                "The sweep trained no drop-connect models (training.dropconnect_rates is empty).",
+            )
+        ]
     if not any(r["method"] == "dropconnect" for r in rows):
         return [missing_page(TITLE_HEAT, "No drop-connect evaluation is in the store yet.")]
     figs = []
     for model in unique(r["model"] for r in rows):
         mine = [r for r in rows if r["model"] == model]
-        panels = [(w, rc) for w in unique(r["width"] for r in mine)
-                  for rc in unique(r["recalibrate"] for r in mine)]
-        fig = page(f"{TITLE_HEAT}: {model}",
-                   f"Mean accuracy (%) over {data.spec.faults.chips} chips per cell, fault model "
-                   f"{data.spec.faults.model}, placement {data.spec.cost.policy}. Drop rate 0 is "
-                   "the standard model.")
+        panels = [
+            (w, rc)
+            for w in unique(r["width"] for r in mine)
+            for rc in unique(r["recalibrate"] for r in mine)
+        ]
+        fig = page(
+            f"{TITLE_HEAT}: {model}",
+            f"Mean accuracy (%) over {data.spec.faults.chips} chips per cell, fault model "
+            f"{data.spec.faults.model}, placement {data.spec.cost.policy}. Drop rate 0 is "
+            "the standard model.",
+        )
         cols = min(3, len(panels))
         nrows = (len(panels) + cols - 1) // cols
         for i, (width, recal) in enumerate(panels):
             ax = fig.add_subplot(nrows, cols, i + 1)
-            drops, faults, grid = _grid([r for r in mine if r["width"] == width
-                                         and r["recalibrate"] == recal])
-            image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=100, aspect="auto",
-                              origin="lower")
+            drops, faults, grid = _grid(
+                [r for r in mine if r["width"] == width and r["recalibrate"] == recal]
+            )
+            image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
             for (y, x), value in np.ndenumerate(grid):
                 if not np.isnan(value):
-                    ax.text(x, y, f"{value:.1f}", ha="center", va="center", fontsize=7,
-                            color="white" if value < 60 else "black")
+                    ax.text(
+                        x,
+                        y,
+                        f"{value:.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if value < 60 else "black",
+                    )
             ax.set_xticks(range(len(faults)), [f"{f:g}" for f in faults], fontsize=7)
             ax.set_yticks(range(len(drops)), [f"{d:g}" for d in drops], fontsize=7)
             ax.set_xlabel("test fault rate (fraction of weights)")
             ax.set_ylabel("drop-connect rate (training)")
-            ax.set_title(f"width x{width:g}, BN recalibration {'on' if recal else 'off'}",
-                         fontsize=9)
+            ax.set_title(
+                f"width x{width:g}, BN recalibration {'on' if recal else 'off'}", fontsize=9
+            )
             fig.colorbar(image, ax=ax, label="accuracy (%)", shrink=0.8)
         fig.subplots_adjust(top=0.82, bottom=0.1, hspace=0.45, wspace=0.35)
         figs.append(fig)
@@ -74,8 +94,11 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
     rows = _dropconnect_rows(data)
     if not any(r["method"] == "dropconnect" for r in rows):
         return [missing_page(TITLE_BEST, "The sweep produced no drop-connect evaluations.")]
-    fig = page(TITLE_BEST, "For each net, width and test fault rate: the training drop rate with "
-                           "the highest mean accuracy (drop rate 0 = standard training).")
+    fig = page(
+        TITLE_BEST,
+        "For each net, width and test fault rate: the training drop rate with "
+        "the highest mean accuracy (drop rate 0 = standard training).",
+    )
     ax = fig.add_axes((0.07, 0.42, 0.38, 0.42))
     table_rows = []
     for key in unique((r["model"], r["width"], r["recalibrate"]) for r in rows):
@@ -86,23 +109,54 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
             top = max(at, key=lambda r: (r["mean"], -r["train_rate"]))
             std = next((r for r in at if r["train_rate"] == 0), None)
             best.append((fault, top["train_rate"]))
-            gain = (None if std is None or std is top
-                    else paired_difference(top["per_chip"], std["per_chip"]))
-            table_rows.append([f"{key[0]} x{key[1]:g}", "on" if key[2] else "off", fault,
-                               top["train_rate"], top["mean"], std and std["mean"],
-                               None if gain is None else gain.mean,
-                               None if gain is None else gain.half_width])
-        ax.plot([b[0] for b in best], [b[1] for b in best], marker="o",
-                label=f"{key[0]} x{key[1]:g} recal {'on' if key[2] else 'off'}")
+            gain = (
+                None
+                if std is None or std is top
+                else paired_difference(top["per_chip"], std["per_chip"])
+            )
+            table_rows.append(
+                [
+                    f"{key[0]} x{key[1]:g}",
+                    "on" if key[2] else "off",
+                    fault,
+                    top["train_rate"],
+                    top["mean"],
+                    std and std["mean"],
+                    None if gain is None else gain.mean,
+                    None if gain is None else gain.half_width,
+                ]
+            )
+        ax.plot(
+            [b[0] for b in best],
+            [b[1] for b in best],
+            marker="o",
+            label=f"{key[0]} x{key[1]:g} recal {'on' if key[2] else 'off'}",
+        )
     ax.set_xlabel("test fault rate (fraction of weights)")
     ax.set_ylabel("best drop-connect rate")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    table(fig, (0.5, 0.1, 0.48, 0.75),
-          ["net", "recal", "fault rate", "best drop", "acc (%)", "standard (%)", "gain (pts)",
-           "± 95% (pts)"], table_rows[:30], font=7)
-    footnote(fig, "Accuracy is the mean over chips; gain = best minus the standard model at the "
-                  "same fault rate, paired: the mean over chips of the per-chip difference on "
-                  "the same chips (same seed and chip index) and test images, with its Student-t "
-                  "95% half-width, so the spread between chips cancels.")
+    table(
+        fig,
+        (0.5, 0.1, 0.48, 0.75),
+        [
+            "net",
+            "recal",
+            "fault rate",
+            "best drop",
+            "acc (%)",
+            "standard (%)",
+            "gain (pts)",
+            "± 95% (pts)",
+        ],
+        table_rows[:30],
+        font=7,
+    )
+    footnote(
+        fig,
+        "Accuracy is the mean over chips; gain = best minus the standard model at the "
+        "same fault rate, paired: the mean over chips of the per-chip difference on "
+        "the same chips (same seed and chip index) and test images, with its Student-t "
+        "95% half-width, so the spread between chips cancels.",
+    )
     return [fig]

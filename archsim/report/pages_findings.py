@@ -16,16 +16,29 @@ from archsim.report.style import MUTED, chunks, footnote, page
 
 TITLE = "Findings of the papers, tested on this sweep"
 ROWS_PER_PAGE = 8
-COLOURS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE: "#ff7f0e",
-           NOT_IN_SWEEP: MUTED}
-COLUMNS = ((0.03, "finding", 14), (0.11, "paper's claim", 50), (0.36, "compared (paired)", 52),
-           (0.62, "measured: effect [95% CI], spreads", 50), (0.87, "verdict", 16))
+COLOURS = {
+    REPRODUCED: "#2ca02c",
+    NOT_REPRODUCED: "#d62728",
+    INCONCLUSIVE: "#ff7f0e",
+    NOT_IN_SWEEP: MUTED,
+}
+COLUMNS = (
+    (0.03, "finding", 14),
+    (0.11, "paper's claim", 50),
+    (0.36, "compared (paired)", 52),
+    (0.62, "measured: effect [95% CI], spreads", 50),
+    (0.87, "verdict", 16),
+)
 FONT = 7.0
-SUBTITLE = ("Effect: first minus second, accuracy points, on the same chips and test images, "
-            "averaged over training seeds; 95% interval over chips. Reproduced: the interval "
-            "lies on the claim's side; not reproduced: on the other; else inconclusive at this "
-            "budget (also when the trainings disagree). chip sd: spread between chips; "
-            "trainings sd: spread between training seeds.")
+SUBTITLE = (
+    "Effect: first minus second, accuracy points, on the same chips and test images, "
+    "averaged over training seeds; 95% interval over chips. Reproduced: the interval "
+    "lies on the claim's side; not reproduced: on the other; else inconclusive at this "
+    "budget (also when the trainings disagree). chip sd: spread between chips; "
+    "trainings sd: spread between training seeds."
+)
+
+
 def _wrap(text: str, width: int) -> str:
     """Each line of `text` wrapped at `width` characters."""
     return "\n".join(w for part in text.split("\n") for w in textwrap.wrap(part, width) or [""])
@@ -39,21 +52,37 @@ def _result(f: Finding) -> str:
     lines.append(f"effect {e.mean:+.2f} [{e.low:+.2f}, {e.high:+.2f}] points, {e.chips} pairs")
     spread = f"chip sd {e.chip_sd:.2f}" if e.chip_sd is not None else ""
     if e.seed_sd is not None:
-        spread += (f"; {len(e.seed_means)} trainings: sd {e.seed_sd:.2f} ("
-                   + ", ".join(f"{m:+.1f}" for m in e.seed_means) + ")")
+        spread += (
+            f"; {len(e.seed_means)} trainings: sd {e.seed_sd:.2f} ("
+            + ", ".join(f"{m:+.1f}" for m in e.seed_means)
+            + ")"
+        )
     else:
         spread += "; 1 training"
     return "\n".join([*lines, spread, f.note])
 
 
 def _row(fig: Figure, f: Finding, top: float) -> None:
-    cells = (f"{f.key}\n{f.source}", f.claim, f"{f.test}\nclaim: {f.rule.text()}",
-             _result(f), f.verdict)
+    cells = (
+        f"{f.key}\n{f.source}",
+        f.claim,
+        f"{f.test}\nclaim: {f.rule.text()}",
+        _result(f),
+        f.verdict,
+    )
     for i, ((x, _, width), text) in enumerate(zip(COLUMNS, cells, strict=True)):
         last = i == len(COLUMNS) - 1
-        fig.text(x, top, _wrap(text, width), va="top", ha="left", fontsize=FONT,
-                 color=COLOURS.get(f.verdict, "black") if last else "black",
-                 fontweight="bold" if last or i == 0 else "normal", linespacing=1.1)
+        fig.text(
+            x,
+            top,
+            _wrap(text, width),
+            va="top",
+            ha="left",
+            fontsize=FONT,
+            color=COLOURS.get(f.verdict, "black") if last else "black",
+            fontweight="bold" if last or i == 0 else "normal",
+            linespacing=1.1,
+        )
 
 
 def findings_pages(data: SweepData) -> list[Figure]:

@@ -15,9 +15,22 @@ if TYPE_CHECKING:
     from archsim.explore.results import SweepData
 
 TITLE = "Fault tolerance in the sweep: accuracy gained against cost"
-COLUMNS = ("model", "method", "train rate", "seed", "technique", "placement", "accuracy (%)",
-           "gain (pts)", "±", "dThroughput (img/s)", "dEnergy (nJ/img)", "dArea (mm2)",
-           "crossbars", "Pareto front")
+COLUMNS = (
+    "model",
+    "method",
+    "train rate",
+    "seed",
+    "technique",
+    "placement",
+    "accuracy (%)",
+    "gain (pts)",
+    "±",
+    "dThroughput (img/s)",
+    "dEnergy (nJ/img)",
+    "dArea (mm2)",
+    "crossbars",
+    "Pareto front",
+)
 
 
 def _point(r: dict[str, Any]) -> str:
@@ -31,8 +44,13 @@ def _nano(value: float | None) -> float | None:
 def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
     """Per Pareto rate: the rows, then gain against extra energy."""
     if not data.spec.tolerance:
-        return [missing_page(TITLE, "The spec has no tolerance axis (list techniques under "
-                             "`tolerance:`, e.g. [remap, spare-1, remap+spare-1, search]).")]
+        return [
+            missing_page(
+                TITLE,
+                "The spec has no tolerance axis (list techniques under "
+                "`tolerance:`, e.g. [remap, spare-1, remap+spare-1, search]).",
+            )
+        ]
     if not data.tolerance:
         return [missing_page(TITLE, "No tolerance job is in the store yet.")]
     figs = []
@@ -40,33 +58,68 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
         rows = [r for r in data.tolerance if r["fault_rate"] == rate]
         if not rows:
             continue
-        head = (f"Fault rate {rate:g} ({data.spec.faults.model}), {data.spec.faults.chips} "
-                f"chips of seed {data.spec.seed}, the same for every technique; gain = "
-                "technique minus none on the same chips (mean ± 95% half-width); d = the "
-                "technique's charged cost minus none's.")
+        head = (
+            f"Fault rate {rate:g} ({data.spec.faults.model}), {data.spec.faults.chips} "
+            f"chips of seed {data.spec.seed}, the same for every technique; gain = "
+            "technique minus none on the same chips (mean ± 95% half-width); d = the "
+            "technique's charged cost minus none's."
+        )
         for part in chunks(rows, 26):
             fig = page(TITLE, head)
-            table(fig, (0.03, 0.1, 0.94, 0.76), COLUMNS,
-                  [(r["model"], r["method"], r["train_rate"], r["train_seed"], r["tolerance"],
-                    r["placement"], r["mean"], r["gain"], r["gain_half_width"],
-                    r["delta_throughput_ips"], _nano(r["delta_energy_per_image_j"]),
-                    r["delta_occupied_area_mm2"], r["crossbars"], bool(r.get("on_front")))
-                   for r in part], font=6.5,
-                  highlight=[bool(r.get("on_front")) for r in part])
-            footnote(fig, "Costs: the sweep's cost of the point plus the technique's extra "
-                     "cost from balanced analytic design points in the same chip budget "
-                     "(spares: more crossbars and conversions; remap: its tables). search: "
-                     "the placement search's choice within the energy of the sweep's "
-                     "placement. Technique runs use the trained (not recalibrated) model.")
+            table(
+                fig,
+                (0.03, 0.1, 0.94, 0.76),
+                COLUMNS,
+                [
+                    (
+                        r["model"],
+                        r["method"],
+                        r["train_rate"],
+                        r["train_seed"],
+                        r["tolerance"],
+                        r["placement"],
+                        r["mean"],
+                        r["gain"],
+                        r["gain_half_width"],
+                        r["delta_throughput_ips"],
+                        _nano(r["delta_energy_per_image_j"]),
+                        r["delta_occupied_area_mm2"],
+                        r["crossbars"],
+                        bool(r.get("on_front")),
+                    )
+                    for r in part
+                ],
+                font=6.5,
+                highlight=[bool(r.get("on_front")) for r in part],
+            )
+            footnote(
+                fig,
+                "Costs: the sweep's cost of the point plus the technique's extra "
+                "cost from balanced analytic design points in the same chip budget "
+                "(spares: more crossbars and conversions; remap: its tables). search: "
+                "the placement search's choice within the energy of the sweep's "
+                "placement. Technique runs use the trained (not recalibrated) model.",
+            )
             figs.append(fig)
         fig = page("Accuracy gained against energy spent, per technique", head)
         ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
         for r in (r for r in rows if r["gain"] is not None):
             x = r["delta_energy_per_image_j"] * 1e9
-            ax.errorbar(x, r["gain"], yerr=r["gain_half_width"] or 0.0, fmt="o", capsize=2,
-                        color=FRONT if r.get("on_front") else MUTED)
-            ax.annotate(f"{r['tolerance']} ({_point(r)})", (x, r["gain"]), fontsize=6,
-                        xytext=(4, 3), textcoords="offset points")
+            ax.errorbar(
+                x,
+                r["gain"],
+                yerr=r["gain_half_width"] or 0.0,
+                fmt="o",
+                capsize=2,
+                color=FRONT if r.get("on_front") else MUTED,
+            )
+            ax.annotate(
+                f"{r['tolerance']} ({_point(r)})",
+                (x, r["gain"]),
+                fontsize=6,
+                xytext=(4, 3),
+                textcoords="offset points",
+            )
         ax.axhline(0.0, color="#999999", linewidth=0.8)
         ax.set_xlabel("extra energy per image (nJ)")
         ax.set_ylabel("accuracy gained over none, same chips (points)")

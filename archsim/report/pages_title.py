@@ -36,8 +36,10 @@ def _grid_lines(data: SweepData) -> list[str]:
     if t.dropconnect_rates:
         lines.append(f"drop-connect rates: {', '.join(f'{r:g}' for r in t.dropconnect_rates)}")
     if t.sft_rates:
-        lines.append(f"stochastic fault training rates: {', '.join(f'{r:g}' for r in t.sft_rates)}"
-                     f" (fault model {t.sft_fault_model})")
+        lines.append(
+            f"stochastic fault training rates: {', '.join(f'{r:g}' for r in t.sft_rates)}"
+            f" (fault model {t.sft_fault_model})"
+        )
     if t.prune:
         lines.append(f"pruning: {', '.join(p.name for p in t.prune)}")
     lines += [
@@ -68,18 +70,45 @@ def title_page(data: SweepData) -> list[Figure]:
     fig.text(0.04, y - 0.01, status, fontsize=10, fontweight="bold", va="top")
     fig.text(0.04, y - 0.06, "Provenance", fontsize=12, fontweight="bold", va="top")
     meta = data.meta
-    fig.text(0.04, y - 0.095,
-             f"results store: {data.store} (schema {meta.get('schema_version', '?')}, created by "
-             f"archsim {meta.get('created_by', '?')}); every row also records its own archsim "
-             "version, git commit, config, seed and times", fontsize=8.5, va="top")
+    fig.text(
+        0.04,
+        y - 0.095,
+        f"results store: {data.store} (schema {meta.get('schema_version', '?')}, created by "
+        f"archsim {meta.get('created_by', '?')}); every row also records its own archsim "
+        "version, git commit, config, seed and times",
+        fontsize=8.5,
+        va="top",
+    )
     rows: list[list[Any]] = [
-        [sw["id"], sw["status"], sw["executor"], sw["archsim_version"], _commit(sw["git_commit"]),
-         sw["host"], _when(sw["started_at"]), _when(sw["finished_at"]),
-         f"{sw['jobs_run'] if sw['jobs_run'] is not None and sw['jobs_run'] >= 0 else '-'}"
-         f" / {sw['jobs_total']}"]
+        [
+            sw["id"],
+            sw["status"],
+            sw["executor"],
+            sw["archsim_version"],
+            _commit(sw["git_commit"]),
+            sw["host"],
+            _when(sw["started_at"]),
+            _when(sw["finished_at"]),
+            f"{sw['jobs_run'] if sw['jobs_run'] is not None and sw['jobs_run'] >= 0 else '-'}"
+            f" / {sw['jobs_total']}",
+        ]
         for sw in data.sweeps[-12:]
     ]
-    table(fig, (0.04, 0.06, 0.92, max(0.1, y - 0.2)),
-          ["run", "status", "executor", "archsim", "git commit", "host", "started",
-           "finished", "jobs run / total"], rows, font=8)
+    table(
+        fig,
+        (0.04, 0.06, 0.92, max(0.1, y - 0.2)),
+        [
+            "run",
+            "status",
+            "executor",
+            "archsim",
+            "git commit",
+            "host",
+            "started",
+            "finished",
+            "jobs run / total",
+        ],
+        rows,
+        font=8,
+    )
     return [fig]

@@ -20,45 +20,83 @@ Doc = Mapping[str, Any]
 
 
 def _setting(doc: Doc) -> str:
-    return (f"{doc['model']} on {doc['dataset']}, {doc['hardware']}, fault model "
-            f"{doc['fault_model']} at rate {doc['rate']:g}, {doc['chips']} chips (seed "
-            f"{doc['seed']}) x {doc['images']} test images, the same for every row")
+    return (
+        f"{doc['model']} on {doc['dataset']}, {doc['hardware']}, fault model "
+        f"{doc['fault_model']} at rate {doc['rate']:g}, {doc['chips']} chips (seed "
+        f"{doc['seed']}) x {doc['images']} test images, the same for every row"
+    )
 
 
 def vulnerability_pages(doc: Doc) -> list[Figure]:
     """The ranking (loss when only that layer is faulty) and loss per weight / per CPU uJ."""
     every = doc["all_layers"]
     top = doc.get("top_minus_next")
-    head = (f"{_setting(doc)}. Fault-free (quantized) accuracy {doc['clean_accuracy']:.2f}%; "
-            f"every layer faulty: loss {every['loss']:.2f} points "
-            f"[{every['ci_low']:.2f}, {every['ci_high']:.2f}].")
+    head = (
+        f"{_setting(doc)}. Fault-free (quantized) accuracy {doc['clean_accuracy']:.2f}%; "
+        f"every layer faulty: loss {every['loss']:.2f} points "
+        f"[{every['ci_low']:.2f}, {every['ci_high']:.2f}]."
+    )
     if top:
-        head += (f" Paired: {top['first']} loses {top['difference']:+.2f} "
-                 f"± {top['half_width']:.2f} points more than {top['second']}.")
-    columns = ("rank", "layer", "weights", "loss (pts)", "95% CI", "loss per 1k weights",
-               "CPU move dE (uJ/img)", "CPU move dThroughput (img/s)", "loss per uJ")
-    rows = [(r["rank"], r["group"], r["weights"], r["loss"],
-             f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]", r["loss_per_kweight"],
-             r["cpu_energy_delta_j"] * 1e6, r["cpu_throughput_delta_ips"], r["loss_per_uj"])
-            for r in doc["rows"]]
+        head += (
+            f" Paired: {top['first']} loses {top['difference']:+.2f} "
+            f"± {top['half_width']:.2f} points more than {top['second']}."
+        )
+    columns = (
+        "rank",
+        "layer",
+        "weights",
+        "loss (pts)",
+        "95% CI",
+        "loss per 1k weights",
+        "CPU move dE (uJ/img)",
+        "CPU move dThroughput (img/s)",
+        "loss per uJ",
+    )
+    rows = [
+        (
+            r["rank"],
+            r["group"],
+            r["weights"],
+            r["loss"],
+            f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
+            r["loss_per_kweight"],
+            r["cpu_energy_delta_j"] * 1e6,
+            r["cpu_throughput_delta_ips"],
+            r["loss_per_uj"],
+        )
+        for r in doc["rows"]
+    ]
     figs = []
     for part in chunks(rows, 24):
         fig = page("Per-layer vulnerability", head)
         table(fig, (0.04, 0.08, 0.92, 0.78), columns, part, font=7.5)
-        footnote(fig, "Loss: fault-free accuracy minus accuracy with only this layer faulty "
-                 "(mean over chips, 95% Student-t interval). CPU move: change of the balanced "
-                 f"design point ({doc['budget_chips']} chip budget, analytic estimator) when "
-                 "this layer alone leaves the crossbars for the CPU (all-rram base).")
+        footnote(
+            fig,
+            "Loss: fault-free accuracy minus accuracy with only this layer faulty "
+            "(mean over chips, 95% Student-t interval). CPU move: change of the balanced "
+            f"design point ({doc['budget_chips']} chip budget, analytic estimator) when "
+            "this layer alone leaves the crossbars for the CPU (all-rram base).",
+        )
         figs.append(fig)
     fig = page("Per-layer vulnerability: loss against size", head)
     ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
     for r in doc["rows"]:
-        ax.errorbar(r["weights"], r["loss"], yerr=[[r["loss"] - r["ci_low"]],
-                                                   [r["ci_high"] - r["loss"]]],
-                    fmt="o", color=FRONT if r["rank"] <= 3 else MUTED, capsize=2)
+        ax.errorbar(
+            r["weights"],
+            r["loss"],
+            yerr=[[r["loss"] - r["ci_low"]], [r["ci_high"] - r["loss"]]],
+            fmt="o",
+            color=FRONT if r["rank"] <= 3 else MUTED,
+            capsize=2,
+        )
         if r["rank"] <= 5:
-            ax.annotate(r["group"], (r["weights"], r["loss"]), fontsize=7,
-                        xytext=(4, 4), textcoords="offset points")
+            ax.annotate(
+                r["group"],
+                (r["weights"], r["loss"]),
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
     ax.set_xscale("log")
     ax.set_xlabel("weights in the layer")
     ax.set_ylabel("accuracy lost when only this layer is faulty (points)")
@@ -75,35 +113,82 @@ def tolerance_pages(doc: Doc) -> list[Figure]:
     """Per checkpoint: technique rows (accuracy, paired gain, costs) and gain against cost."""
     figs = []
     for run in doc["runs"]:
-        head = (f"{_setting({**doc, **run})}. Checkpoint {Path(run['checkpoint']).name}; "
-                f"gain = technique minus {run['reference']} on the same chips (mean ± 95% "
-                "half-width).")
-        columns = ("technique", "accuracy (%)", "95% CI", "gain (pts)", "± ", "vs first run",
-                   "throughput (img/s)", "energy (uJ/img)", "area (mm2)", "crossbars",
-                   "ADC conv. (M/img)", "remap s/chip", "eval s/chip", "Pareto front")
-        rows = [(r["technique"], r["mean"], f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-                 r["gain"], r["gain_half_width"], _versus(r.get("vs_first_run")),
-                 r["throughput_ips"], r["energy_per_image_j"] * 1e6, r["occupied_area_mm2"],
-                 r["crossbars"], r["adc_conversions_per_image"] / 1e6,
-                 r["remap_seconds_per_chip"], r["eval_seconds_per_chip"], r["on_front"])
-                for r in run["rows"]]
+        head = (
+            f"{_setting({**doc, **run})}. Checkpoint {Path(run['checkpoint']).name}; "
+            f"gain = technique minus {run['reference']} on the same chips (mean ± 95% "
+            "half-width)."
+        )
+        columns = (
+            "technique",
+            "accuracy (%)",
+            "95% CI",
+            "gain (pts)",
+            "± ",
+            "vs first run",
+            "throughput (img/s)",
+            "energy (uJ/img)",
+            "area (mm2)",
+            "crossbars",
+            "ADC conv. (M/img)",
+            "remap s/chip",
+            "eval s/chip",
+            "Pareto front",
+        )
+        rows = [
+            (
+                r["technique"],
+                r["mean"],
+                f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
+                r["gain"],
+                r["gain_half_width"],
+                _versus(r.get("vs_first_run")),
+                r["throughput_ips"],
+                r["energy_per_image_j"] * 1e6,
+                r["occupied_area_mm2"],
+                r["crossbars"],
+                r["adc_conversions_per_image"] / 1e6,
+                r["remap_seconds_per_chip"],
+                r["eval_seconds_per_chip"],
+                r["on_front"],
+            )
+            for r in run["rows"]
+        ]
         fig = page(f"Fault tolerance with its cost: {run['label']}", head)
-        table(fig, (0.04, 0.1, 0.92, 0.76), columns, rows, font=7,
-              highlight=[bool(r["on_front"]) for r in run["rows"]])
+        table(
+            fig,
+            (0.04, 0.1, 0.92, 0.76),
+            columns,
+            rows,
+            font=7,
+            highlight=[bool(r["on_front"]) for r in run["rows"]],
+        )
         search = run.get("search")
         if search:
-            footnote(fig, f"Placement search: {search['rule']}; chosen {search['chosen']} "
-                     f"under {search['budget']}.")
+            footnote(
+                fig,
+                f"Placement search: {search['rule']}; chosen {search['chosen']} "
+                f"under {search['budget']}.",
+            )
         figs.append(fig)
         fig = page(f"Accuracy bought against energy: {run['label']}", head)
         ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
         for r in run["rows"]:
             lo, hi = r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]
-            ax.errorbar(r["energy_per_image_j"] * 1e6, r["mean"], yerr=[[lo], [hi]], fmt="o",
-                        capsize=2, color=FRONT if r["technique"].startswith("search") else
-                        "#1f77b4")
-            ax.annotate(r["technique"], (r["energy_per_image_j"] * 1e6, r["mean"]),
-                        fontsize=7, xytext=(4, 3), textcoords="offset points")
+            ax.errorbar(
+                r["energy_per_image_j"] * 1e6,
+                r["mean"],
+                yerr=[[lo], [hi]],
+                fmt="o",
+                capsize=2,
+                color=FRONT if r["technique"].startswith("search") else "#1f77b4",
+            )
+            ax.annotate(
+                r["technique"],
+                (r["energy_per_image_j"] * 1e6, r["mean"]),
+                fontsize=7,
+                xytext=(4, 3),
+                textcoords="offset points",
+            )
         ax.set_xlabel("energy per image (uJ)")
         ax.set_ylabel("mean accuracy over chips (%)")
         ax.grid(alpha=0.3)
@@ -119,8 +204,13 @@ def render_tolerance_report(docs: Sequence[Doc], path: Path) -> Path:
     draw = {"vulnerability": vulnerability_pages, "tolerance": tolerance_pages}
 
     def write(tmp: Path) -> None:
-        with PdfPages(tmp, metadata={"Title": "archsim fault-tolerance report",
-                                     "Creator": f"archsim {__version__}"}) as pdf:
+        with PdfPages(
+            tmp,
+            metadata={
+                "Title": "archsim fault-tolerance report",
+                "Creator": f"archsim {__version__}",
+            },
+        ) as pdf:
             for doc in docs:
                 for fig in draw[doc["kind"]](doc):
                     pdf.savefig(fig)

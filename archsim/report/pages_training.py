@@ -18,9 +18,12 @@ def training_pages(data: SweepData) -> list[Figure]:
         return [missing_page(TITLE, "No training job with per-epoch curves is in the store.")]
     figs = []
     for group in chunks(unique((r["model"], r["width"]) for r in rows), 2):
-        fig = page(TITLE, "Solid: validation accuracy without faults; dashed: mean over the fixed "
-                          "faulty validation chips at the rate in the legend; right: training "
-                          "loss.")
+        fig = page(
+            TITLE,
+            "Solid: validation accuracy without faults; dashed: mean over the fixed "
+            "faulty validation chips at the rate in the legend; right: training "
+            "loss.",
+        )
         for i, (model, width) in enumerate(group):
             acc = fig.add_axes((0.06, 0.5 - i * 0.42, 0.55, 0.33))
             loss = fig.add_axes((0.7, 0.5 - i * 0.42, 0.27, 0.33))

@@ -14,8 +14,9 @@ TABLE1: dict[str, tuple[float, ...]] = {
     "progressive P=0.1": (93.29, 92.68, 92.52, 91.34, 89.03, 75.08, 39.84, 14.57),
     "progressive P=0.2": (92.03, 92.37, 91.62, 90.85, 88.82, 77.87, 49.29, 15.78),
 }
-TABLE1_SOURCE = ("Stochastic fault-tolerant training paper, Table I (ResNet-20, CIFAR-10, "
-                 "pretrained 92.53%)")
+TABLE1_SOURCE = (
+    "Stochastic fault-tolerant training paper, Table I (ResNet-20, CIFAR-10, pretrained 92.53%)"
+)
 
 # Same paper, Table II: Stability Score SS = Acc_retrain / (Acc_pretrain - Acc_defect),
 # ResNet-32 on CIFAR-100, dense and ADMM-pruned (70%); (Acc_retrain, SS@0.01, SS@0.02).
@@ -29,4 +30,4 @@ SS_TABLE: dict[str, tuple[float, float, float]] = {
     "ADMM-70% one-shot P=0.01": (75.01, 3.35, 1.50),
     "ADMM-70% progressive P=0.01": (74.93, 3.54, 1.53),
 }
-SS_SOURCE = ("Stochastic fault-tolerant training paper, Table II (ResNet-32, CIFAR-100)")
+SS_SOURCE = "Stochastic fault-tolerant training paper, Table II (ResNet-32, CIFAR-100)"

@@ -32,9 +32,20 @@ def sections() -> tuple[Section, ...]:
     from archsim.report.pages_title import title_page
     from archsim.report.pages_training import training_pages
 
-    return (title_page, findings_pages, mapping_pages, table2_pages, heatmap_pages, best_rate_pages,
-            curve_pages, stability_pages, policy_pages, pareto_pages, sweep_tolerance_pages,
-            training_pages)
+    return (
+        title_page,
+        findings_pages,
+        mapping_pages,
+        table2_pages,
+        heatmap_pages,
+        best_rate_pages,
+        curve_pages,
+        stability_pages,
+        policy_pages,
+        pareto_pages,
+        sweep_tolerance_pages,
+        training_pages,
+    )
 
 
 def render_report(data: SweepData, path: Path) -> Path:
@@ -50,18 +61,35 @@ def render_report(data: SweepData, path: Path) -> Path:
     every_seed = (title_page, findings_pages)  # the rest key rows by model, method and rate
 
     def write(tmp: Path) -> None:
-        with PdfPages(tmp, metadata={"Title": f"archsim sweep report: {data.spec.name}",
-                                     "Creator": f"archsim {__version__}"}) as pdf:
+        with PdfPages(
+            tmp,
+            metadata={
+                "Title": f"archsim sweep report: {data.spec.name}",
+                "Creator": f"archsim {__version__}",
+            },
+        ) as pdf:
             number = 0
             for section in sections():
                 for fig in section(data if section in every_seed else one_seed):
                     number += 1
-                    fig.text(0.97, 0.015, f"{data.spec.name} - page {number}", ha="right",
-                             fontsize=7, color="#777777")
+                    fig.text(
+                        0.97,
+                        0.015,
+                        f"{data.spec.name} - page {number}",
+                        ha="right",
+                        fontsize=7,
+                        color="#777777",
+                    )
                     if seed is not None and section not in every_seed:
-                        fig.text(0.03, 0.015, f"training seed {seed} of "
-                                 f"{len(data.spec.train_seeds)}; the findings pages span every "
-                                 "seed", fontsize=7, color="#777777")
+                        fig.text(
+                            0.03,
+                            0.015,
+                            f"training seed {seed} of "
+                            f"{len(data.spec.train_seeds)}; the findings pages span every "
+                            "seed",
+                            fontsize=7,
+                            color="#777777",
+                        )
                     pdf.savefig(fig)
                     plt.close(fig)
 

@@ -21,8 +21,7 @@ def page(title: str, subtitle: str = "") -> Figure:
     fig = plt.figure(figsize=PAGE)
     fig.suptitle(title, x=0.04, y=0.965, ha="left", fontsize=15, fontweight="bold")
     if subtitle:
-        fig.text(0.04, 0.915, subtitle, ha="left", va="top", fontsize=9, color="#444444",
-                 wrap=True)
+        fig.text(0.04, 0.915, subtitle, ha="left", va="top", fontsize=9, color="#444444", wrap=True)
     return fig
 
 
@@ -65,9 +64,14 @@ def _wrap_header(text: str, width: int = 14) -> str:
     return "\n".join(lines)
 
 
-def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
-          rows: Sequence[Sequence[Any]], font: float = 8.0,
-          highlight: Sequence[bool] | None = None) -> None:
+def table(
+    fig: Figure,
+    rect: Sequence[float],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    font: float = 8.0,
+    highlight: Sequence[bool] | None = None,
+) -> None:
     """Draw a table in `rect` (left, bottom, width, height, figure fraction); columns are as
     wide as their longest cell, long titles wrap."""
     ax = fig.add_axes((rect[0], rect[1], rect[2], rect[3]))
@@ -77,11 +81,19 @@ def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
         return
     cells = [[fmt(v) for v in row] for row in rows]
     headers = [_wrap_header(c) for c in columns]
-    chars = [max([len(line) for line in h.split("\n")] + [len(r[i]) for r in cells]) + 2
-             for i, h in enumerate(headers)]
+    chars = [
+        max([len(line) for line in h.split("\n")] + [len(r[i]) for r in cells]) + 2
+        for i, h in enumerate(headers)
+    ]
     widths = [c / sum(chars) for c in chars]
-    tab = ax.table(cellText=cells, colLabels=headers, colWidths=widths, loc="upper center",
-                   cellLoc="right", colLoc="center")
+    tab = ax.table(
+        cellText=cells,
+        colLabels=headers,
+        colWidths=widths,
+        loc="upper center",
+        cellLoc="right",
+        colLoc="center",
+    )
     tab.auto_set_font_size(False)
     tab.set_fontsize(font)
     header_lines = max(h.count("\n") + 1 for h in headers)
@@ -96,9 +108,8 @@ def table(fig: Figure, rect: Sequence[float], columns: Sequence[str],
 
 
 def footnote(fig: Figure, text: str) -> None:
-    fig.text(0.04, 0.025, text, ha="left", va="bottom", fontsize=7.5, color="#555555",
-             wrap=True)
+    fig.text(0.04, 0.025, text, ha="left", va="bottom", fontsize=7.5, color="#555555", wrap=True)
 
 
 def chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [rows[i:i + size] for i in range(0, len(rows), size)] or [rows]
+    return [rows[i : i + size] for i in range(0, len(rows), size)] or [rows]

@@ -50,7 +50,8 @@ class DropConnect:
         return weight * torch.where(keep, self.scale, 0.0).to(weight.dtype)
 
 
-def drop_connect(model: nn.Module, names: Sequence[str], sampler: DropConnect | None
-                 ) -> AbstractContextManager[None]:
+def drop_connect(
+    model: nn.Module, names: Sequence[str], sampler: DropConnect | None
+) -> AbstractContextManager[None]:
     """Within the block, the layers `names` train under `sampler`'s drop-connect masks."""
     return perturbed(model, names, sampler)

@@ -28,10 +28,14 @@ class EpochParts:
     admm: ADMM | None = None
 
 
-def train_epoch(model: nn.Module, batches: Iterable[tuple[Tensor, Tensor]],
-                optimizer: torch.optim.Optimizer, parts: EpochParts,
-                lr_at: Callable[[int], float],
-                on_step: Callable[[], None] | None = None) -> tuple[float, float]:
+def train_epoch(
+    model: nn.Module,
+    batches: Iterable[tuple[Tensor, Tensor]],
+    optimizer: torch.optim.Optimizer,
+    parts: EpochParts,
+    lr_at: Callable[[int], float],
+    on_step: Callable[[], None] | None = None,
+) -> tuple[float, float]:
     """Train one pass over `batches`; returns (mean loss, accuracy in percent)."""
     model.train()
     device = next(model.parameters()).device

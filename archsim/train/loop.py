@@ -81,27 +81,41 @@ def _begin_phase(setup: RunSetup, plan: EpochPlan, state: RunState) -> None:
     state.masks = pruned
 
 
-def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
-               on_epoch: OnEpoch | None = None) -> None:
+def run_epochs(
+    setup: RunSetup, plans: Sequence[EpochPlan], state: RunState, on_epoch: OnEpoch | None = None
+) -> None:
     """Train every epoch of `plans` not yet in `state.curves`, saving state after each."""
     spec = setup.spec
     assert spec.batch_size is not None
     steps = num_batches(len(setup.train_data), spec.batch_size, setup.drop_last)
     device = next(state.model.parameters()).device
     with progress_bar(spec.progress) as bar:
-        for plan in plans[state.epochs_done:]:
+        for plan in plans[state.epochs_done :]:
             start = perf_counter()
             _begin_phase(setup, plan, state)
             task = bar.add_task(f"epoch {plan.epoch + 1}/{len(plans)}", total=steps, status="")
             batches = iterate_batches(
-                setup.train_data, spec.batch_size, shuffle=True, augment=True,
-                generator=state.generators["data"], drop_last=setup.drop_last, device=device,
+                setup.train_data,
+                spec.batch_size,
+                shuffle=True,
+                augment=True,
+                generator=state.generators["data"],
+                drop_last=setup.drop_last,
+                device=device,
                 channels_last=spec.channels_last,
             )
-            parts = EpochParts(setup.layers, setup.weights, make_sampler(setup, plan, state),
-                               state.masks, state.admm if plan.phase == "admm" else None)
+            parts = EpochParts(
+                setup.layers,
+                setup.weights,
+                make_sampler(setup, plan, state),
+                state.masks,
+                state.admm if plan.phase == "admm" else None,
+            )
             loss, acc = train_epoch(
-                state.model, batches, state.optimizer, parts,
+                state.model,
+                batches,
+                state.optimizer,
+                parts,
                 partial(learning_rate, spec, plan, steps=steps),
                 partial(bar.advance, task),
             )
@@ -113,9 +127,17 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
             val_seconds = perf_counter() - val_start
             bar.remove_task(task)
             record = EpochRecord(
-                plan.epoch, plan.phase, plan.stage, plan.rate,
-                learning_rate(spec, plan, 0, steps), loss, acc, clean, chips,
-                setup.validation.rate, perf_counter() - start,
+                plan.epoch,
+                plan.phase,
+                plan.stage,
+                plan.rate,
+                learning_rate(spec, plan, 0, steps),
+                loss,
+                acc,
+                clean,
+                chips,
+                setup.validation.rate,
+                perf_counter() - start,
             )
             state.curves.append(record)
             save_state(setup.state_path, state, setup.meta)
@@ -129,8 +151,13 @@ def run_epochs(setup: RunSetup, plans: Sequence[EpochPlan], state: RunState,
 
 
 def _epoch_line(r: EpochRecord, total: int, val_images: int, val_seconds: float) -> str:
-    chips = (f", {len(r.chip_accs)} chips@{r.val_rate:g} {r.chip_mean:.2f}"
-             if r.chip_mean is not None else "")
-    return (f"epoch {r.epoch + 1}/{total} [{r.phase} rate {r.rate:g}] loss {r.train_loss:.4f} "
-            f"train {r.train_acc:.2f}% val {r.val_acc:.2f}% on {val_images} images{chips} "
-            f"({r.seconds:.1f}s, validation {val_seconds:.1f}s)")
+    chips = (
+        f", {len(r.chip_accs)} chips@{r.val_rate:g} {r.chip_mean:.2f}"
+        if r.chip_mean is not None
+        else ""
+    )
+    return (
+        f"epoch {r.epoch + 1}/{total} [{r.phase} rate {r.rate:g}] loss {r.train_loss:.4f} "
+        f"train {r.train_acc:.2f}% val {r.val_acc:.2f}% on {val_images} images{chips} "
+        f"({r.seconds:.1f}s, validation {val_seconds:.1f}s)"
+    )

@@ -116,8 +116,10 @@ class ADMM:
         return masks
 
     def state(self) -> dict[str, Tensor]:
-        return {**{f"z.{k}": v for k, v in self.z.items()},
-                **{f"u.{k}": v for k, v in self.u.items()}}
+        return {
+            **{f"z.{k}": v for k, v in self.z.items()},
+            **{f"u.{k}": v for k, v in self.u.items()},
+        }
 
     def load_state(self, tensors: Mapping[str, Tensor]) -> None:
         for name in self.z:

@@ -73,8 +73,7 @@ def _settings(spec: RecalibrateSpec, meta: dict[str, Any]) -> dict[str, Any]:
         "dataset": spec.dataset or meta.get("dataset"),
         "data_dir": spec.data_dir or trained.get("data_dir"),
         "inputs": InputHandling(limit, trained.get("subset_seed") if limit else None, pad_to),
-        "batch_size": spec.batch_size or trained.get("batch_size")
-        or DEFAULT_RECIPE["batch_size"],
+        "batch_size": spec.batch_size or trained.get("batch_size") or DEFAULT_RECIPE["batch_size"],
         "seed": meta.get("seed", 0) if spec.seed is None else spec.seed,
         "fault_model": spec.fault_model or meta.get("fault_model") or "dropconnect",
         "hardware": meta.get("hardware") or "isaac",
@@ -104,34 +103,64 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
     model = build_model(path, data, device)
     train_data = load_split(s["dataset"], "train", s["data_dir"], s["inputs"])
     if train_data.input_shape[0] != meta["in_channels"]:
-        raise UserError(f"{path} was built for {meta['in_channels']} channels; "
-                        f"{s['dataset']} has {train_data.input_shape[0]}")
+        raise UserError(
+            f"{path} was built for {meta['in_channels']} channels; "
+            f"{s['dataset']} has {train_data.input_shape[0]}"
+        )
     if s["channels_last"]:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    mapping = map_model(model, train_data.input_shape, s["hardware"], policy=s["policy"],
-                        overrides=s["overrides"], model_name=meta["net"],
-                        width=float(meta["width"]))
+    mapping = map_model(
+        model,
+        train_data.input_shape,
+        s["hardware"],
+        policy=s["policy"],
+        overrides=s["overrides"],
+        model_name=meta["net"],
+        width=float(meta["width"]),
+    )
     cells = cell_formats(mapping) if training_cells(fault_model) else None
     batches = pass_batches(len(train_data), s["batch_size"], spec.batches)  # checked first
     warn_if_oversubscribed()
     sets = recalibrate_data(
-        model, rram_layer_names(mapping), rates, fault_model, train_data, s["batch_size"],
-        s["seed"], batches=spec.batches, cells=cells, channels_last=s["channels_last"],
+        model,
+        rram_layer_names(mapping),
+        rates,
+        fault_model,
+        train_data,
+        s["batch_size"],
+        s["seed"],
+        batches=spec.batches,
+        cells=cells,
+        channels_last=s["channels_last"],
         progress=spec.progress,
     )
     merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
     images = min(batches * s["batch_size"], len(train_data))
     record = {
-        "fault_model": fault_model.name, "rates": sorted(rates), "batches": batches,
-        "asked_batches": spec.batches, "images": images, "seed": s["seed"], "dataset": s["dataset"],
+        "fault_model": fault_model.name,
+        "rates": sorted(rates),
+        "batches": batches,
+        "asked_batches": spec.batches,
+        "images": images,
+        "seed": s["seed"],
+        "dataset": s["dataset"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format")}
-    new_meta.update(bn_sets=sorted(merged),
-                    recalibrations=[*meta.get("recalibrations", []), record])
+    new_meta.update(
+        bn_sets=sorted(merged), recalibrations=[*meta.get("recalibrations", []), record]
+    )
     target = Path(spec.output) if spec.output else path
     save_checkpoint(target, model, new_meta, merged, data.extra or None)
-    return RecalibrationResult(target, fault_model.name, tuple(sets), tuple(sorted(merged)),
-                               batches, images, s["dataset"], s["hardware"],
-                               " ".join((s["policy"], *s["overrides"])), s["seed"])
-
+    return RecalibrationResult(
+        target,
+        fault_model.name,
+        tuple(sets),
+        tuple(sorted(merged)),
+        batches,
+        images,
+        s["dataset"],
+        s["hardware"],
+        " ".join((s["policy"], *s["overrides"])),
+        s["seed"],
+    )

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 def batchnorm_layers(model: nn.Module) -> dict[str, _BatchNorm]:
     """Every BatchNorm module that tracks running statistics, by qualified name."""
     return {
-        name: m for name, m in model.named_modules()
+        name: m
+        for name, m in model.named_modules()
         if isinstance(m, _BatchNorm) and m.track_running_stats
     }
 
@@ -96,10 +97,16 @@ def _calibration_mode(model: nn.Module) -> Iterator[None]:
             p.requires_grad_(grads[name])
 
 
-def recalibrate(model: nn.Module, layers: Sequence[str], rates: Sequence[float],
-                fault_model: FaultModel, batches: Batches, generator: torch.Generator,
-                cells: Mapping[str, CellFormat] | None = None,
-                on_batch: Callable[[], None] | None = None) -> dict[str, dict[str, Tensor]]:
+def recalibrate(
+    model: nn.Module,
+    layers: Sequence[str],
+    rates: Sequence[float],
+    fault_model: FaultModel,
+    batches: Batches,
+    generator: torch.Generator,
+    cells: Mapping[str, CellFormat] | None = None,
+    on_batch: Callable[[], None] | None = None,
+) -> dict[str, dict[str, Tensor]]:
     """BatchNorm statistics for each rate, keyed `bn_set_key(fault_model.name, rate)`; the
     model is unchanged.
 
@@ -130,16 +137,27 @@ def pass_batches(images: int, batch_size: int, batches: int | None) -> int:
     whole = num_batches(images, batch_size)
     count = default_batches(images, batch_size) if batches is None else batches
     if not 1 <= count <= whole:
-        raise UserError(f"recalibration batches must be in [1, {whole}] (the whole training "
-                        f"set in batches of {batch_size}), got {count}")
+        raise UserError(
+            f"recalibration batches must be in [1, {whole}] (the whole training "
+            f"set in batches of {batch_size}), got {count}"
+        )
     return count
 
 
-def recalibrate_data(model: nn.Module, layers: Sequence[str], rates: Sequence[float],
-                     fault_model: FaultModel, data: Dataset, batch_size: int, seed: int,
-                     *, batches: int | None = None, cells: Mapping[str, CellFormat] | None = None,
-                     channels_last: bool = False, progress: bool = False
-                     ) -> dict[str, dict[str, Tensor]]:
+def recalibrate_data(
+    model: nn.Module,
+    layers: Sequence[str],
+    rates: Sequence[float],
+    fault_model: FaultModel,
+    data: Dataset,
+    batch_size: int,
+    seed: int,
+    *,
+    batches: int | None = None,
+    cells: Mapping[str, CellFormat] | None = None,
+    channels_last: bool = False,
+    progress: bool = False,
+) -> dict[str, dict[str, Tensor]]:
     """Recalibrate over the first `batches` unshuffled, unaugmented batches of `data`
     (default: `default_batches`) for each of the sorted `rates`, faults from the `recal`
     stream of `seed`; logs one line per rate."""
@@ -154,14 +172,37 @@ def recalibrate_data(model: nn.Module, layers: Sequence[str], rates: Sequence[fl
         for rate in ordered:
             start = perf_counter()
             bar.update(task, status=f"{fault_model.name} at {rate:g}")
-            sets.update(recalibrate(
-                model, layers, [rate], fault_model,
-                lambda: islice(iterate_batches(data, batch_size, shuffle=False, augment=False,
-                                               generator=None, device=device,
-                                               channels_last=channels_last), count),
-                generator, cells, lambda: bar.advance(task),
-            ))
-            log.info("recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
-                     "images) in %.1fs", fault_model.name, rate, count, whole,
-                     min(count * batch_size, len(data)), perf_counter() - start)
+            sets.update(
+                recalibrate(
+                    model,
+                    layers,
+                    [rate],
+                    fault_model,
+                    lambda: islice(
+                        iterate_batches(
+                            data,
+                            batch_size,
+                            shuffle=False,
+                            augment=False,
+                            generator=None,
+                            device=device,
+                            channels_last=channels_last,
+                        ),
+                        count,
+                    ),
+                    generator,
+                    cells,
+                    lambda: bar.advance(task),
+                )
+            )
+            log.info(
+                "recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
+                "images) in %.1fs",
+                fault_model.name,
+                rate,
+                count,
+                whole,
+                min(count * batch_size, len(data)),
+                perf_counter() - start,
+            )
     return sets

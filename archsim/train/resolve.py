@@ -21,8 +21,15 @@ from archsim.nets.cards import CosineSchedule, StepSchedule
 from archsim.train.spec import TrainSpec
 
 DEFAULT_RECIPE: dict[str, Any] = {
-    "optimizer": "sgd", "epochs": 200, "batch_size": 128, "lr": 0.1, "momentum": 0.9,
-    "weight_decay": 1e-4, "schedule": "cosine", "milestones": (), "gamma": 0.1,
+    "optimizer": "sgd",
+    "epochs": 200,
+    "batch_size": 128,
+    "lr": 0.1,
+    "momentum": 0.9,
+    "weight_decay": 1e-4,
+    "schedule": "cosine",
+    "milestones": (),
+    "gamma": 0.1,
 }
 
 
@@ -50,8 +57,13 @@ def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
         return {**DEFAULT_RECIPE, "epochs": epochs}
     r = card.training
     out: dict[str, Any] = {
-        "optimizer": r.optimizer, "batch_size": r.batch_size, "lr": r.lr, "momentum": r.momentum,
-        "weight_decay": r.weight_decay, "schedule": r.schedule.kind, "milestones": (),
+        "optimizer": r.optimizer,
+        "batch_size": r.batch_size,
+        "lr": r.lr,
+        "momentum": r.momentum,
+        "weight_decay": r.weight_decay,
+        "schedule": r.schedule.kind,
+        "milestones": (),
         "gamma": 0.1,
     }
     if isinstance(r.schedule, StepSchedule):
@@ -83,8 +95,9 @@ def resolve_spec(spec: TrainSpec) -> TrainSpec:
     updates["options"] = check_options(spec.model, given)
     updates["model"] = net_info(spec.model).name
     if spec.fault_model is None:
-        updates["fault_model"] = "sft" if spec.method in ("oneshot", "progressive") else (
-            "dropconnect")
+        updates["fault_model"] = (
+            "sft" if spec.method in ("oneshot", "progressive") else ("dropconnect")
+        )
     if spec.init_from is not None:
         from archsim.checkpoint import read_checkpoint
 
@@ -96,6 +109,7 @@ def resolve_spec(spec: TrainSpec) -> TrainSpec:
     if resolved.schedule == "step" and any(
         not 0 < m < resolved.epochs for m in resolved.milestones or ()
     ):
-        raise UserError(f"milestones {list(resolved.milestones or ())} must lie in "
-                        f"(0, {resolved.epochs})")
+        raise UserError(
+            f"milestones {list(resolved.milestones or ())} must lie in (0, {resolved.epochs})"
+        )
     return TrainSpec.model_validate(resolved.model_dump())

@@ -55,39 +55,61 @@ def _init_from(spec: TrainSpec, model: torch.nn.Module, data: Dataset) -> dict[s
     assert spec.init_from is not None
     source, meta, _ = load_checkpoint(spec.init_from)
     mine = (spec.model, spec.width, data.num_classes, data.input_shape[0], spec.options)
-    theirs = (meta["net"], meta["width"], meta["num_classes"], meta["in_channels"],
-              meta.get("options", {}))
+    theirs = (
+        meta["net"],
+        meta["width"],
+        meta["num_classes"],
+        meta["in_channels"],
+        meta.get("options", {}),
+    )
     if mine != theirs:
-        raise UserError(f"--from {spec.init_from} is {theirs[0]} width {theirs[1]} "
-                        f"({theirs[2]} classes, {theirs[3]} channels, options {theirs[4]}), "
-                        f"not the {mine[0]} width {mine[1]} ({mine[2]}, {mine[3]}, {mine[4]}) "
-                        "this run trains")
+        raise UserError(
+            f"--from {spec.init_from} is {theirs[0]} width {theirs[1]} "
+            f"({theirs[2]} classes, {theirs[3]} channels, options {theirs[4]}), "
+            f"not the {mine[0]} width {mine[1]} ({mine[2]}, {mine[3]}, {mine[4]}) "
+            "this run trains"
+        )
     model.load_state_dict(source.state_dict())
     return meta
 
 
 def _meta(spec: TrainSpec, data: Dataset, layers: list[str]) -> dict[str, Any]:
     return {
-        "net": spec.model, "width": spec.width, "num_classes": data.num_classes,
-        "in_channels": data.input_shape[0], "options": spec.options,
-        "input_shape": list(data.input_shape), "input": spec.inputs("train").to_meta(),
-        "dataset": spec.dataset, "card": spec.card,
-        "method": spec.method, "rate": spec.final_rate, "rates": list(spec.rates),
-        "fault_model": spec.fault_model, "policy": spec.policy,
-        "overrides": list(spec.overrides), "hardware": spec.hardware,
-        "rram_layers": layers, "seed": spec.seed, "spec": spec.model_dump(mode="json"),
+        "net": spec.model,
+        "width": spec.width,
+        "num_classes": data.num_classes,
+        "in_channels": data.input_shape[0],
+        "options": spec.options,
+        "input_shape": list(data.input_shape),
+        "input": spec.inputs("train").to_meta(),
+        "dataset": spec.dataset,
+        "card": spec.card,
+        "method": spec.method,
+        "rate": spec.final_rate,
+        "rates": list(spec.rates),
+        "fault_model": spec.fault_model,
+        "policy": spec.policy,
+        "overrides": list(spec.overrides),
+        "hardware": spec.hardware,
+        "rram_layers": layers,
+        "seed": spec.seed,
+        "spec": spec.model_dump(mode="json"),
         "spec_digest": spec.digest(),
-        "prune": None if spec.prune is None else {"method": spec.prune,
-                                                  "sparsity": spec.sparsity},
+        "prune": None if spec.prune is None else {"method": spec.prune, "sparsity": spec.sparsity},
     }
 
 
 def _has_sets(spec: TrainSpec, meta: Mapping[str, Any]) -> bool:
     """Whether a recorded recalibration made every set `spec` asks for, the same way."""
+
     def made(rate: float) -> bool:
-        return any(r.get("fault_model") == spec.fault_model and rate in r.get("rates", ())
-                   and r.get("asked_batches") == spec.recalibrate_batches
-                   for r in meta.get("recalibrations", []))
+        return any(
+            r.get("fault_model") == spec.fault_model
+            and rate in r.get("rates", ())
+            and r.get("asked_batches") == spec.recalibrate_batches
+            for r in meta.get("recalibrations", [])
+        )
+
     return all(made(rate) for rate in spec.recalibrate)
 
 
@@ -102,18 +124,33 @@ def _cached(spec: TrainSpec, path: Path) -> TrainResult | None:
         return None
     if not _has_sets(spec, meta):
         log.info("%s is trained; recalibrating BatchNorm only", path)
-        recalibrate_checkpoint(RecalibrateSpec(
-            str(path), spec.recalibrate, spec.fault_model, spec.recalibrate_batches,
-            data_dir=spec.data_dir, device=spec.device, progress=spec.progress))
+        recalibrate_checkpoint(
+            RecalibrateSpec(
+                str(path),
+                spec.recalibrate,
+                spec.fault_model,
+                spec.recalibrate_batches,
+                data_dir=spec.data_dir,
+                device=spec.device,
+                progress=spec.progress,
+            )
+        )
         meta = read_checkpoint(path).meta
     curves = tuple(EpochRecord.from_dict(r) for r in meta.get("curves", []))
-    return TrainResult(path, spec, curves, tuple(meta["rram_layers"]),
-                       tuple(meta.get("bn_sets", [])), meta.get("sparsity"), 0.0,
-                       len(curves), True)
+    return TrainResult(
+        path,
+        spec,
+        curves,
+        tuple(meta["rram_layers"]),
+        tuple(meta.get("bn_sets", [])),
+        meta.get("sparsity"),
+        0.0,
+        len(curves),
+        True,
+    )
 
 
-def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = False
-          ) -> TrainResult:
+def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = False) -> TrainResult:
     """Train as `spec` says, write the checkpoint, return a summary (see module doc)."""
     started = perf_counter()
     spec = resolve_spec(spec)
@@ -128,29 +165,50 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         # the first N test images, N from the training size (train/validate.py)
         val_inputs = replace(val_inputs, limit=default_val_limit(len(data)), subset_seed=None)
     val = load_split(spec.dataset, "test", spec.data_dir, val_inputs)
-    model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
-                    seed=spec.seed, **spec.options)
+    model = get_net(
+        spec.model,
+        spec.width,
+        data.num_classes,
+        data.input_shape[0],
+        seed=spec.seed,
+        **spec.options,
+    )
     from_meta = _init_from(spec, model, data) if spec.init_from else {}
     model.to(device)
     if spec.channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    mapping = map_model(model, data.input_shape, spec.hardware, policy=spec.policy,
-                        overrides=spec.overrides, model_name=spec.model, width=spec.width)
+    mapping = map_model(
+        model,
+        data.input_shape,
+        spec.hardware,
+        policy=spec.policy,
+        overrides=spec.overrides,
+        model_name=spec.model,
+        width=spec.width,
+    )
     layers = rram_layer_names(mapping)
     weights = layer_weights(model, layers)
     assert spec.fault_model is not None  # resolve_spec sets it from the method
     fault_model = get_fault_model(spec.fault_model)
     cells = cell_formats(mapping) if training_cells(fault_model) else None
     optimizer = make_optimizer(spec, model)
-    state = RunState(model, optimizer, {
-        "data": stream_generator(spec.seed, "data", torch.device("cpu")),
-        "noise": stream_generator(spec.seed, "noise", device)})
+    state = RunState(
+        model,
+        optimizer,
+        {
+            "data": stream_generator(spec.seed, "data", torch.device("cpu")),
+            "noise": stream_generator(spec.seed, "noise", device),
+        },
+    )
     if from_meta.get("prune"):
         state.masks = PruneMasks.from_zeros(weights)
     if spec.prune == "magnitude":
         pruned = PruneMasks.by_magnitude(weights, spec.sparsity)
-        state.masks = pruned if state.masks is None else PruneMasks(
-            {k: m & state.masks.masks[k] for k, m in pruned.masks.items()})
+        state.masks = (
+            pruned
+            if state.masks is None
+            else PruneMasks({k: m & state.masks.masks[k] for k, m in pruned.masks.items()})
+        )
     if state.masks is not None:
         state.masks.apply_(weights)
     if spec.prune == "admm":
@@ -163,32 +221,61 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     val_images = val.images.to(device)
     if spec.channels_last:
         val_images = val_images.contiguous(memory_format=torch.channels_last)
-    validation = Validation(val_images, val.labels.to(device), mapping,
-                            fault_model, spec.val_rate or 0.0, spec.val_chips, spec.val_seed)
-    setup = RunSetup(spec, data, layers, weights, fault_model, cells, validation, state_path,
-                     meta)
+    validation = Validation(
+        val_images,
+        val.labels.to(device),
+        mapping,
+        fault_model,
+        spec.val_rate or 0.0,
+        spec.val_chips,
+        spec.val_seed,
+    )
+    setup = RunSetup(spec, data, layers, weights, fault_model, cells, validation, state_path, meta)
     warn_if_oversubscribed()
     run_epochs(setup, plan_epochs(spec), state, on_epoch)
     bn_sets = _recalibrate(spec, setup, state)
     sparsity = None if state.masks is None else state.masks.sparsity()
-    meta.update(curves=[r.to_dict() for r in state.curves], bn_sets=list(bn_sets),
-                sparsity=sparsity, partial=False, init_from_meta=_brief(from_meta),
-                recalibrations=[_record(spec, setup)] if spec.recalibrate else [])
+    meta.update(
+        curves=[r.to_dict() for r in state.curves],
+        bn_sets=list(bn_sets),
+        sparsity=sparsity,
+        partial=False,
+        init_from_meta=_brief(from_meta),
+        recalibrations=[_record(spec, setup)] if spec.recalibrate else [],
+    )
     save_checkpoint(final, model, meta, bn_sets)
     state_path.unlink(missing_ok=True)
-    return TrainResult(final, spec, tuple(state.curves), tuple(layers), tuple(bn_sets),
-                       sparsity, perf_counter() - started, resumed, False)
+    return TrainResult(
+        final,
+        spec,
+        tuple(state.curves),
+        tuple(layers),
+        tuple(bn_sets),
+        sparsity,
+        perf_counter() - started,
+        resumed,
+        False,
+    )
 
 
-def _recalibrate(spec: TrainSpec, setup: RunSetup, state: RunState
-                 ) -> dict[str, dict[str, torch.Tensor]]:
+def _recalibrate(
+    spec: TrainSpec, setup: RunSetup, state: RunState
+) -> dict[str, dict[str, torch.Tensor]]:
     if not spec.recalibrate:
         return {}
     assert spec.batch_size is not None
     return recalibrate_data(
-        state.model, setup.layers, spec.recalibrate, setup.fault_model, setup.train_data,
-        spec.batch_size, spec.seed, batches=spec.recalibrate_batches, cells=setup.cells,
-        channels_last=spec.channels_last, progress=spec.progress,
+        state.model,
+        setup.layers,
+        spec.recalibrate,
+        setup.fault_model,
+        setup.train_data,
+        spec.batch_size,
+        spec.seed,
+        batches=spec.recalibrate_batches,
+        cells=setup.cells,
+        channels_last=spec.channels_last,
+        progress=spec.progress,
     )
 
 
@@ -196,10 +283,15 @@ def _record(spec: TrainSpec, setup: RunSetup) -> dict[str, Any]:
     """The metadata entry of training's recalibration (as `recal_checkpoint` writes one)."""
     assert spec.batch_size is not None
     batches = pass_batches(len(setup.train_data), spec.batch_size, spec.recalibrate_batches)
-    return {"fault_model": setup.fault_model.name, "rates": sorted(spec.recalibrate),
-            "batches": batches, "asked_batches": spec.recalibrate_batches,
-            "images": min(batches * spec.batch_size, len(setup.train_data)),
-            "seed": spec.seed, "dataset": spec.dataset}
+    return {
+        "fault_model": setup.fault_model.name,
+        "rates": sorted(spec.recalibrate),
+        "batches": batches,
+        "asked_batches": spec.recalibrate_batches,
+        "images": min(batches * spec.batch_size, len(setup.train_data)),
+        "seed": spec.seed,
+        "dataset": spec.dataset,
+    }
 
 
 def _brief(meta: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -208,4 +300,3 @@ def _brief(meta: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     keys = ("method", "rate", "rates", "dataset", "spec_digest", "sha256", "provenance", "prune")
     return {k: meta.get(k) for k in keys}
-

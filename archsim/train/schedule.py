@@ -35,12 +35,15 @@ def plan_epochs(spec: TrainSpec) -> tuple[EpochPlan, ...]:
     assert spec.epochs is not None
     plans: list[EpochPlan] = []
     if spec.prune == "admm":
-        plans += [EpochPlan(i, "admm", 0, 0.0, i, spec.admm_epochs)
-                  for i in range(spec.admm_epochs)]
+        plans += [
+            EpochPlan(i, "admm", 0, 0.0, i, spec.admm_epochs) for i in range(spec.admm_epochs)
+        ]
     for stage in stages_for(spec.method, spec.rate, spec.rates, spec.epochs):
         first = len(plans)
-        plans += [EpochPlan(first + i, "train", stage.index, stage.rate, i, stage.epochs)
-                  for i in range(stage.epochs)]
+        plans += [
+            EpochPlan(first + i, "train", stage.index, stage.rate, i, stage.epochs)
+            for i in range(stage.epochs)
+        ]
     return tuple(plans)
 
 

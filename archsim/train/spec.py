@@ -35,8 +35,9 @@ ScheduleKind = Literal["cosine", "step", "constant"]
 # Fields that change how a run is shown or where it computes, not what it computes; and the
 # recalibration, which changes only the BatchNorm sets added after training (a finished run
 # asked for other sets is recalibrated, not retrained).
-_NOT_IDENTITY = frozenset({"progress", "device", "out_dir", "output", "recalibrate",
-                           "recalibrate_batches"})
+_NOT_IDENTITY = frozenset(
+    {"progress", "device", "out_dir", "output", "recalibrate", "recalibrate_batches"}
+)
 
 
 class TrainSpec(BaseModel):
@@ -150,8 +151,7 @@ class TrainSpec(BaseModel):
     def inputs(self, split: str) -> InputHandling:
         """How this run reads the `split` ("train" or "test") of its dataset."""
         limit = self.limit if split == "train" else self.val_limit
-        return InputHandling(limit, self.subset_seed if limit is not None else None,
-                             self.pad_to)
+        return InputHandling(limit, self.subset_seed if limit is not None else None, self.pad_to)
 
     def digest(self) -> str:
         """A short hash of `identity()`, to recognise a run's own partial checkpoint."""
@@ -185,5 +185,8 @@ def _one_line(exc: ValidationError) -> str:
     where = "--" + "-".join(str(p) for p in first.get("loc", ())).replace("_", "-")
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{message}{more}" if message.startswith("--") or " must " in message else (
-        f"{where}: {message}{more}")
+    return (
+        f"{message}{more}"
+        if message.startswith("--") or " must " in message
+        else (f"{where}: {message}{more}")
+    )

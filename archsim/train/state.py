@@ -36,8 +36,9 @@ def make_optimizer(spec: TrainSpec, model: nn.Module) -> torch.optim.Optimizer:
     if spec.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
     assert spec.optimizer == "sgd" and spec.momentum is not None
-    return torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
-                           weight_decay=spec.weight_decay)
+    return torch.optim.SGD(
+        model.parameters(), lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay
+    )
 
 
 @dataclass
@@ -77,8 +78,13 @@ def save_state(path: Path, state: RunState, meta: dict[str, Any]) -> None:
         extra.update({f"mask/{k}": m for k, m in state.masks.masks.items()})
     if state.admm is not None:
         extra.update({f"admm/{k}": t for k, t in state.admm.state().items()})
-    full = {**meta, "partial": True, "epochs_done": state.epochs_done,
-            "curves": [r.to_dict() for r in state.curves], "optimizer": optimizer_meta}
+    full = {
+        **meta,
+        "partial": True,
+        "epochs_done": state.epochs_done,
+        "curves": [r.to_dict() for r in state.curves],
+        "optimizer": optimizer_meta,
+    }
     save_checkpoint(path, state.model, full, extra=extra)
 
 

@@ -48,8 +48,7 @@ def check_rates(rates: Sequence[float]) -> tuple[float, ...]:
     return values
 
 
-def stages_for(method: str, rate: float, rates: Sequence[float], epochs: int
-               ) -> tuple[Stage, ...]:
+def stages_for(method: str, rate: float, rates: Sequence[float], epochs: int) -> tuple[Stage, ...]:
     """The stages of a method: one for standard / dropconnect / oneshot, one per progressive
     rate (`epochs` is per stage)."""
     if method == "progressive":
@@ -60,8 +59,13 @@ def stages_for(method: str, rate: float, rates: Sequence[float], epochs: int
 class StochasticFaults:
     """Sampler for `perturbed`: fresh stuck-at faults per layer per forward pass, no rescale."""
 
-    def __init__(self, rate: float, fault_model: FaultModel, generator: torch.Generator,
-                 cells: Mapping[str, CellFormat] | None = None) -> None:
+    def __init__(
+        self,
+        rate: float,
+        fault_model: FaultModel,
+        generator: torch.Generator,
+        cells: Mapping[str, CellFormat] | None = None,
+    ) -> None:
         mechanism = mechanism_of(fault_model)
         if not mechanism.trainable:
             raise UserError(

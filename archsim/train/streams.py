@@ -15,8 +15,10 @@ STREAMS = {"data": 0, "noise": 1, "recal": 2}
 
 def stream_seed(seed: int, stream: str) -> int:
     """An independent 63-bit seed for one named random stream of a run."""
-    return int(np.random.SeedSequence([seed, STREAMS[stream]]).generate_state(2, np.uint64)[0]
-               >> np.uint64(1))
+    return int(
+        np.random.SeedSequence([seed, STREAMS[stream]]).generate_state(2, np.uint64)[0]
+        >> np.uint64(1)
+    )
 
 
 def stream_generator(seed: int, stream: str, device: torch.device) -> torch.Generator:

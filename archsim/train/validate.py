@@ -56,8 +56,12 @@ class Validation:
         accs = []
         with _contiguous(model):
             injector = FaultInjector(model, self.mapping)
-            drawer = ChipDrawer(injector.sites, self.fault_model, self.mapping.crossbar_rows,
-                                self.mapping.crossbar_cols)
+            drawer = ChipDrawer(
+                injector.sites,
+                self.fault_model,
+                self.mapping.crossbar_rows,
+                self.mapping.crossbar_cols,
+            )
             for index in range(self.chips):
                 chip = drawer.draw(self.rate, self.seed, index)
                 with injector.applied(chip) as faulty:
@@ -69,8 +73,10 @@ class Validation:
 def _contiguous(model: nn.Module) -> Iterator[None]:
     """Within the block the model's tensors are contiguous; channels-last restored after."""
     channels_last = any(
-        p.dim() == 4 and not p.is_contiguous()
-        and p.is_contiguous(memory_format=torch.channels_last) for p in model.parameters()
+        p.dim() == 4
+        and not p.is_contiguous()
+        and p.is_contiguous(memory_format=torch.channels_last)
+        for p in model.parameters()
     )
     if not channels_last:
         yield

@@ -20,8 +20,9 @@ class FuncNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
-def make(width: float = 1.0, num_classes: int = 10, in_channels: int = 1,
-         base: int = 8) -> nn.Module:
+def make(
+    width: float = 1.0, num_classes: int = 10, in_channels: int = 1, base: int = 8
+) -> nn.Module:
     """Two 3x3 convs with a functional residual add, global pooling, a Linear."""
     return FuncNet(max(1, int(base * width)), num_classes, in_channels)
 

@@ -18,6 +18,8 @@ def checked_hardware(config: dict[str, Any]) -> HardwareConfig:
     hw = load_hardware(config["hardware"])
     expected = config.get("hardware_digest")
     if expected and hardware_digest(hw) != expected:
-        raise UserError(f"hardware {config['hardware']!r} changed while the sweep was "
-                        "running; run the sweep again")
+        raise UserError(
+            f"hardware {config['hardware']!r} changed while the sweep was "
+            "running; run the sweep again"
+        )
     return hw

@@ -13,8 +13,9 @@ from archsim.explore.jobs import JobContext, pin_torch_threads
 from archsim.explore.kinds import checked_hardware
 
 
-def run_evaluate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
-                 ) -> dict[str, Any]:
+def run_evaluate(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec, evaluate
 
@@ -23,20 +24,39 @@ def run_evaluate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
 
     checkpoint = ctx.resolve(inputs["model"]["checkpoint"])
     spec = EvaluateSpec(
-        checkpoint=str(checkpoint), rates=(config["rate"],), fault_model=config["fault_model"],
-        dataset=config["dataset"], limit=config.get("limit"), hardware=config["hardware"],
+        checkpoint=str(checkpoint),
+        rates=(config["rate"],),
+        fault_model=config["fault_model"],
+        dataset=config["dataset"],
+        limit=config.get("limit"),
+        hardware=config["hardware"],
         policy=config["policy"],
-        montecarlo=MonteCarloSpec(chips=config["chips"], seed=config["seed"],
-                                  threshold=config["threshold"], progress=False),
+        montecarlo=MonteCarloSpec(
+            chips=config["chips"],
+            seed=config["seed"],
+            threshold=config["threshold"],
+            progress=False,
+        ),
     )
     (result,) = evaluate(spec)
     s = result.summary
     return {
-        "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "p5": s.p5,
-        "p50": s.p50, "p95": s.p95, "yield": s.yield_fraction, "threshold": result.threshold,
-        "chips": result.chips, "per_chip": list(result.per_chip),
-        "float_acc": result.float_accuracy, "quant_acc": result.quantized_accuracy,
-        "realised_fraction": result.realised_fraction, "bn_set": result.bn_set,
-        "fault_model": result.fault_model, "granularity": result.granularity,
+        "mean": s.mean,
+        "std": s.std,
+        "ci_low": s.ci_low,
+        "ci_high": s.ci_high,
+        "p5": s.p5,
+        "p50": s.p50,
+        "p95": s.p95,
+        "yield": s.yield_fraction,
+        "threshold": result.threshold,
+        "chips": result.chips,
+        "per_chip": list(result.per_chip),
+        "float_acc": result.float_accuracy,
+        "quant_acc": result.quantized_accuracy,
+        "realised_fraction": result.realised_fraction,
+        "bn_set": result.bn_set,
+        "fault_model": result.fault_model,
+        "granularity": result.granularity,
         "notes": list(result.notes),
     }

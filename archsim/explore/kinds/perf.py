@@ -25,12 +25,17 @@ def _traced(config: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
 
 
 def _map_options(config: dict[str, Any]) -> dict[str, Any]:
-    return {"input_shape": tuple(config["input_shape"]), "policy": config["policy"],
-            "model_name": config["net"], "width": config["width"]}
+    return {
+        "input_shape": tuple(config["input_shape"]),
+        "policy": config["policy"],
+        "model_name": config["net"],
+        "width": config["width"],
+    }
 
 
-def run_map(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
-            ) -> dict[str, Any]:
+def run_map(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     """One copy of every layer: what the network needs before any replication."""
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.mapper import map_specs, with_unused_note
@@ -42,14 +47,29 @@ def run_map(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobC
     )
     s = summarize(mapping)
     return {
-        "crossbars": s.crossbars, "imas": s.imas, "tiles": s.tiles, "chips": s.chips,
-        "chips_available": s.chips_available, "utilization": s.mean_utilization,
-        "rram_macs": s.rram_macs, "cpu_macs": s.cpu_macs, "total_macs": s.total_macs,
-        "params": s.params, "rram_layers": s.rram_layers, "cpu_layers": s.cpu_layers,
+        "crossbars": s.crossbars,
+        "imas": s.imas,
+        "tiles": s.tiles,
+        "chips": s.chips,
+        "chips_available": s.chips_available,
+        "utilization": s.mean_utilization,
+        "rram_macs": s.rram_macs,
+        "cpu_macs": s.cpu_macs,
+        "total_macs": s.total_macs,
+        "params": s.params,
+        "rram_layers": s.rram_layers,
+        "cpu_layers": s.cpu_layers,
         "layers": [
-            {"name": lm.spec.name, "kind": lm.spec.kind, "target": lm.target,
-             "crossbars": lm.crossbars, "macs": lm.spec.macs, "reason": lm.reason}
-            for lm in mapping.layers if lm.spec.is_weight_layer
+            {
+                "name": lm.spec.name,
+                "kind": lm.spec.kind,
+                "target": lm.target,
+                "crossbars": lm.crossbars,
+                "macs": lm.spec.macs,
+                "reason": lm.reason,
+            }
+            for lm in mapping.layers
+            if lm.spec.is_weight_layer
         ],
         "notes": list(mapping.notes),
     }
@@ -59,13 +79,15 @@ def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
     """The spec's budget, else the chips of the largest unreplicated point of the group."""
     if config.get("budget_chips"):
         return int(config["budget_chips"])
-    chips = [r["chips"] for name, r in inputs.items()
-             if name == "mapping" or name.startswith("budget/")]
+    chips = [
+        r["chips"] for name, r in inputs.items() if name == "mapping" or name.startswith("budget/")
+    ]
     return max([1, *chips])
 
 
-def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
-                 ) -> dict[str, Any]:
+def run_simulate(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     from archsim.mapping.geometry import resolve_geometry
     from archsim.perf.balance import design_point
     from archsim.perf.estimate import estimate
@@ -80,21 +102,29 @@ def run_simulate(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx:
                            **tiles)  # fmt: skip
     result = estimate(mapping, hw, config["estimator"], config["images"], costs)
     return {
-        "estimator": result.estimator, "images": result.images,
-        "throughput_ips": result.throughput_images_per_s, "latency_s": result.latency_s,
-        "interval_s": result.interval_s, "time_for_images_s": result.total_latency_s,
+        "estimator": result.estimator,
+        "images": result.images,
+        "throughput_ips": result.throughput_images_per_s,
+        "latency_s": result.latency_s,
+        "interval_s": result.interval_s,
+        "time_for_images_s": result.total_latency_s,
         "energy_per_image_j": result.energy_per_image_j,
-        "dynamic_energy_j": result.dynamic_energy_j, "static_energy_j": result.static_energy_j,
-        "cpu_energy_j": result.cpu_energy_j, "link_energy_j": result.link_energy_j,
+        "dynamic_energy_j": result.dynamic_energy_j,
+        "static_energy_j": result.static_energy_j,
+        "cpu_energy_j": result.cpu_energy_j,
+        "link_energy_j": result.link_energy_j,
         "images_per_j": result.images_per_j,
         "energy_breakdown_j": dict(result.energy_by_component_j),
         "occupied_area_mm2": result.occupied_area_mm2,
         "provisioned_area_mm2": result.provisioned_area_mm2,
         "images_per_s_per_mm2": result.images_per_s_per_mm2,
-        "budget_chips": result.budget_chips, "budget_tiles": result.budget_tiles,
+        "budget_chips": result.budget_chips,
+        "budget_tiles": result.budget_tiles,
         "chips_used": result.chips_used,
         "tiles_used": result.tiles_used,
-        "bottleneck": result.bottleneck, "rram_time_s": result.rram_time_s,
-        "cpu_time_s": result.cpu_time_s, "events": result.events,
+        "bottleneck": result.bottleneck,
+        "rram_time_s": result.rram_time_s,
+        "cpu_time_s": result.cpu_time_s,
+        "events": result.events,
         "notes": list(result.notes) + list(mapping.notes),
     }

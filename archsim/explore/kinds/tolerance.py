@@ -19,19 +19,24 @@ from archsim.explore.kinds import checked_hardware
 CHARGED = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
 
 
-def charge(sweep: dict[str, Any], own: dict[str, float], none: dict[str, float]
-           ) -> dict[str, float]:
+def charge(
+    sweep: dict[str, Any], own: dict[str, float], none: dict[str, float]
+) -> dict[str, float]:
     """The sweep's cost of the point with the technique's extra cost (`own` vs `none`)."""
-    return {"throughput_ips": sweep["throughput_ips"] * own["throughput_ips"]
-            / none["throughput_ips"],
-            "energy_per_image_j": sweep["energy_per_image_j"] + own["energy_per_image_j"]
-            - none["energy_per_image_j"],
-            "occupied_area_mm2": sweep["occupied_area_mm2"] + own["occupied_area_mm2"]
-            - none["occupied_area_mm2"]}
+    return {
+        "throughput_ips": sweep["throughput_ips"] * own["throughput_ips"] / none["throughput_ips"],
+        "energy_per_image_j": sweep["energy_per_image_j"]
+        + own["energy_per_image_j"]
+        - none["energy_per_image_j"],
+        "occupied_area_mm2": sweep["occupied_area_mm2"]
+        + own["occupied_area_mm2"]
+        - none["occupied_area_mm2"],
+    }
 
 
-def run_tolerance(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
-                  ) -> dict[str, Any]:
+def run_tolerance(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     from archsim.explore.ft_placement import choose, search_family
     from archsim.explore.ft_study import load_study
     from archsim.explore.ft_techniques import Technique, run_technique, technique_cost
@@ -44,9 +49,13 @@ def run_tolerance(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx
     checked_hardware(config)
     axis = parse_axis_technique(config["technique"])
     sweep = inputs["cost"]
-    study = load_study(ctx.resolve(inputs["model"]["checkpoint"]), config["dataset"],
-                       limit=config.get("limit"), hardware=config["hardware"],
-                       budget_chips=int(sweep["budget_chips"]))
+    study = load_study(
+        ctx.resolve(inputs["model"]["checkpoint"]),
+        config["dataset"],
+        limit=config.get("limit"),
+        hardware=config["hardware"],
+        budget_chips=int(sweep["budget_chips"]),
+    )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])
     none = Technique("none", config["policy"])
@@ -62,14 +71,24 @@ def run_tolerance(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx
     own, reference = result.cost, technique_cost(study, none)
     s = summarize(result.per_chip)
     return {
-        "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "p5": s.p5,
-        "p50": s.p50, "p95": s.p95, "chips": len(result.per_chip),
-        "per_chip": list(result.per_chip), **charge(sweep, own, reference),
-        "crossbars": own["crossbars"], "spare_columns": axis.spare_columns,
-        "remap": axis.remap, "placement": chosen or policy,
+        "mean": s.mean,
+        "std": s.std,
+        "ci_low": s.ci_low,
+        "ci_high": s.ci_high,
+        "p5": s.p5,
+        "p50": s.p50,
+        "p95": s.p95,
+        "chips": len(result.per_chip),
+        "per_chip": list(result.per_chip),
+        **charge(sweep, own, reference),
+        "crossbars": own["crossbars"],
+        "spare_columns": axis.spare_columns,
+        "remap": axis.remap,
+        "placement": chosen or policy,
         "cpu_moved": [o.removesuffix("=cpu") for o in overrides],
         "remap_table_bits": own.get("remap_table_bits", 0),
         "remap_seconds_per_chip": result.remap_seconds,
         "eval_seconds_per_chip": result.eval_seconds,
-        "study_cost": own, "study_cost_none": reference,
+        "study_cost": own,
+        "study_cost_none": reference,
     }

@@ -29,14 +29,16 @@ def _curves(records: Any) -> dict[str, Any]:
         "train_loss": [r.train_loss for r in records],
         "train_acc": [r.train_acc for r in records],
         "val_acc": [r.val_acc for r in records],
-        "val_fault_acc": [r.chip_mean for r in records] if any(r.chip_accs for r in records)
+        "val_fault_acc": [r.chip_mean for r in records]
+        if any(r.chip_accs for r in records)
         else [],
         "val_fault_rate": records[-1].val_rate if records else None,
     }
 
 
-def run_train(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
-              ) -> dict[str, Any]:
+def run_train(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     from archsim.train import make_spec, train
 
     pin_torch_threads()
@@ -45,32 +47,51 @@ def run_train(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: Jo
     prune = config["prune"] or {}
     init = inputs.get("init")
     spec = make_spec(
-        model=config["net"], width=config["width"], options=config["options"],
-        dataset=config["dataset"], limit=config.get("limit"), val_limit=config.get("val_limit"),
-        pad_to=config.get("pad_to"), method=config["method"],
+        model=config["net"],
+        width=config["width"],
+        options=config["options"],
+        dataset=config["dataset"],
+        limit=config.get("limit"),
+        val_limit=config.get("val_limit"),
+        pad_to=config.get("pad_to"),
+        method=config["method"],
         rate=0.0 if config["method"] in ("standard", "progressive") else config["rate"],
         rates=tuple(config["rates"]) if config["method"] == "progressive" else (),
         fault_model=config["fault_model"],
         init_from=str(ctx.resolve(init["checkpoint"])) if init else None,
-        prune=prune.get("method"), sparsity=prune.get("sparsity", 0.0),
-        admm_epochs=prune.get("admm_epochs", 0), epochs=config["epochs"],
-        batch_size=config["batch_size"], lr=config["lr"], schedule=config["lr_schedule"],
-        policy=config["policy"], hardware=config["hardware"], val_rate=config["val_rate"],
-        val_chips=config["val_chips"], seed=config["seed"], out_dir=str(ctx.workdir),
-        output=str(ctx.workdir / CHECKPOINT), progress=False,
+        prune=prune.get("method"),
+        sparsity=prune.get("sparsity", 0.0),
+        admm_epochs=prune.get("admm_epochs", 0),
+        epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        lr=config["lr"],
+        schedule=config["lr_schedule"],
+        policy=config["policy"],
+        hardware=config["hardware"],
+        val_rate=config["val_rate"],
+        val_chips=config["val_chips"],
+        seed=config["seed"],
+        out_dir=str(ctx.workdir),
+        output=str(ctx.workdir / CHECKPOINT),
+        progress=False,
     )
     result = train(spec)
     return {
         "checkpoint": ctx.relative(result.checkpoint),
-        "clean_acc": result.val_acc, "val_fault_acc": result.chip_acc,
-        "curves": _curves(result.curves), "rram_layers": len(result.rram_layers),
-        "sparsity": result.sparsity, "card": result.spec.card,
-        "momentum": result.spec.momentum, "weight_decay": result.spec.weight_decay,
+        "clean_acc": result.val_acc,
+        "val_fault_acc": result.chip_acc,
+        "curves": _curves(result.curves),
+        "rram_layers": len(result.rram_layers),
+        "sparsity": result.sparsity,
+        "card": result.spec.card,
+        "momentum": result.spec.momentum,
+        "weight_decay": result.spec.weight_decay,
     }
 
 
-def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
-                    ctx: JobContext) -> dict[str, Any]:
+def run_recalibrate(
+    config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
+) -> dict[str, Any]:
     import torch
 
     from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
@@ -90,27 +111,52 @@ def run_recalibrate(config: dict[str, Any], inputs: dict[str, dict[str, Any]],
     model, meta, _ = load_checkpoint(source)
     trained = meta.get("spec") or {}  # read the training data as training did
     limit = trained.get("limit")
-    data = load_split(config["dataset"], "train", None, InputHandling(
-        limit, trained.get("subset_seed") if limit else None,
-        (meta.get("input") or {}).get("pad_to")))
-    mapping = map_model(model, data.input_shape, checked_hardware(config),
-                        policy=config["policy"],
-                        model_name=meta["net"], width=meta["width"])
+    data = load_split(
+        config["dataset"],
+        "train",
+        None,
+        InputHandling(
+            limit,
+            trained.get("subset_seed") if limit else None,
+            (meta.get("input") or {}).get("pad_to"),
+        ),
+    )
+    mapping = map_model(
+        model,
+        data.input_shape,
+        checked_hardware(config),
+        policy=config["policy"],
+        model_name=meta["net"],
+        width=meta["width"],
+    )
     fault_model = get_fault_model(config["fault_model"])
     cells = cell_formats(mapping) if training_cells(fault_model) else None
     generator = torch.Generator().manual_seed(stream_seed(config["seed"], "recal"))
     batch_size = int(meta["spec"]["batch_size"])
     bn_sets = recalibrate(
-        model, rram_layer_names(mapping), sorted(config["rates"]), fault_model,
+        model,
+        rram_layer_names(mapping),
+        sorted(config["rates"]),
+        fault_model,
         lambda: iterate_batches(data, batch_size, shuffle=False, augment=False, generator=None),
-        generator, cells,
+        generator,
+        cells,
     )
     target = ctx.workdir / CHECKPOINT
     extra = read_checkpoint(source).extra
     new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format", "provenance")}
-    new_meta.update(bn_sets=list(bn_sets), recalibrated={
-        "policy": config["policy"], "fault_model": config["fault_model"],
-        "rates": sorted(config["rates"]), "from": ctx.relative(source)})
+    new_meta.update(
+        bn_sets=list(bn_sets),
+        recalibrated={
+            "policy": config["policy"],
+            "fault_model": config["fault_model"],
+            "rates": sorted(config["rates"]),
+            "from": ctx.relative(source),
+        },
+    )
     save_checkpoint(target, model, new_meta, bn_sets, extra or None)
-    return {"checkpoint": ctx.relative(target), "bn_sets": list(bn_sets),
-            "rram_layers": len(rram_layer_names(mapping))}
+    return {
+        "checkpoint": ctx.relative(target),
+        "bn_sets": list(bn_sets),
+        "rram_layers": len(rram_layer_names(mapping)),
+    }

@@ -176,26 +176,55 @@ def report(store: str | Path, out: str | Path) -> Path:
     return render_report(data, Path(out))
 
 
-def vulnerability(checkpoint: str, fault_model: str = "dropconnect", rate: float = 0.1,
-                  chips: int = 20, *, seed: int = 0, data: DataOptions | None = None,
-                  batch_size: int = 256) -> dict[str, Any]:
+def vulnerability(
+    checkpoint: str,
+    fault_model: str = "dropconnect",
+    rate: float = 0.1,
+    chips: int = 20,
+    *,
+    seed: int = 0,
+    data: DataOptions | None = None,
+    batch_size: int = 256,
+) -> dict[str, Any]:
     """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
     the same chips and images for every layer) with each layer's CPU cost, ranked."""
     from archsim.faults.models import check_rate
 
-    return vulnerability_study(checkpoint, get_fault_model(fault_model), check_rate(rate),
-                               chips, seed, data or DataOptions(), batch_size)
+    return vulnerability_study(
+        checkpoint,
+        get_fault_model(fault_model),
+        check_rate(rate),
+        chips,
+        seed,
+        data or DataOptions(),
+        batch_size,
+    )
 
 
-def tolerance(checkpoints: Sequence[tuple[str, str]], plan: StudyPlan,
-              fault_model: str = "dropconnect", rate: float = 0.1, chips: int = 20, *,
-              seed: int = 0, data: DataOptions | None = None,
-              table: MappingABC[str, Any] | None = None, batch_size: int = 256
-              ) -> dict[str, Any]:
+def tolerance(
+    checkpoints: Sequence[tuple[str, str]],
+    plan: StudyPlan,
+    fault_model: str = "dropconnect",
+    rate: float = 0.1,
+    chips: int = 20,
+    *,
+    seed: int = 0,
+    data: DataOptions | None = None,
+    table: MappingABC[str, Any] | None = None,
+    batch_size: int = 256,
+) -> dict[str, Any]:
     """Fault-tolerance techniques (placement, remapping, spare columns) on (label,
     checkpoint) pairs, paired on the same chips, with their hardware costs."""
     from archsim.faults.models import check_rate
 
-    return tolerance_study(list(checkpoints), plan, get_fault_model(fault_model),
-                           check_rate(rate), chips, seed, data or DataOptions(),
-                           dict(table) if table is not None else None, batch_size)
+    return tolerance_study(
+        list(checkpoints),
+        plan,
+        get_fault_model(fault_model),
+        check_rate(rate),
+        chips,
+        seed,
+        data or DataOptions(),
+        dict(table) if table is not None else None,
+        batch_size,
+    )
