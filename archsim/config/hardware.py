@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from archsim.config.blocks import hardware_model
 from archsim.config.hwschema import (
     ChipConfig,
     CpuConfig,
@@ -144,7 +145,7 @@ def load_hardware(name_or_path: str | Path) -> HardwareConfig:
         # A variant that does not name itself must not inherit its base's name.
         own_defaults={"name": path.stem},
     )
-    return validate(HardwareConfig, data, str(path))
+    return validate(hardware_model(), data, str(path))
 
 
 def with_overrides(
@@ -154,4 +155,4 @@ def with_overrides(
 
     For what-if studies and tests, e.g. `with_overrides(hw, {"ima": {"adc": {"count": 4}}})`.
     """
-    return validate(HardwareConfig, deep_merge(hw.model_dump(), overrides), source)
+    return validate(hardware_model(), deep_merge(hw.model_dump(), overrides), source)
