@@ -17,8 +17,8 @@ from pydantic import PositiveInt
 from torch import nn
 
 from archsim.config import hwparts
-from archsim.config.blocks import block
-from archsim.config.hardware import load_hardware
+from archsim.config.blocks import block, register_block, unregister_block
+from archsim.config.hardware import hardware_model, load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.hw import ChipCosts, chip_costs, register, specs, unregister
@@ -197,15 +197,33 @@ def test_misspelt_or_foreign_actions_fail_where_the_spec_is_written() -> None:
     with pytest.raises(ValueError, match="actions flsh differ from its block's flash"):
         ComponentSpec(name="tile.toy", level="tile", block=ToyConfig, build=Toy.from_config,
                       actions=(ActionRef("tile.toy", "flsh"),))  # fmt: skip
-    with pytest.raises(ValueError, match="action ima.adc/flash is another component's"):
+    with pytest.raises(ValueError, match=r"action ima\.adc/flash is another component's"):
         ComponentSpec(name="tile.toy", level="tile", block=ToyConfig, build=Toy.from_config,
                       actions=(ActionRef("ima.adc", "flash"),))  # fmt: skip
     register(TOY)
     try:
-        with pytest.raises(ValueError, match="component tile.toy is already registered"):
+        with pytest.raises(ValueError, match=r"component tile\.toy is already registered"):
             register(TOY)
     finally:
         unregister(TOY)
+    clash = ComponentSpec(
+        name="tile.router",
+        level="tile",
+        block=ToyConfig,
+        build=Toy.from_config,
+        actions=(ActionRef("tile.router", "flash"),),
+    )
+    with pytest.raises(ValueError, match=r"component tile\.router is already registered"):
+        register(clash)
+    # the schema's own blocks cannot be registered over either (config level, below hw)
+    register_block("tile", "router", ToyConfig)
+    try:
+        with pytest.raises(ValueError, match=r"tile\.router is already a block of the schema"):
+            hardware_model()
+    finally:
+        unregister_block("tile", "router")
+    assert [spec.name for spec in specs()][-1] == "cpu.link"  # nothing was left registered
+    assert load_hardware("isaac") == ISAAC
     with pytest.raises(AttributeError):
         _ = EDRAM_ACCESS.kee  # type: ignore[attr-defined]  # a misspelt constant: no silent 0
 

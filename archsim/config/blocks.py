@@ -1,43 +1,39 @@
-"""Hardware blocks a component module adds to the schema (zigzag style: validated first).
+"""Component blocks added to the hardware schema by registration (zigzag style: a YAML
+description is validated, block by block, before any component is built from it).
 
-`hwschema.HardwareConfig` names the blocks of the shipped components. A component whose
-config block lives in its own module (`archsim/hw/<name>.py`, registered in
-`archsim/hw/registry.py`) registers the block here, under the level section it sits in
-(`ima`, `tile` or `chip`); `hardware_model()` is then the schema with that block added as
-a required field, validated as strictly as the rest (unknown keys, NaN and infinity
-refused, errors one line with the key path) before any component is built. While a block is
-registered every hardware description must carry it: a component without its costs is an
-error, never a zero.
-
-Registration happens when its module is imported, so a process must import `archsim.hw` (as
-every cost path does) before loading a description that names such a block; before that the
-block is an unknown key, refused with one line like any other.
+`hwschema.HardwareConfig` names the blocks its own checks and the mapper read (the crossbar,
+the ADCs, DACs, router, ...). Any other component block is registered here under the section
+it sits in (`ima`, `tile` or `chip`): by `archsim/config/hwparts.py` for a shipped
+component (so every process that loads a description knows it), or by
+`archsim.hw.registry.register` for a component whose block model lives in its own module (a
+what-if or out-of-tree component; its module must be imported before a description naming
+the block is loaded, else the block is an unknown key, refused like any other).
+`archsim.config.hardware` validates against the schema with every registered block as a
+required field, as strictly as the rest (unknown keys, NaN and infinity refused, errors one
+line with the key path): while a block is registered, a description without it is refused,
+so a component's costs can never be missing and count as zero.
 """
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel
 
-from archsim.config.hwparts import Component
-from archsim.config.hwschema import ChipConfig, HardwareConfig, ImaConfig, TileConfig
 from archsim.errors import UserError
 
-SECTIONS: dict[str, type[BaseModel]] = {"ima": ImaConfig, "tile": TileConfig, "chip": ChipConfig}
+SECTIONS = ("ima", "tile", "chip")
 
-BlockT = TypeVar("BlockT", bound=Component)
+BlockT = TypeVar("BlockT", bound=BaseModel)
 
-_REGISTERED: dict[tuple[str, str], type[Component]] = {}
-_MODELS: dict[tuple[tuple[str, str, type[Component]], ...], type[HardwareConfig]] = {}
+_REGISTERED: dict[tuple[str, str], type[BaseModel]] = {}
 
 
-def register_block(section: str, name: str, model: type[Component]) -> None:
-    """Add block `name` (validated by `model`) to the `section` of every description."""
-    base = SECTIONS.get(section)
-    if base is None:
+def register_block(section: str, name: str, model: type[BaseModel]) -> None:
+    """Add block `name` (validated by `model`) to `section` of every hardware description."""
+    if section not in SECTIONS:
         raise ValueError(f"no section '{section}' for block '{name}' (sections: ima, tile, chip)")
     known = _REGISTERED.get((section, name))
-    if name in base.model_fields or (known is not None and known is not model):
-        raise ValueError(f"{section}.{name} is already a block of the hardware schema")
+    if known is not None and known is not model:
+        raise ValueError(f"{section}.{name} is already a registered block")
     _REGISTERED[(section, name)] = model
 
 
@@ -45,35 +41,14 @@ def unregister_block(section: str, name: str) -> None:
     _REGISTERED.pop((section, name), None)
 
 
-def is_static_block(section: str, name: str) -> bool:
-    """Whether the schema itself names `section.name` (a shipped component's block)."""
-    base = SECTIONS.get(section)
-    return base is not None and name in base.model_fields
+def registered_blocks() -> tuple[tuple[str, str, type[BaseModel]], ...]:
+    """(section, name, model) of every registered block, in registration order."""
+    return tuple((section, name, model) for (section, name), model in _REGISTERED.items())
 
 
-def hardware_model() -> type[HardwareConfig]:
-    """`HardwareConfig`, or a subclass whose sections also hold the registered blocks."""
-    if not _REGISTERED:
-        return HardwareConfig
-    key = tuple(sorted((s, n, m) for (s, n), m in _REGISTERED.items()))
-    model = _MODELS.get(key)
-    if model is None:
-        sections: dict[str, Any] = {}
-        for section, base in SECTIONS.items():
-            blocks: dict[str, Any] = {
-                n: (m, ...) for (s, n), m in _REGISTERED.items() if s == section
-            }
-            if blocks:
-                extended = create_model(base.__name__, __base__=base, **blocks)
-                sections[section] = (extended, ...)
-        model = create_model("HardwareConfig", __base__=HardwareConfig, **sections)
-        _MODELS[key] = model
-    return model
-
-
-def block(hw: HardwareConfig, section: str, name: str, model: type[BlockT]) -> BlockT:
-    """The validated block `section.name` of `hw`, typed as its model."""
+def block(hw: BaseModel, section: str, name: str, model: type[BlockT]) -> BlockT:
+    """The validated block `section.name` of a hardware description, typed as its model."""
     found = getattr(getattr(hw, section), name, None)
     if not isinstance(found, model):
-        raise UserError(f"hardware {hw.name} has no block {section}.{name}")
+        raise UserError(f"hardware {getattr(hw, 'name', '?')} has no block {section}.{name}")
     return found

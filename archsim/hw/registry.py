@@ -1,17 +1,19 @@
 """Every hardware component kind, in order: the one list the chip, the cost table and the
 RRAM plan iterate over.
 
-A new component is its module (`archsim/hw/<name>.py`: a `Component` subclass, its
-`ComponentSpec` and its `ActionRef` constants), one entry below, and its YAML block; a
-component whose block model lives in its module (not in `archsim/config/hwparts.py`) gets
-the block added to the schema by `register`. `tests/test_hw_registry.py` registers a toy
-component and sees it in the chip's totals, the cost table and a simulated breakdown.
+A shipped component is its module (`archsim/hw/<name>.py`: a `Component` subclass, its
+`ComponentSpec` and its `ActionRef` constants), its block model in
+`archsim/config/hwparts.py` (registered there with `register_block`), one entry below and
+its YAML block. A what-if component whose block model lives in its own module is added with
+`register` (which registers the block too): `tests/test_hw_registry.py` registers a toy one
+and sees it in the chip's totals, the cost table and a simulated breakdown.
 """
 
 from typing import Any
 
 from archsim.config import hwparts
 from archsim.config.blocks import register_block, unregister_block
+from archsim.config.hardware import hardware_model
 from archsim.hw.adc import ADC
 from archsim.hw.bus import BUS
 from archsim.hw.cpu import CPU, CPU_LINK
@@ -65,6 +67,11 @@ def register(spec: ComponentSpec[Any]) -> None:
     if not issubclass(block, hwparts.Component):
         raise ValueError(f"{spec.name}: its block must be a hwparts.Component model")
     register_block(spec.section, spec.key, block)
+    try:
+        hardware_model()  # a block the schema already names is refused here, not at load
+    except ValueError:
+        unregister_block(spec.section, spec.key)
+        raise
     _ADDED.append(spec)
 
 
