@@ -6,6 +6,8 @@ table and a simulated breakdown with no source file changed; misspelt actions fa
 they are written; every action of every shipped component is priced and counted.
 """
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +261,30 @@ def test_every_per_inference_action_is_counted_by_some_plan() -> None:
     wanted = {ref.key for spec in specs() for ref in spec.actions if ref.per_inference}
     assert wanted - counted == set()
     assert counted - wanted == set()  # and the plans count nothing unregistered
+
+
+def test_a_block_registered_in_config_is_validated_without_importing_hw(tmp_path: Path) -> None:
+    # a shipped component's block registers next to its model in config/hwparts.py: every
+    # process that loads a description validates it, also one that never imports archsim.hw
+    path = tmp_path / "isaac-toy.yaml"
+    path.write_text(TOY_YAML, encoding="utf-8")
+    script = f"""
+import sys
+from typing import ClassVar
+from pydantic import PositiveInt
+from archsim.config import hwparts
+from archsim.config.blocks import register_block
+from archsim.config.hardware import load_hardware
+
+class ToyConfig(hwparts.Component):
+    ACTIONS: ClassVar[tuple[str, ...]] = ("flash",)
+    count: PositiveInt
+
+register_block("tile", "toy", ToyConfig)
+hw = load_hardware({str(path)!r})
+assert hw.tile.toy.count == 2 and hw.tile.toy.actions["flash"].energy_pj == 0.8
+assert not any(name.startswith("archsim.hw") for name in sys.modules)
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -4,6 +4,7 @@ action `op`, counted by the digital layers' plan (`archsim/perf/plan_other.py`).
 from dataclasses import dataclass
 from typing import Self
 
+from archsim.config.blocks import block as config_block
 from archsim.config.hwparts import CountedUnitConfig
 from archsim.config.hwschema import HardwareConfig
 from archsim.hw.component import ActionRef, Component, common_fields
@@ -39,8 +40,7 @@ def unit_spec(
     section, key = op.component.split(".")
 
     def block(hw: HardwareConfig) -> CountedUnitConfig:
-        found: CountedUnitConfig = getattr(getattr(hw, section), key)
-        return found
+        return config_block(hw, section, key, CountedUnitConfig)
 
     level: Level = "ima" if section == "ima" else "tile"
     return ComponentSpec(

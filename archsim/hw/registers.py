@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from archsim.config.blocks import block
 from archsim.config.hwparts import RegisterConfig
 from archsim.config.hwschema import HardwareConfig
 from archsim.hw.component import ActionRef, Component, common_fields
@@ -26,7 +27,7 @@ def _register(access: ActionRef, rule: MvmRule) -> ComponentSpec[Register]:
     section, key = access.component.split(".")
 
     def build(hw: HardwareConfig) -> Register:
-        return Register.from_register(access.component, getattr(getattr(hw, section), key))
+        return Register.from_register(access.component, block(hw, section, key, RegisterConfig))
 
     return ComponentSpec(
         name=access.component,
