@@ -9,6 +9,7 @@ from archsim.cli.output import emit, format_option
 from archsim.config.hardware import HardwareConfig, list_hardware, load_hardware, resolve_hardware
 from archsim.errors import UserError
 from archsim.hw.chip import ChipCosts, PartCost, chip_costs
+from archsim.hw.cpu import CPU
 
 
 @click.group("hw")
@@ -36,7 +37,7 @@ def totals(hw_config: HardwareConfig, costs: ChipCosts) -> dict[str, Any]:
         "cycle_bound_by": "adc" if costs.adc_bound else "crossbar",
         "node_chips": hw_config.node.chips,
         "node_power_w": hw_config.node.chips * costs.power_w,
-        "cpu_gmacs_per_s": costs.components.cpu.macs_per_s / 1e9,
+        "cpu_gmacs_per_s": costs.components.get(CPU).macs_per_s / 1e9,
     }
 
 

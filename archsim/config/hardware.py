@@ -14,6 +14,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, create_model
+
+from archsim.config.blocks import registered_blocks
 from archsim.config.hwschema import (
     ChipConfig,
     CpuConfig,
@@ -27,6 +30,13 @@ from archsim.config.hwschema import (
 from archsim.config.yamlio import deep_merge, load_with_base, validate
 from archsim.errors import UserError
 
+_SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "ima": ImaConfig,
+    "tile": TileConfig,
+    "chip": ChipConfig,
+}
+_MODELS: dict[tuple[tuple[str, str, type[BaseModel]], ...], type[HardwareConfig]] = {}
+
 __all__ = [
     "ChipConfig",
     "CpuConfig",
@@ -39,6 +49,7 @@ __all__ = [
     "TileConfig",
     "hardware_digest",
     "hardware_dirs",
+    "hardware_model",
     "list_hardware",
     "load_hardware",
     "resolve_hardware",
@@ -135,6 +146,27 @@ def hardware_digest(hw: HardwareConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def hardware_model() -> type[HardwareConfig]:
+    """The schema descriptions are validated against: `HardwareConfig`, or a subclass whose
+    sections also require every registered block (`archsim/config/blocks.py`)."""
+    extra = registered_blocks()
+    if not extra:
+        return HardwareConfig
+    model = _MODELS.get(extra)
+    if model is None:
+        sections: dict[str, Any] = {}
+        for section, base in _SECTION_MODELS.items():
+            fields: dict[str, Any] = {n: (m, ...) for s, n, m in extra if s == section}
+            clash = sorted(set(fields) & set(base.model_fields))
+            if clash:
+                raise ValueError(f"{section}.{clash[0]} is already a block of the schema")
+            if fields:
+                sections[section] = (create_model(base.__name__, __base__=base, **fields), ...)
+        model = create_model(HardwareConfig.__name__, __base__=HardwareConfig, **sections)
+        _MODELS[extra] = model
+    return model
+
+
 def load_hardware(name_or_path: str | Path) -> HardwareConfig:
     """Resolve, load (following `base:`), validate and return one hardware description."""
     path = resolve_hardware(str(name_or_path))
@@ -144,7 +176,7 @@ def load_hardware(name_or_path: str | Path) -> HardwareConfig:
         # A variant that does not name itself must not inherit its base's name.
         own_defaults={"name": path.stem},
     )
-    return validate(HardwareConfig, data, str(path))
+    return validate(hardware_model(), data, str(path))
 
 
 def with_overrides(
@@ -154,4 +186,4 @@ def with_overrides(
 
     For what-if studies and tests, e.g. `with_overrides(hw, {"ima": {"adc": {"count": 4}}})`.
     """
-    return validate(HardwareConfig, deep_merge(hw.model_dump(), overrides), source)
+    return validate(hardware_model(), deep_merge(hw.model_dump(), overrides), source)

@@ -5,6 +5,11 @@ instances exist is either a `count` field here or follows from the structure (on
 crossbar row, one sample-and-hold per crossbar column). Each block carries its own `source:`,
 and each named action (a conversion, a 256-bit eDRAM access, ...) its energy, latency and
 source, so a missing cost is a validation error and never a silent zero.
+
+`ACTIONS` is the contract with the component's module in `archsim/hw/`: its `ComponentSpec`
+must declare exactly these actions (checked when that module is imported). The blocks below
+are fields of `hwschema.py`; a new shipped component's block is defined here and added to the
+schema with `blocks.register_block(section, name, Model)` next to its model.
 """
 
 from typing import Annotated, ClassVar, Literal

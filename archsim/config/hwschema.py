@@ -2,7 +2,8 @@
 
 Attribute paths (`hw.crossbar.rows`, `hw.ima.adc.count`, `hw.tile.imas`, `hw.cpu.link...`)
 are what the mapper, the performance model and the fault simulator read; the YAML files in
-`archsim/hwconfigs/` mirror this tree one to one.
+`archsim/hwconfigs/` mirror this tree one to one. Blocks registered in `blocks.py` join their
+section when a description is loaded (`hardware.hardware_model`).
 """
 
 import math

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import AdcConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+CONVERSION = ActionRef("ima.adc", "conversion")
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,19 @@ class Adc(Component):
     def from_config(cls, hw: HardwareConfig) -> "Adc":
         adc = hw.ima.adc
         return cls(
-            **common_fields("ima.adc", adc),
+            **common_fields(ADC.name, adc),
             count_per_ima=adc.count,
             bits=adc.bits,
             sample_rate_hz=adc.sample_rate_gsps * 1e9,
         )
+
+
+ADC = ComponentSpec(
+    name="ima.adc",
+    level="ima",
+    block=AdcConfig,
+    build=Adc.from_config,
+    actions=(CONVERSION,),
+    count=lambda hw: hw.ima.adc.count,
+    per_mvm=((CONVERSION, lambda w: w.cycles * w.cols),),  # one per column sample
+)

@@ -1,74 +1,49 @@
 """Every component model of one hardware description, built once from the config."""
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.adc import Adc
-from archsim.hw.bus import Bus
-from archsim.hw.component import Component
-from archsim.hw.cpu import Cpu
-from archsim.hw.crossbar import Crossbar
-from archsim.hw.dac import Dac
-from archsim.hw.digital import DigitalUnit
-from archsim.hw.edram import Edram
-from archsim.hw.hypertransport import HyperTransport
-from archsim.hw.registers import Register
-from archsim.hw.router import Router
-from archsim.hw.sample_hold import SampleHold
-from archsim.hw.shift_add import ShiftAdd
+from archsim.hw.component import Component, UnknownActionError
+from archsim.hw.registry import specs
+from archsim.hw.spec import ComponentSpec
+
+C = TypeVar("C", bound=Component)
 
 
 @dataclass(frozen=True)
 class ComponentSet:
-    """One model per component kind, each for a single instance."""
+    """One model per registered component kind (`registry.specs()`), each a single instance."""
 
-    crossbar: Crossbar
-    adc: Adc
-    dac: Dac
-    sample_hold: SampleHold
-    ima_shift_add: ShiftAdd
-    input_register: Register
-    ima_output_register: Register
-    edram: Edram
-    bus: Bus
-    router: Router
-    sigmoid: DigitalUnit
-    tile_shift_add: ShiftAdd
-    maxpool: DigitalUnit
-    tile_output_register: Register
-    hypertransport: HyperTransport
-    cpu: Cpu
+    by_spec_name: Mapping[str, Component]
+
+    def get(self, spec: ComponentSpec[C]) -> C:
+        """The model `spec` built (typed as its class)."""
+        return cast(C, self.by_spec_name[spec.name])
 
     def all(self) -> tuple[Component, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+        return tuple(self.by_spec_name.values())
 
     def by_name(self, name: str) -> Component:
         """The component whose qualified name (e.g. "tile.router", "cpu.link") is `name`."""
-        for component in (*self.all(), self.cpu.link):
-            if component.name == name:
-                return component
-        known = ", ".join(c.name for c in (*self.all(), self.cpu.link))
-        raise KeyError(f"no component '{name}' (known: {known})")
+        component = self.by_spec_name.get(name)
+        if component is None:
+            known = ", ".join(self.by_spec_name)
+            raise KeyError(f"no component '{name}' (known: {known})")
+        return component
 
 
 def build_components(hw: HardwareConfig) -> ComponentSet:
-    return ComponentSet(
-        crossbar=Crossbar.from_config(hw),
-        adc=Adc.from_config(hw),
-        dac=Dac.from_config(hw),
-        sample_hold=SampleHold.from_config(hw),
-        ima_shift_add=ShiftAdd.ima(hw),
-        input_register=Register.from_register("ima.input_register", hw.ima.input_register),
-        ima_output_register=Register.from_register("ima.output_register", hw.ima.output_register),
-        edram=Edram.from_config(hw),
-        bus=Bus.from_config(hw),
-        router=Router.from_config(hw),
-        sigmoid=DigitalUnit.from_unit("tile.sigmoid", hw.tile.sigmoid),
-        tile_shift_add=ShiftAdd.tile(hw),
-        maxpool=DigitalUnit.from_unit("tile.maxpool", hw.tile.maxpool),
-        tile_output_register=Register.from_register(
-            "tile.output_register", hw.tile.output_register
-        ),
-        hypertransport=HyperTransport.from_config(hw),
-        cpu=Cpu.from_config(hw),
-    )
+    """Every registered component's model; each must define exactly its spec's actions."""
+    built: dict[str, Component] = {}
+    for spec in specs():
+        component = spec.build(hw)
+        declared = sorted(a.action for a in spec.actions)
+        if component.name != spec.name or sorted(component.action_names) != declared:
+            raise UnknownActionError(
+                f"{spec.name}: built as {component.name} with actions "
+                f"{', '.join(component.action_names) or 'none'}, declared {', '.join(declared)}"
+            )
+        built[spec.name] = component
+    return ComponentSet(built)

@@ -12,8 +12,11 @@ import math
 from dataclasses import dataclass
 
 from archsim.config.hwschema import HardwareConfig
+from archsim.hw.adc import ADC
 from archsim.hw.catalog import ComponentSet, build_components
 from archsim.hw.component import Component
+from archsim.hw.crossbar import CROSSBAR
+from archsim.hw.registry import specs
 
 # An ADC time that equals the crossbar cycle up to float round-off is not a bottleneck.
 _SAME_TIME_REL = 1e-9
@@ -23,7 +26,7 @@ _SAME_TIME_REL = 1e-9
 class PartCost:
     """One component kind at one level, with its instance counts."""
 
-    level: str  # "ima" | "tile" | "chip"
+    level: str  # "ima" | "tile" | "chip" (the component spec's level)
     component: Component
     count: float  # instances per IMA / tile / chip; the router's share per tile is fractional
     per_chip: int  # instances on one chip
@@ -134,32 +137,12 @@ class NodeCosts:
 
 
 def _parts(hw: HardwareConfig, c: ComponentSet) -> tuple[PartCost, ...]:
-    imas_per_chip = hw.tile.imas * hw.chip.tiles
-    tiles = hw.chip.tiles
-    ima_counts: list[tuple[Component, int]] = [
-        (c.crossbar, hw.ima.crossbars),
-        (c.adc, hw.ima.adc.count),
-        (c.dac, hw.dacs_per_ima),
-        (c.sample_hold, hw.sample_holds_per_ima),
-        (c.ima_shift_add, hw.ima.shift_add.count),
-        (c.input_register, 1),
-        (c.ima_output_register, 1),
-    ]
-    tile_counts: list[tuple[Component, int]] = [
-        (c.edram, 1),
-        (c.bus, 1),
-        (c.sigmoid, hw.tile.sigmoid.count),
-        (c.tile_shift_add, hw.tile.shift_add.count),
-        (c.maxpool, hw.tile.maxpool.count),
-        (c.tile_output_register, 1),
-    ]
-    parts = [PartCost("ima", comp, n, n * imas_per_chip) for comp, n in ima_counts]
-    parts += [PartCost("tile", comp, n, n * tiles) for comp, n in tile_counts]
-    # Routers are shared: a tile carries its share, the chip has whole routers.
-    parts.append(PartCost("tile", c.router, 1 / c.router.tiles_per_router, hw.routers_per_chip))
-    links = hw.chip.hypertransport.links
-    parts.append(PartCost("chip", c.hypertransport, links, links))
-    return tuple(parts)
+    """One part per registered component on the chip, in registry order."""
+    return tuple(
+        PartCost(spec.level, c.get(spec), spec.count(hw), spec.instances_per_chip(hw))
+        for spec in specs()
+        if spec.level != "host"
+    )
 
 
 def chip_costs(hw: HardwareConfig) -> ChipCosts:
@@ -170,8 +153,8 @@ def chip_costs(hw: HardwareConfig) -> ChipCosts:
     tile = [p for p in parts if p.level == "tile"]
     ima_power = sum(p.power_w for p in ima)
     ima_area = sum(p.area_mm2 for p in ima)
-    cycle = components.crossbar.cycle_s
-    adc_time = components.adc.conversion_time_s(hw.sample_holds_per_ima, hw.ima.adc.count)
+    cycle = components.get(CROSSBAR).cycle_s
+    adc_time = components.get(ADC).conversion_time_s(hw.sample_holds_per_ima, hw.ima.adc.count)
     effective = cycle if adc_time <= cycle * (1 + _SAME_TIME_REL) else adc_time
     macs_per_input = hw.crossbars_per_chip * hw.crossbar.rows * hw.weights_per_row
     return ChipCosts(

@@ -2,7 +2,8 @@
 
 Values come from the hardware description in SI units (J, s, W); asking for an action a
 component does not define raises `UnknownActionError`, so a forgotten cost can never be
-counted as zero.
+counted as zero. An action is named by an `ActionRef` constant of its component's module
+(`archsim/hw/adc.py`'s `CONVERSION`), so the plans and the cost table spell no action name.
 """
 
 import math
@@ -10,6 +11,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from archsim.config import hwparts
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    """One action of one component, as the plans count it and the cost table prices it.
+
+    `per_bit`: the plans count the bits the action moves (an eDRAM access moves a 256-bit
+    word; the plans count bits), so it is priced per bit and keyed `component/bit`; else per
+    action, keyed `component/action`. `per_inference` False marks an action no inference
+    performs (none of the shipped components has one); the registry test requires every other
+    action to be counted by some plan.
+    """
+
+    component: str  # qualified component name, e.g. "ima.adc"
+    action: str  # the action's name in the component's YAML block
+    per_bit: bool = False
+    per_inference: bool = True
+
+    @property
+    def key(self) -> str:
+        """The cost-table and plan key: "ima.adc/conversion", "tile.edram/bit"."""
+        return f"{self.component}/{'bit' if self.per_bit else self.action}"
+
+
+def _name(action: str | ActionRef) -> str:
+    return action.action if isinstance(action, ActionRef) else action
 
 
 class UnknownActionError(LookupError):
@@ -42,39 +69,44 @@ class Component:
     def action_names(self) -> tuple[str, ...]:
         return tuple(action.name for action in self.actions)
 
-    def action(self, name: str) -> ActionCost:
-        for action in self.actions:
-            if action.name == name:
-                return action
+    def action(self, action: str | ActionRef) -> ActionCost:
+        name = _name(action)
+        for cost in self.actions:
+            if cost.name == name:
+                return cost
         defined = ", ".join(self.action_names) or "none"
         raise UnknownActionError(f"{self.name} has no action '{name}' (defines: {defined})")
 
-    def energy_j(self, action: str, count: float = 1) -> float:
+    def price_j(self, ref: ActionRef) -> float:
+        """Energy of one counted unit of `ref`: one action, or one bit of a per-bit action."""
+        return self.energy_per_bit_j(ref) if ref.per_bit else self.energy_j(ref)
+
+    def energy_j(self, action: str | ActionRef, count: float = 1) -> float:
         """Energy of `count` repetitions of `action`."""
         return self.action(action).energy_j * count
 
-    def latency_s(self, action: str) -> float:
+    def latency_s(self, action: str | ActionRef) -> float:
         return self.action(action).latency_s
 
-    def energy_per_bit_j(self, action: str) -> float:
+    def energy_per_bit_j(self, action: str | ActionRef) -> float:
         """Energy of `action` per bit it moves (for transfers and accesses)."""
         cost = self.action(action)
         if cost.bits is None:
-            raise UnknownActionError(f"{self.name}.{action} does not move data (no bits)")
+            raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
         return cost.energy_j / cost.bits
 
-    def actions_for_bits(self, action: str, bits: int) -> int:
+    def actions_for_bits(self, action: str | ActionRef, bits: int) -> int:
         """Whole actions needed to move `bits` bits: a partial word still costs an access."""
-        per_action = self.action(action).bits
-        if per_action is None:
-            raise UnknownActionError(f"{self.name}.{action} does not move data (no bits)")
-        return math.ceil(bits / per_action)
+        cost = self.action(action)
+        if cost.bits is None:
+            raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
+        return math.ceil(bits / cost.bits)
 
-    def bandwidth_bps(self, action: str) -> float:
+    def bandwidth_bps(self, action: str | ActionRef) -> float:
         """Bits per second when `action` repeats back to back."""
         cost = self.action(action)
         if cost.bits is None or cost.latency_s <= 0:
-            raise UnknownActionError(f"{self.name}.{action} has no data rate")
+            raise UnknownActionError(f"{self.name}.{cost.name} has no data rate")
         return cost.bits / cost.latency_s
 
 

@@ -9,8 +9,13 @@ the chip link's (counted with the chip), so the link itself is priced per bit on
 
 from dataclasses import dataclass
 
-from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionCost, Component
+from archsim.config.hwschema import CpuConfig, CpuLinkConfig, HardwareConfig
+from archsim.hw.component import ActionCost, ActionRef, Component
+from archsim.hw.spec import ComponentSpec
+
+# counted by the CPU path (archsim/perf/plan_other.py) and the image's I/O (plan.py)
+MAC = ActionRef("cpu", "mac")
+LINK_TRANSFER = ActionRef("cpu.link", "transfer", per_bit=True)
 
 
 @dataclass(frozen=True)
@@ -24,20 +29,24 @@ class CpuLink(Component):
         return self.setup_latency_s + bits / self.link_bandwidth_bps
 
     def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j("transfer", bits)
+        return self.energy_j(LINK_TRANSFER, bits)
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "CpuLink":
         link = hw.cpu.link
         bandwidth = link.bandwidth_gbps * 1e9
         return cls(
-            name="cpu.link",
+            name=LINK_TRANSFER.component,
             power_w=0.0,  # charged per bit moved, never while idle
             area_mm2=0.0,  # its silicon is counted in chip.hypertransport
             leakage_power_w=0.0,
             actions=(
                 ActionCost(
-                    "transfer", link.energy_pj_per_bit * 1e-12, 1 / bandwidth, 1, link.source
+                    LINK_TRANSFER.action,
+                    link.energy_pj_per_bit * 1e-12,
+                    1 / bandwidth,
+                    1,
+                    link.source,
                 ),
             ),
             source=link.source,
@@ -56,7 +65,6 @@ class Cpu(Component):
     fma_units: int
     frequency_hz: float
     efficiency: float
-    link: CpuLink
 
     @property
     def peak_macs_per_s(self) -> float:
@@ -71,7 +79,7 @@ class Cpu(Component):
         return macs / self.macs_per_s
 
     def mac_energy_j(self, macs: int) -> float:
-        return self.energy_j("mac", macs)
+        return self.energy_j(MAC, macs)
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Cpu":
@@ -79,13 +87,13 @@ class Cpu(Component):
         frequency = cpu.frequency_ghz * 1e9
         rate = cpu.cores * cpu.simd_lanes * cpu.fma_units * frequency * cpu.efficiency
         return cls(
-            name="cpu",
+            name=MAC.component,
             power_w=cpu.power_w,
             area_mm2=0.0,
             leakage_power_w=cpu.idle_power_w,
             actions=(
                 ActionCost(
-                    "mac", (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
+                    MAC.action, (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
                 ),
             ),
             source=cpu.source,
@@ -95,5 +103,16 @@ class Cpu(Component):
             fma_units=cpu.fma_units,
             frequency_hz=frequency,
             efficiency=cpu.efficiency,
-            link=CpuLink.from_config(hw),
         )
+
+
+CPU = ComponentSpec(
+    name=MAC.component, level="host", block=CpuConfig, build=Cpu.from_config, actions=(MAC,)
+)
+CPU_LINK = ComponentSpec(
+    name=LINK_TRANSFER.component,
+    level="host",
+    block=CpuLinkConfig,
+    build=CpuLink.from_config,
+    actions=(LINK_TRANSFER,),
+)

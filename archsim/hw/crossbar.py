@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import CrossbarConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+READ = ActionRef("crossbar", "read")
 
 
 @dataclass(frozen=True)
@@ -24,16 +28,27 @@ class Crossbar(Component):
         """Energy of one crossbar cycle with the given rows driven and columns read."""
         rows = self.rows if active_rows is None else active_rows
         cols = self.cols if active_cols is None else active_cols
-        return self.energy_j("read", rows * cols)
+        return self.energy_j(READ, rows * cols)
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Crossbar":
         xbar = hw.crossbar
         return cls(
-            **common_fields("crossbar", xbar),
+            **common_fields(CROSSBAR.name, xbar),
             rows=xbar.rows,
             cols=xbar.cols,
             bits_per_cell=xbar.bits_per_cell,
             cycle_s=xbar.cycle_ns * 1e-9,
             encoding=xbar.encoding,
         )
+
+
+CROSSBAR = ComponentSpec(
+    name="crossbar",
+    level="ima",
+    block=CrossbarConfig,
+    build=Crossbar.from_config,
+    actions=(READ,),
+    count=lambda hw: hw.ima.crossbars,
+    per_mvm=((READ, lambda w: w.cycles * w.cells),),
+)

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import DacConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+ROW_DRIVE = ActionRef("ima.dac", "row_drive")
 
 
 @dataclass(frozen=True)
@@ -14,7 +18,18 @@ class Dac(Component):
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Dac":
         return cls(
-            **common_fields("ima.dac", hw.ima.dac),
+            **common_fields(DAC.name, hw.ima.dac),
             bits=hw.ima.dac.bits,
             count_per_ima=hw.dacs_per_ima,
         )
+
+
+DAC = ComponentSpec(
+    name="ima.dac",
+    level="ima",
+    block=DacConfig,
+    build=Dac.from_config,
+    actions=(ROW_DRIVE,),
+    count=lambda hw: hw.dacs_per_ima,
+    per_mvm=((ROW_DRIVE, lambda w: w.cycles * w.rows),),
+)

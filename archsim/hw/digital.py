@@ -1,10 +1,18 @@
-"""Counted digital units of a tile or IMA (sigmoid, max-pool, shift-and-add): action `op`."""
+"""Counted digital units of a tile (sigmoid lookup, max-pool; shift-and-add in shift_add.py):
+action `op`, counted by the digital layers' plan (`archsim/perf/plan_other.py`)."""
 
 from dataclasses import dataclass
 from typing import Self
 
+from archsim.config.blocks import block as config_block
 from archsim.config.hwparts import CountedUnitConfig
-from archsim.hw.component import Component, common_fields
+from archsim.config.hwschema import HardwareConfig
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec, Level, MvmRule
+
+OP_NAME = "op"
+SIGMOID_OP = ActionRef("tile.sigmoid", OP_NAME)
+MAXPOOL_OP = ActionRef("tile.maxpool", OP_NAME)
 
 
 @dataclass(frozen=True)
@@ -13,8 +21,38 @@ class DigitalUnit(Component):
 
     def op_time_s(self, ops: int) -> float:
         """Time for `ops` operations spread over all `count` units."""
-        return ops * self.latency_s("op") / self.count
+        return ops * self.latency_s(OP_NAME) / self.count
+
+    @property
+    def ops_per_s(self) -> float:
+        """Ops per second of all `count` units together."""
+        return self.count / self.latency_s(OP_NAME)
 
     @classmethod
     def from_unit(cls, name: str, unit: CountedUnitConfig) -> Self:
         return cls(**common_fields(name, unit), count=unit.count)
+
+
+def unit_spec(
+    cls: type[DigitalUnit], op: ActionRef, per_mvm: MvmRule | None = None
+) -> ComponentSpec[DigitalUnit]:
+    """The spec of a counted unit whose block is `section.key` of the op's component name."""
+    section, key = op.component.split(".")
+
+    def block(hw: HardwareConfig) -> CountedUnitConfig:
+        return config_block(hw, section, key, CountedUnitConfig)
+
+    level: Level = "ima" if section == "ima" else "tile"
+    return ComponentSpec(
+        name=op.component,
+        level=level,
+        block=CountedUnitConfig,
+        build=lambda hw: cls.from_unit(op.component, block(hw)),
+        actions=(op,),
+        count=lambda hw: block(hw).count,
+        per_mvm=() if per_mvm is None else ((op, per_mvm),),
+    )
+
+
+SIGMOID = unit_spec(DigitalUnit, SIGMOID_OP)
+MAXPOOL = unit_spec(DigitalUnit, MAXPOOL_OP)

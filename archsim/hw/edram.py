@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import EdramConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+ACCESS = ActionRef("tile.edram", "access", per_bit=True)
 
 
 @dataclass(frozen=True)
@@ -13,16 +17,27 @@ class Edram(Component):
 
     def access_time_s(self, bits: int) -> float:
         """Time to read or write `bits` bits in whole words, one word per access."""
-        return self.actions_for_bits("access", bits) * self.latency_s("access")
+        return self.actions_for_bits(ACCESS, bits) * self.latency_s(ACCESS)
 
     def access_energy_j(self, bits: int) -> float:
-        return self.energy_j("access", self.actions_for_bits("access", bits))
+        return self.energy_j(ACCESS, self.actions_for_bits(ACCESS, bits))
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Edram":
         edram = hw.tile.edram
         return cls(
-            **common_fields("tile.edram", edram),
+            **common_fields(EDRAM.name, edram),
             size_bytes=edram.size_kb * 1024,
             banks=edram.banks,
         )
+
+
+EDRAM = ComponentSpec(
+    name="tile.edram",
+    level="tile",
+    block=EdramConfig,
+    build=Edram.from_config,
+    actions=(ACCESS,),
+    # read the input vector, write the output vector
+    per_mvm=((ACCESS, lambda w: w.input_vector_bits + w.output_vector_bits),),
+)

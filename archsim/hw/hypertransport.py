@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import HyperTransportConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+TRANSFER = ActionRef("chip.hypertransport", "transfer", per_bit=True)
 
 
 @dataclass(frozen=True)
@@ -16,13 +20,24 @@ class HyperTransport(Component):
         return bits / (links * self.link_bandwidth_bps)
 
     def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j("transfer", self.actions_for_bits("transfer", bits))
+        return self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "HyperTransport":
         link = hw.chip.hypertransport
         return cls(
-            **common_fields("chip.hypertransport", link),
+            **common_fields(HYPERTRANSPORT.name, link),
             links=link.links,
             link_bandwidth_bps=link.link_bandwidth_gbps * 1e9,
         )
+
+
+HYPERTRANSPORT = ComponentSpec(
+    name="chip.hypertransport",
+    level="chip",
+    block=HyperTransportConfig,
+    build=HyperTransport.from_config,
+    actions=(TRANSFER,),
+    count=lambda hw: hw.chip.hypertransport.links,
+    per_mvm=((TRANSFER, lambda w: w.chip_bits),),
+)

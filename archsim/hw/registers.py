@@ -2,8 +2,16 @@
 
 from dataclasses import dataclass
 
+from archsim.config.blocks import block
 from archsim.config.hwparts import RegisterConfig
-from archsim.hw.component import Component, common_fields
+from archsim.config.hwschema import HardwareConfig
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec, MvmRule
+
+ACCESS_NAME = "access"
+INPUT_ACCESS = ActionRef("ima.input_register", ACCESS_NAME, per_bit=True)
+IMA_OUTPUT_ACCESS = ActionRef("ima.output_register", ACCESS_NAME, per_bit=True)
+TILE_OUTPUT_ACCESS = ActionRef("tile.output_register", ACCESS_NAME, per_bit=True)
 
 
 @dataclass(frozen=True)
@@ -13,3 +21,26 @@ class Register(Component):
     @classmethod
     def from_register(cls, name: str, register: RegisterConfig) -> "Register":
         return cls(**common_fields(name, register), size_bytes=register.size_bytes)
+
+
+def _register(access: ActionRef, rule: MvmRule) -> ComponentSpec[Register]:
+    section, key = access.component.split(".")
+
+    def build(hw: HardwareConfig) -> Register:
+        return Register.from_register(access.component, block(hw, section, key, RegisterConfig))
+
+    return ComponentSpec(
+        name=access.component,
+        level="ima" if section == "ima" else "tile",
+        block=RegisterConfig,
+        build=build,
+        actions=(access,),
+        per_mvm=((access, rule),),
+    )
+
+
+# written from the bus, read by the DACs
+INPUT_REGISTER = _register(INPUT_ACCESS, lambda w: 2 * w.rows * w.in_bits)
+# one output per conversion
+IMA_OUTPUT_REGISTER = _register(IMA_OUTPUT_ACCESS, lambda w: w.cycles * w.cols * w.out_bits)
+TILE_OUTPUT_REGISTER = _register(TILE_OUTPUT_ACCESS, lambda w: w.output_vector_bits)

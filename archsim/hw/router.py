@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import RouterConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+TRANSFER = ActionRef("tile.router", "transfer", per_bit=True)
 
 
 @dataclass(frozen=True)
@@ -14,17 +18,30 @@ class Router(Component):
 
     def transfer_time_s(self, bits: int, hops: int = 1) -> float:
         """Serialisation of `bits` through `hops` routers, one packet after another."""
-        return hops * self.actions_for_bits("transfer", bits) * self.latency_s("transfer")
+        return hops * self.actions_for_bits(TRANSFER, bits) * self.latency_s(TRANSFER)
 
     def transfer_energy_j(self, bits: int, hops: int = 1) -> float:
-        return hops * self.energy_j("transfer", self.actions_for_bits("transfer", bits))
+        return hops * self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Router":
         router = hw.tile.router
         return cls(
-            **common_fields("tile.router", router),
+            **common_fields(ROUTER.name, router),
             tiles_per_router=router.tiles_per_router,
             flit_bits=router.flit_bits,
             ports=router.ports,
         )
+
+
+ROUTER = ComponentSpec(
+    name="tile.router",
+    level="tile",
+    block=RouterConfig,
+    build=Router.from_config,
+    actions=(TRANSFER,),
+    # routers are shared: a tile carries its share, the chip has whole routers
+    count=lambda hw: 1 / hw.tile.router.tiles_per_router,
+    per_chip=lambda hw: hw.routers_per_chip,
+    per_mvm=((TRANSFER, lambda w: w.router_bits),),
+)

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from archsim.config.hwparts import SampleHoldConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import Component, common_fields
+from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.spec import ComponentSpec
+
+SAMPLE = ActionRef("ima.sample_hold", "sample")
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,17 @@ class SampleHold(Component):
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "SampleHold":
         return cls(
-            **common_fields("ima.sample_hold", hw.ima.sample_hold),
+            **common_fields(SAMPLE_HOLD.name, hw.ima.sample_hold),
             count_per_ima=hw.sample_holds_per_ima,
         )
+
+
+SAMPLE_HOLD = ComponentSpec(
+    name="ima.sample_hold",
+    level="ima",
+    block=SampleHoldConfig,
+    build=SampleHold.from_config,
+    actions=(SAMPLE,),
+    count=lambda hw: hw.sample_holds_per_ima,
+    per_mvm=((SAMPLE, lambda w: w.cycles * w.cols),),
+)

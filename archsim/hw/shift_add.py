@@ -2,16 +2,18 @@
 
 from dataclasses import dataclass
 
-from archsim.config.hwschema import HardwareConfig
-from archsim.hw.digital import DigitalUnit
+from archsim.hw.component import ActionRef
+from archsim.hw.digital import OP_NAME, DigitalUnit, unit_spec
+
+IMA_OP = ActionRef("ima.shift_add", OP_NAME)
+TILE_OP = ActionRef("tile.shift_add", OP_NAME)
 
 
 @dataclass(frozen=True)
 class ShiftAdd(DigitalUnit):
-    @classmethod
-    def ima(cls, hw: HardwareConfig) -> "ShiftAdd":
-        return cls.from_unit("ima.shift_add", hw.ima.shift_add)
+    """A shift-and-add unit; the tile's also runs BN, residual adds and other arithmetic."""
 
-    @classmethod
-    def tile(cls, hw: HardwareConfig) -> "ShiftAdd":
-        return cls.from_unit("tile.shift_add", hw.tile.shift_add)
+
+IMA_SHIFT_ADD = unit_spec(ShiftAdd, IMA_OP, lambda w: w.cycles * w.cols)  # one per conversion
+# partial sums of a column range held in several row blocks are merged in the tile
+TILE_SHIFT_ADD = unit_spec(ShiftAdd, TILE_OP, lambda w: w.merges)

@@ -8,30 +8,34 @@ Static power is per powered tile (its IMAs, buffers, units and its share of a ro
 powered chip (its chip-to-chip links); which tiles and chips are powered follows the power
 gating the hardware description declares (`operation:` block).
 
-Actions are named `component/unit` after the hw component that performs them ("ima.adc/
-conversion", "tile.edram/bit"); the component (before the slash) is the key of the energy
-breakdown. Asking for an action the table does not price is an error, never a zero.
+Actions are keyed `component/unit` after the hw component that performs them ("ima.adc/
+conversion", "tile.edram/bit"): the `key` of the components' `ActionRef` constants, which the
+plans count by; the component (before the slash) is the key of the energy breakdown. Asking
+for an action the table does not price is an error, never a zero.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archsim.errors import UserError
+from archsim.hw.component import ActionRef
+from archsim.hw.digital import MAXPOOL_OP, SIGMOID_OP
+from archsim.hw.shift_add import TILE_OP as TILE_SHIFT_ADD_OP
 
 # Digital layer kinds: the tile unit that runs them and unit operations per output element
 # (pooling: one per window element, see plan_other.py). Softmax: exp by the lookup unit, the
 # row sum and the division (3); layer norm: sum, sum of squares, normalise, scale, shift (5).
 # An activation matmul on the digital units (policy attention-digital): per MAC, one
 # shift-and-add op per input bit (a bit-serial multiply, the accumulate folded in).
-DIGITAL_UNIT = {
-    "bn": "tile.shift_add",
-    "add": "tile.shift_add",
-    "act": "tile.sigmoid",
-    "pool": "tile.maxpool",
-    "eltwise": "tile.shift_add",
-    "norm": "tile.shift_add",
-    "softmax": "tile.sigmoid",
-    "matmul": "tile.shift_add",
+DIGITAL_UNIT: dict[str, ActionRef] = {
+    "bn": TILE_SHIFT_ADD_OP,
+    "add": TILE_SHIFT_ADD_OP,
+    "act": SIGMOID_OP,
+    "pool": MAXPOOL_OP,
+    "eltwise": TILE_SHIFT_ADD_OP,
+    "norm": TILE_SHIFT_ADD_OP,
+    "softmax": SIGMOID_OP,
+    "matmul": TILE_SHIFT_ADD_OP,
 }
 DIGITAL_OPS_PER_ELEMENT = {"bn": 2, "add": 1, "act": 1, "eltwise": 1, "norm": 5, "softmax": 3}
 

@@ -1,46 +1,40 @@
 """Build the performance model's `PerfCosts` from a hardware description and `archsim/hw/`.
 
 Every energy comes from a component's named action (per cell-cycle, per row drive, per
-sample, per conversion, per op, or per bit for actions that move data); every rate from an
-action's latency; area and leakage from `hw.chip.chip_costs`. Nothing is re-derived here.
+sample, per conversion, per op, or per bit for actions that move data), one entry per action
+of every registered component (`archsim/hw/registry.py`), so no component's action can lack
+a price; every rate from an action's latency; area and leakage from `hw.chip.chip_costs`.
+Nothing is re-derived here.
 """
 
 from typing import TypeAlias
 
 from archsim.config.hwschema import HardwareConfig
+from archsim.hw.adc import ADC
 from archsim.hw.chip import chip_costs
+from archsim.hw.cpu import CPU, CPU_LINK
 from archsim.hw.digital import DigitalUnit
+from archsim.hw.edram import ACCESS as EDRAM_ACCESS
+from archsim.hw.edram import EDRAM
+from archsim.hw.hypertransport import HYPERTRANSPORT
+from archsim.hw.registry import specs
+from archsim.hw.router import ROUTER
+from archsim.hw.router import TRANSFER as ROUTER_TRANSFER
 from archsim.perf.costs import PerfCosts
 
 HardwareLike: TypeAlias = "HardwareConfig | PerfCosts | str"
 
 
-def _unit_rate(unit: DigitalUnit) -> float:
-    """Ops per second of all `count` units together."""
-    return unit.count / unit.latency_s("op")
-
-
 def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
     chip = chip_costs(hw)
     c = chip.components
-    energies = {
-        "crossbar/read": c.crossbar.energy_j("read"),
-        "ima.dac/row_drive": c.dac.energy_j("row_drive"),
-        "ima.sample_hold/sample": c.sample_hold.energy_j("sample"),
-        "ima.adc/conversion": c.adc.energy_j("conversion"),
-        "ima.shift_add/op": c.ima_shift_add.energy_j("op"),
-        "ima.input_register/bit": c.input_register.energy_per_bit_j("access"),
-        "ima.output_register/bit": c.ima_output_register.energy_per_bit_j("access"),
-        "tile.edram/bit": c.edram.energy_per_bit_j("access"),
-        "tile.bus/bit": c.bus.energy_per_bit_j("transfer"),
-        "tile.router/bit": c.router.energy_per_bit_j("transfer"),
-        "tile.output_register/bit": c.tile_output_register.energy_per_bit_j("access"),
-        "tile.shift_add/op": c.tile_shift_add.energy_j("op"),
-        "tile.sigmoid/op": c.sigmoid.energy_j("op"),
-        "tile.maxpool/op": c.maxpool.energy_j("op"),
-        "chip.hypertransport/bit": c.hypertransport.energy_per_bit_j("transfer"),
-        "cpu/mac": c.cpu.energy_j("mac"),
-        "cpu.link/bit": c.cpu.link.energy_per_bit_j("transfer"),
+    # every action of every registered component, priced per action or per bit it moves
+    energies = {ref.key: c.get(spec).price_j(ref) for spec in specs() for ref in spec.actions}
+    # the tile's counted digital units (shift-and-add, sigmoid, max-pool) run digital layers
+    tile_units = {
+        spec.name: unit.ops_per_s
+        for spec in specs()
+        if spec.level == "tile" and isinstance(unit := c.get(spec), DigitalUnit)
     }
     tile_static: dict[str, float] = {}
     chip_static: dict[str, float] = {}
@@ -62,18 +56,14 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         input_bits=hw.precision.input_bits,
         output_bits=hw.precision.input_bits,
         adcs_per_ima=hw.ima.adc.count,
-        adc_sample_rate_hz=c.adc.sample_rate_hz,
-        tile_unit_ops_per_s={
-            "tile.shift_add": _unit_rate(c.tile_shift_add),
-            "tile.sigmoid": _unit_rate(c.sigmoid),
-            "tile.maxpool": _unit_rate(c.maxpool),
-        },
-        edram_bandwidth_bps=c.edram.bandwidth_bps("access"),
-        router_bandwidth_bps=c.router.bandwidth_bps("transfer"),
-        chip_link_bandwidth_bps=c.hypertransport.link_bandwidth_bps,
-        cpu_mac_rate_per_s=c.cpu.macs_per_s,
-        cpu_link_bandwidth_bps=c.cpu.link.link_bandwidth_bps,
-        cpu_link_latency_s=c.cpu.link.setup_latency_s,
+        adc_sample_rate_hz=c.get(ADC).sample_rate_hz,
+        tile_unit_ops_per_s=tile_units,
+        edram_bandwidth_bps=c.get(EDRAM).bandwidth_bps(EDRAM_ACCESS),
+        router_bandwidth_bps=c.get(ROUTER).bandwidth_bps(ROUTER_TRANSFER),
+        chip_link_bandwidth_bps=c.get(HYPERTRANSPORT).link_bandwidth_bps,
+        cpu_mac_rate_per_s=c.get(CPU).macs_per_s,
+        cpu_link_bandwidth_bps=c.get(CPU_LINK).link_bandwidth_bps,
+        cpu_link_latency_s=c.get(CPU_LINK).setup_latency_s,
         action_energy_j=energies,
         tile_static_power_w=tile_static,
         chip_static_power_w=chip_static,

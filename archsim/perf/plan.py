@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import UserError
+from archsim.hw.cpu import LINK_TRANSFER
 from archsim.mapping.records import LayerMapping, Mapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS, group_rows, producer_group_needed
@@ -62,7 +63,7 @@ def host_plans(mapping: Mapping, plans: list[LayerPlan], costs: PerfCosts) -> tu
         name=INPUT_PLAN, target="host", kind="io", group_rows_end=(1,), group_pixels=(1,),
         producer=-1, need=(-1,),
         stages=(link_stage("link_in", (in_bits,), "cpu_link_in", costs),),
-        action_counts={"cpu.link/bit": in_bits},
+        action_counts={LINK_TRANSFER.key: in_bits},
     )  # fmt: skip
     shifted = [
         replace(p, producer=p.producer + 1, need=tuple(0 if n < 0 else n for n in p.need))
@@ -74,7 +75,7 @@ def host_plans(mapping: Mapping, plans: list[LayerPlan], costs: PerfCosts) -> tu
         name=OUTPUT_PLAN, target="host", kind="io", group_rows_end=(1,), group_pixels=(1,),
         producer=len(plans), need=(plans[-1].groups - 1,),
         stages=(link_stage("link_out", (out_bits,), "cpu_link_out", costs),),
-        action_counts={"cpu.link/bit": out_bits},
+        action_counts={LINK_TRANSFER.key: out_bits},
     )  # fmt: skip
     return (image_in, *shifted, result_out)
 

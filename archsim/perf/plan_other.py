@@ -30,6 +30,8 @@ import math
 from collections.abc import Sequence
 
 from archsim.errors import UserError
+from archsim.hw.cpu import LINK_TRANSFER, MAC
+from archsim.hw.edram import ACCESS as EDRAM_ACCESS
 from archsim.mapping.records import LayerSpec
 from archsim.perf.costs import DIGITAL_OPS_PER_ELEMENT, DIGITAL_UNIT, PerfCosts
 from archsim.perf.grouping import input_rows_needed, output_rows
@@ -62,7 +64,7 @@ def digital_stage(
         bits_per_pixel = 2 * values * costs.input_bits  # read and write every output bit
         rate = host_tiles * costs.edram_bandwidth_bps
         stage = Stage("copy", 1, tuple(p * bits_per_pixel / rate for p in group_pixels))
-        return stage, {"tile.edram/bit": float(sum(group_pixels) * bits_per_pixel)}
+        return stage, {EDRAM_ACCESS.key: float(sum(group_pixels) * bits_per_pixel)}
     unit = DIGITAL_UNIT.get(spec.kind)
     if unit is None:
         raise UserError(f"no cost model for layer {spec.name} of kind '{spec.kind}'")
@@ -73,9 +75,9 @@ def digital_stage(
     else:
         per_element = DIGITAL_OPS_PER_ELEMENT[spec.kind]
     ops_per_pixel = values * per_element
-    rate = host_tiles * costs.unit_ops_per_s(unit)
+    rate = host_tiles * costs.unit_ops_per_s(unit.component)
     stage = Stage("compute", 1, tuple(p * ops_per_pixel / rate for p in group_pixels))
-    return stage, {f"{unit}/op": float(sum(group_pixels) * ops_per_pixel)}
+    return stage, {unit.key: float(sum(group_pixels) * ops_per_pixel)}
 
 
 def read_fraction(spec: LayerSpec) -> float:
@@ -117,5 +119,5 @@ def cpu_stages(
         Stage("cpu", 1, tuple(compute), resource="cpu"),
         link_stage("link_out", out_bits, "cpu_link_out", costs),
     )
-    counts = {"cpu/mac": float(spec.macs), "cpu.link/bit": float(sum(in_bits) + sum(out_bits))}
+    counts = {MAC.key: float(spec.macs), LINK_TRANSFER.key: float(sum(in_bits) + sum(out_bits))}
     return stages, counts

@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from archsim.hw.registry import specs
+from archsim.hw.spec import MvmWork
 from archsim.mapping.records import CrossbarBlock, LayerMapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.plan_network import LayerTraffic
@@ -124,33 +126,31 @@ def compute_stage(
     return Stage("compute", len(lane_adc), durations, waves=waves, free_s=free, lane_adc=lane_adc)
 
 
-def mvm_counts(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> dict:
-    """Action counts of one MVM (one output pixel); traffic averaged over the replicas.
+def mvm_work(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> MvmWork:
+    """The work of one MVM (one output pixel); traffic averaged over the replicas.
 
     Replicas are copies of one tiling, so the crossbar work of replica 0 is every replica's.
     """
     spec, cycles = lm.spec, costs.input_cycles
-    in_bits, out_bits = costs.input_bits, costs.output_bits
     blocks = lm.blocks
     columns = [physical_columns(lm, b) for b in blocks]
-    cols = sum(columns)
-    rows = sum(b.weight_rows for b in blocks)
-    cells = sum(b.weight_rows * c for b, c in zip(blocks, columns, strict=True))
-    input_vector_bits = spec.groups * spec.matrix_rows * in_bits
-    output_vector_bits = spec.out_channels * out_bits
-    return {
-        "crossbar/read": cycles * cells,
-        "ima.dac/row_drive": cycles * rows,
-        "ima.sample_hold/sample": cycles * cols,
-        "ima.adc/conversion": cycles * cols,
-        "ima.shift_add/op": cycles * cols,  # one shift-and-add per conversion
-        "ima.output_register/bit": cycles * cols * out_bits,
-        "ima.input_register/bit": 2 * rows * in_bits,  # written from the bus, read by DACs
-        # partial sums of a column range held in several row blocks are merged in the tile
-        "tile.shift_add/op": sum(b.weight_cols for b in blocks) - spec.out_channels,
-        "tile.edram/bit": input_vector_bits + output_vector_bits,  # read inputs, write outputs
-        "tile.bus/bit": input_vector_bits,  # broadcast to the layer's IMAs
-        "tile.output_register/bit": output_vector_bits,
-        "tile.router/bit": traffic.router_bits,
-        "chip.hypertransport/bit": traffic.chip_bits,
-    }
+    return MvmWork(
+        cycles=cycles,
+        cells=sum(b.weight_rows * c for b, c in zip(blocks, columns, strict=True)),
+        rows=sum(b.weight_rows for b in blocks),
+        cols=sum(columns),
+        merges=sum(b.weight_cols for b in blocks) - spec.out_channels,
+        in_bits=costs.input_bits,
+        out_bits=costs.output_bits,
+        input_vector_bits=spec.groups * spec.matrix_rows * costs.input_bits,
+        output_vector_bits=spec.out_channels * costs.output_bits,
+        router_bits=traffic.router_bits,
+        chip_bits=traffic.chip_bits,
+    )
+
+
+def mvm_counts(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> dict[str, float]:
+    """Action counts of one MVM: each registered component's `per_mvm` rules (the crossbar's
+    cell reads, the ADC's conversions, the eDRAM's and routers' bits, ...)."""
+    work = mvm_work(lm, traffic, costs)
+    return {ref.key: rule(work) for spec in specs() for ref, rule in spec.per_mvm}

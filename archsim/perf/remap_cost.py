@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from archsim.config.hwschema import HardwareConfig
+from archsim.hw.registers import IMA_OUTPUT_ACCESS, INPUT_ACCESS
 from archsim.mapping.records import Mapping
 from archsim.perf.result import PerfResult
 
@@ -41,7 +42,8 @@ def remap_cost(mapping: Mapping, hw: HardwareConfig, interval_s: float) -> Remap
     reg_bits = register.size_bytes * 8
     area_per_bit = register.area_mm2 / reg_bits
     leak_per_bit = register.leakage_mw * 1e-3 / reg_bits
-    access_in, access_out = register.actions["access"], hw.ima.output_register.actions["access"]
+    access_in = register.actions[INPUT_ACCESS.action]
+    access_out = hw.ima.output_register.actions[IMA_OUTPUT_ACCESS.action]
     in_j = access_in.energy_pj * 1e-12 / (access_in.bits or 1)
     out_j = access_out.energy_pj * 1e-12 / (access_out.bits or 1)
     table = 0

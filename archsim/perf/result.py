@@ -13,10 +13,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from archsim.hw.cpu import CPU_LINK
+from archsim.hw.hypertransport import HYPERTRANSPORT
+
 STATIC_ROW = "(static)"  # the per-layer breakdown's row for static energy
 CPU_IDLE_ROW = "(cpu idle)"  # its row for a dedicated CPU's idle power over the interval
 BREAKDOWN_RTOL = 1e-9
-LINK_COMPONENTS = ("cpu.link", "chip.hypertransport")
+LINK_COMPONENTS = (CPU_LINK.name, HYPERTRANSPORT.name)
 
 
 @dataclass(frozen=True)
