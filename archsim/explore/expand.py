@@ -22,7 +22,7 @@ from archsim.explore.spec import Cost as CostSpec
 from archsim.explore.tolerance_axis import axis_techniques
 
 # The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
-# estimator (docs/validation.md s.8).
+# estimator (the table: docs/reference.md s.3; the estimator: docs/validation.md s.8).
 PAPER_SHAPE = (3, 32, 32)
 PAPER_CLASSES = 10
 PAPER_IMAGES = 10_000
