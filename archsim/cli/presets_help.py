@@ -26,23 +26,21 @@ class LazyHelpOption(click.Option):
 
 
 class LazyChoice(click.Choice[str]):
-    """A `click.Choice` whose choices come from `load` the first time they are read (help,
-    parsing, completion)."""
+    """A `click.Choice` whose choices come from `load` each time they are read (help,
+    parsing, completion), so the registry behind them is imported only then."""
 
     def __init__(self, load: Callable[[], Sequence[str]], case_sensitive: bool = True) -> None:
         self._load = load
-        self._choices: tuple[str, ...] | None = None
         self.case_sensitive = case_sensitive
 
     @property
     def choices(self) -> tuple[str, ...]:
-        if self._choices is None:
-            self._choices = tuple(self._load())
-        return self._choices
+        return tuple(self._load())
 
     @choices.setter
     def choices(self, value: Sequence[str]) -> None:  # click's Choice lets callers set them
-        self._choices = tuple(value)
+        fixed = tuple(value)
+        self._load = lambda: fixed
 
 
 def preset_list(which: Literal["all", "trainable", "weight"] = "all") -> str:
@@ -63,9 +61,9 @@ def preset_list(which: Literal["all", "trainable", "weight"] = "all") -> str:
 
 def estimator_names() -> tuple[str, ...]:
     """The registered cost estimators, in registry order."""
-    from archsim.api.estimators import ESTIMATOR_NAMES
+    from archsim.api.estimators import ESTIMATORS
 
-    return ESTIMATOR_NAMES
+    return tuple(ESTIMATORS)
 
 
 def estimator_help() -> str:
