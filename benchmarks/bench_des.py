@@ -12,6 +12,7 @@ import time
 
 from archsim.config.hardware import load_hardware
 from archsim.mapping.mapper import map_net
+from archsim.mapping.options import MapOptions
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
 
@@ -25,7 +26,7 @@ def measure(model: str, width: float) -> tuple[float, float, int]:
     """(best wall s, CPU s of that round, events) of simulate() on a mapped net."""
     hw = load_hardware("isaac")
     options = {"shortcut": "1x1"} if model == "resnet20" else {}
-    mapping = map_net(model, width, hw, replicate=True, **options)
+    mapping = map_net(model, width, hw, options=MapOptions(replicate=True), net_options=options)
     costs = costs_from_hardware(hw)
     best = (float("inf"), 0.0, 0)
     for _ in range(ROUNDS):

@@ -35,6 +35,7 @@ from archsim.faults import ChipDrawer, FaultInjector, MonteCarloSpec, RunInfo, g
 from archsim.faults.montecarlo import AccuracyResult, accuracy, run_chips
 from archsim.faults.paired import PairedResult, run_paired
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.train import make_spec, train
 
 RATE, PRESET = 0.1, "dropconnect"
@@ -64,7 +65,13 @@ def _train(method: str, args: argparse.Namespace, out: Path) -> Path:
 
 def _injector(path: Path) -> tuple[FaultInjector, RunInfo]:
     model, meta, _ = load_checkpoint(path)
-    mapping = map_model(model, (1, 28, 28), "isaac", policy=meta["policy"], model_name="resnet20")
+    mapping = map_model(
+        model,
+        (1, 28, 28),
+        "isaac",
+        model_name="resnet20",
+        options=MapOptions(policy=meta["policy"]),
+    )
     info = RunInfo(
         "resnet20",
         1.0,

@@ -23,6 +23,7 @@ from archsim.faults.chip import ChipDrawer
 from archsim.faults.remap import remap_chip
 from archsim.faults.sampler import correct_mask
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net
 
 CHIPS, IMAGES = 5, 200
@@ -34,7 +35,7 @@ def main() -> None:
         model = load_checkpoint(sys.argv[1])[0].eval()
     else:
         model = get_net("resnet20", 1.0, 10, 1, seed=0, shortcut="1x1").eval()
-    mapping = map_model(model, (1, 28, 28), "isaac", policy="all-rram")
+    mapping = map_model(model, (1, 28, 28), "isaac", options=MapOptions(policy="all-rram"))
     injector = FaultInjector(model, mapping)
     images = torch.randn(IMAGES, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     labels = torch.zeros(IMAGES, dtype=torch.long)

@@ -19,6 +19,7 @@ import torch
 
 from archsim.faults.inject import rram_layer_names
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net
 from archsim.train.dropconnect import DropConnect
 from archsim.train.epoch import EpochParts, train_epoch
@@ -41,7 +42,9 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     model = get_net("resnet20", 1.0, 10, 3, shortcut="1x1")
-    layers = rram_layer_names(map_model(model, SHAPE, "isaac", policy="cpu-1x1"))
+    layers = rram_layer_names(
+        map_model(model, SHAPE, "isaac", options=MapOptions(policy="cpu-1x1"))
+    )
     model.to(memory_format=torch.channels_last)  # as the training loop runs it
     weights = layer_weights(model, layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)

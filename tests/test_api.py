@@ -63,5 +63,5 @@ def test_design_point_is_the_balanced_mapping_the_cli_costs() -> None:
     )
     cli_cost = json.loads(out.output)["costs"]
     assert cli_cost["throughput_images_per_s"] == float(f"{cost.throughput_images_per_s:.5g}")
-    plain = api.design_point(model, (3, 32, 32), "isaac", replicate=False)
+    plain = api.design_point(model, (3, 32, 32), "isaac", options=api.MapOptions())
     assert all(lm.replicas == 1 for lm in plain.rram_layers) and plain.budget_chips == 1

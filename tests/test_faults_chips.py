@@ -161,10 +161,13 @@ def test_fault_sites_reject_a_mapping_of_another_model() -> None:
 @pytest.mark.parametrize("preset", ["row-isaac", "column-isaac"])
 def test_clustered_faults_on_the_real_mapper_cover_every_cell(preset: str) -> None:
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
     from archsim.nets import get_net
 
     model = get_net("minimobilenet", 1.0, 10, 1)  # depthwise convs packed block-diagonally
-    mapping = map_model(model, (1, 28, 28), "isaac-differential", policy="all-rram")
+    mapping = map_model(
+        model, (1, 28, 28), "isaac-differential", options=MapOptions(policy="all-rram")
+    )
     inj = FaultInjector(model, mapping)
     drawer = ChipDrawer(
         inj.sites, get_fault_model(preset), mapping.crossbar_rows, mapping.crossbar_cols
@@ -175,10 +178,11 @@ def test_clustered_faults_on_the_real_mapper_cover_every_cell(preset: str) -> No
 
 def test_real_mapper_cpu_1x1_policy_leaves_shortcuts_and_batchnorm_alone() -> None:
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
     from archsim.nets import get_net
 
     model = get_net("resnet20", 1.0, 10, 3, shortcut="1x1")
-    mapping = map_model(model, (3, 32, 32), "isaac", policy="cpu-1x1")
+    mapping = map_model(model, (3, 32, 32), "isaac", options=MapOptions(policy="cpu-1x1"))
     inj = FaultInjector(model, mapping)
     names = {s.name for s in inj.sites}
     assert len(names) == 20 and not any("shortcut" in n for n in names)  # 19 3x3 convs + fc

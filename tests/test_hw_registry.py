@@ -28,6 +28,7 @@ from archsim.hw.component import ActionRef, Component, common_fields
 from archsim.hw.edram import ACCESS as EDRAM_ACCESS
 from archsim.hw.spec import ComponentSpec, MvmWork
 from archsim.mapping.mapper import map_model, map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
@@ -120,7 +121,9 @@ class Plain:
 def plain() -> Plain:
     """ISAAC's chip and the conv's simulation without the toy (built before it registers:
     while it is registered, a description without its block has no cost for it)."""
-    mapping = map_specs([_conv()], ISAAC, input_shape=(3, 8, 8), policy="all-rram")
+    mapping = map_specs(
+        [_conv()], ISAAC, input_shape=(3, 8, 8), options=MapOptions(policy="all-rram")
+    )
     return Plain(chip_costs(ISAAC), simulate(mapping, ISAAC))
 
 
@@ -141,7 +144,7 @@ def test_a_registered_component_reaches_chip_costs_table_and_breakdown(
     assert costs.energy_j(FLASH.key) == pytest.approx(0.8e-12)
     assert costs.tile_static_power_w["tile.toy"] == pytest.approx(2 * 0.2e-3)
 
-    mapping = map_specs([_conv()], hw, input_shape=(3, 8, 8), policy="all-rram")
+    mapping = map_specs([_conv()], hw, input_shape=(3, 8, 8), options=MapOptions(policy="all-rram"))
     result = simulate(mapping, hw)
     # 64 flashes (one per MVM), plus 0.4 mW static in each of the chip's 168 powered tiles
     # (ISAAC does not gate unused tiles) over the interval

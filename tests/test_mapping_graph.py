@@ -11,6 +11,7 @@ from archsim.mapping.geometry import Geometry
 from archsim.mapping.graph import graph_layers
 from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net, list_nets
 from archsim.perf.des import simulate
 from archsim.perf.plan import build_plans
@@ -111,7 +112,7 @@ class Cumulative(nn.Module):
 def test_an_unsupported_op_is_an_error_unless_mapped_anyway() -> None:
     with pytest.raises(UserError, match=r"cumsum cannot be mapped \(cumsum: no mapping"):
         map_model(Cumulative(), (4,), ISAAC)
-    m = map_model(Cumulative(), (4,), ISAAC, allow_unsupported=True)
+    m = map_model(Cumulative(), (4,), ISAAC, options=MapOptions(allow_unsupported=True))
     assert [(lm.spec.name, lm.target) for lm in m.layers] == [
         ("cumsum", "unsupported"), ("fc", "rram")]  # fmt: skip
     assert "left out of every cost and total (mapped anyway): 1 op(s), 0 parameters" in m.notes

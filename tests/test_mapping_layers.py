@@ -111,10 +111,13 @@ def test_resnet20_layers_and_macs() -> None:
 def test_user_module_maps_without_registration() -> None:
     from archsim.mapping.geometry import Geometry
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
     from archsim.mapping.summary import summarize
 
     isaac = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac")
-    m = map_model(Tiny(), (1, 8, 8), isaac, model_name="tiny", allow_unsupported=True)
+    m = map_model(
+        Tiny(), (1, 8, 8), isaac, model_name="tiny", options=MapOptions(allow_unsupported=True)
+    )
     # map_model reads the traced graph: F.relu and torch.flatten are listed too.
     assert [lm.spec.name for lm in m.layers] == [
         "stem", "relu", "dw", "shared", "shared#2", "scale", "pool", "flatten", "head"

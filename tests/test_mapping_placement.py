@@ -6,6 +6,7 @@ from torch import nn
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_model, map_net, map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.mapping.replication import plan_replicas, replicas_at
 from archsim.mapping.summary import summarize
@@ -26,7 +27,7 @@ LAYERS = [linear("a", 8, 4), linear("b", 12, 4), linear("c", 4, 4), linear("d", 
 
 
 def positions(name: str, geometry: Geometry = TINY) -> list[tuple[int, int, int, int]]:
-    m = map_specs(LAYERS, geometry, input_shape=(8,), policy="all-rram")
+    m = map_specs(LAYERS, geometry, input_shape=(8,), options=MapOptions(policy="all-rram"))
     return [(b.chip, b.tile, b.ima, b.crossbar) for b in m.layer(name).blocks]
 
 
@@ -38,7 +39,7 @@ def test_layers_start_on_fresh_imas_and_fill_tiles_then_chips() -> None:
     assert positions("b") == [(0, 0, 1, 0), (0, 0, 1, 1), (0, 1, 0, 0)]
     assert positions("c") == [(0, 1, 1, 0)]
     assert positions("d") == [(1, 0, 0, 0)]
-    m = map_specs(LAYERS, TINY, input_shape=(8,), policy="all-rram")
+    m = map_specs(LAYERS, TINY, input_shape=(8,), options=MapOptions(policy="all-rram"))
     s = summarize(m)
     assert (s.crossbars, s.imas, s.tiles, s.chips) == (7, 5, 3, 2)
     # 8*4 + 12*4 + 16 + 16 = 112 weight cells on 7 crossbars of 20 cells.
@@ -46,7 +47,7 @@ def test_layers_start_on_fresh_imas_and_fill_tiles_then_chips() -> None:
 
 
 def test_row_blocks_cover_the_matrix_in_order() -> None:
-    m = map_specs(LAYERS, TINY, input_shape=(8,), policy="all-rram")
+    m = map_specs(LAYERS, TINY, input_shape=(8,), options=MapOptions(policy="all-rram"))
     spans = [(b.row_start, b.row_end, b.col_start, b.col_end) for b in m.layer("b").blocks]
     assert spans == [(0, 4, 0, 4), (4, 8, 0, 4), (8, 12, 0, 4)]
 
@@ -55,7 +56,13 @@ def test_network_larger_than_the_node_says_how_many_chips() -> None:
     one_chip = Geometry(4, 5, 1, 1, "offset", 2, 2, 2, 1, "tiny")
     with pytest.raises(UserError, match="needs 2 chips \\(7 crossbars\\) but hardware tiny has "
                                         "1 chip of 8 crossbars"):  # fmt: skip
-        map_specs(LAYERS, one_chip, input_shape=(8,), policy="all-rram", model_name="four")
+        map_specs(
+            LAYERS,
+            one_chip,
+            input_shape=(8,),
+            model_name="four",
+            options=MapOptions(policy="all-rram"),
+        )
     # ResNet-20 under ISAAC needs 41 IMAs (see test_mapping_tiling); with 12 IMAs per chip
     # that is ceil(41/12) = 4 chips.
     small_node = Geometry(128, 128, 2, 16, "offset", 8, 12, 1, 2, "small")
@@ -81,7 +88,7 @@ def test_replication_fills_the_used_chip_in_proportion_to_pixels() -> None:
     geometry = Geometry(128, 128, 2, 16, "offset", 1, 1, 16, 1, "flat")
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, 2, 1),
                           nn.Flatten(), nn.Linear(128, 10))  # fmt: skip
-    m = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate=True)
+    m = map_model(model, (3, 8, 8), geometry, options=MapOptions(policy="all-rram", replicate=True))
     assert [lm.replicas for lm in m.rram_layers] == [12, 3, 1]
     assert summarize(m).crossbars == 16
     first = m.rram_layers[0]
@@ -90,7 +97,7 @@ def test_replication_fills_the_used_chip_in_proportion_to_pixels() -> None:
 
 
 def test_replicated_resnet20_is_the_most_balanced_pipeline_on_its_chip() -> None:
-    m = map_net("resnet20", 1.0, "isaac", replicate=True)
+    m = map_net("resnet20", 1.0, "isaac", options=MapOptions(replicate=True))
     s = summarize(m)
     assert s.chips == 1 and 218 < s.crossbars <= 2016 * 8
     layers = m.rram_layers
@@ -118,8 +125,12 @@ def test_node_scope_replicates_into_every_chip_of_the_node() -> None:
                           nn.Flatten(), nn.Linear(128, 10))  # fmt: skip
 
     def mapped(scope: str | int) -> list[int]:
-        m = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate=True,
-                      replicate_scope=scope)  # fmt: skip
+        m = map_model(
+            model,
+            (3, 8, 8),
+            geometry,
+            options=MapOptions(policy="all-rram", replicate=True, replicate_scope=scope),
+        )
         assert m.replicate_scope == str(scope)
         assert m.replicate_budget_chips == (1 if scope in ("used-chips", 1) else 2)
         return [lm.replicas for lm in m.rram_layers]
@@ -127,12 +138,14 @@ def test_node_scope_replicates_into_every_chip_of_the_node() -> None:
     assert mapped("used-chips") == [12, 3, 1]
     assert mapped("node") == [24, 6, 1] == mapped(2)
     assert mapped(1) == [12, 3, 1]
-    plain = map_model(model, (3, 8, 8), geometry, policy="all-rram")
+    plain = map_model(model, (3, 8, 8), geometry, options=MapOptions(policy="all-rram"))
     assert (plain.replicate_scope, plain.replicate_budget_chips) == ("", 0)
     with pytest.raises(UserError, match=r"between the 1 the network needs .* node's 2"):
         mapped(3)
     with pytest.raises(UserError, match="used-chips, node or a number of chips"):
         mapped("everywhere")
     # without replication a scope only provisions the budget
-    provisioned = map_model(model, (3, 8, 8), geometry, policy="all-rram", replicate_scope="node")
+    provisioned = map_model(
+        model, (3, 8, 8), geometry, options=MapOptions(policy="all-rram", replicate_scope="node")
+    )
     assert provisioned.budget_chips == 2 and provisioned.crossbars == 3

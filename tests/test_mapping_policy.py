@@ -10,6 +10,7 @@ from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_model, map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.policy import assign_targets, parse_override
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.nets import get_net
@@ -24,8 +25,13 @@ def resnet20_specs() -> tuple[LayerSpec, ...]:
 
 
 def mapping(policy: str = "cpu-1x1", overrides: tuple[str, ...] = ()) -> Mapping:
-    return map_specs(resnet20_specs(), ISAAC, input_shape=(3, 32, 32), policy=policy,
-                     overrides=overrides, model_name="resnet20")  # fmt: skip
+    return map_specs(
+        resnet20_specs(),
+        ISAAC,
+        input_shape=(3, 32, 32),
+        model_name="resnet20",
+        options=MapOptions(policy=policy, overrides=overrides),
+    )
 
 
 def targets(m: Mapping, *names: str) -> list[str]:
@@ -105,7 +111,7 @@ def test_reused_module_matches_every_call() -> None:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.conv(self.conv(x))
 
-    m = map_model(Twice(), (2, 4, 4), ISAAC, overrides=("conv=cpu",))
+    m = map_model(Twice(), (2, 4, 4), ISAAC, options=MapOptions(overrides=("conv=cpu",)))
     assert targets(m, "conv", "conv#2") == ["cpu", "cpu"]
     # 4x4 pixels * 2 cout * 2 cin * 9 = 576 MACs per call, both calls on the CPU.
     assert m.cpu_macs == 2 * 576

@@ -19,6 +19,7 @@ from torch import nn
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_model, map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.placement import LayerToPlace, chips_needed
 from archsim.mapping.records import LayerSpec
 from archsim.mapping.tiling import crossbars_for, tile_layer
@@ -99,9 +100,19 @@ def test_placement_keeps_layers_apart_and_replicas_whole(
     base = [LayerToPlace(s.name, tile_layer(s, geometry)) for s in specs]
     if chips_needed(base, geometry) > geometry.chips:
         with pytest.raises(UserError, match=r"needs \d+ chips"):
-            map_specs(specs, geometry, input_shape=(1,), policy="all-rram", replicate=replicate)
+            map_specs(
+                specs,
+                geometry,
+                input_shape=(1,),
+                options=MapOptions(policy="all-rram", replicate=replicate),
+            )
         return
-    m = map_specs(specs, geometry, input_shape=(1,), policy="all-rram", replicate=replicate)
+    m = map_specs(
+        specs,
+        geometry,
+        input_shape=(1,),
+        options=MapOptions(policy="all-rram", replicate=replicate),
+    )
     owner: dict[tuple[int, int, int, int], str] = {}
     for lm in m.layers:
         spec = lm.spec
@@ -144,7 +155,7 @@ def test_macs_split_between_rram_cpu_and_digital_adds_up(
 ) -> None:
     net, macs = model
     geometry = Geometry(16, 16, 2, 4, "offset", 4, 4, 4, 64)
-    m = map_model(net, (net[0].in_channels, 6, 6), geometry, policy=policy)
+    m = map_model(net, (net[0].in_channels, 6, 6), geometry, options=MapOptions(policy=policy))
     assert m.total_macs == macs
     other = sum(lm.spec.macs for lm in m.layers if lm.target in ("digital", "unsupported"))
     assert m.rram_macs + m.cpu_macs + other == macs

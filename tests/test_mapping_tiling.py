@@ -21,6 +21,7 @@ from archsim.config.hardware import load_hardware
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_net
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.mapping.summary import summarize
 from archsim.mapping.tiling import crossbars_for, tile_layer
@@ -32,7 +33,7 @@ ONE_CELL = Geometry(128, 128, 8, 8, "offset", 8, 12, 168, 64, "isaac-8bit-1cell"
 @cache
 def mapped(net: str, width: float, hw: str = "isaac") -> Mapping:
     geometry = {"isaac": ISAAC, "isaac-8bit-1cell": ONE_CELL}.get(hw) or hw
-    return map_net(net, width, geometry, policy="all-rram")
+    return map_net(net, width, geometry, options=MapOptions(policy="all-rram"))
 
 
 def test_geometry_from_isaac_yaml_matches_the_hand_numbers() -> None:

@@ -13,6 +13,7 @@ from archsim.cli import cli
 from archsim.faults import ChipDrawer, FaultInjector, get_fault_model
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_net
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net
 from archsim.perf.plan import build_plans
 from tests.test_perf_des import COSTS
@@ -57,7 +58,7 @@ def test_weight_matmuls_on_crossbars_attention_off_them_with_hand_macs() -> None
 
 
 def test_the_attention_digital_policy_keeps_the_matmuls_on_the_tiles() -> None:
-    m = map_net("vit", 1.0, ISAAC, policy="attention-digital")
+    m = map_net("vit", 1.0, ISAAC, options=MapOptions(policy="attention-digital"))
     matmul = m.layer("blocks.0.attn.matmul")
     assert matmul.target == "digital" and "attention-digital" in matmul.reason
     assert m.cpu_macs == 0
@@ -86,7 +87,7 @@ def test_width_scales_the_head_dimension() -> None:
 
 
 def test_28x28_inputs_with_larger_patches() -> None:
-    m = map_net("vit", 1.0, ISAAC, (1, 28, 28), image_size=28, patch=7)
+    m = map_net("vit", 1.0, ISAAC, (1, 28, 28), net_options={"image_size": 28, "patch": 7})
     assert m.layer("patch_embed").spec.out_shape == (32, 4, 4)  # 16 tokens of 7x7 pixels
     assert m.layer("patch_embed").spec.matrix_rows == 49
 

@@ -8,6 +8,7 @@ from test_perf_des import COSTS, conv, toy_mapping
 from archsim.config.hardware import load_hardware
 from archsim.errors import UserError
 from archsim.mapping.mapper import map_net
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
@@ -23,7 +24,13 @@ def isaac_costs():  # type: ignore[no-untyped-def]
 @cache
 def mapped(model: str, width: float, policy: str = "cpu-1x1") -> Mapping:
     options = {"shortcut": "1x1"} if model == "resnet20" else {}
-    return map_net(model, width, "isaac", policy=policy, replicate=True, **options)
+    return map_net(
+        model,
+        width,
+        "isaac",
+        options=MapOptions(policy=policy, replicate=True),
+        net_options=options,
+    )
 
 
 def test_closed_form_of_the_two_layer_toy_pipeline() -> None:
@@ -62,8 +69,13 @@ def test_shared_cpu_path_is_contention_the_closed_form_notes() -> None:
     # Out direction: the shortcuts' (32 x 16 x 16 + 64 x 8 x 8) values and the 10 logits at
     # 16 bits = 196,768 bits / 51.2 Gb/s = 3.843 us per image. (In: the stride-2 shortcuts
     # read a quarter of their inputs, 65,536 + 32,768 bits, plus the 49,152-bit image.)
-    mapping = map_net("resnet20", 1.0, "isaac", policy="cpu-1x1", replicate=True,
-                      replicate_scope="node", shortcut="1x1")  # fmt: skip
+    mapping = map_net(
+        "resnet20",
+        1.0,
+        "isaac",
+        options=MapOptions(policy="cpu-1x1", replicate=True, replicate_scope="node"),
+        net_options={"shortcut": "1x1"},
+    )
     closed = analytic_estimate(mapping, isaac_costs(), images=10_000)
     assert closed.interval_s == pytest.approx(196_768 / 51.2e9, rel=1e-9)
     assert closed.bottleneck == "cpu_link_out (shared by CPU layers and the image I/O)"

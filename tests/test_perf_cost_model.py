@@ -11,6 +11,7 @@ from torch import nn
 from archsim.config.hardware import load_hardware, with_overrides
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.nets.fold import fold_batchnorm
 from archsim.perf.analytic import analytic_estimate
@@ -59,16 +60,18 @@ def conv(name: str, cin: int, cout: int, size: int, kernel: int, stride: int) ->
 # B: 3x3 stride-2 conv 3 -> 3, 4x4 -> 2x2 (4 pixels; 27 rows = 2 crossbars = 1 IMA)
 # C: 1x1 conv 3 -> 3 on 2x2, routed to the CPU by the default policy
 NET = [conv("A", 2, 3, 4, 3, 1), conv("B", 3, 3, 4, 3, 2), conv("C", 3, 3, 2, 1, 1)]
-OPTIONS = {"input_shape": (2, 4, 4), "policy": "cpu-1x1"}
+SHAPE = {"input_shape": (2, 4, 4)}
 
 
 def test_replication_balances_a_two_layer_net_inside_its_budget() -> None:
-    plain = map_specs(NET, GEOMETRY, **OPTIONS)
+    plain = map_specs(NET, GEOMETRY, **SHAPE)
     assert [lm.crossbars for lm in plain.rram_layers] == [2, 2]
     assert default_budget_chips([plain]) == 1  # 2 IMAs: one chip
     # Budget 2 chips = 4 IMAs. Replicas r = ceil(p / q) must fit ceil(16/q) + ceil(4/q) <= 4:
     # q >= 16/3 gives (3, 1) = 4 IMAs; any smaller q needs 4 + 1 = 5.
-    balanced = map_specs(NET, GEOMETRY, replicate=True, replicate_scope=2, **OPTIONS)
+    balanced = map_specs(
+        NET, GEOMETRY, **SHAPE, options=MapOptions(replicate=True, replicate_scope=2)
+    )
     assert [lm.replicas for lm in balanced.rram_layers] == [3, 1]
     result = analytic_estimate(balanced, COSTS)
     # One MVM = 4 input cycles x 100 ns = 0.4 us. A computes 16/3 waves x 0.4 = 2.133 us per
@@ -87,7 +90,7 @@ def test_balancer_drops_replicas_a_slow_cpu_link_would_leave_idle() -> None:
     # replicas (2.389 us, above) would idle; ceil(3 x 2.389 / 4.8) = 2 replicas suffice:
     # 8 waves x (400 + 48) ns = 3.584 us. One replica (6.4 us) would not.
     slow = replace(COSTS, cpu_link_bandwidth_bps=2e7)
-    mapping = balanced_mapping(NET, GEOMETRY, slow, 2, **OPTIONS)
+    mapping = balanced_mapping(NET, GEOMETRY, slow, 2, MapOptions(), **SHAPE)
     assert [lm.replicas for lm in mapping.rram_layers] == [2, 1]
     plans = build_plans(mapping, slow)
     assert shared_resource_busy_s(plans)["cpu_link_out"] == pytest.approx(4.8e-6, rel=1e-9)
@@ -155,7 +158,9 @@ def test_a_stride_two_1x1_conv_sends_only_the_inputs_it_reads() -> None:
 
 def test_image_in_and_result_out_are_charged_on_the_host_link() -> None:
     costs = replace(COSTS, host_io=True)
-    mapping = map_specs(NET[:1], GEOMETRY, input_shape=(2, 4, 4), policy="all-rram")
+    mapping = map_specs(
+        NET[:1], GEOMETRY, input_shape=(2, 4, 4), options=MapOptions(policy="all-rram")
+    )
     plans = build_plans(mapping, costs)
     assert (plans[0].name, plans[-1].name) == (INPUT_PLAN, OUTPUT_PLAN)
     # image: 2 x 4 x 4 values x 4 input bits = 128 bits; result: 3 x 4 x 4 x 8 bits = 384
@@ -189,7 +194,9 @@ def test_folded_batchnorm_equals_conv_then_batchnorm(stride: int) -> None:
 
 def test_folded_batchnorm_costs_nothing_and_units_mode_charges_it() -> None:
     bn = LayerSpec(name="bn", kind="bn", in_shape=(3, 4, 4), out_shape=(3, 4, 4), macs=0, params=6)
-    mapping = map_specs([NET[0], bn], GEOMETRY, input_shape=(2, 4, 4), policy="all-rram")
+    mapping = map_specs(
+        [NET[0], bn], GEOMETRY, input_shape=(2, 4, 4), options=MapOptions(policy="all-rram")
+    )
     folded = analytic_estimate(mapping, COSTS)
     units = analytic_estimate(mapping, replace(COSTS, batchnorm_folded=False))
     assert folded.energy_by_layer_j["bn"] == 0.0

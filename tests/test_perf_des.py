@@ -7,6 +7,7 @@ import pytest
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
@@ -55,7 +56,9 @@ def conv(name: str, cin: int, cout: int) -> LayerSpec:
 
 
 def toy_mapping(*specs: LayerSpec) -> Mapping:
-    return map_specs(list(specs), GEOMETRY, input_shape=specs[0].in_shape, policy="all-rram")
+    return map_specs(
+        list(specs), GEOMETRY, input_shape=specs[0].in_shape, options=MapOptions(policy="all-rram")
+    )
 
 
 def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
@@ -205,8 +208,12 @@ def test_layers_packed_into_one_ima_queue_for_its_adc_where_the_closed_form_does
         out_channels=3,
     )
     one_adc = replace(COSTS, adcs_per_ima=1)
-    packed = map_specs([a, b], GEOMETRY, input_shape=(1, 4, 4), policy="all-rram",
-                       pack_imas=True)  # fmt: skip
+    packed = map_specs(
+        [a, b],
+        GEOMETRY,
+        input_shape=(1, 4, 4),
+        options=MapOptions(policy="all-rram", pack_imas=True),
+    )
     assert [(blk.ima, blk.crossbar) for lm in packed.layers for blk in lm.blocks] == [
         (0, 0),
         (0, 1),
@@ -224,6 +231,8 @@ def test_layers_packed_into_one_ima_queue_for_its_adc_where_the_closed_form_does
     des = simulate(packed, one_adc, images=50)
     assert des.interval_s == pytest.approx(8.96e-6, rel=0.01)
     # on separate IMAs (the default placement) nothing is shared and the two agree
-    apart = map_specs([a, b], GEOMETRY, input_shape=(1, 4, 4), policy="all-rram")
+    apart = map_specs(
+        [a, b], GEOMETRY, input_shape=(1, 4, 4), options=MapOptions(policy="all-rram")
+    )
     assert [blk.ima for lm in apart.layers for blk in lm.blocks] == [0, 1]
     assert simulate(apart, one_adc, images=50).interval_s == pytest.approx(6.4e-6, rel=1e-6)

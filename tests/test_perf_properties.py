@@ -10,6 +10,7 @@ from test_perf_des import COSTS
 
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
@@ -55,8 +56,12 @@ def test_energy_breakdowns_sum_and_count_every_conversion(
     spec = conv_spec(*layer)
     shape = spec.out_shape
     specs = [spec, digital("bn", "bn", shape), digital("relu", "act", shape)]  # type: ignore[arg-type]
-    mapping = map_specs(specs, geometry, input_shape=spec.in_shape, policy="all-rram",
-                        replicate=replicate)  # fmt: skip
+    mapping = map_specs(
+        specs,
+        geometry,
+        input_shape=spec.in_shape,
+        options=MapOptions(policy="all-rram", replicate=replicate),
+    )
     costs = replace(COSTS, adcs_per_ima=adcs)
     result = simulate(mapping, costs, images=images)
     total = result.energy_per_image_j
@@ -96,7 +101,9 @@ def test_fewer_adcs_never_speed_anything_up(
     geometry = Geometry(rows=8, cols=8, bits_per_cell=1, weight_bits=2, encoding="offset",
                         crossbars_per_ima=4, imas_per_tile=4, tiles_per_chip=4,
                         chips=4)  # fmt: skip
-    mapping = map_specs([spec], geometry, input_shape=spec.in_shape, policy="all-rram")
+    mapping = map_specs(
+        [spec], geometry, input_shape=spec.in_shape, options=MapOptions(policy="all-rram")
+    )
     fast = simulate(mapping, replace(COSTS, adcs_per_ima=4))
     slow = simulate(mapping, replace(COSTS, adcs_per_ima=adcs))
     assert slow.latency_s >= fast.latency_s * (1 - 1e-12)

@@ -30,7 +30,7 @@ def test_paper_estimator_calibration_lands_on_table2_within_1_percent(
     """A calibration check, not a validation: the MAC rate and power were fitted to these
     cells (docs/validation.md s.8), so this shows the fit and the MAC counts hold."""
     options = {"shortcut": "1x1"} if model == "resnet20" else {}
-    mapping = map_net(model, width, isaac(), **options)
+    mapping = map_net(model, width, isaac(), net_options=options)
     result = estimate(mapping, isaac(), "paper", IMAGES)
     latency, energy = TABLE_II[(model, width)]
     # e.g. ResNet-20 at 1.0: 40,813,184 MACs x 10,000 / 2.60e10 MAC/s = 15.697 s (paper
@@ -41,7 +41,7 @@ def test_paper_estimator_calibration_lands_on_table2_within_1_percent(
 
 def test_paper_estimator_macs_are_the_papers_networks() -> None:
     # the MAC counts the calibration rests on (docs/validation.md s.8, widths rounded down)
-    resnet = map_net("resnet20", 1.0, isaac(), shortcut="1x1")
+    resnet = map_net("resnet20", 1.0, isaac(), net_options={"shortcut": "1x1"})
     assert resnet.total_macs == 40_813_184
     assert resnet.layer("conv1").spec.macs == 442_368  # 32*32*16*3*9
     assert resnet.layer("layer2.0.shortcut.0").spec.macs == 131_072  # 16*16*32*16

@@ -16,6 +16,7 @@ import pytest
 from archsim.config.hardware import load_hardware
 from archsim.mapping.geometry import resolve_geometry
 from archsim.mapping.mapper import map_specs, trace_net
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import Mapping
 from archsim.mapping.replication import imas_for
 from archsim.perf.analytic import analytic_estimate
@@ -43,20 +44,22 @@ def specs(model: str, width: float) -> tuple:
     return tuple(trace_net(model, width, (3, 32, 32), 10, options)[1])
 
 
-def options(model: str, width: float, policy: str) -> dict:
-    return {"input_shape": (3, 32, 32), "policy": policy, "model_name": model, "width": width}
+def identity(model: str, width: float) -> dict:
+    return {"input_shape": (3, 32, 32), "model_name": model, "width": width}
 
 
 @cache
 def plain(model: str, width: float, policy: str) -> Mapping:
-    return map_specs(specs(model, width), isaac()[1], **options(model, width, policy))
+    return map_specs(specs(model, width), isaac()[1], options=MapOptions(policy=policy),
+                     **identity(model, width))  # fmt: skip
 
 
 @cache
 def point(model: str, width: float, policy: str, budget: int = 1) -> Mapping:
     _, geometry, costs = isaac()
     return design_point(specs(model, width), geometry, costs, budget,
-                        **options(model, width, policy))  # fmt: skip
+                        MapOptions(policy=policy, replicate=True),
+                        **identity(model, width))  # fmt: skip
 
 
 @cache

@@ -70,9 +70,12 @@ def test_the_cost_model_converts_the_spare_columns() -> None:
     # converted once per input cycle (ISAAC: 16 one-bit cycles): 1936 conversions per MVM
     # for the first block.
     from archsim.mapping.mapper import map_specs
+    from archsim.mapping.options import MapOptions
     from archsim.perf.plan_rram import physical_columns
 
     one = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=1)
-    mapping = map_specs([_linear(128, 30)], one, input_shape=(128,), policy="all-rram")
+    mapping = map_specs(
+        [_linear(128, 30)], one, input_shape=(128,), options=MapOptions(policy="all-rram")
+    )
     lm = mapping.layer("fc")
     assert [physical_columns(lm, b) for b in lm.blocks] == [121, 121, 2 * 8 + 9]

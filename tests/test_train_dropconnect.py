@@ -11,6 +11,7 @@ from torch.nn.utils import parametrize
 from archsim.errors import UserError
 from archsim.faults.inject import rram_layer_names
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net
 from archsim.train.dropconnect import DropConnect, drop_connect
 from archsim.train.perturb import layer_weights
@@ -20,7 +21,7 @@ SHAPE = (1, 8, 8)
 
 def _net_and_layers(policy: str = "cpu-1x1") -> tuple[nn.Module, list[str]]:
     model = get_net("resnet20", 1.0, 10, 1, shortcut="1x1")
-    mapping = map_model(model, SHAPE, "isaac", policy=policy)
+    mapping = map_model(model, SHAPE, "isaac", options=MapOptions(policy=policy))
     return model, rram_layer_names(mapping)
 
 

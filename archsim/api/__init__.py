@@ -8,223 +8,70 @@ SweepSpec --sweep--> store --pareto--> front --report--> PDF
 checkpoint + fault model --vulnerability / tolerance--> stored study --report--> PDF
 ```
 
-The CLI parses options and calls the engines behind these functions; scripts and notebooks
-call them directly. Values passed along are the engines' frozen records.
+The CLI is a client of this package and of nothing else below it: each command parses its
+options and calls a function of one submodule (`api.mapping`, `api.perf`, `api.faults`,
+`api.defects`, `api.studies`, `api.training`, `api.sweeps`, `api.hardware`, `api.data`,
+`api.nets`); scripts and notebooks call the names below. Values passed along are the
+engines' frozen records.
+
+Each name is imported from its submodule on first use, so `import archsim.api` (and a CLI
+command that needs only a light submodule) does not import torch.
 """
 
-from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from torch import nn
+if TYPE_CHECKING:
+    from archsim.api.data import Dataset as Dataset
+    from archsim.api.data import get_dataset as get_dataset
+    from archsim.api.faults import EvaluateSpec as EvaluateSpec
+    from archsim.api.faults import draw as draw
+    from archsim.api.faults import evaluate as evaluate
+    from archsim.api.hardware import load_hardware as load_hardware
+    from archsim.api.mapping import MapOptions as MapOptions
+    from archsim.api.mapping import design_point as design_point
+    from archsim.api.mapping import extract as extract
+    from archsim.api.mapping import map_model as map_model
+    from archsim.api.mapping import map_net as map_net
+    from archsim.api.nets import get_net as get_net
+    from archsim.api.perf import simulate as simulate
+    from archsim.api.studies import DataOptions as DataOptions
+    from archsim.api.studies import StudyPlan as StudyPlan
+    from archsim.api.studies import tolerance as tolerance
+    from archsim.api.studies import vulnerability as vulnerability
+    from archsim.api.sweeps import SweepSpec as SweepSpec
+    from archsim.api.sweeps import pareto as pareto
+    from archsim.api.sweeps import report as report
+    from archsim.api.sweeps import sweep as sweep
+    from archsim.api.training import RecalibrateSpec as RecalibrateSpec
+    from archsim.api.training import TrainSpec as TrainSpec
+    from archsim.api.training import recalibrate as recalibrate
+    from archsim.api.training import train as train
 
-from archsim.config.hardware import load_hardware
-from archsim.config.hwschema import HardwareConfig
-from archsim.data import Dataset, get_dataset
-from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
-from archsim.explore.pareto import pareto_front
-from archsim.explore.results import load_sweep
-from archsim.explore.spec import SweepSpec, load_preset, load_spec
-from archsim.explore.store import ResultsStore
-from archsim.explore.sweep import SweepOutputs, run_sweep
-from archsim.faults import ChipFaults, fault_sites, get_fault_model
-from archsim.faults.chip import draw_chip
-from archsim.faults.montecarlo import AccuracyResult
-from archsim.faults.pipeline import EvaluateSpec
-from archsim.faults.pipeline import evaluate as _evaluate
-from archsim.mapping.graph import graph_layers
-from archsim.mapping.mapper import map_model, map_net
-from archsim.mapping.records import LayerSpec, Mapping
-from archsim.nets import get_net
-from archsim.perf import PerfResult
-from archsim.perf import estimate as _estimate
-from archsim.report.pdf import render_report
-from archsim.train.recal_checkpoint import (
-    RecalibrateSpec,
-    RecalibrationResult,
-    recalibrate_checkpoint,
-)
-from archsim.train.records import TrainResult
-from archsim.train.runner import train as _train
-from archsim.train.spec import TrainSpec
+# public name -> the submodule that defines it
+_HOMES = {
+    "Dataset": "data", "get_dataset": "data",
+    "EvaluateSpec": "faults", "draw": "faults", "evaluate": "faults",
+    "load_hardware": "hardware",
+    "MapOptions": "mapping", "design_point": "mapping", "extract": "mapping",
+    "map_model": "mapping", "map_net": "mapping",
+    "get_net": "nets",
+    "simulate": "perf",
+    "DataOptions": "studies", "StudyPlan": "studies", "tolerance": "studies",
+    "vulnerability": "studies",
+    "SweepSpec": "sweeps", "pareto": "sweeps", "report": "sweeps", "sweep": "sweeps",
+    "RecalibrateSpec": "training", "TrainSpec": "training", "recalibrate": "training",
+    "train": "training",
+}  # fmt: skip
 
-__all__ = [
-    "DataOptions",
-    "Dataset",
-    "EvaluateSpec",
-    "RecalibrateSpec",
-    "StudyPlan",
-    "SweepSpec",
-    "TrainSpec",
-    "design_point",
-    "draw",
-    "evaluate",
-    "extract",
-    "get_dataset",
-    "get_net",
-    "load_hardware",
-    "map_model",
-    "map_net",
-    "pareto",
-    "recalibrate",
-    "report",
-    "simulate",
-    "sweep",
-    "tolerance",
-    "train",
-    "vulnerability",
-]
+__all__ = sorted(_HOMES)
 
 
-def extract(model: nn.Module, input_shape: Sequence[int]) -> list[LayerSpec]:
-    """Every operation of `model`'s graph (conv, linear, BN, pool, add, F.relu, matmul, ...)
-    seen in one forward pass; forward hooks for code torch.fx cannot trace."""
-    return graph_layers(model, input_shape)
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'archsim.api' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"archsim.api.{_HOMES[name]}"), name)
 
 
-def design_point(
-    model: nn.Module,
-    input_shape: Sequence[int],
-    hw: HardwareConfig | str,
-    budget_chips: int = 1,
-    *,
-    replicate: bool = True,
-    **map_options: Any,
-) -> Mapping:
-    """`model` mapped in a budget of `budget_chips` chips, replicated until its pipeline is
-    balanced (`archsim.perf.balance`): the mapping `archsim map` and sweeps cost.
-
-    `map_options` are `map_specs`'s: policy, overrides, model_name, width, budget_tiles.
-    """
-    from archsim.mapping.geometry import resolve_geometry
-    from archsim.perf.balance import design_point as _design_point
-    from archsim.perf.hw_costs import costs_from_hardware
-
-    config = load_hardware(hw) if isinstance(hw, str) else hw
-    return _design_point(graph_layers(model, input_shape), resolve_geometry(config),
-                         costs_from_hardware(config), budget_chips, replicate,
-                         input_shape=tuple(input_shape), **map_options)  # fmt: skip
-
-
-def simulate(
-    mapping: Mapping,
-    hw: HardwareConfig | str,
-    estimator: str = "des",
-    images: int = 1,
-) -> PerfResult:
-    """Latency, throughput, energy and area of a mapped network (`des`, `analytic`, `paper`)."""
-    return _estimate(mapping, hw, estimator, images)
-
-
-def draw(
-    model: nn.Module,
-    mapping: Mapping,
-    fault_model: str,
-    rate: float,
-    seed: int,
-    chip: int,
-) -> ChipFaults:
-    """The fault map of chip `chip` drawn from `(seed, chip)` over the mapping's RRAM cells."""
-    faults = get_fault_model(fault_model)
-    sites = fault_sites(model, mapping)
-    return draw_chip(sites, faults, rate, seed, chip, mapping.crossbar_rows, mapping.crossbar_cols)
-
-
-def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
-    """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate."""
-    return _evaluate(spec)
-
-
-def train(spec: TrainSpec) -> TrainResult:
-    """Train (standard, drop-connect, one-shot/progressive fault training, pruning)."""
-    return _train(spec)
-
-
-def recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
-    """BatchNorm sets of a trained checkpoint per fault model and rate, written into it (or
-    `spec.output`) atomically; defaults follow the checkpoint's training run."""
-    return recalibrate_checkpoint(spec)
-
-
-def sweep(
-    spec: SweepSpec | str | Path,
-    out: str | Path,
-    executor: str = "local",
-    jobs: int | None = None,
-) -> SweepOutputs:
-    """Run a sweep (a spec, a preset name or a YAML path) into `out`, resuming if present,
-    and render its `report.pdf` there."""
-    if not isinstance(spec, SweepSpec):
-        path = Path(spec)
-        spec = load_spec(path) if path.suffix in (".yaml", ".yml") else load_preset(str(spec))
-    outputs = run_sweep(spec, Path(out), executor=executor, jobs=jobs, progress=False)
-    render_report(outputs.data, Path(out) / "report.pdf")
-    return outputs
-
-
-def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` (accuracy, throughput_ips, energy_per_image_j, occupied_area_mm2) each flagged
-    `on_front`."""
-    return pareto_front(rows)
-
-
-def report(store: str | Path, out: str | Path) -> Path:
-    """Re-render the PDF report of a sweep's results store without recomputing anything."""
-    with ResultsStore.open(Path(store), create=False) as opened:
-        data = load_sweep(opened)
-    return render_report(data, Path(out))
-
-
-def vulnerability(
-    checkpoint: str,
-    fault_model: str = "dropconnect",
-    rate: float = 0.1,
-    chips: int = 20,
-    *,
-    seed: int = 0,
-    data: DataOptions | None = None,
-    batch_size: int = 256,
-) -> dict[str, Any]:
-    """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
-    the same chips and images for every layer) with each layer's CPU cost, ranked."""
-    from archsim.faults.models import check_rate
-
-    return vulnerability_study(
-        checkpoint,
-        get_fault_model(fault_model),
-        check_rate(rate),
-        chips,
-        seed,
-        data or DataOptions(),
-        batch_size,
-    )
-
-
-def tolerance(
-    checkpoints: Sequence[tuple[str, str]],
-    plan: StudyPlan,
-    fault_model: str = "dropconnect",
-    rate: float = 0.1,
-    chips: int = 20,
-    *,
-    seed: int = 0,
-    data: DataOptions | None = None,
-    table: MappingABC[str, Any] | None = None,
-    batch_size: int = 256,
-) -> dict[str, Any]:
-    """Fault-tolerance techniques (placement, remapping, spare columns) on (label,
-    checkpoint) pairs, paired on the same chips, with their hardware costs."""
-    from archsim.faults.models import check_rate
-
-    return tolerance_study(
-        list(checkpoints),
-        plan,
-        get_fault_model(fault_model),
-        check_rate(rate),
-        chips,
-        seed,
-        data or DataOptions(),
-        dict(table) if table is not None else None,
-        batch_size,
-    )
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -16,9 +16,8 @@ from typing import Any
 
 import click
 
+from archsim.api.perf import TABLE_II_IMAGES, PerfResult, paper_reference
 from archsim.cli.output import emit
-from archsim.perf.paper import TABLE_II_IMAGES, paper_reference
-from archsim.perf.result import PerfResult
 
 LAYER_COST_COLUMNS = ("latency_share", "energy_j")
 WIDTH_COLUMNS = (
@@ -237,8 +236,8 @@ def estimate_widths(
     paper_note: str | None,
 ) -> CostReport:
     """Estimate every mapping on one hardware description and its cost table."""
-    from archsim.perf.estimate import estimate
+    from archsim.api.perf import simulate
 
     replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
-    return CostReport([estimate(m, hw, estimator, images, costs) for m in mappings], paper_note,
+    return CostReport([simulate(m, hw, estimator, images, costs) for m in mappings], paper_note,
                       replicas)  # fmt: skip

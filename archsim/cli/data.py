@@ -4,8 +4,8 @@ from typing import Any
 
 import click
 
+from archsim.api.data import DATASETS, DatasetInfo, list_datasets
 from archsim.cli.output import emit, format_option
-from archsim.data import DATASETS, DatasetInfo, list_datasets
 from archsim.errors import UserError
 
 TABLE_COLUMNS = ("name", "found", "train", "test", "input", "classes", "where")

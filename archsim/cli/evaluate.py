@@ -46,7 +46,7 @@ def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
 
 def parse_rates(text: str) -> tuple[float, ...]:
     """ "0.05,0.1" -> (0.05, 0.1); each rate must lie in [0, 1]."""
-    from archsim.faults.models import check_rate
+    from archsim.api.faults import check_rate
 
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
@@ -223,10 +223,8 @@ def evaluate(
     the BatchNorm statistics the chips ran with (a set recalibrated for that fault model and
     rate, or `training`); `float_acc_train_bn` and `quant_acc_train_bn` are fault-free
     accuracies (float and quantized weights) with the training statistics."""
-    from archsim.faults.batched import check_chips_per_pass
-    from archsim.faults.montecarlo import MonteCarloSpec
-    from archsim.faults.pipeline import EvaluateSpec
-    from archsim.faults.pipeline import evaluate as run
+    from archsim.api.faults import EvaluateSpec, MonteCarloSpec, check_chips_per_pass
+    from archsim.api.faults import evaluate as run
 
     for name, value, low in (
         ("--chips", chips, 1),

@@ -1,9 +1,14 @@
 """`archsim faults import / export`: measured defect maps in and out, checked against the
 mapping a checkpoint is evaluated on (formats: faults/labformats.py, docs/defect-maps.md)."""
 
+from typing import TYPE_CHECKING
+
 import click
 
 from archsim.cli.output import emit, format_option
+
+if TYPE_CHECKING:
+    from archsim.api.defects import DefectMapWritten
 
 COLUMNS = ("file", "crossbars", "used", "faulty_cells", "ignored_cells", "faulty_fraction")
 PLACEMENT = (
@@ -20,6 +25,12 @@ def placement_options(command):  # type: ignore[no-untyped-def]
     for option in reversed(PLACEMENT):
         command = option(command)
     return command
+
+
+def _row(output: str, written: "DefectMapWritten") -> dict[str, object]:
+    return {"file": output, "crossbars": written.crossbars, "used": written.used,
+            "faulty_cells": written.faulty_cells, "ignored_cells": written.ignored_cells,
+            "faulty_fraction": round(written.chip.faulty_fraction(), 6)}  # fmt: skip
 
 
 @click.group("faults")
@@ -49,17 +60,11 @@ def import_command(
     """Check a lab's .npz / .csv defect map against the checkpoint's mapping (crossbar sizes,
     states 0/1/2, positions inside the node, every used crossbar present) and write it as an
     archsim fault map for `archsim evaluate --fault-map` (which also reads .npz / .csv)."""
-    from archsim.faults.faultmap import save_fault_map
-    from archsim.faults.labformats import import_defect_map
-    from archsim.faults.measured import checkpoint_target
+    from archsim.api.defects import import_defects
 
-    target = checkpoint_target(checkpoint, hardware, policy, overrides)
-    chip, summary = import_defect_map(source, target.sites, target.mapping)
-    save_fault_map(output, chip, target.mapping)
-    row = {"file": output, "crossbars": summary.crossbars, "used": summary.used,
-           "faulty_cells": summary.faulty_cells, "ignored_cells": summary.ignored_cells,
-           "faulty_fraction": round(chip.faulty_fraction(), 6)}  # fmt: skip
-    emit([row], fmt, COLUMNS)
+    written = import_defects(source, checkpoint, output, hardware=hardware, policy=policy,
+                             overrides=overrides)  # fmt: skip
+    emit([_row(output, written)], fmt, COLUMNS)
 
 
 @faults.command("export")
@@ -108,24 +113,9 @@ def export_command(
     fmt: str,
 ) -> None:
     """Write chip CHIP of SEED (or a given fault map) as a defect map by physical position."""
-    from archsim.faults.chip import ChipDrawer
-    from archsim.faults.labformats import read_any_fault_map
-    from archsim.faults.measured import checkpoint_target, write_any_fault_map
-    from archsim.faults.physical import used_crossbars
-    from archsim.faults.presets import get_fault_model
+    from archsim.api.defects import export_defects
 
-    target = checkpoint_target(checkpoint, hardware, policy, overrides)
-    if fault_map:
-        chip = read_any_fault_map(fault_map, target.sites, target.mapping)
-    else:
-        m = target.mapping
-        drawer = ChipDrawer(
-            target.sites, get_fault_model(fault_model), m.crossbar_rows, m.crossbar_cols
-        )
-        chip = drawer.draw(rate, seed, chip_index)
-    write_any_fault_map(output, chip, target)
-    used = len(used_crossbars(target.sites))
-    row = {"file": output, "crossbars": used, "used": used,
-           "faulty_cells": sum(lf.faults for lf in chip.layers.values()), "ignored_cells": 0,
-           "faulty_fraction": round(chip.faulty_fraction(), 6)}  # fmt: skip
-    emit([row], fmt, COLUMNS)
+    written = export_defects(checkpoint, output, hardware=hardware, policy=policy,
+                             overrides=overrides, fault_map=fault_map, fault_model=fault_model,
+                             rate=rate, seed=seed, chip=chip_index)  # fmt: skip
+    emit([_row(output, written)], fmt, COLUMNS)

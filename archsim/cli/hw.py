@@ -5,11 +5,19 @@ from typing import Any
 import click
 import yaml
 
+from archsim.api.hardware import (
+    CPU,
+    ChipCosts,
+    HardwareConfig,
+    PartCost,
+    chip_costs,
+    list_hardware,
+    load_hardware,
+    power_checks,
+    resolve_hardware,
+)
 from archsim.cli.output import emit, format_option
-from archsim.config.hardware import HardwareConfig, list_hardware, load_hardware, resolve_hardware
 from archsim.errors import UserError
-from archsim.hw.chip import ChipCosts, PartCost, chip_costs
-from archsim.hw.cpu import CPU
 
 
 @click.group("hw")
@@ -127,8 +135,6 @@ def validate_command(file: str) -> None:
     A power check compares a component's energy per action x actions per second at full
     activity, plus its static power, with the power the file states for it.
     """
-    from archsim.config.powercheck import power_checks
-
     config = load_hardware(file)
     costs = chip_costs(config)
     for check in power_checks(config):

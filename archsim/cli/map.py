@@ -1,12 +1,12 @@
 """`archsim map`: map a zoo net onto crossbars and print where each layer runs.
 
 Three steps kept apart so later issues can extend one without touching the others:
-`parse_request` turns options into a `MapRequest`, `run_request` maps each width, and
-`map_render.render` prints per-layer rows (one width) or one summary row per width.
+`parse_request` turns the options (a `MapArgs`) into a `MapRequest`, `archsim.api.mapping.
+design_points` maps each width, and `map_render.render` prints per-layer rows (one width) or
+one summary row per width.
 """
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,27 +14,45 @@ import click
 
 from archsim.cli.map_render import render
 from archsim.cli.output import format_option
+from archsim.cli.presets_help import LazyChoice, LazyHelpOption, estimator_help, estimator_names
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.mapping.records import Mapping
+    from archsim.api.mapping import MapOptions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class MapArgs:
+    """`archsim map`'s options as typed on the command line."""
+
+    model: str
+    width: str
+    hw: str
+    policy: str
+    overrides: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # the net's KEY=VALUE options
+    dataset: str | None = None
+    input_shape: str | None = None
+    num_classes: int | None = None
+    replicate: bool = True  # balance the pipeline inside the budget (--no-replicate: off)
+    budget_chips: str | None = None
+    budget_tiles: int | None = None
+    pack_imas: bool = False
+    allow_unsupported: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class MapRequest:
+    """What to map, parsed: the net and widths, where, and how (`mapping`)."""
+
     model: str
     widths: tuple[float, ...]
     hardware: str
-    policy: str
-    overrides: tuple[str, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
+    mapping: "MapOptions"
+    net_options: dict[str, Any] = field(default_factory=dict)
     input_shape: tuple[int, ...] | None = None  # None: the net's usual input
     num_classes: int = 10
-    replicate: bool = True  # balance the pipeline inside the budget (--no-replicate: off)
     budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
-    budget_tiles: int | None = None  # a budget of part of a chip instead
-    pack_imas: bool = False  # layers share IMAs (start on the next free crossbar)
-    allow_unsupported: bool = False  # map anyway, leaving ops without a mapping out
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -88,105 +106,36 @@ def parse_option(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def dataset_shape(name: str) -> tuple[tuple[int, ...], int]:
-    """Input shape and class count of a dataset, without loading it."""
-    from archsim.data.registry import get_source
+def parse_request(args: MapArgs) -> MapRequest:
+    from archsim.api.data import dataset_shape
+    from archsim.api.mapping import MapOptions
 
-    source = get_source(name)
-    return tuple(source.input_shape), source.num_classes
-
-
-def parse_request(
-    model: str,
-    width: str,
-    hw: str,
-    policy: str,
-    overrides: Sequence[str],
-    options: Sequence[str],
-    dataset: str | None,
-    input_shape: str | None,
-    num_classes: int | None,
-    replicate: bool = True,
-    budget_chips: str | None = None,
-    budget_tiles: int | None = None,
-    pack_imas: bool = False,
-    allow_unsupported: bool = False,
-) -> MapRequest:
-    if dataset and input_shape:
+    if args.dataset and args.input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
-    if budget_chips is not None and budget_tiles is not None:
+    if args.budget_chips is not None and args.budget_tiles is not None:
         raise UserError("give either --budget-chips or --budget-tiles, not both")
     shape, classes = (None, 10)
-    if dataset:
-        shape, classes = dataset_shape(dataset)
-    elif input_shape:
-        shape = parse_input_shape(input_shape)
-    if num_classes is not None:
-        if num_classes < 1:
-            raise UserError(f"--num-classes must be >= 1, got {num_classes}")
-        classes = num_classes
+    if args.dataset:
+        shape, classes = dataset_shape(args.dataset)
+    elif args.input_shape:
+        shape = parse_input_shape(args.input_shape)
+    if args.num_classes is not None:
+        if args.num_classes < 1:
+            raise UserError(f"--num-classes must be >= 1, got {args.num_classes}")
+        classes = args.num_classes
+    mapping = MapOptions(policy=args.policy, overrides=args.overrides, replicate=args.replicate,
+                         budget_tiles=args.budget_tiles, pack_imas=args.pack_imas,
+                         allow_unsupported=args.allow_unsupported)  # fmt: skip
     return MapRequest(
-        model=model,
-        widths=parse_widths(width),
-        hardware=hw,
-        policy=policy,
-        overrides=tuple(overrides),
-        options=dict(parse_option(o) for o in options),
+        model=args.model,
+        widths=parse_widths(args.width),
+        hardware=args.hw,
+        mapping=mapping,
+        net_options=dict(parse_option(o) for o in args.options),
         input_shape=shape,
         num_classes=classes,
-        replicate=replicate,
-        budget_chips=parse_budget(budget_chips),
-        budget_tiles=budget_tiles,
-        pack_imas=pack_imas,
-        allow_unsupported=allow_unsupported,
+        budget_chips=parse_budget(args.budget_chips),
     )
-
-
-def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
-    """Every width's mapping in one shared chip budget, the hardware description and its
-    cost table (the one the balancer planned with, so the estimate reuses its plans).
-
-    The budget is `--budget-chips`, else the fewest chips that hold the largest width
-    unreplicated; each width is then balanced inside it (`archsim.perf.balance`).
-    """
-    from archsim.config.hardware import load_hardware
-    from archsim.mapping.geometry import resolve_geometry
-    from archsim.mapping.mapper import map_specs, trace_net, with_unused_note
-    from archsim.mapping.policy import check_policy
-    from archsim.nets import net_info
-    from archsim.perf.balance import default_budget_chips, design_point
-    from archsim.perf.hw_costs import costs_from_hardware
-
-    check_policy(request.policy)  # fail before building any net
-    hw = load_hardware(request.hardware)
-    geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
-    shape = request.input_shape or net_info(request.model).input_shape
-    traced = [trace_net(request.model, w, shape, request.num_classes, request.options)
-              for w in request.widths]  # fmt: skip
-    options: list[dict[str, Any]] = [
-        {"input_shape": shape, "policy": request.policy, "overrides": request.overrides,
-         "model_name": request.model, "width": w, "pack_imas": request.pack_imas,
-         "allow_unsupported": request.allow_unsupported}
-        for w in request.widths
-    ]  # fmt: skip
-    requested = request.budget_chips
-    if requested == "node":
-        budget = geometry.chips
-    elif isinstance(requested, int):
-        budget = requested
-    else:  # the fewest chips that hold the widest point with one copy of each layer
-        budget = default_budget_chips(
-            [map_specs(specs, geometry, **o) for (_, specs), o in zip(traced, options, strict=True)]
-        )
-    if request.budget_tiles is not None:
-        for o in options:
-            o["budget_tiles"] = request.budget_tiles
-    mappings = [
-        with_unused_note(design_point(specs, geometry, costs, budget, request.replicate, **o),
-                         model, specs)
-        for (model, specs), o in zip(traced, options, strict=True)
-    ]  # fmt: skip
-    return mappings, hw, costs
 
 
 @click.command("map")
@@ -260,10 +209,11 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
 )
 @click.option(
     "--estimator",
-    type=click.Choice(("des", "analytic", "paper")),
+    type=LazyChoice(estimator_names),
     default="des",
     show_default=True,
-    help="Cost model: SimPy pipeline, closed form, or Table II's.",
+    cls=LazyHelpOption,
+    help_fn=estimator_help,
 )
 @click.option(
     "--images",
@@ -274,25 +224,7 @@ def run_request(request: MapRequest) -> tuple[list["Mapping"], Any, Any]:
     "(Table II uses 10000).",
 )
 @format_option
-def map_command(
-    model: str,
-    width: str,
-    hw: str,
-    policy: str,
-    overrides: tuple[str, ...],
-    options: tuple[str, ...],
-    dataset: str | None,
-    input_shape: str | None,
-    num_classes: int | None,
-    budget_chips: str | None,
-    budget_tiles: int | None,
-    pack_imas: bool,
-    allow_unsupported: bool,
-    no_replicate: bool,
-    estimator: str,
-    images: int,
-    fmt: str,
-) -> None:
+def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **args: Any) -> None:
     """Map a network onto crossbars: per-layer placement, crossbars, MACs, cost and totals.
 
     Every width is costed in one chip budget (--budget-chips / --budget-tiles; default: the
@@ -302,12 +234,16 @@ def map_command(
     the interval), CPU and links, provisioned area (the budget) and occupied area (tiles used
     and their share of the chip links). --images N only sets the derived time for N images.
     """
+    from archsim.api.mapping import design_points
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
 
-    request = parse_request(
-        model, width, hw, policy, overrides, options, dataset, input_shape, num_classes,
-        not no_replicate, budget_chips, budget_tiles, pack_imas, allow_unsupported,
-    )  # fmt: skip
-    mappings, hw_config, costs = run_request(request)
-    mismatch = paper_mismatch(model, request.options, mappings[0].input_shape, request.num_classes)
-    render(mappings, fmt, estimate_widths(mappings, hw_config, costs, estimator, images, mismatch))
+    request = parse_request(MapArgs(replicate=not no_replicate, **args))
+    points = design_points(request.model, request.widths, request.hardware, request.mapping,
+                           input_shape=request.input_shape, num_classes=request.num_classes,
+                           net_options=request.net_options,
+                           budget_chips=request.budget_chips)  # fmt: skip
+    mappings = list(points.mappings)
+    mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
+                              request.num_classes)  # fmt: skip
+    costs = estimate_widths(mappings, points.hardware, points.costs, estimator, images, mismatch)
+    render(mappings, fmt, costs)

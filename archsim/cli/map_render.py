@@ -9,8 +9,8 @@ import click
 from archsim.cli.output import emit
 
 if TYPE_CHECKING:
+    from archsim.api.mapping import LayerMapping, Mapping
     from archsim.cli.cost_rows import CostReport
-    from archsim.mapping.records import LayerMapping, Mapping
 
 LAYER_COLUMNS = (
     "layer", "kind", "target", "matrix", "cells_per_weight", "blocks", "replicas",
@@ -49,7 +49,7 @@ def layer_rows(mapping: "Mapping") -> list[dict[str, Any]]:
 
 
 def summary_row(mapping: "Mapping") -> dict[str, Any]:
-    from archsim.mapping.summary import summarize
+    from archsim.api.mapping import summarize
 
     s = summarize(mapping)
     return {

@@ -15,8 +15,8 @@ COLUMNS = (
 
 def model_row(name: str, width: float, input_shape: tuple[int, ...] | None) -> dict[str, Any]:
     """One zoo net measured by one forward pass at `input_shape` (None: its usual input)."""
-    from archsim.mapping.mapper import trace_net
-    from archsim.nets import net_info
+    from archsim.api.mapping import trace_net
+    from archsim.api.nets import net_info
 
     info = net_info(name)
     shape = input_shape or info.input_shape
@@ -45,7 +45,7 @@ def model_row(name: str, width: float, input_shape: tuple[int, ...] | None) -> d
 @format_option
 def models(input_shape: str | None, width: str, fmt: str) -> None:
     """List the model zoo with parameters and MACs per image at an input shape."""
-    from archsim.nets import list_nets
+    from archsim.api.nets import list_nets
 
     widths = parse_widths(width)
     if len(widths) != 1:

@@ -1,11 +1,13 @@
-"""`--fault-model` help built from the preset registry (`archsim/faults/presets.py`) and the
-mechanisms behind the presets (`archsim/faults/mechanisms.py`), so no command lists presets by
-hand. The text is made when help is shown: importing a command module does not import the
-fault simulator (and torch), so `archsim --help` and a command's start stay fast.
+"""Help and choices built from registries when they are needed: `--fault-model` help from
+the preset registry (`archsim/faults/presets.py`) and the mechanisms behind the presets
+(`archsim/faults/mechanisms.py`), `--estimator` choices from the estimator registry
+(`archsim/perf/estimators.py`), so no command lists them by hand. They are made when help is
+shown or an option parsed: importing a command module does not import the fault simulator
+(and torch) or the estimators, so `archsim --help` and a command's start stay fast.
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import click
 
@@ -23,23 +25,49 @@ class LazyHelpOption(click.Option):
         return super().get_help_record(ctx)
 
 
-def preset_list(which: str = "all") -> str:
+class LazyChoice(click.Choice[str]):
+    """A `click.Choice` whose choices come from `load` each time they are read (help,
+    parsing, completion), so the registry behind them is imported only then."""
+
+    def __init__(self, load: Callable[[], Sequence[str]], case_sensitive: bool = True) -> None:
+        self._load = load
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:  # click's Choice lets callers set them
+        fixed = tuple(value)
+        self._load = lambda: fixed
+
+
+def preset_list(which: Literal["all", "trainable", "weight"] = "all") -> str:
     """The presets as "a, b, or clustered c, d (NAME:SIZE sets the cluster size)".
 
     `which`: "all", "trainable" (sampled per weight tensor in training) or "weight" (weight
     granularity)."""
-    from archsim.faults.mechanisms import mechanism_of
-    from archsim.faults.presets import PRESETS, takes_size
+    from archsim.api.faults import fault_presets
 
-    def keep(name: str) -> bool:
-        mechanism = mechanism_of(PRESETS[name])
-        return {"all": True, "trainable": mechanism.trainable,
-                "weight": mechanism.kind == "weight"}[which]  # fmt: skip
-
-    names = [n for n in PRESETS if keep(n)]
-    plain = [n for n in names if not takes_size(PRESETS[n])]
-    sized = [n for n in names if takes_size(PRESETS[n])]
+    presets = fault_presets(which)
+    plain = [name for name, takes_size in presets if not takes_size]
+    sized = [name for name, takes_size in presets if takes_size]
     text = ", ".join(plain)
     if sized:
         text += f", or clustered {', '.join(sized)} (NAME:SIZE sets the cluster size)"
     return text
+
+
+def estimator_names() -> tuple[str, ...]:
+    """The registered cost estimators, in registry order."""
+    from archsim.api.estimators import ESTIMATORS
+
+    return tuple(ESTIMATORS)
+
+
+def estimator_help() -> str:
+    """`--estimator` help: "Cost model: " and each estimator's few words."""
+    from archsim.api.estimators import estimator_help as from_registry
+
+    return from_registry()

@@ -71,8 +71,8 @@ def recalibrate(
     Training data, its subset and padding, hardware, placement, batch size and seed default
     to the checkpoint's training run; sets of the same fault model and rate are replaced,
     others kept. `archsim evaluate` uses a set only for its fault model and rate."""
-    from archsim.api import RecalibrateSpec
-    from archsim.api import recalibrate as run
+    from archsim.api.training import RecalibrateSpec
+    from archsim.api.training import recalibrate as run
 
     spec = RecalibrateSpec(
         checkpoint=checkpoint,

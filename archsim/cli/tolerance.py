@@ -109,7 +109,7 @@ def study_options(command: F) -> F:
 
 
 def _data(opts: dict[str, Any]) -> Any:
-    from archsim.explore.ft_run import DataOptions
+    from archsim.api.studies import DataOptions
 
     if opts["chips"] < 2:
         raise UserError(f"--chips must be >= 2 (intervals need two chips), got {opts['chips']}")
@@ -124,10 +124,9 @@ def _data(opts: dict[str, Any]) -> Any:
     )
 
 
-def _fault(opts: dict[str, Any]) -> tuple[Any, float]:
-    from archsim.faults.mechanisms import mechanism_of
-    from archsim.faults.models import check_rate
-    from archsim.faults.presets import get_fault_model
+def _fault(opts: dict[str, Any]) -> tuple[str, float]:
+    """The fault model's name, checked to be of weight granularity, and the rate."""
+    from archsim.api.faults import check_rate, get_fault_model, mechanism_of
 
     model = get_fault_model(opts["fault_model"])
     if mechanism_of(model).kind != "weight":
@@ -136,7 +135,7 @@ def _fault(opts: dict[str, Any]) -> tuple[Any, float]:
             "tolerance studies take weight-granularity models "
             f"({preset_list('weight')})"
         )
-    return model, check_rate(opts["rate"])
+    return opts["fault_model"], check_rate(opts["rate"])
 
 
 def _store(doc: dict[str, Any], out: str | None, pdf: str | None) -> None:
@@ -145,9 +144,9 @@ def _store(doc: dict[str, Any], out: str | None, pdf: str | None) -> None:
     if out:
         atomic_write_text(out, json.dumps(doc, indent=1, allow_nan=True))
     if pdf:
-        from archsim.report.pages_tolerance import render_tolerance_report
+        from archsim.api.studies import study_report
 
-        render_tolerance_report([doc], Path(pdf))
+        study_report([doc], pdf)
 
 
 @click.command("vulnerability")
@@ -159,21 +158,13 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
     """Per-layer vulnerability: the accuracy lost when only that layer is faulty, on the same
     chips and images for every layer (paired), with 95% intervals, ranked; each layer's
     loss per 1,000 weights and per microjoule its move to the CPU would cost."""
-    from archsim.explore.ft_run import vulnerability_study
+    from archsim.api.studies import vulnerability as run
 
     data = _data(opts)
     model, rate = _fault(opts)
     with running(opts["threads"]):
-        doc = vulnerability_study(
-            checkpoint,
-            model,
-            rate,
-            opts["chips"],
-            opts["seed"],
-            data,
-            opts["batch_size"],
-            opts["progress"],
-        )
+        doc = run(checkpoint, model, rate, opts["chips"], seed=opts["seed"], data=data,
+                  batch_size=opts["batch_size"], progress=opts["progress"])  # fmt: skip
     _store(doc, opts["out"], opts["pdf"])
     emit(
         doc["rows"],
@@ -250,7 +241,8 @@ def tolerance(
     """Fault-tolerance techniques on the same chips and images, each with the throughput,
     energy, area, crossbars and ADC conversions its design point costs; gains are paired
     per chip against the first technique."""
-    from archsim.explore.ft_run import StudyPlan, tolerance_study
+    from archsim.api.studies import StudyPlan
+    from archsim.api.studies import tolerance as run
 
     data = _data(opts)
     model, rate = _fault(opts)
@@ -267,18 +259,9 @@ def tolerance(
         raise UserError("--technique needs at least one technique")
     plan = StudyPlan(names, placement, search_steps, energy_budget, min_throughput)
     with running(opts["threads"]):
-        doc = tolerance_study(
-            _checkpoints(checkpoints),
-            plan,
-            model,
-            rate,
-            opts["chips"],
-            opts["seed"],
-            data,
-            stored,
-            opts["batch_size"],
-            opts["progress"],
-        )
+        doc = run(_checkpoints(checkpoints), plan, model, rate, opts["chips"],
+                  seed=opts["seed"], data=data, table=stored, batch_size=opts["batch_size"],
+                  progress=opts["progress"])  # fmt: skip
     _store(doc, opts["out"], opts["pdf"])
     rows = [{"run": run["label"], **r} for run in doc["runs"] for r in run["rows"]]
     emit(
@@ -299,7 +282,7 @@ def tolerance(
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF to write.")
 def ft_report(studies: tuple[str, ...], out: str) -> None:
     """Draw the report pages of stored vulnerability / tolerance studies into one PDF."""
-    from archsim.report.pages_tolerance import render_tolerance_report
+    from archsim.api.studies import study_report
 
     docs = []
     for path in studies:
@@ -310,4 +293,4 @@ def ft_report(studies: tuple[str, ...], out: str) -> None:
         if not isinstance(doc, dict) or doc.get("kind") not in ("vulnerability", "tolerance"):
             raise UserError(f"{path} is not a stored vulnerability or tolerance study")
         docs.append(doc)
-    click.echo(str(render_tolerance_report(docs, Path(out))))
+    click.echo(str(study_report(docs, out)))

@@ -203,8 +203,8 @@ def train(
 
     The output names the model card whose recipe was used, the net options, the hardware
     and placement (what `archsim evaluate` then defaults to)."""
-    from archsim.train import make_spec
-    from archsim.train import train as run
+    from archsim.api.training import make_spec
+    from archsim.api.training import train as run
 
     options: dict[str, object] = {}
     for item in net_options:

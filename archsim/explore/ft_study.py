@@ -22,6 +22,7 @@ from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.balance import design_point
 from archsim.perf.costs import PerfCosts
@@ -89,8 +90,7 @@ class Study:
             self.specs,
             self.geometry(spare_columns),
             input_shape=self.input_shape,
-            policy=policy,
-            overrides=overrides,
+            options=MapOptions(policy=policy, overrides=overrides),
             model_name=self.meta["net"],
             width=float(self.meta["width"]),
         )
@@ -106,10 +106,8 @@ class Study:
                 self.geometry(spare_columns),
                 self.perf_costs,
                 self.budget_chips,
-                True,
+                MapOptions(policy=policy, overrides=overrides, replicate=True),
                 input_shape=self.input_shape,
-                policy=policy,
-                overrides=overrides,
                 model_name=self.meta["net"],
                 width=float(self.meta["width"]),
             )

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from archsim.config.yamlio import load_yaml, parse_yaml, validate
 from archsim.errors import UserError
 from archsim.explore.tolerance_axis import parse_axis_technique
+from archsim.perf.estimators import ESTIMATOR_NAMES
 
 Method = Literal["standard", "dropconnect", "oneshot", "progressive"]
 SFT_METHODS = ("oneshot", "progressive")
+if TYPE_CHECKING:
+    EstimatorName = str
+else:  # the registered estimators, as one literal: pydantic names the choices in its error
+    EstimatorName = Literal[ESTIMATOR_NAMES]
 
 
 class _Strict(BaseModel):
@@ -143,7 +148,7 @@ class Cost(_Strict):
     hardware: str = "isaac"
     policy: str = "cpu-1x1"
     compare_policies: list[str] = Field(default_factory=lambda: ["all-rram"])
-    estimator: Literal["des", "analytic", "paper"] = "des"
+    estimator: EstimatorName = "des"
     images: int = Field(default=1, gt=0)  # images the derived time_for_images_s is for
     budget_chips: int | None = Field(default=None, gt=0)  # None: the largest point's chips
     budget_tiles: int | None = Field(default=None, gt=0)  # part of a chip instead of chips

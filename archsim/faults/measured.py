@@ -34,6 +34,7 @@ def checkpoint_target(
     from archsim.config.hardware import load_hardware
     from archsim.faults.pipeline import DEFAULT_HARDWARE, EvaluateSpec, placement
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
 
     model, meta, _ = load_checkpoint(Path(checkpoint))
     spec = EvaluateSpec(
@@ -52,9 +53,9 @@ def checkpoint_target(
         shape = [shape[0], max(shape[1], pad), max(shape[2], pad)]
     if not shape or not all(isinstance(d, int) and d > 0 for d in shape) or math.prod(shape) == 0:
         raise UserError(f"{checkpoint} records no input shape to map the net with")
-    mapping = map_model(model, tuple(shape), load_hardware(chosen), policy=policy_name,
-                        overrides=all_overrides, model_name=meta["net"],
-                        width=float(meta["width"]))  # fmt: skip
+    mapping = map_model(model, tuple(shape), load_hardware(chosen),
+                        options=MapOptions(policy=policy_name, overrides=all_overrides),
+                        model_name=meta["net"], width=float(meta["width"]))  # fmt: skip
     return Target(mapping, fault_sites(model, mapping))
 
 

@@ -208,6 +208,7 @@ def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
 
     rates = tuple(check_rate(r) for r in spec.rates)
     keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
@@ -233,8 +234,7 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         model,
         tuple(images.shape[1:]),
         hw,
-        policy=policy,
-        overrides=overrides,
+        options=MapOptions(policy=policy, overrides=overrides),
         model_name=meta["net"],
         width=float(meta["width"]),
     )

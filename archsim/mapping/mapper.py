@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry, resolve_geometry
+from archsim.mapping.options import MapOptions
 from archsim.mapping.placement import (
     LayerToPlace,
     PlacedLayer,
@@ -19,13 +20,9 @@ from archsim.mapping.placement import (
     imas_needed,
     place_layers,
 )
-from archsim.mapping.policy import Override, Placement, assign_targets, find_roles
+from archsim.mapping.policy import Placement, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
-from archsim.mapping.replication import (
-    ReplicateScope,
-    plan_replicas,
-    replication_budget_chips,
-)
+from archsim.mapping.replication import plan_replicas, replication_budget_chips
 from archsim.mapping.tiling import LayerTiling, tile_layer
 
 if TYPE_CHECKING:
@@ -140,56 +137,54 @@ def map_specs(
     hw: "Geometry | str | Any",
     *,
     input_shape: Sequence[int],
-    policy: str = "cpu-1x1",
-    overrides: Sequence[str | Override] = (),
-    replicate: bool = False,
-    replicate_scope: ReplicateScope | int = "used-chips",
+    options: MapOptions | None = None,
     model_name: str = "custom",
     width: float = 1.0,
     replicas: MappingABC[str, int] | None = None,
-    budget_tiles: int | None = None,
-    pack_imas: bool = False,
-    allow_unsupported: bool = False,
 ) -> Mapping:
-    """Map already extracted layers (see `map_model`).
+    """Map already extracted layers (see `map_model`) as `options` say (default
+    `MapOptions()`: policy cpu-1x1, one copy of each layer).
 
     A layer that is not supported (`LayerSpec.supported` False: an op without a mapping) is
-    a UserError unless `allow_unsupported`; then it is kept as `unsupported`, left out of
-    every cost, and the notes say what was left out.
+    a UserError unless `options.allow_unsupported`; then it is kept as `unsupported`, left
+    out of every cost, and the notes say what was left out.
 
-    `replicas` (with `replicate=True`) gives the replica count of each RRAM layer by name
+    `replicas` (with `options.replicate`) gives the replica count of each RRAM layer by name
     instead of the balanced plan for the budget (the balancer in `archsim.perf.balance` uses
     it to drop replicas that a non-replicable stage would leave idle); every count must be
     >= 1 and the layers must fit the budget's chips.
 
-    `budget_tiles` provisions that many tiles instead of whole chips (a design smaller than
-    one chip); it must hold the layers with one copy each and at most the node's tiles.
-    `pack_imas` starts each layer on the next free crossbar instead of a fresh IMA, so small
-    layers share IMAs (and their ADCs).
+    `options.budget_tiles` provisions that many tiles instead of whole chips (a design
+    smaller than one chip); it must hold the layers with one copy each and at most the node's
+    tiles. `options.pack_imas` starts each layer on the next free crossbar instead of a fresh
+    IMA, so small layers share IMAs (and their ADCs).
     """
+    opts = options or MapOptions()
     geometry = resolve_geometry(hw)
-    if not allow_unsupported:
+    if not opts.allow_unsupported:
         _refuse_unsupported(specs, _label(model_name, width))
-    placements = assign_targets(specs, policy, overrides)
+    placements = assign_targets(specs, opts.policy, opts.overrides)
     on_rram = [(s, p) for s, p in zip(specs, placements, strict=True) if p.target == "rram"]
     tilings = {spec.name: tile_layer(spec, geometry) for spec, _ in on_rram}
     label = _label(model_name, width)
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
-    chips = check_fits(to_place, geometry, label, pack_imas)
-    budget_chips = replication_budget_chips(replicate_scope, chips, geometry.chips)
+    chips = check_fits(to_place, geometry, label, opts.pack_imas)
+    budget_chips = replication_budget_chips(opts.replicate_scope, chips, geometry.chips)
     budget_imas = budget_chips * geometry.imas_per_chip
-    if budget_tiles is not None:
-        budget_imas = _tile_budget_imas(to_place, geometry, budget_tiles, label, pack_imas)
-        budget_chips = math.ceil(budget_tiles / geometry.tiles_per_chip)
-    if replicas is not None and not replicate:
-        raise UserError("explicit replica counts need replicate=True")
-    if replicate and to_place and replicas is not None:
+    if opts.budget_tiles is not None:
+        budget_imas = _tile_budget_imas(
+            to_place, geometry, opts.budget_tiles, label, opts.pack_imas
+        )
+        budget_chips = math.ceil(opts.budget_tiles / geometry.tiles_per_chip)
+    if replicas is not None and not opts.replicate:
+        raise UserError("explicit replica counts need options.replicate")
+    if opts.replicate and to_place and replicas is not None:
         to_place = [
             LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
             for layer in to_place
         ]
-        _check_budget(to_place, geometry, budget_imas, label, pack_imas)
-    elif replicate and to_place:
+        _check_budget(to_place, geometry, budget_imas, label, opts.pack_imas)
+    elif opts.replicate and to_place:
         counts = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
             [spec.output_pixels for spec, _ in on_rram],
@@ -200,7 +195,7 @@ def map_specs(
             LayerToPlace(layer.name, layer.tiling, r)
             for layer, r in zip(to_place, counts, strict=True)
         ]
-    placed = {p.name: p for p in place_layers(to_place, geometry, label, pack_imas)}
+    placed = {p.name: p for p in place_layers(to_place, geometry, label, opts.pack_imas)}
     replicas_by_name = {layer.name: layer.replicas for layer in to_place}
     layers = [
         _layer_mapping(
@@ -217,7 +212,7 @@ def map_specs(
         model=model_name,
         width=width,
         hardware=geometry.name,
-        policy=policy,
+        policy=opts.policy,
         input_shape=tuple(input_shape),
         crossbar_rows=geometry.rows,
         crossbar_cols=geometry.cols,
@@ -230,14 +225,16 @@ def map_specs(
         tiles_per_chip=geometry.tiles_per_chip,
         chips_available=geometry.chips,
         notes=tuple(_notes(specs, layers)),
-        overrides=tuple(o if isinstance(o, str) else f"{o.pattern}={o.target}" for o in overrides),
-        replicate=replicate,
-        replicate_scope=str(replicate_scope) if replicate else "",
-        replicate_budget_chips=budget_chips if replicate else 0,
+        overrides=tuple(
+            o if isinstance(o, str) else f"{o.pattern}={o.target}" for o in opts.overrides
+        ),
+        replicate=opts.replicate,
+        replicate_scope=str(opts.replicate_scope) if opts.replicate else "",
+        replicate_budget_chips=budget_chips if opts.replicate else 0,
         budget_chips=budget_chips,
-        budget_tiles=budget_tiles or 0,
-        packed_imas=pack_imas,
-        allow_unsupported=allow_unsupported,
+        budget_tiles=opts.budget_tiles or 0,
+        packed_imas=opts.pack_imas,
+        allow_unsupported=opts.allow_unsupported,
     )
 
 
@@ -255,34 +252,28 @@ def map_model(
     input_shape: Sequence[int],
     hw: "Geometry | str | Any",
     *,
-    policy: str = "cpu-1x1",
-    overrides: Sequence[str | Override] = (),
-    replicate: bool = False,
-    replicate_scope: ReplicateScope | int = "used-chips",
+    options: MapOptions | None = None,
     model_name: str = "custom",
     width: float = 1.0,
-    allow_unsupported: bool = False,
 ) -> Mapping:
     """Map any `nn.Module` for images of `input_shape` (no batch dim) onto hardware `hw`.
 
     Every operation of its `torch.fx` graph is listed (modules and functional ops, see
     `archsim.mapping.graph`); an untraceable model is read from forward hooks, with a note.
-    An op without a mapping is a UserError unless `allow_unsupported` (see `map_specs`).
+    An op without a mapping is a UserError unless `options.allow_unsupported` (see
+    `map_specs`).
 
-    `hw` is a `Geometry`, a `HardwareConfig`, or a hardware name/path to load. `replicate`
-    (off by default, so crossbar counts are the plain hand formula) fills spare crossbars with
-    copies of high-pixel layers to balance the pipeline (see replication.py): by default those
-    of the chips the network occupies; `replicate_scope="node"` fills the whole node, an
-    integer that many chips.
+    `hw` is a `Geometry`, a `HardwareConfig`, or a hardware name/path to load. With
+    `options.replicate` (off by default, so crossbar counts are the plain hand formula) spare
+    crossbars are filled with copies of high-pixel layers to balance the pipeline (see
+    replication.py): by default those of the chips the network occupies;
+    `replicate_scope="node"` fills the whole node, an integer that many chips.
     """
     from archsim.mapping.graph import graph_layers
 
     specs = graph_layers(model, input_shape)
-    mapping = map_specs(
-        specs, hw, input_shape=input_shape, policy=policy, overrides=overrides,
-        replicate=replicate, replicate_scope=replicate_scope, model_name=model_name,
-        width=width, allow_unsupported=allow_unsupported,
-    )  # fmt: skip
+    mapping = map_specs(specs, hw, input_shape=input_shape, options=options,
+                        model_name=model_name, width=width)  # fmt: skip
     return with_unused_note(mapping, model, specs)
 
 
@@ -309,24 +300,19 @@ def map_net(
     hw: "Geometry | str | Any",
     input_shape: Sequence[int] | None = None,
     num_classes: int = 10,
-    policy: str = "cpu-1x1",
     *,
-    overrides: Sequence[str | Override] = (),
-    replicate: bool = False,
-    replicate_scope: ReplicateScope | int = "used-chips",
-    **options: Any,
+    options: MapOptions | None = None,
+    net_options: MappingABC[str, Any] | None = None,
 ) -> Mapping:
-    """Build zoo net `name` (archsim.nets.get_net) at `width` and map it.
+    """Build zoo net `name` (archsim.nets.get_net) at `width` and map it as `options` say.
 
-    `input_shape` defaults to the net's usual input (3x32x32 for the CIFAR nets); `options`
-    are the net's options (e.g. `shortcut="1x1"`).
+    `input_shape` defaults to the net's usual input (3x32x32 for the CIFAR nets);
+    `net_options` are the net's own options (e.g. `{"shortcut": "1x1"}`).
     """
     from archsim.nets import net_info
 
     shape = tuple(input_shape) if input_shape is not None else net_info(name).input_shape
-    model, specs = trace_net(name, width, shape, num_classes, options)
-    mapping = map_specs(
-        specs, hw, input_shape=shape, policy=policy, overrides=overrides, replicate=replicate,
-        replicate_scope=replicate_scope, model_name=name, width=width,
-    )  # fmt: skip
+    model, specs = trace_net(name, width, shape, num_classes, dict(net_options or {}))
+    mapping = map_specs(specs, hw, input_shape=shape, options=options, model_name=name,
+                        width=width)  # fmt: skip
     return with_unused_note(mapping, model, specs)

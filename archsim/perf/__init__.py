@@ -1,26 +1,45 @@
 """Performance model: latency, throughput, energy and area of a mapped network.
 
 `simulate` (SimPy pipeline, des.py), `analytic_estimate` (closed form, analytic.py) and
-`paper_estimate` (Table II's throughput-bound estimator, paper.py), all behind `estimate`.
+`paper_estimate` (Table II's throughput-bound estimator, paper.py), all behind `estimate`,
+which looks them up by name in `ESTIMATORS` (estimators.py).
+
+Each name is imported from its module on first use, so importing a light module of this
+package (the estimator registry the CLI builds its choices from) does not load SimPy and the
+hardware cost model.
 """
 
-from archsim.perf.analytic import analytic_estimate
-from archsim.perf.costs import PerfCosts
-from archsim.perf.des import simulate
-from archsim.perf.estimate import ESTIMATORS, estimate
-from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.paper import TABLE_II, paper_estimate
-from archsim.perf.result import LayerCost, PerfResult
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "ESTIMATORS",
-    "TABLE_II",
-    "LayerCost",
-    "PerfCosts",
-    "PerfResult",
-    "analytic_estimate",
-    "costs_from_hardware",
-    "estimate",
-    "paper_estimate",
-    "simulate",
-]
+if TYPE_CHECKING:
+    from archsim.perf.analytic import analytic_estimate as analytic_estimate
+    from archsim.perf.costs import PerfCosts as PerfCosts
+    from archsim.perf.des import simulate as simulate
+    from archsim.perf.estimate import estimate as estimate
+    from archsim.perf.estimators import ESTIMATORS as ESTIMATORS
+    from archsim.perf.hw_costs import costs_from_hardware as costs_from_hardware
+    from archsim.perf.paper import TABLE_II as TABLE_II
+    from archsim.perf.paper import paper_estimate as paper_estimate
+    from archsim.perf.result import LayerCost as LayerCost
+    from archsim.perf.result import PerfResult as PerfResult
+
+# public name -> the module that defines it
+_HOMES = {
+    "analytic_estimate": "analytic", "PerfCosts": "costs", "simulate": "des",
+    "estimate": "estimate", "ESTIMATORS": "estimators", "costs_from_hardware": "hw_costs",
+    "TABLE_II": "paper", "paper_estimate": "paper", "LayerCost": "result",
+    "PerfResult": "result",
+}  # fmt: skip
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'archsim.perf' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"archsim.perf.{_HOMES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import streaming_interval_s
 from archsim.perf.assemble import shared_resource_busy_s
@@ -63,14 +64,21 @@ def balanced_mapping(
     geometry: Any,
     costs: PerfCosts,
     budget_chips: int,
-    **map_options: Any,
+    options: MapOptions,
+    *,
+    input_shape: Sequence[int],
+    model_name: str = "custom",
+    width: float = 1.0,
 ) -> Mapping:
-    """The replicated mapping of `specs` in `budget_chips` chips with idle replicas removed.
-
-    `map_options` are `map_specs`'s (input_shape, policy, overrides, model_name, width).
-    """
-    full = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
-                     **map_options)  # fmt: skip
+    """The mapping of `specs` as `options` say, replicated in `budget_chips` chips with idle
+    replicas removed (the other arguments are `map_specs`'s)."""
+    replicated = replace(options, replicate=True, replicate_scope=budget_chips)
+    identity: dict[str, Any] = {
+        "input_shape": input_shape,
+        "model_name": model_name,
+        "width": width,
+    }
+    full = map_specs(specs, geometry, options=replicated, **identity)
     plans = cached_plans(full, costs)
     resource, floor = _floor_s(plans)
     if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
@@ -82,8 +90,7 @@ def balanced_mapping(
     for _ in range(TRIM_ROUNDS):
         if counts == most:
             return full
-        trimmed = map_specs(specs, geometry, replicate=True, replicate_scope=budget_chips,
-                            replicas=counts, **map_options)  # fmt: skip
+        trimmed = map_specs(specs, geometry, options=replicated, replicas=counts, **identity)
         trimmed_plans = cached_plans(trimmed, costs)
         if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
             kept = sum(lm.crossbars for lm in trimmed.rram_layers)
@@ -103,11 +110,21 @@ def design_point(
     geometry: Any,
     costs: PerfCosts,
     budget_chips: int,
-    replicate: bool = True,
-    **map_options: Any,
+    options: MapOptions,
+    *,
+    input_shape: Sequence[int],
+    model_name: str = "custom",
+    width: float = 1.0,
 ) -> Mapping:
-    """The mapping a design point is costed on: balanced in the budget, or (replicate=False)
-    one copy of every layer with the budget still provisioned."""
-    if replicate:
-        return balanced_mapping(specs, geometry, costs, budget_chips, **map_options)
-    return map_specs(specs, geometry, replicate_scope=budget_chips, **map_options)
+    """The mapping a design point is costed on: balanced in the budget (`options.replicate`),
+    or one copy of every layer with the budget still provisioned. The budget replaces
+    `options.replicate_scope`; the other arguments are `map_specs`'s."""
+    identity: dict[str, Any] = {
+        "input_shape": input_shape,
+        "model_name": model_name,
+        "width": width,
+    }
+    if options.replicate:
+        return balanced_mapping(specs, geometry, costs, budget_chips, options, **identity)
+    return map_specs(specs, geometry, options=replace(options, replicate_scope=budget_chips),
+                     **identity)  # fmt: skip

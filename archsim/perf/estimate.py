@@ -1,4 +1,5 @@
-"""`estimate()`: the one entry point for every estimator (DES, closed form, paper).
+"""`estimate()`: the one entry point for every estimator, looked up by name in the registry
+(`archsim/perf/estimators.py`).
 
 `des` (des.py) simulates the pipeline; `analytic` (analytic.py) evaluates the same schedule in
 closed form; `paper` (paper.py) is the drop-connect paper's Table II throughput-bound
@@ -7,14 +8,10 @@ estimator, a calibration.
 
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
-from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
-from archsim.perf.des import simulate
+from archsim.perf.estimators import get_estimator
 from archsim.perf.hw_costs import HardwareLike
-from archsim.perf.paper import paper_estimate
 from archsim.perf.result import PerfResult
-
-ESTIMATORS = ("des", "analytic", "paper")
 
 
 def estimate(
@@ -27,14 +24,13 @@ def estimate(
     """Latency, throughput, energy and area of `mapping` on `hw` by the named estimator.
 
     `costs`, when given, is `hw`'s cost table already built (the one the balancer planned
-    `mapping` with, so the pipeline estimators reuse its plans); the paper estimator reads
-    `hw`'s calibration instead."""
-    if estimator == "des":
-        return simulate(mapping, costs or hw, images)
-    if estimator == "analytic":
-        return analytic_estimate(mapping, costs or hw, images)
-    if estimator == "paper":
-        if isinstance(hw, PerfCosts):
-            raise UserError("the paper estimator needs a hardware description, not a cost table")
-        return paper_estimate(mapping, hw, images)
-    raise UserError(f"unknown estimator '{estimator}' (choose from {', '.join(ESTIMATORS)})")
+    `mapping` with, so the pipeline estimators reuse its plans); an estimator that reads the
+    hardware description itself (the paper's calibration) is given `hw` instead."""
+    entry = get_estimator(estimator)
+    if entry.takes_costs:
+        return entry.load()(mapping, costs or hw, images)
+    if isinstance(hw, PerfCosts):
+        raise UserError(
+            f"the {entry.name} estimator needs a hardware description, not a cost table"
+        )
+    return entry.load()(mapping, hw, images)

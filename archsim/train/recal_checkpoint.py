@@ -28,6 +28,7 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.train.recalibrate import pass_batches, recalibrate_data
 from archsim.train.resolve import DEFAULT_RECIPE
 
@@ -113,8 +114,7 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
         model,
         train_data.input_shape,
         s["hardware"],
-        policy=s["policy"],
-        overrides=s["overrides"],
+        options=MapOptions(policy=s["policy"], overrides=s["overrides"]),
         model_name=meta["net"],
         width=float(meta["width"]),
     )

@@ -32,6 +32,7 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
+from archsim.mapping.options import MapOptions
 from archsim.nets import get_net
 from archsim.train.loop import OnEpoch, RunSetup, run_epochs
 from archsim.train.perturb import layer_weights
@@ -181,8 +182,7 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         model,
         data.input_shape,
         spec.hardware,
-        policy=spec.policy,
-        overrides=spec.overrides,
+        options=MapOptions(policy=spec.policy, overrides=spec.overrides),
         model_name=spec.model,
         width=spec.width,
     )

@@ -24,10 +24,10 @@ def _traced(config: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
     return hw, model, specs
 
 
-def _map_options(config: dict[str, Any]) -> dict[str, Any]:
+def _identity(config: dict[str, Any]) -> dict[str, Any]:
+    """`map_specs`'s input shape, model name and width of the job's design point."""
     return {
         "input_shape": tuple(config["input_shape"]),
-        "policy": config["policy"],
         "model_name": config["net"],
         "width": config["width"],
     }
@@ -39,11 +39,13 @@ def run_map(
     """One copy of every layer: what the network needs before any replication."""
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.mapper import map_specs, with_unused_note
+    from archsim.mapping.options import MapOptions
     from archsim.mapping.summary import summarize
 
     hw, model, specs = _traced(config)
+    options = MapOptions(policy=config["policy"])
     mapping = with_unused_note(
-        map_specs(specs, resolve_geometry(hw), **_map_options(config)), model, specs
+        map_specs(specs, resolve_geometry(hw), options=options, **_identity(config)), model, specs
     )
     s = summarize(mapping)
     return {
@@ -89,17 +91,18 @@ def run_simulate(
     config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
 ) -> dict[str, Any]:
     from archsim.mapping.geometry import resolve_geometry
+    from archsim.mapping.options import MapOptions
     from archsim.perf.balance import design_point
     from archsim.perf.estimate import estimate
     from archsim.perf.hw_costs import costs_from_hardware
 
     hw, _, specs = _traced(config)
     budget = budget_of(config, inputs)
-    tiles = {"budget_tiles": config["budget_tiles"]} if config.get("budget_tiles") else {}
+    options = MapOptions(policy=config["policy"], replicate=config.get("replicate", True),
+                         budget_tiles=config.get("budget_tiles") or None)  # fmt: skip
     costs = costs_from_hardware(hw)
-    mapping = design_point(specs, resolve_geometry(hw), costs, budget,
-                           config.get("replicate", True), **_map_options(config),
-                           **tiles)  # fmt: skip
+    mapping = design_point(specs, resolve_geometry(hw), costs, budget, options,
+                           **_identity(config))  # fmt: skip
     result = estimate(mapping, hw, config["estimator"], config["images"], costs)
     return {
         "estimator": result.estimator,

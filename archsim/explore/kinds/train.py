@@ -102,6 +102,7 @@ def run_recalibrate(
     from archsim.faults.presets import get_fault_model
     from archsim.faults.sites import cell_formats
     from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
     from archsim.train.recalibrate import recalibrate
     from archsim.train.runner import stream_seed
 
@@ -125,7 +126,7 @@ def run_recalibrate(
         model,
         data.input_shape,
         checked_hardware(config),
-        policy=config["policy"],
+        options=MapOptions(policy=config["policy"]),
         model_name=meta["net"],
         width=meta["width"],
     )

@@ -1,0 +1,76 @@
+"""Measured defect maps in and out, checked against the mapping a checkpoint is evaluated on
+(formats: `archsim/faults/labformats.py`, docs/defect-maps.md)."""
+
+from dataclasses import dataclass
+
+from archsim.faults.chip import ChipDrawer
+from archsim.faults.faultmap import save_fault_map
+from archsim.faults.labformats import import_defect_map, read_any_fault_map
+from archsim.faults.measured import checkpoint_target, write_any_fault_map
+from archsim.faults.physical import used_crossbars
+from archsim.faults.presets import get_fault_model
+from archsim.faults.records import ChipFaults
+
+__all__ = ["DefectMapWritten", "export_defects", "import_defects"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefectMapWritten:
+    """What a written defect map holds."""
+
+    chip: ChipFaults  # the faults as the checkpoint's mapping sees them
+    crossbars: int  # crossbars in the map
+    used: int  # of them, crossbars the mapping uses
+    faulty_cells: int
+    ignored_cells: int  # faulty cells no weight of the mapping occupies
+
+
+def import_defects(
+    source: str,
+    checkpoint: str,
+    output: str,
+    *,
+    hardware: str | None = None,
+    policy: str | None = None,
+    overrides: tuple[str, ...] = (),
+) -> DefectMapWritten:
+    """Check a lab's .npz / .csv defect map against `checkpoint`'s mapping (default hardware
+    and placement: the checkpoint's) and write it to `output` as an archsim fault map."""
+    target = checkpoint_target(checkpoint, hardware, policy, overrides)
+    chip, summary = import_defect_map(source, target.sites, target.mapping)
+    save_fault_map(output, chip, target.mapping)
+    return DefectMapWritten(chip=chip, crossbars=summary.crossbars, used=summary.used,
+                            faulty_cells=summary.faulty_cells,
+                            ignored_cells=summary.ignored_cells)  # fmt: skip
+
+
+def export_defects(
+    checkpoint: str,
+    output: str,
+    *,
+    hardware: str | None = None,
+    policy: str | None = None,
+    overrides: tuple[str, ...] = (),
+    fault_map: str | None = None,
+    fault_model: str = "cell-isaac",
+    rate: float = 0.01,
+    seed: int = 0,
+    chip: int = 0,
+) -> DefectMapWritten:
+    """Write chip `chip` of `seed` drawn from `fault_model` at `rate` (or the fault map
+    `fault_map`, any format) as a defect map by physical position (.npz, .csv or
+    .safetensors by `output`'s suffix)."""
+    target = checkpoint_target(checkpoint, hardware, policy, overrides)
+    if fault_map:
+        faults = read_any_fault_map(fault_map, target.sites, target.mapping)
+    else:
+        m = target.mapping
+        drawer = ChipDrawer(
+            target.sites, get_fault_model(fault_model), m.crossbar_rows, m.crossbar_cols
+        )
+        faults = drawer.draw(rate, seed, chip)
+    write_any_fault_map(output, faults, target)
+    used = len(used_crossbars(target.sites))
+    return DefectMapWritten(chip=faults, crossbars=used, used=used,
+                            faulty_cells=sum(lf.faults for lf in faults.layers.values()),
+                            ignored_cells=0)  # fmt: skip

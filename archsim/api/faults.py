@@ -1,0 +1,67 @@
+"""The fault arrows: `Mapping + FaultModel + seed --draw--> ChipFaults`, and `checkpoint +
+chips --evaluate--> accuracy`; the fault-model presets they take."""
+
+from typing import Literal
+
+from torch import nn
+
+from archsim.faults import ChipFaults, FaultModel, fault_sites, get_fault_model
+from archsim.faults.batched import check_chips_per_pass
+from archsim.faults.chip import draw_chip
+from archsim.faults.mechanisms import mechanism_of
+from archsim.faults.models import check_rate
+from archsim.faults.montecarlo import AccuracyResult, MonteCarloSpec
+from archsim.faults.pipeline import EvaluateSpec
+from archsim.faults.pipeline import evaluate as _evaluate
+from archsim.faults.presets import PRESETS, takes_size
+from archsim.mapping.records import Mapping
+
+__all__ = [
+    "AccuracyResult",
+    "ChipFaults",
+    "EvaluateSpec",
+    "FaultModel",
+    "MonteCarloSpec",
+    "check_chips_per_pass",
+    "check_rate",
+    "draw",
+    "evaluate",
+    "fault_presets",
+    "get_fault_model",
+    "mechanism_of",
+]
+
+
+def draw(
+    model: nn.Module,
+    mapping: Mapping,
+    fault_model: str,
+    rate: float,
+    seed: int,
+    chip: int,
+) -> ChipFaults:
+    """The fault map of chip `chip` drawn from `(seed, chip)` over the mapping's RRAM cells."""
+    faults = get_fault_model(fault_model)
+    sites = fault_sites(model, mapping)
+    return draw_chip(sites, faults, rate, seed, chip, mapping.crossbar_rows, mapping.crossbar_cols)
+
+
+def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
+    """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate."""
+    return _evaluate(spec)
+
+
+def fault_presets(
+    which: Literal["all", "trainable", "weight"] = "all",
+) -> list[tuple[str, bool]]:
+    """The fault-model presets in registry order, each with whether it takes a cluster size
+    (NAME:SIZE): all of them, those training can sample per weight tensor ("trainable"), or
+    those of weight granularity ("weight")."""
+    out = []
+    for name, model in PRESETS.items():
+        mechanism = mechanism_of(model)
+        keep = {"all": True, "trainable": mechanism.trainable,
+                "weight": mechanism.kind == "weight"}[which]  # fmt: skip
+        if keep:
+            out.append((name, takes_size(model)))
+    return out

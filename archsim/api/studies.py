@@ -1,0 +1,74 @@
+"""The fault-tolerance studies: `checkpoint + fault model --vulnerability / tolerance-->
+stored study --report--> PDF`."""
+
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
+from archsim.faults.models import check_rate
+from archsim.faults.presets import get_fault_model
+
+__all__ = ["DataOptions", "StudyPlan", "study_report", "tolerance", "vulnerability"]
+
+
+def vulnerability(
+    checkpoint: str,
+    fault_model: str = "dropconnect",
+    rate: float = 0.1,
+    chips: int = 20,
+    *,
+    seed: int = 0,
+    data: DataOptions | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
+    the same chips and images for every layer) with each layer's CPU cost, ranked."""
+    return vulnerability_study(
+        checkpoint,
+        get_fault_model(fault_model),
+        check_rate(rate),
+        chips,
+        seed,
+        data or DataOptions(),
+        batch_size,
+        progress,
+    )
+
+
+def tolerance(
+    checkpoints: Sequence[tuple[str, str]],
+    plan: StudyPlan,
+    fault_model: str = "dropconnect",
+    rate: float = 0.1,
+    chips: int = 20,
+    *,
+    seed: int = 0,
+    data: DataOptions | None = None,
+    table: MappingABC[str, Any] | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Fault-tolerance techniques (placement, remapping, spare columns) on (label,
+    checkpoint) pairs, paired on the same chips, with their hardware costs."""
+    return tolerance_study(
+        list(checkpoints),
+        plan,
+        get_fault_model(fault_model),
+        check_rate(rate),
+        chips,
+        seed,
+        data or DataOptions(),
+        dict(table) if table is not None else None,
+        batch_size,
+        progress,
+    )
+
+
+def study_report(studies: Sequence[dict[str, Any]], out: str | Path) -> Path:
+    """Draw stored vulnerability / tolerance studies as report pages into one PDF."""
+    from archsim.report.pages_tolerance import render_tolerance_report
+
+    return render_tolerance_report(list(studies), Path(out))
