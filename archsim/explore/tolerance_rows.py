@@ -154,6 +154,12 @@ def tolerance_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> 
         result = results.get(ev.key)
         if result is not None:
             rows.append(_row(ev.point, ev.fault_rate, result, ev.key, ev.train_key))
+    return paired_with_none(rows)
+
+
+def paired_with_none(rows: list[ToleranceRow]) -> list[ToleranceRow]:
+    """`rows` with what each gained and spent against its point's `none` on the same chips
+    (left None where that `none` is not among them)."""
     reference = {_pair_key(r): r for r in rows if r.tolerance == REFERENCE}
     out = []
     for row in rows:
