@@ -1,12 +1,10 @@
 """The report draws what the results layer computed: no report module imports from the
 engines (faults, perf, mapping, train, nor what lies below them), only `archsim.explore`'s
-rows and its own furniture; `archsim report` and `archsim pareto` reach the sweep machinery
-through `archsim.api` only. Imports under `if TYPE_CHECKING:` never run and are left out."""
+rows and its own furniture. Imports under `if TYPE_CHECKING:` never run and are left out."""
 
 from test_import_layers import import_graph, layer
 
 ENGINES = {"faults", "perf", "mapping", "train", "hw", "checkpoint", "config", "nets", "data"}
-BASE = {"archsim", "errors", "atomic", "tables", "source", "machine", "progress"}
 
 
 def engine_imports(graph: dict[str, set[str]], package: str) -> list[str]:
@@ -25,11 +23,3 @@ def test_the_report_imports_no_engine() -> None:
     # the check can fail: the results layer that computes the pages' rows does import them
     assert "archsim.faults.metrics" in graph["archsim.explore.page_rows"]
     assert engine_imports(graph, "explore")
-
-
-def test_report_and_pareto_commands_go_through_the_api() -> None:
-    graph = import_graph()
-    for module in ("archsim.cli.report", "archsim.cli.pareto"):
-        layers = {layer(t) for t in graph[module]}
-        assert layers <= {"api", "cli", *BASE}, module
-        assert "api" in layers, module

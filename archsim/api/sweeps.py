@@ -1,22 +1,25 @@
 """The sweep arrows: `SweepSpec --sweep--> store --pareto--> front --report--> PDF`, and the
 names a sweep can be given (shipped presets, executors). `archsim pareto` is `run_pareto`
-and `archsim report` is `report` behind a few options."""
+and `archsim report` is `report` behind a few options.
+
+The results, the sweep runner and the report load when a function needs them, so the names
+(`executor_names`, `sweep_presets`, for a command's help) import no torch."""
+
+from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archsim.explore.executors import EXECUTORS
 from archsim.explore.pareto import pareto_front
-from archsim.explore.results import load_sweep
 from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
-from archsim.explore.store import ResultsStore
-from archsim.explore.sweep import SweepOutputs, check_writable, run_sweep
-from archsim.report.pdf import render_report
+
+if TYPE_CHECKING:
+    from archsim.explore.sweep import SweepOutputs
 
 __all__ = [
-    "SweepOutputs",
     "SweepSpec",
     "executor_names",
     "pareto",
@@ -70,6 +73,9 @@ def run_pareto(
 ) -> tuple[SweepOutputs, Path | None]:
     """Run `spec` into `out` (what its store holds is not rerun), write its tables there and,
     `with_report`, its report.pdf; the outputs and the report's path (None without one)."""
+    from archsim.explore.sweep import run_sweep
+    from archsim.report.pdf import render_report
+
     outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
     pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
     return outputs, pdf
@@ -85,6 +91,11 @@ def report(store: str | Path, out: str | Path | None = None) -> Path:
     """Re-render the PDF report of a sweep's results store (a results.sqlite file or its
     folder) without recomputing anything, to `out` (default: report.pdf beside the store);
     a folder that cannot be written fails with one line before anything is drawn."""
+    from archsim.explore.results import load_sweep
+    from archsim.explore.store import ResultsStore
+    from archsim.explore.sweep import check_writable
+    from archsim.report.pdf import render_report
+
     with ResultsStore.open(Path(store), create=False) as opened:
         data = load_sweep(opened)
         target = Path(out) if out is not None else opened.root / "report.pdf"

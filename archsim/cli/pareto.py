@@ -3,34 +3,18 @@ the result tables and the PDF report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from archsim.cli.presets_help import LazyHelpOption
+from archsim.cli.presets_help import LazyChoice, LazyHelpOption
 from archsim.errors import UserError
 
 
-class _Executors(click.Choice[str]):
-    """`--executor`'s choices, read from `archsim.api` when first needed (help, parsing):
-    importing the API at module load would import torch, and `archsim --help` must not."""
+def _executors() -> tuple[str, ...]:
+    from archsim.api import executor_names
 
-    def __init__(self) -> None:
-        self._names: tuple[str, ...] | None = None
-        self.case_sensitive = True
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        if self._names is None:
-            from archsim.api import executor_names
-
-            self._names = executor_names()
-        return self._names
-
-    @choices.setter
-    def choices(self, value: Sequence[str]) -> None:
-        self._names = tuple(value)
+    return executor_names()
 
 
 def _preset_help() -> str:
@@ -59,7 +43,7 @@ def _preset_help() -> str:
 )
 @click.option(
     "--executor",
-    type=_Executors(),
+    type=LazyChoice(_executors),
     default="local",
     show_default=True,
     help="Where jobs run.",
