@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from sweep_rows import accuracy_row
 
 from archsim.explore.expand import expand
 from archsim.explore.expansion import DatasetShape
 from archsim.explore.findings import findings
+from archsim.explore.records import AccuracyRow
 from archsim.explore.results import SweepData
 from archsim.explore.spec import load_preset, spec_from_dict
 from archsim.explore.verdict import NOT_IN_SWEEP, REPRODUCED
@@ -78,19 +80,16 @@ def _row(
     seed: int,
     chips: list[float],
     policy: str = "cpu-1x1-ends",
-) -> dict:
-    return {
-        "model": "resnet20",
-        "width": 1.0,
-        "method": method,
-        "train_rate": rate,
-        "prune": "",
-        "recalibrate": recal,
-        "policy": policy,
-        "fault_rate": fault,
-        "train_seed": seed,
-        "per_chip": chips,
-    }
+) -> AccuracyRow:
+    return accuracy_row(
+        chips,
+        method=method,
+        train_rate=rate,
+        recalibrate=recal,
+        policy=policy,
+        fault_rate=fault,
+        train_seed=seed,
+    )
 
 
 def test_the_collapse_finding_by_hand() -> None:
@@ -104,7 +103,7 @@ def test_the_collapse_finding_by_hand() -> None:
         _row("dropconnect", 0.1, True, 0.3, 1, [40.0, 41.0, 42.0]),
     ]
     shape = DatasetShape("fashion-mnist", (1, 28, 28), 10, {"shortcut": "1x1"})
-    data = SweepData(spec, {"resnet20": shape}, rows, [], [], [], [], {}, "", 0)
+    data = SweepData(spec=spec, datasets={"resnet20": shape}, accuracy=rows)
     out = {f.key: f for f in findings(data)}
     assert len(out) == 15
     dc = out["DC-1"]
@@ -145,10 +144,10 @@ def test_pages_that_show_one_training_read_the_first_seed_only() -> None:
     spec = load_preset("fmnist-dropconnect")
     first = spec.train_seeds[0]
     rows = [_row("standard", 0.0, False, 0.3, s, [20.0 + s]) for s in spec.train_seeds]
-    data = SweepData(spec, {}, rows, [], [], [], [], {}, "", 0)
+    data = SweepData(spec=spec, datasets={}, accuracy=rows)
     view, seed = one_training_seed(data)
     assert seed == first and len(spec.train_seeds) >= 2
-    assert [r["train_seed"] for r in view.accuracy] == [first]
+    assert [r.train_seed for r in view.accuracy] == [first]
     assert len(data.accuracy) == len(spec.train_seeds)  # the findings still see every seed
-    single = SweepData(spec_from_dict(BASE), {}, rows[:1], [], [], [], [], {}, "", 0)
+    single = SweepData(spec=spec_from_dict(BASE), datasets={}, accuracy=rows[:1])
     assert one_training_seed(single) == (single, None)

@@ -83,13 +83,16 @@ def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
     with ResultsStore.open(swept, create=False) as store:
         data = load_sweep(store)
     front = _rows(swept / "pareto.csv")
-    assert front and len(front) == sum(r["on_front"] for r in data.pareto)
+    assert front and len(front) == sum(r.on_front for r in data.pareto)
     names = [name for name, _ in OBJECTIVES]
     ups = [up for _, up in OBJECTIVES]
     for row in data.pareto:
-        rivals = [r for r in data.pareto if r["fault_rate"] == row["fault_rate"] and r is not row]
-        beaten = any(dominates([r[n] for n in names], [row[n] for n in names], ups) for r in rivals)
-        assert row["on_front"] == (not beaten)
+        rivals = [r for r in data.pareto if r.fault_rate == row.fault_rate and r is not row]
+        beaten = any(
+            dominates([getattr(r, n) for n in names], [getattr(row, n) for n in names], ups)
+            for r in rivals
+        )
+        assert row.on_front == (not beaten)
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:
@@ -119,7 +122,7 @@ def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
     (page,) = sweep_tolerance_pages(no_axis)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]
     no_dropconnect = dataclasses.replace(
-        data, accuracy=[r for r in data.accuracy if r["method"] != "dropconnect"]
+        data, accuracy=[r for r in data.accuracy if r.method != "dropconnect"]
     )
     (page,) = heatmap_pages(no_dropconnect)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from faults_support import save_trained_lenet5
+from sweep_rows import accuracy_row, tolerance_row
 
 from archsim.cli import cli
 from archsim.explore.expand import expand
@@ -118,7 +119,14 @@ def _fake(
             "throughput_ips": tp,
             "energy_per_image_j": e,
             "occupied_area_mm2": a,
+            "std": None,
+            "p5": min(chips),
+            "p50": sorted(chips)[1],
+            "p95": max(chips),
+            "chips": len(chips),
             "crossbars": 44,
+            "spare_columns": 0,
+            "remap_table_bits": 0,
             "placement": "cpu-1x1",
             "cpu_moved": [],
             "remap": ev.point["tolerance"] == "remap",
@@ -137,47 +145,35 @@ def test_paired_gains_are_against_none_on_the_same_chips_by_hand() -> None:
             ("dropconnect", "remap", 0.1): [81.0, 79.0, 80.0],
         },
     )
-    rows = {(r["method"], r["tolerance"]): r for r in tolerance_rows(out, results)}
+    rows = {(r.method, r.tolerance): r for r in tolerance_rows(out, results)}
     assert len(rows) == 4  # the rate-0.2 jobs are not in the store: left out, not invented
     remap = rows[("standard", "remap")]
     # differences 2, 1, 3: mean 2, sample sd 1, t(0.975, 2 df) = 4.3027 -> 4.3027 / sqrt(3)
-    assert remap["gain"] == pytest.approx(2.0)
-    assert remap["gain_half_width"] == pytest.approx(4.302653 / math.sqrt(3), rel=1e-5)
-    assert remap["gain_chips"] == 3
+    assert remap.gain == pytest.approx(2.0)
+    assert remap.gain_half_width == pytest.approx(4.302653 / math.sqrt(3), rel=1e-5)
+    assert remap.gain_chips == 3
     # paired with its own training's none: drop-connect's differences 1, -1, 0
-    assert rows[("dropconnect", "remap")]["gain"] == pytest.approx(0.0)
-    assert rows[("standard", "none")]["gain"] == 0.0
-    assert remap["delta_energy_per_image_j"] == pytest.approx(0.1e-6)
-    assert remap["delta_occupied_area_mm2"] == pytest.approx(0.5)
-    assert remap["delta_throughput_ips"] == 0.0
+    assert rows[("dropconnect", "remap")].gain == pytest.approx(0.0)
+    assert rows[("standard", "none")].gain == 0.0
+    assert remap.delta_energy_per_image_j == pytest.approx(0.1e-6)
+    assert remap.delta_occupied_area_mm2 == pytest.approx(0.5)
+    assert remap.delta_throughput_ips == 0.0
+    assert remap.cpu_moved == "" and remap.remap and not rows[("standard", "none")].remap
     costs = tolerance_costs(list(rows.values()))
-    assert sorted(c["tolerance"] for c in costs) == ["none", "remap"]  # one per technique
+    assert sorted(c.tolerance for c in costs) == ["none", "remap"]  # one per technique
 
 
 def test_tolerance_points_join_the_sweeps_front() -> None:
     spec = spec_from_dict({**SPEC, "tolerance": ["remap"]})
-    base = {
-        "model": "lenet5",
-        "width": 1.0,
-        "method": "standard",
-        "train_rate": 0.0,
-        "prune": "",
-        "recalibrate": False,
-        "policy": "cpu-1x1",
-        "fault_rate": 0.1,
-        "throughput_ips": 1000.0,
-        "energy_per_image_j": 2e-6,
-        "occupied_area_mm2": 3.0,
-    }
-    plain = {**base, "recalibrate": True, "mean": 60.0}
-    none = {**base, "tolerance": "none", "mean": 58.0}  # dominated by the plain point
-    remap = {**base, "tolerance": "remap", "mean": 62.0, "occupied_area_mm2": 3.5}
-    front = {
-        (r["tolerance"], r["accuracy"]): r["on_front"]
-        for r in pareto_rows(spec, [plain], [none, remap])
-    }
+    cost = {"throughput_ips": 1000.0, "energy_per_image_j": 2e-6, "occupied_area_mm2": 3.0}
+    plain = accuracy_row(model="lenet5", fault_rate=0.1, recalibrate=True, mean=60.0, **cost)
+    none = tolerance_row(model="lenet5", mean=58.0)  # dominated by the plain point
+    remap = tolerance_row(model="lenet5", tolerance="remap", mean=62.0, occupied_area_mm2=3.5)
+    pareto, flagged = pareto_rows(spec, [plain], [none, remap])
+    front = {(r.tolerance, r.accuracy): r.on_front for r in pareto}
     assert front == {("", 60.0): True, ("none", 58.0): False, ("remap", 62.0): True}
-    assert (none["on_front"], remap["on_front"]) == (False, True)  # flagged for the page
+    assert [r.on_front for r in flagged] == [False, True]  # flagged for the page
+    assert (none.on_front, remap.on_front) == (False, False)  # the stored rows stay as built
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,6 @@ LAYERS = (
     ("mapping", "hw", "checkpoint"), ("config", "nets", "data"), BASE,
 )  # fmt: skip
 RANK = {name: len(LAYERS) - i for i, names in enumerate(LAYERS) for name in names}
-# CLI modules still calling engines directly: another change moves them onto archsim.api
-CLI_EXEMPT = ("archsim.cli.report", "archsim.cli.pareto")
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -131,9 +129,7 @@ def test_no_import_circles() -> None:
 
 def test_the_cli_reaches_the_engines_only_through_the_api() -> None:
     graph = import_graph()
-    assert cli_engine_imports(graph, CLI_EXEMPT) == []
-    # the exemption is only for modules that still need it
-    assert all(cli_engine_imports({m: graph[m]}) for m in CLI_EXEMPT)
+    assert cli_engine_imports(graph) == []
 
 
 def test_the_graph_sees_submodules_and_skips_type_checking_imports() -> None:

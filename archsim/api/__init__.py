@@ -40,9 +40,13 @@ if TYPE_CHECKING:
     from archsim.api.studies import tolerance as tolerance
     from archsim.api.studies import vulnerability as vulnerability
     from archsim.api.sweeps import SweepSpec as SweepSpec
+    from archsim.api.sweeps import executor_names as executor_names
     from archsim.api.sweeps import pareto as pareto
     from archsim.api.sweeps import report as report
+    from archsim.api.sweeps import run_pareto as run_pareto
     from archsim.api.sweeps import sweep as sweep
+    from archsim.api.sweeps import sweep_presets as sweep_presets
+    from archsim.api.sweeps import sweep_spec as sweep_spec
     from archsim.api.training import RecalibrateSpec as RecalibrateSpec
     from archsim.api.training import TrainSpec as TrainSpec
     from archsim.api.training import recalibrate as recalibrate
@@ -60,6 +64,8 @@ _HOMES = {
     "DataOptions": "studies", "StudyPlan": "studies", "tolerance": "studies",
     "vulnerability": "studies",
     "SweepSpec": "sweeps", "pareto": "sweeps", "report": "sweeps", "sweep": "sweeps",
+    "executor_names": "sweeps", "run_pareto": "sweeps", "sweep_presets": "sweeps",
+    "sweep_spec": "sweeps",
     "RecalibrateSpec": "training", "TrainSpec": "training", "recalibrate": "training",
     "train": "training",
 }  # fmt: skip

@@ -1,18 +1,49 @@
-"""The sweep arrows: `SweepSpec --sweep--> store --pareto--> front --report--> PDF`."""
+"""The sweep arrows: `SweepSpec --sweep--> store --pareto--> front --report--> PDF`, and the
+names a sweep can be given (shipped presets, executors). `archsim pareto` is `run_pareto`
+and `archsim report` is `report` behind a few options.
+
+The results, the sweep runner and the report load when a function needs them, so the names
+(`executor_names`, `sweep_presets`, for a command's help) import no torch."""
+
+from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from archsim.explore.executors import EXECUTORS
 from archsim.explore.pareto import pareto_front
-from archsim.explore.results import load_sweep
-from archsim.explore.spec import SweepSpec, load_preset, load_spec
-from archsim.explore.store import ResultsStore
-from archsim.explore.sweep import SweepOutputs, run_sweep
-from archsim.report.pdf import render_report
+from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
 
-__all__ = ["SweepOutputs", "SweepSpec", "pareto", "report", "sweep"]
+if TYPE_CHECKING:
+    from archsim.explore.sweep import SweepOutputs
+
+__all__ = [
+    "SweepSpec",
+    "executor_names",
+    "pareto",
+    "report",
+    "run_pareto",
+    "sweep",
+    "sweep_presets",
+    "sweep_spec",
+]
+
+
+def executor_names() -> tuple[str, ...]:
+    """Where a sweep's jobs can run."""
+    return EXECUTORS
+
+
+def sweep_presets() -> list[str]:
+    """The sweeps shipped with archsim, by name."""
+    return preset_names()
+
+
+def sweep_spec(preset: str | None = None, spec_file: Path | None = None) -> SweepSpec:
+    """The sweep in the YAML file `spec_file`, else the shipped preset `preset` (quick)."""
+    return load_spec(spec_file) if spec_file else load_preset(preset or "quick")
 
 
 def sweep(
@@ -26,9 +57,28 @@ def sweep(
     if not isinstance(spec, SweepSpec):
         path = Path(spec)
         spec = load_spec(path) if path.suffix in (".yaml", ".yml") else load_preset(str(spec))
-    outputs = run_sweep(spec, Path(out), executor=executor, jobs=jobs, progress=False)
-    render_report(outputs.data, Path(out) / "report.pdf")
+    outputs, _ = run_pareto(spec, Path(out), executor=executor, jobs=jobs, progress=False)
     return outputs
+
+
+def run_pareto(
+    spec: SweepSpec,
+    out: Path,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+    with_report: bool = True,
+) -> tuple[SweepOutputs, Path | None]:
+    """Run `spec` into `out` (what its store holds is not rerun), write its tables there and,
+    `with_report`, its report.pdf; the outputs and the report's path (None without one)."""
+    from archsim.explore.sweep import run_sweep
+    from archsim.report.pdf import render_report
+
+    outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
+    pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
+    return outputs, pdf
 
 
 def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
@@ -37,8 +87,17 @@ def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
     return pareto_front(rows)
 
 
-def report(store: str | Path, out: str | Path) -> Path:
-    """Re-render the PDF report of a sweep's results store without recomputing anything."""
+def report(store: str | Path, out: str | Path | None = None) -> Path:
+    """Re-render the PDF report of a sweep's results store (a results.sqlite file or its
+    folder) without recomputing anything, to `out` (default: report.pdf beside the store);
+    a folder that cannot be written fails with one line before anything is drawn."""
+    from archsim.explore.results import load_sweep
+    from archsim.explore.store import ResultsStore
+    from archsim.explore.sweep import check_writable
+    from archsim.report.pdf import render_report
+
     with ResultsStore.open(Path(store), create=False) as opened:
         data = load_sweep(opened)
-    return render_report(data, Path(out))
+        target = Path(out) if out is not None else opened.root / "report.pdf"
+    check_writable(target.parent)
+    return render_report(data, target)

@@ -7,16 +7,21 @@ from pathlib import Path
 
 import click
 
-from archsim.cli.presets_help import LazyHelpOption
+from archsim.cli.presets_help import LazyChoice, LazyHelpOption
 from archsim.errors import UserError
-from archsim.explore.executors import EXECUTORS
+
+
+def _executors() -> tuple[str, ...]:
+    from archsim.api import executor_names
+
+    return executor_names()
 
 
 def _preset_help() -> str:
-    from archsim.explore.spec import preset_names
+    from archsim.api import sweep_presets
 
     return (
-        f"A sweep shipped with archsim: {', '.join(preset_names())} (the fmnist-* and "
+        f"A sweep shipped with archsim: {', '.join(sweep_presets())} (the fmnist-* and "
         "mnist-* presets are sized for a 2-core machine). Default: quick when no --spec "
         "is given."
     )
@@ -38,7 +43,7 @@ def _preset_help() -> str:
 )
 @click.option(
     "--executor",
-    type=click.Choice(EXECUTORS),
+    type=LazyChoice(_executors),
     default="local",
     show_default=True,
     help="Where jobs run.",
@@ -71,22 +76,22 @@ def pareto(
     with a `tolerance:` list also writes tolerance.csv (each technique's paired gain and
     charged cost) and a tolerance page.
     """
-    from archsim.explore.spec import load_preset, load_spec
-    from archsim.explore.sweep import run_sweep
+    from archsim.api import run_pareto, sweep_spec
 
     if preset and spec_file:
         raise UserError("give --preset or --spec, not both")
-    spec = load_spec(spec_file) if spec_file else load_preset(preset or "quick")
+    spec = sweep_spec(preset, spec_file)
     folder = out if out is not None else Path("reports") / spec.name
     try:
-        result = run_sweep(
-            spec, folder, executor=executor, jobs=jobs, address=address, progress=not quiet
+        result, report = run_pareto(
+            spec,
+            folder,
+            executor=executor,
+            jobs=jobs,
+            address=address,
+            progress=not quiet,
+            with_report=not no_report,
         )
-        report = None
-        if not no_report:
-            from archsim.report.pdf import render_report
-
-            report = render_report(result.data, folder / "report.pdf")
     except KeyboardInterrupt:
         store = folder / "results.sqlite"
         if store.exists():

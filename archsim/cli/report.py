@@ -16,13 +16,6 @@ import click
 )
 def report(store: Path, out: Path | None) -> None:
     """Render the report of the sweep in STORE (a results.sqlite file or its folder)."""
-    from archsim.explore.results import load_sweep
-    from archsim.explore.store import ResultsStore
-    from archsim.explore.sweep import check_writable
-    from archsim.report.pdf import render_report
+    from archsim.api import report as render
 
-    with ResultsStore.open(store, create=False) as opened:
-        data = load_sweep(opened)
-        target = out if out is not None else opened.root / "report.pdf"
-    check_writable(target.parent)
-    click.echo(str(render_report(data, target)))
+    click.echo(str(render(store, out)))

@@ -16,7 +16,8 @@ drop-connect paper's setting).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archsim.explore.finding import Finding
 from archsim.explore.findings_data import Context
@@ -40,7 +41,10 @@ from archsim.explore.findings_training import (
     sft_stuck_on,
 )
 
-__all__ = ["BUILDERS", "FINDING_COLUMNS", "Finding", "finding_rows", "findings"]
+if TYPE_CHECKING:
+    from archsim.explore.results import SweepData
+
+__all__ = ["BUILDERS", "Finding", "FindingRow", "finding_rows", "findings"]
 
 
 BUILDERS: tuple[Callable[[Context], Finding], ...] = (
@@ -62,55 +66,57 @@ BUILDERS: tuple[Callable[[Context], Finding], ...] = (
 )
 
 
-def findings(data: Any) -> list[Finding]:
+def findings(data: SweepData) -> list[Finding]:
     """Every finding, tested on `data` (a `results.SweepData`)."""
     ctx = Context(data)
     return [build(ctx) for build in BUILDERS]
 
 
-FINDING_COLUMNS = (
-    "key",
-    "source",
-    "claim",
-    "rule",
-    "test",
-    "first",
-    "second",
-    "effect",
-    "ci_low",
-    "ci_high",
-    "pairs",
-    "seeds",
-    "chip_sd",
-    "seed_sd",
-    "verdict",
-    "note",
-)
+@dataclass(frozen=True, kw_only=True)
+class FindingRow:
+    """One finding as a flat row (a row of findings.csv)."""
+
+    key: str
+    source: str
+    claim: str
+    rule: str
+    test: str
+    first: float | None  # the two compared accuracies (pooled means)
+    second: float | None
+    effect: float | None  # paired: first minus second, accuracy points
+    ci_low: float | None
+    ci_high: float | None
+    pairs: int | None
+    seeds: int | None
+    chip_sd: float | None
+    seed_sd: float | None
+    verdict: str
+    note: str
 
 
-def finding_rows(data: Any) -> list[dict[str, Any]]:
+def finding_rows(data: SweepData) -> list[FindingRow]:
     """The findings as flat rows (the CSV export and docs)."""
     out = []
     for f in findings(data):
         e = f.effect
         out.append(
-            {
-                "key": f.key,
-                "source": f.source,
-                "claim": f.claim,
-                "rule": f.rule.text(),
-                "test": f.test,
-                "first": f.means[0] if f.means else None,
-                "second": f.means[1] if f.means else None,
-                "effect": e.mean if e else None,
-                "ci_low": e.low if e else None,
-                "ci_high": e.high if e else None,
-                "pairs": e.chips if e else None,
-                "seeds": len(e.seed_means) if e else None,
-                "chip_sd": e.chip_sd if e else None,
-                "seed_sd": e.seed_sd if e else None,
-                "verdict": f.verdict,
-                "note": f.note,
-            }
+            FindingRow(
+                key=f.key,
+                source=f.source,
+                claim=f.claim,
+                rule=f.rule.text(),
+                test=f.test,
+                first=f.means[0] if f.means else None,
+                second=f.means[1] if f.means else None,
+                effect=e.mean if e else None,
+                ci_low=e.low if e else None,
+                ci_high=e.high if e else None,
+                pairs=e.chips if e else None,
+                seeds=len(e.seed_means) if e else None,
+                chip_sd=e.chip_sd if e else None,
+                seed_sd=e.seed_sd if e else None,
+                verdict=f.verdict,
+                note=f.note,
+            )
         )
     return out

@@ -4,11 +4,16 @@ validation curves. Nothing here is computed that the store does not hold."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from archsim.explore.records import AccuracyRow
+
+if TYPE_CHECKING:
+    from archsim.explore.results import SweepData
 
 SELECT = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy", "fault_rate")
 
@@ -36,7 +41,7 @@ class Arm:
 class Context:
     """A sweep's rows indexed for the findings (see `findings.py` for the choices made)."""
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: SweepData) -> None:
         self.data, self.spec = data, data.spec
         spec = self.spec
         self.main_policy = spec.cost.policy
@@ -52,16 +57,15 @@ class Context:
         self.dc_recal = True in recal
         self.model0, self.width0 = spec.models[0].name, min(spec.widths)
         self._index = self._by(data.accuracy, SELECT)
-        self._models = self._by(getattr(data, "fault_models", []), ("fault_model", *SELECT))
+        self._models = self._by(data.fault_models, ("fault_model", *SELECT))
 
     def _by(
-        self, rows: list[dict[str, Any]], fields: tuple[str, ...]
+        self, rows: Sequence[AccuracyRow], fields: tuple[str, ...]
     ) -> dict[tuple[Any, ...], dict[int, np.ndarray]]:
         index: dict[tuple[Any, ...], dict[int, np.ndarray]] = {}
         for row in rows:
-            seed = int(row.get("train_seed", self.spec.seed))
-            index.setdefault(tuple(row[k] for k in fields), {})[seed] = np.asarray(
-                row["per_chip"], dtype=np.float64
+            index.setdefault(tuple(getattr(row, k) for k in fields), {})[row.train_seed] = (
+                np.asarray(row.per_chip, dtype=np.float64)
             )
         return index
 
@@ -184,19 +188,17 @@ class Context:
 
     def cost_ratio(self, narrow: float, wide: float) -> str:
         rows = {
-            r["width"]: r
+            r.width: r
             for r in self.data.costs
-            if r["model"] == self.model0
-            and r["policy"] == self.main_policy
-            and not r["paper_setting"]
+            if r.model == self.model0 and r.policy == self.main_policy and not r.paper_setting
         }
         a, b = rows.get(narrow), rows.get(wide)
-        if not (a and b and a.get("throughput_ips") and a.get("energy_per_image_j")):
+        if not (a and b and a.throughput_ips and a.energy_per_image_j):
             return ""
         return (
-            f"throughput x{b['throughput_ips'] / a['throughput_ips']:.2f}, energy per "
-            f"image x{b['energy_per_image_j'] / a['energy_per_image_j']:.2f} "
-            f"({a['estimator']})"
+            f"throughput x{b.throughput_ips / a.throughput_ips:.2f}, energy per "
+            f"image x{b.energy_per_image_j / a.energy_per_image_j:.2f} "
+            f"({a.estimator})"
         )
 
     def epoch_steps(self) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], str] | None:
@@ -204,9 +206,9 @@ class Context:
         of each drop-connect run and of the standard run of the same net (concatenated over
         nets): the two lists pair step by step."""
         runs = {
-            (r["model"], r["method"], r["train_rate"], r["prune"], r["train_seed"]): r
+            (r.model, r.method, r.train_rate, r.prune, r.train_seed): r
             for r in self.data.trainings
-            if r["width"] == self.width0
+            if r.width == self.width0
         }
         first: dict[int, list[float]] = {}
         second: dict[int, list[float]] = {}
@@ -215,12 +217,12 @@ class Context:
             std = runs.get((model, "standard", 0.0, "", seed))
             if method != "dropconnect" or prune or std is None:
                 continue
-            a, b = dc["curves"], std["curves"]
-            va, vb = a.get("val_fault_acc") or [], b.get("val_fault_acc") or []
+            a, b = dc.curves, std.curves
+            va, vb = a.val_fault_acc, b.val_fault_acc
             n = min(len(va), len(vb))
-            if n < 3 or a.get("val_fault_rate") != b.get("val_fault_rate"):
+            if n < 3 or a.val_fault_rate is None or a.val_fault_rate != b.val_fault_rate:
                 continue
-            rates.add((p, a.get("val_fault_rate")))
+            rates.add((p, a.val_fault_rate))
             first.setdefault(seed, []).extend(np.abs(np.diff(va[:n])))
             second.setdefault(seed, []).extend(np.abs(np.diff(vb[:n])))
         if not first:

@@ -1,6 +1,6 @@
 """Tables of a sweep, joined from its expansion and the results store: what the CSV files and
-the PDF report show. Jobs missing from the store (an unfinished sweep) are left out and
-counted, never invented."""
+the PDF report show, as typed rows (`records`) built once here. Jobs missing from the store
+(an unfinished sweep) are left out and counted, never invented."""
 
 from __future__ import annotations
 
@@ -11,70 +11,67 @@ from typing import Any
 from archsim.errors import UserError
 from archsim.explore.expand import expand
 from archsim.explore.expansion import DatasetShape, Evaluation, Expansion
-from archsim.explore.pareto import OBJECTIVES, pareto_front
+from archsim.explore.page_rows import (
+    BestRateRow,
+    PolicyAccuracyRow,
+    StabilityRow,
+    Table2Row,
+    best_rate_rows,
+    policy_accuracy_rows,
+    stability_rows,
+    table2_rows,
+)
+from archsim.explore.pareto import OBJECTIVES, non_dominated
+from archsim.explore.records import (
+    AccuracyRow,
+    CostRow,
+    Curves,
+    Layer,
+    ParetoRow,
+    SweepRun,
+    TrainingRow,
+)
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
-from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows
-
-ACCURACY_STATS = (
-    "mean",
-    "std",
-    "ci_low",
-    "ci_high",
-    "p5",
-    "p50",
-    "p95",
-    "yield",
-    "chips",
-    "float_acc",
-    "quant_acc",
-    "realised_fraction",
-    "bn_set",
+from archsim.explore.tolerance_rows import (
+    ToleranceCostRow,
+    ToleranceRow,
+    tolerance_costs,
+    tolerance_rows,
 )
-COST_FIELDS = (
-    "throughput_ips",
-    "latency_s",
-    "energy_per_image_j",
-    "static_energy_j",
-    "images_per_j",
-    "occupied_area_mm2",
-    "provisioned_area_mm2",
-    "budget_chips",
-    "budget_tiles",
-    "bottleneck",
-)
-MAP_FIELDS = (
-    "crossbars",
-    "imas",
-    "tiles",
-    "chips",
-    "utilization",
-    "rram_macs",
-    "cpu_macs",
-    "total_macs",
-    "rram_layers",
-    "cpu_layers",
-)
+from archsim.perf.paper import TABLE_II_SOURCE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepData:
-    """Everything the report needs, read from one store."""
+    """Everything the report needs, read from one store: the stored rows, and the rows the
+    pages show that are derived from them (`derive`)."""
 
     spec: SweepSpec
     datasets: dict[str, DatasetShape]
-    accuracy: list[dict[str, Any]]
-    costs: list[dict[str, Any]]
-    trainings: list[dict[str, Any]]
-    pareto: list[dict[str, Any]]
-    sweeps: list[dict[str, Any]]
-    meta: dict[str, str]
-    store: str
-    jobs_total: int
+    accuracy: list[AccuracyRow] = field(default_factory=list)
+    costs: list[CostRow] = field(default_factory=list)
+    trainings: list[TrainingRow] = field(default_factory=list)
+    sweeps: list[SweepRun] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    store: str = ""
+    jobs_total: int = 0
     missing: dict[str, int] = field(default_factory=dict)
-    fault_models: list[dict[str, Any]] = field(default_factory=list)  # faults.compare_models
-    tolerance: list[dict[str, Any]] = field(default_factory=list)  # the `tolerance` axis
-    tolerance_costs: list[dict[str, Any]] = field(default_factory=list)  # charged, per technique
+    fault_models: list[AccuracyRow] = field(default_factory=list)  # faults.compare_models
+    tolerance: list[ToleranceRow] = field(default_factory=list)  # the `tolerance` axis
+    # derived from the rows above (`derive`)
+    pareto: list[ParetoRow] = field(default_factory=list)
+    tolerance_costs: list[ToleranceCostRow] = field(default_factory=list)  # per technique
+    stability: list[StabilityRow] | None = None  # None: no clean and faulty rates to score
+    table2: list[Table2Row] = field(default_factory=list)
+    table2_source: str = TABLE_II_SOURCE
+    best_rates: list[BestRateRow] = field(default_factory=list)
+    policy_accuracy: list[PolicyAccuracyRow] = field(default_factory=list)
+
+    @property
+    def policies(self) -> list[str]:
+        """The placements the sweep costed (outside the paper's setting), in costing order."""
+        return list(dict.fromkeys(c.policy for c in self.costs if not c.paper_setting))
 
 
 def sweep_record(
@@ -115,109 +112,201 @@ def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
     }
 
 
+Results = dict[str, dict[str, Any]]  # job key -> its stored result
+
+
 def accuracy_rows(
-    expansion: Expansion,
-    results: dict[str, dict[str, Any]],
-    evaluations: list[Evaluation] | None = None,
-) -> list[dict[str, Any]]:
+    expansion: Expansion, results: Results, evaluations: list[Evaluation] | None = None
+) -> list[AccuracyRow]:
     rows = []
     for ev in expansion.evaluations if evaluations is None else evaluations:
-        acc, cost = results.get(ev.key), results.get(ev.cost_key)
+        acc, cost = results.get(ev.key), results.get(ev.cost_key) or {}
         if acc is None:
             continue
-        row = {**ev.point, "fault_rate": ev.fault_rate}
-        row.update({name: acc.get(name) for name in ACCURACY_STATS})
-        row["per_chip"] = acc.get("per_chip", [])  # chip i is the same chip for every model
-        row.update({name: (cost or {}).get(name) for name in COST_FIELDS})
-        train = results.get(ev.train_key) or {}
-        row["clean_acc"] = train.get("clean_acc")
-        row["evaluate_key"], row["train_key"] = ev.key, ev.train_key
-        rows.append(row)
+        p = ev.point
+        rows.append(
+            AccuracyRow(
+                model=p["model"],
+                net=p["net"],
+                width=p["width"],
+                dataset=p["dataset"],
+                method=p["method"],
+                train_rate=p["train_rate"],
+                prune=p["prune"],
+                recalibrate=p["recalibrate"],
+                policy=p["policy"],
+                train_seed=p["train_seed"],
+                fault_model=p.get("fault_model", ""),
+                fault_rate=ev.fault_rate,
+                mean=acc["mean"],
+                std=acc.get("std"),
+                ci_low=acc.get("ci_low"),
+                ci_high=acc.get("ci_high"),
+                p5=acc["p5"],
+                p50=acc["p50"],
+                p95=acc["p95"],
+                yield_fraction=acc.get("yield"),
+                chips=acc["chips"],
+                float_acc=acc.get("float_acc"),
+                quant_acc=acc.get("quant_acc"),
+                realised_fraction=acc.get("realised_fraction"),
+                bn_set=acc.get("bn_set"),
+                per_chip=tuple(acc.get("per_chip", [])),
+                throughput_ips=cost.get("throughput_ips"),
+                latency_s=cost.get("latency_s"),
+                energy_per_image_j=cost.get("energy_per_image_j"),
+                static_energy_j=cost.get("static_energy_j"),
+                images_per_j=cost.get("images_per_j"),
+                occupied_area_mm2=cost.get("occupied_area_mm2"),
+                provisioned_area_mm2=cost.get("provisioned_area_mm2"),
+                budget_chips=cost.get("budget_chips"),
+                budget_tiles=cost.get("budget_tiles"),
+                bottleneck=cost.get("bottleneck"),
+                clean_acc=(results.get(ev.train_key) or {}).get("clean_acc"),
+                evaluate_key=ev.key,
+                train_key=ev.train_key,
+            )
+        )
     return rows
 
 
-def cost_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def cost_rows(expansion: Expansion, results: Results) -> list[CostRow]:
     rows = []
     for c in expansion.costs:
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
-        row: dict[str, Any] = {
-            "model": c.model,
-            "net": c.net,
-            "width": c.width,
-            "policy": c.policy,
-            "estimator": c.estimator,
-            "paper_setting": c.paper,
-        }
-        row.update({name: sim.get(name) for name in COST_FIELDS})
-        row.update({name: mapping.get(name) for name in MAP_FIELDS})
-        row["images"] = sim.get("images")
-        row["time_for_images_s"] = sim.get("time_for_images_s")
-        row["energy_breakdown_j"] = sim.get("energy_breakdown_j", {})
-        row["layers"] = mapping.get("layers", [])
-        rows.append(row)
+        rows.append(
+            CostRow(
+                model=c.model,
+                net=c.net,
+                width=c.width,
+                policy=c.policy,
+                estimator=c.estimator,
+                paper_setting=c.paper,
+                throughput_ips=sim["throughput_ips"],
+                latency_s=sim["latency_s"],
+                energy_per_image_j=sim["energy_per_image_j"],
+                static_energy_j=sim.get("static_energy_j"),
+                images_per_j=sim.get("images_per_j"),
+                occupied_area_mm2=sim["occupied_area_mm2"],
+                provisioned_area_mm2=sim.get("provisioned_area_mm2"),
+                budget_chips=sim.get("budget_chips"),
+                budget_tiles=sim.get("budget_tiles"),
+                bottleneck=sim.get("bottleneck"),
+                crossbars=mapping["crossbars"],
+                imas=mapping.get("imas"),
+                tiles=mapping.get("tiles"),
+                chips=mapping.get("chips"),
+                utilization=mapping.get("utilization"),
+                rram_macs=mapping.get("rram_macs"),
+                cpu_macs=mapping.get("cpu_macs"),
+                total_macs=mapping.get("total_macs"),
+                rram_layers=mapping.get("rram_layers"),
+                cpu_layers=mapping.get("cpu_layers"),
+                images=sim["images"],
+                time_for_images_s=sim["time_for_images_s"],
+                layers=tuple(
+                    Layer(name=x["name"], kind=x["kind"], target=x["target"])
+                    for x in mapping.get("layers", [])
+                ),
+            )
+        )
     return rows
 
 
-def training_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def training_rows(expansion: Expansion, results: Results) -> list[TrainingRow]:
     rows, seen = [], set()
     for t in expansion.trainings:
         result = results.get(t.key)
         if result is None or t.key in seen:
             continue
         seen.add(t.key)
+        p = t.point
         rows.append(
-            {
-                **t.point,
-                "clean_acc": result.get("clean_acc"),
-                "curves": result.get("curves", {}),
-                "train_key": t.key,
-            }
+            TrainingRow(
+                model=p["model"],
+                net=p["net"],
+                width=p["width"],
+                dataset=p["dataset"],
+                method=p["method"],
+                train_rate=p["train_rate"],
+                prune=p["prune"],
+                recalibrate=p["recalibrate"],
+                policy=p["policy"],
+                train_seed=p["train_seed"],
+                clean_acc=result.get("clean_acc"),
+                curves=Curves.from_result(result.get("curves", {})),
+                train_key=t.key,
+            )
         )
     return rows
 
 
 def pareto_rows(
-    spec: SweepSpec, accuracy: list[dict[str, Any]], tolerance: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
+    spec: SweepSpec, accuracy: list[AccuracyRow], tolerance: list[ToleranceRow] | None = None
+) -> tuple[list[ParetoRow], list[ToleranceRow]]:
     """Per Pareto fault rate: every design point (and every point of the `tolerance` axis,
-    `tolerance` naming its technique) with its objectives and `on_front`; each tolerance row
-    is flagged `on_front` too, for the tolerance page."""
-    out: list[dict[str, Any]] = []
+    `tolerance` naming its technique) with its objectives and `on_front`; and the tolerance
+    rows, each flagged `on_front` too, for the tolerance page."""
+    out: list[ParetoRow] = []
     metric = spec.pareto.metric
+    flags: dict[int, bool] = {}  # id of a tolerance row -> on the front
+    candidates: list[AccuracyRow | ToleranceRow] = [*accuracy, *(tolerance or [])]
     for rate in spec.pareto_rates:
-        sources = [
-            r
-            for r in [*accuracy, *(tolerance or [])]
-            if r["fault_rate"] == rate
-            and r.get(metric) is not None
-            and r.get("throughput_ips") is not None
-        ]
-        points = pareto_front(
-            [
-                {
-                    "fault_rate": rate,
-                    "model": r["model"],
-                    "width": r["width"],
-                    "method": r["method"],
-                    "train_rate": r["train_rate"],
-                    "prune": r["prune"],
-                    "recalibrate": r["recalibrate"],
-                    "policy": r["policy"],
-                    "tolerance": r.get("tolerance", ""),
-                    "metric": metric,
-                    "accuracy": r[metric],
-                    **{name: r[name] for name, _ in OBJECTIVES[1:]},
-                }
-                for r in sources
-            ]
+        pairs: list[tuple[AccuracyRow | ToleranceRow, ParetoRow]] = []
+        for r in candidates:
+            accuracy_value = getattr(r, metric)
+            throughput, energy, area = r.throughput_ips, r.energy_per_image_j, r.occupied_area_mm2
+            if r.fault_rate != rate or accuracy_value is None or throughput is None:
+                continue
+            if energy is None or area is None:
+                continue
+            point = ParetoRow(
+                fault_rate=rate,
+                model=r.model,
+                width=r.width,
+                method=r.method,
+                train_rate=r.train_rate,
+                prune=r.prune,
+                recalibrate=r.recalibrate,
+                policy=r.policy,
+                tolerance=r.tolerance if isinstance(r, ToleranceRow) else "",
+                metric=metric,
+                accuracy=accuracy_value,
+                throughput_ips=throughput,
+                energy_per_image_j=energy,
+                occupied_area_mm2=area,
+            )
+            pairs.append((r, point))
+        front = non_dominated(
+            [[getattr(p, name) for name, _ in OBJECTIVES] for _, p in pairs],
+            [up for _, up in OBJECTIVES],
         )
-        for source, point in zip(sources, points, strict=True):
-            if source.get("tolerance"):
-                source["on_front"] = point["on_front"]
-        out.extend(points)
-    return out
+        for (source, point), on in zip(pairs, front, strict=True):
+            out.append(replace(point, on_front=on))
+            if isinstance(source, ToleranceRow):
+                flags[id(source)] = on
+    flagged = [replace(r, on_front=flags.get(id(r), False)) for r in tolerance or []]
+    return out, flagged
+
+
+def derive(data: SweepData) -> SweepData:
+    """`data` with the rows its pages show computed from its stored rows: the Pareto front
+    (tolerance rows flagged), each technique's charged cost, the Stability Scores, Table II
+    beside the paper, the best drop rates and the placements' paired accuracy differences."""
+    pareto, tolerance = pareto_rows(data.spec, data.accuracy, data.tolerance)
+    policy = data.spec.cost.policy
+    return replace(
+        data,
+        pareto=pareto,
+        tolerance=tolerance,
+        tolerance_costs=tolerance_costs(tolerance),
+        stability=stability_rows(data.accuracy, policy, data.spec.pareto_rates),
+        table2=table2_rows(data.costs, policy),
+        best_rates=best_rate_rows(data.accuracy, policy),
+        policy_accuracy=policy_accuracy_rows(data.accuracy, data.policies, data.spec.pareto_rates),
+    )
 
 
 def load_sweep(store: ResultsStore) -> SweepData:
@@ -233,24 +322,21 @@ def load_sweep(store: ResultsStore) -> SweepData:
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
-    accuracy = accuracy_rows(expansion, results)
-    tolerance = tolerance_rows(expansion, results)
-    return SweepData(
+    data = SweepData(
         spec=spec,
         datasets=datasets,
-        accuracy=accuracy,
+        accuracy=accuracy_rows(expansion, results),
         costs=cost_rows(expansion, results),
         trainings=training_rows(expansion, results),
-        pareto=pareto_rows(spec, accuracy, tolerance),
-        sweeps=store.sweeps(),
+        sweeps=[SweepRun.from_store(row) for row in store.sweeps()],
         meta=store.meta(),
         store=str(store.path),
         jobs_total=len(wanted),
         missing=dict(missing),
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
-        tolerance=tolerance,
-        tolerance_costs=tolerance_costs(tolerance),
+        tolerance=tolerance_rows(expansion, results),
     )
+    return derive(data)
 
 
 def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
@@ -261,18 +347,11 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
     if len(seeds) < 2:
         return data, None
     seed = seeds[0]
-
-    def keep(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in rows if r.get("train_seed", seed) == seed]
-
-    accuracy, tolerance = keep(data.accuracy), keep(data.tolerance)
     view = replace(
         data,
-        accuracy=accuracy,
-        trainings=keep(data.trainings),
-        pareto=pareto_rows(data.spec, accuracy, tolerance),
-        fault_models=keep(data.fault_models),
-        tolerance=tolerance,
-        tolerance_costs=tolerance_costs(tolerance),
+        accuracy=[r for r in data.accuracy if r.train_seed == seed],
+        trainings=[r for r in data.trainings if r.train_seed == seed],
+        fault_models=[r for r in data.fault_models if r.train_seed == seed],
+        tolerance=[r for r in data.tolerance if r.train_seed == seed],
     )
-    return view, seed
+    return derive(view), seed

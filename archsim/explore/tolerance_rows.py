@@ -9,115 +9,204 @@ differences. Jobs missing from the store are left out, never invented.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from archsim.explore.expansion import Expansion
+from archsim.explore.records import hidden
 from archsim.explore.tolerance_axis import REFERENCE
 from archsim.faults.stats import paired_difference
 
-STATS = (
-    "mean",
-    "std",
-    "ci_low",
-    "ci_high",
-    "p5",
-    "p50",
-    "p95",
-    "chips",
-    "throughput_ips",
-    "energy_per_image_j",
-    "occupied_area_mm2",
-    "crossbars",
-    "spare_columns",
-    "remap",
-    "placement",
-    "remap_table_bits",
-    "remap_seconds_per_chip",
-    "eval_seconds_per_chip",
-)
-SPENT = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
-COLUMNS = (
-    "model",
-    "width",
-    "dataset",
-    "method",
-    "train_rate",
-    "prune",
-    "policy",
-    "train_seed",
-    "tolerance",
-    "fault_rate",
-    *STATS,
-    "cpu_moved",
-    "gain",
-    "gain_half_width",
-    "gain_chips",
-    "delta_throughput_ips",
-    "delta_energy_per_image_j",
-    "delta_occupied_area_mm2",
-    "evaluate_key",
-    "train_key",
-)
-COST_COLUMNS = (
-    "model",
-    "width",
-    "policy",
-    "tolerance",
-    "placement",
-    "cpu_moved",
-    "spare_columns",
-    "remap",
-    "throughput_ips",
-    "energy_per_image_j",
-    "occupied_area_mm2",
-    "crossbars",
-    "remap_table_bits",
-    "delta_throughput_ips",
-    "delta_energy_per_image_j",
-    "delta_occupied_area_mm2",
-)
+
+@dataclass(frozen=True, kw_only=True)
+class ToleranceRow:
+    """One trained point under one technique at one Pareto fault rate (a row of
+    tolerance.csv); `on_front`: on the sweep's Pareto front at that rate."""
+
+    model: str
+    net: str = hidden()
+    width: float
+    dataset: str
+    method: str
+    train_rate: float
+    prune: str
+    recalibrate: bool = hidden(False)
+    policy: str
+    train_seed: int
+    tolerance: str
+    fault_rate: float
+    mean: float
+    std: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p5: float
+    p50: float
+    p95: float
+    chips: int
+    throughput_ips: float
+    energy_per_image_j: float
+    occupied_area_mm2: float
+    crossbars: int
+    spare_columns: int
+    remap: bool
+    placement: str
+    remap_table_bits: int
+    remap_seconds_per_chip: float | None
+    eval_seconds_per_chip: float | None
+    cpu_moved: str  # the layers the technique moved to the CPU, space-separated
+    gain: float | None = None  # paired: this technique minus none on the same chips
+    gain_half_width: float | None = None
+    gain_chips: int | None = None
+    delta_throughput_ips: float | None = None  # this technique's charged cost minus none's
+    delta_energy_per_image_j: float | None = None
+    delta_occupied_area_mm2: float | None = None
+    evaluate_key: str
+    train_key: str
+    per_chip: tuple[float, ...] = hidden(())
+    on_front: bool = hidden(False)
 
 
-def _pair_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(sorted((k, v) for k, v in row.items() if k in COLUMNS[:8] or k == "fault_rate"))
+@dataclass(frozen=True, kw_only=True)
+class ToleranceCostRow:
+    """What one technique is charged on one net, width and placement (tolerance_costs.csv)."""
+
+    model: str
+    width: float
+    policy: str
+    tolerance: str
+    placement: str
+    cpu_moved: str
+    spare_columns: int
+    remap: bool
+    throughput_ips: float
+    energy_per_image_j: float
+    occupied_area_mm2: float
+    crossbars: int
+    remap_table_bits: int
+    delta_throughput_ips: float | None
+    delta_energy_per_image_j: float | None
+    delta_occupied_area_mm2: float | None
 
 
-def tolerance_rows(
-    expansion: Expansion, results: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    rows = []
+def _pair_key(row: ToleranceRow) -> tuple[Any, ...]:
+    """The trained point and fault rate a technique is paired on with its `none`."""
+    return (
+        row.model,
+        row.width,
+        row.dataset,
+        row.method,
+        row.train_rate,
+        row.prune,
+        row.policy,
+        row.train_seed,
+        row.fault_rate,
+    )
+
+
+def _row(
+    point: dict[str, Any],
+    fault_rate: float,
+    result: dict[str, Any],
+    evaluate_key: str,
+    train_key: str,
+) -> ToleranceRow:
+    return ToleranceRow(
+        model=point["model"],
+        net=point["net"],
+        width=point["width"],
+        dataset=point["dataset"],
+        method=point["method"],
+        train_rate=point["train_rate"],
+        prune=point["prune"],
+        recalibrate=point["recalibrate"],
+        policy=point["policy"],
+        train_seed=point["train_seed"],
+        tolerance=point["tolerance"],
+        fault_rate=fault_rate,
+        mean=result["mean"],
+        std=result.get("std"),
+        ci_low=result.get("ci_low"),
+        ci_high=result.get("ci_high"),
+        p5=result["p5"],
+        p50=result["p50"],
+        p95=result["p95"],
+        chips=result["chips"],
+        throughput_ips=result["throughput_ips"],
+        energy_per_image_j=result["energy_per_image_j"],
+        occupied_area_mm2=result["occupied_area_mm2"],
+        crossbars=result["crossbars"],
+        spare_columns=result["spare_columns"],
+        remap=result["remap"],
+        placement=result["placement"],
+        remap_table_bits=result["remap_table_bits"],
+        remap_seconds_per_chip=result.get("remap_seconds_per_chip"),
+        eval_seconds_per_chip=result.get("eval_seconds_per_chip"),
+        cpu_moved=" ".join(result.get("cpu_moved", [])),
+        per_chip=tuple(result.get("per_chip", [])),
+        evaluate_key=evaluate_key,
+        train_key=train_key,
+    )
+
+
+def tolerance_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[ToleranceRow]:
+    rows: list[ToleranceRow] = []
     for ev in expansion.tolerance_evaluations:
         result = results.get(ev.key)
-        if result is None:
-            continue
-        row = {
-            **ev.point,
-            "fault_rate": ev.fault_rate,
-            **{name: result.get(name) for name in STATS},
-            "cpu_moved": " ".join(result.get("cpu_moved", [])),
-            "per_chip": result.get("per_chip", []),
-            "evaluate_key": ev.key,
-            "train_key": ev.train_key,
-        }
-        rows.append(row)
-    reference = {_pair_key(r): r for r in rows if r["tolerance"] == REFERENCE}
+        if result is not None:
+            rows.append(_row(ev.point, ev.fault_rate, result, ev.key, ev.train_key))
+    return paired_with_none(rows)
+
+
+def paired_with_none(rows: list[ToleranceRow]) -> list[ToleranceRow]:
+    """`rows` with what each gained and spent against its point's `none` on the same chips
+    (left None where that `none` is not among them)."""
+    reference = {_pair_key(r): r for r in rows if r.tolerance == REFERENCE}
+    out = []
     for row in rows:
         ref = reference.get(_pair_key(row))
-        d = paired_difference(row["per_chip"], ref["per_chip"]) if ref else None
-        row.update(
-            gain=d.mean if d else None,
-            gain_half_width=d.half_width if d else None,
-            gain_chips=d.chips if d else None,
+        if ref is None:
+            out.append(row)
+            continue
+        d = paired_difference(row.per_chip, ref.per_chip)
+        out.append(
+            replace(
+                row,
+                gain=d.mean if d else None,
+                gain_half_width=d.half_width if d else None,
+                gain_chips=d.chips if d else None,
+                delta_throughput_ips=row.throughput_ips - ref.throughput_ips,
+                delta_energy_per_image_j=row.energy_per_image_j - ref.energy_per_image_j,
+                delta_occupied_area_mm2=row.occupied_area_mm2 - ref.occupied_area_mm2,
+            )
         )
-        row.update({f"delta_{name}": row[name] - ref[name] if ref else None for name in SPENT})
-    return rows
+    return out
 
 
-def tolerance_costs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def tolerance_costs(rows: list[ToleranceRow]) -> list[ToleranceCostRow]:
     """One cost row per (model, width, placement, technique): what the technique is charged
     (the search's placement depends on the trained point, so it may give several rows)."""
-    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    seen: dict[tuple[Any, ...], ToleranceCostRow] = {}
     for r in rows:
-        key = (r["model"], r["width"], r["policy"], r["tolerance"], r["placement"], r["cpu_moved"])
-        seen.setdefault(key, {name: r.get(name) for name in COST_COLUMNS})
+        key = (r.model, r.width, r.policy, r.tolerance, r.placement, r.cpu_moved)
+        seen.setdefault(
+            key,
+            ToleranceCostRow(
+                model=r.model,
+                width=r.width,
+                policy=r.policy,
+                tolerance=r.tolerance,
+                placement=r.placement,
+                cpu_moved=r.cpu_moved,
+                spare_columns=r.spare_columns,
+                remap=r.remap,
+                throughput_ips=r.throughput_ips,
+                energy_per_image_j=r.energy_per_image_j,
+                occupied_area_mm2=r.occupied_area_mm2,
+                crossbars=r.crossbars,
+                remap_table_bits=r.remap_table_bits,
+                delta_throughput_ips=r.delta_throughput_ips,
+                delta_energy_per_image_j=r.delta_energy_per_image_j,
+                delta_occupied_area_mm2=r.delta_occupied_area_mm2,
+            ),
+        )
     return list(seen.values())

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from archsim.explore.records import CostRow
 from archsim.explore.results import SweepData
-from archsim.faults.stats import paired_difference
-from archsim.perf.paper import TABLE_II, TABLE_II_SOURCE
 from archsim.report.style import chunks, footnote, missing_page, page, table
-from archsim.report.variants import Row, unique, variant
+from archsim.report.variants import model_width, unique, variant
 
 TITLE_MAP = "Mapping summary"
 TITLE_T2 = "Table II: cost vs width, beside the drop-connect paper"
@@ -21,22 +20,16 @@ TABLE2_NOTE = (
 )
 
 
-def _paper(net: str, width: float) -> tuple[float, float] | None:
-    return TABLE_II.get((net, round(width, 6)))
+def _sweep_costs(data: SweepData) -> list[CostRow]:
+    return [c for c in data.costs if not c.paper_setting]
 
 
-def _sweep_costs(data: SweepData) -> list[Row]:
-    return [c for c in data.costs if not c["paper_setting"]]
-
-
-def _budget_text(rows: list[Row]) -> str:
+def _budget_text(rows: list[CostRow]) -> str:
     budgets = sorted(
         {
-            f"{c['budget_tiles']} tiles"
-            if c.get("budget_tiles")
-            else f"{c['budget_chips']} chip(s)"
+            f"{c.budget_tiles} tiles" if c.budget_tiles else f"{c.budget_chips} chip(s)"
             for c in rows
-            if c.get("budget_chips")
+            if c.budget_chips
         }
     )
     return ", ".join(budgets) or "not recorded"
@@ -48,23 +41,23 @@ def mapping_pages(data: SweepData) -> list[Figure]:
         return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
     body = [
         [
-            c["model"],
-            c["width"],
-            c["policy"],
-            c["crossbars"],
-            c["imas"],
-            c["tiles"],
-            c["chips"],
-            c["utilization"],
-            c["rram_layers"],
-            c["cpu_layers"],
-            c["rram_macs"],
-            c["cpu_macs"],
-            c["throughput_ips"],
-            c["energy_per_image_j"],
-            c["occupied_area_mm2"],
-            c["provisioned_area_mm2"],
-            c["bottleneck"],
+            c.model,
+            c.width,
+            c.policy,
+            c.crossbars,
+            c.imas,
+            c.tiles,
+            c.chips,
+            c.utilization,
+            c.rram_layers,
+            c.cpu_layers,
+            c.rram_macs,
+            c.cpu_macs,
+            c.throughput_ips,
+            c.energy_per_image_j,
+            c.occupied_area_mm2,
+            c.provisioned_area_mm2,
+            c.bottleneck,
         ]
         for c in rows
     ]
@@ -113,10 +106,8 @@ def mapping_pages(data: SweepData) -> list[Figure]:
         figs.append(fig)
     lines = []
     for c in rows:
-        cpu = [layer["name"] for layer in c["layers"] if layer["target"] == "cpu"]
-        lines.append(
-            f"{c['model']} x{c['width']:g} {c['policy']}: " + (", ".join(cpu) if cpu else "none")
-        )
+        cpu = [layer.name for layer in c.layers if layer.target == "cpu"]
+        lines.append(f"{c.model} x{c.width:g} {c.policy}: " + (", ".join(cpu) if cpu else "none"))
     text = "Weight layers on the CPU path, per net, width and placement\n\n" + "\n".join(lines[:40])
     figs[-1].text(0.04, 0.62 - 0.045 * min(len(body), 20) / 2, text, fontsize=8, va="top")
     return figs
@@ -124,7 +115,7 @@ def mapping_pages(data: SweepData) -> list[Figure]:
 
 def table2_pages(data: SweepData) -> list[Figure]:
     policy = data.spec.cost.policy
-    rows = [c for c in data.costs if c["paper_setting"] and c["policy"] == policy]
+    rows = data.table2
     if not rows:
         return [
             missing_page(
@@ -133,33 +124,29 @@ def table2_pages(data: SweepData) -> list[Figure]:
                 "vgg13, mobilenetv2) or cost.paper_table is off.",
             )
         ]
-    body, bars = [], []
-    for c in rows:
-        paper = _paper(c["net"], c["width"])
-        base = next((b for b in rows if b["model"] == c["model"] and b["width"] == 1.0), None)
-        ratio = None if base is None else c["time_for_images_s"] / base["time_for_images_s"]
-        paper_base = _paper(c["net"], 1.0)
-        paper_ratio = None if paper is None or paper_base is None else paper[0] / paper_base[0]
-        seconds, joules = c["time_for_images_s"], c["energy_per_image_j"] * c["images"]
-        body.append(
-            [
-                c["model"],
-                c["width"],
-                paper and paper[0],
-                seconds,
-                paper and seconds / paper[0],
-                paper and paper[1],
-                joules,
-                paper and joules / paper[1],
-                ratio,
-                paper_ratio,
-            ]
-        )
-        if paper:
-            bars.append((f"{c['model']}\nx{c['width']:g}", seconds, paper[0]))
+    body = [
+        [
+            r.model,
+            r.width,
+            r.paper_latency_s,
+            r.latency_s,
+            r.latency_vs_paper,
+            r.paper_energy_j,
+            r.energy_j,
+            r.energy_vs_paper,
+            r.latency_vs_x1,
+            r.paper_latency_vs_x1,
+        ]
+        for r in rows
+    ]
+    bars = [
+        (f"{r.model}\nx{r.width:g}", r.latency_s, r.paper_latency_s)
+        for r in rows
+        if r.paper_latency_s is not None
+    ]
     fig = page(
         TITLE_T2,
-        f"{TABLE_II_SOURCE}. Ours: the 'paper' throughput-bound estimator on "
+        f"{data.table2_source}. Ours: the 'paper' throughput-bound estimator on "
         f"CIFAR-10 input shapes, 10,000 images, placement {policy}.",
     )
     table(
@@ -193,7 +180,7 @@ def table2_pages(data: SweepData) -> list[Figure]:
 
 
 def policy_pages(data: SweepData) -> list[Figure]:
-    policies = unique(c["policy"] for c in _sweep_costs(data))
+    policies = data.policies
     if len(policies) < 2:
         return [
             missing_page(
@@ -202,7 +189,7 @@ def policy_pages(data: SweepData) -> list[Figure]:
             )
         ]
     costs = _sweep_costs(data)
-    nets = unique((c["model"], c["width"]) for c in costs)
+    nets = unique((c.model, c.width) for c in costs)
     fig = page(
         TITLE_POLICY,
         "Cost of each net under each placement policy (cpu-1x1: 1x1 convs "
@@ -224,9 +211,9 @@ def policy_pages(data: SweepData) -> list[Figure]:
             values = [
                 next(
                     (
-                        c[name]
+                        getattr(c, name)
                         for c in costs
-                        if (c["model"], c["width"]) == n and c["policy"] == policy
+                        if (c.model, c.width) == n and c.policy == policy
                     ),
                     0,
                 )
@@ -244,32 +231,16 @@ def policy_pages(data: SweepData) -> list[Figure]:
 
 def _policy_accuracy(data: SweepData, policies: list[str]) -> list[Figure]:
     rates = data.spec.pareto_rates
-    rows = [r for r in data.accuracy if r["fault_rate"] in rates]
     body = []
-    for key in unique((r["model"], r["width"], variant(r, with_recal=True)) for r in rows):
-        line = [f"{key[0]} x{key[1]:g}", key[2]]
-        for rate in rates:
-            hits = [
-                next(
-                    (
-                        r
-                        for r in rows
-                        if r["fault_rate"] == rate
-                        and r["policy"] == policy
-                        and (r["model"], r["width"], variant(r)) == key
-                    ),
-                    None,
-                )
-                for policy in policies
-            ]
-            line += [None if hit is None else hit["mean"] for hit in hits]
-            first, second = hits[0], hits[1]
-            diff = (
+    for row in data.policy_accuracy:
+        line: list[object] = [model_width(row), variant(row)]
+        for cell in row.cells:
+            line += cell.means
+            line.append(
                 None
-                if first is None or second is None
-                else paired_difference(first["per_chip"], second["per_chip"])
+                if cell.difference is None
+                else f"{cell.difference:+.2f} ± {cell.half_width:.2f}"
             )
-            line.append(None if diff is None else f"{diff.mean:+.2f} ± {diff.half_width:.2f}")
         body.append(line)
     if not body:
         return []

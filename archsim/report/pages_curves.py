@@ -1,15 +1,17 @@
 """Accuracy vs fault rate (Table I style): curves with 95% confidence bands, the table of
-means, and the Stability Score table of the stochastic-training paper."""
+means, and the Stability Score table of the stochastic-training paper (scored in
+`explore.page_rows`)."""
 
 from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from archsim.explore.page_rows import main_rows
+from archsim.explore.records import AccuracyRow
 from archsim.explore.results import SweepData
-from archsim.faults.metrics import stability_interval, stability_score
 from archsim.report.paper import SS_SOURCE, SS_TABLE, TABLE1, TABLE1_RATES, TABLE1_SOURCE
 from archsim.report.style import chunks, footnote, missing_page, page, table
-from archsim.report.variants import Row, main_rows, model_width, unique, variant
+from archsim.report.variants import model_width, unique, variant
 
 TITLE_CURVES = "Accuracy vs fault rate"
 TITLE_SS = "Stability Score"
@@ -19,7 +21,7 @@ def curve_pages(data: SweepData) -> list[Figure]:
     rows = main_rows(data.accuracy, data.spec.cost.policy)
     if not rows:
         return [missing_page(TITLE_CURVES, "No evaluation is in the store yet.")]
-    groups = unique((r["model"], r["width"], r["prune"]) for r in rows)
+    groups = unique((r.model, r.width, r.prune) for r in rows)
     figs = []
     for chunk in chunks(groups, 4):
         fig = page(
@@ -30,20 +32,18 @@ def curve_pages(data: SweepData) -> list[Figure]:
         )
         for i, (model, width, prune) in enumerate(chunk):
             ax = fig.add_subplot((len(chunk) + 1) // 2, 2, i + 1)
-            mine = [
-                r for r in rows if (r["model"], r["width"], r["prune"]) == (model, width, prune)
-            ]
+            mine = [r for r in rows if (r.model, r.width, r.prune) == (model, width, prune)]
             for name in unique(variant(r) for r in mine):
-                line = sorted(
-                    (r for r in mine if variant(r) == name), key=lambda r: r["fault_rate"]
-                )
-                x = [r["fault_rate"] for r in line]
-                drawn = ax.plot(x, [r["mean"] for r in line], marker="o", ms=3, label=name)
-                if all(r["ci_low"] is not None for r in line):
+                line = sorted((r for r in mine if variant(r) == name), key=lambda r: r.fault_rate)
+                x = [r.fault_rate for r in line]
+                drawn = ax.plot(x, [r.mean for r in line], marker="o", ms=3, label=name)
+                lows = [r.ci_low for r in line if r.ci_low is not None]
+                highs = [r.ci_high for r in line if r.ci_high is not None]
+                if len(lows) == len(highs) == len(line):
                     ax.fill_between(
                         x,
-                        [r["ci_low"] for r in line],
-                        [r["ci_high"] for r in line],
+                        lows,
+                        highs,
                         color=drawn[0].get_color(),
                         alpha=0.18,
                         lw=0,
@@ -60,29 +60,18 @@ def curve_pages(data: SweepData) -> list[Figure]:
     return figs
 
 
-def _mean_tables(data: SweepData, rows: list[Row]) -> list[Figure]:
-    faults = sorted(unique(r["fault_rate"] for r in rows))
+def _cell(r: AccuracyRow) -> str:
+    """Mean ± the 95% CI's upper half-width."""
+    return f"{r.mean:.2f}" + (f" ±{r.ci_high - r.mean:.1f}" if r.ci_high is not None else "")
+
+
+def _mean_tables(data: SweepData, rows: list[AccuracyRow]) -> list[Figure]:
+    faults = sorted(unique(r.fault_rate for r in rows))
     names = unique((model_width(r), variant(r)) for r in rows)
     body = []
     for net, name in names:
-        cells = {r["fault_rate"]: r for r in rows if (model_width(r), variant(r)) == (net, name)}
-        body.append(
-            [
-                net,
-                name,
-                *(
-                    f"{cells[f]['mean']:.2f}"
-                    + (
-                        f" ±{cells[f]['ci_high'] - cells[f]['mean']:.1f}"
-                        if cells[f]["ci_high"] is not None
-                        else ""
-                    )
-                    if f in cells
-                    else "-"
-                    for f in faults
-                ),
-            ]
-        )
+        cells = {r.fault_rate: r for r in rows if (model_width(r), variant(r)) == (net, name)}
+        body.append([net, name, *(_cell(cells[f]) if f in cells else "-" for f in faults)])
     figs = []
     for part in chunks(body, 22):
         fig = page(
@@ -116,14 +105,7 @@ def _mean_tables(data: SweepData, rows: list[Row]) -> list[Figure]:
 
 
 def stability_pages(data: SweepData) -> list[Figure]:
-    rows = main_rows(data.accuracy, data.spec.cost.policy)
-    rates = [r for r in data.spec.pareto_rates if r > 0]
-    clean = {
-        (r["model"], r["width"], r["prune"], variant(r)): r["mean"]
-        for r in rows
-        if r["fault_rate"] == 0
-    }
-    if not rows or not rates or not clean:
+    if data.stability is None:
         return [
             missing_page(
                 TITLE_SS,
@@ -131,43 +113,18 @@ def stability_pages(data: SweepData) -> list[Figure]:
                 "and at a nonzero fault rate.",
             )
         ]
+    rates = [r for r in data.spec.pareto_rates if r > 0]
     body = []
-    for r0 in (r for r in rows if r["fault_rate"] == 0):
-        base = next(
-            (
-                r
-                for r in rows
-                if r["fault_rate"] == 0
-                and r["method"] == "standard"
-                and (r["model"], r["width"], r["prune"]) == (r0["model"], r0["width"], r0["prune"])
-            ),
-            None,
-        )
-        if base is None:
-            continue
-        line = [model_width(r0), variant(r0), base["mean"], r0["mean"]]
-        for rate in rates:
-            at = next(
-                (
-                    r
-                    for r in rows
-                    if r["fault_rate"] == rate
-                    and variant(r) == variant(r0)
-                    and model_width(r) == model_width(r0)
-                ),
-                None,
-            )
-            if at is None:
+    for row in data.stability:
+        line = [model_width(row), variant(row), row.pretrain, row.retrain]
+        for cell in row.cells:
+            if cell is None:
                 line += [None, None, None]
                 continue
-            interval = (
-                None
-                if at.get("ci_low") is None
-                else stability_interval(r0["mean"], base["mean"], at["ci_low"], at["ci_high"])
-            )
+            interval = cell.interval
             line += [
-                at["mean"],
-                stability_score(r0["mean"], base["mean"], at["mean"]),
+                cell.defect,
+                cell.score,
                 None if interval is None else f"{interval[0]:.3g} - {interval[1]:.3g}",
             ]
         body.append(line)

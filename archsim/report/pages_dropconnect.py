@@ -1,40 +1,33 @@
 """Drop-connect pages: accuracy heatmaps (drop rate x fault rate) and the best drop rate per
-fault rate. The standard model is drop rate 0."""
+fault rate (chosen, with its paired gain, in `explore.page_rows`). The standard model is drop
+rate 0."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from archsim.explore.page_rows import dropconnect_rows
+from archsim.explore.records import AccuracyRow
 from archsim.explore.results import SweepData
-from archsim.faults.stats import paired_difference
 from archsim.report.style import footnote, missing_page, page, table
-from archsim.report.variants import Row, unique
+from archsim.report.variants import unique
 
 TITLE_HEAT = "Accuracy heatmaps: drop-connect rate x fault rate"
 TITLE_BEST = "Best drop-connect rate per fault rate"
 
 
-def _dropconnect_rows(data: SweepData) -> list[Row]:
-    policy = data.spec.cost.policy
-    return [
-        r
-        for r in data.accuracy
-        if r["policy"] == policy and not r["prune"] and r["method"] in ("standard", "dropconnect")
-    ]
-
-
-def _grid(rows: list[Row]) -> tuple[list[float], list[float], np.ndarray]:
-    drops = sorted(unique(r["train_rate"] for r in rows))
-    faults = sorted(unique(r["fault_rate"] for r in rows))
+def _grid(rows: list[AccuracyRow]) -> tuple[list[float], list[float], np.ndarray]:
+    drops = sorted(unique(r.train_rate for r in rows))
+    faults = sorted(unique(r.fault_rate for r in rows))
     grid = np.full((len(drops), len(faults)), np.nan)
     for r in rows:
-        grid[drops.index(r["train_rate"]), faults.index(r["fault_rate"])] = r["mean"]
+        grid[drops.index(r.train_rate), faults.index(r.fault_rate)] = r.mean
     return drops, faults, grid
 
 
 def heatmap_pages(data: SweepData) -> list[Figure]:
-    rows = _dropconnect_rows(data)
+    rows = dropconnect_rows(data.accuracy, data.spec.cost.policy)
     if not data.spec.training.dropconnect_rates:
         return [
             missing_page(
@@ -42,15 +35,15 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
                 "The sweep trained no drop-connect models (training.dropconnect_rates is empty).",
             )
         ]
-    if not any(r["method"] == "dropconnect" for r in rows):
+    if not any(r.method == "dropconnect" for r in rows):
         return [missing_page(TITLE_HEAT, "No drop-connect evaluation is in the store yet.")]
     figs = []
-    for model in unique(r["model"] for r in rows):
-        mine = [r for r in rows if r["model"] == model]
+    for model in unique(r.model for r in rows):
+        mine = [r for r in rows if r.model == model]
         panels = [
             (w, rc)
-            for w in unique(r["width"] for r in mine)
-            for rc in unique(r["recalibrate"] for r in mine)
+            for w in unique(r.width for r in mine)
+            for rc in unique(r.recalibrate for r in mine)
         ]
         fig = page(
             f"{TITLE_HEAT}: {model}",
@@ -63,7 +56,7 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
         for i, (width, recal) in enumerate(panels):
             ax = fig.add_subplot(nrows, cols, i + 1)
             drops, faults, grid = _grid(
-                [r for r in mine if r["width"] == width and r["recalibrate"] == recal]
+                [r for r in mine if r.width == width and r.recalibrate == recal]
             )
             image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
             for (y, x), value in np.ndenumerate(grid):
@@ -91,8 +84,7 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
 
 
 def best_rate_pages(data: SweepData) -> list[Figure]:
-    rows = _dropconnect_rows(data)
-    if not any(r["method"] == "dropconnect" for r in rows):
+    if not data.best_rates:
         return [missing_page(TITLE_BEST, "The sweep produced no drop-connect evaluations.")]
     fig = page(
         TITLE_BEST,
@@ -100,35 +92,24 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
         "the highest mean accuracy (drop rate 0 = standard training).",
     )
     ax = fig.add_axes((0.07, 0.42, 0.38, 0.42))
-    table_rows = []
-    for key in unique((r["model"], r["width"], r["recalibrate"]) for r in rows):
-        mine = [r for r in rows if (r["model"], r["width"], r["recalibrate"]) == key]
-        best = []
-        for fault in sorted(unique(r["fault_rate"] for r in mine)):
-            at = [r for r in mine if r["fault_rate"] == fault]
-            top = max(at, key=lambda r: (r["mean"], -r["train_rate"]))
-            std = next((r for r in at if r["train_rate"] == 0), None)
-            best.append((fault, top["train_rate"]))
-            gain = (
-                None
-                if std is None or std is top
-                else paired_difference(top["per_chip"], std["per_chip"])
-            )
-            table_rows.append(
-                [
-                    f"{key[0]} x{key[1]:g}",
-                    "on" if key[2] else "off",
-                    fault,
-                    top["train_rate"],
-                    top["mean"],
-                    std and std["mean"],
-                    None if gain is None else gain.mean,
-                    None if gain is None else gain.half_width,
-                ]
-            )
+    table_rows = [
+        [
+            f"{r.model} x{r.width:g}",
+            "on" if r.recalibrate else "off",
+            r.fault_rate,
+            r.best_rate,
+            r.best_mean,
+            r.standard_mean,
+            r.gain,
+            r.gain_half_width,
+        ]
+        for r in data.best_rates
+    ]
+    for key in unique((r.model, r.width, r.recalibrate) for r in data.best_rates):
+        best = [r for r in data.best_rates if (r.model, r.width, r.recalibrate) == key]
         ax.plot(
-            [b[0] for b in best],
-            [b[1] for b in best],
+            [r.fault_rate for r in best],
+            [r.best_rate for r in best],
             marker="o",
             label=f"{key[0]} x{key[1]:g} recal {'on' if key[2] else 'off'}",
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from archsim.explore.records import ParetoRow
 from archsim.explore.results import SweepData
 from archsim.report.style import FRONT, MUTED, chunks, missing_page, page, table
 from archsim.report.variants import unique, variant
@@ -18,9 +19,9 @@ AXES = (
 )
 
 
-def _label(row: dict) -> str:
-    technique = f" tolerance {row['tolerance']}" if row.get("tolerance") else ""
-    return f"{row['model']} x{row['width']:g} {variant(row)} {row['policy']}{technique}"
+def _label(row: ParetoRow) -> str:
+    technique = f" tolerance {row.tolerance}" if row.tolerance else ""
+    return f"{row.model} x{row.width:g} {variant(row)} {row.policy}{technique}"
 
 
 def pareto_pages(data: SweepData) -> list[Figure]:
@@ -30,9 +31,9 @@ def pareto_pages(data: SweepData) -> list[Figure]:
         ]
     metric = data.spec.pareto.metric
     figs = []
-    for rate in unique(r["fault_rate"] for r in data.pareto):
-        rows = [r for r in data.pareto if r["fault_rate"] == rate]
-        front = [r for r in rows if r["on_front"]]
+    for rate in unique(r.fault_rate for r in data.pareto):
+        rows = [r for r in data.pareto if r.fault_rate == rate]
+        front = [r for r in rows if r.on_front]
         fig = page(
             f"{TITLE} (fault rate {rate:g})",
             f"Accuracy = {metric} over {data.spec.faults.chips} chips at fault rate "
@@ -44,15 +45,15 @@ def pareto_pages(data: SweepData) -> list[Figure]:
         for i, (name, label) in enumerate(AXES):
             ax = fig.add_axes((0.06 + i * 0.32, 0.5, 0.26, 0.36))
             ax.scatter(
-                [r[name] for r in rows if not r["on_front"]],
-                [r["accuracy"] for r in rows if not r["on_front"]],
+                [getattr(r, name) for r in rows if not r.on_front],
+                [r.accuracy for r in rows if not r.on_front],
                 s=14,
                 color=MUTED,
                 label="dominated",
             )
             ax.scatter(
-                [r[name] for r in front],
-                [r["accuracy"] for r in front],
+                [getattr(r, name) for r in front],
+                [r.accuracy for r in front],
                 s=28,
                 color=FRONT,
                 edgecolor="black",
@@ -68,8 +69,8 @@ def pareto_pages(data: SweepData) -> list[Figure]:
             if i == 0:
                 ax.legend(fontsize=7)
         body = [
-            [_label(r), r["accuracy"], *(r[name] for name, _ in AXES)]
-            for r in sorted(front, key=lambda r: -r["accuracy"])
+            [_label(r), r.accuracy, *(getattr(r, name) for name, _ in AXES)]
+            for r in sorted(front, key=lambda r: -r.accuracy)
         ]
         table(
             fig,

@@ -5,7 +5,7 @@ front are shaded. Drawn from stored rows only."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
@@ -13,6 +13,7 @@ from archsim.report.style import FRONT, MUTED, chunks, footnote, missing_page, p
 
 if TYPE_CHECKING:
     from archsim.explore.results import SweepData
+    from archsim.explore.tolerance_rows import ToleranceRow
 
 TITLE = "Fault tolerance in the sweep: accuracy gained against cost"
 COLUMNS = (
@@ -33,8 +34,8 @@ COLUMNS = (
 )
 
 
-def _point(r: dict[str, Any]) -> str:
-    return f"{r['model']} {r['method']} {r['train_rate']:g}"
+def _point(r: ToleranceRow) -> str:
+    return f"{r.model} {r.method} {r.train_rate:g}"
 
 
 def _nano(value: float | None) -> float | None:
@@ -55,7 +56,7 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
         return [missing_page(TITLE, "No tolerance job is in the store yet.")]
     figs = []
     for rate in data.spec.pareto_rates:
-        rows = [r for r in data.tolerance if r["fault_rate"] == rate]
+        rows = [r for r in data.tolerance if r.fault_rate == rate]
         if not rows:
             continue
         head = (
@@ -72,25 +73,25 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 COLUMNS,
                 [
                     (
-                        r["model"],
-                        r["method"],
-                        r["train_rate"],
-                        r["train_seed"],
-                        r["tolerance"],
-                        r["placement"],
-                        r["mean"],
-                        r["gain"],
-                        r["gain_half_width"],
-                        r["delta_throughput_ips"],
-                        _nano(r["delta_energy_per_image_j"]),
-                        r["delta_occupied_area_mm2"],
-                        r["crossbars"],
-                        bool(r.get("on_front")),
+                        r.model,
+                        r.method,
+                        r.train_rate,
+                        r.train_seed,
+                        r.tolerance,
+                        r.placement,
+                        r.mean,
+                        r.gain,
+                        r.gain_half_width,
+                        r.delta_throughput_ips,
+                        _nano(r.delta_energy_per_image_j),
+                        r.delta_occupied_area_mm2,
+                        r.crossbars,
+                        r.on_front,
                     )
                     for r in part
                 ],
                 font=6.5,
-                highlight=[bool(r.get("on_front")) for r in part],
+                highlight=[r.on_front for r in part],
             )
             footnote(
                 fig,
@@ -103,19 +104,21 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
             figs.append(fig)
         fig = page("Accuracy gained against energy spent, per technique", head)
         ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
-        for r in (r for r in rows if r["gain"] is not None):
-            x = r["delta_energy_per_image_j"] * 1e9
+        for r in rows:
+            if r.gain is None or r.delta_energy_per_image_j is None:
+                continue
+            x = r.delta_energy_per_image_j * 1e9
             ax.errorbar(
                 x,
-                r["gain"],
-                yerr=r["gain_half_width"] or 0.0,
+                r.gain,
+                yerr=r.gain_half_width or 0.0,
                 fmt="o",
                 capsize=2,
-                color=FRONT if r.get("on_front") else MUTED,
+                color=FRONT if r.on_front else MUTED,
             )
             ax.annotate(
-                f"{r['tolerance']} ({_point(r)})",
-                (x, r["gain"]),
+                f"{r.tolerance} ({_point(r)})",
+                (x, r.gain),
                 fontsize=6,
                 xytext=(4, 3),
                 textcoords="offset points",

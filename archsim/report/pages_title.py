@@ -81,16 +81,16 @@ def title_page(data: SweepData) -> list[Figure]:
     )
     rows: list[list[Any]] = [
         [
-            sw["id"],
-            sw["status"],
-            sw["executor"],
-            sw["archsim_version"],
-            _commit(sw["git_commit"]),
-            sw["host"],
-            _when(sw["started_at"]),
-            _when(sw["finished_at"]),
-            f"{sw['jobs_run'] if sw['jobs_run'] is not None and sw['jobs_run'] >= 0 else '-'}"
-            f" / {sw['jobs_total']}",
+            sw.id,
+            sw.status,
+            sw.executor,
+            sw.archsim_version,
+            _commit(sw.git_commit),
+            sw.host,
+            _when(sw.started_at),
+            _when(sw.finished_at),
+            f"{sw.jobs_run if sw.jobs_run is not None and sw.jobs_run >= 0 else '-'}"
+            f" / {sw.jobs_total}",
         ]
         for sw in data.sweeps[-12:]
     ]

@@ -13,11 +13,11 @@ TITLE = "Training curves"
 
 
 def training_pages(data: SweepData) -> list[Figure]:
-    rows = [r for r in data.trainings if r["curves"].get("epoch")]
+    rows = [r for r in data.trainings if r.curves.epoch]
     if not rows:
         return [missing_page(TITLE, "No training job with per-epoch curves is in the store.")]
     figs = []
-    for group in chunks(unique((r["model"], r["width"]) for r in rows), 2):
+    for group in chunks(unique((r.model, r.width) for r in rows), 2):
         fig = page(
             TITLE,
             "Solid: validation accuracy without faults; dashed: mean over the fixed "
@@ -27,17 +27,17 @@ def training_pages(data: SweepData) -> list[Figure]:
         for i, (model, width) in enumerate(group):
             acc = fig.add_axes((0.06, 0.5 - i * 0.42, 0.55, 0.33))
             loss = fig.add_axes((0.7, 0.5 - i * 0.42, 0.27, 0.33))
-            for r in (r for r in rows if (r["model"], r["width"]) == (model, width)):
-                c = r["curves"]
+            for r in (r for r in rows if (r.model, r.width) == (model, width)):
+                c = r.curves
                 name = variant(r, with_recal=False)
-                if c.get("val_fault_rate") is not None and c.get("val_fault_acc"):
-                    name += f" (chips at {c['val_fault_rate']:g})"
-                line = acc.plot(c["epoch"], c["val_acc"], label=name, lw=1.2)
+                if c.val_fault_rate is not None and c.val_fault_acc:
+                    name += f" (chips at {c.val_fault_rate:g})"
+                line = acc.plot(c.epoch, c.val_acc, label=name, lw=1.2)
                 colour = line[0].get_color()
-                if c.get("val_fault_acc"):
-                    acc.plot(c["epoch"], c["val_fault_acc"], ls="--", lw=1, color=colour)
-                if c.get("train_loss"):
-                    loss.plot(c["epoch"], c["train_loss"], color=colour, lw=1)
+                if c.val_fault_acc:
+                    acc.plot(c.epoch, c.val_fault_acc, ls="--", lw=1, color=colour)
+                if c.train_loss:
+                    loss.plot(c.epoch, c.train_loss, color=colour, lw=1)
             acc.set_title(f"{model} x{width:g}", fontsize=9)
             acc.set_xlabel("epoch")
             acc.set_ylabel("validation accuracy (%)")

@@ -3,42 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-Row = dict[str, Any]
+from typing import Any, Protocol
 
 
-def variant(row: Row, with_recal: bool = True) -> str:
+class Trained(Protocol):
+    """A row naming one trained model (every row record of `explore` that has a point)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def width(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def train_rate(self) -> float: ...
+    @property
+    def prune(self) -> str: ...
+    @property
+    def recalibrate(self) -> bool: ...
+
+
+def variant(row: Trained, with_recal: bool = True) -> str:
     """Short name of a trained model: method and rate, pruning, recalibration."""
-    method, rate = row["method"], row["train_rate"]
+    method, rate = row.method, row.train_rate
     if method == "standard":
         name = "standard"
     elif method == "dropconnect":
         name = f"drop-connect p={rate:g}"
     else:
         name = f"{method} P={rate:g}"
-    if row.get("prune"):
-        name += f" [{row['prune']}]"
-    if with_recal and row.get("recalibrate"):
+    if row.prune:
+        name += f" [{row.prune}]"
+    if with_recal and row.recalibrate:
         name += " +recal"
     return name
 
 
-def model_width(row: Row) -> str:
-    return f"{row['model']} x{row['width']:g}"
+def model_width(row: Trained) -> str:
+    return f"{row.model} x{row.width:g}"
 
 
 def unique(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
-
-
-def preferred_recal(rows: list[Row]) -> bool:
-    """Recalibrated results when the sweep has them (what a deployed chip would use)."""
-    return any(r["recalibrate"] for r in rows)
-
-
-def main_rows(rows: list[Row], policy: str) -> list[Row]:
-    """Rows under the sweep's main placement, with the preferred recalibration setting."""
-    rows = [r for r in rows if r["policy"] == policy]
-    recal = preferred_recal(rows)
-    return [r for r in rows if r["recalibrate"] == recal]

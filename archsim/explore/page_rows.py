@@ -1,0 +1,289 @@
+"""The rows the report's pages show that are derived from a sweep's stored rows: Stability
+Scores (stochastic-training paper), Table II beside the drop-connect paper's, the best drop
+rate per fault rate with its paired gain, and the placements' paired accuracy differences.
+Computed here, once per view of the sweep (`results.derive`), so the pages only draw them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archsim.explore.records import AccuracyRow, CostRow
+from archsim.faults.metrics import stability_interval, stability_score
+from archsim.faults.stats import paired_difference
+from archsim.perf.paper import TABLE_II
+
+
+def preferred_recal(rows: Sequence[AccuracyRow]) -> bool:
+    """Recalibrated results when the sweep has them (what a deployed chip would use)."""
+    return any(r.recalibrate for r in rows)
+
+
+def main_rows(rows: Sequence[AccuracyRow], policy: str) -> list[AccuracyRow]:
+    """Rows under the sweep's main placement, with the preferred recalibration setting."""
+    mine = [r for r in rows if r.policy == policy]
+    recal = preferred_recal(mine)
+    return [r for r in mine if r.recalibrate == recal]
+
+
+def _model(r: AccuracyRow) -> tuple[str, float, str, float, str, bool]:
+    """A trained model (net, width, method, rate, pruning, recalibration), any fault rate."""
+    return (r.model, r.width, r.method, r.train_rate, r.prune, r.recalibrate)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StabilityCell:
+    """One model's Stability Score at one nonzero fault rate."""
+
+    fault_rate: float
+    defect: float  # Acc_defect: mean accuracy over chips at the rate
+    score: float
+    interval: tuple[float, float] | None  # from the chips' 95% interval of Acc_defect
+
+
+@dataclass(frozen=True, kw_only=True)
+class StabilityRow:
+    """SS = Acc_retrain / (Acc_pretrain - Acc_defect) of one model, per Pareto rate."""
+
+    model: str
+    width: float
+    method: str
+    train_rate: float
+    prune: str
+    recalibrate: bool
+    pretrain: float  # fault-free accuracy of the standard model (pruned alike)
+    retrain: float  # this model's fault-free accuracy
+    cells: tuple[StabilityCell | None, ...]  # per nonzero Pareto rate; None: not evaluated
+
+
+def stability_rows(
+    accuracy: Sequence[AccuracyRow], policy: str, pareto_rates: Sequence[float]
+) -> list[StabilityRow] | None:
+    """Every model evaluated fault-free under the main placement, scored at each nonzero
+    Pareto rate; None when the sweep has no fault-free or no nonzero rate to score."""
+    rows = main_rows(accuracy, policy)
+    rates = [r for r in pareto_rates if r > 0]
+    clean = [r for r in rows if r.fault_rate == 0]
+    if not rows or not rates or not clean:
+        return None
+    out = []
+    for r0 in clean:
+        base = next(
+            (
+                r
+                for r in clean
+                if r.method == "standard"
+                and (r.model, r.width, r.prune) == (r0.model, r0.width, r0.prune)
+            ),
+            None,
+        )
+        if base is None:
+            continue
+        cells: list[StabilityCell | None] = []
+        for rate in rates:
+            at = next((r for r in rows if r.fault_rate == rate and _model(r) == _model(r0)), None)
+            cells.append(
+                None
+                if at is None
+                else StabilityCell(
+                    fault_rate=rate,
+                    defect=at.mean,
+                    score=stability_score(r0.mean, base.mean, at.mean),
+                    interval=None
+                    if at.ci_low is None or at.ci_high is None
+                    else stability_interval(r0.mean, base.mean, at.ci_low, at.ci_high),
+                )
+            )
+        out.append(
+            StabilityRow(
+                model=r0.model,
+                width=r0.width,
+                method=r0.method,
+                train_rate=r0.train_rate,
+                prune=r0.prune,
+                recalibrate=r0.recalibrate,
+                pretrain=base.mean,
+                retrain=r0.mean,
+                cells=tuple(cells),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table2Row:
+    """One net and width costed in the paper's Table II setting, beside the paper's row
+    (the paper's figures are None where its table has no such row)."""
+
+    model: str
+    net: str
+    width: float
+    latency_s: float  # for the setting's images
+    energy_j: float
+    paper_latency_s: float | None
+    paper_energy_j: float | None
+    latency_vs_paper: float | None
+    energy_vs_paper: float | None
+    latency_vs_x1: float | None  # our latency over the same net's at width 1.0
+    paper_latency_vs_x1: float | None
+
+
+def _paper(net: str, width: float) -> tuple[float, float] | None:
+    return TABLE_II.get((net, round(width, 6)))
+
+
+def table2_rows(costs: Sequence[CostRow], policy: str) -> list[Table2Row]:
+    """The paper-setting cost rows of the main placement, each beside the paper's."""
+    rows = [c for c in costs if c.paper_setting and c.policy == policy]
+    out = []
+    for c in rows:
+        paper, paper_base = _paper(c.net, c.width), _paper(c.net, 1.0)
+        base = next((b for b in rows if b.model == c.model and b.width == 1.0), None)
+        seconds, joules = c.time_for_images_s, c.energy_per_image_j * c.images
+        out.append(
+            Table2Row(
+                model=c.model,
+                net=c.net,
+                width=c.width,
+                latency_s=seconds,
+                energy_j=joules,
+                paper_latency_s=paper[0] if paper else None,
+                paper_energy_j=paper[1] if paper else None,
+                latency_vs_paper=seconds / paper[0] if paper else None,
+                energy_vs_paper=joules / paper[1] if paper else None,
+                latency_vs_x1=None if base is None else seconds / base.time_for_images_s,
+                paper_latency_vs_x1=None
+                if paper is None or paper_base is None
+                else paper[0] / paper_base[0],
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class BestRateRow:
+    """For one net, width and recalibration setting at one fault rate: the training drop
+    rate with the highest mean accuracy (0: the standard model) and its paired gain over
+    the standard model on the same chips."""
+
+    model: str
+    width: float
+    recalibrate: bool
+    fault_rate: float
+    best_rate: float
+    best_mean: float
+    standard_mean: float | None
+    gain: float | None
+    gain_half_width: float | None
+
+
+def dropconnect_rows(accuracy: Sequence[AccuracyRow], policy: str) -> list[AccuracyRow]:
+    """Unpruned standard and drop-connect rows under the main placement."""
+    return [
+        r
+        for r in accuracy
+        if r.policy == policy and not r.prune and r.method in ("standard", "dropconnect")
+    ]
+
+
+def best_rate_rows(accuracy: Sequence[AccuracyRow], policy: str) -> list[BestRateRow]:
+    rows = dropconnect_rows(accuracy, policy)
+    if not any(r.method == "dropconnect" for r in rows):
+        return []
+    out = []
+    for key in dict.fromkeys((r.model, r.width, r.recalibrate) for r in rows):
+        mine = [r for r in rows if (r.model, r.width, r.recalibrate) == key]
+        for fault in sorted(dict.fromkeys(r.fault_rate for r in mine)):
+            at = [r for r in mine if r.fault_rate == fault]
+            top = max(at, key=lambda r: (r.mean, -r.train_rate))
+            std = next((r for r in at if r.train_rate == 0), None)
+            gain = (
+                None if std is None or std is top else paired_difference(top.per_chip, std.per_chip)
+            )
+            out.append(
+                BestRateRow(
+                    model=key[0],
+                    width=key[1],
+                    recalibrate=key[2],
+                    fault_rate=fault,
+                    best_rate=top.train_rate,
+                    best_mean=top.mean,
+                    standard_mean=std.mean if std else None,
+                    gain=None if gain is None else gain.mean,
+                    gain_half_width=None if gain is None else gain.half_width,
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyCell:
+    """One model at one Pareto rate under each placement, and the first two placements'
+    paired difference (first minus second, per chip index) with its 95% half-width."""
+
+    fault_rate: float
+    means: tuple[float | None, ...]  # per placement; None: not evaluated
+    difference: float | None
+    half_width: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyAccuracyRow:
+    model: str
+    width: float
+    method: str
+    train_rate: float
+    prune: str
+    recalibrate: bool
+    cells: tuple[PolicyCell, ...]  # per Pareto rate
+
+
+def policy_accuracy_rows(
+    accuracy: Sequence[AccuracyRow], policies: Sequence[str], pareto_rates: Sequence[float]
+) -> list[PolicyAccuracyRow]:
+    """Every model evaluated at a Pareto rate, under each of `policies` (empty below two)."""
+    if len(policies) < 2:
+        return []
+    rows = [r for r in accuracy if r.fault_rate in pareto_rates]
+    out = []
+    for key in dict.fromkeys(_model(r) for r in rows):
+        cells = []
+        for rate in pareto_rates:
+            hits = [
+                next(
+                    (
+                        r
+                        for r in rows
+                        if r.fault_rate == rate and r.policy == p and _model(r) == key
+                    ),
+                    None,
+                )
+                for p in policies
+            ]
+            first, second = hits[0], hits[1]
+            diff = (
+                None
+                if first is None or second is None
+                else paired_difference(first.per_chip, second.per_chip)
+            )
+            cells.append(
+                PolicyCell(
+                    fault_rate=rate,
+                    means=tuple(None if hit is None else hit.mean for hit in hits),
+                    difference=None if diff is None else diff.mean,
+                    half_width=None if diff is None else diff.half_width,
+                )
+            )
+        model, width, method, train_rate, prune, recalibrate = key
+        out.append(
+            PolicyAccuracyRow(
+                model=model,
+                width=width,
+                method=method,
+                train_rate=train_rate,
+                prune=prune,
+                recalibrate=recalibrate,
+                cells=tuple(cells),
+            )
+        )
+    return out
