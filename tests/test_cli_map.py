@@ -192,3 +192,14 @@ def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it()
         "between the 4 resnet20 at width 1 needs"
         in run("map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "3").output
     )
+
+
+def test_map_help_lists_every_placement_policy() -> None:
+    # the --policy help is built from the policy registry, so a new policy cannot be missing
+    from archsim.mapping.policy import POLICIES
+
+    wide = CliRunner().invoke(cli, ["map", "--help"], terminal_width=400, max_content_width=400)
+    help_text = " ".join(wide.output.split())
+    listed = help_text.split("Placement policy: ")[1].split(".")[0]
+    assert listed.replace(" or ", ", ").split(", ") == list(POLICIES)
+    assert {"cpu-ends", "first-conv-rram"} <= set(POLICIES)

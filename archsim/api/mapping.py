@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from archsim.config.hardware import HardwareConfig, load_hardware
 from archsim.mapping.mapper import map_model, map_net, trace_net
 from archsim.mapping.options import MapOptions
+from archsim.mapping.policy import POLICIES
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.summary import MappingSummary, summarize
 
@@ -29,9 +30,15 @@ __all__ = [
     "extract",
     "map_model",
     "map_net",
+    "placement_policies",
     "summarize",
     "trace_net",
 ]
+
+
+def placement_policies() -> dict[str, str]:
+    """Every placement policy's name and its few words, in registry order."""
+    return {name: words for name, (_, words) in POLICIES.items()}
 
 
 def extract(model: "nn.Module", input_shape: Sequence[int]) -> list[LayerSpec]:

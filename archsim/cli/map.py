@@ -14,7 +14,13 @@ import click
 
 from archsim.cli.map_render import render
 from archsim.cli.output import format_option
-from archsim.cli.presets_help import LazyChoice, LazyHelpOption, estimator_help, estimator_names
+from archsim.cli.presets_help import (
+    LazyChoice,
+    LazyHelpOption,
+    estimator_help,
+    estimator_names,
+    policy_help,
+)
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -157,7 +163,8 @@ def parse_request(args: MapArgs) -> MapRequest:
     "--policy",
     default="cpu-1x1",
     show_default=True,
-    help="Placement policy: cpu-1x1, cpu-1x1-ends, all-rram or attention-digital.",
+    cls=LazyHelpOption,
+    help_fn=policy_help,
 )
 @click.option(
     "--override",

@@ -71,3 +71,11 @@ def estimator_help() -> str:
     from archsim.api.estimators import estimator_help as from_registry
 
     return from_registry()
+
+
+def policy_help() -> str:
+    """`--policy` help: every placement policy, in registry order."""
+    from archsim.api.mapping import placement_policies
+
+    names = list(placement_policies())
+    return f"Placement policy: {', '.join(names[:-1])} or {names[-1]}."
