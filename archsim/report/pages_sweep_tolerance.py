@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from archsim.report.style import FRONT, MUTED, chunks, footnote, missing_page, page, table
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 TITLE = "Fault tolerance in the sweep: accuracy gained against cost"
 COLUMNS = (
     "model",
+    "width",
     "method",
     "train rate",
     "seed",
@@ -35,7 +37,7 @@ COLUMNS = (
 
 
 def _point(r: ToleranceRow) -> str:
-    return f"{r.model} {r.method} {r.train_rate:g}"
+    return f"{r.model} x{r.width:g} {r.method} {r.train_rate:g}"
 
 
 def _nano(value: float | None) -> float | None:
@@ -74,6 +76,7 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 [
                     (
                         r.model,
+                        r.width,
                         r.method,
                         r.train_rate,
                         r.train_seed,
@@ -102,30 +105,34 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 "placement. Technique runs use the trained (not recalibrated) model.",
             )
             figs.append(fig)
-        fig = page("Accuracy gained against energy spent, per technique", head)
-        ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
-        for r in rows:
-            if r.gain is None or r.delta_energy_per_image_j is None:
-                continue
-            x = r.delta_energy_per_image_j * 1e9
-            ax.errorbar(
-                x,
-                r.gain,
-                yerr=r.gain_half_width or 0.0,
-                fmt="o",
-                capsize=2,
-                color=FRONT if r.on_front else MUTED,
-            )
-            ax.annotate(
-                f"{r.tolerance} ({_point(r)})",
-                (x, r.gain),
-                fontsize=6,
-                xytext=(4, 3),
-                textcoords="offset points",
-            )
-        ax.axhline(0.0, color="#999999", linewidth=0.8)
-        ax.set_xlabel("extra energy per image (nJ)")
-        ax.set_ylabel("accuracy gained over none, same chips (points)")
-        ax.grid(alpha=0.3)
-        figs.append(fig)
+        figs.append(_gain_chart(rows, head))
     return figs
+
+
+def _gain_chart(rows: list[ToleranceRow], head: str) -> Figure:
+    """Each technique's paired gain against its extra energy; `none` is the origin of every
+    point (gain 0 at no extra cost by definition), so it is labelled once."""
+    fig = page("Accuracy gained against energy spent, per technique", head)
+    ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
+    for r in rows:
+        if r.gain is None or r.delta_energy_per_image_j is None:
+            continue
+        x = r.delta_energy_per_image_j * 1e9
+        color = FRONT if r.on_front else MUTED
+        ax.errorbar(x, r.gain, yerr=r.gain_half_width or 0.0, fmt="o", capsize=2, color=color)
+        if r.tolerance != "none":
+            label = f"{r.tolerance} ({_point(r)})"
+            ax.annotate(label, (x, r.gain), fontsize=6, xytext=(4, 3), textcoords="offset points")
+    ax.annotate("none (every point)", (0.0, 0.0), fontsize=6, xytext=(4, -9),
+                textcoords="offset points")  # fmt: skip
+    ax.margins(x=0.25, y=0.1)  # room for the labels of the right-most points
+    ax.axhline(0.0, color="#999999", linewidth=0.8)
+    ax.set_xlabel("extra energy per image (nJ)")
+    ax.set_ylabel("accuracy gained over none, same chips (points)")
+    ax.grid(alpha=0.3)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=FRONT, label="on the sweep's Pareto front"),
+        Line2D([], [], marker="o", linestyle="", color=MUTED, label="not on the front"),
+    ]
+    ax.legend(handles=handles, fontsize=7, loc="upper right")
+    return fig
