@@ -46,16 +46,12 @@ def encode(value: Any) -> Any:
     return value
 
 
-def _name(hint: Any) -> str:
-    return getattr(hint, "__name__", str(hint))
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "NaN"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), type(value).__name__ if value is not None else "null"
-    )
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    names |= {int: "an integer", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def decode(hint: Any, value: Any, where: str = "") -> Any:
@@ -88,7 +84,7 @@ def decode(hint: Any, value: Any, where: str = "") -> Any:
             expected = "a string" if hint is str else "a boolean"
             raise FormatError(where, f"expected {expected}, got {_kind(value)}")
         return value
-    raise TypeError(f"no JSON reading for {_name(hint)}")  # a record's field type, not data
+    raise TypeError(f"no JSON reading for {hint!r}")  # a record's field type, not data
 
 
 def decode_record(cls: type[T], value: Any, where: str = "") -> T:
