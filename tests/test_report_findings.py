@@ -1,7 +1,7 @@
 """The findings page: one row per finding, a missing one says so."""
 
 from archsim.explore.expansion import DatasetShape
-from archsim.explore.results import SweepData
+from archsim.explore.results import SweepData, derive
 from archsim.explore.spec import load_preset
 from archsim.report.pages_findings import findings_pages
 
@@ -13,7 +13,7 @@ def _texts(fig) -> list[str]:  # type: ignore[no-untyped-def]
 def test_every_finding_has_a_row_and_an_empty_sweep_says_not_in_this_sweep() -> None:
     spec = load_preset("fmnist-sft")
     shape = DatasetShape("fashion-mnist", (1, 28, 28), 10, {"shortcut": "A"})
-    data = SweepData(spec=spec, datasets={"resnet20": shape})
+    data = derive(SweepData(spec=spec, datasets={"resnet20": shape}))
     figs = findings_pages(data)
     texts = [t for fig in figs for t in _texts(fig)]
     keys = [

@@ -1,10 +1,24 @@
 """The placement search's rule on a hand-made vulnerability table."""
 
 from archsim.explore.ft_placement import Candidate, choose, greedy_order
+from archsim.explore.ft_records import PointCost, VulnerabilityRow
 
 
-def _row(name: str, loss: float, delta_j: float) -> dict[str, object]:
-    return {"group": name, "loss": loss, "cpu_energy_delta_j": delta_j}
+def _row(name: str, loss: float, delta_j: float) -> VulnerabilityRow:
+    return VulnerabilityRow(
+        rank=0,
+        group=name,
+        weights=100,
+        loss=loss,
+        ci_low=loss - 1,
+        ci_high=loss + 1,
+        loss_per_kweight=10 * loss,
+        chips=2,
+        cpu_energy_delta_j=delta_j,
+        cpu_throughput_delta_ips=0.0,
+        loss_per_uj=loss / (delta_j * 1e6),
+        per_chip=(loss, loss),
+    )
 
 
 def test_greedy_takes_loss_per_joule_and_skips_harmless_layers() -> None:
@@ -27,7 +41,13 @@ def _candidate(k: int, energy: float, throughput: float) -> Candidate:
         f"search-{k}",
         tuple(f"l{i}" for i in range(k)),
         50.0 + k,
-        {"energy_per_image_j": energy, "throughput_ips": throughput},
+        PointCost(
+            throughput_ips=throughput,
+            energy_per_image_j=energy,
+            occupied_area_mm2=1.0,
+            crossbars=10,
+            adc_conversions_per_image=1e5,
+        ),
     )
 
 

@@ -1,16 +1,34 @@
 """The fault-tolerance studies: `checkpoint + fault model --vulnerability / tolerance-->
-stored study --report--> PDF`."""
+study records --to_json--> stored JSON --read_study--> records --report--> PDF`."""
 
-from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from archsim.explore.ft_records import (
+    StoredStudy,
+    ToleranceStudy,
+    VulnerabilityStudy,
+    from_json,
+    read_study,
+    to_json,
+)
 from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
 from archsim.faults.models import check_rate
 from archsim.faults.presets import get_fault_model
 
-__all__ = ["DataOptions", "StudyPlan", "study_report", "tolerance", "vulnerability"]
+__all__ = [
+    "DataOptions",
+    "StoredStudy",
+    "StudyPlan",
+    "ToleranceStudy",
+    "VulnerabilityStudy",
+    "from_json",
+    "read_study",
+    "study_report",
+    "to_json",
+    "tolerance",
+    "vulnerability",
+]
 
 
 def vulnerability(
@@ -23,7 +41,7 @@ def vulnerability(
     data: DataOptions | None = None,
     batch_size: int = 256,
     progress: bool = False,
-) -> dict[str, Any]:
+) -> VulnerabilityStudy:
     """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
     the same chips and images for every layer) with each layer's CPU cost, ranked."""
     return vulnerability_study(
@@ -47,12 +65,13 @@ def tolerance(
     *,
     seed: int = 0,
     data: DataOptions | None = None,
-    table: MappingABC[str, Any] | None = None,
+    table: VulnerabilityStudy | None = None,
     batch_size: int = 256,
     progress: bool = False,
-) -> dict[str, Any]:
+) -> ToleranceStudy:
     """Fault-tolerance techniques (placement, remapping, spare columns) on (label,
-    checkpoint) pairs, paired on the same chips, with their hardware costs."""
+    checkpoint) pairs, paired on the same chips, with their hardware costs; `table` (a
+    vulnerability study) adds the placement search's placements."""
     return tolerance_study(
         list(checkpoints),
         plan,
@@ -61,14 +80,14 @@ def tolerance(
         chips,
         seed,
         data or DataOptions(),
-        dict(table) if table is not None else None,
+        table,
         batch_size,
         progress,
     )
 
 
-def study_report(studies: Sequence[dict[str, Any]], out: str | Path) -> Path:
-    """Draw stored vulnerability / tolerance studies as report pages into one PDF."""
+def study_report(studies: Sequence[StoredStudy], out: str | Path) -> Path:
+    """Draw vulnerability / tolerance studies as report pages into one PDF."""
     from archsim.report.pages_tolerance import render_tolerance_report
 
     return render_tolerance_report(list(studies), Path(out))

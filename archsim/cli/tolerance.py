@@ -4,7 +4,7 @@ with their hardware costs, stored as JSON and drawn as report pages."""
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,6 +12,9 @@ from archsim.cli.output import emit, format_option
 from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
+
+if TYPE_CHECKING:
+    from archsim.api.studies import StoredStudy
 
 F = TypeVar("F", bound=Callable[..., Any])
 VUL_COLUMNS = (
@@ -138,15 +141,19 @@ def _fault(opts: dict[str, Any]) -> tuple[str, float]:
     return opts["fault_model"], check_rate(opts["rate"])
 
 
-def _store(doc: dict[str, Any], out: str | None, pdf: str | None) -> None:
+def _store(study: "StoredStudy", out: str | None, pdf: str | None) -> dict[str, Any]:
+    """Write the study where asked; return its stored (JSON-ready) form."""
+    from archsim.api.studies import to_json
     from archsim.atomic import atomic_write_text
 
+    doc = to_json(study)
     if out:
         atomic_write_text(out, json.dumps(doc, indent=1, allow_nan=True))
     if pdf:
         from archsim.api.studies import study_report
 
-        study_report([doc], pdf)
+        study_report([study], pdf)
+    return doc
 
 
 @click.command("vulnerability")
@@ -163,20 +170,20 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
     data = _data(opts)
     model, rate = _fault(opts)
     with running(opts["threads"]):
-        doc = run(checkpoint, model, rate, opts["chips"], seed=opts["seed"], data=data,
-                  batch_size=opts["batch_size"], progress=opts["progress"])  # fmt: skip
-    _store(doc, opts["out"], opts["pdf"])
+        study = run(checkpoint, model, rate, opts["chips"], seed=opts["seed"], data=data,
+                    batch_size=opts["batch_size"], progress=opts["progress"])  # fmt: skip
+    doc = _store(study, opts["out"], opts["pdf"])
     emit(
         doc["rows"],
         opts["fmt"],
         VUL_COLUMNS,
         {
-            "clean_accuracy": doc["clean_accuracy"],
-            "all_layers_loss": doc["all_layers"]["loss"],
-            "fault_model": doc["fault_model"],
-            "rate": doc["rate"],
-            "chips": doc["chips"],
-            "images": doc["images"],
+            "clean_accuracy": study.clean_accuracy,
+            "all_layers_loss": study.all_layers.loss,
+            "fault_model": study.fault_model,
+            "rate": study.rate,
+            "chips": study.chips,
+            "images": study.images,
         },
     )
 
@@ -241,38 +248,43 @@ def tolerance(
     """Fault-tolerance techniques on the same chips and images, each with the throughput,
     energy, area, crossbars and ADC conversions its design point costs; gains are paired
     per chip against the first technique."""
-    from archsim.api.studies import StudyPlan
+    from archsim.api.studies import StudyPlan, VulnerabilityStudy, from_json
     from archsim.api.studies import tolerance as run
 
     data = _data(opts)
     model, rate = _fault(opts)
     if search_steps < 0:
         raise UserError(f"--search-steps must be >= 0, got {search_steps}")
-    stored = None
+    stored: VulnerabilityStudy | None = None
     if table:
         try:
-            stored = json.loads(Path(table).read_text(encoding="utf-8"))
+            doc = json.loads(Path(table).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise UserError(f"cannot read the vulnerability study {table}: {exc}") from None
+        vulnerable = isinstance(doc, dict) and doc.get("kind") == "vulnerability"
+        read = from_json(doc, table) if vulnerable else None
+        if not isinstance(read, VulnerabilityStudy):
+            raise UserError("the --vulnerability file is not a stored vulnerability study")
+        stored = read
     names = tuple(t.strip() for t in techniques.split(",") if t.strip())
     if not names:
         raise UserError("--technique needs at least one technique")
     plan = StudyPlan(names, placement, search_steps, energy_budget, min_throughput)
     with running(opts["threads"]):
-        doc = run(_checkpoints(checkpoints), plan, model, rate, opts["chips"],
-                  seed=opts["seed"], data=data, table=stored, batch_size=opts["batch_size"],
-                  progress=opts["progress"])  # fmt: skip
-    _store(doc, opts["out"], opts["pdf"])
-    rows = [{"run": run["label"], **r} for run in doc["runs"] for r in run["rows"]]
+        study = run(_checkpoints(checkpoints), plan, model, rate, opts["chips"],
+                    seed=opts["seed"], data=data, table=stored, batch_size=opts["batch_size"],
+                    progress=opts["progress"])  # fmt: skip
+    doc = _store(study, opts["out"], opts["pdf"])
+    rows = [{"run": r["label"], **row} for r in doc["runs"] for row in r["rows"]]
     emit(
         rows,
         opts["fmt"],
         TOL_COLUMNS,
         {
-            "fault_model": doc["fault_model"],
-            "rate": doc["rate"],
-            "chips": doc["chips"],
-            "images": doc["images"],
+            "fault_model": study.fault_model,
+            "rate": study.rate,
+            "chips": study.chips,
+            "images": study.images,
         },
     )
 
@@ -282,15 +294,6 @@ def tolerance(
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="PDF to write.")
 def ft_report(studies: tuple[str, ...], out: str) -> None:
     """Draw the report pages of stored vulnerability / tolerance studies into one PDF."""
-    from archsim.api.studies import study_report
+    from archsim.api.studies import read_study, study_report
 
-    docs = []
-    for path in studies:
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"cannot read {path}: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("kind") not in ("vulnerability", "tolerance"):
-            raise UserError(f"{path} is not a stored vulnerability or tolerance study")
-        docs.append(doc)
-    click.echo(str(study_report(docs, out)))
+    click.echo(str(study_report([read_study(path) for path in studies], out)))

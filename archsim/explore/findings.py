@@ -95,9 +95,9 @@ class FindingRow:
 
 
 def finding_rows(data: SweepData) -> list[FindingRow]:
-    """The findings as flat rows (the CSV export and docs)."""
+    """The findings computed with `data` (`results.derive`) as flat rows (the CSV export)."""
     out = []
-    for f in findings(data):
+    for f in data.findings:
         e = f.effect
         out.append(
             FindingRow(

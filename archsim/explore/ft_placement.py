@@ -13,9 +13,15 @@ member of the same family that moves exactly the 1x1 convolutions.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from archsim.explore.ft_records import (
+    PlacementCandidate,
+    PointCost,
+    VulnerabilityRow,
+    VulnerabilityStudy,
+)
 from archsim.explore.ft_study import Study
 from archsim.explore.ft_vulnerability import BASE
 
@@ -25,41 +31,48 @@ class Candidate:
     label: str
     layers: tuple[str, ...]  # moved to the CPU
     predicted_accuracy: float
-    cost: dict[str, float]
+    cost: PointCost
 
     @property
     def overrides(self) -> tuple[str, ...]:
         return tuple(f"{name}=cpu" for name in self.layers)
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "placement": self.label,
-            "cpu_layers": " ".join(self.layers),
-            "predicted_accuracy": self.predicted_accuracy,
-            **self.cost,
-        }
+    def record(self) -> PlacementCandidate:
+        c = self.cost
+        return PlacementCandidate(
+            placement=self.label,
+            cpu_layers=" ".join(self.layers),
+            predicted_accuracy=self.predicted_accuracy,
+            throughput_ips=c.throughput_ips,
+            energy_per_image_j=c.energy_per_image_j,
+            occupied_area_mm2=c.occupied_area_mm2,
+            crossbars=c.crossbars,
+            adc_conversions_per_image=c.adc_conversions_per_image,
+        )
 
 
-def greedy_order(rows: list[dict[str, Any]]) -> list[str]:
+def greedy_order(rows: Sequence[VulnerabilityRow]) -> list[str]:
     """Layers with a positive loss, by decreasing loss per joule of their CPU move."""
 
-    def key(r: dict[str, Any]) -> float:
-        delta = r["cpu_energy_delta_j"]
-        return math.inf if delta <= 0 else r["loss"] / delta
+    def key(r: VulnerabilityRow) -> float:
+        delta = r.cpu_energy_delta_j
+        return math.inf if delta <= 0 else r.loss / delta
 
-    return [r["group"] for r in sorted((r for r in rows if r["loss"] > 0), key=key, reverse=True)]
+    return [r.group for r in sorted((r for r in rows if r.loss > 0), key=key, reverse=True)]
 
 
-def search_family(study: Study, table: dict[str, Any], steps: int | None = None) -> list[Candidate]:
+def search_family(
+    study: Study, table: VulnerabilityStudy, steps: int | None = None
+) -> list[Candidate]:
     """`search-0` (all-rram) ... `search-k`, each costed as a design point."""
-    loss = {r["group"]: r["loss"] for r in table["rows"]}
-    base = table["clean_accuracy"] - table["all_layers"]["loss"]
-    order = greedy_order(table["rows"])[:steps]
+    loss = {r.group: r.loss for r in table.rows}
+    base = table.clean_accuracy - table.all_layers.loss
+    order = greedy_order(table.rows)[:steps]
     family = []
     for k in range(len(order) + 1):
         layers = tuple(order[:k])
-        predicted = min(table["clean_accuracy"], base + sum(loss[n] for n in layers))
-        cost = study.cost(BASE, tuple(f"{n}=cpu" for n in layers))[2].row()
+        predicted = min(table.clean_accuracy, base + sum(loss[n] for n in layers))
+        cost = study.cost(BASE, tuple(f"{n}=cpu" for n in layers))[2]
         family.append(Candidate(f"search-{k}", layers, predicted, cost))
     return family
 
@@ -73,7 +86,7 @@ def choose(
     fits = [
         c
         for c in family
-        if (energy_budget_j is None or c.cost["energy_per_image_j"] <= energy_budget_j)
-        and (min_throughput_ips is None or c.cost["throughput_ips"] >= min_throughput_ips)
+        if (energy_budget_j is None or c.cost.energy_per_image_j <= energy_budget_j)
+        and (min_throughput_ips is None or c.cost.throughput_ips >= min_throughput_ips)
     ]
     return max(fits, key=lambda c: len(c.layers)) if fits else family[0]

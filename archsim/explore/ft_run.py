@@ -1,6 +1,6 @@
 """A tolerance study: techniques (and the placement search's family) on one or more
-checkpoints, every one on the same chips and images, in the stored (JSON-ready) form the
-report pages read.
+checkpoints, every one on the same chips and images, as the records the report pages read
+(`ft_records`; `ft_records.to_json` gives the stored form).
 
 Placements a technique may name: `all-rram`, `cpu-1x1`, `cpu-1x1-ends` (the mapping
 policies) and, given a vulnerability table, `search-0` ... `search-K` (`ft_placement`). The
@@ -11,14 +11,21 @@ a later run's technique is paired with the first run's (`vs_first_run`). Every r
 energy and area, with one strictly better (`explore.pareto`).
 """
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from archsim.errors import UserError
 from archsim.explore.ft_placement import choose, search_family
+from archsim.explore.ft_records import (
+    Difference,
+    PlacementSearch,
+    TechniqueRow,
+    ToleranceRun,
+    ToleranceStudy,
+    VulnerabilityStudy,
+)
 from archsim.explore.ft_study import Study
 from archsim.explore.ft_techniques import parse_technique, run_technique
-from archsim.explore.pareto import pareto_front
+from archsim.explore.pareto import OBJECTIVES, non_dominated
 from archsim.faults.models import FaultModel
 from archsim.faults.stats import paired_difference
 from archsim.mapping.policy import POLICIES
@@ -38,13 +45,11 @@ class StudyPlan:
     min_throughput_ips: float | None = None
 
 
-def check_table(table: dict[str, Any], fault_model: FaultModel, rate: float) -> None:
-    if table.get("kind") != "vulnerability":
-        raise UserError("the --vulnerability file is not a stored vulnerability study")
-    if table["fault_model"] != fault_model.name or float(table["rate"]) != rate:
+def check_table(table: VulnerabilityStudy, fault_model: FaultModel, rate: float) -> None:
+    if table.fault_model != fault_model.name or float(table.rate) != rate:
         raise UserError(
-            f"the vulnerability table is for {table['fault_model']} at rate "
-            f"{table['rate']}, not {fault_model.name} at {rate}"
+            f"the vulnerability table is for {table.fault_model} at rate "
+            f"{table.rate}, not {fault_model.name} at {rate}"
         )
 
 
@@ -56,14 +61,14 @@ def run_study(
     rate: float,
     chips: int,
     seed: int,
-    table: dict[str, Any] | None,
+    table: VulnerabilityStudy | None,
     batch_size: int = 256,
     progress: bool = False,
-) -> dict[str, Any]:
+) -> ToleranceRun:
     """One checkpoint's rows: every technique of `plan` (and the search's placements)."""
     placements: dict[str, tuple[str, tuple[str, ...]]] = {name: (name, ()) for name in POLICIES}
     names = list(plan.techniques)
-    search: dict[str, Any] | None = None
+    search: PlacementSearch | None = None
     if table is not None:
         check_table(table, fault_model, rate)
         family = search_family(study, table, None)
@@ -82,13 +87,13 @@ def run_study(
             )
             or "no budget"
         )
-        search = {
-            "rule": RULE,
-            "chosen": chosen.label,
-            "budget": budget,
-            "family": [c.row() for c in family],
-            "table": table["checkpoint"],
-        }
+        search = PlacementSearch(
+            rule=RULE,
+            chosen=chosen.label,
+            budget=budget,
+            family=tuple(c.record() for c in family),
+            table=table.checkpoint,
+        )
     techniques = [parse_technique(n, placements, plan.placement) for n in names]
     if len({t.name for t in techniques}) != len(techniques):
         raise UserError("a technique is listed twice")
@@ -96,55 +101,64 @@ def run_study(
         run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
         for t in techniques
     ]
-    return {
-        "label": label,
-        "checkpoint": str(study.path),
-        "reference": techniques[0].name,
-        "rows": [r.row(results[0]) | {"per_chip": list(r.per_chip)} for r in results],
-        "search": search,
-    }
+    return ToleranceRun(
+        label=label,
+        checkpoint=str(study.path),
+        reference=techniques[0].name,
+        rows=tuple(r.record(results[0]) for r in results),
+        search=search,
+    )
 
 
-def mark_front(runs: list[dict[str, Any]]) -> None:
-    """Flag each row `on_front` over every run's rows (accuracy = the mean over chips) and,
-    for runs after the first, pair each technique with the first run's same technique."""
-    rows = [r for run in runs for r in run["rows"]]
-    flags = pareto_front([{**r, "accuracy": r["mean"]} for r in rows])
-    for row, flagged in zip(rows, flags, strict=True):
-        row["on_front"] = flagged["on_front"]
-    first = {r["technique"]: r for r in runs[0]["rows"]}
-    for run in runs[1:]:
-        for r in run["rows"]:
-            other = first.get(r["technique"])
-            d = paired_difference(r["per_chip"], other["per_chip"]) if other else None
-            r["vs_first_run"] = (
-                None if d is None else {"difference": d.mean, "half_width": d.half_width}
-            )
+def mark_front(runs: list[ToleranceRun]) -> list[ToleranceRun]:
+    """`runs` with each row flagged `on_front` over every run's rows (accuracy = the mean
+    over chips) and, for runs after the first, each technique paired with the first run's
+    same technique."""
+    rows = [r for run in runs for r in run.rows]
+    points = [
+        [r.mean if name == "accuracy" else getattr(r, name) for name, _ in OBJECTIVES] for r in rows
+    ]
+    flags = iter(non_dominated(points, [up for _, up in OBJECTIVES]))
+    first = {r.technique: r for r in runs[0].rows}
+
+    def versus(r: TechniqueRow) -> Difference | None:
+        other = first.get(r.technique)
+        d = paired_difference(r.per_chip, other.per_chip) if other else None
+        return None if d is None else Difference(difference=d.mean, half_width=d.half_width)
+
+    return [
+        replace(
+            run,
+            rows=tuple(
+                replace(r, on_front=next(flags), vs_first_run=versus(r) if i else None)
+                for r in run.rows
+            ),
+        )
+        for i, run in enumerate(runs)
+    ]
 
 
-def tolerance_doc(
-    runs: list[dict[str, Any]],
+def tolerance_record(
+    runs: list[ToleranceRun],
     studies: list[Study],
     fault_model: FaultModel,
     rate: float,
     chips: int,
     seed: int,
-) -> dict[str, Any]:
-    mark_front(runs)
+) -> ToleranceStudy:
     first = studies[0]
-    return {
-        "kind": "tolerance",
-        "model": first.meta["net"],
-        "dataset": first.dataset,
-        "hardware": first.hw.name,
-        "fault_model": fault_model.name,
-        "rate": rate,
-        "seed": seed,
-        "chips": chips,
-        "images": len(first.labels),
-        "budget_chips": first.budget_chips,
-        "runs": runs,
-    }
+    return ToleranceStudy(
+        model=first.meta["net"],
+        dataset=first.dataset,
+        hardware=first.hw.name,
+        fault_model=fault_model.name,
+        rate=rate,
+        seed=seed,
+        chips=chips,
+        images=len(first.labels),
+        budget_chips=first.budget_chips,
+        runs=tuple(mark_front(runs)),
+    )
 
 
 @dataclass(frozen=True)
@@ -169,8 +183,8 @@ def vulnerability_study(
     data: DataOptions,
     batch_size: int = 256,
     progress: bool = False,
-) -> dict[str, Any]:
-    """Load the checkpoint and return its stored vulnerability table."""
+) -> VulnerabilityStudy:
+    """Load the checkpoint and return its vulnerability study."""
     from archsim.explore.ft_study import load_study
     from archsim.explore.ft_vulnerability import vulnerability_table
 
@@ -195,10 +209,10 @@ def tolerance_study(
     chips: int,
     seed: int,
     data: DataOptions,
-    table: dict[str, Any] | None = None,
+    table: VulnerabilityStudy | None = None,
     batch_size: int = 256,
     progress: bool = False,
-) -> dict[str, Any]:
+) -> ToleranceStudy:
     """Every (label, checkpoint) under `plan` on the same chips and images."""
     from archsim.explore.ft_study import load_study
 
@@ -221,4 +235,4 @@ def tolerance_study(
         run_study(label, study, plan, fault_model, rate, chips, seed, table, batch_size, progress)
         for (label, _), study in zip(checkpoints, studies, strict=True)
     ]
-    return tolerance_doc(runs, studies, fault_model, rate, chips, seed)
+    return tolerance_record(runs, studies, fault_model, rate, chips, seed)

@@ -19,6 +19,7 @@ from archsim.config.hardware import load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
+from archsim.explore.ft_records import PointCost
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_specs
@@ -31,26 +32,6 @@ from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import PerfResult
 
 ESTIMATOR = "analytic"
-
-
-@dataclass(frozen=True)
-class PointCost:
-    """Headline costs of one design point."""
-
-    throughput_ips: float
-    energy_per_image_j: float
-    occupied_area_mm2: float
-    crossbars: int  # one copy of every RRAM layer
-    adc_conversions_per_image: float
-
-    def row(self) -> dict[str, float]:
-        return {
-            "throughput_ips": self.throughput_ips,
-            "energy_per_image_j": self.energy_per_image_j,
-            "occupied_area_mm2": self.occupied_area_mm2,
-            "crossbars": self.crossbars,
-            "adc_conversions_per_image": self.adc_conversions_per_image,
-        }
 
 
 @dataclass
@@ -119,11 +100,11 @@ class Study:
                 balanced,
                 result,
                 PointCost(
-                    result.throughput_images_per_s,
-                    result.energy_per_image_j,
-                    result.occupied_area_mm2,
-                    one_copy.crossbars,
-                    conversions,
+                    throughput_ips=result.throughput_images_per_s,
+                    energy_per_image_j=result.energy_per_image_j,
+                    occupied_area_mm2=result.occupied_area_mm2,
+                    crossbars=one_copy.crossbars,
+                    adc_conversions_per_image=conversions,
                 ),
             )
         return self._costs[key]

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from archsim.errors import UserError
+from archsim.explore.ft_records import TechniqueRow
 from archsim.explore.ft_study import Study
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
@@ -74,25 +75,37 @@ class TechniqueResult:
     remap_seconds: float  # mean per chip (0 without remapping)
     eval_seconds: float  # mean per chip, scoring the test images
 
-    def row(self, reference: "TechniqueResult") -> dict[str, object]:
+    def record(self, reference: "TechniqueResult") -> TechniqueRow:
+        """Its row, the gain paired against `reference` (not yet flagged or paired with
+        another run: `ft_run.mark_front`)."""
         s = summarize(self.per_chip)
         d = paired_difference(self.per_chip, reference.per_chip)
-        return {
-            "technique": self.technique.name,
-            "policy": self.technique.policy,
-            "overrides": " ".join(self.technique.overrides),
-            "spare_columns": self.technique.spare_columns,
-            "remap": self.technique.remap,
-            "mean": s.mean,
-            "ci_low": s.ci_low,
-            "ci_high": s.ci_high,
-            "gain": d.mean if d else None,
-            "gain_half_width": d.half_width if d else None,
-            "chips": len(self.per_chip),
-            **self.cost,
-            "remap_seconds_per_chip": self.remap_seconds,
-            "eval_seconds_per_chip": self.eval_seconds,
-        }
+        t, cost = self.technique, self.cost
+        bits = cost.get("remap_table_bits")
+        return TechniqueRow(
+            technique=t.name,
+            policy=t.policy,
+            overrides=" ".join(t.overrides),
+            spare_columns=t.spare_columns,
+            remap=t.remap,
+            mean=s.mean,
+            ci_low=s.ci_low,
+            ci_high=s.ci_high,
+            gain=d.mean if d else None,
+            gain_half_width=d.half_width if d else None,
+            chips=len(self.per_chip),
+            throughput_ips=cost["throughput_ips"],
+            energy_per_image_j=cost["energy_per_image_j"],
+            occupied_area_mm2=cost["occupied_area_mm2"],
+            crossbars=int(cost["crossbars"]),
+            adc_conversions_per_image=cost["adc_conversions_per_image"],
+            remap_table_bits=None if bits is None else int(bits),
+            remap_seconds_per_chip=self.remap_seconds,
+            eval_seconds_per_chip=self.eval_seconds,
+            per_chip=self.per_chip,
+            on_front=False,
+            vs_first_run=None,
+        )
 
 
 def technique_cost(study: Study, t: Technique) -> dict[str, float]:

@@ -11,6 +11,8 @@ from typing import Any
 from archsim.errors import UserError
 from archsim.explore.expand import expand
 from archsim.explore.expansion import DatasetShape, Evaluation, Expansion
+from archsim.explore.finding import Finding
+from archsim.explore.findings import findings
 from archsim.explore.page_rows import (
     BestRateRow,
     PolicyAccuracyRow,
@@ -67,6 +69,7 @@ class SweepData:
     table2_source: str = TABLE_II_SOURCE
     best_rates: list[BestRateRow] = field(default_factory=list)
     policy_accuracy: list[PolicyAccuracyRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # over every training seed
 
     @property
     def policies(self) -> list[str]:
@@ -294,7 +297,13 @@ def pareto_rows(
 def derive(data: SweepData) -> SweepData:
     """`data` with the rows its pages show computed from its stored rows: the Pareto front
     (tolerance rows flagged), each technique's charged cost, the Stability Scores, Table II
-    beside the paper, the best drop rates and the placements' paired accuracy differences."""
+    beside the paper, the best drop rates, the placements' paired accuracy differences and
+    the papers' findings (`explore.findings`)."""
+    return replace(_page_rows(data), findings=findings(data))
+
+
+def _page_rows(data: SweepData) -> SweepData:
+    """`data` with every derived row but the findings computed (`derive`)."""
     pareto, tolerance = pareto_rows(data.spec, data.accuracy, data.tolerance)
     policy = data.spec.cost.policy
     return replace(
@@ -342,7 +351,7 @@ def load_sweep(store: ResultsStore) -> SweepData:
 def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
     """`data` restricted to the sweep's first training seed, and that seed (None when the
     sweep trains once). Pages that key rows by model, method and rate show one training; the
-    findings page, which averages over seeds, reads the full data."""
+    findings, which average over seeds, are kept as computed on the full data."""
     seeds = data.spec.train_seeds
     if len(seeds) < 2:
         return data, None
@@ -354,4 +363,4 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
         fault_models=[r for r in data.fault_models if r.train_seed == seed],
         tolerance=[r for r in data.tolerance if r.train_seed == seed],
     )
-    return derive(view), seed
+    return _page_rows(view), seed

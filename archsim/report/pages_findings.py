@@ -1,6 +1,7 @@
 """Findings: one row per claim of the three papers, tested on this sweep's stored results
-(`explore.findings`): the paper's claim, what was compared, the paired effect with its 95%
-interval and spreads, and the verdict. A claim the sweep did not run says so."""
+(`explore.findings`, computed once with the sweep's rows: `SweepData.findings`): the paper's
+claim, what was compared, the paired effect with its 95% interval and spreads, and the
+verdict. A claim the sweep did not run says so. The page only formats them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import textwrap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from archsim.explore.findings import Finding, findings
+from archsim.explore.finding import Finding
 from archsim.explore.results import SweepData
 from archsim.explore.verdict import INCONCLUSIVE, NOT_IN_SWEEP, NOT_REPRODUCED, REPRODUCED
 from archsim.report.style import MUTED, chunks, footnote, page
@@ -86,9 +87,9 @@ def _row(fig: Figure, f: Finding, top: float) -> None:
 
 
 def findings_pages(data: SweepData) -> list[Figure]:
-    rows = findings(data)
+    """The findings computed with `data` (`results.derive`), ROWS_PER_PAGE to a page."""
     figs = []
-    for part in chunks(rows, ROWS_PER_PAGE):
+    for part in chunks(data.findings, ROWS_PER_PAGE):
         fig = page(TITLE, _wrap(SUBTITLE, 170))
         for x, title, _ in COLUMNS:
             fig.text(x, 0.835, title, fontsize=8, fontweight="bold", va="top")

@@ -1,45 +1,53 @@
-"""Fault-tolerance pages, drawn from stored results (`archsim vulnerability --out`,
-`archsim tolerance --out`): the per-layer vulnerability ranking, and each technique's
-accuracy gained (paired, on the same chips) against the throughput, energy and area it costs;
-rows on the study's Pareto front are shaded.
+"""Fault-tolerance pages, drawn from study records (`explore.ft_records`, as computed or read
+back from `archsim vulnerability --out`, `archsim tolerance --out`): the per-layer
+vulnerability ranking, and each technique's accuracy gained (paired, on the same chips)
+against the throughput, energy and area it costs; rows on the study's Pareto front are
+shaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from matplotlib.figure import Figure
 
 from archsim import __version__
 from archsim.atomic import atomic_write
+from archsim.explore.ft_records import (
+    Difference,
+    StoredStudy,
+    ToleranceStudy,
+    VulnerabilityStudy,
+)
 from archsim.report.style import FRONT, MUTED, chunks, footnote, page, table
 
-Doc = Mapping[str, Any]
 
-
-def _setting(doc: Doc) -> str:
+def _setting(study: StoredStudy) -> str:
     return (
-        f"{doc['model']} on {doc['dataset']}, {doc['hardware']}, fault model "
-        f"{doc['fault_model']} at rate {doc['rate']:g}, {doc['chips']} chips (seed "
-        f"{doc['seed']}) x {doc['images']} test images, the same for every row"
+        f"{study.model} on {study.dataset}, {study.hardware}, fault model "
+        f"{study.fault_model} at rate {study.rate:g}, {study.chips} chips (seed "
+        f"{study.seed}) x {study.images} test images, the same for every row"
     )
 
 
-def vulnerability_pages(doc: Doc) -> list[Figure]:
+def _interval(low: float | None, high: float | None) -> str:
+    return "-" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
+
+
+def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
     """The ranking (loss when only that layer is faulty) and loss per weight / per CPU uJ."""
-    every = doc["all_layers"]
-    top = doc.get("top_minus_next")
+    every = study.all_layers
+    top = study.top_minus_next
     head = (
-        f"{_setting(doc)}. Fault-free (quantized) accuracy {doc['clean_accuracy']:.2f}%; "
-        f"every layer faulty: loss {every['loss']:.2f} points "
-        f"[{every['ci_low']:.2f}, {every['ci_high']:.2f}]."
+        f"{_setting(study)}. Fault-free (quantized) accuracy {study.clean_accuracy:.2f}%; "
+        f"every layer faulty: loss {every.loss:.2f} points "
+        f"[{every.ci_low:.2f}, {every.ci_high:.2f}]."
     )
     if top:
         head += (
-            f" Paired: {top['first']} loses {top['difference']:+.2f} "
-            f"± {top['half_width']:.2f} points more than {top['second']}."
+            f" Paired: {top.first} loses {top.difference:+.2f} "
+            f"± {top.half_width:.2f} points more than {top.second}."
         )
     columns = (
         "rank",
@@ -54,17 +62,17 @@ def vulnerability_pages(doc: Doc) -> list[Figure]:
     )
     rows = [
         (
-            r["rank"],
-            r["group"],
-            r["weights"],
-            r["loss"],
-            f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-            r["loss_per_kweight"],
-            r["cpu_energy_delta_j"] * 1e6,
-            r["cpu_throughput_delta_ips"],
-            r["loss_per_uj"],
+            r.rank,
+            r.group,
+            r.weights,
+            r.loss,
+            _interval(r.ci_low, r.ci_high),
+            r.loss_per_kweight,
+            r.cpu_energy_delta_j * 1e6,
+            r.cpu_throughput_delta_ips,
+            r.loss_per_uj,
         )
-        for r in doc["rows"]
+        for r in study.rows
     ]
     figs = []
     for part in chunks(rows, 24):
@@ -74,25 +82,25 @@ def vulnerability_pages(doc: Doc) -> list[Figure]:
             fig,
             "Loss: fault-free accuracy minus accuracy with only this layer faulty "
             "(mean over chips, 95% Student-t interval). CPU move: change of the balanced "
-            f"design point ({doc['budget_chips']} chip budget, analytic estimator) when "
+            f"design point ({study.budget_chips} chip budget, analytic estimator) when "
             "this layer alone leaves the crossbars for the CPU (all-rram base).",
         )
         figs.append(fig)
     fig = page("Per-layer vulnerability: loss against size", head)
     ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
-    for r in doc["rows"]:
+    for r in study.rows:
         ax.errorbar(
-            r["weights"],
-            r["loss"],
-            yerr=[[r["loss"] - r["ci_low"]], [r["ci_high"] - r["loss"]]],
+            r.weights,
+            r.loss,
+            yerr=[[r.loss - r.ci_low], [r.ci_high - r.loss]],
             fmt="o",
-            color=FRONT if r["rank"] <= 3 else MUTED,
+            color=FRONT if r.rank <= 3 else MUTED,
             capsize=2,
         )
-        if r["rank"] <= 5:
+        if r.rank <= 5:
             ax.annotate(
-                r["group"],
-                (r["weights"], r["loss"]),
+                r.group,
+                (r.weights, r.loss),
                 fontsize=7,
                 xytext=(4, 4),
                 textcoords="offset points",
@@ -105,17 +113,17 @@ def vulnerability_pages(doc: Doc) -> list[Figure]:
     return figs
 
 
-def _versus(d: Mapping[str, float] | None) -> str:
-    return "-" if d is None else f"{d['difference']:+.2f} ± {d['half_width']:.2f}"
+def _versus(d: Difference | None) -> str:
+    return "-" if d is None else f"{d.difference:+.2f} ± {d.half_width:.2f}"
 
 
-def tolerance_pages(doc: Doc) -> list[Figure]:
+def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
     """Per checkpoint: technique rows (accuracy, paired gain, costs) and gain against cost."""
     figs = []
-    for run in doc["runs"]:
+    for run in study.runs:
         head = (
-            f"{_setting({**doc, **run})}. Checkpoint {Path(run['checkpoint']).name}; "
-            f"gain = technique minus {run['reference']} on the same chips (mean ± 95% "
+            f"{_setting(study)}. Checkpoint {Path(run.checkpoint).name}; "
+            f"gain = technique minus {run.reference} on the same chips (mean ± 95% "
             "half-width)."
         )
         columns = (
@@ -136,55 +144,53 @@ def tolerance_pages(doc: Doc) -> list[Figure]:
         )
         rows = [
             (
-                r["technique"],
-                r["mean"],
-                f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-                r["gain"],
-                r["gain_half_width"],
-                _versus(r.get("vs_first_run")),
-                r["throughput_ips"],
-                r["energy_per_image_j"] * 1e6,
-                r["occupied_area_mm2"],
-                r["crossbars"],
-                r["adc_conversions_per_image"] / 1e6,
-                r["remap_seconds_per_chip"],
-                r["eval_seconds_per_chip"],
-                r["on_front"],
+                r.technique,
+                r.mean,
+                _interval(r.ci_low, r.ci_high),
+                r.gain,
+                r.gain_half_width,
+                _versus(r.vs_first_run),
+                r.throughput_ips,
+                r.energy_per_image_j * 1e6,
+                r.occupied_area_mm2,
+                r.crossbars,
+                r.adc_conversions_per_image / 1e6,
+                r.remap_seconds_per_chip,
+                r.eval_seconds_per_chip,
+                r.on_front,
             )
-            for r in run["rows"]
+            for r in run.rows
         ]
-        fig = page(f"Fault tolerance with its cost: {run['label']}", head)
+        fig = page(f"Fault tolerance with its cost: {run.label}", head)
         table(
             fig,
             (0.04, 0.1, 0.92, 0.76),
             columns,
             rows,
             font=7,
-            highlight=[bool(r["on_front"]) for r in run["rows"]],
+            highlight=[r.on_front for r in run.rows],
         )
-        search = run.get("search")
+        search = run.search
         if search:
             footnote(
                 fig,
-                f"Placement search: {search['rule']}; chosen {search['chosen']} "
-                f"under {search['budget']}.",
+                f"Placement search: {search.rule}; chosen {search.chosen} under {search.budget}.",
             )
         figs.append(fig)
-        fig = page(f"Accuracy bought against energy: {run['label']}", head)
+        fig = page(f"Accuracy bought against energy: {run.label}", head)
         ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
-        for r in run["rows"]:
-            lo, hi = r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]
+        for r in run.rows:
             ax.errorbar(
-                r["energy_per_image_j"] * 1e6,
-                r["mean"],
-                yerr=[[lo], [hi]],
+                r.energy_per_image_j * 1e6,
+                r.mean,
+                yerr=_bar(r.mean, r.ci_low, r.ci_high),
                 fmt="o",
                 capsize=2,
-                color=FRONT if r["technique"].startswith("search") else "#1f77b4",
+                color=FRONT if r.technique.startswith("search") else "#1f77b4",
             )
             ax.annotate(
-                r["technique"],
-                (r["energy_per_image_j"] * 1e6, r["mean"]),
+                r.technique,
+                (r.energy_per_image_j * 1e6, r.mean),
                 fontsize=7,
                 xytext=(4, 3),
                 textcoords="offset points",
@@ -196,12 +202,21 @@ def tolerance_pages(doc: Doc) -> list[Figure]:
     return figs
 
 
-def render_tolerance_report(docs: Sequence[Doc], path: Path) -> Path:
-    """Every stored study's pages into one PDF at `path` (written atomically)."""
+def _bar(mean: float, low: float | None, high: float | None) -> list[list[float]] | None:
+    """An error bar from `low` to `high` about `mean` (none without an interval)."""
+    return None if low is None or high is None else [[mean - low], [high - mean]]
+
+
+def study_pages(study: StoredStudy) -> list[Figure]:
+    if isinstance(study, VulnerabilityStudy):
+        return vulnerability_pages(study)
+    return tolerance_pages(study)
+
+
+def render_tolerance_report(studies: Sequence[StoredStudy], path: Path) -> Path:
+    """Every study's pages into one PDF at `path` (written atomically)."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
-
-    draw = {"vulnerability": vulnerability_pages, "tolerance": tolerance_pages}
 
     def write(tmp: Path) -> None:
         with PdfPages(
@@ -211,8 +226,8 @@ def render_tolerance_report(docs: Sequence[Doc], path: Path) -> Path:
                 "Creator": f"archsim {__version__}",
             },
         ) as pdf:
-            for doc in docs:
-                for fig in draw[doc["kind"]](doc):
+            for study in studies:
+                for fig in study_pages(study):
                     pdf.savefig(fig)
                     plt.close(fig)
 
