@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any
+from typing import Any, TypedDict
 
 CSV = "csv"  # metadata key: False leaves the field out of the CSV file
 COLUMN = "column"  # metadata key: the CSV column's name, where it is not the field's
@@ -41,6 +41,62 @@ def csv_columns(cls: type) -> tuple[str, ...]:
 def csv_row(row: Any) -> dict[str, Any]:
     """`row`'s CSV cells by column (the values themselves, unformatted)."""
     return {f.metadata.get(COLUMN, f.name): getattr(row, f.name) for f in _exported(type(row))}
+
+
+class PointFields(TypedDict):
+    """The design-point fields every row of a trained point starts with."""
+
+    model: str
+    net: str
+    width: float
+    dataset: str
+    method: str
+    train_rate: float
+    prune: str
+    recalibrate: bool
+    policy: str
+    train_seed: int
+
+
+def point_fields(point: Mapping[str, Any]) -> PointFields:
+    """A job's stored design point (`Evaluation.point`, `Training.point`) as row fields."""
+    return PointFields(
+        model=point["model"],
+        net=point["net"],
+        width=point["width"],
+        dataset=point["dataset"],
+        method=point["method"],
+        train_rate=point["train_rate"],
+        prune=point["prune"],
+        recalibrate=point["recalibrate"],
+        policy=point["policy"],
+        train_seed=point["train_seed"],
+    )
+
+
+class AccuracyStats(TypedDict):
+    """An evaluation's accuracy over chips, as every accuracy row holds it."""
+
+    mean: float
+    std: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p5: float
+    p50: float
+    p95: float
+
+
+def accuracy_stats(result: Mapping[str, Any]) -> AccuracyStats:
+    """A stored evaluate or tolerance result's accuracy statistics as row fields."""
+    return AccuracyStats(
+        mean=result["mean"],
+        std=result.get("std"),
+        ci_low=result.get("ci_low"),
+        ci_high=result.get("ci_high"),
+        p5=result["p5"],
+        p50=result["p50"],
+        p95=result["p95"],
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

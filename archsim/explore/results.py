@@ -32,6 +32,8 @@ from archsim.explore.records import (
     ParetoRow,
     SweepRun,
     TrainingRow,
+    accuracy_stats,
+    point_fields,
 )
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
@@ -129,25 +131,10 @@ def accuracy_rows(
         p = ev.point
         rows.append(
             AccuracyRow(
-                model=p["model"],
-                net=p["net"],
-                width=p["width"],
-                dataset=p["dataset"],
-                method=p["method"],
-                train_rate=p["train_rate"],
-                prune=p["prune"],
-                recalibrate=p["recalibrate"],
-                policy=p["policy"],
-                train_seed=p["train_seed"],
+                **point_fields(p),
                 fault_model=p.get("fault_model", ""),
                 fault_rate=ev.fault_rate,
-                mean=acc["mean"],
-                std=acc.get("std"),
-                ci_low=acc.get("ci_low"),
-                ci_high=acc.get("ci_high"),
-                p5=acc["p5"],
-                p50=acc["p50"],
-                p95=acc["p95"],
+                **accuracy_stats(acc),
                 yield_fraction=acc.get("yield"),
                 chips=acc["chips"],
                 float_acc=acc.get("float_acc"),
@@ -228,16 +215,7 @@ def training_rows(expansion: Expansion, results: Results) -> list[TrainingRow]:
         p = t.point
         rows.append(
             TrainingRow(
-                model=p["model"],
-                net=p["net"],
-                width=p["width"],
-                dataset=p["dataset"],
-                method=p["method"],
-                train_rate=p["train_rate"],
-                prune=p["prune"],
-                recalibrate=p["recalibrate"],
-                policy=p["policy"],
-                train_seed=p["train_seed"],
+                **point_fields(p),
                 clean_acc=result.get("clean_acc"),
                 curves=Curves.from_result(result.get("curves", {})),
                 train_key=t.key,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from archsim.explore.expansion import Expansion
-from archsim.explore.records import hidden
+from archsim.explore.records import accuracy_stats, hidden, point_fields
 from archsim.explore.tolerance_axis import REFERENCE
 from archsim.faults.stats import paired_difference
 
@@ -111,25 +111,10 @@ def _row(
     train_key: str,
 ) -> ToleranceRow:
     return ToleranceRow(
-        model=point["model"],
-        net=point["net"],
-        width=point["width"],
-        dataset=point["dataset"],
-        method=point["method"],
-        train_rate=point["train_rate"],
-        prune=point["prune"],
-        recalibrate=point["recalibrate"],
-        policy=point["policy"],
-        train_seed=point["train_seed"],
+        **point_fields(point),
         tolerance=point["tolerance"],
         fault_rate=fault_rate,
-        mean=result["mean"],
-        std=result.get("std"),
-        ci_low=result.get("ci_low"),
-        ci_high=result.get("ci_high"),
-        p5=result["p5"],
-        p50=result["p50"],
-        p95=result["p95"],
+        **accuracy_stats(result),
         chips=result["chips"],
         throughput_ips=result["throughput_ips"],
         energy_per_image_j=result["energy_per_image_j"],
