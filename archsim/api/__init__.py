@@ -18,8 +18,9 @@ Each name is imported from its submodule on first use, so `import archsim.api` (
 command that needs only a light submodule) does not import torch.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from archsim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from archsim.api.data import Dataset as Dataset
@@ -73,11 +74,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'archsim.api' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"archsim.api.{_HOMES[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

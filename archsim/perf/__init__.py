@@ -9,8 +9,9 @@ package (the estimator registry the CLI builds its choices from) does not load S
 hardware cost model.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from archsim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from archsim.perf.analytic import analytic_estimate as analytic_estimate
@@ -35,11 +36,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'archsim.perf' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"archsim.perf.{_HOMES[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
