@@ -63,5 +63,15 @@ def test_design_point_is_the_balanced_mapping_the_cli_costs() -> None:
     )
     cli_cost = json.loads(out.output)["costs"]
     assert cli_cost["throughput_images_per_s"] == float(f"{cost.throughput_images_per_s:.5g}")
-    plain = api.design_point(model, (3, 32, 32), "isaac", options=api.MapOptions())
+    # options given for the policy alone keep the design point balanced (replicate left at
+    # None takes the design point's default); only replicate=False keeps one copy per layer
+    policy_only = api.design_point(model, (3, 32, 32), "isaac", options=api.MapOptions(),
+                                   model_name="resnet20", width=1.4)  # fmt: skip
+    assert [lm.replicas for lm in policy_only.rram_layers] == [
+        lm.replicas for lm in mapping.rram_layers
+    ]
+    assert max(lm.replicas for lm in mapping.rram_layers) > 1
+    plain = api.design_point(model, (3, 32, 32), "isaac", options=api.MapOptions(replicate=False))
     assert all(lm.replicas == 1 for lm in plain.rram_layers) and plain.budget_chips == 1
+    # a plain mapping keeps its own default: one copy of each layer
+    assert all(lm.replicas == 1 for lm in api.map_model(model, (3, 32, 32), "isaac").rram_layers)

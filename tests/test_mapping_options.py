@@ -20,7 +20,11 @@ def test_map_options_are_frozen_keyword_only_and_hashable() -> None:
         options.policy = "cpu-1x1"  # type: ignore[misc]
     with pytest.raises(TypeError):
         MapOptions("all-rram")  # type: ignore[misc]
-    assert (MapOptions().policy, MapOptions().replicate) == ("cpu-1x1", False)
+    assert (MapOptions().policy, MapOptions().replicate) == ("cpu-1x1", None)
+    # None defers to the caller's default; an explicit choice wins over it
+    assert MapOptions().replicates(True) and not MapOptions().replicates(False)
+    assert not MapOptions(replicate=False).replicates(True)
+    assert MapOptions(replicate=True).replicates(False)
 
 
 def test_a_net_option_named_policy_is_the_nets_not_the_mappers() -> None:

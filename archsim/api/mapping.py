@@ -70,7 +70,7 @@ def design_point(
     config = load_hardware(hw) if isinstance(hw, str) else hw
     return _design_point(extract(model, input_shape), resolve_geometry(config),
                          costs_from_hardware(config), budget_chips,
-                         options or MapOptions(replicate=True), input_shape=tuple(input_shape),
+                         options or MapOptions(), input_shape=tuple(input_shape),
                          model_name=model_name, width=width)  # fmt: skip
 
 
@@ -100,7 +100,8 @@ def design_points(
 
     The budget is `budget_chips` ("node": every chip of the node), else the fewest chips that
     hold the largest width unreplicated (`options.budget_tiles` provisions tiles instead);
-    with `options.replicate` each width is balanced inside it (`archsim.perf.balance`).
+    each width is balanced inside it unless `options.replicate` is False
+    (`archsim.perf.balance`).
     `input_shape` defaults to the net's usual input; `net_options` are the net's own.
     """
     from archsim.mapping.geometry import resolve_geometry

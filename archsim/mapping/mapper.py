@@ -160,6 +160,7 @@ def map_specs(
     IMA, so small layers share IMAs (and their ADCs).
     """
     opts = options or MapOptions()
+    replicate = opts.replicates(False)
     geometry = resolve_geometry(hw)
     if not opts.allow_unsupported:
         _refuse_unsupported(specs, _label(model_name, width))
@@ -176,15 +177,15 @@ def map_specs(
             to_place, geometry, opts.budget_tiles, label, opts.pack_imas
         )
         budget_chips = math.ceil(opts.budget_tiles / geometry.tiles_per_chip)
-    if replicas is not None and not opts.replicate:
+    if replicas is not None and not replicate:
         raise UserError("explicit replica counts need options.replicate")
-    if opts.replicate and to_place and replicas is not None:
+    if replicate and to_place and replicas is not None:
         to_place = [
             LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
             for layer in to_place
         ]
         _check_budget(to_place, geometry, budget_imas, label, opts.pack_imas)
-    elif opts.replicate and to_place:
+    elif replicate and to_place:
         counts = plan_replicas(
             [layer.tiling.crossbars for layer in to_place],
             [spec.output_pixels for spec, _ in on_rram],
@@ -228,9 +229,9 @@ def map_specs(
         overrides=tuple(
             o if isinstance(o, str) else f"{o.pattern}={o.target}" for o in opts.overrides
         ),
-        replicate=opts.replicate,
-        replicate_scope=str(opts.replicate_scope) if opts.replicate else "",
-        replicate_budget_chips=budget_chips if opts.replicate else 0,
+        replicate=replicate,
+        replicate_scope=str(opts.replicate_scope) if replicate else "",
+        replicate_budget_chips=budget_chips if replicate else 0,
         budget_chips=budget_chips,
         budget_tiles=opts.budget_tiles or 0,
         packed_imas=opts.pack_imas,

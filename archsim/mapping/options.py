@@ -18,14 +18,17 @@ class MapOptions:
     """`policy` places layers (`archsim.mapping.policy`), `overrides` ("NAME=rram|cpu"
     strings or `Override`s) place single layers. `replicate` fills spare crossbars with
     copies of high-pixel layers to balance the pipeline, in `replicate_scope`: the chips the
-    network occupies, "node", or a number of chips. `budget_tiles` provisions that many
-    tiles instead of whole chips; `pack_imas` starts each layer on the next free crossbar
-    instead of a fresh IMA; `allow_unsupported` maps a network with ops that have no mapping,
-    leaving them out of every cost."""
+    network occupies, "node", or a number of chips; left at None it takes the function's own
+    default (a design point, `perf.balance.design_point` and `api.design_point(s)`, is
+    balanced; a plain mapping, `map_specs`/`map_model`/`map_net`, keeps one copy of each
+    layer), so passing options for the policy alone never switches balancing off.
+    `budget_tiles` provisions that many tiles instead of whole chips; `pack_imas` starts each
+    layer on the next free crossbar instead of a fresh IMA; `allow_unsupported` maps a
+    network with ops that have no mapping, leaving them out of every cost."""
 
     policy: str = "cpu-1x1"
     overrides: Sequence[str | Override] = ()
-    replicate: bool = False
+    replicate: bool | None = None
     replicate_scope: ReplicateScope | int = "used-chips"
     budget_tiles: int | None = None
     pack_imas: bool = False
@@ -33,3 +36,7 @@ class MapOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", tuple(self.overrides))  # frozen: hashable
+
+    def replicates(self, default: bool) -> bool:
+        """Whether to replicate: `replicate`, or `default` where it was left at None."""
+        return default if self.replicate is None else self.replicate

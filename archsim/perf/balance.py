@@ -116,15 +116,16 @@ def design_point(
     model_name: str = "custom",
     width: float = 1.0,
 ) -> Mapping:
-    """The mapping a design point is costed on: balanced in the budget (`options.replicate`),
-    or one copy of every layer with the budget still provisioned. The budget replaces
-    `options.replicate_scope`; the other arguments are `map_specs`'s."""
+    """The mapping a design point is costed on: balanced in the budget (unless
+    `options.replicate` is False), or one copy of every layer with the budget still
+    provisioned. The budget replaces `options.replicate_scope`; the other arguments are
+    `map_specs`'s."""
     identity: dict[str, Any] = {
         "input_shape": input_shape,
         "model_name": model_name,
         "width": width,
     }
-    if options.replicate:
+    if options.replicates(True):
         return balanced_mapping(specs, geometry, costs, budget_chips, options, **identity)
     return map_specs(specs, geometry, options=replace(options, replicate_scope=budget_chips),
                      **identity)  # fmt: skip
