@@ -307,3 +307,23 @@ def test_every_conv_is_scaled_by_the_floor_rule(name: str, width: float) -> None
         assert conv.in_channels == in_expected, conv_name
         if reference.groups > 1:  # depthwise stays depthwise
             assert conv.groups == conv.in_channels == conv.out_channels, conv_name
+
+
+@pytest.mark.parametrize("width", [1000.5, 1e9, 1e300])
+def test_an_absurd_width_is_one_line_before_any_tensor_is_sized(width: float) -> None:
+    # 1e9 used to reach torch and overflow a tensor's size (a traceback); the bound is
+    # checked before the net is built, for the zoo, the CLI and sweep specs alike
+    from click.testing import CliRunner
+
+    from archsim.cli import cli
+    from archsim.nets.width import MAX_WIDTH, check_width
+
+    with pytest.raises(UserError, match="at most 1000"):
+        check_width(width)
+    assert check_width(MAX_WIDTH) == MAX_WIDTH
+    result = CliRunner().invoke(cli, ["map", "--model", "resnet20", "--width", f"1,{width!r}"])
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == f"error: width must be at most 1000 (a channel multiplier), got {width!r}\n"
+    )

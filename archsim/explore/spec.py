@@ -209,9 +209,11 @@ class SweepSpec(_Strict):
     @field_validator("widths")
     @classmethod
     def _check_widths(cls, values: list[float]) -> list[float]:
+        from archsim.nets.width import MAX_WIDTH  # here: archsim.nets imports torch
+
         for width in values:
-            if width <= 0:
-                raise ValueError(f"every width must be > 0, got {width}")
+            if not 0 < width <= MAX_WIDTH:
+                raise ValueError(f"every width must be > 0 and at most {MAX_WIDTH:g}, got {width}")
         return values
 
     @model_validator(mode="after")

@@ -14,16 +14,24 @@ from archsim.errors import UserError
 
 # Far below any real fractional part of c * width, far above float error for c < 1e6.
 _FLOOR_EPSILON = 1e-9
+# The widest multiplier accepted: already thousands of times past any studied width (1.0-1.6)
+# and past any machine's memory (the registry says how far), while the channel counts it
+# gives stay far from overflowing a tensor's size (1e9 did, as a traceback).
+MAX_WIDTH = 1000.0
 
 
 def check_width(width: object) -> float:
-    """Return `width` as a float, or raise UserError unless it is a finite number > 0."""
+    """Return `width` as a float, or raise UserError unless it is a number in (0, MAX_WIDTH]."""
     # numbers.Real admits numpy scalars; bool is an int to Python but never a width.
     if isinstance(width, bool) or not isinstance(width, Real):
         raise UserError(f"width must be a number > 0, got {width!r}")
     value = float(width)
     if not math.isfinite(value) or value <= 0:
         raise UserError(f"width must be a finite number > 0, got {width!r}")
+    if value > MAX_WIDTH:
+        raise UserError(
+            f"width must be at most {MAX_WIDTH:g} (a channel multiplier), got {width!r}"
+        )
     return value
 
 
