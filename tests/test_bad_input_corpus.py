@@ -135,7 +135,8 @@ def _fault_map_of_another_model(folder: Path) -> None:
 CK = ("--checkpoint", "ck.safetensors", "--limit", "20", "--no-progress")
 CASES = [
     # Wrong numbers or hangs before: sizes, NaN, infinity.
-    Case("width-1e6", ("map", "--model", "lenet5", "--width", "1e6"), "GiB"),
+    Case("width-1e6", ("map", "--model", "lenet5", "--width", "1e6"), "at most 1000"),
+    Case("width-900", ("map", "--model", "lenet5", "--width", "900"), "GiB"),
     Case("width-100", ("map", "--model", "resnet20", "--width", "100"), "parameters"),
     Case("width-nan", ("map", "--model", "lenet5", "--width", "nan"), "--width"),
     Case("width-inf", ("map", "--model", "lenet5", "--width", "inf"), "--width"),
