@@ -408,7 +408,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_corpus_size() -> None:
-    assert len(CASES) == 51
+    assert len(CASES) == 52
     assert len({case.name for case in CASES}) == len(CASES)
 
 
