@@ -237,7 +237,7 @@ def check_size(name: str, width: float, build: Callable[[], nn.Module]) -> int:
         raise UserError(
             f"{name} at width {width:g} has {params:,} parameters: about "
             f"{need / 2**30:,.1f} GiB to train or evaluate, more than this "
-            f"machine's {have / 2**30:,.0f} GiB of memory; use a smaller width"
+            f"machine's {have / 2**30:,.0f} GiB of memory; use a smaller width or fewer classes"
         )
     return params
 
