@@ -11,8 +11,8 @@ Results are in docs/fault-tolerance.md ("Speed").
     python benchmarks/bench_remap.py /work/models/resnet20-w1-fashion-mnist-standard.safetensors 1
 """
 
+import argparse
 import statistics
-import sys
 import time
 
 import torch
@@ -30,9 +30,13 @@ CHIPS, IMAGES = 5, 200
 
 
 def main() -> None:
-    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
-    if len(sys.argv) > 1:
-        model = load_checkpoint(sys.argv[1])[0].eval()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", nargs="?", help="trained weights (default: seeded init)")
+    parser.add_argument("threads", nargs="?", type=int, default=1, help="torch threads")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.checkpoint:
+        model = load_checkpoint(args.checkpoint)[0].eval()
     else:
         model = get_net("resnet20", 1.0, 10, 1, seed=0, shortcut="1x1").eval()
     mapping = map_model(model, (1, 28, 28), "isaac", options=MapOptions(policy="all-rram"))
