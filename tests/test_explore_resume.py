@@ -16,7 +16,10 @@ import pytest
 from test_explore_toykinds import run_toy, store_rows, toy_graph
 
 SCRIPT = Path(__file__).with_name("test_explore_toykinds.py")
-SLEEP_S = 0.15
+# Each job sleeps this long, so the 21-odd jobs left after a kill take seconds: long enough that
+# the next kill lands mid-run even when a poll of the store is held up (0.15 let a CI run
+# finish before its Ctrl-C round could interrupt it).
+SLEEP_S = 0.3
 WIDTH = 8  # 8 roots + 16 middles + 1 join = 25 jobs
 
 
@@ -53,14 +56,16 @@ def _wait_for_rows(out: Path, proc: subprocess.Popen[bytes], target: int) -> Non
 
 
 def _raw_rows(out: Path) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(out / "results.sqlite")
+    # a short lock timeout: a poll the sweep's writer holds up fails fast and is retried,
+    # instead of waiting (5 s by default) while the sweep runs on past the kill point
+    conn = sqlite3.connect(out / "results.sqlite", timeout=0.05)
     try:
         return conn.execute("SELECT key, result FROM jobs").fetchall()
     finally:
         conn.close()
 
 
-@pytest.mark.slow  # about 20 s: several sweeps killed and resumed
+@pytest.mark.slow  # about 30 s: several sweeps killed and resumed
 def test_kill_9_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     run_toy(reference, jobs=1, sleep_s=SLEEP_S, width=WIDTH)
