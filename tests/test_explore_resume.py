@@ -17,8 +17,7 @@ from test_explore_toykinds import run_toy, store_rows, toy_graph
 
 SCRIPT = Path(__file__).with_name("test_explore_toykinds.py")
 # Each job sleeps this long, so the 21-odd jobs left after a kill take seconds: long enough that
-# the next kill lands mid-run even when a poll of the store is held up (0.15 let a CI run
-# finish before its Ctrl-C round could interrupt it).
+# the next kill lands mid-run even when a poll of the store is held up.
 SLEEP_S = 0.3
 WIDTH = 8  # 8 roots + 16 middles + 1 join = 25 jobs
 

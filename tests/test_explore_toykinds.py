@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import signal
 import sys
 import time
 from pathlib import Path
@@ -165,6 +166,10 @@ def test_an_unknown_executor_or_bad_job_count_is_a_user_error() -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C must reach this sweep as it does a terminal's: a shell that starts the test
+    # suite in the background (`make test-all &`) hands its children SIGINT ignored, and
+    # Python then keeps ignoring it, so the resume test's Ctrl-C round would not interrupt
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--jobs", type=int, default=1)
