@@ -20,6 +20,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
+from archsim.hw.adc import CONVERSION
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_specs
@@ -93,8 +94,10 @@ class Study:
                 width=float(self.meta["width"]),
             )
             result = estimate(balanced, self.hw, ESTIMATOR, costs=self.perf_costs)
-            adc = sum(lc.energy_by_component_j.get("ima.adc", 0.0) for lc in result.layers)
-            conversions = adc / self.perf_costs.energy_j("ima.adc/conversion")
+            adc = sum(
+                lc.energy_by_component_j.get(CONVERSION.component, 0.0) for lc in result.layers
+            )
+            conversions = adc / self.perf_costs.energy_j(CONVERSION.key)
             one_copy = self.mapping(policy, overrides, spare_columns)
             self._costs[key] = (
                 balanced,
