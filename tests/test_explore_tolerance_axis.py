@@ -100,7 +100,12 @@ def test_charging_a_technique_on_the_sweeps_cost_by_hand() -> None:
     assert got["throughput_ips"] == pytest.approx(800.0)
     assert got["energy_per_image_j"] == pytest.approx(2.5e-6)
     assert got["occupied_area_mm2"] == pytest.approx(3.2)
-    assert charge(sweep, none, none) == pytest.approx(sweep)  # none is the sweep's own cost
+    # none is the sweep's own cost, bit for bit (the issue's values: x + y - y != x)
+    sweep = {"throughput_ips": 3000.0, "energy_per_image_j": 1.4761904761904961e-05,
+             "occupied_area_mm2": 4.06784380952381}  # fmt: skip
+    none = {"throughput_ips": 2900.1, "energy_per_image_j": 4e-06, "occupied_area_mm2": 1.3}
+    assert sweep["energy_per_image_j"] + 4e-06 - 4e-06 != sweep["energy_per_image_j"]
+    assert charge(sweep, none, dict(none)) == sweep
 
 
 def _fake(
@@ -238,3 +243,59 @@ def test_a_cell_fault_model_with_the_axis_is_one_error_line_before_any_job(tmp_p
     assert result.exit_code != 0 and len(lines) == 1
     assert lines[0].startswith("error: tolerance: fault model column-isaac draws column")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_toy_sweeps_front_has_no_dominated_member() -> None:
+    """Every evaluate, simulate and tolerance job of a small sweep given a made-up result; the
+    stored `none` costs are the sweep's off by one unit in the last place (area smaller,
+    energy larger), as the old tolerance jobs stored them. No front member may be dominated
+    by any row of its rate."""
+    from archsim.explore.pareto import OBJECTIVES, dominates
+    from archsim.explore.results import accuracy_rows
+
+    spec = {**SPEC, "tolerance": ["remap"]}
+    out = _expand(spec)
+    sweep = {"throughput_ips": 3000.0, "energy_per_image_j": 1.4761904761904961e-05,
+             "occupied_area_mm2": 4.06784380952381, "latency_s": 1e-3}  # fmt: skip
+    results: dict[str, dict[str, Any]] = {}
+    for i, ev in enumerate(out.evaluations):
+        results[ev.cost_key] = sweep
+        results[ev.key] = {"mean": 60.0 + i % 3, "per_chip": [60.0 + i % 3], "chips": 1,
+                           "p5": 0.0, "p50": 0.0, "p95": 0.0}  # fmt: skip
+    for i, ev in enumerate(out.tolerance_evaluations):
+        remap = ev.point["tolerance"] == "remap"
+        energy, area = sweep["energy_per_image_j"], sweep["occupied_area_mm2"]
+        results[ev.key] = {
+            **_fake_result([13.8 + i % 2, 14.0]),
+            "throughput_ips": sweep["throughput_ips"],
+            "energy_per_image_j": energy + 1e-7 if remap else math.nextafter(energy, 1.0),
+            "occupied_area_mm2": area + 0.5 if remap else math.nextafter(area, 0.0),
+            "remap": remap,
+        }
+    pareto, _ = pareto_rows(spec_from_dict(spec), accuracy_rows(out, results),
+                            tolerance_rows(out, results))  # fmt: skip
+    assert pareto and any(not r.on_front for r in pareto if r.tolerance == "none")
+    up = [u for _, u in OBJECTIVES]
+    for rate in {r.fault_rate for r in pareto}:
+        rows = [r for r in pareto if r.fault_rate == rate]
+        points = [[getattr(r, name) for name, _ in OBJECTIVES] for r in rows]
+        for r, p in zip(rows, points, strict=True):
+            dominated = any(dominates(q, p, up) for q in points)
+            assert r.on_front == (not dominated)
+
+
+def _fake_result(chips: list[float]) -> dict[str, Any]:
+    return {
+        "mean": sum(chips) / len(chips),
+        "per_chip": chips,
+        "std": None,
+        "p5": min(chips),
+        "p50": max(chips),
+        "p95": max(chips),
+        "chips": len(chips),
+        "crossbars": 44,
+        "spare_columns": 0,
+        "remap_table_bits": 0,
+        "placement": "cpu-1x1",
+        "cpu_moved": [],
+    }

@@ -133,12 +133,21 @@ def _row(
     )
 
 
+COSTS = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
+
+
 def tolerance_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[ToleranceRow]:
+    """The stored rows; `none` takes the sweep's own cost of the point (the simulate job its
+    evaluation rows read) as it is, so the same design point has one cost, bit for bit."""
     rows: list[ToleranceRow] = []
     for ev in expansion.tolerance_evaluations:
         result = results.get(ev.key)
-        if result is not None:
-            rows.append(_row(ev.point, ev.fault_rate, result, ev.key, ev.train_key))
+        if result is None:
+            continue
+        sweep = results.get(ev.cost_key)
+        if ev.point["tolerance"] == REFERENCE and sweep is not None:
+            result = {**result, **{k: sweep[k] for k in COSTS}}
+        rows.append(_row(ev.point, ev.fault_rate, result, ev.key, ev.train_key))
     return paired_with_none(rows)
 
 

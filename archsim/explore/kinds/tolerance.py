@@ -22,15 +22,18 @@ CHARGED = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
 def charge(
     sweep: dict[str, Any], own: dict[str, float], none: dict[str, float]
 ) -> dict[str, float]:
-    """The sweep's cost of the point with the technique's extra cost (`own` vs `none`)."""
+    """The sweep's cost of the point with the technique's extra cost (`own` vs `none`).
+
+    The ratio and differences are taken first, so a technique that costs what `none` costs
+    (ratio exactly 1, differences exactly 0) carries the sweep's numbers bit for bit: one
+    design point, one cost, whatever path reaches it."""
+    ratio = own["throughput_ips"] / none["throughput_ips"]
+    energy = own["energy_per_image_j"] - none["energy_per_image_j"]
+    area = own["occupied_area_mm2"] - none["occupied_area_mm2"]
     return {
-        "throughput_ips": sweep["throughput_ips"] * own["throughput_ips"] / none["throughput_ips"],
-        "energy_per_image_j": sweep["energy_per_image_j"]
-        + own["energy_per_image_j"]
-        - none["energy_per_image_j"],
-        "occupied_area_mm2": sweep["occupied_area_mm2"]
-        + own["occupied_area_mm2"]
-        - none["occupied_area_mm2"],
+        "throughput_ips": sweep["throughput_ips"] * ratio,
+        "energy_per_image_j": sweep["energy_per_image_j"] + energy,
+        "occupied_area_mm2": sweep["occupied_area_mm2"] + area,
     }
 
 
