@@ -57,10 +57,15 @@ def test_the_axis_expands_to_each_trained_point_technique_and_pareto_rate() -> N
     assert len(jobs) == len({j.key for j in jobs}) == 2 * 2 * 4
     assert [t.name for t in axis_techniques(AXIS)] == ["none", *AXIS]
     trains = {j.key for j in out.jobs if j.kind == "train"}
+    # the sweep recalibrates (the default), so the axis runs the recalibrated checkpoints of
+    # the sweep's placement: the ones its evaluation rows run (the same BatchNorm sets)
+    recals = {j.key: dict(j.deps)["model"] for j in out.jobs if j.kind == "recalibrate"}
     (sim,) = [j.key for j in out.jobs if j.kind == "simulate"]
+    evaluated = {dict(j.deps).get("model") for j in out.jobs if j.kind == "evaluate"}
     for job in jobs:
         deps = dict(job.deps)
-        assert deps["model"] in trains and deps["cost"] == sim
+        assert recals[deps["model"]] in trains and deps["cost"] == sim
+        assert deps["model"] in evaluated and dict(job.point)["recalibrate"] is True
         # every technique meets the sweep's chips: same seed, count and fault model
         assert (job.config["seed"], job.config["chips"], job.config["policy"]) == (0, 3, "cpu-1x1")
     assert {(dict(j.point)["tolerance"], j.config["rate"]) for j in jobs} == {

@@ -19,20 +19,25 @@ from archsim.faults import (
     stability_score,
     stability_table,
 )
+from archsim.faults.bnsets import choose_bn
 from archsim.faults.stats import summarize, t_half_width
 
 INFO = RunInfo("tiny", 1.0, "digits", "test", "test", 16)
 
 
-def _run(preset: str, rate: float, chips: int = 8, seed: int = 0, **kw: object):
+def _unchanged(fault_model: str, rate: float) -> dict[str, torch.Tensor]:
+    """A stand-in for recalibrating on the fly: a set that changes nothing."""
+    return {}
+
+
+def _run(preset: str, rate: float, chips: int = 8, seed: int = 0, bn_sets=None, **kw: object):
     model = trained_tiny()
     inj = FaultInjector(model, toy_mapping(model))
     _, _, x, y = digits()
-    spec = MonteCarloSpec(
-        chips=chips, seed=seed, progress=False, **{k: v for k, v in kw.items() if k != "bn_sets"}
-    )  # type: ignore[arg-type]
+    spec = MonteCarloSpec(chips=chips, seed=seed, progress=False, **kw)  # type: ignore[arg-type]
     drawer = ChipDrawer(inj.sites, get_fault_model(preset))
-    return inj, run_chips(inj, drawer, rate, x, y, spec, INFO, bn_sets=kw.get("bn_sets"))  # type: ignore[arg-type]
+    bn = choose_bn(bn_sets, drawer.model.name, rate, _unchanged)
+    return inj, run_chips(inj, drawer, rate, x, y, spec, INFO, bn=bn)
 
 
 def test_rate_zero_gives_exactly_the_quantized_fault_free_accuracy() -> None:
@@ -96,11 +101,13 @@ def test_recalibrated_batchnorm_set_is_used_for_its_rate_only() -> None:
     assert torch.equal(inj.model.bn1.running_mean, original)  # restored
     _, other_rate = _run("sft", 0.02, chips=4, bn_sets={"sft:0.01": shifted})
     _, plain = _run("sft", 0.02, chips=4)
-    assert other_rate.bn_set is None and "training statistics" in other_rate.notes[0]
-    assert other_rate.row()["bn_set"] == "training"
+    # no set at this rate: the rule recalibrates on the fly (here a stand-in), and says so
+    assert other_rate.bn_set == "sft:0.02 (on the fly)" and "on the fly" in other_rate.notes[0]
+    assert other_rate.row()["bn_set"] == "sft:0.02 (on the fly)"
+    assert plain.row()["bn_set"] == "training"  # no set at all: training's, named
     _, other_model = _run("sft", 0.01, chips=4, bn_sets={"dropconnect:0.01": shifted})
     assert (
-        other_model.bn_set is None
+        other_model.bn_set == "sft:0.01 (on the fly)"
         and other_model.per_chip == _run("sft", 0.01, chips=4)[1].per_chip
     )  # a set made under another fault model is not used
     assert other_rate.per_chip == plain.per_chip

@@ -243,3 +243,40 @@ def test_padding_set_in_training_is_followed_by_evaluation(tmp_path: Path) -> No
     )
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout)["input"] == "1x12x12, padded to 12x12"
+
+
+def _json(*args: str) -> dict:
+    result = _cli(*args, "--no-progress", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_one_batchnorm_rule_for_evaluate_and_tolerance(
+    trained: tuple[Path, Result], tmp_path: Path
+) -> None:
+    """The checkpoint holds dropconnect sets at 0 and 0.2. At 0.2 both commands use that set;
+    at 0.1 (no set) both recalibrate on the fly with the checkpoint's settings and say so,
+    and that set is the one `archsim recalibrate --rates 0.1` writes. `tolerance`'s `none`
+    is `evaluate` on the same chips and images, chip for chip."""
+    path, _ = trained
+    common = ("--chips", "3", "--limit", "100")
+    for rate, name in (("0.2", "dropconnect:0.2"), ("0.1", "dropconnect:0.1 (on the fly)")):
+        ev = _json("evaluate", "--checkpoint", str(path), "--fault-rate", rate, *common)
+        tol = _json("tolerance", "--checkpoint", f"a={path}", "--technique", "none,remap",
+                    "--fault-rate", rate, *common)  # fmt: skip
+        none, remap = tol["rows"]
+        assert ev["rows"][0]["bn_set"] == none["bn_set"] == remap["bn_set"] == name
+        assert none["mean"] == ev["rows"][0]["mean"]
+        assert none["per_chip"] == ev["per_chip"][rate]
+    assert "recalibrated on the fly" in ev["notes"]
+    # the on-the-fly set is the stored one `archsim recalibrate` makes with the same settings
+    stored = tmp_path / "with-0.1.safetensors"
+    _json("recalibrate", "--checkpoint", str(path), "--rates", "0.1", "--output", str(stored))
+    again = _json("evaluate", "--checkpoint", str(stored), "--fault-rate", "0.1", *common)
+    assert again["rows"][0]["bn_set"] == "dropconnect:0.1"
+    assert again["per_chip"] == ev["per_chip"]  # both {"0.1": [...]}
+    # --no-bn-sets: training's statistics, named so
+    plain = _json("evaluate", "--checkpoint", str(path), "--fault-rate", "0.1", "--no-bn-sets",
+                  *common)  # fmt: skip
+    assert plain["rows"][0]["bn_set"] == "training"

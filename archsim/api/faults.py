@@ -47,8 +47,12 @@ def draw(
 
 
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
-    """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate."""
-    return _evaluate(spec)
+    """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate;
+    a rate the checkpoint holds no BatchNorm set for gets one made on the fly
+    (`faults.bnsets.choose_bn`)."""
+    from archsim.train.recal_checkpoint import on_the_fly
+
+    return _evaluate(spec, on_the_fly)
 
 
 def fault_presets(

@@ -32,6 +32,7 @@ VUL_COLUMNS = (
 TOL_COLUMNS = (
     "run",
     "technique",
+    "bn_set",
     "mean",
     "ci_low",
     "ci_high",
@@ -180,6 +181,7 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
         {
             "clean_accuracy": study.clean_accuracy,
             "all_layers_loss": study.all_layers.loss,
+            "bn_set": study.bn_set,
             "fault_model": study.fault_model,
             "rate": study.rate,
             "chips": study.chips,

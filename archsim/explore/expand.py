@@ -174,6 +174,7 @@ class _Grid:
         cost_keys: dict[str, str],
     ) -> None:
         spec, faults = self.spec, self.spec.faults
+        tolerance_model = train_key  # the model the `tolerance` axis runs (see `tolerance`)
         for policy, cost_key in cost_keys.items():
             # The compared placements are evaluated at the Pareto fault rates only.
             rates = faults.rates if policy == spec.cost.policy else spec.pareto_rates
@@ -194,6 +195,8 @@ class _Grid:
                             label=f"{self.tag} {method} {rate:g} {policy}",
                         )
                     )
+                    if policy == spec.cost.policy:
+                        tolerance_model = model_key
                 point = self.point(method, rate, prune, recalibrate, policy)
                 for fault_rate in rates:
                     config = {
@@ -219,17 +222,26 @@ class _Grid:
                     self.out.evaluations.append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key)
                     )
-        self.tolerance(train_key, method, rate, prune, cost_keys[spec.cost.policy])
+        models = (train_key, tolerance_model)
+        self.tolerance(models, method, rate, prune, cost_keys[spec.cost.policy])
 
     def tolerance(
-        self, train_key: str, method: str, rate: float, prune: Prune | None, cost_key: str
+        self,
+        models: tuple[str, str],
+        method: str,
+        rate: float,
+        prune: Prune | None,
+        cost_key: str,
     ) -> None:
-        """The trained (not recalibrated) model under each technique of the `tolerance`
-        axis, at the Pareto rates, on the sweep's chips and images; the job reads the sweep's
-        cost of the point (`cost_key`) to charge the technique's extra cost on it."""
+        """The trained model under each technique of the `tolerance` axis, at the Pareto
+        rates, on the sweep's chips and images; the job reads the sweep's cost of the point
+        (`cost_key`) to charge the technique's extra cost on it. `models`: the trained
+        model's key and the model to run, the recalibrated one where the sweep recalibrates
+        (so `none` is the evaluation row of the same checkpoint, BatchNorm set included)."""
         spec, faults = self.spec, self.spec.faults
         policy = spec.cost.policy
-        base = self.point(method, rate, prune, False, policy)
+        train_key, model_key = models
+        base = self.point(method, rate, prune, model_key != train_key, policy)
         for technique in axis_techniques(spec.tolerance) if spec.tolerance else []:
             point = {**base, "tolerance": technique.name}
             for fault_rate in spec.pareto_rates:
@@ -246,7 +258,7 @@ class _Grid:
                 job = make_job(
                     "tolerance",
                     config,
-                    {"model": train_key, "cost": cost_key},
+                    {"model": model_key, "cost": cost_key},
                     f"{self.tag} {method} {rate:g}"
                     f"{' ' + prune.name if prune else ''} {policy} "
                     f"{technique.name} f={fault_rate:g}",

@@ -104,6 +104,7 @@ class VulnerabilityStudy:
     top_minus_next: TopMinusNext | None  # None with a single layer
     base_cost: PointCost  # the all-rram design point
     rows: tuple[VulnerabilityRow, ...]  # by decreasing loss
+    bn_set: str | None = omitted_when_none()  # BatchNorm statistics (None: older studies)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +140,7 @@ class TechniqueRow:
     remap_seconds_per_chip: float
     eval_seconds_per_chip: float
     per_chip: tuple[float, ...]
+    bn_set: str | None = omitted_when_none()  # BatchNorm statistics (None: older studies)
     on_front: bool  # on the Pareto front over every run's rows
     vs_first_run: Difference | None  # the first run's same technique; None: none there
 

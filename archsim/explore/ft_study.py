@@ -5,6 +5,11 @@ Every design point is costed the way `archsim map` and sweeps cost it: balanced 
 inside a budget of `budget_chips` chips (`perf.balance.design_point`) and estimated by the
 closed-form pipeline model (`analytic`, the DES's schedule without events); `crossbars` is the
 one-copy (unreplicated) count, the silicon the network itself needs.
+
+Every chip of a study is scored with the BatchNorm statistics of the one rule
+(`faults.bnsets.choose_bn`, as `archsim evaluate`): the checkpoint's set for the fault model
+and rate, else one recalibrated on the fly with its recorded settings, else (never
+recalibrated) training's; `bn(fault_model, rate)` says which.
 """
 
 from dataclasses import dataclass, field, replace
@@ -20,6 +25,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
+from archsim.faults.bnsets import BnChoice, BnStats, choose_bn, qualify_legacy_keys
 from archsim.hw.adc import CONVERSION
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
@@ -31,6 +37,7 @@ from archsim.perf.costs import PerfCosts
 from archsim.perf.estimate import estimate
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import PerfResult
+from archsim.train.recal_checkpoint import on_the_fly
 
 ESTIMATOR = "analytic"
 
@@ -45,9 +52,21 @@ class Study:
     labels: Tensor
     hw: HardwareConfig
     budget_chips: int = 1
+    bn_sets: dict[str, BnStats] = field(default_factory=dict)
+    device: str = "cpu"
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
         default_factory=dict
     )
+    _bn: dict[tuple[str, float], BnChoice] = field(default_factory=dict)
+
+    def bn(self, fault_model: str, rate: float) -> BnChoice:
+        """The BatchNorm statistics chips at `rate` are scored with (one rule, module doc)."""
+        key = (fault_model, rate)
+        if key not in self._bn:
+            self._bn[key] = choose_bn(
+                self.bn_sets, fault_model, rate, on_the_fly(self.path, self.device)
+            )
+        return self._bn[key]
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -129,7 +148,7 @@ def load_study(
         raise UserError(f"no checkpoint at {path}")
     if budget_chips < 1:
         raise UserError(f"the chip budget must be >= 1, got {budget_chips}")
-    model, meta, _ = load_checkpoint(path, device)
+    model, meta, bn_sets = load_checkpoint(path, device)
     name = dataset or meta.get("dataset") or "digits"
     handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
     data = load_split(name, "test", data_dir, handling)
@@ -142,5 +161,14 @@ def load_study(
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     model.eval()
     return Study(
-        path, model, meta, name, data.images.to(device), data.labels.to(device), hw, budget_chips
+        path,
+        model,
+        meta,
+        name,
+        data.images.to(device),
+        data.labels.to(device),
+        hw,
+        budget_chips,
+        qualify_legacy_keys(bn_sets, meta),
+        device,
     )

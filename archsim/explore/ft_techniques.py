@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from archsim.errors import UserError
 from archsim.explore.ft_records import TechniqueRow
 from archsim.explore.ft_study import Study
+from archsim.faults.bnsets import bn_statistics
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.models import FaultModel
@@ -74,6 +75,7 @@ class TechniqueResult:
     cost: dict[str, float]
     remap_seconds: float  # mean per chip (0 without remapping)
     eval_seconds: float  # mean per chip, scoring the test images
+    bn_set: str  # the BatchNorm statistics the chips were scored with (`Study.bn`)
 
     def record(self, reference: "TechniqueResult") -> TechniqueRow:
         """Its row, the gain paired against `reference` (not yet flagged or paired with
@@ -103,6 +105,7 @@ class TechniqueResult:
             remap_seconds_per_chip=self.remap_seconds,
             eval_seconds_per_chip=self.eval_seconds,
             per_chip=self.per_chip,
+            bn_set=self.bn_set,
             on_front=False,
             vs_first_run=None,
         )
@@ -129,13 +132,19 @@ def run_technique(
     batch_size: int = 256,
     progress: bool = False,
 ) -> TechniqueResult:
-    """Technique `t` on chips 0..chips-1 at `rate`."""
+    """Technique `t` on chips 0..chips-1 at `rate`, with the study's BatchNorm statistics
+    for the fault model and rate (`Study.bn`)."""
     mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
+    bn = study.bn(fault_model.name, rate)
     injector = FaultInjector(study.model, mapping)
     drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
     accs: list[float] = []
     remap_s = eval_s = 0.0
-    with injector.session() as model, progress_bar(progress) as bar:
+    with (
+        bn_statistics(study.model, bn.stats),
+        injector.session() as model,
+        progress_bar(progress) as bar,
+    ):
         task = bar.add_task(t.name, total=chips, status="")
         for i in range(chips):
             chip = drawer.draw(rate, seed, i)
@@ -150,5 +159,5 @@ def run_technique(
             eval_s += time.perf_counter() - start
             bar.advance(task)
     return TechniqueResult(
-        t, tuple(accs), technique_cost(study, t), remap_s / chips, eval_s / chips
+        t, tuple(accs), technique_cost(study, t), remap_s / chips, eval_s / chips, bn.name
     )

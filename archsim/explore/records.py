@@ -248,6 +248,7 @@ class ParetoRow:
     throughput_ips: float
     energy_per_image_j: float
     occupied_area_mm2: float
+    bn_set: str | None = None  # the BatchNorm statistics the accuracy was measured with
     on_front: bool = hidden(False)
 
 

@@ -258,6 +258,7 @@ def pareto_rows(
                 throughput_ips=throughput,
                 energy_per_image_j=energy,
                 occupied_area_mm2=area,
+                bn_set=r.bn_set,
             )
             pairs.append((r, point))
         front = non_dominated(

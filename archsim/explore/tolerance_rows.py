@@ -54,6 +54,7 @@ class ToleranceRow:
     remap_seconds_per_chip: float | None
     eval_seconds_per_chip: float | None
     cpu_moved: str  # the layers the technique moved to the CPU, space-separated
+    bn_set: str | None = None  # the BatchNorm statistics (None: stored before it was said)
     gain: float | None = None  # paired: this technique minus none on the same chips
     gain_half_width: float | None = None
     gain_chips: int | None = None
@@ -127,6 +128,7 @@ def _row(
         remap_seconds_per_chip=result.get("remap_seconds_per_chip"),
         eval_seconds_per_chip=result.get("eval_seconds_per_chip"),
         cpu_moved=" ".join(result.get("cpu_moved", [])),
+        bn_set=result.get("bn_set"),
         per_chip=tuple(result.get("per_chip", [])),
         evaluate_key=evaluate_key,
         train_key=train_key,

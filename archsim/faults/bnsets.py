@@ -1,10 +1,14 @@
 """BatchNorm statistics recalibrated per fault model and rate, and swapping them into a model.
 
 A checkpoint may hold named sets `{key: {buffer name: tensor}}` (the training engineer's
-"UpdateVar" recalibration), keyed `<fault model>:<rate>` (e.g. `sft:0.05`). The evaluator uses
-a set only for the fault model it was recalibrated under and the chip's rate; otherwise it
-keeps the statistics training left in the model, and says so. At rate 0 no fault is drawn
-whatever the model, so a rate-0 set of any fault model serves every fault model.
+"UpdateVar" recalibration), keyed `<fault model>:<rate>` (e.g. `sft:0.05`). At rate 0 no fault
+is drawn whatever the model, so a rate-0 set of any fault model serves every fault model.
+
+The one rule every command follows (`choose_bn`, docs/bn-recalibration.md): the checkpoint's
+set for the fault model and rate; where it holds sets but not that one, a set recalibrated on
+the fly with the checkpoint's recorded settings (named `<key> (on the fly)`); where it holds
+none (never recalibrated) or the caller turned sets off, the statistics training left
+(`training`). The name goes into every output row's `bn_set`.
 
 Checkpoints written before sets were keyed by fault model use the bare rate (`0.05`); such a
 key is read as a set of the fault model the checkpoint says it recalibrated under
@@ -12,8 +16,9 @@ key is read as a set of the fault model the checkpoint says it recalibrated unde
 """
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
@@ -22,7 +27,11 @@ from torch import Tensor, nn
 from archsim.errors import UserError
 
 TRAINING_STATISTICS = "training"  # what a row says when it used no recalibrated set
+ON_THE_FLY = " (on the fly)"  # after a set's key: recalibrated for this run, not stored
 T = TypeVar("T")
+BnStats = Mapping[str, Tensor]
+# (fault model name, rate) -> a set recalibrated with the checkpoint's recorded settings
+Recalibrator = Callable[[str, float], BnStats]
 
 
 def bn_set_key(fault_model: str, rate: float) -> str:
@@ -78,6 +87,40 @@ def select_bn_set(
         if rate == 0.0 and fallback is None:
             fallback = key
     return fallback
+
+
+@dataclass(frozen=True, kw_only=True)
+class BnChoice:
+    """The BatchNorm statistics a run uses and the name every output row gives them."""
+
+    name: str  # a set's key, `<key> (on the fly)` or `training`
+    stats: BnStats | None  # None: the statistics training left in the model
+
+    @property
+    def stored_key(self) -> str | None:
+        """The checkpoint's set used, if any (None on the fly or with training's)."""
+        return None if self.stats is None or self.name.endswith(ON_THE_FLY) else self.name
+
+
+TRAINING = BnChoice(name=TRAINING_STATISTICS, stats=None)
+
+
+def choose_bn(
+    bn_sets: Mapping[str, BnStats] | None,
+    fault_model: str,
+    rate: float | None,
+    recalibrate: Recalibrator,
+) -> BnChoice:
+    """The statistics at `rate` under the rule in the module doc (`rate` None: a measured
+    fault map, which no set is made for: training's)."""
+    if not bn_sets or rate is None:
+        return TRAINING
+    key = select_bn_set(bn_sets, fault_model, rate)
+    if key is not None:
+        return BnChoice(name=key, stats=bn_sets[key])
+    return BnChoice(
+        name=bn_set_key(fault_model, rate) + ON_THE_FLY, stats=recalibrate(fault_model, rate)
+    )
 
 
 @contextmanager

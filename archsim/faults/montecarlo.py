@@ -17,7 +17,13 @@ import torch
 from torch import Tensor, nn
 
 from archsim.faults.batched import check_chips_per_pass, default_chips_per_pass
-from archsim.faults.bnsets import TRAINING_STATISTICS, select_bn_set
+from archsim.faults.bnsets import (
+    ON_THE_FLY,
+    TRAINING,
+    TRAINING_STATISTICS,
+    BnChoice,
+    select_bn_set,
+)
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.nested import Allocation, Components
@@ -57,7 +63,7 @@ class AccuracyResult:
     float_accuracy: float | None = None
     quantized_accuracy: float | None = None
     realised_fraction: float = 0.0  # mean faulty fraction of units over the chips
-    bn_set: str | None = None  # key of the recalibrated BatchNorm set used, if any
+    bn_set: str | None = None  # the BatchNorm statistics used (`bnsets.BnChoice.name`)
     adaptive_target: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     images_per_chip: int | None = None  # images each chip was scored on (None: not recorded)
@@ -177,15 +183,21 @@ def run_chips(
     info: RunInfo,
     *,
     fault_map: ChipFaults | None = None,
-    bn_sets: Mapping[str, Mapping[str, Tensor]] | None = None,
+    bn: BnChoice = TRAINING,
     float_accuracy: float | None = None,
     quantized_accuracy: float | None = None,
 ) -> AccuracyResult:
-    """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`)."""
+    """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`) with
+    the BatchNorm statistics `bn` (`bnsets.choose_bn`)."""
     source = chip_drawer_source(drawer, rate, fault_map, spec.seed)
     model_name, granularity, seed = _provenance(drawer, fault_map, spec.seed)
-    key, notes = bn_choice(bn_sets, model_name, rate)
-    stats = bn_sets[key] if bn_sets and key else None
+    notes: tuple[str, ...] = ()
+    if bn.name.endswith(ON_THE_FLY):
+        notes = (
+            f"no BatchNorm set for {model_name} at rate {rate} in the checkpoint: "
+            "recalibrated on the fly with its recorded settings",
+        )
+    stats = bn.stats
     design = spec.design(1 if fault_map is not None else spec.chips)
     sampler = ChipSampler(
         [Arm(injector, stats)],
@@ -209,7 +221,7 @@ def run_chips(
         rate=rate,
         seed=seed,
         notes=notes + run_notes(run, spec, sampler, spec.stop_on),
-        bn_set=key,
+        bn_set=bn.name,
         float_accuracy=float_accuracy,
         quantized_accuracy=quantized_accuracy,
     )

@@ -7,14 +7,16 @@ Every setting the checkpoint records is the default: dataset, input handling (pa
 hardware, placement policy and overrides (extra overrides go on top), and the fault model it
 was trained and recalibrated under. A different value given explicitly is used, and the
 results say so. A model name or width that disagrees with the checkpoint, or a dataset whose
-image shape or class count does not fit it, is refused. Recalibrated BatchNorm sets are used
-for the fault model and rate they were made for (unless `bn_sets=False`). At rate 0 no chip
-has a fault, so one chip is scored, on every test image, and stands for all of them (whatever
-the two-stage options say). glibc keeps freed memory for the process (`malloc.py`), whoever
-calls this: the CLI, the API or a sweep worker.
+image shape or class count does not fit it, is refused. BatchNorm statistics follow the one
+rule of `faults.bnsets.choose_bn` (unless `bn_sets=False`: training's); the caller passes
+how a missing set is recalibrated on the fly (`train.recal_checkpoint.on_the_fly`). At rate 0
+no chip has a fault, so one chip is scored, on every test image, and stands for all of them
+(whatever the two-stage options say). glibc keeps freed memory for the process
+(`malloc.py`), whoever calls this: the CLI, the API or a sweep worker.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from archsim.config.hardware import load_hardware
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
-from archsim.faults.bnsets import qualify_legacy_keys
+from archsim.faults.bnsets import Recalibrator, choose_bn, qualify_legacy_keys
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.labformats import read_any_fault_map
@@ -205,7 +207,10 @@ def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
     )
 
 
-def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
+OnTheFly = Callable[[Path, str], Recalibrator]  # (checkpoint, device) -> its recalibrator
+
+
+def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
     from archsim.mapping.mapper import map_model
     from archsim.mapping.options import MapOptions
@@ -260,8 +265,8 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     mc.design(mc.chips).check(len(labels))  # a bad two-stage design fails before any chip
     if bn_sets and not spec.bn_sets:
         notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
+    sets, recalibrator = (bn_sets if spec.bn_sets else None), on_the_fly(path, spec.device)
     common: dict[str, Any] = {
-        "bn_sets": bn_sets if spec.bn_sets else None,
         "float_accuracy": float_acc,
         "quantized_accuracy": quant_acc,
     }
@@ -274,8 +279,11 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
                 f"{named[1]}; the checkpoint is {info.model} at width {info.width}"
             )
         warn_if_oversubscribed()  # after the checks: a refused map is one error line
+        bn = choose_bn(sets, chip.fault_model, None, recalibrator)
         results = [
-            run_chips(injector, None, None, images, labels, mc, info, fault_map=chip, **common)
+            run_chips(
+                injector, None, None, images, labels, mc, info, fault_map=chip, bn=bn, **common
+            )
         ]
     else:
         drawer = ChipDrawer(
@@ -283,7 +291,17 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
         )
         warn_if_oversubscribed()
         results = [
-            _at_rate(injector, drawer, rate, images, labels, mc, info, common) for rate in rates
+            _at_rate(
+                injector,
+                drawer,
+                rate,
+                images,
+                labels,
+                mc,
+                info,
+                {**common, "bn": choose_bn(sets, fault_model.name, rate, recalibrator)},
+            )
+            for rate in rates
         ]
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results
 

@@ -5,6 +5,7 @@ front are shaded. Drawn from stored rows only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
@@ -102,11 +103,17 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 "cost from balanced analytic design points in the same chip budget "
                 "(spares: more crossbars and conversions; remap: its tables). search: "
                 "the placement search's choice within the energy of the sweep's "
-                "placement. Technique runs use the trained (not recalibrated) model.",
+                "placement. Techniques run the checkpoint the evaluation rows run; BatchNorm "
+                f"statistics (one rule, as evaluate): {_bn_sets(part)}.",
             )
             figs.append(fig)
         figs.append(_gain_chart(rows, head))
     return figs
+
+
+def _bn_sets(rows: Sequence[ToleranceRow]) -> str:
+    """The BatchNorm statistics the rows were scored with, each named once."""
+    return ", ".join(dict.fromkeys(r.bn_set or "not recorded" for r in rows))
 
 
 def _gain_chart(rows: list[ToleranceRow], head: str) -> Figure:

@@ -83,7 +83,8 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             "Loss: fault-free accuracy minus accuracy with only this layer faulty "
             "(mean over chips, 95% Student-t interval). CPU move: change of the balanced "
             f"design point ({study.budget_chips} chip budget, analytic estimator) when "
-            "this layer alone leaves the crossbars for the CPU (all-rram base).",
+            "this layer alone leaves the crossbars for the CPU (all-rram base). BatchNorm "
+            f"statistics: {study.bn_set or 'not recorded'}.",
         )
         figs.append(fig)
     fig = page("Per-layer vulnerability: loss against size", head)
@@ -171,11 +172,16 @@ def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
             highlight=[r.on_front for r in run.rows],
         )
         search = run.search
-        if search:
-            footnote(
-                fig,
-                f"Placement search: {search.rule}; chosen {search.chosen} under {search.budget}.",
-            )
+        bn = ", ".join(dict.fromkeys(r.bn_set or "not recorded" for r in run.rows))
+        footnote(
+            fig,
+            f"BatchNorm statistics (one rule, as evaluate): {bn}."
+            + (
+                f" Placement search: {search.rule}; chosen {search.chosen} under {search.budget}."
+                if search
+                else ""
+            ),
+        )
         figs.append(fig)
         fig = page(f"Accuracy bought against energy: {run.label}", head)
         ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))

@@ -10,7 +10,7 @@ metadata's `recalibrations`, and the file (or `output`) is written atomically.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from archsim.checkpoint import build_model, read_checkpoint, save_checkpoint
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
-from archsim.faults.bnsets import qualify_legacy_keys
+from archsim.faults.bnsets import Recalibrator, qualify_legacy_keys
 from archsim.faults.inject import rram_layer_names
 from archsim.faults.mechanisms import training_cells
 from archsim.faults.models import check_rate
@@ -84,15 +84,18 @@ def _settings(spec: RecalibrateSpec, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
-    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc)."""
-    if not spec.rates:
-        raise UserError("give at least one rate to recalibrate for, e.g. --rates 0,0.1,0.2")
-    rates = tuple(check_rate(r) for r in spec.rates)
-    if len(set(rates)) != len(rates):
-        raise UserError(f"recalibration rates repeat: {list(rates)}")
-    path = Path(spec.checkpoint)
-    data = read_checkpoint(path)
+@dataclass(frozen=True)
+class _Made:
+    model: torch.nn.Module  # the checkpoint's model (its own statistics left as they were)
+    sets: dict[str, dict[str, torch.Tensor]]
+    settings: dict[str, Any]
+    fault_model: str
+    batches: int
+    images: int
+
+
+def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
+    """The sets `spec` asks for, made from the checkpoint `data` read from `path`."""
     meta = data.meta
     if meta.get("partial"):
         raise UserError(f"{path} is an unfinished training run; finish it with archsim train")
@@ -124,7 +127,7 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
     sets = recalibrate_data(
         model,
         rram_layer_names(mapping),
-        rates,
+        spec.rates,
         fault_model,
         train_data,
         s["batch_size"],
@@ -134,10 +137,44 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
         channels_last=s["channels_last"],
         progress=spec.progress,
     )
-    merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
     images = min(batches * s["batch_size"], len(train_data))
+    return _Made(model, sets, s, fault_model.name, batches, images)
+
+
+def on_the_fly(checkpoint: str | Path, device: str = "cpu") -> Recalibrator:
+    """What the BatchNorm rule (`faults.bnsets.choose_bn`) calls for a fault model and rate
+    the checkpoint holds no set for: a set made as `archsim recalibrate` would make it with
+    the checkpoint's recorded settings (its data, batch size, seed, placement, and the batch
+    count of its last recalibration), kept in memory, never written."""
+    path = Path(checkpoint)
+
+    def make(fault_model: str, rate: float) -> dict[str, torch.Tensor]:
+        data = read_checkpoint(path)
+        done = data.meta.get("recalibrations") or [{}]
+        spec = RecalibrateSpec(
+            str(path), (rate,), fault_model, batches=done[-1].get("batches"), device=device
+        )
+        (stats,) = _recalibrated(spec, path, data).sets.values()
+        return stats
+
+    return make
+
+
+def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
+    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc)."""
+    if not spec.rates:
+        raise UserError("give at least one rate to recalibrate for, e.g. --rates 0,0.1,0.2")
+    rates = tuple(check_rate(r) for r in spec.rates)
+    if len(set(rates)) != len(rates):
+        raise UserError(f"recalibration rates repeat: {list(rates)}")
+    path = Path(spec.checkpoint)
+    data = read_checkpoint(path)
+    meta = data.meta
+    made = _recalibrated(replace(spec, rates=rates), path, data)
+    s, sets, batches, images = made.settings, made.sets, made.batches, made.images
+    merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
     record = {
-        "fault_model": fault_model.name,
+        "fault_model": made.fault_model,
         "rates": sorted(rates),
         "batches": batches,
         "asked_batches": spec.batches,
@@ -151,10 +188,10 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
         bn_sets=sorted(merged), recalibrations=[*meta.get("recalibrations", []), record]
     )
     target = Path(spec.output) if spec.output else path
-    save_checkpoint(target, model, new_meta, merged, data.extra or None)
+    save_checkpoint(target, made.model, new_meta, merged, data.extra or None)
     return RecalibrationResult(
         target,
-        fault_model.name,
+        made.fault_model,
         tuple(sets),
         tuple(sorted(merged)),
         batches,

@@ -18,6 +18,7 @@ def run_evaluate(
 ) -> dict[str, Any]:
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec, evaluate
+    from archsim.train.recal_checkpoint import on_the_fly
 
     pin_torch_threads()
     checked_hardware(config)
@@ -38,7 +39,7 @@ def run_evaluate(
             progress=False,
         ),
     )
-    (result,) = evaluate(spec)
+    (result,) = evaluate(spec, on_the_fly)
     s = result.summary
     return {
         "mean": s.mean,

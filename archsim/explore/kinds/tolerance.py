@@ -90,6 +90,7 @@ def run_tolerance(
         "placement": chosen or policy,
         "cpu_moved": [o.removesuffix("=cpu") for o in overrides],
         "remap_table_bits": own.get("remap_table_bits", 0),
+        "bn_set": result.bn_set,
         "remap_seconds_per_chip": result.remap_seconds,
         "eval_seconds_per_chip": result.eval_seconds,
         "study_cost": own,
