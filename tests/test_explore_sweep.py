@@ -36,7 +36,8 @@ TINY = {
         "val_chips": 1,
     },
     "faults": {"rates": [0.0, 0.2], "chips": 3},
-    "cost": {"images": 2},
+    # 5 tiles: one copy of the net needs 3, so spare columns compete with the replicas
+    "cost": {"images": 2, "budget_tiles": 5},
     "tolerance": ["spare-1"],
 }
 # trains; recalibrations (2 policies); evaluations; map+simulate x 4; tolerance: 2 trainings
@@ -93,6 +94,43 @@ def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
             for r in rivals
         )
         assert row.on_front == (not beaten)
+
+
+def test_no_point_occupies_more_than_its_budget(swept: Path) -> None:
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    rows = [*data.accuracy, *data.tolerance]
+    assert data.tolerance and all(r.provisioned_area_mm2 for r in rows)
+    for r in rows:
+        assert r.occupied_area_mm2 is not None and r.provisioned_area_mm2 is not None
+        assert r.occupied_area_mm2 <= r.provisioned_area_mm2 * (1 + 1e-9), r
+    assert not any(p.over_budget for p in data.pareto)
+    # spare-1 takes any crossbars it needs from the replicas: never more throughput
+    by = {(r.method, r.tolerance): r for r in data.tolerance}
+    none, spare = by[("standard", "none")], by[("standard", "spare-1")]
+    assert spare.crossbars >= none.crossbars
+    assert spare.throughput_ips <= none.throughput_ips
+
+
+def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
+    """One BatchNorm rule: the axis runs the checkpoint the evaluation rows run, so `none` is
+    the evaluation row of its point at that rate, chip for chip, set named the same."""
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    policy = data.spec.cost.policy
+    evaluated = {(r.method, r.train_rate, r.fault_rate): r for r in data.accuracy
+                 if r.policy == policy and r.recalibrate}  # fmt: skip
+    nones = [r for r in data.tolerance if r.tolerance == "none"]
+    assert nones
+    for r in nones:
+        ev = evaluated[(r.method, r.train_rate, r.fault_rate)]
+        assert r.per_chip == ev.per_chip and r.bn_set == ev.bn_set
+        assert r.bn_set == f"dropconnect:{r.fault_rate!r}"
+        assert (r.throughput_ips, r.energy_per_image_j, r.occupied_area_mm2) == (
+            ev.throughput_ips,
+            ev.energy_per_image_j,
+            ev.occupied_area_mm2,
+        )  # one design point, one cost, bit for bit
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:

@@ -304,3 +304,17 @@ def _fake_result(chips: list[float]) -> dict[str, Any]:
         "placement": "cpu-1x1",
         "cpu_moved": [],
     }
+
+
+def test_a_point_over_its_budget_is_kept_off_the_front() -> None:
+    spec = spec_from_dict({**SPEC, "tolerance": ["remap"]})
+    cost = {"throughput_ips": 1000.0, "energy_per_image_j": 2e-6, "occupied_area_mm2": 3.0}
+    plain = accuracy_row(model="lenet5", fault_rate=0.1, recalibrate=True, mean=60.0,
+                         provisioned_area_mm2=3.0, **cost)  # fmt: skip
+    # better on accuracy at the same cost, but its area (3.5) is over its budget (3.0)
+    remap = tolerance_row(model="lenet5", tolerance="remap", mean=90.0, occupied_area_mm2=3.5,
+                          provisioned_area_mm2=3.0)  # fmt: skip
+    pareto, flagged = pareto_rows(spec, [plain], [remap])
+    got = {(r.tolerance, r.over_budget, r.on_front) for r in pareto}
+    assert got == {("", False, True), ("remap", True, False)}  # and it pushes nothing off
+    assert [r.on_front for r in flagged] == [False]

@@ -230,9 +230,10 @@ COSTS_CSV = (
 TOLERANCE_CSV = (
     "model width dataset method train_rate prune policy train_seed tolerance fault_rate mean "
     "std ci_low ci_high p5 p50 p95 chips throughput_ips energy_per_image_j occupied_area_mm2 "
-    "crossbars spare_columns remap placement remap_table_bits remap_seconds_per_chip "
-    "eval_seconds_per_chip cpu_moved bn_set gain gain_half_width gain_chips delta_throughput_ips "
-    "delta_energy_per_image_j delta_occupied_area_mm2 evaluate_key train_key"
+    "provisioned_area_mm2 crossbars spare_columns remap placement remap_table_bits "
+    "remap_seconds_per_chip eval_seconds_per_chip cpu_moved bn_set gain gain_half_width "
+    "gain_chips delta_throughput_ips delta_energy_per_image_j delta_occupied_area_mm2 "
+    "evaluate_key train_key"
 )
 TOLERANCE_COSTS_CSV = (
     "model width policy tolerance placement cpu_moved spare_columns remap throughput_ips "
@@ -241,7 +242,7 @@ TOLERANCE_COSTS_CSV = (
 )
 PARETO_CSV = (
     "fault_rate model width method train_rate prune recalibrate policy tolerance metric "
-    "accuracy throughput_ips energy_per_image_j occupied_area_mm2 bn_set"
+    "accuracy throughput_ips energy_per_image_j occupied_area_mm2 bn_set over_budget"
 )
 FINDINGS_CSV = (
     "key source claim rule test first second effect ci_low ci_high pairs seeds chip_sd "

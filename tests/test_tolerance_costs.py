@@ -1,6 +1,7 @@
 """What spare columns and remapping cost, on tiny configurations checked by hand."""
 
 import math
+from pathlib import Path
 
 import pytest
 from torch import nn
@@ -79,3 +80,32 @@ def test_the_cost_model_converts_the_spare_columns() -> None:
     )
     lm = mapping.layer("fc")
     assert [physical_columns(lm, b) for b in lm.blocks] == [121, 121, 2 * 8 + 9]
+
+
+@pytest.fixture(scope="module")
+def lenet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.faults_support import save_trained_lenet5
+
+    return save_trained_lenet5(tmp_path_factory.mktemp("lenet") / "lenet.safetensors")
+
+
+@pytest.mark.parametrize("technique", ["spare-1", "remap", "remap+spare-2"])
+def test_every_technique_fits_the_budget_and_pays_in_throughput(
+    lenet: Path, technique: str
+) -> None:
+    """LeNet-5 on digits in a budget of the tiles one copy needs plus one: a technique's
+    spares and remapping tables come out of the replicas, so its occupied area (tables
+    included) stays within the budget's silicon and its throughput is at most none's."""
+    from archsim.explore.ft_study import load_study
+    from archsim.explore.ft_techniques import Technique, parse_technique, technique_cost
+    from archsim.mapping.summary import summarize
+
+    one_copy = summarize(load_study(lenet, "digits", limit=10).mapping("cpu-1x1")).tiles
+    study = load_study(lenet, "digits", limit=10, budget_tiles=one_copy + 1)
+    placements = {"cpu-1x1": ("cpu-1x1", ())}
+    none = technique_cost(study, Technique("none", "cpu-1x1"))
+    own = technique_cost(study, parse_technique(technique, placements, "cpu-1x1"))
+    assert own["provisioned_area_mm2"] == none["provisioned_area_mm2"]
+    assert none["occupied_area_mm2"] <= none["provisioned_area_mm2"]
+    assert own["occupied_area_mm2"] <= own["provisioned_area_mm2"] * (1 + 1e-9)
+    assert own["throughput_ips"] <= none["throughput_ips"]

@@ -134,6 +134,7 @@ class TechniqueRow:
     throughput_ips: float
     energy_per_image_j: float
     occupied_area_mm2: float
+    budget_area_mm2: float | None = omitted_when_none()  # the budget's silicon (None: older)
     crossbars: int
     adc_conversions_per_image: float
     remap_table_bits: int | None = omitted_when_none()  # remapping techniques only

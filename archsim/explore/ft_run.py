@@ -25,7 +25,7 @@ from archsim.explore.ft_records import (
 )
 from archsim.explore.ft_study import Study
 from archsim.explore.ft_techniques import parse_technique, run_technique
-from archsim.explore.pareto import OBJECTIVES, non_dominated
+from archsim.explore.pareto import OBJECTIVES, non_dominated, over_budget
 from archsim.faults.models import FaultModel
 from archsim.faults.stats import paired_difference
 from archsim.mapping.policy import POLICIES
@@ -115,10 +115,15 @@ def mark_front(runs: list[ToleranceRun]) -> list[ToleranceRun]:
     over chips) and, for runs after the first, each technique paired with the first run's
     same technique."""
     rows = [r for run in runs for r in run.rows]
+    within = [r for r in rows if not over_budget(r.occupied_area_mm2, r.budget_area_mm2)]
     points = [
-        [r.mean if name == "accuracy" else getattr(r, name) for name, _ in OBJECTIVES] for r in rows
+        [r.mean if name == "accuracy" else getattr(r, name) for name, _ in OBJECTIVES]
+        for r in within
     ]
-    flags = iter(non_dominated(points, [up for _, up in OBJECTIVES]))
+    on = dict(
+        zip(map(id, within), non_dominated(points, [up for _, up in OBJECTIVES]), strict=True)
+    )
+    flags = iter(on.get(id(r), False) for r in rows)  # over budget: off the front
     first = {r.technique: r for r in runs[0].rows}
 
     def versus(r: TechniqueRow) -> Difference | None:

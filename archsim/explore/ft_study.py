@@ -54,6 +54,7 @@ class Study:
     budget_chips: int = 1
     bn_sets: dict[str, BnStats] = field(default_factory=dict)
     device: str = "cpu"
+    budget_tiles: int | None = None  # the budget in tiles (a sweep's `budget_tiles`)
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
         default_factory=dict
     )
@@ -96,18 +97,34 @@ class Study:
             width=float(self.meta["width"]),
         )
 
+    @property
+    def budget_tile_count(self) -> int:
+        """The budget in tiles: `budget_tiles`, else the budget's whole chips."""
+        return self.budget_tiles or self.budget_chips * self.perf_costs.tiles_per_chip
+
     def cost(
-        self, policy: str = "all-rram", overrides: tuple[str, ...] = (), spare_columns: int = 0
+        self,
+        policy: str = "all-rram",
+        overrides: tuple[str, ...] = (),
+        spare_columns: int = 0,
+        tiles: int | None = None,
     ) -> tuple[Mapping, PerfResult, PointCost]:
-        """(balanced mapping, its estimate, headline costs), cached per design point."""
-        key = (policy, tuple(sorted(overrides)), spare_columns)
+        """(balanced mapping, its estimate, headline costs), cached per design point;
+        balanced in the study's budget, or in `tiles` tiles of it (what a technique whose
+        own silicon comes out of the replicas leaves them)."""
+        key = (policy, tuple(sorted(overrides)), spare_columns, tiles)
         if key not in self._costs:
             balanced = design_point(
                 self.specs,
                 self.geometry(spare_columns),
                 self.perf_costs,
                 self.budget_chips,
-                MapOptions(policy=policy, overrides=overrides, replicate=True),
+                MapOptions(
+                    policy=policy,
+                    overrides=overrides,
+                    replicate=True,
+                    budget_tiles=tiles or self.budget_tiles,
+                ),
                 input_shape=self.input_shape,
                 model_name=self.meta["net"],
                 width=float(self.meta["width"]),
@@ -141,6 +158,7 @@ def load_study(
     hardware: str | None = None,
     device: str = "cpu",
     budget_chips: int = 1,
+    budget_tiles: int | None = None,
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
     path = Path(checkpoint)
@@ -171,4 +189,5 @@ def load_study(
         budget_chips,
         qualify_legacy_keys(bn_sets, meta),
         device,
+        budget_tiles,
     )

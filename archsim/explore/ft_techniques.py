@@ -14,6 +14,7 @@ spares are mapped into the hardware (fewer weights per crossbar row, more crossb
 cells read and converted every cycle), remapping adds its tables (`perf/remap_cost.py`).
 """
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ class TechniqueResult:
             throughput_ips=cost["throughput_ips"],
             energy_per_image_j=cost["energy_per_image_j"],
             occupied_area_mm2=cost["occupied_area_mm2"],
+            budget_area_mm2=cost.get("provisioned_area_mm2"),
             crossbars=int(cost["crossbars"]),
             adc_conversions_per_image=cost["adc_conversions_per_image"],
             remap_table_bits=None if bits is None else int(bits),
@@ -112,13 +114,27 @@ class TechniqueResult:
 
 
 def technique_cost(study: Study, t: Technique) -> dict[str, float]:
-    """Headline costs of a technique's design point (remapping tables charged)."""
+    """Headline costs of a technique's design point inside the study's budget, with
+    `provisioned_area_mm2` (the budget's silicon). Spare columns are mapped (fewer weights
+    per crossbar, so fewer replicas fit); remapping tables come out of the replicas too: the
+    point is rebalanced in fewer tiles until its tiles and tables fit the budget (`over
+    budget` only when one copy and its tables cannot)."""
     balanced, result, point = study.cost(t.policy, t.overrides, t.spare_columns)
-    row = point.row()
-    if t.remap:
+    budget = result.provisioned_area_mm2
+    row: dict[str, float] = {**point.row(), "provisioned_area_mm2": budget}
+    if not t.remap:
+        return row
+    tiles = study.budget_tile_count
+    while True:
         extra = remap_cost(balanced, study.hw, result.interval_s)
-        row.update(with_remap(result, extra))
-        row["remap_table_bits"] = extra.table_bits
+        over = result.occupied_area_mm2 + extra.area_mm2 - budget
+        if over <= 0 or tiles <= 1:
+            break
+        tiles = max(1, tiles - max(1, math.ceil(over / study.perf_costs.tile_area_mm2)))
+        balanced, result, point = study.cost(t.policy, t.overrides, t.spare_columns, tiles)
+    row.update(point.row())
+    row.update(with_remap(result, extra))
+    row["remap_table_bits"] = extra.table_bits
     return row
 
 

@@ -28,6 +28,12 @@ OBJECTIVES: tuple[tuple[str, bool], ...] = (
 REL_TOL = 1e-9  # values closer than this, relative to the larger, are equal
 
 
+def over_budget(occupied_mm2: float, budget_mm2: float | None) -> bool:
+    """True when a design point occupies more than its budget's silicon (beyond `REL_TOL`);
+    such a point is kept off the front. No budget given: never over."""
+    return budget_mm2 is not None and occupied_mm2 > budget_mm2 * (1 + REL_TOL)
+
+
 def dominates(a: Sequence[float], b: Sequence[float], maximize: Sequence[bool]) -> bool:
     """True when point `a` dominates point `b` (values within `REL_TOL` are equal)."""
     better = False

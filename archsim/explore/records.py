@@ -249,6 +249,7 @@ class ParetoRow:
     energy_per_image_j: float
     occupied_area_mm2: float
     bn_set: str | None = None  # the BatchNorm statistics the accuracy was measured with
+    over_budget: bool = False  # occupies more than its budget: kept off the front
     on_front: bool = hidden(False)
 
 

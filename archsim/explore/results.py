@@ -23,7 +23,7 @@ from archsim.explore.page_rows import (
     stability_rows,
     table2_rows,
 )
-from archsim.explore.pareto import OBJECTIVES, non_dominated
+from archsim.explore.pareto import OBJECTIVES, non_dominated, over_budget
 from archsim.explore.records import (
     AccuracyRow,
     CostRow,
@@ -259,12 +259,18 @@ def pareto_rows(
                 energy_per_image_j=energy,
                 occupied_area_mm2=area,
                 bn_set=r.bn_set,
+                over_budget=over_budget(area, r.provisioned_area_mm2),
             )
             pairs.append((r, point))
-        front = non_dominated(
-            [[getattr(p, name) for name, _ in OBJECTIVES] for _, p in pairs],
-            [up for _, up in OBJECTIVES],
+        # points over their budget are kept off the front (and cannot push others off it)
+        within = [(r, p) for r, p in pairs if not p.over_budget]
+        marks = iter(
+            non_dominated(
+                [[getattr(p, name) for name, _ in OBJECTIVES] for _, p in within],
+                [up for _, up in OBJECTIVES],
+            )
         )
+        front = [False if p.over_budget else next(marks) for _, p in pairs]
         for (source, point), on in zip(pairs, front, strict=True):
             out.append(replace(point, on_front=on))
             if isinstance(source, ToleranceRow):

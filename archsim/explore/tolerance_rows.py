@@ -46,6 +46,7 @@ class ToleranceRow:
     throughput_ips: float
     energy_per_image_j: float
     occupied_area_mm2: float
+    provisioned_area_mm2: float | None = None  # the budget's silicon (None: not stored)
     crossbars: int
     spare_columns: int
     remap: bool
@@ -120,6 +121,7 @@ def _row(
         throughput_ips=result["throughput_ips"],
         energy_per_image_j=result["energy_per_image_j"],
         occupied_area_mm2=result["occupied_area_mm2"],
+        provisioned_area_mm2=result.get("provisioned_area_mm2"),
         crossbars=result["crossbars"],
         spare_columns=result["spare_columns"],
         remap=result["remap"],
@@ -135,7 +137,7 @@ def _row(
     )
 
 
-COSTS = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
+COSTS = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2", "provisioned_area_mm2")
 
 
 def tolerance_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> list[ToleranceRow]:
@@ -148,7 +150,7 @@ def tolerance_rows(expansion: Expansion, results: dict[str, dict[str, Any]]) -> 
             continue
         sweep = results.get(ev.cost_key)
         if ev.point["tolerance"] == REFERENCE and sweep is not None:
-            result = {**result, **{k: sweep[k] for k in COSTS}}
+            result = {**result, **{k: sweep.get(k) for k in COSTS}}
         rows.append(_row(ev.point, ev.fault_rate, result, ev.key, ev.train_key))
     return paired_with_none(rows)
 

@@ -58,6 +58,7 @@ def run_tolerance(
         limit=config.get("limit"),
         hardware=config["hardware"],
         budget_chips=int(sweep["budget_chips"]),
+        budget_tiles=sweep.get("budget_tiles") or None,
     )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])
@@ -84,6 +85,7 @@ def run_tolerance(
         "chips": len(result.per_chip),
         "per_chip": list(result.per_chip),
         **charge(sweep, own, reference),
+        "provisioned_area_mm2": sweep.get("provisioned_area_mm2", own["provisioned_area_mm2"]),
         "crossbars": own["crossbars"],
         "spare_columns": axis.spare_columns,
         "remap": axis.remap,
