@@ -94,6 +94,12 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
         f"{search['chosen']}:none",
     }
     assert rows["none"]["gain"] == 0 and rows["none"]["gain_half_width"] == 0
+    # rows nobody listed say which placement they are and why the study added them
+    assert all("why" not in rows[n] for n in ("none", "remap", "spare-1", "cpu-1x1:none"))
+    assert rows["search-1:none"]["why"].startswith("--search-steps 1: step 1 of the placement")
+    chosen = rows[f"{search['chosen']}:none"]["why"]
+    assert chosen.startswith("the placement search's choice under no budget: the longest")
+    assert chosen.endswith(" on the CPU)")
     # the tables and the spares' conversions cost energy; nothing else changes for remap
     assert rows["remap"]["energy_per_image_j"] > rows["none"]["energy_per_image_j"]
     assert rows["remap"]["throughput_ips"] == rows["none"]["throughput_ips"]
@@ -122,7 +128,11 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
         *COMMON,
     )
     assert code == 0, text
-    assert [r["technique"] for r in json.loads(text)["rows"]] == ["none", "search-1:none"]
+    budgeted = json.loads(text)["rows"]
+    assert [r["technique"] for r in budgeted] == ["none", "search-1:none"]
+    assert budgeted[1]["why"].startswith("--search-steps 1: step 1") and (
+        "; the placement search's choice under " in budgeted[1]["why"]
+    )  # both reasons, one row
     code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
     assert code == 0, text
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -45,6 +45,7 @@ TOL_COLUMNS = (
     "adc_conversions_per_image",
     "remap_seconds_per_chip",
     "eval_seconds_per_chip",
+    "why",
 )
 
 

@@ -142,6 +142,7 @@ class TechniqueRow:
     eval_seconds_per_chip: float
     per_chip: tuple[float, ...]
     bn_set: str | None = omitted_when_none()  # BatchNorm statistics (None: older studies)
+    why: str | None = omitted_when_none()  # a row the study added itself: which and why
     on_front: bool  # on the Pareto front over every run's rows
     vs_first_run: Difference | None  # the first run's same technique; None: none there
 

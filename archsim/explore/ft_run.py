@@ -101,13 +101,44 @@ def run_study(
         run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
         for t in techniques
     ]
+    asked = {parse_technique(n, placements, plan.placement).name for n in plan.techniques}
+    why = {} if search is None else added_rows(search, plan.search_steps)
     return ToleranceRun(
         label=label,
         checkpoint=str(study.path),
         reference=techniques[0].name,
-        rows=tuple(r.record(results[0]) for r in results),
+        rows=tuple(
+            replace(r.record(results[0]), why=None if t.name in asked else why.get(t.name))
+            for t, r in zip(techniques, results, strict=True)
+        ),
         search=search,
     )
+
+
+def _on_cpu(layers: list[str]) -> str:
+    """The layers a placement moves to the CPU, named while there are few."""
+    if not layers:
+        return "no layer on the CPU"
+    if len(layers) <= 3:
+        return f"{', '.join(layers)} on the CPU"
+    return f"{len(layers)} layers on the CPU"
+
+
+def added_rows(search: PlacementSearch, steps: int) -> dict[str, str]:
+    """Why the study added each placement nobody listed in `--technique`, by row name."""
+    layers = {c.placement: _on_cpu(c.cpu_layers.split()) for c in search.family}
+    why = {
+        f"search-{k}:none": f"--search-steps {steps}: step {k} of the placement search "
+        f"({layers[f'search-{k}']})"
+        for k in range(1, min(steps, len(search.family) - 1) + 1)
+    }
+    chosen = f"{search.chosen}:none"
+    pick = (
+        f"the placement search's choice under {search.budget}: the longest prefix of layers "
+        f"ranked by loss per joule that fits ({layers[search.chosen]})"
+    )
+    why[chosen] = f"{why[chosen]}; {pick}" if chosen in why else pick
+    return why
 
 
 def mark_front(runs: list[ToleranceRun]) -> list[ToleranceRun]:
