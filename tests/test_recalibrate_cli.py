@@ -280,3 +280,8 @@ def test_one_batchnorm_rule_for_evaluate_and_tolerance(
     plain = _json("evaluate", "--checkpoint", str(path), "--fault-rate", "0.1", "--no-bn-sets",
                   *common)  # fmt: skip
     assert plain["rows"][0]["bn_set"] == "training"
+    bare = _json("tolerance", "--checkpoint", str(path), "--technique", "none", "--fault-rate",
+                 "0.1", "--no-bn-sets", *common)  # fmt: skip
+    assert bare["rows"][0]["bn_set"] == "training"
+    assert bare["rows"][0]["per_chip"] == plain["per_chip"]["0.1"]
+    assert "remap and spare rows use the BatchNorm set" in tol["note"]  # the last, with remap

@@ -164,7 +164,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
     default=True,
     show_default=True,
     help="Use the checkpoint's BatchNorm sets recalibrated for the fault model and "
-    "rate (archsim recalibrate makes them).",
+    "rate, one made on the fly where it lacks that one (docs/bn-recalibration.md); "
+    "--no-bn-sets: the training statistics.",
 )
 @click.option(
     "--batch-size",

@@ -96,6 +96,14 @@ def study_options(command: F) -> F:
             ),
             click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
             click.option(
+                "--bn-sets/--no-bn-sets",
+                default=True,
+                show_default=True,
+                help="BatchNorm statistics as evaluate picks them: the checkpoint's set "
+                "for the fault model and rate, one made on the fly where it lacks that one "
+                "(docs/bn-recalibration.md); --no-bn-sets: the training statistics.",
+            ),
+            click.option(
                 "--batch-size",
                 type=int,
                 default=256,
@@ -126,6 +134,7 @@ def _data(opts: dict[str, Any]) -> Any:
         opts["hardware"],
         opts["budget_chips"],
         opts["device"],
+        opts["bn_sets"],
     )
 
 
@@ -279,17 +288,20 @@ def tolerance(
                     progress=opts["progress"])  # fmt: skip
     doc = _store(study, opts["out"], opts["pdf"])
     rows = [{"run": r["label"], **row} for r in doc["runs"] for row in r["rows"]]
-    emit(
-        rows,
-        opts["fmt"],
-        TOL_COLUMNS,
-        {
-            "fault_model": study.fault_model,
-            "rate": study.rate,
-            "chips": study.chips,
-            "images": study.images,
-        },
-    )
+    meta: dict[str, Any] = {
+        "fault_model": study.fault_model,
+        "rate": study.rate,
+        "chips": study.chips,
+        "images": study.images,
+    }
+    if any((r["remap"] or r["spare_columns"]) and r.get("bn_set") != "training" for r in rows):
+        meta["note"] = (
+            "remap and spare rows use the BatchNorm set made for chips without the technique "
+            "(one rule for every row); a technique that moves the faults off the weights that "
+            "matter leaves activations closer to a fault-free chip's than that set expects: "
+            "--no-bn-sets shows every row with the training statistics"
+        )
+    emit(rows, opts["fmt"], TOL_COLUMNS, meta)
 
 
 @click.command("ft-report")

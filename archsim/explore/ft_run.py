@@ -208,6 +208,7 @@ class DataOptions:
     hardware: str | None = None
     budget_chips: int = 1
     device: str = "cpu"
+    bn_sets: bool = True  # False: the training statistics (`faults.bnsets.TRAINING`)
 
 
 def vulnerability_study(
@@ -233,6 +234,7 @@ def vulnerability_study(
         data.hardware,
         data.device,
         data.budget_chips,
+        bn_sets=data.bn_sets,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -264,6 +266,7 @@ def tolerance_study(
             data.hardware,
             data.device,
             data.budget_chips,
+            bn_sets=data.bn_sets,
         )
         for _, path in checkpoints
     ]

@@ -159,14 +159,16 @@ def load_study(
     device: str = "cpu",
     budget_chips: int = 1,
     budget_tiles: int | None = None,
+    bn_sets: bool = True,
 ) -> Study:
-    """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
+    """The checkpoint, its test split (subset as asked, padded as trained) and hardware;
+    `bn_sets` False: its BatchNorm sets are left out (training's statistics, named so)."""
     path = Path(checkpoint)
     if not path.is_file():
         raise UserError(f"no checkpoint at {path}")
     if budget_chips < 1:
         raise UserError(f"the chip budget must be >= 1, got {budget_chips}")
-    model, meta, bn_sets = load_checkpoint(path, device)
+    model, meta, sets = load_checkpoint(path, device)
     name = dataset or meta.get("dataset") or "digits"
     handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
     data = load_split(name, "test", data_dir, handling)
@@ -187,7 +189,7 @@ def load_study(
         data.labels.to(device),
         hw,
         budget_chips,
-        qualify_legacy_keys(bn_sets, meta),
+        qualify_legacy_keys(sets, meta) if bn_sets else {},
         device,
         budget_tiles,
     )
