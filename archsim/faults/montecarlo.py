@@ -9,7 +9,6 @@ adaptive mode stops once the 95% interval of the reported figure (the mean, or t
 at most the target (after at least `min_chips` chips); `chip_images` says what it cost.
 """
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -22,7 +21,6 @@ from archsim.faults.bnsets import (
     TRAINING,
     TRAINING_STATISTICS,
     BnChoice,
-    select_bn_set,
 )
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
@@ -147,20 +145,6 @@ class MonteCarloSpec:
             self.pilot_images,
             self.chip_cost,
         )
-
-
-def bn_choice(
-    bn_sets: Mapping[str, Mapping[str, Tensor]] | None, fault_model: str, rate: float | None
-) -> tuple[str | None, tuple[str, ...]]:
-    if not bn_sets:
-        return None, ()
-    key = None if rate is None else select_bn_set(bn_sets, fault_model, rate)
-    if key is not None:
-        return key, ()
-    return None, (
-        f"no BatchNorm set for {fault_model} at rate {rate} (sets: "
-        f"{', '.join(bn_sets)}); training statistics used",
-    )
 
 
 def model_device(injector: FaultInjector) -> torch.device:

@@ -11,19 +11,18 @@ The two models must have the same RRAM layers (names and shapes): otherwise one 
 not fit both and there is no pairing.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from torch import Tensor
 
 from archsim.errors import UserError
+from archsim.faults.bnsets import TRAINING, BnChoice
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.montecarlo import (
     AccuracyResult,
     MonteCarloSpec,
     RunInfo,
-    bn_choice,
     model_device,
     per_pass,
     result_of,
@@ -81,20 +80,14 @@ def run_paired(
     spec: MonteCarloSpec,
     infos: tuple[RunInfo, RunInfo],
     *,
-    bn_sets: tuple[
-        Mapping[str, Mapping[str, Tensor]] | None, Mapping[str, Mapping[str, Tensor]] | None
-    ] = (None, None),
+    bn: tuple[BnChoice, BnChoice] = (TRAINING, TRAINING),
 ) -> PairedResult:
     """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
 
     `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.
     """
     check_pairable(first, second)
-    choices = [bn_choice(sets, drawer.model.name, rate) for sets in bn_sets]
-    arms = [
-        Arm(inj, sets[key] if sets and key else None)
-        for inj, sets, (key, _) in zip((first, second), bn_sets, choices, strict=True)
-    ]
+    arms = [Arm(inj, choice.stats) for inj, choice in zip((first, second), bn, strict=True)]
     sampler = ChipSampler(
         arms,
         images,
@@ -121,10 +114,10 @@ def run_paired(
             granularity=drawer.model.granularity,
             rate=rate,
             seed=spec.seed,
-            notes=notes + shared,
-            bn_set=key,
+            notes=shared,
+            bn_set=choice.name,
         )
-        for arm, (info, (key, notes)) in enumerate(zip(infos, choices, strict=True))
+        for arm, (info, choice) in enumerate(zip(infos, bn, strict=True))
     ]
     diffs = tuple(s.mean for s in run.figure)
     return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)

@@ -40,7 +40,8 @@ def pareto_pages(data: SweepData) -> list[Figure]:
             f"{rate:g} and throughput (images/s while streaming) maximised; energy per "
             "image (dynamic + static + CPU + links) and occupied area (tiles used and "
             "their share of the chip links) minimised, all in one hardware budget. Red: "
-            "non-dominated over all four objectives.",
+            "non-dominated over all four objectives (values within 1e-9 relative are ties); "
+            "a point over its budget is kept off the front.",
         )
         for i, (name, label) in enumerate(AXES):
             ax = fig.add_axes((0.06 + i * 0.32, 0.5, 0.26, 0.36))
@@ -69,13 +70,18 @@ def pareto_pages(data: SweepData) -> list[Figure]:
             if i == 0:
                 ax.legend(fontsize=7)
         body = [
-            [_label(r), r.accuracy, *(getattr(r, name) for name, _ in AXES)]
+            [_label(r), r.accuracy, *(getattr(r, name) for name, _ in AXES), r.bn_set or ""]
             for r in sorted(front, key=lambda r: -r.accuracy)
         ]
         table(
             fig,
             (0.06, 0.04, 0.88, 0.34),
-            ["design point (front)", f"accuracy {metric} (%)", *(label for _, label in AXES)],
+            [
+                "design point (front)",
+                f"accuracy {metric} (%)",
+                *(label for _, label in AXES),
+                "BatchNorm statistics",
+            ],
             chunks(body, 12)[0],
             font=7,
         )
