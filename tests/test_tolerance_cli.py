@@ -41,6 +41,8 @@ def test_vulnerability_ranks_every_weight_layer(checkpoint: Path, tmp_path: Path
     stored = json.loads(out.read_text())
     names = {r["group"] for r in stored["rows"]}
     assert names == {"conv1", "conv2", "fc1", "fc2", "fc3"}  # all-rram: every weight layer
+    # the checkpoint holds no BatchNorm set (never recalibrated): training's, named so
+    assert stored["bn_set"] == json.loads(text)["bn_set"] == "training"
     losses = [r["loss"] for r in rows]
     assert losses == sorted(losses, reverse=True) and [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
     for r in stored["rows"]:
@@ -83,6 +85,7 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
     assert code == 0, text
     rows = {r["technique"]: r for r in json.loads(text)["rows"]}
     search = json.loads(tol.read_text())["runs"][0]["search"]
+    assert {r["bn_set"] for r in rows.values()} == {"training"}
     # no budget: the longest prefix is chosen, and it is evaluated besides search-1
     assert search["chosen"] == search["family"][-1]["placement"] != "search-1"
     assert set(rows) == {
