@@ -131,6 +131,13 @@ def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
             ev.energy_per_image_j,
             ev.occupied_area_mm2,
         )  # one design point, one cost, bit for bit
+    # so pareto.csv lists the chip once, as its evaluation row, and the tolerance page flags
+    # `none` as that row is flagged
+    assert not [p for p in data.pareto if p.tolerance == "none"]
+    front = {(p.method, p.train_rate, p.fault_rate): p.on_front for p in data.pareto
+             if p.tolerance == "" and p.policy == policy and p.recalibrate}  # fmt: skip
+    for r in nones:
+        assert r.on_front == front[(r.method, r.train_rate, r.fault_rate)]
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:

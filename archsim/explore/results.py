@@ -37,6 +37,7 @@ from archsim.explore.records import (
 )
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
+from archsim.explore.tolerance_axis import REFERENCE
 from archsim.explore.tolerance_rows import (
     ToleranceCostRow,
     ToleranceRow,
@@ -229,11 +230,17 @@ def pareto_rows(
 ) -> tuple[list[ParetoRow], list[ToleranceRow]]:
     """Per Pareto fault rate: every design point (and every point of the `tolerance` axis,
     `tolerance` naming its technique) with its objectives and `on_front`; and the tolerance
-    rows, each flagged `on_front` too, for the tolerance page."""
+    rows, each flagged `on_front` too, for the tolerance page. A `none` row that is its
+    point's evaluation row (same checkpoint, chips, statistics and cost: `twins`) is listed
+    once, as the evaluation row, and flagged as that row is."""
     out: list[ParetoRow] = []
     metric = spec.pareto.metric
-    flags: dict[int, bool] = {}  # id of a tolerance row -> on the front
-    candidates: list[AccuracyRow | ToleranceRow] = [*accuracy, *(tolerance or [])]
+    flags: dict[int, bool] = {}  # id of a row -> on the front
+    twin = twins(accuracy, tolerance or [])
+    candidates: list[AccuracyRow | ToleranceRow] = [
+        *accuracy,
+        *(r for r in tolerance or [] if id(r) not in twin),
+    ]
     for rate in spec.pareto_rates:
         pairs: list[tuple[AccuracyRow | ToleranceRow, ParetoRow]] = []
         for r in candidates:
@@ -273,10 +280,30 @@ def pareto_rows(
         front = [False if p.over_budget else next(marks) for _, p in pairs]
         for (source, point), on in zip(pairs, front, strict=True):
             out.append(replace(point, on_front=on))
-            if isinstance(source, ToleranceRow):
-                flags[id(source)] = on
-    flagged = [replace(r, on_front=flags.get(id(r), False)) for r in tolerance or []]
+            flags[id(source)] = on
+    flagged = [
+        replace(r, on_front=flags.get(twin.get(id(r), id(r)), False)) for r in tolerance or []
+    ]
     return out, flagged
+
+
+def twins(accuracy: list[AccuracyRow], tolerance: list[ToleranceRow]) -> dict[int, int]:
+    """id of each `none` tolerance row -> id of the evaluation row it duplicates: the same
+    point and rate with the same per-chip accuracies, statistics and costs."""
+
+    def key(r: AccuracyRow | ToleranceRow) -> tuple[Any, ...]:
+        return (
+            r.model, r.width, r.dataset, r.method, r.train_rate, r.prune, r.recalibrate,
+            r.policy, r.train_seed, r.fault_rate, r.per_chip, r.bn_set, r.throughput_ips,
+            r.energy_per_image_j, r.occupied_area_mm2,
+        )  # fmt: skip
+
+    evaluated = {key(r): id(r) for r in accuracy}
+    return {
+        id(r): evaluated[key(r)]
+        for r in tolerance
+        if r.tolerance == REFERENCE and key(r) in evaluated
+    }
 
 
 def derive(data: SweepData) -> SweepData:
