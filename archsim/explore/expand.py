@@ -12,6 +12,7 @@ fingerprint, the model card's digest and every spec value the job reads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,11 @@ class _CostPoint:
 
 
 def _cost_jobs(
-    out: Expansion, points: list[_CostPoint], cost: CostSpec, hardware: dict[str, str]
+    out: Expansion,
+    points: list[_CostPoint],
+    cost: CostSpec,
+    hardware: dict[str, str],
+    variant: bool = False,
 ) -> dict[tuple, str]:
     """Map jobs for every point, then one simulate job per point.
 
@@ -63,6 +68,7 @@ def _cost_jobs(
             "policy": p.policy,
         }
         tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
+        tag += f" {hardware['hardware']}" if variant else ""
         maps.append((base, tag, out.add(make_job("map", base, label=tag))))
     group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
     fixed = cost.budget_chips or cost.budget_tiles  # a declared budget needs no map results
@@ -77,7 +83,7 @@ def _cost_jobs(
                        deps, label=f"{tag} {p.estimator}")  # fmt: skip
         out.add(sim)
         out.costs.append(Cost(p.entry.name, p.entry.net, p.width, p.policy, p.estimator,
-                              sim.key, map_key, p.paper))  # fmt: skip
+                              sim.key, map_key, hardware["hardware"], p.paper))  # fmt: skip
         keys[(p.entry.name, p.width, p.policy, p.paper)] = sim.key
     return keys
 
@@ -121,6 +127,7 @@ class _Grid:
             **{k: v for k, v in reading.items() if v is not None},
         }
         self.tag = f"{entry.name} w{width:g}" + (f" s{seed}" if len(spec.train_seeds) > 1 else "")
+        self.trained: list[tuple[str, str, float, Prune | None]] = []  # key, method, rate, prune
 
     def train(
         self, method: str, rate: float, prune: Prune | None, init: str | None, epochs: int
@@ -150,10 +157,17 @@ class _Grid:
         return job.key
 
     def point(
-        self, method: str, rate: float, prune: Prune | None, recalibrate: bool, policy: str
+        self,
+        method: str,
+        rate: float,
+        prune: Prune | None,
+        recalibrate: bool,
+        policy: str,
+        hardware: str | None = None,
     ) -> dict[str, Any]:
         return {
             "model": self.entry.name,
+            "hardware": hardware or self.inputs["hardware"],
             "net": self.entry.net,
             "width": self.width,
             "method": method,
@@ -172,11 +186,21 @@ class _Grid:
         rate: float,
         prune: Prune | None,
         cost_keys: dict[str, str],
+        hardware: dict[str, str] | None = None,
     ) -> None:
+        """Every evaluation of one trained model: on the reference hardware at every test
+        rate (compared placements at the Pareto rates), then the tolerance axis; on a
+        hardware `variant` ({"hardware": reference, "hardware_digest": digest}, costed by
+        `cost_keys`) at the Pareto rates only."""
         spec, faults = self.spec, self.spec.faults
+        if hardware is None:
+            self.trained.append((train_key, method, rate, prune))
+        inputs = {**self.inputs, **(hardware or {})}
+        variant = f" {hardware['hardware']}" if hardware else ""
         for policy, cost_key in cost_keys.items():
-            # The compared placements are evaluated at the Pareto fault rates only.
-            rates = faults.rates if policy == spec.cost.policy else spec.pareto_rates
+            # The compared placements and hardware variants: at the Pareto fault rates only.
+            main = policy == spec.cost.policy and hardware is None
+            rates = faults.rates if main else spec.pareto_rates
             for recalibrate in spec.training.recalibrate:
                 model_key, role = train_key, "model"
                 if recalibrate:
@@ -188,13 +212,13 @@ class _Grid:
                                 "fault_model": faults.model,
                                 "policy": policy,
                                 "seed": spec.seed,
-                                **self.inputs,
+                                **inputs,
                             },
                             {"model": train_key},
-                            label=f"{self.tag} {method} {rate:g} {policy}",
+                            label=f"{self.tag} {method} {rate:g} {policy}{variant}",
                         )
                     )
-                point = self.point(method, rate, prune, recalibrate, policy)
+                point = self.point(method, rate, prune, recalibrate, policy, inputs["hardware"])
                 for fault_rate in rates:
                     config = {
                         "fault_model": faults.model,
@@ -203,7 +227,7 @@ class _Grid:
                         "seed": spec.seed,
                         "threshold": faults.threshold,
                         "policy": policy,
-                        **self.inputs,
+                        **inputs,
                         **({"limit": faults.images} if faults.images else {}),
                     }
                     job = make_job(
@@ -212,14 +236,23 @@ class _Grid:
                         {role: model_key},
                         f"{self.tag} {method} {rate:g}"
                         f"{' ' + prune.name if prune else ''}"
-                        f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
+                        f"{' recal' if recalibrate else ''} {policy}{variant} f={fault_rate:g}",
                         {**point, "fault_rate": fault_rate},
                     )
                     self.out.add(job)
                     self.out.evaluations.append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key)
                     )
-        self.tolerance(train_key, method, rate, prune, cost_keys[spec.cost.policy])
+        if hardware is None:
+            self.tolerance(train_key, method, rate, prune, cost_keys[spec.cost.policy])
+
+    def variant(self, hardware: dict[str, str], cost_key: str) -> None:
+        """Every model trained for this point, evaluated on a hardware variant under the
+        sweep's placement (`cost_key`: the variant's cost of the point)."""
+        for train_key, method, rate, prune in self.trained:
+            self.evaluate(
+                train_key, method, rate, prune, {self.spec.cost.policy: cost_key}, hardware
+            )
 
     def tolerance(
         self, train_key: str, method: str, rate: float, prune: Prune | None, cost_key: str
@@ -311,13 +344,20 @@ class _Grid:
 
 
 def expand(
-    spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
+    spec: SweepSpec, shapes: dict[str, DatasetShape], hardware: Mapping[str, str] | None = None
 ) -> Expansion:
     """The job graph of `spec`; `shapes` gives each model label's resolved dataset and
-    `hardware_digest` the content digest of `spec.cost.hardware`."""
+    `hardware` each hardware variant's reference and content digest, the reference hardware
+    first (`resolve.hardware_digests`; default: `spec.cost.references`, undigested).
+
+    The reference hardware trains every model and gets the whole grid; each other variant
+    is costed at the sweep's placement (in its own budget) and evaluates every trained model
+    at the Pareto rates, so each variant is a design point of the front."""
     out = Expansion()
     cost = spec.cost
-    hardware = {"hardware": cost.hardware, "hardware_digest": hardware_digest}
+    variants = dict(hardware) if hardware is not None else dict.fromkeys(cost.references, "")
+    (first, digest), *others = variants.items()
+    hw = {"hardware": first, "hardware_digest": digest}
     policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
     points, paper_points = [], []
     for entry in spec.models:
@@ -336,12 +376,20 @@ def expand(
                     _CostPoint(entry, width, policy, paper_shape, "paper", PAPER_IMAGES, paper=True)
                     for policy in policies
                 ]
-    keys = _cost_jobs(out, points, cost, hardware)
+    keys = _cost_jobs(out, points, cost, hw)
     if paper_points:
-        _cost_jobs(out, paper_points, cost, hardware)
+        _cost_jobs(out, paper_points, cost, hw)
+    own = [p for p in points if p.policy == cost.policy]
+    variant_keys = [
+        (v, _cost_jobs(out, own, cost, v, variant=True))
+        for v in ({"hardware": ref, "hardware_digest": d} for ref, d in others)
+    ]
     for entry in spec.models:
         for width in spec.widths:
             cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
             for seed in spec.train_seeds:
-                _Grid(spec, entry, width, shapes[entry.name], hardware, out, seed).expand(cost_keys)
+                grid = _Grid(spec, entry, width, shapes[entry.name], hw, out, seed)
+                grid.expand(cost_keys)
+                for variant, vkeys in variant_keys:
+                    grid.variant(variant, vkeys[(entry.name, width, cost.policy, False)])
     return out

@@ -26,7 +26,7 @@ class DatasetShape:
 
 @dataclass(frozen=True)
 class Evaluation:
-    point: dict[str, Any]  # model, width, method, train_rate, prune, recalibrate, policy
+    point: dict[str, Any]  # model, hardware, width, method, train_rate, prune, recalibrate, ...
     fault_rate: float
     key: str
     train_key: str
@@ -42,6 +42,7 @@ class Cost:
     estimator: str
     key: str
     map_key: str
+    hardware: str  # the variant's reference (`spec.Cost.references`)
     paper: bool = False
 
 

@@ -47,6 +47,7 @@ class PointFields(TypedDict):
     """The design-point fields every row of a trained point starts with."""
 
     model: str
+    hardware: str  # the hardware variant's reference (`spec.Cost.references`)
     net: str
     width: float
     dataset: str
@@ -62,6 +63,7 @@ def point_fields(point: Mapping[str, Any]) -> PointFields:
     """A job's stored design point (`Evaluation.point`, `Training.point`) as row fields."""
     return PointFields(
         model=point["model"],
+        hardware=point["hardware"],
         net=point["net"],
         width=point["width"],
         dataset=point["dataset"],
@@ -105,6 +107,7 @@ class AccuracyRow:
     the sweep's chips, the cost of its placement and its training's clean accuracy."""
 
     model: str
+    hardware: str  # the variant evaluated and costed: its reference (`spec.Cost.references`)
     net: str
     width: float
     dataset: str
@@ -156,9 +159,11 @@ class Layer:
 
 @dataclass(frozen=True, kw_only=True)
 class CostRow:
-    """One net, width and placement mapped and costed (a row of costs.csv)."""
+    """One net, width and placement mapped and costed on one hardware variant (a row of
+    costs.csv)."""
 
     model: str
+    hardware: str
     net: str = hidden()
     width: float
     policy: str
@@ -212,9 +217,10 @@ class Curves:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRow:
-    """One training run of the sweep."""
+    """One training run of the sweep (on the sweep's reference hardware)."""
 
     model: str
+    hardware: str
     net: str
     width: float
     dataset: str
@@ -236,6 +242,7 @@ class ParetoRow:
 
     fault_rate: float
     model: str
+    hardware: str
     width: float
     method: str
     train_rate: float

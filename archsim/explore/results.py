@@ -80,10 +80,11 @@ class SweepData:
 
 
 def sweep_record(
-    spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
+    spec: SweepSpec, datasets: dict[str, DatasetShape], hardware: dict[str, str]
 ) -> dict[str, Any]:
-    """What a sweep stores about itself: the spec and what its names resolved to, so its job
-    graph (and keys) can be rebuilt from the store alone."""
+    """What a sweep stores about itself: the spec and what its names resolved to (each
+    hardware variant's name and digest, the reference first), so its job graph (and keys) can
+    be rebuilt from the store alone."""
     return {
         "spec": spec.model_dump(mode="json"),
         "datasets": {
@@ -98,8 +99,17 @@ def sweep_record(
             }
             for k, v in datasets.items()
         },
-        "hardware_digest": hardware_digest,
+        "hardware_digest": next(iter(hardware.values())),
+        "hardware_variants": hardware,
     }
+
+
+def _hardware(record: dict[str, Any], spec: SweepSpec) -> dict[str, str]:
+    """The stored variants; a store written before hardware axes holds one digest."""
+    variants = record.get("hardware_variants")
+    if isinstance(variants, dict) and variants:
+        return {str(k): str(v) for k, v in variants.items()}
+    return {spec.cost.names[0]: str(record.get("hardware_digest", ""))}
 
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
@@ -169,6 +179,7 @@ def cost_rows(expansion: Expansion, results: Results) -> list[CostRow]:
         rows.append(
             CostRow(
                 model=c.model,
+                hardware=c.hardware,
                 net=c.net,
                 width=c.width,
                 policy=c.policy,
@@ -246,6 +257,7 @@ def pareto_rows(
             point = ParetoRow(
                 fault_rate=rate,
                 model=r.model,
+                hardware=r.hardware,
                 width=r.width,
                 method=r.method,
                 train_rate=r.train_rate,
@@ -305,7 +317,7 @@ def load_sweep(store: ResultsStore) -> SweepData:
         raise UserError(
             f"results store {store.path}: the latest sweep's record is corrupt"
         ) from None
-    expansion = expand(spec, datasets, str(record.get("hardware_digest", "")))
+    expansion = expand(spec, datasets, _hardware(record, spec))
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
