@@ -51,6 +51,7 @@ __all__ = [
     "canonical_hardware",
     "hardware_digest",
     "hardware_dirs",
+    "hardware_file",
     "hardware_model",
     "list_hardware",
     "load_hardware",
@@ -126,6 +127,11 @@ def resolve_hardware(name_or_path: str, relative_to: Path | None = None) -> Path
                 return candidate
     available = ", ".join(list_hardware()) or "none"
     raise UserError(f"unknown hardware '{name_or_path}' (available: {available})")
+
+
+def hardware_file(name_or_path: str) -> Path:
+    """The file a hardware reference is read from (a variant's: its base's)."""
+    return resolve_hardware(split_reference(name_or_path)[0])
 
 
 def _warn_if_shadowing(name: str, found: Path) -> None:

@@ -130,7 +130,9 @@ def derive(
         data["ima"]["adc"] = hw.ima.adc.at_bits(overrides["ima.adc.bits"]).model_dump()
     for key, value in overrides.items():
         _set(data, key, value)
-    changes = ", ".join(f"{key} {value_of(hw, key)} -> {overrides[key]}" for key in overrides)
+    changes = ", ".join(
+        f"{key} {value_of(hw, key)} -> {overrides[key]}" for key in sorted(overrides)
+    )
     data["name"] = name
     data["description"] = f"{hw.description.rstrip('.')}. Variant: {changes}."
     return validate(model, data, where)
