@@ -5,9 +5,11 @@ its content, and named on every row."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -20,6 +22,7 @@ from archsim.explore.resolve import hardware_digests
 from archsim.explore.results import load_sweep
 from archsim.explore.spec import load_spec, spec_from_dict
 from archsim.explore.store import ResultsStore
+from archsim.report.pages_precision import precision_pages
 
 SPEC: dict[str, Any] = {
     "name": "precision",
@@ -161,8 +164,35 @@ def test_the_accuracy_job_records_the_variants_description(swept: Path) -> None:
         data = load_sweep(store)
         results = {job.key: job.result for job in store.jobs()}
     recorded = {
-        r.hardware: results[r.evaluate_key]["hardware"] for r in data.accuracy if r.fault_rate
+        r.hardware: results[r.evaluate_key]["hardware"] for r in [*data.accuracy, *data.variants]
     }
     assert recorded[SIX]["name"] == SIX and recorded["isaac"]["name"] == "isaac"
     assert (recorded[SIX]["adc_bits"], recorded["isaac"]["adc_bits"]) == (6, 8)
     assert recorded[SIX]["digest"] == hardware_digests(data.spec)[SIX]
+
+
+def test_the_precision_page_shows_each_variants_cost_and_accuracy(swept: Path) -> None:
+    with ResultsStore.open(swept) as store:
+        data = load_sweep(store)
+    base, six = data.precision
+    assert (base.hardware, base.reference, six.hardware, six.reference) == (
+        "isaac",
+        True,
+        SIX,
+        False,
+    )
+    assert six.precision is not None and six.precision.adc_bits == 6
+    # the ADC's share of the energy falls by 4 (2^-2); everything else is the same chip
+    assert six.energy_per_image_j is not None and base.energy_per_image_j is not None
+    assert six.energy_per_image_j < base.energy_per_image_j
+    # this evaluation sees weights and cells, not partial sums: same accuracy on every chip,
+    # and the reading says so instead of recommending the cheaper ADC as proven safe
+    assert six.identical and six.change == 0.0
+    (reading,) = data.precision_readings
+    assert f"is {SIX}, at " in reading.text and "Rows marked '='" in reading.text
+    (fig,) = precision_pages(data)
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert reading.text in texts and "Not produced" not in texts
+    plt.close("all")
+    (missing,) = precision_pages(replace(data, variants=[], precision=[]))
+    assert "Not produced by this sweep" in [t.get_text() for t in missing.texts]

@@ -36,12 +36,13 @@ TINY = {
         "val_chips": 1,
     },
     "faults": {"rates": [0.0, 0.2], "chips": 3},
-    "cost": {"images": 2},
+    "cost": {"images": 2, "hardware_axes": {"ima.adc.bits": [7]}},
     "tolerance": ["spare-1"],
 }
 # trains; recalibrations (2 policies); evaluations; map+simulate x 4; tolerance: 2 trainings
-# x 1 Pareto rate x (none, spare-1)
-JOBS = 2 + 4 + 6 + 8 + 4
+# x 1 Pareto rate x (none, spare-1); the 7-bit ADC variant: map+simulate, and per training a
+# recalibration and an evaluation at the Pareto rate
+JOBS = 2 + 4 + 6 + 8 + 4 + (2 + 2 + 2)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_results_are_real_numbers_with_provenance(swept: Path) -> None:
     rows = _rows(swept / "results.csv")
-    assert len(rows) == 2 * (2 + 1)  # 2 models x (2 rates on cpu-1x1 + 1 Pareto rate all-rram)
+    # 2 models x (2 rates on cpu-1x1 + 1 Pareto rate all-rram + 1 on the 7-bit ADC variant)
+    assert len(rows) == 2 * (2 + 1 + 1)
     for row in rows:
         rate = float(row["fault_rate"])
         assert abs(float(row["realised_fraction"]) - rate) < 0.05

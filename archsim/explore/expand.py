@@ -82,8 +82,10 @@ def _cost_jobs(
                                     "replicate": cost.replicate},
                        deps, label=f"{tag} {p.estimator}")  # fmt: skip
         out.add(sim)
-        out.costs.append(Cost(p.entry.name, p.entry.net, p.width, p.policy, p.estimator,
-                              sim.key, map_key, hardware["hardware"], p.paper))  # fmt: skip
+        (out.variant_costs if variant else out.costs).append(
+            Cost(p.entry.name, p.entry.net, p.width, p.policy, p.estimator, sim.key, map_key,
+                 hardware["hardware"], p.paper)
+        )  # fmt: skip
         keys[(p.entry.name, p.width, p.policy, p.paper)] = sim.key
     return keys
 
@@ -240,7 +242,7 @@ class _Grid:
                         {**point, "fault_rate": fault_rate},
                     )
                     self.out.add(job)
-                    self.out.evaluations.append(
+                    (self.out.variant_evaluations if hardware else self.out.evaluations).append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key)
                     )
         if hardware is None:

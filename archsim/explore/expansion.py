@@ -63,6 +63,10 @@ class Expansion:
     fault_model_evaluations: list[Evaluation] = field(default_factory=list)
     # every trained point under each `tolerance` technique (point["tolerance"] says which)
     tolerance_evaluations: list[Evaluation] = field(default_factory=list)
+    # the hardware variants after the reference (`spec.Cost.references`): their evaluations
+    # at the Pareto rates and their costs (point["hardware"] / `Cost.hardware` says which)
+    variant_evaluations: list[Evaluation] = field(default_factory=list)
+    variant_costs: list[Cost] = field(default_factory=list)
 
     def add(self, job: Job) -> str:
         self.jobs.append(job)

@@ -102,6 +102,27 @@ def accuracy_stats(result: Mapping[str, Any]) -> AccuracyStats:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Precision:
+    """The precision and cells of the hardware an accuracy job ran on, as it recorded them
+    (`explore/kinds.hardware_record`)."""
+
+    weight_bits: int
+    input_bits: int
+    dac_bits: int
+    adc_bits: int
+    bits_per_cell: int
+    rows: int
+    cols: int
+
+    @classmethod
+    def from_result(cls, recorded: Mapping[str, Any] | None) -> Precision | None:
+        """None for a result stored before jobs recorded their hardware."""
+        if not recorded:
+            return None
+        return cls(**{f.name: int(recorded[f.name]) for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccuracyRow:
     """One evaluated design point at one fault rate (a row of results.csv): its accuracy over
     the sweep's chips, the cost of its placement and its training's clean accuracy."""
@@ -146,6 +167,8 @@ class AccuracyRow:
     train_seed: int
     per_chip: tuple[float, ...] = hidden(())  # chip i is the same chip for every model
     fault_model: str = hidden("")  # set on the compare-fault-model rows only
+    # what the job recorded of its hardware (hidden: results.csv names the variant)
+    precision: Precision | None = field(default=None, metadata={CSV: False})
 
 
 @dataclass(frozen=True, kw_only=True)

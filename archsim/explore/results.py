@@ -10,7 +10,7 @@ from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.expand import expand
-from archsim.explore.expansion import DatasetShape, Evaluation, Expansion
+from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
 from archsim.explore.findings import findings
 from archsim.explore.page_rows import (
@@ -24,12 +24,19 @@ from archsim.explore.page_rows import (
     table2_rows,
 )
 from archsim.explore.pareto import OBJECTIVES, non_dominated
+from archsim.explore.precision_rows import (
+    PrecisionReading,
+    PrecisionRow,
+    precision_readings,
+    precision_rows,
+)
 from archsim.explore.records import (
     AccuracyRow,
     CostRow,
     Curves,
     Layer,
     ParetoRow,
+    Precision,
     SweepRun,
     TrainingRow,
     accuracy_stats,
@@ -63,6 +70,11 @@ class SweepData:
     missing: dict[str, int] = field(default_factory=dict)
     fault_models: list[AccuracyRow] = field(default_factory=list)  # faults.compare_models
     tolerance: list[ToleranceRow] = field(default_factory=list)  # the `tolerance` axis
+    # the hardware variants after the reference (`spec.Cost.references`); the pages keyed by
+    # model, method and rate read the reference's rows above, these join the Pareto front and
+    # the precision page
+    variants: list[AccuracyRow] = field(default_factory=list)
+    variant_costs: list[CostRow] = field(default_factory=list)
     # derived from the rows above (`derive`)
     pareto: list[ParetoRow] = field(default_factory=list)
     tolerance_costs: list[ToleranceCostRow] = field(default_factory=list)  # per technique
@@ -72,6 +84,8 @@ class SweepData:
     best_rates: list[BestRateRow] = field(default_factory=list)
     policy_accuracy: list[PolicyAccuracyRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # over every training seed
+    precision: list[PrecisionRow] = field(default_factory=list)  # per hardware variant
+    precision_readings: list[PrecisionReading] = field(default_factory=list)
 
     @property
     def policies(self) -> list[str]:
@@ -152,6 +166,7 @@ def accuracy_rows(
                 realised_fraction=acc.get("realised_fraction"),
                 bn_set=acc.get("bn_set"),
                 per_chip=tuple(acc.get("per_chip", [])),
+                precision=Precision.from_result(acc.get("hardware")),
                 throughput_ips=cost.get("throughput_ips"),
                 latency_s=cost.get("latency_s"),
                 energy_per_image_j=cost.get("energy_per_image_j"),
@@ -170,9 +185,11 @@ def accuracy_rows(
     return rows
 
 
-def cost_rows(expansion: Expansion, results: Results) -> list[CostRow]:
+def cost_rows(
+    expansion: Expansion, results: Results, costs: list[Cost] | None = None
+) -> list[CostRow]:
     rows = []
-    for c in expansion.costs:
+    for c in expansion.costs if costs is None else costs:
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
@@ -294,10 +311,13 @@ def derive(data: SweepData) -> SweepData:
 
 def _page_rows(data: SweepData) -> SweepData:
     """`data` with every derived row but the findings computed (`derive`)."""
-    pareto, tolerance = pareto_rows(data.spec, data.accuracy, data.tolerance)
+    pareto, tolerance = pareto_rows(data.spec, [*data.accuracy, *data.variants], data.tolerance)
     policy = data.spec.cost.policy
+    precision = precision_rows(data.accuracy, data.variants, policy, data.spec.pareto_rates)
     return replace(
         data,
+        precision=precision,
+        precision_readings=precision_readings(precision),
         pareto=pareto,
         tolerance=tolerance,
         tolerance_costs=tolerance_costs(tolerance),
@@ -334,6 +354,8 @@ def load_sweep(store: ResultsStore) -> SweepData:
         missing=dict(missing),
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
         tolerance=tolerance_rows(expansion, results),
+        variants=accuracy_rows(expansion, results, expansion.variant_evaluations),
+        variant_costs=cost_rows(expansion, results, expansion.variant_costs),
     )
     return derive(data)
 
@@ -352,5 +374,6 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
         trainings=[r for r in data.trainings if r.train_seed == seed],
         fault_models=[r for r in data.fault_models if r.train_seed == seed],
         tolerance=[r for r in data.tolerance if r.train_seed == seed],
+        variants=[r for r in data.variants if r.train_seed == seed],
     )
     return _page_rows(view), seed
