@@ -196,3 +196,17 @@ def test_the_precision_page_shows_each_variants_cost_and_accuracy(swept: Path) -
     plt.close("all")
     (missing,) = precision_pages(replace(data, variants=[], precision=[]))
     assert "Not produced by this sweep" in [t.get_text() for t in missing.texts]
+
+
+def test_variants_can_evaluate_only_the_standard_trained_models() -> None:
+    data = {
+        **SPEC,
+        "training": {**SPEC["training"], "methods": ["standard", "dropconnect"],
+                     "dropconnect_rates": [0.2]},
+    }  # fmt: skip
+    for models, methods in [("all", ["dropconnect", "standard"]), ("standard", ["standard"])]:
+        spec = spec_from_dict({**data, "cost": {**SPEC["cost"], "variant_models": models}})
+        out = expand(spec, {"lenet5": SHAPE}, {"isaac": "a", SIX: "b"})
+        assert sorted(e.point["method"] for e in out.variant_evaluations) == methods
+        assert {e.point["hardware"] for e in out.variant_evaluations} == {SIX}
+        assert len(out.evaluations) == 2  # the reference: both models at 0.1

@@ -252,6 +252,11 @@ class _Grid:
         """Every model trained for this point, evaluated on a hardware variant under the
         sweep's placement (`cost_key`: the variant's cost of the point)."""
         for train_key, method, rate, prune in self.trained:
+            if self.spec.cost.variant_models == "standard" and (method, prune) != (
+                "standard",
+                None,
+            ):
+                continue
             self.evaluate(
                 train_key, method, rate, prune, {self.spec.cost.policy: cost_key}, hardware
             )

@@ -156,6 +156,9 @@ class Cost(_Strict):
     hardware: str | list[str] = "isaac"
     # keys of the descriptions to vary, each a grid axis: {"ima.adc.bits": [6, 7, 8]}
     hardware_axes: dict[str, list[StrictInt]] = Field(default_factory=dict)
+    # which trained models each variant after the reference evaluates (at the Pareto rates):
+    # every one, or only the standard-trained ones (what the precision page shows)
+    variant_models: Literal["all", "standard"] = "all"
     policy: str = "cpu-1x1"
     compare_policies: list[str] = Field(default_factory=lambda: ["all-rram"])
     estimator: EstimatorName = "des"
