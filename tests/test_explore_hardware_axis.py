@@ -18,8 +18,10 @@ from archsim.cli import cli
 from archsim.errors import UserError
 from archsim.explore.expand import expand
 from archsim.explore.expansion import DatasetShape
+from archsim.explore.jobs import canonical_json
+from archsim.explore.provenance import current_provenance
 from archsim.explore.resolve import hardware_digests
-from archsim.explore.results import load_sweep
+from archsim.explore.results import load_sweep, sweep_record
 from archsim.explore.spec import load_spec, spec_from_dict
 from archsim.explore.store import ResultsStore
 from archsim.report.pages_precision import precision_pages
@@ -210,3 +212,17 @@ def test_variants_can_evaluate_only_the_standard_trained_models() -> None:
         assert sorted(e.point["method"] for e in out.variant_evaluations) == methods
         assert {e.point["hardware"] for e in out.variant_evaluations} == {SIX}
         assert len(out.evaluations) == 2  # the reference: both models at 0.1
+
+
+def test_the_stored_sweep_keeps_the_reference_hardware_first(tmp_path: Path) -> None:
+    # the stored JSON sorts a mapping's keys: "isaac" would come back first and take the
+    # reference's role (and its jobs) from "isaac-4adc"
+    spec = spec_from_dict(_spec(hardware=["isaac-4adc", "isaac"], hardware_axes={}))
+    hardware = hardware_digests(spec)
+    assert list(hardware) == ["isaac-4adc", "isaac"]
+    out = tmp_path / "out"
+    with ResultsStore.open(out) as store:
+        record = sweep_record(spec, {"lenet5": SHAPE}, hardware)
+        store.begin_sweep(canonical_json(record), "inline", current_provenance(), 0)
+        data = load_sweep(store)
+    assert data.hardware == ["isaac-4adc", "isaac"]

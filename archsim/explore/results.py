@@ -60,6 +60,8 @@ class SweepData:
 
     spec: SweepSpec
     datasets: dict[str, DatasetShape]
+    # the hardware variants by their one name, the reference first (`resolve.hardware_digests`)
+    hardware: list[str] = field(default_factory=list)
     accuracy: list[AccuracyRow] = field(default_factory=list)
     costs: list[CostRow] = field(default_factory=list)
     trainings: list[TrainingRow] = field(default_factory=list)
@@ -114,15 +116,16 @@ def sweep_record(
             for k, v in datasets.items()
         },
         "hardware_digest": next(iter(hardware.values())),
-        "hardware_variants": hardware,
+        # pairs, not a mapping: the stored JSON sorts keys, and the reference must stay first
+        "hardware_variants": [[name, digest] for name, digest in hardware.items()],
     }
 
 
 def _hardware(record: dict[str, Any], spec: SweepSpec) -> dict[str, str]:
     """The stored variants; a store written before hardware axes holds one digest."""
     variants = record.get("hardware_variants")
-    if isinstance(variants, dict) and variants:
-        return {str(k): str(v) for k, v in variants.items()}
+    if isinstance(variants, list) and variants:
+        return {str(name): str(digest) for name, digest in variants}
     return {spec.cost.names[0]: str(record.get("hardware_digest", ""))}
 
 
@@ -337,13 +340,15 @@ def load_sweep(store: ResultsStore) -> SweepData:
         raise UserError(
             f"results store {store.path}: the latest sweep's record is corrupt"
         ) from None
-    expansion = expand(spec, datasets, _hardware(record, spec))
+    hardware = _hardware(record, spec)
+    expansion = expand(spec, datasets, hardware)
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
     data = SweepData(
         spec=spec,
         datasets=datasets,
+        hardware=list(hardware),
         accuracy=accuracy_rows(expansion, results),
         costs=cost_rows(expansion, results),
         trainings=training_rows(expansion, results),
