@@ -40,9 +40,9 @@ TINY = {
     "tolerance": ["spare-1"],
 }
 # trains; recalibrations (2 policies); evaluations; map+simulate x 4; tolerance: 2 trainings
-# x 1 Pareto rate x (none, spare-1); the 7-bit ADC variant: map+simulate, and per training a
-# recalibration and an evaluation at the Pareto rate
-JOBS = 2 + 4 + 6 + 8 + 4 + (2 + 2 + 2)
+# x 1 Pareto rate x (none, spare-1); the 7-bit ADC variant: map+simulate x 2 policies, and
+# per training a recalibration and an evaluation at the Pareto rate
+JOBS = 2 + 4 + 6 + 8 + 4 + (4 + 2 + 2)
 
 
 @pytest.fixture(scope="module")

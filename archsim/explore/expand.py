@@ -358,8 +358,8 @@ def expand(
     first (`resolve.hardware_digests`; default: `spec.cost.references`, undigested).
 
     The reference hardware trains every model and gets the whole grid; each other variant
-    is costed at the sweep's placement (in its own budget) and evaluates every trained model
-    at the Pareto rates, so each variant is a design point of the front."""
+    is costed as the reference is (in its own budget) and evaluates the trained models under
+    the sweep's placement at the Pareto rates, so each variant is a design point of the front."""
     out = Expansion()
     cost = spec.cost
     variants = dict(hardware) if hardware is not None else dict.fromkeys(cost.references, "")
@@ -386,9 +386,10 @@ def expand(
     keys = _cost_jobs(out, points, cost, hw)
     if paper_points:
         _cost_jobs(out, paper_points, cost, hw)
-    own = [p for p in points if p.policy == cost.policy]
+    # a variant is costed under every placement, as the reference is, so that its budget
+    # (the largest of its mappings, unless declared) follows the same rule
     variant_keys = [
-        (v, _cost_jobs(out, own, cost, v, variant=True))
+        (v, _cost_jobs(out, points, cost, v, variant=True))
         for v in ({"hardware": ref, "hardware_digest": d} for ref, d in others)
     ]
     for entry in spec.models:
