@@ -88,6 +88,7 @@ def test_a_list_and_key_axes_give_every_variant_the_reference_first() -> None:
         ({"hardware_axes": {"ima.adc.bits": ["6"]}}, "cost.hardware_axes.ima.adc.bits[0]"),
         ({"hardware": []}, "cost.hardware: empty grid"),
         ({"hardware": ["isaac", "isaac"]}, "lists a description twice"),
+        ({"hardware": ["isaac[adc.bits=6]"]}, "cost.hardware: hardware 'isaac[adc.bits=6]':"),
     ],
 )
 def test_a_bad_axis_is_one_error_line_naming_the_file_and_key(

@@ -175,6 +175,11 @@ class Cost(_Strict):
             _non_empty(value)
             if len(set(value)) != len(value):
                 raise ValueError("cost.hardware lists a description twice")
+        for name in [value] if isinstance(value, str) else value:
+            try:
+                split_reference(name)  # a variant's keys and values; its content: on resolve
+            except UserError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("hardware_axes")

@@ -67,7 +67,7 @@ def _cells(r: PrecisionRow) -> list[object]:
 
 def _chart(fig: Figure, rows: list[PrecisionRow]) -> None:
     ax = fig.add_axes((0.07, 0.50, 0.38, 0.34))
-    for r in rows:
+    for i, r in enumerate(rows):
         if r.energy_per_image_j is None:
             continue
         low = r.mean - r.ci_low if r.ci_low is not None else 0.0
@@ -82,8 +82,9 @@ def _chart(fig: Figure, rows: list[PrecisionRow]) -> None:
             markeredgewidth=0.5,
             capsize=3,
         )
+        # staggered, so that the names of variants of one cost do not print over each other
         ax.annotate(r.hardware, (r.energy_per_image_j * 1e6, r.mean), fontsize=6,
-                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+                    xytext=(4, 4 + 9 * (i % 4)), textcoords="offset points")  # fmt: skip
     ax.set_xlabel("energy per image (uJ)")
     ax.set_ylabel("accuracy, mean over chips (%)")
     ax.grid(alpha=0.3)
