@@ -24,6 +24,7 @@ from archsim.explore.resolve import hardware_digests
 from archsim.explore.results import load_sweep, sweep_record
 from archsim.explore.spec import load_spec, spec_from_dict
 from archsim.explore.store import ResultsStore
+from archsim.report.pages_pareto import pareto_pages
 from archsim.report.pages_precision import precision_pages
 
 SPEC: dict[str, Any] = {
@@ -196,6 +197,9 @@ def test_the_precision_page_shows_each_variants_cost_and_accuracy(swept: Path) -
     (fig,) = precision_pages(data)
     texts = " ".join(t.get_text() for t in fig.texts)
     assert reading.text in texts and "Not produced" not in texts
+    plt.close("all")
+    (front,) = pareto_pages(data)  # the front warns that its cheap ADC is not proven safe
+    assert any("marked '=' on the precision page" in t.get_text() for t in front.texts)
     plt.close("all")
     (missing,) = precision_pages(replace(data, variants=[], precision=[]))
     assert "Not produced by this sweep" in [t.get_text() for t in missing.texts]
