@@ -231,3 +231,16 @@ def test_the_stored_sweep_keeps_the_reference_hardware_first(tmp_path: Path) -> 
         store.begin_sweep(canonical_json(record), "inline", current_provenance(), 0)
         data = load_sweep(store)
     assert data.hardware == ["isaac-4adc", "isaac"]
+
+
+@pytest.mark.parametrize(("budget", "placements"), [({}, 2), ({"budget_tiles": 8}, 1)])
+def test_a_variants_budget_follows_the_references_rule(
+    budget: dict[str, int], placements: int
+) -> None:
+    # derived: the largest mapping under every placement, so the variant maps under both as
+    # the reference does; declared: its own placement is all it needs
+    data = _spec(compare_policies=["all-rram"], **budget)
+    out = expand(spec_from_dict(data), {"lenet5": SHAPE}, {"isaac": "a", SIX: "b"})
+    assert len(out.costs) == 2
+    assert len(out.variant_costs) == placements
+    assert {c.hardware for c in out.variant_costs} == {SIX}

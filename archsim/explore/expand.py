@@ -302,10 +302,12 @@ def expand(
     keys = cost_jobs(out, points, cost, hw)
     if paper_points:
         cost_jobs(out, paper_points, cost, hw)
-    # a variant is costed under every placement, as the reference is, so that its budget
-    # (the largest of its mappings, unless declared) follows the same rule
+    # a variant's budget follows the reference's rule: the largest of its mappings under every
+    # placement, so it is costed under each; a declared budget needs its own placement only
+    declared = cost.budget_chips or cost.budget_tiles
+    own = [p for p in points if p.policy == cost.policy] if declared else points
     variant_keys = [
-        (v, cost_jobs(out, points, cost, v, variant=True))
+        (v, cost_jobs(out, own, cost, v, variant=True))
         for v in ({"hardware": ref, "hardware_digest": d} for ref, d in others)
     ]
     for entry in spec.models:
