@@ -10,6 +10,7 @@ from archsim.explore.tolerance_rows import ToleranceRow
 
 POINT: dict[str, Any] = {
     "model": "resnet20",
+    "hardware": "isaac",
     "net": "resnet20",
     "width": 1.0,
     "dataset": "digits",
@@ -61,6 +62,7 @@ def accuracy_row(per_chip: list[float] | None = None, **changes: Any) -> Accurac
 def cost_row(**changes: Any) -> CostRow:
     fields: dict[str, Any] = {
         "model": "resnet20",
+        "hardware": "isaac",
         "net": "resnet20",
         "width": 1.0,
         "policy": "cpu-1x1",

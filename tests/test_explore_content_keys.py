@@ -128,7 +128,8 @@ def test_keys_cover_hardware_content_dataset_identity_and_model_card() -> None:
 
     def keys(shape: DatasetShape, digest: str) -> dict[str, str]:
         return {
-            job.label + job.kind: job.key for job in expand(spec, {"lenet5": shape}, digest).jobs
+            job.label + job.kind: job.key
+            for job in expand(spec, {"lenet5": shape}, {"isaac": digest}).jobs
         }
 
     base = keys(shape, "hw-a")

@@ -215,14 +215,16 @@ def test_the_best_drop_rate_and_its_paired_gain_by_hand() -> None:
 
 # The CSV files' columns, as they were written before the rows became records.
 RESULTS_CSV = (
-    "model net width dataset method train_rate prune recalibrate policy fault_rate mean std "
+    "model hardware net width dataset method train_rate prune recalibrate policy fault_rate "
+    "mean std "
     "ci_low ci_high p5 p50 p95 yield chips clean_acc float_acc quant_acc realised_fraction "
     "bn_set throughput_ips latency_s energy_per_image_j static_energy_j images_per_j "
     "occupied_area_mm2 provisioned_area_mm2 budget_chips budget_tiles bottleneck "
     "evaluate_key train_key train_seed"
 )
 COSTS_CSV = (
-    "model width policy estimator paper_setting throughput_ips latency_s energy_per_image_j "
+    "model hardware width policy estimator paper_setting throughput_ips latency_s "
+    "energy_per_image_j "
     "static_energy_j images_per_j occupied_area_mm2 provisioned_area_mm2 budget_chips "
     "bottleneck crossbars imas tiles chips utilization rram_macs cpu_macs total_macs "
     "rram_layers cpu_layers"
@@ -241,8 +243,8 @@ TOLERANCE_COSTS_CSV = (
     "delta_energy_per_image_j delta_occupied_area_mm2"
 )
 PARETO_CSV = (
-    "fault_rate model width method train_rate prune recalibrate policy tolerance metric "
-    "accuracy throughput_ips energy_per_image_j occupied_area_mm2 bn_set over_budget"
+    "fault_rate model hardware width method train_rate prune recalibrate policy tolerance "
+    "metric accuracy throughput_ips energy_per_image_j occupied_area_mm2 bn_set over_budget"
 )
 FINDINGS_CSV = (
     "key source claim rule test first second effect ci_low ci_high pairs seeds chip_sd "

@@ -1,7 +1,13 @@
 """Hardware descriptions: find, load and check them, and what a chip of one costs (with the
 component specs a caller reads its parts by, e.g. `CPU`)."""
 
-from archsim.config.hardware import HardwareConfig, list_hardware, load_hardware, resolve_hardware
+from archsim.config.hardware import (
+    HardwareConfig,
+    hardware_file,
+    list_hardware,
+    load_hardware,
+    resolve_hardware,
+)
 from archsim.config.powercheck import PowerCheck, power_checks
 from archsim.hw.chip import ChipCosts, PartCost, chip_costs
 from archsim.hw.cpu import CPU
@@ -13,6 +19,7 @@ __all__ = [
     "PartCost",
     "PowerCheck",
     "chip_costs",
+    "hardware_file",
     "list_hardware",
     "load_hardware",
     "power_checks",

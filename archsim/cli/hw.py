@@ -11,10 +11,10 @@ from archsim.api.hardware import (
     HardwareConfig,
     PartCost,
     chip_costs,
+    hardware_file,
     list_hardware,
     load_hardware,
     power_checks,
-    resolve_hardware,
 )
 from archsim.cli.output import emit, format_option
 from archsim.errors import UserError
@@ -103,7 +103,8 @@ def list_command(fmt: str) -> None:
 def show(name: str, fmt: str) -> None:
     """Print a description's resolved tree, sources and totals.
 
-    NAME is a hardware name (see `archsim hw list`) or a path to a YAML file.
+    NAME is a hardware name (see `archsim hw list`), a path to a YAML file, or either with
+    keys changed, e.g. 'isaac[ima.adc.bits=6]' (docs/hardware-variants.md).
     """
     config = load_hardware(name)
     costs = chip_costs(config)
@@ -114,14 +115,14 @@ def show(name: str, fmt: str) -> None:
             rows,
             fmt,
             extra={
-                "file": str(resolve_hardware(name)),
+                "file": str(hardware_file(name)),
                 "hardware": config.model_dump(),
                 "totals": derived,
             },
         )
         return
     if fmt == "table":
-        click.echo(f"# {resolve_hardware(name)}")
+        click.echo(f"# {hardware_file(name)}")
         click.echo(yaml.safe_dump(config.model_dump(), sort_keys=False, width=100).rstrip())
         click.echo()
     emit(rows, fmt, extra=derived if fmt == "table" else None)

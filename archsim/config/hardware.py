@@ -27,6 +27,7 @@ from archsim.config.hwschema import (
     PrecisionConfig,
     TileConfig,
 )
+from archsim.config.variants import derive, normalized, reference, split_reference
 from archsim.config.yamlio import deep_merge, load_with_base, validate
 from archsim.errors import UserError
 
@@ -47,8 +48,10 @@ __all__ = [
     "PrecisionConfig",
     "ShadowWarning",
     "TileConfig",
+    "canonical_hardware",
     "hardware_digest",
     "hardware_dirs",
+    "hardware_file",
     "hardware_model",
     "list_hardware",
     "load_hardware",
@@ -126,6 +129,11 @@ def resolve_hardware(name_or_path: str, relative_to: Path | None = None) -> Path
     raise UserError(f"unknown hardware '{name_or_path}' (available: {available})")
 
 
+def hardware_file(name_or_path: str) -> Path:
+    """The file a hardware reference is read from (a variant's: its base's)."""
+    return resolve_hardware(split_reference(name_or_path)[0])
+
+
 def _warn_if_shadowing(name: str, found: Path) -> None:
     packaged = _packaged_dir()
     if _same_dir(found.parent, packaged):
@@ -168,7 +176,25 @@ def hardware_model() -> type[HardwareConfig]:
 
 
 def load_hardware(name_or_path: str | Path) -> HardwareConfig:
-    """Resolve, load (following `base:`), validate and return one hardware description."""
+    """Resolve, load (following `base:`), validate and return one hardware description; a
+    variant reference (`isaac[ima.adc.bits=6]`, `archsim/config/variants.py`) is derived
+    from its base."""
+    return canonical_hardware(name_or_path)[1]
+
+
+def canonical_hardware(name_or_path: str | Path) -> tuple[str, HardwareConfig]:
+    """A hardware reference's one name (a variant's keys sorted, those at their base's value
+    dropped: `isaac[ima.adc.bits=8]` is `isaac`) and its description."""
+    base, overrides = split_reference(str(name_or_path))
+    if not overrides:
+        return str(name_or_path), _load_file(name_or_path)
+    hw = _load_file(base)
+    changed = normalized(hw, overrides)
+    name = reference(base, changed)
+    return name, derive(hw, changed, name, hardware_model()) if changed else hw
+
+
+def _load_file(name_or_path: str | Path) -> HardwareConfig:
     path = resolve_hardware(str(name_or_path))
     data = load_with_base(
         path,

@@ -39,6 +39,19 @@ MAX_CROSSBAR_SIDE = 4096
 MAX_BLOCK_AREA_MM2 = 1000.0
 MAX_BLOCK_POWER_MW = 1e6
 
+# An ADC one bit wider costs twice the energy per conversion and twice the area, at the same
+# sample rate (docs/reference.md s.7). Energy: the Walden figure of merit FOM_W = P / (f_s x
+# 2^ENOB) (R. H. Walden, IEEE JSAC 17(4), 1999), the figure B. Murmann's "ADC Performance
+# Survey 1997-2024" ranks converters by, makes the energy per conversion P / f_s = FOM_W x
+# 2^ENOB: at a fixed FOM_W (one design style, one process) it doubles per bit. This is the
+# regime of low-resolution converters; above about 10 bits thermal noise makes it x4 per bit
+# (the Schreier figure of merit), beyond the 4-10 bits crossbar ADCs use. Area: a SAR ADC's
+# capacitive DAC holds 2^N unit capacitors (M. Saberi et al., IEEE TCAS-I 58(8), 2011), the
+# largest part of a low-power SAR converter's area, so area also doubles per bit (an upper
+# bound: comparator and logic grow only linearly). The anchor is the description's own ADC
+# (ISAAC's 8-bit ADC at its Table 2 power and area): variants derive from it.
+ADC_STEP_PER_BIT = 2.0
+
 
 class Strict(BaseModel):
     """Base of every config model: unknown keys, type coercion, NaN and infinity are errors;
@@ -111,6 +124,25 @@ class CrossbarConfig(Component):
         _check_latency(self, "read", self.cycle_ns, "cycle_ns")
         return self
 
+    def resized(self, rows: int, cols: int) -> "CrossbarConfig":
+        """This array with `rows` x `cols` cells: the per-cell read energy is kept, so its
+        power at full activity, its static power and its area scale with the cell count (as
+        `isaac-256x256.yaml` scales ISAAC's Table 2 array); the result is validated with the
+        description it joins."""
+        factor = rows * cols / (self.rows * self.cols)
+        return self.model_copy(
+            update={
+                "rows": rows,
+                "cols": cols,
+                "power_mw": self.power_mw * factor,
+                "leakage_mw": self.leakage_mw * factor,
+                "area_mm2": self.area_mm2 * factor,
+                "source": f"{self.source}; resized from {self.rows}x{self.cols} to "
+                f"{rows}x{cols}: power and area x {factor:g} (cell count), read energy per "
+                "cell kept",
+            }
+        )
+
 
 class AdcConfig(Component):
     """One ADC; `conversion` digitises one column sample."""
@@ -125,6 +157,28 @@ class AdcConfig(Component):
     def _conversion_matches_rate(self) -> "AdcConfig":
         _check_latency(self, "conversion", 1.0 / self.sample_rate_gsps, "1 / sample_rate_gsps")
         return self
+
+    def at_bits(self, bits: int) -> "AdcConfig":
+        """This converter at `bits` bits, same sample rate and architecture: energy per
+        conversion, power (its static share with it, so the power check still holds) and
+        area each x `ADC_STEP_PER_BIT` ** (bits - self.bits) (docs/reference.md s.7)."""
+        factor = ADC_STEP_PER_BIT ** (bits - self.bits)
+        actions = {
+            name: action.model_copy(update={"energy_pj": action.energy_pj * factor})
+            for name, action in self.actions.items()
+        }
+        return self.model_copy(
+            update={
+                "bits": bits,
+                "power_mw": self.power_mw * factor,
+                "leakage_mw": self.leakage_mw * factor,
+                "area_mm2": self.area_mm2 * factor,
+                "actions": actions,
+                "source": f"{self.source}; scaled from {self.bits} to {bits} bits: energy, "
+                f"power and area x 2^({bits} - {self.bits}) = {factor:g} (Walden figure of "
+                "merit, Murmann's ADC survey; SAR capacitor array of 2^bits unit capacitors)",
+            }
+        )
 
 
 class DacConfig(Component):

@@ -12,74 +12,14 @@ fingerprint, the model card's digest and every spec value the job reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion, Training
+from archsim.explore.expand_cost import cost_jobs, cost_points, net_config
+from archsim.explore.expansion import DatasetShape, Evaluation, Expansion, Training
 from archsim.explore.jobs import make_job
 from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
-from archsim.explore.spec import Cost as CostSpec
 from archsim.explore.tolerance_axis import axis_techniques
-
-# The drop-connect paper's Table II: CIFAR-10 nets, 10,000 images, the throughput-bound
-# estimator (the table: docs/reference.md s.3; the estimator: docs/validation.md s.8).
-PAPER_SHAPE = (3, 32, 32)
-PAPER_CLASSES = 10
-PAPER_IMAGES = 10_000
-PAPER_NETS = {"resnet20": {"shortcut": "1x1"}, "vgg13": {}, "mobilenetv2": {}}
-
-
-def _net(entry: ModelEntry, width: float, shape: DatasetShape) -> dict[str, Any]:
-    return {"net": entry.net, "options": dict(shape.options), "width": width}
-
-
-@dataclass(frozen=True)
-class _CostPoint:
-    entry: ModelEntry
-    width: float
-    policy: str
-    shape: DatasetShape
-    estimator: str
-    images: int
-    paper: bool = False
-
-
-def _cost_jobs(
-    out: Expansion, points: list[_CostPoint], cost: CostSpec, hardware: dict[str, str]
-) -> dict[tuple, str]:
-    """Map jobs for every point, then one simulate job per point.
-
-    Every point of the group is costed in one chip budget: `cost.budget_chips`, or the
-    largest unreplicated mapping of the group, which the simulate job reads from the map
-    jobs it depends on (so the budget is derived from stored results, not guessed here).
-    """
-    maps = []
-    for p in points:
-        base = {
-            **_net(p.entry, p.width, p.shape),
-            "input_shape": list(p.shape.input_shape),
-            "num_classes": p.shape.num_classes,
-            **hardware,
-            "policy": p.policy,
-        }
-        tag = f"{p.entry.name} w{p.width:g} {p.policy}" + (" (paper setting)" if p.paper else "")
-        maps.append((base, tag, out.add(make_job("map", base, label=tag))))
-    group = {f"budget/{i}": key for i, (_, _, key) in enumerate(maps)}
-    fixed = cost.budget_chips or cost.budget_tiles  # a declared budget needs no map results
-    keys = {}
-    for p, (base, tag, map_key) in zip(points, maps, strict=True):
-        others = {role: key for role, key in group.items() if key != map_key}
-        deps = {"mapping": map_key, **({} if fixed else others)}
-        sim = make_job("simulate", {**base, "estimator": p.estimator, "images": p.images,
-                                    "budget_chips": cost.budget_chips,
-                                    "budget_tiles": cost.budget_tiles,
-                                    "replicate": cost.replicate},
-                       deps, label=f"{tag} {p.estimator}")  # fmt: skip
-        out.add(sim)
-        out.costs.append(Cost(p.entry.name, p.entry.net, p.width, p.policy, p.estimator,
-                              sim.key, map_key, p.paper))  # fmt: skip
-        keys[(p.entry.name, p.width, p.policy, p.paper)] = sim.key
-    return keys
 
 
 def _prune_dict(prune: Prune | None, epochs: int) -> dict[str, Any] | None:
@@ -111,7 +51,7 @@ class _Grid:
         # so sweeps written before it existed keep their keys (and their stored results).
         reading = {"limit": t.limit, "val_limit": t.val_limit, "pad_to": shape.pad_to}
         self.common = {
-            **_net(entry, width, shape),
+            **net_config(entry, width, shape),
             **self.inputs,
             "seed": seed,
             "card": shape.card,
@@ -121,6 +61,7 @@ class _Grid:
             **{k: v for k, v in reading.items() if v is not None},
         }
         self.tag = f"{entry.name} w{width:g}" + (f" s{seed}" if len(spec.train_seeds) > 1 else "")
+        self.trained: list[tuple[str, str, float, Prune | None]] = []  # key, method, rate, prune
 
     def train(
         self, method: str, rate: float, prune: Prune | None, init: str | None, epochs: int
@@ -150,10 +91,17 @@ class _Grid:
         return job.key
 
     def point(
-        self, method: str, rate: float, prune: Prune | None, recalibrate: bool, policy: str
+        self,
+        method: str,
+        rate: float,
+        prune: Prune | None,
+        recalibrate: bool,
+        policy: str,
+        hardware: str | None = None,
     ) -> dict[str, Any]:
         return {
             "model": self.entry.name,
+            "hardware": hardware or self.inputs["hardware"],
             "net": self.entry.net,
             "width": self.width,
             "method": method,
@@ -172,12 +120,22 @@ class _Grid:
         rate: float,
         prune: Prune | None,
         cost_keys: dict[str, str],
+        hardware: dict[str, str] | None = None,
     ) -> None:
+        """Every evaluation of one trained model: on the reference hardware at every test
+        rate (compared placements at the Pareto rates), then the tolerance axis; on a
+        hardware `variant` ({"hardware": reference, "hardware_digest": digest}, costed by
+        `cost_keys`) at the Pareto rates only."""
         spec, faults = self.spec, self.spec.faults
         tolerance_model = train_key  # the model the `tolerance` axis runs (see `tolerance`)
+        if hardware is None:
+            self.trained.append((train_key, method, rate, prune))
+        inputs = {**self.inputs, **(hardware or {})}
+        variant = f" {hardware['hardware']}" if hardware else ""
         for policy, cost_key in cost_keys.items():
-            # The compared placements are evaluated at the Pareto fault rates only.
-            rates = faults.rates if policy == spec.cost.policy else spec.pareto_rates
+            # The compared placements and hardware variants: at the Pareto fault rates only.
+            main = policy == spec.cost.policy and hardware is None
+            rates = faults.rates if main else spec.pareto_rates
             for recalibrate in spec.training.recalibrate:
                 model_key, role = train_key, "model"
                 if recalibrate:
@@ -189,15 +147,15 @@ class _Grid:
                                 "fault_model": faults.model,
                                 "policy": policy,
                                 "seed": spec.seed,
-                                **self.inputs,
+                                **inputs,
                             },
                             {"model": train_key},
-                            label=f"{self.tag} {method} {rate:g} {policy}",
+                            label=f"{self.tag} {method} {rate:g} {policy}{variant}",
                         )
                     )
                     if policy == spec.cost.policy:
                         tolerance_model = model_key
-                point = self.point(method, rate, prune, recalibrate, policy)
+                point = self.point(method, rate, prune, recalibrate, policy, inputs["hardware"])
                 for fault_rate in rates:
                     config = {
                         "fault_model": faults.model,
@@ -206,7 +164,7 @@ class _Grid:
                         "seed": spec.seed,
                         "threshold": faults.threshold,
                         "policy": policy,
-                        **self.inputs,
+                        **inputs,
                         **({"limit": faults.images} if faults.images else {}),
                     }
                     job = make_job(
@@ -215,15 +173,29 @@ class _Grid:
                         {role: model_key},
                         f"{self.tag} {method} {rate:g}"
                         f"{' ' + prune.name if prune else ''}"
-                        f"{' recal' if recalibrate else ''} {policy} f={fault_rate:g}",
+                        f"{' recal' if recalibrate else ''} {policy}{variant} f={fault_rate:g}",
                         {**point, "fault_rate": fault_rate},
                     )
                     self.out.add(job)
-                    self.out.evaluations.append(
+                    (self.out.variant_evaluations if hardware else self.out.evaluations).append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key)
                     )
-        models = (train_key, tolerance_model)
-        self.tolerance(models, method, rate, prune, cost_keys[spec.cost.policy])
+        if hardware is None:
+            models = (train_key, tolerance_model)
+            self.tolerance(models, method, rate, prune, cost_keys[spec.cost.policy])
+
+    def variant(self, hardware: dict[str, str], cost_key: str) -> None:
+        """Every model trained for this point, evaluated on a hardware variant under the
+        sweep's placement (`cost_key`: the variant's cost of the point)."""
+        for train_key, method, rate, prune in self.trained:
+            if self.spec.cost.variant_models == "standard" and (method, prune) != (
+                "standard",
+                None,
+            ):
+                continue
+            self.evaluate(
+                train_key, method, rate, prune, {self.spec.cost.policy: cost_key}, hardware
+            )
 
     def tolerance(
         self,
@@ -323,37 +295,39 @@ class _Grid:
 
 
 def expand(
-    spec: SweepSpec, shapes: dict[str, DatasetShape], hardware_digest: str = ""
+    spec: SweepSpec, shapes: dict[str, DatasetShape], hardware: Mapping[str, str] | None = None
 ) -> Expansion:
     """The job graph of `spec`; `shapes` gives each model label's resolved dataset and
-    `hardware_digest` the content digest of `spec.cost.hardware`."""
+    `hardware` each hardware variant's reference and content digest, the reference hardware
+    first (`resolve.hardware_digests`; default: `spec.cost.references`, undigested).
+
+    The reference hardware trains every model and gets the whole grid; each other variant
+    is costed as the reference is (in its own budget) and evaluates the trained models under
+    the sweep's placement at the Pareto rates, so each variant is a design point of the front."""
     out = Expansion()
     cost = spec.cost
-    hardware = {"hardware": cost.hardware, "hardware_digest": hardware_digest}
+    variants = dict(hardware) if hardware is not None else dict.fromkeys(cost.references, "")
+    (first, digest), *others = variants.items()
+    hw = {"hardware": first, "hardware_digest": digest}
     policies = [cost.policy, *(p for p in cost.compare_policies if p != cost.policy)]
-    points, paper_points = [], []
-    for entry in spec.models:
-        shape = shapes[entry.name]
-        for width in spec.widths:
-            points += [_CostPoint(entry, width, policy, shape, cost.estimator, cost.images)
-                       for policy in policies]  # fmt: skip
-            if cost.paper_table and entry.net in PAPER_NETS:
-                paper_shape = DatasetShape(
-                    "cifar10",
-                    PAPER_SHAPE,
-                    PAPER_CLASSES,
-                    {**shape.options, **PAPER_NETS[entry.net]},
-                )
-                paper_points += [
-                    _CostPoint(entry, width, policy, paper_shape, "paper", PAPER_IMAGES, paper=True)
-                    for policy in policies
-                ]
-    keys = _cost_jobs(out, points, cost, hardware)
+    points, paper_points = cost_points(spec, shapes, policies)
+    keys = cost_jobs(out, points, cost, hw)
     if paper_points:
-        _cost_jobs(out, paper_points, cost, hardware)
+        cost_jobs(out, paper_points, cost, hw)
+    # a variant's budget follows the reference's rule: the largest of its mappings under every
+    # placement, so it is costed under each; a declared budget needs its own placement only
+    declared = cost.budget_chips or cost.budget_tiles
+    own = [p for p in points if p.policy == cost.policy] if declared else points
+    variant_keys = [
+        (v, cost_jobs(out, own, cost, v, variant=True))
+        for v in ({"hardware": ref, "hardware_digest": d} for ref, d in others)
+    ]
     for entry in spec.models:
         for width in spec.widths:
             cost_keys = {policy: keys[(entry.name, width, policy, False)] for policy in policies}
             for seed in spec.train_seeds:
-                _Grid(spec, entry, width, shapes[entry.name], hardware, out, seed).expand(cost_keys)
+                grid = _Grid(spec, entry, width, shapes[entry.name], hw, out, seed)
+                grid.expand(cost_keys)
+                for variant, vkeys in variant_keys:
+                    grid.variant(variant, vkeys[(entry.name, width, cost.policy, False)])
     return out

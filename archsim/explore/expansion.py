@@ -26,7 +26,7 @@ class DatasetShape:
 
 @dataclass(frozen=True)
 class Evaluation:
-    point: dict[str, Any]  # model, width, method, train_rate, prune, recalibrate, policy
+    point: dict[str, Any]  # model, hardware, width, method, train_rate, prune, recalibrate, ...
     fault_rate: float
     key: str
     train_key: str
@@ -42,6 +42,7 @@ class Cost:
     estimator: str
     key: str
     map_key: str
+    hardware: str  # the variant's reference (`spec.Cost.references`)
     paper: bool = False
 
 
@@ -62,6 +63,10 @@ class Expansion:
     fault_model_evaluations: list[Evaluation] = field(default_factory=list)
     # every trained point under each `tolerance` technique (point["tolerance"] says which)
     tolerance_evaluations: list[Evaluation] = field(default_factory=list)
+    # the hardware variants after the reference (`spec.Cost.references`): their evaluations
+    # at the Pareto rates and their costs (point["hardware"] / `Cost.hardware` says which)
+    variant_evaluations: list[Evaluation] = field(default_factory=list)
+    variant_costs: list[Cost] = field(default_factory=list)
 
     def add(self, job: Job) -> str:
         self.jobs.append(job)

@@ -35,7 +35,7 @@ def cost_table(data: SweepData) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     """costs.csv's rows and columns: with a `tolerance` axis, each technique's charged cost
     joins the cost rows (its estimator marked `+ technique`), in a leading `tolerance`
     column."""
-    costs = [csv_row(r) for r in data.costs]
+    costs = [csv_row(r) for r in [*data.costs, *data.variant_costs]]
     if not data.spec.tolerance:
         return costs, csv_columns(CostRow)
     estimator = f"{data.spec.cost.estimator} + technique"
@@ -45,7 +45,7 @@ def cost_table(data: SweepData) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
 
 def export_tables(data: SweepData, out: Path) -> tuple[Path, Path]:
     results_csv, pareto_csv = out / "results.csv", out / "pareto.csv"
-    _write(results_csv, data.accuracy, csv_columns(AccuracyRow))
+    _write(results_csv, [*data.accuracy, *data.variants], csv_columns(AccuracyRow))
     costs, cost_columns = cost_table(data)
     atomic_write_text(out / "costs.csv", render_csv(costs, cost_columns) + "\n")
     _write(out / "findings.csv", finding_rows(data), csv_columns(FindingRow))

@@ -47,6 +47,7 @@ class PointFields(TypedDict):
     """The design-point fields every row of a trained point starts with."""
 
     model: str
+    hardware: str  # the hardware variant's reference (`spec.Cost.references`)
     net: str
     width: float
     dataset: str
@@ -62,6 +63,7 @@ def point_fields(point: Mapping[str, Any]) -> PointFields:
     """A job's stored design point (`Evaluation.point`, `Training.point`) as row fields."""
     return PointFields(
         model=point["model"],
+        hardware=point["hardware"],
         net=point["net"],
         width=point["width"],
         dataset=point["dataset"],
@@ -100,11 +102,33 @@ def accuracy_stats(result: Mapping[str, Any]) -> AccuracyStats:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Precision:
+    """The precision and cells of the hardware an accuracy job ran on, as it recorded them
+    (`explore/kinds.hardware_record`)."""
+
+    weight_bits: int
+    input_bits: int
+    dac_bits: int
+    adc_bits: int
+    bits_per_cell: int
+    rows: int
+    cols: int
+
+    @classmethod
+    def from_result(cls, recorded: Mapping[str, Any] | None) -> Precision | None:
+        """None for a result stored before jobs recorded their hardware."""
+        if not recorded:
+            return None
+        return cls(**{f.name: int(recorded[f.name]) for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccuracyRow:
     """One evaluated design point at one fault rate (a row of results.csv): its accuracy over
     the sweep's chips, the cost of its placement and its training's clean accuracy."""
 
     model: str
+    hardware: str  # the variant evaluated and costed: its reference (`spec.Cost.references`)
     net: str
     width: float
     dataset: str
@@ -143,6 +167,8 @@ class AccuracyRow:
     train_seed: int
     per_chip: tuple[float, ...] = hidden(())  # chip i is the same chip for every model
     fault_model: str = hidden("")  # set on the compare-fault-model rows only
+    # what the job recorded of its hardware (hidden: results.csv names the variant)
+    precision: Precision | None = field(default=None, metadata={CSV: False})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,9 +182,11 @@ class Layer:
 
 @dataclass(frozen=True, kw_only=True)
 class CostRow:
-    """One net, width and placement mapped and costed (a row of costs.csv)."""
+    """One net, width and placement mapped and costed on one hardware variant (a row of
+    costs.csv)."""
 
     model: str
+    hardware: str
     net: str = hidden()
     width: float
     policy: str
@@ -212,9 +240,10 @@ class Curves:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRow:
-    """One training run of the sweep."""
+    """One training run of the sweep (on the sweep's reference hardware)."""
 
     model: str
+    hardware: str
     net: str
     width: float
     dataset: str
@@ -236,6 +265,7 @@ class ParetoRow:
 
     fault_rate: float
     model: str
+    hardware: str
     width: float
     method: str
     train_rate: float

@@ -23,7 +23,7 @@ class Resolved:
     """What a sweep's jobs are keyed on, besides the spec's own values."""
 
     shapes: dict[str, DatasetShape]  # model label -> dataset, options, fingerprints
-    hardware_digest: str
+    hardware: dict[str, str]  # each hardware variant's reference -> its content digest
 
 
 def _digest(value: object) -> str:
@@ -31,13 +31,26 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def check_names(spec: SweepSpec) -> str:
-    """Check every hardware, policy and fault-model name in `spec`; the hardware's digest."""
-    from archsim.config.hardware import hardware_digest, load_hardware
+def hardware_digests(spec: SweepSpec) -> dict[str, str]:
+    """Each hardware variant of `spec` (`Cost.references`), loaded and validated, by its one
+    name (`config.hardware.canonical_hardware`; two references naming one design are one
+    variant), with its content digest; the reference hardware first."""
+    from archsim.config.hardware import canonical_hardware, hardware_digest
+
+    digests: dict[str, str] = {}
+    for reference in spec.cost.references:
+        name, hw = canonical_hardware(reference)
+        digests.setdefault(name, hardware_digest(hw))
+    return digests
+
+
+def check_names(spec: SweepSpec) -> dict[str, str]:
+    """Check every hardware, policy and fault-model name in `spec`; each hardware variant's
+    digest (`hardware_digests`)."""
     from archsim.faults.presets import get_fault_model
     from archsim.mapping.policy import check_policy
 
-    hardware = load_hardware(spec.cost.hardware)
+    hardware = hardware_digests(spec)
     for where, policy in [
         ("cost.policy", spec.cost.policy),
         *(("cost.compare_policies", p) for p in spec.cost.compare_policies),
@@ -55,7 +68,7 @@ def check_names(spec: SweepSpec) -> str:
             "faults; the tolerance techniques take weight-granularity models "
             "(dropconnect, sft, stuck-on)"
         )
-    return hardware_digest(hardware)
+    return hardware
 
 
 def _named(where: str, check: Callable[[str], object], name: str) -> None:

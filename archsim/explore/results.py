@@ -10,7 +10,7 @@ from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.expand import expand
-from archsim.explore.expansion import DatasetShape, Evaluation, Expansion
+from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
 from archsim.explore.findings import findings
 from archsim.explore.page_rows import (
@@ -24,12 +24,19 @@ from archsim.explore.page_rows import (
     table2_rows,
 )
 from archsim.explore.pareto import OBJECTIVES, non_dominated, over_budget
+from archsim.explore.precision_rows import (
+    PrecisionReading,
+    PrecisionRow,
+    precision_readings,
+    precision_rows,
+)
 from archsim.explore.records import (
     AccuracyRow,
     CostRow,
     Curves,
     Layer,
     ParetoRow,
+    Precision,
     SweepRun,
     TrainingRow,
     accuracy_stats,
@@ -54,6 +61,8 @@ class SweepData:
 
     spec: SweepSpec
     datasets: dict[str, DatasetShape]
+    # the hardware variants by their one name, the reference first (`resolve.hardware_digests`)
+    hardware: list[str] = field(default_factory=list)
     accuracy: list[AccuracyRow] = field(default_factory=list)
     costs: list[CostRow] = field(default_factory=list)
     trainings: list[TrainingRow] = field(default_factory=list)
@@ -64,6 +73,11 @@ class SweepData:
     missing: dict[str, int] = field(default_factory=dict)
     fault_models: list[AccuracyRow] = field(default_factory=list)  # faults.compare_models
     tolerance: list[ToleranceRow] = field(default_factory=list)  # the `tolerance` axis
+    # the hardware variants after the reference (`spec.Cost.references`); the pages keyed by
+    # model, method and rate read the reference's rows above, these join the Pareto front and
+    # the precision page
+    variants: list[AccuracyRow] = field(default_factory=list)
+    variant_costs: list[CostRow] = field(default_factory=list)
     # derived from the rows above (`derive`)
     pareto: list[ParetoRow] = field(default_factory=list)
     tolerance_costs: list[ToleranceCostRow] = field(default_factory=list)  # per technique
@@ -73,6 +87,8 @@ class SweepData:
     best_rates: list[BestRateRow] = field(default_factory=list)
     policy_accuracy: list[PolicyAccuracyRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # over every training seed
+    precision: list[PrecisionRow] = field(default_factory=list)  # per hardware variant
+    precision_readings: list[PrecisionReading] = field(default_factory=list)
 
     @property
     def policies(self) -> list[str]:
@@ -81,10 +97,11 @@ class SweepData:
 
 
 def sweep_record(
-    spec: SweepSpec, datasets: dict[str, DatasetShape], hardware_digest: str
+    spec: SweepSpec, datasets: dict[str, DatasetShape], hardware: dict[str, str]
 ) -> dict[str, Any]:
-    """What a sweep stores about itself: the spec and what its names resolved to, so its job
-    graph (and keys) can be rebuilt from the store alone."""
+    """What a sweep stores about itself: the spec and what its names resolved to (each
+    hardware variant's name and digest, the reference first), so its job graph (and keys) can
+    be rebuilt from the store alone."""
     return {
         "spec": spec.model_dump(mode="json"),
         "datasets": {
@@ -99,8 +116,18 @@ def sweep_record(
             }
             for k, v in datasets.items()
         },
-        "hardware_digest": hardware_digest,
+        "hardware_digest": next(iter(hardware.values())),
+        # pairs, not a mapping: the stored JSON sorts keys, and the reference must stay first
+        "hardware_variants": [[name, digest] for name, digest in hardware.items()],
     }
+
+
+def _hardware(record: dict[str, Any], spec: SweepSpec) -> dict[str, str]:
+    """The stored variants; a store written before hardware axes holds one digest."""
+    variants = record.get("hardware_variants")
+    if isinstance(variants, list) and variants:
+        return {str(name): str(digest) for name, digest in variants}
+    return {spec.cost.names[0]: str(record.get("hardware_digest", ""))}
 
 
 def _datasets(record: dict[str, Any]) -> dict[str, DatasetShape]:
@@ -143,6 +170,7 @@ def accuracy_rows(
                 realised_fraction=acc.get("realised_fraction"),
                 bn_set=acc.get("bn_set"),
                 per_chip=tuple(acc.get("per_chip", [])),
+                precision=Precision.from_result(acc.get("hardware")),
                 throughput_ips=cost.get("throughput_ips"),
                 latency_s=cost.get("latency_s"),
                 energy_per_image_j=cost.get("energy_per_image_j"),
@@ -161,15 +189,18 @@ def accuracy_rows(
     return rows
 
 
-def cost_rows(expansion: Expansion, results: Results) -> list[CostRow]:
+def cost_rows(
+    expansion: Expansion, results: Results, costs: list[Cost] | None = None
+) -> list[CostRow]:
     rows = []
-    for c in expansion.costs:
+    for c in expansion.costs if costs is None else costs:
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
         rows.append(
             CostRow(
                 model=c.model,
+                hardware=c.hardware,
                 net=c.net,
                 width=c.width,
                 policy=c.policy,
@@ -253,6 +284,7 @@ def pareto_rows(
             point = ParetoRow(
                 fault_rate=rate,
                 model=r.model,
+                hardware=r.hardware,
                 width=r.width,
                 method=r.method,
                 train_rate=r.train_rate,
@@ -316,10 +348,13 @@ def derive(data: SweepData) -> SweepData:
 
 def _page_rows(data: SweepData) -> SweepData:
     """`data` with every derived row but the findings computed (`derive`)."""
-    pareto, tolerance = pareto_rows(data.spec, data.accuracy, data.tolerance)
+    pareto, tolerance = pareto_rows(data.spec, [*data.accuracy, *data.variants], data.tolerance)
     policy = data.spec.cost.policy
+    precision = precision_rows(data.accuracy, data.variants, policy, data.spec.pareto_rates)
     return replace(
         data,
+        precision=precision,
+        precision_readings=precision_readings(precision),
         pareto=pareto,
         tolerance=tolerance,
         tolerance_costs=tolerance_costs(tolerance),
@@ -339,13 +374,15 @@ def load_sweep(store: ResultsStore) -> SweepData:
         raise UserError(
             f"results store {store.path}: the latest sweep's record is corrupt"
         ) from None
-    expansion = expand(spec, datasets, str(record.get("hardware_digest", "")))
+    hardware = _hardware(record, spec)
+    expansion = expand(spec, datasets, hardware)
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
     data = SweepData(
         spec=spec,
         datasets=datasets,
+        hardware=list(hardware),
         accuracy=accuracy_rows(expansion, results),
         costs=cost_rows(expansion, results),
         trainings=training_rows(expansion, results),
@@ -356,6 +393,8 @@ def load_sweep(store: ResultsStore) -> SweepData:
         missing=dict(missing),
         fault_models=accuracy_rows(expansion, results, expansion.fault_model_evaluations),
         tolerance=tolerance_rows(expansion, results),
+        variants=accuracy_rows(expansion, results, expansion.variant_evaluations),
+        variant_costs=cost_rows(expansion, results, expansion.variant_costs),
     )
     return derive(data)
 
@@ -374,5 +413,6 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
         trainings=[r for r in data.trainings if r.train_seed == seed],
         fault_models=[r for r in data.fault_models if r.train_seed == seed],
         tolerance=[r for r in data.tolerance if r.train_seed == seed],
+        variants=[r for r in data.variants if r.train_seed == seed],
     )
     return _page_rows(view), seed

@@ -8,11 +8,13 @@ See `archsim/presets/*.yaml`.
 from __future__ import annotations
 
 from importlib import resources
+from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
+from archsim.config.variants import VARIABLE, reference, split_reference
 from archsim.config.yamlio import load_yaml, parse_yaml, validate
 from archsim.errors import UserError
 from archsim.explore.tolerance_axis import parse_axis_technique
@@ -144,8 +146,19 @@ class Faults(_Strict):
         return sorted(_rates(values, "every fault rate"))
 
 
+# More hardware variants than this in one sweep is a typo'd axis, not a study.
+MAX_VARIANTS = 64
+
+
 class Cost(_Strict):
-    hardware: str = "isaac"
+    # one description (a name, a path or a variant reference, `config/variants.py`) or a
+    # list of them; the first is the sweep's reference hardware (see `references`)
+    hardware: str | list[str] = "isaac"
+    # keys of the descriptions to vary, each a grid axis: {"ima.adc.bits": [6, 7, 8]}
+    hardware_axes: dict[str, list[StrictInt]] = Field(default_factory=dict)
+    # which trained models each variant after the reference evaluates (at the Pareto rates):
+    # every one, or only the standard-trained ones (what the precision page shows)
+    variant_models: Literal["all", "standard"] = "all"
     policy: str = "cpu-1x1"
     compare_policies: list[str] = Field(default_factory=lambda: ["all-rram"])
     estimator: EstimatorName = "des"
@@ -155,11 +168,61 @@ class Cost(_Strict):
     replicate: bool = True  # balance each point's pipeline inside the budget
     paper_table: bool = True  # also cost every model the paper's Table II way (CIFAR-10 shapes)
 
+    @field_validator("hardware")
+    @classmethod
+    def _hardware_list(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            _non_empty(value)
+            if len(set(value)) != len(value):
+                raise ValueError("cost.hardware lists a description twice")
+        for name in [value] if isinstance(value, str) else value:
+            try:
+                split_reference(name)  # a variant's keys and values; its content: on resolve
+            except UserError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("hardware_axes")
+    @classmethod
+    def _check_axes(cls, axes: dict[str, list[int]]) -> dict[str, list[int]]:
+        for key, values in axes.items():
+            if key not in VARIABLE:
+                raise ValueError(f"{key!r} cannot vary (keys that can: {', '.join(VARIABLE)})")
+            if not values:
+                raise ValueError(f"empty grid: list at least one value of {key}")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{key} has a repeated value")
+        return axes
+
     @model_validator(mode="after")
     def _one_budget(self) -> Cost:
         if self.budget_chips is not None and self.budget_tiles is not None:
             raise ValueError("give cost.budget_chips or cost.budget_tiles, not both")
+        if len(self.references) > MAX_VARIANTS:
+            raise ValueError(
+                f"{len(self.references)} hardware variants; at most {MAX_VARIANTS} in one sweep"
+            )
         return self
+
+    @property
+    def names(self) -> list[str]:
+        """The descriptions `hardware` lists; the first is the sweep's reference hardware."""
+        return [self.hardware] if isinstance(self.hardware, str) else list(self.hardware)
+
+    @property
+    def references(self) -> list[str]:
+        """Every hardware variant of the sweep as a loadable reference, the reference
+        hardware first, then each listed description with each combination of
+        `hardware_axes` values (keys sorted; a key at its base's value is dropped when the
+        sweep resolves, `resolve.hardware_digests`)."""
+        keys = sorted(self.hardware_axes)
+        combos = product(*(self.hardware_axes[key] for key in keys))
+        grid = [dict(zip(keys, values, strict=True)) for values in combos]
+        out = [self.names[0]]
+        for name in self.names:
+            base, fixed = split_reference(name)
+            out += [reference(base, {**fixed, **overrides}) for overrides in grid]
+        return list(dict.fromkeys(out))
 
 
 class ParetoSettings(_Strict):

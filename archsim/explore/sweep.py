@@ -63,7 +63,7 @@ def run_sweep(
     workers = jobs if jobs is not None else max(1, os.cpu_count() or 1)
     check_executor(executor, workers, address)
     resolved = resolve(spec)
-    expansion = expand(spec, resolved.shapes, resolved.hardware_digest)
+    expansion = expand(spec, resolved.shapes, resolved.hardware)
     check_store(out)
     check_writable(out)
     with folder_lock(out):
@@ -85,7 +85,7 @@ def _run_locked(
         store.close_stale_sweeps()
         runner = make_executor(executor, workers, address)
         total = len({job.key for job in expansion.jobs})
-        record = sweep_record(spec, resolved.shapes, resolved.hardware_digest)
+        record = sweep_record(spec, resolved.shapes, resolved.hardware)
         sweep_id = store.begin_sweep(canonical_json(record), executor, provenance, total)
         try:
             summary = run_jobs(

@@ -24,6 +24,7 @@ class ToleranceRow:
     tolerance.csv); `on_front`: on the sweep's Pareto front at that rate."""
 
     model: str
+    hardware: str = hidden()  # the sweep's reference hardware (the axis runs on it)
     net: str = hidden()
     width: float
     dataset: str

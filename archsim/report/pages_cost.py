@@ -66,7 +66,7 @@ def mapping_pages(data: SweepData) -> list[Figure]:
     for part in chunks(body, 20):
         fig = page(
             TITLE_MAP,
-            f"Hardware {data.spec.cost.hardware}; input shapes of the sweep's "
+            f"Hardware {', '.join(data.hardware[:1]) or '-'}; input shapes of the sweep's "
             f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
             f"budget {_budget_text(rows)} (every point balanced inside it).",
         )

@@ -8,7 +8,7 @@ from matplotlib.ticker import MaxNLocator
 
 from archsim.explore.records import ParetoRow
 from archsim.explore.results import SweepData
-from archsim.report.style import FRONT, MUTED, chunks, missing_page, page, table
+from archsim.report.style import FRONT, MUTED, chunks, footnote, missing_page, page, table
 from archsim.report.variants import unique, variant
 
 TITLE = "Pareto front: accuracy vs throughput, energy per image, occupied area"
@@ -19,9 +19,11 @@ AXES = (
 )
 
 
-def _label(row: ParetoRow) -> str:
+def _label(row: ParetoRow, hardware: bool) -> str:
+    """The point's name; with `hardware`, the variant it runs on (a sweep over hardware)."""
     technique = f" tolerance {row.tolerance}" if row.tolerance else ""
-    return f"{row.model} x{row.width:g} {variant(row)} {row.policy}{technique}"
+    chip = f" on {row.hardware}" if hardware else ""
+    return f"{row.model} x{row.width:g} {variant(row)} {row.policy}{technique}{chip}"
 
 
 def pareto_pages(data: SweepData) -> list[Figure]:
@@ -70,7 +72,12 @@ def pareto_pages(data: SweepData) -> list[Figure]:
             if i == 0:
                 ax.legend(fontsize=7)
         body = [
-            [_label(r), r.accuracy, *(getattr(r, name) for name, _ in AXES), r.bn_set or ""]
+            [
+                _label(r, len(data.hardware) > 1),
+                r.accuracy,
+                *(getattr(r, name) for name, _ in AXES),
+                r.bn_set or "",
+            ]
             for r in sorted(front, key=lambda r: -r.accuracy)
         ]
         table(
@@ -85,5 +92,13 @@ def pareto_pages(data: SweepData) -> list[Figure]:
             chunks(body, 12)[0],
             font=7,
         )
+        if any(r.identical and r.fault_rate == rate for r in data.precision):
+            footnote(
+                fig,
+                "Some hardware variants score the reference hardware's accuracy on every chip "
+                "(marked '=' on the precision page): the evaluation does not show what their "
+                "change costs in accuracy, so a front point on one of them is only as cheap as "
+                "it looks if that change is harmless (docs/hardware-variants.md).",
+            )
         figs.append(fig)
     return figs

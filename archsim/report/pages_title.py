@@ -46,7 +46,9 @@ def _grid_lines(data: SweepData) -> list[str]:
         f"test faults: model {f.model}, rates {', '.join(f'{r:g}' for r in f.rates)}, "
         f"{f.chips} chips per point, seed {s.seed}"
         + (f", yield threshold {f.threshold:g}%" if f.threshold is not None else ""),
-        f"hardware {c.hardware}; placement {c.policy} (compared: "
+        f"hardware {', '.join(data.hardware[:1]) or '-'}"
+        + (f" (variants: {', '.join(data.hardware[1:])})" if data.hardware[1:] else "")
+        + f"; placement {c.policy} (compared: "
         f"{', '.join(c.compare_policies) or 'none'}); estimator {c.estimator}, "
         f"{c.images} image(s) per cost",
         f"Pareto: accuracy ({s.pareto.metric} over chips) at fault rate(s) "

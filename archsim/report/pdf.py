@@ -28,6 +28,7 @@ def sections() -> tuple[Section, ...]:
     from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
     from archsim.report.pages_findings import findings_pages
     from archsim.report.pages_pareto import pareto_pages
+    from archsim.report.pages_precision import precision_pages
     from archsim.report.pages_sweep_tolerance import sweep_tolerance_pages
     from archsim.report.pages_title import title_page
     from archsim.report.pages_training import training_pages
@@ -43,6 +44,7 @@ def sections() -> tuple[Section, ...]:
         stability_pages,
         policy_pages,
         pareto_pages,
+        precision_pages,
         sweep_tolerance_pages,
         training_pages,
     )

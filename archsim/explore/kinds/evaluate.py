@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
-from archsim.explore.kinds import checked_hardware
+from archsim.explore.kinds import checked_hardware, hardware_record
 
 
 def run_evaluate(
@@ -21,7 +21,7 @@ def run_evaluate(
     from archsim.train.recal_checkpoint import on_the_fly
 
     pin_torch_threads()
-    checked_hardware(config)
+    hw = checked_hardware(config)
 
     checkpoint = ctx.resolve(inputs["model"]["checkpoint"])
     spec = EvaluateSpec(
@@ -60,4 +60,5 @@ def run_evaluate(
         "fault_model": result.fault_model,
         "granularity": result.granularity,
         "notes": list(result.notes),
+        "hardware": hardware_record(hw),
     }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
-from archsim.explore.kinds import checked_hardware
+from archsim.explore.kinds import checked_hardware, hardware_record
 
 CHARGED = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
 
@@ -49,7 +49,7 @@ def run_tolerance(
     from archsim.faults.stats import summarize
 
     pin_torch_threads()
-    checked_hardware(config)
+    hw = checked_hardware(config)
     axis = parse_axis_technique(config["technique"])
     sweep = inputs["cost"]
     study = load_study(
@@ -97,4 +97,5 @@ def run_tolerance(
         "eval_seconds_per_chip": result.eval_seconds,
         "study_cost": own,
         "study_cost_none": reference,
+        "hardware": hardware_record(hw),
     }
