@@ -107,6 +107,8 @@ class OperationConfig(Strict):
     batchnorm: Literal["folded", "units"]  # folded into the conv before it, or on tile units
     unused_tiles_power_gated: bool  # tiles holding no layer draw no static power
     unused_chips_power_gated: bool  # chips of the budget holding no layer draw none
+    # chip links that carry nothing draw none: a one-chip design keeps only its host link up
+    unused_links_power_gated: bool
     power_check_rtol: float = Field(ge=0, le=1)  # see archsim/config/powercheck.py
     source: Source
 
@@ -144,10 +146,12 @@ class HardwareConfig(Strict):
                 f"crossbar.bits_per_cell ({self.crossbar.bits_per_cell}) exceeds "
                 f"precision.weight_bits ({self.precision.weight_bits})"
             )
-        if self.cells_per_weight > self.crossbar.cols:
+        if self.weights_per_row < 1:
+            inside = self.crossbar.unit_columns_inside
             raise ValueError(
                 f"a weight needs {self.cells_per_weight} cells but a crossbar row has only "
                 f"{self.crossbar.cols} columns"
+                + (f" ({inside} of them the unit column)" if inside else "")
             )
         if self.ima.dac.bits > self.precision.input_bits:
             raise ValueError(
@@ -167,8 +171,20 @@ class HardwareConfig(Strict):
 
     @property
     def weights_per_row(self) -> int:
-        """Whole weights that fit side by side along one crossbar row."""
-        return self.crossbar.cols // self.cells_per_weight
+        """Whole weights that fit side by side along one crossbar row, beside a unit column
+        inside the array (`in_array`); the mapper packs the same number
+        (`mapping/geometry.py`)."""
+        return (self.crossbar.cols - self.crossbar.unit_columns_inside) // self.cells_per_weight
+
+    @property
+    def columns_read(self) -> int:
+        """Columns a crossbar full of weights reads, samples and converts each cycle: its
+        weights' cells and the unit column (inside the array or beside it), as the mapper
+        lays a full block out; columns no whole weight fits in stay unread."""
+        unit = self.crossbar.encoding == "offset" and self.crossbar.offset_reference != (
+            "input_count"
+        )
+        return self.weights_per_row * self.cells_per_weight + int(unit)
 
     @property
     def input_cycles(self) -> int:
@@ -181,7 +197,8 @@ class HardwareConfig(Strict):
 
     @property
     def sample_holds_per_ima(self) -> int:
-        return self.ima.crossbars * self.crossbar.cols
+        """One per physical column, the extra unit column (`extra_column`) included."""
+        return self.ima.crossbars * self.crossbar.physical_cols
 
     @property
     def crossbars_per_tile(self) -> int:

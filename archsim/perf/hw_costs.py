@@ -72,6 +72,8 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         chip_area_mm2=chip.area_mm2,
         unused_tiles_power_gated=hw.operation.unused_tiles_power_gated,
         unused_chips_power_gated=hw.operation.unused_chips_power_gated,
+        unused_links_power_gated=hw.operation.unused_links_power_gated,
+        chip_links=hw.chip.hypertransport.links,
         cpu_idle_power_w=hw.cpu.idle_power_w if hw.cpu.dedicated else 0.0,
         batchnorm_folded=hw.operation.batchnorm == "folded",
         notes=tuple(notes),
