@@ -210,4 +210,5 @@ def assemble(
         cpu_time_s=sum(sum(sum(s.durations_s) for s in p.stages)
                        for p in plans if p.target == "cpu"),
         events=timing.events, layers=tuple(rows), notes=notes + costs.notes,
+        static_by_component_j=static,
     )  # fmt: skip
