@@ -182,12 +182,12 @@ def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it()
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
     # 8 tiles of 0.37229 mm^2 (+ 96 unit-column S+H of 3.90625e-8 mm^2) and 8/168 of the
-    # chip's 22.88 mm^2 of HyperTransport links
-    provisioned = 8 * (0.37229 + 96 * 3.90625e-8) + 8 / 168 * 22.88
+    # chip's 22.88 mm^2 of HyperTransport links, plus the host CPU's die (694 mm^2, all of
+    # whose 28 cores the CPU path's 1x1 shortcuts run on)
+    provisioned = 8 * (0.37229 + 96 * 3.90625e-8) + 8 / 168 * 22.88 + 694
     assert all(r["provisioned_area_mm2"] == pytest.approx(provisioned, rel=1e-4) for r in rows)
     # one copy of each layer needs 3 (1.0: 31 IMAs) and 5 (1.4) tiles; the rest holds
-    # replicas, fewer
-    # of the wider net's bigger layers, so it streams slower
+    # replicas, fewer of the wider net's bigger layers, so it streams slower
     assert rows[1]["throughput_ips"] < rows[0]["throughput_ips"]
     assert rows[1]["throughput_ratio"] < 1
     for bad in (("--budget-tiles", "2"), ("--budget-tiles", "2", "--budget-chips", "1")):

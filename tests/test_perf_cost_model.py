@@ -118,12 +118,18 @@ def test_static_energy_of_one_isaac_tile_at_a_given_interval() -> None:
     energy = static_energy_j(one_tile, costs, interval_s=10e-6)
     assert math.fsum(energy.values()) == pytest.approx(tile_mw * 1e-3 * 10e-6, rel=1e-9)
     # a powered chip adds its 4 HyperTransport links' 4 x 1.95 W. isaac's CPU is a shared
-    # host (dedicated: false), so its idle power is no design's; a dedicated one's 50 W is.
+    # host (dedicated: false), but its CPU path runs on all 28 of its 28 cores, so a design
+    # point using it is charged all of its 50 W idle power; one running on 7 cores, a quarter
     chip_and_cpu = replace(one_tile, powered_links=4, uses_cpu=True)
     more = math.fsum(static_energy_j(chip_and_cpu, costs, 10e-6).values())
-    assert more == pytest.approx((tile_mw * 1e-3 + 7.8) * 10e-6, rel=1e-9)
+    assert more == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)
+    seven = costs_from_hardware(with_overrides(load_hardware("isaac"), {"cpu": {"cores": 7}}))
+    quarter = math.fsum(static_energy_j(chip_and_cpu, seven, 10e-6).values())
+    assert quarter == pytest.approx((tile_mw * 1e-3 + 7.8 + 12.5) * 10e-6, rel=1e-9)
+    assert (costs.cpu_area_mm2, seven.cpu_area_mm2) == (694.0, 694.0 / 4)
+    # a dedicated CPU is charged whole, whatever cores its path uses
     dedicated = costs_from_hardware(
-        with_overrides(load_hardware("isaac"), {"cpu": {"dedicated": True}})
+        with_overrides(load_hardware("isaac"), {"cpu": {"dedicated": True, "cores": 7}})
     )
     most = math.fsum(static_energy_j(chip_and_cpu, dedicated, 10e-6).values())
     assert most == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)

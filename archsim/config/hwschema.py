@@ -83,14 +83,18 @@ class CpuConfig(Strict):
     """The host CPU that runs 1x1 convolutions with SIMD FMAs (the drop-connect paper's AVX)."""
 
     model: Source
-    cores: PositiveInt
+    cores: PositiveInt  # cores the CPU path runs on (its rate counts these)
+    package_cores: PositiveInt  # cores of the package: the share charged is cores / these
+    die_area_mm2: PositiveFloat  # the package's die: its share is charged as area
     simd_lanes: PositiveInt  # multiply-accumulates one SIMD FMA instruction performs
     fma_units: PositiveInt  # SIMD FMA instructions a core issues per cycle
     frequency_ghz: PositiveFloat
     efficiency: float = Field(gt=0, le=1)  # fraction of peak FMA throughput achieved
     power_w: PositiveFloat  # package power while computing
     idle_power_w: float = Field(ge=0)  # drawn while it waits for work
-    dedicated: bool  # serves only the accelerator: its idle power is charged to designs using it
+    # serves only the accelerator: its whole idle power and die are charged to design points
+    # using it; false: the share of the cores the CPU path uses (cores / package_cores)
+    dedicated: bool
     link: CpuLinkConfig
     source: Source
 
@@ -98,7 +102,14 @@ class CpuConfig(Strict):
     def _idle_below_busy(self) -> "CpuConfig":
         if self.idle_power_w > self.power_w:
             raise ValueError(f"idle_power_w ({self.idle_power_w}) exceeds power_w ({self.power_w})")
+        if self.cores > self.package_cores:
+            raise ValueError(f"cores ({self.cores}) exceeds package_cores ({self.package_cores})")
         return self
+
+    @property
+    def charged_share(self) -> float:
+        """The package share charged to a design point that uses the CPU path."""
+        return 1.0 if self.dedicated else self.cores / self.package_cores
 
 
 class OperationConfig(Strict):

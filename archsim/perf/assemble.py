@@ -7,8 +7,9 @@ interval, so that is each image's share of the time the hardware is on): the pow
 unused tiles), the powered chip links (every link of a powered chip, or, when the hardware
 gates unused links, only the host link on a one-chip design point: a design on several chips
 keeps all its chips' links up, since which links its traffic takes is not modelled), and the
-CPU's idle power when the design point runs layers on it. Both engines share this; they
-differ in timing.
+CPU's idle power when the design point runs layers on it (the share of the cores the CPU path
+uses, `cpu.charged_share`; the same share of the die is added to the provisioned and occupied
+area). Both engines share this; they differ in timing.
 """
 
 import math
@@ -160,6 +161,7 @@ def assemble(
     notes: tuple[str, ...] = (),
 ) -> PerfResult:
     fp = footprint(mapping, plans, costs)
+    cpu_area = costs.cpu_area_mm2 if fp.uses_cpu else 0.0  # the CPU path's share of the host
     by_component: dict[str, float] = defaultdict(float)
     by_layer: dict[str, float] = {}
     busy = [plan.busy_s() for plan in plans]
@@ -201,8 +203,10 @@ def assemble(
         dynamic_energy_j=dynamic, static_energy_j=by_layer[STATIC_ROW], cpu_energy_j=cpu,
         link_energy_j=links,
         budget_chips=fp.budget_chips, chips_used=fp.chips_used, tiles_used=fp.tiles_used,
-        provisioned_area_mm2=provisioned_area_mm2(fp.budget_chips, fp.budget_tiles, costs),
-        budget_tiles=fp.budget_tiles, occupied_area_mm2=tiles_area_mm2(fp.tiles_used, costs),
+        provisioned_area_mm2=provisioned_area_mm2(fp.budget_chips, fp.budget_tiles, costs)
+        + cpu_area,
+        budget_tiles=fp.budget_tiles,
+        occupied_area_mm2=tiles_area_mm2(fp.tiles_used, costs) + cpu_area,
         crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
                                                        timing.interval_s),
         bottleneck=bottleneck_of(plans)[0],

@@ -68,8 +68,10 @@ class PerfCosts:
     unused_chips_power_gated: bool = True
     unused_links_power_gated: bool = False  # a one-chip design powers only its host link
     chip_links: int = 1  # chip-to-chip links per chip; `chip_static_power_w` is for all of them
-    cpu_idle_power_w: float = 0.0  # charged over the interval to design points using the CPU
-    # (a dedicated CPU's idle power; 0 for a shared host, whose idle power is not the design's)
+    # charged to design points using the CPU path: the idle power (over the interval) and the
+    # die area of the cores it runs on (the whole package when the CPU is dedicated)
+    cpu_idle_power_w: float = 0.0
+    cpu_area_mm2: float = 0.0
     batchnorm_folded: bool = True  # inference BN folded into the preceding conv (no cost)
     host_io: bool = True  # charge the image in / result out over the host link (plan.py)
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -105,7 +107,7 @@ class PerfCosts:
             self.tile_static_power_w,
             self.chip_static_power_w,
             self.tile_unit_ops_per_s,
-            {"cpu_idle_power_w": self.cpu_idle_power_w},
+            {"cpu_idle_power_w": self.cpu_idle_power_w, "cpu_area_mm2": self.cpu_area_mm2},
         )
         for table in tables:
             for name, value in table.items():

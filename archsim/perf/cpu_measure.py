@@ -189,8 +189,12 @@ def cpu_overlay(base: Any, measured: CpuMeasurement, name: str) -> dict[str, Any
         f"an assumption, x {machine.frequency_ghz:.3f} GHz); {power_note}; idle power "
         f"{idle:g} W and the link kept from {base.name}"
     )
+    package = max(machine.cores, os.cpu_count() or machine.cores)
+    source += (f"; package_cores {package} from os.cpu_count(), die area {cpu.die_area_mm2:g} "
+               f"mm^2 kept from {base.name} (not this machine's: not measured)")  # fmt: skip
     block = {
-        "model": machine.model, "cores": machine.cores, "simd_lanes": machine.simd_lanes,
+        "model": machine.model, "cores": machine.cores, "package_cores": package,
+        "die_area_mm2": cpu.die_area_mm2, "simd_lanes": machine.simd_lanes,
         "fma_units": FMA_UNITS, "frequency_ghz": round(machine.frequency_ghz, 6),
         "efficiency": efficiency, "power_w": power, "idle_power_w": idle, "source": source,
     }  # fmt: skip

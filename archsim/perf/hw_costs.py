@@ -74,7 +74,8 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         unused_chips_power_gated=hw.operation.unused_chips_power_gated,
         unused_links_power_gated=hw.operation.unused_links_power_gated,
         chip_links=hw.chip.hypertransport.links,
-        cpu_idle_power_w=hw.cpu.idle_power_w if hw.cpu.dedicated else 0.0,
+        cpu_idle_power_w=hw.cpu.idle_power_w * hw.cpu.charged_share,
+        cpu_area_mm2=hw.cpu.die_area_mm2 * hw.cpu.charged_share,
         batchnorm_folded=hw.operation.batchnorm == "folded",
         notes=tuple(notes),
     )
