@@ -29,11 +29,13 @@ def test_show_table_prints_tree_sources_and_totals() -> None:
     assert code == 0
     assert "Accelergy isaac_adc" in out  # a source beside the numbers
     assert "sample_rate_gsps: 1.28" in out
-    assert "chip_power_w: 65.8081" in out  # 65.80808 W
-    assert "chip_area_mm2: 85.4247" in out  # 85.42472 mm^2
-    # static: 168 tiles x 44.122 mW + 4 HyperTransport links x 1.95 W = 15.2125 W
+    # 65.80808 W and 85.42472 mm^2 of Table 2, plus 2016 IMAs x 8 unit-column S+H of
+    # 9.765625 nW and 3.90625e-8 mm^2 (tests/test_hw_components.py)
+    assert "chip_power_w: 65.8082" in out  # 65.8082375 W
+    assert "chip_area_mm2: 85.4253" in out  # 85.42535 mm^2
+    # static: 168 tiles x 44.122 mW + 4 HyperTransport links x 1.95 W = 15.2125 W (+31.5 uW)
     assert "chip_static_power_w: 15.2125" in out
-    assert "peak_tops: 41.2877" in out  # 41.28768 TOPS
+    assert "peak_tops: 40.9676" in out  # 41.28768 TOPS x 128 / 129 (129 ADC samples a cycle)
     assert "crossbars_per_chip: 16128" in out
     assert "cells_per_weight: 8" in out
 
@@ -44,7 +46,7 @@ def test_show_json_has_hardware_rows_and_totals() -> None:
     payload = json.loads(out)
     assert payload["hardware"]["crossbar"]["rows"] == 256
     assert payload["totals"]["cycle_bound_by"] == "adc"
-    assert payload["totals"]["cycle_ns"] == pytest.approx(200)
+    assert payload["totals"]["cycle_ns"] == pytest.approx(257 / 1.28)  # 257 samples per ADC
     by_name = {row["component"]: row for row in payload["rows"]}
     assert by_name["ima.dac"]["count"] == 8 * 256  # one DAC per row
 

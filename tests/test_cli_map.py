@@ -41,8 +41,8 @@ def test_map_width_list_gives_one_summary_row_per_width() -> None:
                  "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    # 218 and 327 crossbars: derivations in test_mapping_tiling.py.
-    assert [(r["width"], r["crossbars"]) for r in rows] == [("1.0", "218"), ("1.4", "327")]
+    # 160 and 327 crossbars (16 weights per crossbar row): derivations in test_mapping_tiling.py.
+    assert [(r["width"], r["crossbars"]) for r in rows] == [("1.0", "160"), ("1.4", "327")]
 
 
 def test_map_table_shows_policy_overrides_and_notes() -> None:
@@ -58,10 +58,10 @@ def test_map_table_shows_policy_overrides_and_notes() -> None:
 @pytest.mark.parametrize(
     ("dataset", "fc_crossbars", "total"),
     [
-        # CIFAR-100: fc 64x100 -> 1 * ceil(100/15) = 7 crossbars instead of 1: 218 + 6.
-        ("cifar100", 7, 224),
-        # Digits 1x8x8: conv1 becomes 9x16 (1 * 2 crossbars, as 27x16): still 218.
-        ("digits", 1, 218),
+        # CIFAR-100: fc 64x100 -> 1 * ceil(100/16) = 7 crossbars instead of 1: 160 + 6.
+        ("cifar100", 7, 166),
+        # Digits 1x8x8: conv1 becomes 9x16 (1 * 1 crossbar, as 27x16): still 160.
+        ("digits", 1, 160),
     ],
 )
 def test_map_dataset_sets_shape_and_classes(dataset: str, fc_crossbars: int, total: int) -> None:
@@ -77,8 +77,9 @@ def test_map_8bit_one_cell_hardware() -> None:
     result = run("map", "-m", "vgg13", "--hw", "isaac-8bit-1cell", "--no-replicate", "--format",
                  "json")  # fmt: skip
     rows = {r["layer"]: r for r in json.loads(result.output)["rows"]}
-    # 4608x512 -> 36 * ceil(512/127)=5 = 180 crossbars; one cell per weight.
-    assert (rows["features.31"]["crossbars"], rows["features.31"]["cells_per_weight"]) == (180, 1)
+    # 4608x512 -> 36 * ceil(512/128)=4 = 144 crossbars (128 one-cell weights a row, the unit
+    # column beside them); one cell per weight.
+    assert (rows["features.31"]["crossbars"], rows["features.31"]["cells_per_weight"]) == (144, 1)
 
 
 def _hardware(tmp_path: Path, name: str, body: str) -> str:
@@ -107,11 +108,11 @@ def test_map_bad_input_is_one_line_exit_2(args: tuple[str, ...], message: str) -
 
 
 def test_map_too_large_and_zero_sized_crossbars(tmp_path: Path) -> None:
-    # One tile per chip = 12 IMAs; ResNet-20 needs 41 IMAs -> ceil(41/12) = 4 chips.
+    # One tile per chip = 12 IMAs; ResNet-20 needs 31 IMAs -> ceil(31/12) = 3 chips.
     tiny = _hardware(tmp_path, "tiny", "chip:\n  tiles: 1\nnode:\n  chips: 1\n")
     result = run("map", "-m", "resnet20", "--hw", tiny)
     assert result.exit_code == 2 and result.output.count("\n") == 1
-    assert "resnet20 at width 1 needs 4 chips (218 crossbars) but hardware tiny has 1 chip" in (
+    assert "resnet20 at width 1 needs 3 chips (160 crossbars) but hardware tiny has 1 chip" in (
         result.output
     )
     zero = _hardware(tmp_path, "zero", "crossbar:\n  rows: 0\n")
@@ -148,9 +149,9 @@ def test_map_replicates_inside_the_default_budget() -> None:
     # the default budget: the 1 chip that holds ResNet-20 with one copy of each layer
     assert payload["setup"]["replicate"] is True and payload["setup"]["budget_chips"] == 1
     conv1 = next(r for r in payload["rows"] if r["layer"] == "conv1")
-    # Replicas multiply crossbars: conv1 is 2 crossbars per replica (27x16 -> 1 * 2).
-    assert conv1["replicas"] > 1 and conv1["crossbars"] == 2 * conv1["replicas"]
-    assert payload["totals"]["crossbars"] > 218 and payload["totals"]["chips"] == "1 of 64"
+    # Replicas multiply crossbars: conv1 is 1 crossbar per replica (27x16 -> 1 * 1).
+    assert conv1["replicas"] > 1 and conv1["crossbars"] == conv1["replicas"]
+    assert payload["totals"]["crossbars"] > 160 and payload["totals"]["chips"] == "1 of 64"
 
 
 def test_map_budget_node_fills_the_node() -> None:
@@ -160,11 +161,13 @@ def test_map_budget_node_fills_the_node() -> None:
     assert payload["setup"]["budget_chips"] == 64
     # 64 chips hold one replica per output pixel: conv1 (32x32 outputs) gets 1024. Nothing
     # is trimmed: the only stage off the crossbars, the image's 49,152 bits over the host
-    # link (0.96 us), is faster than one 1.6 us MVM.
+    # link (0.96 us), is faster than one 1.6125 us MVM (16 cycles of 129 ADC samples).
     conv1 = next(r for r in payload["rows"] if r["layer"] == "conv1")
-    assert (conv1["replicas"], conv1["crossbars"]) == (1024, 2048)
-    assert payload["totals"]["chips"] == "4 of 64"
-    assert payload["costs"]["provisioned_area_mm2"] == pytest.approx(64 * 85.42472, rel=1e-4)
+    assert (conv1["replicas"], conv1["crossbars"]) == (1024, 1024)
+    assert payload["totals"]["chips"] == "2 of 64"
+    # 64 chips of 85.42472 mm^2 (Table 2) + 2016 x 8 unit-column S+H of 3.90625e-8 mm^2
+    chip_mm2 = 85.42472 + 2016 * 8 * 3.90625e-8
+    assert payload["costs"]["provisioned_area_mm2"] == pytest.approx(64 * chip_mm2, rel=1e-4)
     for bad in ("0", "everywhere", "nan"):
         failed = run("map", "-m", "resnet20", "--budget-chips", bad)
         assert failed.exit_code != 0
@@ -178,19 +181,21 @@ def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it()
                  "--width", "1.0,1.4", "--budget-tiles", "8", "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
-    # 8 tiles of 0.37229 mm^2 and 8/168 of the chip's 22.88 mm^2 of HyperTransport links
-    provisioned = 8 * 0.37229 + 8 / 168 * 22.88
+    # 8 tiles of 0.37229 mm^2 (+ 96 unit-column S+H of 3.90625e-8 mm^2) and 8/168 of the
+    # chip's 22.88 mm^2 of HyperTransport links, plus the host CPU's die (694 mm^2, all of
+    # whose 28 cores the CPU path's 1x1 shortcuts run on)
+    provisioned = 8 * (0.37229 + 96 * 3.90625e-8) + 8 / 168 * 22.88 + 694
     assert all(r["provisioned_area_mm2"] == pytest.approx(provisioned, rel=1e-4) for r in rows)
-    # one copy of each layer needs 4 (1.0) and 5 (1.4) tiles; the rest holds replicas, fewer
-    # of the wider net's bigger layers, so it streams slower
+    # one copy of each layer needs 3 (1.0: 31 IMAs) and 5 (1.4) tiles; the rest holds
+    # replicas, fewer of the wider net's bigger layers, so it streams slower
     assert rows[1]["throughput_ips"] < rows[0]["throughput_ips"]
     assert rows[1]["throughput_ratio"] < 1
-    for bad in (("--budget-tiles", "3"), ("--budget-tiles", "2", "--budget-chips", "1")):
+    for bad in (("--budget-tiles", "2"), ("--budget-tiles", "2", "--budget-chips", "1")):
         failed = run("map", "-m", "resnet20", "--dataset", "digits", *bad)
         assert failed.exit_code == 2
     assert (
-        "between the 4 resnet20 at width 1 needs"
-        in run("map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "3").output
+        "between the 3 resnet20 at width 1 needs"
+        in run("map", "-m", "resnet20", "--dataset", "digits", "--budget-tiles", "2").output
     )
 
 

@@ -62,7 +62,10 @@ def test_isaac_derived_structure() -> None:
     assert hw.weights_per_row == 16  # 128 columns / 8 cells
     assert hw.input_cycles == 16  # 16-bit inputs through 1-bit DACs
     assert hw.crossbars_per_chip == 168 * 12 * 8 == 16128
-    assert hw.dacs_per_ima == hw.sample_holds_per_ima == 8 * 128
+    assert hw.dacs_per_ima == 8 * 128
+    # one S+H per column, ISAAC's unit column (a 129th column beside the 128) included
+    assert hw.crossbar.offset_reference == "extra_column"
+    assert hw.sample_holds_per_ima == 8 * 129
     assert hw.routers_per_chip == 42  # 168 tiles / 4
 
 

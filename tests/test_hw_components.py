@@ -29,11 +29,17 @@ def costs() -> ChipCosts:
     return chip_costs(ISAAC)
 
 
+# ISAAC's unit column is a 129th column per crossbar with its own sample-and-hold: 8 x 129
+# S+H per IMA, not Table 2's 8 x 128, so 8 more of 9.765625e-6 mW and 3.90625e-8 mm^2 each
+# (0.078 uW and 3.1e-7 mm^2 per IMA: below the table's rounding).
+EXTRA_SH_MW, EXTRA_SH_MM2 = 8 * 9.765625e-6, 8 * 3.90625e-8
+
+
 def test_ima_totals_match_isaac_table(costs: ChipCosts) -> None:
     # ADC 16 + DAC 4 + S+H 0.01 + crossbars 2.4 + shift-add 0.2 + in reg 1.24 + out reg 0.23
-    assert costs.ima_power_w * 1e3 == pytest.approx(24.08)
+    assert costs.ima_power_w * 1e3 == pytest.approx(24.08 + EXTRA_SH_MW)
     # 0.0096 + 0.00017 + 0.00004 + 0.0002 + 0.00024 + 0.0021 + 0.00077
-    assert costs.ima_area_mm2 == pytest.approx(0.01312)
+    assert costs.ima_area_mm2 == pytest.approx(0.01312 + EXTRA_SH_MM2)
     # ISAAC Table 2: IMA x12 = 289 mW, 0.157 mm^2
     assert round(12 * costs.ima_power_w * 1e3) == 289
     assert round(12 * costs.ima_area_mm2, 3) == 0.157
@@ -41,64 +47,72 @@ def test_ima_totals_match_isaac_table(costs: ChipCosts) -> None:
 
 def test_tile_totals_match_isaac_table(costs: ChipCosts) -> None:
     # 288.96 + eDRAM 20.7 + bus 7 + router 42/4 + sigmoid 0.52 + S+A 0.05 + pool 0.4 + reg 1.68
-    assert costs.tile_power_w * 1e3 == pytest.approx(329.81)
+    assert costs.tile_power_w * 1e3 == pytest.approx(329.81 + 12 * EXTRA_SH_MW)
     # 0.15744 + 0.083 + 0.090 + 0.151/4 + 0.0006 + 0.00006 + 0.00024 + 0.0032
-    assert costs.tile_area_mm2 == pytest.approx(0.37229)
+    assert costs.tile_area_mm2 == pytest.approx(0.37229 + 12 * EXTRA_SH_MM2)
     assert round(costs.tile_power_w * 1e3) == 330  # ISAAC Table 2: 330 mW, 0.372 mm^2
     assert round(costs.tile_area_mm2, 3) == 0.372
 
 
 def test_chip_totals_match_isaac_table(costs: ChipCosts) -> None:
-    # 168 tiles x 329.81 mW = 55.408 W plus HyperTransport 10.4 W
-    assert costs.power_w == pytest.approx(65.80808)
-    # 168 x 0.37229 = 62.545 mm^2 plus 22.88 mm^2
-    assert costs.area_mm2 == pytest.approx(85.42472)
+    # 168 tiles x 329.81 mW = 55.408 W plus HyperTransport 10.4 W, plus the unit columns'
+    # 168 x 12 x 8 S+H (0.16 mW)
+    assert costs.power_w == pytest.approx(65.80808 + 2016 * EXTRA_SH_MW * 1e-3)
+    # 168 x 0.37229 = 62.545 mm^2 plus 22.88 mm^2 (plus 0.00063 mm^2 of S+H)
+    assert costs.area_mm2 == pytest.approx(85.42472 + 2016 * EXTRA_SH_MM2)
     assert round(costs.power_w, 1) == 65.8  # ISAAC Table 2: chip = 65.8 W, 85.4 mm^2
     assert round(costs.area_mm2, 1) == 85.4
-    # static: 168 tiles x 44.122 mW (tests/test_perf_cost_model.py) + 4 links x 1.95 W
-    assert costs.leakage_power_w == pytest.approx(168 * 44.122e-3 + 7.8)
+    # static: 168 tiles x 44.122 mW (tests/test_perf_cost_model.py) + 4 links x 1.95 W, plus
+    # 12 x 8 extra S+H per tile at 1.953125e-6 mW each
+    assert costs.leakage_power_w == pytest.approx(168 * (44.122 + 96 * 1.953125e-6) * 1e-3 + 7.8)
     assert costs.part("tile.router").per_chip == 42
     assert costs.part("ima.dac").per_chip == 1024 * 12 * 168
 
 
 def test_peak_rate_and_efficiencies(costs: ChipCosts) -> None:
-    # 16128 crossbars x 128 rows x 16 weights per row / (16 input bits x 100 ns)
-    macs = 16128 * 128 * 16 / (16 * 100e-9)
-    assert costs.peak_macs_per_s == pytest.approx(macs)  # 20.64 TMAC/s
-    assert costs.peak_tops == pytest.approx(41.28768)
-    assert round(costs.peak_tops, 1) == 41.3  # ISAAC: 41.3 TOPS
-    # 41287.68 GOPS / 65.80808 W = 627.40; the paper's 627.5 divides by the rounded 65.8 W
-    assert costs.gops_per_w == pytest.approx(41287.68 / 65.80808)
-    assert costs.gops_per_w == pytest.approx(627.5, rel=2e-4)
-    # 41287.68 GOPS / 85.42472 mm^2 = 483.32. ISAAC prints 478.95 (0.9% lower) for the same
-    # design; its own 41.3 TOPS / 85.4 mm^2 gives 483.6, so the printed figure is not derivable
-    # from the table and we report the derivable one.
-    assert costs.gops_per_s_per_mm2 == pytest.approx(41287.68 / 85.42472)
+    # 16 weights per 128-column row (the unit column beside them, ISAAC's 129th). Each cycle
+    # an ADC converts its crossbar's 129 columns: 129 / 1.28 GS/s = 100.78125 ns > 100 ns, so
+    # the ADC sets the cycle (ISAAC's 41.3 TOPS counts 100 ns).
+    assert costs.adc_bound and costs.effective_cycle_s == pytest.approx(100.78125e-9)
+    # 16128 crossbars x 128 rows x 16 weights per row / (16 input bits x 100.78125 ns)
+    macs = 16128 * 128 * 16 / (16 * 100.78125e-9)
+    assert costs.peak_macs_per_s == pytest.approx(macs)  # 20.48 TMAC/s
+    assert costs.peak_tops == pytest.approx(41.28768 * 128 / 129)  # 40.97
+    assert costs.peak_tops == pytest.approx(41.3, rel=0.01)  # ISAAC: 41.3 TOPS at 100 ns
+    power, area = 65.80808 + 2016 * EXTRA_SH_MW * 1e-3, 85.42472 + 2016 * EXTRA_SH_MM2
+    # 40967.6 GOPS / 65.8082 W = 622.5; the paper's 627.5 counts 100 ns cycles
+    assert costs.gops_per_w == pytest.approx(41287.68 * 128 / 129 / power)
+    assert costs.gops_per_w == pytest.approx(627.5, rel=0.01)
+    # 40967.6 GOPS / 85.4254 mm^2 = 479.6; ISAAC prints 478.95 (its own 41.3 TOPS / 85.4 mm^2
+    # gives 483.6, so the printed figure is not derivable from the table)
+    assert costs.gops_per_s_per_mm2 == pytest.approx(41287.68 * 128 / 129 / area)
     assert costs.gops_per_s_per_mm2 == pytest.approx(478.95, rel=0.01)
-    assert not costs.adc_bound  # 8 ADCs x 1.28 GS/s convert 8x128 columns in exactly 100 ns
 
 
 def test_variant_peaks() -> None:
     diff = chip_costs(load_hardware("isaac-differential"))
     # differential pairs: 16 cells per weight, 8 weights per row: half of ISAAC's rate
+    # (no unit column: 128 columns, 100 ns, Table 2's 8 x 128 S+H)
     assert diff.peak_tops == pytest.approx(41.28768 / 2)
     assert diff.power_w == pytest.approx(65.80808)
     one_cell = chip_costs(load_hardware("isaac-8bit-1cell"))
-    # 128 weights per row and 8 input cycles: 16128 x 128 x 128 / (8 x 100 ns) MAC/s
-    assert one_cell.peak_macs_per_s == pytest.approx(16128 * 128 * 128 / 800e-9)
+    # 128 weights per row beside the unit column and 8 input cycles of 100.78125 ns (129
+    # samples per ADC): 16128 x 128 x 128 / (8 x 100.78125 ns) MAC/s
+    assert one_cell.peak_macs_per_s == pytest.approx(16128 * 128 * 128 / (8 * 100.78125e-9))
     big = chip_costs(load_hardware("isaac-256x256"))
-    # 8 crossbars x 256 columns / (8 ADCs x 1.28 GS/s) = 200 ns: the ADCs bound the cycle
+    # 8 crossbars x 257 columns / (8 ADCs x 1.28 GS/s) = 200.78 ns: the ADCs bound the cycle
     assert big.adc_bound
-    assert big.effective_cycle_s == pytest.approx(200e-9)
-    assert big.peak_macs_per_s == pytest.approx(16128 * 256 * 32 / (16 * 200e-9))
-    # IMA: DACs and S+H double (256 per array), crossbars x4: 24.08 + 4 + 0.01 + 7.2
-    assert big.ima_power_w * 1e3 == pytest.approx(35.29)
+    assert big.effective_cycle_s == pytest.approx(200.78125e-9)
+    assert big.peak_macs_per_s == pytest.approx(16128 * 256 * 32 / (16 * 200.78125e-9))
+    # IMA: DACs and S+H double (256 per array, S+H 257), crossbars x4: 24.08 + 4 + 0.01 + 7.2
+    # plus 8 unit-column S+H
+    assert big.ima_power_w * 1e3 == pytest.approx(35.29 + EXTRA_SH_MW)
 
 
 def test_node_scales_the_chip(costs: ChipCosts) -> None:
     node = node_costs(ISAAC)
     assert node.chips == 64
-    assert node.power_w == pytest.approx(64 * 65.80808)
+    assert node.power_w == pytest.approx(64 * costs.power_w)
     assert node.crossbars == 64 * 16128
     assert node.peak_ops_per_s == pytest.approx(64 * costs.peak_ops_per_s)
 
@@ -184,8 +198,10 @@ def test_the_four_adc_variant_halves_the_adcs_and_the_peak() -> None:
 
     costs = chip_costs(load_hardware("isaac-4adc"))
     # 168 tiles x 12 IMAs x 4 fewer ADCs x 2 mW = 16.128 W and x 0.0012 mm^2 = 9.6768 mm^2 less
-    assert costs.power_w == pytest.approx(65.80808 - 16.128)
-    assert costs.area_mm2 == pytest.approx(85.42472 - 9.6768)
-    # 8 x 128 columns per cycle from 4 ADCs at 1.28 GS/s: 200 ns, so the ADCs bound the cycle
-    assert costs.adc_bound and costs.effective_cycle_s == pytest.approx(200e-9)
-    assert costs.peak_tops == pytest.approx(41.28768 / 2)
+    isaac = chip_costs(ISAAC)
+    assert costs.power_w == pytest.approx(isaac.power_w - 16.128)
+    assert costs.area_mm2 == pytest.approx(isaac.area_mm2 - 9.6768)
+    # 8 x 129 columns per cycle from 4 ADCs at 1.28 GS/s: 201.5625 ns, so the ADCs bound the
+    # cycle, twice ISAAC's 100.78125 ns
+    assert costs.adc_bound and costs.effective_cycle_s == pytest.approx(201.5625e-9)
+    assert costs.peak_tops == pytest.approx(41.28768 * 128 / 129 / 2)

@@ -50,9 +50,9 @@ def test_default_sends_1x1_convs_to_the_cpu_and_says_where_ends_go() -> None:
 
 
 def test_all_rram_and_cpu_1x1_ends() -> None:
-    # All on RRAM: shortcut 16x32 -> 1 * ceil(32/15) = 3 crossbars; 32x64 -> 1 * 5 = 5.
+    # All on RRAM: shortcut 16x32 -> 1 * ceil(32/16) = 2 crossbars; 32x64 -> 1 * 4 = 4.
     m = mapping("all-rram")
-    assert [m.layer(n).crossbars for n in SHORTCUTS] == [3, 5]
+    assert [m.layer(n).crossbars for n in SHORTCUTS] == [2, 4]
     assert m.cpu_macs == 0
     ends = mapping("cpu-1x1-ends")
     assert targets(ends, "conv1", "fc", *SHORTCUTS) == ["cpu"] * 4

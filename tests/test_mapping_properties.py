@@ -40,6 +40,7 @@ def geometries(draw: st.DrawFn, chips: int | None = None) -> Geometry:
             imas_per_tile=draw(st.integers(1, 3)),
             tiles_per_chip=draw(st.integers(1, 3)),
             chips=chips or draw(st.integers(1, 4)),
+            offset_reference=draw(st.sampled_from(["extra_column", "input_count", "in_array"])),
         )
     except UserError:  # a crossbar too narrow for one weight
         assume(False)
@@ -68,18 +69,24 @@ def test_tiling_places_each_weight_once_and_never_overfills(
     coverage = np.zeros((spec.groups, rows, cols), dtype=np.int64)
     # A crossbar column sums the currents of all its rows and a row carries one input, so
     # blocks sharing a crossbar must use disjoint rows AND disjoint columns (not merely
-    # disjoint cells).
+    # disjoint cells). Column `cols` is the crossbar's one extra unit column (`extra_column`):
+    # a cut block's unit column sits there; a packed group's is inside the array, beside it.
+    packed = tiling.groups_per_crossbar > 1
+    inside = geometry.read_columns if packed else geometry.extra_columns
+    outside = 0 if packed else geometry.read_columns - geometry.extra_columns
+    assert tiling.bias_columns == geometry.read_columns  # every unit column is read
     rows_used = defaultdict(lambda: np.zeros(geometry.rows, dtype=np.int64))
-    cols_used = defaultdict(lambda: np.zeros(geometry.cols, dtype=np.int64))
+    cols_used = defaultdict(lambda: np.zeros(geometry.cols + 1, dtype=np.int64))
     for b in tiling.blocks:
         assert b.row_end - b.row_start <= geometry.rows
         assert b.col_end - b.col_start <= geometry.weights_per_row
         coverage[b.group, b.row_start : b.row_end, b.col_start : b.col_end] += 1
-        width = (b.col_end - b.col_start) * cpw + geometry.bias_columns
+        width = (b.col_end - b.col_start) * cpw + inside
         assert b.row_offset + (b.row_end - b.row_start) <= geometry.rows
         assert b.col_offset + width <= geometry.cols
         rows_used[b.slot][b.row_offset : b.row_offset + b.row_end - b.row_start] += 1
         cols_used[b.slot][b.col_offset : b.col_offset + width] += 1
+        cols_used[b.slot][geometry.cols] += outside
     assert (coverage == 1).all()
     assert all((used <= 1).all() for used in [*rows_used.values(), *cols_used.values()])
     assert sorted(cols_used) == list(range(tiling.crossbars))

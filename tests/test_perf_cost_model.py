@@ -104,25 +104,32 @@ def test_balancer_drops_replicas_a_slow_cpu_link_would_leave_idle() -> None:
 
 def test_static_energy_of_one_isaac_tile_at_a_given_interval() -> None:
     costs = costs_from_hardware(load_hardware("isaac"))
-    # One IMA's static milliwatts: 8 ADCs x 0.2 + 1024 DACs x 0.00078125 + 1024 S+H x
-    # 1.953125e-6 + 4 shift-adds x 0.01 + input register 0.248 + output register 0.046
-    ima_mw = 8 * 0.2 + 1024 * 0.00078125 + 1024 * 1.953125e-6 + 4 * 0.01 + 0.248 + 0.046
+    # One IMA's static milliwatts: 8 ADCs x 0.2 + 1024 DACs x 0.00078125 + 1032 S+H (8 x 129
+    # columns, the unit column's included) x 1.953125e-6 + 4 shift-adds x 0.01 + input
+    # register 0.248 + output register 0.046
+    ima_mw = 8 * 0.2 + 1024 * 0.00078125 + 1032 * 1.953125e-6 + 4 * 0.01 + 0.248 + 0.046
     # tile: 12 IMAs + eDRAM 6.21 + bus 1.4 + 2 sigmoids x 0.052 + shift-add 0.01 + max-pool
     # 0.08 + output register 0.336 + a quarter of a router's 12.6
     tile_mw = 12 * ima_mw + 6.21 + 1.4 + 2 * 0.052 + 0.01 + 0.08 + 0.336 + 12.6 / 4
     assert tile_mw == pytest.approx(44.122, rel=1e-4)
     one_tile = Footprint(
-        budget_chips=1, chips_used=1, tiles_used=1, powered_chips=0, powered_tiles=1, uses_cpu=False
+        budget_chips=1, chips_used=1, tiles_used=1, powered_links=0, powered_tiles=1, uses_cpu=False
     )
     energy = static_energy_j(one_tile, costs, interval_s=10e-6)
     assert math.fsum(energy.values()) == pytest.approx(tile_mw * 1e-3 * 10e-6, rel=1e-9)
     # a powered chip adds its 4 HyperTransport links' 4 x 1.95 W. isaac's CPU is a shared
-    # host (dedicated: false), so its idle power is no design's; a dedicated one's 50 W is.
-    chip_and_cpu = replace(one_tile, powered_chips=1, uses_cpu=True)
+    # host (dedicated: false), but its CPU path runs on all 28 of its 28 cores, so a design
+    # point using it is charged all of its 50 W idle power; one running on 7 cores, a quarter
+    chip_and_cpu = replace(one_tile, powered_links=4, uses_cpu=True)
     more = math.fsum(static_energy_j(chip_and_cpu, costs, 10e-6).values())
-    assert more == pytest.approx((tile_mw * 1e-3 + 7.8) * 10e-6, rel=1e-9)
+    assert more == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)
+    seven = costs_from_hardware(with_overrides(load_hardware("isaac"), {"cpu": {"cores": 7}}))
+    quarter = math.fsum(static_energy_j(chip_and_cpu, seven, 10e-6).values())
+    assert quarter == pytest.approx((tile_mw * 1e-3 + 7.8 + 12.5) * 10e-6, rel=1e-9)
+    assert (costs.cpu_area_mm2, seven.cpu_area_mm2) == (694.0, 694.0 / 4)
+    # a dedicated CPU is charged whole, whatever cores its path uses
     dedicated = costs_from_hardware(
-        with_overrides(load_hardware("isaac"), {"cpu": {"dedicated": True}})
+        with_overrides(load_hardware("isaac"), {"cpu": {"dedicated": True, "cores": 7}})
     )
     most = math.fsum(static_energy_j(chip_and_cpu, dedicated, 10e-6).values())
     assert most == pytest.approx((tile_mw * 1e-3 + 7.8 + 50.0) * 10e-6, rel=1e-9)

@@ -213,19 +213,21 @@ def test_the_best_drop_rate_and_its_paired_gain_by_hand() -> None:
     plt.close("all")
 
 
-# The CSV files' columns, as they were written before the rows became records.
+# The CSV files' columns, as they were written before the rows became records (and the
+# dynamic energy beside the static since).
 RESULTS_CSV = (
     "model hardware net width dataset method train_rate prune recalibrate policy fault_rate "
     "mean std "
     "ci_low ci_high p5 p50 p95 yield chips clean_acc float_acc quant_acc realised_fraction "
-    "bn_set throughput_ips latency_s energy_per_image_j static_energy_j images_per_j "
+    "bn_set throughput_ips latency_s energy_per_image_j dynamic_energy_j static_energy_j "
+    "images_per_j "
     "occupied_area_mm2 provisioned_area_mm2 budget_chips budget_tiles bottleneck "
     "evaluate_key train_key train_seed"
 )
 COSTS_CSV = (
     "model hardware width policy estimator paper_setting throughput_ips latency_s "
-    "energy_per_image_j "
-    "static_energy_j images_per_j occupied_area_mm2 provisioned_area_mm2 budget_chips "
+    "energy_per_image_j dynamic_energy_j static_energy_j images_per_j occupied_area_mm2 "
+    "provisioned_area_mm2 budget_chips "
     "bottleneck crossbars imas tiles chips utilization rram_macs cpu_macs total_macs "
     "rram_layers cpu_layers"
 )

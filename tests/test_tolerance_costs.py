@@ -22,30 +22,31 @@ def _linear(rows: int, cols: int) -> LayerSpec:
 
 
 def test_spare_columns_take_weight_slots_and_add_physical_columns() -> None:
-    # ISAAC row: 128 columns, 8 cells per 16-bit weight, 1 unit column. Without spares
-    # (128 - 1) // 8 = 15 weights; one spare weight column takes 8 more: (128 - 9) // 8 = 14;
-    # two: (128 - 17) // 8 = 13.
-    assert ISAAC.weights_per_row == 15
+    # ISAAC row: 128 columns, 8 cells per 16-bit weight, the unit column beside them (a
+    # 129th). Without spares 128 // 8 = 16 weights; one spare weight column takes 8 of the
+    # 128: (128 - 8) // 8 = 15; two: (128 - 16) // 8 = 14.
+    assert ISAAC.weights_per_row == 16
     one = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=1)
     two = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=2)
-    assert (one.weights_per_row, two.weights_per_row) == (14, 13)
-    assert (one.extra_columns, two.extra_columns) == (9, 17)
-    # 30 output channels: ceil(30 / 15) = 2 crossbars, ceil(30 / 14) = 3 with one spare;
-    # 16 channels fit ceil(16 / 15) = ceil(16 / 14) = 2 either way (spares in the slack).
-    assert crossbars_for(_linear(128, 30), ISAAC) == 2
-    assert crossbars_for(_linear(128, 30), one) == 3
-    assert crossbars_for(_linear(128, 16), ISAAC) == crossbars_for(_linear(128, 16), one) == 2
-    # every block drives its weights' cells + the unit column + the spares' 8 cells
-    tiling = tile_layer(_linear(128, 30), one)
+    assert (one.weights_per_row, two.weights_per_row) == (15, 14)
+    assert (one.extra_columns, two.extra_columns) == (8, 16)  # inside the 128
+    assert (one.read_columns, two.read_columns) == (9, 17)  # with the unit column
+    # 32 output channels: ceil(32 / 16) = 2 crossbars, ceil(32 / 15) = 3 with one spare;
+    # 30 channels fit ceil(30 / 16) = ceil(30 / 15) = 2 either way (spares in the slack).
+    assert crossbars_for(_linear(128, 32), ISAAC) == 2
+    assert crossbars_for(_linear(128, 32), one) == 3
+    assert crossbars_for(_linear(128, 30), ISAAC) == crossbars_for(_linear(128, 30), one) == 2
+    # every block reads its weights' cells + the unit column + the spares' 8 cells
+    tiling = tile_layer(_linear(128, 32), one)
     assert tiling.bias_columns == 9
-    assert [b.col_end - b.col_start for b in tiling.blocks] == [14, 14, 2]
+    assert [b.col_end - b.col_start for b in tiling.blocks] == [15, 15, 2]
 
 
 def test_spare_columns_are_validated() -> None:
     with pytest.raises(UserError, match="spare columns"):
         Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=-1)
     with pytest.raises(UserError, match="cannot hold one weight"):
-        Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=15)
+        Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=16)
 
 
 def test_remap_tables_cost_by_hand() -> None:
@@ -67,19 +68,19 @@ def test_remap_tables_cost_by_hand() -> None:
 
 
 def test_the_cost_model_converts_the_spare_columns() -> None:
-    # A block of 14 weights with one spare drives 14 x 8 + 1 + 8 = 121 columns, each
-    # converted once per input cycle (ISAAC: 16 one-bit cycles): 1936 conversions per MVM
-    # for the first block.
+    # A block of 15 weights with one spare reads 15 x 8 + 8 = 128 columns of the array and
+    # the unit column beside it, 129, each converted once per input cycle (ISAAC: 16 one-bit
+    # cycles): 2064 conversions per MVM for the first block.
     from archsim.mapping.mapper import map_specs
     from archsim.mapping.options import MapOptions
     from archsim.perf.plan_rram import physical_columns
 
     one = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac", spare_columns=1)
     mapping = map_specs(
-        [_linear(128, 30)], one, input_shape=(128,), options=MapOptions(policy="all-rram")
+        [_linear(128, 32)], one, input_shape=(128,), options=MapOptions(policy="all-rram")
     )
     lm = mapping.layer("fc")
-    assert [physical_columns(lm, b) for b in lm.blocks] == [121, 121, 2 * 8 + 9]
+    assert [physical_columns(lm, b) for b in lm.blocks] == [129, 129, 2 * 8 + 9]
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from archsim.explore.executors import EXECUTORS
-from archsim.explore.pareto import pareto_front
+from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
 
 if TYPE_CHECKING:
@@ -81,10 +81,20 @@ def run_pareto(
     return outputs, pdf
 
 
-def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
+def pareto(
+    rows: Sequence[MappingABC[str, Any]], energy: Literal["total", "dynamic"] = "total"
+) -> list[dict[str, Any]]:
     """`rows` (accuracy, throughput_ips, energy_per_image_j, occupied_area_mm2) each flagged
-    `on_front`."""
-    return pareto_front(rows)
+    `on_front`. `energy="dynamic"` takes the front on the accelerator's dynamic energy
+    (`dynamic_energy_j`) instead of the whole energy per image, leaving out the static part,
+    which rests on assumed static shares."""
+    if energy == "total":
+        return pareto_front(rows)
+    objectives = tuple(
+        ("dynamic_energy_j", up) if name == "energy_per_image_j" else (name, up)
+        for name, up in OBJECTIVES
+    )
+    return pareto_front(rows, objectives)
 
 
 def report(store: str | Path, out: str | Path | None = None) -> Path:

@@ -22,7 +22,8 @@ from archsim.cli.output import emit
 LAYER_COST_COLUMNS = ("latency_share", "energy_j")
 WIDTH_COLUMNS = (
     "model", "width", "estimator", "throughput_ips", "throughput_ratio", "latency_s",
-    "energy_per_image_j", "static_share", "images_per_j", "replicas_added",
+    "energy_per_image_j", "energy_dynamic_j", "energy_static_j", "energy_cpu_j",
+    "energy_links_j", "static_share", "images_per_j", "replicas_added",
     "occupied_area_mm2", "provisioned_area_mm2", "images_per_s_per_mm2", "budget_chips",
     "bottleneck",
 )  # fmt: skip
@@ -39,8 +40,9 @@ TABLE2_COLUMNS = (
 FIGURES_NOTE = (
     "throughput: images/s while images stream through the pipeline balanced in the budget; "
     "latency: one image alone; energy per image = dynamic + static (static power x interval) "
-    "+ CPU + links; occupied area: tiles used + their share of the chip links "
-    "(docs/validation.md)"
+    "+ CPU + links, the static part resting on the hardware file's assumed static shares "
+    "(`--breakdown` shows each component's); occupied area: tiles used + their share of the "
+    "powered chip links (docs/validation.md)"
 )
 PAPER_SETUP = {"input_shape": (3, 32, 32), "num_classes": 10}
 
@@ -101,6 +103,9 @@ def width_rows(results: Sequence[PerfResult], replicas: Sequence[int]) -> list[d
             "throughput_ips": _sig(r.throughput_images_per_s),
             "throughput_ratio": round(r.throughput_images_per_s / base, 4),
             "latency_s": _sig(r.latency_s), "energy_per_image_j": _sig(r.energy_per_image_j),
+            "energy_dynamic_j": _sig(r.dynamic_energy_j),
+            "energy_static_j": _sig(r.static_energy_j), "energy_cpu_j": _sig(r.cpu_energy_j),
+            "energy_links_j": _sig(r.link_energy_j),
             "static_share": round(r.static_energy_j / r.energy_per_image_j, 4),
             "images_per_j": _sig(r.images_per_j), "replicas_added": n,
             "occupied_area_mm2": _sig(r.occupied_area_mm2),

@@ -146,3 +146,44 @@ def validate_command(file: str) -> None:
         f"weights in {costs.cells_per_weight} cells, chip {costs.power_w:.2f} W, "
         f"{costs.area_mm2:.2f} mm^2, peak {costs.peak_tops:.2f} TOPS)"
     )
+
+
+@hw.command("calibrate-cpu")
+@click.option("--model", "-m", default="resnet20", show_default=True, help="Zoo net name.")
+@click.option("--width", type=float, default=1.0, show_default=True)
+@click.option("--hw", "hw_name", default="isaac", show_default=True,
+              help="Hardware the net is mapped on; the written file is based on it.")  # fmt: skip
+@click.option("--policy", default="cpu-1x1", show_default=True, help="Placement policy.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Net option (default shortcut=1x1, the drop-connect paper's net).")  # fmt: skip
+@click.option("--repeats", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), help="Threads (default: all available).")
+@click.option("--output", "-o", required=True, help="Hardware file to write (YAML).")
+def calibrate_cpu_command(
+    model: str, width: float, hw_name: str, policy: str, options: tuple[str, ...],
+    repeats: int, threads: int | None, output: str,
+) -> None:  # fmt: skip
+    """Time the CPU path's layers on this machine and write a hardware file whose CPU block
+    has the measured rate (and the package power, where RAPL exposes it); its `source` says
+    what was measured and what was kept."""
+    from archsim.api.hardware import calibrate_cpu
+    from archsim.atomic import atomic_write_text
+    from archsim.cli.map import parse_option
+
+    net_options = dict(parse_option(o) for o in options) if options else {"shortcut": "1x1"}
+    measured, overlay = calibrate_cpu(model, width, hw_name, policy=policy,
+                                      net_options=net_options, repeats=repeats,
+                                      threads=threads)  # fmt: skip
+    rows = [
+        {"layer": t.name, "macs": t.macs, "median_us": round(t.seconds * 1e6, 3),
+         "gmacs_per_s": round(t.macs / t.seconds / 1e9, 3)}
+        for t in measured.layers
+    ]  # fmt: skip
+    emit(rows, "table")
+    power = measured.package_power_w
+    watts = f"{power:.1f} W (RAPL)" if power is not None else "not measured (no RAPL)"
+    click.echo(f"sustained: {measured.macs_per_s / 1e9:.3f} GMAC/s on {measured.machine.model}, "
+               f"{measured.machine.cores} threads; package power: {watts}")  # fmt: skip
+    atomic_write_text(output, yaml.safe_dump(overlay, sort_keys=False, width=100))
+    load_hardware(output)  # the written file is a valid description
+    click.echo(f"wrote {output}")

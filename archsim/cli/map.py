@@ -230,8 +230,16 @@ def parse_request(args: MapArgs) -> MapRequest:
     help="N for the derived time for N images, and the paper estimator's totals "
     "(Table II uses 10000).",
 )
+@click.option(
+    "--breakdown",
+    is_flag=True,
+    help="Print the energy per image by component instead: one row per layer (dynamic), "
+    "the layers' sum, the static row (static power x interval) and the total, per width.",
+)
 @format_option
-def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **args: Any) -> None:
+def map_command(
+    no_replicate: bool, estimator: str, images: int, breakdown: bool, fmt: str, **args: Any
+) -> None:
     """Map a network onto crossbars: per-layer placement, crossbars, MACs, cost and totals.
 
     Every width is costed in one chip budget (--budget-chips / --budget-tiles; default: the
@@ -244,6 +252,9 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
     from archsim.api.mapping import design_points
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
 
+    if breakdown and estimator == "paper":
+        raise UserError("--breakdown needs --estimator des or analytic (the paper estimator "
+                        "prices a whole image at one power)")  # fmt: skip
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
     points = design_points(request.model, request.widths, request.hardware, request.mapping,
                            input_shape=request.input_shape, num_classes=request.num_classes,
@@ -253,4 +264,9 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
     mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
                               request.num_classes)  # fmt: skip
     costs = estimate_widths(mappings, points.hardware, points.costs, estimator, images, mismatch)
+    if breakdown:
+        from archsim.cli.breakdown import emit_breakdown
+
+        emit_breakdown(costs.results, fmt)
+        return
     render(mappings, fmt, costs)

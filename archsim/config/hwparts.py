@@ -27,6 +27,13 @@ from pydantic import (
 
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Encoding = Literal["offset", "differential"]
+# Where the offset encoding's reference (the sum of the inputs, times the bias) comes from:
+# `extra_column`: a unit column beside the `cols` weight columns, with its own sample-and-hold
+# and ADC sample every cycle (ISAAC's choice, docs/reference.md s.1); `input_count`: a digital
+# count of the input bits each cycle, no column; `in_array`: a unit column inside the `cols`
+# columns, which then hold fewer weights. See archsim/mapping/geometry.py.
+OffsetReference = Literal["extra_column", "input_count", "in_array"]
+OFFSET_REFERENCES: tuple[OffsetReference, ...] = ("extra_column", "input_count", "in_array")
 
 # Two latencies that must agree with a structural field may differ by float round-off only.
 _REL_TOL = 1e-6
@@ -118,10 +125,17 @@ class CrossbarConfig(Component):
     bits_per_cell: int = Field(ge=1, le=8)
     cycle_ns: PositiveFloat
     encoding: Encoding
+    offset_reference: OffsetReference | None = None  # required with the offset encoding
 
     @model_validator(mode="after")
     def _read_takes_one_cycle(self) -> "CrossbarConfig":
         _check_latency(self, "read", self.cycle_ns, "cycle_ns")
+        if self.encoding == "offset" and self.offset_reference is None:
+            raise ValueError(
+                "offset_reference is required with the offset encoding: one of "
+                + ", ".join(OFFSET_REFERENCES)
+                + " (extra_column is ISAAC's unit column beside the weight columns)"
+            )
         return self
 
     def resized(self, rows: int, cols: int) -> "CrossbarConfig":
@@ -142,6 +156,21 @@ class CrossbarConfig(Component):
                 "cell kept",
             }
         )
+
+    @property
+    def unit_columns_inside(self) -> int:
+        """Weight columns a crossbar gives up to the offset's unit column (`in_array`)."""
+        return int(self.encoding == "offset" and self.offset_reference == "in_array")
+
+    @property
+    def unit_columns_outside(self) -> int:
+        """Columns a crossbar has beyond its `cols` (`extra_column`: ISAAC's 129th column)."""
+        return int(self.encoding == "offset" and self.offset_reference == "extra_column")
+
+    @property
+    def physical_cols(self) -> int:
+        """Columns read, sampled and converted per cycle when every column is in use."""
+        return self.cols + self.unit_columns_outside
 
 
 class AdcConfig(Component):

@@ -83,14 +83,18 @@ class CpuConfig(Strict):
     """The host CPU that runs 1x1 convolutions with SIMD FMAs (the drop-connect paper's AVX)."""
 
     model: Source
-    cores: PositiveInt
+    cores: PositiveInt  # cores the CPU path runs on (its rate counts these)
+    package_cores: PositiveInt  # cores of the package: the share charged is cores / these
+    die_area_mm2: PositiveFloat  # the package's die: its share is charged as area
     simd_lanes: PositiveInt  # multiply-accumulates one SIMD FMA instruction performs
     fma_units: PositiveInt  # SIMD FMA instructions a core issues per cycle
     frequency_ghz: PositiveFloat
     efficiency: float = Field(gt=0, le=1)  # fraction of peak FMA throughput achieved
     power_w: PositiveFloat  # package power while computing
     idle_power_w: float = Field(ge=0)  # drawn while it waits for work
-    dedicated: bool  # serves only the accelerator: its idle power is charged to designs using it
+    # serves only the accelerator: its whole idle power and die are charged to design points
+    # using it; false: the share of the cores the CPU path uses (cores / package_cores)
+    dedicated: bool
     link: CpuLinkConfig
     source: Source
 
@@ -98,7 +102,14 @@ class CpuConfig(Strict):
     def _idle_below_busy(self) -> "CpuConfig":
         if self.idle_power_w > self.power_w:
             raise ValueError(f"idle_power_w ({self.idle_power_w}) exceeds power_w ({self.power_w})")
+        if self.cores > self.package_cores:
+            raise ValueError(f"cores ({self.cores}) exceeds package_cores ({self.package_cores})")
         return self
+
+    @property
+    def charged_share(self) -> float:
+        """The package share charged to a design point that uses the CPU path."""
+        return 1.0 if self.dedicated else self.cores / self.package_cores
 
 
 class OperationConfig(Strict):
@@ -107,6 +118,8 @@ class OperationConfig(Strict):
     batchnorm: Literal["folded", "units"]  # folded into the conv before it, or on tile units
     unused_tiles_power_gated: bool  # tiles holding no layer draw no static power
     unused_chips_power_gated: bool  # chips of the budget holding no layer draw none
+    # chip links that carry nothing draw none: a one-chip design keeps only its host link up
+    unused_links_power_gated: bool
     power_check_rtol: float = Field(ge=0, le=1)  # see archsim/config/powercheck.py
     source: Source
 
@@ -144,10 +157,12 @@ class HardwareConfig(Strict):
                 f"crossbar.bits_per_cell ({self.crossbar.bits_per_cell}) exceeds "
                 f"precision.weight_bits ({self.precision.weight_bits})"
             )
-        if self.cells_per_weight > self.crossbar.cols:
+        if self.weights_per_row < 1:
+            inside = self.crossbar.unit_columns_inside
             raise ValueError(
                 f"a weight needs {self.cells_per_weight} cells but a crossbar row has only "
                 f"{self.crossbar.cols} columns"
+                + (f" ({inside} of them the unit column)" if inside else "")
             )
         if self.ima.dac.bits > self.precision.input_bits:
             raise ValueError(
@@ -167,8 +182,20 @@ class HardwareConfig(Strict):
 
     @property
     def weights_per_row(self) -> int:
-        """Whole weights that fit side by side along one crossbar row."""
-        return self.crossbar.cols // self.cells_per_weight
+        """Whole weights that fit side by side along one crossbar row, beside a unit column
+        inside the array (`in_array`); the mapper packs the same number
+        (`mapping/geometry.py`)."""
+        return (self.crossbar.cols - self.crossbar.unit_columns_inside) // self.cells_per_weight
+
+    @property
+    def columns_read(self) -> int:
+        """Columns a crossbar full of weights reads, samples and converts each cycle: its
+        weights' cells and the unit column (inside the array or beside it), as the mapper
+        lays a full block out; columns no whole weight fits in stay unread."""
+        unit = self.crossbar.encoding == "offset" and self.crossbar.offset_reference != (
+            "input_count"
+        )
+        return self.weights_per_row * self.cells_per_weight + int(unit)
 
     @property
     def input_cycles(self) -> int:
@@ -181,7 +208,8 @@ class HardwareConfig(Strict):
 
     @property
     def sample_holds_per_ima(self) -> int:
-        return self.ima.crossbars * self.crossbar.cols
+        """One per physical column, the extra unit column (`extra_column`) included."""
+        return self.ima.crossbars * self.crossbar.physical_cols
 
     @property
     def crossbars_per_tile(self) -> int:

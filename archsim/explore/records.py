@@ -155,7 +155,8 @@ class AccuracyRow:
     throughput_ips: float | None
     latency_s: float | None
     energy_per_image_j: float | None
-    static_energy_j: float | None
+    dynamic_energy_j: float | None  # the accelerator's actions (links and CPU apart)
+    static_energy_j: float | None  # static power x interval (assumed static shares)
     images_per_j: float | None
     occupied_area_mm2: float | None
     provisioned_area_mm2: float | None
@@ -195,6 +196,7 @@ class CostRow:
     throughput_ips: float
     latency_s: float
     energy_per_image_j: float
+    dynamic_energy_j: float | None
     static_energy_j: float | None
     images_per_j: float | None
     occupied_area_mm2: float

@@ -13,7 +13,11 @@ copy the fault simulator faults, see sites.py):
 (ISAAC's layout: a weight's cells side by side along its row). The flat cell index within
 the layer is ((g * cols + c) * rows + r) * cells_per_weight + k, as everywhere in faults/.
 Cells no weight occupies (unused cells, the offset encoding's unit columns, other replicas)
-are outside the mapping: their states are read, counted and ignored.
+are outside the mapping: their states are read, counted and ignored. Weight cells always lie
+in columns 0 .. cols - 1; where the unit column is follows the hardware's
+`crossbar.offset_reference` (`mapping/tiling.py`): ISAAC's `extra_column` is column `cols`,
+beside the array and outside these (rows, cols) maps; `in_array` puts it after a block's
+weights; `input_count` has none.
 """
 
 from dataclasses import dataclass

@@ -8,7 +8,8 @@ encoding the positive array's slices followed by the negative array's, each most
 first. Replicated layers are faulted as replica 0 (its fault map is used for every output);
 a module called more than once (the mapper's `name#2`, ...) is faulted as its first call,
 since one weight tensor cannot hold two fault maps. The offset encoding's unit (bias)
-columns are not faulted.
+columns are not faulted (where they sit, beside the array or inside it, is the hardware's
+`crossbar.offset_reference`; see faults/physical.py).
 """
 
 import math

@@ -3,7 +3,9 @@
 Throughput is cores x SIMD lanes x FMA units x clock x efficiency multiply-accumulates per
 second. Power splits into an idle part (`idle_power_w`, its static power: drawn while a design
 point that runs layers on it waits for work) and the rest, charged per MAC for the time it
-computes. Its silicon is not the accelerator's, so its area is 0. The link's static power is
+computes. Its silicon is not the accelerator's, so the component's area is 0; a design point
+that uses the CPU path is charged its share of the die and of the idle power
+(`CpuConfig.charged_share`, archsim/perf/assemble.py). The link's static power is
 the chip link's (counted with the chip), so the link itself is priced per bit only.
 """
 

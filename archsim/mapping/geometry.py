@@ -7,18 +7,26 @@ one cell each, laid side by side along a crossbar row (ISAAC stores a 16-bit wei
 - `differential`: a positive and a negative copy of every slice, so twice the cells and no
   extra column;
 - `offset` (ISAAC): weights are stored with a bias added so every cell is non-negative, and
-  the bias times the sum of the inputs is subtracted digitally afterwards. That sum comes from
-  one *unit column* of the same crossbar driven by the same rows in the same cycle, so each
-  block of weights carries one extra column. The ADC digitises the crossbar's `cols`
-  columns per cycle (128 at 1.28 GS/s in ISAAC), so the unit column is one of them, not a
-  129th: a 128-column ISAAC crossbar holds floor((128 - 1) / 8) = 15 weights per row (120
-  columns), plus the unit column, and 7 columns stay empty.
+  the bias times the sum of the inputs is subtracted digitally afterwards. Where that sum
+  comes from is the hardware's `offset_reference`:
+  - `extra_column` (ISAAC, docs/reference.md s.1): a unit column beside the `cols` weight
+    columns, driven by the same rows in the same cycle, with its own sample-and-hold and ADC
+    sample. A 128-column ISAAC crossbar holds 128 // 8 = 16 weights per row, and every cycle
+    reads, samples and converts 129 columns (at 1.28 GS/s one ADC takes 129 / 1.28 = 100.78
+    ns for them, so the ADC, not the 100 ns read, sets the cycle);
+  - `input_count`: the tile counts the input bits digitally each cycle; no column, 16 weights;
+  - `in_array`: the unit column is one of the `cols` columns: floor((128 - 1) / 8) = 15
+    weights per row, 7 columns empty.
+  A crossbar with an extra column has one, so it serves the one block a cut layer puts on the
+  crossbar; groups packed block-diagonally read disjoint rows and need a sum each, so each
+  packed group carries its unit column inside the array (except with `input_count`).
 """
 
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from archsim.config.hwparts import OFFSET_REFERENCES, OffsetReference
 from archsim.errors import UserError
 from archsim.mapping.records import Encoding
 
@@ -40,6 +48,7 @@ class Geometry:
     chips: int
     name: str = "custom"
     spare_columns: int = 0  # spare weight columns each block reserves (faults/spares.py)
+    offset_reference: OffsetReference = "extra_column"  # ISAAC's; read with `offset` only
 
     def __post_init__(self) -> None:
         for field_name in (
@@ -65,6 +74,11 @@ class Geometry:
                 f"hardware {self.name}: encoding {self.encoding!r} is not one of "
                 f"{', '.join(ENCODINGS)}"
             )
+        if self.offset_reference not in OFFSET_REFERENCES:
+            raise UserError(
+                f"hardware {self.name}: offset reference {self.offset_reference!r} is not one "
+                f"of {', '.join(OFFSET_REFERENCES)}"
+            )
         if self.weights_per_row < 1:
             raise UserError(
                 f"hardware {self.name}: a {self.cols}-column crossbar cannot hold one weight "
@@ -78,19 +92,36 @@ class Geometry:
         return slices * (2 if self.encoding == "differential" else 1)
 
     @property
-    def bias_columns(self) -> int:
-        """Unit columns each block of weights needs (offset encoding only)."""
-        return 1 if self.encoding == "offset" else 0
+    def unit_columns(self) -> int:
+        """Unit columns a cut block reads beside its weights (offset, not `input_count`)."""
+        return int(self.encoding == "offset" and self.offset_reference != "input_count")
+
+    @property
+    def unit_columns_inside(self) -> int:
+        """Weight columns of a crossbar given up to the unit column (`in_array` only)."""
+        return int(self.encoding == "offset" and self.offset_reference == "in_array")
+
+    @property
+    def spare_cells(self) -> int:
+        """Columns a block reserves for its spare weights (`spare_columns` x cells)."""
+        return self.spare_columns * self.cells_per_weight
 
     @property
     def extra_columns(self) -> int:
-        """Physical columns of a block beyond its weights: the unit column and the spares'
-        cells (`spare_columns` x cells per weight)."""
-        return self.bias_columns + self.spare_columns * self.cells_per_weight
+        """Columns of the `cols` a cut block gives up beside its weights: an in-array unit
+        column and the spares' cells."""
+        return self.unit_columns_inside + self.spare_cells
+
+    @property
+    def read_columns(self) -> int:
+        """Columns a block reads beyond its weight cells: its unit column (inside the array
+        or beside it) and the spares' cells. A block-diagonally packed group reads as many,
+        all inside the array: one extra column cannot sum two groups' inputs."""
+        return self.unit_columns + self.spare_cells
 
     @property
     def weights_per_row(self) -> int:
-        """Whole weights a crossbar row holds beside one block's unit and spare columns."""
+        """Whole weights a crossbar row holds beside an in-array unit column and spares."""
         return (self.cols - self.extra_columns) // self.cells_per_weight
 
     @property
@@ -119,6 +150,7 @@ class Geometry:
             tiles_per_chip=hw.chip.tiles,
             chips=hw.node.chips,
             name=str(hw.name),
+            offset_reference=hw.crossbar.offset_reference or "extra_column",
         )
 
 

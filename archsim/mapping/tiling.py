@@ -1,11 +1,11 @@
 """Cut one weight layer's matrices into crossbar-sized blocks (one replica, no placement yet).
 
 A layer with `groups` groups has one `k*k*cin/groups` x `cout/groups` matrix per group. A
-block of `h` x `w` weights uses `h` crossbar rows and `w * cells_per_weight + extra_columns`
-crossbar columns (the unit column and any spare columns' cells; the layer's `bias_columns`
-records that number, so the cost model converts and reads them too), so a block holds at
-most `rows` matrix rows and `weights_per_row` matrix columns (see `geometry.py` for ISAAC's
-unit column).
+block of `h` x `w` weights uses `h` crossbar rows and reads `w * cells_per_weight +
+read_columns` crossbar columns (its unit column and any spare columns' cells; the layer's
+`bias_columns` records that number, so the cost model reads, samples and converts them too),
+so a block holds at most `rows` matrix rows and `weights_per_row` matrix columns (see
+`geometry.py`: ISAAC's unit column is a column beside the `cols` weight columns).
 
 - Ordinary layers (and groups too large to share a crossbar): every group's matrix is cut into
   `ceil(r / rows)` x `ceil(c / weights_per_row)` blocks, one crossbar each, so a layer needs
@@ -13,16 +13,20 @@ unit column).
   share a crossbar: partial sums of row blocks are added digitally, as in ISAAC.
 - Grouped and depthwise layers whose whole group matrix fits on one crossbar: groups are
   packed block-diagonally, `per = min(rows // r, cols // (c * cells_per_weight + bias))` to a
-  crossbar. Each group reads its own input rows and drives its own columns (and its own unit
-  column), so no group's sum mixes with another's; the rest of the crossbar stays empty,
-  which is why depthwise layers show a low utilization.
+  crossbar (`bias` = `read_columns`). Each group reads its own input rows and drives its own
+  columns (and its own unit column, inside the array), so no group's sum mixes with
+  another's; the rest of the crossbar stays empty, which is why depthwise layers show a low
+  utilization.
 
 Cell layout of a block (the convention the fault simulator follows): matrix row
 `row_start + i` sits on crossbar row `row_offset + i`; matrix column `col_start + j` occupies
 crossbar columns `col_offset + j * cells_per_weight + s` for s in [0, cells_per_weight), bit
 slice s = 0 most significant (differential: the positive copy's slices, then the negative
 copy's); the block's unit column (offset encoding) is the next column,
-`col_offset + weight_cols * cells_per_weight`.
+`col_offset + weight_cols * cells_per_weight`, inside the array (`in_array`, and every
+packed group), or the crossbar's extra column `cols` beside the array (`extra_column`, one
+per crossbar, for the one cut block a crossbar holds). Weight cells always lie in columns
+0 .. cols - 1.
 """
 
 import math
@@ -64,7 +68,7 @@ class LayerTiling:
 
 def block_diagonal_capacity(spec: LayerSpec, geometry: Geometry) -> int:
     """Groups of `spec` one crossbar holds side by side; 0 if one group's matrix won't fit."""
-    group_columns = spec.matrix_cols * geometry.cells_per_weight + geometry.extra_columns
+    group_columns = spec.matrix_cols * geometry.cells_per_weight + geometry.read_columns
     if spec.matrix_rows > geometry.rows or group_columns > geometry.cols:
         return 0
     return min(geometry.rows // spec.matrix_rows, geometry.cols // group_columns)
@@ -72,7 +76,7 @@ def block_diagonal_capacity(spec: LayerSpec, geometry: Geometry) -> int:
 
 def _packed(spec: LayerSpec, geometry: Geometry, per_crossbar: int) -> tuple[TiledBlock, ...]:
     rows, cols = spec.matrix_rows, spec.matrix_cols
-    group_columns = cols * geometry.cells_per_weight + geometry.extra_columns
+    group_columns = cols * geometry.cells_per_weight + geometry.read_columns
     return tuple(
         TiledBlock(
             group=group,
@@ -122,7 +126,7 @@ def tile_layer(spec: LayerSpec, geometry: Geometry) -> LayerTiling:
         per_crossbar = 1
     return LayerTiling(
         cells_per_weight=geometry.cells_per_weight,
-        bias_columns=geometry.extra_columns,
+        bias_columns=geometry.read_columns,
         blocks=blocks,
         crossbars=crossbars,
         weight_cells=spec.groups * spec.matrix_rows * spec.matrix_cols * geometry.cells_per_weight,

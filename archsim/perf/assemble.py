@@ -4,8 +4,12 @@ Dynamic energy = sum over actions of count x energy per action. Static energy pe
 static power of the powered hardware x the streaming interval (a new image starts every
 interval, so that is each image's share of the time the hardware is on): the powered tiles
 (the tiles holding layers, or every tile of a powered chip when the hardware does not gate
-unused tiles), the powered chips' own parts (the chip links), and the CPU's idle power when the
-design point runs layers on it. Both engines share this; they differ in timing.
+unused tiles), the powered chip links (every link of a powered chip, or, when the hardware
+gates unused links, only the host link on a one-chip design point: a design on several chips
+keeps all its chips' links up, since which links its traffic takes is not modelled), and the
+CPU's idle power when the design point runs layers on it (the share of the cores the CPU path
+uses, `cpu.charged_share`; the same share of the die is added to the provisioned and occupied
+area). Both engines share this; they differ in timing.
 """
 
 import math
@@ -36,35 +40,48 @@ class Timing:
 class Footprint:
     """What a design point occupies and powers.
 
-    Chip-level parts (the chip links) count in chips; a budget of part of a chip (`budget
+    Chip-level parts (the chip links) count in links; a budget of part of a chip (`budget
     tiles`) has that share of them, as a chip built with only those tiles would.
     """
 
     budget_chips: int
     chips_used: int
     tiles_used: int
-    powered_chips: float  # chips whose own parts draw static power (a share for part chips)
+    powered_links: float  # chip links drawing static power (a share for part chips)
     powered_tiles: int
     uses_cpu: bool
     budget_tiles: int = 0  # 0: whole chips
+
+
+def powered_links(costs: PerfCosts, powered_chips: float, chips_used: int, host: bool) -> float:
+    """Chip links drawing static power: all of the powered chips' unless the hardware gates
+    unused links and the design point sits on one chip, which keeps only its host link up
+    (`host`: images, results or CPU layers cross it)."""
+    links = powered_chips * costs.chip_links
+    if not costs.unused_links_power_gated or chips_used > 1:
+        return links
+    return min(1.0, links) if host else 0.0
 
 
 def footprint(mapping: Mapping, plans: tuple[LayerPlan, ...], costs: PerfCosts) -> Footprint:
     tiles = {tile for plan in plans for tile in plan.tiles}
     chips = {chip for plan in plans for chip in plan.chips}
     uses_cpu = any(plan.target == "cpu" for plan in plans)
+    host = costs.host_io or uses_cpu
     if mapping.budget_tiles:
         budget_tiles = max(mapping.budget_tiles, len(tiles))
         powered_tiles = len(tiles) if costs.unused_tiles_power_gated else budget_tiles
         share = budget_tiles / costs.tiles_per_chip if chips else 0.0
+        links = powered_links(costs, share, len(chips), host)
         return Footprint(math.ceil(budget_tiles / costs.tiles_per_chip), len(chips), len(tiles),
-                         share, powered_tiles, uses_cpu, budget_tiles)  # fmt: skip
+                         links, powered_tiles, uses_cpu, budget_tiles)  # fmt: skip
     budget = max(mapping.budget_chips, len(chips))
     powered_chips = len(chips) if costs.unused_chips_power_gated else budget
     powered_tiles = (
         len(tiles) if costs.unused_tiles_power_gated else powered_chips * costs.tiles_per_chip
     )
-    return Footprint(budget, len(chips), len(tiles), powered_chips, powered_tiles, uses_cpu)
+    links = powered_links(costs, powered_chips, len(chips), host)
+    return Footprint(budget, len(chips), len(tiles), links, powered_tiles, uses_cpu)
 
 
 def tiles_area_mm2(tiles: int, costs: PerfCosts) -> float:
@@ -92,8 +109,8 @@ def static_energy_j(fp: Footprint, costs: PerfCosts, interval_s: float) -> dict[
     energy: dict[str, float] = defaultdict(float)
     for component, watts in costs.tile_static_power_w.items():
         energy[component] += watts * fp.powered_tiles * interval_s
-    for component, watts in costs.chip_static_power_w.items():
-        energy[component] += watts * fp.powered_chips * interval_s
+    for component, watts in costs.chip_static_power_w.items():  # a chip's links, all of them
+        energy[component] += watts * fp.powered_links / costs.chip_links * interval_s
     if fp.uses_cpu:
         energy["cpu"] += costs.cpu_idle_power_w * interval_s
     return dict(energy)
@@ -144,6 +161,7 @@ def assemble(
     notes: tuple[str, ...] = (),
 ) -> PerfResult:
     fp = footprint(mapping, plans, costs)
+    cpu_area = costs.cpu_area_mm2 if fp.uses_cpu else 0.0  # the CPU path's share of the host
     by_component: dict[str, float] = defaultdict(float)
     by_layer: dict[str, float] = {}
     busy = [plan.busy_s() for plan in plans]
@@ -185,8 +203,10 @@ def assemble(
         dynamic_energy_j=dynamic, static_energy_j=by_layer[STATIC_ROW], cpu_energy_j=cpu,
         link_energy_j=links,
         budget_chips=fp.budget_chips, chips_used=fp.chips_used, tiles_used=fp.tiles_used,
-        provisioned_area_mm2=provisioned_area_mm2(fp.budget_chips, fp.budget_tiles, costs),
-        budget_tiles=fp.budget_tiles, occupied_area_mm2=tiles_area_mm2(fp.tiles_used, costs),
+        provisioned_area_mm2=provisioned_area_mm2(fp.budget_chips, fp.budget_tiles, costs)
+        + cpu_area,
+        budget_tiles=fp.budget_tiles,
+        occupied_area_mm2=tiles_area_mm2(fp.tiles_used, costs) + cpu_area,
         crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
                                                        timing.interval_s),
         bottleneck=bottleneck_of(plans)[0],
@@ -194,4 +214,5 @@ def assemble(
         cpu_time_s=sum(sum(sum(s.durations_s) for s in p.stages)
                        for p in plans if p.target == "cpu"),
         events=timing.events, layers=tuple(rows), notes=notes + costs.notes,
+        static_by_component_j=static,
     )  # fmt: skip

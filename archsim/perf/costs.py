@@ -5,8 +5,8 @@ can build a tiny hand-checkable chip directly, and `hw_costs.costs_from_hardware
 place that reads a hardware description through the `archsim/hw/` component models.
 
 Static power is per powered tile (its IMAs, buffers, units and its share of a router) and per
-powered chip (its chip-to-chip links); which tiles and chips are powered follows the power
-gating the hardware description declares (`operation:` block).
+powered chip link; which tiles, chips and links are powered follows the power gating the
+hardware description declares (`operation:` block).
 
 Actions are keyed `component/unit` after the hw component that performs them ("ima.adc/
 conversion", "tile.edram/bit"): the `key` of the components' `ActionRef` constants, which the
@@ -66,8 +66,12 @@ class PerfCosts:
     chip_area_mm2: float  # tiles_per_chip tiles plus the chip-level parts (chip links)
     unused_tiles_power_gated: bool = False
     unused_chips_power_gated: bool = True
-    cpu_idle_power_w: float = 0.0  # charged over the interval to design points using the CPU
-    # (a dedicated CPU's idle power; 0 for a shared host, whose idle power is not the design's)
+    unused_links_power_gated: bool = False  # a one-chip design powers only its host link
+    chip_links: int = 1  # chip-to-chip links per chip; `chip_static_power_w` is for all of them
+    # charged to design points using the CPU path: the idle power (over the interval) and the
+    # die area of the cores it runs on (the whole package when the CPU is dedicated)
+    cpu_idle_power_w: float = 0.0
+    cpu_area_mm2: float = 0.0
     batchnorm_folded: bool = True  # inference BN folded into the preceding conv (no cost)
     host_io: bool = True  # charge the image in / result out over the host link (plan.py)
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -88,6 +92,7 @@ class PerfCosts:
             "chip_area_mm2": self.chip_area_mm2,
             "tile_area_mm2": self.tile_area_mm2,
             "tiles_per_chip": self.tiles_per_chip,
+            "chip_links": self.chip_links,
         }
         for name, value in positive.items():
             if not value > 0:
@@ -102,7 +107,7 @@ class PerfCosts:
             self.tile_static_power_w,
             self.chip_static_power_w,
             self.tile_unit_ops_per_s,
-            {"cpu_idle_power_w": self.cpu_idle_power_w},
+            {"cpu_idle_power_w": self.cpu_idle_power_w, "cpu_area_mm2": self.cpu_area_mm2},
         )
         for table in tables:
             for name, value in table.items():

@@ -72,7 +72,10 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         chip_area_mm2=chip.area_mm2,
         unused_tiles_power_gated=hw.operation.unused_tiles_power_gated,
         unused_chips_power_gated=hw.operation.unused_chips_power_gated,
-        cpu_idle_power_w=hw.cpu.idle_power_w if hw.cpu.dedicated else 0.0,
+        unused_links_power_gated=hw.operation.unused_links_power_gated,
+        chip_links=hw.chip.hypertransport.links,
+        cpu_idle_power_w=hw.cpu.idle_power_w * hw.cpu.charged_share,
+        cpu_area_mm2=hw.cpu.die_area_mm2 * hw.cpu.charged_share,
         batchnorm_folded=hw.operation.batchnorm == "folded",
         notes=tuple(notes),
     )

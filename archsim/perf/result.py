@@ -64,6 +64,9 @@ class PerfResult:
     budget_tiles: int = 0  # tiles provisioned when the budget is part of a chip (0: whole)
     layers: tuple[LayerCost, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # static energy per image by component (the CPU's idle power under "cpu"); the dynamic
+    # part of each component is in `layers`
+    static_by_component_j: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         split = self.dynamic_energy_j + self.static_energy_j + self.cpu_energy_j

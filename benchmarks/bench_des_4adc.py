@@ -1,0 +1,54 @@
+"""CPU time of `--estimator des` against the closed form on `isaac-4adc`, ResNet-20.
+
+`isaac-4adc` has 4 ADCs for 8 crossbars, so IMAs that several layers or replica lanes share
+queue for conversions and the DES simulates that queue. Both estimators cost the same
+balanced design point (one chip, `cpu-1x1`, mapped once, untimed); each is timed A B A B
+(closed form, DES, closed form, DES) in CPU seconds (`time.process_time`, robust to other
+processes sharing the cores), after one untimed call of each to warm imports. Each call gets
+a fresh copy of the mapping, so each builds its plans (the cache is keyed by the mapping
+object): what `archsim map --estimator X` spends after mapping. The ratio is DES CPU time /
+closed-form CPU time, summed over the two rounds of each. The target is 3 or less.
+"""
+
+import time
+from dataclasses import replace
+
+from archsim.config.hardware import load_hardware
+from archsim.mapping.geometry import resolve_geometry
+from archsim.mapping.mapper import trace_net
+from archsim.mapping.options import MapOptions
+from archsim.perf.analytic import analytic_estimate
+from archsim.perf.balance import design_point
+from archsim.perf.des import simulate
+from archsim.perf.hw_costs import costs_from_hardware
+
+TARGET = 3.0
+
+
+def main() -> None:
+    hw = load_hardware("isaac-4adc")
+    geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
+    specs = trace_net("resnet20", 1.0, (3, 32, 32), 10, {"shortcut": "1x1"})[1]
+    mapping = design_point(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
+                           input_shape=(3, 32, 32), model_name="resnet20")  # fmt: skip
+    runs = {"analytic": lambda: analytic_estimate(replace(mapping), costs),
+            "des": lambda: simulate(replace(mapping), costs)}  # fmt: skip
+    for run in runs.values():
+        run()
+    cpu = {name: 0.0 for name in runs}
+    intervals = {}
+    for _ in range(2):  # A B A B
+        for name, run in runs.items():
+            start = time.process_time()
+            result = run()
+            cpu[name] += time.process_time() - start
+            intervals[name] = result.interval_s
+    ratio = cpu["des"] / cpu["analytic"]
+    print(f"isaac-4adc resnet20 (1x1 shortcuts, one chip): closed form {cpu['analytic']:.3f} "
+          f"CPU s, DES {cpu['des']:.3f} CPU s over 2 rounds each; ratio {ratio:.2f} "
+          f"(target <= {TARGET:g}); interval closed form {intervals['analytic'] * 1e6:.3f} us, "
+          f"DES {intervals['des'] * 1e6:.3f} us")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
