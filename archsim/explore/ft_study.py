@@ -122,6 +122,7 @@ def load_study(
     hardware: str | None = None,
     device: str = "cpu",
     budget_chips: int = 1,
+    model: str | None = None,
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
     path = Path(checkpoint)
@@ -129,7 +130,7 @@ def load_study(
         raise UserError(f"no checkpoint at {path}")
     if budget_chips < 1:
         raise UserError(f"the chip budget must be >= 1, got {budget_chips}")
-    model, meta, _ = load_checkpoint(path, device)
+    net, meta, _ = load_checkpoint(path, device, model)
     name = dataset or meta.get("dataset") or "digits"
     handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
     data = load_split(name, "test", data_dir, handling)
@@ -140,7 +141,7 @@ def load_study(
             f"channels and {data.num_classes} classes"
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
-    model.eval()
+    net.eval()
     return Study(
-        path, model, meta, name, data.images.to(device), data.labels.to(device), hw, budget_chips
+        path, net, meta, name, data.images.to(device), data.labels.to(device), hw, budget_chips
     )

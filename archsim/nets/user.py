@@ -69,9 +69,32 @@ def _import_file(path: Path) -> ModuleType:
     return module
 
 
+def _is_file(where: str) -> bool:
+    return where.endswith(".py") or "/" in where
+
+
+def source_digest(text: str) -> str:
+    """The SHA-256 of the source of user model `text` ('file.py:factory' or 'module:factory'),
+    read without running it (a module is found, not imported; its parent packages are)."""
+    where = text.strip().rpartition(":")[0]
+    if _is_file(where):
+        path = Path(where).expanduser()
+        if not path.is_file():
+            raise UserError(f"model file {where} does not exist")
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        spec = importlib.util.find_spec(where)
+    except (ImportError, ValueError) as exc:
+        raise UserError(f"cannot find module {where}: {exc}") from None
+    if spec is None:
+        raise UserError(f"cannot find module {where}")
+    origin = spec.origin if spec.origin and Path(spec.origin).is_file() else None
+    return hashlib.sha256(Path(origin).read_bytes() if origin else where.encode()).hexdigest()
+
+
 def _load(where: str) -> tuple[str, ModuleType, str]:
     """(canonical location, module, source digest) of `where` (a .py path or a module)."""
-    if where.endswith(".py") or "/" in where:
+    if _is_file(where):
         path = Path(where).expanduser().resolve()
         if not path.is_file():
             raise UserError(f"model file {where} does not exist")
@@ -162,7 +185,7 @@ def source_stamp(text: str) -> tuple[int, int]:
     """(mtime, size) of a user model's file, (0, 0) for a module: a cache key that changes
     when the file is edited."""
     where = text.strip().rpartition(":")[0]
-    if not (where.endswith(".py") or "/" in where):
+    if not _is_file(where):
         return (0, 0)
     try:
         stat = Path(where).expanduser().stat()

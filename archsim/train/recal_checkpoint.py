@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from archsim.atomic import locked_update
 from archsim.checkpoint import build_model, read_checkpoint, save_checkpoint
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
@@ -85,7 +86,18 @@ def _settings(spec: RecalibrateSpec, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
-    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc)."""
+    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc).
+
+    Rewriting the checkpoint in place holds its lock from reading to writing: a second run on
+    the same file is refused, so no run's sets are lost to another's write."""
+    path = Path(spec.checkpoint)
+    if spec.output is not None or not path.is_file():
+        return _recalibrate(spec)
+    with locked_update(path, "checkpoint"):
+        return _recalibrate(spec)
+
+
+def _recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
     if not spec.rates:
         raise UserError("give at least one rate to recalibrate for, e.g. --rates 0,0.1,0.2")
     rates = tuple(check_rate(r) for r in spec.rates)
@@ -97,6 +109,11 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
     if meta.get("partial"):
         raise UserError(f"{path} is an unfinished training run; finish it with archsim train")
     s = _settings(spec, meta)
+    if spec.dataset and meta.get("dataset") and spec.dataset != meta["dataset"]:
+        raise UserError(
+            f"{path} was trained on {meta['dataset']}; its BatchNorm statistics are "
+            f"recalibrated on the same data, not on {spec.dataset}: drop --dataset"
+        )
     if not s["dataset"]:
         raise UserError(f"{path} does not record its dataset; give --dataset")
     fault_model = get_fault_model(s["fault_model"])
