@@ -63,8 +63,10 @@ def locked_update(path: str | Path, what: str) -> Iterator[Path]:
     (through `atomic_write`); a second process is refused with one line naming the holder.
 
     The lock is an `flock` on the file itself, so the kernel drops it when the holder dies and
-    no lock file is left behind. An atomic write replaces the file's inode, so after locking the
-    current inode is checked: a lock taken on a file already replaced is retaken on the new one.
+    no lock file is left behind. The block's atomic write must be its last step: it replaces
+    the file's inode, and an update that starts after it locks the new file and reads what the
+    holder wrote (one that opened the old file is checked against the current inode and
+    retaken on the new one), so no update is lost.
     """
     target = Path(path)
     for _ in range(100):
