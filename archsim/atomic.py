@@ -43,10 +43,21 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     try:
         write(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and not isinstance(exc, UserError) and _full(target):
+            # a writer's own error for a full disk (zlib.error from a PDF backend, ...)
+            raise UserError(f"cannot write {target}: no space left on the device") from None
         raise
     return target
+
+
+def _full(target: Path) -> bool:
+    """Whether the file system holding `target` has no block left to write."""
+    try:
+        return os.statvfs(target.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -14,11 +14,11 @@ technique.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from archsim.bounds import parse_json, read_bounded
 from archsim.errors import UserError
 from archsim.explore.ft_codec import FormatError, decode_record, encode, omitted_when_none
 
@@ -240,10 +240,10 @@ def from_json(doc: Any, source: str | Path) -> StoredStudy:
         raise UserError(f"{source} is a damaged {kind} study: {exc}") from None
 
 
+MAX_STUDY_BYTES = 8 << 20  # a study of every layer of the largest zoo net is a few hundred kB
+
+
 def read_study(path: str | Path) -> StoredStudy:
     """The study stored in the JSON file at `path`."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+    doc = parse_json(read_bounded(path, "study", MAX_STUDY_BYTES), str(path))
     return from_json(doc, path)

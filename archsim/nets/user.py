@@ -63,8 +63,8 @@ def _import_file(path: Path) -> ModuleType:
     sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # the user's code: any failure is a one-line error
-        sys.modules.pop(module_name, None)
+    except (Exception, SystemExit) as exc:  # the user's code: any failure is one line,
+        sys.modules.pop(module_name, None)  # and so is a sys.exit() at import
         raise UserError(f"importing {path} failed: {first_line(exc)}") from None
     return module
 
@@ -103,7 +103,8 @@ def _load(where: str) -> tuple[str, ModuleType, str]:
         module = importlib.import_module(where)
     except ImportError as exc:
         raise UserError(f"cannot import module {where}: {exc}") from None
-    source = Path(module.__file__).read_bytes() if module.__file__ else where.encode()
+    file = getattr(module, "__file__", None)  # a built-in module (builtins, sys) has none
+    source = Path(file).read_bytes() if file else where.encode()
     return where, module, hashlib.sha256(source).hexdigest()
 
 
@@ -137,7 +138,10 @@ def load_user_net(text: str) -> UserNet:
         )
         raise UserError(f"{where} has no callable {attr!r}; it defines: "
                         f"{', '.join(found) or 'nothing callable'}")  # fmt: skip
-    params = inspect.signature(factory).parameters.values()
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a built-in without a readable signature
+        raise UserError(f"{name} is not a model factory: its parameters cannot be read") from None
     keywords = {p.name: p.default for p in params
                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}  # fmt: skip
     required = [n for n, d in keywords.items() if d is inspect.Parameter.empty and n not in PASSED]
@@ -173,11 +177,14 @@ def build_user_net(
     kwargs = {k: v for k, v in passed.items() if k in net.takes}
     try:
         model = net.factory(**kwargs, **options)
-    except Exception as exc:  # the user's code
+    except (Exception, SystemExit) as exc:  # the user's code (`builtins:exit` raises SystemExit)
         call = ", ".join(f"{k}={v!r}" for k, v in {**kwargs, **options}.items())
         raise UserError(f"{net.name}({call}) failed: {first_line(exc)}") from None
     if not isinstance(model, nn.Module):
         raise UserError(f"{net.name} returned {type(model).__name__}, not a torch nn.Module")
+    if next(iter(model.parameters()), None) is None:
+        raise UserError(f"{net.name} returned a {type(model).__name__} without parameters: "
+                        "there are no weights to train or to map onto crossbars")  # fmt: skip
     return model
 
 
