@@ -94,6 +94,12 @@ CLASS_CASES = [
         _write("v.json", DEEP_JSON),
     ),
     Case(
+        "study-3000-rows",
+        ("ft-report", "v.json", "--out", "x.pdf"),
+        "more than the 2,000 a study holds",
+        _write("v.json", '{"kind": "vulnerability", "rows": [' + ", ".join(["{}"] * 3000) + "]}"),
+    ),
+    Case(
         "vulnerability-file-deep-json",
         ("tolerance", *CK, "--vulnerability", "v.json", "--out", "t.json"),
         "nested more than",
