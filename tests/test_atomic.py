@@ -64,3 +64,17 @@ def test_a_writer_failing_on_a_full_disk_is_one_user_error(
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
     with pytest.raises(zlib.error):  # with room left, a writer's bug keeps its traceback
         atomic_write(target, compress_fails)
+
+
+def test_a_device_or_fifo_is_never_renamed_over(tmp_path: Path) -> None:
+    """The last line of defence behind the CLI's checks: whatever path reaches the writer."""
+    import os
+
+    from archsim.errors import UserError
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (fifo, Path("/dev/full"), tmp_path):
+        with pytest.raises(UserError, match="not a regular file"):
+            atomic_write_text(target, "x")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]

@@ -85,9 +85,10 @@ def test_two_concurrent_recalibrations_lose_nothing(checkpoint: Path, tmp_path: 
     copy.write_bytes(checkpoint.read_bytes())
     runs = {rate: _recalibrate(copy, rate) for rate in ("0.2", "0.3")}
     outcomes = {rate: (run.wait(timeout=300), _stderr(run)) for rate, run in runs.items()}
-    # every run that wrote is recorded (LeNet-5 has no BatchNorm: its sets hold no tensors)
-    done = read_checkpoint(copy).meta.get("recalibrations", [])
-    sets = " ".join(str(rate) for record in done for rate in record["rates"])
+    meta = read_checkpoint(copy).meta
+    sets = " ".join(meta["bn_sets"])  # LeNet-5 has no BatchNorm: its sets are named, not held
+    recorded = {str(r) for record in meta.get("recalibrations", []) for r in record["rates"]}
+    assert recorded == {s.split(":")[1] for s in meta["bn_sets"]}  # every run that wrote is kept
     codes = sorted(code for code, _ in outcomes.values())
     if codes == [0, 0]:
         assert "0.2" in sets and "0.3" in sets  # one ran after the other: both sets present

@@ -152,6 +152,10 @@ def _recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
         progress=spec.progress,
     )
     merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
+    # a net without BatchNorm stores no tensors for a set: its earlier sets live only in the
+    # metadata's list, kept here so a second recalibration does not drop the first's
+    listed = {k for k in meta.get("bn_sets") or () if isinstance(k, str) and ":" in k}
+    names = sorted(listed | set(merged))
     images = min(batches * s["batch_size"], len(train_data))
     record = {
         "fault_model": fault_model.name,
@@ -164,16 +168,14 @@ def _recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format")}
-    new_meta.update(
-        bn_sets=sorted(merged), recalibrations=[*meta.get("recalibrations", []), record]
-    )
+    new_meta.update(bn_sets=names, recalibrations=[*meta.get("recalibrations", []), record])
     target = Path(spec.output) if spec.output else path
     save_checkpoint(target, model, new_meta, merged, data.extra or None)
     return RecalibrationResult(
         target,
         fault_model.name,
         tuple(sets),
-        tuple(sorted(merged)),
+        tuple(names),
         batches,
         images,
         s["dataset"],
