@@ -50,10 +50,11 @@ def _canary(folder: Path) -> Path:
     return path
 
 
-def _nothing_ran(canary: Path) -> None:
+def _nothing_ran(canary: Path, modules_before: set[str]) -> None:
     assert not canary.with_suffix(".imported").exists()
     assert not canary.with_suffix(".called").exists()
-    assert not any("canary" in name or name.startswith("archsim_user_") for name in sys.modules)
+    new = set(sys.modules) - modules_before
+    assert not any("canary" in name or name.startswith("archsim_user_") for name in new), new
 
 
 LOADERS = [
@@ -72,6 +73,7 @@ def test_no_command_imports_the_model_a_checkpoint_names(
     which: str, loader: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    modules = set(sys.modules)
     canary = _canary(tmp_path)
     net = str(canary) + ":make" if which.startswith("canary") else which
     checkpoint = _forged(tmp_path, net)
@@ -82,27 +84,29 @@ def test_no_command_imports_the_model_a_checkpoint_names(
     assert result.exit_code == 2, result.output
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     assert "never runs code by itself" in lines[0]
-    _nothing_ran(canary)
+    _nothing_ran(canary, modules)
     assert checkpoint.read_bytes() == before
     assert not (tmp_path / "out.safetensors").exists()
 
 
 def test_the_library_refuses_too(tmp_path: Path) -> None:
+    modules = set(sys.modules)
     canary = _canary(tmp_path)
     checkpoint = _forged(tmp_path, f"{canary}:make")
     with pytest.raises(UserError, match="never runs code by itself"):
         load_checkpoint(checkpoint)
-    _nothing_ran(canary)
+    _nothing_ran(canary, modules)
 
 
 def test_a_named_model_whose_source_differs_is_refused_before_import(tmp_path: Path) -> None:
     """The forged checkpoint records no digest of the canary, so naming the canary is refused
     too, before its file is imported."""
+    modules = set(sys.modules)
     canary = _canary(tmp_path)
     checkpoint = _forged(tmp_path, f"{canary}:make")
     with pytest.raises(UserError, match="records no source digest"):
         load_checkpoint(checkpoint, model=f"{canary}:make")
-    _nothing_ran(canary)
+    _nothing_ran(canary, modules)
     other = tmp_path / "other.py"
     other.write_text(CANARY.replace("Linear(64, 10)", "Linear(64, 10, bias=False)"))
     import hashlib
@@ -115,7 +119,7 @@ def test_a_named_model_whose_source_differs_is_refused_before_import(tmp_path: P
         trusted_net(checkpoint, meta, f"{other}:make")
     assert not other.with_suffix(".imported").exists()
     assert trusted_net(checkpoint, meta, f"{canary}:make") == f"{canary}:make"
-    _nothing_ran(canary)  # the digest is read from the file's bytes; nothing was imported
+    _nothing_ran(canary, modules)  # the digest is read from the file's bytes; nothing was imported
 
 
 def test_a_zoo_checkpoint_needs_nothing(tmp_path: Path) -> None:
