@@ -99,3 +99,19 @@ def test_two_concurrent_recalibrations_lose_nothing(checkpoint: Path, tmp_path: 
         assert "is being updated by process" in outcomes[refused][1]
         assert outcomes[refused][1].count("\n") == 1  # one error line
         assert kept in sets and refused not in sets  # what was said is what holds
+
+
+def test_a_held_fault_map_is_not_replaced(checkpoint: Path, tmp_path: Path) -> None:
+    """Defect maps are written under the same lock: a second writer of one file is refused."""
+    target = tmp_path / "chip.npz"
+    args = ["faults", "export", "--checkpoint", str(checkpoint), "--output", str(target)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = target.read_bytes()
+    with locked_update(target, "fault map"):
+        result = CliRunner().invoke(cli, [*args, "--chip", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: fault map {target} is being updated by process {os.getpid()}; "
+        "wait for it to finish"
+    ]
+    assert target.read_bytes() == before

@@ -81,7 +81,11 @@ def export_defects(
             target.sites, get_fault_model(fault_model), m.crossbar_rows, m.crossbar_cols
         )
         faults = drawer.draw(rate, seed, chip)
-    write_any_fault_map(output, faults, target)
+    if Path(output).is_file():  # replacing a map: under its lock, as an import does
+        with locked_update(output, "fault map"):
+            write_any_fault_map(output, faults, target)
+    else:
+        write_any_fault_map(output, faults, target)
     used = len(used_crossbars(target.sites))
     return DefectMapWritten(chip=faults, crossbars=used, used=used,
                             faulty_cells=sum(lf.faults for lf in faults.layers.values()),
