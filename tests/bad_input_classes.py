@@ -39,6 +39,19 @@ def _study_store(folder: Path) -> None:
     _store(folder, corrupt_spec=False)
 
 
+def _store_without(table: str) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        import sqlite3
+
+        _store(folder, corrupt_spec=False)
+        conn = sqlite3.connect(folder / "out" / "results.sqlite")
+        with conn:
+            conn.execute(f"DROP TABLE {table}")
+        conn.close()
+
+    return setup
+
+
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 CSV_HEAD = "chip,tile,ima,crossbar,row,column,state\n"
 PARETO = ("pareto", "--spec", "spec.yaml", "--out", "out")
@@ -92,6 +105,12 @@ CLASS_CASES = [
         ("ft-report", "v.json", "--out", "x.pdf"),
         "nested more than",
         _write("v.json", DEEP_JSON),
+    ),
+    Case(
+        "store-without-sweeps",
+        ("report", "out"),
+        "damaged: no such table: sweeps",
+        _store_without("sweeps"),
     ),
     Case(
         "study-3000-rows",

@@ -73,7 +73,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_corpus_size() -> None:
-    assert len(CASES) == 92
+    assert len(CASES) == 93
     assert len({case.name for case in CASES}) == len(CASES)
 
 

@@ -79,7 +79,12 @@ def run_pareto(
     from archsim.explore.sweep import run_sweep
     from archsim.report.pdf import render_report
 
-    outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
+    try:
+        outputs = run_sweep(
+            spec, out, executor=executor, jobs=jobs, address=address, progress=progress
+        )
+    except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
+        raise UserError(f"results store {out / 'results.sqlite'} is damaged: {exc}") from None
     pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
     return outputs, pdf
 
