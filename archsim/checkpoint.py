@@ -206,30 +206,68 @@ def _check_fits(path: Path, model: nn.Module, data: CheckpointData) -> None:
                 raise UserError(f"{path}: BatchNorm set {rate} has a bad tensor {name}")
 
 
+def trusted_net(path: Path, meta: dict[str, Any], model: str | None) -> str:
+    """The net to build for a checkpoint: its zoo name, or for a user model the one the user
+    named (`model`), whose source must be the code the checkpoint was trained with.
+
+    A checkpoint never imports code by itself: its metadata (which anyone can edit and
+    re-checksum) names a user model, but only a model named by the user is imported, and only
+    after its source's SHA-256 matched the recorded `model_source`, checked before importing.
+    """
+    from archsim.nets.user import is_user_spec, source_digest
+
+    net = meta["net"]
+    if not is_user_spec(net):
+        return str(net)
+    if model is None or not is_user_spec(model):
+        raise UserError(
+            f"{path} holds the user model {net}; a checkpoint never runs code by itself: "
+            "name the model's file on the command line (--model FILE.py:FACTORY) to load it"
+        )
+    recorded = meta.get("model_source")
+    if not isinstance(recorded, str):
+        raise UserError(
+            f"{path} records no source digest for its user model {net} (an older archsim "
+            "wrote it): retrain it to load it with --model"
+        )
+    digest = source_digest(model)
+    if digest != recorded:
+        raise UserError(
+            f"{model} is not the code {path} was trained with: its source's sha256 is "
+            f"{digest[:12]}, the checkpoint records {recorded[:12]}"
+        )
+    return model
+
+
 def build_model(
-    path: str | Path, data: CheckpointData, device: str | torch.device = "cpu"
+    path: str | Path,
+    data: CheckpointData,
+    device: str | torch.device = "cpu",
+    model: str | None = None,
 ) -> nn.Module:
-    """The named net (`archsim.nets.get_net`) with the checkpoint's weights, in eval mode."""
+    """The checkpoint's net (`archsim.nets.get_net`) with its weights, in eval mode. A user
+    model is built only from `model`, the user's own naming of it (see `trusted_net`)."""
     from archsim.nets import get_net  # the zoo pulls in every architecture: import on use
 
     meta = data.meta
-    model = get_net(
-        meta["net"],
+    net = get_net(
+        trusted_net(Path(path), meta, model),
         meta["width"],
         meta["num_classes"],
         meta["in_channels"],
         **meta.get("options", {}),
     )
-    _check_fits(Path(path), model, data)
-    model.load_state_dict(data.state, strict=True)
-    return model.to(device).eval()
+    _check_fits(Path(path), net, data)
+    net.load_state_dict(data.state, strict=True)
+    return net.to(device).eval()
 
 
 def load_checkpoint(
-    path: str | Path, device: str | torch.device = "cpu"
+    path: str | Path, device: str | torch.device = "cpu", model: str | None = None
 ) -> tuple[nn.Module, dict[str, Any], dict[str, dict[str, Tensor]]]:
-    """Rebuild the named net and load the weights into it: (model, metadata, BN sets)."""
+    """Rebuild the checkpoint's net and load the weights into it: (model, metadata, BN sets).
+    `model`: the user model the user named, needed for a checkpoint of one."""
     data = read_checkpoint(path)
-    model = build_model(path, data, device)
+    net = build_model(path, data, device, model)
     bn_sets = {k: {n: t.to(device) for n, t in v.items()} for k, v in data.bn_sets.items()}
-    return model, data.meta, bn_sets
+    return net, data.meta, bn_sets

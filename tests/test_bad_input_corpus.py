@@ -1,8 +1,8 @@
 """The bad-input corpus: hostile input and faults a careful (or hostile) user can cause, each run
 through the CLI. Every case must exit non-zero with ONE `error:` line on stderr (at most
 `MAX_ERROR_CHARS` long), no traceback, nothing created or changed in the working folder, within
-a time and a memory bound. `CASES` (in `bad_input_cases.py`) lists them; `test_the_corpus_size`
-pins how many there are.
+a time and a memory bound. `CASES` (`bad_input_cases.py`, and by class of input
+`bad_input_classes.py`) lists them; `test_the_corpus_size` pins how many there are.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from pathlib import Path
 import bad_input_cases
 import pytest
 import torch
-from bad_input_cases import CASES, Case, spec_file
+from bad_input_cases import CASES as FIRST_CASES
+from bad_input_cases import Case, spec_file
+from bad_input_classes import CLASS_CASES
 from click.testing import CliRunner
 
 from archsim.cli import MAX_ERROR_CHARS, cli
 from archsim.explore.lock import folder_lock
 
+CASES = [*FIRST_CASES, *CLASS_CASES]
 TIME_BOUND_S = 30.0
 MEMORY_BOUND_BYTES = 1 << 30  # growth of this process's peak resident memory in one case
 
@@ -70,7 +73,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_corpus_size() -> None:
-    assert len(CASES) == 52
+    assert len(CASES) == 93
     assert len({case.name for case in CASES}) == len(CASES)
 
 

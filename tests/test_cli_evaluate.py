@@ -358,7 +358,22 @@ def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:
         (("--images-per-chip", "1"), ">= 2"),
         (("--images-per-chip", "auto"), "needs a target"),
         (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
-        (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"), "exact per-chip"),
+        (("--stop-on", "yield"), "--stop-on yield needs --threshold"),
+        (("--min-chips", "50", "--chips", "20"), "--min-chips 50 is more than --chips 20"),
+        (("--fault-rate", "0.1,,0.2"), "empty rate between commas"),
+        (
+            (
+                "--stop-on",
+                "yield",
+                "--threshold",
+                "50",
+                "--adaptive",
+                "5",
+                "--images-per-chip",
+                "30",
+            ),
+            "exact per-chip",
+        ),
     ):
         code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", *bad)
         assert code == 2 and out.startswith("error:") and message in out, out

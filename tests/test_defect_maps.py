@@ -17,7 +17,7 @@ from archsim.faults import ChipDrawer, FaultInjector, get_fault_model
 from archsim.faults.labformats import export_defect_map, import_defect_map
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_model
-from archsim.nets import get_net
+from archsim.nets import get_net, net_info
 
 ISAAC = Geometry(128, 128, 2, 16, "offset", 8, 12, 168, 64, "isaac")
 HEADER = "chip,tile,ima,crossbar,row,column,state\n"
@@ -168,6 +168,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "method": "standard",
             "seed": 0,
             "input_shape": [1, 8, 8],
+            "model_source": net_info(name).source_digest,  # what naming the model is checked by
         },
     )
     return path
@@ -182,7 +183,9 @@ def _cli(*args: str) -> dict:
 def test_export_import_and_identical_evaluation_from_the_cli(
     checkpoint: Path, tmp_path: Path
 ) -> None:
-    ckpt = ["--checkpoint", str(checkpoint)]
+    # a checkpoint of a user model loads only with the model named by the user
+    name = f"{Path(__file__).parent / 'user_models' / 'funcnet.py'}:make"
+    ckpt = ["--checkpoint", str(checkpoint), "--model", name]
     for suffix in (".safetensors", ".npz", ".csv"):
         _cli(
             "faults",

@@ -36,3 +36,55 @@ def test_a_sweep_left_running_is_marked_killed(tmp_path: Path) -> None:
         store.begin_sweep(canonical_json({}), "local", current_provenance(), 1)
         assert store.close_stale_sweeps() == 1
         assert [s["status"] for s in store.sweeps()] == ["killed"]
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # past the JSON parser's stack
+DAMAGE = [
+    ("result", "{not json"),
+    ("result", "{}"),
+    ("result", "null"),
+    ("result", "[1, 2]"),
+    ("result", DEEP),
+    ("config", "{not json"),
+    ("config", "null"),
+    ("config", DEEP),
+    ("deps", "[]"),
+]
+
+
+def test_every_kind_of_damaged_row_is_named_left_out_and_rerun(tmp_path: Path) -> None:
+    """Invalid JSON, `{}`, `null`, a list or JSON nested past the parser's stack, in a row's
+    result, config or deps: the store names the row, a reader leaves it out, a sweep reruns it
+    (all without a traceback)."""
+    register_toy()
+    run_toy(tmp_path / "ref")
+    expected = store_rows(tmp_path / "ref")
+    out = tmp_path / "out"
+    run_toy(out)
+    conn = sqlite3.connect(out / "results.sqlite")
+    keys = [key for key, *_ in expected[: len(DAMAGE)]]
+    with conn:
+        for key, (column, text) in zip(keys, DAMAGE, strict=True):
+            conn.execute(f"UPDATE jobs SET {column} = ? WHERE key = ?", (text, key))
+        labels = [
+            conn.execute("SELECT label FROM jobs WHERE key = ?", (k,)).fetchone()[0] for k in keys
+        ]
+    conn.close()
+    with ResultsStore.open(out, create=False) as store:
+        assert sorted(store.damaged()) == sorted(labels)
+        assert {job.key for job in store.jobs()} == {k for k, *_ in expected} - set(keys)
+    run_toy(out)  # every damaged job runs again
+    assert store_rows(out) == expected
+    with ResultsStore.open(out, create=False) as store:
+        assert store.damaged() == []
+
+
+def test_a_report_that_lacks_jobs_says_so_in_one_line() -> None:
+    from archsim.api.sweeps import _incomplete
+
+    line = _incomplete(Path("out/results.sqlite"), {"evaluate": 2, "train": 1}, 10, list("abcd"))
+    assert line == (
+        "out/results.sqlite: 3 of 10 jobs are missing (2 evaluate, 1 train); 4 stored row(s) "
+        "are damaged and left out: a, b, c (+1 more); the report's first page says so; run "
+        "`archsim pareto` again to rerun them"
+    )

@@ -50,8 +50,9 @@ def test_the_shipped_isaac_keeps_its_table_2_adc() -> None:
 def test_rows_scale_the_dacs_and_the_array_columns_scale_the_sample_and_holds(rows: int) -> None:
     # One DAC per crossbar row: 8 arrays x rows per IMA (ISAAC: 8 x 128 = 1024), times 12
     # IMAs x 168 tiles per chip = 2016 IMAs. One sample-and-hold per column read, ISAAC's
-    # unit column beside the 128 included: 8 x 129 = 1032 per IMA whatever the rows. The array's power and area scale with its cells: 0.3 mW and
-    # 0.000025 mm^2 per 128 x 128, so x rows / 128.
+    # unit column beside the 128 included: 8 x 129 = 1032 per IMA whatever the rows. The
+    # array's power and area scale with its cells: 0.3 mW and 0.000025 mm^2 per 128 x 128,
+    # so x rows / 128.
     hw = load_hardware(f"isaac[crossbar.rows={rows}]")
     chip = chip_costs(hw)
     assert chip.part("ima.dac").count == 8 * rows

@@ -3,7 +3,8 @@ CLI reaches the engines only through `archsim.api`.
 
 Layers, top to bottom (a module may import its own layer or any layer below):
 cli > api > report > explore > {train, faults, perf} > {mapping, hw, checkpoint} >
-{config, nets, data} > base (errors, atomic, tables, source, machine, progress, lazy, the package).
+{config, nets, data} > base (errors, atomic, bounds, tables, source, machine, progress, lazy,
+the package).
 A CLI module imports only `archsim.api`, other CLI modules and the base.
 Every import counts, including those inside functions (a lazy import is still a dependency);
 only imports under `if TYPE_CHECKING:` are left out, since they never run.
@@ -14,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "archsim"
-BASE = ("errors", "atomic", "tables", "source", "machine", "progress", "lazy", "archsim")
+BASE = ("errors", "atomic", "bounds", "tables", "source", "machine", "progress", "lazy", "archsim")
 LAYERS = (
     ("cli",), ("api",), ("report",), ("explore",), ("train", "faults", "perf"),
     ("mapping", "hw", "checkpoint"), ("config", "nets", "data"), BASE,

@@ -149,7 +149,7 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
         (("--fault-model", "cell-isaac"), "weight-granularity"),
         (("--chips", "1"), "--chips must be >= 2"),
         (("--fault-rate", "2"), "fault rate must be in [0, 1]"),
-        (("--vulnerability", "/nonexistent.json"), "cannot read the vulnerability study"),
+        (("--vulnerability", "/nonexistent.json"), "cannot read study /nonexistent.json"),
     ],
 )
 def test_tolerance_errors_are_one_line(

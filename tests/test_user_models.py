@@ -104,13 +104,15 @@ def test_a_user_file_trains_and_evaluates_from_the_cli(tmp_path: Path) -> None:
     assert row["checkpoint"] == str(checkpoint) and not row["cached"]
     again = _ok(["train", "--model", model, "--out", str(tmp_path), *FAST])["rows"][0]
     assert again["cached"]
-    evaluated = _ok(
-        ["evaluate", "--checkpoint", str(checkpoint), "--chips", "2", "--fault-rate", "0,0.1"]
-    )
+    run = ["evaluate", "--checkpoint", str(checkpoint), "--chips", "2", "--fault-rate", "0,0.1"]
+    # the checkpoint names its code but never imports it: the user names it, or it is refused
+    assert "never runs code by itself" in _error(run)
+    evaluated = _ok([*run, "--model", model])
     assert [r["rate"] for r in evaluated["rows"]] == [0.0, 0.1]
     assert evaluated["model"] == str(source.resolve()) + ":make"
     # editing the code makes the cached checkpoint stale: the run trains again
     source.write_text(Path(FUNCNET).read_text().replace("base: int = 8", "base: int = 6"))
+    assert "is not the code" in _error([*run, "--model", model])  # not the trained code
     edited = _ok(["train", "--model", model, "--out", str(tmp_path), *FAST])["rows"][0]
     assert not edited["cached"]
 

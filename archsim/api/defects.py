@@ -2,7 +2,10 @@
 (formats: `archsim/faults/labformats.py`, docs/defect-maps.md)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from archsim.atomic import locked_update
+from archsim.errors import UserError
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.faultmap import save_fault_map
 from archsim.faults.labformats import import_defect_map, read_any_fault_map
@@ -33,12 +36,20 @@ def import_defects(
     hardware: str | None = None,
     policy: str | None = None,
     overrides: tuple[str, ...] = (),
+    model: str | None = None,
 ) -> DefectMapWritten:
     """Check a lab's .npz / .csv defect map against `checkpoint`'s mapping (default hardware
-    and placement: the checkpoint's) and write it to `output` as an archsim fault map."""
-    target = checkpoint_target(checkpoint, hardware, policy, overrides)
+    and placement: the checkpoint's) and write it to `output` as an archsim fault map (an
+    existing one is replaced under its lock: a concurrent import of the same file is refused)."""
+    if Path(output).suffix != ".safetensors":
+        raise UserError(f"--output {output}: an imported map is written as .safetensors")
+    target = checkpoint_target(checkpoint, hardware, policy, overrides, model)
     chip, summary = import_defect_map(source, target.sites, target.mapping)
-    save_fault_map(output, chip, target.mapping)
+    if Path(output).is_file():
+        with locked_update(output, "fault map"):
+            save_fault_map(output, chip, target.mapping)
+    else:
+        save_fault_map(output, chip, target.mapping)
     return DefectMapWritten(chip=chip, crossbars=summary.crossbars, used=summary.used,
                             faulty_cells=summary.faulty_cells,
                             ignored_cells=summary.ignored_cells)  # fmt: skip
@@ -56,11 +67,12 @@ def export_defects(
     rate: float = 0.01,
     seed: int = 0,
     chip: int = 0,
+    model: str | None = None,
 ) -> DefectMapWritten:
     """Write chip `chip` of `seed` drawn from `fault_model` at `rate` (or the fault map
     `fault_map`, any format) as a defect map by physical position (.npz, .csv or
     .safetensors by `output`'s suffix)."""
-    target = checkpoint_target(checkpoint, hardware, policy, overrides)
+    target = checkpoint_target(checkpoint, hardware, policy, overrides, model)
     if fault_map:
         faults = read_any_fault_map(fault_map, target.sites, target.mapping)
     else:
@@ -69,7 +81,11 @@ def export_defects(
             target.sites, get_fault_model(fault_model), m.crossbar_rows, m.crossbar_cols
         )
         faults = drawer.draw(rate, seed, chip)
-    write_any_fault_map(output, faults, target)
+    if Path(output).is_file():  # replacing a map: under its lock, as an import does
+        with locked_update(output, "fault map"):
+            write_any_fault_map(output, faults, target)
+    else:
+        write_any_fault_map(output, faults, target)
     used = len(used_crossbars(target.sites))
     return DefectMapWritten(chip=faults, crossbars=used, used=used,
                             faulty_cells=sum(lf.faults for lf in faults.layers.values()),

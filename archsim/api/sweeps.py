@@ -7,11 +7,14 @@ The results, the sweep runner and the report load when a function needs them, so
 
 from __future__ import annotations
 
+import sqlite3
+import warnings
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from archsim.errors import UserError
 from archsim.explore.executors import EXECUTORS
 from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
@@ -76,7 +79,12 @@ def run_pareto(
     from archsim.explore.sweep import run_sweep
     from archsim.report.pdf import render_report
 
-    outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
+    try:
+        outputs = run_sweep(
+            spec, out, executor=executor, jobs=jobs, address=address, progress=progress
+        )
+    except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
+        raise UserError(f"results store {out / 'results.sqlite'} is damaged: {exc}") from None
     pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
     return outputs, pdf
 
@@ -107,7 +115,27 @@ def report(store: str | Path, out: str | Path | None = None) -> Path:
     from archsim.report.pdf import render_report
 
     with ResultsStore.open(Path(store), create=False) as opened:
-        data = load_sweep(opened)
+        try:
+            data = load_sweep(opened)
+            damaged = opened.damaged()
+        except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
+            raise UserError(f"results store {opened.path} is damaged: {exc}") from None
         target = Path(out) if out is not None else opened.root / "report.pdf"
     check_writable(target.parent)
+    if data.missing or damaged:
+        warnings.warn(
+            _incomplete(opened.path, data.missing, data.jobs_total, damaged), stacklevel=2
+        )
     return render_report(data, target)
+
+
+def _incomplete(path: Path, missing: dict[str, int], total: int, damaged: list[str]) -> str:
+    """One line: how many of the sweep's jobs the report lacks, and the damaged rows named."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(missing.items()))
+    line = f"{path}: {sum(missing.values())} of {total} jobs are missing ({kinds or 'none'})"
+    if damaged:
+        shown = ", ".join(damaged[:3]) + (
+            f" (+{len(damaged) - 3} more)" if len(damaged) > 3 else ""
+        )
+        line += f"; {len(damaged)} stored row(s) are damaged and left out: {shown}"
+    return line + "; the report's first page says so; run `archsim pareto` again to rerun them"

@@ -85,8 +85,10 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
+        from archsim.cli.guard import guarded
+
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
-        return command
+        return guarded(command)  # its paths checked before it runs
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, self._short_help(name)) for name in self.list_commands(ctx)]

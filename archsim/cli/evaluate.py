@@ -48,9 +48,11 @@ def parse_rates(text: str) -> tuple[float, ...]:
     """ "0.05,0.1" -> (0.05, 0.1); each rate must lie in [0, 1]."""
     from archsim.api.faults import check_rate
 
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
+    parts = [p.strip() for p in text.split(",")]
+    if not any(parts):
         raise UserError("--fault-rate needs at least one rate, e.g. 0.05,0.1,0.2")
+    if not all(parts):
+        raise UserError(f"--fault-rate {text!r} has an empty rate between commas")
     return tuple(check_rate(p) for p in parts)
 
 
@@ -246,6 +248,10 @@ def evaluate(
     if threshold is not None and not 0 <= threshold <= 100:
         raise UserError(f"--threshold is an accuracy in [0, 100] %, got {threshold}")
     given = click.get_current_context().get_parameter_source
+    if given("min_chips") != ParameterSource.DEFAULT and min_chips > chips:
+        raise UserError(f"--min-chips {min_chips} is more than --chips {chips}")
+    if stop_on == "yield" and threshold is None:
+        raise UserError("--stop-on yield needs --threshold: the accuracy a chip must reach")
     if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
     spec = EvaluateSpec(

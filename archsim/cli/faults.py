@@ -14,6 +14,8 @@ COLUMNS = ("file", "crossbars", "used", "faulty_cells", "ignored_cells", "faulty
 PLACEMENT = (
     click.option("--checkpoint", required=True, type=click.Path(dir_okay=False),
                  help="The trained net the map is for (its mapping decides the positions)."),
+    click.option("--model", help="Your own network (FILE.py:FACTORY) a checkpoint of it needs: "
+                 "a checkpoint never imports code by itself."),
     click.option("--hw", "hardware", help="Hardware (default: the checkpoint's)."),
     click.option("--policy", help="Placement policy (default: the checkpoint's)."),
     click.option("--override", "overrides", multiple=True, metavar="NAME=rram|cpu",
@@ -51,6 +53,7 @@ def faults() -> None:
 def import_command(
     source: str,
     checkpoint: str,
+    model: str | None,
     hardware: str | None,
     policy: str | None,
     overrides: tuple[str, ...],
@@ -63,7 +66,7 @@ def import_command(
     from archsim.api.defects import import_defects
 
     written = import_defects(source, checkpoint, output, hardware=hardware, policy=policy,
-                             overrides=overrides)  # fmt: skip
+                             overrides=overrides, model=model)  # fmt: skip
     emit([_row(output, written)], fmt, COLUMNS)
 
 
@@ -101,6 +104,7 @@ def import_command(
 @format_option
 def export_command(
     checkpoint: str,
+    model: str | None,
     hardware: str | None,
     policy: str | None,
     overrides: tuple[str, ...],
@@ -117,5 +121,5 @@ def export_command(
 
     written = export_defects(checkpoint, output, hardware=hardware, policy=policy,
                              overrides=overrides, fault_map=fault_map, fault_model=fault_model,
-                             rate=rate, seed=seed, chip=chip_index)  # fmt: skip
+                             rate=rate, seed=seed, chip=chip_index, model=model)  # fmt: skip
     emit([_row(output, written)], fmt, COLUMNS)

@@ -100,6 +100,9 @@ def parse_option(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise UserError(f"--option {text!r} must look like KEY=VALUE, e.g. shortcut=1x1")
+    from archsim.api.nets import check_option_names
+
+    check_option_names("--option", [key.strip()])
     raw = raw.strip()
     if re.fullmatch(r"\d+(\s*,\s*\d+)+", raw):
         return key.strip(), [int(v) for v in raw.split(",")]

@@ -260,7 +260,7 @@ def tolerance(
     """Fault-tolerance techniques on the same chips and images, each with the throughput,
     energy, area, crossbars and ADC conversions its design point costs; gains are paired
     per chip against the first technique."""
-    from archsim.api.studies import StudyPlan, VulnerabilityStudy, from_json
+    from archsim.api.studies import StudyPlan, VulnerabilityStudy, read_study
     from archsim.api.studies import tolerance as run
 
     data = _data(opts)
@@ -269,12 +269,7 @@ def tolerance(
         raise UserError(f"--search-steps must be >= 0, got {search_steps}")
     stored: VulnerabilityStudy | None = None
     if table:
-        try:
-            doc = json.loads(Path(table).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"cannot read the vulnerability study {table}: {exc}") from None
-        vulnerable = isinstance(doc, dict) and doc.get("kind") == "vulnerability"
-        read = from_json(doc, table) if vulnerable else None
+        read = read_study(table)  # size and nesting bounded before anything is decoded
         if not isinstance(read, VulnerabilityStudy):
             raise UserError("the --vulnerability file is not a stored vulnerability study")
         stored = read

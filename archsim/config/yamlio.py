@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from archsim.bounds import MAX_NESTING
 from archsim.errors import UserError
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,19 +68,32 @@ class _TooLarge(Exception):
     """A document whose aliases expand to more than MAX_EXPANDED_NODES values."""
 
 
+class _Shape(Exception):
+    """A document that refers to itself (`&a [*a]`) or nests deeper than MAX_NESTING."""
+
+
 def _expanded_size(root: yaml.Node) -> int:
     """How many nodes `root` has once every alias is expanded; a node shared by aliases is
-    counted each time it is used, but visited once (memoised), so a bomb costs no time."""
+    counted each time it is used, but visited once (memoised), so a bomb costs no time. A
+    node that contains itself (it never finishes expanding) or nesting deeper than
+    MAX_NESTING raises `_Shape` before anything is built from the document."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path from the root: a child here is a cycle
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:  # iterative post-order: a deep document cannot overflow the Python stack
         node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
         if children_done:
+            open_nodes.discard(id(node))
             total = 1 + sum(sizes[id(child)] for child in _children(node))
             sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
             continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_nodes:
+            raise _Shape("an alias refers to a node that contains it")
+        open_nodes.add(id(node))
+        if len(open_nodes) > MAX_NESTING:
+            raise _Shape(f"lists and mappings nest more than {MAX_NESTING} deep")
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
     return sizes[id(root)]
@@ -100,6 +114,10 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=StrictLoader)
     except _DuplicateKey as exc:
         raise UserError(f"{source}:{exc.line}: duplicate key {quote(exc.key)}") from None
+    except _Shape as exc:
+        raise UserError(f"{source}: YAML {exc}") from None
+    except ValueError as exc:  # an integer of thousands of digits, a bad date or float
+        raise UserError(f"{source}: a value cannot be read: {str(exc).split(':')[0]}") from None
     except _TooLarge:
         raise UserError(
             f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} "

@@ -14,11 +14,11 @@ technique.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from archsim.bounds import parse_json, read_bounded
 from archsim.errors import UserError
 from archsim.explore.ft_codec import FormatError, decode_record, encode, omitted_when_none
 
@@ -244,10 +244,16 @@ def from_json(doc: Any, source: str | Path) -> StoredStudy:
         raise UserError(f"{source} is a damaged {kind} study: {exc}") from None
 
 
+MAX_STUDY_BYTES = 4 << 20  # a study of every layer of the largest zoo net is a few hundred kB
+MAX_STUDY_ROWS = 2_000  # rows of one table: a row per layer group or technique, not per weight
+
+
 def read_study(path: str | Path) -> StoredStudy:
     """The study stored in the JSON file at `path`."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+    doc = parse_json(read_bounded(path, "study", MAX_STUDY_BYTES), str(path))
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if isinstance(value, list) and len(value) > MAX_STUDY_ROWS:
+                raise UserError(f"{path}: {key} has {len(value):,} rows, more than the "
+                                f"{MAX_STUDY_ROWS:,} a study holds")  # fmt: skip
     return from_json(doc, path)

@@ -160,6 +160,7 @@ def load_study(
     budget_chips: int = 1,
     budget_tiles: int | None = None,
     bn_sets: bool = True,
+    model: str | None = None,
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware;
     `bn_sets` False: its BatchNorm sets are left out (training's statistics, named so)."""
@@ -168,7 +169,7 @@ def load_study(
         raise UserError(f"no checkpoint at {path}")
     if budget_chips < 1:
         raise UserError(f"the chip budget must be >= 1, got {budget_chips}")
-    model, meta, sets = load_checkpoint(path, device)
+    net, meta, sets = load_checkpoint(path, device, model)
     name = dataset or meta.get("dataset") or "digits"
     handling = InputHandling(limit, subset_seed, (meta.get("input") or {}).get("pad_to"))
     data = load_split(name, "test", data_dir, handling)
@@ -179,10 +180,10 @@ def load_study(
             f"channels and {data.num_classes} classes"
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
-    model.eval()
+    net.eval()
     return Study(
         path,
-        model,
+        net,
         meta,
         name,
         data.images.to(device),

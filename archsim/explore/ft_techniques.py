@@ -19,6 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from archsim.bounds import MAX_SPARE_COLUMNS
 from archsim.errors import UserError
 from archsim.explore.ft_records import TechniqueRow
 from archsim.explore.ft_study import Study
@@ -34,7 +35,9 @@ from archsim.faults.stats import paired_difference, summarize
 from archsim.perf.remap_cost import remap_cost, with_remap
 from archsim.progress import progress_bar
 
-_NAME = re.compile(r"^(?:(?P<place>[\w.\-]+):)?(?P<what>none|remap|spare-\d+|remap\+spare-\d+)$")
+_NAME = re.compile(
+    r"^(?:(?P<place>[\w.\-]+):)?(?P<what>none|remap|spare-[1-9]\d*|remap\+spare-[1-9]\d*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def parse_technique(
         )
     what = m["what"]
     spares = int(what.rsplit("-", 1)[1]) if "spare-" in what else 0
+    if spares > MAX_SPARE_COLUMNS:
+        raise UserError(f"technique {text!r}: spare-K needs K in 1..{MAX_SPARE_COLUMNS}")
     policy, overrides = placements[label]
     name = what if label == default else f"{label}:{what}"
     return Technique(name, policy, overrides, spares, what.startswith("remap"))

@@ -10,10 +10,11 @@ from __future__ import annotations
 from importlib import resources
 from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
+from archsim.bounds import MAX_IMAGE_SIDE, MAX_LR, SEED_BOUND
 from archsim.config.variants import VARIABLE, reference, split_reference
 from archsim.config.yamlio import load_yaml, parse_yaml, validate
 from archsim.errors import UserError
@@ -75,7 +76,7 @@ class Training(_Strict):
     epochs: int = Field(gt=0)
     finetune_epochs: int | None = Field(default=None, gt=0)  # oneshot/progressive/pruning
     batch_size: int = Field(default=128, gt=0)
-    lr: float = Field(default=0.1, gt=0.0)
+    lr: float = Field(default=0.1, gt=0.0, le=MAX_LR)
     lr_schedule: Literal["cosine", "step"] = "cosine"
     methods: list[Method] = Field(default_factory=lambda: list[Method](["standard"]))
     dropconnect_rates: list[float] = Field(default_factory=list)
@@ -86,7 +87,8 @@ class Training(_Strict):
     recalibrate: list[bool] = Field(default_factory=lambda: [True])
     val_chips: int = Field(default=3, ge=0)  # fixed faulty chips validated on every epoch
     val_rate: float | None = Field(default=None, ge=0.0, le=1.0)  # default: top test rate
-    seeds: list[int] = Field(default_factory=list)  # training seeds (default: the sweep's seed)
+    seeds: list[Annotated[int, Field(ge=0, lt=SEED_BOUND)]] = Field(default_factory=list)
+    # training seeds (default: the sweep's seed)
     limit: int | None = Field(default=None, gt=0)  # first N training images (default: all)
     val_limit: int | None = Field(default=None, gt=0)  # first N test images per-epoch validation
 
@@ -236,12 +238,15 @@ class ParetoSettings(_Strict):
 
 
 class SweepSpec(_Strict):
-    name: str
+    # a name, never a path: it names the default output folder reports/<name>
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
     description: str = ""
     dataset: str | list[str]  # a list means: the first of these that is present
     data_dir: str | None = None
-    seed: int = 0  # chips, recalibration faults, and training unless training.seeds is given
-    input_size: int | None = Field(default=None, gt=0)  # zero-pad images to N x N (None: as stored)
+    seed: int = Field(default=0, ge=0, lt=SEED_BOUND)  # chips, recalibration faults, training
+    input_size: int | None = Field(
+        default=None, gt=0, le=MAX_IMAGE_SIDE
+    )  # zero-pad images to N x N (None: as stored)
     models: list[ModelEntry]
     widths: list[float]
     training: Training

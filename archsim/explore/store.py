@@ -89,13 +89,19 @@ def _read_schema(path: Path) -> int:
         raise UserError(f"{path} is not an archsim results store") from None
 
 
-def _parsed(text: str) -> dict[str, Any] | None:
+def _parsed(text: object) -> dict[str, Any] | None:
     """A stored result, or None for one that is corrupt or empty."""
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except (ValueError, RecursionError):  # invalid, or nested past the parser's stack
         return None
     return value if isinstance(value, dict) and value else None
+
+
+def _usable(config: object, deps: object, result: object) -> bool:
+    """A row a sweep may count as done: its config, deps and result all read back whole."""
+    parsed_deps = _parsed(deps) if deps != "{}" else {}
+    return _parsed(config) is not None and parsed_deps is not None and _parsed(result) is not None
 
 
 def _check_schema(path: Path) -> None:
@@ -191,14 +197,20 @@ class ResultsStore:
 
     # -- jobs -------------------------------------------------------------------------------
     def done_keys(self) -> set[str]:
-        """Keys of the jobs with a usable result; unusable rows are deleted (when writable)
+        """Keys of the jobs with a usable row; unusable rows are deleted (when writable)
         so that their jobs run again."""
-        rows = self._conn.execute("SELECT key, result FROM jobs").fetchall()
-        bad = [key for key, result in rows if _parsed(result) is None]
+        rows = self._conn.execute("SELECT key, config, deps, result FROM jobs").fetchall()
+        bad = [row[0] for row in rows if not _usable(*row[1:])]
         if bad and not self.readonly:
             with self._conn:
                 self._conn.executemany("DELETE FROM jobs WHERE key = ?", [(k,) for k in bad])
-        return {key for key, _ in rows} - set(bad)
+        return {row[0] for row in rows} - set(bad)
+
+    def damaged(self) -> list[str]:
+        """The labels of the rows whose config, deps or result cannot be read back: a report
+        leaves them out and names them, a sweep runs their jobs again."""
+        rows = self._conn.execute("SELECT label, config, deps, result FROM jobs ORDER BY key")
+        return [str(row[0]) for row in rows if not _usable(*row[1:])]
 
     def put(
         self, job: Job, outcome: JobOutcome, provenance: Provenance, sweep_id: int | None
@@ -243,13 +255,10 @@ class ResultsStore:
             query += " WHERE kind = ?"
             args = (kind,)
         for row in self._conn.execute(query + " ORDER BY key", args):
-            result = _parsed(row[5])
-            try:
-                config, deps = json.loads(row[3]), json.loads(row[4])
-            except ValueError:
-                result = None
-            if result is None:
-                continue
+            result, config = _parsed(row[5]), _parsed(row[3])
+            deps = {} if row[4] == "{}" else _parsed(row[4])
+            if result is None or config is None or deps is None:
+                continue  # damaged: left out here, named by `damaged`, rerun by a sweep
             yield StoredJob(
                 key=row[0],
                 kind=row[1],

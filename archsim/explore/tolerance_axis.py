@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PART = re.compile(r"^(search|remap|spare-(\d+))$")
+from archsim.bounds import MAX_SPARE_COLUMNS
+
+_PART = re.compile(r"^(search|remap|spare-([1-9]\d*|0))$")
 _ORDER = ("search", "remap", "spare")
 REFERENCE = "none"
 
@@ -42,8 +44,8 @@ def parse_axis_technique(text: str) -> AxisTechnique:
     if not all(matches) or kinds != sorted(set(kinds), key=_ORDER.index):
         raise ValueError(hint)
     spares = next((int(m[2]) for m in matches if m and m[2]), 0)
-    if "spare" in kinds and spares < 1:
-        raise ValueError(f"tolerance technique {text!r}: spare-K needs K >= 1")
+    if "spare" in kinds and not 1 <= spares <= MAX_SPARE_COLUMNS:
+        raise ValueError(f"tolerance technique {text!r}: spare-K needs K in 1..{MAX_SPARE_COLUMNS}")
     return AxisTechnique(text, "search" in kinds, "remap" in kinds, spares)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from archsim.atomic import atomic_write
+from archsim.bounds import MAX_FILE_BYTES, read_bounded
 from archsim.errors import UserError
 from archsim.faults.faultmap import load_fault_map
 from archsim.faults.models import STUCK_ON
@@ -69,7 +70,21 @@ def _check_states(path: Path, states: np.ndarray, where: str) -> None:
                         "1 (stuck-off), 2 (stuck-on)")  # fmt: skip
 
 
+MAX_CSV_BYTES = 16 << 20  # about 800,000 faulty cells: a lab's map of a whole node
+MAX_NPZ_EXPANDED = 1 << 30  # the arrays of an .npz once decompressed
+MAX_CELL_INDEX = 2**31  # any position or state at or past this is no crossbar's
+
+
 def read_npz(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
+    read_bounded(path, "defect map", MAX_FILE_BYTES)  # a FIFO or an oversized file: unread
+    try:
+        with zipfile.ZipFile(path) as archive_zip:
+            expanded = sum(info.file_size for info in archive_zip.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UserError(f"{path} is not a readable .npz file ({type(exc).__name__})") from None
+    if expanded > MAX_NPZ_EXPANDED:
+        raise UserError(f"defect map {path} expands to {expanded:,} bytes, more than the "
+                        f"{MAX_NPZ_EXPANDED:,} archsim reads")  # fmt: skip
     try:
         archive = np.load(path, allow_pickle=False)
         items = {name: archive[name] for name in archive.files}
@@ -94,8 +109,8 @@ def read_npz(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
 
 def read_csv(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bounded(path, "defect map", MAX_CSV_BYTES).decode()
+    except UnicodeDecodeError as exc:
         raise UserError(f"{path} is not a readable CSV file ({type(exc).__name__})") from None
     reader = csv.reader(io.StringIO(text))
     header = tuple(h.strip() for h in next(reader, ()))
@@ -103,13 +118,12 @@ def read_csv(path: Path, mapping: Mapping) -> dict[XbarKey, np.ndarray]:
         raise UserError(f"defect map {path}: the header must be {','.join(CSV_HEADER)}, got "
                         f"{','.join(header) or '(empty file)'}")  # fmt: skip
     rows = [(n, r) for n, r in enumerate(reader, start=2) if any(x.strip() for x in r)]
-    try:
-        table = np.array([[int(x) for x in r] for _, r in rows], dtype=np.int64).reshape(-1, 7)
-    except ValueError:
-        line = next(
-            n for n, r in rows if len(r) != 7 or not all(x.strip().lstrip("-").isdigit() for x in r)
-        )
-        raise UserError(f"defect map {path}: line {line} is not 7 integers") from None
+    for line, row in rows:
+        if len(row) != 7 or not all(x.strip().lstrip("-").isdigit() for x in row):
+            raise UserError(f"defect map {path}: line {line} is not 7 integers")
+        if any(len(x.strip().lstrip("-")) > 10 or abs(int(x)) >= MAX_CELL_INDEX for x in row):
+            raise UserError(f"defect map {path}: line {line} holds a number out of range")
+    table = np.array([[int(x) for x in r] for _, r in rows], dtype=np.int64).reshape(-1, 7)
     arrays: dict[XbarKey, np.ndarray] = {}
     for key in {tuple(map(int, k)) for k in table[:, :4]}:
         _check_key(path, key, mapping, f"line of {xbar_name(key)}")  # type: ignore[arg-type]

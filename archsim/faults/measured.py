@@ -26,6 +26,7 @@ def checkpoint_target(
     hardware: str | None = None,
     policy: str | None = None,
     overrides: tuple[str, ...] = (),
+    model: str | None = None,
 ) -> Target:
     """The mapping `archsim evaluate --checkpoint` would fault, with the same defaults (the
     checkpoint's hardware and placement). Crossbar blocks depend on the weight matrices
@@ -36,7 +37,7 @@ def checkpoint_target(
     from archsim.mapping.mapper import map_model
     from archsim.mapping.options import MapOptions
 
-    model, meta, _ = load_checkpoint(Path(checkpoint))
+    net, meta, _ = load_checkpoint(Path(checkpoint), model=model)
     spec = EvaluateSpec(
         checkpoint=checkpoint, hardware=hardware, policy=policy, overrides=overrides
     )
@@ -53,10 +54,10 @@ def checkpoint_target(
         shape = [shape[0], max(shape[1], pad), max(shape[2], pad)]
     if not shape or not all(isinstance(d, int) and d > 0 for d in shape) or math.prod(shape) == 0:
         raise UserError(f"{checkpoint} records no input shape to map the net with")
-    mapping = map_model(model, tuple(shape), load_hardware(chosen),
+    mapping = map_model(net, tuple(shape), load_hardware(chosen),
                         options=MapOptions(policy=policy_name, overrides=all_overrides),
                         model_name=meta["net"], width=float(meta["width"]))  # fmt: skip
-    return Target(mapping, fault_sites(model, mapping))
+    return Target(mapping, fault_sites(net, mapping))
 
 
 def write_any_fault_map(path: str | Path, chip: ChipFaults, target: Target) -> Path:

@@ -219,7 +219,7 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
     device = resolve_device(spec.device)  # an unknown or absent device: one line, first
     path = resolve_checkpoint(spec)
-    model, meta, bn_sets = load_checkpoint(path, device or "cpu")
+    model, meta, bn_sets = load_checkpoint(path, device or "cpu", spec.model)
     check_identity(spec, path, meta)
     bn_sets = qualify_legacy_keys(bn_sets, meta)
     # another fault model than training's is the usual experiment: no note for that

@@ -7,7 +7,7 @@ same initial weights without touching the caller's global random state.
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
@@ -203,10 +203,23 @@ def net_info(name: str) -> NetInfo:
     return _entry(name).info
 
 
+RESERVED = ("width", "num_classes", "in_channels", "seed")  # get_net's own arguments
+
+
+def check_option_names(net: str, given: Iterable[str]) -> None:
+    """Refuse a net option named like one of get_net's own arguments (`--option width=2`)."""
+    if reserved := sorted(set(given) & set(RESERVED)):
+        raise UserError(
+            f"{net}: {reserved[0]} is not a net option; it has an option of its own "
+            f"(--{reserved[0].replace('_', '-')})"
+        )
+
+
 def check_options(name: str, given: Mapping[str, object]) -> dict[str, object]:
     """All options of `name`: defaults overridden by `given`, each value checked."""
     entry = _entry(name)
     net = entry.info.name
+    check_option_names(net, given)
     unknown = sorted(set(given) - set(entry.checks))
     if unknown:
         known = ", ".join(entry.checks) or "none"

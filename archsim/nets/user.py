@@ -63,15 +63,38 @@ def _import_file(path: Path) -> ModuleType:
     sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # the user's code: any failure is a one-line error
-        sys.modules.pop(module_name, None)
+    except (Exception, SystemExit) as exc:  # the user's code: any failure is one line,
+        sys.modules.pop(module_name, None)  # and so is a sys.exit() at import
         raise UserError(f"importing {path} failed: {first_line(exc)}") from None
     return module
 
 
+def _is_file(where: str) -> bool:
+    return where.endswith(".py") or "/" in where
+
+
+def source_digest(text: str) -> str:
+    """The SHA-256 of the source of user model `text` ('file.py:factory' or 'module:factory'),
+    read without running it (a module is found, not imported; its parent packages are)."""
+    where = text.strip().rpartition(":")[0]
+    if _is_file(where):
+        path = Path(where).expanduser()
+        if not path.is_file():
+            raise UserError(f"model file {where} does not exist")
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        spec = importlib.util.find_spec(where)
+    except (ImportError, ValueError) as exc:
+        raise UserError(f"cannot find module {where}: {exc}") from None
+    if spec is None:
+        raise UserError(f"cannot find module {where}")
+    origin = spec.origin if spec.origin and Path(spec.origin).is_file() else None
+    return hashlib.sha256(Path(origin).read_bytes() if origin else where.encode()).hexdigest()
+
+
 def _load(where: str) -> tuple[str, ModuleType, str]:
     """(canonical location, module, source digest) of `where` (a .py path or a module)."""
-    if where.endswith(".py") or "/" in where:
+    if _is_file(where):
         path = Path(where).expanduser().resolve()
         if not path.is_file():
             raise UserError(f"model file {where} does not exist")
@@ -80,7 +103,8 @@ def _load(where: str) -> tuple[str, ModuleType, str]:
         module = importlib.import_module(where)
     except ImportError as exc:
         raise UserError(f"cannot import module {where}: {exc}") from None
-    source = Path(module.__file__).read_bytes() if module.__file__ else where.encode()
+    file = getattr(module, "__file__", None)  # a built-in module (builtins, sys) has none
+    source = Path(file).read_bytes() if file else where.encode()
     return where, module, hashlib.sha256(source).hexdigest()
 
 
@@ -114,7 +138,10 @@ def load_user_net(text: str) -> UserNet:
         )
         raise UserError(f"{where} has no callable {attr!r}; it defines: "
                         f"{', '.join(found) or 'nothing callable'}")  # fmt: skip
-    params = inspect.signature(factory).parameters.values()
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a built-in without a readable signature
+        raise UserError(f"{name} is not a model factory: its parameters cannot be read") from None
     keywords = {p.name: p.default for p in params
                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}  # fmt: skip
     required = [n for n, d in keywords.items() if d is inspect.Parameter.empty and n not in PASSED]
@@ -150,11 +177,14 @@ def build_user_net(
     kwargs = {k: v for k, v in passed.items() if k in net.takes}
     try:
         model = net.factory(**kwargs, **options)
-    except Exception as exc:  # the user's code
+    except (Exception, SystemExit) as exc:  # the user's code (`builtins:exit` raises SystemExit)
         call = ", ".join(f"{k}={v!r}" for k, v in {**kwargs, **options}.items())
         raise UserError(f"{net.name}({call}) failed: {first_line(exc)}") from None
     if not isinstance(model, nn.Module):
         raise UserError(f"{net.name} returned {type(model).__name__}, not a torch nn.Module")
+    if next(iter(model.parameters()), None) is None:
+        raise UserError(f"{net.name} returned a {type(model).__name__} without parameters: "
+                        "there are no weights to train or to map onto crossbars")  # fmt: skip
     return model
 
 
@@ -162,7 +192,7 @@ def source_stamp(text: str) -> tuple[int, int]:
     """(mtime, size) of a user model's file, (0, 0) for a module: a cache key that changes
     when the file is edited."""
     where = text.strip().rpartition(":")[0]
-    if not (where.endswith(".py") or "/" in where):
+    if not _is_file(where):
         return (0, 0)
     try:
         stat = Path(where).expanduser().stat()

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from archsim.atomic import locked_update
 from archsim.checkpoint import build_model, read_checkpoint, save_checkpoint
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
@@ -100,6 +101,11 @@ def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
     if meta.get("partial"):
         raise UserError(f"{path} is an unfinished training run; finish it with archsim train")
     s = _settings(spec, meta)
+    if spec.dataset and meta.get("dataset") and spec.dataset != meta["dataset"]:
+        raise UserError(
+            f"{path} was trained on {meta['dataset']}; its BatchNorm statistics are "
+            f"recalibrated on the same data, not on {spec.dataset}: drop --dataset"
+        )
     if not s["dataset"]:
         raise UserError(f"{path} does not record its dataset; give --dataset")
     fault_model = get_fault_model(s["fault_model"])
@@ -161,7 +167,18 @@ def on_the_fly(checkpoint: str | Path, device: str = "cpu") -> Recalibrator:
 
 
 def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
-    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc)."""
+    """Recalibrate `spec.checkpoint` for each rate and write the sets (see the module doc).
+
+    Rewriting the checkpoint in place holds its lock from reading to writing: a second run on
+    the same file is refused, so no run's sets are lost to another's write."""
+    path = Path(spec.checkpoint)
+    if spec.output is not None or not path.is_file():
+        return _recalibrate(spec)
+    with locked_update(path, "checkpoint"):
+        return _recalibrate(spec)
+
+
+def _recalibrate(spec: RecalibrateSpec) -> RecalibrationResult:
     if not spec.rates:
         raise UserError("give at least one rate to recalibrate for, e.g. --rates 0,0.1,0.2")
     rates = tuple(check_rate(r) for r in spec.rates)
@@ -173,6 +190,10 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
     made = _recalibrated(replace(spec, rates=rates), path, data)
     s, sets, batches, images = made.settings, made.sets, made.batches, made.images
     merged = {**qualify_legacy_keys(data.bn_sets, meta), **sets}
+    # a net without BatchNorm stores no tensors for a set: its earlier sets live only in the
+    # metadata's list, kept here so a second recalibration does not drop the first's
+    listed = {k for k in meta.get("bn_sets") or () if isinstance(k, str) and ":" in k}
+    names = sorted(listed | set(merged))
     record = {
         "fault_model": made.fault_model,
         "rates": sorted(rates),
@@ -184,16 +205,14 @@ def recalibrate_checkpoint(spec: RecalibrateSpec) -> RecalibrationResult:
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format")}
-    new_meta.update(
-        bn_sets=sorted(merged), recalibrations=[*meta.get("recalibrations", []), record]
-    )
+    new_meta.update(bn_sets=names, recalibrations=[*meta.get("recalibrations", []), record])
     target = Path(spec.output) if spec.output else path
     save_checkpoint(target, made.model, new_meta, merged, data.extra or None)
     return RecalibrationResult(
         target,
         made.fault_model,
         tuple(sets),
-        tuple(sorted(merged)),
+        tuple(names),
         batches,
         images,
         s["dataset"],

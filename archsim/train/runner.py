@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 def _init_from(spec: TrainSpec, model: torch.nn.Module, data: Dataset) -> dict[str, Any]:
     """Load the `--from` checkpoint's weights into `model`; returns its metadata."""
     assert spec.init_from is not None
-    source, meta, _ = load_checkpoint(spec.init_from)
+    source, meta, _ = load_checkpoint(spec.init_from, model=spec.model)
     mine = (spec.model, spec.width, data.num_classes, data.input_shape[0], spec.options)
     theirs = (
         meta["net"],
@@ -96,6 +96,8 @@ def _meta(spec: TrainSpec, data: Dataset, layers: list[str]) -> dict[str, Any]:
         "seed": spec.seed,
         "spec": spec.model_dump(mode="json"),
         "spec_digest": spec.digest(),
+        # a user model's source digest: loading the checkpoint needs the user to name that code
+        "model_source": spec.identity().get("model_source"),
         "prune": None if spec.prune is None else {"method": spec.prune, "sparsity": spec.sparsity},
     }
 

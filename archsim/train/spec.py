@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from archsim.bounds import MAX_IMAGE_SIDE, MAX_LR, SEED_BOUND
 from archsim.data.inputs import InputHandling
 from archsim.errors import UserError
 from archsim.faults.presets import get_fault_model
@@ -53,8 +54,12 @@ class TrainSpec(BaseModel):
     data_dir: str | None = None
     limit: int | None = Field(None, ge=1)  # first N training images (see subset_seed)
     val_limit: int | None = Field(None, ge=1)  # first N test images used for validation
-    subset_seed: int | None = None  # limit / val_limit draw seeded random subsets, not first N
-    pad_to: int | None = Field(None, ge=1)  # zero-pad images to pad_to x pad_to pixels
+    subset_seed: int | None = Field(
+        None, ge=0, lt=SEED_BOUND
+    )  # limit / val_limit draw seeded random subsets, not first N
+    pad_to: int | None = Field(
+        None, ge=1, le=MAX_IMAGE_SIDE
+    )  # zero-pad images to pad_to x pad_to pixels
     method: Method = "standard"
     rate: float = 0.0  # drop-connect rate, or one-shot target fault rate, in [0, 1)
     rates: tuple[float, ...] = ()  # progressive: ascending fault rates, one stage each
@@ -71,7 +76,7 @@ class TrainSpec(BaseModel):
     epochs: int | None = Field(None, ge=1)  # per stage for progressive
     batch_size: int | None = Field(None, ge=1)
     optimizer: OptimizerKind | None = None
-    lr: float | None = Field(None, gt=0)
+    lr: float | None = Field(None, gt=0, le=MAX_LR)
     momentum: float | None = Field(None, ge=0, lt=1)  # SGD only
     weight_decay: float | None = Field(None, ge=0)
     schedule: ScheduleKind | None = None
@@ -82,8 +87,10 @@ class TrainSpec(BaseModel):
     hardware: str = "isaac"
     val_chips: int = Field(3, ge=0)
     val_rate: float | None = Field(None, ge=0, le=1)
-    val_seed: int = 1  # chips 0..val_chips-1 of this seed (evaluation defaults to seed 0)
-    seed: int = 0
+    val_seed: int = Field(
+        1, ge=0, lt=SEED_BOUND
+    )  # chips 0..val_chips-1 of this seed (evaluation defaults to seed 0)
+    seed: int = Field(0, ge=0, lt=SEED_BOUND)
     channels_last: bool = True  # NHWC activations and weights: about 1.25x faster on CPU
     device: str = "cpu"
     out_dir: str = "models"

@@ -26,6 +26,7 @@ def run_evaluate(
     checkpoint = ctx.resolve(inputs["model"]["checkpoint"])
     spec = EvaluateSpec(
         checkpoint=str(checkpoint),
+        model=inputs["model"].get("net"),  # the spec's net: a checkpoint names none it runs
         rates=(config["rate"],),
         fault_model=config["fault_model"],
         dataset=config["dataset"],

@@ -59,6 +59,7 @@ def run_tolerance(
         hardware=config["hardware"],
         budget_chips=int(sweep["budget_chips"]),
         budget_tiles=sweep.get("budget_tiles") or None,
+        model=inputs["model"].get("net"),
     )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])

@@ -78,6 +78,7 @@ def run_train(
     result = train(spec)
     return {
         "checkpoint": ctx.relative(result.checkpoint),
+        "net": config["net"],  # the spec's name of the net: what loads a user model's checkpoint
         "clean_acc": result.val_acc,
         "val_fault_acc": result.chip_acc,
         "curves": _curves(result.curves),
@@ -109,7 +110,7 @@ def run_recalibrate(
     pin_torch_threads()
 
     source = ctx.resolve(inputs["model"]["checkpoint"])
-    model, meta, _ = load_checkpoint(source)
+    model, meta, _ = load_checkpoint(source, model=inputs["model"].get("net"))
     trained = meta.get("spec") or {}  # read the training data as training did
     limit = trained.get("limit")
     data = load_split(
@@ -158,6 +159,7 @@ def run_recalibrate(
     save_checkpoint(target, model, new_meta, bn_sets, extra or None)
     return {
         "checkpoint": ctx.relative(target),
+        "net": inputs["model"].get("net"),
         "bn_sets": list(bn_sets),
         "rram_layers": len(rram_layer_names(mapping)),
     }
