@@ -95,6 +95,27 @@ def test_pareto_csv_is_the_non_dominated_set(swept: Path) -> None:
         assert row.on_front == (not beaten)
 
 
+def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept: Path) -> None:
+    from archsim.report.pages_answer import answer_pages
+    from archsim.report.pages_title import title_page
+
+    assert sections()[:2] == (title_page, answer_pages)
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    assert data.answer is not None and data.answer.rows
+    front = _rows(swept / "pareto.csv")
+    keys = ("fault_rate", "model", "width", "method", "train_rate", "policy", "accuracy")
+    numbers = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
+    for pick in data.answer.rows:
+        (row,) = [
+            r
+            for r in front
+            if all(str(getattr(pick, k)) == r[k] for k in keys) and r["prune"] == pick.prune
+        ]
+        assert [float(row[k]) for k in numbers] == [getattr(pick, k) for k in numbers]
+    assert len(data.answer.sentences) == len({r.fault_rate for r in data.answer.rows})
+
+
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:
     again = run_sweep(spec_from_dict(TINY), swept, jobs=1, progress=False)
     assert (again.summary.skipped, again.summary.ran) == (JOBS, 0)

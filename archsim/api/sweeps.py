@@ -17,10 +17,12 @@ from archsim.explore.pareto import pareto_front
 from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
 
 if TYPE_CHECKING:
+    from archsim.explore.results import SweepData
     from archsim.explore.sweep import SweepOutputs
 
 __all__ = [
     "SweepSpec",
+    "answer_lines",
     "executor_names",
     "pareto",
     "report",
@@ -79,6 +81,14 @@ def run_pareto(
     outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
     pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
     return outputs, pdf
+
+
+def answer_lines(data: SweepData) -> list[str]:
+    """The report's answer page as lines of text: per Pareto fault rate the design point to
+    build and what the alternatives change, then the findings tested (`explore.answer`)."""
+    from archsim.explore.answer import answer_lines as lines
+
+    return [] if data.answer is None else lines(data.answer)
 
 
 def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:

@@ -249,6 +249,10 @@ class ParetoRow:
     energy_per_image_j: float
     occupied_area_mm2: float
     on_front: bool = hidden(False)
+    # the accuracy's spread over chips, for the answer page
+    ci_low: float | None = hidden(None)
+    ci_high: float | None = hidden(None)
+    per_chip: tuple[float, ...] = hidden(())
 
 
 @dataclass(frozen=True, kw_only=True)

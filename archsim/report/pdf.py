@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 def sections() -> tuple[Section, ...]:
     """The report's sections in page order."""
+    from archsim.report.pages_answer import answer_pages
     from archsim.report.pages_cost import mapping_pages, policy_pages, table2_pages
     from archsim.report.pages_curves import curve_pages, stability_pages
     from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
@@ -34,6 +35,7 @@ def sections() -> tuple[Section, ...]:
 
     return (
         title_page,
+        answer_pages,
         findings_pages,
         mapping_pages,
         table2_pages,
@@ -54,11 +56,16 @@ def render_report(data: SweepData, path: Path) -> Path:
     from matplotlib.backends.backend_pdf import PdfPages
 
     from archsim.explore.results import one_training_seed
+    from archsim.report.pages_answer import answer_pages
     from archsim.report.pages_findings import findings_pages
     from archsim.report.pages_title import title_page
 
     one_seed, seed = one_training_seed(data)
-    every_seed = (title_page, findings_pages)  # the rest key rows by model, method and rate
+    every_seed = (
+        title_page,
+        answer_pages,
+        findings_pages,
+    )  # the rest key rows by model, method and rate
 
     def write(tmp: Path) -> None:
         with PdfPages(
