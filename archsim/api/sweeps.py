@@ -76,10 +76,14 @@ def run_pareto(
     """Run `spec` into `out` (what its store holds is not rerun), write its tables there and,
     `with_report`, its report.pdf; the outputs and the report's path (None without one)."""
     from archsim.explore.sweep import run_sweep
+    from archsim.progress import status
     from archsim.report.pdf import render_report
 
     outputs = run_sweep(spec, out, executor=executor, jobs=jobs, address=address, progress=progress)
-    pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
+    if not with_report:
+        return outputs, None
+    with status(progress) as step:
+        pdf = render_report(outputs.data, out / "report.pdf", step)
     return outputs, pdf
 
 
@@ -97,17 +101,21 @@ def pareto(rows: Sequence[MappingABC[str, Any]]) -> list[dict[str, Any]]:
     return pareto_front(rows)
 
 
-def report(store: str | Path, out: str | Path | None = None) -> Path:
+def report(store: str | Path, out: str | Path | None = None, progress: bool = True) -> Path:
     """Re-render the PDF report of a sweep's results store (a results.sqlite file or its
     folder) without recomputing anything, to `out` (default: report.pdf beside the store);
-    a folder that cannot be written fails with one line before anything is drawn."""
+    a folder that cannot be written fails with one line before anything is drawn; with
+    `progress`, a status line on a terminal says what it is doing."""
     from archsim.explore.results import load_sweep
     from archsim.explore.store import ResultsStore
     from archsim.explore.sweep import check_writable
+    from archsim.progress import status
     from archsim.report.pdf import render_report
 
-    with ResultsStore.open(Path(store), create=False) as opened:
-        data = load_sweep(opened)
-        target = Path(out) if out is not None else opened.root / "report.pdf"
-    check_writable(target.parent)
-    return render_report(data, target)
+    with status(progress) as step:
+        step("report: reading the results store and deriving its tables")
+        with ResultsStore.open(Path(store), create=False) as opened:
+            data = load_sweep(opened)
+            target = Path(out) if out is not None else opened.root / "report.pdf"
+        check_writable(target.parent)
+        return render_report(data, target, step)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from archsim.explore.results import SweepData
+    from archsim.progress import Step
 
     Section = Callable[[SweepData], list[Figure]]
 
@@ -50,8 +51,14 @@ def sections() -> tuple[Section, ...]:
     )
 
 
-def render_report(data: SweepData, path: Path) -> Path:
-    """Write the report to `path` (never a half-written file) and return it."""
+def section_name(section: Section) -> str:
+    """A section in words, for the status line ("findings", "pareto")."""
+    return section.__name__.removesuffix("_pages").removesuffix("_page").replace("_", " ")
+
+
+def render_report(data: SweepData, path: Path, on_step: Step | None = None) -> Path:
+    """Write the report to `path` (never a half-written file) and return it; `on_step` is
+    told which section is being drawn."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -77,6 +84,8 @@ def render_report(data: SweepData, path: Path) -> Path:
         ) as pdf:
             number = 0
             for section in sections():
+                if on_step is not None:
+                    on_step(f"report: drawing {section_name(section)} (page {number + 1})")
                 for fig in section(data if section in every_seed else one_seed):
                     number += 1
                     fig.text(

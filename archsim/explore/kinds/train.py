@@ -75,7 +75,8 @@ def run_train(
         output=str(ctx.workdir / CHECKPOINT),
         progress=False,
     )
-    result = train(spec)
+    epochs = config["epochs"]
+    result = train(spec, on_epoch=lambda r: ctx.status(f"epoch {r.epoch + 1}/{epochs}"))
     return {
         "checkpoint": ctx.relative(result.checkpoint),
         "clean_acc": result.val_acc,
