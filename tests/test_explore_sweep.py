@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 from click.testing import CliRunner
+from page_layout import every_page_checked
 
 from archsim.cli import cli
 from archsim.explore.pareto import OBJECTIVES, dominates
@@ -114,6 +115,22 @@ def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept
         ]
         assert [float(row[k]) for k in numbers] == [getattr(pick, k) for k in numbers]
     assert len(data.answer.sentences) == len({r.fault_rate for r in data.answer.rows})
+
+
+def test_no_page_has_overlapping_labels_or_an_offset_exponent(swept: Path) -> None:
+    with every_page_checked() as problems:
+        result = CliRunner().invoke(cli, ["report", str(swept), "--out", str(swept / "x.pdf")])
+    assert result.exit_code == 0, result.output
+    *found, pages = problems
+    assert found == [] and pages == f"{len(_every_page(swept))} pages"
+
+
+def _every_page(swept: Path) -> list[object]:
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    figures = [fig for section in sections() for fig in section(data)]
+    plt.close("all")
+    return figures
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:

@@ -129,11 +129,13 @@ def test_the_pareto_front_by_hand(tmp_path: Path) -> None:
     ]
     (fig,) = pareto_pages(data)
     front = _tables(fig)[0][1:]
-    assert [r[:2] for r in front] == [
-        ["resnet20 x1 standard cpu-1x1", "80.00"],
-        ["resnet20 x1 drop-connect p=0.2 cpu-1x1", "60.00"],
+    assert [r[:3] for r in front] == [
+        ["1", "resnet20 x1 standard cpu-1x1", "80.00"],
+        ["2", "resnet20 x1 drop-connect p=0.2 cpu-1x1", "60.00"],
     ]
-    assert front[1][2] == "2,000.00"
+    # throughput in one prefix for the column: 1000 and 2000 images/s -> k images/s
+    assert _tables(fig)[0][0][3] == "throughput (k\nimages/s)"
+    assert [r[3] for r in front] == ["1.00", "2.00"]  # three significant digits
     plt.close("all")
     export_tables(data, tmp_path)
     with (tmp_path / "pareto.csv").open() as f:

@@ -12,21 +12,12 @@ from matplotlib.figure import Figure
 
 from archsim.explore.answer import CONSTRAINED, ENERGY_SLACK, Answer, AnswerRow
 from archsim.explore.results import SweepData
-from archsim.report.style import chunks, missing_page, page, table
-from archsim.tables import si_decimals, si_prefix, si_unit
+from archsim.report.style import chunks, missing_page, page, si_column, table
 
 TITLE = "The answer: what to build at each fault rate"
 RATES_PER_PAGE = 2
 FINDING_LINES = 6
 ROW = 0.04  # a table row's height, figure fraction
-
-
-def _si_column(values: Sequence[float], unit: str) -> tuple[str, list[str]]:
-    """A column's title with its one SI prefix, and its cells in one number format."""
-    scale, prefix = si_prefix(values)
-    decimals = si_decimals(values, scale)
-    cells = [f"{v / scale:,.{decimals}f}" for v in values]
-    return si_unit(prefix, unit), cells
 
 
 def _accuracy(r: AnswerRow) -> str:
@@ -36,9 +27,9 @@ def _accuracy(r: AnswerRow) -> str:
 
 
 def _table(fig: Figure, rows: Sequence[AnswerRow], top: float, threshold: float | None) -> None:
-    tput_unit, tput = _si_column([r.throughput_ips for r in rows], "images/s")
-    energy_unit, energy = _si_column([r.energy_per_image_j for r in rows], "J")
-    area_unit, area = _si_column([r.occupied_area_mm2 for r in rows], "mm²")
+    tput_unit, tput = si_column([r.throughput_ips for r in rows], "images/s")
+    energy_unit, energy = si_column([r.energy_per_image_j for r in rows], "J")
+    area_unit, area = si_column([r.occupied_area_mm2 for r in rows], "mm²")
     yields = [
         []
         if threshold is None
