@@ -96,8 +96,8 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
         [
             f"{r.model} x{r.width:g}",
             "on" if r.recalibrate else "off",
-            r.fault_rate,
-            r.best_rate,
+            f"{r.fault_rate:g}",
+            f"{r.best_rate:g}",
             r.best_mean,
             r.standard_mean,
             r.gain,

@@ -55,6 +55,21 @@ def fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def column_cells(values: Sequence[Any]) -> list[str]:
+    """A table column's cells in one number format: a column of floats gets one number of
+    decimals (none from 10,000 up, 2 from 1, else 4, by its smallest nonzero value), or
+    scientific notation for all of it when a value is below 0.001; anything else as `fmt`."""
+    floats = [v for v in values if isinstance(v, float) and not isinstance(v, bool) and v == v]
+    if not floats or len(floats) != sum(v is not None for v in values):
+        return [fmt(v) for v in values]
+    finite = [v for v in floats if abs(v) != float("inf")]
+    if any(0 < abs(v) < 1e-3 for v in finite):
+        return [fmt(v) if v is None else f"{v:.3e}" for v in values]
+    smallest = min((abs(v) for v in finite if v), default=1.0)
+    decimals = 0 if smallest >= 1e4 else 2 if smallest >= 1 else 4
+    return [fmt(v) if v is None or abs(v) == float("inf") else f"{v:,.{decimals}f}" for v in values]
+
+
 def _wrap_header(text: str, width: int = 14) -> str:
     """Break a long column title over lines at spaces so it fits its column."""
     words, lines, line = text.split(" "), [], ""
@@ -83,7 +98,8 @@ def table(
     if not rows:
         ax.text(0.5, 0.5, "(no rows)", ha="center", va="center", color=MUTED)
         return
-    cells = [[fmt(v) for v in row] for row in rows]
+    by_column = [column_cells([row[i] for row in rows]) for i in range(len(columns))]
+    cells = [[by_column[i][r] for i in range(len(columns))] for r in range(len(rows))]
     headers = [_wrap_header(c) for c in columns]
     chars = [
         max([len(line) for line in h.split("\n")] + [len(r[i]) for r in cells]) + 2
