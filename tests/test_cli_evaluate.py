@@ -351,10 +351,37 @@ def test_two_stage_options_and_their_errors(checkpoint: Path) -> None:
     for bad, message in (
         (("--images-per-chip", "many"), "a count or 'auto'"),
         (("--images-per-chip", "1"), ">= 2"),
-        (("--images-per-chip", "auto"), "needs a target"),
+        (("--images-per-chip", "auto", "--chips", "10"), "needs a target"),
         (("--chip-cost", "-1"), "--chip-cost must be >= 0"),
         (("--stop-on", "yield", "--adaptive", "5", "--images-per-chip", "30"), "exact per-chip"),
     ):
         code, out = _run("--checkpoint", str(checkpoint), "--fault-rate", "0.05", *bad)
         assert code == 2 and out.startswith("error:") and message in out, out
         assert "Traceback" not in out
+
+
+def test_without_a_chip_count_it_stops_on_an_interval_and_says_what_it_used(
+    checkpoint: Path,
+) -> None:
+    code, out = _run(
+        "--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--limit", "40",
+        "--pilot-chips", "4", "--pilot-images", "20", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, out
+    payload = json.loads(out)
+    (row,) = payload["rows"]
+    assert payload["stopping"].startswith(
+        "default: until the 95% interval of the mean is within ±1"
+    )
+    # two-stage: each chip on its own sample of the 40 images, sized by the pilot
+    assert "pilot of 4 chips" in payload["notes"] and row["images_per_chip"] <= 40
+    assert payload["chip_images"] == row["chip_images"] > 0
+    assert row["chips"] <= 100
+    code, out = _run(
+        "--checkpoint", str(checkpoint), "--fault-rate", "0.05", "--limit", "40", "--chips", "3",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, out
+    payload = json.loads(out)
+    # a chip count given: exactly that many chips, each on every image, as before
+    assert "stopping" not in payload and payload["chip_images"] == 3 * 40

@@ -31,6 +31,9 @@ COLUMNS = (
 )
 
 
+DEFAULT_HALF_WIDTH = 1.0  # points: the interval a run stops on when no chip count is given
+
+
 def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
     """ "auto" | a positive count | None (every test image)."""
     if text is None or text == "auto":
@@ -74,7 +77,13 @@ def parse_rates(text: str) -> tuple[float, ...]:
     show_default=True,
     help="Comma-separated fault rates in [0, 1].",
 )
-@click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
+@click.option(
+    "--chips",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Chips per rate: a fixed count when given alone; the most an adaptive run draws.",
+)
 @click.option(
     "--fault-model",
     cls=LazyHelpOption,
@@ -95,7 +104,13 @@ def parse_rates(text: str) -> tuple[float, ...]:
     help="Per-layer placement override (glob) over the policy's; repeatable.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips.")
-@click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
+@click.option(
+    "--adaptive",
+    type=float,
+    help="Stop when the 95% CI half-width <= this (points). Default: "
+    f"{DEFAULT_HALF_WIDTH:g} with --images-per-chip auto, unless --chips is given "
+    "(then exactly that many chips, each on every image).",
+)
 @click.option(
     "--min-chips",
     type=int,
@@ -247,6 +262,18 @@ def evaluate(
     given = click.get_current_context().get_parameter_source
     if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
+    stopping = ""
+    if adaptive is None and not fault_map and given("chips") == ParameterSource.DEFAULT:
+        adaptive = DEFAULT_HALF_WIDTH
+        two_stage = stop_on == "mean"  # a yield needs exact per-chip accuracies
+        if two_stage:
+            images_per_chip = images_per_chip or "auto"
+        stopping = (
+            f"default: until the 95% interval of the {stop_on} is within "
+            f"±{adaptive:g} points or {chips} chips"
+            + (", each chip on its own sample of test images sized by a pilot" if two_stage else "")
+            + " (--chips N: exactly N chips on every image)"
+        )
     spec = EvaluateSpec(
         checkpoint=checkpoint,
         model=model,
@@ -296,8 +323,11 @@ def evaluate(
         "weight_bits": first.info.weight_bits,
         "seed": first.seed,
         "threshold": first.threshold,
+        "chip_images": sum(r.chip_images or 0 for r in results),  # images scored, all chips
         "input": first.info.input,
     }
+    if stopping:
+        extra["stopping"] = stopping
     if notes:
         extra["notes"] = "; ".join(notes)
     if fmt == "json":
