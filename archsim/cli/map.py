@@ -161,10 +161,8 @@ def parse_request(args: MapArgs) -> MapRequest:
 @click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
 @click.option(
     "--policy",
-    default="cpu-1x1",
-    show_default=True,
     cls=LazyHelpOption,
-    help_fn=policy_help,
+    help_fn=lambda: policy_help() + " Default: cpu-1x1 for a zoo net, all-rram for your own.",
 )
 @click.option(
     "--override",
@@ -243,7 +241,9 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
     """
     from archsim.api.mapping import design_points
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
+    from archsim.cli.placement_default import default_policy, say_default
 
+    args["policy"], reason = default_policy(args["model"], args["policy"])
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
     points = design_points(request.model, request.widths, request.hardware, request.mapping,
                            input_shape=request.input_shape, num_classes=request.num_classes,
@@ -254,3 +254,5 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
                               request.num_classes)  # fmt: skip
     costs = estimate_widths(mappings, points.hardware, points.costs, estimator, images, mismatch)
     render(mappings, fmt, costs)
+    if fmt == "table":  # csv and json stay machine-readable
+        say_default(args["policy"], reason)
