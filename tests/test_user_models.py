@@ -190,3 +190,14 @@ def test_your_own_network_keeps_its_1x1_convs_on_crossbars_by_default() -> None:
     assert "policy: cpu-1x1" in asked.splitlines() and "placement:" not in asked
     zoo = run("--model", "lenet5")
     assert "placement: cpu-1x1 (default for a zoo net" in zoo
+
+
+def test_default_placements_and_their_reasons() -> None:
+    from archsim.cli.placement_default import default_policy
+
+    assert default_policy("resnet20", "all-rram", "fashion-mnist") == ("all-rram", "")  # asked
+    assert default_policy("resnet20", None, "digits")[0] == "cpu-1x1"
+    policy, reason = default_policy("resnet20", None, "fashion-mnist")
+    assert policy == "cpu-1x1-ends" and "one input channel" in reason
+    assert default_policy("vit", None, "fashion-mnist")[0] == "cpu-1x1"
+    assert default_policy("nets.py:make", None, "fashion-mnist")[0] == "all-rram"

@@ -243,7 +243,7 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
     from archsim.cli.placement_default import default_policy, say_default
 
-    args["policy"], reason = default_policy(args["model"], args["policy"])
+    args["policy"], reason = default_policy(args["model"], args["policy"], args["dataset"])
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
     points = design_points(request.model, request.widths, request.hardware, request.mapping,
                            input_shape=request.input_shape, num_classes=request.num_classes,

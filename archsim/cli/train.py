@@ -212,7 +212,11 @@ def train(
         if not sep or not key:
             raise UserError(f"--option must look like KEY=VALUE, got {item!r}")
         options[key.strip()] = yaml.safe_load(value.strip())  # "4" -> 4, "1x1" stays text
-    policy, reason = default_policy(str(fields["model"]), fields["policy"])  # type: ignore[arg-type]
+    policy, reason = default_policy(
+        str(fields["model"]),
+        fields["policy"],  # type: ignore[arg-type]
+        None if fields["dataset"] is None else str(fields["dataset"]),
+    )
     fields["policy"] = policy
     spec = make_spec(
         **fields,
