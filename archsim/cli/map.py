@@ -242,17 +242,23 @@ def map_command(no_replicate: bool, estimator: str, images: int, fmt: str, **arg
     from archsim.api.mapping import design_points
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
     from archsim.cli.placement_default import default_policy, say_default
+    from archsim.progress import status
 
     args["policy"], reason = default_policy(args["model"], args["policy"], args["dataset"])
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
-    points = design_points(request.model, request.widths, request.hardware, request.mapping,
-                           input_shape=request.input_shape, num_classes=request.num_classes,
-                           net_options=request.net_options,
-                           budget_chips=request.budget_chips)  # fmt: skip
-    mappings = list(points.mappings)
-    mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
-                              request.num_classes)  # fmt: skip
-    costs = estimate_widths(mappings, points.hardware, points.costs, estimator, images, mismatch)
+    with status() as step:  # a spinner on a terminal while the widths are mapped and costed
+        step(f"map: mapping {request.model} at {len(request.widths)} width(s)")
+        points = design_points(request.model, request.widths, request.hardware, request.mapping,
+                               input_shape=request.input_shape, num_classes=request.num_classes,
+                               net_options=request.net_options,
+                               budget_chips=request.budget_chips)  # fmt: skip
+        mappings = list(points.mappings)
+        mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
+                                  request.num_classes)  # fmt: skip
+        step(f"map: costing with the {estimator} estimator")
+        costs = estimate_widths(
+            mappings, points.hardware, points.costs, estimator, images, mismatch
+        )
     render(mappings, fmt, costs)
     if fmt == "table":  # csv and json stay machine-readable
         say_default(args["policy"], reason)
