@@ -385,3 +385,15 @@ def test_without_a_chip_count_it_stops_on_an_interval_and_says_what_it_used(
     payload = json.loads(out)
     # a chip count given: exactly that many chips, each on every image, as before
     assert "stopping" not in payload and payload["chip_images"] == 3 * 40
+
+
+def test_skip_scores_test_images_disjoint_from_the_first_ones(checkpoint: Path) -> None:
+    code, out = _run(
+        "--checkpoint", str(checkpoint), "--fault-rate", "0", "--chips", "2", "--skip", "300",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, out
+    (row,) = json.loads(out)["rows"]
+    assert row["images_per_chip"] == 360 - 300  # the digits test split has 360 images
+    code, out = _run("--checkpoint", str(checkpoint), "--skip", "360", "--chips", "2")
+    assert code == 2 and "none would be left" in out

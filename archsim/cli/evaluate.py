@@ -194,6 +194,14 @@ def parse_rates(text: str) -> tuple[float, ...]:
     type=int,
     help="With --limit: N test images drawn at random by this seed instead of the first N.",
 )
+@click.option(
+    "--skip",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Leave out the first N test images (before --limit): test images disjoint from "
+    "the N a `train --val-limit N` run validated on.",
+)
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
@@ -226,6 +234,7 @@ def evaluate(
     batch_size: int,
     limit: int | None,
     subset_seed: int | None,
+    skip: int,
     device: str,
     progress: bool,
     threads: int | None,
@@ -246,6 +255,7 @@ def evaluate(
         ("--min-chips", min_chips, 1),
         ("--batch-size", batch_size, 1),
         ("--seed", seed, 0),
+        ("--skip", skip, 0),
         ("--pilot-chips", pilot_chips, 2),
         ("--pilot-images", pilot_images, 2),
     ):
@@ -291,6 +301,7 @@ def evaluate(
         device=device,
         limit=limit,
         subset_seed=subset_seed,
+        skip=skip,
         montecarlo=MonteCarloSpec(
             chips,
             seed,
