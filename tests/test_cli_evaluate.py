@@ -397,3 +397,27 @@ def test_skip_scores_test_images_disjoint_from_the_first_ones(checkpoint: Path) 
     assert row["images_per_chip"] == 360 - 300  # the digits test split has 360 images
     code, out = _run("--checkpoint", str(checkpoint), "--skip", "360", "--chips", "2")
     assert code == 2 and "none would be left" in out
+
+
+def test_plot_draws_the_evaluation_and_a_bad_suffix_is_refused_first(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    from page_layout import offset_exponents, overlaps
+
+    from archsim.api.faults import EvaluateSpec, MonteCarloSpec, evaluate
+    from archsim.report.pages_evaluation import evaluation_figure
+
+    png = tmp_path / "eval.png"
+    code, out = _run(
+        "--checkpoint", str(checkpoint), "--fault-rate", "0,0.1", "--chips", "3", "--limit", "40",
+        "--plot", str(png),
+    )  # fmt: skip
+    assert code == 0, out
+    assert png.read_bytes().startswith(b"\x89PNG")
+    code, out = _run("--checkpoint", str(checkpoint), "--plot", str(tmp_path / "eval.txt"))
+    assert code == 2 and "--plot must name a .png, .pdf, .svg file" in out
+    spec = EvaluateSpec(checkpoint=str(checkpoint), rates=(0.0, 0.1), limit=40,
+                        montecarlo=MonteCarloSpec(chips=3, progress=False))  # fmt: skip
+    fig = evaluation_figure(evaluate(spec))
+    assert overlaps(fig) == [] and offset_exponents(fig) == []
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0", "0.1"]

@@ -202,6 +202,12 @@ def parse_rates(text: str) -> tuple[float, ...]:
     help="Leave out the first N test images (before --limit): test images disjoint from "
     "the N a `train --val-limit N` run validated on.",
 )
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="Also draw the evaluation (each chip, the mean and its 95% interval per rate) to "
+    "this .png, .pdf or .svg file.",
+)
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
@@ -235,6 +241,7 @@ def evaluate(
     limit: int | None,
     subset_seed: int | None,
     skip: int,
+    plot: str | None,
     device: str,
     progress: bool,
     threads: int | None,
@@ -272,6 +279,10 @@ def evaluate(
     given = click.get_current_context().get_parameter_source
     if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
+    if plot:
+        from archsim.api.faults import check_plot
+
+        check_plot(plot)  # before the work, not after it
     stopping = ""
     if adaptive is None and not fault_map and given("chips") == ParameterSource.DEFAULT:
         adaptive = DEFAULT_HALF_WIDTH
@@ -344,3 +355,7 @@ def evaluate(
     if fmt == "json":
         extra["per_chip"] = {str(r.rate): list(r.per_chip) for r in results}
     emit([r.row() for r in results], fmt, COLUMNS, extra)
+    if plot:
+        from archsim.api.faults import plot_evaluation
+
+        plot_evaluation(results, plot)
