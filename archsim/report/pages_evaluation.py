@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
 from archsim.atomic import atomic_write
-from archsim.faults.montecarlo import AccuracyResult
 from archsim.report.style import FRONT, MUTED, footnote, page
+
+if TYPE_CHECKING:  # the engine's record, only read here: the report imports no engine
+    from archsim.faults.montecarlo import AccuracyResult
 
 
 def evaluation_figure(results: Sequence[AccuracyResult]) -> Figure:
