@@ -47,3 +47,42 @@ def render_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None 
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue().rstrip("\n")
+
+
+PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"))
+
+
+def si_prefix(values: Sequence[float]) -> tuple[float, str]:
+    """The SI prefix (its scale and symbol) that puts the median magnitude of `values` in
+    [1, 1000): one prefix for a whole column, so its numbers compare at a glance."""
+    sizes = sorted(abs(v) for v in values if v)
+    if not sizes:
+        return 1.0, ""
+    median = sizes[len(sizes) // 2]
+    return next(((s, p) for s, p in PREFIXES if median >= s), PREFIXES[-1])
+
+
+def si_decimals(values: Sequence[float], scale: float) -> int:
+    """Decimals that give the column's smallest nonzero value (after `scale`) three
+    significant digits, at most 3: one number format for the whole column."""
+    sizes = [abs(v) / scale for v in values if v]
+    if not sizes:
+        return 0
+    smallest = min(sizes)
+    return 0 if smallest >= 100 else 1 if smallest >= 10 else 2 if smallest >= 1 else 3
+
+
+def si(value: float, unit: str, scale: float | None = None, decimals: int | None = None) -> str:
+    """`value` in `unit` with an SI prefix ("12.3 µJ"); a column passes its shared `scale`
+    (`si_prefix`) and `decimals` (`si_decimals`)."""
+    if scale is None:
+        scale, _ = si_prefix([value])
+    symbol = next((p for s, p in PREFIXES if s == scale), "")
+    if decimals is None:
+        decimals = si_decimals([value], scale)
+    return f"{value / scale:,.{decimals}f} {si_unit(symbol, unit)}"
+
+
+def si_unit(symbol: str, unit: str) -> str:
+    """A prefixed unit: "µJ", "mm²", but "k images/s" (a word keeps its space)."""
+    return f"{symbol} {unit}" if symbol and len(unit) > 3 else f"{symbol}{unit}"

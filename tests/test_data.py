@@ -246,3 +246,19 @@ def test_batches_on_cuda_match_cpu() -> None:
         assert xg.is_cuda and xd.is_cuda
         assert torch.equal(xc, xg.cpu()) and torch.equal(xc, xd.cpu())
         assert torch.equal(yc, yg.cpu()) and torch.equal(yc, yd.cpu())
+
+
+def test_skip_leaves_out_the_first_examples_before_limit_and_subset() -> None:
+    from archsim.data.inputs import InputHandling, load_split
+    from archsim.errors import UserError
+
+    whole = load_split("digits", "test", None, InputHandling())
+    tail = load_split("digits", "test", None, InputHandling(skip=100))
+    assert len(tail) == len(whole) - 100 and torch.equal(tail.images, whole.images[100:])
+    part = load_split("digits", "test", None, InputHandling(limit=50, skip=100))
+    assert torch.equal(part.labels, whole.labels[100:150])  # disjoint from the first 100
+    drawn = load_split("digits", "test", None, InputHandling(limit=20, subset_seed=3, skip=100))
+    rows = {tuple(x.flatten().tolist()) for x in whole.images[:100]}
+    assert len(drawn) == 20 and not any(tuple(x.flatten().tolist()) in rows for x in drawn.images)
+    with pytest.raises(UserError, match="none would be left"):
+        load_split("digits", "test", None, InputHandling(skip=len(whole)))

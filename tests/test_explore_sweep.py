@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 from click.testing import CliRunner
+from page_layout import every_page_checked
 
 from archsim.cli import cli
 from archsim.explore.pareto import OBJECTIVES, dominates
@@ -142,6 +143,57 @@ def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
              and p.hardware == "isaac"}  # fmt: skip
     for r in nones:
         assert r.on_front == front[(r.method, r.train_rate, r.fault_rate)]
+
+
+def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept: Path) -> None:
+    from archsim.report.pages_answer import answer_pages
+    from archsim.report.pages_title import title_page
+
+    assert sections()[:2] == (title_page, answer_pages)
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    assert data.answer is not None and data.answer.rows
+    front = _rows(swept / "pareto.csv")
+    keys = ("fault_rate", "model", "width", "method", "train_rate", "policy", "accuracy")
+    numbers = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
+    for pick in data.answer.rows:
+        (row,) = [
+            r
+            for r in front
+            if all(str(getattr(pick, k)) == r[k] for k in keys) and r["prune"] == pick.prune
+        ]
+        assert [float(row[k]) for k in numbers] == [getattr(pick, k) for k in numbers]
+    assert len(data.answer.sentences) == len({r.fault_rate for r in data.answer.rows})
+
+
+def test_pareto_ends_by_printing_the_answer(swept: Path) -> None:
+    import yaml
+
+    spec = swept / "tiny.yaml"
+    spec.write_text(yaml.safe_dump(TINY))
+    args = ["pareto", "--spec", str(spec), "--out", str(swept), "--jobs", "1", "--no-report"]
+    result = CliRunner().invoke(cli, args)  # everything is in the store: nothing reruns
+    assert result.exit_code == 0, result.output
+    with ResultsStore.open(swept, create=False) as store:
+        data = load_sweep(store)
+    assert data.answer is not None
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{JOBS} of {JOBS} jobs already in the store")
+    assert lines[-len(data.answer.sentences) - len(data.answer.tested) - 1 :] == [
+        *data.answer.sentences,
+        *(f"{f.key} ({f.source}): {f.verdict}" for f in data.answer.tested),
+        data.answer.untested,
+    ]
+    assert lines[-1].startswith("Not tested by this sweep: ")
+
+
+@pytest.mark.slow
+def test_no_page_has_overlapping_labels_or_an_offset_exponent(swept: Path) -> None:
+    with every_page_checked() as problems:
+        result = CliRunner().invoke(cli, ["report", str(swept), "--out", str(swept / "x.pdf")])
+    assert result.exit_code == 0, result.output
+    *found, pages = problems
+    assert found == [] and int(pages.split()[0]) >= 15  # every section's pages were checked
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:

@@ -70,3 +70,17 @@ def test_bad_estimator_and_images_are_one_line_errors() -> None:
     for args in (("--estimator", "roofline"), ("--images", "0")):
         result = run("map", "-m", "lenet5", *args)
         assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+def test_a_small_net_in_a_whole_chip_says_so_and_names_budget_tiles() -> None:
+    def notes(*args: str) -> list[str]:
+        result = CliRunner().invoke(
+            cli, ["map", "--model", "lenet5", "--estimator", "analytic", *args]
+        )
+        assert result.exit_code == 0, result.output
+        return [line for line in result.output.splitlines() if line.startswith("note: width")]
+
+    (note,) = notes()
+    # LeNet-5 fills a few tiles of ISAAC's 168: the rest is idle silicon it is charged for
+    assert "of its 1-chip budget" in note and "--budget-tiles N" in note
+    assert notes("--budget-tiles", "4") == []  # priced in part of a chip: nothing to say

@@ -129,11 +129,13 @@ def test_the_pareto_front_by_hand(tmp_path: Path) -> None:
     ]
     (fig,) = pareto_pages(data)
     front = _tables(fig)[0][1:]
-    assert [r[:2] for r in front] == [
-        ["resnet20 x1 standard cpu-1x1", "80.00"],
-        ["resnet20 x1 drop-connect p=0.2 cpu-1x1", "60.00"],
+    assert [r[:3] for r in front] == [
+        ["1", "resnet20 x1 standard cpu-1x1", "80.00"],
+        ["2", "resnet20 x1 drop-connect p=0.2 cpu-1x1", "60.00"],
     ]
-    assert front[1][2] == "2,000.00"
+    # throughput in one prefix for the column: 1000 and 2000 images/s -> k images/s
+    assert _tables(fig)[0][0][3] == "throughput (k\nimages/s)"
+    assert [r[3] for r in front] == ["1.00", "2.00"]  # three significant digits
     plt.close("all")
     export_tables(data, tmp_path)
     with (tmp_path / "pareto.csv").open() as f:
@@ -166,7 +168,8 @@ def test_table2_beside_the_paper_by_hand() -> None:
     assert wide.paper_latency_vs_x1 == pytest.approx(29.80 / 15.74)
     (fig,) = table2_pages(data)
     (table,) = _tables(fig)
-    assert table[1] == ["resnet20", "1.00", "15.74", "31.48", "2.00", "113.32", "113.32", "1.00",
+    # one format per column: ours/paper energy holds 0.9323, so 1 prints as 1.0000
+    assert table[1] == ["resnet20", "1.00", "15.74", "31.48", "2.00", "113.32", "113.32", "1.0000",
                         "1.00", "1.00"]  # fmt: skip
     assert table[2] == ["resnet20", "1.40", "29.80", "44.70", "1.50", "214.53", "200.00", "0.9323",
                         "1.42", "1.89"]  # fmt: skip
@@ -188,7 +191,7 @@ def test_the_mapping_summary_shows_the_stored_cost() -> None:
         "5",
         "1,000.00",
     )
-    assert row["bottleneck"] == "layer3" and row["J/image"] == "2e-06"
+    assert row["bottleneck"] == "layer3" and row["J/image"] == "2.000e-06"
     assert any("resnet20 x1 cpu-1x1: conv1" in t.get_text() for t in fig.texts)
     plt.close("all")
 

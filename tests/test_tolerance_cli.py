@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from faults_support import save_trained_lenet5
+from page_layout import every_page_checked
 
 from archsim.cli import cli
 
@@ -136,9 +137,24 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
     assert budgeted[1]["why"].startswith("--search-steps 1: step 1") and (
         "; the placement search's choice under " in budgeted[1]["why"]
     )  # both reasons, one row
-    code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
-    assert code == 0, text
+    with every_page_checked() as problems:
+        code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
+        assert code == 0, text
+        code, text = _run(
+            "vulnerability",
+            "--checkpoint",
+            str(checkpoint),
+            "--fault-rate",
+            "0.2",
+            *COMMON,
+            "--pdf",
+            str(tmp_path / "v.pdf"),
+        )
+        assert code == 0, text
     assert pdf.read_bytes().startswith(b"%PDF")
+    # every page of both PDFs: no two labels overlap, no axis has an offset exponent
+    *found, pages = problems
+    assert found == [] and int(pages.split()[0]) >= 6
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,29 @@ def test_a_model_card_for_a_user_model(tmp_path: Path) -> None:
     )
     assert row["card"] == "funcnet-digits" and row["options"] == "base=4"
     assert row["rows"][0]["epochs"] == 1  # the card's recipe
+
+
+def test_your_own_network_keeps_its_1x1_convs_on_crossbars_by_default() -> None:
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["map", "--estimator", "analytic", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    own = run("--model", f"{FUNCNET}:make", "--option", "base=4")
+    assert "policy: all-rram" in own.splitlines()
+    assert "placement: all-rram (default for your own network" in own
+    asked = run("--model", f"{FUNCNET}:make", "--option", "base=4", "--policy", "cpu-1x1")
+    assert "policy: cpu-1x1" in asked.splitlines() and "placement:" not in asked
+    zoo = run("--model", "lenet5")
+    assert "placement: cpu-1x1 (default for a zoo net" in zoo
+
+
+def test_default_placements_and_their_reasons() -> None:
+    from archsim.cli.placement_default import default_policy
+
+    assert default_policy("resnet20", "all-rram", "fashion-mnist") == ("all-rram", "")  # asked
+    assert default_policy("resnet20", None, "digits")[0] == "cpu-1x1"
+    policy, reason = default_policy("resnet20", None, "fashion-mnist")
+    assert policy == "cpu-1x1-ends" and "one input channel" in reason
+    assert default_policy("vit", None, "fashion-mnist")[0] == "cpu-1x1"
+    assert default_policy("nets.py:make", None, "fashion-mnist")[0] == "all-rram"

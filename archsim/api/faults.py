@@ -1,10 +1,13 @@
 """The fault arrows: `Mapping + FaultModel + seed --draw--> ChipFaults`, and `checkpoint +
 chips --evaluate--> accuracy`; the fault-model presets they take."""
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 from torch import nn
 
+from archsim.errors import UserError
 from archsim.faults import ChipFaults, FaultModel, fault_sites, get_fault_model
 from archsim.faults.batched import check_chips_per_pass
 from archsim.faults.chip import draw_chip
@@ -53,6 +56,25 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     from archsim.train.recal_checkpoint import on_the_fly
 
     return _evaluate(spec, on_the_fly)
+
+
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
+def check_plot(out: str | Path) -> Path:
+    """`out` as the path of an evaluation's figure; a suffix no format has is refused."""
+    path = Path(out)
+    if path.suffix not in PLOT_FORMATS:
+        raise UserError(f"--plot must name a {', '.join(PLOT_FORMATS)} file, got {str(out)!r}")
+    return path
+
+
+def plot_evaluation(results: Sequence[AccuracyResult], out: str | Path) -> Path:
+    """Draw an evaluation (each chip, the mean and its interval per rate) to `out` (.png,
+    .pdf or .svg), atomically."""
+    from archsim.report.pages_evaluation import render_evaluation
+
+    return render_evaluation(results, check_plot(out))
 
 
 def fault_presets(

@@ -20,10 +20,12 @@ from archsim.explore.pareto import OBJECTIVES, pareto_front
 from archsim.explore.spec import SweepSpec, load_preset, load_spec, preset_names
 
 if TYPE_CHECKING:
+    from archsim.explore.results import SweepData
     from archsim.explore.sweep import SweepOutputs
 
 __all__ = [
     "SweepSpec",
+    "answer_lines",
     "executor_names",
     "pareto",
     "report",
@@ -77,6 +79,7 @@ def run_pareto(
     """Run `spec` into `out` (what its store holds is not rerun), write its tables there and,
     `with_report`, its report.pdf; the outputs and the report's path (None without one)."""
     from archsim.explore.sweep import run_sweep
+    from archsim.progress import status
     from archsim.report.pdf import render_report
 
     try:
@@ -85,8 +88,19 @@ def run_pareto(
         )
     except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
         raise UserError(f"results store {out / 'results.sqlite'} is damaged: {exc}") from None
-    pdf = render_report(outputs.data, out / "report.pdf") if with_report else None
+    if not with_report:
+        return outputs, None
+    with status(progress) as step:
+        pdf = render_report(outputs.data, out / "report.pdf", step)
     return outputs, pdf
+
+
+def answer_lines(data: SweepData) -> list[str]:
+    """The report's answer page as lines of text: per Pareto fault rate the design point to
+    build and what the alternatives change, then the findings tested (`explore.answer`)."""
+    from archsim.explore.answer import answer_lines as lines
+
+    return [] if data.answer is None else lines(data.answer)
 
 
 def pareto(
@@ -105,28 +119,32 @@ def pareto(
     return pareto_front(rows, objectives)
 
 
-def report(store: str | Path, out: str | Path | None = None) -> Path:
+def report(store: str | Path, out: str | Path | None = None, progress: bool = True) -> Path:
     """Re-render the PDF report of a sweep's results store (a results.sqlite file or its
     folder) without recomputing anything, to `out` (default: report.pdf beside the store);
-    a folder that cannot be written fails with one line before anything is drawn."""
+    a folder that cannot be written fails with one line before anything is drawn; with
+    `progress`, a status line on a terminal says what it is doing."""
     from archsim.explore.results import load_sweep
     from archsim.explore.store import ResultsStore
     from archsim.explore.sweep import check_writable
+    from archsim.progress import status
     from archsim.report.pdf import render_report
 
-    with ResultsStore.open(Path(store), create=False) as opened:
-        try:
-            data = load_sweep(opened)
-            damaged = opened.damaged()
-        except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
-            raise UserError(f"results store {opened.path} is damaged: {exc}") from None
-        target = Path(out) if out is not None else opened.root / "report.pdf"
-    check_writable(target.parent)
-    if data.missing or damaged:
-        warnings.warn(
-            _incomplete(opened.path, data.missing, data.jobs_total, damaged), stacklevel=2
-        )
-    return render_report(data, target)
+    with status(progress) as step:
+        step("report: reading the results store and deriving its tables")
+        with ResultsStore.open(Path(store), create=False) as opened:
+            try:
+                data = load_sweep(opened)
+                damaged = opened.damaged()
+            except sqlite3.DatabaseError as exc:  # a table dropped or rewritten by hand
+                raise UserError(f"results store {opened.path} is damaged: {exc}") from None
+            target = Path(out) if out is not None else opened.root / "report.pdf"
+        check_writable(target.parent)
+        if data.missing or damaged:
+            warnings.warn(
+                _incomplete(opened.path, data.missing, data.jobs_total, damaged), stacklevel=2
+            )
+        return render_report(data, target, step)
 
 
 def _incomplete(path: Path, missing: dict[str, int], total: int, damaged: list[str]) -> str:

@@ -31,6 +31,9 @@ COLUMNS = (
 )
 
 
+DEFAULT_HALF_WIDTH = 1.0  # points: the interval a run stops on when no chip count is given
+
+
 def parse_images_per_chip(text: str | None) -> int | Literal["auto"] | None:
     """ "auto" | a positive count | None (every test image)."""
     if text is None or text == "auto":
@@ -76,7 +79,13 @@ def parse_rates(text: str) -> tuple[float, ...]:
     show_default=True,
     help="Comma-separated fault rates in [0, 1].",
 )
-@click.option("--chips", type=int, default=100, show_default=True, help="Chips per rate.")
+@click.option(
+    "--chips",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Chips per rate: a fixed count when given alone; the most an adaptive run draws.",
+)
 @click.option(
     "--fault-model",
     cls=LazyHelpOption,
@@ -97,7 +106,13 @@ def parse_rates(text: str) -> tuple[float, ...]:
     help="Per-layer placement override (glob) over the policy's; repeatable.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips.")
-@click.option("--adaptive", type=float, help="Stop when the 95% CI half-width <= this (points).")
+@click.option(
+    "--adaptive",
+    type=float,
+    help="Stop when the 95% CI half-width <= this (points). Default: "
+    f"{DEFAULT_HALF_WIDTH:g} with --images-per-chip auto, unless --chips is given "
+    "(then exactly that many chips, each on every image).",
+)
 @click.option(
     "--min-chips",
     type=int,
@@ -182,6 +197,20 @@ def parse_rates(text: str) -> tuple[float, ...]:
     type=int,
     help="With --limit: N test images drawn at random by this seed instead of the first N.",
 )
+@click.option(
+    "--skip",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Leave out the first N test images (before --limit): test images disjoint from "
+    "the N a `train --val-limit N` run validated on.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="Also draw the evaluation (each chip, the mean and its 95% interval per rate) to "
+    "this .png, .pdf or .svg file.",
+)
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
@@ -214,6 +243,8 @@ def evaluate(
     batch_size: int,
     limit: int | None,
     subset_seed: int | None,
+    skip: int,
+    plot: str | None,
     device: str,
     progress: bool,
     threads: int | None,
@@ -234,6 +265,7 @@ def evaluate(
         ("--min-chips", min_chips, 1),
         ("--batch-size", batch_size, 1),
         ("--seed", seed, 0),
+        ("--skip", skip, 0),
         ("--pilot-chips", pilot_chips, 2),
         ("--pilot-images", pilot_images, 2),
     ):
@@ -254,6 +286,22 @@ def evaluate(
         raise UserError("--stop-on yield needs --threshold: the accuracy a chip must reach")
     if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
+    if plot:
+        from archsim.api.faults import check_plot
+
+        check_plot(plot)  # before the work, not after it
+    stopping = ""
+    if adaptive is None and not fault_map and given("chips") == ParameterSource.DEFAULT:
+        adaptive = DEFAULT_HALF_WIDTH
+        two_stage = stop_on == "mean"  # a yield needs exact per-chip accuracies
+        if two_stage:
+            images_per_chip = images_per_chip or "auto"
+        stopping = (
+            f"default: until the 95% interval of the {stop_on} is within "
+            f"±{adaptive:g} points or {chips} chips"
+            + (", each chip on its own sample of test images sized by a pilot" if two_stage else "")
+            + " (--chips N: exactly N chips on every image)"
+        )
     spec = EvaluateSpec(
         checkpoint=checkpoint,
         model=model,
@@ -271,6 +319,7 @@ def evaluate(
         device=device,
         limit=limit,
         subset_seed=subset_seed,
+        skip=skip,
         montecarlo=MonteCarloSpec(
             chips,
             seed,
@@ -303,10 +352,17 @@ def evaluate(
         "weight_bits": first.info.weight_bits,
         "seed": first.seed,
         "threshold": first.threshold,
+        "chip_images": sum(r.chip_images or 0 for r in results),  # images scored, all chips
         "input": first.info.input,
     }
+    if stopping:
+        extra["stopping"] = stopping
     if notes:
         extra["notes"] = "; ".join(notes)
     if fmt == "json":
         extra["per_chip"] = {str(r.rate): list(r.per_chip) for r in results}
     emit([r.row() for r in results], fmt, COLUMNS, extra)
+    if plot:
+        from archsim.api.faults import plot_evaluation
+
+        plot_evaluation(results, plot)

@@ -164,10 +164,8 @@ def parse_request(args: MapArgs) -> MapRequest:
 @click.option("--hw", default="isaac", show_default=True, help="Hardware name or YAML path.")
 @click.option(
     "--policy",
-    default="cpu-1x1",
-    show_default=True,
     cls=LazyHelpOption,
-    help_fn=policy_help,
+    help_fn=lambda: policy_help() + " Default: cpu-1x1 for a zoo net, all-rram for your own.",
 )
 @click.option(
     "--override",
@@ -254,22 +252,32 @@ def map_command(
     """
     from archsim.api.mapping import design_points
     from archsim.cli.cost_rows import estimate_widths, paper_mismatch
+    from archsim.cli.placement_default import default_policy, say_default
+    from archsim.progress import status
 
     if breakdown and estimator == "paper":
         raise UserError("--breakdown needs --estimator des or analytic (the paper estimator "
                         "prices a whole image at one power)")  # fmt: skip
+    args["policy"], reason = default_policy(args["model"], args["policy"], args["dataset"])
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
-    points = design_points(request.model, request.widths, request.hardware, request.mapping,
-                           input_shape=request.input_shape, num_classes=request.num_classes,
-                           net_options=request.net_options,
-                           budget_chips=request.budget_chips)  # fmt: skip
-    mappings = list(points.mappings)
-    mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
-                              request.num_classes)  # fmt: skip
-    costs = estimate_widths(mappings, points.hardware, points.costs, estimator, images, mismatch)
+    with status() as step:  # a spinner on a terminal while the widths are mapped and costed
+        step(f"map: mapping {request.model} at {len(request.widths)} width(s)")
+        points = design_points(request.model, request.widths, request.hardware, request.mapping,
+                               input_shape=request.input_shape, num_classes=request.num_classes,
+                               net_options=request.net_options,
+                               budget_chips=request.budget_chips)  # fmt: skip
+        mappings = list(points.mappings)
+        mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
+                                  request.num_classes)  # fmt: skip
+        step(f"map: costing with the {estimator} estimator")
+        costs = estimate_widths(
+            mappings, points.hardware, points.costs, estimator, images, mismatch
+        )
     if breakdown:
         from archsim.cli.breakdown import emit_breakdown
 
         emit_breakdown(costs.results, fmt)
         return
     render(mappings, fmt, costs)
+    if fmt == "table":  # csv and json stay machine-readable
+        say_default(args["policy"], reason)

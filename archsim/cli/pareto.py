@@ -77,6 +77,7 @@ def pareto(
     charged cost) and a tolerance page.
     """
     from archsim.api import run_pareto, sweep_spec
+    from archsim.api.sweeps import answer_lines
 
     if preset and spec_file:
         raise UserError("give --preset or --spec, not both")
@@ -106,4 +107,6 @@ def pareto(
             f"{result.results_csv}, front: {result.pareto_csv}",
             err=True,
         )
+        for line in answer_lines(result.data):
+            click.echo(line, err=True)
     click.echo(str(report or result.results_csv))

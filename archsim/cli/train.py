@@ -4,7 +4,7 @@ import click
 import yaml
 
 from archsim.cli.output import emit, format_option
-from archsim.cli.presets_help import LazyHelpOption, preset_list
+from archsim.cli.presets_help import LazyHelpOption, policy_help, preset_list
 from archsim.cli.runtime import running, threads_option
 from archsim.errors import UserError
 
@@ -136,9 +136,8 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 )
 @click.option(
     "--policy",
-    default="cpu-1x1",
-    show_default=True,
-    help="Layer placement policy: cpu-1x1, cpu-1x1-ends, all-rram, attention-digital.",
+    cls=LazyHelpOption,
+    help_fn=lambda: policy_help() + " Default: cpu-1x1 for a zoo net, all-rram for your own.",
 )
 @click.option(
     "--override",
@@ -205,6 +204,7 @@ def train(
     and placement (what `archsim evaluate` then defaults to)."""
     from archsim.api.training import make_spec
     from archsim.api.training import train as run
+    from archsim.cli.placement_default import default_policy, say_default
 
     options: dict[str, object] = {}
     for item in net_options:
@@ -212,6 +212,12 @@ def train(
         if not sep or not key:
             raise UserError(f"--option must look like KEY=VALUE, got {item!r}")
         options[key.strip()] = yaml.safe_load(value.strip())  # "4" -> 4, "1x1" stays text
+    policy, reason = default_policy(
+        str(fields["model"]),
+        fields["policy"],  # type: ignore[arg-type]
+        None if fields["dataset"] is None else str(fields["dataset"]),
+    )
+    fields["policy"] = policy
     spec = make_spec(
         **fields,
         options=options,
@@ -223,3 +229,5 @@ def train(
         result = run(spec, force=force)
     row = result.row()
     emit([row], fmt, COLUMNS, {key: row[key] for key in SHOWN})
+    if fmt == "table":  # csv and json stay machine-readable
+        say_default(policy, reason)

@@ -3,7 +3,9 @@
 `InputHandling` is recorded in a checkpoint so evaluation and recalibration read the data the
 way training did. A subset is the first `limit` examples of the split (the files' order), or,
 with `subset_seed`, `limit` examples drawn without replacement by that seed (kept in file
-order). `pad_to` zero-pads each image on every side to `pad_to` x `pad_to` pixels (e.g. 28x28
+order); `skip` first leaves out the split's first examples, so an evaluation can use test
+images disjoint from the ones training validated on (`train --val-limit N`, then `skip` N).
+`pad_to` zero-pads each image on every side to `pad_to` x `pad_to` pixels (e.g. 28x28
 Fashion-MNIST to the 32x32 a CIFAR-style net is usually fed); padding fills with black, the
 value a zero pixel has after normalisation, and is centred (an odd margin puts the extra pixel
 at the bottom and right).
@@ -28,6 +30,7 @@ class InputHandling:
     limit: int | None = None
     subset_seed: int | None = None
     pad_to: int | None = None
+    skip: int = 0  # the split's first `skip` examples left out (a disjoint part of it)
 
     def to_meta(self) -> dict[str, Any]:
         return {"pad_to": self.pad_to}
@@ -58,6 +61,13 @@ def random_subset(ds: Dataset, limit: int, seed: int) -> Dataset:
     return replace(ds, images=ds.images[chosen], labels=ds.labels[chosen])
 
 
+def skipped(ds: Dataset, skip: int) -> Dataset:
+    """`ds` without its first `skip` examples (none may be left: that is an error)."""
+    if skip >= len(ds):
+        raise UserError(f"cannot skip {skip} of the split's {len(ds)} examples: none would be left")
+    return replace(ds, images=ds.images[skip:], labels=ds.labels[skip:])
+
+
 def load_split(
     name: str, split: Split, data_dir: str | Path | None, handling: InputHandling
 ) -> Dataset:
@@ -65,9 +75,16 @@ def load_split(
     check_limit(handling.limit)
     if handling.subset_seed is not None and handling.limit is None:
         raise UserError("a subset seed needs a limit: the number of examples to draw")
-    if handling.subset_seed is None:
+    if handling.skip < 0:
+        raise UserError(f"the examples to skip must be >= 0, got {handling.skip}")
+    if handling.skip:
+        ds = skipped(get_dataset(name, split, data_dir), handling.skip)
+        if handling.limit is not None and handling.subset_seed is None:
+            ds = replace(ds, images=ds.images[: handling.limit], labels=ds.labels[: handling.limit])
+    elif handling.subset_seed is None:
         ds = get_dataset(name, split, data_dir, handling.limit)
-    else:
+    if handling.subset_seed is not None:
         assert handling.limit is not None
-        ds = random_subset(get_dataset(name, split, data_dir), handling.limit, handling.subset_seed)
+        whole = ds if handling.skip else get_dataset(name, split, data_dir)
+        ds = random_subset(whole, handling.limit, handling.subset_seed)
     return ds if handling.pad_to is None else pad_images(ds, handling.pad_to)

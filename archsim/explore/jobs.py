@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archsim.atomic import atomic_write_text
+
 # Bumped whenever job configs, results or the store's tables change meaning; it is part of
 # every job key, so results of an older layout can never be mistaken for current ones.
 STORE_SCHEMA = 1
@@ -108,6 +110,23 @@ class JobContext:
 
     def resolve(self, relative: str) -> Path:
         return self.root / relative
+
+    def status(self, text: str) -> None:
+        """Say what the job is doing now (a training's epoch), for the sweep's progress
+        line (`job_status`)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.workdir / STATUS, text)
+
+
+STATUS = "status.txt"
+
+
+def job_status(root: Path, key: str) -> str:
+    """What the running job `key` last said it is doing (`JobContext.status`), or ""."""
+    try:
+        return (root / "artifacts" / key / STATUS).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 @dataclass(frozen=True)

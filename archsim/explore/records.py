@@ -283,6 +283,10 @@ class ParetoRow:
     bn_set: str | None = None  # the BatchNorm statistics the accuracy was measured with
     over_budget: bool = False  # occupies more than its budget: kept off the front
     on_front: bool = hidden(False)
+    # the accuracy's spread over chips, for the answer page
+    ci_low: float | None = hidden(None)
+    ci_high: float | None = hidden(None)
+    per_chip: tuple[float, ...] = hidden(())
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archsim.errors import UserError
+from archsim.explore.answer import Answer, answer
 from archsim.explore.expand import expand
 from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
@@ -89,6 +90,7 @@ class SweepData:
     findings: list[Finding] = field(default_factory=list)  # over every training seed
     precision: list[PrecisionRow] = field(default_factory=list)  # per hardware variant
     precision_readings: list[PrecisionReading] = field(default_factory=list)
+    answer: Answer | None = None  # the answer page, over every training seed
 
     @property
     def policies(self) -> list[str]:
@@ -301,6 +303,9 @@ def pareto_rows(
                 occupied_area_mm2=area,
                 bn_set=r.bn_set,
                 over_budget=over_budget(area, r.provisioned_area_mm2),
+                ci_low=r.ci_low,
+                ci_high=r.ci_high,
+                per_chip=r.per_chip,
             )
             pairs.append((r, point))
         # points over their budget are kept off the front (and cannot push others off it)
@@ -344,8 +349,14 @@ def derive(data: SweepData) -> SweepData:
     """`data` with the rows its pages show computed from its stored rows: the Pareto front
     (tolerance rows flagged), each technique's charged cost, the Stability Scores, Table II
     beside the paper, the best drop rates, the placements' paired accuracy differences and
-    the papers' findings (`explore.findings`)."""
-    return replace(_page_rows(data), findings=findings(data))
+    the papers' findings (`explore.findings`), and the answer page (`explore.answer`)."""
+    rows, found = _page_rows(data), findings(data)
+    spec = data.spec
+    return replace(
+        rows,
+        findings=found,
+        answer=answer(rows.pareto, spec.pareto_rates, spec.faults.threshold, found),
+    )
 
 
 def _page_rows(data: SweepData) -> SweepData:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.executors import Executor
-from archsim.explore.jobs import Job, JobOutcome, payload_for
+from archsim.explore.jobs import Job, JobOutcome, job_status, payload_for
 from archsim.explore.progress import SweepProgress
 from archsim.explore.provenance import Provenance
 from archsim.explore.store import ResultsStore
@@ -81,7 +82,14 @@ def run_jobs(
         return {role: results[dep] for role, dep in job.deps}
 
     progress = progress or SweepProgress(enabled=False)
-    progress.start(len(by_key), skipped)
+    progress.start(
+        len(by_key),
+        skipped,
+        pending=Counter(by_key[key].kind for key in waiting),
+        history=store.durations(),
+        slots=executor.slots,
+        status=lambda key: job_status(store.root, key),
+    )
     in_flight = 0
     ran = 0
     failure: BaseException | None = None
@@ -90,6 +98,7 @@ def run_jobs(
             while failure is None and ready and in_flight < executor.slots:
                 job = by_key[heapq.heappop(ready)[2]]
                 executor.submit(payload_for(job, inputs_of(job), store.root))
+                progress.begin(job.key, job.kind, job.label)
                 in_flight += 1
             if in_flight == 0:
                 break
@@ -102,7 +111,7 @@ def run_jobs(
                 store.put(job, outcome, provenance, sweep_id)
                 results[job.key] = json.loads(outcome.result_json)
                 ran += 1
-                progress.advance(f"{job.kind} {job.label}")
+                progress.advance(job.key, outcome.finished_at - outcome.started_at)
                 for child in dependants.get(job.key, ()):
                     waiting[child].discard(job.key)
                     if not waiting[child]:

@@ -244,6 +244,11 @@ class ResultsStore:
         row = self._conn.execute("SELECT result FROM jobs WHERE key = ?", (key,)).fetchone()
         return None if row is None else _parsed(row[0])
 
+    def durations(self) -> list[tuple[str, float]]:
+        """(kind, seconds) of every stored job: what the sweep's ETA learns from."""
+        rows = self._conn.execute("SELECT kind, duration_s FROM jobs").fetchall()
+        return [(str(kind), float(seconds)) for kind, seconds in rows if seconds is not None]
+
     def jobs(self, kind: str | None = None) -> Iterator[StoredJob]:
         """Every stored job with a usable result (see the module doc), in key order."""
         query = (

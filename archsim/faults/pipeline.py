@@ -72,6 +72,7 @@ class EvaluateSpec:
     device: str = "cpu"
     limit: int | None = None  # evaluate only `limit` test images (the first, or see below)
     subset_seed: int | None = None  # with limit: a random subset drawn by this seed
+    skip: int = 0  # leave out the first `skip` test images (disjoint from training's validation)
     montecarlo: MonteCarloSpec = field(default_factory=MonteCarloSpec)
     models_dir: str = "models"
 
@@ -228,7 +229,9 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     )
     hardware, notes = _recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE, "hardware")
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
-    handling = InputHandling(spec.limit, spec.subset_seed, (meta.get("input") or {}).get("pad_to"))
+    handling = InputHandling(
+        spec.limit, spec.subset_seed, (meta.get("input") or {}).get("pad_to"), spec.skip
+    )
     _check_declared_shape(path, meta, dataset_name, handling)  # before any file is read
     data = load_split(dataset_name, "test", spec.data_dir, handling)
     notes += _check_data(path, meta, dataset_name, data.input_shape, data.num_classes)

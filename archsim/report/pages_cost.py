@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from archsim.explore.records import CostRow
 from archsim.explore.results import SweepData
-from archsim.report.style import chunks, footnote, missing_page, page, table
+from archsim.report.style import chunks, footnote, missing_page, page, si_axis, table
 from archsim.report.variants import model_width, unique, variant
 
 TITLE_MAP = "Mapping summary"
@@ -198,15 +198,17 @@ def policy_pages(data: SweepData) -> list[Figure]:
         "crossbars: one copy of each layer.",
     )
     metrics = [
-        ("throughput_ips", "throughput (images/s)"),
-        ("energy_per_image_j", "energy per image (J)"),
-        ("occupied_area_mm2", "occupied area (mm2)"),
-        ("crossbars", "crossbars"),
+        ("throughput_ips", "throughput", "images/s"),
+        ("energy_per_image_j", "energy per image", "J"),
+        ("occupied_area_mm2", "occupied area", "mm²"),
+        ("crossbars", "crossbars", ""),
     ]
     x = np.arange(len(nets))
     step = 0.8 / len(policies)
-    for i, (name, label) in enumerate(metrics):
+    notes = []
+    for i, (name, label, unit) in enumerate(metrics):
         ax = fig.add_axes((0.1 + (i % 2) * 0.48, 0.52 if i < 2 else 0.12, 0.36, 0.3))
+        every = []
         for j, policy in enumerate(policies):
             values = [
                 next(
@@ -220,10 +222,18 @@ def policy_pages(data: SweepData) -> list[Figure]:
                 or 0
                 for n in nets
             ]
+            every += values
             ax.bar(x + (j - (len(policies) - 1) / 2) * step, values, step, label=policy)
         ax.set_xticks(x, [f"{m} x{w:g}" for m, w in nets], fontsize=7)
-        ax.set_ylabel(label)
+        ax.set_ylim(0, max(every) * 1.3 if max(every) > 0 else 1.0)  # room for the legend
+        if unit:
+            note = si_axis(ax, "y", every, label, unit, bars=True)
+            notes += [note] if note else []
+        else:
+            ax.set_ylabel(label)
         ax.legend(fontsize=7)
+    if notes:
+        footnote(fig, "; ".join(notes).capitalize() + " under every placement.")
     figs = [fig]
     figs.extend(_policy_accuracy(data, policies))
     return figs

@@ -96,8 +96,8 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
         [
             f"{r.model} x{r.width:g}",
             "on" if r.recalibrate else "off",
-            r.fault_rate,
-            r.best_rate,
+            f"{r.fault_rate:g}",
+            f"{r.best_rate:g}",
             r.best_mean,
             r.standard_mean,
             r.gain,
@@ -107,14 +107,20 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
     ]
     for key in unique((r.model, r.width, r.recalibrate) for r in data.best_rates):
         best = [r for r in data.best_rates if (r.model, r.width, r.recalibrate) == key]
-        ax.plot(
+        ax.step(
             [r.fault_rate for r in best],
             [r.best_rate for r in best],
+            where="mid",
             marker="o",
             label=f"{key[0]} x{key[1]:g} recal {'on' if key[2] else 'off'}",
         )
+    # a choice among the sweep's drop rates: steps between them, ticks only at them
+    choices = sorted({0.0, *data.spec.training.dropconnect_rates})
+    ax.set_yticks(choices, [f"{c:g}" for c in choices])
+    ax.set_ylim(-0.05, max(choices) + 0.05)
+    ax.set_xticks(sorted({r.fault_rate for r in data.best_rates}))
     ax.set_xlabel("test fault rate (fraction of weights)")
-    ax.set_ylabel("best drop-connect rate")
+    ax.set_ylabel("best drop-connect rate (one of the sweep's)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     table(

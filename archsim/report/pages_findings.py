@@ -87,9 +87,12 @@ def _row(fig: Figure, f: Finding, top: float) -> None:
 
 
 def findings_pages(data: SweepData) -> list[Figure]:
-    """The findings computed with `data` (`results.derive`), ROWS_PER_PAGE to a page."""
+    """The findings computed with `data` (`results.derive`) that the sweep tested,
+    ROWS_PER_PAGE to a page; the rest in one line at the foot of the last page."""
+    tested = [f for f in data.findings if f.verdict != NOT_IN_SWEEP]
+    untested = data.answer.untested if data.answer is not None else ""
     figs = []
-    for part in chunks(data.findings, ROWS_PER_PAGE):
+    for part in chunks(tested, ROWS_PER_PAGE):
         fig = page(TITLE, _wrap(SUBTITLE, 170))
         for x, title, _ in COLUMNS:
             fig.text(x, 0.835, title, fontsize=8, fontweight="bold", va="top")
@@ -99,6 +102,10 @@ def findings_pages(data: SweepData) -> list[Figure]:
             _row(fig, f, top)
         footnote(fig, f"Sweep {data.spec.name}: {data.spec.description}")
         figs.append(fig)
+    if untested:
+        figs[-1].text(
+            0.03, 0.805 - len(part) * 0.095, _wrap(untested, 190), fontsize=FONT, va="top"
+        )
     return figs
 
 

@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from archsim.report.style import FRONT, MUTED, chunks, footnote, missing_page, page, table
+from archsim.report.style import (
+    FRONT,
+    MUTED,
+    chunks,
+    footnote,
+    missing_page,
+    page,
+    place_labels,
+    si_axis,
+    si_column,
+    table,
+)
 
 if TYPE_CHECKING:
     from archsim.explore.results import SweepData
@@ -19,6 +30,7 @@ if TYPE_CHECKING:
 
 TITLE = "Fault tolerance in the sweep: accuracy gained against cost"
 COLUMNS = (
+    "#",
     "model",
     "width",
     "method",
@@ -29,9 +41,9 @@ COLUMNS = (
     "accuracy (%)",
     "gain (pts)",
     "±",
-    "dThroughput (img/s)",
-    "dEnergy (nJ/img)",
-    "dArea (mm2)",
+    "dThroughput",
+    "dEnergy per image",
+    "dArea",
     "crossbars",
     "Pareto front",
 )
@@ -41,8 +53,21 @@ def _point(r: ToleranceRow) -> str:
     return f"{r.model} x{r.width:g} {r.method} {r.train_rate:g}"
 
 
-def _nano(value: float | None) -> float | None:
-    return None if value is None else value * 1e9
+def _constant(rows: list[ToleranceRow]) -> str:
+    """What the cost columns that are one value on every row mean (for the footnote)."""
+    out = []
+    for name, text in (
+        ("delta_throughput_ips", "no technique here changes the pipeline's pace"),
+        ("delta_occupied_area_mm2", "no technique here occupies another tile"),
+        ("delta_energy_per_image_j", "no technique here costs energy"),
+    ):
+        if all(getattr(r, name) in (0, 0.0, None) for r in rows):
+            out.append(
+                f"{name.removeprefix('delta_').split('_')[0]} change is 0 on every row: {text}"
+            )
+    if all(r.gain == 0 for r in rows if r.tolerance == "none"):
+        out.append("none's gain is 0 by definition (the reference)")
+    return "; ".join(out)
 
 
 def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
@@ -68,14 +93,29 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
             "technique minus none on the same chips (mean ± 95% half-width); d = the "
             "technique's charged cost minus none's."
         )
-        for part in chunks(rows, 26):
+        units = [
+            si_column([getattr(r, name) for r in rows], unit)
+            for name, unit in (
+                ("delta_throughput_ips", "images/s"),
+                ("delta_energy_per_image_j", "J"),
+                ("delta_occupied_area_mm2", "mm²"),
+            )
+        ]
+        columns = [
+            *COLUMNS[:11],
+            *(f"{c} ({u})" for c, (u, _) in zip(COLUMNS[11:14], units, strict=True)),
+            *COLUMNS[14:],
+        ]
+        numbered = list(enumerate(rows))
+        for part in chunks(numbered, 26):
             fig = page(TITLE, head)
             table(
                 fig,
                 (0.03, 0.1, 0.94, 0.76),
-                COLUMNS,
+                columns,
                 [
                     (
+                        i + 1,
                         r.model,
                         r.width,
                         r.method,
@@ -83,20 +123,19 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                         r.train_seed,
                         r.tolerance,
                         r.placement,
-                        r.mean,
-                        r.gain,
-                        r.gain_half_width,
-                        r.delta_throughput_ips,
-                        _nano(r.delta_energy_per_image_j),
-                        r.delta_occupied_area_mm2,
+                        f"{r.mean:.2f}",
+                        "-" if r.gain is None else f"{r.gain:+.2f}",
+                        "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
+                        *(cells[i] for _, cells in units),
                         r.crossbars,
                         r.on_front,
                     )
-                    for r in part
+                    for i, r in part
                 ],
                 font=6.5,
-                highlight=[r.on_front for r in part],
+                highlight=[r.on_front for _, r in part],
             )
+            constant = _constant(rows)
             footnote(
                 fig,
                 "Costs: the sweep's cost of the point plus the technique's extra "
@@ -104,7 +143,8 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
                 "(spares: more crossbars and conversions; remap: its tables). search: "
                 "the placement search's choice within the energy of the sweep's "
                 "placement. Techniques run the checkpoint the evaluation rows run; BatchNorm "
-                f"statistics (one rule, as evaluate): {_bn_sets(part)}.",
+                f"statistics (one rule, as evaluate): {_bn_sets([r for _, r in part])}."
+                + (f" {constant[0].upper()}{constant[1:]}." if constant else ""),
             )
             figs.append(fig)
         figs.append(_gain_chart(rows, head))
@@ -120,26 +160,44 @@ def _gain_chart(rows: list[ToleranceRow], head: str) -> Figure:
     """Each technique's paired gain against its extra energy; `none` is the origin of every
     point (gain 0 at no extra cost by definition), so it is labelled once."""
     fig = page("Accuracy gained against energy spent, per technique", head)
-    ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
-    for r in rows:
-        if r.gain is None or r.delta_energy_per_image_j is None:
-            continue
-        x = r.delta_energy_per_image_j * 1e9
+    ax = fig.add_axes((0.08, 0.14, 0.86, 0.68))
+    shown = [
+        (i + 1, r)
+        for i, r in enumerate(rows)
+        if r.gain is not None and r.delta_energy_per_image_j is not None and r.tolerance != "none"
+    ]
+    for _, r in shown:
         color = FRONT if r.on_front else MUTED
-        ax.errorbar(x, r.gain, yerr=r.gain_half_width or 0.0, fmt="o", capsize=2, color=color)
-        if r.tolerance != "none":
-            label = f"{r.tolerance} ({_point(r)})"
-            ax.annotate(label, (x, r.gain), fontsize=6, xytext=(4, 3), textcoords="offset points")
-    ax.annotate("none (every point)", (0.0, 0.0), fontsize=6, xytext=(4, -9),
-                textcoords="offset points")  # fmt: skip
-    ax.margins(x=0.25, y=0.1)  # room for the labels of the right-most points
+        ax.errorbar(
+            r.delta_energy_per_image_j or 0.0,
+            r.gain or 0.0,
+            yerr=r.gain_half_width or 0.0,
+            fmt="o",
+            capsize=2,
+            color=color,
+        )
+    ax.errorbar([0.0], [0.0], fmt="s", color="black", label="none (every point)")
+    energies = [0.0, *(r.delta_energy_per_image_j or 0.0 for _, r in shown)]
+    ax.margins(x=0.1, y=0.15)
     ax.axhline(0.0, color="#999999", linewidth=0.8)
-    ax.set_xlabel("extra energy per image (nJ)")
+    si_axis(ax, "x", energies, "extra energy per image", "J", bars=True)
     ax.set_ylabel("accuracy gained over none, same chips (points)")
     ax.grid(alpha=0.3)
+    place_labels(
+        ax,
+        [r.delta_energy_per_image_j or 0.0 for _, r in shown],
+        [r.gain or 0.0 for _, r in shown],
+        [str(n) for n, _ in shown],
+    )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=FRONT, label="on the sweep's Pareto front"),
         Line2D([], [], marker="o", linestyle="", color=MUTED, label="not on the front"),
+        Line2D([], [], marker="s", linestyle="", color="black", label="none (every point)"),
     ]
     ax.legend(handles=handles, fontsize=7, loc="upper right")
+    footnote(
+        fig,
+        "Numbers: the rows of the table before. "
+        + "; ".join(f"{n} {r.tolerance} ({_point(r)})" for n, r in shown[:40]),
+    )
     return fig

@@ -25,11 +25,13 @@ def _grid_lines(data: SweepData) -> list[str]:
     s = data.spec
     t, f, c = s.training, s.faults, s.cost
     datasets = sorted({(d.name, d.input_shape) for d in data.datasets.values()})
+    tunes = bool(t.prune) or any(m in ("oneshot", "progressive") for m in t.methods)
+    tuning = f" (fine-tuning {t.tune_epochs})" if tunes else ""
     lines = [
         f"models: {', '.join(m.name for m in s.models)}    widths: "
         f"{', '.join(f'{w:g}' for w in s.widths)}",
         "datasets: " + ", ".join(f"{n} {'x'.join(map(str, shape))}" for n, shape in datasets),
-        f"training: {', '.join(t.methods)}; {t.epochs} epochs (fine-tuning {t.tune_epochs}), "
+        f"training: {', '.join(t.methods)}; {t.epochs} epochs{tuning}, "
         f"batch {t.batch_size}, lr {t.lr:g} {t.lr_schedule}; BatchNorm recalibration: "
         f"{', '.join('on' if r else 'off' for r in t.recalibrate)}",
     ]
@@ -52,7 +54,8 @@ def _grid_lines(data: SweepData) -> list[str]:
         f"{', '.join(c.compare_policies) or 'none'}); estimator {c.estimator}, "
         f"{c.images} image(s) per cost",
         f"Pareto: accuracy ({s.pareto.metric} over chips) at fault rate(s) "
-        f"{', '.join(f'{r:g}' for r in s.pareto_rates)} vs latency, energy, area",
+        f"{', '.join(f'{r:g}' for r in s.pareto_rates)} vs throughput, energy per image and "
+        "occupied area",
     ]
     return lines
 

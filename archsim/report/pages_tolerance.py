@@ -20,7 +20,17 @@ from archsim.explore.ft_records import (
     ToleranceStudy,
     VulnerabilityStudy,
 )
-from archsim.report.style import FRONT, MUTED, chunks, footnote, page, table
+from archsim.report.style import (
+    FRONT,
+    MUTED,
+    chunks,
+    footnote,
+    page,
+    place_labels,
+    si_axis,
+    si_column,
+    table,
+)
 
 
 def _setting(study: StoredStudy) -> str:
@@ -49,6 +59,8 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             f" Paired: {top.first} loses {top.difference:+.2f} "
             f"± {top.half_width:.2f} points more than {top.second}."
         )
+    energy_unit, energy = si_column([r.cpu_energy_delta_j for r in study.rows], "J")
+    pace_unit, pace = si_column([r.cpu_throughput_delta_ips for r in study.rows], "images/s")
     columns = (
         "rank",
         "layer",
@@ -56,24 +68,30 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
         "loss (pts)",
         "95% CI",
         "loss per 1k weights",
-        "CPU move dE (uJ/img)",
-        "CPU move dThroughput (img/s)",
-        "loss per uJ",
+        f"CPU move dE ({energy_unit}/image)",
+        f"CPU move dThroughput ({pace_unit})",
+        "loss per µJ",
     )
     rows = [
         (
             r.rank,
             r.group,
             r.weights,
-            r.loss,
+            f"{r.loss:.2f}",
             _interval(r.ci_low, r.ci_high),
-            r.loss_per_kweight,
-            r.cpu_energy_delta_j * 1e6,
-            r.cpu_throughput_delta_ips,
-            r.loss_per_uj,
+            f"{r.loss_per_kweight:.3f}",
+            e,
+            t,
+            f"{r.loss_per_uj:.3g}",
         )
-        for r in study.rows
+        for r, e, t in zip(study.rows, energy, pace, strict=True)
     ]
+    still = (
+        " dThroughput is 0 for every layer: moving one layer to the CPU does not change "
+        "the pipeline's pace in this budget."
+        if all(r.cpu_throughput_delta_ips == 0 for r in study.rows)
+        else ""
+    )
     figs = []
     for part in chunks(rows, 24):
         fig = page("Per-layer vulnerability", head)
@@ -84,7 +102,7 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             "(mean over chips, 95% Student-t interval). CPU move: change of the balanced "
             f"design point ({study.budget_chips} chip budget, analytic estimator) when "
             "this layer alone leaves the crossbars for the CPU (all-rram base). BatchNorm "
-            f"statistics: {study.bn_set or 'not recorded'}.",
+            f"statistics: {study.bn_set or 'not recorded'}." + still,
         )
         figs.append(fig)
     fig = page("Per-layer vulnerability: loss against size", head)
@@ -98,18 +116,17 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             color=FRONT if r.rank <= 3 else MUTED,
             capsize=2,
         )
-        if r.rank <= 5:
-            ax.annotate(
-                r.group,
-                (r.weights, r.loss),
-                fontsize=7,
-                xytext=(4, 4),
-                textcoords="offset points",
-            )
     ax.set_xscale("log")
     ax.set_xlabel("weights in the layer")
     ax.set_ylabel("accuracy lost when only this layer is faulty (points)")
     ax.grid(alpha=0.3)
+    place_labels(
+        ax,
+        [r.weights for r in study.rows],
+        [r.loss for r in study.rows],
+        [str(r.rank) for r in study.rows],
+    )
+    footnote(fig, "Numbers: the rank. " + "; ".join(f"{r.rank} {r.group}" for r in study.rows[:60]))
     figs.append(fig)
     return figs
 
@@ -127,40 +144,45 @@ def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
             f"gain = technique minus {run.reference} on the same chips (mean ± 95% "
             "half-width)."
         )
+        tput_unit, tput = si_column([r.throughput_ips for r in run.rows], "images/s")
+        energy_unit, energy = si_column([r.energy_per_image_j for r in run.rows], "J")
+        area_unit, area = si_column([r.occupied_area_mm2 for r in run.rows], "mm²")
         columns = (
+            "#",
             "technique",
             "accuracy (%)",
             "95% CI",
             "gain (pts)",
             "± ",
             "vs first run",
-            "throughput (img/s)",
-            "energy (uJ/img)",
-            "area (mm2)",
+            f"throughput ({tput_unit})",
+            f"energy per image ({energy_unit})",
+            f"area ({area_unit})",
             "crossbars",
-            "ADC conv. (M/img)",
+            "ADC conv. (M/image)",
             "remap s/chip",
             "eval s/chip",
             "Pareto front",
         )
         rows = [
             (
+                i + 1,
                 r.technique,
-                r.mean,
+                f"{r.mean:.2f}",
                 _interval(r.ci_low, r.ci_high),
-                r.gain,
-                r.gain_half_width,
+                "-" if r.gain is None else f"{r.gain:+.2f}",
+                "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
                 _versus(r.vs_first_run),
-                r.throughput_ips,
-                r.energy_per_image_j * 1e6,
-                r.occupied_area_mm2,
+                tput[i],
+                energy[i],
+                area[i],
                 r.crossbars,
-                r.adc_conversions_per_image / 1e6,
+                f"{r.adc_conversions_per_image / 1e6:.3f}",
                 r.remap_seconds_per_chip,
                 r.eval_seconds_per_chip,
                 r.on_front,
             )
-            for r in run.rows
+            for i, r in enumerate(run.rows)
         ]
         fig = page(f"Fault tolerance with its cost: {run.label}", head)
         table(
@@ -184,26 +206,30 @@ def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
         )
         figs.append(fig)
         fig = page(f"Accuracy bought against energy: {run.label}", head)
-        ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
+        ax = fig.add_axes((0.08, 0.14, 0.86, 0.68))
         for r in run.rows:
             ax.errorbar(
-                r.energy_per_image_j * 1e6,
+                r.energy_per_image_j,
                 r.mean,
                 yerr=_bar(r.mean, r.ci_low, r.ci_high),
                 fmt="o",
                 capsize=2,
                 color=FRONT if r.technique.startswith("search") else "#1f77b4",
             )
-            ax.annotate(
-                r.technique,
-                (r.energy_per_image_j * 1e6, r.mean),
-                fontsize=7,
-                xytext=(4, 3),
-                textcoords="offset points",
-            )
-        ax.set_xlabel("energy per image (uJ)")
+        si_axis(ax, "x", [r.energy_per_image_j for r in run.rows], "energy per image", "J")
         ax.set_ylabel("mean accuracy over chips (%)")
         ax.grid(alpha=0.3)
+        place_labels(
+            ax,
+            [r.energy_per_image_j for r in run.rows],
+            [r.mean for r in run.rows],
+            [str(i + 1) for i in range(len(run.rows))],
+        )
+        footnote(
+            fig,
+            "Numbers: the rows of the table before. "
+            + "; ".join(f"{i + 1} {r.technique}" for i, r in enumerate(run.rows[:60])),
+        )
         figs.append(fig)
     return figs
 

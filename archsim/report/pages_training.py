@@ -6,7 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from archsim.explore.results import SweepData
-from archsim.report.style import chunks, missing_page, page
+from archsim.report.style import chunks, footnote, missing_page, page
 from archsim.report.variants import unique, variant
 
 TITLE = "Training curves"
@@ -47,5 +47,13 @@ def training_pages(data: SweepData) -> list[Figure]:
             loss.set_xlabel("epoch")
             loss.set_ylabel("training loss (cross-entropy)")
             loss.grid(alpha=0.3)
+        footnote(
+            fig,
+            "The dashed faulty-chip curves use the BatchNorm statistics of training, "
+            "gathered without faults, so they sit far below what a deployed chip scores: "
+            "the evaluations of the other pages recalibrate BatchNorm for each fault rate "
+            "where the sweep asks for it (training.recalibrate), which is why the same "
+            "models score much higher there.",
+        )
         figs.append(fig)
     return figs

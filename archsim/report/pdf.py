@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from archsim.explore.results import SweepData
+    from archsim.progress import Step
 
     Section = Callable[[SweepData], list[Figure]]
 
 
 def sections() -> tuple[Section, ...]:
     """The report's sections in page order."""
+    from archsim.report.pages_answer import answer_pages
     from archsim.report.pages_cost import mapping_pages, policy_pages, table2_pages
     from archsim.report.pages_curves import curve_pages, stability_pages
     from archsim.report.pages_dropconnect import best_rate_pages, heatmap_pages
@@ -35,6 +37,7 @@ def sections() -> tuple[Section, ...]:
 
     return (
         title_page,
+        answer_pages,
         findings_pages,
         mapping_pages,
         table2_pages,
@@ -50,17 +53,28 @@ def sections() -> tuple[Section, ...]:
     )
 
 
-def render_report(data: SweepData, path: Path) -> Path:
-    """Write the report to `path` (never a half-written file) and return it."""
+def section_name(section: Section) -> str:
+    """A section in words, for the status line ("findings", "pareto")."""
+    return section.__name__.removesuffix("_pages").removesuffix("_page").replace("_", " ")
+
+
+def render_report(data: SweepData, path: Path, on_step: Step | None = None) -> Path:
+    """Write the report to `path` (never a half-written file) and return it; `on_step` is
+    told which section is being drawn."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
     from archsim.explore.results import one_training_seed
+    from archsim.report.pages_answer import answer_pages
     from archsim.report.pages_findings import findings_pages
     from archsim.report.pages_title import title_page
 
     one_seed, seed = one_training_seed(data)
-    every_seed = (title_page, findings_pages)  # the rest key rows by model, method and rate
+    every_seed = (
+        title_page,
+        answer_pages,
+        findings_pages,
+    )  # the rest key rows by model, method and rate
 
     def write(tmp: Path) -> None:
         with PdfPages(
@@ -72,6 +86,8 @@ def render_report(data: SweepData, path: Path) -> Path:
         ) as pdf:
             number = 0
             for section in sections():
+                if on_step is not None:
+                    on_step(f"report: drawing {section_name(section)} (page {number + 1})")
                 for fig in section(data if section in every_seed else one_seed):
                     number += 1
                     fig.text(

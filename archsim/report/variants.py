@@ -1,46 +1,14 @@
-"""Grouping and naming the sweep's design points for tables and legends."""
+"""Grouping and naming the sweep's design points for tables and legends (the names
+themselves are `explore.naming`'s, which the answer page's sentences share)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
+from archsim.explore.naming import Trained, model_width, variant
 
-class Trained(Protocol):
-    """A row naming one trained model (every row record of `explore` that has a point)."""
-
-    @property
-    def model(self) -> str: ...
-    @property
-    def width(self) -> float: ...
-    @property
-    def method(self) -> str: ...
-    @property
-    def train_rate(self) -> float: ...
-    @property
-    def prune(self) -> str: ...
-    @property
-    def recalibrate(self) -> bool: ...
-
-
-def variant(row: Trained, with_recal: bool = True) -> str:
-    """Short name of a trained model: method and rate, pruning, recalibration."""
-    method, rate = row.method, row.train_rate
-    if method == "standard":
-        name = "standard"
-    elif method == "dropconnect":
-        name = f"drop-connect p={rate:g}"
-    else:
-        name = f"{method} P={rate:g}"
-    if row.prune:
-        name += f" [{row.prune}]"
-    if with_recal and row.recalibrate:
-        name += " +recal"
-    return name
-
-
-def model_width(row: Trained) -> str:
-    return f"{row.model} x{row.width:g}"
+__all__ = ["Trained", "model_width", "unique", "variant"]
 
 
 def unique(values: Iterable[Any]) -> list[Any]:

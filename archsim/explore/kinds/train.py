@@ -75,7 +75,8 @@ def run_train(
         output=str(ctx.workdir / CHECKPOINT),
         progress=False,
     )
-    result = train(spec)
+    epochs = config["epochs"]
+    result = train(spec, on_epoch=lambda r: ctx.status(f"epoch {r.epoch + 1}/{epochs}"))
     return {
         "checkpoint": ctx.relative(result.checkpoint),
         "net": config["net"],  # the spec's name of the net: what loads a user model's checkpoint
