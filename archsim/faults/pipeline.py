@@ -40,6 +40,7 @@ from archsim.faults.montecarlo import (
 )
 from archsim.faults.presets import get_fault_model
 from archsim.faults.stats import summarize
+from archsim.faults.xbarpath import crossbar_note, crossbar_setup
 from archsim.machine import warn_if_oversubscribed
 from archsim.nets.width import check_width
 
@@ -72,6 +73,7 @@ class EvaluateSpec:
     subset_seed: int | None = None  # with limit: a random subset drawn by this seed
     montecarlo: MonteCarloSpec = field(default_factory=MonteCarloSpec)
     models_dir: str = "models"
+    crossbar: str = "fast"  # fast | exact | off (xbarpath.CROSSBAR_MODES)
 
 
 def resolve_checkpoint(spec: EvaluateSpec) -> Path:
@@ -252,7 +254,11 @@ def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
-    injector = FaultInjector(model, mapping, spec.per_channel)
+    setup = crossbar_setup(
+        spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device
+    )
+    injector = FaultInjector(model, mapping, spec.per_channel, setup)
+    notes += crossbar_note(spec.crossbar, hw)
     with injector.applied(None):
         quant_acc = accuracy(model, images, labels, mc.batch_size)
     if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)

@@ -11,18 +11,26 @@ spares and defect maps work through it unchanged.
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
+from archsim.config.hwschema import HardwareConfig
+from archsim.data.inputs import InputHandling, load_split
+from archsim.errors import UserError
 from archsim.faults.crossbar import CrossbarSpec
 from archsim.faults.quantize import QuantizedWeight
 from archsim.faults.records import ChipFaults
 from archsim.faults.sites import FaultSite
 from archsim.faults.xbarlayer import CrossbarLayer, InputQuantizer, calibrated
-from archsim.hw.precision import ChipPrecision
+from archsim.hw.precision import ChipPrecision, chip_precision
 
-CALIBRATION_IMAGES = 256
+CALIBRATION_IMAGES = 256  # the first training images of the dataset set each input scale
+# fast: exact where provable, the ADC's noise equivalent elsewhere; exact: bit-true
+# everywhere; off: the weight-substitution path (quantized weights, no DAC/ADC)
+CrossbarMode = Literal["fast", "exact", "off"]
+CROSSBAR_MODES: tuple[CrossbarMode, ...] = ("fast", "exact", "off")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +40,37 @@ class CrossbarSetup:
     precision: ChipPrecision
     calibration: Tensor  # images whose RRAM-layer inputs set each layer's input scale
     exact: bool = False  # bit-true everywhere (else: the fast mode)
+
+
+def crossbar_setup(
+    mode: str,
+    hw: HardwareConfig,
+    dataset: str,
+    data_dir: str | None,
+    pad_to: int | None,
+    device: str | torch.device,
+) -> CrossbarSetup | None:
+    """The setup `mode` asks for (None: off), calibrated on the dataset's first training
+    images (padded as the evaluated images are)."""
+    if mode not in CROSSBAR_MODES:
+        raise UserError(f"crossbar mode must be one of {', '.join(CROSSBAR_MODES)}, got {mode!r}")
+    if mode == "off":
+        return None
+    handling = InputHandling(CALIBRATION_IMAGES, None, pad_to)
+    images = load_split(dataset, "train", data_dir, handling).images.to(device)
+    return CrossbarSetup(precision=chip_precision(hw), calibration=images, exact=mode == "exact")
+
+
+def crossbar_note(mode: str, hw: HardwareConfig) -> tuple[str, ...]:
+    """What the results' notes say of the path (nothing for a lossless fast path)."""
+    adc = chip_precision(hw).adc
+    if mode == "off":
+        return ("crossbar path off: quantized weights only (no DAC, ADC or input bits)",)
+    if mode == "exact":
+        return (f"crossbar path bit-true; {adc.describe()}",)
+    if adc.lossless:
+        return ()
+    return (f"crossbar path fast: ADC rounding by its noise equivalent; {adc.describe()}",)
 
 
 def calibrate(
