@@ -131,3 +131,25 @@ def test_adc_range_of_isaac_and_its_8bit_cells() -> None:
     # 8-bit cells: 128 x 255 // 2 = 16320 -> 14 bits, 6 short; steps of 64 (255 x 64 = 16320)
     cell8 = AdcRange(rows=128, dac_bits=1, bits_per_cell=8, adc_bits=8)
     assert (cell8.largest_sum, cell8.shortfall, cell8.step_shift) == (16320, 6, 6)
+
+
+@pytest.mark.parametrize(
+    ("name", "needed", "short"),
+    [
+        ("isaac", 8, 0),  # 128 x 3 // 2 = 192
+        ("isaac-8bit-1cell", 14, 6),  # 128 x 255 // 2 = 16320
+        ("isaac-256x256", 9, 1),  # 256 x 3 // 2 = 384
+    ],
+)
+def test_hw_show_says_whether_lossless(name: str, needed: int, short: int) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archsim.cli import cli
+
+    result = CliRunner().invoke(cli, ["hw", "show", name, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.output)["totals"]
+    assert (totals["adc_bits_needed"], totals["adc_shortfall_bits"]) == (needed, short)
+    assert totals["precision"].startswith("lossless" if short == 0 else "lossy")

@@ -65,7 +65,7 @@ class AdcRange:
         if self.lossless:
             return f"lossless: {head}, the {self.adc_bits}-bit ADC has them"
         return (
-            f"lossy: {head}, the {self.adc_bits}-bit ADC is {self.shortfall} bits short "
+            f"lossy: {head}, the {self.adc_bits}-bit ADC is {self.shortfall} bit(s) short "
             f"(it counts in steps of {1 << self.step_shift})"
         )
 
