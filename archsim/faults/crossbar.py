@@ -51,28 +51,58 @@ class CrossbarSpec:
         return (1 << self.adc_bits) - 1
 
 
+def cycle_schedule(bits: int, dac_bits: int, signed: bool) -> list[tuple[int, int, int]]:
+    """(weight, shift, mask) per input cycle: the cycle's digits are (pattern >> shift) & mask
+    of the codes' two's complement pattern, and it counts `weight` times."""
+    magnitude_bits = bits - 1 if signed else bits
+    mask = (1 << dac_bits) - 1
+    cycles = [
+        (
+            1 << shift,
+            shift,
+            mask if shift + dac_bits <= magnitude_bits else (1 << (magnitude_bits - shift)) - 1,
+        )
+        for shift in range(0, magnitude_bits, dac_bits)
+    ]
+    return cycles + ([(-(1 << (bits - 1)), bits - 1, 1)] if signed else [])
+
+
+def _pattern(codes: Tensor, bits: int, signed: bool) -> Tensor:
+    pattern = codes.to(torch.int64 if bits > 30 else torch.int32)
+    return pattern & ((1 << bits) - 1) if signed else pattern
+
+
 def input_cycles(
     codes: Tensor, bits: int, dac_bits: int, signed: bool
 ) -> Iterator[tuple[int, Tensor]]:
     """(weight, digits) per input cycle: codes = sum of weight x digits (digits 0 .. 2**dac - 1)."""
-    pattern = codes.to(torch.int64)
-    magnitude_bits = bits - 1 if signed else bits
-    if signed:
-        pattern = pattern & ((1 << bits) - 1)  # two's complement bits
-    low = pattern & ((1 << magnitude_bits) - 1)
-    mask = (1 << dac_bits) - 1
-    for shift in range(0, magnitude_bits, dac_bits):
-        yield 1 << shift, ((low >> shift) & mask)
-    if signed:
-        yield -(1 << (bits - 1)), (pattern >> (bits - 1)) & 1
+    pattern = _pattern(codes, bits, signed)
+    for weight, shift, mask in cycle_schedule(bits, dac_bits, signed):
+        yield weight, (pattern >> shift) & mask
+
+
+def active_cycles(
+    codes: Tensor, bits: int, dac_bits: int, signed: bool
+) -> Iterator[tuple[int, Tensor]]:
+    """(weight, whether any row of (..., rows) has a non-zero digit) per input cycle: the
+    rows' patterns OR-ed together by halving, then one test per cycle."""
+    pattern = _pattern(codes, bits, signed)
+    while pattern.shape[-1] > 1:
+        if pattern.shape[-1] % 2:
+            pattern = torch.nn.functional.pad(pattern, (0, 1))
+        pattern = pattern[..., 0::2] | pattern[..., 1::2]
+    pattern = pattern[..., 0]
+    for weight, shift, mask in cycle_schedule(bits, dac_bits, signed):
+        yield weight, ((pattern >> shift) & mask) != 0
 
 
 def adc_read(partial: Tensor, bits: int, shift: int) -> Tensor:
     """What the ADC reports for non-negative integer partial sums: round(partial / 2**shift)
     (half up) clipped to 0 .. 2**bits - 1, times 2**shift."""
+    if not shift:
+        return partial.clamp(0, (1 << bits) - 1)
     step = float(1 << shift)
-    codes = torch.floor(partial / step + 0.5) if shift else partial
-    return codes.clamp(0, (1 << bits) - 1) * step
+    return torch.floor(partial / step + 0.5).clamp_(0, (1 << bits) - 1).mul_(step)
 
 
 def flip_columns(logical: Tensor, used_rows: Tensor, cell_max: int) -> Tensor:
@@ -86,6 +116,9 @@ def stored_cells(logical: Tensor, flipped: Tensor, row_used: Tensor, cell_max: i
     return torch.where(flipped, cell_max - logical, logical) * row_used
 
 
+CHUNK_ELEMENTS = 1 << 24  # cycle readings held at once (64 MiB of float32)
+
+
 def column_sums(
     x_rows: Tensor, stored: Tensor, flipped: Tensor, spec: CrossbarSpec, signed: bool
 ) -> Tensor:
@@ -93,19 +126,61 @@ def column_sums(
 
     x_rows: integer input codes (..., M, R); stored: cells as programmed (..., R, C);
     flipped: (..., 1, C). Returns (..., M, C) float64: sum over cycles of weight x reading.
+    All cycles of a chunk of the M input vectors go through one matmul.
     """
+    schedule = cycle_schedule(spec.input_bits, spec.dac_bits, signed)
+    per_vector = len(schedule) * stored.shape[-1] * max(1, stored[..., 0, 0].numel())
+    step = max(1, CHUNK_ELEMENTS // per_vector)
+    parts = [
+        _chunk_sums(x_rows[..., start : start + step, :], stored, flipped, spec, signed)
+        for start in range(0, x_rows.shape[-2], step)
+    ]
+    return torch.cat(parts, dim=-2)
+
+
+def _chunk_sums(
+    x_rows: Tensor, stored: Tensor, flipped: Tensor, spec: CrossbarSpec, signed: bool
+) -> Tensor:
     dtype = matmul_dtype(stored)
-    cells = stored.to(dtype)
-    total = torch.zeros((*x_rows.shape[:-1], stored.shape[-1]), dtype=torch.float64,
-                        device=x_rows.device)  # fmt: skip
-    for weight, digits in input_cycles(x_rows, spec.input_bits, spec.dac_bits, signed):
-        plane = digits.to(dtype)
-        reading = adc_read(plane @ cells, spec.adc_bits, spec.adc_shift).to(torch.float64)
-        if spec.flip:
-            count = plane.sum(dim=-1, keepdim=True).to(torch.float64)  # digital count S
-            reading = torch.where(flipped, spec.cell_max * count - reading, reading)
-        # seam: per-read noise on the column currents would be added to `plane @ cells` here
-        total += weight * reading
+    schedule = cycle_schedule(spec.input_bits, spec.dac_bits, signed)
+    shape = (len(schedule),) + (1,) * x_rows.dim()
+    shifts = torch.tensor([s for _, s, _ in schedule], device=x_rows.device).reshape(shape)
+    masks = torch.tensor([m for _, _, m in schedule], device=x_rows.device).reshape(shape)
+    pattern = _pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
+    planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
+    readings = adc_read(planes @ stored.to(dtype), spec.adc_bits, spec.adc_shift)
+    # seam: per-read noise on the column currents would be added to `planes @ stored` above
+    weights = [float(w) for w, _, _ in schedule]
+    total = _shift_add(readings, weights, float(spec.adc_top << spec.adc_shift))
+    if not spec.flip:
+        return total
+    # a flipped column reads (2**w - 1) x S - reading in every cycle (S: the digital count)
+    counts = torch.tensordot(_vector(weights, x_rows), planes.sum(-1).to(torch.float64), dims=1)
+    sign = 1.0 - 2.0 * flipped.to(torch.float64)
+    return total * sign + flipped * (spec.cell_max * counts.unsqueeze(-1))
+
+
+def _vector(values: list[float], like: Tensor) -> Tensor:
+    return torch.tensor(values, dtype=torch.float64, device=like.device)
+
+
+def _shift_add(readings: Tensor, weights: list[float], largest: float) -> Tensor:
+    """sum over cycles of weight x reading, in float64: cycles are added in float32 in groups
+    whose sum stays below 2**24 (exact), the groups in float64."""
+    total = torch.zeros(readings.shape[1:], dtype=torch.float64, device=readings.device)
+    start = 0
+    while start < len(weights):
+        end, bound = start, 0.0
+        while end < len(weights) and (bound + abs(weights[end])) * largest < 2**24:
+            bound += abs(weights[end])
+            end += 1
+        end = max(end, start + 1)
+        if end - start == 1:
+            total += weights[start] * readings[start].to(torch.float64)
+        else:
+            part = torch.tensor(weights[start:end], dtype=readings.dtype, device=readings.device)
+            total += torch.tensordot(part, readings[start:end], dims=1).to(torch.float64)
+        start = end
     return total
 
 

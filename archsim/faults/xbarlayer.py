@@ -26,10 +26,10 @@ from torch import Tensor, nn
 from archsim.errors import UserError
 from archsim.faults.crossbar import (
     CrossbarSpec,
+    active_cycles,
     column_sums,
     combine_slices,
     flip_columns,
-    input_cycles,
     logical_codes,
     offset_bias,
     stored_cells,
@@ -167,7 +167,7 @@ class CrossbarLayer:
         return (base + cols).reshape(-1)
 
     def _rows(self, xq: Tensor) -> tuple[Tensor, tuple[int, ...]]:
-        """Input codes per row block (groups, blocks, vectors, rows), and the output layout."""
+        """Input codes (groups, vectors, matrix rows), and the output layout."""
         m = self.module
         if isinstance(m, nn.Linear):
             vectors = xq.reshape(-1, 1, xq.shape[-1])
@@ -181,9 +181,12 @@ class CrossbarLayer:
             span = m.dilation[0] * (m.kernel_size[0] - 1) + 1
             height = (xq.shape[2] + 2 * padding[0] - span) // m.stride[0] + 1
             layout = (n, height, length // height)
-        pad = self.blocks * self.spec.rows - self.matrix_rows
-        vectors = F.pad(vectors, (0, pad)).reshape(vectors.shape[0], self.groups, self.blocks, -1)
-        return vectors.permute(1, 2, 0, 3), layout
+        return vectors.transpose(0, 1), layout
+
+    def _block(self, vectors: Tensor, block: int) -> Tensor:
+        """The input codes (groups, vectors, rows used) of row block `block`."""
+        start = block * self.spec.rows
+        return vectors[..., start : start + self.spec.rows]
 
     def _to_output(self, y: Tensor, layout: tuple[int, ...]) -> Tensor:
         """(groups, vectors, cols) -> the module's output layout."""
@@ -202,8 +205,13 @@ class CrossbarLayer:
             k = self.spec.cells.cells_per_weight
             cells = (cols.reshape(-1, 1) * k + torch.arange(k, device=cols.device)).reshape(-1)
             stored, flipped = stored[..., cells], flipped[..., cells]
-        sums = column_sums(rows, stored, flipped, self.spec, self.inputs.signed)
-        y = combine_slices(sums.sum(1), self.spec.cells) - offset_bias(rows, self.spec.cells).sum(1)
+        y = -offset_bias(rows, self.spec.cells)
+        for block in range(self.blocks):
+            used = min(self.spec.rows, self.matrix_rows - block * self.spec.rows)
+            cells = stored[:, block, :used]
+            x = self._block(rows, block)
+            sums = column_sums(x, cells, flipped[:, block], self.spec, self.inputs.signed)
+            y = y + combine_slices(sums, self.spec.cells)
         return self._to_output(y, layout)
 
     def _rounding_noise(self, xq: Tensor) -> Tensor:
@@ -211,24 +219,22 @@ class CrossbarLayer:
         conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12."""
         rows, layout = self._rows(xq)
         spec = self.spec
-        active = torch.zeros(rows.shape[:-1], dtype=torch.float64, device=xq.device)
+        active = torch.zeros((*rows.shape[:2], self.blocks), device=xq.device)
         squares = torch.zeros_like(active)
-        for weight, digits in input_cycles(
-            rows, spec.input_bits, spec.dac_bits, self.inputs.signed
-        ):
-            on = (digits.sum(-1) > 0).to(torch.float64)
-            active += weight * on
-            squares += float(weight) ** 2 * on
-        sign = torch.where(self.flipped, -1.0, 1.0).to(torch.float64)  # (groups, blocks, 1, C)
-        mean = 0.5 * torch.einsum("gbm,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0])
+        signed = self.inputs.signed
+        for block in range(self.blocks):
+            x = self._block(rows, block)
+            for weight, on in active_cycles(x, spec.input_bits, spec.dac_bits, signed):
+                active[..., block] += weight * on
+                squares[..., block] += float(weight) ** 2 * on
+        sign = torch.where(self.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
+        mean = 0.5 * torch.einsum("gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0])
         shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices, device=xq.device)
         arrays = 2 if spec.cells.encoding == "differential" else 1
         power = arrays * float(torch.pow(4.0, shifts.to(torch.float64)).sum())
         step_variance = (4.0**spec.adc_shift - 1) / 12
-        variance = squares.sum(1).unsqueeze(-1) * (power * step_variance)  # (groups, vectors, 1)
-        noise = torch.randn(
-            mean.shape, generator=self.generator, dtype=torch.float64, device=xq.device
-        )
+        variance = squares.sum(-1, keepdim=True) * (power * step_variance)  # (groups, vectors, 1)
+        noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
         y = mean + variance.sqrt() * noise
         return self._to_output(y, layout)
 
