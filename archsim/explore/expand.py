@@ -205,6 +205,7 @@ class _Grid:
                         "policy": policy,
                         **self.inputs,
                         **({"limit": faults.images} if faults.images else {}),
+                        **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                     }
                     job = make_job(
                         "evaluate",
@@ -242,6 +243,7 @@ class _Grid:
                     "policy": policy,
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
+                    **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                 }
                 job = make_job(
                     "tolerance",
@@ -274,6 +276,7 @@ class _Grid:
                     "policy": policy,
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
+                    **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                 }
                 job = make_job(
                     "evaluate",

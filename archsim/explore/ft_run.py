@@ -172,6 +172,7 @@ class DataOptions:
     hardware: str | None = None
     budget_chips: int = 1
     device: str = "cpu"
+    crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
 
 
 def vulnerability_study(
@@ -197,6 +198,7 @@ def vulnerability_study(
         data.hardware,
         data.device,
         data.budget_chips,
+        data.crossbar,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -228,6 +230,7 @@ def tolerance_study(
             data.hardware,
             data.device,
             data.budget_chips,
+            data.crossbar,
         )
         for _, path in checkpoints
     ]

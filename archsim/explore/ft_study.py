@@ -20,6 +20,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
+from archsim.faults.xbarpath import CrossbarSetup, crossbar_setup
 from archsim.hw.adc import CONVERSION
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
@@ -45,6 +46,7 @@ class Study:
     labels: Tensor
     hw: HardwareConfig
     budget_chips: int = 1
+    crossbar: CrossbarSetup | None = None  # None: weights-only (no DAC, ADC or input bits)
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
         default_factory=dict
     )
@@ -122,6 +124,7 @@ def load_study(
     hardware: str | None = None,
     device: str = "cpu",
     budget_chips: int = 1,
+    crossbar: str = "fast",
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware."""
     path = Path(checkpoint)
@@ -141,6 +144,15 @@ def load_study(
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     model.eval()
+    setup = crossbar_setup(crossbar, hw, name, data_dir, handling.pad_to, device)
     return Study(
-        path, model, meta, name, data.images.to(device), data.labels.to(device), hw, budget_chips
+        path,
+        model,
+        meta,
+        name,
+        data.images.to(device),
+        data.labels.to(device),
+        hw,
+        budget_chips,
+        setup,
     )

@@ -131,7 +131,7 @@ def run_technique(
 ) -> TechniqueResult:
     """Technique `t` on chips 0..chips-1 at `rate`."""
     mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
-    injector = FaultInjector(study.model, mapping)
+    injector = FaultInjector(study.model, mapping, crossbar=study.crossbar)
     drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
     accs: list[float] = []
     remap_s = eval_s = 0.0

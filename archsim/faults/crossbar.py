@@ -148,8 +148,10 @@ def _chunk_sums(
     masks = torch.tensor([m for _, _, m in schedule], device=x_rows.device).reshape(shape)
     pattern = _pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
     planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
-    readings = adc_read(planes @ stored.to(dtype), spec.adc_bits, spec.adc_shift)
-    # seam: per-read noise on the column currents would be added to `planes @ stored` above
+    readings = planes @ stored.to(dtype)
+    # seam: per-read noise on the column currents would be added to `readings` here
+    if spec.adc_shift or _may_saturate(stored, spec):  # else the ADC reads every sum as is
+        readings = adc_read(readings, spec.adc_bits, spec.adc_shift)
     weights = [float(w) for w, _, _ in schedule]
     total = _shift_add(readings, weights, float(spec.adc_top << spec.adc_shift))
     if not spec.flip:
@@ -158,6 +160,13 @@ def _chunk_sums(
     counts = torch.tensordot(_vector(weights, x_rows), planes.sum(-1).to(torch.float64), dims=1)
     sign = 1.0 - 2.0 * flipped.to(torch.float64)
     return total * sign + flipped * (spec.cell_max * counts.unsqueeze(-1))
+
+
+def _may_saturate(stored: Tensor, spec: CrossbarSpec) -> bool:
+    """Whether some column's static bound, (2**dac - 1) x the sum of its cells, reaches the
+    ADC's saturation (else clipping is provably a no-op)."""
+    bound = float(stored.sum(dim=-2).max()) * ((1 << spec.dac_bits) - 1)
+    return bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
 
 
 def _vector(values: list[float], like: Tensor) -> Tensor:

@@ -55,6 +55,7 @@ def run_tolerance(
         limit=config.get("limit"),
         hardware=config["hardware"],
         budget_chips=int(sweep["budget_chips"]),
+        crossbar=config.get("crossbar", "fast"),
     )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])
