@@ -153,3 +153,12 @@ def test_hw_show_says_whether_lossless(name: str, needed: int, short: int) -> No
     totals = json.loads(result.output)["totals"]
     assert (totals["adc_bits_needed"], totals["adc_shortfall_bits"]) == (needed, short)
     assert totals["precision"].startswith("lossless" if short == 0 else "lossy")
+
+
+def test_bitwise_any_is_the_or_of_the_elements() -> None:
+    from functools import reduce
+
+    from archsim.faults.crossbar import bitwise_any
+
+    x = torch.randint(0, 2**12, (3, 7, 5), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(bitwise_any(x, 1), reduce(lambda a, b: a | b, x.unbind(1)))

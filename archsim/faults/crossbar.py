@@ -67,7 +67,8 @@ def cycle_schedule(bits: int, dac_bits: int, signed: bool) -> list[tuple[int, in
     return cycles + ([(-(1 << (bits - 1)), bits - 1, 1)] if signed else [])
 
 
-def _pattern(codes: Tensor, bits: int, signed: bool) -> Tensor:
+def input_pattern(codes: Tensor, bits: int, signed: bool) -> Tensor:
+    """The codes' bit patterns (two's complement for signed codes), as integers."""
     pattern = codes.to(torch.int64 if bits > 30 else torch.int32)
     return pattern & ((1 << bits) - 1) if signed else pattern
 
@@ -76,24 +77,31 @@ def input_cycles(
     codes: Tensor, bits: int, dac_bits: int, signed: bool
 ) -> Iterator[tuple[int, Tensor]]:
     """(weight, digits) per input cycle: codes = sum of weight x digits (digits 0 .. 2**dac - 1)."""
-    pattern = _pattern(codes, bits, signed)
+    pattern = input_pattern(codes, bits, signed)
     for weight, shift, mask in cycle_schedule(bits, dac_bits, signed):
         yield weight, (pattern >> shift) & mask
 
 
-def active_cycles(
-    codes: Tensor, bits: int, dac_bits: int, signed: bool
-) -> Iterator[tuple[int, Tensor]]:
-    """(weight, whether any row of (..., rows) has a non-zero digit) per input cycle: the
-    rows' patterns OR-ed together by halving, then one test per cycle."""
-    pattern = _pattern(codes, bits, signed)
+def bitwise_any(pattern: Tensor, dim: int) -> Tensor:
+    """The bitwise OR of integer `pattern` along `dim` (by halving)."""
+    pattern = pattern.movedim(dim, -1)
+    odd: Tensor | None = None  # the OR of the elements left over by odd lengths
     while pattern.shape[-1] > 1:
         if pattern.shape[-1] % 2:
-            pattern = torch.nn.functional.pad(pattern, (0, 1))
+            last = pattern[..., -1]
+            odd = last if odd is None else odd | last
+            pattern = pattern[..., :-1]
         pattern = pattern[..., 0::2] | pattern[..., 1::2]
-    pattern = pattern[..., 0]
+    return pattern[..., 0] if odd is None else pattern[..., 0] | odd
+
+
+def active_cycles(
+    any_bits: Tensor, bits: int, dac_bits: int, signed: bool
+) -> Iterator[tuple[int, Tensor]]:
+    """(weight, whether the cycle drives some row) per input cycle, given the OR of the
+    driven rows' patterns (`bitwise_any` of `input_pattern`)."""
     for weight, shift, mask in cycle_schedule(bits, dac_bits, signed):
-        yield weight, ((pattern >> shift) & mask) != 0
+        yield weight, ((any_bits >> shift) & mask) != 0
 
 
 def adc_read(partial: Tensor, bits: int, shift: int) -> Tensor:
@@ -146,7 +154,7 @@ def _chunk_sums(
     shape = (len(schedule),) + (1,) * x_rows.dim()
     shifts = torch.tensor([s for _, s, _ in schedule], device=x_rows.device).reshape(shape)
     masks = torch.tensor([m for _, _, m in schedule], device=x_rows.device).reshape(shape)
-    pattern = _pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
+    pattern = input_pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
     planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
     readings = planes @ stored.to(dtype)
     # seam: per-read noise on the column currents would be added to `readings` here

@@ -27,9 +27,11 @@ from archsim.errors import UserError
 from archsim.faults.crossbar import (
     CrossbarSpec,
     active_cycles,
+    bitwise_any,
     column_sums,
     combine_slices,
     flip_columns,
+    input_pattern,
     logical_codes,
     offset_bias,
     stored_cells,
@@ -217,16 +219,8 @@ class CrossbarLayer:
     def _rounding_noise(self, xq: Tensor) -> Tensor:
         """The noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
         conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12."""
-        rows, layout = self._rows(xq)
         spec = self.spec
-        active = torch.zeros((*rows.shape[:2], self.blocks), device=xq.device)
-        squares = torch.zeros_like(active)
-        signed = self.inputs.signed
-        for block in range(self.blocks):
-            x = self._block(rows, block)
-            for weight, on in active_cycles(x, spec.input_bits, spec.dac_bits, signed):
-                active[..., block] += weight * on
-                squares[..., block] += float(weight) ** 2 * on
+        active, squares, layout = self._activity(xq)
         sign = torch.where(self.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
         mean = 0.5 * torch.einsum("gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0])
         shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices, device=xq.device)
@@ -237,6 +231,45 @@ class CrossbarLayer:
         noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
         y = mean + variance.sqrt() * noise
         return self._to_output(y, layout)
+
+    def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+        """Per (group, input vector, row block): the sums of the cycle weights, and of their
+        squares, over the cycles that drive some row of the block; and the output layout."""
+        m, spec, signed = self.module, self.spec, self.inputs.signed
+        pattern = input_pattern(xq, spec.input_bits, signed)
+        shape = (self.groups, -1, self.blocks)
+        if isinstance(m, nn.Linear):
+            rows, layout = self._rows(pattern)
+            found = [
+                list(active_cycles(bitwise_any(self._block(rows, b), -1), spec.input_bits,
+                                   spec.dac_bits, signed))
+                for b in range(self.blocks)
+            ]  # fmt: skip
+        else:  # a row block covers a range of input channels: their OR, OR-ed over the window
+            n, channels, height, width = pattern.shape
+            pattern = pattern.reshape(n, self.groups, channels // self.groups, height, width)
+            taps = m.kernel_size[0] * m.kernel_size[1]
+            padding = (int(m.padding[0]), int(m.padding[1]))
+            found = []
+            for b in range(self.blocks):
+                low = b * spec.rows // taps
+                high = -(-min((b + 1) * spec.rows, self.matrix_rows) // taps)
+                channel_bits = bitwise_any(pattern[:, :, low:high], 2).to(torch.float64)
+                windows = F.unfold(channel_bits, m.kernel_size, m.dilation, padding, m.stride)
+                windows = windows.to(pattern.dtype).reshape(n, self.groups, taps, -1)
+                any_bits = bitwise_any(windows, 2).transpose(0, 1).reshape(self.groups, -1)
+                found.append(list(active_cycles(any_bits, spec.input_bits, spec.dac_bits, signed)))
+            width_out = self._out_width(xq)
+            layout = (n, windows.shape[-1] // width_out, width_out)
+        active = torch.stack([_weighted(f, 1) for f in found], -1)
+        squares = torch.stack([_weighted(f, 2) for f in found], -1)
+        return active.reshape(shape), squares.reshape(shape), layout
+
+    def _out_width(self, xq: Tensor) -> int:
+        m = self.module
+        assert isinstance(m, nn.Conv2d)
+        span = m.dilation[1] * (m.kernel_size[1] - 1) + 1
+        return (xq.shape[3] + 2 * int(m.padding[1]) - span) // m.stride[1] + 1
 
     def _scaled(self, y: Tensor, cols: Tensor | None, bias: bool = True) -> Tensor:
         """Integer outputs times the input and weight scales (plus the bias)."""
@@ -251,3 +284,11 @@ class CrossbarLayer:
             return out
         chosen = added if cols is None else added[self._channels(cols)]
         return out + (chosen if isinstance(self.module, nn.Linear) else chosen[:, None, None])
+
+
+def _weighted(cycles: list[tuple[int, Tensor]], power: int) -> Tensor:
+    """sum over the cycles of weight**power where the cycle is active."""
+    total = torch.zeros(cycles[0][1].shape, device=cycles[0][1].device)
+    for weight, on in cycles:
+        total += float(weight) ** power * on.float()
+    return total
