@@ -55,10 +55,14 @@ class InputQuantizer:
         return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
 
     def codes(self, x: Tensor) -> Tensor:
+        """The integer codes of `x` (held as floats)."""
         if self.scale == 0:
             return torch.zeros_like(x)
-        low = -self.top if self.signed else 0
-        return torch.round(x / self.scale).clamp_(low, self.top)
+        return torch.round(x / self.scale).clamp_(-self.top if self.signed else 0, self.top)
+
+    def quantized(self, x: Tensor) -> Tensor:
+        """x at its code: codes(x) x scale."""
+        return self.codes(x).mul_(self.scale)
 
 
 def calibrated(largest: float, smallest: float, bits: int) -> InputQuantizer:
@@ -66,6 +70,8 @@ def calibrated(largest: float, smallest: float, bits: int) -> InputQuantizer:
     signed = smallest < 0
     if signed and bits < 2:
         raise UserError("signed layer inputs need precision.input_bits >= 2")
+    if bits > 31:
+        raise UserError(f"the crossbar path quantizes inputs to at most 31 bits, not {bits}")
     top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
     return InputQuantizer(scale=max(largest, -smallest) / top, signed=signed, bits=bits)
 
@@ -145,10 +151,12 @@ class CrossbarLayer:
         self.clipping = torch.nonzero(per_weight.any(0)).reshape(-1)  # weight columns
 
     def forward(self, x: Tensor) -> Tensor:
-        xq = self.inputs.codes(x)
         if self.exact:
-            return self._scaled(self._bit_true(xq, None), None)
-        y = self._ordinary(xq * self.inputs.scale, self.weight)
+            return self._scaled(self._bit_true(self.inputs.codes(x), None), None)
+        y = self._ordinary(self.inputs.quantized(x), self.weight)
+        if not self.spec.adc_shift and not self.clipping.numel():
+            return y
+        xq = self.inputs.codes(x)
         if self.spec.adc_shift:
             y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
         if self.clipping.numel():
