@@ -9,12 +9,13 @@ is lossless, so the bit-true path scores what the quantized path scores.
 import pytest
 import torch
 
+from archsim.config.hardware import load_hardware
 from archsim.faults.chip import draw_chip
 from archsim.faults.inject import FaultInjector
 from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults
 from archsim.faults.xbarpath import CrossbarSetup
-from archsim.hw.precision import AdcRange, ChipPrecision
+from archsim.hw.precision import AdcRange, ChipPrecision, chip_precision
 from archsim.mapping.records import Mapping
 from tests.faults_support import digits, toy_mapping, trained_tiny
 
@@ -102,8 +103,8 @@ def test_isaac_description_is_lossless_on_digits() -> None:
     # logits stay within 1e-3 of their largest magnitude, and every prediction is kept.
     model = trained_tiny()
     mapping = toy_mapping(model, rows=128)
-    isaac = _precision(8, rows=128)
-    assert isaac.adc.lossless
+    isaac = chip_precision(load_hardware("isaac"))  # the shipped description
+    assert isaac.adc.lossless and isaac.input_bits == 16
     labels = digits()[3][:IMAGES]
     exact = _logits(model, mapping, isaac, None, exact=True)
     quantized = _logits(model, mapping, None, None)
