@@ -131,7 +131,8 @@ class CrossbarLayer:
         codes = q.codes
         if faults is not None and kind == "weight":
             flat = codes.reshape(-1).clone()
-            where, new = weight_faults(flat, faults.index.to(flat.device), faults.kind, q.qmax)
+            index, states = faults.index.to(flat.device), faults.kind.to(flat.device)
+            where, new = weight_faults(flat, index, states, q.qmax)
             flat[where] = new.to(flat.dtype)
             codes = flat.reshape(codes.shape)
         stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
