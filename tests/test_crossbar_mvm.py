@@ -162,3 +162,13 @@ def test_bitwise_any_is_the_or_of_the_elements() -> None:
 
     x = torch.randint(0, 2**12, (3, 7, 5), generator=torch.Generator().manual_seed(0))
     assert torch.equal(bitwise_any(x, 1), reduce(lambda a, b: a | b, x.unbind(1)))
+
+
+def test_exact_needs_the_crossbar_path() -> None:
+    from click.testing import CliRunner
+
+    from archsim.cli import cli
+
+    result = CliRunner().invoke(cli, ["evaluate", "--model", "lenet5", "--exact", "--no-crossbar"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: --exact runs the crossbar path: drop --no-crossbar"
