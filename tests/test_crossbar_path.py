@@ -53,10 +53,10 @@ def _chip(model: torch.nn.Module, mapping: Mapping, preset: str, rate: float) ->
     return draw_chip(sites, get_fault_model(preset), rate, 0, 0, ROWS, 128)
 
 
-@pytest.mark.parametrize("preset", [None, "cell-isaac", "stuck-on"])
+@pytest.mark.parametrize("preset", [None, "cell-isaac", "column-isaac"])
 def test_fast_mode_equals_bit_true_when_lossless(preset: str | None) -> None:
-    # 16 rows x 3 // 2 = 24 -> 5 bits: a 5-bit ADC is lossless; stuck-on cells push some
-    # columns past 31, which the fast mode must then run bit-true
+    # 16 rows x 3 // 2 = 24 -> 5 bits: a 5-bit ADC is lossless; stuck-on columns (48) push
+    # past 31, which the fast mode must then run bit-true
     model = trained_tiny()
     mapping = toy_mapping(model, rows=ROWS)
     chip = None if preset is None else _chip(model, mapping, preset, 0.1)
@@ -110,3 +110,25 @@ def test_isaac_description_is_lossless_on_digits() -> None:
     quantized = _logits(model, mapping, None, None)
     assert (exact - quantized).abs().max() <= 1e-3 * quantized.abs().max()
     assert torch.equal(exact.argmax(1) == labels, quantized.argmax(1) == labels)
+
+
+def test_linear_on_token_sequences_saturating_columns() -> None:
+    # a Linear on (batch, tokens, features): stuck-on columns (16 x 3 = 48) can reach
+    # the 5-bit ADC's saturation (31); the fast mode computes those columns
+    # bit-true and writes them along the last dimension
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(40, 6)).eval()
+    mapping = toy_mapping(model, rows=ROWS)
+    chip = _chip(model, mapping, "column-isaac", 0.3)
+    x = torch.randn(4, 5, 40)
+    outputs = []
+    for exact in (False, True):
+        setup = CrossbarSetup(precision=_precision(5), calibration=x, exact=exact)
+        injector = FaultInjector(model, mapping, crossbar=setup)
+        assert injector.path is not None
+        assert injector.path.layers["0"].clipping.numel() == 0  # fault-free: within range
+        with injector.applied(chip), torch.no_grad():
+            assert injector.path.layers["0"].clipping.numel() > 0
+            outputs.append(model(x))
+    assert outputs[0].shape == (4, 5, 6)
+    assert (outputs[0] - outputs[1]).abs().max() <= 1e-4 * outputs[1].abs().max()

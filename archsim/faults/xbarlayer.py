@@ -160,10 +160,10 @@ class CrossbarLayer:
         xq = self.inputs.codes(x)
         if self.spec.adc_shift:
             y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
-        if self.clipping.numel():
-            y[:, self._channels(self.clipping)] = self._scaled(
-                self._bit_true(xq, self.clipping), self.clipping
-            )
+        if self.clipping.numel():  # columns that may saturate: bit-true
+            exact = self._scaled(self._bit_true(xq, self.clipping), self.clipping)
+            dim = -1 if isinstance(self.module, nn.Linear) else 1
+            y = y.index_copy(dim, self._channels(self.clipping), exact)
         return y
 
     def _ordinary(self, x: Tensor, weight: Tensor) -> Tensor:
