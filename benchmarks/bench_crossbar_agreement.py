@@ -8,7 +8,9 @@ from `cell-isaac` at 2% (seed 0). Per chip the accuracy difference (fast - bit-t
 mean of the per-image differences of correctness; printed: the fault-free chip's difference
 with a 95% interval over images (normal approximation of the paired differences), and the
 faulty chips' mean difference with a 95% t-interval over chips. The numbers are quoted in
-docs/crossbar-path.md s.6.
+docs/crossbar-path.md s.6. Each lossy description is then scored bit-true against the same
+chip with an ADC wide enough to be lossless (its `adc.bits` raised to the bits its partial sums
+need), on the same chips and images: what its short ADC costs, with the same intervals.
 
 Run: PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/bench_crossbar_agreement.py
 """
@@ -20,6 +22,7 @@ import torch
 from torch import nn
 
 from archsim.config.hardware import list_hardware, load_hardware
+from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
@@ -85,18 +88,41 @@ def main() -> None:
             exact = correct(runs[True], chip, test.images, test.labels)
             diffs.append(fast - exact)
             accs.append((100 * float(fast.mean()), 100 * float(exact.mean())))
-        clean = diffs[0]
-        half = 1.96 * float(clean.std()) / math.sqrt(len(clean))
-        per_chip = [100 * float(d.mean()) for d in diffs[1:]]
-        chip_half = T_975[len(per_chip) - 1] * statistics.stdev(per_chip) / math.sqrt(CHIPS)
-        print(
-            f"{name:20s} {chip_precision(hw).adc.describe().split(':')[0]:8s} "
-            f"fault-free fast {accs[0][0]:.2f} bit-true {accs[0][1]:.2f} "
-            f"diff {100 * float(clean.mean()):+.2f} +- {100 * half:.2f} pts | "
-            f"faulty mean fast {statistics.mean(a for a, _ in accs[1:]):.2f} "
-            f"bit-true {statistics.mean(b for _, b in accs[1:]):.2f} "
-            f"diff {statistics.mean(per_chip):+.2f} +- {chip_half:.2f} pts"
-        )
+        print(f"{name:20s} {chip_precision(hw).adc.describe().split(':')[0]:8s} fast - bit-true: "
+              + summary(diffs, accs))  # fmt: skip
+        if not chip_precision(hw).adc.lossless:
+            wide = widened(hw, chip_precision(hw).adc.bits_needed)
+            lossless = FaultInjector(model, mapping, crossbar=CrossbarSetup(
+                precision=chip_precision(wide), calibration=calibration, exact=True))  # fmt: skip
+            diffs, accs = [], []
+            for chip in chips:
+                short = correct(runs[True], chip, test.images, test.labels)
+                full = correct(lossless, chip, test.images, test.labels)
+                diffs.append(short - full)
+                accs.append((100 * float(short.mean()), 100 * float(full.mean())))
+            print(f"{'':29s} its ADC - a lossless ADC (bit-true): " + summary(diffs, accs))
+
+
+def widened(hw: HardwareConfig, bits: int) -> HardwareConfig:
+    """`hw` with an ADC of `bits` bits (its costs unchanged: only the accuracy reads them)."""
+    adc = hw.ima.adc.model_copy(update={"bits": bits})
+    return hw.model_copy(update={"ima": hw.ima.model_copy(update={"adc": adc})})
+
+
+def summary(diffs: list[torch.Tensor], accs: list[tuple[float, float]]) -> str:
+    """Fault-free chip: accuracies and difference (95% interval over images); faulty chips:
+    mean accuracies and mean difference (95% t-interval over chips), in points."""
+    clean = diffs[0]
+    half = 1.96 * float(clean.std()) / math.sqrt(len(clean))
+    per_chip = [100 * float(d.mean()) for d in diffs[1:]]
+    chip_half = T_975[len(per_chip) - 1] * statistics.stdev(per_chip) / math.sqrt(CHIPS)
+    return (
+        f"fault-free {accs[0][0]:.2f} vs {accs[0][1]:.2f}, "
+        f"diff {100 * float(clean.mean()):+.2f} +- {100 * half:.2f} | "
+        f"faulty {statistics.mean(a for a, _ in accs[1:]):.2f} vs "
+        f"{statistics.mean(b for _, b in accs[1:]):.2f}, "
+        f"diff {statistics.mean(per_chip):+.2f} +- {chip_half:.2f}"
+    )
 
 
 if __name__ == "__main__":
