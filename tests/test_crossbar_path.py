@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from archsim.config.hardware import load_hardware
-from archsim.faults.chip import draw_chip
+from archsim.faults.chip import ChipDrawer, draw_chip
 from archsim.faults.inject import FaultInjector
 from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults
@@ -156,3 +156,41 @@ def test_isaac_bit_true_scores_the_quantized_accuracy_on_the_digits_test_set() -
     exact, quantized = results
     assert (exact - quantized).abs().max() <= 1e-3 * quantized.abs().max()
     assert int((exact.argmax(1) == labels).sum()) == int((quantized.argmax(1) == labels).sum())
+
+
+def test_monte_carlo_through_the_path_ignores_chips_per_pass() -> None:
+    # the path programs one chip's cells at a time: passes of 3 chips (vmapped weights) would
+    # bypass it, so the sampler scores chip by chip and the per-chip accuracies are the same
+    from archsim.faults import MonteCarloSpec, RunInfo, run_chips
+
+    model = trained_tiny()
+    mapping = toy_mapping(model, rows=ROWS)
+    _, _, x, y = digits()
+    x, y = x[:IMAGES], y[:IMAGES]
+    setup = CrossbarSetup(precision=_precision(5), calibration=x)
+    injector = FaultInjector(model, mapping, crossbar=setup)
+    drawer = ChipDrawer(injector.sites, get_fault_model("cell-isaac"), ROWS, 128)
+    info = RunInfo("tiny", 1.0, "digits", "test", "test", 16)
+    one, three = (
+        run_chips(
+            injector,
+            drawer,
+            0.05,
+            x,
+            y,
+            MonteCarloSpec(chips=4, progress=False, chips_per_pass=per_pass),
+            info,
+        )
+        for per_pass in (1, 3)
+    )
+    assert one.per_chip == three.per_chip
+    plain = run_chips(
+        FaultInjector(model, mapping),
+        drawer,
+        0.05,
+        x,
+        y,
+        MonteCarloSpec(chips=4, progress=False),
+        info,
+    )
+    assert plain.per_chip != one.per_chip  # the path (flipped columns) is what was scored
