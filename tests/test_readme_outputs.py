@@ -51,7 +51,7 @@ def test_a_changed_number_in_the_readme_fails() -> None:
     row = next(i for i, line in enumerate(block.shown) if line.startswith("isaac "))
     # the last digit of ISAAC's chip power (e.g. 65.8082 W) changed
     edited = [*block.shown]
-    power = edited[row].split()[6]
+    power = next(w for w in edited[row].split() if "." in w)  # the first decimal: the power
     changed = power[:-1] + str((int(power[-1]) + 1) % 10)
     edited[row] = edited[row].replace(power, changed, 1)
     assert edited != list(block.shown)

@@ -14,16 +14,19 @@ from archsim.config.hardware import (
 from archsim.config.powercheck import PowerCheck, power_checks
 from archsim.hw.chip import ChipCosts, PartCost, chip_costs
 from archsim.hw.cpu import CPU
+from archsim.hw.precision import AdcRange, adc_range
 
 if TYPE_CHECKING:
     from archsim.perf.cpu_measure import CpuMeasurement
 
 __all__ = [
     "CPU",
+    "AdcRange",
     "ChipCosts",
     "HardwareConfig",
     "PartCost",
     "PowerCheck",
+    "adc_range",
     "calibrate_cpu",
     "chip_costs",
     "hardware_file",

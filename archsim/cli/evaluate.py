@@ -8,7 +8,7 @@ from click.core import ParameterSource
 
 from archsim.cli.output import emit, format_option
 from archsim.cli.presets_help import LazyHelpOption, preset_list
-from archsim.cli.runtime import running, threads_option
+from archsim.cli.runtime import crossbar_mode, crossbar_options, running, threads_option
 from archsim.errors import UserError
 
 COLUMNS = (
@@ -176,6 +176,7 @@ def parse_rates(text: str) -> tuple[float, ...]:
     help="Yield threshold accuracy (%); default: quantized fault-free minus 1.",
 )
 @click.option("--per-channel", is_flag=True, help="Quantize per output channel.")
+@crossbar_options
 @click.option(
     "--bn-sets/--no-bn-sets",
     default=True,
@@ -239,6 +240,8 @@ def evaluate(
     fault_map: str | None,
     threshold: float | None,
     per_channel: bool,
+    exact: bool,
+    crossbar: bool,
     bn_sets: bool,
     batch_size: int,
     limit: int | None,
@@ -316,6 +319,7 @@ def evaluate(
         bn_sets=bn_sets,
         fault_map=fault_map,
         per_channel=per_channel,
+        crossbar=crossbar_mode(exact, crossbar),
         device=device,
         limit=limit,
         subset_seed=subset_seed,

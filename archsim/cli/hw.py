@@ -10,6 +10,7 @@ from archsim.api.hardware import (
     ChipCosts,
     HardwareConfig,
     PartCost,
+    adc_range,
     chip_costs,
     hardware_file,
     list_hardware,
@@ -46,6 +47,9 @@ def totals(hw_config: HardwareConfig, costs: ChipCosts) -> dict[str, Any]:
         "node_chips": hw_config.node.chips,
         "node_power_w": hw_config.node.chips * costs.power_w,
         "cpu_gmacs_per_s": costs.components.get(CPU).macs_per_s / 1e9,
+        "adc_bits_needed": adc_range(hw_config).bits_needed,
+        "adc_shortfall_bits": adc_range(hw_config).shortfall,
+        "precision": adc_range(hw_config).describe(),
     }
 
 
@@ -89,6 +93,9 @@ def list_command(fmt: str) -> None:
                 "weight_bits": config.precision.weight_bits,
                 "cells_per_weight": costs.cells_per_weight,
                 "encoding": config.crossbar.encoding,
+                "adc": "lossless"
+                if adc_range(config).lossless
+                else f"{adc_range(config).shortfall} bit(s) short",
                 "chip_power_w": costs.power_w,
                 "chip_area_mm2": costs.area_mm2,
                 "peak_tops": costs.peak_tops,

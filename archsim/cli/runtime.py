@@ -23,6 +23,30 @@ threads_option: Callable[[F], F] = click.option(
 )
 
 
+def crossbar_options(command: F) -> F:
+    """`--exact` and `--crossbar/--no-crossbar`: how the RRAM layers compute."""
+    command = click.option(
+        "--crossbar/--no-crossbar",
+        default=True,
+        show_default=True,
+        help="Compute the RRAM layers through their crossbars (input bits, DACs, cells, "
+        "ADCs; docs/crossbar-path.md), or only with quantized weights.",
+    )(command)
+    return click.option(
+        "--exact",
+        is_flag=True,
+        help="Bit-true crossbar path: every column, row block and input cycle through the "
+        "ADC (slower; the default fast path is exact wherever the ADC is lossless).",
+    )(command)
+
+
+def crossbar_mode(exact: bool, crossbar: bool) -> str:
+    """The path mode the two options name."""
+    if exact and not crossbar:
+        raise UserError("--exact runs the crossbar path: drop --no-crossbar")
+    return "exact" if exact else "fast" if crossbar else "off"
+
+
 @contextmanager
 def running(threads: int | None) -> Iterator[None]:
     """Within the block: torch uses `threads` threads and archsim's log lines (INFO and up)

@@ -10,7 +10,7 @@ import click
 
 from archsim.cli.output import emit, format_option
 from archsim.cli.presets_help import LazyHelpOption, preset_list
-from archsim.cli.runtime import running, threads_option
+from archsim.cli.runtime import crossbar_mode, crossbar_options, running, threads_option
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def study_options(command: F) -> F:
             click.option("--pdf", type=click.Path(dir_okay=False), help="Draw its report pages."),
             click.option("--progress/--no-progress", default=True, show_default=True),
             threads_option,
+            crossbar_options,
             format_option,
         )
     ):
@@ -135,6 +136,7 @@ def _data(opts: dict[str, Any]) -> Any:
         opts["budget_chips"],
         opts["device"],
         opts["bn_sets"],
+        crossbar=crossbar_mode(opts["exact"], opts["crossbar"]),
     )
 
 

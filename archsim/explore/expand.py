@@ -166,6 +166,7 @@ class _Grid:
                         "policy": policy,
                         **inputs,
                         **({"limit": faults.images} if faults.images else {}),
+                        **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                     }
                     job = make_job(
                         "evaluate",
@@ -226,6 +227,7 @@ class _Grid:
                     "policy": policy,
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
+                    **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                 }
                 job = make_job(
                     "tolerance",
@@ -258,6 +260,7 @@ class _Grid:
                     "policy": policy,
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
+                    **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                 }
                 job = make_job(
                     "evaluate",

@@ -209,6 +209,7 @@ class DataOptions:
     budget_chips: int = 1
     device: str = "cpu"
     bn_sets: bool = True  # False: the training statistics (`faults.bnsets.TRAINING`)
+    crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
 
 
 def vulnerability_study(
@@ -235,6 +236,7 @@ def vulnerability_study(
         data.device,
         data.budget_chips,
         bn_sets=data.bn_sets,
+        crossbar=data.crossbar,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -267,6 +269,7 @@ def tolerance_study(
             data.device,
             data.budget_chips,
             bn_sets=data.bn_sets,
+            crossbar=data.crossbar,
         )
         for _, path in checkpoints
     ]

@@ -26,6 +26,7 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
 from archsim.faults.bnsets import BnChoice, BnStats, choose_bn, qualify_legacy_keys
+from archsim.faults.xbarpath import CrossbarSetup, crossbar_setup
 from archsim.hw.adc import CONVERSION
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.layers import extract_layers
@@ -55,6 +56,7 @@ class Study:
     bn_sets: dict[str, BnStats] = field(default_factory=dict)
     device: str = "cpu"
     budget_tiles: int | None = None  # the budget in tiles (a sweep's `budget_tiles`)
+    crossbar: CrossbarSetup | None = None  # None: weights-only (no DAC, ADC or input bits)
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
         default_factory=dict
     )
@@ -161,6 +163,7 @@ def load_study(
     budget_tiles: int | None = None,
     bn_sets: bool = True,
     model: str | None = None,
+    crossbar: str = "fast",
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware;
     `bn_sets` False: its BatchNorm sets are left out (training's statistics, named so)."""
@@ -181,6 +184,7 @@ def load_study(
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     net.eval()
+    setup = crossbar_setup(crossbar, hw, name, data_dir, handling.pad_to, device)
     return Study(
         path,
         net,
@@ -193,4 +197,5 @@ def load_study(
         qualify_legacy_keys(sets, meta) if bn_sets else {},
         device,
         budget_tiles,
+        setup,
     )

@@ -157,7 +157,7 @@ def run_technique(
     for the fault model and rate (`Study.bn`)."""
     mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
     bn = study.bn(fault_model.name, rate)
-    injector = FaultInjector(study.model, mapping)
+    injector = FaultInjector(study.model, mapping, crossbar=study.crossbar)
     drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
     accs: list[float] = []
     remap_s = eval_s = 0.0

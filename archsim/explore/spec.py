@@ -139,6 +139,9 @@ class Faults(_Strict):
     images: int | None = Field(default=None, gt=0)  # first N test images per chip (default: all)
     # fault models the raw standard model is also evaluated under, at the Pareto rates
     compare_models: list[str] = Field(default_factory=list)
+    # how RRAM layers compute: fast (exact where provable), exact (bit-true) or off (weights
+    # only); docs/crossbar-path.md
+    crossbar: Literal["fast", "exact", "off"] = "fast"
 
     _empty = field_validator("rates")(_non_empty)
 

@@ -35,16 +35,25 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
 from archsim.faults.sites import CellFormat, FaultSite, fault_sites, weight_of
+from archsim.faults.xbarpath import CrossbarPath, CrossbarSetup
 from archsim.mapping.records import Mapping
 
 
 class FaultInjector:
     """Quantized RRAM weights of one model, ready to take any chip's faults.
 
-    Build it after training: it quantizes the weights the model has when it is created.
+    Build it after training: it quantizes the weights the model has when it is created. With
+    `crossbar` the RRAM layers compute through their crossbars inside `session()` (DAC, cells,
+    ADC: `xbarpath.py`) and a chip's faults are cell states there, not weight substitutions.
     """
 
-    def __init__(self, model: nn.Module, mapping: Mapping, per_channel: bool = False) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        mapping: Mapping,
+        per_channel: bool = False,
+        crossbar: CrossbarSetup | None = None,
+    ) -> None:
         self.model = model
         self.mapping = mapping
         self.per_channel = per_channel
@@ -58,6 +67,9 @@ class FaultInjector:
             name: q.dequantize().to(self.weights[name].dtype) for name, q in self.quantized.items()
         }
         self._in_session = False
+        self.path = (
+            None if crossbar is None else CrossbarPath(model, self.sites, self.quantized, crossbar)
+        )
 
     def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
         """(row-major flat indices, faulted values) of the weights of `site` that `chip` alters.
@@ -99,7 +111,11 @@ class FaultInjector:
                 for name, weight in self.weights.items():
                     weight.copy_(self.clean[name])
             self._in_session = True
-            yield self.model
+            if self.path is None:
+                yield self.model
+            else:
+                with self.path.installed():
+                    yield self.model
         finally:
             self._in_session = False
             with torch.no_grad():
@@ -111,6 +127,13 @@ class FaultInjector:
         """Inside `session()`: the model computes as `chip` within the block."""
         if not self._in_session:
             raise RuntimeError("FaultInjector.chip() must run inside session()")
+        if self.path is not None:
+            self.path.set_chip(chip)
+            try:
+                yield self.model
+            finally:
+                self.path.set_chip(None)
+            return
         touched = []
         try:
             with torch.no_grad():

@@ -42,6 +42,7 @@ from archsim.faults.montecarlo import (
 )
 from archsim.faults.presets import get_fault_model
 from archsim.faults.stats import summarize
+from archsim.faults.xbarpath import crossbar_note, crossbar_setup
 from archsim.machine import warn_if_oversubscribed
 from archsim.nets.width import check_width
 
@@ -75,6 +76,7 @@ class EvaluateSpec:
     skip: int = 0  # leave out the first `skip` test images (disjoint from training's validation)
     montecarlo: MonteCarloSpec = field(default_factory=MonteCarloSpec)
     models_dir: str = "models"
+    crossbar: str = "fast"  # fast | exact | off (xbarpath.CROSSBAR_MODES)
 
 
 def resolve_checkpoint(spec: EvaluateSpec) -> Path:
@@ -260,7 +262,11 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
-    injector = FaultInjector(model, mapping, spec.per_channel)
+    setup = crossbar_setup(
+        spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device
+    )
+    injector = FaultInjector(model, mapping, spec.per_channel, setup)
+    notes += crossbar_note(spec.crossbar, hw)
     with injector.applied(None):
         quant_acc = accuracy(model, images, labels, mc.batch_size)
     if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)

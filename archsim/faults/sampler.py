@@ -106,7 +106,9 @@ class ChipSampler:
             images, labels = self.images, self.labels
         else:
             images, labels = self.images[where[have:m]], self.labels[where[have:m]]
-        if where is None and seen is None and self.chips_per_pass > 1:
+        # the crossbar path programs one chip's cells at a time: no vmapped weights
+        vmappable = self.arms[arm].injector.path is None
+        if where is None and seen is None and self.chips_per_pass > 1 and vmappable:
             new = self._batched(arm, chip)
         else:
             faults = self._draw(chip)

@@ -33,6 +33,7 @@ def run_evaluate(
         limit=config.get("limit"),
         hardware=config["hardware"],
         policy=config["policy"],
+        crossbar=config.get("crossbar", "fast"),
         montecarlo=MonteCarloSpec(
             chips=config["chips"],
             seed=config["seed"],

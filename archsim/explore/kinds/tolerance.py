@@ -60,6 +60,7 @@ def run_tolerance(
         budget_chips=int(sweep["budget_chips"]),
         budget_tiles=sweep.get("budget_tiles") or None,
         model=inputs["model"].get("net"),
+        crossbar=config.get("crossbar", "fast"),
     )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])

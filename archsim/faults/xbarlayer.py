@@ -1,0 +1,303 @@
+"""One RRAM layer (Conv2d or Linear) computed through its crossbars (docs/crossbar-path.md).
+
+The layer's weight matrix (`weight.reshape(cout, -1)`, per group `rows = k*k*cin/groups` by
+`cout/groups`) is cut into row blocks of the crossbar's rows, as the mapper cuts it; each
+block's cells (`stored`, shape (groups, blocks, crossbar rows, cout/groups x cells)) hold the
+weight slices as programmed (flipped columns complemented), and a chip's stuck cells are
+written into them. Columns and column blocks need no cut: a column's sum never mixes with
+another's.
+
+Two ways to run it:
+- bit-true (`exact=True`): every column of every row block through `crossbar.column_sums`;
+- fast (default): one ordinary conv/matmul of the quantized inputs with the weights the cells
+  hold (flips undone). That is exact where the ADC counts in unit steps and a column's static
+  bound, (2**dac - 1) x the sum of its stored cells, cannot reach its saturation; columns that
+  can saturate run bit-true; where the ADC counts in steps of 2**k > 1, its rounding is replaced
+  by its noise equivalent (docs/crossbar-path.md s.4), a stated approximation.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from archsim.errors import UserError
+from archsim.faults.crossbar import (
+    CrossbarSpec,
+    active_cycles,
+    bitwise_any,
+    column_sums,
+    combine_slices,
+    flip_columns,
+    input_pattern,
+    logical_codes,
+    offset_bias,
+    stored_cells,
+)
+from archsim.faults.effects import cell_slices, weight_faults
+from archsim.faults.models import STUCK_ON
+from archsim.faults.quantize import QuantizedWeight
+from archsim.faults.records import LayerFaults, StateKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputQuantizer:
+    """A layer's input codes: round(x / scale), clipped to the calibrated range's codes."""
+
+    scale: float
+    signed: bool
+    bits: int
+
+    @property
+    def top(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    def codes(self, x: Tensor) -> Tensor:
+        """The integer codes of `x` (held as floats)."""
+        if self.scale == 0:
+            return torch.zeros_like(x)
+        return torch.round(x / self.scale).clamp_(-self.top if self.signed else 0, self.top)
+
+    def quantized(self, x: Tensor) -> Tensor:
+        """x at its code: codes(x) x scale."""
+        return self.codes(x).mul_(self.scale)
+
+
+def calibrated(largest: float, smallest: float, bits: int) -> InputQuantizer:
+    """The quantizer for inputs seen between `smallest` and `largest` (signed if any < 0)."""
+    signed = smallest < 0
+    if signed and bits < 2:
+        raise UserError("signed layer inputs need precision.input_bits >= 2")
+    if bits > 31:
+        raise UserError(f"the crossbar path quantizes inputs to at most 31 bits, not {bits}")
+    top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+    return InputQuantizer(scale=max(largest, -smallest) / top, signed=signed, bits=bits)
+
+
+class CrossbarLayer:
+    """A Conv2d or Linear module's crossbars: its cells, a chip's faults, and its forward."""
+
+    def __init__(
+        self,
+        module: nn.Module,
+        quantized: QuantizedWeight,
+        spec: CrossbarSpec,
+        inputs: InputQuantizer,
+        exact: bool,
+    ) -> None:
+        if not isinstance(module, nn.Conv2d | nn.Linear):
+            raise UserError(f"the crossbar path runs Conv2d and Linear layers, not {module}")
+        if isinstance(module, nn.Conv2d) and (
+            module.padding_mode != "zeros" or isinstance(module.padding, str)
+        ):
+            raise UserError("the crossbar path needs numeric zero padding")
+        self.module, self.quantized, self.spec, self.inputs = module, quantized, spec, inputs
+        self.exact = exact
+        self.groups = module.groups if isinstance(module, nn.Conv2d) else 1
+        self.cout = quantized.codes.shape[0]
+        self.cols = self.cout // self.groups
+        self.matrix_rows = quantized.codes[0].numel()
+        self.blocks = math.ceil(self.matrix_rows / spec.rows)
+        index = torch.arange(self.blocks * spec.rows, device=quantized.codes.device)
+        self.row_used = (index < self.matrix_rows).reshape(self.blocks, spec.rows, 1).float()
+        used = self.row_used.sum(1, keepdim=True)
+        self.flipped = flip_columns(self._cells(quantized.codes), used, spec.cell_max) & spec.flip
+        self.generator = torch.Generator(device=quantized.codes.device).manual_seed(0)
+        self.set_chip(None, "cell")
+
+    def _cells(self, codes: Tensor) -> Tensor:
+        """Logical cell values (groups, blocks, rows, cols x cells) of weight `codes`."""
+        cells = cell_slices(codes.reshape(self.cout, -1), self.spec.cells).float()
+        k = self.spec.cells.cells_per_weight
+        cells = cells.reshape(self.groups, self.cols, self.matrix_rows, k).permute(0, 2, 1, 3)
+        cells = cells.reshape(self.groups, self.matrix_rows, self.cols * k)
+        cells = F.pad(cells, (0, 0, 0, self.blocks * self.spec.rows - self.matrix_rows))
+        return cells.reshape(self.groups, self.blocks, self.spec.rows, self.cols * k)
+
+    def _cell_positions(self, index: Tensor) -> Tensor:
+        """Flat positions in `stored` of flat cell indices into weight.shape + (cells,)."""
+        k = self.spec.cells.cells_per_weight
+        weight, cell = index // k, index % k
+        out, row = weight // self.matrix_rows, weight % self.matrix_rows
+        group, col = out // self.cols, out % self.cols
+        block_row = group * self.blocks * self.spec.rows + row  # rows of blocks are contiguous
+        return block_row * (self.cols * k) + col * k + cell
+
+    def set_chip(self, faults: LayerFaults | None, kind: StateKind) -> None:
+        """Program the cells (as the fault-free quantized weights) and apply a chip's faults."""
+        spec, q = self.spec, self.quantized
+        codes = q.codes
+        if faults is not None and kind == "weight":
+            flat = codes.reshape(-1).clone()
+            index, states = faults.index.to(flat.device), faults.kind.to(flat.device)
+            where, new = weight_faults(flat, index, states, q.qmax)
+            flat[where] = new.to(flat.dtype)
+            codes = flat.reshape(codes.shape)
+        stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
+        if faults is not None and kind == "cell":
+            position = self._cell_positions(faults.index.to(stored.device))
+            value = (faults.kind.to(stored.device) == STUCK_ON).float() * spec.cell_max
+            stored.view(-1)[position] = value
+        # seam: a per-chip conductance perturbation (programming variation, drift) of `stored`
+        self.stored = stored
+        logical = logical_codes(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
+        logical = logical.reshape(self.groups, -1, self.cols)[:, : self.matrix_rows]
+        self.codes = logical.permute(0, 2, 1).reshape(q.codes.shape)
+        self.weight = q.dequantize(self.codes).to(self.module.weight.dtype)
+        bound = ((1 << spec.dac_bits) - 1) * stored.sum(dim=2)  # (groups, blocks, cols x cells)
+        clips = bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
+        per_weight = clips.reshape(self.groups, self.blocks, self.cols, -1).any(-1).any(1)
+        self.clipping = torch.nonzero(per_weight.any(0)).reshape(-1)  # weight columns
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.exact:
+            return self._scaled(self._bit_true(self.inputs.codes(x), None), None)
+        y = self._ordinary(self.inputs.quantized(x), self.weight)
+        if not self.spec.adc_shift and not self.clipping.numel():
+            return y
+        xq = self.inputs.codes(x)
+        if self.spec.adc_shift:
+            y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
+        if self.clipping.numel():  # columns that may saturate: bit-true
+            exact = self._scaled(self._bit_true(xq, self.clipping), self.clipping)
+            dim = -1 if isinstance(self.module, nn.Linear) else 1
+            y = y.index_copy(dim, self._channels(self.clipping), exact)
+        return y
+
+    def _ordinary(self, x: Tensor, weight: Tensor) -> Tensor:
+        m = self.module
+        if isinstance(m, nn.Linear):
+            return F.linear(x, weight, m.bias)
+        return F.conv2d(x, weight, m.bias, m.stride, m.padding, m.dilation, m.groups)
+
+    def _channels(self, cols: Tensor) -> Tensor:
+        """Output channels of weight columns `cols` in every group."""
+        base = torch.arange(self.groups, device=cols.device).reshape(-1, 1) * self.cols
+        return (base + cols).reshape(-1)
+
+    def _rows(self, xq: Tensor) -> tuple[Tensor, tuple[int, ...]]:
+        """Input codes (groups, vectors, matrix rows), and the output layout."""
+        m = self.module
+        if isinstance(m, nn.Linear):
+            vectors = xq.reshape(-1, 1, xq.shape[-1])
+            layout: tuple[int, ...] = tuple(xq.shape[:-1])
+        else:
+            padding = (int(m.padding[0]), int(m.padding[1]))
+            unfolded = F.unfold(xq, m.kernel_size, m.dilation, padding, m.stride)
+            n, _, length = unfolded.shape
+            vectors = unfolded.reshape(n, self.groups, self.matrix_rows, length)
+            vectors = vectors.permute(0, 3, 1, 2).reshape(n * length, self.groups, -1)
+            span = m.dilation[0] * (m.kernel_size[0] - 1) + 1
+            height = (xq.shape[2] + 2 * padding[0] - span) // m.stride[0] + 1
+            layout = (n, height, length // height)
+        return vectors.transpose(0, 1), layout
+
+    def _block(self, vectors: Tensor, block: int) -> Tensor:
+        """The input codes (groups, vectors, rows used) of row block `block`."""
+        start = block * self.spec.rows
+        return vectors[..., start : start + self.spec.rows]
+
+    def _to_output(self, y: Tensor, layout: tuple[int, ...]) -> Tensor:
+        """(groups, vectors, cols) -> the module's output layout."""
+        groups, _, cols = y.shape
+        if isinstance(self.module, nn.Linear):
+            return y[0].reshape(*layout, cols)
+        n, height, width = layout
+        y = y.reshape(groups, n, height * width, cols).permute(1, 0, 3, 2)
+        return y.reshape(n, groups * cols, height, width)
+
+    def _bit_true(self, xq: Tensor, cols: Tensor | None) -> Tensor:
+        """Integer outputs (the module's layout) of weight columns `cols` (None: all)."""
+        rows, layout = self._rows(xq)
+        stored, flipped = self.stored, self.flipped
+        if cols is not None:
+            k = self.spec.cells.cells_per_weight
+            cells = (cols.reshape(-1, 1) * k + torch.arange(k, device=cols.device)).reshape(-1)
+            stored, flipped = stored[..., cells], flipped[..., cells]
+        y = -offset_bias(rows, self.spec.cells)
+        for block in range(self.blocks):
+            used = min(self.spec.rows, self.matrix_rows - block * self.spec.rows)
+            cells = stored[:, block, :used]
+            x = self._block(rows, block)
+            sums = column_sums(x, cells, flipped[:, block], self.spec, self.inputs.signed)
+            y = y + combine_slices(sums, self.spec.cells)
+        return self._to_output(y, layout)
+
+    def _rounding_noise(self, xq: Tensor) -> Tensor:
+        """The noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
+        conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12."""
+        spec = self.spec
+        active, squares, layout = self._activity(xq)
+        sign = torch.where(self.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
+        mean = 0.5 * torch.einsum("gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0])
+        shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices, device=xq.device)
+        arrays = 2 if spec.cells.encoding == "differential" else 1
+        power = arrays * float(torch.pow(4.0, shifts.to(torch.float64)).sum())
+        step_variance = (4.0**spec.adc_shift - 1) / 12
+        variance = squares.sum(-1, keepdim=True) * (power * step_variance)  # (groups, vectors, 1)
+        noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
+        y = mean + variance.sqrt() * noise
+        return self._to_output(y, layout)
+
+    def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+        """Per (group, input vector, row block): the sums of the cycle weights, and of their
+        squares, over the cycles that drive some row of the block; and the output layout."""
+        m, spec, signed = self.module, self.spec, self.inputs.signed
+        pattern = input_pattern(xq, spec.input_bits, signed)
+        shape = (self.groups, -1, self.blocks)
+        if isinstance(m, nn.Linear):
+            rows, layout = self._rows(pattern)
+            found = [
+                list(active_cycles(bitwise_any(self._block(rows, b), -1), spec.input_bits,
+                                   spec.dac_bits, signed))
+                for b in range(self.blocks)
+            ]  # fmt: skip
+        else:  # a row block covers a range of input channels: their OR, OR-ed over the window
+            n, channels, height, width = pattern.shape
+            pattern = pattern.reshape(n, self.groups, channels // self.groups, height, width)
+            taps = m.kernel_size[0] * m.kernel_size[1]
+            padding = (int(m.padding[0]), int(m.padding[1]))
+            found = []
+            for b in range(self.blocks):
+                low = b * spec.rows // taps
+                high = -(-min((b + 1) * spec.rows, self.matrix_rows) // taps)
+                channel_bits = bitwise_any(pattern[:, :, low:high], 2).to(torch.float64)
+                windows = F.unfold(channel_bits, m.kernel_size, m.dilation, padding, m.stride)
+                windows = windows.to(pattern.dtype).reshape(n, self.groups, taps, -1)
+                any_bits = bitwise_any(windows, 2).transpose(0, 1).reshape(self.groups, -1)
+                found.append(list(active_cycles(any_bits, spec.input_bits, spec.dac_bits, signed)))
+            width_out = self._out_width(xq)
+            layout = (n, windows.shape[-1] // width_out, width_out)
+        active = torch.stack([_weighted(f, 1) for f in found], -1)
+        squares = torch.stack([_weighted(f, 2) for f in found], -1)
+        return active.reshape(shape), squares.reshape(shape), layout
+
+    def _out_width(self, xq: Tensor) -> int:
+        m = self.module
+        assert isinstance(m, nn.Conv2d)
+        span = m.dilation[1] * (m.kernel_size[1] - 1) + 1
+        return (xq.shape[3] + 2 * int(m.padding[1]) - span) // m.stride[1] + 1
+
+    def _scaled(self, y: Tensor, cols: Tensor | None, bias: bool = True) -> Tensor:
+        """Integer outputs times the input and weight scales (plus the bias)."""
+        scale = self.quantized.scale.reshape(-1)
+        if scale.numel() > 1:
+            chosen = scale if cols is None else scale[self._channels(cols)]
+            shape = (-1,) if isinstance(self.module, nn.Linear) else (-1, 1, 1)
+            scale = chosen.reshape(shape)
+        out = (y * self.inputs.scale * scale.to(torch.float64)).to(self.module.weight.dtype)
+        added = self.module.bias
+        if added is None or not bias:
+            return out
+        chosen = added if cols is None else added[self._channels(cols)]
+        return out + (chosen if isinstance(self.module, nn.Linear) else chosen[:, None, None])
+
+
+def _weighted(cycles: list[tuple[int, Tensor]], power: int) -> Tensor:
+    """sum over the cycles of weight**power where the cycle is active."""
+    total = torch.zeros(cycles[0][1].shape, device=cycles[0][1].device)
+    for weight, on in cycles:
+        total += float(weight) ** power * on.float()
+    return total

@@ -1,0 +1,153 @@
+"""Every RRAM layer of a model computed through its crossbars (docs/crossbar-path.md).
+
+`CrossbarPath` calibrates each RRAM layer's input scale once (the largest |input| the float
+model sees over the calibration images; unsigned codes where no input is negative), builds
+its `CrossbarLayer`, and, inside `installed()`, makes each module's forward the crossbar
+computation; `set_chip` programs every layer's cells with a chip's faults (None: fault-free).
+`FaultInjector(..., crossbar=CrossbarSetup(...))` drives it, so the Monte-Carlo loop, remap,
+spares and defect maps work through it unchanged.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from archsim.config.hwschema import HardwareConfig
+from archsim.data.inputs import InputHandling, load_split
+from archsim.errors import UserError
+from archsim.faults.crossbar import CrossbarSpec
+from archsim.faults.quantize import QuantizedWeight
+from archsim.faults.records import ChipFaults
+from archsim.faults.sites import FaultSite
+from archsim.faults.xbarlayer import CrossbarLayer, InputQuantizer, calibrated
+from archsim.hw.precision import ChipPrecision, chip_precision
+
+CALIBRATION_IMAGES = 256  # the first training images of the dataset set each input scale
+# fast: exact where provable, the ADC's noise equivalent elsewhere; exact: bit-true
+# everywhere; off: the weight-substitution path (quantized weights, no DAC/ADC)
+CrossbarMode = Literal["fast", "exact", "off"]
+CROSSBAR_MODES: tuple[CrossbarMode, ...] = ("fast", "exact", "off")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossbarSetup:
+    """How to run the crossbar path: the chip's precision, the mode, the calibration images."""
+
+    precision: ChipPrecision
+    calibration: Tensor  # images whose RRAM-layer inputs set each layer's input scale
+    exact: bool = False  # bit-true everywhere (else: the fast mode)
+
+
+def crossbar_setup(
+    mode: str,
+    hw: HardwareConfig,
+    dataset: str,
+    data_dir: str | None,
+    pad_to: int | None,
+    device: str | torch.device,
+) -> CrossbarSetup | None:
+    """The setup `mode` asks for (None: off), calibrated on the dataset's first training
+    images (padded as the evaluated images are)."""
+    if mode not in CROSSBAR_MODES:
+        raise UserError(f"crossbar mode must be one of {', '.join(CROSSBAR_MODES)}, got {mode!r}")
+    if mode == "off":
+        return None
+    handling = InputHandling(CALIBRATION_IMAGES, None, pad_to)
+    images = load_split(dataset, "train", data_dir, handling).images.to(device)
+    return CrossbarSetup(precision=chip_precision(hw), calibration=images, exact=mode == "exact")
+
+
+def crossbar_note(mode: str, hw: HardwareConfig) -> tuple[str, ...]:
+    """What the results' notes say of the path (nothing for a lossless fast path)."""
+    adc = chip_precision(hw).adc
+    if mode == "off":
+        return ("crossbar path off: quantized weights only (no DAC, ADC or input bits)",)
+    if mode == "exact":
+        return (f"crossbar path bit-true; {adc.describe()}",)
+    if adc.lossless:
+        return ()
+    return (f"crossbar path fast: ADC rounding by its noise equivalent; {adc.describe()}",)
+
+
+def calibrate(
+    model: nn.Module, names: list[str], images: Tensor, bits: int, batch_size: int = 128
+) -> dict[str, InputQuantizer]:
+    """Per named module, the input quantizer the calibration images call for."""
+    modules = dict(model.named_modules())
+    seen: dict[str, list[float]] = {name: [0.0, 0.0] for name in names}
+
+    def hook(name: str):  # type: ignore[no-untyped-def]
+        def record(_module: nn.Module, args: tuple[Tensor, ...]) -> None:
+            x = args[0].detach()
+            seen[name][0] = max(seen[name][0], float(x.max()))
+            seen[name][1] = min(seen[name][1], float(x.min()))
+
+        return record
+
+    handles = [modules[name].register_forward_pre_hook(hook(name)) for name in names]
+    try:
+        with torch.no_grad():
+            for start in range(0, len(images), batch_size):
+                model(images[start : start + batch_size])
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: calibrated(high, low, bits) for name, (high, low) in seen.items()}
+
+
+class CrossbarPath:
+    """The crossbar layers of one model under one chip's precision."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        sites: tuple[FaultSite, ...],
+        quantized: Mapping[str, QuantizedWeight],
+        setup: CrossbarSetup,
+    ) -> None:
+        self.precision = setup.precision
+        names = [s.name for s in sites]
+        inputs = calibrate(model, names, setup.calibration, setup.precision.input_bits)
+        modules = dict(model.named_modules())
+        adc = setup.precision.adc
+        self.layers = {
+            site.name: CrossbarLayer(
+                modules[site.name],
+                quantized[site.name],
+                CrossbarSpec(
+                    rows=adc.rows,
+                    input_bits=setup.precision.input_bits,
+                    dac_bits=adc.dac_bits,
+                    adc_bits=adc.adc_bits,
+                    adc_shift=adc.step_shift,
+                    cells=site.cells,
+                    flip=adc.flipped,
+                ),
+                inputs[site.name],
+                setup.exact,
+            )
+            for site in sites
+        }
+
+    def set_chip(self, chip: ChipFaults | None) -> None:
+        for name, layer in self.layers.items():
+            if chip is None:
+                layer.set_chip(None, "cell")
+            else:
+                layer.set_chip(chip.layers.get(name), chip.kind)
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Within the block each RRAM module's forward is its crossbar computation."""
+        try:
+            for layer in self.layers.values():
+                layer.module.forward = layer.forward  # type: ignore[method-assign,assignment]
+            yield
+        finally:
+            for layer in self.layers.values():
+                if "forward" in vars(layer.module):
+                    del layer.module.forward
