@@ -12,6 +12,11 @@ Names: `none` (the study's reference placement, no technique), `remap`, `spare-K
 `remap+spare-K`, and any of them prefixed by a placement label (`cpu-1x1:remap`). Costs:
 spares are mapped into the hardware (fewer weights per crossbar row, more crossbars, their
 cells read and converted every cycle), remapping adds its tables (`perf/remap_cost.py`).
+
+BatchNorm: every technique's chips are scored with the statistics of the one rule for their
+configuration (`Study.bn`): a technique whose chips fault other weights than the reference
+placement's plain chips (spares, remapping, other RRAM layers: `chip_technique`) gets a set
+recalibrated on chips with it.
 """
 
 import math

@@ -59,7 +59,7 @@ class ChipTechnique:
 class _TechniqueStates:
     """Each draw of a layer's weight faults as a chip with the technique holds them."""
 
-    def __init__(self, technique: ChipTechnique, fault_model: str, rate: float, seed: int):
+    def __init__(self, technique: ChipTechnique, fault_model: str, rate: float, seed: int) -> None:
         self.technique = technique
         self.fault_model, self.rate, self.seed = fault_model, rate, seed
         self.draws: dict[str, int] = {}

@@ -176,12 +176,13 @@ def recalibrate_data(
     device = next(model.parameters()).device
     generator = stream_generator(seed, "recal", device)
     ordered = sorted(rates)
+    chips = fault_model.name if technique is None else f"{fault_model.name}+{technique.name}"
     sets: dict[str, dict[str, Tensor]] = {}
     with progress_bar(progress) as bar:
         task = bar.add_task("recalibrating BatchNorm", total=len(ordered) * count, status="")
         for rate in ordered:
             start = perf_counter()
-            bar.update(task, status=f"{fault_model.name} at {rate:g}")
+            bar.update(task, status=f"{chips} at {rate:g}")
             sets.update(
                 recalibrate(
                     model,
@@ -211,7 +212,7 @@ def recalibrate_data(
             log.info(
                 "recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
                 "images) in %.1fs",
-                fault_model.name,
+                chips,
                 rate,
                 count,
                 whole,
