@@ -118,7 +118,8 @@ def test_no_point_occupies_more_than_its_budget(swept: Path) -> None:
 
 def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
     """One BatchNorm rule: the axis runs the checkpoint the evaluation rows run, so `none` is
-    the evaluation row of its point at that rate, chip for chip, set named the same."""
+    the evaluation row of its point at that rate, chip for chip, set named the same; spare-1
+    has a set of its own configuration."""
     with ResultsStore.open(swept, create=False) as store:
         data = load_sweep(store)
     policy = data.spec.cost.policy
@@ -135,6 +136,11 @@ def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
             ev.energy_per_image_j,
             ev.occupied_area_mm2,
         )  # one design point, one cost, bit for bit
+    # a technique that moves faults is scored with a set recalibrated on chips with it
+    spares = [r for r in data.tolerance if r.tolerance == "spare-1"]
+    assert spares and all(r.fault_rate > 0 for r in spares)
+    for r in spares:
+        assert r.bn_set == f"dropconnect:{r.fault_rate!r}+spare-1 (on the fly)"
     # so pareto.csv lists the chip once, as its evaluation row, and the tolerance page flags
     # `none` as that row is flagged
     assert not [p for p in data.pareto if p.tolerance == "none"]

@@ -25,7 +25,7 @@ from archsim.faults.stats import summarize, t_half_width
 INFO = RunInfo("tiny", 1.0, "digits", "test", "test", 16)
 
 
-def _unchanged(fault_model: str, rate: float) -> dict[str, torch.Tensor]:
+def _unchanged(fault_model: str, rate: float, technique: object = None) -> dict[str, torch.Tensor]:
     """A stand-in for recalibrating on the fly: a set that changes nothing."""
     return {}
 

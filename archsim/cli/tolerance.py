@@ -100,8 +100,10 @@ def study_options(command: F) -> F:
                 default=True,
                 show_default=True,
                 help="BatchNorm statistics as evaluate picks them: the checkpoint's set "
-                "for the fault model and rate, one made on the fly where it lacks that one "
-                "(docs/bn-recalibration.md); --no-bn-sets: the training statistics.",
+                "for the fault model and rate, one made on the fly where it lacks that one, "
+                "and for a technique that moves faults (remap, spares, another placement) "
+                "one made on the fly on chips with it (docs/bn-recalibration.md); "
+                "--no-bn-sets: the training statistics for every row.",
             ),
             click.option(
                 "--batch-size",
@@ -291,13 +293,6 @@ def tolerance(
         "chips": study.chips,
         "images": study.images,
     }
-    if any((r["remap"] or r["spare_columns"]) and r.get("bn_set") != "training" for r in rows):
-        meta["note"] = (
-            "remap and spare rows use the BatchNorm set made for chips without the technique "
-            "(one rule for every row); a technique that moves the faults off the weights that "
-            "matter leaves activations closer to a fault-free chip's than that set expects: "
-            "--no-bn-sets shows every row with the training statistics"
-        )
     emit(rows, opts["fmt"], TOL_COLUMNS, meta)
 
 

@@ -97,8 +97,9 @@ def run_study(
     techniques = [parse_technique(n, placements, plan.placement) for n in names]
     if len({t.name for t in techniques}) != len(techniques):
         raise UserError("a technique is listed twice")
+    plain = parse_technique("none", placements, plan.placement)  # what the plain rule serves
     results = [
-        run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress)
+        run_technique(study, t, fault_model, rate, chips, seed, batch_size, progress, plain)
         for t in techniques
     ]
     asked = {parse_technique(n, placements, plan.placement).name for n in plan.techniques}

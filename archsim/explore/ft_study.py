@@ -7,9 +7,11 @@ closed-form pipeline model (`analytic`, the DES's schedule without events); `cro
 one-copy (unreplicated) count, the silicon the network itself needs.
 
 Every chip of a study is scored with the BatchNorm statistics of the one rule
-(`faults.bnsets.choose_bn`, as `archsim evaluate`): the checkpoint's set for the fault model
-and rate, else one recalibrated on the fly with its recorded settings, else (never
-recalibrated) training's; `bn(fault_model, rate)` says which.
+(`faults.bnsets.choose_bn`, as `archsim evaluate`) for its configuration: the checkpoint's set
+for the fault model and rate, else one recalibrated on the fly with its recorded settings,
+else (never recalibrated) training's; chips with a technique that changes which weights are
+faulty get a set recalibrated on the fly on chips with that technique (where the rule
+recalibrates at all); `bn(fault_model, rate, technique)` says which.
 """
 
 from dataclasses import dataclass, field, replace
@@ -26,6 +28,7 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
 from archsim.faults.bnsets import BnChoice, BnStats, choose_bn, qualify_legacy_keys
+from archsim.faults.technique import ChipTechnique
 from archsim.faults.xbarpath import CrossbarSetup, crossbar_setup
 from archsim.hw.adc import CONVERSION
 from archsim.mapping.geometry import Geometry
@@ -60,14 +63,15 @@ class Study:
     _costs: dict[tuple[object, ...], tuple[Mapping, PerfResult, PointCost]] = field(
         default_factory=dict
     )
-    _bn: dict[tuple[str, float], BnChoice] = field(default_factory=dict)
+    _bn: dict[tuple[str, float, str], BnChoice] = field(default_factory=dict)
 
-    def bn(self, fault_model: str, rate: float) -> BnChoice:
-        """The BatchNorm statistics chips at `rate` are scored with (one rule, module doc)."""
-        key = (fault_model, rate)
+    def bn(self, fault_model: str, rate: float, technique: ChipTechnique | None = None) -> BnChoice:
+        """The BatchNorm statistics chips at `rate` (with `technique`) are scored with (one
+        rule, module doc)."""
+        key = (fault_model, rate, "" if technique is None else technique.name)
         if key not in self._bn:
             self._bn[key] = choose_bn(
-                self.bn_sets, fault_model, rate, on_the_fly(self.path, self.device)
+                self.bn_sets, fault_model, rate, on_the_fly(self.path, self.device), technique
             )
         return self._bn[key]
 

@@ -12,6 +12,11 @@ Names: `none` (the study's reference placement, no technique), `remap`, `spare-K
 `remap+spare-K`, and any of them prefixed by a placement label (`cpu-1x1:remap`). Costs:
 spares are mapped into the hardware (fewer weights per crossbar row, more crossbars, their
 cells read and converted every cycle), remapping adds its tables (`perf/remap_cost.py`).
+
+BatchNorm: every technique's chips are scored with the statistics of the one rule for their
+configuration (`Study.bn`): a technique whose chips fault other weights than the reference
+placement's plain chips (spares, remapping, other RRAM layers: `chip_technique`) gets a set
+recalibrated on chips with it.
 """
 
 import math
@@ -25,13 +30,12 @@ from archsim.explore.ft_records import TechniqueRow
 from archsim.explore.ft_study import Study
 from archsim.faults.bnsets import bn_statistics
 from archsim.faults.chip import ChipDrawer
-from archsim.faults.inject import FaultInjector
+from archsim.faults.inject import FaultInjector, rram_layer_names
 from archsim.faults.models import FaultModel
 from archsim.faults.montecarlo import percent
-from archsim.faults.remap import remap_chip
 from archsim.faults.sampler import correct_mask
-from archsim.faults.spares import apply_spares
 from archsim.faults.stats import paired_difference, summarize
+from archsim.faults.technique import ChipTechnique, apply_technique
 from archsim.perf.remap_cost import remap_cost, with_remap
 from archsim.progress import progress_bar
 
@@ -143,6 +147,25 @@ def technique_cost(study: Study, t: Technique) -> dict[str, float]:
     return row
 
 
+def chip_technique(
+    study: Study, t: Technique, injector: FaultInjector, reference: Technique
+) -> ChipTechnique | None:
+    """What the BatchNorm rule must recalibrate for on chips with `t` (`Study.bn`): None when
+    `t`'s chips fault the same weights as `reference`'s (no spares, no remapping, the same
+    RRAM layers), whose statistics they then share."""
+    layers = tuple(rram_layer_names(injector.mapping))
+    plain = rram_layer_names(study.mapping(reference.policy, reference.overrides))
+    if not t.remap and not t.spare_columns and list(layers) == plain:
+        return None
+    return ChipTechnique(
+        name=t.name,
+        layers=layers,
+        injector=injector,
+        spare_columns=t.spare_columns,
+        remap=t.remap,
+    )
+
+
 def run_technique(
     study: Study,
     t: Technique,
@@ -152,12 +175,15 @@ def run_technique(
     seed: int,
     batch_size: int = 256,
     progress: bool = False,
+    reference: Technique | None = None,
 ) -> TechniqueResult:
     """Technique `t` on chips 0..chips-1 at `rate`, with the study's BatchNorm statistics
-    for the fault model and rate (`Study.bn`)."""
+    for the fault model, rate and technique (`Study.bn`); `reference` (default: `t`'s
+    placement with no technique): the configuration whose chips the plain rule's set serves."""
     mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
-    bn = study.bn(fault_model.name, rate)
     injector = FaultInjector(study.model, mapping, crossbar=study.crossbar)
+    plain = reference or Technique("none", t.policy, t.overrides)
+    bn = study.bn(fault_model.name, rate, chip_technique(study, t, injector, plain))
     drawer = ChipDrawer(injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols)
     accs: list[float] = []
     remap_s = eval_s = 0.0
@@ -168,12 +194,10 @@ def run_technique(
     ):
         task = bar.add_task(t.name, total=chips, status="")
         for i in range(chips):
-            chip = drawer.draw(rate, seed, i)
-            if t.spare_columns:
-                chip = apply_spares(injector, chip, t.spare_columns).chip
-            if t.remap:
-                remapped = remap_chip(injector, chip)
-                chip, remap_s = remapped.chip, remap_s + remapped.seconds
+            chip, seconds = apply_technique(
+                injector, drawer.draw(rate, seed, i), t.spare_columns, t.remap
+            )
+            remap_s += seconds
             start = time.perf_counter()
             with injector.chip(chip):
                 accs.append(percent(correct_mask(model, study.images, study.labels, batch_size)))

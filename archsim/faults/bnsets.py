@@ -4,11 +4,15 @@ A checkpoint may hold named sets `{key: {buffer name: tensor}}` (the training en
 "UpdateVar" recalibration), keyed `<fault model>:<rate>` (e.g. `sft:0.05`). At rate 0 no fault
 is drawn whatever the model, so a rate-0 set of any fault model serves every fault model.
 
-The one rule every command follows (`choose_bn`, docs/bn-recalibration.md): the checkpoint's
-set for the fault model and rate; where it holds sets but not that one, a set recalibrated on
-the fly with the checkpoint's recorded settings (named `<key> (on the fly)`); where it holds
-none (never recalibrated) or the caller turned sets off, the statistics training left
-(`training`). The name goes into every output row's `bn_set`.
+The one rule every command follows (`choose_bn`, docs/bn-recalibration.md), per chip
+configuration (fault model, rate, technique): the checkpoint's set for the fault model and
+rate; where it holds sets but not that one, a set recalibrated on the fly with the
+checkpoint's recorded settings (named `<key> (on the fly)`); where it holds none (never
+recalibrated) or the caller turned sets off, the statistics training left (`training`). Chips
+with a technique that changes which weights are faulty (remapping, spare columns, another
+placement's RRAM layers) get, where the rule recalibrates, a set recalibrated on the fly on
+chips with that technique (`<key>+<technique> (on the fly)`). The name goes into every output
+row's `bn_set`.
 
 Checkpoints written before sets were keyed by fault model use the bare rate (`0.05`); such a
 key is read as a set of the fault model the checkpoint says it recalibrated under
@@ -16,22 +20,30 @@ key is read as a set of the fault model the checkpoint says it recalibrated unde
 """
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import torch
 from torch import Tensor, nn
 
 from archsim.errors import UserError
+from archsim.faults.technique import ChipTechnique
 
 TRAINING_STATISTICS = "training"  # what a row says when it used no recalibrated set
 ON_THE_FLY = " (on the fly)"  # after a set's key: recalibrated for this run, not stored
 T = TypeVar("T")
 BnStats = Mapping[str, Tensor]
-# (fault model name, rate) -> a set recalibrated with the checkpoint's recorded settings
-Recalibrator = Callable[[str, float], BnStats]
+
+
+class Recalibrator(Protocol):
+    """(fault model name, rate[, technique]) -> a set recalibrated with the checkpoint's
+    recorded settings (on chips with the technique applied, if given)."""
+
+    def __call__(
+        self, fault_model: str, rate: float, technique: ChipTechnique | None = None
+    ) -> BnStats: ...
 
 
 def bn_set_key(fault_model: str, rate: float) -> str:
@@ -110,11 +122,20 @@ def choose_bn(
     fault_model: str,
     rate: float | None,
     recalibrate: Recalibrator,
+    technique: ChipTechnique | None = None,
 ) -> BnChoice:
     """The statistics at `rate` under the rule in the module doc (`rate` None: a measured
-    fault map, which no set is made for: training's)."""
+    fault map, which no set is made for: training's). `technique`: chips that carry a
+    technique changing which weights are faulty get a set recalibrated on the fly on such
+    chips, named `<key>+<technique> (on the fly)`; at rate 0 (no fault to move) and where
+    the rule gives training's statistics, what chips without it get."""
     if not bn_sets or rate is None:
         return TRAINING
+    if technique is not None and rate > 0:
+        return BnChoice(
+            name=f"{bn_set_key(fault_model, rate)}+{technique.name}{ON_THE_FLY}",
+            stats=recalibrate(fault_model, rate, technique),
+        )
     key = select_bn_set(bn_sets, fault_model, rate)
     if key is not None:
         return BnChoice(name=key, stats=bn_sets[key])

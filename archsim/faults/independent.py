@@ -38,6 +38,16 @@ def dense_states(
     return torch.where(u < rate, kind, torch.full_like(kind, OK))
 
 
+def weight_effect(weight: Tensor, states: Tensor) -> Tensor:
+    """`weight` with its weight-granularity `states` (same shape) forced: stuck-off -> 0,
+    stuck-on -> sign(w) * max|w| of the layer, both with zero gradient."""
+    with torch.no_grad():
+        sign = torch.where(weight < 0, -1.0, 1.0).to(weight.dtype)
+        stuck_on = sign * weight.abs().max()
+    out = torch.where(states == STUCK_OFF, torch.zeros_like(weight), weight)
+    return torch.where(states == STUCK_ON, stuck_on, out)
+
+
 class _IndependentDrawing:
     def __init__(
         self, mechanism: "_Independent", sites: tuple[FaultSite, ...], model: FaultModel
@@ -85,12 +95,9 @@ class WeightFaults(_Independent):
         generator: torch.Generator,
         cells: CellFormat | None,
     ) -> Tensor:
-        states = dense_states(weight.shape, rate, model.p_on, generator, weight.device)
-        with torch.no_grad():
-            sign = torch.where(weight < 0, -1.0, 1.0).to(weight.dtype)
-            stuck_on = sign * weight.abs().max()
-        out = torch.where(states == STUCK_OFF, torch.zeros_like(weight), weight)
-        return torch.where(states == STUCK_ON, stuck_on, out)
+        return weight_effect(
+            weight, dense_states(weight.shape, rate, model.p_on, generator, weight.device)
+        )
 
 
 class CellFaults(_Independent):

@@ -144,6 +144,8 @@ def remap_chip(
     before = after = 0.0
     remapped = 0
     for site in injector.sites:
+        if site.name not in layers:
+            continue
         q = injector.quantized[site.name]
         index: list[np.ndarray] = []
         kinds: list[np.ndarray] = []
@@ -161,9 +163,8 @@ def remap_chip(
                 p, s = np.nonzero(mask)
                 index.append(where[inv_rows[p], inv_cols[s]])
                 kinds.append(np.full(len(p), kind, np.int8))
-        if site.name in layers:
-            flat, flat_kinds = layer_from_slots(site, index, kinds)
-            layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
+        flat, flat_kinds = layer_from_slots(site, index, kinds)
+        layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
     seconds = time.perf_counter() - start
     meta = {**chip.meta, "tolerance": "remap"}
     out = ChipFaults(chip.kind, layers, chip.fault_model, chip.rate, chip.seed, chip.chip, meta)

@@ -27,6 +27,7 @@ from archsim.faults.mechanisms import training_cells
 from archsim.faults.models import check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
+from archsim.faults.technique import ChipTechnique
 from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
 from archsim.mapping.options import MapOptions
@@ -49,6 +50,7 @@ class RecalibrateSpec:
     seed: int | None = None
     device: str = "cpu"
     progress: bool = False
+    technique: ChipTechnique | None = None  # chips with it: its RRAM layers, faults moved
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,10 @@ def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
     cells = cell_formats(mapping) if training_cells(fault_model) else None
     batches = pass_batches(len(train_data), s["batch_size"], spec.batches)  # checked first
     warn_if_oversubscribed()
+    technique = spec.technique
     sets = recalibrate_data(
         model,
-        rram_layer_names(mapping),
+        rram_layer_names(mapping) if technique is None else list(technique.layers),
         spec.rates,
         fault_model,
         train_data,
@@ -142,6 +145,7 @@ def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
         cells=cells,
         channels_last=s["channels_last"],
         progress=spec.progress,
+        technique=technique,
     )
     images = min(batches * s["batch_size"], len(train_data))
     return _Made(model, sets, s, fault_model.name, batches, images)
@@ -149,16 +153,25 @@ def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
 
 def on_the_fly(checkpoint: str | Path, device: str = "cpu") -> Recalibrator:
     """What the BatchNorm rule (`faults.bnsets.choose_bn`) calls for a fault model and rate
-    the checkpoint holds no set for: a set made as `archsim recalibrate` would make it with
-    the checkpoint's recorded settings (its data, batch size, seed, placement, and the batch
-    count of its last recalibration), kept in memory, never written."""
+    the checkpoint holds no set for, or for chips with a technique: a set made as `archsim
+    recalibrate` would make it with the checkpoint's recorded settings (its data, batch size,
+    seed, placement, and the batch count of its last recalibration), kept in memory, never
+    written; with a technique, over its RRAM layers with every fault draw moved as the
+    technique moves a chip's faults."""
     path = Path(checkpoint)
 
-    def make(fault_model: str, rate: float) -> dict[str, torch.Tensor]:
+    def make(
+        fault_model: str, rate: float, technique: ChipTechnique | None = None
+    ) -> dict[str, torch.Tensor]:
         data = read_checkpoint(path)
         done = data.meta.get("recalibrations") or [{}]
         spec = RecalibrateSpec(
-            str(path), (rate,), fault_model, batches=done[-1].get("batches"), device=device
+            str(path),
+            (rate,),
+            fault_model,
+            batches=done[-1].get("batches"),
+            device=device,
+            technique=technique,
         )
         (stats,) = _recalibrated(spec, path, data).sets.values()
         return stats

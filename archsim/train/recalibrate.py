@@ -24,6 +24,7 @@ error of the statistics against a full pass is already small (docs/bn-recalibrat
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import islice
 from time import perf_counter
 
@@ -36,6 +37,7 @@ from archsim.errors import UserError
 from archsim.faults.bnsets import bn_set_key
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
+from archsim.faults.technique import ChipTechnique, StatesTransform
 from archsim.progress import progress_bar
 from archsim.train.perturb import perturbed
 from archsim.train.stochastic import StochasticFaults
@@ -106,17 +108,23 @@ def recalibrate(
     generator: torch.Generator,
     cells: Mapping[str, CellFormat] | None = None,
     on_batch: Callable[[], None] | None = None,
+    moved: Callable[[float], StatesTransform] | None = None,
 ) -> dict[str, dict[str, Tensor]]:
     """BatchNorm statistics for each rate, keyed `bn_set_key(fault_model.name, rate)`; the
     model is unchanged.
 
     `batches()` yields (images, labels) for one pass over the training data (already on the
     model's device or moved here); `on_batch` is called after each batch (progress bars).
+    `moved(rate)`: the transform of a pass's fault draws, as chips with a technique hold
+    them (`faults.technique`); the keys stay `bn_set_key`'s.
     """
     device = next(model.parameters()).device
     sets: dict[str, dict[str, Tensor]] = {}
     for rate in rates:
-        sampler = StochasticFaults(rate, fault_model, generator, cells) if rate > 0 else None
+        transform = None if moved is None else moved(rate)
+        sampler = (
+            StochasticFaults(rate, fault_model, generator, cells, transform) if rate > 0 else None
+        )
         with _calibration_mode(model), perturbed(model, layers, sampler), torch.no_grad():
             for images, _ in batches():
                 model(images.to(device, non_blocking=True))
@@ -157,21 +165,24 @@ def recalibrate_data(
     cells: Mapping[str, CellFormat] | None = None,
     channels_last: bool = False,
     progress: bool = False,
+    technique: ChipTechnique | None = None,
 ) -> dict[str, dict[str, Tensor]]:
     """Recalibrate over the first `batches` unshuffled, unaugmented batches of `data`
     (default: `default_batches`) for each of the sorted `rates`, faults from the `recal`
-    stream of `seed`; logs one line per rate."""
+    stream of `seed`, moved as chips with `technique` hold them (its draws numbered from 0
+    under `seed`); logs one line per rate."""
     whole = num_batches(len(data), batch_size)
     count = pass_batches(len(data), batch_size, batches)
     device = next(model.parameters()).device
     generator = stream_generator(seed, "recal", device)
     ordered = sorted(rates)
+    chips = fault_model.name if technique is None else f"{fault_model.name}+{technique.name}"
     sets: dict[str, dict[str, Tensor]] = {}
     with progress_bar(progress) as bar:
         task = bar.add_task("recalibrating BatchNorm", total=len(ordered) * count, status="")
         for rate in ordered:
             start = perf_counter()
-            bar.update(task, status=f"{fault_model.name} at {rate:g}")
+            bar.update(task, status=f"{chips} at {rate:g}")
             sets.update(
                 recalibrate(
                     model,
@@ -193,12 +204,15 @@ def recalibrate_data(
                     generator,
                     cells,
                     lambda: bar.advance(task),
+                    None
+                    if technique is None
+                    else partial(technique.states, fault_model.name, seed=seed),
                 )
             )
             log.info(
                 "recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
                 "images) in %.1fs",
-                fault_model.name,
+                chips,
                 rate,
                 count,
                 whole,

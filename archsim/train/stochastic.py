@@ -10,7 +10,9 @@ crossbar for cell granularity). Faulty weights carry no gradient; survivors trai
   (Algorithm 1 lines 19-21: `for P in P_list: for ep in M_epoch`), each stage restarting the
   learning-rate schedule as the paper's per-stage fine-tuning does.
 
-The same sampler, with the evaluation fault model, serves BatchNorm recalibration.
+The same sampler, with the evaluation fault model, serves BatchNorm recalibration; given a
+technique's `transform` (`faults.technique`), each weight-fault draw is first moved as a chip
+with that technique would hold it (the same random numbers as without).
 """
 
 from collections.abc import Mapping, Sequence
@@ -21,10 +23,12 @@ import torch
 from torch import Tensor
 
 from archsim.errors import UserError
+from archsim.faults.independent import dense_states, weight_effect
 from archsim.faults.inject import sample_faulty_weights
 from archsim.faults.mechanisms import mechanism_of
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
+from archsim.faults.technique import StatesTransform
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class StochasticFaults:
         fault_model: FaultModel,
         generator: torch.Generator,
         cells: Mapping[str, CellFormat] | None = None,
+        transform: StatesTransform | None = None,
     ) -> None:
         mechanism = mechanism_of(fault_model)
         if not mechanism.trainable:
@@ -72,15 +77,25 @@ class StochasticFaults:
                 f"fault model {fault_model.name!r} ({fault_model.granularity} faults) cannot be "
                 "sampled during training; use a weight or cell fault model (e.g. sft)"
             )
+        if transform is not None and fault_model.granularity != "weight":
+            raise UserError(
+                f"a fault-tolerance technique needs weight-granularity faults; "
+                f"{fault_model.name} draws {fault_model.granularity} faults"
+            )
         if mechanism.trains_on_cells and cells is None:
             raise ValueError(f"{fault_model.granularity} faults need the layers' cell formats")
         self.rate = rate
         self.fault_model = fault_model
         self.generator = generator
         self.cells = cells if mechanism.trains_on_cells else None
+        self.transform = transform
 
     def __call__(self, name: str, weight: Tensor) -> Tensor:
         if self.rate == 0.0:
             return weight
+        if self.transform is not None:  # the same draw as the plain sampler's, then moved
+            p_on = self.fault_model.p_on
+            states = dense_states(weight.shape, self.rate, p_on, self.generator, weight.device)
+            return weight_effect(weight, self.transform(name, states))
         cells = self.cells[name] if self.cells else None
         return sample_faulty_weights(weight, self.rate, self.fault_model, self.generator, cells)

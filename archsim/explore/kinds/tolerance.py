@@ -73,7 +73,7 @@ def run_tolerance(
         pick = choose(search_family(study, table), energy_budget_j=budget)
         policy, overrides, chosen = "all-rram", pick.overrides, pick.label
     technique = Technique(axis.name, policy, overrides, axis.spare_columns, axis.remap)
-    result = run_technique(study, technique, fault_model, rate, chips, seed)
+    result = run_technique(study, technique, fault_model, rate, chips, seed, reference=none)
     own, reference = result.cost, technique_cost(study, none)
     s = summarize(result.per_chip)
     return {
