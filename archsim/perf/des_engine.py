@@ -1,0 +1,284 @@
+"""The SimPy pipeline `des.py` runs: stage lanes, finite buffers, shared ADC banks and links.
+
+Every stage lane of every layer (see `stages.py`) is a SimPy process that takes its groups in
+order (dealt round robin, continuing from image to image). Before a group starts it waits for
+what it reads (the producer's group holding its receptive field, or its own previous stage)
+and, in a layer's first stage, for room in the layer's output buffer (`Buffer`); then it holds
+the shared resources it needs (the CPU or a direction of its link: a `simpy.PriorityResource`
+serving the oldest image first; the ADCs of IMAs other lanes or layers use too: a `Bank`) for
+the stage's time and signals the group done. The first layer's first stage takes a new image
+as soon as its lane is free and its buffer has room: images enter as fast as the pipeline
+admits them.
+
+Buffers (back-pressure): the rows a layer has produced wait in its consumer's input buffer
+until no group of the consumer still reads them. A layer may start producing group k (counted
+across images) only while fewer than `capacity` of its groups are held; the consumer frees
+rows in order, once the group after the one that read them last is done (the receptive field
+of a 3x3 stride-1 kernel overlaps the next output row by two input rows, so the rows below
+the second-last finished group's need are free). The capacity is the largest receptive window
+the consumer's lanes hold at once plus one group per lane of each producer stage (the groups
+in flight between them), so neither layer waits for room while both keep their pace; it
+bounds how far an early layer runs ahead of a slow one.
+
+ADC banks: a lane whose crossbars sit in an IMA other users share takes min(crossbars, ADCs)
+of that IMA's ADCs (first come first served, in IMA order, so no two lanes wait on each
+other in a cycle) for the conversions of its waves, the makespan the closed form gives it
+alone; the group lasts at least its contention-free duration from its start.
+"""
+
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from archsim.perf.plan_rram import adc_makespan_s
+from archsim.perf.stages import LayerPlan, Stage
+
+TraceEntry = tuple[float, str]
+Hold = tuple["Bank", int, float]  # a bank, the ADCs taken, conversion seconds per wave
+Feed = tuple["Buffer", tuple[int, ...], int]  # buffer, need per group, producer's groups
+
+
+class Signals:
+    """Which groups of one stage are done, per image; an event exists only while awaited."""
+
+    __slots__ = ("done", "env", "waiting")
+
+    def __init__(self, env: simpy.Environment, images: int, groups: int) -> None:
+        self.env = env
+        self.done = [bytearray(groups) for _ in range(images)]
+        self.waiting: dict[tuple[int, int], simpy.Event] = {}
+
+    def wait(self, image: int, group: int) -> simpy.Event | None:
+        """None if the group is done, else the event that fires when it is."""
+        if self.done[image][group]:
+            return None
+        event = self.waiting.get((image, group))
+        if event is None:
+            event = self.waiting[(image, group)] = self.env.event()
+        return event
+
+    def fire(self, image: int, group: int) -> None:
+        self.done[image][group] = 1
+        event = self.waiting.pop((image, group), None)
+        if event is not None:
+            event.succeed()
+
+
+class Bank:
+    """The ADCs of one shared IMA: taken and given back in units, first come first served;
+    no event is scheduled when a request is served at once."""
+
+    __slots__ = ("env", "free", "queue")
+
+    def __init__(self, env: simpy.Environment, adcs: int) -> None:
+        self.env, self.free = env, adcs
+        self.queue: deque[tuple[int, simpy.Event]] = deque()
+
+    def take(self, units: int) -> simpy.Event | None:
+        if not self.queue and self.free >= units:
+            self.free -= units
+            return None
+        event = self.env.event()
+        self.queue.append((units, event))
+        return event
+
+    def give(self, units: int) -> None:
+        self.free += units
+        while self.queue and self.free >= self.queue[0][0]:
+            taken, event = self.queue.popleft()
+            self.free -= taken
+            event.succeed()
+
+
+class Buffer:
+    """A layer's output rows held in its consumer's input buffer, counted in groups."""
+
+    __slots__ = ("capacity", "consumed", "done", "env", "released", "waiting")
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env, self.capacity = env, capacity
+        self.released = 0  # producer groups (across images) no consumer group reads any more
+        self.consumed = 0  # consumer groups done in order
+        self.done: set[int] = set()
+        self.waiting: dict[int, simpy.Event] = {}
+
+    def room(self, index: int) -> simpy.Event | None:
+        """None if producer group `index` fits now, else the event that fires when it does."""
+        if index < self.released + self.capacity:
+            return None
+        limit = index - self.capacity + 1  # released must reach this
+        event = self.waiting.get(limit)
+        if event is None:
+            event = self.waiting[limit] = self.env.event()
+        return event
+
+    def release(self, upto: int) -> None:
+        if upto <= self.released:
+            return
+        self.released = upto
+        for limit in [k for k in self.waiting if k <= upto]:
+            self.waiting.pop(limit).succeed()
+
+
+def buffer_capacity(need: tuple[int, ...], producer_groups: int, lanes: int, ahead: int) -> int:
+    """Producer groups to hold so `lanes` consumer groups can run at once and the producer's
+    `ahead` groups in flight (one per lane of each of its stages) can be the next ones: the
+    most rows the consumer holds while its oldest unfinished group, and the lanes - 1 after
+    it, read theirs (in a steady image), plus `ahead`."""
+    groups = len(need)
+    held = max(
+        (c + lanes - 1) // groups * producer_groups
+        + need[(c + lanes - 1) % groups]
+        + 1
+        - freed_upto(need, producer_groups, c)
+        for c in range(groups, 2 * groups)
+    )
+    return held + ahead
+
+
+def freed_upto(need: tuple[int, ...], producer_groups: int, consumed: int) -> int:
+    """Producer groups (across images) free once `consumed` consumer groups are done in order."""
+    image, group = divmod(consumed, len(need))
+    if group < 2:
+        return image * producer_groups
+    return image * producer_groups + max(0, need[group - 2])
+
+
+class PipelineSim:
+    """One simulation run of `images` images through the plans."""
+
+    def __init__(
+        self, plans: tuple[LayerPlan, ...], images: int, adcs: int, trace: list | None
+    ) -> None:
+        self.env = simpy.Environment()
+        self.plans = plans
+        self.images, self.adcs, self.trace = images, adcs, trace
+        self.finish_s = [0.0] * images
+        self.resources: dict[object, simpy.PriorityResource] = {}
+        self.banks: dict[object, Bank] = {}
+        # per layer: the signals of its last stage, the group map into them and the buffer
+        # its producing layer (with stages) fills
+        self.outputs: list[tuple[Signals | None, tuple[int, ...], int]] = []
+        self.buffers: dict[int, Buffer] = {}
+        for index, plan in enumerate(plans):
+            self.outputs.append(self._build_layer(index, plan))
+
+    def _build_layer(self, index: int, plan: LayerPlan) -> tuple[Signals | None, tuple, int]:
+        source: Signals | None = None
+        groups = tuple(range(plan.groups))
+        need, origin, feed = plan.need, -1, None
+        if plan.producer >= 0:
+            source, producer_groups, origin = self.outputs[plan.producer]
+            need = tuple(producer_groups[n] if n >= 0 else -1 for n in plan.need)
+        if not plan.stages:
+            return source, need, origin
+        if source is not None and origin >= 0 and min(need) >= 0:
+            produced = len(source.done[0])
+            buffer = self.buffers.setdefault(origin, Buffer(self.env, 1))
+            ahead = produced + sum(stage.lanes for stage in self.plans[origin].stages)
+            capacity = buffer_capacity(need, produced, plan.stages[0].lanes, ahead)
+            buffer.capacity = max(buffer.capacity, capacity)
+            feed = (buffer, need, produced)
+        for position, stage in enumerate(plan.stages):
+            after = Signals(self.env, self.images, plan.groups)
+            for lane in range(stage.lanes):
+                link = (index, feed if position == 0 else None, position == 0)
+                self.env.process(self._lane(plan, stage, lane, source, need, after, link))
+            source, need = after, groups
+        return source, groups, index
+
+    def _holds(self, stage: Stage, lane: int) -> tuple[Hold, ...]:
+        holds = []
+        for bank in sorted((b for b in stage.lane_adc[lane] if b.shared), key=lambda b: b.key):
+            if bank.key not in self.banks:
+                self.banks[bank.key] = Bank(self.env, bank.adcs)
+            units = min(len(bank.job_s_per_wave), bank.adcs)
+            holds.append((self.banks[bank.key], units, adc_makespan_s(bank.job_s_per_wave, units)))
+        return tuple(holds)
+
+    def _lane(
+        self,
+        plan: LayerPlan,
+        stage: Stage,
+        lane: int,
+        source: Signals | None,
+        need: tuple[int, ...],
+        after: Signals,
+        link: tuple[int, Feed | None, bool],
+    ) -> Generator[simpy.Event, Any, None]:
+        env, groups, (index, feed, first) = self.env, plan.groups, link
+        own = self.buffers.get(index) if first else None
+        holds = self._holds(stage, lane) if stage.lane_adc else ()
+        label = f"{plan.name} {stage.name}"
+        for order in range(lane, self.images * groups, stage.lanes):
+            image, group = divmod(order, groups)
+            if source is not None and need[group] >= 0:
+                ready = source.wait(image, need[group])
+                if ready is not None:
+                    yield ready
+            room = own.room(order) if own is not None else None
+            if room is not None:
+                yield room
+            if self.trace is not None:
+                self.trace.append((env.now, f"{label} img{image} g{group} start"))
+            yield from self._work(stage, image, group, holds)
+            if feed is not None:
+                self._consume(feed, order)
+            if stage.delay_s > 0:  # the data arrives later; the lane is free now
+                env.process(self._arrive(after, image, group, stage.delay_s, label))
+            else:
+                self._done(after, image, group, label)
+
+    def _consume(self, feed: Feed, order: int) -> None:
+        """Consumer group `order` is done: free the producer rows no later group reads."""
+        buffer, need, producer_groups = feed
+        buffer.done.add(order)
+        while buffer.consumed in buffer.done:
+            buffer.done.discard(buffer.consumed)
+            buffer.consumed += 1
+        buffer.release(freed_upto(need, producer_groups, buffer.consumed))
+
+    def _work(
+        self, stage: Stage, image: int, group: int, holds: tuple[Hold, ...]
+    ) -> Generator[simpy.Event, Any, None]:
+        env, duration = self.env, stage.durations_s[group]
+        if stage.resource is not None:
+            if stage.resource not in self.resources:
+                self.resources[stage.resource] = simpy.PriorityResource(env, capacity=1)
+            with self.resources[stage.resource].request(priority=image) as request:
+                yield request
+                yield env.timeout(duration)
+            return
+        start = env.now
+        if holds:
+            for bank, units, _ in holds:
+                taken = bank.take(units)
+                if taken is not None:
+                    yield taken
+            yield env.timeout(stage.waves[group] * max(hold for _, _, hold in holds))
+            for bank, units, _ in holds:
+                bank.give(units)
+        if start + duration > env.now:
+            yield env.timeout(start + duration - env.now)
+
+    def _arrive(
+        self, after: Signals, image: int, group: int, delay_s: float, label: str
+    ) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(delay_s)
+        self._done(after, image, group, label)
+
+    def _done(self, after: Signals, image: int, group: int, label: str) -> None:
+        after.fire(image, group)
+        now = self.env.now
+        if self.trace is not None:
+            self.trace.append((now, f"{label} img{image} g{group} end"))
+        if now > self.finish_s[image]:
+            self.finish_s[image] = now
+
+    def run(self) -> tuple[list[float], int]:
+        """Completion time of each image and the number of events SimPy scheduled."""
+        self.env.run()
+        # SimPy numbers every scheduled event from one counter; its next value is the count
+        return self.finish_s, next(self.env._eid)  # type: ignore[attr-defined]
