@@ -4,7 +4,8 @@
 finishes at max(ready, its lane free) + its contention-free duration, stage after stage, layer
 after layer (a max-plus recurrence), which gives the single-image latency; the streaming
 interval is the busiest stage's per-image busy time, where a shared resource (the CPU, a CPU
-link direction) is busy for the sum of every stage that uses it. N images take latency +
+link direction, the ADCs of an IMA several lanes or layers share) is busy for the sum of
+every stage's work on it. N images take latency +
 (N - 1) x interval. What it leaves out, and the DES does not: queueing on shared resources
 (CPU layers overlapping each other, IMAs whose ADCs serve two layers) and how the pipeline
 fills before it reaches that interval. Where either happens the result says so in a note.

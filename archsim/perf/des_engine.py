@@ -20,19 +20,20 @@ the consumer's lanes hold at once plus one group per lane of each producer stage
 in flight between them), so neither layer waits for room while both keep their pace; it
 bounds how far an early layer runs ahead of a slow one.
 
-ADC banks: a lane whose crossbars sit in an IMA other users share takes min(crossbars, ADCs)
-of that IMA's ADCs (first come first served, in IMA order, so no two lanes wait on each
-other in a cycle) for the conversions of its waves, the makespan the closed form gives it
-alone; the group lasts at least its contention-free duration from its start.
+ADC banks: a lane whose crossbars sit in an IMA other users share books min(crossbars, ADCs)
+of that IMA's ADCs, the ones free first, first come first served (`Bank`, a calendar of
+when each ADC is next free: booking needs no event), for its crossbars' conversions over
+the group's waves, spread evenly over the ADCs it took, so a bank is busy exactly for the
+conversions it makes; each bank is booked on its own, and the group ends when its last bank
+has converted, and no earlier than its contention-free duration (the closed form's,
+`plan_rram.compute_stage`) after its start.
 """
 
-from collections import deque
 from collections.abc import Generator
 from typing import Any
 
 import simpy
 
-from archsim.perf.plan_rram import adc_makespan_s
 from archsim.perf.stages import LayerPlan, Stage
 
 TraceEntry = tuple[float, str]
@@ -67,29 +68,21 @@ class Signals:
 
 
 class Bank:
-    """The ADCs of one shared IMA: taken and given back in units, first come first served;
-    no event is scheduled when a request is served at once."""
+    """The ADCs of one shared IMA as a calendar: when each ADC is next free. A request takes
+    the ADCs that free up first, in the order requests arrive (first come first served), and
+    books them; it needs no event of its own."""
 
-    __slots__ = ("env", "free", "queue")
+    __slots__ = ("free_at",)
 
-    def __init__(self, env: simpy.Environment, adcs: int) -> None:
-        self.env, self.free = env, adcs
-        self.queue: deque[tuple[int, simpy.Event]] = deque()
+    def __init__(self, adcs: int) -> None:
+        self.free_at = [0.0] * adcs  # ascending
 
-    def take(self, units: int) -> simpy.Event | None:
-        if not self.queue and self.free >= units:
-            self.free -= units
-            return None
-        event = self.env.event()
-        self.queue.append((units, event))
-        return event
-
-    def give(self, units: int) -> None:
-        self.free += units
-        while self.queue and self.free >= self.queue[0][0]:
-            taken, event = self.queue.popleft()
-            self.free -= taken
-            event.succeed()
+    def book(self, now: float, units: int, busy_s: float) -> float:
+        """Book `units` ADCs for `busy_s` from when they are free (not before `now`); the end."""
+        start = max(now, self.free_at[units - 1])
+        end = start + busy_s
+        self.free_at = sorted([*self.free_at[units:], *([end] * units)])
+        return end
 
 
 class Buffer:
@@ -190,12 +183,13 @@ class PipelineSim:
         return source, groups, index
 
     def _holds(self, stage: Stage, lane: int) -> tuple[Hold, ...]:
+        """The lane's shared banks: each bank, the ADCs it takes, its conversions per wave."""
         holds = []
-        for bank in sorted((b for b in stage.lane_adc[lane] if b.shared), key=lambda b: b.key):
+        for bank in (b for b in stage.lane_adc[lane] if b.shared):
             if bank.key not in self.banks:
-                self.banks[bank.key] = Bank(self.env, bank.adcs)
+                self.banks[bank.key] = Bank(bank.adcs)
             units = min(len(bank.job_s_per_wave), bank.adcs)
-            holds.append((self.banks[bank.key], units, adc_makespan_s(bank.job_s_per_wave, units)))
+            holds.append((self.banks[bank.key], units, sum(bank.job_s_per_wave) / units))
         return tuple(holds)
 
     def _lane(
@@ -243,25 +237,19 @@ class PipelineSim:
     def _work(
         self, stage: Stage, image: int, group: int, holds: tuple[Hold, ...]
     ) -> Generator[simpy.Event, Any, None]:
-        env, duration = self.env, stage.durations_s[group]
+        env, end = self.env, self.env.now + stage.durations_s[group]
         if stage.resource is not None:
             if stage.resource not in self.resources:
                 self.resources[stage.resource] = simpy.PriorityResource(env, capacity=1)
             with self.resources[stage.resource].request(priority=image) as request:
                 yield request
-                yield env.timeout(duration)
+                yield env.timeout(stage.durations_s[group])
             return
-        start = env.now
-        if holds:
-            for bank, units, _ in holds:
-                taken = bank.take(units)
-                if taken is not None:
-                    yield taken
-            yield env.timeout(stage.waves[group] * max(hold for _, _, hold in holds))
-            for bank, units, _ in holds:
-                bank.give(units)
-        if start + duration > env.now:
-            yield env.timeout(start + duration - env.now)
+        waves = stage.waves[group] if holds else 0.0
+        for bank, units, per_wave in holds:
+            end = max(end, bank.book(env.now, units, waves * per_wave))
+        if end > env.now:
+            yield env.timeout(end - env.now)
 
     def _arrive(
         self, after: Signals, image: int, group: int, delay_s: float, label: str
