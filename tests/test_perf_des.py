@@ -15,6 +15,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
 from archsim.perf.des import simulate
+from archsim.perf.plan import cached_plans
 from archsim.perf.result import STATIC_ROW
 
 # A toy chip: 16x8 crossbars, 2-bit weights in two 1-bit cells plus ISAAC's unit column, so
@@ -269,3 +270,32 @@ def test_the_des_never_beats_the_closed_form_bound(
     costs = replace(COSTS, adcs_per_ima=adcs)
     bound = analytic_estimate(mapping, costs).interval_s
     assert simulate(mapping, costs, images=2).interval_s >= bound * (1 - 1e-9)
+
+
+def test_an_edram_holding_only_the_receptive_rows_makes_the_des_slower_than_the_bound() -> None:
+    # conv1 -> conv2 as in the two-layer timeline (1.6 us compute and 0.8 us transfer per
+    # row, 4 rows). conv2's tile keeps its input rows in an eDRAM of 18 bytes = 144 bits:
+    # a conv1 row is 3 channels x 4 pixels x 4 bits = 48 bits, so it holds 3 rows, exactly
+    # a 3x3 kernel's receptive rows. A row is freed once the conv2 row after the last one
+    # reading it is done (conv2 row j reads conv1 rows j-1..j+1).
+    mapping = toy_mapping(conv("conv1", 2, 3), conv("conv2", 3, 3))
+    small = replace(COSTS, edram_bytes=18)
+    assert [plan.buffer_groups for plan in cached_plans(mapping, small)] == [0, 3]
+    # Image 0, by hand: conv1 rows 0, 1, 2 compute 0-1.6, 1.6-3.2, 3.2-4.8 and fill the
+    # buffer. conv2 row 0 waits for conv1 row 1 (arrives 4.0): 4.0-5.6; row 1 for row 2
+    # (5.6): 5.6-7.2, which frees conv1 row 0, so conv1 row 3 starts only at 7.2 (not 4.8):
+    # 7.2-8.8, arrives 9.6; conv2 row 2: 9.6-11.2, which frees rows 0 and 1, so the next
+    # image's row 0 enters at 11.2; conv2 row 3: 11.2-12.8, its transfer ends 13.6. Image 1
+    # repeats this 11.2 us later: images leave 11.2 us apart, where the closed form (conv1's
+    # 4 x 1.6 = 6.4 us per image, as it is with room for a fourth row) says 6.4 us.
+    trace: list[tuple[float, str]] = []
+    alone = simulate(mapping, small, images=1, trace=trace)
+    starts = {label: round(t * 1e9) for t, label in trace if label.endswith("start")}
+    assert starts["conv1 compute img0 g3 start"] == 7200
+    assert starts["conv2 compute img0 g2 start"] == 9600
+    assert alone.latency_s == pytest.approx(13.6e-6, rel=1e-9)
+    streamed = simulate(mapping, small, images=50)
+    assert streamed.interval_s == pytest.approx(11.2e-6, rel=1e-9)
+    assert analytic_estimate(mapping, small).interval_s == pytest.approx(6.4e-6, rel=1e-9)
+    unbounded = simulate(mapping, replace(COSTS, edram_bytes=0), images=50)
+    assert unbounded.interval_s == pytest.approx(6.4e-6, rel=1e-9)

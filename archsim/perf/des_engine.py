@@ -172,6 +172,9 @@ class PipelineSim:
             buffer = self.buffers.setdefault(origin, Buffer(self.env, 1))
             ahead = produced + sum(stage.lanes for stage in self.plans[origin].stages)
             capacity = buffer_capacity(need, produced, plan.stages[0].lanes, ahead)
+            if plan.buffer_groups:  # the eDRAM bounds it, never below one group's window
+                least = buffer_capacity(need, produced, 1, 0)
+                capacity = max(least, min(capacity, plan.buffer_groups))
             buffer.capacity = max(buffer.capacity, capacity)
             feed = (buffer, need, produced)
         for position, stage in enumerate(plan.stages):

@@ -58,6 +58,7 @@ class LayerPlan:
     stages: tuple[Stage, ...]
     action_counts: Mapping[str, float]  # per image: "component.action" -> count
     crossbars: int = 0
+    buffer_groups: int = 0  # producer groups its tiles' eDRAM holds (0: not bounded)
     tiles: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     chips: frozenset[int] = field(default_factory=frozenset)
     notes: tuple[str, ...] = ()
