@@ -79,9 +79,12 @@ class Bank:
 
     def book(self, now: float, units: int, busy_s: float) -> float:
         """Book `units` ADCs for `busy_s` from when they are free (not before `now`); the end."""
-        start = max(now, self.free_at[units - 1])
-        end = start + busy_s
-        self.free_at = sorted([*self.free_at[units:], *([end] * units)])
+        free_at = self.free_at
+        end = max(now, free_at[units - 1]) + busy_s
+        if units == len(free_at):
+            self.free_at = [end] * units
+        else:
+            self.free_at = sorted([*free_at[units:], *([end] * units)])
         return end
 
 
@@ -139,6 +142,33 @@ def freed_upto(need: tuple[int, ...], producer_groups: int, consumed: int) -> in
     return image * producer_groups + max(0, need[group - 2])
 
 
+UserKey = tuple[int, int, int]  # (plan, stage, lane)
+
+
+def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]]:
+    """Per lane of an RRAM stage: the shared banks it books, the ADCs it takes of each and
+    their conversion seconds per wave. IMAs booked by the same lanes for the same work keep
+    the same calendar, so they are one `Bank` (exact, and far fewer bookings)."""
+    users: dict[object, list[tuple[UserKey, int, float]]] = {}
+    adcs: dict[object, int] = {}
+    for p, plan in enumerate(plans):
+        for s, stage in enumerate(plan.stages):
+            for lane, banks in enumerate(stage.lane_adc):
+                for bank in (b for b in banks if b.shared):
+                    units = min(len(bank.job_s_per_wave), bank.adcs)
+                    work = (units, sum(bank.job_s_per_wave) / units)
+                    users.setdefault(bank.key, []).append(((p, s, lane), *work))
+                    adcs[bank.key] = bank.adcs
+    calendars: dict[tuple, Bank] = {}
+    holds: dict[UserKey, dict[int, Hold]] = {}
+    for key, uses in users.items():
+        signature = (adcs[key], tuple(uses))
+        bank = calendars.setdefault(signature, Bank(adcs[key]))
+        for user, units, per_wave in uses:
+            holds.setdefault(user, {})[id(bank)] = (bank, units, per_wave)
+    return {user: tuple(booked.values()) for user, booked in holds.items()}
+
+
 class PipelineSim:
     """One simulation run of `images` images through the plans."""
 
@@ -150,7 +180,7 @@ class PipelineSim:
         self.images, self.adcs, self.trace = images, adcs, trace
         self.finish_s = [0.0] * images
         self.resources: dict[object, simpy.PriorityResource] = {}
-        self.banks: dict[object, Bank] = {}
+        self.holds = shared_banks(plans)
         # per layer: the signals of its last stage, the group map into them and the buffer
         # its producing layer (with stages) fills
         self.outputs: list[tuple[Signals | None, tuple[int, ...], int]] = []
@@ -180,20 +210,10 @@ class PipelineSim:
         for position, stage in enumerate(plan.stages):
             after = Signals(self.env, self.images, plan.groups)
             for lane in range(stage.lanes):
-                link = (index, feed if position == 0 else None, position == 0)
+                link = (index, feed if position == 0 else None, position)
                 self.env.process(self._lane(plan, stage, lane, source, need, after, link))
             source, need = after, groups
         return source, groups, index
-
-    def _holds(self, stage: Stage, lane: int) -> tuple[Hold, ...]:
-        """The lane's shared banks: each bank, the ADCs it takes, its conversions per wave."""
-        holds = []
-        for bank in (b for b in stage.lane_adc[lane] if b.shared):
-            if bank.key not in self.banks:
-                self.banks[bank.key] = Bank(bank.adcs)
-            units = min(len(bank.job_s_per_wave), bank.adcs)
-            holds.append((self.banks[bank.key], units, sum(bank.job_s_per_wave) / units))
-        return tuple(holds)
 
     def _lane(
         self,
@@ -203,11 +223,11 @@ class PipelineSim:
         source: Signals | None,
         need: tuple[int, ...],
         after: Signals,
-        link: tuple[int, Feed | None, bool],
+        link: tuple[int, Feed | None, int],
     ) -> Generator[simpy.Event, Any, None]:
-        env, groups, (index, feed, first) = self.env, plan.groups, link
-        own = self.buffers.get(index) if first else None
-        holds = self._holds(stage, lane) if stage.lane_adc else ()
+        env, groups, (index, feed, position) = self.env, plan.groups, link
+        own = self.buffers.get(index) if position == 0 else None
+        holds = self.holds.get((index, position, lane), ())
         label = f"{plan.name} {stage.name}"
         for order in range(lane, self.images * groups, stage.lanes):
             image, group = divmod(order, groups)
