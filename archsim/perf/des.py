@@ -32,9 +32,9 @@ from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
 MIN_WINDOW = 8  # images the streaming interval is measured over, at least
-MAX_PERIOD = 16  # longest lane period (in images) the window is sized to cover
-MAX_FILL = 24  # images let through before measuring, at most
-DRAIN = 4  # images run after the window: the last ones, meeting no contention, speed up
+MAX_PERIOD = 8  # longest lane period (in images) the window is sized to cover
+MAX_FILL = 12  # images let through before measuring, at most
+DRAIN = 2  # images run after the window: the last ones, meeting no contention, speed up
 
 
 def run_pipeline(
@@ -64,7 +64,7 @@ def measured_images(plans: tuple[LayerPlan, ...]) -> int:
 def pipeline_depth(latency_s: float, interval_s: float) -> int:
     """Images let through before measuring: twice those in flight at the closed-form pace
     (at most MAX_FILL), so shared resources have reached their steady order."""
-    return min(MAX_FILL, 2 * math.ceil(latency_s / interval_s)) if interval_s > 0 else 1
+    return min(MAX_FILL, math.ceil(latency_s / interval_s)) if interval_s > 0 else 1
 
 
 def simulate(
