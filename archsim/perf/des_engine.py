@@ -240,7 +240,11 @@ class PipelineSim:
                 yield room
             if self.trace is not None:
                 self.trace.append((env.now, f"{label} img{image} g{group} start"))
-            yield from self._work(stage, image, group, holds)
+            if stage.resource is None and not holds:  # the common case, inline
+                if stage.durations_s[group] > 0:
+                    yield env.timeout(stage.durations_s[group])
+            else:
+                yield from self._work(stage, image, group, holds)
             if feed is not None:
                 self._consume(feed, order)
             if stage.delay_s > 0:  # the data arrives later; the lane is free now
