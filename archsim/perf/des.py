@@ -8,11 +8,11 @@ buffer has room.
 
 The single-image latency comes from a run with one image. The streaming interval comes from a
 second run: the mean spacing of completions over a window of at least eight images and whole
-lane periods (the images after which groups fall on the same lanes again, so round-robin
-lanes do not bias it), after twice latency / T images (at most 24, `MAX_FILL`) have filled
-the pipeline (T the closed-form interval, `analytic.py`, used only to size the run), with
-four more images after the window (`DRAIN`: the last images, meeting no later ones, speed
-up). Nothing takes the closed form's number: the interval is what the run measures, so
+lane periods of the stages that set the pace (the images after which their groups fall on the
+same lanes again, so round-robin lanes do not bias it), after latency / T images (at most 12,
+`MAX_FILL`) have filled the pipeline (T the closed-form interval, `analytic.py`, used only to size the run), while
+as many images again follow the window (the run stops when its last image is out): the
+last images of a stream, meeting no later ones, would otherwise speed up. Nothing takes the closed form's number: the interval is what the run measures, so
 where queueing for shared ADCs or the CPU link slows the pipeline it is longer than the
 closed form's lower bound. N images take C_K + (N - K) x interval, C_K the completion of the
 window's last image K.
@@ -32,26 +32,36 @@ from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
 MIN_WINDOW = 8  # images the streaming interval is measured over, at least
-MAX_PERIOD = 8  # longest lane period (in images) the window is sized to cover
+MAX_PERIOD = 16  # longest lane period (in images) the window is sized to cover
 MAX_FILL = 12  # images let through before measuring, at most
-DRAIN = 2  # images run after the window: the last ones, meeting no contention, speed up
 
 
 def run_pipeline(
-    plans: tuple[LayerPlan, ...], images: int, adcs: int, trace: list[TraceEntry] | None = None
+    plans: tuple[LayerPlan, ...], images: int, last: int, trace: list[TraceEntry] | None = None
 ) -> tuple[list[float], int]:
-    """Completion time of each image and the number of events simulated."""
-    return PipelineSim(plans, images, adcs, trace).run()
+    """Completion time of each image up to `last` (the run stops there, the images after it
+    entered only to keep the stream going) and the number of events simulated."""
+    return PipelineSim(plans, images, last, trace).run()
 
 
 def lane_period(plans: tuple[LayerPlan, ...], cap: int = MAX_PERIOD) -> int:
-    """Images after which every stage's groups fall on the same lanes again (at most cap)."""
+    """Images after which the groups of every stage that sets the pace (the busiest; every
+    stage when a shared resource sets it) fall on the same lanes again (at most cap): a
+    window of other lengths would give those lanes unequal shares of its groups."""
+    busiest = max((s.busy_s() for p in plans for s in p.stages if not s.resource), default=0.0)
+    pacing = [
+        (plan.groups, stage.lanes)
+        for plan in plans
+        for stage in plan.stages
+        if not stage.resource and stage.busy_s() >= busiest * (1 - 1e-9)
+    ]
+    if streaming_interval_s(plans) > busiest * (1 + 1e-9):
+        pacing = [(plan.groups, stage.lanes) for plan in plans for stage in plan.stages]
     period = 1
-    for plan in plans:
-        for stage in plan.stages:
-            period = math.lcm(period, stage.lanes // math.gcd(stage.lanes, plan.groups))
-            if period > cap:
-                return cap
+    for groups, lanes in pacing:
+        period = math.lcm(period, lanes // math.gcd(lanes, groups))
+        if period > cap:
+            return cap
     return period
 
 
@@ -62,8 +72,8 @@ def measured_images(plans: tuple[LayerPlan, ...]) -> int:
 
 
 def pipeline_depth(latency_s: float, interval_s: float) -> int:
-    """Images let through before measuring: twice those in flight at the closed-form pace
-    (at most MAX_FILL), so shared resources have reached their steady order."""
+    """Images let through before measuring: those in flight at the closed-form pace (at most
+    MAX_FILL)."""
     return min(MAX_FILL, math.ceil(latency_s / interval_s)) if interval_s > 0 else 1
 
 
@@ -82,11 +92,11 @@ def simulate(
         raise UserError(f"images must be >= 1, got {images}")
     costs = as_costs(hw)
     plans = cached_plans(mapping, costs, max_groups)
-    single, events = run_pipeline(plans, 1, costs.adcs_per_ima, trace)
+    single, events = run_pipeline(plans, 1, 0, trace)
     fill = pipeline_depth(single[0], streaming_interval_s(plans))
     window = measured_images(plans)
     last = fill + window
-    finish, more_events = run_pipeline(plans, last + 1 + DRAIN, costs.adcs_per_ima)
+    finish, more_events = run_pipeline(plans, last + 1 + fill, last)
     interval = (finish[last] - finish[fill]) / window
     if images <= last + 1:
         total = finish[images - 1] if images > 1 else single[0]

@@ -173,11 +173,14 @@ class PipelineSim:
     """One simulation run of `images` images through the plans."""
 
     def __init__(
-        self, plans: tuple[LayerPlan, ...], images: int, adcs: int, trace: list | None
+        self, plans: tuple[LayerPlan, ...], images: int, stop: int, trace: list | None
     ) -> None:
         self.env = simpy.Environment()
         self.plans = plans
-        self.images, self.adcs, self.trace = images, adcs, trace
+        self.images, self.trace = images, trace
+        # the run ends when image `stop` is out (the images after it only keep the pipeline
+        # as busy as a stream that goes on)
+        self.stop, self.stopped = stop, self.env.event()
         self.finish_s = [0.0] * images
         self.resources: dict[object, simpy.PriorityResource] = {}
         self.holds = shared_banks(plans)
@@ -187,6 +190,7 @@ class PipelineSim:
         self.buffers: dict[int, Buffer] = {}
         for index, plan in enumerate(plans):
             self.outputs.append(self._build_layer(index, plan))
+        self.final = next((s for s, _, _ in reversed(self.outputs) if s is not None), None)
 
     def _build_layer(self, index: int, plan: LayerPlan) -> tuple[Signals | None, tuple, int]:
         source: Signals | None = None
@@ -291,9 +295,11 @@ class PipelineSim:
             self.trace.append((now, f"{label} img{image} g{group} end"))
         if now > self.finish_s[image]:
             self.finish_s[image] = now
+        if after is self.final and image == self.stop and all(after.done[image]):
+            self.stopped.succeed()
 
     def run(self) -> tuple[list[float], int]:
         """Completion time of each image and the number of events SimPy scheduled."""
-        self.env.run()
+        self.env.run(until=self.stopped)
         # SimPy numbers every scheduled event from one counter; its next value is the count
         return self.finish_s, next(self.env._eid)  # type: ignore[attr-defined]
