@@ -8,14 +8,15 @@ buffer has room.
 
 The single-image latency comes from a run with one image. The streaming interval comes from a
 second run: the mean spacing of completions over a window of at least eight images and whole
-lane periods of the stages that set the pace (the images after which their groups fall on the
-same lanes again, so round-robin lanes do not bias it), after latency / T images (at most 12,
-`MAX_FILL`) have filled the pipeline (T the closed-form interval, `analytic.py`, used only to size the run), while
-as many images again follow the window (the run stops when its last image is out): the
-last images of a stream, meeting no later ones, would otherwise speed up. Nothing takes the closed form's number: the interval is what the run measures, so
-where queueing for shared ADCs or the CPU link slows the pipeline it is longer than the
-closed form's lower bound. N images take C_K + (N - K) x interval, C_K the completion of the
-window's last image K.
+lane periods of the stages that set the pace (the images after which their groups fall on
+the same lanes again, so round-robin lanes do not bias it), after latency / T images (at most
+12, `MAX_FILL`) have filled the pipeline (T the closed-form interval, `analytic.py`, used only
+to size the run), while as many images again follow the window (the run stops when its last
+image is out): the last images of a stream, meeting no later ones, would otherwise speed up.
+Nothing takes the closed form's number: the interval is what the run measures, so where
+queueing for shared ADCs or the CPU link, or a buffer the eDRAM keeps small, slows the
+pipeline, it is longer than the closed form's lower bound. N images take C_K + (N - K) x
+interval, C_K the completion of the window's last image K.
 """
 
 import math

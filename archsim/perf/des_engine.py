@@ -163,9 +163,9 @@ def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]
     holds: dict[UserKey, dict[int, Hold]] = {}
     for key, uses in users.items():
         signature = (adcs[key], tuple(uses))
-        bank = calendars.setdefault(signature, Bank(adcs[key]))
+        calendar = calendars.setdefault(signature, Bank(adcs[key]))
         for user, units, per_wave in uses:
-            holds.setdefault(user, {})[id(bank)] = (bank, units, per_wave)
+            holds.setdefault(user, {})[id(calendar)] = (calendar, units, per_wave)
     return {user: tuple(booked.values()) for user, booked in holds.items()}
 
 
