@@ -145,6 +145,18 @@ def freed_upto(need: tuple[int, ...], producer_groups: int, consumed: int) -> in
 UserKey = tuple[int, int, int]  # (plan, stage, lane)
 
 
+def folded_tail(stages: tuple[Stage, ...], position: int) -> Stage | None:
+    """The stage after `position` when its lanes take exactly the groups the lanes of this
+    one finish, in the same order, and it holds nothing shared (an RRAM layer's transfer
+    after its compute): its lane's timeline is then max(its data ready, its lane free) +
+    its duration, run in the same process with no events of its own."""
+    if position + 1 >= len(stages):
+        return None
+    stage, tail = stages[position], stages[position + 1]
+    plain = tail.resource is None and not tail.lane_adc and tail.delay_s == 0
+    return tail if plain and tail.lanes == stage.lanes and stage.delay_s == 0 else None
+
+
 def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]]:
     """Per lane of an RRAM stage: the shared banks it books, the ADCs it takes of each and
     their conversion seconds per wave. IMAs booked by the same lanes for the same work keep
@@ -211,12 +223,15 @@ class PipelineSim:
                 capacity = max(least, min(capacity, plan.buffer_groups))
             buffer.capacity = max(buffer.capacity, capacity)
             feed = (buffer, need, produced)
-        for position, stage in enumerate(plan.stages):
+        position = 0
+        while position < len(plan.stages):
+            stage, tail = plan.stages[position], folded_tail(plan.stages, position)
             after = Signals(self.env, self.images, plan.groups)
             for lane in range(stage.lanes):
-                link = (index, feed if position == 0 else None, position)
+                link = (index, feed if position == 0 else None, position, tail)
                 self.env.process(self._lane(plan, stage, lane, source, need, after, link))
             source, need = after, groups
+            position += 1 if tail is None else 2
         return source, groups, index
 
     def _lane(
@@ -227,9 +242,10 @@ class PipelineSim:
         source: Signals | None,
         need: tuple[int, ...],
         after: Signals,
-        link: tuple[int, Feed | None, int],
+        link: tuple[int, Feed | None, int, Stage | None],
     ) -> Generator[simpy.Event, Any, None]:
-        env, groups, (index, feed, position) = self.env, plan.groups, link
+        env, groups, (index, feed, position, tail) = self.env, plan.groups, link
+        tail_free = 0.0
         own = self.buffers.get(index) if position == 0 else None
         holds = self.holds.get((index, position, lane), ())
         label = f"{plan.name} {stage.name}"
@@ -251,10 +267,31 @@ class PipelineSim:
                 yield from self._work(stage, image, group, holds)
             if feed is not None:
                 self._consume(feed, order)
-            if stage.delay_s > 0:  # the data arrives later; the lane is free now
+            if tail is not None:
+                if self.trace is not None:
+                    self.trace.append((env.now, f"{label} img{image} g{group} end"))
+                tail_free = self._tail(tail, tail_free, after, image, group, plan.name)
+            elif stage.delay_s > 0:  # the data arrives later; the lane is free now
                 env.process(self._arrive(after, image, group, stage.delay_s, label))
             else:
                 self._done(after, image, group, label)
+
+    def _tail(
+        self, tail: Stage, free: float, after: Signals, image: int, group: int, name: str
+    ) -> float:
+        """Schedule a folded stage's group on its lane (free from `free`); its end."""
+        start = max(self.env.now, free)
+        end = start + tail.durations_s[group]
+        label = f"{name} {tail.name}"
+        if self.trace is not None:
+            self.trace.append((start, f"{label} img{image} g{group} start"))
+        if end > self.env.now:
+            self.env.timeout(end - self.env.now).callbacks.append(
+                lambda _: self._done(after, image, group, label)
+            )
+        else:
+            self._done(after, image, group, label)
+        return end
 
     def _consume(self, feed: Feed, order: int) -> None:
         """Consumer group `order` is done: free the producer rows no later group reads."""
