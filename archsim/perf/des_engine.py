@@ -260,11 +260,14 @@ class PipelineSim:
                 yield room
             if self.trace is not None:
                 self.trace.append((env.now, f"{label} img{image} g{group} start"))
-            if stage.resource is None and not holds:  # the common case, inline
-                if stage.durations_s[group] > 0:
-                    yield env.timeout(stage.durations_s[group])
+            if stage.resource is None:  # the common case, inline
+                end = env.now + stage.durations_s[group]
+                for bank, units, per_wave in holds:
+                    end = max(end, bank.book(env.now, units, stage.waves[group] * per_wave))
+                if end > env.now:
+                    yield env.timeout(end - env.now)
             else:
-                yield from self._work(stage, image, group, holds)
+                yield from self._hold(stage, image, group)
             if feed is not None:
                 self._consume(feed, order)
             if tail is not None:
@@ -296,28 +299,23 @@ class PipelineSim:
     def _consume(self, feed: Feed, order: int) -> None:
         """Consumer group `order` is done: free the producer rows no later group reads."""
         buffer, need, producer_groups = feed
-        buffer.done.add(order)
+        if order != buffer.consumed:  # an earlier group is still at work
+            buffer.done.add(order)
+            return
+        buffer.consumed += 1
         while buffer.consumed in buffer.done:
             buffer.done.discard(buffer.consumed)
             buffer.consumed += 1
         buffer.release(freed_upto(need, producer_groups, buffer.consumed))
 
-    def _work(
-        self, stage: Stage, image: int, group: int, holds: tuple[Hold, ...]
-    ) -> Generator[simpy.Event, Any, None]:
-        env, end = self.env, self.env.now + stage.durations_s[group]
-        if stage.resource is not None:
-            if stage.resource not in self.resources:
-                self.resources[stage.resource] = simpy.PriorityResource(env, capacity=1)
-            with self.resources[stage.resource].request(priority=image) as request:
-                yield request
-                yield env.timeout(stage.durations_s[group])
-            return
-        waves = stage.waves[group] if holds else 0.0
-        for bank, units, per_wave in holds:
-            end = max(end, bank.book(env.now, units, waves * per_wave))
-        if end > env.now:
-            yield env.timeout(end - env.now)
+    def _hold(self, stage: Stage, image: int, group: int) -> Generator[simpy.Event, Any, None]:
+        """A group's time on a shared resource (the CPU, a link direction), oldest image first."""
+        key = stage.resource
+        if key not in self.resources:
+            self.resources[key] = simpy.PriorityResource(self.env, capacity=1)
+        with self.resources[key].request(priority=image) as request:
+            yield request
+            yield self.env.timeout(stage.durations_s[group])
 
     def _arrive(
         self, after: Signals, image: int, group: int, delay_s: float, label: str
