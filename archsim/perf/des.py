@@ -9,17 +9,19 @@ buffer has room.
 The single-image latency comes from a run with one image. The streaming interval comes from a
 second run: the mean spacing of completions over a window of at least eight images and whole
 lane periods of the stages that set the pace (the images after which their groups fall on
-the same lanes again, so round-robin lanes do not bias it), after latency / T images (at most
-12, `MAX_FILL`) have filled the pipeline (T the closed-form interval, `analytic.py`, used only
-to size the run), while as many images again follow the window (the run stops when its last
-image is out): the last images of a stream, meeting no later ones, would otherwise speed up.
-Nothing takes the closed form's number: the interval is what the run measures, so where
-queueing for shared ADCs or the CPU link, or a buffer the eDRAM keeps small, slows the
-pipeline, it is longer than the closed form's lower bound. N images take C_K + (N - K) x
-interval, C_K the completion of the window's last image K.
+the same lanes again, so round-robin lanes do not bias it; at most 36). The run lets
+latency / T images (at most 12, `MAX_FILL`) fill the pipeline (T the closed-form interval,
+`analytic.py`, used only to size the run) and stops once two successive windows give the
+same spacing (to 1e-9: the stream is periodic), or after three windows (`Steady`); images
+keep entering behind the window, since the last images of a stream, meeting no later ones,
+would speed up. Nothing takes the closed form's number: the interval is what the run
+measures, so where queueing for shared ADCs or the CPU link, or a buffer the eDRAM keeps
+small, slows the pipeline, it is longer than the closed form's lower bound. N images take
+C_K + (N - K) x interval, C_K the completion of the window's last image K.
 """
 
 import math
+from collections.abc import Callable
 
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
@@ -33,16 +35,41 @@ from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
 MIN_WINDOW = 8  # images the streaming interval is measured over, at least
-MAX_PERIOD = 16  # longest lane period (in images) the window is sized to cover
+MAX_PERIOD = 36  # longest lane period (in images) the window is sized to cover
 MAX_FILL = 12  # images let through before measuring, at most
+MAX_WINDOWS = 3  # windows after the fill the run may take to become steady
 
 
 def run_pipeline(
-    plans: tuple[LayerPlan, ...], images: int, last: int, trace: list[TraceEntry] | None = None
+    plans: tuple[LayerPlan, ...],
+    images: int,
+    watch: Callable[[int, list[float]], bool],
+    trace: list[TraceEntry] | None = None,
 ) -> tuple[list[float], int]:
-    """Completion time of each image up to `last` (the run stops there, the images after it
-    entered only to keep the stream going) and the number of events simulated."""
-    return PipelineSim(plans, images, last, trace).run()
+    """Completion time of each image and the number of events simulated; the run stops when
+    `watch(n, finish)`, called as image n is out (every image before it too), says so."""
+    return PipelineSim(plans, images, watch, trace).run()
+
+
+class Steady:
+    """Stops a stream once it is steady: the mean spacing of completions over the last
+    `window` images equals (to 1e-9) that over the `window` before, after `fill` images
+    (then the spacing is periodic in whole windows), or at image `last` at the latest."""
+
+    def __init__(self, fill: int, window: int, last: int) -> None:
+        self.fill, self.window, self.last = fill, window, last
+        self.out = 0  # the image the run stopped at
+
+    def __call__(self, image: int, finish: list[float]) -> bool:
+        w = self.window
+        if image < self.fill + 2 * w and image < self.last:
+            return False
+        recent = finish[image] - finish[image - w]
+        steady = abs(recent - (finish[image - w] - finish[image - 2 * w])) <= 1e-9 * recent
+        if steady or image >= self.last:
+            self.out = image
+            return True
+        return False
 
 
 def lane_period(plans: tuple[LayerPlan, ...], cap: int = MAX_PERIOD) -> int:
@@ -93,12 +120,13 @@ def simulate(
         raise UserError(f"images must be >= 1, got {images}")
     costs = as_costs(hw)
     plans = cached_plans(mapping, costs, max_groups)
-    single, events = run_pipeline(plans, 1, 0, trace)
+    single, events = run_pipeline(plans, 1, lambda image, finish: True, trace)
     fill = pipeline_depth(single[0], streaming_interval_s(plans))
     window = measured_images(plans)
-    last = fill + window
-    finish, more_events = run_pipeline(plans, last + 1 + fill, last)
-    interval = (finish[last] - finish[fill]) / window
+    steady = Steady(fill, window, fill + MAX_WINDOWS * window)
+    finish, more_events = run_pipeline(plans, steady.last + 1 + fill, steady)
+    last = steady.out
+    interval = (finish[last] - finish[last - window]) / window
     if images <= last + 1:
         total = finish[images - 1] if images > 1 else single[0]
     else:

@@ -29,7 +29,7 @@ has converted, and no earlier than its contention-free duration (the closed form
 `plan_rram.compute_stage`) after its start.
 """
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -185,14 +185,18 @@ class PipelineSim:
     """One simulation run of `images` images through the plans."""
 
     def __init__(
-        self, plans: tuple[LayerPlan, ...], images: int, stop: int, trace: list | None
+        self,
+        plans: tuple[LayerPlan, ...],
+        images: int,
+        watch: Callable[[int, list[float]], bool],
+        trace: list | None,
     ) -> None:
         self.env = simpy.Environment()
         self.plans = plans
         self.images, self.trace = images, trace
-        # the run ends when image `stop` is out (the images after it only keep the pipeline
-        # as busy as a stream that goes on)
-        self.stop, self.stopped = stop, self.env.event()
+        # the run ends when `watch` says so as an image is out (the images after it only keep
+        # the pipeline as busy as a stream that goes on)
+        self.watch, self.stopped, self.out = watch, self.env.event(), 0
         self.finish_s = [0.0] * images
         self.resources: dict[object, simpy.PriorityResource] = {}
         self.holds = shared_banks(plans)
@@ -203,6 +207,7 @@ class PipelineSim:
         for index, plan in enumerate(plans):
             self.outputs.append(self._build_layer(index, plan))
         self.final = next((s for s, _, _ in reversed(self.outputs) if s is not None), None)
+        self.final_done = self.final.done if self.final is not None else []
 
     def _build_layer(self, index: int, plan: LayerPlan) -> tuple[Signals | None, tuple, int]:
         source: Signals | None = None
@@ -330,8 +335,20 @@ class PipelineSim:
             self.trace.append((now, f"{label} img{image} g{group} end"))
         if now > self.finish_s[image]:
             self.finish_s[image] = now
-        if after is self.final and image == self.stop and all(after.done[image]):
-            self.stopped.succeed()
+        if after is self.final and image == self.out and all(after.done[image]):
+            self._out()
+
+    def _out(self) -> None:
+        """Image `self.out` is out: ask `watch`, then look at the next ones already out."""
+        while not self.stopped.triggered:
+            if self.watch(self.out, self.finish_s):
+                self.stopped.succeed()
+            elif self.out + 1 < self.images and all(self.final_done[self.out + 1]):
+                self.out += 1
+                continue
+            else:
+                self.out += 1
+            return
 
     def run(self) -> tuple[list[float], int]:
         """Completion time of each image and the number of events SimPy scheduled."""
