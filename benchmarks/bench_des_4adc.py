@@ -3,10 +3,10 @@
 `isaac-4adc` has 4 ADCs for 8 crossbars, so IMAs that several layers or replica lanes share
 queue for conversions and the DES simulates that queue. Both estimators cost the same
 balanced design point (one chip, `cpu-1x1`, mapped once, untimed); each is timed A B A B
-(closed form, DES, closed form, DES) in CPU seconds (`time.process_time`, robust to other
-processes sharing the cores, read with `resource.getrusage`), after one untimed call of each
-to warm imports. Each call gets
-a fresh copy of the mapping, so each builds its plans (the cache is keyed by the mapping
+(closed form, DES, closed form, DES) in CPU seconds (user plus system time from
+`resource.getrusage`, robust to other processes sharing the cores), after one untimed call
+of each to warm imports. Each call gets a fresh copy of the mapping, so each builds its
+plans (the cache is keyed by the mapping
 object): what `archsim map --estimator X` spends after mapping. The ratio is the median DES
 CPU time over the median closed-form CPU time. The target is 3 or less.
 """
