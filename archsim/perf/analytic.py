@@ -66,7 +66,8 @@ def _notes(plans: tuple[LayerPlan, ...]) -> tuple[str, ...]:
     if shared:
         notes.append(
             f"analytic: {len(shared)} IMA(s) with fewer ADCs than busy crossbars are shared "
-            "by several layers or lanes; each user is timed as if alone (the DES queues them)"
+            "by several layers or lanes; the interval counts their ADCs' total work, the latency "
+            "times each user as if alone (the DES queues them)"
         )
     return tuple(notes)
 
