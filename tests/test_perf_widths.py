@@ -159,7 +159,7 @@ def test_node_budget_resnet20_is_bound_by_the_cpu_link_and_keeps_only_useful_rep
     assert closed.interval_s == pytest.approx(link_out_s, rel=1e-9)
     assert closed.bottleneck.startswith("cpu_link_out")
     result = des("resnet20", 1.0, "cpu-1x1", budget=64)
-    assert link_out_s <= result.interval_s < 1.03 * link_out_s
+    assert link_out_s * (1 - 1e-9) <= result.interval_s < 1.03 * link_out_s
     # every layer keeps the fewest replicas under 3.843 us, 2.38 MVMs of 1.6125 us: conv1
     # (1,024 pixels) needs ceil(1024 / 2.383) = 430 replicas, not the 1,024 a full node allows
     conv1 = mapping.rram_layers[0]

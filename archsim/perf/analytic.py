@@ -4,7 +4,8 @@
 finishes at max(ready, its lane free) + its contention-free duration, stage after stage, layer
 after layer (a max-plus recurrence), which gives the single-image latency; the streaming
 interval is the busiest stage's per-image busy time, where a shared resource (the CPU, a CPU
-link direction) is busy for the sum of every stage that uses it. N images take latency +
+link direction, the ADCs of an IMA several lanes or layers share) is busy for the sum of
+every stage's work on it. N images take latency +
 (N - 1) x interval. What it leaves out, and the DES does not: queueing on shared resources
 (CPU layers overlapping each other, IMAs whose ADCs serve two layers) and how the pipeline
 fills before it reaches that interval. Where either happens the result says so in a note.
@@ -65,7 +66,8 @@ def _notes(plans: tuple[LayerPlan, ...]) -> tuple[str, ...]:
     if shared:
         notes.append(
             f"analytic: {len(shared)} IMA(s) with fewer ADCs than busy crossbars are shared "
-            "by several layers or lanes; each user is timed as if alone (the DES queues them)"
+            "by several layers or lanes; the interval counts their ADCs' total work, the latency "
+            "times each user as if alone (the DES queues them)"
         )
     return tuple(notes)
 

@@ -125,6 +125,20 @@ def shared_resource_busy_s(plans: tuple[LayerPlan, ...]) -> dict[str, float]:
     return dict(busy)
 
 
+def adc_bank_busy_s(plans: tuple[LayerPlan, ...]) -> dict[tuple[object, ...], float]:
+    """Per IMA whose ADCs several lanes or layers share: its ADCs' conversion work per image
+    over their number (each lane converts its share, 1 / lanes, of its stage's waves)."""
+    busy: dict[tuple[object, ...], float] = defaultdict(float)
+    for plan in plans:
+        for stage in plan.stages:
+            waves_per_lane = sum(stage.waves) / stage.lanes
+            for lane in stage.lane_adc:
+                for bank in lane:
+                    if bank.shared:
+                        busy[bank.key] += waves_per_lane * sum(bank.job_s_per_wave) / bank.adcs
+    return dict(busy)
+
+
 def bottleneck_of(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
     """(name, per-image busy seconds) of the stage that limits streaming throughput."""
     best = ("(none)", 0.0)
@@ -135,6 +149,9 @@ def bottleneck_of(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
     for resource, busy in shared_resource_busy_s(plans).items():
         if busy > best[1]:
             best = (f"{resource} (shared by CPU layers and the image I/O)", busy)
+    for key, busy in adc_bank_busy_s(plans).items():
+        if busy > best[1]:
+            best = (f"the ADCs of IMA {key[1:]} (chip, tile, IMA), shared", busy)
     return best
 
 

@@ -74,6 +74,7 @@ class PerfCosts:
     cpu_area_mm2: float = 0.0
     batchnorm_folded: bool = True  # inference BN folded into the preceding conv (no cost)
     host_io: bool = True  # charge the image in / result out over the host link (plan.py)
+    edram_bytes: float = 0.0  # one tile's eDRAM buffer (a layer's input rows); 0: unbounded
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:

@@ -59,6 +59,7 @@ def costs_from_hardware(hw: HardwareConfig) -> PerfCosts:
         adc_sample_rate_hz=c.get(ADC).sample_rate_hz,
         tile_unit_ops_per_s=tile_units,
         edram_bandwidth_bps=c.get(EDRAM).bandwidth_bps(EDRAM_ACCESS),
+        edram_bytes=float(c.get(EDRAM).size_bytes),
         router_bandwidth_bps=c.get(ROUTER).bandwidth_bps(ROUTER_TRANSFER),
         chip_link_bandwidth_bps=c.get(HYPERTRANSPORT).link_bandwidth_bps,
         cpu_mac_rate_per_s=c.get(CPU).macs_per_s,

@@ -109,6 +109,25 @@ def _shared_imas(mapping: Mapping, lanes: dict[str, int], adcs: int) -> frozense
     return frozenset(contended.tolist())
 
 
+def edram_groups(
+    mapping: Mapping,
+    index: int,
+    grouped: dict[str, tuple[tuple[int, ...], tuple[int, ...]]],
+    tiles: int,
+    costs: PerfCosts,
+) -> int:
+    """Groups of its producer's output rows layer `index`'s tiles' eDRAM holds (ISAAC keeps a
+    layer's input rows in the eDRAM of the tiles that compute it); 0: not bounded (no eDRAM
+    size, the network's input, or a flat input)."""
+    spec = mapping.layers[index].spec
+    if costs.edram_bytes <= 0 or index == 0 or len(spec.in_shape) != 3:
+        return 0
+    ends = grouped[mapping.layers[index - 1].spec.name][0]
+    rows = max(end - start for start, end in zip((0, *ends[:-1]), ends, strict=True))
+    row_bits = spec.in_shape[0] * spec.in_shape[2] * costs.input_bits
+    return max(1, int(tiles * costs.edram_bytes * 8 // (rows * row_bits)))
+
+
 def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
     """Chips of the next RRAM layer in the chain (where this layer's outputs must go)."""
     for lm in mapping.layers[index + 1 :]:
@@ -174,6 +193,7 @@ def build_plans(
             )
             per_mvm = mvm_counts(lm, traffic, costs)
             tiles = lm.tiles
+            common["buffer_groups"] = edram_groups(mapping, index, grouped, len(tiles), costs)
             host_tiles = len(tiles)
             plans.append(
                 LayerPlan(

@@ -115,15 +115,13 @@ def compute_stage(
     replicas_per_lane = lm.replicas / len(lane_adc)
     waves = tuple(max(1.0, p / replicas_per_lane) for p in group_pixels)
     banks = {bank.key: bank for lane in lane_adc for bank in lane}.values()
-    # one wave's ADC finish time; scaling every job by w scales the makespan by w. A bank
-    # no other lane or layer uses serves its crossbars first come first served, the same
-    # schedule every wave: its makespan is exact in closed form (the DES queues only shared
-    # banks)
-    private = max(
-        (adc_makespan_s(b.job_s_per_wave, b.adcs) for b in banks if not b.shared), default=0.0
-    )
-    free = durations = tuple(w * max(costs.mvm_time_s, private) for w in waves)
-    return Stage("compute", len(lane_adc), durations, waves=waves, free_s=free, lane_adc=lane_adc)
+    # one wave's ADC finish time, each bank as if its user had it alone (a bank no other lane
+    # or layer uses serves its crossbars first come first served, the same schedule every
+    # wave, so its makespan is exact; the DES queues the users of a shared bank); scaling
+    # every job by w scales the makespan by w
+    adc = max((adc_makespan_s(b.job_s_per_wave, b.adcs) for b in banks), default=0.0)
+    durations = tuple(w * max(costs.mvm_time_s, adc) for w in waves)
+    return Stage("compute", len(lane_adc), durations, waves=waves, lane_adc=lane_adc)
 
 
 def mvm_work(lm: LayerMapping, traffic: LayerTraffic, costs: PerfCosts) -> MvmWork:

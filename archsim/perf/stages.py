@@ -32,7 +32,6 @@ class Stage:
     durations_s: tuple[float, ...]  # per group, contention-free
     resource: str | None = None  # shared DES resource name (cpu, cpu_link_in, cpu_link_out)
     waves: tuple[float, ...] = ()  # RRAM compute: MVM waves per group
-    free_s: tuple[float, ...] = ()  # RRAM compute: the part of a duration no shared ADC sets
     lane_adc: tuple[tuple[AdcClass, ...], ...] = ()  # RRAM compute: ADC banks per lane
     delay_s: float = 0.0  # added to every group's finish without holding the lane (latency)
 
@@ -59,6 +58,7 @@ class LayerPlan:
     stages: tuple[Stage, ...]
     action_counts: Mapping[str, float]  # per image: "component.action" -> count
     crossbars: int = 0
+    buffer_groups: int = 0  # producer groups its tiles' eDRAM holds (0: not bounded)
     tiles: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     chips: frozenset[int] = field(default_factory=frozenset)
     notes: tuple[str, ...] = ()
