@@ -207,3 +207,21 @@ def test_two_runs_are_paired_on_the_same_chips(checkpoint: Path) -> None:
     assert [r["vs_first_run"] for r in second] == [{"difference": 0.0, "half_width": 0.0}] * 2
     best = max(rows, key=lambda r: r["mean"])
     assert best["on_front"]
+
+
+@pytest.mark.slow
+def test_vulnerability_stops_on_an_interval_by_default(checkpoint: Path) -> None:
+    # No --chips: adaptive and two-stage; a pilot of 10 chips on all 60 images, then m per
+    # chip, so chip-images = (5 layers + all) x (10 x 60 + (chips - 10) x m), printed.
+    args = ("--checkpoint", str(checkpoint), "--fault-rate", "0.1", "--limit", "60")
+    code, text = _run("vulnerability", *args, "--no-progress", "--format", "json")
+    assert code == 0, text
+    out = json.loads(text)
+    k, m = out["chips"], out["images_per_chip"]
+    assert "default: until every layer's 95% loss interval" in out["stopping"]
+    assert 10 <= k <= 50 and 20 <= m <= 60
+    assert out["chip_images"] == 6 * (10 * 60 + (k - 10) * m)
+    widest = max((r["ci_high"] - r["ci_low"]) / 2 for r in out["rows"])
+    assert widest <= 1.0 or ("notes" in out and k == 50)
+    code, table = _run("vulnerability", *args, "--no-progress")
+    assert code == 0 and f"chip_images: {out['chip_images']}" in table

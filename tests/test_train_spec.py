@@ -12,7 +12,7 @@ from archsim.faults.presets import get_fault_model
 from archsim.nets import check_options
 from archsim.train import make_spec, train
 from archsim.train.perturb import perturbed
-from archsim.train.resolve import resolve_spec
+from archsim.train.resolve import card_reason, resolve_spec
 from archsim.train.schedule import learning_rate, plan_epochs
 from archsim.train.stochastic import StochasticFaults
 
@@ -46,6 +46,16 @@ def test_resolve_fills_from_the_card_and_scales_milestones() -> None:
     assert (fm.lr, fm.momentum, fm.weight_decay, fm.batch_size) == (0.1, 0.9, 1e-4, 128)
     assert fm.fault_model == "sft" and fm.val_rate == 0.02
     assert resolve_spec(fm) == fm
+
+
+def test_every_default_card_says_why_it_was_picked() -> None:
+    # the four ways `find_card` picks (see resolve.py's doc), each with its reason
+    assert card_reason(make_spec(dataset="digits")) == "the zoo's recipe for resnet20 on digits"
+    fashion = card_reason(make_spec(dataset="fashion-mnist"))  # resnet20-cifar10-optionA
+    assert fashion == "no resnet20 card for fashion-mnist: the card of resnet20's default options"
+    shortcut = make_spec(dataset="digits", options={"shortcut": "1x1"})  # resnet20-cifar10
+    assert card_reason(shortcut) == "picked by --option shortcut=1x1: the card with those options"
+    assert card_reason(make_spec(dataset="digits", card="resnet20-cifar10")) == ""
 
 
 def test_optimizer_comes_from_the_card_unless_given() -> None:

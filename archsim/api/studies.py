@@ -15,9 +15,11 @@ from archsim.explore.ft_records import (
 from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
 from archsim.faults.models import check_rate
 from archsim.faults.presets import get_fault_model
+from archsim.faults.sequential import Design
 
 __all__ = [
     "DataOptions",
+    "Design",
     "StoredStudy",
     "StudyPlan",
     "ToleranceStudy",
@@ -41,9 +43,12 @@ def vulnerability(
     data: DataOptions | None = None,
     batch_size: int = 256,
     progress: bool = False,
+    design: Design | None = None,
 ) -> VulnerabilityStudy:
     """Per-layer vulnerability of a checkpoint (the loss when only that layer is faulty, on
-    the same chips and images for every layer) with each layer's CPU cost, ranked."""
+    the same chips and images for every layer) with each layer's CPU cost, ranked; `chips`
+    chips on every image, or with a `design` (images per chip, a target half-width) up to
+    `chips` chips, stopped once every layer's interval is within the target."""
     return vulnerability_study(
         checkpoint,
         get_fault_model(fault_model),
@@ -53,6 +58,7 @@ def vulnerability(
         data or DataOptions(),
         batch_size,
         progress,
+        design,
     )
 
 

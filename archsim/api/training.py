@@ -7,6 +7,7 @@ from archsim.train.recal_checkpoint import (
     recalibrate_checkpoint,
 )
 from archsim.train.records import TrainResult
+from archsim.train.resolve import card_reason
 from archsim.train.runner import train as _train
 from archsim.train.spec import TrainSpec, make_spec
 
@@ -15,6 +16,7 @@ __all__ = [
     "RecalibrationResult",
     "TrainResult",
     "TrainSpec",
+    "card_reason",
     "make_spec",
     "recalibrate",
     "train",

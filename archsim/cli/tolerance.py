@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from archsim.cli.output import emit, format_option
 from archsim.cli.presets_help import LazyHelpOption, preset_list
@@ -14,7 +15,7 @@ from archsim.cli.runtime import crossbar_mode, crossbar_options, running, thread
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.api.studies import StoredStudy
+    from archsim.api.studies import Design, StoredStudy
 
 F = TypeVar("F", bound=Callable[..., Any])
 VUL_COLUMNS = (
@@ -171,37 +172,98 @@ def _store(study: "StoredStudy", out: str | None, pdf: str | None) -> dict[str, 
     return doc
 
 
+VUL_MAX_CHIPS = 50  # the most chips a default (adaptive) vulnerability run draws
+VUL_HALF_WIDTH = 1.0  # points: the interval every layer's loss stops on by default
+VUL_PILOT_CHIPS = 10
+
+
+def _design(opts: dict[str, Any]) -> tuple[int, "Design | None", str]:
+    """(chips, sampling design, the stopping line when it is the default) of a vulnerability
+    run: --chips N alone is N chips on every image; otherwise adaptive, two-stage."""
+    from archsim.api.studies import Design
+    from archsim.cli.evaluate import parse_images_per_chip
+
+    given = click.get_current_context().get_parameter_source("chips") != ParameterSource.DEFAULT
+    adaptive, images = opts["adaptive"], parse_images_per_chip(opts["images_per_chip"])
+    if adaptive is not None and adaptive <= 0:
+        raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
+    if opts["min_chips"] < 2:
+        raise UserError(f"--min-chips must be >= 2, got {opts['min_chips']}")
+    chips, stopping = opts["chips"], ""
+    if adaptive is None and not given:
+        adaptive, images, chips = VUL_HALF_WIDTH, images or "auto", VUL_MAX_CHIPS
+        stopping = (
+            f"default: until every layer's 95% loss interval is within ±{adaptive:g} points "
+            f"or {chips} chips, each chip on its own sample of test images sized by a "
+            "pilot (--chips N: exactly N chips on every image)"
+        )
+    elif adaptive is not None and not given:
+        chips = VUL_MAX_CHIPS
+    if images == "auto" and adaptive is None:
+        raise UserError("--images-per-chip auto needs --adaptive: the interval it sizes for")
+    if adaptive is None and images is None:
+        return chips, None, stopping
+    design = Design(chips, images, adaptive, opts["min_chips"], pilot_chips=VUL_PILOT_CHIPS)
+    return chips, design, stopping
+
+
 @click.command("vulnerability")
 @click.option(
     "--checkpoint", required=True, type=click.Path(dir_okay=False), help="Checkpoint to study."
+)
+@click.option(
+    "--adaptive",
+    type=float,
+    help=f"Stop when every layer's 95% loss interval is within ± this (points). Default: "
+    f"{VUL_HALF_WIDTH:g} with --images-per-chip auto and at most {VUL_MAX_CHIPS} chips, "
+    "unless --chips is given (then exactly that many chips, each on every image).",
+)
+@click.option(
+    "--min-chips", type=int, default=10, show_default=True, help="Adaptive: at least this many."
+)
+@click.option(
+    "--images-per-chip",
+    metavar="N|auto",
+    help="Two-stage sampling: each chip scored on its own seeded N test images; auto: N "
+    "from a pilot, the fewest chip-images for --adaptive.",
 )
 @study_options
 def vulnerability(checkpoint: str, **opts: Any) -> None:
     """Per-layer vulnerability: the accuracy lost when only that layer is faulty, on the same
     chips and images for every layer (paired), with 95% intervals, ranked; each layer's
-    loss per 1,000 weights and per microjoule its move to the CPU would cost."""
+    loss per 1,000 weights and per microjoule its move to the CPU would cost. By default it
+    draws chips until every layer's interval is narrow enough and says the chip-images it
+    scored; --chips N draws exactly N chips, each on every test image."""
     from archsim.api.studies import vulnerability as run
 
     data = _data(opts)
     model, rate = _fault(opts)
+    chips, design, stopping = _design(opts)
     with running(opts["threads"]):
-        study = run(checkpoint, model, rate, opts["chips"], seed=opts["seed"], data=data,
-                    batch_size=opts["batch_size"], progress=opts["progress"])  # fmt: skip
+        study = run(checkpoint, model, rate, chips, seed=opts["seed"], data=data,
+                    batch_size=opts["batch_size"], progress=opts["progress"],
+                    design=design)  # fmt: skip
     doc = _store(study, opts["out"], opts["pdf"])
-    emit(
-        doc["rows"],
-        opts["fmt"],
-        VUL_COLUMNS,
-        {
-            "clean_accuracy": study.clean_accuracy,
-            "all_layers_loss": study.all_layers.loss,
-            "bn_set": study.bn_set,
-            "fault_model": study.fault_model,
-            "rate": study.rate,
-            "chips": study.chips,
-            "images": study.images,
-        },
-    )
+    extra: dict[str, Any] = {
+        "clean_accuracy": study.clean_accuracy,
+        "all_layers_loss": study.all_layers.loss,
+        "bn_set": study.bn_set,
+        "fault_model": study.fault_model,
+        "rate": study.rate,
+        "chips": study.chips,
+        "images": study.images,
+        "images_per_chip": study.images_per_chip,
+        "chip_images": study.chip_images,
+    }
+    widest = max((r.ci_high - r.ci_low) / 2 for r in study.rows)
+    if design is not None and design.target is not None and widest > design.target:
+        extra["notes"] = (
+            f"target ±{design.target:g} not reached in {study.chips} chips "
+            f"(widest layer interval ±{widest:.2f})"
+        )
+    if stopping:
+        extra["stopping"] = stopping
+    emit(doc["rows"], opts["fmt"], VUL_COLUMNS, extra)
 
 
 def _checkpoints(items: tuple[str, ...]) -> list[tuple[str, str]]:

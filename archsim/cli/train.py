@@ -202,7 +202,7 @@ def train(
 
     The output names the model card whose recipe was used, the net options, the hardware
     and placement (what `archsim evaluate` then defaults to)."""
-    from archsim.api.training import make_spec
+    from archsim.api.training import card_reason, make_spec
     from archsim.api.training import train as run
     from archsim.cli.placement_default import default_policy, say_default
 
@@ -228,6 +228,10 @@ def train(
     with running(threads):
         result = run(spec, force=force)
     row = result.row()
-    emit([row], fmt, COLUMNS, {key: row[key] for key in SHOWN})
+    shown = {key: row[key] for key in SHOWN}
+    why = card_reason(spec)
+    if fmt == "table" and why:  # csv and json keep the card's bare name
+        shown["card"] = f"{row['card']} ({why})"
+    emit([row], fmt, COLUMNS, shown)
     if fmt == "table":  # csv and json stay machine-readable
         say_default(policy, reason)

@@ -105,6 +105,8 @@ class VulnerabilityStudy:
     base_cost: PointCost  # the all-rram design point
     rows: tuple[VulnerabilityRow, ...]  # by decreasing loss
     bn_set: str | None = omitted_when_none()  # BatchNorm statistics (None: older studies)
+    images_per_chip: int | None = omitted_when_none()  # m of each chip (None: older studies)
+    chip_images: int | None = omitted_when_none()  # image evaluations under a chip, pilot too
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,6 +27,7 @@ from archsim.explore.ft_study import Study
 from archsim.explore.ft_techniques import parse_technique, run_technique
 from archsim.explore.pareto import OBJECTIVES, non_dominated, over_budget
 from archsim.faults.models import FaultModel
+from archsim.faults.sequential import Design
 from archsim.faults.stats import paired_difference
 from archsim.mapping.policy import POLICIES
 
@@ -222,8 +223,10 @@ def vulnerability_study(
     data: DataOptions,
     batch_size: int = 256,
     progress: bool = False,
+    design: Design | None = None,
 ) -> VulnerabilityStudy:
-    """Load the checkpoint and return its vulnerability study."""
+    """Load the checkpoint and return its vulnerability study (`design`: see
+    `vulnerability_table`)."""
     from archsim.explore.ft_study import load_study
     from archsim.explore.ft_vulnerability import vulnerability_table
 
@@ -239,7 +242,9 @@ def vulnerability_study(
         bn_sets=data.bn_sets,
         crossbar=data.crossbar,
     )
-    return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
+    return vulnerability_table(
+        study, fault_model, rate, chips, seed, batch_size, progress, design=design
+    )
 
 
 def tolerance_study(

@@ -52,6 +52,24 @@ def find_card(spec: TrainSpec) -> ModelCard | None:
     return None
 
 
+def card_reason(spec: TrainSpec) -> str:
+    """Why `find_card` picks the card it picks for `spec` ("" when the spec names one)."""
+    if spec.card is not None:
+        return ""
+    card, model = find_card(spec), net_info(spec.model).name
+    asked = ", ".join(f"{k}={v}" for k, v in sorted(spec.options.items()))
+    if card is None:
+        return (
+            f"no card of {model} has the options asked for ({asked or 'its defaults'}): "
+            "the drop-connect authors' recipe"
+        )
+    if card.name == f"{model}-{spec.dataset}":
+        return f"the zoo's recipe for {model} on {spec.dataset}"
+    if asked:
+        return f"picked by --option {asked}: the card with those options"
+    return f"no {model} card for {spec.dataset}: the card of {model}'s default options"
+
+
 def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
     if card is None:
         return {**DEFAULT_RECIPE, "epochs": epochs}
