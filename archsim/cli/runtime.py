@@ -24,7 +24,14 @@ threads_option: Callable[[F], F] = click.option(
 
 
 def crossbar_options(command: F) -> F:
-    """`--exact` and `--crossbar/--no-crossbar`: how the RRAM layers compute."""
+    """`--exact`, `--crossbar/--no-crossbar` and `--variation`: how the RRAM layers compute."""
+    command = click.option(
+        "--variation",
+        metavar="NAME[:K]",
+        help="Programming variation of every cell, drawn once per chip from its seed and "
+        "composed with the fault model's stuck cells: rram-wan2022 (NeuRRAM's HfOx RRAM), "
+        ":K for K times its sigma (docs/device-physics.md).",
+    )(command)
     command = click.option(
         "--crossbar/--no-crossbar",
         default=True,

@@ -139,6 +139,7 @@ def _data(opts: dict[str, Any]) -> Any:
         opts["device"],
         opts["bn_sets"],
         crossbar=crossbar_mode(opts["exact"], opts["crossbar"]),
+        variation=opts["variation"],
     )
 
 

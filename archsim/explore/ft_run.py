@@ -211,6 +211,7 @@ class DataOptions:
     device: str = "cpu"
     bn_sets: bool = True  # False: the training statistics (`faults.bnsets.TRAINING`)
     crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
+    variation: str | None = None  # programming-variation preset (faults/devices.py)
 
 
 def vulnerability_study(
@@ -238,6 +239,7 @@ def vulnerability_study(
         data.budget_chips,
         bn_sets=data.bn_sets,
         crossbar=data.crossbar,
+        variation=data.variation,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -271,6 +273,7 @@ def tolerance_study(
             data.budget_chips,
             bn_sets=data.bn_sets,
             crossbar=data.crossbar,
+            variation=data.variation,
         )
         for _, path in checkpoints
     ]

@@ -41,6 +41,7 @@ class CrossbarSpec:
     adc_shift: int  # the ADC counts in steps of 2**adc_shift units
     cells: CellFormat
     flip: bool = True
+    analog: bool = False  # cells hold real levels (device physics): the ADC rounds every sum
 
     @property
     def cell_max(self) -> int:
@@ -158,6 +159,8 @@ def _chunk_sums(
     planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
     readings = planes @ stored.to(dtype)
     # seam: per-read noise on the column currents would be added to `readings` here
+    if spec.analog and not spec.adc_shift:  # real-valued sums: the unit-step ADC rounds them
+        readings = torch.floor(readings + 0.5)
     if spec.adc_shift or _may_saturate(stored, spec):  # else the ADC reads every sum as is
         readings = adc_read(readings, spec.adc_bits, spec.adc_shift)
     weights = [float(w) for w, _, _ in schedule]

@@ -1,0 +1,139 @@
+"""Device physics of the programmed cells, composable with stuck-at faults (docs/device-physics.md).
+
+Programming variation: each programmed cell's conductance misses its target by a Gaussian
+error whose sigma depends on the target conductance (a fitted polynomial sigma_G(G) in uS,
+`Variation`). A cell's level l in 0 .. L (L = 2**bits_per_cell - 1) targets the conductance
+G = g_min + (g_max - g_min) l / L, so its error in levels has sigma
+sigma_G(G) L / (g_max - g_min) (times the preset's multiplier). One draw per chip and layer,
+from the chip's seed (`draw.unit_rng(seed, chip, "variation:" + layer)`), over every cell the
+layer's crossbars hold, so the same chip with and without stuck-at faults has the same
+variation; a stuck cell overrides it (written after, `xbarlayer.set_chip`). A programmed
+conductance cannot be negative: levels are clipped below at -g_min L / (g_max - g_min)
+(conductance 0); no clip above.
+
+Named presets, `NAME` or `NAME:K` for K times the fitted sigma (`rram-wan2022:3`):
+- `rram-wan2022`: the NeuRRAM chip's HfOx RRAM (Wan et al., Nature 2022, Extended Data
+  Fig. 3, 1 s after programming), as CrossSim's `RRAMWan` device model fits it: a cubic
+  sigma_G(G) = 1.536e-4 G^3 - 1.167e-2 G^2 + 0.2374 G + 1.053 (uS, G in uS), valid up to
+  39.26 uS; here g_min = 1 uS, g_max = 39.26 uS.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from archsim.errors import UserError
+from archsim.faults.crossbar import combine_slices
+from archsim.faults.draw import unit_rng
+from archsim.faults.sites import CellFormat
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variation:
+    """A programming-variation model: sigma_G(G) (uS) over levels spread on g_min .. g_max."""
+
+    name: str
+    description: str
+    source: str
+    g_min: float  # uS, the conductance of level 0
+    g_max: float  # uS, the conductance of the top level
+    coefficients: tuple[float, ...]  # sigma_G(G) polynomial in uS, highest power first
+    multiplier: float = 1.0
+
+    def level_sigma(self, levels: Tensor, cell_max: int) -> Tensor:
+        """The error sigma, in levels, of cells programmed to `levels` (0 .. cell_max)."""
+        span = self.g_max - self.g_min
+        g = self.g_min + span * levels.to(torch.float64) / cell_max
+        sigma = torch.zeros_like(g)
+        for c in self.coefficients:
+            sigma = sigma * g + c
+        return (sigma.clamp(min=0) * (self.multiplier * cell_max / span)).to(levels.dtype)
+
+    def floor(self, cell_max: int) -> float:
+        """The lowest level a cell can take: conductance 0."""
+        return -self.g_min * cell_max / (self.g_max - self.g_min)
+
+
+WAN2022 = Variation(
+    name="rram-wan2022",
+    description="HfOx RRAM programming error per level (NeuRRAM), cubic fit",
+    source="Wan et al., Nature 608 (2022), Extended Data Fig. 3; fit: CrossSim RRAMWan",
+    g_min=1.0,
+    g_max=39.26,
+    coefficients=(1.536e-4, -1.167e-2, 2.374e-1, 1.053),
+)
+VARIATIONS: dict[str, Variation] = {v.name: v for v in (WAN2022,)}
+
+
+def get_variation(text: str) -> Variation:
+    """The preset `NAME` or `NAME:K` (K times its sigma, K > 0 finite), or a one-line error."""
+    base, sep, factor = str(text).partition(":")
+    preset = VARIATIONS.get(base)
+    if preset is None:
+        raise UserError(f"unknown variation {text!r}; presets: {', '.join(VARIATIONS)}")
+    if not sep:
+        return preset
+    k = _positive(factor, f"variation {text!r}: NAME:K needs K, the sigma multiplier,")
+    return replace(preset, name=f"{base}:{k:g}", multiplier=k)
+
+
+def _positive(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{what} a finite number > 0, got {text!r}")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class DevicePhysics:
+    """The device physics one chip's cells follow (None: that mechanism is off)."""
+
+    variation: Variation | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.variation is not None
+
+    def describe(self) -> str:
+        return f"variation {self.variation.name}" if self.variation else "no device physics"
+
+
+NO_PHYSICS = DevicePhysics()
+
+
+def device_physics(variation: str | None) -> DevicePhysics:
+    """The physics the options name (checked: one `UserError` line on nonsense)."""
+    return DevicePhysics(variation=get_variation(variation) if variation else None)
+
+
+def programmed(
+    stored: Tensor, physics: DevicePhysics, cell_max: int, key: tuple[int, int, str]
+) -> Tensor:
+    """`stored` cell levels as one chip programs them: each plus its variation error, drawn
+    from the chip's (seed, chip) stream for the layer `key[2]` (independent of its faults)."""
+    variation = physics.variation
+    if variation is None:
+        return stored
+    seed, chip, layer = key
+    rng = unit_rng(seed, chip, f"variation:{layer}")
+    normal = rng.standard_normal(stored.numel(), dtype=np.float32).reshape(stored.shape)
+    error = torch.from_numpy(normal).to(stored.device) * variation.level_sigma(stored, cell_max)
+    return (stored + error).clamp_(min=variation.floor(cell_max))
+
+
+def analog_codes(
+    stored: Tensor, flipped: Tensor, row_used: Tensor, fmt: CellFormat, cell_max: int
+) -> Tensor:
+    """The real-valued weight codes (..., R, C) that cells of real levels hold, flips undone
+    (unused rows read 0): `crossbar.logical_codes` without rounding to integers."""
+    logical = torch.where(flipped, cell_max - stored, stored).to(torch.float64) * row_used
+    codes = combine_slices(logical, fmt)
+    if fmt.encoding == "offset":
+        codes = codes - float(1 << (fmt.weight_bits - 1)) * row_used
+    return codes

@@ -1,0 +1,136 @@
+"""Device physics of the programmed cells (faults/devices.py) and its composition with stuck-at
+faults in one chip (faults/xbarlayer.py's `set_chip`)."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from archsim.errors import UserError
+from archsim.faults.crossbar import CrossbarSpec
+from archsim.faults.devices import WAN2022, DevicePhysics, get_variation, programmed
+from archsim.faults.inject import FaultInjector
+from archsim.faults.models import STUCK_OFF, STUCK_ON
+from archsim.faults.quantize import quantize_weight
+from archsim.faults.records import LayerFaults
+from archsim.faults.sites import CellFormat
+from archsim.faults.xbarlayer import CrossbarLayer, InputQuantizer
+from archsim.faults.xbarpath import CrossbarSetup
+from archsim.hw.precision import AdcRange, ChipPrecision
+from tests.faults_support import digits, toy_mapping, trained_tiny
+
+PHYSICS = DevicePhysics(variation=WAN2022)
+
+
+def _sigma_by_hand(level: int) -> float:
+    """Wan et al.'s cubic at the level's conductance, in levels of 2-bit cells:
+    G = 1 + 38.26 l / 3 uS, sigma_G = 1.536e-4 G^3 - 1.167e-2 G^2 + 0.2374 G + 1.053,
+    sigma = sigma_G x 3 / 38.26."""
+    g = 1.0 + 38.26 * level / 3
+    return (1.536e-4 * g**3 - 1.167e-2 * g**2 + 0.2374 * g + 1.053) * 3 / 38.26
+
+
+def _layer(physics: DevicePhysics, analog: bool = True) -> CrossbarLayer:
+    torch.manual_seed(0)
+    module = nn.Linear(40, 6, bias=False)
+    spec = CrossbarSpec(
+        rows=16, input_bits=8, dac_bits=1, adc_bits=8, adc_shift=0,
+        cells=CellFormat.of(8, 2, "offset"), analog=analog,
+    )  # fmt: skip
+    inputs = InputQuantizer(scale=1 / 255, signed=False, bits=8)
+    return CrossbarLayer(module, quantize_weight(module.weight, 8), spec, inputs, False, physics,
+                         "fc")  # fmt: skip
+
+
+def test_variation_has_the_stated_sigma_per_level() -> None:
+    # n = 40000 cells per level. Levels 1..3 sit >= 5 sigma above the floor (conductance 0,
+    # level -1 x 3 / 38.26 = -0.078), so their errors are unclipped normals: the sample sd
+    # has standard error sigma / sqrt(2 (n - 1)) = 0.35 % of sigma; allow 5 of them (1.8 %).
+    # Level 0's sigma (0.100) reaches the floor: P(clipped) = Phi(-0.0784 / 0.1003) = 0.217,
+    # binomial standard error sqrt(p (1 - p) / n) = 0.0021; allow 5 of them.
+    n = 40000
+    levels = torch.arange(4.0).repeat_interleave(n).reshape(4, n)
+    error = programmed(levels, PHYSICS, 3, (0, 0, "fc")) - levels
+    for level in (1, 2, 3):
+        sigma = _sigma_by_hand(level)
+        assert float(error[level].std()) == pytest.approx(sigma, rel=5 / math.sqrt(2 * n))
+        assert abs(float(error[level].mean())) < 5 * sigma / math.sqrt(n)
+    floor = -3 / 38.26
+    p = 0.5 * math.erfc(-floor / _sigma_by_hand(0) / math.sqrt(2))
+    clipped = float((error[0] <= floor + 1e-6).float().mean())
+    assert abs(clipped - p) < 5 * math.sqrt(p * (1 - p) / n)
+    assert _sigma_by_hand(0) == pytest.approx(0.1003, abs=1e-4)
+
+
+def test_variation_is_drawn_once_per_chip_from_its_seed() -> None:
+    layer = _layer(PHYSICS)
+    clean = _layer(DevicePhysics()).stored
+    draws = {}
+    for key in ((0, 0), (0, 1), (1, 0), (0, 0)):
+        layer.set_chip(None, "cell", key)
+        draws.setdefault(key, []).append(layer.stored.clone())
+    first, again = draws[(0, 0)]
+    assert torch.equal(first, again)  # the same chip, the same cells
+    assert not torch.equal(first, draws[(0, 1)][0])  # another chip of the seed
+    assert not torch.equal(first, draws[(1, 0)][0])  # another seed
+    assert not torch.equal(first, clean)
+    assert (first - clean).abs().max() < 1.0  # about 0.1-0.2 levels, never a level off
+    # the fast weights are the real-valued codes the cells hold
+    assert not torch.equal(layer.codes, torch.round(layer.codes))
+
+
+def test_stuck_cells_override_the_variation() -> None:
+    layer = _layer(PHYSICS)
+    layer.set_chip(None, "cell", (3, 2))
+    varied = layer.stored.clone()
+    cells = 6 * 40 * 4  # weight shape (6, 40) x 4 cells
+    index = torch.arange(0, cells, 7)
+    kind = torch.where(index % 2 == 0, STUCK_ON, STUCK_OFF).to(torch.int8)
+    layer.set_chip(LayerFaults((6, 40, 4), index, kind), "cell", (3, 2))
+    position = layer._cell_positions(index)
+    held = layer.stored.reshape(-1)[position]
+    assert torch.equal(held, torch.where(kind == STUCK_ON, 3.0, 0.0))  # exactly the rails
+    others = torch.ones(layer.stored.numel(), dtype=torch.bool)
+    others[position] = False
+    assert torch.equal(layer.stored.reshape(-1)[others], varied.reshape(-1)[others])
+
+
+@pytest.mark.parametrize(
+    "text", ["bogus", "rram-wan2022:-1", "rram-wan2022:nan", "rram-wan2022:0", "rram-wan2022:x"]
+)
+def test_nonsense_variation_is_one_error_line(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        get_variation(text)
+    assert "\n" not in str(caught.value)
+
+
+def test_multiplier_scales_sigma() -> None:
+    levels = torch.tensor([2.0])
+    three = get_variation("rram-wan2022:3")
+    assert float(three.level_sigma(levels, 3)) == pytest.approx(3 * _sigma_by_hand(2), rel=1e-6)
+
+
+def test_fast_and_bit_true_under_a_vanishing_variation() -> None:
+    # cells hold real levels: bit-true rounds every partial sum (unit-step ADC), the fast mode
+    # computes with the real levels (no rounding: a stated approximation). A variation of
+    # 1e-6 x Wan's sigma moves no partial sum across a rounding boundary: bit-true is the
+    # clean chip exactly, fast within 1e-6 x (cell errors x 2**14 MSB weight); the fitted
+    # sigma moves the logits
+    model = trained_tiny()
+    mapping = toy_mapping(model, rows=16)
+    images = digits()[2][:32]
+    adc = AdcRange(rows=16, dac_bits=1, bits_per_cell=2, adc_bits=5, flipped=True)
+    precision = ChipPrecision(input_bits=16, adc=adc)
+
+    def logits(exact: bool, physics: DevicePhysics) -> torch.Tensor:
+        setup = CrossbarSetup(precision=precision, calibration=images, exact=exact,
+                              physics=physics)  # fmt: skip
+        with FaultInjector(model, mapping, crossbar=setup).applied(None), torch.no_grad():
+            return model(images)
+
+    tiny = DevicePhysics(variation=get_variation("rram-wan2022:1e-6"))
+    clean = logits(True, DevicePhysics())
+    assert (logits(True, tiny) - clean).abs().max() <= 1e-5 * clean.abs().max()
+    assert (logits(False, tiny) - clean).abs().max() <= 1e-4 * clean.abs().max()
+    assert (logits(True, PHYSICS) - clean).abs().max() > 0.05 * clean.abs().max()
