@@ -13,7 +13,7 @@ from archsim.faults.devices import WAN2022, DevicePhysics, get_variation, progra
 from archsim.faults.inject import FaultInjector
 from archsim.faults.models import STUCK_OFF, STUCK_ON
 from archsim.faults.quantize import quantize_weight
-from archsim.faults.records import LayerFaults
+from archsim.faults.records import ChipFaults, LayerFaults
 from archsim.faults.sites import CellFormat
 from archsim.faults.xbarlayer import CrossbarLayer, InputQuantizer
 from archsim.faults.xbarpath import CrossbarSetup
@@ -21,6 +21,7 @@ from archsim.hw.precision import AdcRange, ChipPrecision
 from tests.faults_support import digits, toy_mapping, trained_tiny
 
 PHYSICS = DevicePhysics(variation=WAN2022)
+CHIP = ChipFaults("cell", {}, "none", 0.0, seed=0, chip=0)  # no stuck cells: physics only
 
 
 def _sigma_by_hand(level: int) -> float:
@@ -78,6 +79,8 @@ def test_variation_is_drawn_once_per_chip_from_its_seed() -> None:
     assert (first - clean).abs().max() < 1.0  # about 0.1-0.2 levels, never a level off
     # the fast weights are the real-valued codes the cells hold
     assert not torch.equal(layer.codes, torch.round(layer.codes))
+    layer.set_chip(None, "cell")  # no chip: the clean quantized weights, no physics
+    assert torch.equal(layer.stored, clean)
 
 
 def test_stuck_cells_override_the_variation() -> None:
@@ -126,7 +129,7 @@ def test_fast_and_bit_true_under_a_vanishing_variation() -> None:
     def logits(exact: bool, physics: DevicePhysics) -> torch.Tensor:
         setup = CrossbarSetup(precision=precision, calibration=images, exact=exact,
                               physics=physics)  # fmt: skip
-        with FaultInjector(model, mapping, crossbar=setup).applied(None), torch.no_grad():
+        with FaultInjector(model, mapping, crossbar=setup).applied(CHIP), torch.no_grad():
             return model(images)
 
     tiny = DevicePhysics(variation=get_variation("rram-wan2022:1e-6"))

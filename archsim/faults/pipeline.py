@@ -335,8 +335,9 @@ def _at_rate(
 ) -> AccuracyResult:
     """Chips at one rate. At rate 0 every chip is the fault-free chip: it is scored once, on
     every test image (exact, so no pilot or image subset), and that accuracy stands for each
-    of the chips (so std 0, a zero-width interval)."""
-    if rate > 0:
+    of the chips (so std 0, a zero-width interval); unless the chips' device physics makes
+    each chip its own."""
+    if rate > 0 or (injector.path is not None and injector.path.physics.active):
         return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
     once = run_chips(
         injector,

@@ -129,10 +129,11 @@ class CrossbarLayer:
         return block_row * (self.cols * k) + col * k + cell
 
     def set_chip(
-        self, faults: LayerFaults | None, kind: StateKind, chip: tuple[int, int] = (0, 0)
+        self, faults: LayerFaults | None, kind: StateKind, chip: tuple[int, int] | None = None
     ) -> None:
         """Program the cells (as the fault-free quantized weights) with the device physics of
-        chip (seed, index) `chip`, and apply its stuck faults (which override the physics)."""
+        chip (seed, index) `chip` (None: none), and apply its stuck faults (which override the
+        physics)."""
         spec, q = self.spec, self.quantized
         codes = q.codes
         if faults is not None and kind == "weight":
@@ -142,7 +143,8 @@ class CrossbarLayer:
             flat[where] = new.to(flat.dtype)
             codes = flat.reshape(codes.shape)
         stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
-        stored = programmed(stored, self.physics, spec.cell_max, (*chip, self.name))
+        if chip is not None:
+            stored = programmed(stored, self.physics, spec.cell_max, (*chip, self.name))
         if faults is not None and kind == "cell":
             position = self._cell_positions(faults.index.to(stored.device))
             value = (faults.kind.to(stored.device) == STUCK_ON).float() * spec.cell_max

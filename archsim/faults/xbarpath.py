@@ -76,7 +76,7 @@ def crossbar_note(
     """What the results' notes say of the path (nothing for a lossless fast path)."""
     adc = chip_precision(hw).adc
     if physics.active:
-        rounding = "" if mode == "exact" else ", ADC rounding by its noise equivalent"
+        rounding = "" if mode == "exact" else ", partial sums not rounded (an approximation)"
         return (f"crossbar path {mode}: {physics.describe()}{rounding}; {adc.describe()}",)
     if mode == "off":
         return ("crossbar path off: quantized weights only (no DAC, ADC or input bits)",)
@@ -123,7 +123,7 @@ class CrossbarPath:
         quantized: Mapping[str, QuantizedWeight],
         setup: CrossbarSetup,
     ) -> None:
-        self.precision = setup.precision
+        self.precision, self.physics = setup.precision, setup.physics
         names = [s.name for s in sites]
         inputs = calibrate(model, names, setup.calibration, setup.precision.input_bits)
         modules = dict(model.named_modules())
@@ -151,6 +151,8 @@ class CrossbarPath:
         }
 
     def set_chip(self, chip: ChipFaults | None) -> None:
+        """Program every layer as `chip` (its faults and device physics); None: the clean
+        quantized weights, no physics."""
         for name, layer in self.layers.items():
             if chip is None:
                 layer.set_chip(None, "cell")
