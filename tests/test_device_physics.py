@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from archsim.errors import UserError
-from archsim.faults.crossbar import CrossbarSpec
+from archsim.faults.crossbar import CrossbarSpec, column_sums
 from archsim.faults.devices import WAN2022, DevicePhysics, get_variation, programmed
 from archsim.faults.inject import FaultInjector
 from archsim.faults.models import STUCK_OFF, STUCK_ON
@@ -32,15 +32,17 @@ def _sigma_by_hand(level: int) -> float:
     return (1.536e-4 * g**3 - 1.167e-2 * g**2 + 0.2374 * g + 1.053) * 3 / 38.26
 
 
-def _layer(physics: DevicePhysics, analog: bool = True) -> CrossbarLayer:
+def _layer(
+    physics: DevicePhysics, analog: bool = True, read_sigma: float = 0.0, exact: bool = False
+) -> CrossbarLayer:
     torch.manual_seed(0)
     module = nn.Linear(40, 6, bias=False)
     spec = CrossbarSpec(
-        rows=16, input_bits=8, dac_bits=1, adc_bits=8, adc_shift=0,
-        cells=CellFormat.of(8, 2, "offset"), analog=analog,
+        rows=16, input_bits=8, dac_bits=1, adc_bits=12, adc_shift=0,
+        cells=CellFormat.of(8, 2, "offset"), analog=analog, read_sigma=read_sigma,
     )  # fmt: skip
     inputs = InputQuantizer(scale=1 / 255, signed=False, bits=8)
-    return CrossbarLayer(module, quantize_weight(module.weight, 8), spec, inputs, False, physics,
+    return CrossbarLayer(module, quantize_weight(module.weight, 8), spec, inputs, exact, physics,
                          "fc")  # fmt: skip
 
 
@@ -114,6 +116,7 @@ def test_multiplier_scales_sigma() -> None:
     assert float(three.level_sigma(levels, 3)) == pytest.approx(3 * _sigma_by_hand(2), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_fast_and_bit_true_under_a_vanishing_variation() -> None:
     # cells hold real levels: bit-true rounds every partial sum (unit-step ADC), the fast mode
     # computes with the real levels (no rounding: a stated approximation). A variation of
@@ -122,7 +125,7 @@ def test_fast_and_bit_true_under_a_vanishing_variation() -> None:
     # sigma moves the logits
     model = trained_tiny()
     mapping = toy_mapping(model, rows=16)
-    images = digits()[2][:32]
+    images = digits()[2][:8]
     adc = AdcRange(rows=16, dac_bits=1, bits_per_cell=2, adc_bits=5, flipped=True)
     precision = ChipPrecision(input_bits=16, adc=adc)
 
@@ -137,3 +140,42 @@ def test_fast_and_bit_true_under_a_vanishing_variation() -> None:
     assert (logits(True, tiny) - clean).abs().max() <= 1e-5 * clean.abs().max()
     assert (logits(False, tiny) - clean).abs().max() <= 1e-4 * clean.abs().max()
     assert (logits(True, PHYSICS) - clean).abs().max() > 0.05 * clean.abs().max()
+
+
+def test_read_noise_has_the_stated_variance_at_one_column() -> None:
+    # 4 rows, 2-bit unsigned inputs x = (3, 1, 0, 2) through a 1-bit DAC: cycle 1 (weight 1)
+    # drives digits (1, 1, 0, 0), cycle 2 (weight 2) digits (1, 0, 0, 1). Each reading gets
+    # N(0, sigma^2 x its count of driven rows), so the shift-and-added column has variance
+    # sigma^2 (1^2 x 2 + 2^2 x 2) = 10 sigma^2 = 2.5 at sigma = 0.5, and mean x . g = 3 x 1 +
+    # 1 x 2 + 0 + 2 x 3 = 11. n = 20000 readings: the sample variance's standard error is
+    # 2.5 sqrt(2 / n) = 1 %; allow 5 %; the mean's 0.011; allow 0.06.
+    n = 20000
+    spec = CrossbarSpec(rows=4, input_bits=2, dac_bits=1, adc_bits=12, adc_shift=0,
+                        cells=CellFormat.of(2, 2, "offset"), flip=False,
+                        read_sigma=0.5)  # fmt: skip
+    x = torch.tensor([[3.0, 1.0, 0.0, 2.0]]).repeat(n, 1)
+    stored = torch.tensor([[1.0], [2.0], [0.0], [3.0]])
+    generator = torch.Generator().manual_seed(1)
+    sums = column_sums(x, stored, torch.zeros(1, 1, dtype=torch.bool), spec, False, generator)
+    assert float(sums.var()) == pytest.approx(2.5, rel=0.05)
+    assert abs(float(sums.mean()) - 11.0) < 0.06
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_read_noise_at_the_output_fast_and_bit_true(exact: bool) -> None:
+    # one Linear layer, 8-bit weights in four 2-bit cells (slice weights 4**3, 4**2, 4, 1:
+    # sum of squares 4369), 8-bit inputs through a 1-bit DAC: input code c adds
+    # sum_t 4**t [bit t of c] to the cycles' weighted count. Codes 255 on rows 0..9 and 5 on
+    # rows 10..19: 10 x (4**8 - 1) / 3 + 10 x (1 + 16) = 218620. Output variance in integer
+    # units: sigma^2 x 218620 x 4369 (fast: the sum of every reading's noise at the output;
+    # bit-true: drawn per reading). 3000 outputs per column, 6 columns pooled: the variance's
+    # standard error is sqrt(2 / 18000) = 1.1 %; allow 5 %.
+    sigma = 0.3
+    layer = _layer(DevicePhysics(), analog=False, read_sigma=sigma, exact=exact)
+    codes = torch.zeros(40)
+    codes[:10], codes[10:20] = 255, 5
+    x = (codes / 255).repeat(3000, 1)
+    y = layer.forward(x) / (layer.inputs.scale * float(layer.quantized.scale))
+    expected = sigma**2 * 218620 * 4369
+    variance = float(((y - y.mean(0)) ** 2).sum() / (y.numel() - 6))
+    assert variance == pytest.approx(expected, rel=0.05)

@@ -26,6 +26,13 @@ threads_option: Callable[[F], F] = click.option(
 def crossbar_options(command: F) -> F:
     """`--exact`, `--crossbar/--no-crossbar` and `--variation`: how the RRAM layers compute."""
     command = click.option(
+        "--read-noise",
+        metavar="NAME[:K]",
+        help="Read noise on every column's partial sum before the ADC, per input cycle: "
+        "rram-read-1pct (1 %% of the top conductance per cell and read), :K for K times it "
+        "(docs/device-physics.md).",
+    )(command)
+    command = click.option(
         "--variation",
         metavar="NAME[:K]",
         help="Programming variation of every cell, drawn once per chip from its seed and "

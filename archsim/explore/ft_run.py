@@ -212,6 +212,7 @@ class DataOptions:
     bn_sets: bool = True  # False: the training statistics (`faults.bnsets.TRAINING`)
     crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
     variation: str | None = None  # programming-variation preset (faults/devices.py)
+    read_noise: str | None = None  # read-noise preset (faults/devices.py)
 
 
 def vulnerability_study(
@@ -240,6 +241,7 @@ def vulnerability_study(
         bn_sets=data.bn_sets,
         crossbar=data.crossbar,
         variation=data.variation,
+        read_noise=data.read_noise,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -274,6 +276,7 @@ def tolerance_study(
             bn_sets=data.bn_sets,
             crossbar=data.crossbar,
             variation=data.variation,
+            read_noise=data.read_noise,
         )
         for _, path in checkpoints
     ]

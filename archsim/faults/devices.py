@@ -91,25 +91,72 @@ def _positive(text: str, what: str) -> float:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReadNoise:
+    """Per read, each driven cell's conductance deviates by N(0, (fraction x the top level)^2),
+    state-independent and independent between cells and reads; a column's reading of digits
+    d_r then has variance (fraction x L)^2 x sum_r d_r^2 (in levels), before the ADC."""
+
+    name: str
+    description: str
+    source: str
+    fraction: float  # sd per cell read, as a fraction of the top level's conductance
+    multiplier: float = 1.0
+
+    def level_sigma(self, cell_max: int) -> float:
+        return self.fraction * self.multiplier * cell_max
+
+
+READ_1PCT = ReadNoise(
+    name="rram-read-1pct",
+    description="short-term read noise of 1 % of the top conductance per cell and read",
+    source="IBM aihwkit ReRamWan2022NoiseModel note (about 1 %, additive constant)",
+    fraction=0.01,
+)
+READ_NOISES: dict[str, ReadNoise] = {r.name: r for r in (READ_1PCT,)}
+
+
+def get_read_noise(text: str) -> ReadNoise:
+    """The preset `NAME` or `NAME:K` (K times its sigma), or a one-line error."""
+    base, sep, factor = str(text).partition(":")
+    preset = READ_NOISES.get(base)
+    if preset is None:
+        raise UserError(f"unknown read noise {text!r}; presets: {', '.join(READ_NOISES)}")
+    if not sep:
+        return preset
+    k = _positive(factor, f"read noise {text!r}: NAME:K needs K, the sigma multiplier,")
+    return replace(preset, name=f"{base}:{k:g}", multiplier=k)
+
+
+@dataclass(frozen=True, kw_only=True)
 class DevicePhysics:
     """The device physics one chip's cells follow (None: that mechanism is off)."""
 
     variation: Variation | None = None
+    read_noise: ReadNoise | None = None
 
     @property
     def active(self) -> bool:
-        return self.variation is not None
+        return self.variation is not None or self.read_noise is not None
+
+    def read_sigma(self, cell_max: int) -> float:
+        """The read noise's sd per driven cell, in levels (0: none)."""
+        return self.read_noise.level_sigma(cell_max) if self.read_noise else 0.0
 
     def describe(self) -> str:
-        return f"variation {self.variation.name}" if self.variation else "no device physics"
+        parts = [f"variation {self.variation.name}"] if self.variation else []
+        parts += [f"read noise {self.read_noise.name}"] if self.read_noise else []
+        return ", ".join(parts) or "no device physics"
 
 
 NO_PHYSICS = DevicePhysics()
 
 
-def device_physics(variation: str | None) -> DevicePhysics:
+def device_physics(variation: str | None, read_noise: str | None = None) -> DevicePhysics:
     """The physics the options name (checked: one `UserError` line on nonsense)."""
-    return DevicePhysics(variation=get_variation(variation) if variation else None)
+    return DevicePhysics(
+        variation=get_variation(variation) if variation else None,
+        read_noise=get_read_noise(read_noise) if read_noise else None,
+    )
 
 
 def programmed(

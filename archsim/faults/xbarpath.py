@@ -60,7 +60,8 @@ def crossbar_setup(
     if mode == "off":
         if physics.active:
             raise UserError(
-                "device physics (--variation) needs the crossbar path: drop --no-crossbar"
+                "device physics (--variation, --read-noise) needs the crossbar path: "
+                "drop --no-crossbar"
             )
         return None
     handling = InputHandling(CALIBRATION_IMAGES, None, pad_to)
@@ -141,6 +142,7 @@ class CrossbarPath:
                     cells=site.cells,
                     flip=adc.flipped,
                     analog=setup.physics.active,
+                    read_sigma=setup.physics.read_sigma((1 << site.cells.bits_per_cell) - 1),
                 ),
                 inputs[site.name],
                 setup.exact,
