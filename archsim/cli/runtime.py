@@ -29,7 +29,7 @@ def crossbar_options(command: F) -> F:
         "--read-noise",
         metavar="NAME[:K]",
         help="Read noise on every column's partial sum before the ADC, per input cycle: "
-        "rram-read-1pct (1 %% of the top conductance per cell and read), :K for K times it "
+        "rram-read-1pct (1 % of the top conductance per cell and read), :K for K times it "
         "(docs/device-physics.md).",
     )(command)
     command = click.option(
