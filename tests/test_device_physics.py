@@ -2,6 +2,7 @@
 faults in one chip (faults/xbarlayer.py's `set_chip`)."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -9,7 +10,14 @@ from torch import nn
 
 from archsim.errors import UserError
 from archsim.faults.crossbar import CrossbarSpec, column_sums
-from archsim.faults.devices import WAN2022, DevicePhysics, get_variation, programmed
+from archsim.faults.devices import (
+    PCM_NANDAKUMAR,
+    WAN2022,
+    DevicePhysics,
+    device_physics,
+    get_variation,
+    programmed,
+)
 from archsim.faults.inject import FaultInjector
 from archsim.faults.models import STUCK_OFF, STUCK_ON
 from archsim.faults.quantize import quantize_weight
@@ -179,3 +187,39 @@ def test_read_noise_at_the_output_fast_and_bit_true(exact: bool) -> None:
     expected = sigma**2 * 218620 * 4369
     variance = float(((y - y.mean(0)) ** 2).sum() / (y.numel() - 6))
     assert variance == pytest.approx(expected, rel=0.05)
+
+
+def test_drift_follows_the_power_law_at_two_times() -> None:
+    # without spread nu = mu(g), g = level / 255 (8-bit cells): level 255: mu = clip(0.0244,
+    # 0.049, 0.1) = 0.049; level 10: ln(10 / 255) = -3.2387, mu = 0.0155 x 3.2387 + 0.0244
+    # = 0.07460. G(t) = G(0) ((t + 20) / 20)^-nu: at t = 180 s the ratio is 10, at 19980 s 1000.
+    fixed = replace(PCM_NANDAKUMAR, sigma=(0.0, 0.0, 0.0, 0.0))
+    levels = torch.tensor([255.0, 10.0])
+    for time, ratio in ((180.0, 10.0), (19980.0, 1000.0)):
+        physics = DevicePhysics(drift=fixed, time=time)
+        drifted = programmed(levels, physics, 255, (0, 0, "fc"))
+        expected = [255 * ratio**-0.049, 10 * ratio**-0.07460]
+        assert drifted.tolist() == pytest.approx(expected, rel=2e-4)
+
+
+def test_drift_exponent_spread_per_cell() -> None:
+    # level 255: sigma_nu = clip(-0.0059, 0.008, 0.045) = 0.008, nu = |N(0.049, 0.008^2)|
+    # (the fold changes nothing 6 sigma from 0); nu = -ln(G(t) / G(0)) / ln(ratio). n = 40000:
+    # the sd's standard error is 0.35 %; allow 2 %.
+    n = 40000
+    physics = DevicePhysics(drift=PCM_NANDAKUMAR, time=180.0)
+    drifted = programmed(torch.full((n,), 255.0), physics, 255, (0, 0, "fc"))
+    nu = -torch.log(drifted.double() / 255) / math.log(10.0)
+    assert float(nu.std()) == pytest.approx(0.008, rel=0.02)
+    assert float(nu.mean()) == pytest.approx(0.049, abs=5 * 0.008 / math.sqrt(n))
+
+
+@pytest.mark.parametrize(
+    ("drift", "time"),
+    [("pcm-nandakumar2019", None), (None, 10.0), ("bogus", 1.0),
+     ("pcm-nandakumar2019", -1.0), ("pcm-nandakumar2019", math.nan)],
+)  # fmt: skip
+def test_nonsense_drift_is_one_error_line(drift: str | None, time: float | None) -> None:
+    with pytest.raises(UserError) as caught:
+        device_physics(None, None, drift, time)
+    assert "\n" not in str(caught.value)

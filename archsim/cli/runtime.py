@@ -26,6 +26,18 @@ threads_option: Callable[[F], F] = click.option(
 def crossbar_options(command: F) -> F:
     """`--exact`, `--crossbar/--no-crossbar` and `--variation`: how the RRAM layers compute."""
     command = click.option(
+        "--time",
+        type=float,
+        metavar="SECONDS",
+        help="With --drift: seconds after programming at which the chip computes.",
+    )(command)
+    command = click.option(
+        "--drift",
+        metavar="NAME",
+        help="Conductance drift G(t) = G(0) ((t + t0) / t0)^-nu, nu drawn per cell once per "
+        "chip: pcm-nandakumar2019 (docs/device-physics.md).",
+    )(command)
+    command = click.option(
         "--read-noise",
         metavar="NAME[:K]",
         help="Read noise on every column's partial sum before the ADC, per input cycle: "

@@ -141,6 +141,8 @@ def _data(opts: dict[str, Any]) -> Any:
         crossbar=crossbar_mode(opts["exact"], opts["crossbar"]),
         variation=opts["variation"],
         read_noise=opts["read_noise"],
+        drift=opts["drift"],
+        time=opts["time"],
     )
 
 

@@ -213,6 +213,8 @@ class DataOptions:
     crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
     variation: str | None = None  # programming-variation preset (faults/devices.py)
     read_noise: str | None = None  # read-noise preset (faults/devices.py)
+    drift: str | None = None  # drift preset (faults/devices.py), with `time`
+    time: float | None = None  # seconds after programming
 
 
 def vulnerability_study(
@@ -242,6 +244,8 @@ def vulnerability_study(
         crossbar=data.crossbar,
         variation=data.variation,
         read_noise=data.read_noise,
+        drift=data.drift,
+        time=data.time,
     )
     return vulnerability_table(study, fault_model, rate, chips, seed, batch_size, progress)
 
@@ -277,6 +281,8 @@ def tolerance_study(
             crossbar=data.crossbar,
             variation=data.variation,
             read_noise=data.read_noise,
+            drift=data.drift,
+            time=data.time,
         )
         for _, path in checkpoints
     ]

@@ -171,6 +171,8 @@ def load_study(
     crossbar: str = "fast",
     variation: str | None = None,
     read_noise: str | None = None,
+    drift: str | None = None,
+    time: float | None = None,
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware;
     `bn_sets` False: its BatchNorm sets are left out (training's statistics, named so)."""
@@ -191,7 +193,7 @@ def load_study(
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     net.eval()
-    physics = device_physics(variation, read_noise)
+    physics = device_physics(variation, read_noise, drift, time)
     setup = crossbar_setup(crossbar, hw, name, data_dir, handling.pad_to, device, physics)
     return Study(
         path,

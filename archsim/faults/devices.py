@@ -128,15 +128,54 @@ def get_read_noise(text: str) -> ReadNoise:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Drift:
+    """Conductance drift: G(t) = G(0) ((t + t0) / t0)^(-nu), t the seconds after programming,
+    nu ~ |N(mu(g), sigma(g)^2)| per cell (drawn once per chip), g = G_target / g_max the
+    target's relative conductance (here: level / L), mu and sigma clipped linear fits in
+    ln g: mu = clip(a ln g + b, low, high), the same form for sigma."""
+
+    name: str
+    description: str
+    source: str
+    t0: float  # s
+    mu: tuple[float, float, float, float]  # a, b, low, high
+    sigma: tuple[float, float, float, float]
+
+    def exponents(self, levels: Tensor, cell_max: int, normal: Tensor) -> Tensor:
+        """Each cell's drift exponent nu for target `levels` and standard normals `normal`."""
+        ln = torch.log((levels.to(torch.float64) / cell_max).clamp(min=1e-12))
+        mu = (self.mu[0] * ln + self.mu[1]).clamp(self.mu[2], self.mu[3])
+        sigma = (self.sigma[0] * ln + self.sigma[1]).clamp(self.sigma[2], self.sigma[3])
+        return (mu + sigma * normal.to(torch.float64)).abs()
+
+    def factor(self, nu: Tensor, time: float) -> Tensor:
+        """G(t) / G(0) for exponents `nu` at `time` seconds after programming."""
+        return torch.pow((time + self.t0) / self.t0, -nu)
+
+
+PCM_NANDAKUMAR = Drift(
+    name="pcm-nandakumar2019",
+    description="PCM drift, nu fitted against the target conductance (IBM arrays)",
+    source="Nandakumar et al., ICECS 2019; fit as in IBM aihwkit's PCM statistical model",
+    t0=20.0,
+    mu=(-0.0155, 0.0244, 0.049, 0.1),
+    sigma=(-0.0125, -0.0059, 0.008, 0.045),
+)
+DRIFTS: dict[str, Drift] = {d.name: d for d in (PCM_NANDAKUMAR,)}
+
+
+@dataclass(frozen=True, kw_only=True)
 class DevicePhysics:
     """The device physics one chip's cells follow (None: that mechanism is off)."""
 
     variation: Variation | None = None
     read_noise: ReadNoise | None = None
+    drift: Drift | None = None
+    time: float = 0.0  # seconds after programming (drift)
 
     @property
     def active(self) -> bool:
-        return self.variation is not None or self.read_noise is not None
+        return any(m is not None for m in (self.variation, self.read_noise, self.drift))
 
     def read_sigma(self, cell_max: int) -> float:
         """The read noise's sd per driven cell, in levels (0: none)."""
@@ -145,33 +184,58 @@ class DevicePhysics:
     def describe(self) -> str:
         parts = [f"variation {self.variation.name}"] if self.variation else []
         parts += [f"read noise {self.read_noise.name}"] if self.read_noise else []
+        parts += [f"drift {self.drift.name} at {self.time:g} s"] if self.drift else []
         return ", ".join(parts) or "no device physics"
 
 
 NO_PHYSICS = DevicePhysics()
 
 
-def device_physics(variation: str | None, read_noise: str | None = None) -> DevicePhysics:
+def device_physics(
+    variation: str | None,
+    read_noise: str | None = None,
+    drift: str | None = None,
+    time: float | None = None,
+) -> DevicePhysics:
     """The physics the options name (checked: one `UserError` line on nonsense)."""
+    chosen = DRIFTS.get(drift) if drift else None
+    if drift and chosen is None:
+        raise UserError(f"unknown drift {drift!r}; presets: {', '.join(DRIFTS)}")
+    if (chosen is None) != (time is None):
+        raise UserError("--drift NAME and --time SECONDS go together")
+    if time is not None and not (math.isfinite(time) and time >= 0):
+        raise UserError(f"--time must be a finite number of seconds >= 0, got {time}")
     return DevicePhysics(
         variation=get_variation(variation) if variation else None,
         read_noise=get_read_noise(read_noise) if read_noise else None,
+        drift=chosen,
+        time=time or 0.0,
     )
 
 
 def programmed(
     stored: Tensor, physics: DevicePhysics, cell_max: int, key: tuple[int, int, str]
 ) -> Tensor:
-    """`stored` cell levels as one chip programs them: each plus its variation error, drawn
-    from the chip's (seed, chip) stream for the layer `key[2]` (independent of its faults)."""
-    variation = physics.variation
-    if variation is None:
-        return stored
-    seed, chip, layer = key
-    rng = unit_rng(seed, chip, f"variation:{layer}")
-    normal = rng.standard_normal(stored.numel(), dtype=np.float32).reshape(stored.shape)
-    error = torch.from_numpy(normal).to(stored.device) * variation.level_sigma(stored, cell_max)
-    return (stored + error).clamp_(min=variation.floor(cell_max))
+    """`stored` cell levels as one chip programs them: each plus its variation error, then
+    drifted to `physics.time`, drawn from the chip's (seed, chip) streams for the layer
+    `key[2]` (independent of its faults)."""
+    held = stored
+    if physics.variation is not None:
+        variation = physics.variation
+        error = _normal(key, "variation", stored) * variation.level_sigma(stored, cell_max)
+        held = (stored + error).clamp_(min=variation.floor(cell_max))
+    if physics.drift is not None:
+        nu = physics.drift.exponents(stored, cell_max, _normal(key, "drift", stored))
+        held = (held * physics.drift.factor(nu, physics.time)).to(stored.dtype)
+    return held
+
+
+def _normal(key: tuple[int, int, str], what: str, like: Tensor) -> Tensor:
+    """Standard normals shaped `like`, from chip (key[0], key[1])'s stream for `what` of
+    layer key[2]."""
+    rng = unit_rng(key[0], key[1], f"{what}:{key[2]}")
+    normal = rng.standard_normal(like.numel(), dtype=np.float32).reshape(like.shape)
+    return torch.from_numpy(normal).to(like.device)
 
 
 def analog_codes(

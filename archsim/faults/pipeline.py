@@ -80,6 +80,8 @@ class EvaluateSpec:
     crossbar: str = "fast"  # fast | exact | off (xbarpath.CROSSBAR_MODES)
     variation: str | None = None  # programming-variation preset (faults/devices.py)
     read_noise: str | None = None  # read-noise preset (faults/devices.py)
+    drift: str | None = None  # drift preset (faults/devices.py), with `time`
+    time: float | None = None  # seconds after programming
 
 
 def resolve_checkpoint(spec: EvaluateSpec) -> Path:
@@ -265,7 +267,7 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
-    physics = device_physics(spec.variation, spec.read_noise)
+    physics = device_physics(spec.variation, spec.read_noise, spec.drift, spec.time)
     setup = crossbar_setup(
         spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device, physics
     )
