@@ -23,10 +23,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 from archsim.errors import UserError
-from archsim.faults.crossbar import combine_slices
+from archsim.faults.crossbar import CrossbarSpec, combine_slices, input_cycles
 from archsim.faults.draw import unit_rng
 from archsim.faults.sites import CellFormat
 
@@ -248,3 +249,28 @@ def analog_codes(
     if fmt.encoding == "offset":
         codes = codes - float(1 << (fmt.weight_bits - 1)) * row_used
     return codes
+
+
+def read_noise_at_output(
+    xq: Tensor, module: nn.Module, spec: CrossbarSpec, signed: bool, generator: torch.Generator
+) -> Tensor:
+    """The read noise of every reading of a layer, summed at its output (integer units, the
+    module's layout; exact in distribution, docs/device-physics.md s.2): per output,
+    N(0, sigma^2 x sum_r sum_t w_t^2 d_tr^2 x sum_s 4**(w s)), both arrays if differential.
+    `xq`: the layer's input codes."""
+    square = torch.zeros_like(xq)
+    for weight, digits in input_cycles(xq, spec.input_bits, spec.dac_bits, signed):
+        square += float(weight) ** 2 * digits.to(xq.dtype).square()
+    if isinstance(module, nn.Linear):
+        total = F.linear(square, torch.ones_like(module.weight, dtype=xq.dtype))
+    else:
+        assert isinstance(module, nn.Conv2d)
+        ones = torch.ones_like(module.weight, dtype=xq.dtype)
+        total = F.conv2d(square, ones, None, module.stride, module.padding, module.dilation,
+                         module.groups)  # fmt: skip
+    cells = spec.cells
+    shifts = cells.bits_per_cell * torch.arange(cells.slices, dtype=torch.float64)
+    power = (2 if cells.encoding == "differential" else 1) * float(torch.pow(4.0, shifts).sum())
+    variance = total.to(torch.float64) * (power * spec.read_sigma**2)
+    noise = torch.randn(total.shape, generator=generator, device=xq.device)
+    return variance.sqrt() * noise

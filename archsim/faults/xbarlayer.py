@@ -31,13 +31,18 @@ from archsim.faults.crossbar import (
     column_sums,
     combine_slices,
     flip_columns,
-    input_cycles,
     input_pattern,
     logical_codes,
     offset_bias,
     stored_cells,
 )
-from archsim.faults.devices import NO_PHYSICS, DevicePhysics, analog_codes, programmed
+from archsim.faults.devices import (
+    NO_PHYSICS,
+    DevicePhysics,
+    analog_codes,
+    programmed,
+    read_noise_at_output,
+)
 from archsim.faults.effects import cell_slices, weight_faults
 from archsim.faults.models import STUCK_ON
 from archsim.faults.quantize import QuantizedWeight
@@ -169,7 +174,9 @@ class CrossbarLayer:
             return y
         xq = self.inputs.codes(x)
         if self.spec.read_sigma:
-            y = y + self._scaled(self._read_noise(xq), None, bias=False)
+            noise = read_noise_at_output(xq, self.module, self.spec, self.inputs.signed,
+                                         self.generator)  # fmt: skip
+            y = y + self._scaled(noise, None, bias=False)
         if self.spec.adc_shift:
             y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
         if self.clipping.numel():  # columns that may saturate: bit-true
@@ -259,29 +266,6 @@ class CrossbarLayer:
         noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
         y = mean + variance.sqrt() * noise
         return self._to_output(y, layout)
-
-    def _read_noise(self, xq: Tensor) -> Tensor:
-        """The read noise of every reading, summed at the output (exact in distribution):
-        sigma^2 x sum_r sum_t w_t^2 d_tr^2 x sum_s 4**(w s) (both arrays if differential)."""
-        spec, m = self.spec, self.module
-        square = torch.zeros_like(xq)
-        for weight, digits in input_cycles(xq, spec.input_bits, spec.dac_bits, self.inputs.signed):
-            square += float(weight) ** 2 * digits.to(xq.dtype).square()
-        ones = torch.ones_like(self.weight)
-        if isinstance(m, nn.Linear):
-            total = F.linear(square, ones)
-        else:
-            total = F.conv2d(square, ones, None, m.stride, m.padding, m.dilation, m.groups)
-        variance = total.to(torch.float64) * (self._slice_power() * spec.read_sigma**2)
-        noise = torch.randn(total.shape, generator=self.generator, device=xq.device)
-        return variance.sqrt() * noise
-
-    def _slice_power(self) -> float:
-        """sum over a weight's cells of its slice weight squared."""
-        cells = self.spec.cells
-        shifts = cells.bits_per_cell * torch.arange(cells.slices, dtype=torch.float64)
-        arrays = 2 if cells.encoding == "differential" else 1
-        return arrays * float(torch.pow(4.0, shifts).sum())
 
     def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor, tuple[int, ...]]:
         """Per (group, input vector, row block): the sums of the cycle weights, and of their
