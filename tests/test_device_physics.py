@@ -223,3 +223,19 @@ def test_nonsense_drift_is_one_error_line(drift: str | None, time: float | None)
     with pytest.raises(UserError) as caught:
         device_physics(None, None, drift, time)
     assert "\n" not in str(caught.value)
+
+
+def test_sweep_faults_carry_the_physics_and_refuse_nonsense() -> None:
+    from pydantic import ValidationError
+
+    from archsim.explore.spec import Faults
+
+    faults = Faults(rates=[0.1], variation="rram-wan2022:0.5", drift="pcm-nandakumar2019",
+                    time=3600.0)  # fmt: skip
+    assert faults.physics() == {"variation": "rram-wan2022:0.5", "drift": "pcm-nandakumar2019",
+                                "time": 3600.0}  # fmt: skip
+    assert Faults(rates=[0.1]).physics() == {}  # no physics: the job configs are unchanged
+    for bad in ({"read_noise": "rram-read-1pct:-2"}, {"time": 5.0},
+                {"variation": "rram-wan2022", "crossbar": "off"}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            Faults.model_validate({"rates": [0.1], **bad})
