@@ -24,7 +24,33 @@ threads_option: Callable[[F], F] = click.option(
 
 
 def crossbar_options(command: F) -> F:
-    """`--exact` and `--crossbar/--no-crossbar`: how the RRAM layers compute."""
+    """`--exact`, `--crossbar/--no-crossbar` and `--variation`: how the RRAM layers compute."""
+    command = click.option(
+        "--time",
+        type=float,
+        metavar="SECONDS",
+        help="With --drift: seconds after programming at which the chip computes.",
+    )(command)
+    command = click.option(
+        "--drift",
+        metavar="NAME",
+        help="Conductance drift G(t) = G(0) ((t + t0) / t0)^-nu, nu drawn per cell once per "
+        "chip: pcm-nandakumar2019 (docs/device-physics.md).",
+    )(command)
+    command = click.option(
+        "--read-noise",
+        metavar="NAME[:K]",
+        help="Read noise on every column's partial sum before the ADC, per input cycle: "
+        "rram-read-1pct (1 % of the top conductance per cell and read), :K for K times it "
+        "(docs/device-physics.md).",
+    )(command)
+    command = click.option(
+        "--variation",
+        metavar="NAME[:K]",
+        help="Programming variation of every cell, drawn once per chip from its seed and "
+        "composed with the fault model's stuck cells: rram-wan2022 (NeuRRAM's HfOx RRAM), "
+        ":K for K times its sigma (docs/device-physics.md).",
+    )(command)
     command = click.option(
         "--crossbar/--no-crossbar",
         default=True,

@@ -140,6 +140,10 @@ def _data(opts: dict[str, Any]) -> Any:
         opts["device"],
         opts["bn_sets"],
         crossbar=crossbar_mode(opts["exact"], opts["crossbar"]),
+        variation=opts["variation"],
+        read_noise=opts["read_noise"],
+        drift=opts["drift"],
+        time=opts["time"],
     )
 
 

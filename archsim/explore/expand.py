@@ -167,6 +167,7 @@ class _Grid:
                         **inputs,
                         **({"limit": faults.images} if faults.images else {}),
                         **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
+                        **faults.physics(),
                     }
                     job = make_job(
                         "evaluate",
@@ -228,6 +229,7 @@ class _Grid:
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
                     **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
+                    **faults.physics(),
                 }
                 job = make_job(
                     "tolerance",
@@ -261,6 +263,7 @@ class _Grid:
                     **self.inputs,
                     **({"limit": faults.images} if faults.images else {}),
                     **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
+                    **faults.physics(),
                 }
                 job = make_job(
                     "evaluate",

@@ -212,6 +212,10 @@ class DataOptions:
     device: str = "cpu"
     bn_sets: bool = True  # False: the training statistics (`faults.bnsets.TRAINING`)
     crossbar: str = "fast"  # how RRAM layers compute: fast | exact | off (faults/xbarpath.py)
+    variation: str | None = None  # programming-variation preset (faults/devices.py)
+    read_noise: str | None = None  # read-noise preset (faults/devices.py)
+    drift: str | None = None  # drift preset (faults/devices.py), with `time`
+    time: float | None = None  # seconds after programming
 
 
 def vulnerability_study(
@@ -241,6 +245,10 @@ def vulnerability_study(
         data.budget_chips,
         bn_sets=data.bn_sets,
         crossbar=data.crossbar,
+        variation=data.variation,
+        read_noise=data.read_noise,
+        drift=data.drift,
+        time=data.time,
     )
     return vulnerability_table(
         study, fault_model, rate, chips, seed, batch_size, progress, design=design
@@ -276,6 +284,10 @@ def tolerance_study(
             data.budget_chips,
             bn_sets=data.bn_sets,
             crossbar=data.crossbar,
+            variation=data.variation,
+            read_noise=data.read_noise,
+            drift=data.drift,
+            time=data.time,
         )
         for _, path in checkpoints
     ]

@@ -28,6 +28,7 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.explore.ft_records import PointCost
 from archsim.faults.bnsets import BnChoice, BnStats, choose_bn, qualify_legacy_keys
+from archsim.faults.devices import device_physics
 from archsim.faults.technique import ChipTechnique
 from archsim.faults.xbarpath import CrossbarSetup, crossbar_setup
 from archsim.hw.adc import CONVERSION
@@ -168,6 +169,10 @@ def load_study(
     bn_sets: bool = True,
     model: str | None = None,
     crossbar: str = "fast",
+    variation: str | None = None,
+    read_noise: str | None = None,
+    drift: str | None = None,
+    time: float | None = None,
 ) -> Study:
     """The checkpoint, its test split (subset as asked, padded as trained) and hardware;
     `bn_sets` False: its BatchNorm sets are left out (training's statistics, named so)."""
@@ -188,7 +193,8 @@ def load_study(
         )
     hw = load_hardware(hardware or meta.get("hardware") or "isaac")
     net.eval()
-    setup = crossbar_setup(crossbar, hw, name, data_dir, handling.pad_to, device)
+    physics = device_physics(variation, read_noise, drift, time)
+    setup = crossbar_setup(crossbar, hw, name, data_dir, handling.pad_to, device, physics)
     return Study(
         path,
         net,

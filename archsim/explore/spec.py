@@ -142,6 +142,29 @@ class Faults(_Strict):
     # how RRAM layers compute: fast (exact where provable), exact (bit-true) or off (weights
     # only); docs/crossbar-path.md
     crossbar: Literal["fast", "exact", "off"] = "fast"
+    # device physics of the cells (docs/device-physics.md): presets NAME[:K], drift with time
+    variation: str | None = None
+    read_noise: str | None = None
+    drift: str | None = None
+    time: float | None = None
+
+    @model_validator(mode="after")
+    def _check_physics(self) -> Faults:
+        from archsim.faults.devices import device_physics
+
+        try:
+            device_physics(self.variation, self.read_noise, self.drift, self.time)
+        except UserError as error:
+            raise ValueError(str(error)) from None
+        if self.crossbar == "off" and (self.variation or self.read_noise or self.drift):
+            raise ValueError("device physics needs the crossbar path (crossbar: fast or exact)")
+        return self
+
+    def physics(self) -> dict[str, Any]:
+        """The job config entries of the device physics set (none when none is)."""
+        chosen = {"variation": self.variation, "read_noise": self.read_noise,
+                  "drift": self.drift, "time": self.time}  # fmt: skip
+        return {key: value for key, value in chosen.items() if value is not None}
 
     _empty = field_validator("rates")(_non_empty)
 

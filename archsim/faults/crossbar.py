@@ -41,6 +41,8 @@ class CrossbarSpec:
     adc_shift: int  # the ADC counts in steps of 2**adc_shift units
     cells: CellFormat
     flip: bool = True
+    analog: bool = False  # cells hold real levels (device physics): the ADC rounds every sum
+    read_sigma: float = 0.0  # per read, each driven cell's noise sd in levels x its digit
 
     @property
     def cell_max(self) -> int:
@@ -128,26 +130,37 @@ CHUNK_ELEMENTS = 1 << 24  # cycle readings held at once (64 MiB of float32)
 
 
 def column_sums(
-    x_rows: Tensor, stored: Tensor, flipped: Tensor, spec: CrossbarSpec, signed: bool
+    x_rows: Tensor,
+    stored: Tensor,
+    flipped: Tensor,
+    spec: CrossbarSpec,
+    signed: bool,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """Per column, the shift-and-added ADC readings of one row block, flips undone.
 
     x_rows: integer input codes (..., M, R); stored: cells as programmed (..., R, C);
     flipped: (..., 1, C). Returns (..., M, C) float64: sum over cycles of weight x reading.
-    All cycles of a chunk of the M input vectors go through one matmul.
+    All cycles of a chunk of the M input vectors go through one matmul. With
+    `spec.read_sigma`, every reading gets its read noise (drawn from `generator`).
     """
     schedule = cycle_schedule(spec.input_bits, spec.dac_bits, signed)
     per_vector = len(schedule) * stored.shape[-1] * max(1, stored[..., 0, 0].numel())
     step = max(1, CHUNK_ELEMENTS // per_vector)
     parts = [
-        _chunk_sums(x_rows[..., start : start + step, :], stored, flipped, spec, signed)
+        _chunk_sums(x_rows[..., start : start + step, :], stored, flipped, spec, signed, generator)
         for start in range(0, x_rows.shape[-2], step)
     ]
     return torch.cat(parts, dim=-2)
 
 
 def _chunk_sums(
-    x_rows: Tensor, stored: Tensor, flipped: Tensor, spec: CrossbarSpec, signed: bool
+    x_rows: Tensor,
+    stored: Tensor,
+    flipped: Tensor,
+    spec: CrossbarSpec,
+    signed: bool,
+    generator: torch.Generator | None,
 ) -> Tensor:
     dtype = matmul_dtype(stored)
     schedule = cycle_schedule(spec.input_bits, spec.dac_bits, signed)
@@ -157,7 +170,12 @@ def _chunk_sums(
     pattern = input_pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
     planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
     readings = planes @ stored.to(dtype)
-    # seam: per-read noise on the column currents would be added to `readings` here
+    if spec.read_sigma:  # per read: N(0, sigma^2 x sum of the squared digits driving the rows)
+        spread = planes.square().sum(-1, keepdim=True).sqrt_().mul_(spec.read_sigma)
+        noise = torch.randn(readings.shape, generator=generator, device=readings.device)
+        readings = readings + spread * noise.to(readings.dtype)
+    if spec.analog and not spec.adc_shift:  # real-valued sums: the unit-step ADC rounds them
+        readings = torch.floor(readings + 0.5)
     if spec.adc_shift or _may_saturate(stored, spec):  # else the ADC reads every sum as is
         readings = adc_read(readings, spec.adc_bits, spec.adc_shift)
     weights = [float(w) for w, _, _ in schedule]

@@ -28,6 +28,7 @@ from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.bnsets import Recalibrator, choose_bn, qualify_legacy_keys
 from archsim.faults.chip import ChipDrawer
+from archsim.faults.devices import device_physics
 from archsim.faults.inject import FaultInjector
 from archsim.faults.labformats import read_any_fault_map
 from archsim.faults.malloc import keep_freed_memory
@@ -77,6 +78,10 @@ class EvaluateSpec:
     montecarlo: MonteCarloSpec = field(default_factory=MonteCarloSpec)
     models_dir: str = "models"
     crossbar: str = "fast"  # fast | exact | off (xbarpath.CROSSBAR_MODES)
+    variation: str | None = None  # programming-variation preset (faults/devices.py)
+    read_noise: str | None = None  # read-noise preset (faults/devices.py)
+    drift: str | None = None  # drift preset (faults/devices.py), with `time`
+    time: float | None = None  # seconds after programming
 
 
 def resolve_checkpoint(spec: EvaluateSpec) -> Path:
@@ -262,11 +267,12 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     notes += place_notes + folding_note(mapping, hw, fault_model)
     mc = spec.montecarlo
     float_acc = accuracy(model, images, labels, mc.batch_size)
+    physics = device_physics(spec.variation, spec.read_noise, spec.drift, spec.time)
     setup = crossbar_setup(
-        spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device
+        spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device, physics
     )
     injector = FaultInjector(model, mapping, spec.per_channel, setup)
-    notes += crossbar_note(spec.crossbar, hw)
+    notes += crossbar_note(spec.crossbar, hw, physics)
     with injector.applied(None):
         quant_acc = accuracy(model, images, labels, mc.batch_size)
     if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)
@@ -332,8 +338,9 @@ def _at_rate(
 ) -> AccuracyResult:
     """Chips at one rate. At rate 0 every chip is the fault-free chip: it is scored once, on
     every test image (exact, so no pilot or image subset), and that accuracy stands for each
-    of the chips (so std 0, a zero-width interval)."""
-    if rate > 0:
+    of the chips (so std 0, a zero-width interval); unless the chips' device physics makes
+    each chip its own."""
+    if rate > 0 or (injector.path is not None and injector.path.physics.active):
         return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
     once = run_chips(
         injector,

@@ -36,6 +36,13 @@ from archsim.faults.crossbar import (
     offset_bias,
     stored_cells,
 )
+from archsim.faults.devices import (
+    NO_PHYSICS,
+    DevicePhysics,
+    analog_codes,
+    programmed,
+    read_noise_at_output,
+)
 from archsim.faults.effects import cell_slices, weight_faults
 from archsim.faults.models import STUCK_ON
 from archsim.faults.quantize import QuantizedWeight
@@ -86,6 +93,8 @@ class CrossbarLayer:
         spec: CrossbarSpec,
         inputs: InputQuantizer,
         exact: bool,
+        physics: DevicePhysics = NO_PHYSICS,
+        name: str = "",
     ) -> None:
         if not isinstance(module, nn.Conv2d | nn.Linear):
             raise UserError(f"the crossbar path runs Conv2d and Linear layers, not {module}")
@@ -94,7 +103,7 @@ class CrossbarLayer:
         ):
             raise UserError("the crossbar path needs numeric zero padding")
         self.module, self.quantized, self.spec, self.inputs = module, quantized, spec, inputs
-        self.exact = exact
+        self.exact, self.physics, self.name = exact, physics, name
         self.groups = module.groups if isinstance(module, nn.Conv2d) else 1
         self.cout = quantized.codes.shape[0]
         self.cols = self.cout // self.groups
@@ -125,8 +134,12 @@ class CrossbarLayer:
         block_row = group * self.blocks * self.spec.rows + row  # rows of blocks are contiguous
         return block_row * (self.cols * k) + col * k + cell
 
-    def set_chip(self, faults: LayerFaults | None, kind: StateKind) -> None:
-        """Program the cells (as the fault-free quantized weights) and apply a chip's faults."""
+    def set_chip(
+        self, faults: LayerFaults | None, kind: StateKind, chip: tuple[int, int] | None = None
+    ) -> None:
+        """Program the cells (as the fault-free quantized weights) with the device physics of
+        chip (seed, index) `chip` (None: none), and apply its stuck faults (which override the
+        physics)."""
         spec, q = self.spec, self.quantized
         codes = q.codes
         if faults is not None and kind == "weight":
@@ -136,13 +149,15 @@ class CrossbarLayer:
             flat[where] = new.to(flat.dtype)
             codes = flat.reshape(codes.shape)
         stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
+        if chip is not None:
+            stored = programmed(stored, self.physics, spec.cell_max, (*chip, self.name))
         if faults is not None and kind == "cell":
             position = self._cell_positions(faults.index.to(stored.device))
             value = (faults.kind.to(stored.device) == STUCK_ON).float() * spec.cell_max
             stored.view(-1)[position] = value
-        # seam: a per-chip conductance perturbation (programming variation, drift) of `stored`
         self.stored = stored
-        logical = logical_codes(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
+        held = analog_codes if spec.analog else logical_codes  # real levels: no rounding
+        logical = held(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
         logical = logical.reshape(self.groups, -1, self.cols)[:, : self.matrix_rows]
         self.codes = logical.permute(0, 2, 1).reshape(q.codes.shape)
         self.weight = q.dequantize(self.codes).to(self.module.weight.dtype)
@@ -155,9 +170,13 @@ class CrossbarLayer:
         if self.exact:
             return self._scaled(self._bit_true(self.inputs.codes(x), None), None)
         y = self._ordinary(self.inputs.quantized(x), self.weight)
-        if not self.spec.adc_shift and not self.clipping.numel():
+        if not self.spec.adc_shift and not self.clipping.numel() and not self.spec.read_sigma:
             return y
         xq = self.inputs.codes(x)
+        if self.spec.read_sigma:
+            noise = read_noise_at_output(xq, self.module, self.spec, self.inputs.signed,
+                                         self.generator)  # fmt: skip
+            y = y + self._scaled(noise, None, bias=False)
         if self.spec.adc_shift:
             y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
         if self.clipping.numel():  # columns that may saturate: bit-true
@@ -221,21 +240,28 @@ class CrossbarLayer:
             used = min(self.spec.rows, self.matrix_rows - block * self.spec.rows)
             cells = stored[:, block, :used]
             x = self._block(rows, block)
-            sums = column_sums(x, cells, flipped[:, block], self.spec, self.inputs.signed)
+            sums = column_sums(
+                x, cells, flipped[:, block], self.spec, self.inputs.signed, self.generator
+            )
             y = y + combine_slices(sums, self.spec.cells)
         return self._to_output(y, layout)
 
     def _rounding_noise(self, xq: Tensor) -> Tensor:
         """The noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
-        conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12."""
+        conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12; of
+        real-valued sums (device physics), mean 0 and variance 4**k / 12 (a unit-step ADC's
+        rounding of real sums is left out: docs/device-physics.md)."""
         spec = self.spec
         active, squares, layout = self._activity(xq)
         sign = torch.where(self.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
-        mean = 0.5 * torch.einsum("gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0])
+        half, spread = (0.0, 0.0) if spec.analog else (0.5, 1.0)
+        mean = half * torch.einsum(
+            "gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0]
+        )
         shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices, device=xq.device)
         arrays = 2 if spec.cells.encoding == "differential" else 1
         power = arrays * float(torch.pow(4.0, shifts.to(torch.float64)).sum())
-        step_variance = (4.0**spec.adc_shift - 1) / 12
+        step_variance = (4.0**spec.adc_shift - spread) / 12
         variance = squares.sum(-1, keepdim=True) * (power * step_variance)  # (groups, vectors, 1)
         noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
         y = mean + variance.sqrt() * noise

@@ -20,6 +20,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.crossbar import CrossbarSpec
+from archsim.faults.devices import NO_PHYSICS, DevicePhysics
 from archsim.faults.quantize import QuantizedWeight
 from archsim.faults.records import ChipFaults
 from archsim.faults.sites import FaultSite
@@ -40,6 +41,7 @@ class CrossbarSetup:
     precision: ChipPrecision
     calibration: Tensor  # images whose RRAM-layer inputs set each layer's input scale
     exact: bool = False  # bit-true everywhere (else: the fast mode)
+    physics: DevicePhysics = NO_PHYSICS  # the cells' device physics (docs/device-physics.md)
 
 
 def crossbar_setup(
@@ -49,21 +51,34 @@ def crossbar_setup(
     data_dir: str | None,
     pad_to: int | None,
     device: str | torch.device,
+    physics: DevicePhysics = NO_PHYSICS,
 ) -> CrossbarSetup | None:
     """The setup `mode` asks for (None: off), calibrated on the dataset's first training
-    images (padded as the evaluated images are)."""
+    images (padded as the evaluated images are), with the cells' device physics."""
     if mode not in CROSSBAR_MODES:
         raise UserError(f"crossbar mode must be one of {', '.join(CROSSBAR_MODES)}, got {mode!r}")
     if mode == "off":
+        if physics.active:
+            raise UserError(
+                "device physics (--variation, --read-noise) needs the crossbar path: "
+                "drop --no-crossbar"
+            )
         return None
     handling = InputHandling(CALIBRATION_IMAGES, None, pad_to)
     images = load_split(dataset, "train", data_dir, handling).images.to(device)
-    return CrossbarSetup(precision=chip_precision(hw), calibration=images, exact=mode == "exact")
+    return CrossbarSetup(
+        precision=chip_precision(hw), calibration=images, exact=mode == "exact", physics=physics
+    )
 
 
-def crossbar_note(mode: str, hw: HardwareConfig) -> tuple[str, ...]:
+def crossbar_note(
+    mode: str, hw: HardwareConfig, physics: DevicePhysics = NO_PHYSICS
+) -> tuple[str, ...]:
     """What the results' notes say of the path (nothing for a lossless fast path)."""
     adc = chip_precision(hw).adc
+    if physics.active:
+        rounding = "" if mode == "exact" else ", partial sums not rounded (an approximation)"
+        return (f"crossbar path {mode}: {physics.describe()}{rounding}; {adc.describe()}",)
     if mode == "off":
         return ("crossbar path off: quantized weights only (no DAC, ADC or input bits)",)
     if mode == "exact":
@@ -109,7 +124,7 @@ class CrossbarPath:
         quantized: Mapping[str, QuantizedWeight],
         setup: CrossbarSetup,
     ) -> None:
-        self.precision = setup.precision
+        self.precision, self.physics = setup.precision, setup.physics
         names = [s.name for s in sites]
         inputs = calibrate(model, names, setup.calibration, setup.precision.input_bits)
         modules = dict(model.named_modules())
@@ -126,19 +141,26 @@ class CrossbarPath:
                     adc_shift=adc.step_shift,
                     cells=site.cells,
                     flip=adc.flipped,
+                    analog=setup.physics.active,
+                    read_sigma=setup.physics.read_sigma((1 << site.cells.bits_per_cell) - 1),
                 ),
                 inputs[site.name],
                 setup.exact,
+                setup.physics,
+                site.name,
             )
             for site in sites
         }
 
     def set_chip(self, chip: ChipFaults | None) -> None:
+        """Program every layer as `chip` (its faults and device physics); None: the clean
+        quantized weights, no physics."""
         for name, layer in self.layers.items():
             if chip is None:
                 layer.set_chip(None, "cell")
             else:
-                layer.set_chip(chip.layers.get(name), chip.kind)
+                key = (chip.seed or 0, chip.chip or 0)
+                layer.set_chip(chip.layers.get(name), chip.kind, key)
 
     @contextmanager
     def installed(self) -> Iterator[None]:

@@ -34,6 +34,10 @@ def run_evaluate(
         hardware=config["hardware"],
         policy=config["policy"],
         crossbar=config.get("crossbar", "fast"),
+        variation=config.get("variation"),
+        read_noise=config.get("read_noise"),
+        drift=config.get("drift"),
+        time=config.get("time"),
         montecarlo=MonteCarloSpec(
             chips=config["chips"],
             seed=config["seed"],

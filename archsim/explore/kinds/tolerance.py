@@ -61,6 +61,10 @@ def run_tolerance(
         budget_tiles=sweep.get("budget_tiles") or None,
         model=inputs["model"].get("net"),
         crossbar=config.get("crossbar", "fast"),
+        variation=config.get("variation"),
+        read_noise=config.get("read_noise"),
+        drift=config.get("drift"),
+        time=config.get("time"),
     )
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])
