@@ -277,9 +277,8 @@ class CrossbarLayer:
         shape = (self.groups, *mean.shape[:-2], self.cols)
         noise = torch.randn(shape, generator=self.generator, device=xq.device).movedim(0, -2)
         noise = torch.addcmul(mean, std, noise).flatten(-2).mul_(self.noise.scale)
-        if isinstance(self.module, nn.Linear):
-            return y + noise
-        return y + noise.permute(0, 3, 1, 2)
+        # y is the conv's own fresh output: added to in place
+        return y.add_(noise if isinstance(self.module, nn.Linear) else noise.permute(0, 3, 1, 2))
 
     def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor]:
         """Per input vector, group and row block (Linear: (..., groups, blocks); Conv2d:
