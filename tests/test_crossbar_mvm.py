@@ -172,3 +172,37 @@ def test_exact_needs_the_crossbar_path() -> None:
     result = CliRunner().invoke(cli, ["evaluate", "--model", "lenet5", "--exact", "--no-crossbar"])
     assert result.exit_code == 2
     assert result.output.strip() == "error: --exact runs the crossbar path: drop --no-crossbar"
+
+
+def test_cycle_sums_by_hand() -> None:
+    from archsim.faults.crossbar import cycle_sums
+
+    # unsigned 4 bits, 1-bit DAC: cycles weigh 1, 2, 4, 8; 0b1010 drives cycles 2 and 8:
+    # sum 10, squares 4 + 64 = 68.
+    # signed 4 bits, 2-bit DAC: cycles (shift 0, mask 3, weight 1), (shift 2, mask 1, weight 4)
+    # and the sign bit (weight -8); 0b1100 (-4): 12 & 3 = 0 off, (12 >> 2) & 1 = 1 on, sign on:
+    # sum 4 - 8 = -4, squares 16 + 64 = 80.
+    unsigned = cycle_sums(torch.tensor([0b1010, 0]), 4, 1, False)
+    assert unsigned.tolist() == [[10.0, 68.0], [0.0, 0.0]]
+    assert cycle_sums(torch.tensor([0b1100]), 4, 2, True).tolist() == [[-4.0, 80.0]]
+
+
+def test_window_any_is_the_or_over_each_conv_window() -> None:
+    from functools import reduce
+
+    import torch.nn.functional as F
+
+    from archsim.faults.xbarlayer import _window_any
+
+    conv = torch.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 1), dilation=(1, 2))
+    x = torch.randint(0, 2**10, (2, 3, 9, 7), generator=torch.Generator().manual_seed(0))
+    found = _window_any(x.to(torch.int32), conv)
+    # reference: per bit, the window's maximum of the bit plane (unfold over zero padding)
+    out = F.conv2d(x.float(), conv.weight, None, conv.stride, conv.padding, conv.dilation)
+    planes = [
+        F.unfold(((x >> b) & 1).float(), (3, 2), (1, 2), (1, 1), (2, 1)).reshape(2, 3, 6, -1)
+        for b in range(10)
+    ]
+    expected = reduce(lambda a, b: a | b, [p.amax(2).long() << b for b, p in enumerate(planes)])
+    assert torch.equal(found.long().reshape(2, 3, -1), expected)
+    assert found.shape[2:] == out.shape[2:]

@@ -97,13 +97,17 @@ def bitwise_any(pattern: Tensor, dim: int) -> Tensor:
     return pattern[..., 0] if odd is None else pattern[..., 0] | odd
 
 
-def active_cycles(
-    any_bits: Tensor, bits: int, dac_bits: int, signed: bool
-) -> Iterator[tuple[int, Tensor]]:
-    """(weight, whether the cycle drives some row) per input cycle, given the OR of the
-    driven rows' patterns (`bitwise_any` of `input_pattern`)."""
-    for weight, shift, mask in cycle_schedule(bits, dac_bits, signed):
-        yield weight, ((any_bits >> shift) & mask) != 0
+def cycle_sums(any_bits: Tensor, bits: int, dac_bits: int, signed: bool) -> Tensor:
+    """(..., 2) float32: the sums of the cycle weights, and of their squares, over the input
+    cycles that drive some row, given the OR of the driven rows' patterns (`bitwise_any` of
+    `input_pattern`)."""
+    schedule = cycle_schedule(bits, dac_bits, signed)
+    dtype, device = any_bits.dtype, any_bits.device
+    shifts = torch.tensor([s for _, s, _ in schedule], dtype=dtype, device=device)
+    masks = torch.tensor([m for _, _, m in schedule], dtype=dtype, device=device)
+    weights = [[float(w), float(w) ** 2] for w, _, _ in schedule]
+    on = ((any_bits.unsqueeze(-1) >> shifts) & masks) != 0  # (..., cycles)
+    return on.float() @ torch.tensor(weights, device=device)
 
 
 def adc_read(partial: Tensor, bits: int, shift: int) -> Tensor:

@@ -26,10 +26,10 @@ from torch import Tensor, nn
 from archsim.errors import UserError
 from archsim.faults.crossbar import (
     CrossbarSpec,
-    active_cycles,
     bitwise_any,
     column_sums,
     combine_slices,
+    cycle_sums,
     flip_columns,
     input_pattern,
     logical_codes,
@@ -83,6 +83,37 @@ def calibrated(largest: float, smallest: float, bits: int) -> InputQuantizer:
     return InputQuantizer(scale=max(largest, -smallest) / top, signed=signed, bits=bits)
 
 
+TABLE_BITS = 16  # input patterns up to this many bits look their cycle sums up in a table
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoiseConstants:
+    """What the noise equivalent of the ADC's rounding needs besides the activity."""
+
+    half_signs: Tensor  # (groups, blocks, cols): +-1/2 x the slices' shifts, per weight column
+    variance: float  # per unit of squared cycle weight: the slices' 4**shift x (4**k - 1)/12
+    scale: Tensor  # (cout,) float: s_x s_w
+
+
+def _noise_constants(layer: "CrossbarLayer", quantized: QuantizedWeight) -> NoiseConstants:
+    spec = layer.spec
+    sign = torch.where(layer.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
+    signs = combine_slices(sign, spec.cells)[:, :, 0]
+    shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices)
+    arrays = 2 if spec.cells.encoding == "differential" else 1
+    power = arrays * float(torch.pow(4.0, shifts.to(torch.float64)).sum())
+    scale = quantized.scale.reshape(-1).expand(layer.cout) * layer.inputs.scale
+    # integer sums: mean +-1/2, variance (4**k - 1)/12; real-valued sums (device physics):
+    # mean 0, variance 4**k/12 (a unit-step ADC's rounding of real sums is left out:
+    # docs/device-physics.md)
+    half, spread = (0.0, 0.0) if spec.analog else (0.5, 1.0)
+    return NoiseConstants(
+        half_signs=signs * half,
+        variance=power * (4.0**spec.adc_shift - spread) / 12,
+        scale=scale.to(layer.module.weight.dtype),
+    )
+
+
 class CrossbarLayer:
     """A Conv2d or Linear module's crossbars: its cells, a chip's faults, and its forward."""
 
@@ -114,6 +145,17 @@ class CrossbarLayer:
         used = self.row_used.sum(1, keepdim=True)
         self.flipped = flip_columns(self._cells(quantized.codes), used, spec.cell_max) & spec.flip
         self.generator = torch.Generator(device=quantized.codes.device).manual_seed(0)
+        self.noise = _noise_constants(self, quantized)
+        self.cycle_table = (
+            cycle_sums(
+                torch.arange(1 << spec.input_bits, device=quantized.codes.device),
+                spec.input_bits,
+                spec.dac_bits,
+                inputs.signed,
+            )
+            if spec.adc_shift and spec.input_bits <= TABLE_BITS
+            else None
+        )
         self.set_chip(None, "cell")
 
     def _cells(self, codes: Tensor) -> Tensor:
@@ -160,25 +202,28 @@ class CrossbarLayer:
         logical = held(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
         logical = logical.reshape(self.groups, -1, self.cols)[:, : self.matrix_rows]
         self.codes = logical.permute(0, 2, 1).reshape(q.codes.shape)
+        # laid out as the module's own weight, so that the conv runs at the float conv's cost
         self.weight = q.dequantize(self.codes).to(self.module.weight.dtype)
+        # the fast conv's weight, s_x s_w q, laid out as the module's own weight: one conv of
+        # the input codes at the cost of the float conv
+        fast = torch.empty_like(self.module.weight)
+        self.fast_weight = fast.copy_(self.weight).mul_(self.inputs.scale)
         bound = ((1 << spec.dac_bits) - 1) * stored.sum(dim=2)  # (groups, blocks, cols x cells)
         clips = bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
         per_weight = clips.reshape(self.groups, self.blocks, self.cols, -1).any(-1).any(1)
         self.clipping = torch.nonzero(per_weight.any(0)).reshape(-1)  # weight columns
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.exact:
-            return self._scaled(self._bit_true(self.inputs.codes(x), None), None)
-        y = self._ordinary(self.inputs.quantized(x), self.weight)
-        if not self.spec.adc_shift and not self.clipping.numel() and not self.spec.read_sigma:
-            return y
         xq = self.inputs.codes(x)
+        if self.exact:
+            return self._scaled(self._bit_true(xq, None), None)
+        y = self._ordinary(xq, self.fast_weight)  # codes x (s_x s_w q): one conv
         if self.spec.read_sigma:
             noise = read_noise_at_output(xq, self.module, self.spec, self.inputs.signed,
                                          self.generator)  # fmt: skip
             y = y + self._scaled(noise, None, bias=False)
         if self.spec.adc_shift:
-            y = y + self._scaled(self._rounding_noise(xq), None, bias=False)
+            y = self._add_rounding_noise(y, xq)
         if self.clipping.numel():  # columns that may saturate: bit-true
             exact = self._scaled(self._bit_true(xq, self.clipping), self.clipping)
             dim = -1 if isinstance(self.module, nn.Linear) else 1
@@ -246,65 +291,50 @@ class CrossbarLayer:
             y = y + combine_slices(sums, self.spec.cells)
         return self._to_output(y, layout)
 
-    def _rounding_noise(self, xq: Tensor) -> Tensor:
-        """The noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
-        conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12; of
-        real-valued sums (device physics), mean 0 and variance 4**k / 12 (a unit-step ADC's
-        rounding of real sums is left out: docs/device-physics.md)."""
-        spec = self.spec
-        active, squares, layout = self._activity(xq)
-        sign = torch.where(self.flipped, -1.0, 1.0)  # (groups, blocks, 1, C)
-        half, spread = (0.0, 0.0) if spec.analog else (0.5, 1.0)
-        mean = half * torch.einsum(
-            "gmb,gbc->gmc", active, combine_slices(sign, spec.cells)[:, :, 0]
-        )
-        shifts = spec.cells.bits_per_cell * torch.arange(spec.cells.slices, device=xq.device)
-        arrays = 2 if spec.cells.encoding == "differential" else 1
-        power = arrays * float(torch.pow(4.0, shifts.to(torch.float64)).sum())
-        step_variance = (4.0**spec.adc_shift - spread) / 12
-        variance = squares.sum(-1, keepdim=True) * (power * step_variance)  # (groups, vectors, 1)
-        noise = torch.randn(mean.shape, generator=self.generator, device=xq.device)
-        y = mean + variance.sqrt() * noise
-        return self._to_output(y, layout)
+    def _add_rounding_noise(self, y: Tensor, xq: Tensor) -> Tensor:
+        """y plus the noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
+        conversion with some input active, mean +-1/2 and variance (4**k - 1) / 12; one
+        seeded normal draw per output with the summed mean and variance."""
+        active, squares = self._activity(xq)  # (..., groups, blocks)
+        mean = torch.einsum("...gb,gbc->...gc", active, self.noise.half_signs)
+        std = squares.sum(-1, keepdim=True).mul_(self.noise.variance).sqrt_()
+        # drawn (groups, vectors..., cols): one draw per output, in the order of the vectors
+        shape = (self.groups, *mean.shape[:-2], self.cols)
+        noise = torch.randn(shape, generator=self.generator, device=xq.device).movedim(0, -2)
+        noise = torch.addcmul(mean, std, noise).flatten(-2).mul_(self.noise.scale)
+        # y is the conv's own fresh output: added to in place
+        return y.add_(noise if isinstance(self.module, nn.Linear) else noise.permute(0, 3, 1, 2))
 
-    def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor, tuple[int, ...]]:
-        """Per (group, input vector, row block): the sums of the cycle weights, and of their
-        squares, over the cycles that drive some row of the block; and the output layout."""
+    def _activity(self, xq: Tensor) -> tuple[Tensor, Tensor]:
+        """Per input vector, group and row block (Linear: (..., groups, blocks); Conv2d:
+        (n, height, width, groups, blocks) of the output): the sums of the cycle weights, and
+        of their squares, over the cycles that drive some row of the block."""
         m, spec, signed = self.module, self.spec, self.inputs.signed
         pattern = input_pattern(xq, spec.input_bits, signed)
-        shape = (self.groups, -1, self.blocks)
+        blocks = range(self.blocks)
         if isinstance(m, nn.Linear):
-            rows, layout = self._rows(pattern)
-            found = [
-                list(active_cycles(bitwise_any(self._block(rows, b), -1), spec.input_bits,
-                                   spec.dac_bits, signed))
-                for b in range(self.blocks)
-            ]  # fmt: skip
+            ranges = [(b * spec.rows, min((b + 1) * spec.rows, self.matrix_rows)) for b in blocks]
+            any_bits = torch.stack([bitwise_any(pattern[..., lo:hi], -1) for lo, hi in ranges], -1)
+            any_bits = any_bits.unsqueeze(-2)  # one group
         else:  # a row block covers a range of input channels: their OR, OR-ed over the window
             n, channels, height, width = pattern.shape
             pattern = pattern.reshape(n, self.groups, channels // self.groups, height, width)
             taps = m.kernel_size[0] * m.kernel_size[1]
-            padding = (int(m.padding[0]), int(m.padding[1]))
-            found = []
-            for b in range(self.blocks):
-                low = b * spec.rows // taps
-                high = -(-min((b + 1) * spec.rows, self.matrix_rows) // taps)
-                channel_bits = bitwise_any(pattern[:, :, low:high], 2).to(torch.float64)
-                windows = F.unfold(channel_bits, m.kernel_size, m.dilation, padding, m.stride)
-                windows = windows.to(pattern.dtype).reshape(n, self.groups, taps, -1)
-                any_bits = bitwise_any(windows, 2).transpose(0, 1).reshape(self.groups, -1)
-                found.append(list(active_cycles(any_bits, spec.input_bits, spec.dac_bits, signed)))
-            width_out = self._out_width(xq)
-            layout = (n, windows.shape[-1] // width_out, width_out)
-        active = torch.stack([_weighted(f, 1) for f in found], -1)
-        squares = torch.stack([_weighted(f, 2) for f in found], -1)
-        return active.reshape(shape), squares.reshape(shape), layout
-
-    def _out_width(self, xq: Tensor) -> int:
-        m = self.module
-        assert isinstance(m, nn.Conv2d)
-        span = m.dilation[1] * (m.kernel_size[1] - 1) + 1
-        return (xq.shape[3] + 2 * int(m.padding[1]) - span) // m.stride[1] + 1
+            ranges = [
+                (b * spec.rows // taps, -(-min((b + 1) * spec.rows, self.matrix_rows) // taps))
+                for b in blocks
+            ]
+            channel_bits = torch.stack(
+                [bitwise_any(pattern[:, :, lo:hi], 2) for lo, hi in ranges], 2
+            )  # (n, groups, blocks, height, width)
+            any_bits = _window_any(channel_bits.flatten(1, 2), m).permute(0, 2, 3, 1)
+            any_bits = any_bits.unflatten(-1, (self.groups, self.blocks))
+        if self.cycle_table is None:
+            sums = cycle_sums(any_bits, spec.input_bits, spec.dac_bits, signed)
+        else:  # one look-up per output: the table holds every pattern's sums
+            sums = self.cycle_table.index_select(0, any_bits.reshape(-1))
+            sums = sums.reshape(*any_bits.shape, 2)
+        return sums[..., 0], sums[..., 1]
 
     def _scaled(self, y: Tensor, cols: Tensor | None, bias: bool = True) -> Tensor:
         """Integer outputs times the input and weight scales (plus the bias)."""
@@ -321,9 +351,20 @@ class CrossbarLayer:
         return out + (chosen if isinstance(self.module, nn.Linear) else chosen[:, None, None])
 
 
-def _weighted(cycles: list[tuple[int, Tensor]], power: int) -> Tensor:
-    """sum over the cycles of weight**power where the cycle is active."""
-    total = torch.zeros(cycles[0][1].shape, device=cycles[0][1].device)
-    for weight, on in cycles:
-        total += float(weight) ** power * on.float()
-    return total
+def _window_any(pattern: Tensor, conv: nn.Conv2d) -> Tensor:
+    """The bitwise OR of integer `pattern` (n, channels, height, width) over each output's
+    conv window (zero padding): (n, channels, out height, out width). The OR over a window is
+    the OR over its rows of the OR over its columns."""
+    kh, kw = conv.kernel_size
+    (sh, sw), (dh, dw) = conv.stride, conv.dilation
+    ph, pw = int(conv.padding[0]), int(conv.padding[1])
+    padded = F.pad(pattern, (pw, pw, ph, ph))
+    out_h = (padded.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    out_w = (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    rows = padded[:, :, 0 : sh * (out_h - 1) + 1 : sh].clone()
+    for i in range(1, kh):  # the kernel's taps, a handful
+        rows |= padded[:, :, i * dh : i * dh + sh * (out_h - 1) + 1 : sh]
+    found = rows[..., 0 : sw * (out_w - 1) + 1 : sw].clone()
+    for j in range(1, kw):
+        found |= rows[..., j * dw : j * dw + sw * (out_w - 1) + 1 : sw]
+    return found
