@@ -43,6 +43,7 @@ from archsim.faults.devices import (
     programmed,
     read_noise_at_output,
 )
+from archsim.faults.draw import unit_rng
 from archsim.faults.effects import cell_slices, weight_faults
 from archsim.faults.models import STUCK_ON
 from archsim.faults.quantize import QuantizedWeight
@@ -112,6 +113,13 @@ def _noise_constants(layer: "CrossbarLayer", quantized: QuantizedWeight) -> Nois
         variance=power * (4.0**spec.adc_shift - spread) / 12,
         scale=scale.to(layer.module.weight.dtype),
     )
+
+
+def _noise_seed(chip: tuple[int, int] | None, name: str) -> int:
+    """The seed of a layer's read noise on chip (seed, index); the clean chip's: 0."""
+    if chip is None:
+        return 0
+    return int(unit_rng(chip[0], chip[1], f"reads:{name}").integers(2**62))
 
 
 class CrossbarLayer:
@@ -191,6 +199,9 @@ class CrossbarLayer:
             flat[where] = new.to(flat.dtype)
             codes = flat.reshape(codes.shape)
         stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
+        # the noise of this chip's reads (ADC rounding, read noise) comes from the chip's own
+        # stream for this layer, so a chip scores the same whatever ran before it
+        self.generator.manual_seed(_noise_seed(chip, self.name))
         if chip is not None:
             stored = programmed(stored, self.physics, spec.cell_max, (*chip, self.name))
         if faults is not None and kind == "cell":
