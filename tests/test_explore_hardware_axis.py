@@ -189,17 +189,21 @@ def test_the_precision_page_shows_each_variants_cost_and_accuracy(swept: Path) -
     # the ADC's share of the energy falls by 4 (2^-2); everything else is the same chip
     assert six.energy_per_image_j is not None and base.energy_per_image_j is not None
     assert six.energy_per_image_j < base.energy_per_image_j
-    # this evaluation sees weights and cells, not partial sums: same accuracy on every chip,
-    # and the reading says so instead of recommending the cheaper ADC as proven safe
-    assert six.identical and six.change == 0.0
+    # the crossbar path converts every partial sum: ISAAC's sums need 8 bits, so the 6-bit
+    # ADC rounds them in steps of 4 and its chips' accuracy is its own, paired against the
+    # reference on the same chips (the reading picks whichever is cheapest without a
+    # measurable loss: the 6-bit chip when the paired interval reaches 0)
+    assert not six.identical and six.change is not None and six.change_half_width
     (reading,) = data.precision_readings
-    assert f"is {SIX}, at " in reading.text and "Rows marked '='" in reading.text
+    no_loss = six.change + six.change_half_width >= 0
+    assert f"is {SIX if no_loss else 'isaac'}" in reading.text
+    assert "Rows marked '='" not in reading.text
     (fig,) = precision_pages(data)
     texts = " ".join(t.get_text() for t in fig.texts)
     assert reading.text in texts and "Not produced" not in texts
     plt.close("all")
-    (front,) = pareto_pages(data)  # the front warns that its cheap ADC is not proven safe
-    assert any("marked '=' on the precision page" in t.get_text() for t in front.texts)
+    (front,) = pareto_pages(data)  # no variant is '=': the front has no warning about one
+    assert not any("marked '=' on the precision page" in t.get_text() for t in front.texts)
     plt.close("all")
     (missing,) = precision_pages(replace(data, variants=[], precision=[]))
     assert "Not produced by this sweep" in [t.get_text() for t in missing.texts]
