@@ -21,7 +21,7 @@ from archsim.explore.ft_study import load_study
 from archsim.explore.ft_techniques import Technique, run_technique
 from archsim.explore.jobs import JobContext
 from archsim.explore.kinds.tolerance import charge, run_tolerance
-from archsim.explore.results import pareto_rows
+from archsim.explore.pareto_table import pareto_rows
 from archsim.explore.spec import spec_from_dict
 from archsim.explore.tolerance_axis import axis_techniques
 from archsim.explore.tolerance_rows import tolerance_costs, tolerance_rows

@@ -177,7 +177,7 @@ def answer(
     threshold: float | None,
     findings: Sequence[Finding],
 ) -> Answer:
-    """The answer page of a sweep from its Pareto rows (`results.pareto_rows`)."""
+    """The answer page of a sweep from its Pareto rows (`pareto_table.pareto_rows`)."""
     rows: list[AnswerRow] = []
     sentences = []
     for rate in rates:
