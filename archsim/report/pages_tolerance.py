@@ -17,6 +17,7 @@ from archsim.atomic import atomic_write
 from archsim.explore.ft_records import (
     Difference,
     StoredStudy,
+    ToleranceRun,
     ToleranceStudy,
     VulnerabilityStudy,
 )
@@ -45,8 +46,7 @@ def _interval(low: float | None, high: float | None) -> str:
     return "-" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
 
 
-def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
-    """The ranking (loss when only that layer is faulty) and loss per weight / per CPU uJ."""
+def _vulnerability_head(study: VulnerabilityStudy) -> str:
     every = study.all_layers
     top = study.top_minus_next
     head = (
@@ -59,6 +59,10 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             f" Paired: {top.first} loses {top.difference:+.2f} "
             f"± {top.half_width:.2f} points more than {top.second}."
         )
+    return head
+
+
+def _vulnerability_table(study: VulnerabilityStudy) -> tuple[tuple[str, ...], list[tuple]]:
     energy_unit, energy = si_column([r.cpu_energy_delta_j for r in study.rows], "J")
     pace_unit, pace = si_column([r.cpu_throughput_delta_ips for r in study.rows], "images/s")
     columns = (
@@ -86,6 +90,11 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
         )
         for r, e, t in zip(study.rows, energy, pace, strict=True)
     ]
+    return columns, rows
+
+
+def _vulnerability_table_pages(study: VulnerabilityStudy, head: str) -> list[Figure]:
+    columns, rows = _vulnerability_table(study)
     still = (
         " dThroughput is 0 for every layer: moving one layer to the CPU does not change "
         "the pipeline's pace in this budget."
@@ -105,6 +114,10 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
             f"statistics: {study.bn_set or 'not recorded'}." + still,
         )
         figs.append(fig)
+    return figs
+
+
+def _vulnerability_plot_page(study: VulnerabilityStudy, head: str) -> Figure:
     fig = page("Per-layer vulnerability: loss against size", head)
     ax = fig.add_axes((0.08, 0.12, 0.86, 0.7))
     for r in study.rows:
@@ -127,12 +140,117 @@ def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
         [str(r.rank) for r in study.rows],
     )
     footnote(fig, "Numbers: the rank. " + "; ".join(f"{r.rank} {r.group}" for r in study.rows[:60]))
-    figs.append(fig)
+    return fig
+
+
+def vulnerability_pages(study: VulnerabilityStudy) -> list[Figure]:
+    """The ranking (loss when only that layer is faulty) and loss per weight / per CPU uJ."""
+    head = _vulnerability_head(study)
+    figs = _vulnerability_table_pages(study, head)
+    figs.append(_vulnerability_plot_page(study, head))
     return figs
 
 
 def _versus(d: Difference | None) -> str:
     return "-" if d is None else f"{d.difference:+.2f} ± {d.half_width:.2f}"
+
+
+def _tolerance_table(run: ToleranceRun) -> tuple[tuple[str, ...], list[tuple]]:
+    tput_unit, tput = si_column([r.throughput_ips for r in run.rows], "images/s")
+    energy_unit, energy = si_column([r.energy_per_image_j for r in run.rows], "J")
+    area_unit, area = si_column([r.occupied_area_mm2 for r in run.rows], "mm²")
+    columns = (
+        "#",
+        "technique",
+        "accuracy (%)",
+        "95% CI",
+        "gain (pts)",
+        "± ",
+        "vs first run",
+        f"throughput ({tput_unit})",
+        f"energy per image ({energy_unit})",
+        f"area ({area_unit})",
+        "crossbars",
+        "ADC conv. (M/image)",
+        "remap s/chip",
+        "eval s/chip",
+        "Pareto front",
+    )
+    rows = [
+        (
+            i + 1,
+            r.technique,
+            f"{r.mean:.2f}",
+            _interval(r.ci_low, r.ci_high),
+            "-" if r.gain is None else f"{r.gain:+.2f}",
+            "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
+            _versus(r.vs_first_run),
+            tput[i],
+            energy[i],
+            area[i],
+            r.crossbars,
+            f"{r.adc_conversions_per_image / 1e6:.3f}",
+            r.remap_seconds_per_chip,
+            r.eval_seconds_per_chip,
+            r.on_front,
+        )
+        for i, r in enumerate(run.rows)
+    ]
+    return columns, rows
+
+
+def _tolerance_table_page(run: ToleranceRun, head: str) -> Figure:
+    columns, rows = _tolerance_table(run)
+    fig = page(f"Fault tolerance with its cost: {run.label}", head)
+    table(
+        fig,
+        (0.04, 0.1, 0.92, 0.76),
+        columns,
+        rows,
+        font=7,
+        highlight=[r.on_front for r in run.rows],
+    )
+    search = run.search
+    bn = ", ".join(dict.fromkeys(r.bn_set or "not recorded" for r in run.rows))
+    footnote(
+        fig,
+        f"BatchNorm statistics (one rule, as evaluate): {bn}."
+        + (
+            f" Placement search: {search.rule}; chosen {search.chosen} under {search.budget}."
+            if search
+            else ""
+        ),
+    )
+    return fig
+
+
+def _tolerance_plot_page(run: ToleranceRun, head: str) -> Figure:
+    fig = page(f"Accuracy bought against energy: {run.label}", head)
+    ax = fig.add_axes((0.08, 0.14, 0.86, 0.68))
+    for r in run.rows:
+        ax.errorbar(
+            r.energy_per_image_j,
+            r.mean,
+            yerr=_bar(r.mean, r.ci_low, r.ci_high),
+            fmt="o",
+            capsize=2,
+            color=FRONT if r.technique.startswith("search") else "#1f77b4",
+        )
+    si_axis(ax, "x", [r.energy_per_image_j for r in run.rows], "energy per image", "J")
+    ax.set_ylabel("mean accuracy over chips (%)")
+    ax.grid(alpha=0.3)
+    place_labels(
+        ax,
+        [r.energy_per_image_j for r in run.rows],
+        [r.mean for r in run.rows],
+        [str(i + 1) for i in range(len(run.rows))],
+    )
+    footnote(
+        fig,
+        "Numbers: the rows of the table before. "
+        + "; ".join(f"{i + 1} {r.technique}" for i, r in enumerate(run.rows[:60])),
+    )
+    return fig
 
 
 def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
@@ -144,93 +262,8 @@ def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
             f"gain = technique minus {run.reference} on the same chips (mean ± 95% "
             "half-width)."
         )
-        tput_unit, tput = si_column([r.throughput_ips for r in run.rows], "images/s")
-        energy_unit, energy = si_column([r.energy_per_image_j for r in run.rows], "J")
-        area_unit, area = si_column([r.occupied_area_mm2 for r in run.rows], "mm²")
-        columns = (
-            "#",
-            "technique",
-            "accuracy (%)",
-            "95% CI",
-            "gain (pts)",
-            "± ",
-            "vs first run",
-            f"throughput ({tput_unit})",
-            f"energy per image ({energy_unit})",
-            f"area ({area_unit})",
-            "crossbars",
-            "ADC conv. (M/image)",
-            "remap s/chip",
-            "eval s/chip",
-            "Pareto front",
-        )
-        rows = [
-            (
-                i + 1,
-                r.technique,
-                f"{r.mean:.2f}",
-                _interval(r.ci_low, r.ci_high),
-                "-" if r.gain is None else f"{r.gain:+.2f}",
-                "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
-                _versus(r.vs_first_run),
-                tput[i],
-                energy[i],
-                area[i],
-                r.crossbars,
-                f"{r.adc_conversions_per_image / 1e6:.3f}",
-                r.remap_seconds_per_chip,
-                r.eval_seconds_per_chip,
-                r.on_front,
-            )
-            for i, r in enumerate(run.rows)
-        ]
-        fig = page(f"Fault tolerance with its cost: {run.label}", head)
-        table(
-            fig,
-            (0.04, 0.1, 0.92, 0.76),
-            columns,
-            rows,
-            font=7,
-            highlight=[r.on_front for r in run.rows],
-        )
-        search = run.search
-        bn = ", ".join(dict.fromkeys(r.bn_set or "not recorded" for r in run.rows))
-        footnote(
-            fig,
-            f"BatchNorm statistics (one rule, as evaluate): {bn}."
-            + (
-                f" Placement search: {search.rule}; chosen {search.chosen} under {search.budget}."
-                if search
-                else ""
-            ),
-        )
-        figs.append(fig)
-        fig = page(f"Accuracy bought against energy: {run.label}", head)
-        ax = fig.add_axes((0.08, 0.14, 0.86, 0.68))
-        for r in run.rows:
-            ax.errorbar(
-                r.energy_per_image_j,
-                r.mean,
-                yerr=_bar(r.mean, r.ci_low, r.ci_high),
-                fmt="o",
-                capsize=2,
-                color=FRONT if r.technique.startswith("search") else "#1f77b4",
-            )
-        si_axis(ax, "x", [r.energy_per_image_j for r in run.rows], "energy per image", "J")
-        ax.set_ylabel("mean accuracy over chips (%)")
-        ax.grid(alpha=0.3)
-        place_labels(
-            ax,
-            [r.energy_per_image_j for r in run.rows],
-            [r.mean for r in run.rows],
-            [str(i + 1) for i in range(len(run.rows))],
-        )
-        footnote(
-            fig,
-            "Numbers: the rows of the table before. "
-            + "; ".join(f"{i + 1} {r.technique}" for i, r in enumerate(run.rows[:60])),
-        )
-        figs.append(fig)
+        figs.append(_tolerance_table_page(run, head))
+        figs.append(_tolerance_plot_page(run, head))
     return figs
 
 
