@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -35,11 +38,41 @@ def _budget_text(rows: list[CostRow]) -> str:
     return ", ".join(budgets) or "not recorded"
 
 
-def mapping_pages(data: SweepData) -> list[Figure]:
-    rows = _sweep_costs(data)
-    if not rows:
-        return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
-    body = [
+MAP_HEADER = [
+    "net",
+    "width",
+    "placement",
+    "crossbars",
+    "IMAs",
+    "tiles",
+    "chips",
+    "util.",
+    "RRAM layers",
+    "CPU layers",
+    "RRAM MACs/img",
+    "CPU MACs/img",
+    "images/s",
+    "J/image",
+    "occupied mm2",
+    "provisioned mm2",
+    "bottleneck",
+]
+T2_HEADER = [
+    "net",
+    "width",
+    "paper latency (s)",
+    "our latency (s)",
+    "ours/paper",
+    "paper energy (J)",
+    "our energy (J)",
+    "ours/paper",
+    "our latency / x1.0",
+    "paper latency / x1.0",
+]
+
+
+def _mapping_body(rows: list[CostRow]) -> list[list[object]]:
+    return [
         [
             c.model,
             c.width,
@@ -61,60 +94,57 @@ def mapping_pages(data: SweepData) -> list[Figure]:
         ]
         for c in rows
     ]
-    images = data.spec.cost.images
-    figs = []
-    for part in chunks(body, 20):
-        fig = page(
-            TITLE_MAP,
-            f"Hardware {', '.join(data.hardware[:1]) or '-'}; input shapes of the sweep's "
-            f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
-            f"budget {_budget_text(rows)} (every point balanced inside it).",
-        )
-        table(
-            fig,
-            (0.02, 0.1, 0.96, 0.78),
-            [
-                "net",
-                "width",
-                "placement",
-                "crossbars",
-                "IMAs",
-                "tiles",
-                "chips",
-                "util.",
-                "RRAM layers",
-                "CPU layers",
-                "RRAM MACs/img",
-                "CPU MACs/img",
-                "images/s",
-                "J/image",
-                "occupied mm2",
-                "provisioned mm2",
-                "bottleneck",
-            ],
-            part,
-            font=6,
-        )
-        footnote(
-            fig,
-            "crossbars..chips: one copy of each layer; util. = weight cells / cells of "
-            "those crossbars. images/s: throughput while streaming, after replication "
-            "in the budget; J/image: dynamic + static + CPU + links; occupied mm2: "
-            "tiles used plus their share of the chip links; provisioned mm2: the "
-            f"budget's chips. ({images} image(s) set only the derived batch time.)",
-        )
-        figs.append(fig)
+
+
+def _mapping_page(data: SweepData, rows: list[CostRow], part: Sequence[Any]) -> Figure:
+    fig = page(
+        TITLE_MAP,
+        f"Hardware {', '.join(data.hardware[:1]) or '-'}; input shapes of the sweep's "
+        f"datasets; cost from the '{data.spec.cost.estimator}' estimator; "
+        f"budget {_budget_text(rows)} (every point balanced inside it).",
+    )
+    table(fig, (0.02, 0.1, 0.96, 0.78), MAP_HEADER, part, font=6)
+    footnote(
+        fig,
+        "crossbars..chips: one copy of each layer; util. = weight cells / cells of "
+        "those crossbars. images/s: throughput while streaming, after replication "
+        "in the budget; J/image: dynamic + static + CPU + links; occupied mm2: "
+        "tiles used plus their share of the chip links; provisioned mm2: the "
+        f"budget's chips. ({data.spec.cost.images} image(s) set only the derived batch time.)",
+    )
+    return fig
+
+
+def _cpu_layers_text(rows: list[CostRow]) -> str:
     lines = []
     for c in rows:
         cpu = [layer.name for layer in c.layers if layer.target == "cpu"]
         lines.append(f"{c.model} x{c.width:g} {c.policy}: " + (", ".join(cpu) if cpu else "none"))
-    text = "Weight layers on the CPU path, per net, width and placement\n\n" + "\n".join(lines[:40])
+    return "Weight layers on the CPU path, per net, width and placement\n\n" + "\n".join(lines[:40])
+
+
+def mapping_pages(data: SweepData) -> list[Figure]:
+    rows = _sweep_costs(data)
+    if not rows:
+        return [missing_page(TITLE_MAP, "No map/simulate job is in the store yet.")]
+    body = _mapping_body(rows)
+    figs = [_mapping_page(data, rows, part) for part in chunks(body, 20)]
+    text = _cpu_layers_text(rows)
     figs[-1].text(0.04, 0.62 - 0.045 * min(len(body), 20) / 2, text, fontsize=8, va="top")
     return figs
 
 
+def _table2_bars(fig: Figure, bars: list[tuple[str, float, float]]) -> None:
+    ax = fig.add_axes((0.08, 0.1, 0.86, 0.28))
+    x = np.arange(len(bars))
+    ax.bar(x - 0.2, [b[1] for b in bars], 0.4, label="archsim")
+    ax.bar(x + 0.2, [b[2] for b in bars], 0.4, label="paper")
+    ax.set_xticks(x, [b[0] for b in bars], fontsize=7)
+    ax.set_ylabel("latency, 10,000 images (s)")
+    ax.legend(fontsize=8)
+
+
 def table2_pages(data: SweepData) -> list[Figure]:
-    policy = data.spec.cost.policy
     rows = data.table2
     if not rows:
         return [
@@ -147,34 +177,11 @@ def table2_pages(data: SweepData) -> list[Figure]:
     fig = page(
         TITLE_T2,
         f"{data.table2_source}. Ours: the 'paper' throughput-bound estimator on "
-        f"CIFAR-10 input shapes, 10,000 images, placement {policy}.",
+        f"CIFAR-10 input shapes, 10,000 images, placement {data.spec.cost.policy}.",
     )
-    table(
-        fig,
-        (0.02, 0.45, 0.96, 0.42),
-        [
-            "net",
-            "width",
-            "paper latency (s)",
-            "our latency (s)",
-            "ours/paper",
-            "paper energy (J)",
-            "our energy (J)",
-            "ours/paper",
-            "our latency / x1.0",
-            "paper latency / x1.0",
-        ],
-        body,
-        font=7.5,
-    )
+    table(fig, (0.02, 0.45, 0.96, 0.42), T2_HEADER, body, font=7.5)
     if bars:
-        ax = fig.add_axes((0.08, 0.1, 0.86, 0.28))
-        x = np.arange(len(bars))
-        ax.bar(x - 0.2, [b[1] for b in bars], 0.4, label="archsim")
-        ax.bar(x + 0.2, [b[2] for b in bars], 0.4, label="paper")
-        ax.set_xticks(x, [b[0] for b in bars], fontsize=7)
-        ax.set_ylabel("latency, 10,000 images (s)")
-        ax.legend(fontsize=8)
+        _table2_bars(fig, bars)
     footnote(fig, TABLE2_NOTE)
     return [fig]
 

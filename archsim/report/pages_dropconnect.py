@@ -83,16 +83,20 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
     return figs
 
 
-def best_rate_pages(data: SweepData) -> list[Figure]:
-    if not data.best_rates:
-        return [missing_page(TITLE_BEST, "The sweep produced no drop-connect evaluations.")]
-    fig = page(
-        TITLE_BEST,
-        "For each net, width and test fault rate: the training drop rate with "
-        "the highest mean accuracy (drop rate 0 = standard training).",
-    )
-    ax = fig.add_axes((0.07, 0.42, 0.38, 0.42))
-    table_rows = [
+BEST_HEADER = [
+    "net",
+    "recal",
+    "fault rate",
+    "best drop",
+    "acc (%)",
+    "standard (%)",
+    "gain (pts)",
+    "± 95% (pts)",
+]
+
+
+def _best_rate_rows(data: SweepData) -> list[list[object]]:
+    return [
         [
             f"{r.model} x{r.width:g}",
             "on" if r.recalibrate else "off",
@@ -105,6 +109,10 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
         ]
         for r in data.best_rates
     ]
+
+
+def _best_rate_plot(fig: Figure, data: SweepData) -> None:
+    ax = fig.add_axes((0.07, 0.42, 0.38, 0.42))
     for key in unique((r.model, r.width, r.recalibrate) for r in data.best_rates):
         best = [r for r in data.best_rates if (r.model, r.width, r.recalibrate) == key]
         ax.step(
@@ -123,22 +131,18 @@ def best_rate_pages(data: SweepData) -> list[Figure]:
     ax.set_ylabel("best drop-connect rate (one of the sweep's)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    table(
-        fig,
-        (0.5, 0.1, 0.48, 0.75),
-        [
-            "net",
-            "recal",
-            "fault rate",
-            "best drop",
-            "acc (%)",
-            "standard (%)",
-            "gain (pts)",
-            "± 95% (pts)",
-        ],
-        table_rows[:30],
-        font=7,
+
+
+def best_rate_pages(data: SweepData) -> list[Figure]:
+    if not data.best_rates:
+        return [missing_page(TITLE_BEST, "The sweep produced no drop-connect evaluations.")]
+    fig = page(
+        TITLE_BEST,
+        "For each net, width and test fault rate: the training drop rate with "
+        "the highest mean accuracy (drop rate 0 = standard training).",
     )
+    _best_rate_plot(fig, data)
+    table(fig, (0.5, 0.1, 0.48, 0.75), BEST_HEADER, _best_rate_rows(data)[:30], font=7)
     footnote(
         fig,
         "Accuracy is the mean over chips; gain = best minus the standard model at the "

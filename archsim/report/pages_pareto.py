@@ -37,10 +37,8 @@ def _label(row: ParetoRow, hardware: bool) -> str:
     return f"{row.model} x{row.width:g} {variant(row)} {row.policy}{technique}{chip}"
 
 
-def _page(data: SweepData, rate: float, rows: list[ParetoRow]) -> Figure:
-    metric = data.spec.pareto.metric
-    front = sorted((r for r in rows if r.on_front), key=lambda r: -r.accuracy)[:FRONT_ROWS]
-    fig = page(
+def _new_page(data: SweepData, rate: float, metric: str) -> Figure:
+    return page(
         f"{TITLE} (fault rate {rate:g})",
         f"Accuracy = {metric} over {data.spec.faults.chips} chips at fault rate "
         f"{rate:g} and throughput (images/s while streaming) maximised; energy per "
@@ -49,40 +47,47 @@ def _page(data: SweepData, rate: float, rows: list[ParetoRow]) -> Figure:
         "numbered as in the table: non-dominated over all four objectives (values within "
         "1e-9 relative are ties); a point over its budget is kept off the front.",
     )
-    notes = []
-    for i, (name, label, unit) in enumerate(AXES):
-        ax = fig.add_axes((0.06 + i * 0.32, 0.47, 0.26, 0.34))
-        rest = [r for r in rows if not r.on_front]
-        ax.scatter(
-            [getattr(r, name) for r in rest],
-            [r.accuracy for r in rest],
-            s=14,
-            color=MUTED,
-            label="dominated",
-        )
-        ax.scatter(
-            [getattr(r, name) for r in front],
-            [r.accuracy for r in front],
-            s=28,
-            color=FRONT,
-            edgecolor="black",
-            linewidth=0.5,
-            zorder=3,
-            label="Pareto front",
-        )
-        note = si_axis(ax, "x", [getattr(r, name) for r in rows], label, unit)
-        if note:
-            notes.append(note)
-        ax.set_ylabel(f"accuracy, {metric} (%)")
-        ax.grid(alpha=0.3)
-        if i == 0:
-            ax.legend(fontsize=7)
-        place_labels(
-            ax,
-            [getattr(r, name) for r in front],
-            [r.accuracy for r in front],
-            [str(n + 1) for n in range(len(front))],
-        )
+
+
+def _scatter_axis(
+    fig: Figure, i: int, rows: list[ParetoRow], front: list[ParetoRow], metric: str
+) -> str:
+    """Draw the i-th axis of AXES; return its SI note, if any."""
+    name, label, unit = AXES[i]
+    ax = fig.add_axes((0.06 + i * 0.32, 0.47, 0.26, 0.34))
+    rest = [r for r in rows if not r.on_front]
+    ax.scatter(
+        [getattr(r, name) for r in rest],
+        [r.accuracy for r in rest],
+        s=14,
+        color=MUTED,
+        label="dominated",
+    )
+    ax.scatter(
+        [getattr(r, name) for r in front],
+        [r.accuracy for r in front],
+        s=28,
+        color=FRONT,
+        edgecolor="black",
+        linewidth=0.5,
+        zorder=3,
+        label="Pareto front",
+    )
+    note = si_axis(ax, "x", [getattr(r, name) for r in rows], label, unit)
+    ax.set_ylabel(f"accuracy, {metric} (%)")
+    ax.grid(alpha=0.3)
+    if i == 0:
+        ax.legend(fontsize=7)
+    place_labels(
+        ax,
+        [getattr(r, name) for r in front],
+        [r.accuracy for r in front],
+        [str(n + 1) for n in range(len(front))],
+    )
+    return note
+
+
+def _front_table(fig: Figure, data: SweepData, front: list[ParetoRow], metric: str) -> None:
     columns = [si_column([getattr(r, name) for r in front], unit) for name, _, unit in AXES]
     body = [
         [
@@ -107,6 +112,9 @@ def _page(data: SweepData, rate: float, rows: list[ParetoRow]) -> Figure:
         chunks(body, FRONT_ROWS)[0],
         font=7,
     )
+
+
+def _front_footnote(fig: Figure, data: SweepData, rate: float, notes: list[str]) -> None:
     lines = []
     if notes:
         lines.append(
@@ -122,6 +130,19 @@ def _page(data: SweepData, rate: float, rows: list[ParetoRow]) -> Figure:
         )
     if lines:
         footnote(fig, " ".join(lines))
+
+
+def _page(data: SweepData, rate: float, rows: list[ParetoRow]) -> Figure:
+    metric = data.spec.pareto.metric
+    front = sorted((r for r in rows if r.on_front), key=lambda r: -r.accuracy)[:FRONT_ROWS]
+    fig = _new_page(data, rate, metric)
+    notes = []
+    for i in range(len(AXES)):
+        note = _scatter_axis(fig, i, rows, front, metric)
+        if note:
+            notes.append(note)
+    _front_table(fig, data, front, metric)
+    _front_footnote(fig, data, rate, notes)
     return fig
 
 
