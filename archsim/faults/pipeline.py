@@ -218,14 +218,58 @@ def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
 OnTheFly = Callable[[Path, str], Recalibrator]  # (checkpoint, device) -> its recalibrator
 
 
+@dataclass
+class _Loaded:
+    """The checkpoint, fault model, hardware name and test split `evaluate` runs on."""
+
+    path: Path
+    model: Any
+    meta: dict[str, Any]
+    bn_sets: dict[str, Any]
+    fault_model: Any
+    hardware: str
+    dataset: str
+    handling: InputHandling
+    data: Any
+    images: Any
+    labels: Any
+    notes: tuple[str, ...]
+
+
 def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
-    from archsim.mapping.mapper import map_model
-    from archsim.mapping.options import MapOptions
-
     rates = tuple(check_rate(r) for r in spec.rates)
     keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
     device = resolve_device(spec.device)  # an unknown or absent device: one line, first
+    ld = _load(spec, device)
+    mapping, hw, info = _map(spec, ld)
+    mc = spec.montecarlo
+    float_acc = accuracy(ld.model, ld.images, ld.labels, mc.batch_size)
+    injector = _injector(spec, ld, mapping, hw)
+    with injector.applied(None):
+        quant_acc = accuracy(ld.model, ld.images, ld.labels, mc.batch_size)
+    if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)
+        mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
+    mc.design(mc.chips).check(len(ld.labels))  # a bad two-stage design fails before any chip
+    if ld.bn_sets and not spec.bn_sets:
+        ld.notes += (f"recalibrated BatchNorm sets ({', '.join(ld.bn_sets)}) not used",)
+    sets, recalibrator = (ld.bn_sets if spec.bn_sets else None), on_the_fly(ld.path, spec.device)
+    common: dict[str, Any] = {
+        "float_accuracy": float_acc,
+        "quantized_accuracy": quant_acc,
+    }
+    run = (injector, mapping, info, mc, common)
+    if spec.fault_map:
+        results = [_on_fault_map(spec.fault_map, ld, run, sets, recalibrator)]
+    else:
+        results = _over_rates(ld, run, rates, sets, recalibrator)
+    notes = ld.notes
+    return [replace(r, notes=notes + r.notes) for r in results] if notes else results
+
+
+def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
+    """The checkpoint (checked against the spec), its fault model and hardware, and the test
+    split (checked against the checkpoint), with the notes so far."""
     path = resolve_checkpoint(spec)
     model, meta, bn_sets = load_checkpoint(path, device or "cpu", spec.model)
     check_identity(spec, path, meta)
@@ -243,11 +287,24 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     data = load_split(dataset_name, "test", spec.data_dir, handling)
     notes += _check_data(path, meta, dataset_name, data.input_shape, data.num_classes)
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
+    return _Loaded(
+        path, model, meta, bn_sets, fault_model, hardware, dataset_name, handling, data,
+        images, labels, notes,
+    )  # fmt: skip
+
+
+def _map(spec: EvaluateSpec, ld: _Loaded) -> tuple[Any, Any, RunInfo]:
+    """(mapping, hardware config, run info) for the loaded checkpoint; adds the placement
+    and BN-folding notes to `ld.notes`."""
+    from archsim.mapping.mapper import map_model
+    from archsim.mapping.options import MapOptions
+
+    meta = ld.meta
     policy, overrides, place_notes = placement(spec, meta)
-    hw = load_hardware(hardware)  # loaded once: the mapping and the BN note both read it
+    hw = load_hardware(ld.hardware)  # loaded once: the mapping and the BN note both read it
     mapping = map_model(
-        model,
-        tuple(images.shape[1:]),
+        ld.model,
+        tuple(ld.images.shape[1:]),
         hw,
         options=MapOptions(policy=policy, overrides=overrides),
         model_name=meta["net"],
@@ -256,69 +313,80 @@ def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
     info = RunInfo(
         meta["net"],
         float(meta["width"]),
-        dataset_name,
-        hardware,
+        ld.dataset,
+        ld.hardware,
         " ".join((policy, *overrides)),
         mapping.weight_bits,
         spec.per_channel,
-        str(path),
-        _input_text(data.input_shape, handling),
+        str(ld.path),
+        _input_text(ld.data.input_shape, ld.handling),
     )
-    notes += place_notes + folding_note(mapping, hw, fault_model)
-    mc = spec.montecarlo
-    float_acc = accuracy(model, images, labels, mc.batch_size)
+    ld.notes += place_notes + folding_note(mapping, hw, ld.fault_model)
+    return mapping, hw, info
+
+
+def _injector(spec: EvaluateSpec, ld: _Loaded, mapping: Any, hw: Any) -> FaultInjector:
+    """The fault injector over the mapped model, on the chosen crossbar path; adds the
+    crossbar note to `ld.notes`."""
     physics = device_physics(spec.variation, spec.read_noise, spec.drift, spec.time)
     setup = crossbar_setup(
-        spec.crossbar, hw, dataset_name, spec.data_dir, handling.pad_to, images.device, physics
+        spec.crossbar,
+        hw,
+        ld.dataset,
+        spec.data_dir,
+        ld.handling.pad_to,
+        ld.images.device,
+        physics,
     )
-    injector = FaultInjector(model, mapping, spec.per_channel, setup)
-    notes += crossbar_note(spec.crossbar, hw, physics)
-    with injector.applied(None):
-        quant_acc = accuracy(model, images, labels, mc.batch_size)
-    if mc.threshold is None:  # "1% accuracy degradation allowed" (stochastic training paper)
-        mc = replace(mc, threshold=round(quant_acc - 1.0, 6))
-    mc.design(mc.chips).check(len(labels))  # a bad two-stage design fails before any chip
-    if bn_sets and not spec.bn_sets:
-        notes += (f"recalibrated BatchNorm sets ({', '.join(bn_sets)}) not used",)
-    sets, recalibrator = (bn_sets if spec.bn_sets else None), on_the_fly(path, spec.device)
-    common: dict[str, Any] = {
-        "float_accuracy": float_acc,
-        "quantized_accuracy": quant_acc,
-    }
-    if spec.fault_map:
-        chip = read_any_fault_map(spec.fault_map, injector.sites, mapping)
-        named = (chip.meta.get("model"), chip.meta.get("width"))
-        if named[0] is not None and (named[0] != info.model or named[1] != info.width):
-            raise UserError(
-                f"fault map {spec.fault_map} was made for {named[0]} at width "
-                f"{named[1]}; the checkpoint is {info.model} at width {info.width}"
-            )
-        warn_if_oversubscribed()  # after the checks: a refused map is one error line
-        bn = choose_bn(sets, chip.fault_model, None, recalibrator)
-        results = [
-            run_chips(
-                injector, None, None, images, labels, mc, info, fault_map=chip, bn=bn, **common
-            )
-        ]
-    else:
-        drawer = ChipDrawer(
-            injector.sites, fault_model, mapping.crossbar_rows, mapping.crossbar_cols
+    injector = FaultInjector(ld.model, mapping, spec.per_channel, setup)
+    ld.notes += crossbar_note(spec.crossbar, hw, physics)
+    return injector
+
+
+_Run = tuple[FaultInjector, Any, RunInfo, MonteCarloSpec, dict[str, Any]]
+
+
+def _on_fault_map(
+    fault_map: str, ld: _Loaded, run: _Run, sets: Any, recalibrator: Recalibrator
+) -> AccuracyResult:
+    """The one measured chip of `fault_map` (refused if made for another model)."""
+    injector, mapping, info, mc, common = run
+    chip = read_any_fault_map(fault_map, injector.sites, mapping)
+    named = (chip.meta.get("model"), chip.meta.get("width"))
+    if named[0] is not None and (named[0] != info.model or named[1] != info.width):
+        raise UserError(
+            f"fault map {fault_map} was made for {named[0]} at width "
+            f"{named[1]}; the checkpoint is {info.model} at width {info.width}"
         )
-        warn_if_oversubscribed()
-        results = [
-            _at_rate(
-                injector,
-                drawer,
-                rate,
-                images,
-                labels,
-                mc,
-                info,
-                {**common, "bn": choose_bn(sets, fault_model.name, rate, recalibrator)},
-            )
-            for rate in rates
-        ]
-    return [replace(r, notes=notes + r.notes) for r in results] if notes else results
+    warn_if_oversubscribed()  # after the checks: a refused map is one error line
+    bn = choose_bn(sets, chip.fault_model, None, recalibrator)
+    return run_chips(
+        injector, None, None, ld.images, ld.labels, mc, info, fault_map=chip, bn=bn, **common
+    )
+
+
+def _over_rates(
+    ld: _Loaded, run: _Run, rates: tuple[float, ...], sets: Any, recalibrator: Recalibrator
+) -> list[AccuracyResult]:
+    """Simulated chips at each fault rate."""
+    injector, mapping, info, mc, common = run
+    drawer = ChipDrawer(
+        injector.sites, ld.fault_model, mapping.crossbar_rows, mapping.crossbar_cols
+    )
+    warn_if_oversubscribed()
+    return [
+        _at_rate(
+            injector,
+            drawer,
+            rate,
+            ld.images,
+            ld.labels,
+            mc,
+            info,
+            {**common, "bn": choose_bn(sets, ld.fault_model.name, rate, recalibrator)},
+        )
+        for rate in rates
+    ]
 
 
 def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
