@@ -27,6 +27,11 @@ from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.bnsets import Recalibrator, choose_bn, qualify_legacy_keys
+from archsim.faults.checkpoint_checks import (
+    check_data,
+    check_declared_shape,
+    check_identity,
+)
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.devices import device_physics
 from archsim.faults.inject import FaultInjector
@@ -136,63 +141,6 @@ def placement(
     return spec.policy, spec.overrides, notes
 
 
-def check_identity(spec: EvaluateSpec, path: Path, meta: dict[str, Any]) -> None:
-    """Refuse a `--model` or `--width` the checkpoint does not hold."""
-    if spec.model:
-        from archsim.nets import net_info
-
-        if net_info(spec.model).name != meta["net"]:
-            raise UserError(f"{path} holds a {meta['net']}, not a {net_info(spec.model).name}")
-    if spec.width is not None and float(spec.width) != float(meta["width"]):
-        raise UserError(
-            f"{path} holds {meta['net']} width {meta['width']:g}, not width "
-            f"{spec.width:g}; drop --width or pick the matching checkpoint"
-        )
-
-
-def _check_declared_shape(
-    path: Path, meta: dict[str, Any], name: str, handling: InputHandling
-) -> None:
-    """Refuse, before loading anything, a dataset whose declared image shape the net cannot take."""
-    from archsim.data.registry import get_source
-
-    channels, height, width = get_source(name).input_shape
-    if handling.pad_to is not None:
-        height, width = max(height, handling.pad_to), max(width, handling.pad_to)
-    _check_shape(path, meta, name, (channels, height, width), int(meta["num_classes"]))
-
-
-def _check_data(
-    path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...], classes: int
-) -> tuple[str, ...]:
-    """Refuse data the net cannot take; a note when it is another dataset than training's."""
-    _check_shape(path, meta, name, shape, classes)
-    trained = meta.get("dataset")
-    if trained and trained != name:
-        note = f"dataset {name} differs from the checkpoint's training dataset {trained}"
-        log.warning("warning: %s", note)
-        return (note,)
-    return ()
-
-
-def _check_shape(
-    path: Path, meta: dict[str, Any], name: str, shape: tuple[int, ...], classes: int
-) -> None:
-    """A one-line error when `name`'s images or classes are not what the net was built for."""
-    trained_shape = tuple(meta.get("input_shape") or ())
-    if (
-        shape[0] != meta["in_channels"]
-        or classes != meta["num_classes"]
-        or (trained_shape and shape != trained_shape)
-    ):
-        was = f"{'x'.join(map(str, trained_shape))} images, " if trained_shape else ""
-        raise UserError(
-            f"{path} was built for {was}{meta['in_channels']} channels, {meta['num_classes']} "
-            f"classes; {name} gives {'x'.join(map(str, shape))} images, {shape[0]} channels, "
-            f"{classes} classes"
-        )
-
-
 def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
     """What the fault simulator's BatchNorm convention means for this run, when it matters.
 
@@ -283,9 +231,9 @@ def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
     handling = InputHandling(
         spec.limit, spec.subset_seed, (meta.get("input") or {}).get("pad_to"), spec.skip
     )
-    _check_declared_shape(path, meta, dataset_name, handling)  # before any file is read
+    check_declared_shape(path, meta, dataset_name, handling)  # before any file is read
     data = load_split(dataset_name, "test", spec.data_dir, handling)
-    notes += _check_data(path, meta, dataset_name, data.input_shape, data.num_classes)
+    notes += check_data(path, meta, dataset_name, data.input_shape, data.num_classes)
     images, labels = data.images.to(spec.device), data.labels.to(spec.device)
     return _Loaded(
         path, model, meta, bn_sets, fault_model, hardware, dataset_name, handling, data,
