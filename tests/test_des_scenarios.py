@@ -1,0 +1,83 @@
+"""A shipped scenario where the DES is slower than the closed-form bound, timed by hand.
+
+docs/validation.md s.9 documents it as a CLI example:
+    archsim map --model docs/examples/two_convs.py:make --input-shape 16,4,10 \
+        --hw docs/examples/isaac-1kb-edram.yaml --no-replicate --estimator des
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from archsim.api.mapping import extract
+from archsim.config.hardware import load_hardware
+from archsim.mapping.geometry import resolve_geometry
+from archsim.mapping.mapper import map_specs
+from archsim.mapping.options import MapOptions
+from archsim.mapping.records import Mapping
+from archsim.perf.analytic import analytic_estimate
+from archsim.perf.costs import PerfCosts
+from archsim.perf.des import simulate
+from archsim.perf.hw_costs import costs_from_hardware
+from archsim.perf.plan import cached_plans
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+SHAPE = (16, 4, 10)
+
+
+def scenario(hardware: str) -> tuple[Mapping, PerfCosts]:
+    """The two convolutions of docs/examples/two_convs.py, one copy each, on `hardware`."""
+    spec = importlib.util.spec_from_file_location("two_convs", EXAMPLES / "two_convs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    hw = load_hardware(hardware)
+    specs = extract(module.make(), SHAPE)
+    options = MapOptions(policy="all-rram", replicate=False)
+    mapping = map_specs(specs, resolve_geometry(hw), input_shape=SHAPE, options=options)
+    return mapping, costs_from_hardware(hw)
+
+
+def test_a_1kb_edram_stalls_the_pipeline_as_the_hand_timeline_says() -> None:
+    mapping, costs = scenario(str(EXAMPLES / "isaac-1kb-edram.yaml"))
+    # Each conv is a 144 x 16 matrix: one column block (16 weights x 8 cells + the unit
+    # column) on two crossbars of one IMA, one copy, both IMAs on tile 0. An output row is
+    # 10 pixels = 10 MVMs of 16 input cycles x 100.78 ns: c = 16.125 us. Its outputs, 10 x
+    # 16 x 16 bits = 2,560 bits, leave through the tile's 32 Gb/s router: x = 80 ns. conv2's
+    # tile keeps conv1's rows in 1 KB = 8,192 bits of eDRAM: 3 rows of 16 x 10 x 16 = 2,560
+    # bits, exactly a 3x3 kernel's receptive rows.
+    plans = cached_plans(mapping, costs)
+    compute, transfer = plans[1].stages
+    assert compute.durations_s == pytest.approx((16.125e-6,) * 4, rel=1e-12)
+    assert transfer.durations_s == pytest.approx((80e-9,) * 4, rel=1e-12)
+    assert [plan.buffer_groups for plan in plans[1:3]] == [0, 3]
+    # One image, from the end of its transfer in (10,240 bits at 51.2 Gb/s + 1 us latency =
+    # 1.2 us): conv1 rows 0-2 compute 1.2-17.325, -33.45, -49.575 (arriving 80 ns later) and
+    # fill the buffer. conv2 row 0 waits for conv1 row 1 (33.53): 33.53-49.655; row 1 for
+    # row 2 (49.655): 49.655-65.78, which frees conv1 row 0, so conv1 row 3 starts at 65.78,
+    # not 49.575: 65.78-81.905, arriving 81.985; conv2 row 2: 81.985-98.11, freeing rows 0
+    # and 1; conv2 row 3: 98.11-114.235, transfer to 114.315, result out (10,240 bits + 1 us)
+    # at 115.515 us.
+    trace: list[tuple[float, str]] = []
+    alone = simulate(mapping, costs, images=1, trace=trace)
+    starts = {label: round(t * 1e9, 3) for t, label in trace if label.endswith("start")}
+    assert starts["0 compute img0 g3 start"] == 65780.0
+    assert starts["1 compute img0 g2 start"] == 81985.0
+    assert alone.latency_s == pytest.approx(115.515e-6, rel=1e-12)
+    # Streaming: the next image's row 0 needs a free slot, which conv2's row 2 gives at
+    # 98.11 us, 6c + 2x = 96.91 us after image 0's row 0 started; every later row of image 1
+    # repeats image 0's 96.91 us later (its row 3 waits for conv2's row 1 of image 1, as
+    # image 0's did), so images leave 96.91 us apart. The closed form's bound is conv1's 4c.
+    streamed = simulate(mapping, costs, images=50)
+    assert streamed.interval_s == pytest.approx(6 * 16.125e-6 + 2 * 80e-9, rel=1e-12)
+    bound = analytic_estimate(mapping, costs)
+    assert bound.interval_s == pytest.approx(4 * 16.125e-6, rel=1e-12)
+    assert streamed.interval_s / bound.interval_s == pytest.approx(96.91 / 64.5, rel=1e-12)
+
+
+def test_isaacs_64kb_edram_never_stalls_the_same_layers() -> None:
+    # 64 KB holds 204 rows of 2,560 bits, more than the buffer the pipeline needs: the DES
+    # reaches the bound, conv1's 4 x 16.125 us.
+    mapping, costs = scenario("isaac")
+    assert simulate(mapping, costs, images=50).interval_s == pytest.approx(64.5e-6, rel=1e-12)
