@@ -209,3 +209,21 @@ def test_folded_batchnorm_costs_nothing_and_units_mode_charges_it() -> None:
     assert folded.energy_by_layer_j["bn"] == 0.0
     # on the units: 2 ops per element x 48 elements x 1e-13 J
     assert units.energy_by_layer_j["bn"] == pytest.approx(96 * 1e-13)
+
+
+@pytest.mark.parametrize(("adcs", "replicas", "interval_s"), [(2, 2, 4.0e-6), (1, 3, 4.0e-6)])
+def test_the_balancer_sees_adc_bound_waves(adcs: int, replicas: int, interval_s: float) -> None:
+    # At 24 Mb/s the CPU link carries C's 96 output bits in 4.0 us per image: the floor. With
+    # an ADC per crossbar a wave of A is its 400 ns MVM (and its transfer 448 ns): 2 replicas
+    # take 8 x 448 ns = 3.584 us <= 4.0 us. With one ADC for the IMA's two crossbars each
+    # converts 4 cycles x 7 columns = 28 samples at 1e8 S/s, 280 ns, one after the other:
+    # 560 ns a wave, so 2 replicas would take 8 x 560 ns = 4.48 us > 4.0 us and the balancer
+    # keeps all 3 (16/3 x 560 ns = 2.987 us). B: 4 waves x 560 ns = 2.24 us, under the floor.
+    costs = replace(COSTS, cpu_link_bandwidth_bps=2.4e7, adcs_per_ima=adcs)
+    mapping = balanced_mapping(NET, GEOMETRY, costs, 2, MapOptions(), **SHAPE)
+    assert [lm.replicas for lm in mapping.rram_layers] == [replicas, 1]
+    plans = build_plans(mapping, costs)
+    wave = {2: 400e-9, 1: 560e-9}[adcs]
+    compute = next(plan for plan in plans if plan.name == "A").stages[0]
+    assert compute.busy_s() == pytest.approx(16 / replicas * wave, rel=1e-9)
+    assert analytic_estimate(mapping, costs).interval_s == pytest.approx(interval_s, rel=1e-9)
