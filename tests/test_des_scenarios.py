@@ -6,9 +6,11 @@ docs/validation.md s.9 documents it as a CLI example:
 """
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from test_perf_des import COSTS, GEOMETRY, conv
 
 from archsim.api.mapping import extract
 from archsim.config.hardware import load_hardware
@@ -81,3 +83,39 @@ def test_isaacs_64kb_edram_never_stalls_the_same_layers() -> None:
     # reaches the bound, conv1's 4 x 16.125 us.
     mapping, costs = scenario("isaac")
     assert simulate(mapping, costs, images=50).interval_s == pytest.approx(64.5e-6, rel=1e-12)
+
+
+def test_lanes_sharing_a_router_port_queue_for_it() -> None:
+    # The toy chip of test_perf_des.py (2 crossbars per IMA, 2 IMAs per tile, a tile per
+    # chip). A 3x3 conv 1 -> 3 on 4x4 is 9 rows x 7 columns: one crossbar per copy. Eight
+    # copies fill 4 IMAs on tiles 0 and 1 (copies 0-3 and 4-7); a row of 4 pixels uses 4
+    # copies, so 2 lanes take rows in turn, lane = copy mod 2: each lane has 2 copies on each
+    # tile, and both lanes send through both tiles' router ports.
+    spec = conv("conv", 1, 3)
+    geometry = replace(GEOMETRY, chips=2)
+    options = MapOptions(policy="all-rram", replicate=True, replicate_scope="node")
+    mapping = map_specs([spec], geometry, input_shape=spec.in_shape, options=options)
+    assert mapping.layers[0].replicas == 8
+    compute, transfer = cached_plans(mapping, COSTS)[0].stages
+    # A row is one wave: a 400 ns MVM (4 cycles x 100 ns; each crossbar's 28 samples take
+    # its own ADC 280 ns); its transfer moves 2 copies x 3 outputs x 8 bits = 48 bits
+    # through each tile's port at 1.2e8 b/s: 400 ns, both ports at once.
+    assert (compute.lanes, transfer.lanes) == (2, 2)
+    assert compute.durations_s == pytest.approx((400e-9,) * 4, rel=1e-12)
+    assert transfer.durations_s == pytest.approx((400e-9,) * 4, rel=1e-12)
+    assert transfer.lane_links == ((
+        (("router", 0), 400e-9), (("router", 1), 400e-9)),) * 2  # fmt: skip
+    # Closed form: each lane alone, 2 rows x 400 ns per image: 0.8 us; one image's row 3
+    # computes 0.4-0.8 and sends 0.8-1.2 us.
+    closed = analytic_estimate(mapping, COSTS)
+    assert (closed.interval_s, closed.latency_s) == pytest.approx((0.8e-6, 1.2e-6), rel=1e-12)
+    # DES, by hand: rows 0 and 1 compute 0-0.4 us, rows 2 and 3 0.4-0.8 us. The ports take
+    # one transfer at a time: row 0 sends 0.4-0.8, row 1 0.8-1.2, row 2 1.2-1.6, row 3
+    # 1.6-2.0 us. Streaming, the ports are busy 4 x 400 ns = 1.6 us per image, back to back
+    # (the crossbars, 0.8 us an image, run ahead): images leave 1.6 us apart, twice the bound.
+    trace: list[tuple[float, str]] = []
+    alone = simulate(mapping, COSTS, images=1, trace=trace)
+    ends = sorted(round(t * 1e9) for t, label in trace if "transfer" in label and "end" in label)
+    assert ends == [800, 1200, 1600, 2000]
+    assert alone.latency_s == pytest.approx(2.0e-6, rel=1e-12)
+    assert simulate(mapping, COSTS, images=20).interval_s == pytest.approx(1.6e-6, rel=1e-12)

@@ -27,6 +27,15 @@ the group's waves, spread evenly over the ADCs it took, so a bank is busy exactl
 conversions it makes; each bank is booked on its own, and the group ends when its last bank
 has converted, and no earlier than its contention-free duration (the closed form's,
 `plan_rram.compute_stage`) after its start.
+
+Router ports and chip links: a tile's router port (and a chip's link) that the transfers of
+several lanes, of one layer or of several, send through is a calendar of one unit
+(`Bank(1)`: first come first served in the order the transfers ask for it, which is a
+`simpy.Resource` of capacity 1 without its events): a lane's transfer books each such port
+and link for its bits over the group's waves from its start, and ends when the last of them
+is done, never before its contention-free duration. A port only one lane uses is not
+booked. So a port that many replicas share can set the pace, where the closed form, which
+times each lane's transfer as if alone, does not see it.
 """
 
 from collections.abc import Callable, Generator
@@ -159,10 +168,12 @@ def folded_tail(stages: tuple[Stage, ...], position: int) -> Stage | None:
 
 def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]]:
     """Per lane of an RRAM stage: the shared banks it books, the ADCs it takes of each and
-    their conversion seconds per wave. IMAs booked by the same lanes for the same work keep
-    the same calendar, so they are one `Bank` (exact, and far fewer bookings)."""
-    users: dict[object, list[tuple[UserKey, int, float]]] = {}
-    adcs: dict[object, int] = {}
+    their conversion seconds per wave; per lane of a transfer, the router ports and chip
+    links other lanes use too (one unit each, its seconds per wave). Calendars booked by the
+    same lanes for the same work keep the same times, so they are one `Bank` (exact, and far
+    fewer bookings)."""
+    users: dict[tuple[object, ...], list[tuple[UserKey, int, float]]] = {}
+    adcs: dict[tuple[object, ...], int] = {}
     for p, plan in enumerate(plans):
         for s, stage in enumerate(plan.stages):
             for lane, banks in enumerate(stage.lane_adc):
@@ -171,6 +182,12 @@ def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]
                     work = (units, sum(bank.job_s_per_wave) / units)
                     users.setdefault(bank.key, []).append(((p, s, lane), *work))
                     adcs[bank.key] = bank.adcs
+            for lane, links in enumerate(stage.lane_links):
+                for place, per_wave in links:
+                    users.setdefault(("link", place), []).append(((p, s, lane), 1, per_wave))
+                    adcs[("link", place)] = 1
+    for key in [k for k, uses in users.items() if k[0] == "link" and len(uses) < 2]:
+        del users[key]  # a port or link only one lane uses never queues
     calendars: dict[tuple, Bank] = {}
     holds: dict[UserKey, dict[int, Hold]] = {}
     for key, uses in users.items():
@@ -253,6 +270,7 @@ class PipelineSim:
         tail_free = 0.0
         own = self.buffers.get(index) if position == 0 else None
         holds = self.holds.get((index, position, lane), ())
+        tail_holds = self.holds.get((index, position + 1, lane), ()) if tail else ()
         label = f"{plan.name} {stage.name}"
         for order in range(lane, self.images * groups, stage.lanes):
             image, group = divmod(order, groups)
@@ -278,18 +296,28 @@ class PipelineSim:
             if tail is not None:
                 if self.trace is not None:
                     self.trace.append((env.now, f"{label} img{image} g{group} end"))
-                tail_free = self._tail(tail, tail_free, after, image, group, plan.name)
+                slot = (tail_free, image, group)
+                tail_free = self._tail(tail, tail_holds, slot, after, plan.name)
             elif stage.delay_s > 0:  # the data arrives later; the lane is free now
                 env.process(self._arrive(after, image, group, stage.delay_s, label))
             else:
                 self._done(after, image, group, label)
 
     def _tail(
-        self, tail: Stage, free: float, after: Signals, image: int, group: int, name: str
+        self,
+        tail: Stage,
+        holds: tuple[Hold, ...],
+        slot: tuple[float, int, int],
+        after: Signals,
+        name: str,
     ) -> float:
-        """Schedule a folded stage's group on its lane (free from `free`); its end."""
+        """Schedule a folded stage's group (image, group) on its lane (free from `free`),
+        booking the shared ports and links it sends through from its start; its end."""
+        free, image, group = slot
         start = max(self.env.now, free)
         end = start + tail.durations_s[group]
+        for bank, units, per_wave in holds:
+            end = max(end, bank.book(start, units, tail.waves[group] * per_wave))
         label = f"{name} {tail.name}"
         if self.trace is not None:
             self.trace.append((start, f"{label} img{image} g{group} start"))

@@ -9,6 +9,12 @@ routers instead of all landing on one. A value is
 chip link when it changes chip). Time: each tile's router port moves `router_bandwidth_bps`
 in and out, so a wave of a lane (all its replicas firing once) lasts as long as the busiest
 router port needs for its bits, plus the busiest chip link for bits that change chip.
+
+The ports and links are shared: lanes of a layer whose replicas sit on the same tile, and
+other layers on that tile, send through the same router port (and chip link). The closed
+form times each lane as if alone; the DES books every port and link that more than one lane
+uses as a first-come-first-served calendar (`Stage.lane_links`), so a port that many
+replicas share can set the pace.
 """
 
 from dataclasses import dataclass
@@ -28,6 +34,9 @@ class LayerTraffic:
     chip_bits: float  # per replica MVM, summed over chip links (mean over replicas)
     lane_router_bits: tuple[float, ...]  # a lane's wave: bits through its busiest router
     lane_chip_bits: tuple[float, ...]  # a lane's wave: bits over its busiest chip link
+    # per lane, every router port ("router", tile) and chip link ("chip", chip) its wave uses,
+    # with its bits
+    lane_port_bits: tuple[tuple[tuple[tuple[str, int], float], ...], ...] = ()
 
 
 def layer_traffic(
@@ -68,28 +77,40 @@ def layer_traffic(
     router_bits = w.sum() / replicas  # each holder's bits leave its router once
     chip_bits = sum(bits.sum() for _, bits in chip_load) / replicas
     lane_of = replica % lanes
-    masks = [sends, sends, is_home]
+    router_lanes = [lane_of[m] for m in (sends, sends, is_home)]
+    chip_lanes = [lane_of[sends & (chip != home_chip)], lane_of[leaves]]
+    chips_all = int(chip.max()) + 1
+    router_totals = _totals(router_load, router_lanes, lanes, tiles_all)
+    chip_totals = _totals(chip_load, chip_lanes, lanes, chips_all)
     return LayerTraffic(
         float(router_bits),
         float(chip_bits),
-        _busiest(router_load, [lane_of[m] for m in masks], lanes, tiles_all),
-        _busiest(
-            chip_load,
-            [lane_of[sends & (chip != home_chip)], lane_of[leaves]],
-            lanes,
-            int(chip.max()) + 1,
+        tuple(router_totals.max(axis=1).tolist()),
+        tuple(chip_totals.max(axis=1).tolist()),
+        tuple(
+            _used(("router", router_totals[lane]), ("chip", chip_totals[lane]))
+            for lane in range(lanes)
         ),
     )
 
 
-def _busiest(
+def _used(*places: tuple[str, np.ndarray]) -> tuple[tuple[tuple[str, int], float], ...]:
+    """The places (kind, index) with bits on them, and those bits."""
+    return tuple(
+        ((kind, int(index)), float(bits[index]))
+        for kind, bits in places
+        for index in np.flatnonzero(bits)
+    )
+
+
+def _totals(
     loads: list[tuple[np.ndarray, np.ndarray]], lane_of: list[np.ndarray], lanes: int, places: int
-) -> tuple[float, ...]:
-    """Per lane: the largest total of bits on one place (router or chip link)."""
+) -> np.ndarray:
+    """Bits per (lane, place) (router port or chip link) of one wave."""
     total = np.zeros(lanes * places)
     for (where, bits), lane in zip(loads, lane_of, strict=True):
         total += np.bincount(lane * places + where, weights=bits, minlength=lanes * places)
-    return tuple(total.reshape(lanes, places).max(axis=1).tolist())
+    return total.reshape(lanes, places)
 
 
 def transfer_stage(
@@ -105,5 +126,11 @@ def transfer_stage(
         for router, chip in zip(traffic.lane_router_bits, traffic.lane_chip_bits, strict=True)
     )
     replicas_per_lane = replicas / lanes
-    durations = tuple(p / replicas_per_lane * wave_s for p in group_pixels)
-    return Stage("transfer", lanes, durations)
+    waves = tuple(p / replicas_per_lane for p in group_pixels)
+    bandwidth = {"router": costs.router_bandwidth_bps, "chip": costs.chip_link_bandwidth_bps}
+    links = tuple(
+        tuple((place, bits / bandwidth[place[0]]) for place, bits in used)
+        for used in traffic.lane_port_bits
+    )
+    durations = tuple(w * wave_s for w in waves)
+    return Stage("transfer", lanes, durations, waves=waves, lane_links=links)

@@ -34,6 +34,9 @@ class Stage:
     waves: tuple[float, ...] = ()  # RRAM compute: MVM waves per group
     lane_adc: tuple[tuple[AdcClass, ...], ...] = ()  # RRAM compute: ADC banks per lane
     delay_s: float = 0.0  # added to every group's finish without holding the lane (latency)
+    # RRAM transfer: per lane, the router ports and chip links its waves use, with their
+    # seconds per wave ((kind, index), s); the DES queues lanes that share one
+    lane_links: tuple[tuple[tuple[tuple[str, int], float], ...], ...] = ()
 
     def lane_of(self, image: int, group: int) -> int:
         """Groups are dealt to lanes round robin, continuing from one image to the next."""
