@@ -51,28 +51,38 @@ Feed = tuple["Buffer", tuple[int, ...], int]  # buffer, need per group, producer
 
 
 class Signals:
-    """Which groups of one stage are done, per image; an event exists only while awaited."""
+    """When the groups of one stage are done, per image, as soon as that time is known (a
+    stage that holds nothing shared knows its end when it starts: no event marks it); an
+    event exists only while awaited."""
 
-    __slots__ = ("done", "env", "waiting")
+    __slots__ = ("at", "done", "env", "waiting")
 
     def __init__(self, env: simpy.Environment, images: int, groups: int) -> None:
         self.env = env
-        self.done = [bytearray(groups) for _ in range(images)]
+        self.done = [bytearray(groups) for _ in range(images)]  # its end is known
+        self.at = [[0.0] * groups for _ in range(images)]  # that end
         self.waiting: dict[tuple[int, int], simpy.Event] = {}
 
     def wait(self, image: int, group: int) -> simpy.Event | None:
-        """None if the group is done, else the event that fires when it is."""
+        """None if the group is done by now, else an event that fires when it is."""
         if self.done[image][group]:
-            return None
+            delay = self.at[image][group] - self.env.now
+            return self.env.timeout(delay) if delay > 0 else None
         event = self.waiting.get((image, group))
         if event is None:
             event = self.waiting[(image, group)] = self.env.event()
         return event
 
-    def fire(self, image: int, group: int) -> None:
+    def fire(self, image: int, group: int, at: float) -> None:
+        """The group ends at `at` (now or later)."""
         self.done[image][group] = 1
+        self.at[image][group] = at
         event = self.waiting.pop((image, group), None)
-        if event is not None:
+        if event is None:
+            return
+        if at > self.env.now:
+            self.env.timeout(at - self.env.now).callbacks.append(lambda _: event.succeed())
+        else:
             event.succeed()
 
 
@@ -298,10 +308,8 @@ class PipelineSim:
                     self.trace.append((env.now, f"{label} img{image} g{group} end"))
                 slot = (tail_free, image, group)
                 tail_free = self._tail(tail, tail_holds, slot, after, plan.name)
-            elif stage.delay_s > 0:  # the data arrives later; the lane is free now
-                env.process(self._arrive(after, image, group, stage.delay_s, label))
-            else:
-                self._done(after, image, group, label)
+            else:  # the data arrives delay_s later (a link's latency); the lane is free now
+                self._done(after, image, group, label, env.now + stage.delay_s)
 
     def _tail(
         self,
@@ -321,12 +329,7 @@ class PipelineSim:
         label = f"{name} {tail.name}"
         if self.trace is not None:
             self.trace.append((start, f"{label} img{image} g{group} start"))
-        if end > self.env.now:
-            self.env.timeout(end - self.env.now).callbacks.append(
-                lambda _: self._done(after, image, group, label)
-            )
-        else:
-            self._done(after, image, group, label)
+        self._done(after, image, group, label, end)
         return end
 
     def _consume(self, feed: Feed, order: int) -> None:
@@ -350,19 +353,13 @@ class PipelineSim:
             yield request
             yield self.env.timeout(stage.durations_s[group])
 
-    def _arrive(
-        self, after: Signals, image: int, group: int, delay_s: float, label: str
-    ) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(delay_s)
-        self._done(after, image, group, label)
-
-    def _done(self, after: Signals, image: int, group: int, label: str) -> None:
-        after.fire(image, group)
-        now = self.env.now
+    def _done(self, after: Signals, image: int, group: int, label: str, at: float) -> None:
+        """The group's end is known: `at` (now or later)."""
+        after.fire(image, group, at)
         if self.trace is not None:
-            self.trace.append((now, f"{label} img{image} g{group} end"))
-        if now > self.finish_s[image]:
-            self.finish_s[image] = now
+            self.trace.append((at, f"{label} img{image} g{group} end"))
+        if at > self.finish_s[image]:
+            self.finish_s[image] = at
         if after is self.final and image == self.out and all(after.done[image]):
             self._out()
 
