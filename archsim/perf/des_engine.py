@@ -81,9 +81,13 @@ class Signals:
         if event is None:
             return
         if at > self.env.now:
-            self.env.timeout(at - self.env.now).callbacks.append(lambda _: event.succeed())
+            self.env.timeout(at - self.env.now).callbacks.append(lambda _: _succeed(event))
         else:
             event.succeed()
+
+
+def _succeed(event: simpy.Event) -> None:
+    event.succeed()
 
 
 class Bank:
