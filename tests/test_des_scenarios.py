@@ -6,13 +6,16 @@ docs/validation.md s.9 documents it as a CLI example:
 """
 
 import importlib.util
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from test_perf_des import COSTS, GEOMETRY, conv
 
 from archsim.api.mapping import extract
+from archsim.cli import cli
 from archsim.config.hardware import load_hardware
 from archsim.mapping.geometry import resolve_geometry
 from archsim.mapping.mapper import map_specs
@@ -119,3 +122,16 @@ def test_lanes_sharing_a_router_port_queue_for_it() -> None:
     assert ends == [800, 1200, 1600, 2000]
     assert alone.latency_s == pytest.approx(2.0e-6, rel=1e-12)
     assert simulate(mapping, COSTS, images=20).interval_s == pytest.approx(1.6e-6, rel=1e-12)
+
+
+@pytest.mark.parametrize(("estimator", "images_per_s"), [("des", 10319.0), ("analytic", 15504.0)])
+def test_the_documented_command_prints_the_hand_timelines_throughput(
+    estimator: str, images_per_s: float
+) -> None:
+    # 1 / 96.91 us = 10,319 images/s (DES); 1 / 64.5 us = 15,504 (the closed form's bound)
+    args = ["map", "--model", f"{EXAMPLES / 'two_convs.py'}:make", "--input-shape", "16,4,10",
+            "--hw", str(EXAMPLES / "isaac-1kb-edram.yaml"), "--no-replicate",
+            "--estimator", estimator, "--format", "json"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["costs"]["throughput_images_per_s"] == images_per_s
