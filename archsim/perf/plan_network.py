@@ -36,7 +36,7 @@ class LayerTraffic:
     lane_chip_bits: tuple[float, ...]  # a lane's wave: bits over its busiest chip link
     # per lane, every router port ("router", tile) and chip link ("chip", chip) its wave uses,
     # with its bits
-    lane_port_bits: tuple[tuple[tuple[tuple[str, int], float], ...], ...] = ()
+    lane_port_bits: tuple[tuple[tuple[tuple[str, int], float], ...], ...]
 
 
 def layer_traffic(
