@@ -61,7 +61,7 @@ class Signals:
         self.env = env
         self.done = [bytearray(groups) for _ in range(images)]  # its end is known
         self.at = [[0.0] * groups for _ in range(images)]  # that end
-        self.waiting: dict[tuple[int, int], simpy.Event] = {}
+        self.waiting: dict[tuple[int, int], Later] = {}
 
     def wait(self, image: int, group: int) -> simpy.Event | None:
         """None if the group is done by now, else an event that fires when it is."""
@@ -70,7 +70,7 @@ class Signals:
             return self.env.timeout(delay) if delay > 0 else None
         event = self.waiting.get((image, group))
         if event is None:
-            event = self.waiting[(image, group)] = self.env.event()
+            event = self.waiting[(image, group)] = Later(self.env)
         return event
 
     def fire(self, image: int, group: int, at: float) -> None:
@@ -78,16 +78,17 @@ class Signals:
         self.done[image][group] = 1
         self.at[image][group] = at
         event = self.waiting.pop((image, group), None)
-        if event is None:
-            return
-        if at > self.env.now:
-            self.env.timeout(at - self.env.now).callbacks.append(lambda _: _succeed(event))
-        else:
-            event.succeed()
+        if event is not None:
+            event.succeed_in(max(0.0, at - self.env.now))
 
 
-def _succeed(event: simpy.Event) -> None:
-    event.succeed()
+class Later(simpy.Event):
+    """An awaited group's end: once the end is known it is scheduled for that time, one
+    event (as a `simpy.Timeout` is), however far ahead the end became known."""
+
+    def succeed_in(self, delay_s: float) -> None:
+        self._ok, self._value = True, None
+        self.env.schedule(self, simpy.events.NORMAL, delay_s)
 
 
 class Bank:
