@@ -10,12 +10,15 @@ plans (the cache is keyed by the mapping
 object): what `archsim map --estimator X` spends after mapping. The ratio is the median DES
 CPU time over the median closed-form CPU time. The target is 3 or less.
 
-Measured (two-core machine shared with other work, load average near 10; two A B A B runs
-each): this code 1.865 and 1.866 CPU s for the DES against 0.179 and 0.199 s for the closed
-form, ratios 10.4 and 9.4; the code before router ports and chip links were booked and
-known ends signalled without events, 1.900 and 1.740 s against 0.163 and 0.145 s, ratios
-11.6 and 12.0. Both measure 7.371 us against the closed form's 5.897 us. The target is not
-met; docs/validation.md s.9 says what the remaining time is spent on.
+Measured on a two-core machine shared with other work (load average 10-13), A B A B per run,
+runs of this code and of the code before router ports and chip links were booked and known
+ends signalled without events alternating: this code 1.695 and 2.406 CPU s for the DES
+against 0.169 and 0.227 s for the closed form (ratios 10.0 and 10.6); before, 1.886 and
+2.041 s against 0.167 and 0.220 s (11.3 and 9.3; two earlier runs 11.6 and 12.0). The load
+makes single ratios vary by +-15 %: the two are the same within it (the simulated events
+fell from 252,808 to 189,831; booking the shared ports spends the rest). Both measure
+7.371 us against the closed form's 5.897 us. The target is not met; docs/validation.md s.9
+says what the time is spent on.
 """
 
 import resource
