@@ -66,7 +66,7 @@ class InputQuantizer:
         """The integer codes of `x` (held as floats)."""
         if self.scale == 0:
             return torch.zeros_like(x)
-        return torch.round(x / self.scale).clamp_(-self.top if self.signed else 0, self.top)
+        return x.div(self.scale).round_().clamp_(-self.top if self.signed else 0, self.top)
 
     def quantized(self, x: Tensor) -> Tensor:
         """x at its code: codes(x) x scale."""
