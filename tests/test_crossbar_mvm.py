@@ -16,9 +16,9 @@ Rows 0..62 hold q = 3 and rows 63..127 hold q = -5.
 """
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import torch
 
 from archsim.faults.crossbar import CrossbarSpec, adc_read, crossbar_mvm, input_cycles
 from archsim.faults.sites import CellFormat
