@@ -190,8 +190,9 @@ def _chunk_sums(
     total = torch.cat(totals, dim=-1)[..., : stored.shape[-1]]
     if not spec.flip:
         return total
-    # a flipped column reads (2**w - 1) x S - reading in every cycle (S: the digital count)
-    counts = torch.tensordot(_vector(weights, x_rows), planes.sum(-1).to(torch.float64), dims=1)
+    # a flipped column reads (2**w - 1) x S_t - reading in every cycle t (S_t: the cycle's
+    # digital count); sum_t w_t S_t = sum_r sum_t w_t d_tr = sum_r x_r, the codes' own sum
+    counts = x_rows.to(torch.float64).sum(-1)
     sign = 1.0 - 2.0 * flipped.to(torch.float64)
     return total * sign + flipped * (spec.cell_max * counts.unsqueeze(-1))
 
@@ -231,10 +232,6 @@ def _may_saturate(stored: Tensor, spec: CrossbarSpec) -> bool:
     ADC's saturation (else clipping is provably a no-op)."""
     bound = float(stored.sum(dim=-2).max()) * ((1 << spec.dac_bits) - 1)
     return bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
-
-
-def _vector(values: list[float], like: Tensor) -> Tensor:
-    return torch.tensor(values, dtype=torch.float64, device=like.device)
 
 
 def _shift_add(readings: Tensor, weights: list[float], largest: float) -> Tensor:
