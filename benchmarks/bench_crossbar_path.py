@@ -24,6 +24,7 @@ import torch
 from archsim.config.hardware import load_hardware
 from archsim.data.inputs import InputHandling, load_split
 from archsim.faults.inject import FaultInjector
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.xbarpath import CrossbarSetup
 from archsim.hw.precision import chip_precision
 from archsim.mapping.mapper import map_model
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--models", default="lenet5,resnet20")
     args = parser.parse_args()
+    keep_freed_memory()  # as `archsim evaluate` runs: no mmap/munmap per large tensor
     for name in args.models.split(","):
         bench(name, torch.device(args.device))
 

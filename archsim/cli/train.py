@@ -152,7 +152,7 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
     metavar="NAME[:K]",
     help="Hardware-aware training: the cells' programming variation (rram-wan2022, :K for K "
     "times its sigma) in every forward pass, drawn fresh per mini-batch on the --hw cells "
-    "(docs/device-physics.md s.6).",
+    "(docs/device-physics.md s.7).",
 )
 @click.option(
     "--read-noise",

@@ -167,7 +167,7 @@ DRIFTS: dict[str, Drift] = {d.name: d for d in (PCM_NANDAKUMAR,)}
 
 # NeuroSim's interconnect for the 32 nm node: a 40 nm wide copper wire, resistivity
 # 4.03e-8 ohm m, aspect ratio 1.9, 2F (80 nm) of it per cell: 4.03e-8 x 80e-9 /
-# (40e-9^2 x 1.9) = 1.06 ohm per cell (docs/device-physics.md s.4)
+# (40e-9^2 x 1.9) = 1.06 ohm per cell (docs/device-physics.md s.6)
 NEUROSIM_32NM_WIRE_OHM = 4.03e-8 * 80e-9 / ((40e-9) ** 2 * 1.9)
 
 
