@@ -1,11 +1,14 @@
 """IR drop along a crossbar's rows and columns (faults/devices.py `IrDrop`), from the
 description's `crossbar.wire_ohm`, composed with variation and stuck-at faults in one chip."""
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
 from archsim.config.hardware import hardware_digest, load_hardware
+from archsim.errors import UserError
 from archsim.faults.crossbar import CrossbarSpec
 from archsim.faults.devices import (
     NEUROSIM_32NM_WIRE_OHM,
@@ -91,3 +94,14 @@ def test_ir_drop_reads_stuck_and_varied_cells_through_the_wires() -> None:
     layer.set_chip(None, "cell")
     plain.set_chip(None, "cell")
     assert torch.equal(layer.stored, plain.stored)
+
+
+def test_a_description_file_sets_its_wires_and_nonsense_is_one_error(tmp_path: Path) -> None:
+    good = tmp_path / "isaac-wires.yaml"
+    good.write_text("base: isaac\ncrossbar:\n  wire_ohm: 1.06\n")
+    physics = with_wires(DevicePhysics(), load_hardware(str(good)))
+    assert physics.ir_drop == IrDrop(wire_ohm=1.06, cols=128)
+    bad = tmp_path / "isaac-bad-wires.yaml"
+    bad.write_text("base: isaac\ncrossbar:\n  wire_ohm: -1\n")
+    with pytest.raises(UserError, match="wire_ohm"):
+        load_hardware(str(bad))
