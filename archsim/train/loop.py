@@ -69,12 +69,10 @@ def make_sampler(setup: RunSetup, plan: EpochPlan, state: RunState) -> Sampler |
     if plan.phase != "train":
         return None
     noise = state.generators["noise"]
-    base: Sampler | None = None
-    if plan.rate == 0.0:
-        base = None
-    elif setup.spec.method == "dropconnect":
+    base: Sampler | None = None  # rate 0: no mask or faults this epoch
+    if plan.rate != 0.0 and setup.spec.method == "dropconnect":
         base = DropConnect(plan.rate, noise, setup.spec.rescale)
-    else:
+    elif plan.rate != 0.0:
         base = StochasticFaults(plan.rate, setup.fault_model, noise, setup.cells)
     if not setup.physics.active or setup.noise_cells is None:
         return base
