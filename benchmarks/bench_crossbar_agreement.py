@@ -11,12 +11,18 @@ faulty chips' mean difference with a 95% t-interval over chips. The numbers are 
 docs/crossbar-path.md s.6. Each lossy description is then scored bit-true against the same
 chip with an ADC wide enough to be lossless (its `adc.bits` raised to the bits its partial sums
 need), on the same chips and images: what its short ADC costs, with the same intervals.
+Last, under device physics (`--physics` only: programming variation `rram-wan2022` at 1x
+and 3x its fitted sigma, and the same with read noise `rram-read-1pct`), `isaac` and
+`isaac-8bit-1cell` score CHIPS chips (cells of real levels, no stuck cells) fast and
+bit-true: the fast mode leaves out the unit-step ADC's rounding of real-valued partial sums
+(docs/crossbar-path.md s.6), and the difference measures what that costs.
 
-Run: PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/bench_crossbar_agreement.py
+Run: PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/bench_crossbar_agreement.py [--physics]
 """
 
 import math
 import statistics
+import sys
 
 import torch
 from torch import nn
@@ -25,6 +31,7 @@ from archsim.config.hardware import list_hardware, load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.faults.chip import ChipDrawer
+from archsim.faults.devices import DevicePhysics, get_read_noise, get_variation
 from archsim.faults.inject import FaultInjector
 from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults
@@ -63,6 +70,9 @@ def main() -> None:
     model = trained_lenet(train.images, train.labels)
     calibration = train.images[:256]
     shape = tuple(test.images.shape[1:])
+    if "--physics" in sys.argv:
+        physics_agreement(model, calibration, test.images, test.labels)
+        return
     print(f"lenet5 on digits, {len(test.labels)} test images; chip 0 fault-free, "
           f"{CHIPS} chips of cell-isaac at {RATE}")  # fmt: skip
     for name in list_hardware():
@@ -101,6 +111,52 @@ def main() -> None:
                 diffs.append(short - full)
                 accs.append((100 * float(short.mean()), 100 * float(full.mean())))
             print(f"{'':29s} its ADC - a lossless ADC (bit-true): " + summary(diffs, accs))
+
+
+PHYSICS = {
+    "rram-wan2022": DevicePhysics(variation=get_variation("rram-wan2022")),
+    "rram-wan2022:3": DevicePhysics(variation=get_variation("rram-wan2022:3")),
+    "rram-wan2022 + rram-read-1pct": DevicePhysics(
+        variation=get_variation("rram-wan2022"), read_noise=get_read_noise("rram-read-1pct")
+    ),
+}
+
+
+def physics_agreement(
+    model: nn.Module, calibration: torch.Tensor, images: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """Fast - bit-true accuracy on CHIPS chips of each device physics (no stuck cells), with
+    a 95% t-interval over chips."""
+    shape = tuple(images.shape[1:])
+    for name in ("isaac", "isaac-8bit-1cell"):
+        hw = load_hardware(name)
+        mapping = map_model(model, shape, hw, options=MapOptions(policy="cpu-1x1"))
+        for label, physics in PHYSICS.items():
+            runs = {
+                exact: FaultInjector(
+                    model,
+                    mapping,
+                    crossbar=CrossbarSetup(
+                        precision=chip_precision(hw),
+                        calibration=calibration,
+                        exact=exact,
+                        physics=physics,
+                    ),
+                )
+                for exact in (False, True)
+            }
+            drawer = ChipDrawer(runs[True].sites, get_fault_model("cell-isaac"),
+                                mapping.crossbar_rows, mapping.crossbar_cols)  # fmt: skip
+            fast, exact = [], []
+            for i in range(CHIPS):
+                chip = drawer.draw(0.0, 0, i)  # no stuck cells: the physics alone
+                fast.append(100 * float(correct(runs[False], chip, images, labels).mean()))
+                exact.append(100 * float(correct(runs[True], chip, images, labels).mean()))
+            diffs = [a - b for a, b in zip(fast, exact, strict=True)]
+            half = T_975[CHIPS - 1] * statistics.stdev(diffs) / math.sqrt(CHIPS)
+            print(f"{name:17s} {label:30s} fast {statistics.mean(fast):.2f} vs bit-true "
+                  f"{statistics.mean(exact):.2f}, diff {statistics.mean(diffs):+.2f} "
+                  f"+- {half:.2f}")  # fmt: skip
 
 
 def widened(hw: HardwareConfig, bits: int) -> HardwareConfig:

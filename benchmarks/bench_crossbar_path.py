@@ -10,6 +10,19 @@ machine load hits all of them alike, and the medians are compared:
 - C: fast mode, `isaac-8bit-1cell` (lossy: the ADC's noise equivalent; goal <= 3x);
 - D: bit-true mode, `isaac` (every input cycle, cell column and row block; goal <= 40x).
 
+The process keeps freed memory in its heap, as `archsim evaluate` does (`faults/malloc.py`).
+
+Measured (one CPU thread, a loaded 2-core machine; ratios to A, each run interleaving A B C D
+seven times; "before" the previous version of the path, "after" the current one, run one
+after the other on the same machine; after: the range of two runs):
+
+    model       B lossless fast         C lossy fast            D bit-true
+    LeNet-5     1.37x -> 0.97-1.15x     3.36x -> 2.38-2.97x     60x -> 57-64x
+    ResNet-20   1.40x -> 1.10-1.11x     3.42x -> 2.69-2.79x     179x -> 124-144x
+
+Bit-true misses its 40x goal: its packed matmul alone does about 43x the convolutions'
+multiply-accumulates (docs/crossbar-path.md s.7).
+
 Run: PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/bench_crossbar_path.py [--device cuda]
 (on CUDA the times are wall-clock after a synchronize).
 """
@@ -24,6 +37,7 @@ import torch
 from archsim.config.hardware import load_hardware
 from archsim.data.inputs import InputHandling, load_split
 from archsim.faults.inject import FaultInjector
+from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.xbarpath import CrossbarSetup
 from archsim.hw.precision import chip_precision
 from archsim.mapping.mapper import map_model
@@ -99,6 +113,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--models", default="lenet5,resnet20")
     args = parser.parse_args()
+    keep_freed_memory()  # as `archsim evaluate` runs: no mmap/munmap per large tensor
     for name in args.models.split(","):
         bench(name, torch.device(args.device))
 

@@ -17,6 +17,8 @@ Rows 0..62 hold q = 3 and rows 63..127 hold q = -5.
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archsim.faults.crossbar import CrossbarSpec, adc_read, crossbar_mvm, input_cycles
 from archsim.faults.sites import CellFormat
@@ -206,3 +208,41 @@ def test_window_any_is_the_or_over_each_conv_window() -> None:
     expected = reduce(lambda a, b: a | b, [p.amax(2).long() << b for b, p in enumerate(planes)])
     assert torch.equal(found.long().reshape(2, 3, -1), expected)
     assert found.shape[2:] == out.shape[2:]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 40),
+    cols=st.integers(1, 9),
+    weight_bits=st.sampled_from([4, 8]),
+    cell_bits=st.sampled_from([1, 2, 4]),
+    dac_bits=st.integers(1, 3),
+    encoding=st.sampled_from(["offset", "differential"]),
+    seed=st.integers(0, 2**16),
+)
+def test_wide_adc_gives_the_integer_product(
+    rows: int,
+    cols: int,
+    weight_bits: int,
+    cell_bits: int,
+    dac_bits: int,
+    encoding: str,
+    seed: int,
+) -> None:
+    """Invariant: with an ADC wide enough for every partial sum (16 bits, unit steps), the
+    bit-true product is the integer product x @ q exactly, however many columns share one
+    matmul column in `crossbar._readings` (its packing depends on the columns' bound)."""
+    generator = torch.Generator().manual_seed(seed)
+    top = (1 << (weight_bits - 1)) - 1
+    codes = torch.randint(-top, top + 1, (rows, cols), generator=generator)
+    x = torch.randint(0, 1 << 6, (5, rows), generator=generator)
+    spec = CrossbarSpec(
+        rows=rows,
+        input_bits=6,
+        dac_bits=dac_bits,
+        adc_bits=16,
+        adc_shift=0,
+        cells=CellFormat.of(weight_bits, cell_bits, encoding),  # type: ignore[arg-type]
+    )
+    got = crossbar_mvm(x, codes, spec, signed=False)
+    assert torch.equal(got, (x @ codes).to(torch.float64))

@@ -148,6 +148,19 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 )
 @click.option("--hw", "hardware", default="isaac", show_default=True, help="Hardware config.")
 @click.option(
+    "--variation",
+    metavar="NAME[:K]",
+    help="Hardware-aware training: the cells' programming variation (rram-wan2022, :K for K "
+    "times its sigma) in every forward pass, drawn fresh per mini-batch on the --hw cells "
+    "(docs/device-physics.md s.7).",
+)
+@click.option(
+    "--read-noise",
+    metavar="NAME[:K]",
+    help="Hardware-aware training: the cells' read noise (rram-read-1pct, :K) in every "
+    "forward pass, as --variation.",
+)
+@click.option(
     "--val-chips",
     type=int,
     default=3,

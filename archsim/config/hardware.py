@@ -150,7 +150,10 @@ def _warn_if_shadowing(name: str, found: Path) -> None:
 def hardware_digest(hw: HardwareConfig) -> str:
     """sha256 (hex, 32 digits) of a description's resolved content (after `base:` merges):
     what results computed on it depend on, whatever the file or name it came from."""
-    text = json.dumps(hw.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    data = hw.model_dump(mode="json")
+    if data["crossbar"].get("wire_ohm") is None:  # unset (ideal wires): as before the key existed
+        data["crossbar"].pop("wire_ohm", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -126,6 +126,9 @@ class CrossbarConfig(Component):
     cycle_ns: PositiveFloat
     encoding: Encoding
     offset_reference: OffsetReference | None = None  # required with the offset encoding
+    # wire resistance per cell along a row or a column (ohm): set, the crossbar path reads every
+    # chip's cells through it (IR drop, docs/device-physics.md s.6); unset: ideal wires
+    wire_ohm: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _read_takes_one_cycle(self) -> "CrossbarConfig":

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from archsim.faults.effects import cell_slices, from_cells
@@ -130,7 +131,7 @@ def stored_cells(logical: Tensor, flipped: Tensor, row_used: Tensor, cell_max: i
     return torch.where(flipped, cell_max - logical, logical) * row_used
 
 
-CHUNK_ELEMENTS = 1 << 24  # cycle readings held at once (64 MiB of float32)
+CHUNK_ELEMENTS = 1 << 21  # cycle readings held at once (8 MiB of float32)
 
 
 def column_sums(
@@ -172,24 +173,58 @@ def _chunk_sums(
     shifts = torch.tensor([s for _, s, _ in schedule], device=x_rows.device).reshape(shape)
     masks = torch.tensor([m for _, _, m in schedule], device=x_rows.device).reshape(shape)
     pattern = input_pattern(x_rows, spec.input_bits, signed).unsqueeze(0)
-    planes = ((pattern >> shifts.to(pattern.dtype)) & masks.to(pattern.dtype)).to(dtype)
-    readings = planes @ stored.to(dtype)
-    if spec.read_sigma:  # per read: N(0, sigma^2 x sum of the squared digits driving the rows)
-        spread = planes.square().sum(-1, keepdim=True).sqrt_().mul_(spec.read_sigma)
-        noise = torch.randn(readings.shape, generator=generator, device=readings.device)
-        readings = readings + spread * noise.to(readings.dtype)
-    if spec.analog and not spec.adc_shift:  # real-valued sums: the unit-step ADC rounds them
-        readings = torch.floor(readings + 0.5)
-    if spec.adc_shift or _may_saturate(stored, spec):  # else the ADC reads every sum as is
-        readings = adc_read(readings, spec.adc_bits, spec.adc_shift)
+    planes = (pattern >> shifts.to(pattern.dtype)).bitwise_and_(masks.to(pattern.dtype)).to(dtype)
     weights = [float(w) for w, _, _ in schedule]
-    total = _shift_add(readings, weights, float(spec.adc_top << spec.adc_shift))
+    saturates = spec.adc_shift or _may_saturate(stored, spec)  # else the ADC reads sums as is
+    totals = []
+    for readings in _readings(planes, stored, spec):  # one part of the columns at a time
+        if spec.read_sigma:  # per read: N(0, sigma^2 x sum of the squared digits driving rows)
+            spread = planes.square().sum(-1, keepdim=True).sqrt_().mul_(spec.read_sigma)
+            noise = torch.randn(readings.shape, generator=generator, device=readings.device)
+            readings = readings + spread * noise.to(readings.dtype)
+        if spec.analog and not spec.adc_shift:  # real-valued sums: the unit-step ADC rounds
+            readings = torch.floor(readings + 0.5)
+        if saturates:
+            readings = adc_read(readings, spec.adc_bits, spec.adc_shift)
+        totals.append(_shift_add(readings, weights, float(spec.adc_top << spec.adc_shift)))
+    total = torch.cat(totals, dim=-1)[..., : stored.shape[-1]]
     if not spec.flip:
         return total
-    # a flipped column reads (2**w - 1) x S - reading in every cycle (S: the digital count)
-    counts = torch.tensordot(_vector(weights, x_rows), planes.sum(-1).to(torch.float64), dims=1)
+    # a flipped column reads (2**w - 1) x S_t - reading in every cycle t (S_t: the cycle's
+    # digital count); sum_t w_t S_t = sum_r sum_t w_t d_tr = sum_r x_r, the codes' own sum
+    counts = x_rows.to(torch.float64).sum(-1)
     sign = 1.0 - 2.0 * flipped.to(torch.float64)
     return total * sign + flipped * (spec.cell_max * counts.unsqueeze(-1))
+
+
+def _readings(planes: Tensor, stored: Tensor, spec: CrossbarSpec) -> Iterator[Tensor]:
+    """planes @ stored, the readings (cycles, ..., M, C) of every column, in parts of the
+    columns (the last part padded with zero columns).
+
+    Integer cells (no device physics) are packed: m columns whose readings are below 2**b
+    (b the bit length of the largest column's static bound) share one matmul column as
+    sum_i 2**(b i) x cells_i, exact while b m fits the mantissa (24 bits in float32), and
+    are unpacked by floor division; the matmul then does 1/m of the multiply-accumulates.
+    """
+    mantissa = 24 if planes.dtype == torch.float32 else 53
+    bound = int(stored.sum(dim=-2).max()) * ((1 << spec.dac_bits) - 1) if stored.numel() else 0
+    bits = max(1, bound.bit_length())
+    pack = 1 if spec.analog or spec.read_sigma else min(mantissa // bits, stored.shape[-1])
+    if pack <= 1:
+        yield planes @ stored.to(planes.dtype)
+        return
+    width = -(-stored.shape[-1] // pack)
+    padded = F.pad(stored, (0, pack * width - stored.shape[-1])).to(planes.dtype)
+    parts = padded.unflatten(-1, (pack, width))  # (..., R, pack, width)
+    scale = torch.pow(2.0, bits * torch.arange(pack, device=stored.device, dtype=planes.dtype))
+    packed = torch.einsum("...rpw,p->...rw", parts, scale)
+    rest = planes @ packed
+    step = float(1 << bits)
+    for _ in range(pack - 1):
+        high = rest.mul(1.0 / step).floor_()
+        yield rest.sub_(high, alpha=step)  # the low part, in rest's own memory
+        rest = high
+    yield rest
 
 
 def _may_saturate(stored: Tensor, spec: CrossbarSpec) -> bool:
@@ -197,10 +232,6 @@ def _may_saturate(stored: Tensor, spec: CrossbarSpec) -> bool:
     ADC's saturation (else clipping is provably a no-op)."""
     bound = float(stored.sum(dim=-2).max()) * ((1 << spec.dac_bits) - 1)
     return bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
-
-
-def _vector(values: list[float], like: Tensor) -> Tensor:
-    return torch.tensor(values, dtype=torch.float64, device=like.device)
 
 
 def _shift_add(readings: Tensor, weights: list[float], largest: float) -> Tensor:

@@ -165,6 +165,39 @@ PCM_NANDAKUMAR = Drift(
 DRIFTS: dict[str, Drift] = {d.name: d for d in (PCM_NANDAKUMAR,)}
 
 
+# NeuroSim's interconnect for the 32 nm node: a 40 nm wide copper wire, resistivity
+# 4.03e-8 ohm m, aspect ratio 1.9, 2F (80 nm) of it per cell: 4.03e-8 x 80e-9 /
+# (40e-9^2 x 1.9) = 1.06 ohm per cell (docs/device-physics.md s.6)
+NEUROSIM_32NM_WIRE_OHM = 4.03e-8 * 80e-9 / ((40e-9) ** 2 * 1.9)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IrDrop:
+    """First-order IR drop (NeuroSim's series-wire model): cell (r, c) of a crossbar of R
+    rows is driven from the row's start and sensed at the column's end, so its current
+    crosses c + 1 row-wire and R - r column-wire segments of `wire_ohm` each, in series:
+    G_eff = G / (1 + G (c + 1 + R - r) wire_ohm). Other cells' currents on the same wires
+    (second order, input-dependent) are left out. Levels map to conductances on g_min ..
+    g_max (uS) as the variation presets do; a layer's cell column j sits at column j mod
+    `cols` of its crossbar."""
+
+    wire_ohm: float
+    cols: int
+    g_min: float = WAN2022.g_min
+    g_max: float = WAN2022.g_max
+
+    def levels(self, stored: Tensor, cell_max: int) -> Tensor:
+        """The levels (..., rows, cols) that cells holding `stored` are read as."""
+        rows, cols = stored.shape[-2:]
+        r = torch.arange(rows, dtype=torch.float64, device=stored.device).reshape(-1, 1)
+        c = torch.arange(cols, dtype=torch.float64, device=stored.device) % self.cols
+        path = self.wire_ohm * (c + 1 + (rows - r))  # ohm, (rows, cols)
+        span = self.g_max - self.g_min
+        g = (self.g_min + span * stored.to(torch.float64) / cell_max) * 1e-6  # S
+        read = g / (1 + g * path)
+        return ((read * 1e6 - self.g_min) * (cell_max / span)).to(stored.dtype)
+
+
 @dataclass(frozen=True, kw_only=True)
 class DevicePhysics:
     """The device physics one chip's cells follow (None: that mechanism is off)."""
@@ -173,10 +206,12 @@ class DevicePhysics:
     read_noise: ReadNoise | None = None
     drift: Drift | None = None
     time: float = 0.0  # seconds after programming (drift)
+    ir_drop: IrDrop | None = None  # from the description's crossbar.wire_ohm
 
     @property
     def active(self) -> bool:
-        return any(m is not None for m in (self.variation, self.read_noise, self.drift))
+        mechanisms = (self.variation, self.read_noise, self.drift, self.ir_drop)
+        return any(m is not None for m in mechanisms)
 
     def read_sigma(self, cell_max: int) -> float:
         """The read noise's sd per driven cell, in levels (0: none)."""
@@ -186,6 +221,7 @@ class DevicePhysics:
         parts = [f"variation {self.variation.name}"] if self.variation else []
         parts += [f"read noise {self.read_noise.name}"] if self.read_noise else []
         parts += [f"drift {self.drift.name} at {self.time:g} s"] if self.drift else []
+        parts += [f"IR drop {self.ir_drop.wire_ohm:g} ohm/cell"] if self.ir_drop else []
         return ", ".join(parts) or "no device physics"
 
 
@@ -229,6 +265,12 @@ def programmed(
         nu = physics.drift.exponents(stored, cell_max, _normal(key, "drift", stored))
         held = (held * physics.drift.factor(nu, physics.time)).to(stored.dtype)
     return held
+
+
+def wired(stored: Tensor, physics: DevicePhysics, cell_max: int) -> Tensor:
+    """`stored` levels as read through the crossbar's wires (IR drop; as is without it). Every
+    cell is read through its wires, stuck ones included: applied after the stuck cells."""
+    return stored if physics.ir_drop is None else physics.ir_drop.levels(stored, cell_max)
 
 
 def _normal(key: tuple[int, int, str], what: str, like: Tensor) -> Tensor:

@@ -42,6 +42,7 @@ from archsim.faults.devices import (
     analog_codes,
     programmed,
     read_noise_at_output,
+    wired,
 )
 from archsim.faults.draw import unit_rng
 from archsim.faults.effects import cell_slices, weight_faults
@@ -66,7 +67,7 @@ class InputQuantizer:
         """The integer codes of `x` (held as floats)."""
         if self.scale == 0:
             return torch.zeros_like(x)
-        return torch.round(x / self.scale).clamp_(-self.top if self.signed else 0, self.top)
+        return x.div(self.scale).round_().clamp_(-self.top if self.signed else 0, self.top)
 
     def quantized(self, x: Tensor) -> Tensor:
         """x at its code: codes(x) x scale."""
@@ -208,7 +209,8 @@ class CrossbarLayer:
             position = self._cell_positions(faults.index.to(stored.device))
             value = (faults.kind.to(stored.device) == STUCK_ON).float() * spec.cell_max
             stored.view(-1)[position] = value
-        self.stored = stored
+        self.stored = stored if chip is None else wired(stored, self.physics, spec.cell_max)
+        stored = self.stored
         held = analog_codes if spec.analog else logical_codes  # real levels: no rounding
         logical = held(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
         logical = logical.reshape(self.groups, -1, self.cols)[:, : self.matrix_rows]

@@ -10,7 +10,7 @@ spares and defect maps work through it unchanged.
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
@@ -20,7 +20,7 @@ from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
 from archsim.faults.crossbar import CrossbarSpec
-from archsim.faults.devices import NO_PHYSICS, DevicePhysics
+from archsim.faults.devices import NO_PHYSICS, DevicePhysics, IrDrop
 from archsim.faults.quantize import QuantizedWeight
 from archsim.faults.records import ChipFaults
 from archsim.faults.sites import FaultSite
@@ -64,6 +64,7 @@ def crossbar_setup(
                 "drop --no-crossbar"
             )
         return None
+    physics = with_wires(physics, hw)
     handling = InputHandling(CALIBRATION_IMAGES, None, pad_to)
     images = load_split(dataset, "train", data_dir, handling).images.to(device)
     return CrossbarSetup(
@@ -71,11 +72,21 @@ def crossbar_setup(
     )
 
 
+def with_wires(physics: DevicePhysics, hw: HardwareConfig) -> DevicePhysics:
+    """`physics` plus the IR drop of the description's wires (`crossbar.wire_ohm`; unset or
+    0: ideal wires)."""
+    ohm = hw.crossbar.wire_ohm
+    if not ohm:
+        return physics
+    return replace(physics, ir_drop=IrDrop(wire_ohm=ohm, cols=hw.crossbar.cols))
+
+
 def crossbar_note(
     mode: str, hw: HardwareConfig, physics: DevicePhysics = NO_PHYSICS
 ) -> tuple[str, ...]:
     """What the results' notes say of the path (nothing for a lossless fast path)."""
     adc = chip_precision(hw).adc
+    physics = physics if mode == "off" else with_wires(physics, hw)
     if physics.active:
         rounding = "" if mode == "exact" else ", partial sums not rounded (an approximation)"
         return (f"crossbar path {mode}: {physics.describe()}{rounding}; {adc.describe()}",)

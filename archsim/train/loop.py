@@ -21,9 +21,11 @@ from typing import Any
 from torch import Tensor
 
 from archsim.data import Dataset, iterate_batches, num_batches
+from archsim.faults.devices import NO_PHYSICS, DevicePhysics
 from archsim.faults.models import FaultModel
 from archsim.faults.sites import CellFormat
 from archsim.progress import progress_bar
+from archsim.train.devicenoise import DeviceNoise
 from archsim.train.dropconnect import DropConnect
 from archsim.train.epoch import EpochParts, train_epoch
 from archsim.train.perturb import Sampler
@@ -51,6 +53,8 @@ class RunSetup:
     validation: Validation
     state_path: Path
     meta: dict[str, Any]
+    physics: DevicePhysics = NO_PHYSICS  # device noise in the forward pass (train/devicenoise)
+    noise_cells: dict[str, CellFormat] | None = None  # the RRAM layers' cells, with physics
 
     @property
     def drop_last(self) -> bool:
@@ -60,13 +64,19 @@ class RunSetup:
 
 
 def make_sampler(setup: RunSetup, plan: EpochPlan, state: RunState) -> Sampler | None:
-    """The perturbation of one epoch: drop-connect, stochastic faults, or none."""
-    if plan.phase != "train" or plan.rate == 0.0:
+    """The perturbation of one epoch: drop-connect, stochastic faults, or none; then the
+    device physics' noise, if any."""
+    if plan.phase != "train":
         return None
     noise = state.generators["noise"]
-    if setup.spec.method == "dropconnect":
-        return DropConnect(plan.rate, noise, setup.spec.rescale)
-    return StochasticFaults(plan.rate, setup.fault_model, noise, setup.cells)
+    base: Sampler | None = None  # rate 0: no mask or faults this epoch
+    if plan.rate != 0.0 and setup.spec.method == "dropconnect":
+        base = DropConnect(plan.rate, noise, setup.spec.rescale)
+    elif plan.rate != 0.0:
+        base = StochasticFaults(plan.rate, setup.fault_model, noise, setup.cells)
+    if not setup.physics.active or setup.noise_cells is None:
+        return base
+    return DeviceNoise(setup.physics, setup.noise_cells, noise, base)
 
 
 def _begin_phase(setup: RunSetup, plan: EpochPlan, state: RunState) -> None:

@@ -25,6 +25,7 @@ from archsim.data import Dataset
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import load_split
 from archsim.errors import UserError
+from archsim.faults.devices import device_physics
 from archsim.faults.inject import rram_layer_names
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.mechanisms import training_cells
@@ -232,7 +233,11 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         spec.val_chips,
         spec.val_seed,
     )
-    setup = RunSetup(spec, data, layers, weights, fault_model, cells, validation, state_path, meta)
+    physics = device_physics(spec.variation, spec.read_noise)
+    setup = RunSetup(
+        spec, data, layers, weights, fault_model, cells, validation, state_path, meta,
+        physics=physics, noise_cells=cell_formats(mapping) if physics.active else None,
+    )  # fmt: skip
     warn_if_oversubscribed()
     run_epochs(setup, plan_epochs(spec), state, on_epoch)
     bn_sets = _recalibrate(spec, setup, state)

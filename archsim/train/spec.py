@@ -24,6 +24,7 @@ from pydantic import (
 from archsim.bounds import MAX_IMAGE_SIDE, MAX_LR, SEED_BOUND
 from archsim.data.inputs import InputHandling
 from archsim.errors import UserError
+from archsim.faults.devices import device_physics
 from archsim.faults.presets import get_fault_model
 from archsim.train.prune import check_sparsity
 from archsim.train.stochastic import check_rates
@@ -82,6 +83,9 @@ class TrainSpec(BaseModel):
     schedule: ScheduleKind | None = None
     milestones: tuple[int, ...] | None = None  # step schedule, epochs within a stage
     gamma: float | None = Field(None, gt=0, le=1)
+    # the chip's device noise in the forward pass (presets NAME[:K], docs/device-physics.md)
+    variation: str | None = None
+    read_noise: str | None = None
     policy: str = "cpu-1x1"
     overrides: tuple[str, ...] = ()
     hardware: str = "isaac"
@@ -125,6 +129,8 @@ class TrainSpec(BaseModel):
             raise ValueError(f"recalibration rates repeat: {list(self.recalibrate)}")
         if self.fault_model is not None:
             get_fault_model(self.fault_model)
+        if self.variation or self.read_noise:
+            device_physics(self.variation, self.read_noise)  # known presets, K > 0
         if self.subset_seed is not None and self.limit is None and self.val_limit is None:
             raise ValueError("--subset-seed needs --limit or --val-limit")
         if self.optimizer == "adam" and self.momentum is not None:
@@ -145,7 +151,8 @@ class TrainSpec(BaseModel):
         out = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
         if out["optimizer"] in ("sgd", None):
             del out["optimizer"]
-        for key in ("subset_seed", "pad_to"):  # absent before these existed: same digests
+        # absent before these existed: same digests
+        for key in ("subset_seed", "pad_to", "variation", "read_noise"):
             if out[key] is None:
                 del out[key]
         from archsim.nets.registry import net_info
@@ -176,6 +183,8 @@ class TrainSpec(BaseModel):
             tag += f"-r{self.final_rate:g}"
         if self.prune is not None:
             tag += f"-{self.prune}{self.sparsity:g}"
+        for noise in (self.variation, self.read_noise):  # e.g. -rram-wan2022:0.5
+            tag += f"-{noise.replace(':', 'x')}" if noise else ""
         return default_checkpoint_path(self.model, self.width, self.dataset, tag, self.out_dir)
 
 
