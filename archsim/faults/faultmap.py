@@ -78,7 +78,7 @@ def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults
     kind = meta.get("kind")
     if kind not in ("weight", "cell"):
         raise UserError(f"fault map {path}: kind must be 'weight' or 'cell', got {kind!r}")
-    expected = {s.name: s.weight_shape if kind == "weight" else s.cell_shape for s in sites}
+    expected = {s.name: s.weights_shape if kind == "weight" else s.cell_shape for s in sites}
     if set(tensors) != set(expected):
         extra, missing = sorted(set(tensors) - set(expected)), sorted(set(expected) - set(tensors))
         raise UserError(

@@ -7,7 +7,9 @@ original float weights return when the session ends. Writes go through a flat 1-
 weight's storage at storage offsets (row-major index -> offset via the strides, so contiguous and
 channels-last weights alike), one 1-D `index_put_` per layer instead of one with a 4-D index.
 The model thus runs at fault-free speed (vmap over chips was 0.57x and grouped convolution
-0.72x of this on CPU).
+0.72x of this on CPU). A replicated layer holds every replica's weights (`replicas.py`): a
+chip writes its faulty weights into the copies they belong to, and the layer computes each
+output pixel with the copy the pipeline deals it to.
 
 Training (`sample_faulty_weights`, `sample_model_faults`): a fresh fault draw per call from a
 caller's `torch.Generator`, differentiable with respect to the weights that survive::
@@ -34,6 +36,7 @@ from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
+from archsim.faults.replicas import ReplicaLayer
 from archsim.faults.sites import CellFormat, FaultSite, fault_sites, weight_of
 from archsim.faults.xbarpath import CrossbarPath, CrossbarSetup
 from archsim.mapping.records import Mapping
@@ -70,6 +73,13 @@ class FaultInjector:
         self.path = (
             None if crossbar is None else CrossbarPath(model, self.sites, self.quantized, crossbar)
         )
+        specs = {lm.spec.name: lm.spec for lm in mapping.rram_layers}
+        modules = dict(model.named_modules())
+        self.replicas = {
+            s.name: ReplicaLayer(modules[s.name], specs[s.name], self.clean[s.name], s.copies)
+            for s in self.sites
+            if s.copies > 1 and self.path is None
+        }
 
     def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
         """(row-major flat indices, faulted values) of the weights of `site` that `chip` alters.
@@ -88,10 +98,14 @@ class FaultInjector:
             where, new = weight_faults(codes, index, kind, q.qmax)
         else:
             where, new = cell_faults(codes, index, kind, site.cells)
-        return where, q.dequantize_at(where, new).to(self.clean[site.name].dtype)
+        values = q.dequantize_at(where % codes.numel(), new)
+        return where, values.to(self.clean[site.name].dtype)
 
     def faulted_weights(self, chip: ChipFaults | None) -> dict[str, Tensor]:
-        """Per RRAM layer, the weight the chip computes with (None: quantized, fault-free)."""
+        """Per RRAM layer, the weight the chip computes with (None: quantized, fault-free);
+        refused for replicated layers (their copies compute different pixels)."""
+        if self.replicas:
+            raise ValueError("replicated layers have one weight per copy, not one weight")
         out = {}
         for site in self.sites:
             weight = self.clean[site.name].clone()
@@ -111,6 +125,8 @@ class FaultInjector:
                 for name, weight in self.weights.items():
                     weight.copy_(self.clean[name])
             self._in_session = True
+            for layer in self.replicas.values():  # an instance attribute shadows the class's
+                layer.module.forward = layer.forward  # type: ignore[method-assign,assignment]
             if self.path is None:
                 yield self.model
             else:
@@ -118,6 +134,9 @@ class FaultInjector:
                     yield self.model
         finally:
             self._in_session = False
+            for layer in self.replicas.values():
+                layer.start(False)
+                vars(layer.module).pop("forward", None)
             with torch.no_grad():
                 for name, original in originals.items():
                     self.weights[name].copy_(original)
@@ -139,14 +158,22 @@ class FaultInjector:
             with torch.no_grad():
                 for site in self.sites:
                     where, values = self.changes(site, chip)
-                    flat, offsets = storage_view(self.weights[site.name], where)
-                    touched.append((flat, offsets, self.clean[site.name].reshape(-1)[where]))
+                    layer = self.replicas.get(site.name)
+                    if layer is None:
+                        flat, offsets = storage_view(self.weights[site.name], where)
+                    else:  # the copies' weights (contiguous), each copy its own faults
+                        flat, offsets = layer.weights.view(-1), where
+                        layer.start(bool(where.numel()))
+                    clean = self.clean[site.name].reshape(-1)
+                    touched.append((flat, offsets, clean[where % clean.numel()]))
                     flat[offsets] = values
             yield self.model
         finally:
             with torch.no_grad():
                 for flat, offsets, clean in touched:
                     flat[offsets] = clean
+            for layer in self.replicas.values():
+                layer.start(False)
 
     @contextmanager
     def applied(self, chip: ChipFaults | None) -> Iterator[nn.Module]:

@@ -1,0 +1,124 @@
+"""Output pixels of a replicated layer computed with the replica the pipeline deals them to.
+
+Every replica of a layer is a chip part with its own faults (`sites.py`: a replicated site's
+fault map has a leading copy dimension). `ReplicaLayer` holds every replica's weights as one
+(copies, *weight shape) tensor, and computes the layer's output exactly, each pixel with its
+own replica's weights, in one batched matrix product: the input is unfolded into one row of
+(in channels x kernel) values per output pixel (images x pixels rows, in evaluation order),
+the rows are gathered copy by copy in the order `mapping/dealing.py` deals them (a stable
+counting sort of their replica indices; shares are equal to within one pixel, the few short
+copies padded with row 0 and the padding never read back), multiplied by their copy's weight
+matrix (`bmm`: as many multiply-adds as the one convolution, plus the padding), and the
+products gathered back into pixel order. A replicated layer's module computes this way while
+a chip is set (`FaultInjector.chip`); fault-free (no chip, or no faulty copy) it runs its
+ordinary convolution, since all copies then hold the same weights.
+
+The dealing continues from image to image: the layer counts the images it has computed since
+the chip was set, in the order the evaluation feeds them, so batch boundaries change nothing.
+"""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from archsim.mapping.dealing import DEFAULT_MAX_GROUPS, Dealing, group_rows
+from archsim.mapping.records import LayerSpec, Mapping
+
+
+def replica_note(mapping: Mapping, what: str) -> tuple[str, ...]:
+    """The results' note on the replicas simulated (nothing without replicas); `what` names
+    the design point (e.g. "the default budget's balanced mapping")."""
+    counts = [lm.replicas for lm in mapping.rram_layers]
+    if max(counts, default=1) == 1:
+        return ()
+    return (
+        f"every replica faulted, each computing the pixels dealt to it ({what}, the chip "
+        f"whose cost is reported; replicas per RRAM layer {', '.join(map(str, counts))})",
+    )
+
+
+class ReplicaLayer:
+    """One replicated Conv2d or Linear: every copy's weights, the dealing, the image count."""
+
+    def __init__(self, module: nn.Module, spec: LayerSpec, clean: Tensor, copies: int) -> None:
+        if not isinstance(module, nn.Conv2d | nn.Linear):
+            raise ValueError(f"replicated RRAM layers are Conv2d or Linear, not {module}")
+        if isinstance(module, nn.Conv2d) and (
+            isinstance(module.padding, str) or module.padding_mode != "zeros"
+        ):
+            raise ValueError(f"replicated conv {spec.name}: numeric zero padding only")
+        self.module, self.copies = module, copies
+        self.dealing = Dealing.of(copies, group_rows(spec, DEFAULT_MAX_GROUPS)[1])
+        self.pixels = sum(self.dealing.group_pixels)
+        self.out_shape = spec.out_shape
+        # every copy's weights: the fault-free ones; a chip writes its faulty weights here
+        self.weights = clean.unsqueeze(0).repeat(copies, *([1] * clean.dim()))
+        self.images = 0  # images computed since the chip was set
+        self.faulty = False  # whether the chip set holds faults on some copy
+
+    def start(self, faulty: bool) -> None:
+        """A new chip (or none): count images from 0; compute per copy if `faulty`."""
+        self.images, self.faulty = 0, faulty
+
+    def order(self, images: int, device: torch.device) -> tuple[Tensor, Tensor, int]:
+        """(row of each (copy, slot), slot of each pixel row, slots per copy) for the next
+        `images` images: copy c's s-th pixel is row index[c x share + s]; pixel row i's
+        product is at slot inverse[i]."""
+        owner = self.dealing.replicas_of(self.images, images).reshape(-1)
+        counts = np.bincount(owner, minlength=self.copies)
+        share = int(counts.max())
+        order = np.argsort(owner.astype(np.int32), kind="stable")  # a counting sort
+        rank = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
+        slot = owner[order] * share + rank
+        index = np.zeros(self.copies * share, dtype=np.int64)
+        index[slot] = order
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[order] = slot
+        return torch.from_numpy(index).to(device), torch.from_numpy(inverse).to(device), share
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The module's output, each pixel computed with the copy dealt to it."""
+        m, images = self.module, x.shape[0]
+        if not self.faulty:
+            self.images += images
+            return (
+                m._conv_forward(x, m.weight, m.bias)
+                if isinstance(m, nn.Conv2d)
+                else F.linear(x, m.weight, m.bias)
+            )
+        rows = self._rows(x)  # (images x pixels, groups, k)
+        if rows.shape[0] != images * self.pixels:
+            raise ValueError(
+                f"replicated layer: {rows.shape[0] // images} output pixels per image, the "
+                f"mapping dealt {self.pixels}"
+            )
+        index, inverse, share = self.order(images, x.device)
+        self.images += images
+        copies, (_, groups, k) = self.copies, rows.shape
+        weights = self.weights.reshape(copies, groups, -1, k)  # (copies, groups, out/g, k)
+        gathered = rows.index_select(0, index)
+        if groups == 1:
+            y = torch.bmm(gathered.view(copies, share, k), weights[:, 0].transpose(1, 2))
+        else:
+            y = torch.einsum("csgk,cgok->csgo", gathered.view(copies, share, groups, k), weights)
+        y = y.reshape(copies * share, -1).index_select(0, inverse)
+        if m.bias is not None:
+            y = y + m.bias
+        return self._output(y, x)
+
+    def _rows(self, x: Tensor) -> Tensor:
+        """One row per output pixel (images first, pixels row-major): (rows, groups, k)."""
+        m = self.module
+        if isinstance(m, nn.Linear):
+            return x.reshape(-1, 1, x.shape[-1])
+        cols = F.unfold(x, m.kernel_size, m.dilation, m.padding, m.stride)  # type: ignore[arg-type]
+        return cols.transpose(1, 2).reshape(-1, m.groups, cols.shape[1] // m.groups)
+
+    def _output(self, y: Tensor, x: Tensor) -> Tensor:
+        """(pixel rows, out) products in the module's output shape."""
+        m = self.module
+        if isinstance(m, nn.Linear):
+            return y.reshape(*x.shape[:-1], -1)
+        h, w = self.out_shape[-2:]  # the mapping's (checked: same pixels per image)
+        return y.view(x.shape[0], h, w, -1).permute(0, 3, 1, 2)  # channels-last strides
