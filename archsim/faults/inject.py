@@ -161,8 +161,8 @@ class FaultInjector:
                     layer = self.replicas.get(site.name)
                     if layer is None:
                         flat, offsets = storage_view(self.weights[site.name], where)
-                    else:  # the copies' weights (contiguous), each copy its own faults
-                        flat, offsets = layer.weights.view(-1), where
+                    else:  # the copies' weights, each copy its own faults
+                        flat, offsets = storage_view(layer.weights, where)
                         layer.start(bool(where.numel()))
                     clean = self.clean[site.name].reshape(-1)
                     touched.append((flat, offsets, clean[where % clean.numel()]))

@@ -17,7 +17,6 @@ The dealing continues from image to image: the layer counts the images it has co
 the chip was set, in the order the evaluation feeds them, so batch boundaries change nothing.
 """
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -52,8 +51,14 @@ class ReplicaLayer:
         self.dealing = Dealing.of(copies, group_rows(spec, DEFAULT_MAX_GROUPS)[1])
         self.pixels = sum(self.dealing.group_pixels)
         self.out_shape = spec.out_shape
-        # every copy's weights: the fault-free ones; a chip writes its faulty weights here
-        self.weights = clean.unsqueeze(0).repeat(copies, *([1] * clean.dim()))
+        # every copy's weights (fault-free; a chip writes its faulty weights here), stored
+        # kernel-position major like the patches: (copies, out, kh, kw, in / groups)
+        order = (0, 1, *range(3, clean.dim() + 1), 2) if clean.dim() == 4 else None
+        stored = clean.unsqueeze(0).repeat(copies, *([1] * clean.dim()))
+        if order is not None:
+            stored = stored.permute(order).contiguous()
+            stored = stored.permute(0, 1, 4, 2, 3)  # logical (copies, out, in, kh, kw)
+        self.weights = stored
         self.images = 0  # images computed since the chip was set
         self.faulty = False  # whether the chip set holds faults on some copy
 
@@ -61,59 +66,59 @@ class ReplicaLayer:
         """A new chip (or none): count images from 0; compute per copy if `faulty`."""
         self.images, self.faulty = 0, faulty
 
-    def order(self, images: int, device: torch.device) -> tuple[Tensor, Tensor, int]:
-        """(row of each (copy, slot), slot of each pixel row, slots per copy) for the next
-        `images` images: copy c's s-th pixel is row index[c x share + s]; pixel row i's
-        product is at slot inverse[i]."""
-        owner = self.dealing.replicas_of(self.images, images).reshape(-1)
-        counts = np.bincount(owner, minlength=self.copies)
-        share = int(counts.max())
-        order = np.argsort(owner.astype(np.int32), kind="stable")  # a counting sort
-        rank = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
-        slot = owner[order] * share + rank
-        index = np.zeros(self.copies * share, dtype=np.int64)
-        index[slot] = order
-        inverse = np.empty(len(order), dtype=np.int64)
-        inverse[order] = slot
-        return torch.from_numpy(index).to(device), torch.from_numpy(inverse).to(device), share
-
     def forward(self, x: Tensor) -> Tensor:
         """The module's output, each pixel computed with the copy dealt to it."""
         m, images = self.module, x.shape[0]
         if not self.faulty:
             self.images += images
-            return (
-                m._conv_forward(x, m.weight, m.bias)
-                if isinstance(m, nn.Conv2d)
-                else F.linear(x, m.weight, m.bias)
-            )
-        rows = self._rows(x)  # (images x pixels, groups, k)
+            if isinstance(m, nn.Conv2d):
+                return m._conv_forward(x, m.weight, m.bias)
+            return F.linear(x, m.weight, m.bias)
+        rows = self._patches(x)  # (images x pixels, groups, k), pixels in evaluation order
         if rows.shape[0] != images * self.pixels:
             raise ValueError(
                 f"replicated layer: {rows.shape[0] // images} output pixels per image, the "
                 f"mapping dealt {self.pixels}"
             )
-        index, inverse, share = self.order(images, x.device)
+        slot_np, share = self.dealing.slots(self.images, images)
         self.images += images
+        slot = torch.from_numpy(slot_np).to(x.device)
         copies, (_, groups, k) = self.copies, rows.shape
-        weights = self.weights.reshape(copies, groups, -1, k)  # (copies, groups, out/g, k)
-        gathered = rows.index_select(0, index)
+        # (share, copies) table of rows: copy c's s-th pixel at s x copies + c; the few
+        # slots past a short copy's share repeat row 0 and are never read back
+        source = torch.zeros(share * copies, dtype=torch.int64, device=x.device)
+        source[slot] = torch.arange(len(slot), device=x.device)
+        table = rows.reshape(len(slot), -1).index_select(0, source)
+        table = table.view(share, copies, groups, k).transpose(0, 1)  # (copies, share, ...)
+        weights = self.weights
+        if weights.dim() == 5:  # stored (copies, out, kh, kw, in / groups)
+            weights = weights.permute(0, 1, 3, 4, 2)
+        weights = weights.reshape(copies, groups, -1, k)  # (copies, groups, out / g, k)
         if groups == 1:
-            y = torch.bmm(gathered.view(copies, share, k), weights[:, 0].transpose(1, 2))
+            y = torch.bmm(table[:, :, 0], weights[:, 0].transpose(1, 2))
         else:
-            y = torch.einsum("csgk,cgok->csgo", gathered.view(copies, share, groups, k), weights)
-        y = y.reshape(copies * share, -1).index_select(0, inverse)
+            y = torch.einsum("csgk,cgok->csgo", table, weights)
+        y = y.transpose(0, 1).reshape(share * copies, -1).index_select(0, slot)
         if m.bias is not None:
             y = y + m.bias
         return self._output(y, x)
 
-    def _rows(self, x: Tensor) -> Tensor:
-        """One row per output pixel (images first, pixels row-major): (rows, groups, k)."""
+    def _patches(self, x: Tensor) -> Tensor:
+        """One row per output pixel (images first, pixels row-major): (rows, groups, k),
+        a conv's k ordered (kh, kw, in / groups) like the stored weights."""
         m = self.module
         if isinstance(m, nn.Linear):
             return x.reshape(-1, 1, x.shape[-1])
-        cols = F.unfold(x, m.kernel_size, m.dilation, m.padding, m.stride)  # type: ignore[arg-type]
-        return cols.transpose(1, 2).reshape(-1, m.groups, cols.shape[1] // m.groups)
+        (ph, pw), (sh, sw), (dh, dw) = m.padding, m.stride, m.dilation  # type: ignore[misc]
+        kh, kw = m.kernel_size
+        h, w = self.out_shape[-2:]
+        xp = F.pad(x, (pw, pw, ph, ph)).permute(0, 2, 3, 1).contiguous()  # NHWC
+        n, _, _, c = xp.shape
+        g = m.groups
+        s = xp.stride()
+        strides = (s[0], sh * s[1], sw * s[2], c // g, dh * s[1], dw * s[2], 1)
+        view = xp.as_strided((n, h, w, g, kh, kw, c // g), strides)
+        return view.reshape(n * h * w, g, -1)
 
     def _output(self, y: Tensor, x: Tensor) -> Tensor:
         """(pixel rows, out) products in the module's output shape."""

@@ -71,18 +71,44 @@ class Dealing:
         return cls(replicas=replicas, group_pixels=group_pixels, lanes=lanes, before=before,
                    per_period=mine.sum(axis=1))  # fmt: skip
 
+    def _lane_pixels(self, n: np.ndarray) -> np.ndarray:
+        """Pixels the lane of global group n received before it."""
+        lane, m = n % self.lanes, n // self.lanes
+        rounds, at = np.divmod(m, self.before.shape[1])
+        return rounds * self.per_period[lane] + self.before[lane, at]
+
+    def _dealt(self, first_image: int, images: int) -> tuple[np.ndarray, ...]:
+        """(lane, j: the lane's count, k: the lane's replicas) of every pixel: j is
+        (images, pixels); lane and k per group, (images, pixels) by broadcasting `spread`."""
+        pixels = np.asarray(self.group_pixels, dtype=np.int64)
+        groups, lanes = len(pixels), self.lanes
+        image = np.arange(first_image, first_image + images, dtype=np.int64)[:, None]
+        n = image * groups + np.arange(groups, dtype=np.int64)[None, :]  # global groups
+        lane = n % lanes
+        share = (self.replicas - lane + lanes - 1) // lanes  # replicas of the group's lane
+        within = np.arange(int(pixels.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(pixels) - pixels, pixels
+        )
+        j = np.repeat(self._lane_pixels(n), pixels, axis=1) + within[None, :]
+        return np.repeat(lane, pixels, axis=1), j, np.repeat(share, pixels, axis=1)
+
     def replicas_of(self, first_image: int, images: int) -> np.ndarray:
         """(images, pixels per image): the replica computing each output pixel of images
         `first_image` .. `first_image + images - 1` of an evaluation (pixels row-major)."""
-        pixels = np.asarray(self.group_pixels, dtype=np.int64)
-        groups, lanes = len(pixels), self.lanes
-        starts = np.cumsum(pixels) - pixels
-        group_of = np.repeat(np.arange(groups, dtype=np.int64), pixels)
-        within = np.arange(int(pixels.sum()), dtype=np.int64) - starts[group_of]
-        image = np.arange(first_image, first_image + images, dtype=np.int64)[:, None]
-        n = image * groups + group_of[None, :]  # global group of each pixel
-        lane, m = n % lanes, n // lanes
-        rounds, at = np.divmod(m, self.before.shape[1])
-        j = rounds * self.per_period[lane] + self.before[lane, at] + within[None, :]
-        share = (self.replicas - lane + lanes - 1) // lanes  # replicas of the pixel's lane
-        return lane + lanes * (j % share)
+        lane, j, share = self._dealt(first_image, images)
+        return lane + self.lanes * (j % share)
+
+    def slots(self, first_image: int, images: int) -> tuple[np.ndarray, int]:
+        """(slot of each pixel of those images, flat and in evaluation order; slots per
+        replica): slot = rank x replicas + replica, rank counting the replica's earlier
+        pixels among those images, so every replica's pixels fill a column of a
+        (slots per replica, replicas) table in order. Closed form, no sort."""
+        lanes, groups = self.lanes, len(self.group_pixels)
+        lane, j, share = self._dealt(first_image, images)
+        member = j % share
+        # each lane's count at the first of these images: its first group from there on
+        first = first_image * groups + (np.arange(lanes) - first_image * groups) % lanes
+        start = self._lane_pixels(first)[lane]
+        rank = (j - member) // share - (start - member + share - 1) // share
+        slot = (rank * self.replicas + lane + lanes * member).reshape(-1)
+        return slot, int(rank.max()) + 1

@@ -1,0 +1,80 @@
+"""The fault simulator with every replica faulted, as a ratio to the replica-0 path.
+
+ResNet-20 (seeded initial weights, CIFAR-10 shapes 3x32x32, every conv and the classifier on
+crossbars: `all-rram`) on ISAAC in its default budget (the fewest chips holding it
+unreplicated). A: the replica-0 path (one copy of every layer, its faults used for every
+pixel: the fault simulator before replicas were faulted). B: the design point's balanced
+(replicated) mapping, every replica with its own faults, each output pixel computed by the
+replica the pipeline deals it to. Each trial draws CHIPS chips at RATE of the default fault
+model and scores each on IMAGES images (batch 100); trials run A B A B ... in one process,
+and the CPU time (`time.process_time`) medians are compared.
+
+    python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
+
+Measured on a shared 2-core machine (one torch thread), 560 / 140 / 35 replicas per stage:
+MEASURED
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from archsim.api.mapping import design_points
+from archsim.faults import FaultInjector, get_fault_model
+from archsim.faults.chip import ChipDrawer
+from archsim.faults.malloc import keep_freed_memory
+from archsim.faults.pipeline import DEFAULT_FAULT_MODEL
+from archsim.faults.sampler import correct_mask
+from archsim.mapping.options import MapOptions
+from archsim.mapping.records import Mapping
+from archsim.nets import get_net
+
+CHIPS, RATE, BATCH = 2, 0.05, 100
+
+
+def trial(injector: FaultInjector, fault_model: str, images: torch.Tensor) -> float:
+    """CPU seconds to draw and score CHIPS chips."""
+    drawer = ChipDrawer(injector.sites, get_fault_model(fault_model))
+    labels = torch.zeros(len(images), dtype=torch.long)
+    start = time.process_time()
+    with injector.session() as net:
+        for i in range(CHIPS):
+            with injector.chip(drawer.draw(RATE, 0, i)):
+                correct_mask(net, images, labels, BATCH)
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trials", nargs="?", type=int, default=3, help="A B pairs")
+    parser.add_argument("--images", type=int, default=500, help="images per chip")
+    parser.add_argument("--fault-model", default=DEFAULT_FAULT_MODEL)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    keep_freed_memory()  # as `archsim evaluate` does
+    model = get_net("resnet20", 1.0, 10, 3, seed=0).eval()
+    mappings: dict[str, Mapping] = {}
+    for label, replicate in (("A", False), ("B", True)):
+        options = MapOptions(policy="all-rram", replicate=replicate)
+        mappings[label] = design_points("resnet20", [1.0], "isaac", options).mappings[0]
+    injectors = {label: FaultInjector(model, m) for label, m in mappings.items()}
+    images = torch.randn(args.images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    counts = [lm.replicas for lm in mappings["B"].rram_layers]
+    print(f"B: replicas per layer {counts}")
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    for _ in range(args.trials):
+        for label in ("A", "B"):
+            times[label].append(trial(injectors[label], args.fault_model, images))
+            print(f"{label}: {times[label][-1]:.2f} s", flush=True)
+    a, b = statistics.median(times["A"]), statistics.median(times["B"])
+    print(
+        f"{CHIPS} chips x {args.images} images at {RATE:.0%} {args.fault_model}: replica-0 "
+        f"path {a:.2f} s, every replica faulted {b:.2f} s CPU (medians of {args.trials}); "
+        f"ratio {b / a:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
