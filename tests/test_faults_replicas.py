@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from archsim.config.hardware import load_hardware
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.physical import Layout
@@ -21,6 +22,8 @@ from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults, LayerFaults
 from archsim.faults.replicas import ReplicaLayer
 from archsim.faults.sites import fault_sites
+from archsim.faults.xbarpath import CrossbarSetup
+from archsim.hw.precision import chip_precision
 from archsim.mapping.dealing import Dealing, lane_count
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_model
@@ -177,3 +180,42 @@ def test_unequal_and_equal_shares_equal_each_replica_computing_its_own_pixels(
             expected[mask] = own[mask]
     assert torch.allclose(got, expected, atol=1e-4)
     assert layer.images == images
+
+
+def one_copy(model: nn.Module, mapping: Mapping, faults: ChipFaults, copy: int) -> ChipFaults:
+    """Copy `copy`'s faults of each layer as the map of an unreplicated chip."""
+    layers = {}
+    for s in fault_sites(model, mapping):
+        lf = faults.layers[s.name]
+        units = lf.units // s.copies
+        mine = (lf.index // units) == min(copy, s.copies - 1)
+        shape = lf.shape[1:] if s.copies > 1 else lf.shape
+        layers[s.name] = LayerFaults(shape, lf.index[mine] % units, lf.kind[mine])
+    return ChipFaults(faults.kind, layers, faults.fault_model, None)
+
+
+def test_the_crossbar_path_computes_each_pixel_with_its_copys_cells() -> None:
+    # ISAAC's precision (lossless ADC, complemented columns): 10 % stuck-off cells (they never
+    # raise a column's sum, so no column can saturate); every pixel of conv a equals the
+    # unreplicated crossbar layer programmed with the faults of the copy dealt the pixel
+    # (copy 0: even columns, copy 1: odd ones, as derived above)
+    model, mapping = network()
+    _, plain = network(False)
+    precision = chip_precision(load_hardware("isaac"))
+    gen = torch.Generator().manual_seed(2)
+    setup = CrossbarSetup(precision=precision, calibration=torch.randn(16, 3, 8, 8, generator=gen))
+    drawn = ChipDrawer(fault_sites(model, mapping), get_fault_model("cell-isaac")).draw(0.1, 0, 0)
+    faults = ChipFaults("cell", {n: LayerFaults(lf.shape, lf.index, torch.ones_like(lf.kind))
+                                 for n, lf in drawn.layers.items()}, "cell", 0.1)  # fmt: skip
+    x = torch.randn(4, 3, 8, 8, generator=gen)
+    injector = FaultInjector(model, mapping, crossbar=setup)
+    with torch.no_grad(), injector.session(), injector.chip(faults):
+        mixed = model[0](x)
+    single = FaultInjector(model, plain, crossbar=setup)
+    own = []
+    for c in (0, 1):
+        with torch.no_grad(), single.session(), single.chip(one_copy(model, mapping, faults, c)):
+            own.append(model[0](x))
+    assert torch.allclose(mixed[..., 0::2], own[0][..., 0::2], atol=1e-5)
+    assert torch.allclose(mixed[..., 1::2], own[1][..., 1::2], atol=1e-5)
+    assert not torch.allclose(own[0], own[1], atol=1e-4)  # the copies' faults differ

@@ -17,23 +17,34 @@ The dealing continues from image to image: the layer counts the images it has co
 the chip was set, in the order the evaluation feeds them, so batch boundaries change nothing.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from archsim.faults.models import STUCK_OFF, STUCK_ON
+from archsim.faults.xbarlayer import CrossbarLayer
 from archsim.mapping.dealing import DEFAULT_MAX_GROUPS, Dealing, group_rows
 from archsim.mapping.records import LayerSpec, Mapping
 
+# (model, its one-copy mapping, hardware config) -> the design point whose cost is reported
+Balancer = Callable[[nn.Module, Mapping, Any], Mapping]
 
-def replica_note(mapping: Mapping, what: str) -> tuple[str, ...]:
+
+def replica_note(mapping: Mapping, what: str, crossbar: bool = False) -> tuple[str, ...]:
     """The results' note on the replicas simulated (nothing without replicas); `what` names
-    the design point (e.g. "the default budget's balanced mapping")."""
+    the design point (e.g. "the budget's balanced mapping"); `crossbar`: the crossbar path,
+    whose ADC effects (rounding noise, saturating columns) follow replica 0's cells."""
     counts = [lm.replicas for lm in mapping.rram_layers]
     if max(counts, default=1) == 1:
         return ()
+    adc = ", ADC rounding and saturation as replica 0's cells give them" if crossbar else ""
     return (
         f"every replica faulted, each computing the pixels dealt to it ({what}, the chip "
-        f"whose cost is reported; replicas per RRAM layer {', '.join(map(str, counts))})",
+        f"whose cost is reported: {'/'.join(map(str, counts))} replicas of its RRAM layers"
+        f"{adc})",
     )
 
 
@@ -69,11 +80,11 @@ class ReplicaLayer:
     def forward(self, x: Tensor) -> Tensor:
         """The module's output, each pixel computed with the copy dealt to it."""
         m, images = self.module, x.shape[0]
-        if not self.faulty:
+        if not self.faulty:  # every copy holds the fault-free weight
             self.images += images
             if isinstance(m, nn.Conv2d):
-                return m._conv_forward(x, m.weight, m.bias)
-            return F.linear(x, m.weight, m.bias)
+                return m._conv_forward(x, self.weights[0], m.bias)
+            return F.linear(x, self.weights[0], m.bias)
         rows = self._patches(x)  # (images x pixels, groups, k), pixels in evaluation order
         if rows.shape[0] != images * self.pixels:
             raise ValueError(
@@ -127,3 +138,17 @@ class ReplicaLayer:
             return y.reshape(*x.shape[:-1], -1)
         h, w = self.out_shape[-2:]  # the mapping's (checked: same pixels per image)
         return y.view(x.shape[0], h, w, -1).permute(0, 3, 1, 2)  # channels-last strides
+
+
+def stored_kinds(layer: CrossbarLayer, index: Tensor, kind: Tensor, copies: int) -> Tensor:
+    """The kinds of stuck cells (flat `index` into a replicated layer's (copies, weights,
+    cells) map) as the crossbar's logical values see them: a complemented column (ISAAC's
+    flip, fixed by the fault-free weights, the same in every copy) stores cell_max - value,
+    so a cell stuck on there reads 0 and one stuck off reads cell_max."""
+    per_copy = layer.quantized.codes.numel() * layer.spec.cells.cells_per_weight
+    position = layer._cell_positions(index % per_copy)
+    width = layer.flipped.shape[-1]  # (groups, blocks, 1, cols x cells)
+    column = position % width
+    block = position // (layer.spec.rows * width)
+    flipped = layer.flipped.reshape(-1, width)[block, column]
+    return torch.where(flipped, STUCK_ON + STUCK_OFF - kind, kind).to(kind.dtype)
