@@ -10,6 +10,7 @@ model and scores each on IMAGES images (batch 100); trials run A B A B ... in on
 and the CPU time (`time.process_time`) medians are compared.
 
     python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
+        [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
 
 Measured on a shared 2-core machine (one torch thread), 560 / 140 / 35 replicas per stage:
 MEASURED
@@ -22,11 +23,14 @@ import time
 import torch
 
 from archsim.api.mapping import design_points
+from archsim.config.hardware import load_hardware
 from archsim.faults import FaultInjector, get_fault_model
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.pipeline import DEFAULT_FAULT_MODEL
 from archsim.faults.sampler import correct_mask
+from archsim.faults.xbarpath import CrossbarSetup
+from archsim.hw.precision import chip_precision
 from archsim.mapping.options import MapOptions
 from archsim.mapping.records import Mapping
 from archsim.nets import get_net
@@ -51,6 +55,7 @@ def main() -> None:
     parser.add_argument("trials", nargs="?", type=int, default=3, help="A B pairs")
     parser.add_argument("--images", type=int, default=500, help="images per chip")
     parser.add_argument("--fault-model", default=DEFAULT_FAULT_MODEL)
+    parser.add_argument("--crossbar", action="store_true", help="the crossbar fast path")
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()  # as `archsim evaluate` does
@@ -59,8 +64,12 @@ def main() -> None:
     for label, replicate in (("A", False), ("B", True)):
         options = MapOptions(policy="all-rram", replicate=replicate)
         mappings[label] = design_points("resnet20", [1.0], "isaac", options).mappings[0]
-    injectors = {label: FaultInjector(model, m) for label, m in mappings.items()}
     images = torch.randn(args.images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    setup = None
+    if args.crossbar:
+        precision = chip_precision(load_hardware("isaac"))
+        setup = CrossbarSetup(precision=precision, calibration=images[:64])
+    injectors = {label: FaultInjector(model, m, crossbar=setup) for label, m in mappings.items()}
     counts = [lm.replicas for lm in mappings["B"].rram_layers]
     print(f"B: replicas per layer {counts}")
     times: dict[str, list[float]] = {"A": [], "B": []}

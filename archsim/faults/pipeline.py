@@ -264,8 +264,6 @@ def _map(spec: EvaluateSpec, ld: _Loaded, balance: Balancer | None) -> tuple[Any
     )
     if balance is not None:
         mapping = balance(ld.model, mapping, hw)
-        crossbar = spec.crossbar != "off"
-        ld.notes += replica_note(mapping, "the budget's balanced mapping", crossbar)
     info = RunInfo(
         meta["net"],
         float(meta["width"]),
@@ -296,6 +294,8 @@ def _injector(spec: EvaluateSpec, ld: _Loaded, mapping: Any, hw: Any) -> FaultIn
     )
     injector = FaultInjector(ld.model, mapping, spec.per_channel, setup)
     ld.notes += crossbar_note(spec.crossbar, hw, physics)
+    what = "the budget's balanced mapping"
+    ld.notes += replica_note(mapping, what, bool(injector.replicas), setup is not None)
     return injector
 
 

@@ -29,22 +29,30 @@ from archsim.faults.xbarlayer import CrossbarLayer
 from archsim.mapping.dealing import DEFAULT_MAX_GROUPS, Dealing, group_rows
 from archsim.mapping.records import LayerSpec, Mapping
 
+# what the studies' outputs say of the replicas they fault (docs/design.md)
+STUDY_REPLICAS = "every replica of the balanced design point whose cost is reported"
 # (model, its one-copy mapping, hardware config) -> the design point whose cost is reported
 Balancer = Callable[[nn.Module, Mapping, Any], Mapping]
 
 
-def replica_note(mapping: Mapping, what: str, crossbar: bool = False) -> tuple[str, ...]:
+def replica_note(
+    mapping: Mapping, what: str, dealt: bool, crossbar: bool = False
+) -> tuple[str, ...]:
     """The results' note on the replicas simulated (nothing without replicas); `what` names
-    the design point (e.g. "the budget's balanced mapping"); `crossbar`: the crossbar path,
-    whose ADC effects (rounding noise, saturating columns) follow replica 0's cells."""
+    the design point (e.g. "the budget's balanced mapping"); `dealt`: whether pixels are
+    dealt over the replicas (else replica 0 computes them all: the crossbar path's bit-true
+    mode or device physics); `crossbar`: the crossbar path, whose columns that may saturate
+    follow replica 0's cells (docs/crossbar-path.md)."""
     counts = [lm.replicas for lm in mapping.rram_layers]
     if max(counts, default=1) == 1:
         return ()
-    adc = ", ADC rounding and saturation as replica 0's cells give them" if crossbar else ""
+    where = f"{what}, {'/'.join(map(str, counts))} replicas of its RRAM layers"
+    if not dealt:
+        return (f"replica 0 of each replicated layer faulted, computing every pixel ({where})",)
+    adc = ", saturating ADC columns as replica 0's cells give them" if crossbar else ""
     return (
-        f"every replica faulted, each computing the pixels dealt to it ({what}, the chip "
-        f"whose cost is reported: {'/'.join(map(str, counts))} replicas of its RRAM layers"
-        f"{adc})",
+        f"every replica faulted, each computing the pixels dealt to it ({where}: the chip "
+        f"whose cost is reported{adc})",
     )
 
 
@@ -95,12 +103,12 @@ class ReplicaLayer:
         self.images += images
         slot = torch.from_numpy(slot_np).to(x.device)
         copies, (_, groups, k) = self.copies, rows.shape
-        # (share, copies) table of rows: copy c's s-th pixel at s x copies + c; the few
+        # (copies, share) table of rows: copy c's s-th pixel at c x share + s; the few
         # slots past a short copy's share repeat row 0 and are never read back
         source = torch.zeros(share * copies, dtype=torch.int64, device=x.device)
         source[slot] = torch.arange(len(slot), device=x.device)
         table = rows.reshape(len(slot), -1).index_select(0, source)
-        table = table.view(share, copies, groups, k).transpose(0, 1)  # (copies, share, ...)
+        table = table.view(copies, share, groups, k)
         weights = self.weights
         if weights.dim() == 5:  # stored (copies, out, kh, kw, in / groups)
             weights = weights.permute(0, 1, 3, 4, 2)
@@ -109,7 +117,7 @@ class ReplicaLayer:
             y = torch.bmm(table[:, :, 0], weights[:, 0].transpose(1, 2))
         else:
             y = torch.einsum("csgk,cgok->csgo", table, weights)
-        y = y.transpose(0, 1).reshape(share * copies, -1).index_select(0, slot)
+        y = y.reshape(copies * share, -1).index_select(0, slot)
         if m.bias is not None:
             y = y + m.bias
         return self._output(y, x)

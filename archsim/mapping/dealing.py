@@ -100,9 +100,9 @@ class Dealing:
 
     def slots(self, first_image: int, images: int) -> tuple[np.ndarray, int]:
         """(slot of each pixel of those images, flat and in evaluation order; slots per
-        replica): slot = rank x replicas + replica, rank counting the replica's earlier
-        pixels among those images, so every replica's pixels fill a column of a
-        (slots per replica, replicas) table in order. Closed form, no sort."""
+        replica): slot = replica x share + rank, rank counting the replica's earlier pixels
+        among those images, so every replica's pixels fill a row of a (replicas, share)
+        table in order. Closed form, no sort."""
         lanes, groups = self.lanes, len(self.group_pixels)
         lane, j, share = self._dealt(first_image, images)
         member = j % share
@@ -110,5 +110,5 @@ class Dealing:
         first = first_image * groups + (np.arange(lanes) - first_image * groups) % lanes
         start = self._lane_pixels(first)[lane]
         rank = (j - member) // share - (start - member + share - 1) // share
-        slot = (rank * self.replicas + lane + lanes * member).reshape(-1)
-        return slot, int(rank.max()) + 1
+        most = int(rank.max()) + 1
+        return ((lane + lanes * member) * most + rank).reshape(-1), most
