@@ -12,8 +12,21 @@ and the CPU time (`time.process_time`) medians are compared.
     python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
         [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
 
-Measured on a shared 2-core machine (one torch thread), 560 / 140 / 35 replicas per stage:
-MEASURED
+Measured on a shared, oversubscribed 2-core machine (one torch thread), 560 / 140 / 35
+replicas per stage, `3 --images 300`, 5 % dropconnect:
+
+    weight path (--no-crossbar):  replica-0 1.01 s, every replica 3.72 s CPU: ratio 3.69
+                                  (an earlier run of the same code: 2.92)
+    crossbar fast path (default): replica-0 1.51 s, every replica 3.99 s CPU: ratio 2.65
+
+The goal was 1.3; it is not met. Where the time goes (one forward of 100 images, torch
+profiler): the batched product 47 %, the two gathers (patches into the copies' table,
+products back to pixel order) 26 %, the patch copy 16 %. The product does as many
+multiply-adds as the layer's convolution, but MKL's small batched GEMMs (560 copies of
+183 x 144 by 144 x 16 in the first stage) run at about 2/3 of oneDNN's direct convolution,
+and a convolution never materialises its patches; measured per layer at 100 images:
+conv 8.8 / 7.2 / 6.5 ms against 25 / 15 / 9.5 ms for the three stages. A grouped 1x1
+convolution over the copies (oneDNN) was slower than the batched GEMM (27 / 15 / 11 ms).
 """
 
 import argparse
