@@ -20,8 +20,9 @@ from archsim.faults.inject import FaultInjector
 from archsim.faults.physical import Layout
 from archsim.faults.presets import get_fault_model
 from archsim.faults.records import ChipFaults, LayerFaults
+from archsim.faults.remap import remap_chip
 from archsim.faults.replicas import ReplicaLayer
-from archsim.faults.sites import fault_sites
+from archsim.faults.sites import crossbar_key, fault_sites
 from archsim.faults.xbarpath import CrossbarSetup
 from archsim.hw.precision import chip_precision
 from archsim.mapping.dealing import Dealing, lane_count
@@ -219,3 +220,30 @@ def test_the_crossbar_path_computes_each_pixel_with_its_copys_cells() -> None:
     assert torch.allclose(mixed[..., 0::2], own[0][..., 0::2], atol=1e-5)
     assert torch.allclose(mixed[..., 1::2], own[1][..., 1::2], atol=1e-5)
     assert not torch.allclose(own[0], own[1], atol=1e-4)  # the copies' faults differ
+
+
+def test_defect_maps_and_remap_cover_every_replica() -> None:
+    # a cell map round-trips through the crossbars of both replicas of conv a (replica 1's
+    # faults on its own crossbar); remapping a weight map moves faults within each replica's
+    # blocks only, so each copy keeps its number of faulty weights (a permutation per block)
+    model, mapping = network()
+    sites = fault_sites(model, mapping)
+    cells = ChipDrawer(sites, get_fault_model("cell-isaac")).draw(0.05, 1, 0)
+    layout = Layout(sites)
+    arrays = layout.to_crossbars(cells, 128, 128)
+    back, ignored = layout.from_crossbars(arrays)
+    assert ignored == 0
+    for name, lf in cells.layers.items():
+        assert torch.equal(back.layers[name].index, lf.index)
+    a = cells.layers["0"]
+    n = a.units // 2
+    (replica1,) = {crossbar_key(b) for b in sites[0].blocks if b.replica == 1}
+    on_replica1 = int((arrays[replica1] != 0).sum())
+    assert on_replica1 == int((a.index >= n).sum()) > 0
+    weights = ChipDrawer(sites, get_fault_model("dropconnect")).draw(0.1, 1, 0)
+    moved = remap_chip(FaultInjector(model, mapping), weights).chip.layers["0"]
+    w = weights.layers["0"]
+    half = w.units // 2
+    assert moved.shape == w.shape
+    assert int((moved.index < half).sum()) == int((w.index < half).sum())
+    assert int((moved.index >= half).sum()) == int((w.index >= half).sum()) > 0
