@@ -2,19 +2,27 @@
 
 Every replica of a layer is a chip part with its own faults (`sites.py`: a replicated site's
 fault map has a leading copy dimension). `ReplicaLayer` holds every replica's weights as one
-(copies, *weight shape) tensor, and computes the layer's output exactly, each pixel with its
-own replica's weights, in one batched matrix product: the input is unfolded into one row of
-(in channels x kernel) values per output pixel (images x pixels rows, in evaluation order),
-the rows are gathered copy by copy in the order `mapping/dealing.py` deals them (a stable
-counting sort of their replica indices; shares are equal to within one pixel, the few short
-copies padded with row 0 and the padding never read back), multiplied by their copy's weight
-matrix (`bmm`: as many multiply-adds as the one convolution, plus the padding), and the
-products gathered back into pixel order. A replicated layer's module computes this way while
-a chip is set (`FaultInjector.chip`); fault-free (no chip, or no faulty copy) it runs its
-ordinary convolution, since all copies then hold the same weights.
+(copies, *weight shape) tensor and computes the layer's output exactly, each pixel with its
+own replica's weights, in one batched matrix product, with no loop over copies:
+
+1. patches: one row per output pixel, images first and pixels row-major (the evaluation
+   order), read from the zero-padded input in NHWC order through a strided view (a row is
+   (kernel row, kernel column, input channel), the order the copies' weights are stored in);
+2. the dealing's slots (`mapping/dealing.Dealing.slots`, closed form, no sort) place copy c's
+   s-th pixel of the batch at row c x share + s of a (copies, share) table, one gather; the
+   shares are equal to within one pixel, and the few slots past a short copy's share repeat
+   row 0 and are never read back;
+3. `bmm` of the table by the copies' weight matrices (as many multiply-adds as the layer's
+   one convolution, plus that padding), and one gather of the products back to pixel order.
+
+A replicated layer's module computes this way while a chip with faults on it is set
+(`FaultInjector.chip`); otherwise every copy holds the fault-free weight and the ordinary
+convolution runs. On the crossbar path the same product is the conv part of the fast mode
+(`CrossbarLayer.copies`, docs/crossbar-path.md).
 
 The dealing continues from image to image: the layer counts the images it has computed since
-the chip was set, in the order the evaluation feeds them, so batch boundaries change nothing.
+the chip was set, in the order they are fed, so batch boundaries change nothing (a chip
+scored again later, as two-stage sampling does, deals from its first image again).
 """
 
 from collections.abc import Callable
