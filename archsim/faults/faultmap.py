@@ -88,9 +88,14 @@ def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults
     for name, shape in expected.items():
         states = tensors[name]
         if tuple(states.shape) != shape:
+            copies = (
+                " (a replicated layer holds one copy per replica)"
+                if len(shape) > len(states.shape)
+                else ""
+            )
             raise UserError(
                 f"fault map {path}: layer {name!r} has shape {tuple(states.shape)}, "
-                f"the mapping needs {shape}"
+                f"the mapping needs {shape}{copies}"
             )
         if states.dtype.is_floating_point or bool(((states < 0) | (states > STUCK_ON)).any()):
             raise UserError(f"fault map {path}: layer {name!r} holds states other than 0, 1, 2")
