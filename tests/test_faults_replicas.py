@@ -158,25 +158,28 @@ def test_every_pixel_is_dealt_as_the_pipeline_deals_it(
 
 @settings(max_examples=40, deadline=None)
 @given(copies=st.integers(1, 12), size=st.integers(2, 6), images=st.integers(1, 3),
-       groups=st.sampled_from((1, 2)), seed=st.integers(0, 99))  # fmt: skip
+       groups=st.sampled_from((1, 2)), stride=st.sampled_from((1, 2)),
+       channels=st.sampled_from((2, 32)), seed=st.integers(0, 99))  # fmt: skip
 def test_unequal_and_equal_shares_equal_each_replica_computing_its_own_pixels(
-    copies: int, size: int, images: int, groups: int, seed: int
+    copies: int, size: int, images: int, groups: int, stride: int, channels: int, seed: int
 ) -> None:
+    # 32 input channels x a 3-wide kernel = 96 values per kernel row: the one-pass gather
     gen = torch.Generator().manual_seed(seed)
-    conv = nn.Conv2d(2, 4, 3, padding=1, groups=groups)
-    spec = LayerSpec("c", "conv", (2, size, size), (4, size, size), 0, 0, groups=groups)
+    conv = nn.Conv2d(channels, 4, 3, stride=stride, padding=1, groups=groups)
+    out = (size - 1) // stride + 1
+    spec = LayerSpec("c", "conv", (channels, size, size), (4, out, out), 0, 0, groups=groups)
     weights = torch.randn(copies, *conv.weight.shape, generator=gen)
     layer = ReplicaLayer(conv, spec, conv.weight.detach(), copies)
     layer.weights.copy_(weights)
     layer.start(True)
-    x = torch.randn(images, 2, size, size, generator=gen)
+    x = torch.randn(images, channels, size, size, generator=gen)
     with torch.no_grad():
         got = layer.forward(x)
-        # one output row of `size` pixels per group (at most 32 rows)
-        owner = naive_dealing(copies, (size,) * size, images).reshape(images, size, size)
+        # one output row of `out` pixels per group (at most 32 rows)
+        owner = naive_dealing(copies, (out,) * out, images).reshape(images, out, out)
         expected = torch.zeros_like(got)
         for c in range(copies):  # each replica computes its own pixels, naively
-            own = F.conv2d(x, weights[c], conv.bias, padding=1, groups=groups)
+            own = F.conv2d(x, weights[c], conv.bias, stride, padding=1, groups=groups)
             mask = torch.from_numpy(owner == c)[:, None].expand_as(own)
             expected[mask] = own[mask]
     assert torch.allclose(got, expected, atol=1e-4)
