@@ -13,20 +13,24 @@ and the CPU time (`time.process_time`) medians are compared.
         [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
 
 Measured on a shared, oversubscribed 2-core machine (one torch thread), 560 / 140 / 35
-replicas per stage, `3 --images 300`, 5 % dropconnect:
+replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B):
 
-    weight path (--no-crossbar):  replica-0 1.01 s, every replica 3.72 s CPU: ratio 3.69
-                                  (an earlier run of the same code: 2.92)
-    crossbar fast path (default): replica-0 1.51 s, every replica 3.99 s CPU: ratio 2.65
+    weight path (--no-crossbar):  replica-0 0.95 s, every replica 3.39 s: ratio 3.56
+    crossbar fast path (default): replica-0 1.50 s, every replica 3.96 s: ratio 2.64
 
-The goal was 1.3; it is not met. Where the time goes (one forward of 100 images, torch
-profiler): the batched product 47 %, the two gathers (patches into the copies' table,
-products back to pixel order) 26 %, the patch copy 16 %. The product does as many
+(per chip: drawing and writing 560-copy fault maps is included; one forward of 100 images
+alone is 0.15 s against 0.52 s, 3.4x.) The goal was 1.3; it is not met. Where the time goes
+(one forward of 100 images, torch profiler): the batched product 47 %, the two gathers (the
+copies' input table, the products back to pixel order) 26 %, the patch copy 16 %, the
+dealing's slots (numpy, per batch) most of the rest. The product does as many
 multiply-adds as the layer's convolution, but MKL's small batched GEMMs (560 copies of
 183 x 144 by 144 x 16 in the first stage) run at about 2/3 of oneDNN's direct convolution,
-and a convolution never materialises its patches; measured per layer at 100 images:
-conv 8.8 / 7.2 / 6.5 ms against 25 / 15 / 9.5 ms for the three stages. A grouped 1x1
-convolution over the copies (oneDNN) was slower than the batched GEMM (27 / 15 / 11 ms).
+and a convolution never materialises its patches; per layer at 100 images: conv 8.8 / 7.2 /
+6.5 ms against 25 / 15 / 9.5 ms for the three stages. A grouped 1x1 convolution over the
+copies (oneDNN) was slower than the batched GEMM (27 / 15 / 11 ms); gathering the table in
+one pass from an overlapping view of the input is faster for kernel rows of >= 96 values
+(stages 2 and 3: 9.7 / 3.8 ms against 14.7 / 6.3 ms for copy-then-gather) and slower below
+(stage 1: 31.8 against 20.7 ms), hence `replicas.WIDE_ROW` (4 % of a forward).
 """
 
 import argparse
