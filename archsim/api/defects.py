@@ -4,6 +4,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from archsim.api.mapping import balanced_point
 from archsim.atomic import locked_update
 from archsim.errors import UserError
 from archsim.faults.chip import ChipDrawer
@@ -43,7 +44,7 @@ def import_defects(
     existing one is replaced under its lock: a concurrent import of the same file is refused)."""
     if Path(output).suffix != ".safetensors":
         raise UserError(f"--output {output}: an imported map is written as .safetensors")
-    target = checkpoint_target(checkpoint, hardware, policy, overrides, model)
+    target = checkpoint_target(checkpoint, hardware, policy, overrides, model, balanced_point)
     chip, summary = import_defect_map(source, target.sites, target.mapping)
     if Path(output).is_file():
         with locked_update(output, "fault map"):
@@ -72,7 +73,7 @@ def export_defects(
     """Write chip `chip` of `seed` drawn from `fault_model` at `rate` (or the fault map
     `fault_map`, any format) as a defect map by physical position (.npz, .csv or
     .safetensors by `output`'s suffix)."""
-    target = checkpoint_target(checkpoint, hardware, policy, overrides, model)
+    target = checkpoint_target(checkpoint, hardware, policy, overrides, model, balanced_point)
     if fault_map:
         faults = read_any_fault_map(fault_map, target.sites, target.mapping)
     else:

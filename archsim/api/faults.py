@@ -7,6 +7,7 @@ from typing import Literal
 
 from torch import nn
 
+from archsim.api.mapping import balanced_point
 from archsim.errors import UserError
 from archsim.faults import ChipFaults, FaultModel, fault_sites, get_fault_model
 from archsim.faults.batched import check_chips_per_pass
@@ -52,10 +53,11 @@ def draw(
 def evaluate(spec: EvaluateSpec) -> list[AccuracyResult]:
     """Monte-Carlo accuracy of a checkpoint over simulated faulty chips, one result per rate;
     a rate the checkpoint holds no BatchNorm set for gets one made on the fly
-    (`faults.bnsets.choose_bn`)."""
+    (`faults.bnsets.choose_bn`). Every replica of the default budget's balanced design point
+    (the chip `archsim map` costs) is faulted."""
     from archsim.train.recal_checkpoint import on_the_fly
 
-    return _evaluate(spec, on_the_fly)
+    return _evaluate(spec, on_the_fly, balanced_point)
 
 
 PLOT_FORMATS = (".png", ".pdf", ".svg")

@@ -12,6 +12,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.policy import POLICIES
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.summary import MappingSummary, summarize
+from archsim.perf.balance import balanced_point
 
 if TYPE_CHECKING:
     from torch import nn
@@ -25,6 +26,7 @@ __all__ = [
     "Mapping",
     "MappingSummary",
     "WidthPoints",
+    "balanced_point",
     "design_point",
     "design_points",
     "extract",

@@ -15,9 +15,11 @@ from archsim.explore.ft_records import (
 from archsim.explore.ft_run import DataOptions, StudyPlan, tolerance_study, vulnerability_study
 from archsim.faults.models import check_rate
 from archsim.faults.presets import get_fault_model
+from archsim.faults.replicas import STUDY_REPLICAS
 from archsim.faults.sequential import Design
 
 __all__ = [
+    "STUDY_REPLICAS",
     "DataOptions",
     "Design",
     "StoredStudy",

@@ -238,6 +238,7 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
     loss per 1,000 weights and per microjoule its move to the CPU would cost. By default it
     draws chips until every layer's interval is narrow enough and says the chip-images it
     scored; --chips N draws exactly N chips, each on every test image."""
+    from archsim.api.studies import STUDY_REPLICAS
     from archsim.api.studies import vulnerability as run
 
     data = _data(opts)
@@ -258,6 +259,7 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
         "images": study.images,
         "images_per_chip": study.images_per_chip,
         "chip_images": study.chip_images,
+        "faulted": STUDY_REPLICAS,
     }
     widest = max((r.ci_high - r.ci_low) / 2 for r in study.rows)
     if design is not None and design.target is not None and widest > design.target:
@@ -330,7 +332,7 @@ def tolerance(
     """Fault-tolerance techniques on the same chips and images, each with the throughput,
     energy, area, crossbars and ADC conversions its design point costs; gains are paired
     per chip against the first technique."""
-    from archsim.api.studies import StudyPlan, VulnerabilityStudy, read_study
+    from archsim.api.studies import STUDY_REPLICAS, StudyPlan, VulnerabilityStudy, read_study
     from archsim.api.studies import tolerance as run
 
     data = _data(opts)
@@ -358,6 +360,7 @@ def tolerance(
         "rate": study.rate,
         "chips": study.chips,
         "images": study.images,
+        "faulted": STUDY_REPLICAS,
     }
     emit(rows, opts["fmt"], TOL_COLUMNS, meta)
 

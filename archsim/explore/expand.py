@@ -172,7 +172,7 @@ class _Grid:
                     job = make_job(
                         "evaluate",
                         config,
-                        {role: model_key},
+                        {role: model_key, "cost": cost_key},  # its budget: the costed chip
                         f"{self.tag} {method} {rate:g}"
                         f"{' ' + prune.name if prune else ''}"
                         f"{' recal' if recalibrate else ''} {policy}{variant} f={fault_rate:g}",

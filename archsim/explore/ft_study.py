@@ -94,7 +94,8 @@ class Study:
     def mapping(
         self, policy: str = "all-rram", overrides: tuple[str, ...] = (), spare_columns: int = 0
     ) -> Mapping:
-        """One copy of every layer (the fault simulator's view: replica 0's blocks)."""
+        """One copy of every layer: the crossbars the network itself needs (techniques fault
+        every replica of `cost`'s balanced mapping)."""
         return map_specs(
             self.specs,
             self.geometry(spare_columns),

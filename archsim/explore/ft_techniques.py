@@ -36,6 +36,7 @@ from archsim.faults.montecarlo import percent
 from archsim.faults.sampler import correct_mask
 from archsim.faults.stats import paired_difference, summarize
 from archsim.faults.technique import ChipTechnique, apply_technique
+from archsim.mapping.records import Mapping
 from archsim.perf.remap_cost import remap_cost, with_remap
 from archsim.progress import progress_bar
 
@@ -123,7 +124,14 @@ class TechniqueResult:
 
 
 def technique_cost(study: Study, t: Technique) -> dict[str, float]:
-    """Headline costs of a technique's design point inside the study's budget, with
+    """`technique_point`'s headline costs."""
+    return technique_point(study, t)[1]
+
+
+def technique_point(study: Study, t: Technique) -> tuple[Mapping, dict[str, float]]:
+    """(balanced mapping, headline costs) of a technique's design point: the chip whose
+    replicas the fault simulator faults and whose costs are reported. Costs inside the
+    study's budget, with
     `provisioned_area_mm2` (the budget's silicon). Spare columns are mapped (fewer weights
     per crossbar, so fewer replicas fit); remapping tables come out of the replicas too: the
     point is rebalanced in fewer tiles until its tiles and tables fit the budget (`over
@@ -132,7 +140,7 @@ def technique_cost(study: Study, t: Technique) -> dict[str, float]:
     budget = result.provisioned_area_mm2
     row: dict[str, float] = {**point.row(), "provisioned_area_mm2": budget}
     if not t.remap:
-        return row
+        return balanced, row
     tiles = study.budget_tile_count
     while True:
         extra = remap_cost(balanced, study.hw, result.interval_s)
@@ -144,7 +152,7 @@ def technique_cost(study: Study, t: Technique) -> dict[str, float]:
     row.update(point.row())
     row.update(with_remap(result, extra))
     row["remap_table_bits"] = extra.table_bits
-    return row
+    return balanced, row
 
 
 def chip_technique(
@@ -179,8 +187,9 @@ def run_technique(
 ) -> TechniqueResult:
     """Technique `t` on chips 0..chips-1 at `rate`, with the study's BatchNorm statistics
     for the fault model, rate and technique (`Study.bn`); `reference` (default: `t`'s
-    placement with no technique): the configuration whose chips the plain rule's set serves."""
-    mapping = study.mapping(t.policy, t.overrides, t.spare_columns)
+    placement with no technique): the configuration whose chips the plain rule's set serves.
+    Every replica of the balanced design point whose cost is reported is faulted."""
+    mapping, cost = technique_point(study, t)
     injector = FaultInjector(study.model, mapping, crossbar=study.crossbar)
     plain = reference or Technique("none", t.policy, t.overrides)
     bn = study.bn(fault_model.name, rate, chip_technique(study, t, injector, plain))
@@ -203,6 +212,4 @@ def run_technique(
                 accs.append(percent(correct_mask(model, study.images, study.labels, batch_size)))
             eval_s += time.perf_counter() - start
             bar.advance(task)
-    return TechniqueResult(
-        t, tuple(accs), technique_cost(study, t), remap_s / chips, eval_s / chips, bn.name
-    )
+    return TechniqueResult(t, tuple(accs), cost, remap_s / chips, eval_s / chips, bn.name)

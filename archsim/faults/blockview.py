@@ -1,12 +1,14 @@
 """A weight-granularity fault map seen block by block: each crossbar block's codes and faults.
 
 Technique modules (spare columns, remapping) rewrite which weight a faulty cell ends up under;
-they need, per crossbar block of replica 0, the block's quantized codes as a (rows, cols)
+they need, per crossbar block of every replica, the block's quantized codes as a (rows, cols)
 matrix and its faulty slots. A fault at flat weight index i of a site lies in matrix column
 c = (i // rows) % cols of group g = i // (rows * cols) at matrix row r = i % rows (PyTorch's
 `weight.reshape(cout, -1)`, transposed, see `mapping/records.py`), so in block b at slot
-(r - b.row_start, c - b.col_start). Only weight-granularity maps are handled: a cell map's
-harm depends on bit slices that these techniques do not model (they refuse it, one line).
+(r - b.row_start, c - b.col_start); a replicated site's map counts replica b.replica's
+weights from b.replica x (the weights of one copy) on. Only weight-granularity maps are
+handled: a cell map's harm depends on bit slices that these techniques do not model (they
+refuse it, one line).
 """
 
 from dataclasses import dataclass
@@ -45,11 +47,12 @@ def check_weight_map(chip: ChipFaults, what: str) -> None:
 
 
 def block_matrix_index(site: FaultSite, block: CrossbarBlock) -> np.ndarray:
-    """Flat weight index of every slot of `block`: int64 (weight_rows, weight_cols)."""
+    """Flat weight index of every slot of `block` (in its replica's copy of the weights):
+    int64 (weight_rows, weight_cols)."""
     rows, cols = site.matrix_rows, site.matrix_cols
     r = np.arange(block.row_start, block.row_end)[:, None]
     c = np.arange(block.col_start, block.col_end)[None, :]
-    return (block.group * cols + c) * rows + r
+    return site.copy_offset(block, site.groups * rows * cols) + (block.group * cols + c) * rows + r
 
 
 def harm(codes: np.ndarray, qmax: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,9 +63,9 @@ def harm(codes: np.ndarray, qmax: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def block_faults(site: FaultSite, codes: Tensor, chip: ChipFaults) -> list[BlockFaults]:
-    """Every block of `site` (replica 0) with its codes and its faulty slots."""
+    """Every block of `site` (every replica's) with its codes and its faulty slots."""
     flat_codes = codes.reshape(-1).cpu().numpy()
-    states = np.zeros(flat_codes.shape[0], dtype=np.int8)
+    states = np.zeros(flat_codes.shape[0] * site.copies, dtype=np.int8)
     layer = chip.layers.get(site.name)
     if layer is not None and layer.faults:
         states[layer.index.cpu().numpy()] = layer.kind.cpu().numpy()
@@ -73,7 +76,7 @@ def block_faults(site: FaultSite, codes: Tensor, chip: ChipFaults) -> list[Block
         out.append(
             BlockFaults(
                 block,
-                flat_codes[where],
+                flat_codes[where % flat_codes.shape[0]],
                 (s == STUCK_OFF).astype(np.float64),
                 (s == STUCK_ON).astype(np.float64),
             )

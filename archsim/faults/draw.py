@@ -99,7 +99,8 @@ def lines_to_faults(
             r = np.arange(b.row_start, b.row_end)[None, :]
             c, k = (b.col_start + rel // cells)[:, None], (rel % cells)[:, None]
             kinds = states[b.col_offset + rel][:, None]
-        index = (((b.group * cols + c) * rows + r) * cells + k).reshape(-1)
+        copy = site.copy_offset(b, site.groups * cols * rows * cells)
+        index = (copy + ((b.group * cols + c) * rows + r) * cells + k).reshape(-1)
         found.append(
             (
                 index,
@@ -118,8 +119,8 @@ def lines_to_faults(
 
 
 def check_blocks(site: FaultSite) -> None:
-    """Clustered faults need replica 0's blocks to tile the weight matrix exactly."""
-    area = sum(b.weight_rows * b.weight_cols for b in site.blocks)
+    """Line faults need each replica's blocks to tile the weight matrix exactly."""
+    area = sum(b.weight_rows * b.weight_cols for b in site.blocks) // site.copies
     inside = all(
         0 <= b.group < site.groups
         and 0 <= b.row_start < b.row_end <= site.matrix_rows

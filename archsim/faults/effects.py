@@ -3,6 +3,8 @@
 Codes are int64 tensors of quantized weights in [-qmax, qmax]. A stuck cell changes its
 weight by (stuck value - held value) * 2**shift, negated in a differential encoding's negative
 array; several stuck cells of one weight add up, since a weight is the sum of its slices.
+Indices may count several copies of the weights (a replicated layer's copy dimension, see
+sites.py): copy c's weight i is c x numel + i, and holds the code of weight i.
 """
 
 import torch
@@ -17,7 +19,7 @@ def weight_faults(
 ) -> tuple[Tensor, Tensor]:
     """Per-weight faults at flat `index`: (those indices, their new codes). Stuck-off -> 0,
     stuck-on -> +-qmax keeping the sign (a zero weight counts as positive)."""
-    held = codes_flat[index]
+    held = codes_flat[index % codes_flat.numel()]
     stuck_on = torch.where(held < 0, -qmax, qmax).to(held.dtype)
     return index, torch.where(kind == STUCK_ON, stuck_on, torch.zeros_like(held))
 
@@ -34,7 +36,7 @@ def _cells_of(
     codes_flat: Tensor, weight: Tensor, cell: Tensor, fmt: CellFormat
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(value held, bit shift, +1/-1 array sign) of the given cells of the given weights."""
-    held = codes_flat[weight]
+    held = codes_flat[weight % codes_flat.numel()]
     if fmt.encoding == "offset":
         magnitude, slot, sign = held + (1 << (fmt.weight_bits - 1)), cell, torch.ones_like(held)
     else:
@@ -59,7 +61,7 @@ def cell_faults(
     value, shift, sign = _cells_of(flat, weight, cell, fmt)
     stuck = torch.where(kind == STUCK_ON, (1 << fmt.bits_per_cell) - 1, 0).to(value.dtype)
     hit, inverse = torch.unique(weight, return_inverse=True)
-    return hit, flat[hit].index_add_(0, inverse, sign * ((stuck - value) << shift))
+    return hit, flat[hit % flat.numel()].index_add_(0, inverse, sign * ((stuck - value) << shift))
 
 
 def cell_effect(codes: Tensor, index: Tensor, kind: Tensor, fmt: CellFormat) -> Tensor:

@@ -78,7 +78,7 @@ def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults
     kind = meta.get("kind")
     if kind not in ("weight", "cell"):
         raise UserError(f"fault map {path}: kind must be 'weight' or 'cell', got {kind!r}")
-    expected = {s.name: s.weight_shape if kind == "weight" else s.cell_shape for s in sites}
+    expected = {s.name: s.weights_shape if kind == "weight" else s.cell_shape for s in sites}
     if set(tensors) != set(expected):
         extra, missing = sorted(set(tensors) - set(expected)), sorted(set(expected) - set(tensors))
         raise UserError(
@@ -88,9 +88,14 @@ def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults
     for name, shape in expected.items():
         states = tensors[name]
         if tuple(states.shape) != shape:
+            copies = (
+                " (a replicated layer holds one copy per replica)"
+                if len(shape) > len(states.shape)
+                else ""
+            )
             raise UserError(
                 f"fault map {path}: layer {name!r} has shape {tuple(states.shape)}, "
-                f"the mapping needs {shape}"
+                f"the mapping needs {shape}{copies}"
             )
         if states.dtype.is_floating_point or bool(((states < 0) | (states > STUCK_ON)).any()):
             raise UserError(f"fault map {path}: layer {name!r} holds states other than 0, 1, 2")

@@ -2,7 +2,9 @@
 with probability `rate`, stuck-on with probability p_on, else stuck-off.
 
 Chips: a Bernoulli process per layer over its flattened units (`draw.bernoulli_positions`),
-one stream per (seed, chip, granularity:layer). Training: a dense draw from the caller's
+one stream per (seed, chip, granularity:layer) for replica 0 and one more for the other
+replicas of a replicated layer, drawn at once over their copy dimension (so replica 0's faults
+are the same whether or not the layer is replicated). Training: a dense draw from the caller's
 `torch.Generator` per forward pass. Weight faults force the weight to 0 (stuck-off) or to
 sign(w) * max|w| of the layer (stuck-on), with zero gradient; cell faults quantize the layer to
 `cells.weight_bits`, force the faulty cells, and give each weight with a faulty cell its faulted
@@ -12,6 +14,7 @@ value with a straight-through gradient. Survivors pass through with gradient 1.
 import math
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -58,9 +61,16 @@ class _IndependentDrawing:
         out = {}
         for site in self.sites:
             shape = self.mechanism.shape(site)
-            rng = unit_rng(seed, chip, f"{self.mechanism.granularity}:{site.name}")
-            index = bernoulli_positions(rng, math.prod(shape), rate)
+            units = math.prod(shape) // site.copies  # one replica's
+            key = f"{self.mechanism.granularity}:{site.name}"
+            rng = unit_rng(seed, chip, key)
+            index = bernoulli_positions(rng, units, rate)
             kind = draw_kinds(rng, len(index), self.model.p_on)
+            if site.copies > 1:  # replicas 1.. at once, over their copy dimension
+                more = unit_rng(seed, chip, f"{key}@replicas")
+                others = bernoulli_positions(more, units * (site.copies - 1), rate) + units
+                index = np.concatenate((index, others))
+                kind = np.concatenate((kind, draw_kinds(more, len(others), self.model.p_on)))
             out[site.name] = LayerFaults(shape, torch.from_numpy(index), torch.from_numpy(kind))
         return out
 
@@ -69,7 +79,7 @@ class _Independent(Mechanism):
     trainable: ClassVar[bool] = True
 
     def shape(self, site: FaultSite) -> tuple[int, ...]:
-        return site.weight_shape if self.kind == "weight" else site.cell_shape
+        return site.weights_shape if self.kind == "weight" else site.cell_shape
 
     def prepare(
         self,

@@ -7,7 +7,9 @@ original float weights return when the session ends. Writes go through a flat 1-
 weight's storage at storage offsets (row-major index -> offset via the strides, so contiguous and
 channels-last weights alike), one 1-D `index_put_` per layer instead of one with a 4-D index.
 The model thus runs at fault-free speed (vmap over chips was 0.57x and grouped convolution
-0.72x of this on CPU).
+0.72x of this on CPU). A replicated layer holds every replica's weights (`replicas.py`): a
+chip writes its faulty weights into the copies they belong to, and the layer computes each
+output pixel with the copy the pipeline deals it to.
 
 Training (`sample_faulty_weights`, `sample_model_faults`): a fresh fault draw per call from a
 caller's `torch.Generator`, differentiable with respect to the weights that survive::
@@ -34,7 +36,9 @@ from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
+from archsim.faults.replicas import ReplicaLayer, stored_kinds
 from archsim.faults.sites import CellFormat, FaultSite, fault_sites, weight_of
+from archsim.faults.xbarlayer import CrossbarLayer
 from archsim.faults.xbarpath import CrossbarPath, CrossbarSetup
 from archsim.mapping.records import Mapping
 
@@ -70,12 +74,27 @@ class FaultInjector:
         self.path = (
             None if crossbar is None else CrossbarPath(model, self.sites, self.quantized, crossbar)
         )
+        specs = {lm.spec.name: lm.spec for lm in mapping.rram_layers}
+        modules = dict(model.named_modules())
+        self.replicas = {  # layers whose pixels are dealt over their replicas
+            s.name: ReplicaLayer(modules[s.name], specs[s.name], self._copy(s.name), s.copies)
+            for s in self.sites
+            if s.copies > 1 and (self.path is None or self.path.deals(s.name))
+        }
 
-    def changes(self, site: FaultSite, chip: ChipFaults) -> tuple[Tensor, Tensor]:
+    def _copy(self, name: str) -> Tensor:
+        """One fault-free copy of layer `name`'s weight as its pixels are computed with: the
+        quantized weight, or on the crossbar path the fast conv's weight (input codes in)."""
+        return self.clean[name] if self.path is None else self.path.layers[name].fast_weight
+
+    def changes(
+        self, site: FaultSite, chip: ChipFaults, on: CrossbarLayer | None = None
+    ) -> tuple[Tensor, Tensor]:
         """(row-major flat indices, faulted values) of the weights of `site` that `chip` alters.
 
         Indices count in the weight's logical shape whatever its memory layout (channels_last
-        too); use `torch.unravel_index(where, shape)` to write them.
+        too); use `torch.unravel_index(where, shape)` to write them. `on`: the values of the
+        crossbar layer's fast conv (stuck cells of its complemented columns read inverted).
         """
         if site.name not in chip.layers:
             raise UserError(f"fault map has no states for RRAM layer {site.name!r}")
@@ -87,11 +106,18 @@ class FaultInjector:
         if chip.kind == "weight":
             where, new = weight_faults(codes, index, kind, q.qmax)
         else:
+            kind = kind if on is None else stored_kinds(on, index, kind, site.copies)
             where, new = cell_faults(codes, index, kind, site.cells)
-        return where, q.dequantize_at(where, new).to(self.clean[site.name].dtype)
+        values = q.dequantize_at(where % codes.numel(), new)
+        if on is not None:
+            values = values * on.inputs.scale
+        return where, values.to(self.clean[site.name].dtype)
 
     def faulted_weights(self, chip: ChipFaults | None) -> dict[str, Tensor]:
-        """Per RRAM layer, the weight the chip computes with (None: quantized, fault-free)."""
+        """Per RRAM layer, the weight the chip computes with (None: quantized, fault-free);
+        refused for replicated layers (their copies compute different pixels)."""
+        if self.replicas:
+            raise ValueError("replicated layers have one weight per copy, not one weight")
         out = {}
         for site in self.sites:
             weight = self.clean[site.name].clone()
@@ -111,6 +137,11 @@ class FaultInjector:
                 for name, weight in self.weights.items():
                     weight.copy_(self.clean[name])
             self._in_session = True
+            for name, layer in self.replicas.items():  # an instance attribute shadows the class's
+                if self.path is None:
+                    layer.module.forward = layer.forward  # type: ignore[method-assign,assignment]
+                else:
+                    self.path.layers[name].copies = layer.forward
             if self.path is None:
                 yield self.model
             else:
@@ -118,6 +149,11 @@ class FaultInjector:
                     yield self.model
         finally:
             self._in_session = False
+            for name, layer in self.replicas.items():
+                layer.start(False)
+                vars(layer.module).pop("forward", None)
+                if self.path is not None:
+                    self.path.layers[name].copies = None
             with torch.no_grad():
                 for name, original in originals.items():
                     self.weights[name].copy_(original)
@@ -127,26 +163,33 @@ class FaultInjector:
         """Inside `session()`: the model computes as `chip` within the block."""
         if not self._in_session:
             raise RuntimeError("FaultInjector.chip() must run inside session()")
-        if self.path is not None:
+        if self.path is not None:  # replica 0's cells (a replicated layer: its ADC effects)
             self.path.set_chip(chip)
-            try:
-                yield self.model
-            finally:
-                self.path.set_chip(None)
-            return
         touched = []
         try:
             with torch.no_grad():
                 for site in self.sites:
-                    where, values = self.changes(site, chip)
-                    flat, offsets = storage_view(self.weights[site.name], where)
-                    touched.append((flat, offsets, self.clean[site.name].reshape(-1)[where]))
+                    layer = self.replicas.get(site.name)
+                    if layer is None and self.path is not None:
+                        continue
+                    on = None if self.path is None else self.path.layers[site.name]
+                    where, values = self.changes(site, chip, on)
+                    if layer is None:
+                        flat, offsets = storage_view(self.weights[site.name], where)
+                    else:  # the copies' weights, each copy its own faults
+                        flat, offsets = storage_view(layer.weights, where)
+                        layer.start(bool(where.numel()))
+                    touched.append((flat, offsets, flat[offsets]))
                     flat[offsets] = values
             yield self.model
         finally:
             with torch.no_grad():
-                for flat, offsets, clean in touched:
-                    flat[offsets] = clean
+                for flat, offsets, old in touched:
+                    flat[offsets] = old
+            for layer in self.replicas.values():
+                layer.start(False)
+            if self.path is not None:
+                self.path.set_chip(None)
 
     @contextmanager
     def applied(self, chip: ChipFaults | None) -> Iterator[nn.Module]:

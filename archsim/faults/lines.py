@@ -3,7 +3,7 @@ lines) stuck; `rate` is the fraction of the used crossbars' rows / columns.
 
 One stream per (seed, chip, crossbar) draws that crossbar's stuck lines (`draw.draw_lines`);
 every cell of a layer lying on a stuck line takes the line's state (`draw.lines_to_faults`).
-Replica 0's blocks must tile each weight matrix exactly (`draw.check_blocks`). Not sampled
+Each replica's blocks must tile its weight matrix exactly (`draw.check_blocks`). Not sampled
 during training.
 """
 

@@ -9,6 +9,7 @@ from archsim.errors import UserError
 from archsim.faults.faultmap import save_fault_map
 from archsim.faults.labformats import export_defect_map
 from archsim.faults.records import ChipFaults
+from archsim.faults.replicas import Balancer
 from archsim.faults.sites import FaultSite, fault_sites
 from archsim.mapping.records import Mapping
 
@@ -27,10 +28,12 @@ def checkpoint_target(
     policy: str | None = None,
     overrides: tuple[str, ...] = (),
     model: str | None = None,
+    balance: Balancer | None = None,
 ) -> Target:
     """The mapping `archsim evaluate --checkpoint` would fault, with the same defaults (the
-    checkpoint's hardware and placement). Crossbar blocks depend on the weight matrices
-    only, so the recorded input shape (padded as trained) gives evaluate's blocks."""
+    checkpoint's hardware and placement; `balance`: evaluate's design point of it, every
+    replica a site). Crossbar blocks depend on the weight matrices only, so the recorded
+    input shape (padded as trained) gives evaluate's blocks."""
     from archsim.checkpoint import load_checkpoint
     from archsim.config.hardware import load_hardware
     from archsim.faults.pipeline import DEFAULT_HARDWARE, EvaluateSpec, placement
@@ -54,9 +57,12 @@ def checkpoint_target(
         shape = [shape[0], max(shape[1], pad), max(shape[2], pad)]
     if not shape or not all(isinstance(d, int) and d > 0 for d in shape) or math.prod(shape) == 0:
         raise UserError(f"{checkpoint} records no input shape to map the net with")
-    mapping = map_model(net, tuple(shape), load_hardware(chosen),
+    hw = load_hardware(chosen)
+    mapping = map_model(net, tuple(shape), hw,
                         options=MapOptions(policy=policy_name, overrides=all_overrides),
                         model_name=meta["net"], width=float(meta["width"]))  # fmt: skip
+    if balance is not None:
+        mapping = balance(net, mapping, hw)
     return Target(mapping, fault_sites(net, mapping))
 
 

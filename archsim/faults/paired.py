@@ -61,8 +61,8 @@ class PairedResult:
 
 def check_pairable(first: FaultInjector, second: FaultInjector) -> None:
     """One-line error unless both models have the same RRAM layers (names, shapes, cells)."""
-    a = [(s.name, s.weight_shape, s.cells) for s in first.sites]
-    b = [(s.name, s.weight_shape, s.cells) for s in second.sites]
+    a = [(s.name, s.weights_shape, s.cells) for s in first.sites]
+    b = [(s.name, s.weights_shape, s.cells) for s in second.sites]
     if a != b:
         raise UserError(
             "the two models do not have the same RRAM layers (names, shapes and "

@@ -2,8 +2,8 @@
 
 A test lab measures crossbars, not layers. This module moves a cell fault map (`ChipFaults`
 of kind "cell", the representation `faultmap.py` stores) between the layers' cells and the
-crossbar cells the mapping places them on, using the crossbar blocks of replica 0 (the
-copy the fault simulator faults, see sites.py):
+crossbar cells the mapping places them on, using the crossbar blocks of every replica the
+fault simulator faults (a replicated layer's map has a leading copy dimension, see sites.py):
 
     weight (group g, matrix column c, matrix row r), cell k of a block b  ->
     crossbar (b.chip, b.tile, b.ima, b.crossbar),
@@ -12,8 +12,8 @@ copy the fault simulator faults, see sites.py):
 
 (ISAAC's layout: a weight's cells side by side along its row). The flat cell index within
 the layer is ((g * cols + c) * rows + r) * cells_per_weight + k, as everywhere in faults/.
-Cells no weight occupies (unused cells, the offset encoding's unit columns, other replicas)
-are outside the mapping: their states are read, counted and ignored. Weight cells always lie
+Cells no weight occupies (unused cells, the offset encoding's unit columns) are outside
+the mapping: their states are read, counted and ignored. Weight cells always lie
 in columns 0 .. cols - 1; where the unit column is follows the hardware's
 `crossbar.offset_reference` (`mapping/tiling.py`): ISAAC's `extra_column` is column `cols`,
 beside the array and outside these (rows, cols) maps; `in_array` puts it after a block's
@@ -50,6 +50,7 @@ def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
     """Where each cell of `site` lies (blocks in order, vectorised within a block)."""
     rows, cols, cells = site.matrix_rows, site.matrix_cols, site.cells.cells_per_weight
     parts: list[tuple[np.ndarray, ...]] = []
+    per_copy = site.groups * cols * rows * cells
     for b in site.blocks:
         r = np.arange(b.row_start, b.row_end)[:, None, None]
         c = np.arange(b.col_start, b.col_end)[None, :, None]
@@ -57,7 +58,10 @@ def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
         shape = np.broadcast_shapes(r.shape, c.shape, k.shape)
         parts.append(
             (
-                np.broadcast_to(((b.group * cols + c) * rows + r) * cells + k, shape),
+                np.broadcast_to(
+                    site.copy_offset(b, per_copy) + ((b.group * cols + c) * rows + r) * cells + k,
+                    shape,
+                ),
                 np.full(shape, number[crossbar_key(b)]),
                 np.broadcast_to(b.row_offset + (r - b.row_start), shape),
                 np.broadcast_to(b.col_offset + (c - b.col_start) * cells + k, shape),

@@ -47,6 +47,7 @@ from archsim.faults.montecarlo import (
     run_chips,
 )
 from archsim.faults.presets import get_fault_model
+from archsim.faults.replicas import Balancer, replica_note
 from archsim.faults.stats import summarize
 from archsim.faults.xbarpath import crossbar_note, crossbar_setup
 from archsim.machine import warn_if_oversubscribed
@@ -184,13 +185,16 @@ class _Loaded:
     notes: tuple[str, ...]
 
 
-def evaluate(spec: EvaluateSpec, on_the_fly: OnTheFly) -> list[AccuracyResult]:
-    """One `AccuracyResult` per fault rate (or one for a measured fault map)."""
+def evaluate(
+    spec: EvaluateSpec, on_the_fly: OnTheFly, balance: Balancer | None = None
+) -> list[AccuracyResult]:
+    """One `AccuracyResult` per fault rate (or one for a measured fault map), on the design
+    point `balance` makes of the one-copy mapping (None: one copy of every layer)."""
     rates = tuple(check_rate(r) for r in spec.rates)
     keep_freed_memory()  # batches' activations otherwise cost mmap/munmap per batch
     device = resolve_device(spec.device)  # an unknown or absent device: one line, first
     ld = _load(spec, device)
-    mapping, hw, info = _map(spec, ld)
+    mapping, hw, info = _map(spec, ld, balance)
     mc = spec.montecarlo
     float_acc = accuracy(ld.model, ld.images, ld.labels, mc.batch_size)
     injector = _injector(spec, ld, mapping, hw)
@@ -241,9 +245,9 @@ def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
     )  # fmt: skip
 
 
-def _map(spec: EvaluateSpec, ld: _Loaded) -> tuple[Any, Any, RunInfo]:
-    """(mapping, hardware config, run info) for the loaded checkpoint; adds the placement
-    and BN-folding notes to `ld.notes`."""
+def _map(spec: EvaluateSpec, ld: _Loaded, balance: Balancer | None) -> tuple[Any, Any, RunInfo]:
+    """(mapping, hardware config, run info) for the loaded checkpoint, balanced by
+    `balance`; adds the placement, BN-folding and replica notes to `ld.notes`."""
     from archsim.mapping.mapper import map_model
     from archsim.mapping.options import MapOptions
 
@@ -258,6 +262,8 @@ def _map(spec: EvaluateSpec, ld: _Loaded) -> tuple[Any, Any, RunInfo]:
         model_name=meta["net"],
         width=float(meta["width"]),
     )
+    if balance is not None:
+        mapping = balance(ld.model, mapping, hw)
     info = RunInfo(
         meta["net"],
         float(meta["width"]),
@@ -288,6 +294,8 @@ def _injector(spec: EvaluateSpec, ld: _Loaded, mapping: Any, hw: Any) -> FaultIn
     )
     injector = FaultInjector(ld.model, mapping, spec.per_channel, setup)
     ld.notes += crossbar_note(spec.crossbar, hw, physics)
+    what = "the budget's balanced mapping"
+    ld.notes += replica_note(mapping, what, bool(injector.replicas), setup is not None)
     return injector
 
 

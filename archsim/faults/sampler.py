@@ -106,8 +106,10 @@ class ChipSampler:
             images, labels = self.images, self.labels
         else:
             images, labels = self.images[where[have:m]], self.labels[where[have:m]]
-        # the crossbar path programs one chip's cells at a time: no vmapped weights
-        vmappable = self.arms[arm].injector.path is None
+        # the crossbar path programs one chip's cells at a time, and replicated layers hold
+        # one weight per copy: no vmapped weights
+        injector = self.arms[arm].injector
+        vmappable = injector.path is None and not injector.replicas
         if where is None and seen is None and self.chips_per_pass > 1 and vmappable:
             new = self._batched(arm, chip)
         else:

@@ -5,9 +5,12 @@ and unsupported layers are never faulted, and neither are biases (added digitall
 of a site occupies `cells_per_weight` cells side by side along one crossbar row: with offset
 encoding the slices of (code + 2**(bits-1)), most significant first; with differential
 encoding the positive array's slices followed by the negative array's, each most significant
-first. Replicated layers are faulted as replica 0 (its fault map is used for every output);
-a module called more than once (the mapper's `name#2`, ...) is faulted as its first call,
-since one weight tensor cannot hold two fault maps. The offset encoding's unit (bias)
+first. Every replica of a replicated layer is a chip part with its own crossbars and faults:
+the site holds every replica's blocks and its fault maps have a leading copy dimension
+(`unit_shape`), and the fault simulator computes each output pixel with the replica
+`mapping/dealing.py` deals it to (`faults/replicas.py`). A module called more than once (the
+mapper's `name#2`, ...) is faulted as its first call's replica 0, since one weight tensor
+cannot hold two fault maps. The offset encoding's unit (bias)
 columns are not faulted (where they sit, beside the array or inside it, is the hardware's
 `crossbar.offset_reference`; see faults/physical.py).
 """
@@ -62,11 +65,22 @@ class FaultSite:
     matrix_rows: int
     matrix_cols: int
     cells: CellFormat
-    blocks: tuple[CrossbarBlock, ...]  # replica 0 only
+    blocks: tuple[CrossbarBlock, ...]  # every faulted replica's (`CrossbarBlock.replica`)
+    copies: int = 1  # replicas faulted, each with its own faults
+
+    @property
+    def weights_shape(self) -> tuple[int, ...]:
+        """Shape of a weight fault map: the weight's, after a copy dimension if replicated."""
+        return self.weight_shape if self.copies == 1 else (self.copies, *self.weight_shape)
 
     @property
     def cell_shape(self) -> tuple[int, ...]:
-        return (*self.weight_shape, self.cells.cells_per_weight)
+        """Shape of a cell fault map: `weights_shape` plus the cells of a weight."""
+        return (*self.weights_shape, self.cells.cells_per_weight)
+
+    def copy_offset(self, block: CrossbarBlock, per_copy: int) -> int:
+        """Flat offset of `block`'s replica in a fault map of `per_copy` units per copy."""
+        return block.replica * per_copy if self.copies > 1 else 0
 
 
 def cell_format(mapping: Mapping, layer: LayerMapping) -> CellFormat:
@@ -96,6 +110,7 @@ def weight_of(model: nn.Module, name: str) -> Tensor:
 def fault_sites(model: nn.Module, mapping: Mapping) -> tuple[FaultSite, ...]:
     """Every layer the mapping puts on RRAM, checked against the model's weights."""
     sites: dict[str, FaultSite] = {}
+    called = {lm.spec.name for lm in mapping.rram_layers}
     for lm in mapping.rram_layers:
         spec = lm.spec
         name = spec.name.split("#")[0]
@@ -108,6 +123,8 @@ def fault_sites(model: nn.Module, mapping: Mapping) -> tuple[FaultSite, ...]:
                 f"mapping layer {name!r} expects {spec.groups} x {spec.matrix_rows} x "
                 f"{spec.matrix_cols} weights, the model has shape {tuple(weight.shape)}"
             )
+        # a module called twice keeps replica 0: its replicas' pixels are not dealt
+        copies = 1 if f"{name}#2" in called else lm.replicas
         sites[name] = FaultSite(
             name,
             tuple(weight.shape),
@@ -115,7 +132,8 @@ def fault_sites(model: nn.Module, mapping: Mapping) -> tuple[FaultSite, ...]:
             spec.matrix_rows,
             spec.matrix_cols,
             cell_format(mapping, lm),
-            lm.blocks,
+            lm.all_blocks() if copies > 1 else lm.blocks,
+            copies,
         )
     return tuple(sites.values())
 

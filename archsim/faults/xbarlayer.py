@@ -17,6 +17,7 @@ Two ways to run it:
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -144,6 +145,8 @@ class CrossbarLayer:
             raise UserError("the crossbar path needs numeric zero padding")
         self.module, self.quantized, self.spec, self.inputs = module, quantized, spec, inputs
         self.exact, self.physics, self.name = exact, physics, name
+        # a replicated layer's linear part, each pixel with its own copy (faults/replicas.py)
+        self.copies: Callable[[Tensor], Tensor] | None = None
         self.groups = module.groups if isinstance(module, nn.Conv2d) else 1
         self.cout = quantized.codes.shape[0]
         self.cols = self.cout // self.groups
@@ -230,7 +233,8 @@ class CrossbarLayer:
         xq = self.inputs.codes(x)
         if self.exact:
             return self._scaled(self._bit_true(xq, None), None)
-        y = self._ordinary(xq, self.fast_weight)  # codes x (s_x s_w q): one conv
+        # codes x (s_x s_w q): one conv (a replicated layer: each pixel with its copy's)
+        y = self._ordinary(xq, self.fast_weight) if self.copies is None else self.copies(xq)
         if self.spec.read_sigma:
             noise = read_noise_at_output(xq, self.module, self.spec, self.inputs.signed,
                                          self.generator)  # fmt: skip

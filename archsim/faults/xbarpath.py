@@ -136,6 +136,7 @@ class CrossbarPath:
         setup: CrossbarSetup,
     ) -> None:
         self.precision, self.physics = setup.precision, setup.physics
+        self.copies = {s.name: s.copies for s in sites}  # set_chip programs replica 0
         names = [s.name for s in sites]
         inputs = calibrate(model, names, setup.calibration, setup.precision.input_bits)
         modules = dict(model.named_modules())
@@ -163,6 +164,13 @@ class CrossbarPath:
             for site in sites
         }
 
+    def deals(self, name: str) -> bool:
+        """Whether layer `name`'s pixels are dealt over its replicas' cells (the fast path
+        without device physics: its conv part, `CrossbarLayer.copies`); else replica 0
+        computes every pixel."""
+        layer = self.layers[name]
+        return not layer.exact and not self.physics.active
+
     def set_chip(self, chip: ChipFaults | None) -> None:
         """Program every layer as `chip` (its faults and device physics); None: the clean
         quantized weights, no physics."""
@@ -171,7 +179,9 @@ class CrossbarPath:
                 layer.set_chip(None, "cell")
             else:
                 key = (chip.seed or 0, chip.chip or 0)
-                layer.set_chip(chip.layers.get(name), chip.kind, key)
+                faults = chip.layers.get(name)
+                faults = None if faults is None else faults.first_copy(self.copies[name])
+                layer.set_chip(faults, chip.kind, key)
 
     @contextmanager
     def installed(self) -> Iterator[None]:

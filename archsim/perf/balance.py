@@ -129,3 +129,27 @@ def design_point(
         return balanced_mapping(specs, geometry, costs, budget_chips, options, **identity)
     return map_specs(specs, geometry, options=replace(options, replicate_scope=budget_chips),
                      **identity)  # fmt: skip
+
+
+def balanced_point(
+    model: Any,
+    one_copy: Mapping,
+    hw: Any,
+    budget_chips: int | None = None,
+    budget_tiles: int | None = None,
+) -> Mapping:
+    """The design point `archsim map` costs for `model` (an nn.Module on hardware `hw`): its
+    one-copy mapping's placement, balanced in the default budget (the fewest chips holding
+    one copy; a sweep's evaluation jobs give the sweep's budget). `evaluate`, sweeps and
+    defect maps fault every replica of it, so accuracy and cost describe one chip."""
+    from archsim.mapping.geometry import resolve_geometry
+    from archsim.mapping.graph import graph_layers
+    from archsim.perf.hw_costs import costs_from_hardware
+
+    options = MapOptions(policy=one_copy.policy, overrides=one_copy.overrides, replicate=True,
+                         budget_tiles=budget_tiles)  # fmt: skip
+    specs = graph_layers(model, one_copy.input_shape)
+    return design_point(specs, resolve_geometry(hw), costs_from_hardware(hw),
+                        budget_chips or default_budget_chips([one_copy]), options,
+                        input_shape=one_copy.input_shape, model_name=one_copy.model,
+                        width=one_copy.width)  # fmt: skip

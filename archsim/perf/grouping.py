@@ -12,28 +12,10 @@ counted once.
 import bisect
 import math
 
+from archsim.mapping.dealing import DEFAULT_MAX_GROUPS, group_rows, output_rows
 from archsim.mapping.records import LayerSpec
 
-DEFAULT_MAX_GROUPS = 32
-
-
-def output_rows(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(rows, pixels per row) of an activation: (C, H, W) has H rows of W; a token sequence
-    (N, D) has N rows of one position (a token) each; flat is 1 row of 1."""
-    if len(shape) == 3:
-        return shape[1], shape[2]
-    if len(shape) == 2:
-        return shape[0], 1
-    return 1, 1
-
-
-def group_rows(spec: LayerSpec, max_groups: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(exclusive end row, pixels) of each group of `spec`'s output rows."""
-    rows, width = output_rows(spec.out_shape)
-    per_group = math.ceil(rows / max_groups)
-    ends = tuple(min(rows, start + per_group) for start in range(0, rows, per_group))
-    starts = (0, *ends[:-1])
-    return ends, tuple((end - start) * width for start, end in zip(starts, ends, strict=True))
+__all__ = ["DEFAULT_MAX_GROUPS", "group_rows", "output_rows"]
 
 
 def input_rows_needed(spec: LayerSpec, out_rows_end: int) -> int:

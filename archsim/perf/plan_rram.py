@@ -22,26 +22,22 @@ Outputs and partial sums move over routers and chip links in a transfer stage
 (`plan_network.py`).
 """
 
-import math
-
 import numpy as np
 
 from archsim.hw.registry import specs
 from archsim.hw.spec import MvmWork
+from archsim.mapping.dealing import lane_count
 from archsim.mapping.records import CrossbarBlock, LayerMapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.plan_network import LayerTraffic
 from archsim.perf.stages import AdcClass, Stage
 
+__all__ = ["lane_count"]
+
 
 def physical_columns(lm: LayerMapping, block: CrossbarBlock) -> int:
     """Crossbar columns a block drives: cells per weight side by side, plus bias columns."""
     return block.weight_cols * lm.cells_per_weight + lm.bias_columns
-
-
-def lane_count(replicas: int, group_pixels: tuple[int, ...]) -> int:
-    """Groups a layer works on at once: enough to keep its replicas busy, at most all."""
-    return max(1, min(math.ceil(replicas / max(group_pixels)), len(group_pixels)))
 
 
 def lane_adc_banks(

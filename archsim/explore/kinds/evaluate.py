@@ -2,11 +2,13 @@
 
 A thin adapter over `archsim.faults.pipeline.evaluate`; chip i is drawn from (seed, i), so
 every design point of a sweep meets the same chips (common random numbers), scored on the same
-test images (all, or the first `limit`).
+test images (all, or the first `limit`). Every replica of the design point balanced in the
+budget of the cost job it is paired with (input `cost`) is faulted: the chip the sweep costs.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
@@ -18,6 +20,7 @@ def run_evaluate(
 ) -> dict[str, Any]:
     from archsim.faults.montecarlo import MonteCarloSpec
     from archsim.faults.pipeline import EvaluateSpec, evaluate
+    from archsim.perf.balance import balanced_point
     from archsim.train.recal_checkpoint import on_the_fly
 
     pin_torch_threads()
@@ -45,7 +48,12 @@ def run_evaluate(
             progress=False,
         ),
     )
-    (result,) = evaluate(spec, on_the_fly)
+    cost = inputs.get("cost")  # the sweep's budget (None: the default budget)
+    balance = balanced_point if cost is None else partial(
+        balanced_point, budget_chips=int(cost["budget_chips"]),
+        budget_tiles=cost.get("budget_tiles") or None,
+    )  # fmt: skip
+    (result,) = evaluate(spec, on_the_fly, balance)
     s = result.summary
     return {
         "mean": s.mean,
