@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from archsim.explore.finding_power import Power, power
 from archsim.explore.findings_data import Arm, Context
 from archsim.explore.verdict import Effect, Rule, paired_effect, verdict
 
@@ -36,6 +37,7 @@ class Finding:
     means: tuple[float, float] | None  # the two compared accuracies (pooled means)
     verdict: str
     note: str = ""
+    power: Power | None = None  # the resolution it had, what would decide it (None: no effect)
 
 
 Pair = tuple[Effect | None, tuple[float, float] | None] | None
@@ -47,7 +49,18 @@ def make_finding(
     effect, means = pair if pair else (None, None)
     if not test:  # the spec asks for it, the store does not hold it
         test = "its evaluations are not in the store (an unfinished sweep?)"
-    return Finding(key, source, claim, rule, test, effect, means, verdict(effect, rule), note)
+    return Finding(
+        key,
+        source,
+        claim,
+        rule,
+        test,
+        effect,
+        means,
+        verdict(effect, rule),
+        note,
+        None if effect is None else power(effect, rule),
+    )
 
 
 def paired_series(first: dict[int, np.ndarray], second: dict[int, np.ndarray]) -> Pair:
