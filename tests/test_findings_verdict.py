@@ -105,3 +105,18 @@ def test_paired_effect_cancels_the_chips_common_spread() -> None:
     assert e is not None and (e.mean, e.low, e.high) == (1.0, 1.0, 1.0)
     assert verdict(e, Rule("greater")) == SUGGESTIVE  # one training: its spread is unknown
     assert paired_effect([[1.0]], [[2.0]]) is None
+
+
+def test_the_findings_modules_never_import_the_results_module() -> None:
+    # results imports findings to compute them; findings read a sweep through protocols
+    # (findings_data.SweepRows, findings.WithFindings), so no import circle, not even one
+    # only the type checker sees
+    from pathlib import Path
+
+    import archsim.explore as explore
+
+    here = Path(explore.__file__).parent
+    modules = [*here.glob("finding*.py"), here / "verdict.py"]
+    assert len(modules) >= 6
+    for module in modules:
+        assert "explore.results" not in module.read_text(), module.name
