@@ -35,7 +35,7 @@ def test_one_training_leaves_the_training_spread_unknown() -> None:
     p = power(e, Rule("greater"))
     assert p.training_half_width is None and p.trainings_needed is None
     assert p.chips_needed is None  # the chips decide; the verdict is still only suggestive
-    assert "training spread unknown" in p.text() and "would decide" not in p.text()
+    assert "trainings unknown" in p.text() and "would decide" not in p.text()
 
 
 def test_distance_to_the_nearest_boundary_of_the_claim() -> None:

@@ -42,7 +42,7 @@ class Power:
         """One line for the findings page."""
         text = f"resolution: chips +-{self.chip_half_width:.2f}"
         if self.training_half_width is None:
-            text += "; training spread unknown (1 training, run >= 3)"
+            text += ", trainings unknown (1 training)"
         else:
             text += f", trainings +-{self.training_half_width:.2f}"
         text += f"; margin {self.distance:.2f} away"

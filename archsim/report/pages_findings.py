@@ -23,8 +23,8 @@ from archsim.explore.verdict import (
 from archsim.report.style import MUTED, chunks, footnote, page
 
 TITLE = "Findings of the papers, tested on this sweep"
-ROWS_PER_PAGE = 7
-ROW_PITCH = 0.105  # of the page height: up to 9 lines of 7 pt
+ROWS_PER_PAGE = 6
+ROW_PITCH = 0.12  # of the page height: up to 10 lines of 7 pt
 COLOURS = {
     REPRODUCED: "#2ca02c",
     NOT_REPRODUCED: "#d62728",
@@ -42,12 +42,10 @@ COLUMNS = (
 )
 FONT = 7.0
 SUBTITLE = (
-    "Effect: first minus second, accuracy points, on the same chips and test images, "
-    "averaged over training seeds; 95% intervals over chips and over trainings. Reproduced: "
-    "both intervals lie on the claim's side; not reproduced: both on the other; else "
-    "inconclusive at this budget. One training: at most suggestive (its spread unknown). "
-    "chip sd / trainings sd: spreads between chips and between training seeds; resolution: "
-    "the intervals' half-widths; would decide: chips or trainings at the measured spreads."
+    "Effect: first minus second, points, on the same chips and test images, averaged over "
+    "training seeds. Reproduced: the 95% intervals over chips and over trainings both lie on "
+    "the claim's side; not reproduced: both on the other; else inconclusive at this budget. "
+    "One training: at most suggestive. Resolution: the intervals' half-widths."
 )
 
 
@@ -105,7 +103,7 @@ def findings_pages(data: SweepData) -> list[Figure]:
     untested = data.answer.untested if data.answer is not None else ""
     figs = []
     for part in chunks(tested, ROWS_PER_PAGE):
-        fig = page(TITLE, _wrap(SUBTITLE, 170))
+        fig = page(TITLE, _wrap(SUBTITLE, 155))
         for x, title, _ in COLUMNS:
             fig.text(x, 0.835, title, fontsize=8, fontweight="bold", va="top")
         for i, f in enumerate(part):
