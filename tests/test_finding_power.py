@@ -1,9 +1,14 @@
 """The power a finding had, and the chips / trainings that would decide it, by hand."""
 
+from types import SimpleNamespace
+
 import pytest
 
+from archsim.explore.finding import make_finding
 from archsim.explore.finding_power import MOST, distance, needed, power
-from archsim.explore.verdict import Effect, Rule
+from archsim.explore.findings import finding_rows
+from archsim.explore.verdict import INCONCLUSIVE, Effect, Rule, paired_effect
+from archsim.report.pages_findings import _result
 
 
 def test_an_undecided_chip_interval_says_how_many_chips_decide_it() -> None:
@@ -52,3 +57,28 @@ def test_needed_caps_and_spreadless_cases() -> None:
         "more than 100,000"
         in power(Effect(0.0001, -1.0, 1.0, 10, (0.0001, 0.0001), 1.0, 0.0), Rule("greater")).text()
     )
+
+
+def test_a_finding_row_states_both_spreads_both_intervals_and_what_would_decide() -> None:
+
+    # seed 0: differences 4, 2, 0; seed 1: 6, 4, 2 (tests/test_findings_verdict.py by hand):
+    # chip interval 3 +- 4.968, seed means 2 and 4 (sd sqrt 2): training interval
+    # 3 +- 12.706 x sqrt(2) / sqrt(2) = 3 +- 12.706; claim "> 0", d = 3
+    first = [[90.0, 80.0, 70.0], [92.0, 84.0, 72.0]]
+    second = [[86.0, 78.0, 70.0], [86.0, 80.0, 70.0]]
+    pair = (paired_effect(first, second), (83.0, 80.0))
+    f = make_finding("X-1", "src", "claim", Rule("greater"), "a - b", pair)
+    assert f.verdict == INCONCLUSIVE and f.power is not None
+    # chips: s = 2 (chip means 5, 3, 1): t(n - 1) 2 / sqrt(n) < 3 first at n = 5 (2.776 x
+    # 2 / 2.236 = 2.48; n = 4: 3.182 x 2 / 2 = 3.18); trainings: sd sqrt 2, S = 4:
+    # 3.182 x 1.414 / 2 = 2.25 < 3 (S = 3: 4.303 x 1.414 / 1.732 = 3.51)
+    assert (f.power.chips_needed, f.power.trainings_needed) == (5, 4)
+    (row,) = finding_rows(SimpleNamespace(findings=[f]))
+    assert (row.train_ci_low, row.train_ci_high) == (
+        pytest.approx(3 - 12.706, abs=1e-3),
+        pytest.approx(3 + 12.706, abs=1e-3),
+    )
+    assert (row.chips_needed, row.trainings_needed, row.seeds) == (5, 4, 2)
+    text = _result(f)
+    assert "chip sd 2.00" in text and "2 trainings: sd 1.41" in text
+    assert "would decide: about 5 chips and about 4 trainings" in text
