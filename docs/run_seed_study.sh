@@ -36,15 +36,20 @@ if [ "$PAD" != 0 ]; then PADARG=(--pad-to "$PAD"); fi
 
 one_seed() {
     local seed=$1 ckpt=$MODELS/seed$1/resnet20-w1-$DATASET-standard.safetensors
-    $ARCHSIM train --model resnet20 --option shortcut=A --dataset "$DATASET" "${PADARG[@]}" \
-        --limit "$LIMIT" --val-limit "$VAL" --subset-seed 1234 --epochs "$EPOCHS" \
-        --batch-size 64 --lr 0.05 --schedule cosine --policy all-rram --hw isaac-8bit-1cell \
-        --val-chips 0 --seed "$seed" --out "$MODELS/seed$seed" --no-progress --threads 1 \
-        --format json > "$OUT/train-seed$seed.json"
+    # a finished step (its output written) is not run again: an interrupted study resumes
+    if [ ! -s "$OUT/train-seed$seed.json" ] || [ ! -s "$ckpt" ]; then
+        $ARCHSIM train --model resnet20 --option shortcut=A --dataset "$DATASET" \
+            "${PADARG[@]}" --limit "$LIMIT" --val-limit "$VAL" --subset-seed 1234 \
+            --epochs "$EPOCHS" --batch-size 64 --lr 0.05 --schedule cosine --policy all-rram \
+            --hw isaac-8bit-1cell --val-chips 0 --seed "$seed" --out "$MODELS/seed$seed" \
+            --no-progress --threads 1 --format json > "$OUT/train-seed$seed.json.part"
+        mv "$OUT/train-seed$seed.json.part" "$OUT/train-seed$seed.json"
+    fi
     # training BatchNorm statistics (--no-bn-sets), quantized weights (--no-crossbar)
     for fm in stuck-on dropconnect; do
         local n=$IMAGES
         if [ "$fm" = dropconnect ]; then n=$IMAGES_OFF; fi
+        if [ -s "$OUT/$fm-seed$seed.json" ]; then continue; fi
         $ARCHSIM evaluate --checkpoint "$ckpt" --fault-model "$fm" --fault-rate "$RATES" \
             --chips "$CHIPS" --skip "$SKIP" --limit "$n" --no-crossbar --no-bn-sets \
             --no-progress --threads 1 --format json > "$OUT/$fm-seed$seed.json.part"
@@ -67,7 +72,9 @@ wait
 # mean stuck-on accuracy across the trainings.
 $PYTHON - "$OUT" "$MODELS" "$DATASET" "$SEEDS" > "$OUT/tables.md" <<'EOF'
 import json, statistics, sys
+import numpy as np
 import torch
+from scipy import stats
 from safetensors.torch import load_file
 out, models, dataset, seeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split()
 def rows(fm, seed):
@@ -84,6 +91,8 @@ def ratios(seed):
     return res
 def pearson(x, y):
     return statistics.correlation(x, y) if len(x) > 2 else float("nan")
+def p_value(x, y):
+    return stats.pearsonr(x, y)[1] if len(x) > 2 else float("nan")
 train = {s: json.load(open(f"{out}/train-seed{s}.json")) for s in seeds}
 son = {s: rows("stuck-on", s) for s in seeds}
 soff = {s: rows("dropconnect", s) for s in seeds}
@@ -109,6 +118,20 @@ for label, res in (("stuck-on", son), ("stuck-off", soff)):
         stds = [res[s][0][r]["std"] for s in seeds]
         print(f"| {label} | {r:g} | {statistics.fmean(means):.1f} | "
               f"{statistics.stdev(means):.1f} | {statistics.fmean(stds):.1f} |")
+print()
+print("Stuck-on, trainings x chips (two-way, one value per cell): sd of the chip main effect, "
+      "of the training x chip interaction, and the training component of the 10-chip means "
+      "(their variance less the interaction's variance / chips):")
+print()
+print("| rate | chip main effect sd | interaction sd | training component sd |")
+print("|---|---|---|---|")
+for r in rates:
+    a = np.array([son[s][1][str(r)] for s in seeds], dtype=float)
+    rows_m, cols_m = a.mean(1), a.mean(0)
+    resid = a - rows_m[:, None] - cols_m[None, :] + a.mean()
+    v_int = (resid ** 2).sum() / ((a.shape[0] - 1) * (a.shape[1] - 1))
+    v_train = max(rows_m.var(ddof=1) - v_int / a.shape[1], 0.0)
+    print(f"| {r:g} | {cols_m.std(ddof=1):.2f} | {v_int ** 0.5:.2f} | {v_train ** 0.5:.2f} |")
 print()
 rat = {s: ratios(s) for s in seeds}
 layers = list(rat[seeds[0]])
@@ -140,6 +163,19 @@ for name, f in preds.items():
     x = [f(s) for s in seeds]
     print(f"| {name} | " + " | ".join(
         f"{pearson(x, [son[s][0][r]['mean'] for s in seeds]):+.2f}" for r in rates) + " |")
+print()
+x = [preds["mean over layers of max/p99"](s) for s in seeds]
+clean = [son[s][0][rates[0]]["quant_acc_train_bn"] for s in seeds]
+print(f"Mean over layers of max/p99 per training: {', '.join(f'{v:.3f}' for v in x)}; "
+      f"its r with the fault-free accuracy: {pearson(x, clean):+.2f}.")
+print()
+print("| rate | r with stuck-on (p) | r with stuck-off (control) | r fault-free vs stuck-on |")
+print("|---|---|---|---|")
+for r in rates:
+    y = [son[s][0][r]["mean"] for s in seeds]
+    yo = [soff[s][0][r]["mean"] for s in seeds]
+    print(f"| {r:g} | {pearson(x, y):+.2f} ({p_value(x, y):.3f}) | {pearson(x, yo):+.2f} | "
+          f"{pearson(clean, y):+.2f} |")
 print()
 print("Per training: " + ", ".join(
     f"seed {s}: val {train[s]['rows'][0]['val_acc'] if 'rows' in train[s] else '?'}"
