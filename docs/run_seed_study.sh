@@ -9,7 +9,7 @@
 #   nohup nice -n 15 docs/run_seed_study.sh > docs/seed-study/run.log 2>&1 &
 #
 # Every size is a variable, so a tiny run checks the commands in minutes, e.g.
-#   DATASET=digits PAD=0 LIMIT=256 VAL=100 EPOCHS=1 SEEDS="0 1" CHIPS=2 IMAGES=100 \
+#   DATASET=digits PAD=0 LIMIT=256 VAL=100 EPOCHS=1 SEEDS="0 1 2" CHIPS=2 IMAGES=100 \
 #     IMAGES_OFF=100 SKIP=100 OUT=/tmp/seeds MODELS=/tmp/seeds/models docs/run_seed_study.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
