@@ -1,6 +1,7 @@
 """The findings page's verdicts: a paired effect over chips and training seeds, tested on a
 claim's side of its margin."""
 
+import numpy as np
 import pytest
 
 from archsim.explore.verdict import (
@@ -8,6 +9,8 @@ from archsim.explore.verdict import (
     NOT_IN_SWEEP,
     NOT_REPRODUCED,
     REPRODUCED,
+    SUGGESTIVE,
+    SUGGESTIVE_AGAINST,
     Effect,
     Rule,
     paired_effect,
@@ -15,8 +18,13 @@ from archsim.explore.verdict import (
 )
 
 
-def _effect(low: float, high: float, seeds: tuple[float, ...] = ()) -> Effect:
-    return Effect((low + high) / 2, low, high, 10, seeds or ((low + high) / 2,), 1.0, None)
+def _effect(low: float, high: float, seeds: tuple[float, ...] | None = None) -> Effect:
+    """An effect with chip interval [low, high]; by default two trainings that agree exactly
+    (training sd 0), so only the chip interval decides."""
+    mean = (low + high) / 2
+    seeds = seeds if seeds is not None else (mean, mean)
+    sd = float(np.std(seeds, ddof=1)) if len(seeds) > 1 else None
+    return Effect(mean, low, high, 10, seeds, 1.0, sd)
 
 
 def test_an_interval_straddling_zero_is_inconclusive() -> None:
@@ -45,9 +53,28 @@ def test_within_a_margin_by_hand() -> None:
 
 
 def test_trainings_that_disagree_make_a_decided_interval_inconclusive() -> None:
-    assert verdict(_effect(0.5, 3.0, (4.0, 0.2)), Rule("greater")) == REPRODUCED
+    # seeds 4.0 and 0.2: mean 2.1, sd 2.687; t(0.975, 1) = 12.706 -> half-width
+    # 12.706 x 2.687 / sqrt(2) = 24.14: [-22.0, 26.2] straddles 0 although the chips decide
+    e = _effect(0.5, 3.0, (4.0, 0.2))
+    low, high = e.training_interval or (0.0, 0.0)
+    assert (low, high) == (
+        pytest.approx(2.1 - 24.14, abs=0.01),
+        pytest.approx(2.1 + 24.14, abs=0.01),
+    )
+    assert verdict(e, Rule("greater")) == INCONCLUSIVE
+    # four trainings 2.0, 2.2, 1.8, 2.0: sd 0.1633, t(0.975, 3) = 3.1824 -> +-0.26: decided
+    e = _effect(0.5, 3.5, (2.0, 2.2, 1.8, 2.0))
+    assert verdict(e, Rule("greater")) == REPRODUCED
     assert verdict(_effect(0.5, 3.0, (4.0, -0.2)), Rule("greater")) == INCONCLUSIVE
     assert verdict(None, Rule("greater")) == NOT_IN_SWEEP
+
+
+def test_one_training_is_at_most_suggestive() -> None:
+    one = (1.5,)
+    assert _effect(0.5, 2.5, one).training_interval is None
+    assert verdict(_effect(0.5, 2.5, one), Rule("greater")) == SUGGESTIVE
+    assert verdict(_effect(-2.5, -0.5, (-1.5,)), Rule("greater")) == SUGGESTIVE_AGAINST
+    assert verdict(_effect(-0.5, 2.5, (1.0,)), Rule("greater")) == INCONCLUSIVE
 
 
 def test_paired_effect_by_hand() -> None:
@@ -76,5 +103,20 @@ def test_paired_effect_cancels_the_chips_common_spread() -> None:
     second = [[94.0, 74.0, 54.0, 59.0]]
     e = paired_effect(first, second)
     assert e is not None and (e.mean, e.low, e.high) == (1.0, 1.0, 1.0)
-    assert verdict(e, Rule("greater")) == REPRODUCED
+    assert verdict(e, Rule("greater")) == SUGGESTIVE  # one training: its spread is unknown
     assert paired_effect([[1.0]], [[2.0]]) is None
+
+
+def test_the_findings_modules_never_import_the_results_module() -> None:
+    # results imports findings to compute them; findings read a sweep through protocols
+    # (findings_data.SweepRows, findings.WithFindings), so no import circle, not even one
+    # only the type checker sees
+    from pathlib import Path
+
+    import archsim.explore as explore
+
+    here = Path(explore.__file__).parent
+    modules = [*here.glob("finding*.py"), here / "verdict.py"]
+    assert len(modules) >= 6
+    for module in modules:
+        assert "explore.results" not in module.read_text(), module.name

@@ -253,7 +253,7 @@ PARETO_CSV = (
 )
 FINDINGS_CSV = (
     "key source claim rule test first second effect ci_low ci_high pairs seeds chip_sd "
-    "seed_sd verdict note"
+    "seed_sd train_ci_low train_ci_high chips_needed trainings_needed verdict note"
 )
 
 

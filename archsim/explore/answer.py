@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.explore.finding import DC, LB, SFT, STEM, Finding
+from archsim.explore.finding import Finding, not_in_sweep_line
 from archsim.explore.naming import model_width, variant
 from archsim.explore.records import ParetoRow
 from archsim.explore.verdict import NOT_IN_SWEEP
@@ -30,9 +30,6 @@ OBJECTIVES: tuple[tuple[str, Callable[[ParetoRow], float]], ...] = (
     ("least energy per image", lambda r: -r.energy_per_image_j),
     ("least occupied area", lambda r: -r.occupied_area_mm2),
 )
-
-# which shipped preset tests the findings of each source
-PRESET_OF_SOURCE = {DC: "dropconnect", SFT: "sft", LB: "bottleneck", STEM: "dropconnect"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,16 +156,8 @@ def sentence(rows: Sequence[AnswerRow]) -> str:
 
 
 def untested_line(findings: Sequence[Finding]) -> str:
-    """One line naming the findings this sweep did not test and the presets that do."""
-    missing = [f for f in findings if f.verdict == NOT_IN_SWEEP]
-    if not missing:
-        return ""
-    presets = sorted({PRESET_OF_SOURCE.get(f.source, "") for f in missing} - {""})
-    return (
-        f"Not tested by this sweep: {', '.join(f.key for f in missing)}; "
-        f"the {', '.join(presets)} preset{'s' if len(presets) > 1 else ''} "
-        f"(archsim pareto --preset NAME) test{'' if len(presets) > 1 else 's'} them."
-    )
+    """One line naming the findings this sweep did not test and the sweeps that do."""
+    return not_in_sweep_line(findings)
 
 
 def answer(

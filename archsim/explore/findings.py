@@ -15,12 +15,12 @@ drop-connect paper's setting).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from archsim.explore.finding import Finding
-from archsim.explore.findings_data import Context
+from archsim.explore.findings_data import Context, SweepRows
 from archsim.explore.findings_dropconnect import (
     dc_collapse,
     dc_pointwise_on_rram,
@@ -41,10 +41,15 @@ from archsim.explore.findings_training import (
     sft_stuck_on,
 )
 
-if TYPE_CHECKING:
-    from archsim.explore.results import SweepData
-
-__all__ = ["BUILDERS", "Finding", "FindingRow", "finding_rows", "findings"]
+__all__ = [
+    "BUILDERS",
+    "Finding",
+    "FindingRow",
+    "SweepRows",
+    "WithFindings",
+    "finding_rows",
+    "findings",
+]
 
 
 BUILDERS: tuple[Callable[[Context], Finding], ...] = (
@@ -66,7 +71,7 @@ BUILDERS: tuple[Callable[[Context], Finding], ...] = (
 )
 
 
-def findings(data: SweepData) -> list[Finding]:
+def findings(data: SweepRows) -> list[Finding]:
     """Every finding, tested on `data` (a `results.SweepData`)."""
     ctx = Context(data)
     return [build(ctx) for build in BUILDERS]
@@ -90,15 +95,27 @@ class FindingRow:
     seeds: int | None
     chip_sd: float | None
     seed_sd: float | None
+    train_ci_low: float | None  # 95% interval over the trainings' mean effects (2+ seeds)
+    train_ci_high: float | None
+    chips_needed: int | None  # chips that would decide an undecided chip interval
+    trainings_needed: int | None  # trainings that would decide an undecided training one
     verdict: str
     note: str
 
 
-def finding_rows(data: SweepData) -> list[FindingRow]:
+class WithFindings(Protocol):
+    """A sweep's data with its findings computed (`results.SweepData` after `derive`)."""
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+
+def finding_rows(data: WithFindings) -> list[FindingRow]:
     """The findings computed with `data` (`results.derive`) as flat rows (the CSV export)."""
     out = []
     for f in data.findings:
-        e = f.effect
+        e, p = f.effect, f.power
+        train = e.training_interval if e else None
         out.append(
             FindingRow(
                 key=f.key,
@@ -115,6 +132,10 @@ def finding_rows(data: SweepData) -> list[FindingRow]:
                 seeds=len(e.seed_means) if e else None,
                 chip_sd=e.chip_sd if e else None,
                 seed_sd=e.seed_sd if e else None,
+                train_ci_low=train[0] if train else None,
+                train_ci_high=train[1] if train else None,
+                chips_needed=p.chips_needed if p else None,
+                trainings_needed=p.trainings_needed if p else None,
                 verdict=f.verdict,
                 note=f.note,
             )

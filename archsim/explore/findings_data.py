@@ -4,18 +4,35 @@ validation curves. Nothing here is computed that the store does not hold."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from archsim.explore.records import AccuracyRow
-
-if TYPE_CHECKING:
-    from archsim.explore.results import SweepData
+from archsim.explore.expansion import DatasetShape
+from archsim.explore.records import AccuracyRow, CostRow, TrainingRow
+from archsim.explore.spec import SweepSpec
 
 SELECT = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy", "fault_rate")
+
+
+class SweepRows(Protocol):
+    """What the findings read of a sweep: its spec and stored rows (`results.SweepData` is
+    one; a protocol, so the findings need not import the module that computes them)."""
+
+    @property
+    def spec(self) -> SweepSpec: ...
+    @property
+    def datasets(self) -> Mapping[str, DatasetShape]: ...
+    @property
+    def accuracy(self) -> Sequence[AccuracyRow]: ...
+    @property
+    def fault_models(self) -> Sequence[AccuracyRow]: ...
+    @property
+    def trainings(self) -> Sequence[TrainingRow]: ...
+    @property
+    def costs(self) -> Sequence[CostRow]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +58,7 @@ class Arm:
 class Context:
     """A sweep's rows indexed for the findings (see `findings.py` for the choices made)."""
 
-    def __init__(self, data: SweepData) -> None:
+    def __init__(self, data: SweepRows) -> None:
         self.data, self.spec = data, data.spec
         spec = self.spec
         self.main_policy = spec.cost.policy

@@ -1,4 +1,4 @@
-"""The drop-connect paper's findings, and the independent check on the stem's share."""
+"""The drop-connect paper's findings, and the single-channel stem's share of the damage."""
 
 from __future__ import annotations
 
@@ -164,9 +164,7 @@ def dc_recalibration(ctx: Context) -> Finding:
 
 
 def stem_share(ctx: Context) -> Finding:
-    claim = (
-        "Independent check: zero faults in the single-channel stem alone cost 7-20 points at 5-10%"
-    )
+    claim = "Zero faults in the 144-weight single-channel stem alone cost accuracy"
     policy = "first-conv-rram"
     if policy not in ctx.policies:
         return make_finding(

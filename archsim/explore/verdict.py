@@ -1,19 +1,25 @@
-"""A paper's claim tested on a paired effect: the effect's interval, its spread, the verdict.
+"""A paper's claim tested on a paired effect: the effect's intervals, its spreads, the verdict.
 
 An effect is "first minus second" in accuracy points, measured per chip on the same chips and
 the same images (chip i of the sweep's chip seed, the same test images) and, with several
 training seeds, once per seed. Chip i's differences are averaged over the seeds, and the 95%
 Student-t interval over the chips is `faults.stats.paired_difference` of the two seed-averaged
-accuracy lists (the mean of differences is the difference of means). The spread between chips
-(the standard deviation of one seed's per-chip differences, pooled over seeds) and the spread
-between trainings (the standard deviation of the seeds' mean effects) are reported apart.
+accuracy lists (the mean of differences is the difference of means): the chip interval. The
+spread between chips (the standard deviation of one seed's per-chip differences, pooled over
+seeds) and the spread between trainings (the standard deviation of the seeds' mean effects)
+are reported apart. With two or more seeds the training interval is the 95% Student-t
+interval of the mean over the seeds' mean effects (S - 1 degrees of freedom): the chips are
+the same for every seed, so the chip interval alone cannot see how much another training of
+the same recipe would move the effect.
 
 A claim is a direction and a margin in points (`Rule`): "greater than m", "less than m" or
-"within +-m". The verdict is "reproduced" when the interval lies wholly on the claim's side,
-"not reproduced" when it lies wholly on the other side, and "inconclusive at this budget"
-otherwise (an interval that straddles the margin, e.g. zero). With two or more seeds a
-decided verdict also needs every seed's own mean effect on the same side: trainings that
-disagree make it inconclusive too.
+"within +-m". With two or more seeds the verdict is "reproduced" when both the chip interval
+and the training interval lie wholly on the claim's side, "not reproduced" when both lie
+wholly on the other side, and "inconclusive at this budget" otherwise (an interval that
+straddles the margin, e.g. zero, or trainings that spread across it). With one training seed
+the training spread is unknown: a chip interval on one side is at most "suggestive" (or
+"suggestive against"), never reproduced. `finding_power` says how many chips or trainings
+would decide an undecided one.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive at this budget"
 NOT_IN_SWEEP = "not in this sweep"
+SUGGESTIVE = "suggestive (one training)"
+SUGGESTIVE_AGAINST = "suggestive against (one training)"
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,16 @@ class Effect:
     chip_sd: float | None  # per-chip differences within one training, pooled over seeds
     seed_sd: float | None  # between the trainings' mean effects (None for one seed)
 
+    @property
+    def training_interval(self) -> tuple[float, float] | None:
+        """The 95% Student-t interval of the mean of the seeds' mean effects (None for one
+        seed; the mean is `mean`, since every seed has the same chips)."""
+        if self.seed_sd is None or len(self.seed_means) < 2:
+            return None
+        half = t_quantile(len(self.seed_means) - 1) * self.seed_sd / math.sqrt(len(self.seed_means))
+        centre = float(np.mean(self.seed_means))
+        return centre - half, centre + half
+
 
 def paired_effect(
     first: Sequence[Sequence[float]], second: Sequence[Sequence[float]]
@@ -101,12 +119,20 @@ def paired_effect(
 
 
 def verdict(effect: Effect | None, rule: Rule) -> str:
-    """The verdict on `rule` from `effect`'s interval and its trainings (see the module doc)."""
+    """The verdict on `rule` from `effect`'s chip and training intervals (the module doc)."""
     if effect is None:
         return NOT_IN_SWEEP
     side = rule.side(effect.low, effect.high)
-    if side is None:
-        return INCONCLUSIVE
-    if len(effect.seed_means) > 1 and any(rule.side(m, m) is not side for m in effect.seed_means):
+    training = effect.training_interval
+    if training is None:  # one training: its spread is unknown
+        return INCONCLUSIVE if side is None else SUGGESTIVE if side else SUGGESTIVE_AGAINST
+    if side is None or rule.side(*training) is not side:
         return INCONCLUSIVE
     return REPRODUCED if side else NOT_REPRODUCED
+
+
+def t_quantile(dof: int, confidence: float = 0.95) -> float:
+    """The two-sided Student-t critical value with `dof` degrees of freedom."""
+    from scipy import stats  # ~0.5 s to import: only when an interval is computed
+
+    return float(stats.t.ppf(0.5 + confidence / 2, dof))

@@ -12,15 +12,25 @@ from matplotlib.lines import Line2D
 
 from archsim.explore.finding import Finding
 from archsim.explore.results import SweepData
-from archsim.explore.verdict import INCONCLUSIVE, NOT_IN_SWEEP, NOT_REPRODUCED, REPRODUCED
+from archsim.explore.verdict import (
+    INCONCLUSIVE,
+    NOT_IN_SWEEP,
+    NOT_REPRODUCED,
+    REPRODUCED,
+    SUGGESTIVE,
+    SUGGESTIVE_AGAINST,
+)
 from archsim.report.style import MUTED, chunks, footnote, page
 
 TITLE = "Findings of the papers, tested on this sweep"
-ROWS_PER_PAGE = 8
+ROWS_PER_PAGE = 6
+ROW_PITCH = 0.12  # of the page height: up to 10 lines of 7 pt
 COLOURS = {
     REPRODUCED: "#2ca02c",
     NOT_REPRODUCED: "#d62728",
     INCONCLUSIVE: "#ff7f0e",
+    SUGGESTIVE: "#98df8a",
+    SUGGESTIVE_AGAINST: "#ff9896",
     NOT_IN_SWEEP: MUTED,
 }
 COLUMNS = (
@@ -32,11 +42,10 @@ COLUMNS = (
 )
 FONT = 7.0
 SUBTITLE = (
-    "Effect: first minus second, accuracy points, on the same chips and test images, "
-    "averaged over training seeds; 95% interval over chips. Reproduced: the interval "
-    "lies on the claim's side; not reproduced: on the other; else inconclusive at this "
-    "budget (also when the trainings disagree). chip sd: spread between chips; "
-    "trainings sd: spread between training seeds."
+    "Effect: first minus second, points, on the same chips and test images, averaged over "
+    "training seeds. Reproduced: the 95% intervals over chips and over trainings both lie on "
+    "the claim's side; not reproduced: both on the other; else inconclusive at this budget. "
+    "One training: at most suggestive. Resolution: the intervals' half-widths."
 )
 
 
@@ -60,7 +69,8 @@ def _result(f: Finding) -> str:
         )
     else:
         spread += "; 1 training"
-    return "\n".join([*lines, spread, f.note])
+    power = f.power.text() if f.power is not None else ""
+    return "\n".join([*lines, spread, power, f.note])
 
 
 def _row(fig: Figure, f: Finding, top: float) -> None:
@@ -93,18 +103,18 @@ def findings_pages(data: SweepData) -> list[Figure]:
     untested = data.answer.untested if data.answer is not None else ""
     figs = []
     for part in chunks(tested, ROWS_PER_PAGE):
-        fig = page(TITLE, _wrap(SUBTITLE, 170))
+        fig = page(TITLE, _wrap(SUBTITLE, 155))
         for x, title, _ in COLUMNS:
             fig.text(x, 0.835, title, fontsize=8, fontweight="bold", va="top")
         for i, f in enumerate(part):
-            top = 0.805 - i * 0.095
+            top = 0.805 - i * ROW_PITCH
             fig.add_artist(_line(fig, top + 0.008))
             _row(fig, f, top)
         footnote(fig, f"Sweep {data.spec.name}: {data.spec.description}")
         figs.append(fig)
     if untested:
         figs[-1].text(
-            0.03, 0.805 - len(part) * 0.095, _wrap(untested, 190), fontsize=FONT, va="top"
+            0.03, 0.805 - len(part) * ROW_PITCH, _wrap(untested, 190), fontsize=FONT, va="top"
         )
     return figs
 
