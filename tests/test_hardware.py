@@ -16,7 +16,7 @@ from archsim.config.hardware import (
     load_hardware,
     with_overrides,
 )
-from archsim.config.hwparts import AdcConfig, Component
+from archsim.config.hwparts import AdcConfig, ComponentBlock
 from archsim.config.yamlio import load_yaml, validate
 from archsim.errors import UserError
 
@@ -69,9 +69,9 @@ def test_isaac_derived_structure() -> None:
     assert hw.routers_per_chip == 42  # 168 tiles / 4
 
 
-def _components(node: Any, path: str = "") -> list[tuple[str, Component]]:
+def _components(node: Any, path: str = "") -> list[tuple[str, ComponentBlock]]:
     found = []
-    if isinstance(node, Component):
+    if isinstance(node, ComponentBlock):
         found.append((path, node))
     if hasattr(type(node), "model_fields"):
         for name in type(node).model_fields:

@@ -24,7 +24,7 @@ from archsim.config.hardware import hardware_model, load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.hw import ChipCosts, chip_costs, register, specs, unregister
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.edram import ACCESS as EDRAM_ACCESS
 from archsim.hw.spec import ComponentSpec, MvmWork
 from archsim.mapping.mapper import map_model, map_specs
@@ -40,7 +40,7 @@ ISAAC = load_hardware("isaac")
 FLASH = ActionRef("tile.toy", "flash")
 
 
-class ToyConfig(hwparts.Component):
+class ToyConfig(hwparts.ComponentBlock):
     """A tile unit that flashes once per matrix-vector product."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = (FLASH.action,)
@@ -59,7 +59,7 @@ class Toy(Component):
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Toy":
         toy = _toy_block(hw)
-        return cls(**common_fields(FLASH.component, toy), count=toy.count)
+        return cls(sheet=Datasheet.of(FLASH.component, toy), count=toy.count)
 
 
 def _once(work: MvmWork) -> float:
@@ -279,7 +279,7 @@ from archsim.config import hwparts
 from archsim.config.blocks import register_block
 from archsim.config.hardware import load_hardware
 
-class ToyConfig(hwparts.Component):
+class ToyConfig(hwparts.ComponentBlock):
     ACTIONS: ClassVar[tuple[str, ...]] = ("flash",)
     count: PositiveInt
 

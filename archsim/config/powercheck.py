@@ -60,18 +60,18 @@ class PowerCheck:
         )
 
 
-def _blocks(hw: "HardwareConfig") -> Iterator[tuple[str, hwparts.Component]]:
+def _blocks(hw: "HardwareConfig") -> Iterator[tuple[str, hwparts.ComponentBlock]]:
     """Every component block of the chip, found from the schema (a new block is checked too)."""
     yield "crossbar", hw.crossbar
     for level in ("ima", "tile", "chip"):
         section = getattr(hw, level)
         for name in type(section).model_fields:
             block = getattr(section, name)
-            if isinstance(block, hwparts.Component):
+            if isinstance(block, hwparts.ComponentBlock):
                 yield f"{level}.{name}", block
 
 
-def _actions_per_s(block: hwparts.Component, action: hwparts.Action) -> float:
+def _actions_per_s(block: hwparts.ComponentBlock, action: hwparts.Action) -> float:
     if action.latency_ns <= 0:
         return float("inf") if action.energy_pj > 0 else 0.0
     per_s = 1e9 / action.latency_ns

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import AdcConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 CONVERSION = ActionRef("ima.adc", "conversion")
@@ -24,7 +24,7 @@ class Adc(Component):
     def from_config(cls, hw: HardwareConfig) -> "Adc":
         adc = hw.ima.adc
         return cls(
-            **common_fields(ADC.name, adc),
+            sheet=Datasheet.of(ADC.name, adc),
             count_per_ima=adc.count,
             bits=adc.bits,
             sample_rate_hz=adc.sample_rate_gsps * 1e9,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import BusConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 TRANSFER = ActionRef("tile.bus", "transfer", per_bit=True)
@@ -23,7 +23,7 @@ class Bus(Component):
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Bus":
-        return cls(**common_fields(BUS.name, hw.tile.bus), wires=hw.tile.bus.wires)
+        return cls(sheet=Datasheet.of(BUS.name, hw.tile.bus), wires=hw.tile.bus.wires)
 
 
 BUS = ComponentSpec(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import CrossbarConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 READ = ActionRef("crossbar", "read")
@@ -34,7 +34,7 @@ class Crossbar(Component):
     def from_config(cls, hw: HardwareConfig) -> "Crossbar":
         xbar = hw.crossbar
         return cls(
-            **common_fields(CROSSBAR.name, xbar),
+            sheet=Datasheet.of(CROSSBAR.name, xbar),
             rows=xbar.rows,
             cols=xbar.cols,
             bits_per_cell=xbar.bits_per_cell,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import DacConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 ROW_DRIVE = ActionRef("ima.dac", "row_drive")
@@ -18,7 +18,7 @@ class Dac(Component):
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Dac":
         return cls(
-            **common_fields(DAC.name, hw.ima.dac),
+            sheet=Datasheet.of(DAC.name, hw.ima.dac),
             bits=hw.ima.dac.bits,
             count_per_ima=hw.dacs_per_ima,
         )

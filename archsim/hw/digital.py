@@ -7,7 +7,7 @@ from typing import Self
 from archsim.config.blocks import block as config_block
 from archsim.config.hwparts import CountedUnitConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec, Level, MvmRule
 
 OP_NAME = "op"
@@ -30,7 +30,7 @@ class DigitalUnit(Component):
 
     @classmethod
     def from_unit(cls, name: str, unit: CountedUnitConfig) -> Self:
-        return cls(**common_fields(name, unit), count=unit.count)
+        return cls(sheet=Datasheet.of(name, unit), count=unit.count)
 
 
 def unit_spec(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import EdramConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 ACCESS = ActionRef("tile.edram", "access", per_bit=True)
@@ -26,7 +26,7 @@ class Edram(Component):
     def from_config(cls, hw: HardwareConfig) -> "Edram":
         edram = hw.tile.edram
         return cls(
-            **common_fields(EDRAM.name, edram),
+            sheet=Datasheet.of(EDRAM.name, edram),
             size_bytes=edram.size_kb * 1024,
             banks=edram.banks,
         )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import HyperTransportConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 TRANSFER = ActionRef("chip.hypertransport", "transfer", per_bit=True)
@@ -26,7 +26,7 @@ class HyperTransport(Component):
     def from_config(cls, hw: HardwareConfig) -> "HyperTransport":
         link = hw.chip.hypertransport
         return cls(
-            **common_fields(HYPERTRANSPORT.name, link),
+            sheet=Datasheet.of(HYPERTRANSPORT.name, link),
             links=link.links,
             link_bandwidth_bps=link.link_bandwidth_gbps * 1e9,
         )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import RouterConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 TRANSFER = ActionRef("tile.router", "transfer", per_bit=True)
@@ -27,7 +27,7 @@ class Router(Component):
     def from_config(cls, hw: HardwareConfig) -> "Router":
         router = hw.tile.router
         return cls(
-            **common_fields(ROUTER.name, router),
+            sheet=Datasheet.of(ROUTER.name, router),
             tiles_per_router=router.tiles_per_router,
             flit_bits=router.flit_bits,
             ports=router.ports,

@@ -24,7 +24,6 @@ before the first layer and one after the last, sharing the link with CPU-routed 
 import math
 import weakref
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -177,15 +176,10 @@ def build_plans(
             before = mapping.layers[index - 1].spec
             before_ends = grouped[before.name][0]
             need = tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
-        common: dict[str, Any] = {
-            "name": spec.name,
-            "target": lm.target,
-            "kind": spec.kind,
-            "group_rows_end": ends,
-            "group_pixels": pixels,
-            "producer": index - 1,
-            "need": need,
-        }
+        # what every target has; each target below replaces its stages and counts
+        base = LayerPlan(name=spec.name, target=lm.target, kind=spec.kind,
+                         group_rows_end=ends, group_pixels=pixels, producer=index - 1,
+                         need=need, stages=(), action_counts={})  # fmt: skip
         if lm.target == "rram":
             banks = lane_adc_banks(lm, lanes[spec.name], shared, costs)
             traffic = layer_traffic(
@@ -193,31 +187,31 @@ def build_plans(
             )
             per_mvm = mvm_counts(lm, traffic, costs)
             tiles = lm.tiles
-            common["buffer_groups"] = edram_groups(mapping, index, grouped, len(tiles), costs)
             host_tiles = len(tiles)
             plans.append(
-                LayerPlan(
-                    **common,
+                replace(
+                    base,
                     stages=(
                         compute_stage(lm, pixels, banks, costs),
                         transfer_stage(traffic, pixels, lm.replicas, costs),
                     ),
                     action_counts={a: c * sum(pixels) for a, c in per_mvm.items()},
                     crossbars=lm.crossbars,
+                    buffer_groups=edram_groups(mapping, index, grouped, len(tiles), costs),
                     tiles=tiles,
                     chips=lm.chips,
                 )
             )
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)
-            plans.append(LayerPlan(**common, stages=stages, action_counts=counts))
+            plans.append(replace(base, stages=stages, action_counts=counts))
         elif (
             spec.kind in PASS_THROUGH_KINDS
             or folded_bn(mapping, index, costs)
             or lm.target == "unsupported"
         ):  # left out: the mapping's notes say so
-            plans.append(LayerPlan(**common, stages=(), action_counts={}))
+            plans.append(base)
         else:
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)
-            plans.append(LayerPlan(**common, stages=(stage,), action_counts=counts))
+            plans.append(replace(base, stages=(stage,), action_counts=counts))
     return host_plans(mapping, plans, costs) if costs.host_io else tuple(plans)
