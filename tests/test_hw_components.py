@@ -10,16 +10,20 @@ from archsim.hw import (
     chip_costs,
     node_costs,
 )
-from archsim.hw.adc import ADC
+from archsim.hw.adc import ADC, CONVERSION
 from archsim.hw.bus import BUS
-from archsim.hw.cpu import CPU, CPU_LINK
-from archsim.hw.crossbar import CROSSBAR
-from archsim.hw.dac import DAC
-from archsim.hw.digital import SIGMOID
+from archsim.hw.bus import TRANSFER as BUS_TRANSFER
+from archsim.hw.cpu import CPU, CPU_LINK, LINK_TRANSFER, MAC
+from archsim.hw.crossbar import CROSSBAR, READ
+from archsim.hw.dac import DAC, ROW_DRIVE
+from archsim.hw.edram import ACCESS as EDRAM_ACCESS
 from archsim.hw.edram import EDRAM
 from archsim.hw.hypertransport import HYPERTRANSPORT
+from archsim.hw.hypertransport import TRANSFER as HT_TRANSFER
 from archsim.hw.router import ROUTER
-from archsim.hw.shift_add import IMA_SHIFT_ADD
+from archsim.hw.router import TRANSFER as ROUTER_TRANSFER
+from archsim.hw.shift_add import IMA_OP, IMA_SHIFT_ADD
+from archsim.perf.hw_costs import costs_from_hardware
 
 ISAAC = load_hardware("isaac")
 
@@ -120,57 +124,52 @@ def test_node_scales_the_chip(costs: ChipCosts) -> None:
 COMPONENTS = build_components(ISAAC)
 
 
-def test_action_energies_and_latencies_in_si_units() -> None:
+def test_action_prices_in_si_units() -> None:
+    """What the plans are charged: one price per action, or per bit for a transfer."""
     c = COMPONENTS
-    assert c.get(ADC).energy_j("conversion") == pytest.approx(1.40625e-12)  # 1.8 mW / 1.28 GS/s
-    assert c.get(ADC).latency_s("conversion") == pytest.approx(1 / 1.28e9)
-    assert c.get(DAC).energy_j("row_drive", 128) == pytest.approx(128 * 0.3125e-12)
+    assert c.get(ADC).price_j(CONVERSION) == pytest.approx(1.40625e-12)  # 1.8 mW / 1.28 GS/s
+    assert c.get(ADC).latency_s(CONVERSION) == pytest.approx(1 / 1.28e9)
+    assert c.get(DAC).price_j(ROW_DRIVE) == pytest.approx(0.3125e-12)
     # 0.3 mW x 100 ns / 16384 cells = 1.83 fJ per cell-cycle; a full array cycle = 30 pJ
-    assert c.get(CROSSBAR).energy_j("read") == pytest.approx(1.8310546875e-15)
-    assert c.get(CROSSBAR).cycle_energy_j() == pytest.approx(0.3e-3 * 100e-9)
-    assert c.get(CROSSBAR).cycle_energy_j(64, 128) == pytest.approx(0.15e-3 * 100e-9)
-    assert c.get(EDRAM).energy_per_bit_j("access") == pytest.approx(12.075e-12 / 256)
-    assert c.get(EDRAM).access_energy_j(300) == pytest.approx(2 * 12.075e-12)  # 2 whole words
-    assert c.get(BUS).transfer_energy_j(1000) == pytest.approx(1000 * 4.6666667e-12 / 384)
-    assert c.get(ROUTER).transfer_energy_j(512, hops=3) == pytest.approx(3 * 2 * 29.4e-12)
-    assert c.get(ROUTER).transfer_time_s(256) == pytest.approx(8e-9)  # 8 flits of 32 bits at 1 GHz
-    assert c.get(HYPERTRANSPORT).transfer_energy_j(128) == pytest.approx(1625e-12)
-    assert c.get(HYPERTRANSPORT).transfer_time_s(51_200) == pytest.approx(1e-6)  # 51.2 Gb/s
-    assert c.get(IMA_SHIFT_ADD).energy_j("op") == pytest.approx(0.015625e-12)
-    assert c.get(SIGMOID).op_time_s(12) == pytest.approx(6 / 1.2e9)  # 2 units at 1.2 GHz
+    assert c.get(CROSSBAR).price_j(READ) == pytest.approx(1.8310546875e-15)
+    assert 128 * 128 * c.get(CROSSBAR).price_j(READ) == pytest.approx(0.3e-3 * 100e-9)
+    # per bit: a 256-bit eDRAM word at 12.075 pJ, a 384-bit bus beat at 4.67 pJ, a 256-bit
+    # router packet at 29.4 pJ, a 128-bit HyperTransport transfer at 1625 pJ
+    assert c.get(EDRAM).price_j(EDRAM_ACCESS) == pytest.approx(12.075e-12 / 256)
+    assert c.get(BUS).price_j(BUS_TRANSFER) == pytest.approx(4.6666667e-12 / 384)
+    assert c.get(ROUTER).price_j(ROUTER_TRANSFER) == pytest.approx(29.4e-12 / 256)
+    assert c.get(HYPERTRANSPORT).price_j(HT_TRANSFER) == pytest.approx(1625e-12 / 128)
+    assert c.get(IMA_SHIFT_ADD).price_j(IMA_OP) == pytest.approx(0.015625e-12)
 
 
-def test_component_areas_and_leakage() -> None:
-    c = COMPONENTS
-    assert c.get(ADC).area_mm2 == pytest.approx(0.0012)  # 0.0096 / 8
-    assert c.get(ROUTER).area_mm2 == pytest.approx(0.151)
-    assert c.get(HYPERTRANSPORT).power_w == pytest.approx(2.6)  # 10.4 W / 4 links
-    # static shares (isaac.yaml header): RRAM 0, ADC 10%, CMOS 20%, eDRAM and router 30%,
-    # SerDes 75%; the CPU's idle 50 W of its 205 W
-    shares = {comp.name: comp.leakage_power_w / comp.power_w for comp in c.all() if comp.power_w}
-    assert [comp.name for comp in c.all() if not comp.power_w] == ["cpu.link"]  # priced per bit
-    assert shares.pop("crossbar") == 0
-    assert shares.pop("ima.adc") == pytest.approx(0.1)
-    assert shares.pop("tile.edram") == pytest.approx(0.3)
-    assert shares.pop("tile.router") == pytest.approx(0.3)
-    assert shares.pop("chip.hypertransport") == pytest.approx(0.75)
-    assert shares.pop("cpu") == pytest.approx(50 / 205)
-    assert all(share == pytest.approx(0.2) for share in shares.values()), shares
+def test_the_cost_table_prices_and_rates_every_component() -> None:
+    costs = costs_from_hardware(ISAAC)
+    # every action of every component, at its component's price
+    for comp in COMPONENTS.all():
+        for cost in comp.actions:
+            unit = "bit" if cost.bits is not None else cost.name
+            price = cost.energy_j / (cost.bits or 1)
+            assert costs.energy_j(f"{comp.name}/{unit}") == pytest.approx(price), comp.name
+    assert costs.router_bandwidth_bps == pytest.approx(256 / 8e-9)  # 8 flits of 32 bits, 1 GHz
+    assert costs.edram_bandwidth_bps == pytest.approx(256 * 1.2e9)  # a word per 1.2 GHz cycle
+    assert costs.chip_link_bandwidth_bps == pytest.approx(51.2e9)
+    assert costs.tile_unit_ops_per_s["tile.sigmoid"] == pytest.approx(2 * 1.2e9)  # 2 units
 
 
-def test_cpu_mac_rate_time_and_energy() -> None:
+def test_cpu_mac_rate_and_energy() -> None:
     cpu = COMPONENTS.get(CPU)
     # 28 cores x 16 fp32 lanes x 2 FMA units x 1.7 GHz = 1523.2 GMAC/s peak; x 0.1 sustained
     # for batch-1 layers of this size
     assert cpu.peak_macs_per_s == pytest.approx(1523.2e9)
     assert cpu.macs_per_s == pytest.approx(152.32e9)
-    assert cpu.mac_time_s(152_320_000) == pytest.approx(1e-3)
-    # busy power above idle (205 - 50 W) for 1 ms; the idle 50 W is static
-    assert cpu.mac_energy_j(152_320_000) == pytest.approx(155.0 * 1e-3)
-    link = COMPONENTS.get(CPU_LINK)
-    # 1 us latency + 51.2 kbit at 51.2 Gb/s; 12.7 pJ per bit, the chip link's dynamic energy
-    assert link.transfer_time_s(51_200) == pytest.approx(2e-6)
-    assert link.transfer_energy_j(51_200) == pytest.approx(51_200 * 650e-3 / 51.2e9)
+    # busy power above idle (205 - 50 W) for 1 ms of 152.32 M MACs; the idle 50 W is static
+    assert 152_320_000 * cpu.price_j(MAC) == pytest.approx(155.0 * 1e-3)
+    costs = costs_from_hardware(ISAAC)
+    assert costs.cpu_mac_rate_per_s == pytest.approx(152.32e9)
+    # 1 us latency; 51.2 Gb/s; 12.7 pJ per bit, the chip link's dynamic energy
+    assert costs.cpu_link_latency_s == pytest.approx(1e-6)
+    assert costs.cpu_link_bandwidth_bps == pytest.approx(51.2e9)
+    assert COMPONENTS.get(CPU_LINK).price_j(LINK_TRANSFER) == pytest.approx(650e-3 / 51.2e9)
 
 
 def test_unknown_action_is_an_error_not_zero() -> None:

@@ -12,7 +12,6 @@ CONVERSION = ActionRef("ima.adc", "conversion")
 
 @dataclass(frozen=True)
 class Adc(Component):
-    count_per_ima: int
     bits: int
     sample_rate_hz: float
 
@@ -25,7 +24,6 @@ class Adc(Component):
         adc = hw.ima.adc
         return cls(
             sheet=Datasheet.of(ADC.name, adc),
-            count_per_ima=adc.count,
             bits=adc.bits,
             sample_rate_hz=adc.sample_rate_gsps * 1e9,
         )

@@ -14,13 +14,6 @@ TRANSFER = ActionRef("tile.bus", "transfer", per_bit=True)
 class Bus(Component):
     wires: int
 
-    def transfer_time_s(self, bits: int) -> float:
-        return self.actions_for_bits(TRANSFER, bits) * self.latency_s(TRANSFER)
-
-    def transfer_energy_j(self, bits: int) -> float:
-        """Energy per bit actually moved (the source quotes the bus per bit)."""
-        return bits * self.energy_per_bit_j(TRANSFER)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Bus":
         return cls(sheet=Datasheet.of(BUS.name, hw.tile.bus), wires=hw.tile.bus.wires)

@@ -6,7 +6,6 @@ counted as zero. An action is named by an `ActionRef` constant of its component'
 (`archsim/hw/adc.py`'s `CONVERSION`), so the plans and the cost table spell no action name.
 """
 
-import math
 from dataclasses import dataclass
 
 from archsim.config import hwparts
@@ -135,9 +134,9 @@ class Component:
         """Energy of one counted unit of `ref`: one action, or one bit of a per-bit action."""
         return self.energy_per_bit_j(ref) if ref.per_bit else self.energy_j(ref)
 
-    def energy_j(self, action: str | ActionRef, count: float = 1) -> float:
-        """Energy of `count` repetitions of `action`."""
-        return self.action(action).energy_j * count
+    def energy_j(self, action: str | ActionRef) -> float:
+        """Energy of one `action`."""
+        return self.action(action).energy_j
 
     def latency_s(self, action: str | ActionRef) -> float:
         return self.action(action).latency_s
@@ -148,13 +147,6 @@ class Component:
         if cost.bits is None:
             raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
         return cost.energy_j / cost.bits
-
-    def actions_for_bits(self, action: str | ActionRef, bits: int) -> int:
-        """Whole actions needed to move `bits` bits: a partial word still costs an access."""
-        cost = self.action(action)
-        if cost.bits is None:
-            raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
-        return math.ceil(bits / cost.bits)
 
     def bandwidth_bps(self, action: str | ActionRef) -> float:
         """Bits per second when `action` repeats back to back."""

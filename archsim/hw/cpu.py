@@ -27,12 +27,6 @@ class CpuLink(Component):
     link_bandwidth_bps: float
     setup_latency_s: float
 
-    def transfer_time_s(self, bits: int) -> float:
-        return self.setup_latency_s + bits / self.link_bandwidth_bps
-
-    def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j(LINK_TRANSFER, bits)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "CpuLink":
         link = hw.cpu.link
@@ -78,12 +72,6 @@ class Cpu(Component):
     def macs_per_s(self) -> float:
         """Sustained rate: the peak derated by the configured efficiency."""
         return self.peak_macs_per_s * self.efficiency
-
-    def mac_time_s(self, macs: int) -> float:
-        return macs / self.macs_per_s
-
-    def mac_energy_j(self, macs: int) -> float:
-        return self.energy_j(MAC, macs)
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Cpu":

@@ -22,14 +22,6 @@ class Crossbar(Component):
     def cells(self) -> int:
         return self.rows * self.cols
 
-    def cycle_energy_j(
-        self, active_rows: int | None = None, active_cols: int | None = None
-    ) -> float:
-        """Energy of one crossbar cycle with the given rows driven and columns read."""
-        rows = self.rows if active_rows is None else active_rows
-        cols = self.cols if active_cols is None else active_cols
-        return self.energy_j(READ, rows * cols)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Crossbar":
         xbar = hw.crossbar

@@ -13,14 +13,12 @@ ROW_DRIVE = ActionRef("ima.dac", "row_drive")
 @dataclass(frozen=True)
 class Dac(Component):
     bits: int  # input bits applied per crossbar cycle
-    count_per_ima: int
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Dac":
         return cls(
             sheet=Datasheet.of(DAC.name, hw.ima.dac),
             bits=hw.ima.dac.bits,
-            count_per_ima=hw.dacs_per_ima,
         )
 
 

@@ -19,10 +19,6 @@ MAXPOOL_OP = ActionRef("tile.maxpool", OP_NAME)
 class DigitalUnit(Component):
     count: int  # instances per tile or per IMA, as `name` says
 
-    def op_time_s(self, ops: int) -> float:
-        """Time for `ops` operations spread over all `count` units."""
-        return ops * self.latency_s(OP_NAME) / self.count
-
     @property
     def ops_per_s(self) -> float:
         """Ops per second of all `count` units together."""

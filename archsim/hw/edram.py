@@ -15,13 +15,6 @@ class Edram(Component):
     size_bytes: int
     banks: int
 
-    def access_time_s(self, bits: int) -> float:
-        """Time to read or write `bits` bits in whole words, one word per access."""
-        return self.actions_for_bits(ACCESS, bits) * self.latency_s(ACCESS)
-
-    def access_energy_j(self, bits: int) -> float:
-        return self.energy_j(ACCESS, self.actions_for_bits(ACCESS, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Edram":
         edram = hw.tile.edram

@@ -15,13 +15,6 @@ class HyperTransport(Component):
     links: int
     link_bandwidth_bps: float
 
-    def transfer_time_s(self, bits: int, links: int = 1) -> float:
-        """Time to move `bits` bits striped over `links` links."""
-        return bits / (links * self.link_bandwidth_bps)
-
-    def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "HyperTransport":
         link = hw.chip.hypertransport

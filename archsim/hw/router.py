@@ -16,13 +16,6 @@ class Router(Component):
     flit_bits: int
     ports: int
 
-    def transfer_time_s(self, bits: int, hops: int = 1) -> float:
-        """Serialisation of `bits` through `hops` routers, one packet after another."""
-        return hops * self.actions_for_bits(TRANSFER, bits) * self.latency_s(TRANSFER)
-
-    def transfer_energy_j(self, bits: int, hops: int = 1) -> float:
-        return hops * self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Router":
         router = hw.tile.router

@@ -12,14 +12,9 @@ SAMPLE = ActionRef("ima.sample_hold", "sample")
 
 @dataclass(frozen=True)
 class SampleHold(Component):
-    count_per_ima: int
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "SampleHold":
-        return cls(
-            sheet=Datasheet.of(SAMPLE_HOLD.name, hw.ima.sample_hold),
-            count_per_ima=hw.sample_holds_per_ima,
-        )
+        return cls(sheet=Datasheet.of(SAMPLE_HOLD.name, hw.ima.sample_hold))
 
 
 SAMPLE_HOLD = ComponentSpec(

@@ -159,14 +159,6 @@ def load_user_net(text: str) -> UserNet:
     )
 
 
-def check_user_options(net: UserNet, given: dict[str, object]) -> dict[str, object]:
-    unknown = sorted(k for k in given if k not in net.options)
-    if unknown:
-        known = ", ".join(net.options) or "none"
-        raise UserError(f"{net.name}: unknown option {unknown[0]!r}; known options: {known}")
-    return {**net.options, **given}
-
-
 def build_user_net(
     net: UserNet, width: float, num_classes: int, in_channels: int, options: dict[str, object]
 ) -> nn.Module:
