@@ -21,7 +21,7 @@ from archsim.mapping.mapper import map_specs
 from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.perf.analytic import analytic_estimate
-from archsim.perf.balance import design_point
+from archsim.perf.balance import costed_mapping
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.plan import build_plans
@@ -106,7 +106,7 @@ def _resnet20_one_chip() -> tuple:  # type: ignore[type-arg]
     hw = load_hardware("isaac")
     geometry, costs = Geometry.from_hardware(hw), costs_from_hardware(hw)
     specs = tuple(trace_net("resnet20", 1.0, (3, 32, 32), 10, {})[1])
-    mapping = design_point(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
+    mapping = costed_mapping(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
                            input_shape=(3, 32, 32), model_name="resnet20")  # fmt: skip
     return mapping, costs
 

@@ -23,7 +23,7 @@ from archsim.mapping.records import Mapping
 from archsim.mapping.replication import imas_for
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.assemble import shared_resource_busy_s
-from archsim.perf.balance import default_budget_chips, design_point
+from archsim.perf.balance import costed_mapping, default_budget_chips
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.plan import build_plans
@@ -60,7 +60,7 @@ def plain(model: str, width: float, policy: str) -> Mapping:
 @cache
 def point(model: str, width: float, policy: str, budget: int = 1) -> Mapping:
     _, geometry, costs = isaac()
-    return design_point(specs(model, width), geometry, costs, budget,
+    return costed_mapping(specs(model, width), geometry, costs, budget,
                         MapOptions(policy=policy, replicate=True),
                         **identity(model, width))  # fmt: skip
 

@@ -16,8 +16,9 @@ point of a call or sweep, so every point shares one budget and one provisioned a
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from functools import partial
 
+from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
 from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
@@ -61,7 +62,7 @@ def _floor_s(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
 
 def balanced_mapping(
     specs: Sequence[LayerSpec],
-    geometry: Any,
+    geometry: Geometry,
     costs: PerfCosts,
     budget_chips: int,
     options: MapOptions,
@@ -73,12 +74,9 @@ def balanced_mapping(
     """The mapping of `specs` as `options` say, replicated in `budget_chips` chips with idle
     replicas removed (the other arguments are `map_specs`'s)."""
     replicated = replace(options, replicate=True, replicate_scope=budget_chips)
-    identity: dict[str, Any] = {
-        "input_shape": input_shape,
-        "model_name": model_name,
-        "width": width,
-    }
-    full = map_specs(specs, geometry, options=replicated, **identity)
+    remap = partial(map_specs, specs, geometry, options=replicated, input_shape=input_shape,
+                    model_name=model_name, width=width)  # fmt: skip
+    full = remap()
     plans = cached_plans(full, costs)
     resource, floor = _floor_s(plans)
     if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
@@ -90,7 +88,7 @@ def balanced_mapping(
     for _ in range(TRIM_ROUNDS):
         if counts == most:
             return full
-        trimmed = map_specs(specs, geometry, options=replicated, replicas=counts, **identity)
+        trimmed = remap(replicas=counts)
         trimmed_plans = cached_plans(trimmed, costs)
         if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
             kept = sum(lm.crossbars for lm in trimmed.rram_layers)
@@ -105,9 +103,9 @@ def balanced_mapping(
     return full
 
 
-def design_point(
+def costed_mapping(
     specs: Sequence[LayerSpec],
-    geometry: Any,
+    geometry: Geometry,
     costs: PerfCosts,
     budget_chips: int,
     options: MapOptions,
@@ -120,12 +118,12 @@ def design_point(
     `options.replicate` is False), or one copy of every layer with the budget still
     provisioned. The budget replaces `options.replicate_scope`; the other arguments are
     `map_specs`'s."""
-    identity: dict[str, Any] = {
-        "input_shape": input_shape,
-        "model_name": model_name,
-        "width": width,
-    }
     if options.replicates(True):
-        return balanced_mapping(specs, geometry, costs, budget_chips, options, **identity)
-    return map_specs(specs, geometry, options=replace(options, replicate_scope=budget_chips),
-                     **identity)  # fmt: skip
+        return balanced_mapping(
+            specs, geometry, costs, budget_chips, options,
+            input_shape=input_shape, model_name=model_name, width=width,
+        )  # fmt: skip
+    return map_specs(
+        specs, geometry, options=replace(options, replicate_scope=budget_chips),
+        input_shape=input_shape, model_name=model_name, width=width,
+    )  # fmt: skip

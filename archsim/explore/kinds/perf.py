@@ -92,7 +92,7 @@ def run_simulate(
 ) -> dict[str, Any]:
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.options import MapOptions
-    from archsim.perf.balance import design_point
+    from archsim.perf.balance import costed_mapping
     from archsim.perf.estimate import estimate
     from archsim.perf.hw_costs import costs_from_hardware
 
@@ -101,7 +101,7 @@ def run_simulate(
     options = MapOptions(policy=config["policy"], replicate=config.get("replicate", True),
                          budget_tiles=config.get("budget_tiles") or None)  # fmt: skip
     costs = costs_from_hardware(hw)
-    mapping = design_point(specs, resolve_geometry(hw), costs, budget, options,
+    mapping = costed_mapping(specs, resolve_geometry(hw), costs, budget, options,
                            **_identity(config))  # fmt: skip
     result = estimate(mapping, hw, config["estimator"], config["images"], costs)
     return {
