@@ -116,7 +116,8 @@ def _shape(factory: object, module: ModuleType, name: str) -> tuple[int, int, in
     if len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
         raise UserError(f"{name}: input_shape must be 3 positive integers (C, H, W), got "
                         f"{declared!r}")  # fmt: skip
-    return shape  # type: ignore[return-value]
+    channels, height, width = shape
+    return channels, height, width
 
 
 def load_user_net(text: str) -> UserNet:

@@ -135,7 +135,9 @@ def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
     return frozenset()
 
 
-_PLANS: dict[tuple[int, int, int], tuple[weakref.ref, PerfCosts, tuple[LayerPlan, ...]]] = {}
+_PLANS: dict[
+    tuple[int, int, int], tuple["weakref.ref[Mapping]", PerfCosts, tuple[LayerPlan, ...]]
+] = {}
 
 
 def cached_plans(

@@ -81,7 +81,7 @@ def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
     """The spec's budget, else the chips of the largest unreplicated point of the group."""
     if config.get("budget_chips"):
         return int(config["budget_chips"])
-    chips = [
+    chips: list[int] = [
         r["chips"] for name, r in inputs.items() if name == "mapping" or name.startswith("budget/")
     ]
     return max([1, *chips])
