@@ -17,6 +17,7 @@ MACs count multiply-accumulates of conv and linear layers per image
 pooling, activations and adds count 0 here, as in the usual model MAC figures.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -107,9 +108,7 @@ def describe(name: str, module: nn.Module, inputs: tuple[object, ...], output: o
             has_bias=module.bias is not None,
         )
     if isinstance(module, nn.Linear):
-        positions = 1
-        for dim in out_shape[:-1]:
-            positions *= dim
+        positions = math.prod(out_shape[:-1])
         return replace(
             base,
             kind="linear",

@@ -154,6 +154,19 @@ def cached_plans(
     return plans
 
 
+def _needs(
+    mapping: Mapping, index: int, grouped: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
+) -> tuple[int, ...]:
+    """Per group of layer `index`: the producer group that must be done first (-1: none)."""
+    spec = mapping.layers[index].spec
+    ends = grouped[spec.name][0]
+    if index == 0:
+        return tuple(-1 for _ in ends)
+    before = mapping.layers[index - 1].spec
+    before_ends = grouped[before.name][0]
+    return tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
+
+
 def build_plans(
     mapping: Mapping, costs: PerfCosts, max_groups: int = DEFAULT_MAX_GROUPS
 ) -> tuple[LayerPlan, ...]:
@@ -172,16 +185,11 @@ def build_plans(
     for index, lm in enumerate(mapping.layers):
         spec = lm.spec
         ends, pixels = grouped[spec.name]
-        if index == 0:
-            need = tuple(-1 for _ in ends)
-        else:
-            before = mapping.layers[index - 1].spec
-            before_ends = grouped[before.name][0]
-            need = tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
         # what every target has; each target below replaces its stages and counts
         base = LayerPlan(name=spec.name, target=lm.target, kind=spec.kind,
                          group_rows_end=ends, group_pixels=pixels, producer=index - 1,
-                         need=need, stages=(), action_counts={})  # fmt: skip
+                         need=_needs(mapping, index, grouped), stages=(),
+                         action_counts={})  # fmt: skip
         if lm.target == "rram":
             banks = lane_adc_banks(lm, lanes[spec.name], shared, costs)
             traffic = layer_traffic(
