@@ -64,10 +64,6 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
-
-
 @contextmanager
 def locked_update(path: str | Path, what: str) -> Iterator[Path]:
     """Hold an exclusive lock on the existing file `path` while the block reads and rewrites it

@@ -30,7 +30,7 @@ from archsim.mapping.geometry import resolve_geometry
 from archsim.mapping.mapper import trace_net
 from archsim.mapping.options import MapOptions
 from archsim.perf.analytic import analytic_estimate
-from archsim.perf.balance import design_point
+from archsim.perf.balance import costed_mapping
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
 
@@ -47,7 +47,7 @@ def main() -> None:
     hw = load_hardware("isaac-4adc")
     geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
     specs = trace_net("resnet20", 1.0, (3, 32, 32), 10, {"shortcut": "1x1"})[1]
-    mapping = design_point(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
+    mapping = costed_mapping(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
                            input_shape=(3, 32, 32), model_name="resnet20")  # fmt: skip
     runs = {"analytic": lambda: analytic_estimate(replace(mapping), costs),
             "des": lambda: simulate(replace(mapping), costs)}  # fmt: skip

@@ -15,7 +15,7 @@ def test_extract_map_simulate_reproduces_table2_resnet20() -> None:
     # (131,072 each) + fc 640 (derivation in tests/test_perf_table2.py).
     assert sum(spec.macs for spec in layers) == 40_813_184
     mapping = api.map_model(model, (3, 32, 32), "isaac", model_name="resnet20")
-    result = api.simulate(mapping, "isaac", estimator="paper", images=10_000)
+    result = api.estimate(mapping, "isaac", estimator="paper", images=10_000)
     assert result.total_latency_s == pytest.approx(15.74, rel=0.01)
     assert result.energy_per_image_j * 10_000 == pytest.approx(113.32, rel=0.01)
 
@@ -44,7 +44,7 @@ def test_design_point_is_the_balanced_mapping_the_cli_costs() -> None:
     model = api.get_net("resnet20", 1.4, shortcut="1x1")
     mapping = api.design_point(model, (3, 32, 32), "isaac", model_name="resnet20", width=1.4)
     assert mapping.budget_chips == 1 and any(lm.replicas > 1 for lm in mapping.rram_layers)
-    cost = api.simulate(mapping, "isaac", estimator="analytic")
+    cost = api.estimate(mapping, "isaac", estimator="analytic")
     out = CliRunner().invoke(
         cli,
         [

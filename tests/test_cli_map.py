@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archsim.cli import cli
+from archsim.config.hardware import load_hardware
+from archsim.hw import chip_costs
 
 
 def run(*args: str) -> Result:
@@ -165,8 +167,9 @@ def test_map_budget_node_fills_the_node() -> None:
     conv1 = next(r for r in payload["rows"] if r["layer"] == "conv1")
     assert (conv1["replicas"], conv1["crossbars"]) == (1024, 1024)
     assert payload["totals"]["chips"] == "2 of 64"
-    # 64 chips of 85.42472 mm^2 (Table 2) + 2016 x 8 unit-column S+H of 3.90625e-8 mm^2
-    chip_mm2 = 85.42472 + 2016 * 8 * 3.90625e-8
+    # 64 chips of 85.42472 mm^2 (Table 2) + 2016 x 8 unit-column S+H of 3.90625e-8 mm^2 over
+    # ISAAC's own blocks (tests/test_hw_components.py), and any component added since
+    chip_mm2 = chip_costs(load_hardware("isaac")).area_mm2
     assert payload["costs"]["provisioned_area_mm2"] == pytest.approx(64 * chip_mm2, rel=1e-4)
     for bad in ("0", "everywhere", "nan"):
         failed = run("map", "-m", "resnet20", "--budget-chips", bad)
@@ -184,7 +187,10 @@ def test_a_tile_budget_provisions_part_of_a_chip_and_the_widths_compete_for_it()
     # 8 tiles of 0.37229 mm^2 (+ 96 unit-column S+H of 3.90625e-8 mm^2) and 8/168 of the
     # chip's 22.88 mm^2 of HyperTransport links, plus the host CPU's die (694 mm^2, all of
     # whose 28 cores the CPU path's 1x1 shortcuts run on)
-    provisioned = 8 * (0.37229 + 96 * 3.90625e-8) + 8 / 168 * 22.88 + 694
+    # (ISAAC's own blocks: tests/test_hw_components.py; any component added since counts too)
+    chip = chip_costs(load_hardware("isaac"))
+    links_mm2 = chip.area_mm2 - 168 * chip.tile_area_mm2  # the chip-level parts: 22.88 mm^2
+    provisioned = 8 * chip.tile_area_mm2 + 8 / 168 * links_mm2 + 694
     assert all(r["provisioned_area_mm2"] == pytest.approx(provisioned, rel=1e-4) for r in rows)
     # one copy of each layer needs 3 (1.0: 31 IMAs) and 5 (1.4) tiles; the rest holds
     # replicas, fewer of the wider net's bigger layers, so it streams slower

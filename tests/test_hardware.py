@@ -16,9 +16,10 @@ from archsim.config.hardware import (
     load_hardware,
     with_overrides,
 )
-from archsim.config.hwparts import AdcConfig, Component
+from archsim.config.hwparts import AdcConfig, ComponentBlock
 from archsim.config.yamlio import load_yaml, validate
 from archsim.errors import UserError
+from archsim.hw.registry import specs
 
 PACKAGED = Path(str(files("archsim").joinpath("hwconfigs")))
 VARIANTS = ["isaac-256x256", "isaac-8bit-1cell", "isaac-differential"]
@@ -69,9 +70,9 @@ def test_isaac_derived_structure() -> None:
     assert hw.routers_per_chip == 42  # 168 tiles / 4
 
 
-def _components(node: Any, path: str = "") -> list[tuple[str, Component]]:
+def _components(node: Any, path: str = "") -> list[tuple[str, ComponentBlock]]:
     found = []
-    if isinstance(node, Component):
+    if isinstance(node, ComponentBlock):
         found.append((path, node))
     if hasattr(type(node), "model_fields"):
         for name in type(node).model_fields:
@@ -82,23 +83,10 @@ def _components(node: Any, path: str = "") -> list[tuple[str, Component]]:
 def test_every_component_block_and_action_has_a_source() -> None:
     hw = load_hardware("isaac")
     blocks = dict(_components(hw))
-    assert set(blocks) == {
-        "crossbar",
-        "ima.adc",
-        "ima.dac",
-        "ima.sample_hold",
-        "ima.shift_add",
-        "ima.input_register",
-        "ima.output_register",
-        "tile.edram",
-        "tile.bus",
-        "tile.router",
-        "tile.sigmoid",
-        "tile.shift_add",
-        "tile.maxpool",
-        "tile.output_register",
-        "chip.hypertransport",
-    }
+    # every block of the chip is a registered component's (the host CPU's blocks are not
+    # component blocks), and the schema lists the same blocks
+    assert set(blocks) == {spec.name for spec in specs() if spec.level != "host"}
+    assert set(blocks) == {name for name, _ in hw.component_blocks()}
     for path, block in blocks.items():
         assert block.source.strip(), path
         assert block.actions, path

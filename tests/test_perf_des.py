@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archsim.errors import UserError
+from archsim.hw.registry import specs
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
 from archsim.mapping.options import MapOptions
@@ -32,7 +33,8 @@ GEOMETRY = Geometry(
     chips=1,
     name="toy",
 )
-ENERGY_J = {
+# every registered action priced (0 J for a component added since, so the hand totals hold)
+ENERGY_J = {ref.key: 0.0 for spec in specs() for ref in spec.actions} | {
     "crossbar/read": 1e-15, "ima.dac/row_drive": 1e-14, "ima.sample_hold/sample": 1e-16,
     "ima.adc/conversion": 1e-12, "ima.shift_add/op": 1e-13, "ima.output_register/bit": 1e-16,
     "ima.input_register/bit": 1e-16, "tile.shift_add/op": 1e-13, "tile.edram/bit": 1e-13,

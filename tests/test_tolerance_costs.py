@@ -10,7 +10,7 @@ from archsim.config.hardware import load_hardware
 from archsim.errors import UserError
 from archsim.mapping.geometry import Geometry
 from archsim.mapping.records import LayerSpec
-from archsim.mapping.tiling import crossbars_for, tile_layer
+from archsim.mapping.tiling import tile_layer
 from archsim.perf.remap_cost import index_bits, remap_cost
 from tests.faults_support import toy_mapping
 
@@ -33,9 +33,13 @@ def test_spare_columns_take_weight_slots_and_add_physical_columns() -> None:
     assert (one.read_columns, two.read_columns) == (9, 17)  # with the unit column
     # 32 output channels: ceil(32 / 16) = 2 crossbars, ceil(32 / 15) = 3 with one spare;
     # 30 channels fit ceil(30 / 16) = ceil(30 / 15) = 2 either way (spares in the slack).
-    assert crossbars_for(_linear(128, 32), ISAAC) == 2
-    assert crossbars_for(_linear(128, 32), one) == 3
-    assert crossbars_for(_linear(128, 30), ISAAC) == crossbars_for(_linear(128, 30), one) == 2
+    assert tile_layer(_linear(128, 32), ISAAC).crossbars == 2
+    assert tile_layer(_linear(128, 32), one).crossbars == 3
+    assert (
+        tile_layer(_linear(128, 30), ISAAC).crossbars
+        == tile_layer(_linear(128, 30), one).crossbars
+        == 2
+    )
     # every block reads its weights' cells + the unit column + the spares' 8 cells
     tiling = tile_layer(_linear(128, 32), one)
     assert tiling.bias_columns == 9

@@ -1,7 +1,7 @@
 """The Python API: one plain function per arrow of the data flow.
 
 ```
-nn.Module --extract--> [LayerSpec] --map--> Mapping --simulate--> PerfResult
+nn.Module --extract--> [LayerSpec] --map--> Mapping --estimate--> PerfResult
 Mapping + FaultModel + seed --draw--> ChipFaults;  checkpoint + chips --evaluate--> accuracy
 TrainSpec --train--> checkpoint;  checkpoint --recalibrate--> checkpoint with BatchNorm sets
 SweepSpec --sweep--> store --pareto--> front --report--> PDF
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from archsim.api.mapping import map_model as map_model
     from archsim.api.mapping import map_net as map_net
     from archsim.api.nets import get_net as get_net
-    from archsim.api.perf import simulate as simulate
+    from archsim.api.perf import estimate as estimate
     from archsim.api.studies import DataOptions as DataOptions
     from archsim.api.studies import StudyPlan as StudyPlan
     from archsim.api.studies import tolerance as tolerance
@@ -61,7 +61,7 @@ _HOMES = {
     "MapOptions": "mapping", "design_point": "mapping", "extract": "mapping",
     "map_model": "mapping", "map_net": "mapping",
     "get_net": "nets",
-    "simulate": "perf",
+    "estimate": "perf",
     "DataOptions": "studies", "StudyPlan": "studies", "tolerance": "studies",
     "vulnerability": "studies",
     "SweepSpec": "sweeps", "pareto": "sweeps", "report": "sweeps", "sweep": "sweeps",

@@ -11,7 +11,7 @@ from archsim.config.hardware import (
     load_hardware,
     resolve_hardware,
 )
-from archsim.config.powercheck import PowerCheck, power_checks
+from archsim.config.powercheck import PowerCheck
 from archsim.hw.chip import ChipCosts, PartCost, chip_costs
 from archsim.hw.cpu import CPU
 from archsim.hw.precision import AdcRange, adc_range
@@ -32,7 +32,6 @@ __all__ = [
     "hardware_file",
     "list_hardware",
     "load_hardware",
-    "power_checks",
     "resolve_hardware",
 ]
 

@@ -66,11 +66,11 @@ def design_point(
     mapping `archsim map` and sweeps cost. `options.replicate=False` keeps one copy of each
     layer in the budget."""
     from archsim.mapping.geometry import resolve_geometry
-    from archsim.perf.balance import design_point as _design_point
+    from archsim.perf.balance import costed_mapping
     from archsim.perf.hw_costs import costs_from_hardware
 
     config = load_hardware(hw) if isinstance(hw, str) else hw
-    return _design_point(extract(model, input_shape), resolve_geometry(config),
+    return costed_mapping(extract(model, input_shape), resolve_geometry(config),
                          costs_from_hardware(config), budget_chips,
                          options or MapOptions(), input_shape=tuple(input_shape),
                          model_name=model_name, width=width)  # fmt: skip
@@ -110,8 +110,7 @@ def design_points(
     from archsim.mapping.mapper import map_specs, with_unused_note
     from archsim.mapping.policy import check_policy
     from archsim.nets import net_info
-    from archsim.perf.balance import default_budget_chips
-    from archsim.perf.balance import design_point as _design_point
+    from archsim.perf.balance import costed_mapping, default_budget_chips
     from archsim.perf.hw_costs import costs_from_hardware
 
     check_policy(options.policy)  # fail before building any net
@@ -131,7 +130,7 @@ def design_points(
             for (_, specs), w in zip(traced, widths, strict=True)
         ])  # fmt: skip
     mappings = tuple(
-        with_unused_note(_design_point(specs, geometry, costs, budget, options,
+        with_unused_note(costed_mapping(specs, geometry, costs, budget, options,
                                        input_shape=shape, model_name=net, width=w),
                          model, specs)
         for (model, specs), w in zip(traced, widths, strict=True)

@@ -48,7 +48,7 @@ def breakdown_rows(results: Sequence["PerfResult"]) -> tuple[list[dict[str, Any]
             for c, j in layer.energy_by_component_j.items():
                 dynamic[c] = dynamic.get(c, 0.0) + j
         static = dict(r.static_by_component_j)
-        total = {c: dynamic.get(c, 0.0) + static.get(c, 0.0) for c in {*dynamic, *static}}
+        total = {c: dynamic.get(c, 0.0) + static.get(c, 0.0) for c in sorted({*dynamic, *static})}
         rows.append(_row(r.width, "(dynamic)", "dynamic", dynamic))
         rows.append(_row(r.width, "(static)", "static", static))
         rows.append(_row(r.width, "(total)", "dynamic+static", total))

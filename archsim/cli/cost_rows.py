@@ -266,8 +266,8 @@ def estimate_widths(
     paper_note: str | None,
 ) -> CostReport:
     """Estimate every mapping on one hardware description and its cost table."""
-    from archsim.api.perf import simulate
+    from archsim.api.perf import estimate
 
     replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
-    return CostReport([simulate(m, hw, estimator, images, costs) for m in mappings], paper_note,
+    return CostReport([estimate(m, hw, estimator, images, costs) for m in mappings], paper_note,
                       replicas)  # fmt: skip

@@ -1,7 +1,8 @@
 """`archsim faults import / export`: measured defect maps in and out, checked against the
 mapping a checkpoint is evaluated on (formats: faults/labformats.py, docs/defect-maps.md)."""
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,7 +24,10 @@ PLACEMENT = (
 )  # fmt: skip
 
 
-def placement_options(command):  # type: ignore[no-untyped-def]
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def placement_options(command: Command) -> Command:
     for option in reversed(PLACEMENT):
         command = option(command)
     return command

@@ -15,7 +15,6 @@ from archsim.api.hardware import (
     hardware_file,
     list_hardware,
     load_hardware,
-    power_checks,
 )
 from archsim.cli.output import emit, format_option
 from archsim.errors import UserError
@@ -145,7 +144,7 @@ def validate_command(file: str) -> None:
     """
     config = load_hardware(file)
     costs = chip_costs(config)
-    for check in power_checks(config):
+    for check in config.power_checks():
         click.echo(f"power check ok: {check.describe()}")
     click.echo(
         f"{file}: ok ({config.name}: {costs.crossbars_per_chip} crossbars/chip of "

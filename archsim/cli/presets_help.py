@@ -6,22 +6,33 @@ shown or an option parsed: importing a command module does not import the fault 
 (and torch) or the estimators, so `archsim --help` and a command's start stay fast.
 """
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import click
 
+# click's option column is at most 30 wide, then 2 spaces, and it keeps 2 more at the right
+_OPTION_COLUMN = 30 + 2 + 2
+
 
 class LazyHelpOption(click.Option):
-    """A click option whose help text comes from `help_fn` the first time help is shown."""
+    """A click option whose help text comes from `help_fn` when help is shown.
+
+    The text lists registry names (`colline-isaac`), which click's wrapping would break after
+    a hyphen; it is wrapped here between words only, at the narrowest width click gives the
+    help column, and handed to click as a block it keeps as it is (a `\b` paragraph)."""
 
     def __init__(self, *args: Any, help_fn: Callable[[], str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._help_fn = help_fn
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        if self.help is None:
-            self.help = self._help_fn()
+        # made anew each time: the registry, or the terminal, may have changed since
+        width = max(ctx.make_formatter().width - _OPTION_COLUMN, 20)
+        text = self._help_fn()
+        lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+        self.help = "\b\n" + "\n".join(lines)
         return super().get_help_record(ctx)
 
 

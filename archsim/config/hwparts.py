@@ -76,7 +76,7 @@ class Action(Strict):
     source: Source
 
 
-class Component(Strict):
+class ComponentBlock(Strict):
     """Per-instance power (at the source's full activity), area, static power and actions."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ()
@@ -88,7 +88,7 @@ class Component(Strict):
     source: Source
 
     @model_validator(mode="after")
-    def _has_exactly_its_actions(self) -> "Component":
+    def _has_exactly_its_actions(self) -> "ComponentBlock":
         if self.leakage_mw > self.power_mw:
             raise ValueError(
                 f"leakage_mw ({self.leakage_mw}) exceeds power_mw ({self.power_mw}): static "
@@ -104,7 +104,7 @@ class Component(Strict):
         return self
 
 
-def _check_latency(block: Component, action_name: str, expected_ns: float, what: str) -> None:
+def _check_latency(block: ComponentBlock, action_name: str, expected_ns: float, what: str) -> None:
     action = block.actions.get(action_name)
     if action is None:
         return  # reported by the missing-action check
@@ -115,7 +115,7 @@ def _check_latency(block: Component, action_name: str, expected_ns: float, what:
         )
 
 
-class CrossbarConfig(Component):
+class CrossbarConfig(ComponentBlock):
     """One RRAM crossbar array; `read` is one cell taking part in one crossbar cycle."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("read",)
@@ -176,7 +176,7 @@ class CrossbarConfig(Component):
         return self.cols + self.unit_columns_outside
 
 
-class AdcConfig(Component):
+class AdcConfig(ComponentBlock):
     """One ADC; `conversion` digitises one column sample."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("conversion",)
@@ -213,7 +213,7 @@ class AdcConfig(Component):
         )
 
 
-class DacConfig(Component):
+class DacConfig(ComponentBlock):
     """One row DAC (one per crossbar row); `row_drive` applies one input slice to a row."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("row_drive",)
@@ -221,13 +221,13 @@ class DacConfig(Component):
     bits: int = Field(ge=1, le=16)  # input bits applied per crossbar cycle
 
 
-class SampleHoldConfig(Component):
+class SampleHoldConfig(ComponentBlock):
     """One sample-and-hold (one per crossbar column); `sample` captures one column output."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("sample",)
 
 
-class CountedUnitConfig(Component):
+class CountedUnitConfig(ComponentBlock):
     """A digital unit instantiated `count` times (shift-and-add, sigmoid, max-pool)."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("op",)
@@ -235,7 +235,7 @@ class CountedUnitConfig(Component):
     count: PositiveInt
 
 
-class RegisterConfig(Component):
+class RegisterConfig(ComponentBlock):
     """A register file; `access` reads or writes `bits` bits."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("access",)
@@ -243,7 +243,7 @@ class RegisterConfig(Component):
     size_bytes: PositiveInt
 
 
-class EdramConfig(Component):
+class EdramConfig(ComponentBlock):
     """The tile's eDRAM buffer; `access` reads or writes one bus-width word."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("access",)
@@ -252,7 +252,7 @@ class EdramConfig(Component):
     banks: PositiveInt
 
 
-class BusConfig(Component):
+class BusConfig(ComponentBlock):
     """The eDRAM-to-IMA bus; `transfer` moves one bus-width beat."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)
@@ -260,7 +260,7 @@ class BusConfig(Component):
     wires: PositiveInt
 
 
-class RouterConfig(Component):
+class RouterConfig(ComponentBlock):
     """One mesh router, shared by `tiles_per_router` tiles; `transfer` moves `bits` bits."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)
@@ -270,7 +270,7 @@ class RouterConfig(Component):
     ports: PositiveInt
 
 
-class HyperTransportConfig(Component):
+class HyperTransportConfig(ComponentBlock):
     """One off-chip link (power and area per link); `transfer` moves `bits` bits."""
 
     ACTIONS: ClassVar[tuple[str, ...]] = ("transfer",)

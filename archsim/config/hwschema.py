@@ -7,6 +7,7 @@ section when a description is loaded (`hardware.hardware_model`).
 """
 
 import math
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
@@ -14,6 +15,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from archsim.config.hwparts import (
     AdcConfig,
     BusConfig,
+    ComponentBlock,
     CountedUnitConfig,
     CrossbarConfig,
     DacConfig,
@@ -25,7 +27,7 @@ from archsim.config.hwparts import (
     Source,
     Strict,
 )
-from archsim.config.powercheck import first_failure
+from archsim.config.powercheck import PowerCheck, first_failure, power_checks
 
 
 class PrecisionConfig(Strict):
@@ -169,10 +171,24 @@ class HardwareConfig(Strict):
                 f"ima.dac.bits ({self.ima.dac.bits}) exceeds precision.input_bits "
                 f"({self.precision.input_bits})"
             )
-        failure = first_failure(self)
+        failure = first_failure(self.component_blocks(), self.operation.power_check_rtol)
         if failure is not None:
             raise ValueError(f"power check failed for {failure.describe()}")
         return self
+
+    def component_blocks(self) -> Iterator[tuple[str, ComponentBlock]]:
+        """Every component block of the chip, found from the schema (a new block is listed too)."""
+        yield "crossbar", self.crossbar
+        for level in ("ima", "tile", "chip"):
+            section = getattr(self, level)
+            for name in type(section).model_fields:
+                block = getattr(section, name)
+                if isinstance(block, ComponentBlock):
+                    yield f"{level}.{name}", block
+
+    def power_checks(self) -> list[PowerCheck]:
+        """Energy x rate + static power against the stated power, per component action."""
+        return power_checks(self.component_blocks(), self.operation.power_check_rtol)
 
     @property
     def cells_per_weight(self) -> int:

@@ -14,14 +14,13 @@ with the component named, so an energy copied from one source and a power from a
 silently disagree (ISAAC's ADC at Accelergy's 1.67 pJ and 1.28 GS/s draws 2.14 mW, not 2.0).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from archsim.config import hwparts
 
-if TYPE_CHECKING:
-    from archsim.config.hwschema import HardwareConfig
+# (qualified name, block) of every component block of a chip: `HardwareConfig.component_blocks`
+Blocks = Iterable[tuple[str, hwparts.ComponentBlock]]
 
 
 @dataclass(frozen=True)
@@ -60,18 +59,7 @@ class PowerCheck:
         )
 
 
-def _blocks(hw: "HardwareConfig") -> Iterator[tuple[str, hwparts.Component]]:
-    """Every component block of the chip, found from the schema (a new block is checked too)."""
-    yield "crossbar", hw.crossbar
-    for level in ("ima", "tile", "chip"):
-        section = getattr(hw, level)
-        for name in type(section).model_fields:
-            block = getattr(section, name)
-            if isinstance(block, hwparts.Component):
-                yield f"{level}.{name}", block
-
-
-def _actions_per_s(block: hwparts.Component, action: hwparts.Action) -> float:
+def _actions_per_s(block: hwparts.ComponentBlock, action: hwparts.Action) -> float:
     if action.latency_ns <= 0:
         return float("inf") if action.energy_pj > 0 else 0.0
     per_s = 1e9 / action.latency_ns
@@ -82,20 +70,21 @@ def _actions_per_s(block: hwparts.Component, action: hwparts.Action) -> float:
     return per_s
 
 
-def power_checks(hw: "HardwareConfig") -> list[PowerCheck]:
-    """One check per component action of the chip (the host CPU is priced from its power)."""
+def power_checks(blocks: Blocks, rtol: float) -> list[PowerCheck]:
+    """One check per action of `blocks` (the host CPU is priced from its power), each within
+    relative tolerance `rtol` (`operation.power_check_rtol`)."""
     checks = []
-    for name, block in _blocks(hw):
+    for name, block in blocks:
         for action_name, action in block.actions.items():
             rate = _actions_per_s(block, action)
             checks.append(PowerCheck(
                 component=name, action=action_name, actions_per_s=rate,
                 dynamic_mw=action.energy_pj * 1e-12 * rate * 1e3,
                 leakage_mw=block.leakage_mw, stated_mw=block.power_mw,
-                rtol=hw.operation.power_check_rtol,
+                rtol=rtol,
             ))  # fmt: skip
     return checks
 
 
-def first_failure(hw: "HardwareConfig") -> PowerCheck | None:
-    return next((check for check in power_checks(hw) if not check.ok), None)
+def first_failure(blocks: Blocks, rtol: float) -> PowerCheck | None:
+    return next((check for check in power_checks(blocks, rtol) if not check.ok), None)

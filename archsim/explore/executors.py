@@ -143,7 +143,7 @@ class RayExecutor:
                 ray.init(**options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise UserError(f"cannot start or reach the Ray cluster: {exc}") from None
-        total = int(ray.cluster_resources().get("CPU", 1))
+        total = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self.slots = max(1, min(jobs, total) if jobs else total)
         self._task = ray.remote(num_cpus=1, max_retries=0)(execute)
         self._running: dict[Any, JobPayload] = {}
@@ -159,7 +159,7 @@ class RayExecutor:
             try:
                 finished.append((payload, self._ray.get(ref)))
             except self._ray.exceptions.RayTaskError as exc:
-                finished.append((payload, exc.as_instanceof_cause()))
+                finished.append((payload, exc.as_instanceof_cause()))  # type: ignore[no-untyped-call]
             except Exception as exc:
                 finished.append((payload, exc))
         return finished

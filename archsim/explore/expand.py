@@ -87,7 +87,7 @@ class _Grid:
         label = f"{self.tag} {method} {rate:g}" + (f" {prune.name}" if prune else "")
         job = make_job("train", config, {"init": init} if init else {}, label, point)
         self.out.add(job)
-        self.out.trainings.append(Training(point, job.key, init))
+        self.out.trainings.append(Training(point, job.key))
         return job.key
 
     def point(

@@ -42,7 +42,7 @@ def cost_jobs(
     cost: CostSpec,
     hardware: dict[str, str],
     variant: bool = False,
-) -> dict[tuple, str]:
+) -> dict[tuple[str, float, str, bool], str]:
     """Map jobs for every point, then one simulate job per point.
 
     Every point of the group is costed in one chip budget: `cost.budget_chips`, or the

@@ -50,7 +50,6 @@ class Cost:
 class Training:
     point: dict[str, Any]
     key: str
-    init_key: str | None
 
 
 @dataclass

@@ -2,7 +2,7 @@
 the mappings and costs of the placements and spare-column counts a study compares.
 
 Every design point is costed the way `archsim map` and sweeps cost it: balanced (replicated)
-inside a budget of `budget_chips` chips (`perf.balance.design_point`) and estimated by the
+inside a budget of `budget_chips` chips (`perf.balance.costed_mapping`) and estimated by the
 closed-form pipeline model (`analytic`, the DES's schedule without events); `crossbars` is the
 one-copy (unreplicated) count, the silicon the network itself needs.
 
@@ -37,7 +37,7 @@ from archsim.mapping.layers import extract_layers
 from archsim.mapping.mapper import map_specs
 from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
-from archsim.perf.balance import design_point
+from archsim.perf.balance import costed_mapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.estimate import estimate
 from archsim.perf.hw_costs import costs_from_hardware
@@ -122,7 +122,7 @@ class Study:
         own silicon comes out of the replicas leaves them)."""
         key = (policy, tuple(sorted(overrides)), spare_columns, tiles)
         if key not in self._costs:
-            balanced = design_point(
+            balanced = costed_mapping(
                 self.specs,
                 self.geometry(spare_columns),
                 self.perf_costs,

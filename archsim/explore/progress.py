@@ -132,9 +132,6 @@ class SweepProgress:
             )
             self._live.start()
 
-    def eta_s(self) -> float | None:
-        return self._jobs.eta(self._clock())
-
     def line(self) -> str:
         """The progress line at the console's width."""
         now = self._clock()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import platform
 import socket
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from archsim import __version__
 from archsim.source import git_commit
@@ -19,9 +18,6 @@ class Provenance:
     host: str
     python: str
     created_at: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def current_provenance() -> Provenance:

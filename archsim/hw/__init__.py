@@ -2,7 +2,7 @@
 
 from archsim.hw.catalog import ComponentSet, build_components
 from archsim.hw.chip import ChipCosts, NodeCosts, PartCost, chip_costs, node_costs
-from archsim.hw.component import ActionCost, ActionRef, Component, UnknownActionError
+from archsim.hw.component import ActionCost, ActionRef, Component, Datasheet, UnknownActionError
 from archsim.hw.registry import register, specs, unregister
 from archsim.hw.spec import ComponentSpec, MvmWork
 
@@ -13,6 +13,7 @@ __all__ = [
     "Component",
     "ComponentSet",
     "ComponentSpec",
+    "Datasheet",
     "MvmWork",
     "NodeCosts",
     "PartCost",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import AdcConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 CONVERSION = ActionRef("ima.adc", "conversion")
@@ -12,7 +12,6 @@ CONVERSION = ActionRef("ima.adc", "conversion")
 
 @dataclass(frozen=True)
 class Adc(Component):
-    count_per_ima: int
     bits: int
     sample_rate_hz: float
 
@@ -24,8 +23,7 @@ class Adc(Component):
     def from_config(cls, hw: HardwareConfig) -> "Adc":
         adc = hw.ima.adc
         return cls(
-            **common_fields(ADC.name, adc),
-            count_per_ima=adc.count,
+            sheet=Datasheet.of(ADC.name, adc),
             bits=adc.bits,
             sample_rate_hz=adc.sample_rate_gsps * 1e9,
         )

@@ -96,11 +96,6 @@ class ChipCosts:
     def gops_per_s_per_mm2(self) -> float:
         return self.peak_ops_per_s / 1e9 / self.area_mm2
 
-    @property
-    def energy_per_mac_j(self) -> float:
-        """Chip energy per MAC when running at its peak rate (power / peak rate)."""
-        return self.power_w / self.peak_macs_per_s
-
     def part(self, name: str) -> PartCost:
         """The part whose component is named `name` (e.g. "ima.adc")."""
         for part in self.parts:

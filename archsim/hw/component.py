@@ -6,9 +6,7 @@ counted as zero. An action is named by an `ActionRef` constant of its component'
 (`archsim/hw/adc.py`'s `CONVERSION`), so the plans and the cost table spell no action name.
 """
 
-import math
 from dataclasses import dataclass
-from typing import Any
 
 from archsim.config import hwparts
 
@@ -43,7 +41,7 @@ class UnknownActionError(LookupError):
     """A component was asked for an action it does not define (a bug in the caller)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActionCost:
     """One named action of one component instance."""
 
@@ -54,9 +52,9 @@ class ActionCost:
     source: str
 
 
-@dataclass(frozen=True)
-class Component:
-    """Costs of ONE instance; how many instances exist is the composer's business."""
+@dataclass(frozen=True, kw_only=True)
+class Datasheet:
+    """The figures every component has, in SI units, read from its config block."""
 
     name: str  # qualified, e.g. "ima.adc" or "tile.router"
     power_w: float  # the source's figure at full activity
@@ -64,6 +62,61 @@ class Component:
     leakage_power_w: float  # static power, drawn whether or not the component works
     actions: tuple[ActionCost, ...]
     source: str
+
+    @classmethod
+    def of(cls, name: str, config: hwparts.ComponentBlock) -> "Datasheet":
+        """The datasheet of a config block, converted from mW/pJ/ns to W/J/s."""
+        return cls(
+            name=name,
+            power_w=config.power_mw * 1e-3,
+            area_mm2=config.area_mm2,
+            leakage_power_w=config.leakage_mw * 1e-3,
+            actions=tuple(
+                ActionCost(
+                    name=action_name,
+                    energy_j=action.energy_pj * 1e-12,
+                    latency_s=action.latency_ns * 1e-9,
+                    bits=action.bits,
+                    source=action.source,
+                )
+                for action_name, action in config.actions.items()
+            ),
+            source=config.source,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Component:
+    """Costs of ONE instance; how many instances exist is the composer's business.
+
+    A subclass adds its own fields: `Adc(sheet=Datasheet.of(ADC.name, block), bits=...)`.
+    """
+
+    sheet: Datasheet
+
+    @property
+    def name(self) -> str:
+        return self.sheet.name
+
+    @property
+    def power_w(self) -> float:
+        return self.sheet.power_w
+
+    @property
+    def area_mm2(self) -> float:
+        return self.sheet.area_mm2
+
+    @property
+    def leakage_power_w(self) -> float:
+        return self.sheet.leakage_power_w
+
+    @property
+    def actions(self) -> tuple[ActionCost, ...]:
+        return self.sheet.actions
+
+    @property
+    def source(self) -> str:
+        return self.sheet.source
 
     @property
     def action_names(self) -> tuple[str, ...]:
@@ -81,9 +134,9 @@ class Component:
         """Energy of one counted unit of `ref`: one action, or one bit of a per-bit action."""
         return self.energy_per_bit_j(ref) if ref.per_bit else self.energy_j(ref)
 
-    def energy_j(self, action: str | ActionRef, count: float = 1) -> float:
-        """Energy of `count` repetitions of `action`."""
-        return self.action(action).energy_j * count
+    def energy_j(self, action: str | ActionRef) -> float:
+        """Energy of one `action`."""
+        return self.action(action).energy_j
 
     def latency_s(self, action: str | ActionRef) -> float:
         return self.action(action).latency_s
@@ -95,37 +148,9 @@ class Component:
             raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
         return cost.energy_j / cost.bits
 
-    def actions_for_bits(self, action: str | ActionRef, bits: int) -> int:
-        """Whole actions needed to move `bits` bits: a partial word still costs an access."""
-        cost = self.action(action)
-        if cost.bits is None:
-            raise UnknownActionError(f"{self.name}.{cost.name} does not move data (no bits)")
-        return math.ceil(bits / cost.bits)
-
     def bandwidth_bps(self, action: str | ActionRef) -> float:
         """Bits per second when `action` repeats back to back."""
         cost = self.action(action)
         if cost.bits is None or cost.latency_s <= 0:
             raise UnknownActionError(f"{self.name}.{cost.name} has no data rate")
         return cost.bits / cost.latency_s
-
-
-def common_fields(name: str, config: hwparts.Component) -> dict[str, Any]:
-    """The `Component` fields of a config block, converted from mW/pJ/ns to W/J/s."""
-    return {
-        "name": name,
-        "power_w": config.power_mw * 1e-3,
-        "area_mm2": config.area_mm2,
-        "leakage_power_w": config.leakage_mw * 1e-3,
-        "actions": tuple(
-            ActionCost(
-                name=action_name,
-                energy_j=action.energy_pj * 1e-12,
-                latency_s=action.latency_ns * 1e-9,
-                bits=action.bits,
-                source=action.source,
-            )
-            for action_name, action in config.actions.items()
-        ),
-        "source": config.source,
-    }

@@ -12,7 +12,7 @@ the chip link's (counted with the chip), so the link itself is priced per bit on
 from dataclasses import dataclass
 
 from archsim.config.hwschema import CpuConfig, CpuLinkConfig, HardwareConfig
-from archsim.hw.component import ActionCost, ActionRef, Component
+from archsim.hw.component import ActionCost, ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 # counted by the CPU path (archsim/perf/plan_other.py) and the image's I/O (plan.py)
@@ -27,31 +27,27 @@ class CpuLink(Component):
     link_bandwidth_bps: float
     setup_latency_s: float
 
-    def transfer_time_s(self, bits: int) -> float:
-        return self.setup_latency_s + bits / self.link_bandwidth_bps
-
-    def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j(LINK_TRANSFER, bits)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "CpuLink":
         link = hw.cpu.link
         bandwidth = link.bandwidth_gbps * 1e9
-        return cls(
+        transfer = ActionCost(
+            name=LINK_TRANSFER.action,
+            energy_j=link.energy_pj_per_bit * 1e-12,
+            latency_s=1 / bandwidth,
+            bits=1,
+            source=link.source,
+        )
+        sheet = Datasheet(
             name=LINK_TRANSFER.component,
             power_w=0.0,  # charged per bit moved, never while idle
             area_mm2=0.0,  # its silicon is counted in chip.hypertransport
             leakage_power_w=0.0,
-            actions=(
-                ActionCost(
-                    LINK_TRANSFER.action,
-                    link.energy_pj_per_bit * 1e-12,
-                    1 / bandwidth,
-                    1,
-                    link.source,
-                ),
-            ),
+            actions=(transfer,),
             source=link.source,
+        )
+        return cls(
+            sheet=sheet,
             link_bandwidth_bps=bandwidth,
             setup_latency_s=link.latency_ns * 1e-9,
         )
@@ -77,28 +73,28 @@ class Cpu(Component):
         """Sustained rate: the peak derated by the configured efficiency."""
         return self.peak_macs_per_s * self.efficiency
 
-    def mac_time_s(self, macs: int) -> float:
-        return macs / self.macs_per_s
-
-    def mac_energy_j(self, macs: int) -> float:
-        return self.energy_j(MAC, macs)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Cpu":
         cpu = hw.cpu
         frequency = cpu.frequency_ghz * 1e9
         rate = cpu.cores * cpu.simd_lanes * cpu.fma_units * frequency * cpu.efficiency
-        return cls(
+        mac = ActionCost(
+            name=MAC.action,
+            energy_j=(cpu.power_w - cpu.idle_power_w) / rate,
+            latency_s=1 / rate,
+            bits=None,
+            source=cpu.source,
+        )
+        sheet = Datasheet(
             name=MAC.component,
             power_w=cpu.power_w,
             area_mm2=0.0,
             leakage_power_w=cpu.idle_power_w,
-            actions=(
-                ActionCost(
-                    MAC.action, (cpu.power_w - cpu.idle_power_w) / rate, 1 / rate, None, cpu.source
-                ),
-            ),
+            actions=(mac,),
             source=cpu.source,
+        )
+        return cls(
+            sheet=sheet,
             model=cpu.model,
             cores=cpu.cores,
             simd_lanes=cpu.simd_lanes,

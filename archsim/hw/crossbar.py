@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import CrossbarConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 READ = ActionRef("crossbar", "read")
@@ -22,19 +22,11 @@ class Crossbar(Component):
     def cells(self) -> int:
         return self.rows * self.cols
 
-    def cycle_energy_j(
-        self, active_rows: int | None = None, active_cols: int | None = None
-    ) -> float:
-        """Energy of one crossbar cycle with the given rows driven and columns read."""
-        rows = self.rows if active_rows is None else active_rows
-        cols = self.cols if active_cols is None else active_cols
-        return self.energy_j(READ, rows * cols)
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Crossbar":
         xbar = hw.crossbar
         return cls(
-            **common_fields(CROSSBAR.name, xbar),
+            sheet=Datasheet.of(CROSSBAR.name, xbar),
             rows=xbar.rows,
             cols=xbar.cols,
             bits_per_cell=xbar.bits_per_cell,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import DacConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 ROW_DRIVE = ActionRef("ima.dac", "row_drive")
@@ -13,14 +13,12 @@ ROW_DRIVE = ActionRef("ima.dac", "row_drive")
 @dataclass(frozen=True)
 class Dac(Component):
     bits: int  # input bits applied per crossbar cycle
-    count_per_ima: int
 
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Dac":
         return cls(
-            **common_fields(DAC.name, hw.ima.dac),
+            sheet=Datasheet.of(DAC.name, hw.ima.dac),
             bits=hw.ima.dac.bits,
-            count_per_ima=hw.dacs_per_ima,
         )
 
 

@@ -7,7 +7,7 @@ from typing import Self
 from archsim.config.blocks import block as config_block
 from archsim.config.hwparts import CountedUnitConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec, Level, MvmRule
 
 OP_NAME = "op"
@@ -19,10 +19,6 @@ MAXPOOL_OP = ActionRef("tile.maxpool", OP_NAME)
 class DigitalUnit(Component):
     count: int  # instances per tile or per IMA, as `name` says
 
-    def op_time_s(self, ops: int) -> float:
-        """Time for `ops` operations spread over all `count` units."""
-        return ops * self.latency_s(OP_NAME) / self.count
-
     @property
     def ops_per_s(self) -> float:
         """Ops per second of all `count` units together."""
@@ -30,7 +26,7 @@ class DigitalUnit(Component):
 
     @classmethod
     def from_unit(cls, name: str, unit: CountedUnitConfig) -> Self:
-        return cls(**common_fields(name, unit), count=unit.count)
+        return cls(sheet=Datasheet.of(name, unit), count=unit.count)
 
 
 def unit_spec(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import EdramConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 ACCESS = ActionRef("tile.edram", "access", per_bit=True)
@@ -15,18 +15,11 @@ class Edram(Component):
     size_bytes: int
     banks: int
 
-    def access_time_s(self, bits: int) -> float:
-        """Time to read or write `bits` bits in whole words, one word per access."""
-        return self.actions_for_bits(ACCESS, bits) * self.latency_s(ACCESS)
-
-    def access_energy_j(self, bits: int) -> float:
-        return self.energy_j(ACCESS, self.actions_for_bits(ACCESS, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Edram":
         edram = hw.tile.edram
         return cls(
-            **common_fields(EDRAM.name, edram),
+            sheet=Datasheet.of(EDRAM.name, edram),
             size_bytes=edram.size_kb * 1024,
             banks=edram.banks,
         )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import HyperTransportConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 TRANSFER = ActionRef("chip.hypertransport", "transfer", per_bit=True)
@@ -15,18 +15,11 @@ class HyperTransport(Component):
     links: int
     link_bandwidth_bps: float
 
-    def transfer_time_s(self, bits: int, links: int = 1) -> float:
-        """Time to move `bits` bits striped over `links` links."""
-        return bits / (links * self.link_bandwidth_bps)
-
-    def transfer_energy_j(self, bits: int) -> float:
-        return self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "HyperTransport":
         link = hw.chip.hypertransport
         return cls(
-            **common_fields(HYPERTRANSPORT.name, link),
+            sheet=Datasheet.of(HYPERTRANSPORT.name, link),
             links=link.links,
             link_bandwidth_bps=link.link_bandwidth_gbps * 1e9,
         )

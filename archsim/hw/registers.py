@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from archsim.config.blocks import block
 from archsim.config.hwparts import RegisterConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec, MvmRule
 
 ACCESS_NAME = "access"
@@ -20,7 +20,7 @@ class Register(Component):
 
     @classmethod
     def from_register(cls, name: str, register: RegisterConfig) -> "Register":
-        return cls(**common_fields(name, register), size_bytes=register.size_bytes)
+        return cls(sheet=Datasheet.of(name, register), size_bytes=register.size_bytes)
 
 
 def _register(access: ActionRef, rule: MvmRule) -> ComponentSpec[Register]:

@@ -64,8 +64,8 @@ def register(spec: ComponentSpec[Any]) -> None:
     if any(known.name == spec.name for known in specs()):
         raise ValueError(f"component {spec.name} is already registered")
     block = spec.block
-    if not issubclass(block, hwparts.Component):
-        raise ValueError(f"{spec.name}: its block must be a hwparts.Component model")
+    if not issubclass(block, hwparts.ComponentBlock):
+        raise ValueError(f"{spec.name}: its block must be a hwparts.ComponentBlock model")
     register_block(spec.section, spec.key, block)
     try:
         hardware_model()  # a block the schema already names is refused here, not at load

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import RouterConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 TRANSFER = ActionRef("tile.router", "transfer", per_bit=True)
@@ -16,18 +16,11 @@ class Router(Component):
     flit_bits: int
     ports: int
 
-    def transfer_time_s(self, bits: int, hops: int = 1) -> float:
-        """Serialisation of `bits` through `hops` routers, one packet after another."""
-        return hops * self.actions_for_bits(TRANSFER, bits) * self.latency_s(TRANSFER)
-
-    def transfer_energy_j(self, bits: int, hops: int = 1) -> float:
-        return hops * self.energy_j(TRANSFER, self.actions_for_bits(TRANSFER, bits))
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "Router":
         router = hw.tile.router
         return cls(
-            **common_fields(ROUTER.name, router),
+            sheet=Datasheet.of(ROUTER.name, router),
             tiles_per_router=router.tiles_per_router,
             flit_bits=router.flit_bits,
             ports=router.ports,

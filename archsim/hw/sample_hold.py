@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archsim.config.hwparts import SampleHoldConfig
 from archsim.config.hwschema import HardwareConfig
-from archsim.hw.component import ActionRef, Component, common_fields
+from archsim.hw.component import ActionRef, Component, Datasheet
 from archsim.hw.spec import ComponentSpec
 
 SAMPLE = ActionRef("ima.sample_hold", "sample")
@@ -12,14 +12,9 @@ SAMPLE = ActionRef("ima.sample_hold", "sample")
 
 @dataclass(frozen=True)
 class SampleHold(Component):
-    count_per_ima: int
-
     @classmethod
     def from_config(cls, hw: HardwareConfig) -> "SampleHold":
-        return cls(
-            **common_fields(SAMPLE_HOLD.name, hw.ima.sample_hold),
-            count_per_ima=hw.sample_holds_per_ima,
-        )
+        return cls(sheet=Datasheet.of(SAMPLE_HOLD.name, hw.ima.sample_hold))
 
 
 SAMPLE_HOLD = ComponentSpec(

@@ -49,7 +49,7 @@ class ComponentSpec(Generic[C]):
 
     name: str  # qualified, e.g. "ima.adc"; the key of the energy breakdown
     level: Level  # where `count` counts instances; "host" components are not on the chip
-    block: type[BaseModel]  # its config block's model (a `hwparts.Component` on the chip)
+    block: type[BaseModel]  # its config block's model (a `hwparts.ComponentBlock` on the chip)
     build: Callable[[HardwareConfig], C]  # one instance's costs from a description
     actions: tuple[ActionRef, ...]
     count: Callable[[HardwareConfig], float] = lambda hw: 1  # instances per IMA/tile/chip
@@ -65,7 +65,9 @@ class ComponentSpec(Generic[C]):
             raise ValueError(f"{self.name}: per_mvm counts {counted[0]}, not one of its actions")
         required = getattr(self.block, "ACTIONS", None)
         names = tuple(a.action for a in self.actions)
-        if issubclass(self.block, hwparts.Component) and sorted(names) != sorted(required or ()):
+        if issubclass(self.block, hwparts.ComponentBlock) and sorted(names) != sorted(
+            required or ()
+        ):
             raise ValueError(
                 f"{self.name}: actions {', '.join(names) or 'none'} differ from its block's "
                 f"{', '.join(required or ()) or 'none'}"

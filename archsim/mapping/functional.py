@@ -22,7 +22,7 @@ An op outside these tables, or a weight op on a parameter (`F.conv2d(x, self.w)`
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import replace
 
 import torch
 
@@ -144,25 +144,16 @@ def describe_op(
                  if isinstance(t, torch.Tensor) and parameters(i) is not None)  # fmt: skip
     first = activations[0] if activations else (tensors[0] if tensors else None)
     in_shape = tuple(first.shape[1:]) if first is not None else ()
-    common: dict[str, Any] = {
-        "name": name,
-        "in_shape": in_shape,
-        "out_shape": _shape(result),
-        "params": params,
-    }
+    # the fields every kind has; each outcome below replaces its own
+    base = LayerSpec(name=name, kind="other", in_shape=in_shape, out_shape=_shape(result),
+                     macs=0, params=params)  # fmt: skip
     kind = KIND_BY_NAME.get(short)
     if short in WEIGHT_OPS or (kind == "matmul" and param_args):
-        return LayerSpec(kind="other", macs=0, supported=False, reason=(
+        return replace(base, supported=False, reason=(
             f"{short} on parameter {param_args[0] if param_args else '?'}: weights map onto "
-            "crossbars only through nn.Conv2d and nn.Linear modules"), **common)  # fmt: skip
+            "crossbars only through nn.Conv2d and nn.Linear modules"))  # fmt: skip
     if kind is None:
-        return LayerSpec(
-            kind="other",
-            macs=0,
-            supported=False,
-            reason=f"{short}: no mapping for this operation",
-            **common,
-        )
+        return replace(base, supported=False, reason=f"{short}: no mapping for this operation")
     if kind == "add" and len(activations) < 2:
         kind = "eltwise"  # a constant or a parameter added: not a residual sum
     reason = f"{short}: {REASONS[kind]}"
@@ -172,26 +163,11 @@ def describe_op(
         macs = (_einsum_macs(str(args[0]), activations, out[0].shape[0])
                 if short == "einsum" else _matmul_macs(a, out[0]))  # fmt: skip
         if macs is None:
-            return LayerSpec(
-                kind="other",
-                macs=0,
-                supported=False,
-                reason="einsum with '...': no mapping",
-                **common,
-            )
-        return LayerSpec(kind="matmul", macs=macs, operand_elements=math.prod(b.shape[1:]),
-                         reason=reason, **common)  # fmt: skip
+            return replace(base, supported=False, reason="einsum with '...': no mapping")
+        return replace(base, kind="matmul", macs=macs, operand_elements=math.prod(b.shape[1:]),
+                       reason=reason)  # fmt: skip
     if kind == "matmul":
-        return LayerSpec(
-            kind="other",
-            macs=0,
-            supported=False,
-            reason=f"{short}: needs two activation operands",
-            **common,
-        )
+        return replace(base, supported=False, reason=f"{short}: needs two activation operands")
     if kind == "pool" and out:
-        return LayerSpec(kind="pool", macs=0, kernel=_pool_kernel(activations, out[0]),
-                         reason=reason, **common)  # fmt: skip
-    if kind == "concat":
-        return LayerSpec(kind="concat", macs=0, reason=reason, **common)
-    return LayerSpec(kind=kind, macs=0, reason=reason, **common)
+        return replace(base, kind="pool", kernel=_pool_kernel(activations, out[0]), reason=reason)
+    return replace(base, kind=kind, reason=reason)

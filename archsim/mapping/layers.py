@@ -17,8 +17,9 @@ MACs count multiply-accumulates of conv and linear layers per image
 pooling, activations and adds count 0 here, as in the usual model MAC figures.
 """
 
+import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -86,17 +87,16 @@ def describe(name: str, module: nn.Module, inputs: tuple[object, ...], output: o
     """The LayerSpec of one call of `module` (batch dimension dropped from shapes)."""
     in_shape, out_shape = _shape(inputs), _shape(output)
     params = sum(p.numel() for p in module.parameters(recurse=False))
-    common: dict[str, Any] = {
-        "name": name,
-        "in_shape": in_shape,
-        "out_shape": out_shape,
-        "params": params,
-    }
+    # the fields every kind has; each kind below replaces its own
+    base = LayerSpec(
+        name=name, kind="other", in_shape=in_shape, out_shape=out_shape, macs=0, params=params
+    )
     if isinstance(module, nn.Conv2d):
         out_h, out_w = (out_shape[1], out_shape[2]) if len(out_shape) == 3 else (1, 1)
         kh, kw = module.kernel_size
         cin_per_group = module.in_channels // module.groups
-        return LayerSpec(
+        return replace(
+            base,
             kind="conv",
             macs=out_h * out_w * module.out_channels * cin_per_group * kh * kw,
             in_channels=module.in_channels,
@@ -106,47 +106,43 @@ def describe(name: str, module: nn.Module, inputs: tuple[object, ...], output: o
             padding=_conv_padding(module),
             groups=module.groups,
             has_bias=module.bias is not None,
-            **common,
         )
     if isinstance(module, nn.Linear):
-        positions = 1
-        for dim in out_shape[:-1]:
-            positions *= dim
-        return LayerSpec(
+        positions = math.prod(out_shape[:-1])
+        return replace(
+            base,
             kind="linear",
             macs=positions * module.in_features * module.out_features,
             in_channels=module.in_features,
             out_channels=module.out_features,
             has_bias=module.bias is not None,
-            **common,
         )
     if isinstance(module, NORMS):
-        return LayerSpec(kind="bn", macs=0, in_channels=module.num_features,
-                         out_channels=module.num_features, **common)  # fmt: skip
+        channels = module.num_features
+        return replace(base, kind="bn", in_channels=channels, out_channels=channels)
     if isinstance(module, POOLS):
         kernel = getattr(module, "kernel_size", None) or getattr(module, "output_size", 1)
         stride = getattr(module, "stride", None) or kernel
-        return LayerSpec(kind="pool", macs=0, kernel=_pair(kernel), stride=_pair(stride),
-                         **common)  # fmt: skip
+        return replace(base, kind="pool", kernel=_pair(kernel), stride=_pair(stride))
     if isinstance(module, ACTIVATIONS):
-        return LayerSpec(kind="act", macs=0, **common)
+        return replace(base, kind="act")
     if isinstance(module, SOFTMAXES):
-        return LayerSpec(kind="softmax", macs=0, **common)
+        return replace(base, kind="softmax")
     if isinstance(module, nn.LayerNorm):
-        return LayerSpec(kind="norm", macs=0, **common)
+        return replace(base, kind="norm")
     if isinstance(module, FLATTENS):
-        return LayerSpec(kind="flatten", macs=0, **common)
+        return replace(base, kind="flatten")
     if params == 0 and _is_add(module, inputs):
-        return LayerSpec(kind="add", macs=0, **common)
+        return replace(base, kind="add")
     if params == 0:
-        return LayerSpec(kind="other", macs=0, **common)
+        return base
     kind = type(module).__name__
     reason = (
         f"{kind}: only 2-D convolutions and Linear layers map onto crossbars"
         if isinstance(module, UNMAPPED_CONVS)
         else f"{kind} holds {params} parameters but is not a layer type the mapper knows"
     )
-    return LayerSpec(kind="other", macs=0, supported=False, reason=reason, **common)
+    return replace(base, supported=False, reason=reason)
 
 
 def check_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from archsim.mapping.placement import (
     imas_needed,
     place_layers,
 )
-from archsim.mapping.policy import Placement, assign_targets, find_roles
+from archsim.mapping.policy import TargetChoice, assign_targets, find_roles
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.replication import plan_replicas, replication_budget_chips
 from archsim.mapping.tiling import LayerTiling, tile_layer
@@ -35,7 +35,7 @@ def _label(model_name: str, width: float) -> str:
 
 def _layer_mapping(
     spec: LayerSpec,
-    placement: Placement,
+    placement: TargetChoice,
     tiling: LayerTiling | None,
     placed: PlacedLayer | None,
     replicas: int,

@@ -19,7 +19,7 @@ class MapOptions:
     strings or `Override`s) place single layers. `replicate` fills spare crossbars with
     copies of high-pixel layers to balance the pipeline, in `replicate_scope`: the chips the
     network occupies, "node", or a number of chips; left at None it takes the function's own
-    default (a design point, `perf.balance.design_point` and `api.design_point(s)`, is
+    default (a design point, `perf.balance.costed_mapping` and `api.design_point(s)`, is
     balanced; a plain mapping, `map_specs`/`map_model`/`map_net`, keeps one copy of each
     layer), so passing options for the policy alone never switches balancing off.
     `budget_tiles` provisions that many tiles instead of whole chips; `pack_imas` starts each

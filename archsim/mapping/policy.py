@@ -44,7 +44,9 @@ class Roles:
 
 
 @dataclass(frozen=True)
-class Placement:
+class TargetChoice:
+    """Where one layer runs and why (the policy rule or override that chose it)."""
+
     target: Target
     reason: str
 
@@ -60,7 +62,7 @@ class Override:
         )
 
 
-Rule = Callable[[LayerSpec, Roles], Placement]
+Rule = Callable[[LayerSpec, Roles], TargetChoice]
 
 
 def _role(spec: LayerSpec, roles: Roles) -> str:
@@ -71,36 +73,36 @@ def _role(spec: LayerSpec, roles: Roles) -> str:
     return f"{spec.kernel[0]}x{spec.kernel[1]} conv" if spec.kind == "conv" else "linear"
 
 
-def _cpu_1x1(spec: LayerSpec, roles: Roles) -> Placement:
+def _cpu_1x1(spec: LayerSpec, roles: Roles) -> TargetChoice:
     role = _role(spec, roles)
     if spec.kind == "conv" and spec.kernel == (1, 1):
-        return Placement("cpu", f"{role} on the CPU path (cpu-1x1)")
-    return Placement("rram", f"{role} on crossbars (cpu-1x1)")
+        return TargetChoice("cpu", f"{role} on the CPU path (cpu-1x1)")
+    return TargetChoice("rram", f"{role} on crossbars (cpu-1x1)")
 
 
-def _cpu_1x1_ends(spec: LayerSpec, roles: Roles) -> Placement:
+def _cpu_1x1_ends(spec: LayerSpec, roles: Roles) -> TargetChoice:
     role = _role(spec, roles)
     if role in ("first conv", "classifier"):
-        return Placement("cpu", f"{role} on the CPU path (cpu-1x1-ends)")
+        return TargetChoice("cpu", f"{role} on the CPU path (cpu-1x1-ends)")
     placement = _cpu_1x1(spec, roles)
-    return Placement(placement.target, placement.reason.replace("cpu-1x1", "cpu-1x1-ends"))
+    return TargetChoice(placement.target, placement.reason.replace("cpu-1x1", "cpu-1x1-ends"))
 
 
-def _all_rram(spec: LayerSpec, roles: Roles) -> Placement:
-    return Placement("rram", f"{_role(spec, roles)} on crossbars (all-rram)")
+def _all_rram(spec: LayerSpec, roles: Roles) -> TargetChoice:
+    return TargetChoice("rram", f"{_role(spec, roles)} on crossbars (all-rram)")
 
 
-def _cpu_ends(spec: LayerSpec, roles: Roles) -> Placement:
+def _cpu_ends(spec: LayerSpec, roles: Roles) -> TargetChoice:
     role = _role(spec, roles)
     if role in ("first conv", "classifier"):
-        return Placement("cpu", f"{role} on the CPU path (cpu-ends)")
-    return Placement("rram", f"{role} on crossbars (cpu-ends)")
+        return TargetChoice("cpu", f"{role} on the CPU path (cpu-ends)")
+    return TargetChoice("rram", f"{role} on crossbars (cpu-ends)")
 
 
-def _first_conv_rram(spec: LayerSpec, roles: Roles) -> Placement:
+def _first_conv_rram(spec: LayerSpec, roles: Roles) -> TargetChoice:
     role = _role(spec, roles)
     where = "crossbars" if role == "first conv" else "the CPU path"
-    return Placement(
+    return TargetChoice(
         "rram" if role == "first conv" else "cpu", f"{role} on {where} (first-conv-rram)"
     )
 
@@ -110,7 +112,7 @@ POLICIES: dict[str, tuple[Rule, str]] = {
     "cpu-1x1-ends": (_cpu_1x1_ends, "cpu-1x1 plus first conv and classifier on the CPU"),
     "all-rram": (_all_rram, "every conv and linear layer on RRAM"),
     "attention-digital": (
-        lambda spec, roles: Placement(
+        lambda spec, roles: TargetChoice(
             "rram", f"{_role(spec, roles)} on crossbars (attention-digital)"
         ),
         "every conv and linear on RRAM; Q K^T and A V on the digital units",
@@ -174,8 +176,8 @@ def _check_override_matches(override: Override, weight_names: Sequence[str]) -> 
 
 def assign_targets(
     specs: Sequence[LayerSpec], policy: str = "cpu-1x1", overrides: Sequence[str | Override] = ()
-) -> list[Placement]:
-    """One Placement per spec, in order: policy rule, then overrides (last one wins)."""
+) -> list[TargetChoice]:
+    """One TargetChoice per spec, in order: policy rule, then overrides (last one wins)."""
     rule = check_policy(policy)
     parsed = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
     weight_names = [s.name for s in specs if s.is_weight_layer and s.supported]
@@ -185,21 +187,21 @@ def assign_targets(
     placements = []
     for spec in specs:
         if not spec.supported:
-            placements.append(Placement("unsupported", spec.reason))
+            placements.append(TargetChoice("unsupported", spec.reason))
         elif spec.kind in CPU_KINDS and MATMUL_TARGET.get(policy, "cpu") == "digital":
-            placements.append(Placement("digital", f"{spec.name.rsplit('.', 1)[-1]}: activation"
+            placements.append(TargetChoice("digital", f"{spec.name.rsplit('.', 1)[-1]}: activation"
                                         " matmul on the tile's shift-and-add units "
                                         "(attention-digital)"))  # fmt: skip
         elif spec.kind in CPU_KINDS:
-            placements.append(Placement("cpu", spec.reason or CPU_KINDS[spec.kind]))
+            placements.append(TargetChoice("cpu", spec.reason or CPU_KINDS[spec.kind]))
         elif not spec.is_weight_layer:
             reason = spec.reason or DIGITAL_REASONS.get(spec.kind, "parameter-free op")
-            placements.append(Placement("digital", reason))
+            placements.append(TargetChoice("digital", reason))
         else:
             placement = rule(spec, roles)
             for override in parsed:
                 if override.matches(spec.name):
-                    placement = Placement(
+                    placement = TargetChoice(
                         override.target, f"{_role(spec, roles)}: override {override.pattern}"
                     )
             placements.append(placement)

@@ -132,15 +132,3 @@ def tile_layer(spec: LayerSpec, geometry: Geometry) -> LayerTiling:
         weight_cells=spec.groups * spec.matrix_rows * spec.matrix_cols * geometry.cells_per_weight,
         groups_per_crossbar=per_crossbar,
     )
-
-
-def crossbars_for(spec: LayerSpec, geometry: Geometry) -> int:
-    """The hand formula, without building blocks: crossbars one replica of `spec` needs."""
-    per_crossbar = block_diagonal_capacity(spec, geometry) if spec.groups > 1 else 0
-    if per_crossbar >= 2:
-        return math.ceil(spec.groups / per_crossbar)
-    return (
-        spec.groups
-        * math.ceil(spec.matrix_rows / geometry.rows)
-        * math.ceil(spec.matrix_cols / geometry.weights_per_row)
-    )

@@ -95,7 +95,8 @@ class BasicBlock(nn.Module):
         out = self.relu1(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
         identity = x if self.shortcut is None else self.shortcut(x)
-        return self.relu2(self.add(out, identity))
+        y: torch.Tensor = self.relu2(self.add(out, identity))
+        return y
 
 
 class InvertedResidual(nn.Module):
@@ -141,13 +142,14 @@ class InvertedResidual(nn.Module):
                 self.shortcut = projection(in_channels, out_channels, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu1(self.bn1(self.expand(x)))
+        out: torch.Tensor = self.relu1(self.bn1(self.expand(x)))
         out = self.relu2(self.bn2(self.depthwise(out)))
         out = self.bn3(self.project(out))
         if self.add is None:
             return out
         identity = x if self.shortcut is None else self.shortcut(x)
-        return self.add(out, identity)
+        y: torch.Tensor = self.add(out, identity)
+        return y
 
 
 def init_weights(net: nn.Module) -> None:

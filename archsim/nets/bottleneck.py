@@ -53,7 +53,8 @@ class MiniMobileNet(nn.Module):
         self.fc = nn.Linear(actual_in * pool_size * pool_size, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.flatten(self.pool(self.blocks(x))))
+        y: torch.Tensor = self.fc(self.flatten(self.pool(self.blocks(x))))
+        return y
 
 
 def bottleneck_resnet20(

@@ -45,4 +45,5 @@ class LeNet5(nn.Module):
         out = self.pool1(self.relu1(self.conv1(x)))
         out = self.pool2(self.relu2(self.conv2(out)))
         out = self.flatten(self.pool(out))
-        return self.fc3(self.relu4(self.fc2(self.relu3(self.fc1(out)))))
+        y: torch.Tensor = self.fc3(self.relu4(self.fc2(self.relu3(self.fc1(out)))))
+        return y

@@ -78,4 +78,5 @@ class CifarMobileNetV2(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu1(self.bn1(self.conv1(x)))
         out = self.relu2(self.bn2(self.conv2(self.layers(out))))
-        return self.fc(self.flatten(self.pool(out)))
+        y: torch.Tensor = self.fc(self.flatten(self.pool(out)))
+        return y

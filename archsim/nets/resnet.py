@@ -73,7 +73,8 @@ class CifarResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.layer3(self.layer2(self.layer1(out)))
-        return self.fc(self.flatten(self.pool(out)))
+        y: torch.Tensor = self.fc(self.flatten(self.pool(out)))
+        return y
 
 
 def block_conv_count(blocks_per_stage: int) -> int:

@@ -116,7 +116,8 @@ def _shape(factory: object, module: ModuleType, name: str) -> tuple[int, int, in
     if len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
         raise UserError(f"{name}: input_shape must be 3 positive integers (C, H, W), got "
                         f"{declared!r}")  # fmt: skip
-    return shape  # type: ignore[return-value]
+    channels, height, width = shape
+    return channels, height, width
 
 
 def load_user_net(text: str) -> UserNet:
@@ -157,14 +158,6 @@ def load_user_net(text: str) -> UserNet:
         description=f"user model {name}" + (f": {doc[0]}" if doc else ""),
         source_digest=digest,
     )
-
-
-def check_user_options(net: UserNet, given: dict[str, object]) -> dict[str, object]:
-    unknown = sorted(k for k in given if k not in net.options)
-    if unknown:
-        known = ", ".join(net.options) or "none"
-        raise UserError(f"{net.name}: unknown option {unknown[0]!r}; known options: {known}")
-    return {**net.options, **given}
 
 
 def build_user_net(

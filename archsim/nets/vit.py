@@ -36,7 +36,8 @@ class Attention(nn.Module):
         q, k, v = qkv[0], qkv[1], qkv[2]  # each (batch, heads, tokens, head_dim)
         scores = (q @ k.transpose(-2, -1)) * self.head_dim**-0.5
         out = scores.softmax(dim=-1) @ v
-        return self.proj(out.transpose(1, 2).flatten(2))
+        y: torch.Tensor = self.proj(out.transpose(1, 2).flatten(2))
+        return y
 
 
 class EncoderBlock(nn.Module):
@@ -51,7 +52,8 @@ class EncoderBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(self.norm1(x))
-        return x + self.fc2(self.act(self.fc1(self.norm2(x))))
+        y: torch.Tensor = x + self.fc2(self.act(self.fc1(self.norm2(x))))
+        return y
 
 
 class VisionTransformer(nn.Module):
@@ -82,4 +84,5 @@ class VisionTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = self.patch_embed(x).flatten(2).transpose(1, 2) + self.pos_embed
-        return self.head(self.norm(self.blocks(tokens)).mean(dim=1))
+        y: torch.Tensor = self.head(self.norm(self.blocks(tokens)).mean(dim=1))
+        return y

@@ -16,8 +16,10 @@ point of a call or sweep, so every point shares one budget and one provisioned a
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
 
+from archsim.mapping.geometry import Geometry
 from archsim.mapping.mapper import map_specs
 from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
@@ -26,6 +28,11 @@ from archsim.perf.assemble import shared_resource_busy_s
 from archsim.perf.costs import PerfCosts
 from archsim.perf.plan import cached_plans
 from archsim.perf.stages import LayerPlan
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from archsim.config.hwschema import HardwareConfig
 
 TRIM_ROUNDS = 6  # re-checks after taking replicas back (each maps and plans once)
 _REL = 1e-9
@@ -61,7 +68,7 @@ def _floor_s(plans: tuple[LayerPlan, ...]) -> tuple[str, float]:
 
 def balanced_mapping(
     specs: Sequence[LayerSpec],
-    geometry: Any,
+    geometry: Geometry,
     costs: PerfCosts,
     budget_chips: int,
     options: MapOptions,
@@ -73,12 +80,9 @@ def balanced_mapping(
     """The mapping of `specs` as `options` say, replicated in `budget_chips` chips with idle
     replicas removed (the other arguments are `map_specs`'s)."""
     replicated = replace(options, replicate=True, replicate_scope=budget_chips)
-    identity: dict[str, Any] = {
-        "input_shape": input_shape,
-        "model_name": model_name,
-        "width": width,
-    }
-    full = map_specs(specs, geometry, options=replicated, **identity)
+    remap = partial(map_specs, specs, geometry, options=replicated, input_shape=input_shape,
+                    model_name=model_name, width=width)  # fmt: skip
+    full = remap()
     plans = cached_plans(full, costs)
     resource, floor = _floor_s(plans)
     if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
@@ -90,7 +94,7 @@ def balanced_mapping(
     for _ in range(TRIM_ROUNDS):
         if counts == most:
             return full
-        trimmed = map_specs(specs, geometry, options=replicated, replicas=counts, **identity)
+        trimmed = remap(replicas=counts)
         trimmed_plans = cached_plans(trimmed, costs)
         if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
             kept = sum(lm.crossbars for lm in trimmed.rram_layers)
@@ -105,9 +109,9 @@ def balanced_mapping(
     return full
 
 
-def design_point(
+def costed_mapping(
     specs: Sequence[LayerSpec],
-    geometry: Any,
+    geometry: Geometry,
     costs: PerfCosts,
     budget_chips: int,
     options: MapOptions,
@@ -120,21 +124,21 @@ def design_point(
     `options.replicate` is False), or one copy of every layer with the budget still
     provisioned. The budget replaces `options.replicate_scope`; the other arguments are
     `map_specs`'s."""
-    identity: dict[str, Any] = {
-        "input_shape": input_shape,
-        "model_name": model_name,
-        "width": width,
-    }
     if options.replicates(True):
-        return balanced_mapping(specs, geometry, costs, budget_chips, options, **identity)
-    return map_specs(specs, geometry, options=replace(options, replicate_scope=budget_chips),
-                     **identity)  # fmt: skip
+        return balanced_mapping(
+            specs, geometry, costs, budget_chips, options,
+            input_shape=input_shape, model_name=model_name, width=width,
+        )  # fmt: skip
+    return map_specs(
+        specs, geometry, options=replace(options, replicate_scope=budget_chips),
+        input_shape=input_shape, model_name=model_name, width=width,
+    )  # fmt: skip
 
 
 def balanced_point(
-    model: Any,
+    model: "nn.Module",
     one_copy: Mapping,
-    hw: Any,
+    hw: "HardwareConfig",
     budget_chips: int | None = None,
     budget_tiles: int | None = None,
 ) -> Mapping:
@@ -149,7 +153,7 @@ def balanced_point(
     options = MapOptions(policy=one_copy.policy, overrides=one_copy.overrides, replicate=True,
                          budget_tiles=budget_tiles)  # fmt: skip
     specs = graph_layers(model, one_copy.input_shape)
-    return design_point(specs, resolve_geometry(hw), costs_from_hardware(hw),
+    return costed_mapping(specs, resolve_geometry(hw), costs_from_hardware(hw),
                         budget_chips or default_budget_chips([one_copy]), options,
                         input_shape=one_copy.input_shape, model_name=one_copy.model,
                         width=one_copy.width)  # fmt: skip

@@ -24,7 +24,6 @@ before the first layer and one after the last, sharing the link with CPU-routed 
 import math
 import weakref
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -136,7 +135,9 @@ def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
     return frozenset()
 
 
-_PLANS: dict[tuple[int, int, int], tuple[weakref.ref, PerfCosts, tuple[LayerPlan, ...]]] = {}
+_PLANS: dict[
+    tuple[int, int, int], tuple["weakref.ref[Mapping]", PerfCosts, tuple[LayerPlan, ...]]
+] = {}
 
 
 def cached_plans(
@@ -151,6 +152,19 @@ def cached_plans(
     plans = build_plans(mapping, costs, max_groups)
     _PLANS[key] = (weakref.ref(mapping, lambda _: _PLANS.pop(key, None)), costs, plans)
     return plans
+
+
+def _needs(
+    mapping: Mapping, index: int, grouped: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
+) -> tuple[int, ...]:
+    """Per group of layer `index`: the producer group that must be done first (-1: none)."""
+    spec = mapping.layers[index].spec
+    ends = grouped[spec.name][0]
+    if index == 0:
+        return tuple(-1 for _ in ends)
+    before = mapping.layers[index - 1].spec
+    before_ends = grouped[before.name][0]
+    return tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
 
 
 def build_plans(
@@ -171,21 +185,11 @@ def build_plans(
     for index, lm in enumerate(mapping.layers):
         spec = lm.spec
         ends, pixels = grouped[spec.name]
-        if index == 0:
-            need = tuple(-1 for _ in ends)
-        else:
-            before = mapping.layers[index - 1].spec
-            before_ends = grouped[before.name][0]
-            need = tuple(producer_group_needed(spec, end, before, before_ends) for end in ends)
-        common: dict[str, Any] = {
-            "name": spec.name,
-            "target": lm.target,
-            "kind": spec.kind,
-            "group_rows_end": ends,
-            "group_pixels": pixels,
-            "producer": index - 1,
-            "need": need,
-        }
+        # what every target has; each target below replaces its stages and counts
+        base = LayerPlan(name=spec.name, target=lm.target, kind=spec.kind,
+                         group_rows_end=ends, group_pixels=pixels, producer=index - 1,
+                         need=_needs(mapping, index, grouped), stages=(),
+                         action_counts={})  # fmt: skip
         if lm.target == "rram":
             banks = lane_adc_banks(lm, lanes[spec.name], shared, costs)
             traffic = layer_traffic(
@@ -193,31 +197,31 @@ def build_plans(
             )
             per_mvm = mvm_counts(lm, traffic, costs)
             tiles = lm.tiles
-            common["buffer_groups"] = edram_groups(mapping, index, grouped, len(tiles), costs)
             host_tiles = len(tiles)
             plans.append(
-                LayerPlan(
-                    **common,
+                replace(
+                    base,
                     stages=(
                         compute_stage(lm, pixels, banks, costs),
                         transfer_stage(traffic, pixels, lm.replicas, costs),
                     ),
                     action_counts={a: c * sum(pixels) for a, c in per_mvm.items()},
                     crossbars=lm.crossbars,
+                    buffer_groups=edram_groups(mapping, index, grouped, len(tiles), costs),
                     tiles=tiles,
                     chips=lm.chips,
                 )
             )
         elif lm.target == "cpu":
             stages, counts = cpu_stages(spec, ends, pixels, costs)
-            plans.append(LayerPlan(**common, stages=stages, action_counts=counts))
+            plans.append(replace(base, stages=stages, action_counts=counts))
         elif (
             spec.kind in PASS_THROUGH_KINDS
             or folded_bn(mapping, index, costs)
             or lm.target == "unsupported"
         ):  # left out: the mapping's notes say so
-            plans.append(LayerPlan(**common, stages=(), action_counts={}))
+            plans.append(base)
         else:
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)
-            plans.append(LayerPlan(**common, stages=(stage,), action_counts=counts))
+            plans.append(replace(base, stages=(stage,), action_counts=counts))
     return host_plans(mapping, plans, costs) if costs.host_io else tuple(plans)

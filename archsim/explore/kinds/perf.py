@@ -81,7 +81,7 @@ def budget_of(config: dict[str, Any], inputs: dict[str, dict[str, Any]]) -> int:
     """The spec's budget, else the chips of the largest unreplicated point of the group."""
     if config.get("budget_chips"):
         return int(config["budget_chips"])
-    chips = [
+    chips: list[int] = [
         r["chips"] for name, r in inputs.items() if name == "mapping" or name.startswith("budget/")
     ]
     return max([1, *chips])
@@ -92,7 +92,7 @@ def run_simulate(
 ) -> dict[str, Any]:
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.options import MapOptions
-    from archsim.perf.balance import design_point
+    from archsim.perf.balance import costed_mapping
     from archsim.perf.estimate import estimate
     from archsim.perf.hw_costs import costs_from_hardware
 
@@ -101,7 +101,7 @@ def run_simulate(
     options = MapOptions(policy=config["policy"], replicate=config.get("replicate", True),
                          budget_tiles=config.get("budget_tiles") or None)  # fmt: skip
     costs = costs_from_hardware(hw)
-    mapping = design_point(specs, resolve_geometry(hw), costs, budget, options,
+    mapping = costed_mapping(specs, resolve_geometry(hw), costs, budget, options,
                            **_identity(config))  # fmt: skip
     result = estimate(mapping, hw, config["estimator"], config["images"], costs)
     return {
