@@ -29,7 +29,8 @@ from archsim.explore.results import SweepData, load_sweep
 from archsim.explore.store import ResultsStore
 from archsim.report.style import si_column
 
-KEYS = ("fault_rate", "model", "width", "method", "train_rate", "policy", "prune", "tolerance")
+KEYS = ("fault_rate", "model", "hardware", "width", "method", "train_rate", "policy", "prune",
+        "tolerance")  # fmt: skip
 NUMBERS = ("accuracy", "throughput_ips", "energy_per_image_j", "occupied_area_mm2")
 # the small studies (a) draws from the sweep's checkpoint: a few chips on a few images
 STUDY = ("--fault-rate", "0.1", "--limit", "60", "--no-progress", "--threads", "1")

@@ -168,7 +168,8 @@ def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept
         data = load_sweep(store)
     assert data.answer is not None and data.answer.rows
     front = _rows(swept / "pareto.csv")
-    keys = ("fault_rate", "model", "width", "method", "train_rate", "policy", "accuracy")
+    keys = ("fault_rate", "model", "hardware", "width", "method", "train_rate", "policy")
+    keys += ("accuracy",)
     numbers = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
     for pick in data.answer.rows:
         (row,) = [
@@ -199,6 +200,10 @@ def test_pareto_ends_by_printing_the_answer(swept: Path) -> None:
         data.answer.untested,
     ]
     assert lines[-1].startswith("Not tested by this sweep: ")
+    # as a terminal shows both streams: the table's path, then the answer's lines last
+    shown = result.output.splitlines()
+    assert shown[-len(data.answer.sentences) - len(data.answer.tested) - 2] == result.stdout.strip()
+    assert shown[-1] == lines[-1]
 
 
 @pytest.mark.slow
