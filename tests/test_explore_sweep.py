@@ -12,6 +12,14 @@ import matplotlib.pyplot as plt
 import pytest
 from click.testing import CliRunner
 from page_layout import every_page_checked
+from report_checks import (
+    answer_problems,
+    budget_problems,
+    front_problems,
+    layout_problems,
+    pareto_csv,
+    sweep_data,
+)
 
 from archsim.cli import cli
 from archsim.explore.pareto import OBJECTIVES, dominates
@@ -160,7 +168,8 @@ def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept
         data = load_sweep(store)
     assert data.answer is not None and data.answer.rows
     front = _rows(swept / "pareto.csv")
-    keys = ("fault_rate", "model", "width", "method", "train_rate", "policy", "accuracy")
+    keys = ("fault_rate", "model", "hardware", "width", "method", "train_rate", "policy")
+    keys += ("accuracy",)
     numbers = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
     for pick in data.answer.rows:
         (row,) = [
@@ -191,6 +200,10 @@ def test_pareto_ends_by_printing_the_answer(swept: Path) -> None:
         data.answer.untested,
     ]
     assert lines[-1].startswith("Not tested by this sweep: ")
+    # as a terminal shows both streams: the table's path, then the answer's lines last
+    shown = result.output.splitlines()
+    assert shown[-len(data.answer.sentences) - len(data.answer.tested) - 2] == result.stdout.strip()
+    assert shown[-1] == lines[-1]
 
 
 @pytest.mark.slow
@@ -200,6 +213,37 @@ def test_no_page_has_overlapping_labels_or_an_offset_exponent(swept: Path) -> No
     assert result.exit_code == 0, result.output
     *found, pages = problems
     assert found == [] and int(pages.split()[0]) >= 15  # every section's pages were checked
+
+
+@pytest.mark.slow
+def test_report_checks_pass_on_every_page_of_the_sweeps_reports(
+    swept: Path, tmp_path: Path
+) -> None:
+    """What CI runs over `make run`'s output (tests/report_checks.py), on the tiny sweep:
+    the report, and vulnerability --pdf and ft-report over one of its checkpoints."""
+    assert layout_problems(swept, tmp_path) == []
+    assert {p.name for p in tmp_path.iterdir()} >= {"report.pdf", "v.pdf", "ft.pdf"}
+
+
+def test_report_checks_pass_and_catch_an_edited_csv(swept: Path) -> None:
+    data, front = sweep_data(swept), pareto_csv(swept)
+    assert answer_problems(data, front) == []
+    assert front_problems(data, front) == [] and budget_problems(data) == []
+    assert data.answer is not None
+    pick = data.answer.rows[0]
+    edited = [dict(r) for r in front]
+    (row,) = [r for r in edited if r["energy_per_image_j"] == repr(pick.energy_per_image_j)]
+    row["energy_per_image_j"] = repr(pick.energy_per_image_j * 1.01)
+    (said,) = {p for p in answer_problems(data, edited) if "energy_per_image_j" in p}
+    assert pick.objective in said
+    # a member that another point beats on accuracy and ties on every cost is dominated
+    worse = {**row, "accuracy": repr(float(row["accuracy"]) - 1)}
+    assert any("is dominated" in p for p in front_problems(data, [*front, worse]))
+    # an area past its budget is named
+    over = dataclasses.replace(
+        data.accuracy[0], occupied_area_mm2=2 * (data.accuracy[0].provisioned_area_mm2 or 0)
+    )
+    assert len(budget_problems(dataclasses.replace(data, accuracy=[over]))) == 1
 
 
 def test_rerun_costs_nothing_and_report_rerenders_from_the_store(swept: Path) -> None:

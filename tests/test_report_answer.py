@@ -111,3 +111,22 @@ def test_si_prefix_and_format_by_hand() -> None:
     assert si(3.094e-05, "J") == "30.9 µJ"
     assert si(117_200.0, "images/s") == "117 k images/s"
     assert si(0.0, "J") == "0 J"
+
+
+def test_a_sweep_with_hardware_variants_names_each_picks_hardware() -> None:
+    """Two chips that differ only in their ADC are two points: each pick says which it is
+    (pareto.csv tells them apart by `hardware`); a sweep of one hardware does not say it."""
+    six = "isaac[ima.adc.bits=6]"
+    points = _three_points()
+    # C on 6-bit ADCs: 1.5 uJ, less energy than every 8-bit point
+    variant = accuracy_row(
+        [58.0, 58.0, 58.0], fault_rate=0.1, width=1.4, hardware=six, **_cost(900.0, 1.5e-6, 1.9)
+    )
+    data = _data(accuracy=points, variants=[variant])
+    assert data.answer is not None
+    by = {r.objective: r for r in data.answer.rows}
+    cheapest = by["least energy per image"]
+    assert (cheapest.hardware, cheapest.point) == (six, f"resnet20 x1.4 standard, cpu-1x1 on {six}")
+    assert by["most accurate"].point.endswith(" on isaac")
+    alone = _data(accuracy=points).answer
+    assert alone is not None and not any(" on " in r.point for r in alone.rows)

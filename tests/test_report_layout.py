@@ -4,6 +4,8 @@ placed where they do not overlap."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib.pyplot as plt
 from page_layout import offset_exponents, overlaps
 
@@ -47,4 +49,20 @@ def test_si_axis_goes_log_over_decades_and_says_when_a_value_is_constant() -> No
     )
     assert flat.get_xlim() == (562.5e3, 687.5e3)  # 625 k +- 10 %
     assert offset_exponents(fig) == []
+    plt.close(fig)
+
+
+def test_the_title_page_puts_a_long_description_above_the_grid() -> None:
+    """The quick preset's description takes four lines: the grid starts under them."""
+    from test_report_tables import _data
+
+    from archsim.explore.spec import load_preset
+    from archsim.report.pages_title import title_page
+
+    data = _data()
+    data = dataclasses.replace(
+        data, spec=data.spec.model_copy(update={"description": load_preset("quick").description})
+    )
+    (fig,) = title_page(data)
+    assert overlaps(fig) == []
     plt.close(fig)

@@ -244,3 +244,29 @@ def test_a_sound_file_draws_its_pages(tmp_path: Path) -> None:
     assert isinstance(read_study(tmp_path / "study.json"), ToleranceStudy)
     with pytest.raises(UserError, match="cannot read"):
         read_study(tmp_path / "absent.json")
+
+
+def test_vulnerability_pages_say_the_chip_images_they_scored() -> None:
+    """The adaptive two-stage stop shows on the pages as evaluate's does: 2 chips x 20 of
+    the 60 test images = 40 chip-images (a study without the count says nothing of it)."""
+    import matplotlib.pyplot as plt
+
+    from archsim.report.pages_tolerance import vulnerability_pages
+
+    def texts(doc: dict[str, Any]) -> str:
+        study = from_json(doc, "study.json")
+        assert isinstance(study, VulnerabilityStudy)
+        figs = vulnerability_pages(study)
+        try:
+            return " ".join(t.get_text() for f in figs for t in f.findobj(plt.Text))
+        finally:
+            for f in figs:
+                plt.close(f)
+
+    two_stage = {**vulnerability_doc(), "images_per_chip": 20, "chip_images": 40}
+    said = texts(two_stage)
+    assert "2 chips (seed 0) x 20 of 60 test images per chip (two-stage)" in said
+    assert "40 chip-images scored" in said
+    every = texts({**vulnerability_doc(), "images_per_chip": 60, "chip_images": 120})
+    assert "2 chips (seed 0) x 60 test images" in every and "120 chip-images" in every
+    assert "chip-images" not in texts(vulnerability_doc())

@@ -107,6 +107,7 @@ def pareto(
             f"{result.results_csv}, front: {result.pareto_csv}",
             err=True,
         )
+    click.echo(str(report or result.results_csv))
+    if not quiet:  # the answer page's lines come last: what the sweep found
         for line in answer_lines(result.data):
             click.echo(line, err=True)
-    click.echo(str(report or result.results_csv))

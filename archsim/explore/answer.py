@@ -39,8 +39,9 @@ class AnswerRow:
 
     fault_rate: float
     objective: str
-    point: str  # model, width, training, placement (and technique) in words
+    point: str  # model, width, training, placement (technique, hardware) in words
     model: str
+    hardware: str  # the hardware variant's reference (pareto.csv's `hardware`)
     width: float
     method: str
     train_rate: float
@@ -71,9 +72,11 @@ class Answer:
     untested: str  # one line for the findings this sweep did not test ("" when none)
 
 
-def point_name(r: ParetoRow) -> str:
+def point_name(r: ParetoRow, hardware: bool = False) -> str:
+    """The point in words; with `hardware`, on which hardware (a sweep with variants)."""
     technique = f" + {r.tolerance}" if r.tolerance and r.tolerance != "none" else ""
-    return f"{model_width(r)} {variant(r)}, {r.policy}{technique}"
+    chip = f" on {r.hardware}" if hardware else ""
+    return f"{model_width(r)} {variant(r)}, {r.policy}{technique}{chip}"
 
 
 def _ranked(rows: Sequence[ParetoRow], first: int) -> ParetoRow:
@@ -82,13 +85,14 @@ def _ranked(rows: Sequence[ParetoRow], first: int) -> ParetoRow:
     return max(rows, key=lambda r: tuple(key(r) for _, key in order))
 
 
-def _row(r: ParetoRow, objective: str, threshold: float | None) -> AnswerRow:
+def _row(r: ParetoRow, objective: str, threshold: float | None, hardware: bool) -> AnswerRow:
     chips = np.asarray(r.per_chip, dtype=np.float64)
     return AnswerRow(
         fault_rate=r.fault_rate,
         objective=objective,
-        point=point_name(r),
+        point=point_name(r, hardware),
         model=r.model,
+        hardware=r.hardware,
         width=r.width,
         method=r.method,
         train_rate=r.train_rate,
@@ -111,14 +115,19 @@ def _row(r: ParetoRow, objective: str, threshold: float | None) -> AnswerRow:
     )
 
 
-def picks(front: Sequence[ParetoRow], threshold: float | None) -> list[AnswerRow]:
-    """The picks at one fault rate from its front points (empty front: no picks)."""
+def picks(
+    front: Sequence[ParetoRow], threshold: float | None, hardware: bool = False
+) -> list[AnswerRow]:
+    """The picks at one fault rate from its front points (empty front: no picks); with
+    `hardware`, each names its hardware (the sweep has variants)."""
     if not front:
         return []
-    out = [_row(_ranked(front, i), name, threshold) for i, (name, _) in enumerate(OBJECTIVES)]
+    out = [
+        _row(_ranked(front, i), name, threshold, hardware) for i, (name, _) in enumerate(OBJECTIVES)
+    ]
     cheapest = min(r.energy_per_image_j for r in front)
     within = [r for r in front if r.energy_per_image_j <= ENERGY_SLACK * cheapest]
-    out.append(_row(_ranked(within, 0), CONSTRAINED, threshold))
+    out.append(_row(_ranked(within, 0), CONSTRAINED, threshold, hardware))
     return out
 
 
@@ -169,8 +178,10 @@ def answer(
     """The answer page of a sweep from its Pareto rows (`pareto_table.pareto_rows`)."""
     rows: list[AnswerRow] = []
     sentences = []
+    variants = len({r.hardware for r in pareto}) > 1
     for rate in rates:
-        mine = picks([r for r in pareto if r.fault_rate == rate and r.on_front], threshold)
+        front = [r for r in pareto if r.fault_rate == rate and r.on_front]
+        mine = picks(front, threshold, variants)
         rows += mine
         if mine:
             sentences.append(sentence(mine))

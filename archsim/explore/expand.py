@@ -19,7 +19,7 @@ from archsim.explore.expand_cost import cost_jobs, cost_points, net_config
 from archsim.explore.expansion import DatasetShape, Evaluation, Expansion, Training
 from archsim.explore.jobs import make_job
 from archsim.explore.spec import SFT_METHODS, ModelEntry, Prune, SweepSpec
-from archsim.explore.tolerance_axis import axis_techniques
+from archsim.explore.tolerance_axis import REFERENCE, axis_techniques
 
 
 def _prune_dict(prune: Prune | None, epochs: int) -> dict[str, Any] | None:
@@ -62,6 +62,9 @@ class _Grid:
         }
         self.tag = f"{entry.name} w{width:g}" + (f" s{seed}" if len(spec.train_seeds) > 1 else "")
         self.trained: list[tuple[str, str, float, Prune | None]] = []  # key, method, rate, prune
+        # (model key, fault rate) -> the evaluation of that checkpoint on the sweep's own
+        # placement and hardware: the chips the tolerance axis's `none` would score again
+        self.scored: dict[tuple[str, float], str] = {}
 
     def train(
         self, method: str, rate: float, prune: Prune | None, init: str | None, epochs: int
@@ -179,6 +182,8 @@ class _Grid:
                         {**point, "fault_rate": fault_rate},
                     )
                     self.out.add(job)
+                    if main:
+                        self.scored[(model_key, fault_rate)] = job.key
                     (self.out.variant_evaluations if hardware else self.out.evaluations).append(
                         Evaluation(point, fault_rate, job.key, train_key, cost_key)
                     )
@@ -231,10 +236,14 @@ class _Grid:
                     **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
                     **faults.physics(),
                 }
+                # `none` is the evaluation of the same checkpoint on the same chips and
+                # images: the job reads its scores instead of scoring the chips again
+                scored = self.scored.get((model_key, fault_rate))
+                reuse = {"evaluation": scored} if technique.name == REFERENCE and scored else {}
                 job = make_job(
                     "tolerance",
                     config,
-                    {"model": model_key, "cost": cost_key},
+                    {"model": model_key, "cost": cost_key, **reuse},
                     f"{self.tag} {method} {rate:g}"
                     f"{' ' + prune.name if prune else ''} {policy} "
                     f"{technique.name} f={fault_rate:g}",

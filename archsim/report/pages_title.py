@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import textwrap
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -60,10 +61,16 @@ def _grid_lines(data: SweepData) -> list[str]:
     return lines
 
 
+DESCRIPTION_CHARS = 160  # characters per line of the spec's description (9 pt on A4)
+LINE = 0.019  # a 9 pt line's height, figure fraction
+
+
 def title_page(data: SweepData) -> list[Figure]:
     s = data.spec
-    fig = page(f"archsim sweep report: {s.name}", s.description)
-    y = 0.86
+    described = textwrap.wrap(s.description, DESCRIPTION_CHARS)
+    fig = page(f"archsim sweep report: {s.name}", "\n".join(described))
+    # the grid starts under the description, however many lines it takes
+    y = min(0.86, 0.915 - LINE * len(described) - 0.015)
     for line in _grid_lines(data):
         fig.text(0.04, y, line, fontsize=9.5, va="top")
         y -= 0.032

@@ -46,11 +46,27 @@ def _interval(low: float | None, high: float | None) -> str:
     return "-" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
 
 
+def _scored(study: VulnerabilityStudy) -> str:
+    """The chips, images and chip-images a vulnerability study scored (where it stopped)."""
+    per_chip = study.images_per_chip
+    each = (
+        f"{study.images} test images"
+        if per_chip is None or per_chip >= study.images
+        else f"{per_chip} of {study.images} test images per chip (two-stage)"
+    )
+    spent = "" if study.chip_images is None else f"; {study.chip_images:,} chip-images scored"
+    return (
+        f"{study.model} on {study.dataset}, {study.hardware}, fault model "
+        f"{study.fault_model} at rate {study.rate:g}, {study.chips} chips (seed "
+        f"{study.seed}) x {each}, the same for every row{spent}"
+    )
+
+
 def _vulnerability_head(study: VulnerabilityStudy) -> str:
     every = study.all_layers
     top = study.top_minus_next
     head = (
-        f"{_setting(study)}. Fault-free (quantized) accuracy {study.clean_accuracy:.2f}%; "
+        f"{_scored(study)}. Fault-free (quantized) accuracy {study.clean_accuracy:.2f}%; "
         f"every layer faulty: loss {every.loss:.2f} points "
         f"[{every.ci_low:.2f}, {every.ci_high:.2f}]."
     )
@@ -83,7 +99,7 @@ def _vulnerability_table(study: VulnerabilityStudy) -> tuple[tuple[str, ...], li
             r.weights,
             f"{r.loss:.2f}",
             _interval(r.ci_low, r.ci_high),
-            f"{r.loss_per_kweight:.3f}",
+            "-" if r.loss_per_kweight is None else f"{r.loss_per_kweight:.3f}",
             e,
             t,
             f"{r.loss_per_uj:.3g}",

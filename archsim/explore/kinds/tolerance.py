@@ -7,6 +7,8 @@ so gains pair per chip). Its cost is charged on the sweep's own cost of the poin
 and its energy and area differences against `none`, both from the study's balanced
 analytic design points in the same chip budget, are applied to the sweep's numbers, so `none`
 carries exactly the sweep's cost and every other technique its own extra cost on top.
+`none` on the sweep's placement is the evaluation of the same checkpoint, chips and images
+(the `evaluation` input): its scores are read from it, not computed again.
 """
 
 from __future__ import annotations
@@ -77,9 +79,16 @@ def run_tolerance(
         pick = choose(search_family(study, table), energy_budget_j=budget)
         policy, overrides, chosen = "all-rram", pick.overrides, pick.label
     technique = Technique(axis.name, policy, overrides, axis.spare_columns, axis.remap)
-    result = run_technique(study, technique, fault_model, rate, chips, seed, reference=none)
-    own, reference = result.cost, technique_cost(study, none)
-    s = summarize(result.per_chip)
+    reference = technique_cost(study, none)
+    scored = inputs.get("evaluation")
+    if scored is not None:  # `none`: the evaluation of this checkpoint on the same chips
+        per_chip, bn_set, seconds = tuple(scored["per_chip"]), scored["bn_set"], None
+        own = reference
+    else:
+        result = run_technique(study, technique, fault_model, rate, chips, seed, reference=none)
+        per_chip, bn_set, own = result.per_chip, result.bn_set, result.cost
+        seconds = (result.remap_seconds, result.eval_seconds)
+    s = summarize(per_chip)
     return {
         "mean": s.mean,
         "std": s.std,
@@ -88,8 +97,8 @@ def run_tolerance(
         "p5": s.p5,
         "p50": s.p50,
         "p95": s.p95,
-        "chips": len(result.per_chip),
-        "per_chip": list(result.per_chip),
+        "chips": len(per_chip),
+        "per_chip": list(per_chip),
         **charge(sweep, own, reference),
         "provisioned_area_mm2": sweep.get("provisioned_area_mm2", own["provisioned_area_mm2"]),
         "crossbars": own["crossbars"],
@@ -98,9 +107,10 @@ def run_tolerance(
         "placement": chosen or policy,
         "cpu_moved": [o.removesuffix("=cpu") for o in overrides],
         "remap_table_bits": own.get("remap_table_bits", 0),
-        "bn_set": result.bn_set,
-        "remap_seconds_per_chip": result.remap_seconds,
-        "eval_seconds_per_chip": result.eval_seconds,
+        "bn_set": bn_set,
+        # per chip (none where the scores are the evaluation's)
+        "remap_seconds_per_chip": None if seconds is None else seconds[0],
+        "eval_seconds_per_chip": None if seconds is None else seconds[1],
         "study_cost": own,
         "study_cost_none": reference,
         "hardware": hardware_record(hw),
