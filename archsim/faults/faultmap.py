@@ -10,6 +10,7 @@ The header's metadata key `archsim.faultmap` holds JSON: {"format": "archsim-fau
 """
 
 import json
+from collections.abc import Mapping as MetaView
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +72,25 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return meta, tensors
 
 
-def load_fault_map(path: str | Path, sites: tuple[FaultSite, ...]) -> ChipFaults:
-    """Read a fault map and check it fits `sites` (the mapping's RRAM layers) exactly."""
+def check_made_for(path: str | Path, meta: MetaView, model: str, width: float) -> None:
+    """Refuse a fault map whose metadata names another model or width than the checkpoint's."""
+    named = (meta.get("model"), meta.get("width"))
+    if named[0] is not None and (named[0] != model or named[1] != width):
+        raise UserError(
+            f"fault map {path} was made for {named[0]} at width {named[1]}; "
+            f"the checkpoint is {model} at width {width}"
+        )
+
+
+def load_fault_map(
+    path: str | Path, sites: tuple[FaultSite, ...], mapping: Mapping | None = None
+) -> ChipFaults:
+    """Read a fault map and check it fits `sites` (the mapping's RRAM layers) exactly; with
+    `mapping`, a map made for another model or width is refused first, by name."""
     path = Path(path)
     meta, tensors = _read(path)
+    if mapping is not None:
+        check_made_for(path, meta, mapping.model, mapping.width)
     kind = meta.get("kind")
     if kind not in ("weight", "cell"):
         raise UserError(f"fault map {path}: kind must be 'weight' or 'cell', got {kind!r}")

@@ -184,7 +184,7 @@ def read_any_fault_map(
     """An archsim `.safetensors` fault map, or a lab's `.npz` / `.csv` defect map."""
     if Path(path).suffix in LAB_SUFFIXES:
         return import_defect_map(path, sites, mapping)[0]
-    return load_fault_map(path, sites)
+    return load_fault_map(path, sites, mapping)
 
 
 def export_defect_map(

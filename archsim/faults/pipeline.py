@@ -34,6 +34,7 @@ from archsim.faults.checkpoint_checks import (
 )
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.devices import device_physics
+from archsim.faults.faultmap import check_made_for
 from archsim.faults.inject import FaultInjector
 from archsim.faults.labformats import read_any_fault_map
 from archsim.faults.malloc import keep_freed_memory
@@ -308,12 +309,7 @@ def _on_fault_map(
     """The one measured chip of `fault_map` (refused if made for another model)."""
     injector, mapping, info, mc, common = run
     chip = read_any_fault_map(fault_map, injector.sites, mapping)
-    named = (chip.meta.get("model"), chip.meta.get("width"))
-    if named[0] is not None and (named[0] != info.model or named[1] != info.width):
-        raise UserError(
-            f"fault map {fault_map} was made for {named[0]} at width "
-            f"{named[1]}; the checkpoint is {info.model} at width {info.width}"
-        )
+    check_made_for(fault_map, chip.meta, info.model, info.width)
     warn_if_oversubscribed()  # after the checks: a refused map is one error line
     bn = choose_bn(sets, chip.fault_model, None, recalibrator)
     return run_chips(
