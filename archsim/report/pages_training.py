@@ -25,8 +25,8 @@ def training_pages(data: SweepData) -> list[Figure]:
             "loss.",
         )
         for i, (model, width) in enumerate(group):
-            acc = fig.add_axes((0.06, 0.5 - i * 0.42, 0.55, 0.33))
-            loss = fig.add_axes((0.7, 0.5 - i * 0.42, 0.27, 0.33))
+            acc = fig.add_axes((0.06, 0.575 - i * 0.375, 0.55, 0.28))
+            loss = fig.add_axes((0.7, 0.575 - i * 0.375, 0.27, 0.28))
             for r in (r for r in rows if (r.model, r.width) == (model, width)):
                 c = r.curves
                 name = variant(r, with_recal=False)
