@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,11 +22,18 @@ FRONT = "#d62728"
 MUTED = "#9a9a9a"
 
 
+def margin_wrap(text: str, chars: int) -> str:
+    """`text` wrapped at `chars` characters a line, each of its own lines apart, so that it
+    keeps the page's right margin (matplotlib's own wrapping runs to the paper's edge)."""
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
 def page(title: str, subtitle: str = "") -> Figure:
     fig = plt.figure(figsize=PAGE)
     fig.suptitle(title, x=0.04, y=0.965, ha="left", fontsize=15, fontweight="bold")
     if subtitle:
-        fig.text(0.04, 0.915, subtitle, ha="left", va="top", fontsize=9, color="#444444", wrap=True)
+        fig.text(0.04, 0.915, margin_wrap(subtitle, 160), ha="left", va="top", fontsize=9,
+                 color="#444444")  # fmt: skip
     return fig
 
 
