@@ -258,7 +258,9 @@ def test_vulnerability_pages_say_the_chip_images_they_scored() -> None:
         assert isinstance(study, VulnerabilityStudy)
         figs = vulnerability_pages(study)
         try:
-            return " ".join(t.get_text() for f in figs for t in f.findobj(plt.Text))
+            return " ".join(
+                " ".join(t.get_text().split()) for f in figs for t in f.findobj(plt.Text)
+            )
         finally:
             for f in figs:
                 plt.close(f)

@@ -25,7 +25,9 @@ MUTED = "#9a9a9a"
 def margin_wrap(text: str, chars: int) -> str:
     """`text` wrapped at `chars` characters a line, each of its own lines apart, so that it
     keeps the page's right margin (matplotlib's own wrapping runs to the paper's edge)."""
-    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    return "\n".join(
+        textwrap.fill(line, chars, break_on_hyphens=False) for line in text.split("\n")
+    )
 
 
 def page(title: str, subtitle: str = "") -> Figure:
