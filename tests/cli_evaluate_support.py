@@ -6,11 +6,10 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from faults_support import digits
+from faults_support import trained_lenet5
 
 from archsim.checkpoint import save_checkpoint
 from archsim.cli import cli
-from archsim.nets import get_net
 
 META = {
     "net": "lenet5",
@@ -24,17 +23,7 @@ META = {
 
 
 def trained_lenet() -> torch.nn.Module:
-    images, labels, _, _ = digits()
-    model = get_net("lenet5", 1.0, 10, 1, seed=0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(60):
-        idx = torch.randint(0, len(images), (128,), generator=gen)
-        loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return model.eval()
+    return trained_lenet5(60)
 
 
 @pytest.fixture(scope="module")

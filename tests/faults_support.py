@@ -170,20 +170,26 @@ LENET5_META = {
 }
 
 
-def save_trained_lenet5(path: Path) -> Path:
-    """A LeNet-5 trained 40 seeded Adam steps on digits, saved as a checkpoint at `path`."""
-    from archsim.checkpoint import save_checkpoint
+def trained_lenet5(steps: int) -> torch.nn.Module:
+    """A LeNet-5 trained `steps` seeded Adam steps (batches of 128) on digits, in eval mode."""
     from archsim.nets import get_net
 
     images, labels, _, _ = digits()
     model = get_net("lenet5", 1.0, 10, 1, seed=0)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     gen = torch.Generator().manual_seed(0)
-    for _ in range(40):
+    for _ in range(steps):
         idx = torch.randint(0, len(images), (128,), generator=gen)
         loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
         opt.zero_grad()
         loss.backward()
         opt.step()
-    save_checkpoint(path, model.eval(), LENET5_META)
+    return model.eval()
+
+
+def save_trained_lenet5(path: Path) -> Path:
+    """A LeNet-5 trained 40 seeded Adam steps on digits, saved as a checkpoint at `path`."""
+    from archsim.checkpoint import save_checkpoint
+
+    save_checkpoint(path, trained_lenet5(40), LENET5_META)
     return path

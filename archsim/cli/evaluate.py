@@ -1,7 +1,7 @@
 """`archsim evaluate`: Monte-Carlo accuracy of a trained model over simulated faulty chips."""
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 from click.core import ParameterSource
@@ -10,6 +10,9 @@ from archsim.cli.output import emit, format_option
 from archsim.cli.presets_help import LazyHelpOption, preset_list
 from archsim.cli.runtime import crossbar_mode, crossbar_options, running, threads_option
 from archsim.errors import UserError
+
+if TYPE_CHECKING:
+    from archsim.api.faults import AccuracyResult
 
 COLUMNS = (
     "rate",
@@ -216,6 +219,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
 @format_option
+# One parameter per option, as click passes them (41 of its 80 lines); the checks, the
+# stopping rule and the lines under the table are the helpers below.
 def evaluate(
     checkpoint: str | None,
     model: str | None,
@@ -267,6 +272,48 @@ def evaluate(
     from archsim.api.faults import EvaluateSpec, MonteCarloSpec, check_chips_per_pass
     from archsim.api.faults import evaluate as run
 
+    _check_numbers(chips, min_chips, batch_size, seed, skip, pilot_chips, pilot_images,
+                   adaptive, chip_cost, width, threshold)  # fmt: skip
+    _check_combinations(chips, min_chips, stop_on, threshold, fault_map, plot)
+    stopping = ""
+    if adaptive is None and not fault_map and _default("chips"):
+        adaptive = DEFAULT_HALF_WIDTH
+        if stop_on == "mean":  # a yield needs exact per-chip accuracies
+            images_per_chip = images_per_chip or "auto"
+        stopping = _stopping_line(stop_on, adaptive, chips)
+    montecarlo = MonteCarloSpec(
+        chips, seed, adaptive, min_chips, threshold, batch_size, progress,
+        parse_images_per_chip(images_per_chip), stop_on, pilot_chips, pilot_images, chip_cost,
+        None if chips_per_pass is None else check_chips_per_pass(chips_per_pass),
+    )  # fmt: skip
+    spec = EvaluateSpec(
+        checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
+        fault_model=fault_model, dataset=dataset, data_dir=data_dir, hardware=hardware,
+        policy=policy, overrides=overrides, bn_sets=bn_sets, fault_map=fault_map,
+        per_channel=per_channel, crossbar=crossbar_mode(exact, crossbar), variation=variation,
+        read_noise=read_noise, drift=drift, time=time, device=device, limit=limit,
+        subset_seed=subset_seed, skip=skip, montecarlo=montecarlo,
+    )  # fmt: skip
+    with running(threads):
+        results = run(spec)
+    emit([r.row() for r in results], fmt, COLUMNS, _run_lines(results, stopping, fmt))
+    if plot:
+        from archsim.api.faults import plot_evaluation
+
+        plot_evaluation(results, plot)
+
+
+def _default(option: str) -> bool:
+    """Whether the running command's `option` kept its default."""
+    return click.get_current_context().get_parameter_source(option) == ParameterSource.DEFAULT
+
+
+def _check_numbers(
+    chips: int, min_chips: int, batch_size: int, seed: int, skip: int, pilot_chips: int,
+    pilot_images: int, adaptive: float | None, chip_cost: float, width: float | None,
+    threshold: float | None,
+) -> None:  # fmt: skip
+    """One error line for a number outside what its option takes (the options listed)."""
     for name, value, low in (
         ("--chips", chips, 1),
         ("--min-chips", min_chips, 1),
@@ -286,73 +333,41 @@ def evaluate(
         raise UserError(f"--width must be a finite number > 0, got {width}")
     if threshold is not None and not 0 <= threshold <= 100:
         raise UserError(f"--threshold is an accuracy in [0, 100] %, got {threshold}")
-    given = click.get_current_context().get_parameter_source
-    if given("min_chips") != ParameterSource.DEFAULT and min_chips > chips:
+
+
+def _check_combinations(
+    chips: int, min_chips: int, stop_on: str, threshold: float | None, fault_map: str | None,
+    plot: str | None,
+) -> None:  # fmt: skip
+    """One error line for options that contradict each other, before any work."""
+    if not _default("min_chips") and min_chips > chips:
         raise UserError(f"--min-chips {min_chips} is more than --chips {chips}")
     if stop_on == "yield" and threshold is None:
         raise UserError("--stop-on yield needs --threshold: the accuracy a chip must reach")
-    if fault_map and any(given(p) != ParameterSource.DEFAULT for p in ("rates", "chips")):
+    if fault_map and not (_default("rates") and _default("chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
     if plot:
         from archsim.api.faults import check_plot
 
         check_plot(plot)  # before the work, not after it
-    stopping = ""
-    if adaptive is None and not fault_map and given("chips") == ParameterSource.DEFAULT:
-        adaptive = DEFAULT_HALF_WIDTH
-        two_stage = stop_on == "mean"  # a yield needs exact per-chip accuracies
-        if two_stage:
-            images_per_chip = images_per_chip or "auto"
-        stopping = (
-            f"default: until the 95% interval of the {stop_on} is within "
-            f"±{adaptive:g} points or {chips} chips"
-            + (", each chip on its own sample of test images sized by a pilot" if two_stage else "")
-            + " (--chips N: exactly N chips on every image)"
-        )
-    spec = EvaluateSpec(
-        checkpoint=checkpoint,
-        model=model,
-        width=width,
-        rates=parse_rates(rates),
-        fault_model=fault_model,
-        dataset=dataset,
-        data_dir=data_dir,
-        hardware=hardware,
-        policy=policy,
-        overrides=overrides,
-        bn_sets=bn_sets,
-        fault_map=fault_map,
-        per_channel=per_channel,
-        crossbar=crossbar_mode(exact, crossbar),
-        variation=variation,
-        read_noise=read_noise,
-        drift=drift,
-        time=time,
-        device=device,
-        limit=limit,
-        subset_seed=subset_seed,
-        skip=skip,
-        montecarlo=MonteCarloSpec(
-            chips,
-            seed,
-            adaptive,
-            min_chips,
-            threshold,
-            batch_size,
-            progress,
-            parse_images_per_chip(images_per_chip),
-            stop_on,
-            pilot_chips,
-            pilot_images,
-            chip_cost,
-            None if chips_per_pass is None else check_chips_per_pass(chips_per_pass),
-        ),
-    )
-    with running(threads):
-        results = run(spec)
+
+
+def _stopping_line(stop_on: str, adaptive: float, chips: int) -> str:
+    """What the default adaptive stop does, as the output's `stopping` line says it."""
+    return (
+        f"default: until the 95% interval of the {stop_on} is within "
+        f"±{adaptive:g} points or {chips} chips"
+        + (", each chip on its own sample of test images sized by a pilot"
+           if stop_on == "mean" else "")
+        + " (--chips N: exactly N chips on every image)"
+    )  # fmt: skip
+
+
+def _run_lines(results: "list[AccuracyResult]", stopping: str, fmt: str) -> dict[str, object]:
+    """The lines under the table: what was evaluated, on which chip, and the notes."""
     first = results[0]
     notes = sorted({note for r in results for note in r.notes})
-    extra = {
+    extra: dict[str, object] = {
         "model": first.info.model,
         "width": first.info.width,
         "dataset": first.info.dataset,
@@ -373,8 +388,4 @@ def evaluate(
         extra["notes"] = "; ".join(notes)
     if fmt == "json":
         extra["per_chip"] = {str(r.rate): list(r.per_chip) for r in results}
-    emit([r.row() for r in results], fmt, COLUMNS, extra)
-    if plot:
-        from archsim.api.faults import plot_evaluation
-
-        plot_evaluation(results, plot)
+    return extra

@@ -170,32 +170,12 @@ def map_specs(
     label = _label(model_name, width)
     to_place = [LayerToPlace(spec.name, tilings[spec.name]) for spec, _ in on_rram]
     chips = check_fits(to_place, geometry, label, opts.pack_imas)
-    budget_chips = replication_budget_chips(opts.replicate_scope, chips, geometry.chips)
-    budget_imas = budget_chips * geometry.imas_per_chip
-    if opts.budget_tiles is not None:
-        budget_imas = _tile_budget_imas(
-            to_place, geometry, opts.budget_tiles, label, opts.pack_imas
-        )
-        budget_chips = math.ceil(opts.budget_tiles / geometry.tiles_per_chip)
+    budget_chips, budget_imas = _budget(to_place, geometry, opts, chips, label)
     if replicas is not None and not replicate:
         raise UserError("explicit replica counts need options.replicate")
-    if replicate and to_place and replicas is not None:
-        to_place = [
-            LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
-            for layer in to_place
-        ]
-        _check_budget(to_place, geometry, budget_imas, label, opts.pack_imas)
-    elif replicate and to_place:
-        counts = plan_replicas(
-            [layer.tiling.crossbars for layer in to_place],
-            [spec.output_pixels for spec, _ in on_rram],
-            geometry.crossbars_per_ima,
-            budget_imas,
-        )
-        to_place = [
-            LayerToPlace(layer.name, layer.tiling, r)
-            for layer, r in zip(to_place, counts, strict=True)
-        ]
+    if replicate and to_place:
+        pixels = [spec.output_pixels for spec, _ in on_rram]
+        to_place = _replicated(to_place, pixels, geometry, budget_imas, replicas, opts, label)
     placed = {p.name: p for p in place_layers(to_place, geometry, label, opts.pack_imas)}
     replicas_by_name = {layer.name: layer.replicas for layer in to_place}
     layers = [
@@ -209,6 +189,62 @@ def map_specs(
         )
         for spec, placement in zip(specs, placements, strict=True)
     ]
+    return _record(specs, layers, geometry, opts, budget_chips, model_name, width, input_shape)
+
+
+def _budget(
+    to_place: list[LayerToPlace], geometry: Geometry, opts: MapOptions, chips: int, label: str
+) -> tuple[int, int]:
+    """The chips and IMAs provisioned: whole chips for the replication scope, or the tiles
+    `opts.budget_tiles` asks for."""
+    budget_chips = replication_budget_chips(opts.replicate_scope, chips, geometry.chips)
+    if opts.budget_tiles is None:
+        return budget_chips, budget_chips * geometry.imas_per_chip
+    imas = _tile_budget_imas(to_place, geometry, opts.budget_tiles, label, opts.pack_imas)
+    return math.ceil(opts.budget_tiles / geometry.tiles_per_chip), imas
+
+
+def _replicated(
+    to_place: list[LayerToPlace],
+    pixels: list[int],
+    geometry: Geometry,
+    budget_imas: int,
+    replicas: MappingABC[str, int] | None,
+    opts: MapOptions,
+    label: str,
+) -> list[LayerToPlace]:
+    """The layers with their replica counts: the explicit ones (checked against the
+    budget), or the balanced plan for the budget's IMAs."""
+    if replicas is not None:
+        explicit = [
+            LayerToPlace(layer.name, layer.tiling, _explicit_replicas(replicas, layer.name))
+            for layer in to_place
+        ]
+        _check_budget(explicit, geometry, budget_imas, label, opts.pack_imas)
+        return explicit
+    counts = plan_replicas(
+        [layer.tiling.crossbars for layer in to_place],
+        pixels,
+        geometry.crossbars_per_ima,
+        budget_imas,
+    )
+    return [
+        LayerToPlace(layer.name, layer.tiling, r) for layer, r in zip(to_place, counts, strict=True)
+    ]
+
+
+def _record(
+    specs: Sequence[LayerSpec],
+    layers: list[LayerMapping],
+    geometry: Geometry,
+    opts: MapOptions,
+    budget_chips: int,
+    model_name: str,
+    width: float,
+    input_shape: Sequence[int],
+) -> Mapping:
+    """The Mapping record of the placed layers and the options that placed them."""
+    replicate = opts.replicates(False)
     return Mapping(
         model=model_name,
         width=width,

@@ -106,48 +106,61 @@ def sweep_tolerance_pages(data: SweepData) -> list[Figure]:
             *(f"{c} ({u})" for c, (u, _) in zip(COLUMNS[11:14], units, strict=True)),
             *COLUMNS[14:],
         ]
-        numbered = list(enumerate(rows))
-        for part in chunks(numbered, 26):
-            fig = page(TITLE, head)
-            table(
-                fig,
-                (0.03, 0.1, 0.94, 0.76),
-                columns,
-                [
-                    (
-                        i + 1,
-                        r.model,
-                        r.width,
-                        r.method,
-                        r.train_rate,
-                        r.train_seed,
-                        r.tolerance,
-                        r.placement,
-                        f"{r.mean:.2f}",
-                        "-" if r.gain is None else f"{r.gain:+.2f}",
-                        "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
-                        *(cells[i] for _, cells in units),
-                        r.crossbars,
-                        r.on_front,
-                    )
-                    for i, r in part
-                ],
-                font=6.5,
-                highlight=[r.on_front for _, r in part],
-            )
-            constant = _constant(rows)
-            footnote(
-                fig,
-                "Costs: the sweep's cost of the point plus the technique's extra "
-                "cost from balanced analytic design points in the same chip budget "
-                "(spares: more crossbars and conversions; remap: its tables). search: "
-                "the placement search's choice within the energy of the sweep's "
-                "placement. Techniques run the checkpoint the evaluation rows run; BatchNorm "
-                f"statistics (one rule, as evaluate): {_bn_sets([r for _, r in part])}."
-                + (f" {constant[0].upper()}{constant[1:]}." if constant else ""),
-            )
-            figs.append(fig)
+        figs.extend(_table_pages(rows, head, columns, units))
         figs.append(_gain_chart(rows, head))
+    return figs
+
+
+def _table_pages(
+    rows: list[ToleranceRow],
+    head: str,
+    columns: list[str],
+    units: list[tuple[str, list[str]]],
+) -> list[Figure]:
+    """The rows of one fault rate as numbered table pages (26 rows a page), each with the
+    footnote on costs, placements and BatchNorm statistics."""
+    figs = []
+    numbered = list(enumerate(rows))
+    for part in chunks(numbered, 26):
+        fig = page(TITLE, head)
+        table(
+            fig,
+            (0.03, 0.1, 0.94, 0.76),
+            columns,
+            [
+                (
+                    i + 1,
+                    r.model,
+                    r.width,
+                    r.method,
+                    r.train_rate,
+                    r.train_seed,
+                    r.tolerance,
+                    r.placement,
+                    f"{r.mean:.2f}",
+                    "-" if r.gain is None else f"{r.gain:+.2f}",
+                    "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
+                    *(cells[i] for _, cells in units),
+                    r.crossbars,
+                    r.on_front,
+                )
+                for i, r in part
+            ],
+            font=6.5,
+            highlight=[r.on_front for _, r in part],
+        )
+        constant = _constant(rows)
+        footnote(
+            fig,
+            "Costs: the sweep's cost of the point plus the technique's extra "
+            "cost from balanced analytic design points in the same chip budget "
+            "(spares: more crossbars and conversions; remap: its tables). search: "
+            "the placement search's choice within the energy of the sweep's "
+            "placement. Techniques run the checkpoint the evaluation rows run; BatchNorm "
+            f"statistics (one rule, as evaluate): {_bn_sets([r for _, r in part])}."
+            + (f" {constant[0].upper()}{constant[1:]}." if constant else ""),
+        )
+        figs.append(fig)
     return figs
 
 

@@ -19,6 +19,7 @@ from time import perf_counter
 from typing import Any
 
 import torch
+from torch import nn
 
 from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from archsim.data import Dataset
@@ -29,11 +30,13 @@ from archsim.faults.devices import device_physics
 from archsim.faults.inject import rram_layer_names
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.mechanisms import training_cells
+from archsim.faults.models import FaultModel
 from archsim.faults.presets import get_fault_model
 from archsim.faults.sites import cell_formats
 from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
 from archsim.mapping.options import MapOptions
+from archsim.mapping.records import Mapping as ChipMapping
 from archsim.nets import get_net
 from archsim.train.loop import OnEpoch, RunSetup, run_epochs
 from archsim.train.perturb import layer_weights
@@ -163,24 +166,8 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         return done
     device = resolve_device(spec.device) or torch.device("cpu")
     keep_freed_memory()  # see archsim/faults/malloc.py: every batch's tensors otherwise mmap
-    data = load_split(spec.dataset, "train", spec.data_dir, spec.inputs("train"))
-    val_inputs = spec.inputs("test")
-    if spec.val_limit is None:
-        # the first N test images, N from the training size (train/validate.py)
-        val_inputs = replace(val_inputs, limit=default_val_limit(len(data)), subset_seed=None)
-    val = load_split(spec.dataset, "test", spec.data_dir, val_inputs)
-    model = get_net(
-        spec.model,
-        spec.width,
-        data.num_classes,
-        data.input_shape[0],
-        seed=spec.seed,
-        **spec.options,
-    )
-    from_meta = _init_from(spec, model, data) if spec.init_from else {}
-    model.to(device)
-    if spec.channels_last:
-        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    data, val = _splits(spec)
+    model, from_meta = _model(spec, data, device)
     mapping = map_model(
         model,
         data.input_shape,
@@ -194,45 +181,13 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     assert spec.fault_model is not None  # resolve_spec sets it from the method
     fault_model = get_fault_model(spec.fault_model)
     cells = cell_formats(mapping) if training_cells(fault_model) else None
-    optimizer = make_optimizer(spec, model)
-    state = RunState(
-        model,
-        optimizer,
-        {
-            "data": stream_generator(spec.seed, "data", torch.device("cpu")),
-            "noise": stream_generator(spec.seed, "noise", device),
-        },
-    )
-    if from_meta.get("prune"):
-        state.masks = PruneMasks.from_zeros(weights)
-    if spec.prune == "magnitude":
-        pruned = PruneMasks.by_magnitude(weights, spec.sparsity)
-        state.masks = (
-            pruned
-            if state.masks is None
-            else PruneMasks({k: m & state.masks.masks[k] for k, m in pruned.masks.items()})
-        )
-    if state.masks is not None:
-        state.masks.apply_(weights)
-    if spec.prune == "admm":
-        state.admm = ADMM(weights, spec.sparsity, spec.admm_rho)
+    state = _initial_state(spec, model, weights, bool(from_meta.get("prune")), device)
     meta = _meta(spec, data, layers)
     state_path = partial_path(final)
     resumed = 0
     if not force and load_state(state_path, state, spec.digest()):
         resumed = state.epochs_done
-    val_images = val.images.to(device)
-    if spec.channels_last:
-        val_images = val_images.contiguous(memory_format=torch.channels_last)
-    validation = Validation(
-        val_images,
-        val.labels.to(device),
-        mapping,
-        fault_model,
-        spec.val_rate or 0.0,
-        spec.val_chips,
-        spec.val_seed,
-    )
+    validation = _validation(spec, val, mapping, fault_model, device)
     physics = device_physics(spec.variation, spec.read_noise)
     setup = RunSetup(
         spec, data, layers, weights, fault_model, cells, validation, state_path, meta,
@@ -263,6 +218,78 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         resumed,
         False,
     )
+
+
+def _splits(spec: TrainSpec) -> tuple[Dataset, Dataset]:
+    """The training split and the validation images (by default the first N test images, N
+    from the training size: train/validate.py)."""
+    data = load_split(spec.dataset, "train", spec.data_dir, spec.inputs("train"))
+    val_inputs = spec.inputs("test")
+    if spec.val_limit is None:
+        val_inputs = replace(val_inputs, limit=default_val_limit(len(data)), subset_seed=None)
+    return data, load_split(spec.dataset, "test", spec.data_dir, val_inputs)
+
+
+def _model(
+    spec: TrainSpec, data: Dataset, device: torch.device
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The seeded network on `device` (its weights from `init_from` where given) and the
+    metadata of the checkpoint it started from ({} when none)."""
+    model = get_net(spec.model, spec.width, data.num_classes, data.input_shape[0],
+                    seed=spec.seed, **spec.options)  # fmt: skip
+    from_meta = _init_from(spec, model, data) if spec.init_from else {}
+    model.to(device)
+    if spec.channels_last:
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    return model, from_meta
+
+
+def _initial_state(
+    spec: TrainSpec,
+    model: nn.Module,
+    weights: dict[str, nn.Parameter],
+    pruned_start: bool,
+    device: torch.device,
+) -> RunState:
+    """Optimizer, seeded streams, prune masks (kept from a pruned start, and/or by
+    magnitude) applied to the weights, and ADMM's state where the spec prunes by it."""
+    state = RunState(
+        model,
+        make_optimizer(spec, model),
+        {
+            "data": stream_generator(spec.seed, "data", torch.device("cpu")),
+            "noise": stream_generator(spec.seed, "noise", device),
+        },
+    )
+    if pruned_start:
+        state.masks = PruneMasks.from_zeros(weights)
+    if spec.prune == "magnitude":
+        pruned = PruneMasks.by_magnitude(weights, spec.sparsity)
+        state.masks = (
+            pruned
+            if state.masks is None
+            else PruneMasks({k: m & state.masks.masks[k] for k, m in pruned.masks.items()})
+        )
+    if state.masks is not None:
+        state.masks.apply_(weights)
+    if spec.prune == "admm":
+        state.admm = ADMM(weights, spec.sparsity, spec.admm_rho)
+    return state
+
+
+def _validation(
+    spec: TrainSpec,
+    val: Dataset,
+    mapping: ChipMapping,
+    fault_model: FaultModel,
+    device: torch.device,
+) -> Validation:
+    """The per-epoch validation: fault-free and on the spec's fixed faulty chips."""
+    images = val.images.to(device)
+    if spec.channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
+    return Validation(images, val.labels.to(device), mapping, fault_model,
+                      spec.val_rate or 0.0, spec.val_chips, spec.val_seed)  # fmt: skip
 
 
 def _recalibrate(
