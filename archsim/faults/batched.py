@@ -58,7 +58,8 @@ def batched_correct(
     shared = {**dict(model.named_parameters()), **dict(model.named_buffers())}
 
     def logits(weights: dict[str, Tensor], x: Tensor) -> Tensor:
-        return functional_call(model, {**shared, **weights}, (x,))
+        out: Tensor = functional_call(model, {**shared, **weights}, (x,))  # untyped in torch
+        return out
 
     per_chip = vmap(logits, in_dims=(0, None))
     return correct_over_batches(model, lambda x: per_chip(stacked, x), images, labels, batch_size)

@@ -215,7 +215,7 @@ def _readings(planes: Tensor, stored: Tensor, spec: CrossbarSpec) -> Iterator[Te
         return
     width = -(-stored.shape[-1] // pack)
     padded = F.pad(stored, (0, pack * width - stored.shape[-1])).to(planes.dtype)
-    parts = padded.unflatten(-1, (pack, width))  # (..., R, pack, width)
+    parts = torch.unflatten(padded, -1, (pack, width))  # (..., R, pack, width)
     scale = torch.pow(2.0, bits * torch.arange(pack, device=stored.device, dtype=planes.dtype))
     packed = torch.einsum("...rpw,p->...rw", parts, scale)
     rest = planes @ packed

@@ -98,5 +98,5 @@ def from_cells(values: Tensor, fmt: CellFormat) -> Tensor:
     shifts = fmt.bits_per_cell * torch.arange(fmt.slices - 1, -1, -1, device=values.device)
     if fmt.encoding == "offset":
         return (values << shifts).sum(-1) - (1 << (fmt.weight_bits - 1))
-    positive, negative = values.split(fmt.slices, dim=-1)
+    positive, negative = torch.split(values, fmt.slices, dim=-1)
     return (positive << shifts).sum(-1) - (negative << shifts).sum(-1)

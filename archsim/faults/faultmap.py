@@ -72,7 +72,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return meta, tensors
 
 
-def check_made_for(path: str | Path, meta: MetaView, model: str, width: float) -> None:
+def check_made_for(path: str | Path, meta: MetaView[str, object], model: str, width: float) -> None:
     """Refuse a fault map whose metadata names another model or width than the checkpoint's."""
     named = (meta.get("model"), meta.get("width"))
     if named[0] is not None and (named[0] != model or named[1] != width):

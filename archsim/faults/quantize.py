@@ -43,7 +43,7 @@ def qmax_for(bits: int) -> int:
     """Largest code of a symmetric `bits`-bit quantizer."""
     if not 2 <= bits <= 32:
         raise UserError(f"symmetric weight quantization needs 2..32 bits, got {bits}")
-    return 2 ** (bits - 1) - 1
+    return (1 << (bits - 1)) - 1
 
 
 def quantize_weight(weight: Tensor, bits: int, per_channel: bool = False) -> QuantizedWeight:

@@ -100,7 +100,8 @@ class ReplicaLayer:
         if not self.faulty:  # every copy holds the fault-free weight
             self.images += images
             if isinstance(m, nn.Conv2d):
-                return m._conv_forward(x, self.weights[0], m.bias)
+                out: Tensor = m._conv_forward(x, self.weights[0], m.bias)  # torch leaves it untyped
+                return out
             return F.linear(x, self.weights[0], m.bias)
         pixels = self._pixels(x)
         if pixels != images * self.pixels:

@@ -345,7 +345,7 @@ class CrossbarLayer:
                 [bitwise_any(pattern[:, :, lo:hi], 2) for lo, hi in ranges], 2
             )  # (n, groups, blocks, height, width)
             any_bits = _window_any(channel_bits.flatten(1, 2), m).permute(0, 2, 3, 1)
-            any_bits = any_bits.unflatten(-1, (self.groups, self.blocks))
+            any_bits = torch.unflatten(any_bits, -1, (self.groups, self.blocks))
         if self.cycle_table is None:
             sums = cycle_sums(any_bits, spec.input_bits, spec.dac_bits, signed)
         else:  # one look-up per output: the table holds every pattern's sums

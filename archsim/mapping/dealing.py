@@ -75,7 +75,8 @@ class Dealing:
         """Pixels the lane of global group n received before it."""
         lane, m = n % self.lanes, n // self.lanes
         rounds, at = np.divmod(m, self.before.shape[1])
-        return rounds * self.per_period[lane] + self.before[lane, at]
+        pixels: np.ndarray = rounds * self.per_period[lane] + self.before[lane, at]
+        return pixels
 
     def _dealt(self, first_image: int, images: int) -> tuple[np.ndarray, ...]:
         """(lane, j: the lane's count, k: the lane's replicas) of every pixel: j is
@@ -96,7 +97,8 @@ class Dealing:
         """(images, pixels per image): the replica computing each output pixel of images
         `first_image` .. `first_image + images - 1` of an evaluation (pixels row-major)."""
         lane, j, share = self._dealt(first_image, images)
-        return lane + self.lanes * (j % share)
+        replica: np.ndarray = lane + self.lanes * (j % share)
+        return replica
 
     def slots(self, first_image: int, images: int) -> tuple[np.ndarray, int]:
         """(slot of each pixel of those images, flat and in evaluation order; slots per

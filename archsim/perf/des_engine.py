@@ -203,7 +203,7 @@ def shared_banks(plans: tuple[LayerPlan, ...]) -> dict[UserKey, tuple[Hold, ...]
                     adcs[("link", place)] = 1
     for key in [k for k, uses in users.items() if k[0] == "link" and len(uses) < 2]:
         del users[key]  # a port or link only one lane uses never queues
-    calendars: dict[tuple, Bank] = {}
+    calendars: dict[tuple[int, tuple[tuple[UserKey, int, float], ...]], Bank] = {}
     holds: dict[UserKey, dict[int, Hold]] = {}
     for key, uses in users.items():
         signature = (adcs[key], tuple(uses))
@@ -221,7 +221,7 @@ class PipelineSim:
         plans: tuple[LayerPlan, ...],
         images: int,
         watch: Callable[[int, list[float]], bool],
-        trace: list | None,
+        trace: list[TraceEntry] | None,
     ) -> None:
         self.env = simpy.Environment()
         self.plans = plans
@@ -241,7 +241,9 @@ class PipelineSim:
         self.final = next((s for s, _, _ in reversed(self.outputs) if s is not None), None)
         self.final_done = self.final.done if self.final is not None else []
 
-    def _build_layer(self, index: int, plan: LayerPlan) -> tuple[Signals | None, tuple, int]:
+    def _build_layer(
+        self, index: int, plan: LayerPlan
+    ) -> tuple[Signals | None, tuple[int, ...], int]:
         source: Signals | None = None
         groups = tuple(range(plan.groups))
         need, origin, feed = plan.need, -1, None
@@ -384,4 +386,4 @@ class PipelineSim:
         """Completion time of each image and the number of events SimPy scheduled."""
         self.env.run(until=self.stopped)
         # SimPy numbers every scheduled event from one counter; its next value is the count
-        return self.finish_s, next(self.env._eid)  # type: ignore[attr-defined]
+        return self.finish_s, next(self.env._eid)

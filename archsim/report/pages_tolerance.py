@@ -78,7 +78,9 @@ def _vulnerability_head(study: VulnerabilityStudy) -> str:
     return head
 
 
-def _vulnerability_table(study: VulnerabilityStudy) -> tuple[tuple[str, ...], list[tuple]]:
+def _vulnerability_table(
+    study: VulnerabilityStudy,
+) -> tuple[tuple[str, ...], Sequence[tuple[object, ...]]]:
     energy_unit, energy = si_column([r.cpu_energy_delta_j for r in study.rows], "J")
     pace_unit, pace = si_column([r.cpu_throughput_delta_ips for r in study.rows], "images/s")
     columns = (
@@ -171,7 +173,7 @@ def _versus(d: Difference | None) -> str:
     return "-" if d is None else f"{d.difference:+.2f} ± {d.half_width:.2f}"
 
 
-def _tolerance_table(run: ToleranceRun) -> tuple[tuple[str, ...], list[tuple]]:
+def _tolerance_table(run: ToleranceRun) -> tuple[tuple[str, ...], Sequence[tuple[object, ...]]]:
     tput_unit, tput = si_column([r.throughput_ips for r in run.rows], "images/s")
     energy_unit, energy = si_column([r.energy_per_image_j for r in run.rows], "J")
     area_unit, area = si_column([r.occupied_area_mm2 for r in run.rows], "mm²")

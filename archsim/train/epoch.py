@@ -51,7 +51,7 @@ def train_epoch(
             loss = F.cross_entropy(logits, labels)
             total = loss if parts.admm is None else loss + parts.admm.penalty(parts.weights)
             optimizer.zero_grad(set_to_none=True)
-            total.backward()
+            torch.autograd.backward(total)
             if parts.masks is not None:
                 parts.masks.mask_grads_(parts.weights)
             optimizer.step()

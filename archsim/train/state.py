@@ -57,7 +57,7 @@ class RunState:
         return len(self.curves)
 
 
-def _optimizer_extra(optimizer: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict]:
+def _optimizer_extra(optimizer: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict[str, Any]]:
     sd = optimizer.state_dict()
     tensors: dict[str, Tensor] = {}
     scalars: dict[str, Any] = {}
