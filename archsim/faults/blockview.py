@@ -49,10 +49,9 @@ def check_weight_map(chip: ChipFaults, what: str) -> None:
 def block_matrix_index(site: FaultSite, block: CrossbarBlock) -> np.ndarray:
     """Flat weight index of every slot of `block` (in its replica's copy of the weights):
     int64 (weight_rows, weight_cols)."""
-    rows, cols = site.matrix_rows, site.matrix_cols
     r = np.arange(block.row_start, block.row_end)[:, None]
     c = np.arange(block.col_start, block.col_end)[None, :]
-    return site.copy_offset(block, site.groups * rows * cols) + (block.group * cols + c) * rows + r
+    return site.weight_index(block, r, c)
 
 
 def harm(codes: np.ndarray, qmax: int) -> tuple[np.ndarray, np.ndarray]:

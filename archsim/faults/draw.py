@@ -84,7 +84,7 @@ def lines_to_faults(
     granularity: str,
 ) -> LayerFaults:
     """The cells of `site` lying on stuck rows / columns (every cell of a stuck line)."""
-    rows, cols, cells = site.matrix_rows, site.matrix_cols, site.cells.cells_per_weight
+    cells = site.cells.cells_per_weight
     found: list[tuple[np.ndarray, np.ndarray]] = []
     for b in site.blocks:  # per block, vectorised over its stuck lines
         states = line_states[crossbars[crossbar_key(b)]]
@@ -99,8 +99,7 @@ def lines_to_faults(
             r = np.arange(b.row_start, b.row_end)[None, :]
             c, k = (b.col_start + rel // cells)[:, None], (rel % cells)[:, None]
             kinds = states[b.col_offset + rel][:, None]
-        copy = site.copy_offset(b, site.groups * cols * rows * cells)
-        index = (copy + ((b.group * cols + c) * rows + r) * cells + k).reshape(-1)
+        index = site.cell_index(b, r, c, k).reshape(-1)
         found.append(
             (
                 index,

@@ -11,7 +11,7 @@ fault simulator faults (a replicated layer's map has a leading copy dimension, s
     column = b.col_offset + (c - b.col_start) * cells_per_weight + k
 
 (ISAAC's layout: a weight's cells side by side along its row). The flat cell index within
-the layer is ((g * cols + c) * rows + r) * cells_per_weight + k, as everywhere in faults/.
+the layer is ((g * cols + c) * rows + r) * cells_per_weight + k (`FaultSite.cell_index`).
 Cells no weight occupies (unused cells, the offset encoding's unit columns) are outside
 the mapping: their states are read, counted and ignored. Weight cells always lie
 in columns 0 .. cols - 1; where the unit column is follows the hardware's
@@ -48,9 +48,8 @@ def used_crossbars(sites: tuple[FaultSite, ...]) -> list[XbarKey]:
 
 def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
     """Where each cell of `site` lies (blocks in order, vectorised within a block)."""
-    rows, cols, cells = site.matrix_rows, site.matrix_cols, site.cells.cells_per_weight
+    cells = site.cells.cells_per_weight
     parts: list[tuple[np.ndarray, ...]] = []
-    per_copy = site.groups * cols * rows * cells
     for b in site.blocks:
         r = np.arange(b.row_start, b.row_end)[:, None, None]
         c = np.arange(b.col_start, b.col_end)[None, :, None]
@@ -58,10 +57,7 @@ def place_cells(site: FaultSite, number: dict[XbarKey, int]) -> Placement:
         shape = np.broadcast_shapes(r.shape, c.shape, k.shape)
         parts.append(
             (
-                np.broadcast_to(
-                    site.copy_offset(b, per_copy) + ((b.group * cols + c) * rows + r) * cells + k,
-                    shape,
-                ),
+                np.broadcast_to(site.cell_index(b, r, c, k), shape),
                 np.full(shape, number[crossbar_key(b)]),
                 np.broadcast_to(b.row_offset + (r - b.row_start), shape),
                 np.broadcast_to(b.col_offset + (c - b.col_start) * cells + k, shape),

@@ -18,6 +18,7 @@ columns are not faulted (where they sit, beside the array or inside it, is the h
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from torch import Tensor, nn
 
 from archsim.errors import UserError
@@ -81,6 +82,23 @@ class FaultSite:
     def copy_offset(self, block: CrossbarBlock, per_copy: int) -> int:
         """Flat offset of `block`'s replica in a fault map of `per_copy` units per copy."""
         return block.replica * per_copy if self.copies > 1 else 0
+
+    def weight_index(self, block: CrossbarBlock, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Flat index in a weight fault map of the weights at matrix rows `r`, columns `c`
+        of `block`'s group, in its replica's copy: (g * cols + c) * rows + r after the copy's
+        offset (PyTorch's layout of a (groups * cols, rows) weight matrix)."""
+        rows, cols = self.matrix_rows, self.matrix_cols
+        per_copy = self.groups * cols * rows
+        index: np.ndarray = self.copy_offset(block, per_copy) + (block.group * cols + c) * rows + r
+        return index
+
+    def cell_index(
+        self, block: CrossbarBlock, r: np.ndarray, c: np.ndarray, k: np.ndarray
+    ) -> np.ndarray:
+        """Flat index in a cell fault map of cell `k` of those weights: the weight's index
+        x cells per weight + k (a weight's cells lie side by side)."""
+        index: np.ndarray = self.weight_index(block, r, c) * self.cells.cells_per_weight + k
+        return index
 
 
 def cell_format(mapping: Mapping, layer: LayerMapping) -> CellFormat:
