@@ -64,6 +64,40 @@ def paper_reference(model: str, width: float) -> tuple[float, float] | None:
     return TABLE_II.get((model, round(width, 6)))
 
 
+def _layer_costs(mapping: Mapping, rate: float, power: float) -> tuple[LayerCost, ...]:
+    """Each layer at the one MAC rate and power: its share of time and energy."""
+    return tuple(
+        LayerCost(
+            lm.spec.name,
+            lm.target,
+            lm.spec.macs / rate,
+            lm.spec.macs / mapping.total_macs,
+            lm.spec.macs / rate * power,
+            {"paper_estimator": lm.spec.macs / rate * power},
+        )
+        for lm in mapping.layers
+    )
+
+
+def _notes(mapping: Mapping, hw_name: str, calibration: PaperCalibration) -> tuple[str, ...]:
+    """The estimate's formula, and Table II's known MobileNetV2 mismatch where it applies."""
+    rate, power = calibration.mac_rate_per_s, calibration.power_w
+    notes = [
+        f"paper estimator: latency = network MACs x images / {rate:.4g} MAC/s, energy = "
+        f"latency x {power:.4g} W ({hw_name} paper_estimator: {calibration.source[:60]}...)"
+    ]
+    reference = paper_reference(mapping.model, mapping.width)
+    if mapping.model == "mobilenetv2" and reference is not None:
+        paper_per_image_s = reference[0] / TABLE_II_IMAGES
+        notes.append(
+            MOBILENET_MISMATCH.format(
+                all_x=mapping.total_macs / rate / paper_per_image_s,
+                rram_x=mapping.rram_macs / rate / paper_per_image_s,
+            )
+        )
+    return tuple(notes)
+
+
 def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) -> PerfResult:
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
@@ -78,33 +112,10 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
     if macs <= 0:
         raise UserError(f"{mapping.model} has no multiply-accumulates to estimate")
     per_image_s = macs / rate
-    layers = tuple(
-        LayerCost(
-            lm.spec.name,
-            lm.target,
-            lm.spec.macs / rate,
-            lm.spec.macs / macs,
-            lm.spec.macs / rate * power,
-            {"paper_estimator": lm.spec.macs / rate * power},
-        )
-        for lm in mapping.layers
-    )
+    layers = _layer_costs(mapping, rate, power)
     energy = per_image_s * power
     by_layer = {layer.name: layer.energy_j for layer in layers}
     by_layer[STATIC_ROW] = 0.0
-    notes = [
-        f"paper estimator: latency = network MACs x images / {rate:.4g} MAC/s, energy = "
-        f"latency x {power:.4g} W ({hw.name} paper_estimator: {calibration.source[:60]}...)"
-    ]
-    reference = paper_reference(mapping.model, mapping.width)
-    if mapping.model == "mobilenetv2" and reference is not None:
-        paper_per_image_s = reference[0] / TABLE_II_IMAGES
-        notes.append(
-            MOBILENET_MISMATCH.format(
-                all_x=per_image_s / paper_per_image_s,
-                rram_x=mapping.rram_macs / rate / paper_per_image_s,
-            )
-        )
     chips = mapping.chips_used
     tiles = len(frozenset().union(*(lm.tiles for lm in mapping.rram_layers)))
     budget = max(mapping.budget_chips, chips)
@@ -137,5 +148,5 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
         cpu_time_s=mapping.cpu_macs / rate,
         events=0,
         layers=layers,
-        notes=tuple(notes),
+        notes=_notes(mapping, hw.name, calibration),
     )

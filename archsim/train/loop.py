@@ -91,6 +91,43 @@ def _begin_phase(setup: RunSetup, plan: EpochPlan, state: RunState) -> None:
     state.masks = pruned
 
 
+def _train_pass(
+    setup: RunSetup, plan: EpochPlan, state: RunState, steps: int, advance: Callable[[], None]
+) -> tuple[float, float]:
+    """One epoch's training over its shuffled, augmented batches under its perturbation:
+    (loss, accuracy); an ADMM epoch then updates its auxiliary variables."""
+    spec = setup.spec
+    assert spec.batch_size is not None
+    batches = iterate_batches(
+        setup.train_data,
+        spec.batch_size,
+        shuffle=True,
+        augment=True,
+        generator=state.generators["data"],
+        drop_last=setup.drop_last,
+        device=next(state.model.parameters()).device,
+        channels_last=spec.channels_last,
+    )
+    parts = EpochParts(
+        setup.layers,
+        setup.weights,
+        make_sampler(setup, plan, state),
+        state.masks,
+        state.admm if plan.phase == "admm" else None,
+    )
+    loss, acc = train_epoch(
+        state.model,
+        batches,
+        state.optimizer,
+        parts,
+        partial(learning_rate, spec, plan, steps=steps),
+        advance,
+    )
+    if plan.phase == "admm" and state.admm is not None:
+        state.admm.update(setup.weights)
+    return loss, acc
+
+
 def run_epochs(
     setup: RunSetup, plans: Sequence[EpochPlan], state: RunState, on_epoch: OnEpoch | None = None
 ) -> None:
@@ -98,39 +135,12 @@ def run_epochs(
     spec = setup.spec
     assert spec.batch_size is not None
     steps = num_batches(len(setup.train_data), spec.batch_size, setup.drop_last)
-    device = next(state.model.parameters()).device
     with progress_bar(spec.progress) as bar:
         for plan in plans[state.epochs_done :]:
             start = perf_counter()
             _begin_phase(setup, plan, state)
             task = bar.add_task(f"epoch {plan.epoch + 1}/{len(plans)}", total=steps, status="")
-            batches = iterate_batches(
-                setup.train_data,
-                spec.batch_size,
-                shuffle=True,
-                augment=True,
-                generator=state.generators["data"],
-                drop_last=setup.drop_last,
-                device=device,
-                channels_last=spec.channels_last,
-            )
-            parts = EpochParts(
-                setup.layers,
-                setup.weights,
-                make_sampler(setup, plan, state),
-                state.masks,
-                state.admm if plan.phase == "admm" else None,
-            )
-            loss, acc = train_epoch(
-                state.model,
-                batches,
-                state.optimizer,
-                parts,
-                partial(learning_rate, spec, plan, steps=steps),
-                partial(bar.advance, task),
-            )
-            if plan.phase == "admm" and state.admm is not None:
-                state.admm.update(setup.weights)
+            loss, acc = _train_pass(setup, plan, state, steps, partial(bar.advance, task))
             bar.update(task, status="validating")
             val_start = perf_counter()
             clean, chips = setup.validation.run(state.model)

@@ -152,6 +152,26 @@ def pass_batches(images: int, batch_size: int, batches: int | None) -> int:
     return count
 
 
+def _first_batches(
+    data: Dataset, batch_size: int, count: int, device: torch.device, channels_last: bool
+) -> Batches:
+    """The first `count` unshuffled, unaugmented batches of `data`, anew at each call."""
+
+    def batches() -> Iterator[tuple[Tensor, Tensor]]:
+        every = iterate_batches(
+            data,
+            batch_size,
+            shuffle=False,
+            augment=False,
+            generator=None,
+            device=device,
+            channels_last=channels_last,
+        )
+        return islice(every, count)
+
+    return batches
+
+
 def recalibrate_data(
     model: nn.Module,
     layers: Sequence[str],
@@ -175,6 +195,8 @@ def recalibrate_data(
     count = pass_batches(len(data), batch_size, batches)
     device = next(model.parameters()).device
     generator = stream_generator(seed, "recal", device)
+    first = _first_batches(data, batch_size, count, device, channels_last)
+    moved = None if technique is None else partial(technique.states, fault_model.name, seed=seed)
     ordered = sorted(rates)
     chips = fault_model.name if technique is None else f"{fault_model.name}+{technique.name}"
     sets: dict[str, dict[str, Tensor]] = {}
@@ -183,32 +205,18 @@ def recalibrate_data(
         for rate in ordered:
             start = perf_counter()
             bar.update(task, status=f"{chips} at {rate:g}")
-            sets.update(
-                recalibrate(
-                    model,
-                    layers,
-                    [rate],
-                    fault_model,
-                    lambda: islice(
-                        iterate_batches(
-                            data,
-                            batch_size,
-                            shuffle=False,
-                            augment=False,
-                            generator=None,
-                            device=device,
-                            channels_last=channels_last,
-                        ),
-                        count,
-                    ),
-                    generator,
-                    cells,
-                    lambda: bar.advance(task),
-                    None
-                    if technique is None
-                    else partial(technique.states, fault_model.name, seed=seed),
-                )
+            passed = recalibrate(
+                model,
+                layers,
+                [rate],
+                fault_model,
+                first,
+                generator,
+                cells=cells,
+                on_batch=partial(bar.advance, task),
+                moved=moved,
             )
+            sets.update(passed)
             log.info(
                 "recalibrated BatchNorm for %s at rate %g over %d of %d batches (%d "
                 "images) in %.1fs",

@@ -168,14 +168,7 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
     keep_freed_memory()  # see archsim/faults/malloc.py: every batch's tensors otherwise mmap
     data, val = _splits(spec)
     model, from_meta = _model(spec, data, device)
-    mapping = map_model(
-        model,
-        data.input_shape,
-        spec.hardware,
-        options=MapOptions(policy=spec.policy, overrides=spec.overrides),
-        model_name=spec.model,
-        width=spec.width,
-    )
+    mapping = _mapping(spec, model, data)
     layers = rram_layer_names(mapping)
     weights = layer_weights(model, layers)
     assert spec.fault_model is not None  # resolve_spec sets it from the method
@@ -217,6 +210,18 @@ def train(spec: TrainSpec, *, on_epoch: OnEpoch | None = None, force: bool = Fal
         perf_counter() - started,
         resumed,
         False,
+    )
+
+
+def _mapping(spec: TrainSpec, model: nn.Module, data: Dataset) -> ChipMapping:
+    """The chip the run trains for: its RRAM layers, cells and validation chips."""
+    return map_model(
+        model,
+        data.input_shape,
+        spec.hardware,
+        options=MapOptions(policy=spec.policy, overrides=spec.overrides),
+        model_name=spec.model,
+        width=spec.width,
     )
 
 
