@@ -40,33 +40,32 @@ class LineDrawing:
         }
 
 
-class RowFaults(Mechanism):
+class _LineFaults(Mechanism):
+    """Whole crossbar lines stuck: rows or columns, as `along_rows` says."""
+
+    kind: ClassVar[StateKind] = "cell"
+    along_rows: ClassVar[bool]
+
+    def prepare(
+        self,
+        sites: tuple[FaultSite, ...],
+        model: FaultModel,
+        crossbar_rows: int,
+        crossbar_cols: int,
+    ) -> Drawing:
+        lines = crossbar_rows if self.along_rows else crossbar_cols
+        return LineDrawing(self.granularity, sites, model, lines)
+
+
+class RowFaults(_LineFaults):
     """`row`: whole crossbar rows (word lines) stuck."""
 
     granularity: ClassVar[str] = "row"
-    kind: ClassVar[StateKind] = "cell"
-
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
-        return LineDrawing(self.granularity, sites, model, crossbar_rows)
+    along_rows: ClassVar[bool] = True
 
 
-class ColumnFaults(Mechanism):
+class ColumnFaults(_LineFaults):
     """`column`: whole crossbar columns (bit lines) stuck."""
 
     granularity: ClassVar[str] = "column"
-    kind: ClassVar[StateKind] = "cell"
-
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
-        return LineDrawing(self.granularity, sites, model, crossbar_cols)
+    along_rows: ClassVar[bool] = False

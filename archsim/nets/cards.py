@@ -7,10 +7,11 @@ whose shape or class count disagrees with the card are one-line UserErrors.
 """
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch import nn
@@ -24,6 +25,15 @@ from archsim.nets.width import check_width
 CARD_PACKAGE = "archsim"
 CARD_FOLDER = "modelcards"
 CARD_SUFFIXES = (".yaml", ".yml")
+T = TypeVar("T")
+
+
+def _field_error(check: Callable[[T], T], value: T) -> T:
+    """`check(value)`, its one-line `UserError` raised as the field's validation error."""
+    try:
+        return check(value)
+    except UserError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class _Strict(BaseModel):
@@ -94,26 +104,17 @@ class ModelCard(_Strict):
     @field_validator("architecture")
     @classmethod
     def _known_architecture(cls, value: str) -> str:
-        try:
-            return net_info(value).name
-        except UserError as exc:
-            raise ValueError(str(exc)) from None
+        return _field_error(lambda name: net_info(name).name, value)
 
     @field_validator("dataset")
     @classmethod
     def _known_dataset(cls, value: str) -> str:
-        try:
-            return get_source(value).name
-        except UserError as exc:
-            raise ValueError(str(exc)) from None
+        return _field_error(lambda name: get_source(name).name, value)
 
     @field_validator("width")
     @classmethod
     def _valid_width(cls, value: float) -> float:
-        try:
-            return check_width(value)
-        except UserError as exc:
-            raise ValueError(str(exc)) from None
+        return _field_error(check_width, value)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ModelCard":
