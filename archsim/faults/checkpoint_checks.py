@@ -1,5 +1,7 @@
 """What `evaluate` refuses before it scores a chip: a `--model` or `--width` the checkpoint
-does not hold, and images or classes the net was not built for (one error line each)."""
+does not hold, and images or classes the net was not built for (one error line each); and
+what it takes from the checkpoint's record where the user gives nothing (its placement and
+hardware), with a note where the two differ."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from archsim.errors import UserError
 if TYPE_CHECKING:
     from archsim.faults.pipeline import EvaluateSpec
 
+DEFAULT_POLICY = "cpu-1x1"
 log = logging.getLogger("archsim.faults.pipeline")  # the warnings keep evaluate's logger
 
 
@@ -71,3 +74,33 @@ def _check_shape(
             f"classes; {name} gives {'x'.join(map(str, shape))} images, {shape[0]} channels, "
             f"{classes} classes"
         )
+
+
+def recorded(
+    meta: dict[str, Any], key: str, given: str | None, default: str, what: str
+) -> tuple[str, tuple[str, ...]]:
+    """(value, notes): `given` if any, else the checkpoint's `key`, else `default`."""
+    trained = meta.get(key)
+    if given is None:
+        return (trained if isinstance(trained, str) and trained else default), ()
+    if isinstance(trained, str) and trained and given != trained:
+        return given, (f"{what} {given} differs from the checkpoint's {trained}",)
+    return given, ()
+
+
+def placement(
+    spec: EvaluateSpec, meta: dict[str, Any]
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(policy, overrides, notes) to map the checkpoint with (see the module doc)."""
+    trained = meta.get("policy")
+    trained_overrides = tuple(meta.get("overrides") or ())
+    if spec.policy is None:
+        return trained or DEFAULT_POLICY, trained_overrides + spec.overrides, ()
+    notes: tuple[str, ...] = ()
+    if trained and (spec.policy, spec.overrides) != (trained, trained_overrides):
+        was = " ".join((trained, *trained_overrides))
+        notes = (
+            f"placement {' '.join((spec.policy, *spec.overrides))} differs from the "
+            f"checkpoint's training placement {was}",
+        )
+    return spec.policy, spec.overrides, notes

@@ -36,7 +36,8 @@ def checkpoint_target(
     input shape (padded as trained) gives evaluate's blocks."""
     from archsim.checkpoint import load_checkpoint
     from archsim.config.hardware import load_hardware
-    from archsim.faults.pipeline import DEFAULT_HARDWARE, EvaluateSpec, placement
+    from archsim.faults.checkpoint_checks import placement
+    from archsim.faults.pipeline import DEFAULT_HARDWARE, EvaluateSpec
     from archsim.mapping.mapper import map_model
     from archsim.mapping.options import MapOptions
 

@@ -21,16 +21,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+from torch import Tensor, nn
+
 from archsim.checkpoint import default_checkpoint_path, load_checkpoint
 from archsim.config.hardware import load_hardware
+from archsim.config.hwschema import HardwareConfig
 from archsim.data.batches import resolve_device
 from archsim.data.inputs import InputHandling, load_split
+from archsim.data.records import Dataset
 from archsim.errors import UserError
-from archsim.faults.bnsets import Recalibrator, choose_bn, qualify_legacy_keys
+from archsim.faults.bnsets import BnChoice, Recalibrator, choose_bn, qualify_legacy_keys
 from archsim.faults.checkpoint_checks import (
     check_data,
     check_declared_shape,
     check_identity,
+    placement,
+    recorded,
 )
 from archsim.faults.chip import ChipDrawer
 from archsim.faults.devices import device_physics
@@ -39,7 +46,7 @@ from archsim.faults.inject import FaultInjector
 from archsim.faults.labformats import read_any_fault_map
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.mechanisms import mechanism_of
-from archsim.faults.models import check_rate
+from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
     MonteCarloSpec,
@@ -48,14 +55,15 @@ from archsim.faults.montecarlo import (
     run_chips,
 )
 from archsim.faults.presets import get_fault_model
+from archsim.faults.records import ChipFaults
 from archsim.faults.replicas import Balancer, replica_note
 from archsim.faults.stats import summarize
 from archsim.faults.xbarpath import crossbar_note, crossbar_setup
 from archsim.machine import warn_if_oversubscribed
+from archsim.mapping.records import Mapping
 from archsim.nets.width import check_width
 
 DEFAULT_DATASET = "digits"
-DEFAULT_POLICY = "cpu-1x1"
 DEFAULT_HARDWARE = "isaac"
 DEFAULT_FAULT_MODEL = "dropconnect"
 log = logging.getLogger(__name__)
@@ -113,37 +121,7 @@ def resolve_checkpoint(spec: EvaluateSpec) -> Path:
     return path
 
 
-def _recorded(
-    meta: dict[str, Any], key: str, given: str | None, default: str, what: str
-) -> tuple[str, tuple[str, ...]]:
-    """(value, notes): `given` if any, else the checkpoint's `key`, else `default`."""
-    trained = meta.get(key)
-    if given is None:
-        return (trained if isinstance(trained, str) and trained else default), ()
-    if isinstance(trained, str) and trained and given != trained:
-        return given, (f"{what} {given} differs from the checkpoint's {trained}",)
-    return given, ()
-
-
-def placement(
-    spec: EvaluateSpec, meta: dict[str, Any]
-) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """(policy, overrides, notes) to map the checkpoint with (see the module doc)."""
-    trained = meta.get("policy")
-    trained_overrides = tuple(meta.get("overrides") or ())
-    if spec.policy is None:
-        return trained or DEFAULT_POLICY, trained_overrides + spec.overrides, ()
-    notes: tuple[str, ...] = ()
-    if trained and (spec.policy, spec.overrides) != (trained, trained_overrides):
-        was = " ".join((trained, *trained_overrides))
-        notes = (
-            f"placement {' '.join((spec.policy, *spec.overrides))} differs from the "
-            f"checkpoint's training placement {was}",
-        )
-    return spec.policy, spec.overrides, notes
-
-
-def folding_note(mapping: Any, hw: Any, fault_model: Any) -> tuple[str, ...]:
+def folding_note(mapping: Mapping, hw: HardwareConfig, fault_model: FaultModel) -> tuple[str, ...]:
     """What the fault simulator's BatchNorm convention means for this run, when it matters.
 
     The cost model folds BN into the conv before it (hardware `operation.batchnorm`); the
@@ -173,17 +151,29 @@ class _Loaded:
     """The checkpoint, fault model, hardware name and test split `evaluate` runs on."""
 
     path: Path
-    model: Any
-    meta: dict[str, Any]
-    bn_sets: dict[str, Any]
-    fault_model: Any
+    model: nn.Module
+    meta: dict[str, Any]  # the checkpoint's JSON metadata
+    bn_sets: dict[str, dict[str, Tensor]]
+    fault_model: FaultModel
     hardware: str
     dataset: str
     handling: InputHandling
-    data: Any
-    images: Any
-    labels: Any
+    data: Dataset
+    images: Tensor
+    labels: Tensor
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    """What every chip of one evaluation shares."""
+
+    injector: FaultInjector
+    mapping: Mapping
+    info: RunInfo
+    mc: MonteCarloSpec
+    float_accuracy: float
+    quantized_accuracy: float
 
 
 def evaluate(
@@ -207,11 +197,14 @@ def evaluate(
     if ld.bn_sets and not spec.bn_sets:
         ld.notes += (f"recalibrated BatchNorm sets ({', '.join(ld.bn_sets)}) not used",)
     sets, recalibrator = (ld.bn_sets if spec.bn_sets else None), on_the_fly(ld.path, spec.device)
-    common: dict[str, Any] = {
-        "float_accuracy": float_acc,
-        "quantized_accuracy": quant_acc,
-    }
-    run = (injector, mapping, info, mc, common)
+    run = _Run(
+        injector=injector,
+        mapping=mapping,
+        info=info,
+        mc=mc,
+        float_accuracy=float_acc,
+        quantized_accuracy=quant_acc,
+    )
     if spec.fault_map:
         results = [_on_fault_map(spec.fault_map, ld, run, sets, recalibrator)]
     else:
@@ -220,7 +213,7 @@ def evaluate(
     return [replace(r, notes=notes + r.notes) for r in results] if notes else results
 
 
-def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
+def _load(spec: EvaluateSpec, device: torch.device | None) -> _Loaded:
     """The checkpoint (checked against the spec), its fault model and hardware, and the test
     split (checked against the checkpoint), with the notes so far."""
     path = resolve_checkpoint(spec)
@@ -231,7 +224,7 @@ def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
     fault_model = get_fault_model(
         spec.fault_model or meta.get("fault_model") or DEFAULT_FAULT_MODEL
     )
-    hardware, notes = _recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE, "hardware")
+    hardware, notes = recorded(meta, "hardware", spec.hardware, DEFAULT_HARDWARE, "hardware")
     dataset_name = spec.dataset or meta.get("dataset") or DEFAULT_DATASET
     handling = InputHandling(
         spec.limit, spec.subset_seed, (meta.get("input") or {}).get("pad_to"), spec.skip
@@ -246,7 +239,9 @@ def _load(spec: EvaluateSpec, device: Any) -> _Loaded:
     )  # fmt: skip
 
 
-def _map(spec: EvaluateSpec, ld: _Loaded, balance: Balancer | None) -> tuple[Any, Any, RunInfo]:
+def _map(
+    spec: EvaluateSpec, ld: _Loaded, balance: Balancer | None
+) -> tuple[Mapping, HardwareConfig, RunInfo]:
     """(mapping, hardware config, run info) for the loaded checkpoint, balanced by
     `balance`; adds the placement, BN-folding and replica notes to `ld.notes`."""
     from archsim.mapping.mapper import map_model
@@ -280,7 +275,9 @@ def _map(spec: EvaluateSpec, ld: _Loaded, balance: Balancer | None) -> tuple[Any
     return mapping, hw, info
 
 
-def _injector(spec: EvaluateSpec, ld: _Loaded, mapping: Any, hw: Any) -> FaultInjector:
+def _injector(
+    spec: EvaluateSpec, ld: _Loaded, mapping: Mapping, hw: HardwareConfig
+) -> FaultInjector:
     """The fault injector over the mapped model, on the chosen crossbar path; adds the
     crossbar note to `ld.notes`."""
     physics = device_physics(spec.variation, spec.read_noise, spec.drift, spec.time)
@@ -300,43 +297,56 @@ def _injector(spec: EvaluateSpec, ld: _Loaded, mapping: Any, hw: Any) -> FaultIn
     return injector
 
 
-_Run = tuple[FaultInjector, Any, RunInfo, MonteCarloSpec, dict[str, Any]]
+BnSets = dict[str, dict[str, Tensor]] | None
 
 
 def _on_fault_map(
-    fault_map: str, ld: _Loaded, run: _Run, sets: Any, recalibrator: Recalibrator
+    fault_map: str, ld: _Loaded, run: _Run, sets: BnSets, recalibrator: Recalibrator
 ) -> AccuracyResult:
     """The one measured chip of `fault_map` (refused if made for another model)."""
-    injector, mapping, info, mc, common = run
-    chip = read_any_fault_map(fault_map, injector.sites, mapping)
-    check_made_for(fault_map, chip.meta, info.model, info.width)
+    chip = read_any_fault_map(fault_map, run.injector.sites, run.mapping)
+    check_made_for(fault_map, chip.meta, run.info.model, run.info.width)
     warn_if_oversubscribed()  # after the checks: a refused map is one error line
     bn = choose_bn(sets, chip.fault_model, None, recalibrator)
+    return _chips(run, None, None, ld, run.mc, bn, fault_map=chip)
+
+
+def _chips(
+    run: _Run,
+    drawer: ChipDrawer | None,
+    rate: float | None,
+    ld: _Loaded,
+    mc: MonteCarloSpec,
+    bn: BnChoice,
+    fault_map: ChipFaults | None = None,
+) -> AccuracyResult:
+    """`run_chips` with what every chip of the run shares."""
     return run_chips(
-        injector, None, None, ld.images, ld.labels, mc, info, fault_map=chip, bn=bn, **common
+        run.injector,
+        drawer,
+        rate,
+        ld.images,
+        ld.labels,
+        mc,
+        run.info,
+        fault_map=fault_map,
+        bn=bn,
+        float_accuracy=run.float_accuracy,
+        quantized_accuracy=run.quantized_accuracy,
     )
 
 
 def _over_rates(
-    ld: _Loaded, run: _Run, rates: tuple[float, ...], sets: Any, recalibrator: Recalibrator
+    ld: _Loaded, run: _Run, rates: tuple[float, ...], sets: BnSets, recalibrator: Recalibrator
 ) -> list[AccuracyResult]:
     """Simulated chips at each fault rate."""
-    injector, mapping, info, mc, common = run
+    mapping = run.mapping
     drawer = ChipDrawer(
-        injector.sites, ld.fault_model, mapping.crossbar_rows, mapping.crossbar_cols
+        run.injector.sites, ld.fault_model, mapping.crossbar_rows, mapping.crossbar_cols
     )
     warn_if_oversubscribed()
     return [
-        _at_rate(
-            injector,
-            drawer,
-            rate,
-            ld.images,
-            ld.labels,
-            mc,
-            info,
-            {**common, "bn": choose_bn(sets, ld.fault_model.name, rate, recalibrator)},
-        )
+        _at_rate(run, drawer, rate, ld, choose_bn(sets, ld.fault_model.name, rate, recalibrator))
         for rate in rates
     ]
 
@@ -347,31 +357,17 @@ def _input_text(shape: tuple[int, ...], handling: InputHandling) -> str:
 
 
 def _at_rate(
-    injector: FaultInjector,
-    drawer: ChipDrawer,
-    rate: float,
-    images: Any,
-    labels: Any,
-    mc: MonteCarloSpec,
-    info: RunInfo,
-    common: dict[str, Any],
+    run: _Run, drawer: ChipDrawer, rate: float, ld: _Loaded, bn: BnChoice
 ) -> AccuracyResult:
     """Chips at one rate. At rate 0 every chip is the fault-free chip: it is scored once, on
     every test image (exact, so no pilot or image subset), and that accuracy stands for each
     of the chips (so std 0, a zero-width interval); unless the chips' device physics makes
     each chip its own."""
-    if rate > 0 or (injector.path is not None and injector.path.physics.active):
-        return run_chips(injector, drawer, rate, images, labels, mc, info, **common)
-    once = run_chips(
-        injector,
-        drawer,
-        rate,
-        images,
-        labels,
-        replace(mc, chips=1, adaptive=None, images_per_chip=None),
-        info,
-        **common,
-    )
+    mc, path = run.mc, run.injector.path
+    if rate > 0 or (path is not None and path.physics.active):
+        return _chips(run, drawer, rate, ld, mc, bn)
+    one = replace(mc, chips=1, adaptive=None, images_per_chip=None)
+    once = _chips(run, drawer, rate, ld, one, bn)
     if mc.chips == 1:
         return once
     per_chip = once.per_chip * mc.chips
