@@ -11,6 +11,7 @@ handled: a cell map's harm depends on bit slices that these techniques do not mo
 refuse it, one line).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,8 @@ from torch import Tensor
 
 from archsim.errors import UserError
 from archsim.faults.models import STUCK_OFF, STUCK_ON
-from archsim.faults.records import ChipFaults
+from archsim.faults.quantize import QuantizedWeight
+from archsim.faults.records import ChipFaults, LayerFaults
 from archsim.faults.sites import FaultSite
 from archsim.mapping.records import CrossbarBlock
 
@@ -94,3 +96,36 @@ def layer_from_slots(
         torch.from_numpy(flat[order].astype(np.int64)),
         torch.from_numpy(kinds[order].astype(np.int8)),
     )
+
+
+# (site, block number, the block's faults, the layer's qmax) -> the block's stuck-off and
+# stuck-on masks after a technique moved its weights, in the logical layout (nonzero: stuck)
+BlockMove = Callable[[FaultSite, int, BlockFaults, int], tuple[np.ndarray, np.ndarray]]
+
+
+def moved_chip(
+    sites: tuple[FaultSite, ...],
+    quantized: Mapping[str, QuantizedWeight],
+    chip: ChipFaults,
+    move: BlockMove,
+    tolerance: str,
+) -> ChipFaults:
+    """`chip` with every block of every faulted site as `move` leaves it (spare columns,
+    remapping), its meta's `tolerance` naming the technique."""
+    layers: dict[str, LayerFaults] = dict(chip.layers)
+    for site in sites:
+        if site.name not in layers:
+            continue
+        q = quantized[site.name]
+        index: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        for b, bf in enumerate(block_faults(site, q.codes, chip)):
+            where = block_matrix_index(site, bf.block)
+            for mask, kind in zip(move(site, b, bf, q.qmax), (STUCK_OFF, STUCK_ON), strict=True):
+                hit = mask > 0
+                index.append(where[hit])
+                kinds.append(np.full(int(hit.sum()), kind, np.int8))
+        flat, flat_kinds = layer_from_slots(site, index, kinds)
+        layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
+    meta = {**chip.meta, "tolerance": tolerance}
+    return ChipFaults(chip.kind, layers, chip.fault_model, chip.rate, chip.seed, chip.chip, meta)

@@ -30,17 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from archsim.faults.blockview import (
-    BlockFaults,
-    block_faults,
-    block_matrix_index,
-    check_weight_map,
-    harm,
-    layer_from_slots,
-)
+from archsim.faults.blockview import BlockFaults, check_weight_map, harm, moved_chip
 from archsim.faults.inject import FaultInjector
-from archsim.faults.models import STUCK_OFF, STUCK_ON
-from archsim.faults.records import ChipFaults, LayerFaults
+from archsim.faults.records import ChipFaults
+from archsim.faults.sites import FaultSite
 
 DEFAULT_ROUNDS = 1
 
@@ -134,38 +127,33 @@ class RemapResult:
     seconds: float  # wall time to compute the layouts
 
 
+def _logical(stuck: np.ndarray, inv_rows: np.ndarray, inv_cols: np.ndarray) -> np.ndarray:
+    """The logical weights under the stuck slots: slot (p, q) holds (inv_rows[p], inv_cols[q])."""
+    p, q = np.nonzero(stuck)
+    logical = np.zeros(stuck.shape, dtype=bool)
+    logical[inv_rows[p], inv_cols[q]] = True
+    return logical
+
+
 def remap_chip(
     injector: FaultInjector, chip: ChipFaults, rounds: int = DEFAULT_ROUNDS
 ) -> RemapResult:
     """Remap every faulty block of `chip` for `injector`'s quantized weights."""
     check_weight_map(chip, "remapping")
     start = time.perf_counter()
-    layers: dict[str, LayerFaults] = dict(chip.layers)
     before = after = 0.0
     remapped = 0
-    for site in injector.sites:
-        if site.name not in layers:
-            continue
-        q = injector.quantized[site.name]
-        index: list[np.ndarray] = []
-        kinds: list[np.ndarray] = []
-        for bf in block_faults(site, q.codes, chip):
-            if bf.faults == 0:
-                continue
-            layout = remap_block(bf, q.qmax, rounds)
-            remapped += 1
-            before += layout.harm_before
-            after += layout.harm_after
-            where = block_matrix_index(site, bf.block)
-            # slot (p, q) now holds logical (inv_rows[p], inv_cols[q])
-            inv_rows, inv_cols = np.argsort(layout.rows), np.argsort(layout.cols)
-            for mask, kind in ((bf.off, STUCK_OFF), (bf.on, STUCK_ON)):
-                p, s = np.nonzero(mask)
-                index.append(where[inv_rows[p], inv_cols[s]])
-                kinds.append(np.full(len(p), kind, np.int8))
-        flat, flat_kinds = layer_from_slots(site, index, kinds)
-        layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
-    seconds = time.perf_counter() - start
-    meta = {**chip.meta, "tolerance": "remap"}
-    out = ChipFaults(chip.kind, layers, chip.fault_model, chip.rate, chip.seed, chip.chip, meta)
-    return RemapResult(out, before, after, remapped, seconds)
+
+    def move(site: FaultSite, b: int, bf: BlockFaults, qmax: int) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal before, after, remapped
+        if bf.faults == 0:
+            return bf.off, bf.on
+        layout = remap_block(bf, qmax, rounds)
+        remapped += 1
+        before += layout.harm_before
+        after += layout.harm_after
+        inv_rows, inv_cols = np.argsort(layout.rows), np.argsort(layout.cols)
+        return _logical(bf.off, inv_rows, inv_cols), _logical(bf.on, inv_rows, inv_cols)
+
+    out = moved_chip(injector.sites, injector.quantized, chip, move, "remap")
+    return RemapResult(out, before, after, remapped, time.perf_counter() - start)

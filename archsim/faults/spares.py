@@ -17,18 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from archsim.faults.blockview import (
-    block_faults,
-    block_matrix_index,
-    check_weight_map,
-    harm,
-    layer_from_slots,
-)
+from archsim.faults.blockview import BlockFaults, check_weight_map, harm, moved_chip
 from archsim.faults.draw import bernoulli_positions, draw_kinds, unit_rng
 from archsim.faults.inject import FaultInjector
 from archsim.faults.models import STUCK_OFF, STUCK_ON, check_rate
 from archsim.faults.presets import get_fault_model
-from archsim.faults.records import ChipFaults, LayerFaults
+from archsim.faults.records import ChipFaults
+from archsim.faults.sites import FaultSite
 
 
 def spare_states(
@@ -60,38 +55,27 @@ def apply_spares(
     rate = check_rate(spare_rate if spare_rate is not None else chip.rate or 0.0)
     p_on = get_fault_model(chip.fault_model).p_on if rate > 0 else 0.0
     seed, number = chip.seed or 0, chip.chip or 0
-    layers: dict[str, LayerFaults] = dict(chip.layers)
     before = after = 0.0
     replaced = 0
-    for site in injector.sites:
-        if site.name not in layers:
-            continue
-        q = injector.quantized[site.name]
-        index: list[np.ndarray] = []
-        kinds: list[np.ndarray] = []
-        for b, bf in enumerate(block_faults(site, q.codes, chip)):
-            h_off, h_on = harm(bf.codes, q.qmax)
-            own = (h_off * bf.off + h_on * bf.on).sum(axis=0)  # (C,)
-            off, on = bf.off.copy(), bf.on.copy()
-            before += float(own.sum())
-            if k > 0 and own.any():
-                spare = spare_states(site.name, b, bf.codes.shape[0], k, p_on, rate, seed, number)
-                s_off = (spare == STUCK_OFF).astype(np.float64)
-                s_on = (spare == STUCK_ON).astype(np.float64)
-                gain = own[:, None] - (h_off.T @ s_off + h_on.T @ s_on)  # (C, k)
-                cols, spares = linear_sum_assignment(gain, maximize=True)
-                use = gain[cols, spares] > 0
-                cols, spares = cols[use], spares[use]
-                off[:, cols], on[:, cols] = s_off[:, spares], s_on[:, spares]
-                replaced += len(cols)
-            after += float((h_off * off + h_on * on).sum())
-            where = block_matrix_index(site, bf.block)
-            for mask, kind in ((off, STUCK_OFF), (on, STUCK_ON)):
-                hit = mask > 0
-                index.append(where[hit])
-                kinds.append(np.full(int(hit.sum()), kind, np.int8))
-        flat, flat_kinds = layer_from_slots(site, index, kinds)
-        layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
-    meta = {**chip.meta, "tolerance": f"spare-{k}"}
-    out = ChipFaults(chip.kind, layers, chip.fault_model, chip.rate, chip.seed, chip.chip, meta)
+
+    def move(site: FaultSite, b: int, bf: BlockFaults, qmax: int) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal before, after, replaced
+        h_off, h_on = harm(bf.codes, qmax)
+        own = (h_off * bf.off + h_on * bf.on).sum(axis=0)  # (C,)
+        off, on = bf.off.copy(), bf.on.copy()
+        before += float(own.sum())
+        if k > 0 and own.any():
+            spare = spare_states(site.name, b, bf.codes.shape[0], k, p_on, rate, seed, number)
+            s_off = (spare == STUCK_OFF).astype(np.float64)
+            s_on = (spare == STUCK_ON).astype(np.float64)
+            gain = own[:, None] - (h_off.T @ s_off + h_on.T @ s_on)  # (C, k)
+            cols, spares = linear_sum_assignment(gain, maximize=True)
+            use = gain[cols, spares] > 0
+            cols, spares = cols[use], spares[use]
+            off[:, cols], on[:, cols] = s_off[:, spares], s_on[:, spares]
+            replaced += len(cols)
+        after += float((h_off * off + h_on * on).sum())
+        return off, on
+
+    out = moved_chip(injector.sites, injector.quantized, chip, move, f"spare-{k}")
     return SpareResult(out, before, after, replaced)
