@@ -35,7 +35,7 @@ from archsim.faults.mechanism import Drawing, Mechanism
 from archsim.faults.models import OK, FaultModel
 from archsim.faults.physical import Layout, XbarKey
 from archsim.faults.records import LayerFaults, StateKind
-from archsim.faults.sites import FaultSite
+from archsim.faults.sites import FaultSite, Sites
 
 SHAPES = ("blob", "row-line", "column-line")
 
@@ -155,14 +155,8 @@ class ClusterFaults(Mechanism):
     granularity: ClassVar[str] = "cluster"
     kind: ClassVar[StateKind] = "cell"
 
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
+    def prepare(self, sites: Sites, model: FaultModel, rows: int, cols: int) -> Drawing:
         if not isinstance(model, ClusterModel):
             raise UserError(f"fault model {model.name!r}: cluster faults need a cluster shape "
                             "and size (a ClusterModel)")  # fmt: skip
-        return ClusterDrawing(sites, model, crossbar_rows, crossbar_cols)
+        return ClusterDrawing(sites, model, rows, cols)

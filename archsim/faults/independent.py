@@ -24,7 +24,7 @@ from archsim.faults.mechanism import Drawing, Mechanism, not_sampled
 from archsim.faults.models import OK, STUCK_OFF, STUCK_ON, FaultModel
 from archsim.faults.quantize import quantize_weight
 from archsim.faults.records import LayerFaults, StateKind
-from archsim.faults.sites import CellFormat, FaultSite
+from archsim.faults.sites import CellFormat, FaultSite, Sites
 
 
 def dense_states(
@@ -81,13 +81,7 @@ class _Independent(Mechanism):
     def shape(self, site: FaultSite) -> tuple[int, ...]:
         return site.weights_shape if self.kind == "weight" else site.cell_shape
 
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
+    def prepare(self, sites: Sites, model: FaultModel, rows: int, cols: int) -> Drawing:
         return _IndependentDrawing(self, sites, model)
 
 

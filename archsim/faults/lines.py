@@ -15,7 +15,7 @@ from archsim.faults.draw import check_blocks, crossbar_index, draw_lines, lines_
 from archsim.faults.mechanism import Drawing, Mechanism
 from archsim.faults.models import FaultModel
 from archsim.faults.records import LayerFaults, StateKind
-from archsim.faults.sites import FaultSite
+from archsim.faults.sites import FaultSite, Sites
 
 
 class LineDrawing:
@@ -46,14 +46,8 @@ class _LineFaults(Mechanism):
     kind: ClassVar[StateKind] = "cell"
     along_rows: ClassVar[bool]
 
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
-        lines = crossbar_rows if self.along_rows else crossbar_cols
+    def prepare(self, sites: Sites, model: FaultModel, rows: int, cols: int) -> Drawing:
+        lines = rows if self.along_rows else cols
         return LineDrawing(self.granularity, sites, model, lines)
 
 

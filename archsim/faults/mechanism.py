@@ -22,7 +22,7 @@ from torch import Tensor
 from archsim.errors import UserError
 from archsim.faults.models import FaultModel
 from archsim.faults.records import LayerFaults, StateKind
-from archsim.faults.sites import CellFormat, FaultSite
+from archsim.faults.sites import CellFormat, Sites
 
 
 class Drawing(Protocol):
@@ -42,14 +42,8 @@ class Mechanism(ABC):
     trains_on_cells: ClassVar[bool] = False  # `sample` needs the layer's cell format
 
     @abstractmethod
-    def prepare(
-        self,
-        sites: tuple[FaultSite, ...],
-        model: FaultModel,
-        crossbar_rows: int,
-        crossbar_cols: int,
-    ) -> Drawing:
-        """The drawer of `model`'s chips over `sites` on crossbars of the given size."""
+    def prepare(self, sites: Sites, model: FaultModel, rows: int, cols: int) -> Drawing:
+        """The drawer of `model`'s chips over `sites` on crossbars of `rows` x `cols` cells."""
 
     def sample(
         self,

@@ -168,8 +168,7 @@ class _Loaded:
 class _Run:
     """What every chip of one evaluation shares."""
 
-    injector: FaultInjector
-    mapping: Mapping
+    injector: FaultInjector  # over the mapped model: `injector.mapping`
     info: RunInfo
     mc: MonteCarloSpec
     float_accuracy: float
@@ -199,7 +198,6 @@ def evaluate(
     sets, recalibrator = (ld.bn_sets if spec.bn_sets else None), on_the_fly(ld.path, spec.device)
     run = _Run(
         injector=injector,
-        mapping=mapping,
         info=info,
         mc=mc,
         float_accuracy=float_acc,
@@ -304,7 +302,7 @@ def _on_fault_map(
     fault_map: str, ld: _Loaded, run: _Run, sets: BnSets, recalibrator: Recalibrator
 ) -> AccuracyResult:
     """The one measured chip of `fault_map` (refused if made for another model)."""
-    chip = read_any_fault_map(fault_map, run.injector.sites, run.mapping)
+    chip = read_any_fault_map(fault_map, run.injector.sites, run.injector.mapping)
     check_made_for(fault_map, chip.meta, run.info.model, run.info.width)
     warn_if_oversubscribed()  # after the checks: a refused map is one error line
     bn = choose_bn(sets, chip.fault_model, None, recalibrator)
@@ -340,7 +338,7 @@ def _over_rates(
     ld: _Loaded, run: _Run, rates: tuple[float, ...], sets: BnSets, recalibrator: Recalibrator
 ) -> list[AccuracyResult]:
     """Simulated chips at each fault rate."""
-    mapping = run.mapping
+    mapping = run.injector.mapping
     drawer = ChipDrawer(
         run.injector.sites, ld.fault_model, mapping.crossbar_rows, mapping.crossbar_cols
     )

@@ -101,6 +101,9 @@ class FaultSite:
         return index
 
 
+Sites = tuple[FaultSite, ...]  # a model's fault sites, in layer order
+
+
 def cell_format(mapping: Mapping, layer: LayerMapping) -> CellFormat:
     """The layer's cell format (the mapper's `cells_per_weight` when it sets one)."""
     derived = CellFormat.of(mapping.weight_bits, mapping.bits_per_cell, mapping.encoding)
