@@ -77,7 +77,7 @@ def _settings(spec: RecalibrateSpec, meta: dict[str, Any]) -> dict[str, Any]:
         "dataset": spec.dataset or meta.get("dataset"),
         "data_dir": spec.data_dir or trained.get("data_dir"),
         "inputs": InputHandling(limit, trained.get("subset_seed") if limit else None, pad_to),
-        "batch_size": spec.batch_size or trained.get("batch_size") or DEFAULT_RECIPE["batch_size"],
+        "batch_size": spec.batch_size or trained.get("batch_size") or DEFAULT_RECIPE.batch_size,
         "seed": meta.get("seed", 0) if spec.seed is None else spec.seed,
         "fault_model": spec.fault_model or meta.get("fault_model") or "dropconnect",
         "hardware": meta.get("hardware") or "isaac",

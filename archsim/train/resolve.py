@@ -13,6 +13,7 @@ A step schedule's milestones are scaled to the run's epochs (the card's 100 and 
 become 50% and 75% of the epochs) unless given explicitly.
 """
 
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from archsim.errors import UserError
@@ -20,17 +21,31 @@ from archsim.nets import ModelCard, check_options, list_cards, load_card, net_in
 from archsim.nets.cards import CosineSchedule, StepSchedule
 from archsim.train.spec import TrainSpec
 
-DEFAULT_RECIPE: dict[str, Any] = {
-    "optimizer": "sgd",
-    "epochs": 200,
-    "batch_size": 128,
-    "lr": 0.1,
-    "momentum": 0.9,
-    "weight_decay": 1e-4,
-    "schedule": "cosine",
-    "milestones": (),
-    "gamma": 0.1,
-}
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """A training recipe: each field fills the `TrainSpec` field of its name left `None`."""
+
+    optimizer: str
+    batch_size: int
+    lr: float
+    momentum: float
+    weight_decay: float
+    schedule: str
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.1
+
+
+DEFAULT_EPOCHS = 200
+# the drop-connect authors' recipe, for a net with no model card
+DEFAULT_RECIPE = Recipe(
+    optimizer="sgd",
+    batch_size=128,
+    lr=0.1,
+    momentum=0.9,
+    weight_decay=1e-4,
+    schedule="cosine",
+)
 
 
 def find_card(spec: TrainSpec) -> ModelCard | None:
@@ -70,38 +85,37 @@ def card_reason(spec: TrainSpec) -> str:
     return f"no {model} card for {spec.dataset}: the card of {model}'s default options"
 
 
-def _recipe(card: ModelCard | None, epochs: int) -> dict[str, Any]:
+def _recipe(card: ModelCard | None, epochs: int) -> Recipe:
+    """The card's recipe over `epochs` (step milestones scaled to them), else the default."""
     if card is None:
-        return {**DEFAULT_RECIPE, "epochs": epochs}
+        return DEFAULT_RECIPE
     r = card.training
-    out: dict[str, Any] = {
-        "optimizer": r.optimizer,
-        "batch_size": r.batch_size,
-        "lr": r.lr,
-        "momentum": r.momentum,
-        "weight_decay": r.weight_decay,
-        "schedule": r.schedule.kind,
-        "milestones": (),
-        "gamma": 0.1,
-    }
+    recipe = Recipe(
+        optimizer=r.optimizer,
+        batch_size=r.batch_size,
+        lr=r.lr,
+        momentum=r.momentum,
+        weight_decay=r.weight_decay,
+        schedule=r.schedule.kind,
+    )
     if isinstance(r.schedule, StepSchedule):
         scaled = sorted({max(1, round(m * epochs / r.epochs)) for m in r.schedule.milestones})
-        out["milestones"] = tuple(m for m in scaled if m < epochs)
-        out["gamma"] = r.schedule.gamma
-    elif isinstance(r.schedule, CosineSchedule) and r.schedule.min_lr:
+        milestones = tuple(m for m in scaled if m < epochs)
+        return replace(recipe, milestones=milestones, gamma=r.schedule.gamma)
+    if isinstance(r.schedule, CosineSchedule) and r.schedule.min_lr:
         raise UserError(f"model card {card.name}: cosine min_lr is not supported")
-    return out
+    return recipe
 
 
 def resolve_spec(spec: TrainSpec) -> TrainSpec:
     """A copy of `spec` with every `None` filled in (idempotent)."""
     card = find_card(spec)
-    epochs = spec.epochs or (card.training.epochs if card else DEFAULT_RECIPE["epochs"])
+    epochs = spec.epochs or (card.training.epochs if card else DEFAULT_EPOCHS)
     recipe = _recipe(card, epochs)
     if spec.milestones is not None:
-        recipe["milestones"] = spec.milestones
-    updates: dict[str, Any] = {
-        key: value for key, value in recipe.items() if getattr(spec, key) is None
+        recipe = replace(recipe, milestones=spec.milestones)
+    updates: dict[str, Any] = {  # pydantic's model_copy takes the fields to set by name
+        f.name: getattr(recipe, f.name) for f in fields(recipe) if getattr(spec, f.name) is None
     }
     if updates.get("optimizer", spec.optimizer) == "adam":
         if spec.momentum is not None:
