@@ -1,9 +1,15 @@
-"""The mapping arrows: `nn.Module --extract--> [LayerSpec] --map--> Mapping`, and the design
-points `archsim map` and sweeps cost (balanced in a chip budget)."""
+"""The mapping arrows: `nn.Module --extract--> [LayerSpec] --map--> Mapping`, and the pipeline
+of `archsim map`, one stage after another (`map_widths`):
+
+1. `design_points`: load the hardware and its cost table, trace every width, fix the one chip
+   budget they share, then map, balance and plan each width (`perf.balance.costed_mapping`,
+   which returns the mapping with the plans it was checked with);
+2. `estimate_points`: estimate each planned point with the named estimator, on those plans.
+"""
 
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from archsim.config.hardware import HardwareConfig, load_hardware
@@ -13,25 +19,33 @@ from archsim.mapping.policy import POLICIES
 from archsim.mapping.records import LayerMapping, LayerSpec, Mapping
 from archsim.mapping.summary import MappingSummary, summarize
 from archsim.perf.balance import balanced_point
+from archsim.perf.plan import PlannedMapping
+from archsim.perf.result import PerfResult
+from archsim.progress import Step
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from archsim.perf.costs import PerfCosts
+    from archsim.mapping.geometry import Geometry
 
 __all__ = [
     "LayerMapping",
     "LayerSpec",
     "MapOptions",
+    "MapRequest",
     "Mapping",
     "MappingSummary",
+    "PlannedMapping",
+    "WidthCost",
     "WidthPoints",
     "balanced_point",
     "design_point",
     "design_points",
+    "estimate_points",
     "extract",
     "map_model",
     "map_net",
+    "map_widths",
     "placement_policies",
     "summarize",
     "trace_net",
@@ -73,18 +87,47 @@ def design_point(
     return costed_mapping(extract(model, input_shape), resolve_geometry(config),
                          costs_from_hardware(config), budget_chips,
                          options or MapOptions(), input_shape=tuple(input_shape),
-                         model_name=model_name, width=width)  # fmt: skip
+                         model_name=model_name, width=width).mapping  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
 class WidthPoints:
-    """The design points of one net at several widths in one chip budget, the hardware they
-    are on and its cost table (the one the balancer planned with, so estimates reuse its
-    plans)."""
+    """The design points of one net at several widths in one chip budget, each planned on
+    the hardware's cost table (the plans the balancer checked, handed on to the estimator)."""
 
-    mappings: tuple[Mapping, ...]
+    points: tuple[PlannedMapping, ...]
     hardware: HardwareConfig
-    costs: "PerfCosts"
+
+    @property
+    def mappings(self) -> tuple[Mapping, ...]:
+        return tuple(p.mapping for p in self.points)
+
+
+def _budget(
+    budget_chips: int | str | None,
+    geometry: "Geometry",
+    traced: Sequence[tuple["nn.Module", list[LayerSpec]]],
+    options: MapOptions,
+    widths: Sequence[float],
+    *,
+    net: str,
+    input_shape: tuple[int, ...],
+) -> int:
+    """The chips every width is costed in: `budget_chips` ("node": every chip of the node),
+    else the fewest that hold the widest point with one copy of each layer."""
+    from archsim.mapping.mapper import map_specs
+    from archsim.perf.balance import default_budget_chips
+
+    if budget_chips == "node":
+        return geometry.chips
+    if isinstance(budget_chips, int):
+        return budget_chips
+    one_copy = replace(options, replicate=False, budget_tiles=None)
+    return default_budget_chips([
+        map_specs(specs, geometry, input_shape=input_shape, options=one_copy, model_name=net,
+                  width=w)
+        for (_, specs), w in zip(traced, widths, strict=True)
+    ])  # fmt: skip
 
 
 def design_points(
@@ -98,7 +141,8 @@ def design_points(
     net_options: MappingABC[str, Any] | None = None,
     budget_chips: int | str | None = None,
 ) -> WidthPoints:
-    """Zoo net `net` at every width, mapped as `options` say in one shared chip budget.
+    """Zoo net `net` at every width, mapped as `options` say in one shared chip budget and
+    planned: map -> balance -> plan, in this order.
 
     The budget is `budget_chips` ("node": every chip of the node), else the fewest chips that
     hold the largest width unreplicated (`options.budget_tiles` provisions tiles instead);
@@ -107,10 +151,10 @@ def design_points(
     `input_shape` defaults to the net's usual input; `net_options` are the net's own.
     """
     from archsim.mapping.geometry import resolve_geometry
-    from archsim.mapping.mapper import map_specs, with_unused_note
+    from archsim.mapping.mapper import with_unused_note
     from archsim.mapping.policy import check_policy
     from archsim.nets import net_info
-    from archsim.perf.balance import costed_mapping, default_budget_chips
+    from archsim.perf.balance import costed_mapping
     from archsim.perf.hw_costs import costs_from_hardware
 
     check_policy(options.policy)  # fail before building any net
@@ -118,21 +162,62 @@ def design_points(
     geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
     shape = tuple(input_shape or net_info(net).input_shape)
     traced = [trace_net(net, w, shape, num_classes, dict(net_options or {})) for w in widths]
-    if budget_chips == "node":
-        budget = geometry.chips
-    elif isinstance(budget_chips, int):
-        budget = budget_chips
-    else:  # the fewest chips that hold the widest point with one copy of each layer
-        one_copy = replace(options, replicate=False, budget_tiles=None)
-        budget = default_budget_chips([
-            map_specs(specs, geometry, input_shape=shape, options=one_copy, model_name=net,
-                      width=w)
-            for (_, specs), w in zip(traced, widths, strict=True)
-        ])  # fmt: skip
-    mappings = tuple(
-        with_unused_note(costed_mapping(specs, geometry, costs, budget, options,
-                                       input_shape=shape, model_name=net, width=w),
-                         model, specs)
-        for (model, specs), w in zip(traced, widths, strict=True)
-    )  # fmt: skip
-    return WidthPoints(mappings=mappings, hardware=hw, costs=costs)
+    budget = _budget(budget_chips, geometry, traced, options, widths, net=net,
+                     input_shape=shape)  # fmt: skip
+    points = []
+    for (model, specs), w in zip(traced, widths, strict=True):
+        planned = costed_mapping(specs, geometry, costs, budget, options, input_shape=shape,
+                                 model_name=net, width=w)  # fmt: skip
+        noted = with_unused_note(planned.mapping, model, specs)  # notes change no plan
+        points.append(replace(planned, mapping=noted, hardware=hw))
+    return WidthPoints(points=tuple(points), hardware=hw)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WidthCost:
+    """One width's planned design point and its estimate."""
+
+    point: PlannedMapping
+    result: PerfResult
+
+    @property
+    def replicas_added(self) -> int:
+        """Replicas beyond one copy of each RRAM layer."""
+        return sum(lm.replicas - 1 for lm in self.point.mapping.rram_layers)
+
+
+def estimate_points(points: WidthPoints, estimator: str, images: int) -> tuple[WidthCost, ...]:
+    """Every width's estimate on the plans it was balanced with (none planned again)."""
+    from archsim.perf.estimate import estimate_point
+
+    return tuple(
+        WidthCost(point=p, result=estimate_point(p, estimator, images)) for p in points.points
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapRequest:
+    """What `archsim map` maps: the net and widths, where, and how (`mapping`)."""
+
+    model: str
+    widths: tuple[float, ...]
+    hardware: str
+    mapping: MapOptions
+    net_options: dict[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None  # None: the net's usual input
+    num_classes: int = 10
+    budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
+
+
+def map_widths(
+    request: MapRequest, estimator: str, images: int, step: Step = lambda _text: None
+) -> tuple[WidthCost, ...]:
+    """The pipeline of `archsim map`: map -> balance -> plan every width, then estimate each
+    on its own plans. `step` is told which stage runs (a CLI spinner)."""
+    step(f"map: mapping {request.model} at {len(request.widths)} width(s)")
+    points = design_points(request.model, request.widths, request.hardware, request.mapping,
+                           input_shape=request.input_shape, num_classes=request.num_classes,
+                           net_options=request.net_options,
+                           budget_chips=request.budget_chips)  # fmt: skip
+    step(f"map: costing with the {estimator} estimator")
+    return estimate_points(points, estimator, images)
