@@ -33,12 +33,12 @@ def test_both_pipelines_are_listed_step_by_step() -> None:
         "archsim.api.mapping:map_widths",
         "archsim.perf.balance:balanced_mapping",
         "archsim.perf.plan:build_plans",
-        "archsim.perf.estimate:estimate_point",
+        "archsim.perf.estimators:estimate_point",
     ):
         assert stage in mapping
     order = [
         mapping.index(s)
-        for s in ("archsim.perf.balance:balanced_mapping", "archsim.perf.estimate:estimate_point")
+        for s in ("archsim.perf.balance:balanced_mapping", "archsim.perf.estimators:estimate_point")
     ]
     assert order == sorted(order)  # balanced and planned before it is estimated
     chip = [f"{m}:{f}" for m, f in _steps("One Monte-Carlo chip")]

@@ -41,7 +41,7 @@ def test_a_registered_estimator_is_offered_and_dispatched(monkeypatch) -> None:
     out = runner.invoke(cli, ["map", "-m", "lenet5", "--estimator", "closed", "--format", "json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["costs"]["estimator"] == "analytic"
-    from archsim.perf.estimate import estimate_point
+    from archsim.perf.estimators import estimate_point
 
     with pytest.raises(UserError, match=r"unknown estimator 'roofline' \(choose from des, "
                        r"analytic, paper, closed\)"):  # fmt: skip

@@ -12,7 +12,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
-from archsim.perf.estimate import estimate_point
+from archsim.perf.estimators import estimate_point
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.plan import plan_mapping
 

@@ -4,10 +4,11 @@ the drop-connect paper beside an estimate."""
 
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from archsim.mapping.records import Mapping
-from archsim.perf.estimate import estimate_point
+from archsim.perf.estimators import estimate_point
 from archsim.perf.hw_costs import HardwareLike
 from archsim.perf.paper import (
     TABLE_II_IMAGES,
@@ -21,15 +22,18 @@ from archsim.perf.result import LayerCost, PerfResult
 
 __all__ = [
     "TABLE_II_IMAGES",
+    "EnergyBreakdown",
     "LayerCost",
     "PerfResult",
     "PlannedMapping",
     "Table2Comparison",
+    "energy_breakdown",
     "estimate",
     "estimate_point",
     "paper_mismatch",
     "paper_reference",
     "plan_mapping",
+    "small_share_note",
     "table2",
 ]
 
@@ -66,3 +70,53 @@ def table2(results: Sequence[PerfResult]) -> list[Table2Comparison]:
 def _figures(r: PerfResult) -> Table2Figures:
     return Table2Figures(net=r.model, width=r.width, images=r.images,
                          latency_s=r.total_latency_s, energy_j=r.total_energy_j)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergyBreakdown:
+    """An estimate's energy per image by component: each layer's dynamic energy (layers that
+    spend any), their sum, the static energy (static power x the interval) and the total."""
+
+    width: float
+    layers: tuple[tuple[str, dict[str, float]], ...]  # (layer, joules by component)
+    dynamic: dict[str, float]
+    static: dict[str, float]
+    total: dict[str, float]  # dynamic + static, components in name order
+
+
+def energy_breakdown(result: PerfResult) -> EnergyBreakdown:
+    """What `archsim map --breakdown` prints for one width."""
+    layers = []
+    dynamic: dict[str, float] = {}
+    for layer in result.layers:
+        if not any(layer.energy_by_component_j.values()):
+            continue
+        layers.append((layer.name, dict(layer.energy_by_component_j)))
+        for c, j in layer.energy_by_component_j.items():
+            dynamic[c] = dynamic.get(c, 0.0) + j
+    static = dict(result.static_by_component_j)
+    total = {c: dynamic.get(c, 0.0) + static.get(c, 0.0) for c in sorted({*dynamic, *static})}
+    return EnergyBreakdown(width=result.width, layers=tuple(layers), dynamic=dynamic,
+                           static=static, total=total)  # fmt: skip
+
+
+SMALL_SHARE = (
+    0.25  # of the budget's area occupied, below which a net is priced in mostly idle silicon
+)
+MOSTLY_STATIC = 0.9  # of the energy per image that is static power
+
+
+def small_share_note(results: Sequence[PerfResult]) -> str | None:
+    """What to say when a net fills little of a whole-chip budget: its costs are then mostly
+    the idle remainder's static power, and a tile budget prices it as a part of a chip."""
+    for r in results:
+        share = r.occupied_area_mm2 / r.provisioned_area_mm2
+        static = r.static_energy_j / r.energy_per_image_j
+        if r.budget_tiles == 0 and (share < SMALL_SHARE or static > MOSTLY_STATIC):
+            return (
+                f"width {r.width:g} occupies {share:.0%} of its {r.budget_chips}-chip budget "
+                f"and static power is {static:.0%} of its energy per image: a small net priced "
+                "in a whole chip. --budget-tiles N prices it in N tiles instead (a few more "
+                "than the tiles it needs with one copy of each layer, --no-replicate shows them)"
+            )
+    return None

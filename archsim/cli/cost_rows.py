@@ -149,28 +149,6 @@ def table2_rows(compared: Sequence[Table2Comparison], compare: bool) -> list[dic
     return rows
 
 
-SMALL_SHARE = (
-    0.25  # of the budget's area occupied, below which a net is priced in mostly idle silicon
-)
-MOSTLY_STATIC = 0.9  # of the energy per image that is static power
-
-
-def small_share_note(results: Sequence[PerfResult]) -> str | None:
-    """What to say when a net fills little of a whole-chip budget: its costs are then mostly
-    the idle remainder's static power, and a tile budget prices it as a part of a chip."""
-    for r in results:
-        share = r.occupied_area_mm2 / r.provisioned_area_mm2
-        static = r.static_energy_j / r.energy_per_image_j
-        if r.budget_tiles == 0 and (share < SMALL_SHARE or static > MOSTLY_STATIC):
-            return (
-                f"width {r.width:g} occupies {share:.0%} of its {r.budget_chips}-chip budget "
-                f"and static power is {static:.0%} of its energy per image: a small net priced "
-                "in a whole chip. --budget-tiles N prices it in N tiles instead (a few more "
-                "than the tiles it needs with one copy of each layer, --no-replicate shows them)"
-            )
-    return None
-
-
 class CostReport:
     """Cost estimates of the mapped widths, with how to print them beside the mapper's rows."""
 
@@ -192,6 +170,8 @@ class CostReport:
         return self.results[0].estimator == "paper"
 
     def notes(self) -> list[str]:
+        from archsim.api.perf import small_share_note
+
         notes = [] if self.paper_layout else [FIGURES_NOTE]
         small = None if self.paper_layout else small_share_note(self.results)
         if small:

@@ -236,10 +236,10 @@ def map_command(
     the interval), CPU and links, provisioned area (the budget) and occupied area (tiles used
     and their share of the chip links). --images N only sets the derived time for N images.
     """
-    from archsim.api.mapping import map_widths
+    from archsim.api.mapping import default_policy, map_widths
     from archsim.api.perf import paper_mismatch
     from archsim.cli.cost_rows import CostReport
-    from archsim.cli.placement_default import default_policy, say_default
+    from archsim.cli.output import say_default
     from archsim.progress import status
 
     if breakdown and estimator == "paper":

@@ -39,7 +39,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.balance import costed_mapping
 from archsim.perf.costs import PerfCosts
-from archsim.perf.estimate import estimate_point
+from archsim.perf.estimators import estimate_point
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import PerfResult
 from archsim.train.recal_checkpoint import on_the_fly

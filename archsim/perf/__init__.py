@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from archsim.perf.analytic import analytic_estimate as analytic_estimate
     from archsim.perf.costs import PerfCosts as PerfCosts
     from archsim.perf.des import simulate as simulate
-    from archsim.perf.estimate import estimate_point as estimate_point
     from archsim.perf.estimators import ESTIMATORS as ESTIMATORS
+    from archsim.perf.estimators import estimate_point as estimate_point
     from archsim.perf.hw_costs import costs_from_hardware as costs_from_hardware
     from archsim.perf.paper import TABLE_II as TABLE_II
     from archsim.perf.paper import paper_estimate as paper_estimate
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _HOMES = {
     "analytic_estimate": "analytic", "PerfCosts": "costs", "simulate": "des",
-    "estimate_point": "estimate", "ESTIMATORS": "estimators",
+    "estimate_point": "estimators", "ESTIMATORS": "estimators",
     "costs_from_hardware": "hw_costs", "TABLE_II": "paper", "paper_estimate": "paper",
     "PlannedMapping": "plan", "plan_mapping": "plan", "LayerCost": "result",
     "PerfResult": "result",

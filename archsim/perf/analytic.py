@@ -1,4 +1,4 @@
-"""Closed-form performance estimate (`estimate.py` dispatches between all estimators).
+"""Closed-form performance estimate (`estimators.py` dispatches between all estimators).
 
 `analytic`: the same schedule the DES runs (`stages.py`), evaluated without events. A group
 finishes at max(ready, its lane free) + its contention-free duration, stage after stage, layer

@@ -1,5 +1,9 @@
-"""The cost estimators by name: the one list `estimate()` dispatches on, `archsim map
+"""The cost estimators by name: the one list `estimate_point()` dispatches on, `archsim map
 --estimator` offers and a sweep spec's `cost.estimator` is checked against.
+
+`des` (des.py) simulates the pipeline; `analytic` (analytic.py) evaluates the same schedule in
+closed form; `paper` (paper.py) is the drop-connect paper's Table II throughput-bound
+estimator, a calibration.
 
 Every estimator is a function `f(point, images) -> PerfResult` of a `PlannedMapping` (the
 mapping, its cost table, the plans built for it once and, when there is one, the hardware
@@ -57,6 +61,14 @@ def get_estimator(name: str) -> Estimator:
     if name not in ESTIMATORS:
         raise UserError(f"unknown estimator '{name}' (choose from {', '.join(ESTIMATORS)})")
     return ESTIMATORS[name]
+
+
+def estimate_point(
+    point: "PlannedMapping", estimator: str = "des", images: int = 1
+) -> "PerfResult":
+    """Latency, throughput, energy and area of a planned mapping by the named estimator
+    (on the plans it was given, never planned again)."""
+    return get_estimator(estimator).load()(point, images)
 
 
 def estimator_help() -> str:

@@ -94,7 +94,7 @@ def run_simulate(
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.options import MapOptions
     from archsim.perf.balance import costed_mapping
-    from archsim.perf.estimate import estimate_point
+    from archsim.perf.estimators import estimate_point
     from archsim.perf.hw_costs import costs_from_hardware
 
     hw, _, specs = _traced(config)
