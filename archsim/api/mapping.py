@@ -4,10 +4,10 @@ of `archsim map`, one stage after another (`map_widths`):
 1. `design_points`: load the hardware and its cost table, trace every width, fix the one chip
    budget they share, then map, balance and plan each width (`perf.balance.costed_mapping`,
    which returns the mapping with the plans it was checked with);
-2. `estimate_points`: estimate each planned point with the named estimator, on those plans.
+2. `estimate_point` (perf/estimators.py): estimate each planned point with the named
+   estimator, on those plans.
 """
 
-from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -37,12 +37,10 @@ __all__ = [
     "MappingSummary",
     "PlannedMapping",
     "WidthCost",
-    "WidthPoints",
     "balanced_point",
     "default_policy",
     "design_point",
     "design_points",
-    "estimate_points",
     "extract",
     "map_model",
     "map_net",
@@ -129,16 +127,17 @@ def design_point(
 
 
 @dataclass(frozen=True, kw_only=True)
-class WidthPoints:
-    """The design points of one net at several widths in one chip budget, each planned on
-    the hardware's cost table (the plans the balancer checked, handed on to the estimator)."""
+class MapRequest:
+    """What `archsim map` maps: the net and widths, where, and how (`mapping`)."""
 
-    points: tuple[PlannedMapping, ...]
-    hardware: HardwareConfig
-
-    @property
-    def mappings(self) -> tuple[Mapping, ...]:
-        return tuple(p.mapping for p in self.points)
+    model: str
+    widths: tuple[float, ...]
+    hardware: str
+    mapping: MapOptions
+    net_options: dict[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None  # None: the net's usual input
+    num_classes: int = 10
+    budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
 
 
 def _budget(
@@ -168,25 +167,14 @@ def _budget(
     ])  # fmt: skip
 
 
-def design_points(
-    net: str,
-    widths: Sequence[float],
-    hardware: str,
-    options: MapOptions,
-    *,
-    input_shape: Sequence[int] | None = None,
-    num_classes: int = 10,
-    net_options: MappingABC[str, Any] | None = None,
-    budget_chips: int | str | None = None,
-) -> WidthPoints:
-    """Zoo net `net` at every width, mapped as `options` say in one shared chip budget and
-    planned: map -> balance -> plan, in this order.
+def design_points(request: MapRequest) -> tuple[PlannedMapping, ...]:
+    """Zoo net `request.model` at every width, mapped as `request.mapping` says in one shared
+    chip budget, balanced and planned: map -> balance -> plan, in this order.
 
-    The budget is `budget_chips` ("node": every chip of the node), else the fewest chips that
-    hold the largest width unreplicated (`options.budget_tiles` provisions tiles instead);
-    each width is balanced inside it unless `options.replicate` is False
+    The budget is `request.budget_chips` ("node": every chip of the node), else the fewest
+    chips that hold the largest width unreplicated (`budget_tiles` provisions tiles instead);
+    each width is balanced inside it unless `request.mapping.replicate` is False
     (`archsim.perf.balance`).
-    `input_shape` defaults to the net's usual input; `net_options` are the net's own.
     """
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.mapper import with_unused_note
@@ -195,20 +183,22 @@ def design_points(
     from archsim.perf.balance import costed_mapping
     from archsim.perf.hw_costs import costs_from_hardware
 
+    net, options = request.model, request.mapping
     check_policy(options.policy)  # fail before building any net
-    hw = load_hardware(hardware)
+    hw = load_hardware(request.hardware)
     geometry, costs = resolve_geometry(hw), costs_from_hardware(hw)
-    shape = tuple(input_shape or net_info(net).input_shape)
-    traced = [trace_net(net, w, shape, num_classes, dict(net_options or {})) for w in widths]
-    budget = _budget(budget_chips, geometry, traced, options, widths, net=net,
+    shape = tuple(request.input_shape or net_info(net).input_shape)
+    traced = [trace_net(net, w, shape, request.num_classes, request.net_options)
+              for w in request.widths]  # fmt: skip
+    budget = _budget(request.budget_chips, geometry, traced, options, request.widths, net=net,
                      input_shape=shape)  # fmt: skip
     points = []
-    for (model, specs), w in zip(traced, widths, strict=True):
+    for (model, specs), w in zip(traced, request.widths, strict=True):
         planned = costed_mapping(specs, geometry, costs, budget, options, input_shape=shape,
                                  model_name=net, width=w)  # fmt: skip
         noted = with_unused_note(planned.mapping, model, specs)  # notes change no plan
         points.append(replace(planned, mapping=noted, hardware=hw))
-    return WidthPoints(points=tuple(points), hardware=hw)
+    return tuple(points)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,38 +214,15 @@ class WidthCost:
         return sum(lm.replicas - 1 for lm in self.point.mapping.rram_layers)
 
 
-def estimate_points(points: WidthPoints, estimator: str, images: int) -> tuple[WidthCost, ...]:
-    """Every width's estimate on the plans it was balanced with (none planned again)."""
-    from archsim.perf.estimators import estimate_point
-
-    return tuple(
-        WidthCost(point=p, result=estimate_point(p, estimator, images)) for p in points.points
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class MapRequest:
-    """What `archsim map` maps: the net and widths, where, and how (`mapping`)."""
-
-    model: str
-    widths: tuple[float, ...]
-    hardware: str
-    mapping: MapOptions
-    net_options: dict[str, Any] = field(default_factory=dict)
-    input_shape: tuple[int, ...] | None = None  # None: the net's usual input
-    num_classes: int = 10
-    budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
-
-
 def map_widths(
     request: MapRequest, estimator: str, images: int, step: Step = lambda _text: None
 ) -> tuple[WidthCost, ...]:
-    """The pipeline of `archsim map`: map -> balance -> plan every width, then estimate each
-    on its own plans. `step` is told which stage runs (a CLI spinner)."""
+    """The pipeline of `archsim map`: map -> balance -> plan every width (`design_points`),
+    then estimate each on the plans it was balanced with (none planned again). `step` is
+    told which stage runs (a CLI spinner)."""
+    from archsim.perf.estimators import estimate_point
+
     step(f"map: mapping {request.model} at {len(request.widths)} width(s)")
-    points = design_points(request.model, request.widths, request.hardware, request.mapping,
-                           input_shape=request.input_shape, num_classes=request.num_classes,
-                           net_options=request.net_options,
-                           budget_chips=request.budget_chips)  # fmt: skip
+    points = design_points(request)
     step(f"map: costing with the {estimator} estimator")
-    return estimate_points(points, estimator, images)
+    return tuple(WidthCost(point=p, result=estimate_point(p, estimator, images)) for p in points)
