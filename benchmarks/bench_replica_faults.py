@@ -39,7 +39,7 @@ import time
 
 import torch
 
-from archsim.api.mapping import design_points
+from archsim.api.mapping import MapRequest, design_points
 from archsim.config.hardware import load_hardware
 from archsim.faults import FaultInjector, get_fault_model
 from archsim.faults.chip import ChipDrawer
@@ -80,7 +80,8 @@ def main() -> None:
     mappings: dict[str, Mapping] = {}
     for label, replicate in (("A", False), ("B", True)):
         options = MapOptions(policy="all-rram", replicate=replicate)
-        mappings[label] = design_points("resnet20", [1.0], "isaac", options).mappings[0]
+        request = MapRequest(model="resnet20", widths=(1.0,), hardware="isaac", mapping=options)
+        mappings[label] = design_points(request)[0].mapping
     images = torch.randn(args.images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     setup = None
     if args.crossbar:

@@ -25,7 +25,7 @@ from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import build_plans, plan_mapping
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 SHAPE = (16, 4, 10)
@@ -52,7 +52,7 @@ def test_a_1kb_edram_stalls_the_pipeline_as_the_hand_timeline_says() -> None:
     # 16 x 16 bits = 2,560 bits, leave through the tile's 32 Gb/s router: x = 80 ns. conv2's
     # tile keeps conv1's rows in 1 KB = 8,192 bits of eDRAM: 3 rows of 16 x 10 x 16 = 2,560
     # bits, exactly a 3x3 kernel's receptive rows.
-    plans = cached_plans(mapping, costs)
+    plans = build_plans(mapping, costs)
     compute, transfer = plans[1].stages
     assert compute.durations_s == pytest.approx((16.125e-6,) * 4, rel=1e-12)
     assert transfer.durations_s == pytest.approx((80e-9,) * 4, rel=1e-12)
@@ -65,7 +65,7 @@ def test_a_1kb_edram_stalls_the_pipeline_as_the_hand_timeline_says() -> None:
     # and 1; conv2 row 3: 98.11-114.235, transfer to 114.315, result out (10,240 bits + 1 us)
     # at 115.515 us.
     trace: list[tuple[float, str]] = []
-    alone = simulate(mapping, costs, images=1, trace=trace)
+    alone = simulate(plan_mapping(mapping, costs), images=1, trace=trace)
     starts = {label: round(t * 1e9, 3) for t, label in trace if label.endswith("start")}
     assert starts["0 compute img0 g3 start"] == 65780.0
     assert starts["1 compute img0 g2 start"] == 81985.0
@@ -74,9 +74,9 @@ def test_a_1kb_edram_stalls_the_pipeline_as_the_hand_timeline_says() -> None:
     # 98.11 us, 6c + 2x = 96.91 us after image 0's row 0 started; every later row of image 1
     # repeats image 0's 96.91 us later (its row 3 waits for conv2's row 1 of image 1, as
     # image 0's did), so images leave 96.91 us apart. The closed form's bound is conv1's 4c.
-    streamed = simulate(mapping, costs, images=50)
+    streamed = simulate(plan_mapping(mapping, costs), images=50)
     assert streamed.interval_s == pytest.approx(6 * 16.125e-6 + 2 * 80e-9, rel=1e-12)
-    bound = analytic_estimate(mapping, costs)
+    bound = analytic_estimate(plan_mapping(mapping, costs))
     assert bound.interval_s == pytest.approx(4 * 16.125e-6, rel=1e-12)
     assert streamed.interval_s / bound.interval_s == pytest.approx(96.91 / 64.5, rel=1e-12)
 
@@ -85,7 +85,9 @@ def test_isaacs_64kb_edram_never_stalls_the_same_layers() -> None:
     # 64 KB holds 204 rows of 2,560 bits, more than the buffer the pipeline needs: the DES
     # reaches the bound, conv1's 4 x 16.125 us.
     mapping, costs = scenario("isaac")
-    assert simulate(mapping, costs, images=50).interval_s == pytest.approx(64.5e-6, rel=1e-12)
+    assert simulate(plan_mapping(mapping, costs), images=50).interval_s == pytest.approx(
+        64.5e-6, rel=1e-12
+    )
 
 
 def test_lanes_sharing_a_router_port_queue_for_it() -> None:
@@ -99,7 +101,7 @@ def test_lanes_sharing_a_router_port_queue_for_it() -> None:
     options = MapOptions(policy="all-rram", replicate=True, replicate_scope="node")
     mapping = map_specs([spec], geometry, input_shape=spec.in_shape, options=options)
     assert mapping.layers[0].replicas == 8
-    compute, transfer = cached_plans(mapping, COSTS)[0].stages
+    compute, transfer = build_plans(mapping, COSTS)[0].stages
     # A row is one wave: a 400 ns MVM (4 cycles x 100 ns; each crossbar's 28 samples take
     # its own ADC 280 ns); its transfer moves 2 copies x 3 outputs x 8 bits = 48 bits
     # through each tile's port at 1.2e8 b/s: 400 ns, both ports at once.
@@ -110,18 +112,20 @@ def test_lanes_sharing_a_router_port_queue_for_it() -> None:
         (("router", 0), 400e-9), (("router", 1), 400e-9)),) * 2  # fmt: skip
     # Closed form: each lane alone, 2 rows x 400 ns per image: 0.8 us; one image's row 3
     # computes 0.4-0.8 and sends 0.8-1.2 us.
-    closed = analytic_estimate(mapping, COSTS)
+    closed = analytic_estimate(plan_mapping(mapping, COSTS))
     assert (closed.interval_s, closed.latency_s) == pytest.approx((0.8e-6, 1.2e-6), rel=1e-12)
     # DES, by hand: rows 0 and 1 compute 0-0.4 us, rows 2 and 3 0.4-0.8 us. The ports take
     # one transfer at a time: row 0 sends 0.4-0.8, row 1 0.8-1.2, row 2 1.2-1.6, row 3
     # 1.6-2.0 us. Streaming, the ports are busy 4 x 400 ns = 1.6 us per image, back to back
     # (the crossbars, 0.8 us an image, run ahead): images leave 1.6 us apart, twice the bound.
     trace: list[tuple[float, str]] = []
-    alone = simulate(mapping, COSTS, images=1, trace=trace)
+    alone = simulate(plan_mapping(mapping, COSTS), images=1, trace=trace)
     ends = sorted(round(t * 1e9) for t, label in trace if "transfer" in label and "end" in label)
     assert ends == [800, 1200, 1600, 2000]
     assert alone.latency_s == pytest.approx(2.0e-6, rel=1e-12)
-    assert simulate(mapping, COSTS, images=20).interval_s == pytest.approx(1.6e-6, rel=1e-12)
+    assert simulate(plan_mapping(mapping, COSTS), images=20).interval_s == pytest.approx(
+        1.6e-6, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(("estimator", "images_per_s"), [("des", 10319.0), ("analytic", 15504.0)])

@@ -1,4 +1,4 @@
-"""One registry of estimator names (archsim/perf/estimators.py): `estimate` dispatches on it,
+"""One registry of estimator names (archsim/perf/estimators.py): `estimate_point` dispatches on it,
 `archsim map --estimator` offers it and the sweep spec validates against it."""
 
 import json
@@ -33,7 +33,7 @@ def test_a_registered_estimator_is_offered_and_dispatched(monkeypatch) -> None:
     # a second name for the closed form: map must accept it, list it and run it
     monkeypatch.setitem(ESTIMATORS, "closed", Estimator(
         name="closed", summary="closed form again",
-        function="archsim.perf.analytic:analytic_estimate", takes_costs=True))  # fmt: skip
+        function="archsim.perf.analytic:analytic_estimate"))  # fmt: skip
     runner = CliRunner()
     assert "[des|analytic|paper|closed]" in " ".join(
         runner.invoke(cli, ["map", "--help"]).output.split()
@@ -41,11 +41,11 @@ def test_a_registered_estimator_is_offered_and_dispatched(monkeypatch) -> None:
     out = runner.invoke(cli, ["map", "-m", "lenet5", "--estimator", "closed", "--format", "json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["costs"]["estimator"] == "analytic"
-    from archsim.perf.estimate import estimate
+    from archsim.perf.estimators import estimate_point
 
     with pytest.raises(UserError, match=r"unknown estimator 'roofline' \(choose from des, "
                        r"analytic, paper, closed\)"):  # fmt: skip
-        estimate(None, "isaac", "roofline")  # type: ignore[arg-type]
+        estimate_point(None, "roofline")  # type: ignore[arg-type]
 
 
 def test_map_help_lists_estimators_without_loading_them_or_torch() -> None:

@@ -32,7 +32,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import build_plans, plan_mapping
 from archsim.perf.result import PerfResult
 
 ISAAC = load_hardware("isaac")
@@ -124,7 +124,7 @@ def plain() -> Plain:
     mapping = map_specs(
         [_conv()], ISAAC, input_shape=(3, 8, 8), options=MapOptions(policy="all-rram")
     )
-    return Plain(chip_costs(ISAAC), simulate(mapping, ISAAC))
+    return Plain(chip_costs(ISAAC), simulate(plan_mapping(mapping, ISAAC)))
 
 
 def test_a_registered_component_reaches_chip_costs_table_and_breakdown(
@@ -145,7 +145,7 @@ def test_a_registered_component_reaches_chip_costs_table_and_breakdown(
     assert costs.tile_static_power_w["tile.toy"] == pytest.approx(2 * 0.2e-3)
 
     mapping = map_specs([_conv()], hw, input_shape=(3, 8, 8), options=MapOptions(policy="all-rram"))
-    result = simulate(mapping, hw)
+    result = simulate(plan_mapping(mapping, hw))
     # 64 flashes (one per MVM), plus 0.4 mW static in each of the chip's 168 powered tiles
     # (ISAAC does not gate unused tiles) over the interval
     expected = 64 * 0.8e-12 + 0.4e-3 * 168 * result.interval_s

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from archsim.api.mapping import MapOptions, design_points
+from archsim.api.mapping import MapOptions, MapRequest, design_points
 from archsim.cli.map import MapArgs, parse_request
 from archsim.errors import UserError
 from archsim.mapping.mapper import map_net
@@ -56,10 +56,11 @@ def test_parse_request_reads_one_record_of_command_line_options() -> None:
 
 def test_design_points_share_one_budget_and_keep_the_options() -> None:
     options = MapOptions(policy="all-rram", replicate=True, pack_imas=True)
-    points = design_points("lenet5", (1.0, 2.0), "isaac", options, input_shape=(1, 28, 28))
-    first, second = points.mappings
+    points = design_points(MapRequest(model="lenet5", widths=(1.0, 2.0), hardware="isaac",
+                                      mapping=options, input_shape=(1, 28, 28)))  # fmt: skip
+    first, second = (p.mapping for p in points)
     # the default budget: the fewest chips holding the widest point unreplicated (one chip)
     assert first.budget_chips == second.budget_chips == 1
-    assert all(m.policy == "all-rram" and m.packed_imas and m.replicate for m in points.mappings)
+    assert all(m.policy == "all-rram" and m.packed_imas and m.replicate for m in (first, second))
     assert (first.width, second.width) == (1.0, 2.0)
-    assert points.hardware.name == "isaac"
+    assert all(p.hardware is not None and p.hardware.name == "isaac" for p in points)

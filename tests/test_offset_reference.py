@@ -25,7 +25,7 @@ from archsim.perf.analytic import analytic_estimate
 from archsim.perf.balance import costed_mapping
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import build_plans, plan_mapping
 from archsim.perf.result import PerfResult
 
 REFERENCES = ("extra_column", "input_count", "in_array")
@@ -109,7 +109,7 @@ def _resnet20_one_chip() -> tuple:  # type: ignore[type-arg]
     geometry, costs = Geometry.from_hardware(hw), costs_from_hardware(hw)
     specs = tuple(trace_net("resnet20", 1.0, (3, 32, 32), 10, {})[1])
     mapping = costed_mapping(specs, geometry, costs, 1, MapOptions(policy="cpu-1x1"),
-                           input_shape=(3, 32, 32), model_name="resnet20")  # fmt: skip
+                           input_shape=(3, 32, 32), model_name="resnet20").mapping  # fmt: skip
     return mapping, costs
 
 
@@ -127,7 +127,7 @@ def test_resnet20_on_one_chip_pays_static_power_for_its_host_link_only() -> None
     # the result out), so the hardware file's `unused_links_power_gated` leaves one link of
     # 1.95 W up, not 4 x 1.95 = 7.8 W: 9.36253 W in all, x the interval.
     mapping, costs = _resnet20_one_chip()
-    result = analytic_estimate(mapping, costs)
+    result = analytic_estimate(plan_mapping(mapping, costs))
     assert result.chips_used == 1
     tile_w = (44.122 + 96 * 1.953125e-6) * 1e-3
     static_w = 168 * tile_w + 1.95
@@ -140,7 +140,7 @@ def test_resnet20_on_one_chip_pays_static_power_for_its_host_link_only() -> None
     ungated = costs_from_hardware(
         with_overrides(load_hardware("isaac"), {"operation": {"unused_links_power_gated": False}})
     )
-    more = analytic_estimate(mapping, ungated)
+    more = analytic_estimate(plan_mapping(mapping, ungated))
     assert more.static_energy_j - result.static_energy_j == pytest.approx(
         3 * 1.95 * result.interval_s, rel=1e-9
     )
@@ -148,7 +148,7 @@ def test_resnet20_on_one_chip_pays_static_power_for_its_host_link_only() -> None
 
 def test_the_des_measures_the_same_static_energy_per_interval() -> None:
     mapping, costs = _resnet20_one_chip()
-    result = simulate(mapping, costs, images=20)
+    result = simulate(plan_mapping(mapping, costs), images=20)
     tile_w = (44.122 + 96 * 1.953125e-6) * 1e-3
     assert _own_static_j(result) == pytest.approx(
         (168 * tile_w + 1.95) * result.interval_s, rel=1e-9

@@ -1,4 +1,4 @@
-"""The closed-form model against the DES, and the `estimate` entry point."""
+"""The closed-form model against the DES, and the `estimate_point` entry point."""
 
 from functools import cache
 
@@ -12,8 +12,9 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
-from archsim.perf.estimate import estimate
+from archsim.perf.estimators import estimate_point
 from archsim.perf.hw_costs import costs_from_hardware
+from archsim.perf.plan import plan_mapping
 
 
 @cache
@@ -35,7 +36,7 @@ def mapped(model: str, width: float, policy: str = "cpu-1x1") -> Mapping:
 
 def test_closed_form_of_the_two_layer_toy_pipeline() -> None:
     mapping = toy_mapping(conv("conv1", 2, 3), conv("conv2", 3, 3))
-    result = analytic_estimate(mapping, COSTS, images=5)
+    result = analytic_estimate(plan_mapping(mapping, COSTS), images=5)
     # latency 11.2 us (timeline in test_perf_des.py); every stage is busy 4 x 1.6 us or
     # 4 x 0.8 us per image, so images leave 6.4 us apart: 5 images take 11.2 + 4 x 6.4 us
     assert result.latency_s == pytest.approx(11.2e-6, rel=1e-9)
@@ -53,8 +54,8 @@ def test_des_agrees_with_closed_form_without_contention(
 ) -> None:
     # ISAAC has one ADC per crossbar and these mappings use no CPU: nothing is shared.
     mapping = mapped(model, width, policy)
-    des = simulate(mapping, isaac_costs(), images=10_000)
-    closed = analytic_estimate(mapping, isaac_costs(), images=10_000)
+    des = simulate(plan_mapping(mapping, isaac_costs()), images=10_000)
+    closed = analytic_estimate(plan_mapping(mapping, isaac_costs()), images=10_000)
     assert des.latency_s == pytest.approx(closed.latency_s, rel=0.02)
     assert des.interval_s == pytest.approx(closed.interval_s, rel=0.02)
     assert des.total_latency_s == pytest.approx(closed.total_latency_s, rel=0.02)
@@ -76,19 +77,21 @@ def test_shared_cpu_path_is_contention_the_closed_form_notes() -> None:
         options=MapOptions(policy="cpu-1x1", replicate=True, replicate_scope="node"),
         net_options={"shortcut": "1x1"},
     )
-    closed = analytic_estimate(mapping, isaac_costs(), images=10_000)
+    closed = analytic_estimate(plan_mapping(mapping, isaac_costs()), images=10_000)
     assert closed.interval_s == pytest.approx(196_768 / 51.2e9, rel=1e-9)
     assert closed.bottleneck == "cpu_link_out (shared by CPU layers and the image I/O)"
     assert any("2 CPU layers share the CPU" in n for n in closed.notes)
-    des = simulate(mapping, isaac_costs(), images=10_000)
+    des = simulate(plan_mapping(mapping, isaac_costs()), images=10_000)
     assert des.latency_s >= closed.latency_s * (1 - 1e-9)
     assert closed.interval_s * (1 - 1e-9) <= des.interval_s < 1.03 * closed.interval_s
     assert des.cpu_time_s > 0 and des.cpu_energy_j > 0 and des.dynamic_energy_j > 0
 
 
 def test_estimate_dispatches_and_rejects_unknown_estimators() -> None:
-    mapping = toy_mapping(conv("conv", 2, 3))
-    assert estimate(mapping, COSTS, "des").estimator == "des"
-    assert estimate(mapping, COSTS, "analytic").estimator == "analytic"
+    point = plan_mapping(toy_mapping(conv("conv", 2, 3)), COSTS)
+    assert estimate_point(point, "des").estimator == "des"
+    assert estimate_point(point, "analytic").estimator == "analytic"
     with pytest.raises(UserError, match="unknown estimator 'roofline'"):
-        estimate(mapping, COSTS, "roofline")
+        estimate_point(point, "roofline")
+    with pytest.raises(UserError, match="needs a hardware description, not a cost table"):
+        estimate_point(point, "paper")

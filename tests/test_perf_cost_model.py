@@ -20,7 +20,7 @@ from archsim.perf.assemble import Footprint, shared_resource_busy_s, static_ener
 from archsim.perf.balance import balanced_mapping, default_budget_chips
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.plan import INPUT_PLAN, OUTPUT_PLAN, build_plans
+from archsim.perf.plan import INPUT_PLAN, OUTPUT_PLAN, build_plans, plan_mapping
 from archsim.perf.plan_other import cpu_stages
 
 # The toy chip of test_perf_des.py (16x8 crossbars, 3 weights per row, 2 crossbars per IMA)
@@ -74,7 +74,7 @@ def test_replication_balances_a_two_layer_net_inside_its_budget() -> None:
         NET, GEOMETRY, **SHAPE, options=MapOptions(replicate=True, replicate_scope=2)
     )
     assert [lm.replicas for lm in balanced.rram_layers] == [3, 1]
-    result = analytic_estimate(balanced, COSTS)
+    result = analytic_estimate(plan_mapping(balanced, COSTS))
     # One MVM = 4 input cycles x 100 ns = 0.4 us. A computes 16/3 waves x 0.4 = 2.133 us per
     # image. Its transfer is slower: replicas 0 and 1 share chip 0's one tile, whose router
     # moves their 2 x 3 outputs x 8 bits = 48 bits per wave at 1.2e8 b/s (400 ns), and those
@@ -82,7 +82,9 @@ def test_replication_balances_a_two_layer_net_inside_its_budget() -> None:
     assert result.interval_s == pytest.approx(16 / 3 * 448e-9, rel=1e-9)
     assert result.bottleneck == "A (transfer)"
     # unreplicated: A's 16 MVMs of 0.4 us on one copy
-    assert analytic_estimate(plain, COSTS).interval_s == pytest.approx(6.4e-6, rel=1e-9)
+    assert analytic_estimate(plan_mapping(plain, COSTS)).interval_s == pytest.approx(
+        6.4e-6, rel=1e-9
+    )
 
 
 def test_balancer_drops_replicas_a_slow_cpu_link_would_leave_idle() -> None:
@@ -91,16 +93,17 @@ def test_balancer_drops_replicas_a_slow_cpu_link_would_leave_idle() -> None:
     # replicas (2.389 us, above) would idle; ceil(3 x 2.389 / 4.8) = 2 replicas suffice:
     # 8 waves x (400 + 48) ns = 3.584 us. One replica (6.4 us) would not.
     slow = replace(COSTS, cpu_link_bandwidth_bps=2e7)
-    mapping = balanced_mapping(NET, GEOMETRY, slow, 2, MapOptions(), **SHAPE)
+    planned = balanced_mapping(NET, GEOMETRY, slow, 2, MapOptions(), **SHAPE)
+    mapping, plans = planned.mapping, planned.plans  # the plans the balancer checked
     assert [lm.replicas for lm in mapping.rram_layers] == [2, 1]
-    plans = build_plans(mapping, slow)
+    assert plans == build_plans(mapping, slow)
     assert shared_resource_busy_s(plans)["cpu_link_out"] == pytest.approx(4.8e-6, rel=1e-9)
-    result = analytic_estimate(mapping, slow)
+    result = analytic_estimate(planned)
     assert result.interval_s == pytest.approx(4.8e-6, rel=1e-9)
     assert result.bottleneck.startswith("cpu_link_out")
     assert any("keep 6 of the 8 crossbars" in n for n in mapping.notes)
     # the DES never measures a shorter interval than the closed form's bound
-    assert simulate(mapping, slow, images=20).interval_s >= result.interval_s * (1 - 1e-12)
+    assert simulate(planned, images=20).interval_s >= result.interval_s * (1 - 1e-12)
 
 
 def _own_j(energy: dict[str, float]) -> float:
@@ -180,8 +183,8 @@ def test_image_in_and_result_out_are_charged_on_the_host_link() -> None:
     # image: 2 x 4 x 4 values x 4 input bits = 128 bits; result: 3 x 4 x 4 x 8 bits = 384
     assert plans[0].action_counts == {"cpu.link/bit": 128.0}
     assert plans[-1].action_counts == {"cpu.link/bit": 384.0}
-    alone = analytic_estimate(mapping, replace(costs, host_io=False))
-    with_io = analytic_estimate(mapping, costs)
+    alone = analytic_estimate(plan_mapping(mapping, replace(costs, host_io=False)))
+    with_io = analytic_estimate(plan_mapping(mapping, costs))
     # one image now waits 128 ns + 1 us for its input and 384 ns + 1 us for its result
     assert with_io.latency_s - alone.latency_s == pytest.approx(0.128e-6 + 0.384e-6 + 2e-6)
     assert with_io.link_energy_j == pytest.approx(512 * 1e-12)
@@ -211,8 +214,8 @@ def test_folded_batchnorm_costs_nothing_and_units_mode_charges_it() -> None:
     mapping = map_specs(
         [NET[0], bn], GEOMETRY, input_shape=(2, 4, 4), options=MapOptions(policy="all-rram")
     )
-    folded = analytic_estimate(mapping, COSTS)
-    units = analytic_estimate(mapping, replace(COSTS, batchnorm_folded=False))
+    folded = analytic_estimate(plan_mapping(mapping, COSTS))
+    units = analytic_estimate(plan_mapping(mapping, replace(COSTS, batchnorm_folded=False)))
     assert folded.energy_by_layer_j["bn"] == 0.0
     # on the units: 2 ops per element x 48 elements x 1e-13 J
     assert units.energy_by_layer_j["bn"] == pytest.approx(96 * 1e-13)
@@ -227,10 +230,10 @@ def test_the_balancer_sees_adc_bound_waves(adcs: int, replicas: int, interval_s:
     # 560 ns a wave, so 2 replicas would take 8 x 560 ns = 4.48 us > 4.0 us and the balancer
     # keeps all 3 (16/3 x 560 ns = 2.987 us). B: 4 waves x 560 ns = 2.24 us, under the floor.
     costs = replace(COSTS, cpu_link_bandwidth_bps=2.4e7, adcs_per_ima=adcs)
-    mapping = balanced_mapping(NET, GEOMETRY, costs, 2, MapOptions(), **SHAPE)
-    assert [lm.replicas for lm in mapping.rram_layers] == [replicas, 1]
-    plans = build_plans(mapping, costs)
+    planned = balanced_mapping(NET, GEOMETRY, costs, 2, MapOptions(), **SHAPE)
+    assert [lm.replicas for lm in planned.mapping.rram_layers] == [replicas, 1]
+    plans = planned.plans
     wave = {2: 400e-9, 1: 560e-9}[adcs]
     compute = next(plan for plan in plans if plan.name == "A").stages[0]
     assert compute.busy_s() == pytest.approx(16 / replicas * wave, rel=1e-9)
-    assert analytic_estimate(mapping, costs).interval_s == pytest.approx(interval_s, rel=1e-9)
+    assert analytic_estimate(planned).interval_s == pytest.approx(interval_s, rel=1e-9)

@@ -16,7 +16,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.costs import PerfCosts
 from archsim.perf.des import simulate
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import build_plans, plan_mapping
 from archsim.perf.result import STATIC_ROW
 
 # A toy chip: 16x8 crossbars, 2-bit weights in two 1-bit cells plus ISAAC's unit column, so
@@ -73,7 +73,7 @@ def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
     # columns, one column block: 2 crossbars of IMA (0, 0, 0).
     assert [(b.weight_rows, b.ima, b.crossbar) for b in mapping.layers[0].blocks] == [
         (16, 0, 0), (2, 0, 1)]  # fmt: skip
-    result = simulate(mapping, COSTS, images=1)
+    result = simulate(plan_mapping(mapping, COSTS), images=1)
     # Each output row (4 pixels, 1 replica) is one group: 4 MVM waves of 4 cycles x 100 ns =
     # 1.6 us. ADCs: 4 cycles x 7 columns / 1e8 S/s = 280 ns per crossbar per wave, one ADC
     # per crossbar, under the 400 ns crossbar time. Transfer: 3 outputs x 8 bits = 24 bits per
@@ -109,7 +109,7 @@ def test_one_layer_one_ima_latency_and_energy_by_hand() -> None:
 
 def test_many_images_stream_at_the_bottleneck_interval() -> None:
     mapping = toy_mapping(conv("conv", 2, 3))
-    result = simulate(mapping, COSTS, images=10)
+    result = simulate(plan_mapping(mapping, COSTS), images=10)
     # image n ends at 7.2 + 6.4 n us: 10 images take 7.2 + 9 x 6.4 = 64.8 us
     assert result.total_latency_s == pytest.approx(64.8e-6, rel=1e-9)
     assert result.throughput_images_per_s == pytest.approx(1 / 6.4e-6)
@@ -119,7 +119,7 @@ def test_many_images_stream_at_the_bottleneck_interval() -> None:
 def test_two_layer_pipeline_timeline_exactly() -> None:
     mapping = toy_mapping(conv("conv1", 2, 3), conv("conv2", 3, 3))
     trace: list[tuple[float, str]] = []
-    result = simulate(mapping, COSTS, images=1, trace=trace)
+    result = simulate(plan_mapping(mapping, COSTS), images=1, trace=trace)
     # conv1 as in the one-layer test. conv2 (27 rows: blocks of 16 and 11, 7 columns) has the
     # same 1.6 us compute and 0.8 us transfer per row. Its output row y reads conv1 rows up to
     # y + 1 (3x3, padding 1): row 0 waits for conv1 row 1 (4.0 us), row 1 for row 2 (5.6),
@@ -145,20 +145,24 @@ def test_two_layer_pipeline_timeline_exactly() -> None:
     observed = sorted((round(t * 1e9, 6), label) for t, label in trace)
     assert observed == sorted(expected_ns)
     assert result.latency_s == pytest.approx(11.2e-6, rel=1e-9)
-    assert analytic_estimate(mapping, COSTS).latency_s == pytest.approx(11.2e-6, rel=1e-9)
+    assert analytic_estimate(plan_mapping(mapping, COSTS)).latency_s == pytest.approx(
+        11.2e-6, rel=1e-9
+    )
 
 
 def test_halving_the_adcs_of_an_ima_slows_the_crossbars_as_the_hand_model_says() -> None:
     mapping = toy_mapping(conv("conv", 2, 3))
     halved = replace(COSTS, adcs_per_ima=1)
-    result = simulate(mapping, halved, images=1)
+    result = simulate(plan_mapping(mapping, halved), images=1)
     # One ADC for two crossbars: each needs 4 waves x 280 ns = 1.12 us of conversions per
     # row, one after the other: 2.24 us > the crossbars' 1.6 us. Four rows end at 8.96 us,
     # the last transfer at 8.96 + 0.8 = 9.76 us (was 7.2 us with two ADCs).
     assert result.latency_s == pytest.approx(9.76e-6, rel=1e-9)
     assert result.interval_s == pytest.approx(4 * 2.24e-6, rel=1e-9)
     # the hand model in closed form agrees; energy does not change with the ADC count
-    assert analytic_estimate(mapping, halved).latency_s == pytest.approx(9.76e-6, rel=1e-9)
+    assert analytic_estimate(plan_mapping(mapping, halved)).latency_s == pytest.approx(
+        9.76e-6, rel=1e-9
+    )
     assert result.energy_per_image_j - result.static_energy_j == pytest.approx(1.5605248e-09)
 
 
@@ -167,13 +171,13 @@ def test_missing_energy_and_unsupported_layers_are_errors() -> None:
     priced = dict(ENERGY_J)
     del priced["ima.adc/conversion"]
     with pytest.raises(UserError, match=r"no energy for 'ima\.adc/conversion'"):
-        simulate(mapping, replace(COSTS, action_energy_j=priced))
+        simulate(plan_mapping(mapping, replace(COSTS, action_energy_j=priced)))
     broken = replace(mapping, layers=(replace(mapping.layers[0], target="unsupported",
                                               reason="test"),))  # fmt: skip
     with pytest.raises(UserError, match="conv is unsupported"):
-        simulate(broken, COSTS)
+        simulate(plan_mapping(broken, COSTS))
     with pytest.raises(UserError, match="images must be >= 1"):
-        simulate(mapping, COSTS, images=0)
+        simulate(plan_mapping(mapping, COSTS), images=0)
 
 
 def test_layers_packed_into_one_ima_queue_for_its_adc() -> None:
@@ -225,25 +229,27 @@ def test_layers_packed_into_one_ima_queue_for_its_adc() -> None:
         (0, 0),
         (0, 1),
     ]
-    closed = analytic_estimate(packed, one_adc)
+    closed = analytic_estimate(plan_mapping(packed, one_adc))
     assert closed.interval_s == pytest.approx(8.96e-6, rel=1e-9)
     assert closed.bottleneck == "the ADCs of IMA (0, 0, 0) (chip, tile, IMA), shared"
     assert any("shared by several layers" in n for n in closed.notes)
     assert closed.latency_s == pytest.approx(9.6e-6, rel=1e-9)
     trace: list[tuple[float, str]] = []
-    alone = simulate(packed, one_adc, images=1, trace=trace)
+    alone = simulate(plan_mapping(packed, one_adc), images=1, trace=trace)
     ends = {label: round(t * 1e9) for t, label in trace if label.endswith("end")}
     assert ends["A compute img0 g2 end"] == 4960 and ends["B compute img0 g1 end"] == 6080
     assert ends["B compute img0 g3 end"] == 9920
     assert alone.latency_s == pytest.approx(10.72e-6, rel=1e-9)
-    des = simulate(packed, one_adc, images=50)
+    des = simulate(plan_mapping(packed, one_adc), images=50)
     assert des.interval_s == pytest.approx(8.96e-6, rel=1e-9)
     # on separate IMAs (the default placement) nothing is shared and the two agree
     apart = map_specs(
         [a, b], GEOMETRY, input_shape=(1, 4, 4), options=MapOptions(policy="all-rram")
     )
     assert [blk.ima for lm in apart.layers for blk in lm.blocks] == [0, 1]
-    assert simulate(apart, one_adc, images=50).interval_s == pytest.approx(6.4e-6, rel=1e-6)
+    assert simulate(plan_mapping(apart, one_adc), images=50).interval_s == pytest.approx(
+        6.4e-6, rel=1e-6
+    )
 
 
 @settings(max_examples=12, deadline=None)
@@ -272,8 +278,8 @@ def test_the_des_never_beats_the_closed_form_bound(
         ),
     )
     costs = replace(COSTS, adcs_per_ima=adcs, edram_bytes=edram_bytes)
-    bound = analytic_estimate(mapping, costs).interval_s
-    assert simulate(mapping, costs, images=2).interval_s >= bound * (1 - 1e-9)
+    bound = analytic_estimate(plan_mapping(mapping, costs)).interval_s
+    assert simulate(plan_mapping(mapping, costs), images=2).interval_s >= bound * (1 - 1e-9)
 
 
 def test_an_edram_holding_only_the_receptive_rows_makes_the_des_slower_than_the_bound() -> None:
@@ -284,7 +290,7 @@ def test_an_edram_holding_only_the_receptive_rows_makes_the_des_slower_than_the_
     # reading it is done (conv2 row j reads conv1 rows j-1..j+1).
     mapping = toy_mapping(conv("conv1", 2, 3), conv("conv2", 3, 3))
     small = replace(COSTS, edram_bytes=18)
-    assert [plan.buffer_groups for plan in cached_plans(mapping, small)] == [0, 3]
+    assert [plan.buffer_groups for plan in build_plans(mapping, small)] == [0, 3]
     # Image 0, by hand: conv1 rows 0, 1, 2 compute 0-1.6, 1.6-3.2, 3.2-4.8 and fill the
     # buffer. conv2 row 0 waits for conv1 row 1 (arrives 4.0): 4.0-5.6; row 1 for row 2
     # (5.6): 5.6-7.2, which frees conv1 row 0, so conv1 row 3 starts only at 7.2 (not 4.8):
@@ -293,13 +299,15 @@ def test_an_edram_holding_only_the_receptive_rows_makes_the_des_slower_than_the_
     # repeats this 11.2 us later: images leave 11.2 us apart, where the closed form (conv1's
     # 4 x 1.6 = 6.4 us per image, as it is with room for a fourth row) says 6.4 us.
     trace: list[tuple[float, str]] = []
-    alone = simulate(mapping, small, images=1, trace=trace)
+    alone = simulate(plan_mapping(mapping, small), images=1, trace=trace)
     starts = {label: round(t * 1e9) for t, label in trace if label.endswith("start")}
     assert starts["conv1 compute img0 g3 start"] == 7200
     assert starts["conv2 compute img0 g2 start"] == 9600
     assert alone.latency_s == pytest.approx(13.6e-6, rel=1e-9)
-    streamed = simulate(mapping, small, images=50)
+    streamed = simulate(plan_mapping(mapping, small), images=50)
     assert streamed.interval_s == pytest.approx(11.2e-6, rel=1e-9)
-    assert analytic_estimate(mapping, small).interval_s == pytest.approx(6.4e-6, rel=1e-9)
-    unbounded = simulate(mapping, replace(COSTS, edram_bytes=0), images=50)
+    assert analytic_estimate(plan_mapping(mapping, small)).interval_s == pytest.approx(
+        6.4e-6, rel=1e-9
+    )
+    unbounded = simulate(plan_mapping(mapping, replace(COSTS, edram_bytes=0)), images=50)
     assert unbounded.interval_s == pytest.approx(6.4e-6, rel=1e-9)

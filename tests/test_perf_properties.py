@@ -14,7 +14,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec
 from archsim.perf.analytic import analytic_estimate
 from archsim.perf.des import simulate
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import build_plans, plan_mapping
 from archsim.perf.stages import LayerPlan
 
 
@@ -72,7 +72,7 @@ def test_energy_breakdowns_sum_and_count_every_conversion(
         options=MapOptions(policy="all-rram", replicate=replicate),
     )
     costs = replace(COSTS, adcs_per_ima=adcs)
-    result = simulate(mapping, costs, images=images)
+    result = simulate(plan_mapping(mapping, costs), images=images)
     total = result.energy_per_image_j
     assert math.fsum(result.energy_by_component_j.values()) == pytest.approx(total, rel=1e-9)
     assert math.fsum(result.energy_by_layer_j.values()) == pytest.approx(total, rel=1e-9)
@@ -88,8 +88,8 @@ def test_energy_breakdowns_sum_and_count_every_conversion(
     assert result.static_energy_j == pytest.approx(static, rel=1e-9)
     adc_dynamic = result.energy_by_component_j["ima.adc"] - static
     assert adc_dynamic == pytest.approx(conversions * 1e-12, rel=1e-9)
-    closed = analytic_estimate(mapping, costs, images=images)
-    if adcs >= geometry.crossbars_per_ima and not ports_shared(cached_plans(mapping, costs)):
+    closed = analytic_estimate(plan_mapping(mapping, costs), images=images)
+    if adcs >= geometry.crossbars_per_ima and not ports_shared(build_plans(mapping, costs)):
         # an ADC per crossbar and a router port per lane: nothing is shared, so the DES is
         # the closed form for one image, and streams within 2% of it
         assert result.latency_s == pytest.approx(closed.latency_s, rel=1e-9)
@@ -114,8 +114,8 @@ def test_fewer_adcs_never_speed_anything_up(
     mapping = map_specs(
         [spec], geometry, input_shape=spec.in_shape, options=MapOptions(policy="all-rram")
     )
-    fast = simulate(mapping, replace(COSTS, adcs_per_ima=4))
-    slow = simulate(mapping, replace(COSTS, adcs_per_ima=adcs))
+    fast = simulate(plan_mapping(mapping, replace(COSTS, adcs_per_ima=4)))
+    slow = simulate(plan_mapping(mapping, replace(COSTS, adcs_per_ima=adcs)))
     assert slow.latency_s >= fast.latency_s * (1 - 1e-12)
     dynamic = fast.energy_per_image_j - fast.static_energy_j
     assert slow.energy_per_image_j - slow.static_energy_j == pytest.approx(dynamic)

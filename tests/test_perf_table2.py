@@ -7,10 +7,10 @@ from functools import cache
 
 import pytest
 
-from archsim.cli.cost_rows import paper_mismatch, table2_rows
+from archsim.api.perf import estimate, paper_mismatch, table2
+from archsim.cli.cost_rows import table2_rows
 from archsim.config.hardware import load_hardware
 from archsim.mapping.mapper import map_net
-from archsim.perf.estimate import estimate
 from archsim.perf.paper import TABLE_II, paper_reference
 
 WIDTHS = (1.0, 1.2, 1.4, 1.6)
@@ -51,7 +51,7 @@ def test_paper_estimator_macs_are_the_papers_networks() -> None:
 def test_mobilenetv2_is_shown_beside_the_paper_with_the_mismatch_explained() -> None:
     results = [estimate(map_net("mobilenetv2", w, isaac()), isaac(), "paper", IMAGES)
                for w in (1.0, 1.2)]  # fmt: skip
-    rows = table2_rows(results, compare=True)
+    rows = table2_rows(table2(results), compare=True)
     # 91,154,944 MACs x 10,000 / 2.6e10 = 35.06 s against the paper's 0.68 s
     assert rows[0]["latency_s"] == pytest.approx(35.06, rel=1e-3)
     assert rows[0]["paper_latency_s"] == 0.68 and rows[1]["paper_latency_s"] == 0.96

@@ -27,7 +27,7 @@ from archsim.perf.assemble import shared_resource_busy_s
 from archsim.perf.balance import costed_mapping, default_budget_chips
 from archsim.perf.des import simulate
 from archsim.perf.hw_costs import costs_from_hardware
-from archsim.perf.plan import build_plans
+from archsim.perf.plan import build_plans, plan_mapping
 from archsim.perf.result import PerfResult
 
 WIDTHS = (1.0, 1.2, 1.4, 1.6)
@@ -65,12 +65,12 @@ def point(model: str, width: float, policy: str, budget: int = 1) -> Mapping:
     _, geometry, costs = isaac()
     return costed_mapping(specs(model, width), geometry, costs, budget,
                         MapOptions(policy=policy, replicate=True),
-                        **identity(model, width))  # fmt: skip
+                        **identity(model, width)).mapping  # fmt: skip
 
 
 @cache
 def des(model: str, width: float, policy: str, budget: int = 1) -> PerfResult:
-    return simulate(point(model, width, policy, budget), isaac()[2], images=100)
+    return simulate(plan_mapping(point(model, width, policy, budget), isaac()[2]), images=100)
 
 
 def water_filling_q(mapping: Mapping, chips: int) -> float:
@@ -158,7 +158,7 @@ def test_node_budget_resnet20_is_bound_by_the_cpu_link_and_keeps_only_useful_rep
     mapping = point("resnet20", 1.0, "cpu-1x1", budget=64)
     plans = build_plans(mapping, isaac()[2])
     assert shared_resource_busy_s(plans)["cpu_link_out"] == pytest.approx(link_out_s, rel=1e-12)
-    closed = analytic_estimate(mapping, isaac()[2])
+    closed = analytic_estimate(plan_mapping(mapping, isaac()[2]))
     assert closed.interval_s == pytest.approx(link_out_s, rel=1e-9)
     assert closed.bottleneck.startswith("cpu_link_out")
     result = des("resnet20", 1.0, "cpu-1x1", budget=64)

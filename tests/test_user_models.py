@@ -195,7 +195,7 @@ def test_your_own_network_keeps_its_1x1_convs_on_crossbars_by_default() -> None:
 
 
 def test_default_placements_and_their_reasons() -> None:
-    from archsim.cli.placement_default import default_policy
+    from archsim.api.mapping import default_policy
 
     assert default_policy("resnet20", "all-rram", "fashion-mnist") == ("all-rram", "")  # asked
     assert default_policy("resnet20", None, "digits")[0] == "cpu-1x1"

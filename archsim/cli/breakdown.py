@@ -36,23 +36,19 @@ def _row(width: float, layer: str, part: str, by: dict[str, float]) -> dict[str,
 
 
 def breakdown_rows(results: Sequence["PerfResult"]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The rows and columns of the breakdown of every width's estimate."""
+    """The rows and columns of the breakdown of every width's estimate
+    (`archsim.api.perf.energy_breakdown`)."""
+    from archsim.api.perf import energy_breakdown
+
     rows: list[dict[str, Any]] = []
     components: dict[str, None] = {}
     for r in results:
-        dynamic: dict[str, float] = {}
-        for layer in r.layers:
-            if not any(layer.energy_by_component_j.values()):
-                continue
-            rows.append(_row(r.width, layer.name, "dynamic", dict(layer.energy_by_component_j)))
-            for c, j in layer.energy_by_component_j.items():
-                dynamic[c] = dynamic.get(c, 0.0) + j
-        static = dict(r.static_by_component_j)
-        total = {c: dynamic.get(c, 0.0) + static.get(c, 0.0) for c in sorted({*dynamic, *static})}
-        rows.append(_row(r.width, "(dynamic)", "dynamic", dynamic))
-        rows.append(_row(r.width, "(static)", "static", static))
-        rows.append(_row(r.width, "(total)", "dynamic+static", total))
-        components.update(dict.fromkeys(c for c, j in sorted(total.items()) if j))
+        b = energy_breakdown(r)
+        rows += [_row(b.width, name, "dynamic", by) for name, by in b.layers]
+        rows.append(_row(b.width, "(dynamic)", "dynamic", b.dynamic))
+        rows.append(_row(b.width, "(static)", "static", b.static))
+        rows.append(_row(b.width, "(total)", "dynamic+static", b.total))
+        components.update(dict.fromkeys(c for c, j in sorted(b.total.items()) if j))
     return rows, ["width", "layer", "part", *components, "total_j"]
 
 

@@ -12,12 +12,15 @@
 
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsim.api.perf import TABLE_II_IMAGES, PerfResult, paper_reference
+from archsim.api.perf import PerfResult, Table2Comparison
 from archsim.cli.output import emit
+
+if TYPE_CHECKING:
+    from archsim.api.mapping import WidthCost
 
 LAYER_COST_COLUMNS = ("latency_share", "energy_j")
 WIDTH_COLUMNS = (
@@ -44,7 +47,6 @@ FIGURES_NOTE = (
     "(`--breakdown` shows each component's); occupied area: tiles used + their share of the "
     "powered chip links (docs/validation.md)"
 )
-PAPER_SETUP = {"input_shape": (3, 32, 32), "num_classes": 10}
 
 
 def _sig(value: float, digits: int = 5) -> float:
@@ -117,79 +119,43 @@ def width_rows(results: Sequence[PerfResult], replicas: Sequence[int]) -> list[d
     ]  # fmt: skip
 
 
-def paper_mismatch(
-    model: str, options: MappingABC[str, Any], input_shape: Sequence[int], num_classes: int
-) -> str | None:
-    """Why our network is not the one Table II priced (None when it is)."""
-    if tuple(input_shape) != PAPER_SETUP["input_shape"] or num_classes != 10:
-        return "Table II is for CIFAR-10 (3x32x32 inputs, 10 classes)"
-    if model == "resnet20" and str(options.get("shortcut", "A")) != "1x1":
-        return "Table II's ResNet-20 has 1x1 projection shortcuts (--option shortcut=1x1)"
-    return None
-
-
-def table2_rows(results: Sequence[PerfResult], compare: bool) -> list[dict[str, Any]]:
-    """One row per width: N-image latency and energy, ratios to the first (or 1.0) width,
-    and the paper's cells scaled to the same N when `compare` and Table II has them."""
-    base = next((r for r in results if r.width == 1.0), results[0])
-    paper_base = paper_reference(base.model, base.width) if compare else None
+def table2_rows(compared: Sequence[Table2Comparison], compare: bool) -> list[dict[str, Any]]:
+    """One row per width: N-image latency and energy, ratios to the base width, and the
+    paper's cells scaled to the same N when `compare` and Table II has them."""
     rows = []
-    for r in results:
+    for c in compared:
+        ours = c.ours
+        assert c.latency_vs_base is not None and c.energy_vs_base is not None  # a base width
         row: dict[str, Any] = {
-            "model": r.model,
-            "width": r.width,
-            "estimator": r.estimator,
-            "images": r.images,
-            "latency_s": _sig(r.total_latency_s),
-            "energy_j": _sig(r.total_energy_j),
-            "latency_ratio": round(r.total_latency_s / base.total_latency_s, 4),
-            "energy_ratio": round(r.total_energy_j / base.total_energy_j, 4),
+            "model": ours.net,
+            "width": ours.width,
+            "estimator": "paper",
+            "images": ours.images,
+            "latency_s": _sig(ours.latency_s),
+            "energy_j": _sig(ours.energy_j),
+            "latency_ratio": round(c.latency_vs_base, 4),
+            "energy_ratio": round(c.energy_vs_base, 4),
         }
-        paper = paper_reference(r.model, r.width) if compare else None
-        if paper is not None:
-            scale = r.images / TABLE_II_IMAGES
-            row["paper_latency_s"] = _sig(paper[0] * scale)
-            row["paper_energy_j"] = _sig(paper[1] * scale)
-            if paper_base is not None:
-                row["paper_latency_ratio"] = round(paper[0] / paper_base[0], 4)
-                row["paper_energy_ratio"] = round(paper[1] / paper_base[1], 4)
-            row["latency_vs_paper"] = f"{r.total_latency_s / (paper[0] * scale) - 1:+.2%}"
-            row["energy_vs_paper"] = f"{r.total_energy_j / (paper[1] * scale) - 1:+.2%}"
+        if compare and c.latency_vs_paper is not None and c.energy_vs_paper is not None:
+            assert c.paper_latency_s is not None and c.paper_energy_j is not None
+            row["paper_latency_s"] = _sig(c.paper_latency_s)
+            row["paper_energy_j"] = _sig(c.paper_energy_j)
+            if c.paper_latency_vs_base is not None and c.paper_energy_vs_base is not None:
+                row["paper_latency_ratio"] = round(c.paper_latency_vs_base, 4)
+                row["paper_energy_ratio"] = round(c.paper_energy_vs_base, 4)
+            row["latency_vs_paper"] = f"{c.latency_vs_paper - 1:+.2%}"
+            row["energy_vs_paper"] = f"{c.energy_vs_paper - 1:+.2%}"
         rows.append(row)
     return rows
-
-
-SMALL_SHARE = (
-    0.25  # of the budget's area occupied, below which a net is priced in mostly idle silicon
-)
-MOSTLY_STATIC = 0.9  # of the energy per image that is static power
-
-
-def small_share_note(results: Sequence[PerfResult]) -> str | None:
-    """What to say when a net fills little of a whole-chip budget: its costs are then mostly
-    the idle remainder's static power, and a tile budget prices it as a part of a chip."""
-    for r in results:
-        share = r.occupied_area_mm2 / r.provisioned_area_mm2
-        static = r.static_energy_j / r.energy_per_image_j
-        if r.budget_tiles == 0 and (share < SMALL_SHARE or static > MOSTLY_STATIC):
-            return (
-                f"width {r.width:g} occupies {share:.0%} of its {r.budget_chips}-chip budget "
-                f"and static power is {static:.0%} of its energy per image: a small net priced "
-                "in a whole chip. --budget-tiles N prices it in N tiles instead (a few more "
-                "than the tiles it needs with one copy of each layer, --no-replicate shows them)"
-            )
-    return None
 
 
 class CostReport:
     """Cost estimates of the mapped widths, with how to print them beside the mapper's rows."""
 
-    def __init__(
-        self, results: Sequence[PerfResult], paper_note: str | None, replicas: Sequence[int]
-    ) -> None:
-        self.results = list(results)
+    def __init__(self, widths: Sequence["WidthCost"], paper_note: str | None) -> None:
+        self.results = [w.result for w in widths]
         self.paper_note = paper_note  # why Table II does not apply; None when it does
-        self.replicas = list(replicas)  # replicas beyond one copy of each layer, per width
+        self.replicas = [w.replicas_added for w in widths]  # beyond one copy of each layer
 
     def layer_rows(
         self, rows: Sequence[MappingABC[str, Any]], columns: Sequence[str]
@@ -204,6 +170,8 @@ class CostReport:
         return self.results[0].estimator == "paper"
 
     def notes(self) -> list[str]:
+        from archsim.api.perf import small_share_note
+
         notes = [] if self.paper_layout else [FIGURES_NOTE]
         small = None if self.paper_layout else small_share_note(self.results)
         if small:
@@ -215,7 +183,10 @@ class CostReport:
 
     def width_rows(self) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         if self.paper_layout:
-            return table2_rows(self.results, compare=self.paper_note is None), TABLE2_COLUMNS
+            from archsim.api.perf import table2
+
+            compared = table2(self.results)
+            return table2_rows(compared, compare=self.paper_note is None), TABLE2_COLUMNS
         return width_rows(self.results, self.replicas), WIDTH_COLUMNS
 
     def emit_widths(
@@ -255,19 +226,3 @@ class CostReport:
 def print_lines(lines: Sequence[str]) -> None:
     for line in lines:
         click.echo(line)
-
-
-def estimate_widths(
-    mappings: Sequence[Any],
-    hw: Any,
-    costs: Any,
-    estimator: str,
-    images: int,
-    paper_note: str | None,
-) -> CostReport:
-    """Estimate every mapping on one hardware description and its cost table."""
-    from archsim.api.perf import estimate
-
-    replicas = [sum(lm.replicas - 1 for lm in m.rram_layers) for m in mappings]
-    return CostReport([estimate(m, hw, estimator, images, costs) for m in mappings], paper_note,
-                      replicas)  # fmt: skip

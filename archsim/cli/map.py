@@ -1,13 +1,13 @@
 """`archsim map`: map a zoo net onto crossbars and print where each layer runs.
 
-Three steps kept apart so later issues can extend one without touching the others:
-`parse_request` turns the options (a `MapArgs`) into a `MapRequest`, `archsim.api.mapping.
-design_points` maps each width, and `map_render.render` prints per-layer rows (one width) or
-one summary row per width.
+Three steps kept apart: `parse_request` turns the options (a `MapArgs`) into an
+`archsim.api.mapping.MapRequest`, `archsim.api.mapping.map_widths` runs the pipeline (map,
+balance, plan and estimate each width), and `map_render.render` prints per-layer rows (one
+width) or one summary row per width.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -24,7 +24,7 @@ from archsim.cli.presets_help import (
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.api.mapping import MapOptions
+    from archsim.api.mapping import MapRequest
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,20 +45,6 @@ class MapArgs:
     budget_tiles: int | None = None
     pack_imas: bool = False
     allow_unsupported: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class MapRequest:
-    """What to map, parsed: the net and widths, where, and how (`mapping`)."""
-
-    model: str
-    widths: tuple[float, ...]
-    hardware: str
-    mapping: "MapOptions"
-    net_options: dict[str, Any] = field(default_factory=dict)
-    input_shape: tuple[int, ...] | None = None  # None: the net's usual input
-    num_classes: int = 10
-    budget_chips: int | str | None = None  # a chip count, "node", or None: the default rule
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -115,9 +101,9 @@ def parse_option(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def parse_request(args: MapArgs) -> MapRequest:
+def parse_request(args: MapArgs) -> "MapRequest":
     from archsim.api.data import dataset_shape
-    from archsim.api.mapping import MapOptions
+    from archsim.api.mapping import MapOptions, MapRequest
 
     if args.dataset and args.input_shape:
         raise UserError("give either --dataset or --input-shape, not both")
@@ -250,9 +236,10 @@ def map_command(
     the interval), CPU and links, provisioned area (the budget) and occupied area (tiles used
     and their share of the chip links). --images N only sets the derived time for N images.
     """
-    from archsim.api.mapping import design_points
-    from archsim.cli.cost_rows import estimate_widths, paper_mismatch
-    from archsim.cli.placement_default import default_policy, say_default
+    from archsim.api.mapping import default_policy, map_widths
+    from archsim.api.perf import paper_mismatch
+    from archsim.cli.cost_rows import CostReport
+    from archsim.cli.output import say_default
     from archsim.progress import status
 
     if breakdown and estimator == "paper":
@@ -261,18 +248,11 @@ def map_command(
     args["policy"], reason = default_policy(args["model"], args["policy"], args["dataset"])
     request = parse_request(MapArgs(replicate=not no_replicate, **args))
     with status() as step:  # a spinner on a terminal while the widths are mapped and costed
-        step(f"map: mapping {request.model} at {len(request.widths)} width(s)")
-        points = design_points(request.model, request.widths, request.hardware, request.mapping,
-                               input_shape=request.input_shape, num_classes=request.num_classes,
-                               net_options=request.net_options,
-                               budget_chips=request.budget_chips)  # fmt: skip
-        mappings = list(points.mappings)
-        mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
-                                  request.num_classes)  # fmt: skip
-        step(f"map: costing with the {estimator} estimator")
-        costs = estimate_widths(
-            mappings, points.hardware, points.costs, estimator, images, mismatch
-        )
+        widths = map_widths(request, estimator, images, step)
+    mappings = [w.point.mapping for w in widths]
+    mismatch = paper_mismatch(request.model, request.net_options, mappings[0].input_shape,
+                              request.num_classes)  # fmt: skip
+    costs = CostReport(widths, mismatch)
     if breakdown:
         from archsim.cli.breakdown import emit_breakdown
 

@@ -14,26 +14,24 @@ COLUMNS = (
 
 
 def model_row(name: str, width: float, input_shape: tuple[int, ...] | None) -> dict[str, Any]:
-    """One zoo net measured by one forward pass at `input_shape` (None: its usual input)."""
-    from archsim.api.mapping import trace_net
-    from archsim.api.nets import net_info
+    """One zoo net's row: `archsim.api.nets.net_facts` at `input_shape` (None: its usual
+    input)."""
+    from archsim.api.nets import net_facts, net_info
 
     info = net_info(name)
     shape = input_shape or info.input_shape
     row: dict[str, Any] = {"model": name, "input_shape": ",".join(map(str, shape))}
     try:
-        net, specs = trace_net(name, width, shape, 10, {})
+        facts = net_facts(name, width, shape)
     except UserError as exc:  # e.g. a net that cannot run at this input size
         return {**row, "params": "", "macs": "", "weight_layers": "", "macs_1x1_share": "",
                 "description": f"n/a: {exc}"}  # fmt: skip
-    macs = sum(s.macs for s in specs)
-    macs_1x1 = sum(s.macs for s in specs if s.kind == "conv" and s.kernel == (1, 1))
     return {
         **row,
-        "params": sum(p.numel() for p in net.parameters()),
-        "macs": macs,
-        "weight_layers": sum(1 for s in specs if s.is_weight_layer),
-        "macs_1x1_share": round(macs_1x1 / macs, 4) if macs else 0.0,
+        "params": facts.params,
+        "macs": facts.macs,
+        "weight_layers": facts.weight_layers,
+        "macs_1x1_share": round(facts.macs_1x1_share, 4),
         "description": info.description,
     }
 

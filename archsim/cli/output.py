@@ -19,6 +19,13 @@ format_option = click.option(
 )
 
 
+def say_default(name: str, reason: str) -> None:
+    """Tell the user (stderr, once the command succeeded) which placement was chosen for them
+    and why (`archsim.api.mapping.default_policy`); nothing when they chose it."""
+    if reason:
+        click.echo(f"placement: {name} (default for {reason})", err=True)
+
+
 def emit(
     rows: Sequence[Mapping[str, Any]],
     fmt: str,

@@ -215,9 +215,10 @@ def train(
 
     The output names the model card whose recipe was used, the net options, the hardware
     and placement (what `archsim evaluate` then defaults to)."""
+    from archsim.api.mapping import default_policy
     from archsim.api.training import card_reason, make_spec
     from archsim.api.training import train as run
-    from archsim.cli.placement_default import default_policy, say_default
+    from archsim.cli.output import say_default
 
     options: dict[str, object] = {}
     for item in net_options:

@@ -39,7 +39,7 @@ from archsim.mapping.options import MapOptions
 from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.balance import costed_mapping
 from archsim.perf.costs import PerfCosts
-from archsim.perf.estimate import estimate
+from archsim.perf.estimators import estimate_point
 from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import PerfResult
 from archsim.train.recal_checkpoint import on_the_fly
@@ -122,7 +122,7 @@ class Study:
         own silicon comes out of the replicas leaves them)."""
         key = (policy, tuple(sorted(overrides)), spare_columns, tiles)
         if key not in self._costs:
-            balanced = costed_mapping(
+            planned = costed_mapping(
                 self.specs,
                 self.geometry(spare_columns),
                 self.perf_costs,
@@ -137,7 +137,7 @@ class Study:
                 model_name=self.meta["net"],
                 width=float(self.meta["width"]),
             )
-            result = estimate(balanced, self.hw, ESTIMATOR, costs=self.perf_costs)
+            balanced, result = planned.mapping, estimate_point(planned, ESTIMATOR)
             adc = sum(
                 lc.energy_by_component_j.get(CONVERSION.component, 0.0) for lc in result.layers
             )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from archsim.explore.records import AccuracyRow, CostRow
 from archsim.faults.metrics import stability_interval, stability_score
 from archsim.faults.stats import paired_difference
-from archsim.perf.paper import TABLE_II
+from archsim.perf.paper import Table2Figures, table2_comparison
 
 
 def preferred_recal(rows: Sequence[AccuracyRow]) -> bool:
@@ -128,36 +128,36 @@ class Table2Row:
     paper_latency_vs_x1: float | None
 
 
-def _paper(net: str, width: float) -> tuple[float, float] | None:
-    return TABLE_II.get((net, round(width, 6)))
-
-
 def table2_rows(costs: Sequence[CostRow], policy: str) -> list[Table2Row]:
-    """The paper-setting cost rows of the main placement, each beside the paper's."""
+    """The paper-setting cost rows of the main placement, each beside the paper's
+    (`perf.paper.table2_comparison`, as `archsim map --estimator paper` prints them)."""
     rows = [c for c in costs if c.paper_setting and c.policy == policy]
     out = []
     for c in rows:
-        paper, paper_base = _paper(c.net, c.width), _paper(c.net, 1.0)
         base = next((b for b in rows if b.model == c.model and b.width == 1.0), None)
-        seconds, joules = c.time_for_images_s, c.energy_per_image_j * c.images
+        compared = table2_comparison(_figures(c), None if base is None else _figures(base))
         out.append(
             Table2Row(
                 model=c.model,
                 net=c.net,
                 width=c.width,
-                latency_s=seconds,
-                energy_j=joules,
-                paper_latency_s=paper[0] if paper else None,
-                paper_energy_j=paper[1] if paper else None,
-                latency_vs_paper=seconds / paper[0] if paper else None,
-                energy_vs_paper=joules / paper[1] if paper else None,
-                latency_vs_x1=None if base is None else seconds / base.time_for_images_s,
-                paper_latency_vs_x1=None
-                if paper is None or paper_base is None
-                else paper[0] / paper_base[0],
+                latency_s=compared.ours.latency_s,
+                energy_j=compared.ours.energy_j,
+                paper_latency_s=compared.paper_latency_s,
+                paper_energy_j=compared.paper_energy_j,
+                latency_vs_paper=compared.latency_vs_paper,
+                energy_vs_paper=compared.energy_vs_paper,
+                latency_vs_x1=compared.latency_vs_base,
+                paper_latency_vs_x1=compared.paper_latency_vs_base,
             )
         )
     return out
+
+
+def _figures(c: CostRow) -> Table2Figures:
+    return Table2Figures(net=c.net, width=c.width, images=c.images,
+                         latency_s=c.time_for_images_s,
+                         energy_j=c.energy_per_image_j * c.images)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)

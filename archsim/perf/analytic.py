@@ -1,4 +1,4 @@
-"""Closed-form performance estimate (`estimate.py` dispatches between all estimators).
+"""Closed-form performance estimate (`estimators.py` dispatches between all estimators).
 
 `analytic`: the same schedule the DES runs (`stages.py`), evaluated without events. A group
 finishes at max(ready, its lane free) + its contention-free duration, stage after stage, layer
@@ -13,11 +13,8 @@ fills before it reaches that interval. Where either happens the result says so i
 """
 
 from archsim.errors import UserError
-from archsim.mapping.records import Mapping
 from archsim.perf.assemble import Timing, assemble, bottleneck_of, shared_resource_busy_s
-from archsim.perf.grouping import DEFAULT_MAX_GROUPS
-from archsim.perf.hw_costs import HardwareLike, as_costs
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import PlannedMapping
 from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
@@ -72,13 +69,11 @@ def _notes(plans: tuple[LayerPlan, ...]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def analytic_estimate(
-    mapping: Mapping, hw: HardwareLike, images: int = 1, max_groups: int = DEFAULT_MAX_GROUPS
-) -> PerfResult:
+def analytic_estimate(point: PlannedMapping, images: int = 1) -> PerfResult:
+    """The closed form of a planned mapping's schedule for `images` images."""
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
-    costs = as_costs(hw)
-    plans = cached_plans(mapping, costs, max_groups)
+    mapping, plans, costs = point.mapping, point.plans, point.costs
     latency = max((max(d, default=0.0) for d in single_image_finish_s(plans)), default=0.0)
     interval = streaming_interval_s(plans)
     timing = Timing(latency, interval, latency + (images - 1) * interval)

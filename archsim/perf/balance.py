@@ -26,7 +26,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 from archsim.perf.analytic import streaming_interval_s
 from archsim.perf.assemble import shared_resource_busy_s
 from archsim.perf.costs import PerfCosts
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import PlannedMapping, build_plans
 from archsim.perf.stages import LayerPlan
 
 if TYPE_CHECKING:
@@ -76,37 +76,41 @@ def balanced_mapping(
     input_shape: Sequence[int],
     model_name: str = "custom",
     width: float = 1.0,
-) -> Mapping:
+) -> PlannedMapping:
     """The mapping of `specs` as `options` say, replicated in `budget_chips` chips with idle
-    replicas removed (the other arguments are `map_specs`'s)."""
+    replicas removed, with the plans it was checked with (the other arguments are
+    `map_specs`'s). Each candidate is mapped and planned once; the plans of the one kept are
+    handed on, so the estimator schedules exactly what the balancer checked."""
     replicated = replace(options, replicate=True, replicate_scope=budget_chips)
     remap = partial(map_specs, specs, geometry, options=replicated, input_shape=input_shape,
                     model_name=model_name, width=width)  # fmt: skip
     full = remap()
-    plans = cached_plans(full, costs)
+    plans = build_plans(full, costs)
+    kept = PlannedMapping(mapping=full, costs=costs, plans=plans)
     resource, floor = _floor_s(plans)
     if floor <= 0 or floor < streaming_interval_s(plans) * (1 - _REL):
-        return full  # the budget binds: every replica shortens the interval
+        return kept  # the budget binds: every replica shortens the interval
     most = {lm.spec.name: lm.replicas for lm in full.rram_layers}
     busy = _busy_by_rram_layer(plans)
     counts = {n: max(1, min(r, math.ceil(r * busy[n] / floor * (1 - _REL))))
               for n, r in most.items()}  # fmt: skip
     for _ in range(TRIM_ROUNDS):
         if counts == most:
-            return full
+            return kept
         trimmed = remap(replicas=counts)
-        trimmed_plans = cached_plans(trimmed, costs)
+        trimmed_plans = build_plans(trimmed, costs)
         if streaming_interval_s(trimmed_plans) <= floor * (1 + 1e-6):
-            kept = sum(lm.crossbars for lm in trimmed.rram_layers)
+            used = sum(lm.crossbars for lm in trimmed.rram_layers)
             spent = sum(lm.crossbars for lm in full.rram_layers)
             note = (f"balanced in {budget_chips} chip(s): {resource} sets the interval, so "
-                    f"the layers keep {kept} of the {spent} crossbars full replication would "
+                    f"the layers keep {used} of the {spent} crossbars full replication would "
                     "take (the rest would idle)")  # fmt: skip
-            return replace(trimmed, notes=(*trimmed.notes, note))
+            noted = replace(trimmed, notes=(*trimmed.notes, note))  # notes change no plan
+            return PlannedMapping(mapping=noted, costs=costs, plans=trimmed_plans)
         slow = _busy_by_rram_layer(trimmed_plans)
         counts = {n: min(most[n], math.ceil(c * max(1.0, slow[n] / floor)) + (slow[n] > floor))
                   for n, c in counts.items()}  # fmt: skip
-    return full
+    return kept
 
 
 def costed_mapping(
@@ -119,8 +123,8 @@ def costed_mapping(
     input_shape: Sequence[int],
     model_name: str = "custom",
     width: float = 1.0,
-) -> Mapping:
-    """The mapping a design point is costed on: balanced in the budget (unless
+) -> PlannedMapping:
+    """The mapping a design point is costed on, planned: balanced in the budget (unless
     `options.replicate` is False), or one copy of every layer with the budget still
     provisioned. The budget replaces `options.replicate_scope`; the other arguments are
     `map_specs`'s."""
@@ -129,10 +133,11 @@ def costed_mapping(
             specs, geometry, costs, budget_chips, options,
             input_shape=input_shape, model_name=model_name, width=width,
         )  # fmt: skip
-    return map_specs(
+    one_copy = map_specs(
         specs, geometry, options=replace(options, replicate_scope=budget_chips),
         input_shape=input_shape, model_name=model_name, width=width,
     )  # fmt: skip
+    return PlannedMapping(mapping=one_copy, costs=costs, plans=build_plans(one_copy, costs))
 
 
 def balanced_point(
@@ -156,4 +161,4 @@ def balanced_point(
     return costed_mapping(specs, resolve_geometry(hw), costs_from_hardware(hw),
                         budget_chips or default_budget_chips([one_copy]), options,
                         input_shape=one_copy.input_shape, model_name=one_copy.model,
-                        width=one_copy.width)  # fmt: skip
+                        width=one_copy.width).mapping  # fmt: skip

@@ -24,13 +24,10 @@ import math
 from collections.abc import Callable
 
 from archsim.errors import UserError
-from archsim.mapping.records import Mapping
 from archsim.perf.analytic import streaming_interval_s
 from archsim.perf.assemble import Timing, assemble
 from archsim.perf.des_engine import PipelineSim, TraceEntry
-from archsim.perf.grouping import DEFAULT_MAX_GROUPS
-from archsim.perf.hw_costs import HardwareLike, as_costs
-from archsim.perf.plan import cached_plans
+from archsim.perf.plan import PlannedMapping
 from archsim.perf.result import PerfResult
 from archsim.perf.stages import LayerPlan
 
@@ -106,20 +103,13 @@ def pipeline_depth(latency_s: float, interval_s: float) -> int:
 
 
 def simulate(
-    mapping: Mapping,
-    hw: HardwareLike,
-    images: int = 1,
-    *,
-    max_groups: int = DEFAULT_MAX_GROUPS,
-    trace: list[TraceEntry] | None = None,
+    point: PlannedMapping, images: int = 1, *, trace: list[TraceEntry] | None = None
 ) -> PerfResult:
-    """Simulate `images` images streaming through `mapping` on `hw` (a HardwareConfig, a
-    hardware name or PerfCosts). `trace`, if given, receives the single-image run's
-    (time_s, "layer stage imgI gG start|end") entries."""
+    """Simulate `images` images streaming through a planned mapping. `trace`, if given,
+    receives the single-image run's (time_s, "layer stage imgI gG start|end") entries."""
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
-    costs = as_costs(hw)
-    plans = cached_plans(mapping, costs, max_groups)
+    mapping, plans, costs = point.mapping, point.plans, point.costs
     single, events = run_pipeline(plans, 1, lambda image, finish: True, trace)
     fill = pipeline_depth(single[0], streaming_interval_s(plans))
     window = measured_images(plans)

@@ -1,49 +1,56 @@
-"""The cost estimators by name: the one list `estimate()` dispatches on, `archsim map
+"""The cost estimators by name: the one list `estimate_point()` dispatches on, `archsim map
 --estimator` offers and a sweep spec's `cost.estimator` is checked against.
 
-Importing this module imports no estimator (nor torch, nor SimPy): an entry names its
-function as "module:attribute", loaded when it runs, so the CLI can build its choices at
-start-up. Adding an estimator is its module plus one entry here.
+`des` (des.py) simulates the pipeline; `analytic` (analytic.py) evaluates the same schedule in
+closed form; `paper` (paper.py) is the drop-connect paper's Table II throughput-bound
+estimator, a calibration.
+
+Every estimator is a function `f(point, images) -> PerfResult` of a `PlannedMapping` (the
+mapping, its cost table, the plans built for it once and, when there is one, the hardware
+description), so the plans the balancer made are the ones estimated. Importing this module
+imports no estimator (nor torch, nor SimPy): an entry names its function as
+"module:attribute", loaded when it runs, so the CLI can build its choices at start-up.
+Adding an estimator is its module plus one entry here.
 """
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.mapping.records import Mapping
+    from archsim.perf.plan import PlannedMapping
     from archsim.perf.result import PerfResult
+
+
+class EstimatorFunction(Protocol):
+    """What every registered estimator is: a planned mapping and an image count in, a
+    `PerfResult` out."""
+
+    def __call__(self, point: "PlannedMapping", images: int = 1, /) -> "PerfResult": ...
 
 
 @dataclass(frozen=True, kw_only=True)
 class Estimator:
     name: str
     summary: str  # a few words for `--estimator` help ("SimPy pipeline")
-    function: str  # "module:attribute" of f(mapping, hw_or_costs, images) -> PerfResult
-    # True: takes a prepared cost table (`PerfCosts`) when there is one, else the hardware;
-    # False: reads the hardware description itself (e.g. a calibration section)
-    takes_costs: bool
+    function: str  # "module:attribute" of an `EstimatorFunction`
 
-    def load(self) -> "Callable[[Mapping, Any, int], PerfResult]":
+    def load(self) -> EstimatorFunction:
         module, attribute = self.function.split(":")
-        function: Callable[[Mapping, Any, int], PerfResult] = getattr(
-            importlib.import_module(module), attribute
-        )
+        function: EstimatorFunction = getattr(importlib.import_module(module), attribute)
         return function
 
 
 ESTIMATORS: dict[str, Estimator] = {
     e.name: e
     for e in (
-        Estimator(name="des", summary="SimPy pipeline", function="archsim.perf.des:simulate",
-                  takes_costs=True),
+        Estimator(name="des", summary="SimPy pipeline", function="archsim.perf.des:simulate"),
         Estimator(name="analytic", summary="closed form",
-                  function="archsim.perf.analytic:analytic_estimate", takes_costs=True),
+                  function="archsim.perf.analytic:analytic_estimate"),
         Estimator(name="paper", summary="Table II's",
-                  function="archsim.perf.paper:paper_estimate", takes_costs=False),
+                  function="archsim.perf.paper:paper_estimate"),
     )
 }  # fmt: skip
 ESTIMATOR_NAMES = tuple(ESTIMATORS)
@@ -54,6 +61,14 @@ def get_estimator(name: str) -> Estimator:
     if name not in ESTIMATORS:
         raise UserError(f"unknown estimator '{name}' (choose from {', '.join(ESTIMATORS)})")
     return ESTIMATORS[name]
+
+
+def estimate_point(
+    point: "PlannedMapping", estimator: str = "des", images: int = 1
+) -> "PerfResult":
+    """Latency, throughput, energy and area of a planned mapping by the named estimator
+    (on the plans it was given, never planned again)."""
+    return get_estimator(estimator).load()(point, images)
 
 
 def estimator_help() -> str:

@@ -10,13 +10,16 @@ replication and no CPU path: only the MAC count changes with the network.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.mapping.records import Mapping
 from archsim.perf.assemble import provisioned_area_mm2, tiles_area_mm2
-from archsim.perf.hw_costs import costs_from_hardware
 from archsim.perf.result import STATIC_ROW, LayerCost, PerfResult
+
+if TYPE_CHECKING:
+    from archsim.perf.plan import PlannedMapping
 
 TABLE_II_IMAGES = 10_000  # CIFAR-10 test set
 TABLE_II_SOURCE = "Xiang et al., VTS 2024 (drop-connect paper), Table II; docs/validation.md s.8"
@@ -98,15 +101,15 @@ def _notes(mapping: Mapping, hw_name: str, calibration: PaperCalibration) -> tup
     return tuple(notes)
 
 
-def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) -> PerfResult:
+def paper_estimate(point: "PlannedMapping", images: int = 1) -> PerfResult:
+    """Table II's throughput bound of a planned mapping: its MACs at the hardware
+    description's calibrated rate and power (the plans are not read)."""
     if images < 1:
         raise UserError(f"images must be >= 1, got {images}")
-    if isinstance(hw, str):
-        from archsim.config.hardware import load_hardware
-
-        hw = load_hardware(hw)
+    mapping, hw, costs = point.mapping, point.hardware, point.costs
+    if hw is None:
+        raise UserError("the paper estimator needs a hardware description, not a cost table")
     calibration = paper_calibration(hw)
-    costs = costs_from_hardware(hw)
     rate, power = calibration.mac_rate_per_s, calibration.power_w
     macs = mapping.total_macs
     if macs <= 0:
@@ -150,3 +153,52 @@ def paper_estimate(mapping: Mapping, hw: HardwareConfig | str, images: int = 1) 
         layers=layers,
         notes=_notes(mapping, hw.name, calibration),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table2Figures:
+    """One net and width's N-image latency and energy (ours, by whichever estimator)."""
+
+    net: str  # the zoo net Table II names
+    width: float
+    images: int
+    latency_s: float
+    energy_j: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table2Comparison:
+    """Our figures beside Table II's: each over the base width's, and ours over the paper's
+    (the paper's cells scaled to our image count; None where Table II has no such cell)."""
+
+    ours: Table2Figures
+    latency_vs_base: float | None  # None: no base width to compare with
+    energy_vs_base: float | None
+    paper_latency_s: float | None
+    paper_energy_j: float | None
+    paper_latency_vs_base: float | None
+    paper_energy_vs_base: float | None
+    latency_vs_paper: float | None
+    energy_vs_paper: float | None
+
+
+def table2_comparison(ours: Table2Figures, base: Table2Figures | None) -> Table2Comparison:
+    """`ours` beside Table II's cell and both over the `base` width's (width 1.0 when there is
+    no base): the one comparison `archsim map --estimator paper` prints and the report's
+    Table II page draws."""
+    paper = paper_reference(ours.net, ours.width)
+    paper_base = paper_reference(ours.net, 1.0 if base is None else base.width)
+    scale = ours.images / TABLE_II_IMAGES
+    return Table2Comparison(
+        ours=ours,
+        latency_vs_base=None if base is None else ours.latency_s / base.latency_s,
+        energy_vs_base=None if base is None else ours.energy_j / base.energy_j,
+        paper_latency_s=None if paper is None else paper[0] * scale,
+        paper_energy_j=None if paper is None else paper[1] * scale,
+        paper_latency_vs_base=None if paper is None or paper_base is None
+        else paper[0] / paper_base[0],
+        paper_energy_vs_base=None if paper is None or paper_base is None
+        else paper[1] / paper_base[1],
+        latency_vs_paper=None if paper is None else ours.latency_s / (paper[0] * scale),
+        energy_vs_paper=None if paper is None else ours.energy_j / (paper[1] * scale),
+    )  # fmt: skip

@@ -22,16 +22,17 @@ before the first layer and one after the last, sharing the link with CPU-routed 
 """
 
 import math
-import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from archsim.config.hwschema import HardwareConfig
 from archsim.errors import UserError
 from archsim.hw.cpu import LINK_TRANSFER
 from archsim.mapping.records import LayerMapping, Mapping
 from archsim.perf.costs import PerfCosts
 from archsim.perf.grouping import DEFAULT_MAX_GROUPS, group_rows, producer_group_needed
+from archsim.perf.hw_costs import HardwareLike, as_costs
 from archsim.perf.plan_network import layer_traffic, transfer_stage
 from archsim.perf.plan_other import cpu_stages, digital_stage, link_stage
 from archsim.perf.plan_rram import compute_stage, lane_adc_banks, lane_count, mvm_counts
@@ -135,25 +136,6 @@ def _consumer_chips(mapping: Mapping, index: int) -> frozenset[int]:
     return frozenset()
 
 
-_PLANS: dict[
-    tuple[int, int, int], tuple["weakref.ref[Mapping]", PerfCosts, tuple[LayerPlan, ...]]
-] = {}
-
-
-def cached_plans(
-    mapping: Mapping, costs: PerfCosts, max_groups: int = DEFAULT_MAX_GROUPS
-) -> tuple[LayerPlan, ...]:
-    """`build_plans`, remembered while `mapping` lives: the balancer and the estimator plan
-    the same (possibly million-block) mapping, and planning is a pure function of it."""
-    key = (id(mapping), id(costs), max_groups)
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0]() is mapping and hit[1] is costs:
-        return hit[2]
-    plans = build_plans(mapping, costs, max_groups)
-    _PLANS[key] = (weakref.ref(mapping, lambda _: _PLANS.pop(key, None)), costs, plans)
-    return plans
-
-
 def _needs(
     mapping: Mapping, index: int, grouped: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
 ) -> tuple[int, ...]:
@@ -225,3 +207,28 @@ def build_plans(
             stage, counts = digital_stage(spec, pixels, host_tiles, costs)
             plans.append(replace(base, stages=(stage,), action_counts=counts))
     return host_plans(mapping, plans, costs) if costs.host_io else tuple(plans)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedMapping:
+    """A mapping with the plans its layers run as on one cost table: what every estimator
+    reads. Built once per design point (by the balancer, or `plan_mapping`) and handed on."""
+
+    mapping: Mapping
+    costs: PerfCosts
+    plans: tuple[LayerPlan, ...]
+    # the description `costs` was built from (None: a cost table built by hand); an
+    # estimator that reads the description itself (the paper's calibration) needs it
+    hardware: HardwareConfig | None = None
+
+
+def plan_mapping(mapping: Mapping, hw: HardwareLike) -> PlannedMapping:
+    """`mapping` planned on `hw` (a HardwareConfig, a hardware name or a cost table)."""
+    if isinstance(hw, str):
+        from archsim.config.hardware import load_hardware
+
+        hw = load_hardware(hw)
+    costs = as_costs(hw)
+    hardware = hw if isinstance(hw, HardwareConfig) else None
+    return PlannedMapping(mapping=mapping, costs=costs, plans=build_plans(mapping, costs),
+                          hardware=hardware)  # fmt: skip

@@ -8,6 +8,7 @@ Its energies are per image; `time_for_images_s` is the derived time for `images`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
@@ -93,7 +94,7 @@ def run_simulate(
     from archsim.mapping.geometry import resolve_geometry
     from archsim.mapping.options import MapOptions
     from archsim.perf.balance import costed_mapping
-    from archsim.perf.estimate import estimate
+    from archsim.perf.estimators import estimate_point
     from archsim.perf.hw_costs import costs_from_hardware
 
     hw, _, specs = _traced(config)
@@ -101,9 +102,10 @@ def run_simulate(
     options = MapOptions(policy=config["policy"], replicate=config.get("replicate", True),
                          budget_tiles=config.get("budget_tiles") or None)  # fmt: skip
     costs = costs_from_hardware(hw)
-    mapping = costed_mapping(specs, resolve_geometry(hw), costs, budget, options,
+    planned = costed_mapping(specs, resolve_geometry(hw), costs, budget, options,
                            **_identity(config))  # fmt: skip
-    result = estimate(mapping, hw, config["estimator"], config["images"], costs)
+    mapping = planned.mapping
+    result = estimate_point(replace(planned, hardware=hw), config["estimator"], config["images"])
     return {
         "estimator": result.estimator,
         "images": result.images,
