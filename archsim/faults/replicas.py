@@ -181,10 +181,10 @@ class ReplicaLayer:
     def _table(self, x: Tensor, source: Tensor) -> Tensor:
         """The input rows of pixels `source` (flat indices in evaluation order): (rows,
         groups, k), a conv's k ordered (kernel row, kernel column, in / groups) like the stored
-        weights. A conv of at least WIDE_PIXEL input channels gathers every (pixel, kernel
-        position)'s input channels straight from the padded NHWC input (one gather); a
-        narrower one first copies its patches in pixel order, then gathers whole rows (faster
-        for short rows: measured, bench docstring)."""
+        weights, in one gather from the padded NHWC input: of every (pixel, kernel position)'s
+        input channels for a conv of at least WIDE_PIXEL input channels, else of every (pixel,
+        kernel row)'s kernel width x channels from a copy of the input with each position's
+        row beside it (fewer, longer rows: faster for narrow inputs, bench docstring)."""
         m = self.module
         if isinstance(m, nn.Linear):
             return x.reshape(-1, 1, x.shape[-1]).index_select(0, source)
@@ -193,20 +193,17 @@ class ReplicaLayer:
         h, w = self._out_size(x)
         xp = F.pad(x, (pw, pw, ph, ph)).permute(0, 2, 3, 1).contiguous()  # NHWC
         n, hp, wp, c = xp.shape
-        g = m.groups
-        if c >= WIDE_PIXEL:
-            at = torch.arange(h, device=x.device)[:, None] * (sh * wp)
-            at = at + torch.arange(w, device=x.device)[None, :] * sw  # a pixel's first input
-            base = torch.arange(n, device=x.device)[:, None] * (hp * wp) + at.reshape(1, -1)
-            tap = torch.arange(kh, device=x.device)[:, None] * (dh * wp)
-            tap = tap + torch.arange(kw, device=x.device)[None, :] * dw  # input of a position
-            index = base.reshape(-1)[source][:, None] + tap.reshape(1, -1)
-            rows = xp.reshape(-1, c).index_select(0, index.reshape(-1))
-            return rows.view(len(source), kh * kw, g, c // g).transpose(1, 2)
-        st = xp.stride()
-        strides = (st[0], sh * st[1], sw * st[2], c // g, dh * st[1], dw * st[2], 1)
-        view = xp.as_strided((n, h, w, g, kh, kw, c // g), strides)
-        return view.reshape(n * h * w, g, -1).index_select(0, source)
+        span = 1 if c >= WIDE_PIXEL else kw  # kernel columns a gathered row holds
+        flat = F.pad(xp.reshape(-1), (0, (span - 1) * dw * c))
+        rows = flat.as_strided((n * hp * wp, span, c), (c, dw * c, 1)).reshape(-1, span * c)
+        at = torch.arange(h, device=x.device)[:, None] * (sh * wp)
+        at = at + torch.arange(w, device=x.device)[None, :] * sw  # a pixel's first input
+        base = torch.arange(n, device=x.device)[:, None] * (hp * wp) + at.reshape(1, -1)
+        tap = torch.arange(kh, device=x.device)[:, None] * (dh * wp)
+        tap = tap + torch.arange(kw // span, device=x.device)[None, :] * dw  # row starts
+        index = base.reshape(-1)[source][:, None] + tap.reshape(1, -1)
+        table = rows.index_select(0, index.reshape(-1))
+        return table.view(len(source), kh * kw, m.groups, -1).transpose(1, 2)
 
     def _output(self, y: Tensor, x: Tensor) -> Tensor:
         """(pixel rows, out) products in the module's output shape."""
