@@ -5,13 +5,15 @@ fault map has a leading copy dimension). `ReplicaLayer` holds every replica's we
 (copies, *weight shape) tensor and computes the layer's output exactly, each pixel with its
 own replica's weights, in one batched matrix product, with no loop over copies:
 
-1. patches: one row per output pixel, images first and pixels row-major (the evaluation
-   order), read from the zero-padded input in NHWC order through a strided view (a row is
-   (kernel row, kernel column, input channel), the order the copies' weights are stored in);
-2. the dealing's slots (`mapping/dealing.Dealing.slots`, closed form, no sort) place copy c's
-   s-th pixel of the batch at row c x share + s of a (copies, share) table, one gather; the
-   shares are equal to within one pixel, and the few slots past a short copy's share repeat
-   row 0 and are never read back;
+1. the dealing's slots (`mapping/dealing.Dealing.slots`, closed form, no sort) place copy c's
+   s-th pixel of the batch at row c x share + s of a (copies, share) table; the shares are
+   equal to within one pixel, and the few slots past a short copy's share repeat pixel 0 and
+   are never read back. Layers dealt alike share a batch's slots (`DealtBatch`);
+2. the table's rows (kernel row, kernel column, input channel: the order the copies'
+   weights are stored in) are gathered from the zero-padded NHWC input in one gather of
+   each (slot, kernel position)'s input channels, or for an input narrower than WIDE_PIXEL
+   channels of each (slot, kernel row)'s kernel width x channels, from a copy of the input
+   holding each position's kernel row; no patches are copied in pixel order first;
 3. `bmm` of the table by the copies' weight matrices (as many multiply-adds as the layer's
    one convolution, plus that padding), and one gather of the products back to pixel order.
 
@@ -194,8 +196,9 @@ class ReplicaLayer:
         xp = F.pad(x, (pw, pw, ph, ph)).permute(0, 2, 3, 1).contiguous()  # NHWC
         n, hp, wp, c = xp.shape
         span = 1 if c >= WIDE_PIXEL else kw  # kernel columns a gathered row holds
-        flat = F.pad(xp.reshape(-1), (0, (span - 1) * dw * c))
-        rows = flat.as_strided((n * hp * wp, span, c), (c, dw * c, 1)).reshape(-1, span * c)
+        # rows start at every input position whose `span` columns stay inside the input
+        starts = n * hp * wp - (span - 1) * dw
+        rows = xp.as_strided((starts, span, c), (c, dw * c, 1)).reshape(starts, span * c)
         at = torch.arange(h, device=x.device)[:, None] * (sh * wp)
         at = at + torch.arange(w, device=x.device)[None, :] * sw  # a pixel's first input
         base = torch.arange(n, device=x.device)[:, None] * (hp * wp) + at.reshape(1, -1)
