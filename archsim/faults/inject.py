@@ -118,7 +118,7 @@ class FaultInjector:
         else:
             kind = kind if on is None else stored_kinds(on, index, kind, site.copies)
             where, new = cell_faults(codes, index, kind, site.cells)
-        values = q.dequantize_at(where % codes.numel(), new)
+        values = q.dequantize_at(where, new)
         if on is not None:
             values = values * on.inputs.scale
         return where, values.to(self.clean[site.name].dtype)
