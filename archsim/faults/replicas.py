@@ -110,7 +110,7 @@ class ReplicaLayer:
         ):
             raise ValueError(f"replicated conv {spec.name}: numeric zero padding only")
         self.module, self.copies = module, copies
-        self.dealt = dealt or DealtBatch(Dealing.of(copies, group_of(spec)))
+        self.dealt = DealtBatch(Dealing.of(copies, group_of(spec))) if dealt is None else dealt
         self.dealing = self.dealt.dealing
         if (self.dealing.replicas, self.dealing.group_pixels) != (copies, group_of(spec)):
             raise ValueError(f"replicated layer {spec.name}: dealt unlike its shared slots")
