@@ -12,25 +12,42 @@ and the CPU time (`time.process_time`) medians are compared.
     python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
         [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
 
-Measured on a shared, oversubscribed 2-core machine (one torch thread), 560 / 140 / 35
-replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B):
+Measured on a shared, oversubscribed 2-core machine (AMD EPYC, one torch thread), 560 / 140 /
+35 replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B); "before"
+is the version that copied patches in pixel order before gathering the table, run right after
+"after" in the same session:
 
-    weight path (--no-crossbar):  replica-0 0.95 s, every replica 3.39 s: ratio 3.56
-    crossbar fast path (default): replica-0 1.50 s, every replica 3.96 s: ratio 2.64
+    weight path:                     before: replica-0 1.21 s, every replica 3.59 s: ratio 2.98
+                                     after:  replica-0 1.12 s, every replica 2.84 s: ratio 2.54
+    crossbar fast path (--crossbar): before: replica-0 1.63 s, every replica 4.24 s: ratio 2.60
+                                     after:  replica-0 1.69 s, every replica 3.36 s: ratio 1.99
 
-(per chip: drawing and writing 560-copy fault maps is included; one forward of 100 images
-alone is 0.15 s against 0.52 s, 3.4x.) The goal was 1.3; it is not met. Where the time goes
-(one forward of 100 images, torch profiler): the batched product 47 %, the two gathers (the
-copies' input table, the products back to pixel order) 26 %, the patch copy 16 %, the
-dealing's slots (numpy, per batch) most of the rest. The product does as many
-multiply-adds as the layer's convolution, but MKL's small batched GEMMs (560 copies of
-183 x 144 by 144 x 16 in the first stage) run at about 2/3 of oneDNN's direct convolution,
-and a convolution never materialises its patches; per layer at 100 images: conv 8.8 / 7.2 /
-6.5 ms against 25 / 15 / 9.5 ms for the three stages. A grouped 1x1 convolution over the
-copies (oneDNN) was slower than the batched GEMM (27 / 15 / 11 ms); gathering the table in
-one pass from an overlapping view of the input is faster for kernel rows of >= 96 values
-(stages 2 and 3: 9.7 / 3.8 ms against 14.7 / 6.3 ms for copy-then-gather) and slower below
-(stage 1: 31.8 against 20.7 ms), hence `replicas.WIDE_ROW` (4 % of a forward).
+The goal was 1.3; it is not met. Per layer at 100 images (stages 1 / 2 / 3), the ordinary
+convolution (oneDNN) takes 8 / 7-10 / 7 ms, the every-replica layer 35 / 23-27 / 12-14 ms: the
+table 12 / 7.5 / 3 ms (was 18-24 / 9 / 5), the batched product 18-21 / 12-15 / 9.5-11 ms, the
+gather back to pixel order 2 / 1 / 0.3 ms; the dealing's slots (numpy, 2 / 0.7 / 0.25 ms) are
+computed once per stage and batch (`replicas.DealtBatch`). Per chip, drawing the 560-copy maps
+takes 45 ms and writing and restoring them 67 ms (was 92: merged storage dimensions,
+`index_copy_`, no held codes when every fault is stuck-off), against 4 + 2 ms unreplicated.
+
+What remains is the product: it does as many multiply-adds as the layer's convolution, but
+MKL's batched GEMM (560 copies of 183 x 144 by 144 x 16 in stage 1) runs at a half to a third
+of oneDNN's direct convolution on this CPU, and it reads a table nine times the input (59 MB in
+stage 1; the same product on a table that stays in cache takes 8.5 ms instead of 17). Tried and
+not kept: oneDNN for the product (a dense 1x1 convolution or `mkldnn._linear_pointwise` on the
+stage-1 shape: 14-16 ms against 15-17 for one shared weight, so no gain to expect per copy;
+a grouped 1x1 convolution over the copies: 22-27 ms); weights x table transposed (no faster);
+blocks of 16 copies whose table stays in cache (stage 1: 30-35 against 37-41 ms, but a Python
+loop over copy blocks). Clean plus correction, y = conv(x, W_clean) + a sparse correction
+(gather x at a pixel's base + the faulty weight's offset, times W_copy - W_clean, index_add):
+a weight differs from the clean one wherever a fault changes it (5 % of weights at 5 %
+dropconnect or sft; 1 - 0.95^8 = 34 % with cell-isaac's 8 cells a weight), and no stage-1
+(copy, output channel) pair is fault-free (0.95^144 = 6e-4), so the correction reads
+rate x out channels x the table's values one by one: 0.8 x the table in stage 1, 3.2 x in
+stage 3. Measured (one layer, 100 images, its convolution included): stage 1 23 / 49 / 60 /
+231 ms and stage 3 15 / 28 / 50 / 214 ms at rates 0.1 / 0.5 / 1 / 5 %, against 35-40 and
+12-14 ms for the table: it wins only below about 0.3 % in stage 1 and never in stage 3, far
+below the rates studied (1-30 %), so it is not used.
 """
 
 import argparse

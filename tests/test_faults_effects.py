@@ -23,6 +23,10 @@ def test_symmetric_quantization_per_layer_and_per_channel() -> None:
     assert pc.codes.tolist() == [[127, -64, 32], [76, -127, 0]]
     assert torch.allclose(pc.dequantize(), w, atol=0.5 / 127 / 2)
     assert quantize_weight(torch.zeros(3), 8).dequantize().tolist() == [0.0, 0.0, 0.0]
+    # positions may count copies of the 2 x 3 weight: 4 and 5 are row 1 of copy 0 (channel
+    # 1's scale 0.02 / 127), 6 is row 0 of copy 1 (channel 0's scale 0.5 / 127)
+    got = pc.dequantize_at(torch.tensor([4, 5, 6]), torch.tensor([127, -127, -127]))
+    assert torch.allclose(got, torch.tensor([0.02, -0.02, -0.5]))
     with pytest.raises(UserError):
         quantize_weight(w, 1)
 
@@ -89,6 +93,8 @@ def test_weight_granularity_effects() -> None:
     index = torch.tensor([0, 1, 2, 3])
     kind = torch.tensor([STUCK_ON, STUCK_ON, STUCK_ON, STUCK_OFF])
     assert weight_effect(codes, index, kind, 127).tolist() == [[127, -127], [127, 0]]
+    off = torch.full((3,), STUCK_OFF, dtype=torch.int8)  # every fault stuck-off: all read 0
+    assert weight_effect(codes, index[1:], off, 127).tolist() == [[5, 0], [0, 0]]
     none = torch.zeros(0, dtype=torch.int64)
     assert torch.equal(weight_effect(codes, none, none.to(torch.int8), 127), codes)
 

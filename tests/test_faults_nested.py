@@ -248,11 +248,14 @@ def test_unpairable_models_are_a_user_error() -> None:
 def test_storage_view_writes_the_same_weights_in_any_layout() -> None:
     w = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2, 3, 4, 5)
     last = w.contiguous(memory_format=torch.channels_last)
+    stored = w.permute(0, 1, 3, 2).contiguous().permute(0, 1, 3, 2)  # a replica's weights'
+    single = w[:1].permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)  # a size-1 dimension
     where = torch.tensor([0, 7, 59, 119])
-    for t in (w.clone(), last.clone()):
+    for t in (w.clone(), last.clone(), stored, single):
+        where = where[where < t.numel()]
         flat, offsets = storage_view(t, where)
         flat[offsets] = -1.0
-        expect = w.clone().reshape(-1)
+        expect = w[: len(t)].clone().reshape(-1)
         expect[where] = -1.0
         assert torch.equal(t.reshape(-1), expect)
     with pytest.raises(ValueError, match="dense"):

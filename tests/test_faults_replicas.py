@@ -8,6 +8,7 @@ ceil(64 / 32) = 2 replicas, b and fc one each (2 + 1 + 1 = 4 crossbars).
 """
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
@@ -159,13 +160,16 @@ def test_every_pixel_is_dealt_as_the_pipeline_deals_it(
 @settings(max_examples=40, deadline=None)
 @given(copies=st.integers(1, 12), size=st.integers(2, 6), images=st.integers(1, 3),
        groups=st.sampled_from((1, 2)), stride=st.sampled_from((1, 2)),
-       channels=st.sampled_from((2, 32)), seed=st.integers(0, 99))  # fmt: skip
+       channels=st.sampled_from((2, 32)), dilation=st.sampled_from((1, 2)),
+       seed=st.integers(0, 99))  # fmt: skip
 def test_unequal_and_equal_shares_equal_each_replica_computing_its_own_pixels(
-    copies: int, size: int, images: int, groups: int, stride: int, channels: int, seed: int
-) -> None:
-    # 32 input channels x a 3-wide kernel = 96 values per kernel row: the one-pass gather
+    copies: int, size: int, images: int, groups: int, stride: int, channels: int,
+    dilation: int, seed: int,
+) -> None:  # fmt: skip
+    # 32 input channels gather each (pixel, kernel position)'s inputs, 2 each (pixel, kernel
+    # row)'s (replicas.WIDE_PIXEL); padding = dilation keeps `out` pixels a row
     gen = torch.Generator().manual_seed(seed)
-    conv = nn.Conv2d(channels, 4, 3, stride=stride, padding=1, groups=groups)
+    conv = nn.Conv2d(channels, 4, 3, stride, dilation, dilation, groups)
     out = (size - 1) // stride + 1
     spec = LayerSpec("c", "conv", (channels, size, size), (4, out, out), 0, 0, groups=groups)
     weights = torch.randn(copies, *conv.weight.shape, generator=gen)
@@ -179,7 +183,7 @@ def test_unequal_and_equal_shares_equal_each_replica_computing_its_own_pixels(
         owner = naive_dealing(copies, (out,) * out, images).reshape(images, out, out)
         expected = torch.zeros_like(got)
         for c in range(copies):  # each replica computes its own pixels, naively
-            own = F.conv2d(x, weights[c], conv.bias, stride, padding=1, groups=groups)
+            own = F.conv2d(x, weights[c], conv.bias, stride, dilation, dilation, groups)
             mask = torch.from_numpy(owner == c)[:, None].expand_as(own)
             expected[mask] = own[mask]
     assert torch.allclose(got, expected, atol=1e-4)
@@ -250,3 +254,20 @@ def test_defect_maps_and_remap_cover_every_replica() -> None:
     assert moved.shape == w.shape
     assert int((moved.index < half).sum()) == int((w.index < half).sum())
     assert int((moved.index >= half).sum()) == int((w.index >= half).sum()) > 0
+
+
+def test_layers_dealt_alike_share_each_batchs_slots_and_a_new_batch_recomputes_them() -> None:
+    model, mapping = network()
+    injector = FaultInjector(model, mapping)
+    spec = next(lm.spec for lm in mapping.rram_layers if lm.replicas > 1)
+    conv = dict(model.named_modules())[spec.name]
+    layer = injector.replicas[spec.name]
+    twin = ReplicaLayer(conv, spec, conv.weight.detach(), layer.copies, layer.dealt)
+    assert twin.dealt is layer.dealt
+    for first, images in ((0, 2), (0, 2), (2, 1), (0, 3)):  # a repeat, then new batches
+        slot, source, share = layer.dealt.of(first, images, torch.device("cpu"))
+        expected, expected_share = layer.dealing.slots(first, images)
+        assert share == expected_share and np.array_equal(slot.numpy(), expected)
+        assert torch.equal(source[slot], torch.arange(len(slot)))  # each slot's own pixel
+    with pytest.raises(ValueError, match="dealt unlike"):
+        ReplicaLayer(conv, spec, conv.weight.detach(), layer.copies + 1, layer.dealt)

@@ -51,6 +51,10 @@ def bernoulli_positions(rng: np.random.Generator, n: int, rate: float) -> np.nda
 
 
 def draw_kinds(rng: np.random.Generator, count: int, p_on: float) -> np.ndarray:
+    """Each fault stuck-on with probability p_on, else stuck-off. A p_on of 0 or 1 decides
+    every kind without drawing (the same kinds; every caller draws its kinds last)."""
+    if p_on <= 0.0 or p_on >= 1.0:
+        return np.full(count, STUCK_ON if p_on >= 1.0 else STUCK_OFF, dtype=np.int8)
     return np.where(rng.random(count) < p_on, STUCK_ON, STUCK_OFF).astype(np.int8)
 
 

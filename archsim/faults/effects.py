@@ -19,6 +19,8 @@ def weight_faults(
 ) -> tuple[Tensor, Tensor]:
     """Per-weight faults at flat `index`: (those indices, their new codes). Stuck-off -> 0,
     stuck-on -> +-qmax keeping the sign (a zero weight counts as positive)."""
+    if not bool((kind == STUCK_ON).any()):  # every fault stuck-off (drop-connect)
+        return index, torch.zeros(len(index), dtype=codes_flat.dtype, device=index.device)
     held = codes_flat[index % codes_flat.numel()]
     stuck_on = torch.where(held < 0, -qmax, qmax).to(held.dtype)
     return index, torch.where(kind == STUCK_ON, stuck_on, torch.zeros_like(held))

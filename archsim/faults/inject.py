@@ -36,10 +36,11 @@ from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.presets import get_fault_model
 from archsim.faults.quantize import QuantizedWeight, quantize_weight
 from archsim.faults.records import ChipFaults
-from archsim.faults.replicas import ReplicaLayer, stored_kinds
+from archsim.faults.replicas import DealtBatch, ReplicaLayer, group_of, stored_kinds
 from archsim.faults.sites import CellFormat, FaultSite, fault_sites, weight_of
 from archsim.faults.xbarlayer import CrossbarLayer
 from archsim.faults.xbarpath import CrossbarPath, CrossbarSetup
+from archsim.mapping.dealing import Dealing
 from archsim.mapping.records import Mapping
 
 
@@ -74,13 +75,22 @@ class FaultInjector:
         self.path = (
             None if crossbar is None else CrossbarPath(model, self.sites, self.quantized, crossbar)
         )
+        self.replicas = self._replica_layers(mapping)  # layers dealt over their replicas
+
+    def _replica_layers(self, mapping: Mapping) -> dict[str, ReplicaLayer]:
+        """The replicated layers whose pixels are dealt over their replicas, those dealt
+        alike (the same replicas and groups) sharing their batch's slots."""
         specs = {lm.spec.name: lm.spec for lm in mapping.rram_layers}
-        modules = dict(model.named_modules())
-        self.replicas = {  # layers whose pixels are dealt over their replicas
-            s.name: ReplicaLayer(modules[s.name], specs[s.name], self._copy(s.name), s.copies)
-            for s in self.sites
-            if s.copies > 1 and (self.path is None or self.path.deals(s.name))
-        }
+        modules = dict(self.model.named_modules())
+        dealt: dict[tuple[int, tuple[int, ...]], DealtBatch] = {}
+        out = {}
+        for s in self.sites:
+            if s.copies > 1 and (self.path is None or self.path.deals(s.name)):
+                key = (s.copies, group_of(specs[s.name]))
+                shared = dealt.setdefault(key, DealtBatch(Dealing.of(*key)))
+                copy = self._copy(s.name)
+                out[s.name] = ReplicaLayer(modules[s.name], specs[s.name], copy, s.copies, shared)
+        return out
 
     def _copy(self, name: str) -> Tensor:
         """One fault-free copy of layer `name`'s weight as its pixels are computed with: the
@@ -108,7 +118,7 @@ class FaultInjector:
         else:
             kind = kind if on is None else stored_kinds(on, index, kind, site.copies)
             where, new = cell_faults(codes, index, kind, site.cells)
-        values = q.dequantize_at(where % codes.numel(), new)
+        values = q.dequantize_at(where, new)
         if on is not None:
             values = values * on.inputs.scale
         return where, values.to(self.clean[site.name].dtype)
@@ -179,13 +189,13 @@ class FaultInjector:
                     else:  # the copies' weights, each copy its own faults
                         flat, offsets = storage_view(layer.weights, where)
                         layer.start(bool(where.numel()))
-                    touched.append((flat, offsets, flat[offsets]))
-                    flat[offsets] = values
+                    touched.append((flat, offsets, flat.index_select(0, offsets)))
+                    flat.index_copy_(0, offsets, values)
             yield self.model
         finally:
             with torch.no_grad():
                 for flat, offsets, old in touched:
-                    flat[offsets] = old
+                    flat.index_copy_(0, offsets, old)
             for layer in self.replicas.values():
                 layer.start(False)
             if self.path is not None:
@@ -215,13 +225,29 @@ def storage_view(weight: Tensor, where: Tensor) -> tuple[Tensor, Tensor]:
         if size > 1 and stride != expected:
             raise ValueError("fault injection needs a dense weight tensor (no gaps, no overlaps)")
         expected *= size
-    offsets = torch.zeros_like(where)
-    rest = where
-    for size, stride in zip(reversed(weight.shape), reversed(weight.stride()), strict=True):
+    dims = merged_dims(weight)
+    offsets, rest = torch.zeros_like(where), where
+    for size, stride in reversed(dims[1:]):
         offsets += (rest % size) * stride
         rest = rest // size
+    offsets += rest * dims[0][1]
     flat = weight.as_strided((weight.numel(),), (1,), weight.storage_offset())
     return flat, offsets
+
+
+def merged_dims(weight: Tensor) -> list[tuple[int, int]]:
+    """(size, stride) of `weight`'s dimensions, outermost first, neighbours that run on
+    contiguously in storage (stride = next stride x next size) merged into one, size-1 ones
+    dropped: a channels-last or a permuted weight has 2 or 3, so fewer index operations."""
+    dims: list[tuple[int, int]] = []
+    for size, stride in zip(weight.shape, weight.stride(), strict=True):
+        if size == 1:
+            continue
+        if dims and dims[-1][1] == stride * size:
+            dims[-1] = (dims[-1][0] * size, stride)
+        else:
+            dims.append((size, stride))
+    return dims or [(1, 1)]
 
 
 def rram_layer_names(mapping: Mapping) -> list[str]:

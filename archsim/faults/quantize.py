@@ -32,11 +32,12 @@ class QuantizedWeight:
         return chosen.to(self.scale.dtype) * self.scale
 
     def dequantize_at(self, flat_index: Tensor, codes: Tensor) -> Tensor:
-        """Weights for `codes` held at flat positions `flat_index` of the layer."""
+        """Weights for `codes` held at flat positions `flat_index` of the layer (positions
+        may count several copies of it: copy c's position i is c x numel + i)."""
         if self.scale.dim() == 0:
             return codes.to(self.scale.dtype) * self.scale
-        per_channel = self.codes[0].numel()
-        return codes.to(self.scale.dtype) * self.scale.reshape(-1)[flat_index // per_channel]
+        channel = flat_index // self.codes[0].numel() % self.codes.shape[0]
+        return codes.to(self.scale.dtype) * self.scale.reshape(-1)[channel]
 
 
 def qmax_for(bits: int) -> int:

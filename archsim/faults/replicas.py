@@ -5,13 +5,15 @@ fault map has a leading copy dimension). `ReplicaLayer` holds every replica's we
 (copies, *weight shape) tensor and computes the layer's output exactly, each pixel with its
 own replica's weights, in one batched matrix product, with no loop over copies:
 
-1. patches: one row per output pixel, images first and pixels row-major (the evaluation
-   order), read from the zero-padded input in NHWC order through a strided view (a row is
-   (kernel row, kernel column, input channel), the order the copies' weights are stored in);
-2. the dealing's slots (`mapping/dealing.Dealing.slots`, closed form, no sort) place copy c's
-   s-th pixel of the batch at row c x share + s of a (copies, share) table, one gather; the
-   shares are equal to within one pixel, and the few slots past a short copy's share repeat
-   row 0 and are never read back;
+1. the dealing's slots (`mapping/dealing.Dealing.slots`, closed form, no sort) place copy c's
+   s-th pixel of the batch at row c x share + s of a (copies, share) table; the shares are
+   equal to within one pixel, and the few slots past a short copy's share repeat pixel 0 and
+   are never read back. Layers dealt alike share a batch's slots (`DealtBatch`);
+2. the table's rows (kernel row, kernel column, input channel: the order the copies'
+   weights are stored in) are gathered from the zero-padded NHWC input in one gather of
+   each (slot, kernel position)'s input channels, or for an input narrower than WIDE_PIXEL
+   channels of each (slot, kernel row)'s kernel width x channels, from a copy of the input
+   holding each position's kernel row; no patches are copied in pixel order first;
 3. `bmm` of the table by the copies' weight matrices (as many multiply-adds as the layer's
    one convolution, plus that padding), and one gather of the products back to pixel order.
 
@@ -39,7 +41,7 @@ from archsim.mapping.records import LayerSpec, Mapping
 
 # what the studies' outputs say of the replicas they fault (docs/design.md)
 STUDY_REPLICAS = "every replica of the balanced design point whose cost is reported"
-WIDE_ROW = 96  # input values per kernel row from which a conv gathers in one pass
+WIDE_PIXEL = 32  # input channels from which a conv gathers its pixels' inputs directly
 # (model, its one-copy mapping, hardware config) -> the design point whose cost is reported
 Balancer = Callable[[nn.Module, Mapping, Any], Mapping]
 
@@ -65,10 +67,42 @@ def replica_note(
     )
 
 
-class ReplicaLayer:
-    """One replicated Conv2d or Linear: every copy's weights, the dealing, the image count."""
+class DealtBatch:
+    """A dealing's slots for the batch being computed, as tensors: (slot of each pixel, the
+    (copies, share) table's source pixel of each slot, share). Layers dealt alike (the same
+    replicas and groups: ResNet-20's stage of 7 convs) share one and meet the same batch, so
+    a batch computes them once; a new (first image, images, device) computes them again."""
 
-    def __init__(self, module: nn.Module, spec: LayerSpec, clean: Tensor, copies: int) -> None:
+    def __init__(self, dealing: Dealing) -> None:
+        self.dealing = dealing
+        self._key: tuple[int, int, str] | None = None
+        self._value: tuple[Tensor, Tensor, int] | None = None
+
+    def of(self, first: int, images: int, device: torch.device) -> tuple[Tensor, Tensor, int]:
+        key = (first, images, str(device))
+        if self._value is None or key != self._key:
+            slot_np, share = self.dealing.slots(first, images)
+            slot = torch.from_numpy(slot_np).to(device)
+            # copy c's s-th pixel at c x share + s; the few slots past a short copy's share
+            # repeat row 0 and are never read back
+            source = torch.zeros(share * self.dealing.replicas, dtype=torch.int64, device=device)
+            source[slot] = torch.arange(len(slot), device=device)
+            self._key, self._value = key, (slot, source, share)
+        return self._value
+
+
+class ReplicaLayer:
+    """One replicated Conv2d or Linear: every copy's weights, the dealing, the image count.
+    `dealt`: the slots shared with the layers dealt alike (`DealtBatch`), else its own."""
+
+    def __init__(
+        self,
+        module: nn.Module,
+        spec: LayerSpec,
+        clean: Tensor,
+        copies: int,
+        dealt: DealtBatch | None = None,
+    ) -> None:
         if not isinstance(module, nn.Conv2d | nn.Linear):
             raise ValueError(f"replicated RRAM layers are Conv2d or Linear, not {module}")
         if isinstance(module, nn.Conv2d) and (
@@ -76,7 +110,10 @@ class ReplicaLayer:
         ):
             raise ValueError(f"replicated conv {spec.name}: numeric zero padding only")
         self.module, self.copies = module, copies
-        self.dealing = Dealing.of(copies, group_rows(spec, DEFAULT_MAX_GROUPS)[1])
+        self.dealt = DealtBatch(Dealing.of(copies, group_of(spec))) if dealt is None else dealt
+        self.dealing = self.dealt.dealing
+        if (self.dealing.replicas, self.dealing.group_pixels) != (copies, group_of(spec)):
+            raise ValueError(f"replicated layer {spec.name}: dealt unlike its shared slots")
         self.pixels = sum(self.dealing.group_pixels)
         self.out_shape = spec.out_shape
         # every copy's weights (fault-free; a chip writes its faulty weights here), stored
@@ -109,16 +146,12 @@ class ReplicaLayer:
                 f"replicated layer: {pixels // images} output pixels per image, the "
                 f"mapping dealt {self.pixels}"
             )
-        slot_np, share = self.dealing.slots(self.images, images)
+        slot, source, share = self.dealt.of(self.images, images, x.device)
         self.images += images
-        slot = torch.from_numpy(slot_np).to(x.device)
-        # (copies, share) table of rows: copy c's s-th pixel at c x share + s; the few
-        # slots past a short copy's share repeat row 0 and are never read back
-        source = torch.zeros(share * copies, dtype=torch.int64, device=x.device)
-        source[slot] = torch.arange(len(slot), device=x.device)
         table = self._table(x, source)
-        groups, k = table.shape[1:]
-        table = table.view(copies, share, groups, k)
+        groups = table.shape[1]
+        table = table.reshape(copies, share, groups, -1)  # a copy only if groups > 1
+        k = table.shape[-1]
         weights = self.weights
         if weights.dim() == 5:  # stored (copies, out, kh, kw, in / groups)
             weights = weights.permute(0, 1, 3, 4, 2)
@@ -151,10 +184,10 @@ class ReplicaLayer:
     def _table(self, x: Tensor, source: Tensor) -> Tensor:
         """The input rows of pixels `source` (flat indices in evaluation order): (rows,
         groups, k), a conv's k ordered (kernel row, kernel column, in / groups) like the stored
-        weights. A conv whose kernel rows span at least WIDE_ROW input values (kernel width x
-        input channels) gathers them straight from the padded NHWC input through an
-        overlapping strided view (one pass); a narrower one first copies its patches in pixel
-        order, then gathers whole rows (faster for short rows: measured, bench docstring)."""
+        weights, in one gather from the padded NHWC input: of every (pixel, kernel position)'s
+        input channels for a conv of at least WIDE_PIXEL input channels, else of every (pixel,
+        kernel row)'s kernel width x channels from a copy of the input with each position's
+        row beside it (fewer, longer rows: faster for narrow inputs, bench docstring)."""
         m = self.module
         if isinstance(m, nn.Linear):
             return x.reshape(-1, 1, x.shape[-1]).index_select(0, source)
@@ -163,19 +196,18 @@ class ReplicaLayer:
         h, w = self._out_size(x)
         xp = F.pad(x, (pw, pw, ph, ph)).permute(0, 2, 3, 1).contiguous()  # NHWC
         n, hp, wp, c = xp.shape
-        g = m.groups
-        if kw * c >= WIDE_ROW:
-            flat = F.pad(xp.reshape(-1), (0, ((kh - 1) * dh * wp + (kw - 1) * dw + 1) * c))
-            view = flat.as_strided((n * hp * wp, g, kh, kw, c // g),
-                                   (c, c // g, dh * wp * c, dw * c, 1))  # fmt: skip
-            at = torch.arange(h, device=x.device)[:, None] * (sh * wp)
-            at = at + torch.arange(w, device=x.device)[None, :] * sw  # a pixel's first input
-            base = torch.arange(n, device=x.device)[:, None] * (hp * wp) + at.reshape(1, -1)
-            return view.index_select(0, base.reshape(-1)[source]).reshape(len(source), g, -1)
-        st = xp.stride()
-        strides = (st[0], sh * st[1], sw * st[2], c // g, dh * st[1], dw * st[2], 1)
-        view = xp.as_strided((n, h, w, g, kh, kw, c // g), strides)
-        return view.reshape(n * h * w, g, -1).index_select(0, source)
+        span = 1 if c >= WIDE_PIXEL else kw  # kernel columns a gathered row holds
+        # rows start at every input position whose `span` columns stay inside the input
+        starts = n * hp * wp - (span - 1) * dw
+        rows = xp.as_strided((starts, span, c), (c, dw * c, 1)).reshape(starts, span * c)
+        at = torch.arange(h, device=x.device)[:, None] * (sh * wp)
+        at = at + torch.arange(w, device=x.device)[None, :] * sw  # a pixel's first input
+        base = torch.arange(n, device=x.device)[:, None] * (hp * wp) + at.reshape(1, -1)
+        tap = torch.arange(kh, device=x.device)[:, None] * (dh * wp)
+        tap = tap + torch.arange(kw // span, device=x.device)[None, :] * dw  # row starts
+        index = base.reshape(-1)[source][:, None] + tap.reshape(1, -1)
+        table = rows.index_select(0, index.reshape(-1))
+        return table.view(len(source), kh * kw, m.groups, -1).transpose(1, 2)
 
     def _output(self, y: Tensor, x: Tensor) -> Tensor:
         """(pixel rows, out) products in the module's output shape."""
@@ -184,6 +216,11 @@ class ReplicaLayer:
             return y.reshape(*x.shape[:-1], -1)
         h, w = self.out_shape[-2:]  # the mapping's (checked: same pixels per image)
         return y.view(x.shape[0], h, w, -1).permute(0, 3, 1, 2)  # channels-last strides
+
+
+def group_of(spec: LayerSpec) -> tuple[int, ...]:
+    """The pixels of each group of `spec`'s output rows the dealing deals."""
+    return group_rows(spec, DEFAULT_MAX_GROUPS)[1]
 
 
 def stored_kinds(layer: CrossbarLayer, index: Tensor, kind: Tensor, copies: int) -> Tensor:
