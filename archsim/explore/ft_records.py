@@ -3,7 +3,7 @@
 search), built by `ft_vulnerability` and `ft_run`, drawn by `report.pages_tolerance`.
 
 Stored as JSON (`to_json`; `archsim vulnerability --out`, `archsim tolerance --out`): an object
-with `kind` first, then each record's fields in declaration order (`ft_codec`). `from_json`
+with `kind` first, then each record's fields in declaration order (`codec`). `from_json`
 (and `read_study` for a file) reads one back, every value checked, and refuses a truncated,
 edited or foreign file in one line. Two irregularities of the stored form are kept so every
 stored file reads back unchanged: `remap_table_bits` is written only for a remapping
@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from archsim.bounds import parse_json, read_bounded
 from archsim.errors import UserError
-from archsim.explore.ft_codec import FormatError, decode_record, encode, omitted_when_none
+from archsim.explore.codec import FormatError, decode_record, encode, omitted_when_none
 
 
 @dataclass(frozen=True, kw_only=True)

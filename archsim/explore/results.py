@@ -35,13 +35,13 @@ from archsim.explore.records import (
     AccuracyRow,
     CostRow,
     Curves,
+    DesignPoint,
     Layer,
     ParetoRow,
     Precision,
+    Stats,
     SweepRun,
     TrainingRow,
-    accuracy_stats,
-    point_fields,
 )
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
@@ -160,11 +160,10 @@ def accuracy_rows(
         p = ev.point
         rows.append(
             AccuracyRow(
-                **point_fields(p),
+                point=DesignPoint.stored(p),
                 fault_model=p.get("fault_model", ""),
                 fault_rate=ev.fault_rate,
-                **accuracy_stats(acc),
-                yield_fraction=acc.get("yield"),
+                stats=Stats.stored(acc),
                 chips=acc["chips"],
                 float_acc=acc.get("float_acc"),
                 quant_acc=acc.get("quant_acc"),
@@ -247,10 +246,9 @@ def training_rows(expansion: Expansion, results: Results) -> list[TrainingRow]:
         if result is None or t.key in seen:
             continue
         seen.add(t.key)
-        p = t.point
         rows.append(
             TrainingRow(
-                **point_fields(p),
+                point=DesignPoint.stored(t.point),
                 clean_acc=result.get("clean_acc"),
                 curves=Curves.from_result(result.get("curves", {})),
                 train_key=t.key,
@@ -336,10 +334,10 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
     seed = seeds[0]
     view = replace(
         data,
-        accuracy=[r for r in data.accuracy if r.train_seed == seed],
-        trainings=[r for r in data.trainings if r.train_seed == seed],
-        fault_models=[r for r in data.fault_models if r.train_seed == seed],
-        tolerance=[r for r in data.tolerance if r.train_seed == seed],
-        variants=[r for r in data.variants if r.train_seed == seed],
+        accuracy=[r for r in data.accuracy if r.point.train_seed == seed],
+        trainings=[r for r in data.trainings if r.point.train_seed == seed],
+        fault_models=[r for r in data.fault_models if r.point.train_seed == seed],
+        tolerance=[r for r in data.tolerance if r.point.train_seed == seed],
+        variants=[r for r in data.variants if r.point.train_seed == seed],
     )
     return _page_rows(view), seed
