@@ -18,6 +18,7 @@ from archsim.explore.ft_placement import choose, search_family
 from archsim.explore.ft_records import (
     Difference,
     PlacementSearch,
+    Setting,
     TechniqueRow,
     ToleranceRun,
     ToleranceStudy,
@@ -47,10 +48,10 @@ class StudyPlan:
 
 
 def check_table(table: VulnerabilityStudy, fault_model: FaultModel, rate: float) -> None:
-    if table.fault_model != fault_model.name or float(table.rate) != rate:
+    if table.setting.fault_model != fault_model.name or float(table.setting.rate) != rate:
         raise UserError(
-            f"the vulnerability table is for {table.fault_model} at rate "
-            f"{table.rate}, not {fault_model.name} at {rate}"
+            f"the vulnerability table is for {table.setting.fault_model} at rate "
+            f"{table.setting.rate}, not {fault_model.name} at {rate}"
         )
 
 
@@ -186,14 +187,16 @@ def tolerance_record(
 ) -> ToleranceStudy:
     first = studies[0]
     return ToleranceStudy(
-        model=first.meta["net"],
-        dataset=first.dataset,
-        hardware=first.hw.name,
-        fault_model=fault_model.name,
-        rate=rate,
-        seed=seed,
-        chips=chips,
-        images=len(first.labels),
+        setting=Setting(
+            model=first.meta["net"],
+            dataset=first.dataset,
+            hardware=first.hw.name,
+            fault_model=fault_model.name,
+            rate=rate,
+            seed=seed,
+            chips=chips,
+            images=len(first.labels),
+        ),
         budget_chips=first.budget_chips,
         runs=tuple(mark_front(runs)),
     )

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from archsim.explore.codec import decode_record, flat, hidden, named
+
+if TYPE_CHECKING:
+    from archsim.faults.stats import Summary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +62,20 @@ class Stats:
     def stored(cls, result: Mapping[str, Any]) -> Stats:
         """A stored evaluate or tolerance result's statistics (its other keys passed over)."""
         return decode_record(cls, dict(result), "result", extra=True)
+
+    @classmethod
+    def of(cls, s: Summary) -> Stats:
+        """The statistics of per-chip accuracies `faults.stats.summarize` computed."""
+        return cls(
+            mean=s.mean,
+            std=s.std,
+            ci_low=s.ci_low,
+            ci_high=s.ci_high,
+            p5=s.p5,
+            p50=s.p50,
+            p95=s.p95,
+            yield_fraction=s.yield_fraction,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
