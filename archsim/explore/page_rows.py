@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from archsim.explore.records import AccuracyRow, CostRow, DesignPoint, Stats
 from archsim.faults.metrics import stability_interval, stability_score
@@ -227,12 +228,9 @@ class PolicyCell:
 
 @dataclass(frozen=True, kw_only=True)
 class PolicyAccuracyRow:
-    model: str
-    width: float
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
+    """One trained model under each placement, per Pareto rate."""
+
+    point: DesignPoint  # the model's first row's (its placement and seed are the cells')
     cells: tuple[PolicyCell, ...]  # per Pareto rate
 
 
@@ -244,7 +242,10 @@ def policy_accuracy_rows(
         return []
     rows = [r for r in accuracy if r.fault_rate in pareto_rates]
     out = []
-    for key in dict.fromkeys(_model(r) for r in rows):
+    models: dict[tuple[Any, ...], DesignPoint] = {}
+    for r in rows:
+        models.setdefault(_model(r), r.point)
+    for key, point in models.items():
         cells = []
         for rate in pareto_rates:
             hits = [
@@ -272,16 +273,5 @@ def policy_accuracy_rows(
                     half_width=None if diff is None else diff.half_width,
                 )
             )
-        model, width, method, train_rate, prune, recalibrate = key
-        out.append(
-            PolicyAccuracyRow(
-                model=model,
-                width=width,
-                method=method,
-                train_rate=train_rate,
-                prune=prune,
-                recalibrate=recalibrate,
-                cells=tuple(cells),
-            )
-        )
+        out.append(PolicyAccuracyRow(point=point, cells=tuple(cells)))
     return out

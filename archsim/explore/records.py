@@ -10,7 +10,7 @@ order (`codec.csv_columns`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archsim.explore.codec import decode_record, flat, hidden, named
@@ -96,7 +96,7 @@ class Precision:
         """None for a result stored before jobs recorded their hardware."""
         if not recorded:
             return None
-        return cls(**{f.name: int(recorded[f.name]) for f in fields(cls)})
+        return decode_record(cls, dict(recorded), "hardware", extra=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,4 +251,4 @@ class SweepRun:
 
     @classmethod
     def from_store(cls, row: Mapping[str, Any]) -> SweepRun:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return decode_record(cls, dict(row), "sweep", extra=True)

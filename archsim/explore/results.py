@@ -10,6 +10,7 @@ from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.answer import Answer, answer
+from archsim.explore.codec import FormatError
 from archsim.explore.expand import expand
 from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
@@ -300,11 +301,25 @@ def load_sweep(store: ResultsStore) -> SweepData:
             f"results store {store.path}: the latest sweep's record is corrupt"
         ) from None
     hardware = _hardware(record, spec)
+    try:
+        data = _stored_rows(store, spec, datasets, hardware)
+    except FormatError as exc:
+        raise UserError(f"results store {store.path}: a stored result is damaged: {exc}") from None
+    return derive(data)
+
+
+def _stored_rows(
+    store: ResultsStore,
+    spec: SweepSpec,
+    datasets: dict[str, DatasetShape],
+    hardware: dict[str, str],
+) -> SweepData:
+    """The sweep's stored rows, each read through the codec (`FormatError` on a damaged one)."""
     expansion = expand(spec, datasets, hardware)
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
-    data = SweepData(
+    return SweepData(
         spec=spec,
         datasets=datasets,
         hardware=list(hardware),
@@ -321,7 +336,6 @@ def load_sweep(store: ResultsStore) -> SweepData:
         variants=accuracy_rows(expansion, results, expansion.variant_evaluations),
         variant_costs=cost_rows(expansion, results, expansion.variant_costs),
     )
-    return derive(data)
 
 
 def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
