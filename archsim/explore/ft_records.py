@@ -34,15 +34,6 @@ class PointCost:
     crossbars: int  # one copy of every RRAM layer
     adc_conversions_per_image: float
 
-    def row(self) -> dict[str, float]:
-        return {
-            "throughput_ips": self.throughput_ips,
-            "energy_per_image_j": self.energy_per_image_j,
-            "occupied_area_mm2": self.occupied_area_mm2,
-            "crossbars": self.crossbars,
-            "adc_conversions_per_image": self.adc_conversions_per_image,
-        }
-
 
 @dataclass(frozen=True, kw_only=True)
 class LayerLoss:
@@ -165,11 +156,7 @@ class PlacementCandidate:
     placement: str
     cpu_layers: str  # space-separated
     predicted_accuracy: float
-    throughput_ips: float
-    energy_per_image_j: float
-    occupied_area_mm2: float
-    crossbars: int
-    adc_conversions_per_image: float
+    cost: PointCost = flat()
 
 
 @dataclass(frozen=True, kw_only=True)
