@@ -124,22 +124,23 @@ def _kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def decode(hint: Any, value: Any, where: str = "") -> Any:
-    """`value` (parsed JSON) read as type `hint`, or `FormatError`."""
+def decode(hint: Any, value: Any, where: str = "", extra: bool = False) -> Any:
+    """`value` (parsed JSON) read as type `hint`, or `FormatError` (`extra`: a nested
+    record's keys it does not read are passed over)."""
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         options = get_args(hint)
         if value is None and type(None) in options:
             return None
         (inner,) = (o for o in options if o is not type(None))
-        return decode(inner, value, where)
+        return decode(inner, value, where, extra)
     if origin is tuple:
         if not isinstance(value, list):
             raise FormatError(where, f"expected a list, got {_kind(value)}")
         item = get_args(hint)[0]
-        return tuple(decode(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(decode(item, v, f"{where}[{i}]", extra) for i, v in enumerate(value))
     if isinstance(hint, type) and is_dataclass(hint):
-        return decode_record(hint, value, where)
+        return decode_record(hint, value, where, extra)
     if hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or math.isnan(value):
@@ -185,5 +186,6 @@ def decode_record(cls: type[T], value: Any, where: str = "", extra: bool = False
             if f.metadata.get(OMIT) or (extra and f.default is not MISSING):
                 continue
             raise FormatError(where, f"missing key {key!r}")
-        kwargs[f.name] = decode(hints[f.name], value[key], f"{where}.{key}" if where else key)
+        at = f"{where}.{key}" if where else key
+        kwargs[f.name] = decode(hints[f.name], value[key], at, extra)
     return cls(**kwargs)

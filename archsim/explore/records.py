@@ -146,7 +146,7 @@ class Layer:
 @dataclass(frozen=True, kw_only=True)
 class CostRow:
     """One net, width and placement mapped and costed on one hardware variant (a row of
-    costs.csv)."""
+    costs.csv): its map and simulate jobs' results (None: a value not stored)."""
 
     model: str
     hardware: str
@@ -158,24 +158,24 @@ class CostRow:
     throughput_ips: float
     latency_s: float
     energy_per_image_j: float
-    dynamic_energy_j: float | None
-    static_energy_j: float | None
-    images_per_j: float | None
+    dynamic_energy_j: float | None = None
+    static_energy_j: float | None = None
+    images_per_j: float | None = None
     occupied_area_mm2: float
-    provisioned_area_mm2: float | None
-    budget_chips: int | None
-    budget_tiles: int | None = hidden()
-    bottleneck: str | None
+    provisioned_area_mm2: float | None = None
+    budget_chips: int | None = None
+    budget_tiles: int | None = hidden(None)
+    bottleneck: str | None = None
     crossbars: int
-    imas: int | None
-    tiles: int | None
-    chips: int | None
-    utilization: float | None
-    rram_macs: int | None
-    cpu_macs: int | None
-    total_macs: int | None
-    rram_layers: int | None
-    cpu_layers: int | None
+    imas: int | None = None
+    tiles: int | None = None
+    chips: int | None = None
+    utilization: float | None = None
+    rram_macs: int | None = None
+    cpu_macs: int | None = None
+    total_macs: int | None = None
+    rram_layers: int | None = None
+    cpu_layers: int | None = None
     images: int = hidden()
     time_for_images_s: float = hidden()
     layers: tuple[Layer, ...] = hidden(())

@@ -10,7 +10,7 @@ from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.answer import Answer, answer
-from archsim.explore.codec import FormatError
+from archsim.explore.codec import FormatError, decode_record
 from archsim.explore.expand import expand
 from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
@@ -37,7 +37,6 @@ from archsim.explore.records import (
     CostRow,
     Curves,
     DesignPoint,
-    Layer,
     ParetoRow,
     Precision,
     Stats,
@@ -194,49 +193,17 @@ def accuracy_rows(
 def cost_rows(
     expansion: Expansion, results: Results, costs: list[Cost] | None = None
 ) -> list[CostRow]:
+    """Each costed net, width and placement: its map and simulate jobs' stored results read as
+    a row (a value a store written before it was kept reads as None)."""
     rows = []
     for c in expansion.costs if costs is None else costs:
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
-        rows.append(
-            CostRow(
-                model=c.model,
-                hardware=c.hardware,
-                net=c.net,
-                width=c.width,
-                policy=c.policy,
-                estimator=c.estimator,
-                paper_setting=c.paper,
-                throughput_ips=sim["throughput_ips"],
-                latency_s=sim["latency_s"],
-                energy_per_image_j=sim["energy_per_image_j"],
-                dynamic_energy_j=sim.get("dynamic_energy_j"),
-                static_energy_j=sim.get("static_energy_j"),
-                images_per_j=sim.get("images_per_j"),
-                occupied_area_mm2=sim["occupied_area_mm2"],
-                provisioned_area_mm2=sim.get("provisioned_area_mm2"),
-                budget_chips=sim.get("budget_chips"),
-                budget_tiles=sim.get("budget_tiles"),
-                bottleneck=sim.get("bottleneck"),
-                crossbars=mapping["crossbars"],
-                imas=mapping.get("imas"),
-                tiles=mapping.get("tiles"),
-                chips=mapping.get("chips"),
-                utilization=mapping.get("utilization"),
-                rram_macs=mapping.get("rram_macs"),
-                cpu_macs=mapping.get("cpu_macs"),
-                total_macs=mapping.get("total_macs"),
-                rram_layers=mapping.get("rram_layers"),
-                cpu_layers=mapping.get("cpu_layers"),
-                images=sim["images"],
-                time_for_images_s=sim["time_for_images_s"],
-                layers=tuple(
-                    Layer(name=x["name"], kind=x["kind"], target=x["target"])
-                    for x in mapping.get("layers", [])
-                ),
-            )
-        )
+        point = {"model": c.model, "hardware": c.hardware, "net": c.net, "width": c.width}
+        costed = {"policy": c.policy, "estimator": c.estimator, "paper_setting": c.paper}
+        stored = {**sim, **mapping, **point, **costed}
+        rows.append(decode_record(CostRow, stored, c.key, extra=True))
     return rows
 
 
