@@ -18,7 +18,6 @@ from archsim.explore.ft_placement import choose, search_family
 from archsim.explore.ft_records import (
     Difference,
     PlacementSearch,
-    Setting,
     TechniqueRow,
     ToleranceRun,
     ToleranceStudy,
@@ -186,17 +185,11 @@ def tolerance_record(
     seed: int,
 ) -> ToleranceStudy:
     first = studies[0]
+    setting = first.setting(
+        fault_model=fault_model.name, rate=rate, seed=seed, chips=chips, images=len(first.labels)
+    )
     return ToleranceStudy(
-        setting=Setting(
-            model=first.meta["net"],
-            dataset=first.dataset,
-            hardware=first.hw.name,
-            fault_model=fault_model.name,
-            rate=rate,
-            seed=seed,
-            chips=chips,
-            images=len(first.labels),
-        ),
+        setting=setting,
         budget_chips=first.budget_chips,
         runs=tuple(mark_front(runs)),
     )
