@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from archsim.explore.codec import flat, hidden
+from archsim.explore.codec import decode_record, flat, hidden
 from archsim.explore.expansion import Expansion
 from archsim.explore.records import DesignPoint, Stats
 from archsim.explore.tolerance_axis import REFERENCE
@@ -39,8 +39,8 @@ class ToleranceRow:
     remap: bool
     placement: str
     remap_table_bits: int
-    remap_seconds_per_chip: float | None
-    eval_seconds_per_chip: float | None
+    remap_seconds_per_chip: float | None = None  # None: not measured (`none` reuses its evaluation)
+    eval_seconds_per_chip: float | None = None
     cpu_moved: str  # the layers the technique moved to the CPU, space-separated
     bn_set: str | None = None  # the BatchNorm statistics (None: stored before it was said)
     gain: float | None = None  # paired: this technique minus none on the same chips
@@ -89,29 +89,11 @@ def _row(
     evaluate_key: str,
     train_key: str,
 ) -> ToleranceRow:
-    return ToleranceRow(
-        point=DesignPoint.stored(point),
-        tolerance=point["tolerance"],
-        fault_rate=fault_rate,
-        stats=Stats.stored(result),
-        chips=result["chips"],
-        throughput_ips=result["throughput_ips"],
-        energy_per_image_j=result["energy_per_image_j"],
-        occupied_area_mm2=result["occupied_area_mm2"],
-        provisioned_area_mm2=result.get("provisioned_area_mm2"),
-        crossbars=result["crossbars"],
-        spare_columns=result["spare_columns"],
-        remap=result["remap"],
-        placement=result["placement"],
-        remap_table_bits=result["remap_table_bits"],
-        remap_seconds_per_chip=result.get("remap_seconds_per_chip"),
-        eval_seconds_per_chip=result.get("eval_seconds_per_chip"),
-        cpu_moved=" ".join(result.get("cpu_moved", [])),
-        bn_set=result.get("bn_set"),
-        per_chip=tuple(result.get("per_chip", [])),
-        evaluate_key=evaluate_key,
-        train_key=train_key,
-    )
+    """The tolerance job's stored result read as a row of its point (`ToleranceRow`)."""
+    cpu_moved = " ".join(result.get("cpu_moved", []))
+    keys = {"evaluate_key": evaluate_key, "train_key": train_key}
+    stored = {**result, **point, "fault_rate": fault_rate, "cpu_moved": cpu_moved, **keys}
+    return decode_record(ToleranceRow, stored, evaluate_key, extra=True)
 
 
 COSTS = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2", "provisioned_area_mm2")
