@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from page_layout import drawn_texts, every_page_checked
 
 from archsim.cli import cli
+from archsim.explore.codec import encode
 from archsim.explore.pareto import OBJECTIVES, dominates
 from archsim.explore.results import SweepData, load_sweep
 from archsim.explore.store import ResultsStore
@@ -62,14 +63,15 @@ def answer_problems(data: SweepData, front: list[dict[str, str]]) -> list[str]:
         return ["the answer page has no pick"]
     problems = []
     for pick in answer.rows:
-        rows = [r for r in front if all(r[k] == str(getattr(pick, k)) for k in KEYS)]
+        cells = encode(pick)  # its design point's fields among its own
+        rows = [r for r in front if all(r[k] == str(cells[k]) for k in KEYS)]
         if len(rows) != 1:
-            problems.append(f"answer pick {pick.objective} {pick.point}: {len(rows)} csv rows")
+            problems.append(f"answer pick {pick.objective} {pick.name}: {len(rows)} csv rows")
             continue
         for name in NUMBERS:
             if not _same(float(rows[0][name]), getattr(pick, name)):
                 problems.append(
-                    f"answer pick {pick.objective} {pick.point}: {name} {getattr(pick, name)} "
+                    f"answer pick {pick.objective} {pick.name}: {name} {getattr(pick, name)} "
                     f"on the page, {rows[0][name]} in pareto.csv"
                 )
     figs = answer_pages(data)
@@ -105,7 +107,7 @@ def front_problems(data: SweepData, front: list[dict[str, str]]) -> list[str]:
         values = [getattr(p, n) for n in names]
         beaten = any(dominates([getattr(r, n) for n in names], values, ups) for r in rivals)
         if not beaten and not p.over_budget and not p.on_front:
-            problems.append(f"undominated point {[getattr(p, k) for k in KEYS]} not on the front")
+            problems.append(f"undominated point {[encode(p)[k] for k in KEYS]} not on the front")
     on_front = sum(p.on_front for p in data.pareto)
     if on_front != len(front):
         problems.append(f"pareto.csv has {len(front)} rows, the front {on_front} points")
@@ -118,7 +120,8 @@ def budget_problems(data: SweepData) -> list[str]:
     for r in [*data.accuracy, *data.variants, *data.tolerance]:
         used, budget = r.occupied_area_mm2, r.provisioned_area_mm2
         if used is None or budget is None or used > budget * (1 + 1e-9):
-            point = f"{r.model} x{r.width:g} {r.method} {r.policy} f={r.fault_rate:g}"
+            p = r.point
+            point = f"{p.model} x{p.width:g} {p.method} {p.policy} f={r.fault_rate:g}"
             problems.append(f"{point} {getattr(r, 'tolerance', '')}: area {used} > {budget}")
     problems += [f"front point over budget: {p}" for p in data.pareto if p.over_budget]
     return problems

@@ -1,11 +1,13 @@
 """Test helpers: the typed rows of a sweep's tables (`archsim.explore.records`), built by hand
-with every field a plain default, so a test states only what it is about."""
+with every field a plain default, so a test states only what it is about (a design-point or
+statistics field among the changes goes to the row's `point` or `stats`)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from archsim.explore.records import AccuracyRow, CostRow
+from archsim.explore.records import AccuracyRow, CostRow, DesignPoint, Stats
 from archsim.explore.tolerance_rows import ToleranceRow
 
 POINT: dict[str, Any] = {
@@ -23,10 +25,18 @@ POINT: dict[str, Any] = {
 }
 
 
+def _nested(flat: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`flat` with `changes`, its design-point and statistics fields as `point` and `stats`."""
+    merged = {**flat, **changes}
+    point = {k: merged.pop(k) for k in POINT}
+    stats = {f.name: merged.pop(f.name) for f in fields(Stats) if f.name in merged}
+    return {**merged, "point": DesignPoint(**point), "stats": Stats(**stats)}
+
+
 def accuracy_row(per_chip: list[float] | None = None, **changes: Any) -> AccuracyRow:
     """A row with no cost; `mean` is the per-chip mean unless given."""
     chips = per_chip or [50.0]
-    fields: dict[str, Any] = {
+    row: dict[str, Any] = {
         **POINT,
         "fault_rate": 0.0,
         "mean": sum(chips) / len(chips),
@@ -57,11 +67,11 @@ def accuracy_row(per_chip: list[float] | None = None, **changes: Any) -> Accurac
         "train_key": "t",
         "per_chip": tuple(chips),
     }
-    return AccuracyRow(**{**fields, **changes})
+    return AccuracyRow(**_nested(row, changes))
 
 
 def cost_row(**changes: Any) -> CostRow:
-    fields: dict[str, Any] = {
+    row: dict[str, Any] = {
         "model": "resnet20",
         "hardware": "isaac",
         "net": "resnet20",
@@ -93,13 +103,13 @@ def cost_row(**changes: Any) -> CostRow:
         "images": 1,
         "time_for_images_s": 1e-3,
     }
-    return CostRow(**{**fields, **changes})
+    return CostRow(**{**row, **changes})
 
 
 def tolerance_row(per_chip: list[float] | None = None, **changes: Any) -> ToleranceRow:
     """A `none` row charged the `cost_row` defaults; `mean` is the per-chip mean unless given."""
     chips = per_chip or [50.0]
-    fields: dict[str, Any] = {
+    row: dict[str, Any] = {
         **POINT,
         "tolerance": "none",
         "fault_rate": 0.1,
@@ -126,4 +136,4 @@ def tolerance_row(per_chip: list[float] | None = None, **changes: Any) -> Tolera
         "train_key": "t",
         "per_chip": tuple(chips),
     }
-    return ToleranceRow(**{**fields, **changes})
+    return ToleranceRow(**_nested(row, changes))

@@ -167,9 +167,8 @@ def test_the_accuracy_job_records_the_variants_description(swept: Path) -> None:
     with ResultsStore.open(swept) as store:
         data = load_sweep(store)
         results = {job.key: job.result for job in store.jobs()}
-    recorded = {
-        r.hardware: results[r.evaluate_key]["hardware"] for r in [*data.accuracy, *data.variants]
-    }
+    rows = [*data.accuracy, *data.variants]
+    recorded = {r.point.hardware: results[r.evaluate_key]["hardware"] for r in rows}
     assert recorded[SIX]["name"] == SIX and recorded["isaac"]["name"] == "isaac"
     assert (recorded[SIX]["adc_bits"], recorded["isaac"]["adc_bits"]) == (6, 8)
     assert recorded[SIX]["digest"] == hardware_digests(data.spec)[SIX]
@@ -179,7 +178,7 @@ def test_the_precision_page_shows_each_variants_cost_and_accuracy(swept: Path) -
     with ResultsStore.open(swept) as store:
         data = load_sweep(store)
     base, six = data.precision
-    assert (base.hardware, base.reference, six.hardware, six.reference) == (
+    assert (base.point.hardware, base.reference, six.point.hardware, six.reference) == (
         "isaac",
         True,
         SIX,

@@ -147,7 +147,7 @@ def test_pages_that_show_one_training_read_the_first_seed_only() -> None:
     data = SweepData(spec=spec, datasets={}, accuracy=rows)
     view, seed = one_training_seed(data)
     assert seed == first and len(spec.train_seeds) >= 2
-    assert [r.train_seed for r in view.accuracy] == [first]
+    assert [r.point.train_seed for r in view.accuracy] == [first]
     assert len(data.accuracy) == len(spec.train_seeds)  # the findings still see every seed
     single = SweepData(spec=spec_from_dict(BASE), datasets={}, accuracy=rows[:1])
     assert one_training_seed(single) == (single, None)

@@ -22,6 +22,7 @@ from report_checks import (
 )
 
 from archsim.cli import cli
+from archsim.explore.codec import encode
 from archsim.explore.pareto import OBJECTIVES, dominates
 from archsim.explore.results import load_sweep
 from archsim.explore.spec import spec_from_dict
@@ -118,7 +119,7 @@ def test_no_point_occupies_more_than_its_budget(swept: Path) -> None:
         assert r.occupied_area_mm2 <= r.provisioned_area_mm2 * (1 + 1e-9), r
     assert not any(p.over_budget for p in data.pareto)
     # spare-1 takes any crossbars it needs from the replicas: never more throughput
-    by = {(r.method, r.tolerance): r for r in data.tolerance}
+    by = {(r.point.method, r.tolerance): r for r in data.tolerance}
     none, spare = by[("standard", "none")], by[("standard", "spare-1")]
     assert spare.crossbars >= none.crossbars
     assert spare.throughput_ips <= none.throughput_ips
@@ -131,12 +132,13 @@ def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
     with ResultsStore.open(swept, create=False) as store:
         data = load_sweep(store)
     policy = data.spec.cost.policy
-    evaluated = {(r.method, r.train_rate, r.fault_rate): r for r in data.accuracy
-                 if r.policy == policy and r.recalibrate and r.hardware == "isaac"}  # fmt: skip
+    evaluated = {(r.point.method, r.point.train_rate, r.fault_rate): r for r in data.accuracy
+                 if r.point.policy == policy and r.point.recalibrate
+                 and r.point.hardware == "isaac"}  # fmt: skip
     nones = [r for r in data.tolerance if r.tolerance == "none"]
     assert nones
     for r in nones:
-        ev = evaluated[(r.method, r.train_rate, r.fault_rate)]
+        ev = evaluated[(r.point.method, r.point.train_rate, r.fault_rate)]
         assert r.per_chip == ev.per_chip and r.bn_set == ev.bn_set
         assert r.bn_set == f"dropconnect:{r.fault_rate!r}"
         assert (r.throughput_ips, r.energy_per_image_j, r.occupied_area_mm2) == (
@@ -152,11 +154,11 @@ def test_the_tolerance_axis_none_is_the_evaluation_row(swept: Path) -> None:
     # so pareto.csv lists the chip once, as its evaluation row, and the tolerance page flags
     # `none` as that row is flagged
     assert not [p for p in data.pareto if p.tolerance == "none"]
-    front = {(p.method, p.train_rate, p.fault_rate): p.on_front for p in data.pareto
-             if p.tolerance == "" and p.policy == policy and p.recalibrate
-             and p.hardware == "isaac"}  # fmt: skip
+    front = {(p.point.method, p.point.train_rate, p.fault_rate): p.on_front for p in data.pareto
+             if p.tolerance == "" and p.point.policy == policy and p.point.recalibrate
+             and p.point.hardware == "isaac"}  # fmt: skip
     for r in nones:
-        assert r.on_front == front[(r.method, r.train_rate, r.fault_rate)]
+        assert r.on_front == front[(r.point.method, r.point.train_rate, r.fault_rate)]
 
 
 def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept: Path) -> None:
@@ -172,10 +174,11 @@ def test_the_answer_page_follows_the_title_and_its_numbers_are_pareto_csvs(swept
     keys += ("accuracy",)
     numbers = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
     for pick in data.answer.rows:
+        cells = encode(pick)  # its design point's fields among its own
         (row,) = [
             r
             for r in front
-            if all(str(getattr(pick, k)) == r[k] for k in keys) and r["prune"] == pick.prune
+            if all(str(cells[k]) == r[k] for k in keys) and r["prune"] == pick.point.prune
         ]
         assert [float(row[k]) for k in numbers] == [getattr(pick, k) for k in numbers]
     assert len(data.answer.sentences) == len({r.fault_rate for r in data.answer.rows})
@@ -275,7 +278,7 @@ def test_every_section_renders_and_missing_data_says_so(swept: Path) -> None:
     (page,) = sweep_tolerance_pages(no_axis)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]
     no_dropconnect = dataclasses.replace(
-        data, accuracy=[r for r in data.accuracy if r.method != "dropconnect"]
+        data, accuracy=[r for r in data.accuracy if r.point.method != "dropconnect"]
     )
     (page,) = heatmap_pages(no_dropconnect)
     assert "Not produced by this sweep" in [t.get_text() for t in page.texts]

@@ -157,7 +157,7 @@ def test_paired_gains_are_against_none_on_the_same_chips_by_hand() -> None:
             ("dropconnect", "remap", 0.1): [81.0, 79.0, 80.0],
         },
     )
-    rows = {(r.method, r.tolerance): r for r in tolerance_rows(out, results)}
+    rows = {(r.point.method, r.tolerance): r for r in tolerance_rows(out, results)}
     assert len(rows) == 4  # the rate-0.2 jobs are not in the store: left out, not invented
     remap = rows[("standard", "remap")]
     # differences 2, 1, 3: mean 2, sample sd 1, t(0.975, 2 df) = 4.3027 -> 4.3027 / sqrt(3)

@@ -47,7 +47,7 @@ def _three_points() -> list[Any]:
 def test_the_picks_and_the_sentence_by_hand() -> None:
     data = _data(accuracy=_three_points())
     assert data.answer is not None
-    picks = {r.objective: (r.accuracy, r.width, r.method) for r in data.answer.rows}
+    picks = {r.objective: (r.accuracy, r.point.width, r.point.method) for r in data.answer.rows}
     assert picks == {
         "most accurate": (82.0, 1.0, "dropconnect"),
         "highest throughput": (76.0, 1.0, "standard"),
@@ -126,7 +126,8 @@ def test_a_sweep_with_hardware_variants_names_each_picks_hardware() -> None:
     assert data.answer is not None
     by = {r.objective: r for r in data.answer.rows}
     cheapest = by["least energy per image"]
-    assert (cheapest.hardware, cheapest.point) == (six, f"resnet20 x1.4 standard, cpu-1x1 on {six}")
-    assert by["most accurate"].point.endswith(" on isaac")
+    assert cheapest.point.hardware == six
+    assert cheapest.name == f"resnet20 x1.4 standard, cpu-1x1 on {six}"
+    assert by["most accurate"].name.endswith(" on isaac")
     alone = _data(accuracy=points).answer
-    assert alone is not None and not any(" on " in r.point for r in alone.rows)
+    assert alone is not None and not any(" on " in r.name for r in alone.rows)

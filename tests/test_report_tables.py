@@ -14,10 +14,11 @@ import pytest
 from matplotlib.figure import Figure
 from sweep_rows import accuracy_row, cost_row, tolerance_row
 
+from archsim.explore.codec import csv_columns
 from archsim.explore.expansion import DatasetShape
 from archsim.explore.export import export_tables
 from archsim.explore.findings import FindingRow
-from archsim.explore.records import AccuracyRow, CostRow, Layer, ParetoRow, csv_columns
+from archsim.explore.records import AccuracyRow, CostRow, Layer, ParetoRow
 from archsim.explore.results import SweepData, derive
 from archsim.explore.spec import spec_from_dict
 from archsim.explore.tolerance_rows import ToleranceCostRow, ToleranceRow, paired_with_none

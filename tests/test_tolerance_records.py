@@ -168,7 +168,7 @@ def test_stored_documents_round_trip_unchanged_as_records() -> None:
         text = json.dumps(doc, indent=1, allow_nan=True)
         assert to_json(study) == doc
         assert json.dumps(to_json(study), indent=1, allow_nan=True) == text  # key order too
-        assert isinstance(study.rate, float) and isinstance(study.chips, int)
+        assert isinstance(study.setting.rate, float) and isinstance(study.setting.chips, int)
     # an integer where a number goes stays an integer, so the file reads back the same
     assert type(vul.top_minus_next.half_width) is int
 

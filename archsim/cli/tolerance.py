@@ -253,10 +253,10 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
         "clean_accuracy": study.clean_accuracy,
         "all_layers_loss": study.all_layers.loss,
         "bn_set": study.bn_set,
-        "fault_model": study.fault_model,
-        "rate": study.rate,
-        "chips": study.chips,
-        "images": study.images,
+        "fault_model": study.setting.fault_model,
+        "rate": study.setting.rate,
+        "chips": study.setting.chips,
+        "images": study.setting.images,
         "images_per_chip": study.images_per_chip,
         "chip_images": study.chip_images,
         "faulted": STUDY_REPLICAS,
@@ -264,7 +264,7 @@ def vulnerability(checkpoint: str, **opts: Any) -> None:
     widest = max((r.ci_high - r.ci_low) / 2 for r in study.rows)
     if design is not None and design.target is not None and widest > design.target:
         extra["notes"] = (
-            f"target ±{design.target:g} not reached in {study.chips} chips "
+            f"target ±{design.target:g} not reached in {study.setting.chips} chips "
             f"(widest layer interval ±{widest:.2f})"
         )
     if stopping:
@@ -356,10 +356,10 @@ def tolerance(
     doc = _store(study, opts["out"], opts["pdf"])
     rows = [{"run": r["label"], **row} for r in doc["runs"] for row in r["rows"]]
     meta: dict[str, Any] = {
-        "fault_model": study.fault_model,
-        "rate": study.rate,
-        "chips": study.chips,
-        "images": study.images,
+        "fault_model": study.setting.fault_model,
+        "rate": study.setting.rate,
+        "chips": study.setting.chips,
+        "images": study.setting.images,
         "faulted": STUDY_REPLICAS,
     }
     emit(rows, opts["fmt"], TOL_COLUMNS, meta)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from archsim.explore.codec import flat
 from archsim.explore.finding import Finding, not_in_sweep_line
 from archsim.explore.naming import model_width, variant
-from archsim.explore.records import ParetoRow
+from archsim.explore.records import DesignPoint, ParetoRow
 from archsim.explore.verdict import NOT_IN_SWEEP
 from archsim.tables import si
 
@@ -39,15 +40,8 @@ class AnswerRow:
 
     fault_rate: float
     objective: str
-    point: str  # model, width, training, placement (technique, hardware) in words
-    model: str
-    hardware: str  # the hardware variant's reference (pareto.csv's `hardware`)
-    width: float
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
-    policy: str
+    name: str  # model, width, training, placement (technique, hardware) in words
+    point: DesignPoint = flat()  # pareto.csv's `hardware` is its `hardware`
     tolerance: str
     metric: str
     accuracy: float
@@ -75,8 +69,8 @@ class Answer:
 def point_name(r: ParetoRow, hardware: bool = False) -> str:
     """The point in words; with `hardware`, on which hardware (a sweep with variants)."""
     technique = f" + {r.tolerance}" if r.tolerance and r.tolerance != "none" else ""
-    chip = f" on {r.hardware}" if hardware else ""
-    return f"{model_width(r)} {variant(r)}, {r.policy}{technique}{chip}"
+    chip = f" on {r.point.hardware}" if hardware else ""
+    return f"{model_width(r.point)} {variant(r.point)}, {r.point.policy}{technique}{chip}"
 
 
 def _ranked(rows: Sequence[ParetoRow], first: int) -> ParetoRow:
@@ -90,15 +84,8 @@ def _row(r: ParetoRow, objective: str, threshold: float | None, hardware: bool) 
     return AnswerRow(
         fault_rate=r.fault_rate,
         objective=objective,
-        point=point_name(r, hardware),
-        model=r.model,
-        hardware=r.hardware,
-        width=r.width,
-        method=r.method,
-        train_rate=r.train_rate,
-        prune=r.prune,
-        recalibrate=r.recalibrate,
-        policy=r.policy,
+        name=point_name(r, hardware),
+        point=r.point,
         tolerance=r.tolerance,
         metric=r.metric,
         accuracy=r.accuracy,
@@ -144,20 +131,20 @@ def sentence(rows: Sequence[AnswerRow]) -> str:
     by = {r.objective: r for r in rows}
     pick, top, cheap = by[CONSTRAINED], by["most accurate"], by["least energy per image"]
     text = (
-        f"At fault rate {pick.fault_rate:g}, build {pick.point}: {_accuracy(pick)} for "
+        f"At fault rate {pick.fault_rate:g}, build {pick.name}: {_accuracy(pick)} for "
         f"{si(pick.energy_per_image_j, 'J')} per image at "
         f"{si(pick.throughput_ips, 'images/s')}."
     )
-    if top.point != pick.point:
+    if top.name != pick.name:
         text += (
-            f" The most accurate point, {top.point}, adds {top.accuracy - pick.accuracy:.1f}"
+            f" The most accurate point, {top.name}, adds {top.accuracy - pick.accuracy:.1f}"
             f" points for {top.energy_per_image_j / pick.energy_per_image_j:.2g}x the energy."
         )
     else:
         text += " It is also the most accurate point."
-    if cheap.point != pick.point:
+    if cheap.name != pick.name:
         text += (
-            f" The cheapest, {cheap.point}, saves "
+            f" The cheapest, {cheap.name}, saves "
             f"{1 - cheap.energy_per_image_j / pick.energy_per_image_j:.0%} of the energy "
             f"and loses {pick.accuracy - cheap.accuracy:.1f} points."
         )
@@ -178,7 +165,7 @@ def answer(
     """The answer page of a sweep from its Pareto rows (`pareto_table.pareto_rows`)."""
     rows: list[AnswerRow] = []
     sentences = []
-    variants = len({r.hardware for r in pareto}) > 1
+    variants = len({r.point.hardware for r in pareto}) > 1
     for rate in rates:
         front = [r for r in pareto if r.fault_rate == rate and r.on_front]
         mine = picks(front, threshold, variants)

@@ -4,7 +4,7 @@ placement), findings.csv (the findings page's rows) and, with a `tolerance` axis
 tolerance.csv (every point under every technique, with its paired gain and extra cost) and
 tolerance_costs.csv (what each technique is charged). All written atomically.
 
-Each file's columns are its row record's fields (`records.csv_columns`), in field order."""
+Each file's columns are its row record's fields (`codec.csv_columns`), in field order."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from archsim.atomic import atomic_write_text
+from archsim.explore.codec import csv_columns, csv_row
 from archsim.explore.findings import FindingRow, finding_rows
 from archsim.explore.pareto import OBJECTIVES
-from archsim.explore.records import AccuracyRow, CostRow, ParetoRow, csv_columns, csv_row
+from archsim.explore.records import AccuracyRow, CostRow, ParetoRow
 from archsim.explore.results import SweepData
 from archsim.explore.tolerance_rows import ToleranceCostRow, ToleranceRow
 from archsim.tables import render_csv

@@ -14,7 +14,7 @@ from archsim.explore.expansion import DatasetShape
 from archsim.explore.records import AccuracyRow, CostRow, TrainingRow
 from archsim.explore.spec import SweepSpec
 
-SELECT = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy", "fault_rate")
+TRAINED = ("model", "width", "method", "train_rate", "prune", "recalibrate", "policy")
 
 
 class SweepRows(Protocol):
@@ -54,6 +54,15 @@ class Arm:
     def at(self, rate: float) -> Arm:
         return replace(self, fault_rate=rate)
 
+    def key(self) -> tuple[Any, ...]:
+        """What selects this arm's rows (`row_key`)."""
+        return (*(getattr(self, k) for k in TRAINED), self.fault_rate)
+
+
+def row_key(row: AccuracyRow) -> tuple[Any, ...]:
+    """The arm `row` belongs to (`Arm.key`)."""
+    return (*(getattr(row.point, k) for k in TRAINED), row.fault_rate)
+
 
 class Context:
     """A sweep's rows indexed for the findings (see `findings.py` for the choices made)."""
@@ -73,17 +82,16 @@ class Context:
         self.baseline_recal = False not in recal  # the raw baseline when it was run
         self.dc_recal = True in recal
         self.model0, self.width0 = spec.models[0].name, min(spec.widths)
-        self._index = self._by(data.accuracy, SELECT)
-        self._models = self._by(data.fault_models, ("fault_model", *SELECT))
+        self._index = self._by(data.accuracy, row_key)
+        self._models = self._by(data.fault_models, lambda r: (r.fault_model, *row_key(r)))
 
     def _by(
-        self, rows: Sequence[AccuracyRow], fields: tuple[str, ...]
+        self, rows: Sequence[AccuracyRow], key: Callable[[AccuracyRow], tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], dict[int, np.ndarray]]:
         index: dict[tuple[Any, ...], dict[int, np.ndarray]] = {}
         for row in rows:
-            index.setdefault(tuple(getattr(row, k) for k in fields), {})[row.train_seed] = (
-                np.asarray(row.per_chip, dtype=np.float64)
-            )
+            chips = np.asarray(row.per_chip, dtype=np.float64)
+            index.setdefault(key(row), {})[row.point.train_seed] = chips
         return index
 
     def pure_fault_models(self) -> tuple[str | None, str | None]:
@@ -104,11 +112,11 @@ class Context:
         )
         if fault_model == self.spec.faults.model:
             return self.series(arm)
-        return self._models.get((fault_model, *(getattr(arm, k) for k in SELECT)), {})
+        return self._models.get((fault_model, *arm.key()), {})
 
     def series(self, arm: Arm) -> dict[int, np.ndarray]:
         """Training seed -> chip i's accuracy (%), for the rows `arm` names."""
-        return self._index.get(tuple(getattr(arm, k) for k in SELECT), {})
+        return self._index.get(arm.key(), {})
 
     def mean(self, arm: Arm) -> float | None:
         s = self.series(arm)
@@ -222,10 +230,11 @@ class Context:
         """Per training seed, |epoch-to-epoch change| of the faulty-chip validation accuracy
         of each drop-connect run and of the standard run of the same net (concatenated over
         nets): the two lists pair step by step."""
+        points = [r.point for r in self.data.trainings]
         runs = {
-            (r.model, r.method, r.train_rate, r.prune, r.train_seed): r
-            for r in self.data.trainings
-            if r.width == self.width0
+            (p.model, p.method, p.train_rate, p.prune, p.train_seed): r
+            for p, r in zip(points, self.data.trainings, strict=True)
+            if p.width == self.width0
         }
         first: dict[int, list[float]] = {}
         second: dict[int, list[float]] = {}

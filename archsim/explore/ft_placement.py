@@ -38,16 +38,11 @@ class Candidate:
         return tuple(f"{name}=cpu" for name in self.layers)
 
     def record(self) -> PlacementCandidate:
-        c = self.cost
         return PlacementCandidate(
             placement=self.label,
             cpu_layers=" ".join(self.layers),
             predicted_accuracy=self.predicted_accuracy,
-            throughput_ips=c.throughput_ips,
-            energy_per_image_j=c.energy_per_image_j,
-            occupied_area_mm2=c.occupied_area_mm2,
-            crossbars=c.crossbars,
-            adc_conversions_per_image=c.adc_conversions_per_image,
+            cost=self.cost,
         )
 
 

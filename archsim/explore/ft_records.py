@@ -3,7 +3,8 @@
 search), built by `ft_vulnerability` and `ft_run`, drawn by `report.pages_tolerance`.
 
 Stored as JSON (`to_json`; `archsim vulnerability --out`, `archsim tolerance --out`): an object
-with `kind` first, then each record's fields in declaration order (`ft_codec`). `from_json`
+with `kind` first, then each record's fields in declaration order, its `Setting`'s in place
+(`codec`). `from_json`
 (and `read_study` for a file) reads one back, every value checked, and refuses a truncated,
 edited or foreign file in one line. Two irregularities of the stored form are kept so every
 stored file reads back unchanged: `remap_table_bits` is written only for a remapping
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 
 from archsim.bounds import parse_json, read_bounded
 from archsim.errors import UserError
-from archsim.explore.ft_codec import FormatError, decode_record, encode, omitted_when_none
+from archsim.explore.codec import FormatError, decode_record, encode, flat, omitted_when_none
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,15 +33,6 @@ class PointCost:
     occupied_area_mm2: float
     crossbars: int  # one copy of every RRAM layer
     adc_conversions_per_image: float
-
-    def row(self) -> dict[str, float]:
-        return {
-            "throughput_ips": self.throughput_ips,
-            "energy_per_image_j": self.energy_per_image_j,
-            "occupied_area_mm2": self.occupied_area_mm2,
-            "crossbars": self.crossbars,
-            "adc_conversions_per_image": self.adc_conversions_per_image,
-        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,10 +78,10 @@ class TopMinusNext:
 
 
 @dataclass(frozen=True, kw_only=True)
-class VulnerabilityStudy:
-    KIND: ClassVar[str] = "vulnerability"
+class Setting:
+    """What every row of a study is measured on: a net on its dataset's test images, on a
+    hardware description, under a fault model at one rate, on chips 0 .. chips-1 of a seed."""
 
-    checkpoint: str
     model: str
     dataset: str
     hardware: str
@@ -98,6 +90,14 @@ class VulnerabilityStudy:
     seed: int
     chips: int
     images: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class VulnerabilityStudy:
+    KIND: ClassVar[str] = "vulnerability"
+
+    checkpoint: str
+    setting: Setting = flat()
     clean_accuracy: float  # quantized, fault-free, on the same images
     budget_chips: int
     all_layers: LayerLoss  # every layer faulty at once
@@ -156,11 +156,7 @@ class PlacementCandidate:
     placement: str
     cpu_layers: str  # space-separated
     predicted_accuracy: float
-    throughput_ips: float
-    energy_per_image_j: float
-    occupied_area_mm2: float
-    crossbars: int
-    adc_conversions_per_image: float
+    cost: PointCost = flat()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,14 +183,7 @@ class ToleranceRun:
 class ToleranceStudy:
     KIND: ClassVar[str] = "tolerance"
 
-    model: str
-    dataset: str
-    hardware: str
-    fault_model: str
-    rate: float
-    seed: int
-    chips: int
-    images: int
+    setting: Setting = flat()
     budget_chips: int
     runs: tuple[ToleranceRun, ...]
 

@@ -47,10 +47,10 @@ class StudyPlan:
 
 
 def check_table(table: VulnerabilityStudy, fault_model: FaultModel, rate: float) -> None:
-    if table.fault_model != fault_model.name or float(table.rate) != rate:
+    if table.setting.fault_model != fault_model.name or float(table.setting.rate) != rate:
         raise UserError(
-            f"the vulnerability table is for {table.fault_model} at rate "
-            f"{table.rate}, not {fault_model.name} at {rate}"
+            f"the vulnerability table is for {table.setting.fault_model} at rate "
+            f"{table.setting.rate}, not {fault_model.name} at {rate}"
         )
 
 
@@ -185,15 +185,11 @@ def tolerance_record(
     seed: int,
 ) -> ToleranceStudy:
     first = studies[0]
+    setting = first.setting(
+        fault_model=fault_model.name, rate=rate, seed=seed, chips=chips, images=len(first.labels)
+    )
     return ToleranceStudy(
-        model=first.meta["net"],
-        dataset=first.dataset,
-        hardware=first.hw.name,
-        fault_model=fault_model.name,
-        rate=rate,
-        seed=seed,
-        chips=chips,
-        images=len(first.labels),
+        setting=setting,
         budget_chips=first.budget_chips,
         runs=tuple(mark_front(runs)),
     )

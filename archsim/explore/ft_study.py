@@ -26,7 +26,7 @@ from archsim.config.hardware import load_hardware
 from archsim.config.hwschema import HardwareConfig
 from archsim.data.inputs import InputHandling, load_split
 from archsim.errors import UserError
-from archsim.explore.ft_records import PointCost
+from archsim.explore.ft_records import PointCost, Setting
 from archsim.faults.bnsets import BnChoice, BnStats, choose_bn, qualify_legacy_keys
 from archsim.faults.devices import device_physics
 from archsim.faults.technique import ChipTechnique
@@ -75,6 +75,21 @@ class Study:
                 self.bn_sets, fault_model, rate, on_the_fly(self.path, self.device), technique
             )
         return self._bn[key]
+
+    def setting(
+        self, *, fault_model: str, rate: float, seed: int, chips: int, images: int
+    ) -> Setting:
+        """What a study of this checkpoint measures every row on (`ft_records.Setting`)."""
+        return Setting(
+            model=self.meta["net"],
+            dataset=self.dataset,
+            hardware=self.hw.name,
+            fault_model=fault_model,
+            rate=rate,
+            seed=seed,
+            chips=chips,
+            images=images,
+        )
 
     @property
     def input_shape(self) -> tuple[int, ...]:

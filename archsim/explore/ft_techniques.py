@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from archsim.bounds import MAX_SPARE_COLUMNS
 from archsim.errors import UserError
+from archsim.explore.codec import encode
 from archsim.explore.ft_records import TechniqueRow
 from archsim.explore.ft_study import Study
 from archsim.faults.bnsets import bn_statistics
@@ -138,7 +139,7 @@ def technique_point(study: Study, t: Technique) -> tuple[Mapping, dict[str, floa
     budget` only when one copy and its tables cannot)."""
     balanced, result, point = study.cost(t.policy, t.overrides, t.spare_columns)
     budget = result.provisioned_area_mm2
-    row: dict[str, float] = {**point.row(), "provisioned_area_mm2": budget}
+    row: dict[str, float] = {**encode(point), "provisioned_area_mm2": budget}
     if not t.remap:
         return balanced, row
     tiles = study.budget_tile_count
@@ -149,7 +150,7 @@ def technique_point(study: Study, t: Technique) -> tuple[Mapping, dict[str, floa
             break
         tiles = max(1, tiles - max(1, math.ceil(over / study.perf_costs.tile_area_mm2)))
         balanced, result, point = study.cost(t.policy, t.overrides, t.spare_columns, tiles)
-    row.update(point.row())
+    row.update(encode(point))
     row.update(with_remap(result, extra))
     row["remap_table_bits"] = extra.table_bits
     return balanced, row

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from archsim.explore.records import AccuracyRow, CostRow
+from archsim.explore.records import AccuracyRow, CostRow, DesignPoint, Stats
 from archsim.faults.metrics import stability_interval, stability_score
 from archsim.faults.stats import paired_difference
 from archsim.perf.paper import Table2Figures, table2_comparison
@@ -16,19 +17,20 @@ from archsim.perf.paper import Table2Figures, table2_comparison
 
 def preferred_recal(rows: Sequence[AccuracyRow]) -> bool:
     """Recalibrated results when the sweep has them (what a deployed chip would use)."""
-    return any(r.recalibrate for r in rows)
+    return any(r.point.recalibrate for r in rows)
 
 
 def main_rows(rows: Sequence[AccuracyRow], policy: str) -> list[AccuracyRow]:
     """Rows under the sweep's main placement, with the preferred recalibration setting."""
-    mine = [r for r in rows if r.policy == policy]
+    mine = [r for r in rows if r.point.policy == policy]
     recal = preferred_recal(mine)
-    return [r for r in mine if r.recalibrate == recal]
+    return [r for r in mine if r.point.recalibrate == recal]
 
 
 def _model(r: AccuracyRow) -> tuple[str, float, str, float, str, bool]:
     """A trained model (net, width, method, rate, pruning, recalibration), any fault rate."""
-    return (r.model, r.width, r.method, r.train_rate, r.prune, r.recalibrate)
+    p = r.point
+    return (p.model, p.width, p.method, p.train_rate, p.prune, p.recalibrate)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,15 +47,22 @@ class StabilityCell:
 class StabilityRow:
     """SS = Acc_retrain / (Acc_pretrain - Acc_defect) of one model, per Pareto rate."""
 
-    model: str
-    width: float
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
+    point: DesignPoint  # its fault-free row's
     pretrain: float  # fault-free accuracy of the standard model (pruned alike)
     retrain: float  # this model's fault-free accuracy
     cells: tuple[StabilityCell | None, ...]  # per nonzero Pareto rate; None: not evaluated
+
+
+def _net(p: DesignPoint) -> tuple[str, float, str]:
+    """The net a model trains (net, width, pruning), any training."""
+    return (p.model, p.width, p.prune)
+
+
+def _interval(retrain: Stats, pretrain: Stats, defect: Stats) -> tuple[float, float] | None:
+    """The Stability Score's interval from the chips' 95% interval of Acc_defect."""
+    if defect.ci_low is None or defect.ci_high is None:
+        return None
+    return stability_interval(retrain.mean, pretrain.mean, defect.ci_low, defect.ci_high)
 
 
 def stability_rows(
@@ -69,12 +78,7 @@ def stability_rows(
     out = []
     for r0 in clean:
         base = next(
-            (
-                r
-                for r in clean
-                if r.method == "standard"
-                and (r.model, r.width, r.prune) == (r0.model, r0.width, r0.prune)
-            ),
+            (r for r in clean if r.point.method == "standard" and _net(r.point) == _net(r0.point)),
             None,
         )
         if base is None:
@@ -87,23 +91,16 @@ def stability_rows(
                 if at is None
                 else StabilityCell(
                     fault_rate=rate,
-                    defect=at.mean,
-                    score=stability_score(r0.mean, base.mean, at.mean),
-                    interval=None
-                    if at.ci_low is None or at.ci_high is None
-                    else stability_interval(r0.mean, base.mean, at.ci_low, at.ci_high),
+                    defect=at.stats.mean,
+                    score=stability_score(r0.stats.mean, base.stats.mean, at.stats.mean),
+                    interval=_interval(r0.stats, base.stats, at.stats),
                 )
             )
         out.append(
             StabilityRow(
-                model=r0.model,
-                width=r0.width,
-                method=r0.method,
-                train_rate=r0.train_rate,
-                prune=r0.prune,
-                recalibrate=r0.recalibrate,
-                pretrain=base.mean,
-                retrain=r0.mean,
+                point=r0.point,
+                pretrain=base.stats.mean,
+                retrain=r0.stats.mean,
                 cells=tuple(cells),
             )
         )
@@ -182,21 +179,23 @@ def dropconnect_rows(accuracy: Sequence[AccuracyRow], policy: str) -> list[Accur
     return [
         r
         for r in accuracy
-        if r.policy == policy and not r.prune and r.method in ("standard", "dropconnect")
+        if r.point.policy == policy
+        and not r.point.prune
+        and r.point.method in ("standard", "dropconnect")
     ]
 
 
 def best_rate_rows(accuracy: Sequence[AccuracyRow], policy: str) -> list[BestRateRow]:
     rows = dropconnect_rows(accuracy, policy)
-    if not any(r.method == "dropconnect" for r in rows):
+    if not any(r.point.method == "dropconnect" for r in rows):
         return []
     out = []
-    for key in dict.fromkeys((r.model, r.width, r.recalibrate) for r in rows):
-        mine = [r for r in rows if (r.model, r.width, r.recalibrate) == key]
+    for key in dict.fromkeys((r.point.model, r.point.width, r.point.recalibrate) for r in rows):
+        mine = [r for r in rows if (r.point.model, r.point.width, r.point.recalibrate) == key]
         for fault in sorted(dict.fromkeys(r.fault_rate for r in mine)):
             at = [r for r in mine if r.fault_rate == fault]
-            top = max(at, key=lambda r: (r.mean, -r.train_rate))
-            std = next((r for r in at if r.train_rate == 0), None)
+            top = max(at, key=lambda r: (r.stats.mean, -r.point.train_rate))
+            std = next((r for r in at if r.point.train_rate == 0), None)
             gain = (
                 None if std is None or std is top else paired_difference(top.per_chip, std.per_chip)
             )
@@ -206,9 +205,9 @@ def best_rate_rows(accuracy: Sequence[AccuracyRow], policy: str) -> list[BestRat
                     width=key[1],
                     recalibrate=key[2],
                     fault_rate=fault,
-                    best_rate=top.train_rate,
-                    best_mean=top.mean,
-                    standard_mean=std.mean if std else None,
+                    best_rate=top.point.train_rate,
+                    best_mean=top.stats.mean,
+                    standard_mean=std.stats.mean if std else None,
                     gain=None if gain is None else gain.mean,
                     gain_half_width=None if gain is None else gain.half_width,
                 )
@@ -229,12 +228,9 @@ class PolicyCell:
 
 @dataclass(frozen=True, kw_only=True)
 class PolicyAccuracyRow:
-    model: str
-    width: float
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
+    """One trained model under each placement, per Pareto rate."""
+
+    point: DesignPoint  # the model's first row's (its placement and seed are the cells')
     cells: tuple[PolicyCell, ...]  # per Pareto rate
 
 
@@ -246,7 +242,10 @@ def policy_accuracy_rows(
         return []
     rows = [r for r in accuracy if r.fault_rate in pareto_rates]
     out = []
-    for key in dict.fromkeys(_model(r) for r in rows):
+    models: dict[tuple[Any, ...], DesignPoint] = {}
+    for r in rows:
+        models.setdefault(_model(r), r.point)
+    for key, point in models.items():
         cells = []
         for rate in pareto_rates:
             hits = [
@@ -254,7 +253,7 @@ def policy_accuracy_rows(
                     (
                         r
                         for r in rows
-                        if r.fault_rate == rate and r.policy == p and _model(r) == key
+                        if r.fault_rate == rate and r.point.policy == p and _model(r) == key
                     ),
                     None,
                 )
@@ -269,21 +268,10 @@ def policy_accuracy_rows(
             cells.append(
                 PolicyCell(
                     fault_rate=rate,
-                    means=tuple(None if hit is None else hit.mean for hit in hits),
+                    means=tuple(None if hit is None else hit.stats.mean for hit in hits),
                     difference=None if diff is None else diff.mean,
                     half_width=None if diff is None else diff.half_width,
                 )
             )
-        model, width, method, train_rate, prune, recalibrate = key
-        out.append(
-            PolicyAccuracyRow(
-                model=model,
-                width=width,
-                method=method,
-                train_rate=train_rate,
-                prune=prune,
-                recalibrate=recalibrate,
-                cells=tuple(cells),
-            )
-        )
+        out.append(PolicyAccuracyRow(point=point, cells=tuple(cells)))
     return out

@@ -59,11 +59,8 @@ def twins(accuracy: list[AccuracyRow], tolerance: list[ToleranceRow]) -> dict[in
     point and rate with the same per-chip accuracies, statistics and costs."""
 
     def key(r: AccuracyRow | ToleranceRow) -> tuple[Any, ...]:
-        return (
-            r.model, r.width, r.dataset, r.method, r.train_rate, r.prune, r.recalibrate,
-            r.policy, r.train_seed, r.fault_rate, r.per_chip, r.bn_set, r.throughput_ips,
-            r.energy_per_image_j, r.occupied_area_mm2,
-        )  # fmt: skip
+        costs = (r.throughput_ips, r.energy_per_image_j, r.occupied_area_mm2)
+        return (r.point, r.fault_rate, r.per_chip, r.bn_set, *costs)
 
     evaluated = {key(r): id(r) for r in accuracy}
     return {
@@ -76,7 +73,7 @@ def twins(accuracy: list[AccuracyRow], tolerance: list[ToleranceRow]) -> dict[in
 def _point(r: AccuracyRow | ToleranceRow, rate: float, metric: str) -> ParetoRow | None:
     """`r` as a design point of the front at fault rate `rate`; None where it is at another
     rate or lacks the accuracy or a cost."""
-    accuracy_value = getattr(r, metric)
+    accuracy_value = getattr(r.stats, metric)
     throughput, energy, area = r.throughput_ips, r.energy_per_image_j, r.occupied_area_mm2
     if r.fault_rate != rate or accuracy_value is None or throughput is None:
         return None
@@ -84,14 +81,7 @@ def _point(r: AccuracyRow | ToleranceRow, rate: float, metric: str) -> ParetoRow
         return None
     return ParetoRow(
         fault_rate=rate,
-        model=r.model,
-        hardware=r.hardware,
-        width=r.width,
-        method=r.method,
-        train_rate=r.train_rate,
-        prune=r.prune,
-        recalibrate=r.recalibrate,
-        policy=r.policy,
+        point=r.point,
         tolerance=r.tolerance if isinstance(r, ToleranceRow) else "",
         metric=metric,
         accuracy=accuracy_value,
@@ -100,7 +90,7 @@ def _point(r: AccuracyRow | ToleranceRow, rate: float, metric: str) -> ParetoRow
         occupied_area_mm2=area,
         bn_set=r.bn_set,
         over_budget=over_budget(area, r.provisioned_area_mm2),
-        ci_low=r.ci_low,
-        ci_high=r.ci_high,
+        ci_low=r.stats.ci_low,
+        ci_high=r.stats.ci_high,
         per_chip=r.per_chip,
     )

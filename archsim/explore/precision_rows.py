@@ -14,24 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archsim.explore.page_rows import main_rows, preferred_recal
-from archsim.explore.records import AccuracyRow, Precision
+from archsim.explore.records import AccuracyRow, DesignPoint, Precision, Stats
 from archsim.faults.stats import paired_difference
 
 
 @dataclass(frozen=True, kw_only=True)
 class PrecisionRow:
-    hardware: str
+    point: DesignPoint  # its standard-trained model on its hardware
     reference: bool  # the sweep's reference hardware (the others' change is against it)
-    model: str
-    width: float
     fault_rate: float
     precision: Precision | None  # what the accuracy job recorded of its hardware
     energy_per_image_j: float | None
     occupied_area_mm2: float | None
     throughput_ips: float | None
-    mean: float
-    ci_low: float | None
-    ci_high: float | None
+    stats: Stats
     change: float | None  # paired: this variant minus the reference, same chips
     change_half_width: float | None
     identical: bool  # the reference's accuracy on every chip, exactly
@@ -47,9 +43,18 @@ class PrecisionReading:
     text: str
 
 
+def _training(p: DesignPoint) -> tuple[str, bool, str, float, str]:
+    return (p.policy, p.recalibrate, p.method, p.train_rate, p.prune)
+
+
 def _standard(rows: Sequence[AccuracyRow], policy: str, recal: bool) -> list[AccuracyRow]:
-    mine = [r for r in rows if r.policy == policy and r.recalibrate == recal]
-    return [r for r in mine if (r.method, r.train_rate, r.prune) == ("standard", 0.0, "")]
+    wanted = (policy, recal, "standard", 0.0, "")
+    return [r for r in rows if _training(r.point) == wanted]
+
+
+def _key(r: AccuracyRow | PrecisionRow) -> tuple[str, float, float]:
+    """A net and width at a fault rate (the rows a variant is set beside)."""
+    return (r.point.model, r.point.width, r.fault_rate)
 
 
 def precision_rows(
@@ -63,27 +68,23 @@ def precision_rows(
     if not variants:
         return []
     recal = preferred_recal(main_rows(reference, policy))
-    base = {(r.model, r.width, r.fault_rate): r for r in _standard(reference, policy, recal)}
+    base = {_key(r): r for r in _standard(reference, policy, recal)}
     out = []
     for r in [*base.values(), *_standard(variants, policy, recal)]:
-        ref = base.get((r.model, r.width, r.fault_rate))
+        ref = base.get(_key(r))
         if r.fault_rate not in pareto_rates or ref is None:
             continue
         diff = None if r is ref else paired_difference(r.per_chip, ref.per_chip)
         out.append(
             PrecisionRow(
-                hardware=r.hardware,
+                point=r.point,
                 reference=r is ref,
-                model=r.model,
-                width=r.width,
                 fault_rate=r.fault_rate,
                 precision=r.precision,
                 energy_per_image_j=r.energy_per_image_j,
                 occupied_area_mm2=r.occupied_area_mm2,
                 throughput_ips=r.throughput_ips,
-                mean=r.mean,
-                ci_low=r.ci_low,
-                ci_high=r.ci_high,
+                stats=r.stats,
                 change=None if diff is None else diff.mean,
                 change_half_width=None if diff is None else diff.half_width,
                 identical=r is not ref and r.per_chip == ref.per_chip,
@@ -104,15 +105,15 @@ def precision_readings(rows: Sequence[PrecisionRow]) -> list[PrecisionReading]:
     accuracy loss against the reference, and a warning where a variant's accuracy is the
     reference's on every chip (the evaluation does not see what that variant changes)."""
     out = []
-    for key in dict.fromkeys((r.model, r.width, r.fault_rate) for r in rows):
-        group = [r for r in rows if (r.model, r.width, r.fault_rate) == key]
+    for key in dict.fromkeys(_key(r) for r in rows):
+        group = [r for r in rows if _key(r) == key]
         ref = next(r for r in group if r.reference)
         safe = [r for r in group if _no_loss(r) and r.energy_per_image_j is not None]
         pick = min(safe, key=lambda r: r.energy_per_image_j or 0.0)
         text = (
             f"{key[0]} x{key[1]:g} at fault rate {key[2]:g}: the cheapest chip without a "
-            f"measurable accuracy loss against {ref.hardware} (paired 95% interval reaching "
-            f"0) is {pick.hardware}"
+            f"measurable accuracy loss against {ref.point.hardware} (paired 95% interval reaching "
+            f"0) is {pick.point.hardware}"
         )
         if pick.energy_per_image_j and ref.energy_per_image_j:
             share = pick.energy_per_image_j / ref.energy_per_image_j

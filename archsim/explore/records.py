@@ -1,50 +1,29 @@
 """The typed rows of a sweep's tables, built once when its results are loaded
 (`results.load_sweep`): what the CSV files and the report's pages read.
 
-Every row is a frozen keyword-only dataclass. The CSV files' columns are the rows' fields in
-declaration order (`csv_columns`); a field marked `hidden()` (per-chip lists, curves, flags the
-pages need) is left out, and a field whose name cannot be the column's (`yield` is a Python
-keyword) names its column in `column()`.
+Every row is a frozen keyword-only dataclass, written and read through `codec`. A row of a
+trained point nests its `DesignPoint` and, for an accuracy over chips, its `Stats`, both
+written in place (`codec.flat`): the CSV files' columns are the rows' fields in declaration
+order (`codec.csv_columns`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-CSV = "csv"  # metadata key: False leaves the field out of the CSV file
-COLUMN = "column"  # metadata key: the CSV column's name, where it is not the field's
+from archsim.explore.codec import decode_record, flat, hidden, named
 
-
-def hidden(default: Any = MISSING, factory: Any = MISSING) -> Any:
-    """A field the pages read that the CSV file leaves out."""
-    if factory is not MISSING:
-        return field(default_factory=factory, metadata={CSV: False})
-    return field(default=default, metadata={CSV: False})
+if TYPE_CHECKING:
+    from archsim.faults.stats import Summary
 
 
-def column(name: str, default: Any = MISSING) -> Any:
-    """A field written to the CSV file under the column `name`."""
-    return field(default=default, metadata={COLUMN: name})
-
-
-def _exported(cls: type) -> list[Field[Any]]:
-    return [f for f in fields(cls) if f.metadata.get(CSV, True)]
-
-
-def csv_columns(cls: type) -> tuple[str, ...]:
-    """The CSV columns of the row class `cls`, in field order."""
-    return tuple(f.metadata.get(COLUMN, f.name) for f in _exported(cls))
-
-
-def csv_row(row: Any) -> dict[str, Any]:
-    """`row`'s CSV cells by column (the values themselves, unformatted)."""
-    return {f.metadata.get(COLUMN, f.name): getattr(row, f.name) for f in _exported(type(row))}
-
-
-class PointFields(TypedDict):
-    """The design-point fields every row of a trained point starts with."""
+@dataclass(frozen=True, kw_only=True)
+class DesignPoint:
+    """One trained design point: a net at a width, trained by a method (at a rate, pruned,
+    BatchNorm-recalibrated or not) with a seed, placed by a policy on a hardware variant. Every
+    row of a trained point nests it (`point`), as its jobs stored it (`Evaluation.point`)."""
 
     model: str
     hardware: str  # the hardware variant's reference (`spec.Cost.references`)
@@ -58,47 +37,45 @@ class PointFields(TypedDict):
     policy: str
     train_seed: int
 
-
-def point_fields(point: Mapping[str, Any]) -> PointFields:
-    """A job's stored design point (`Evaluation.point`, `Training.point`) as row fields."""
-    return PointFields(
-        model=point["model"],
-        hardware=point["hardware"],
-        net=point["net"],
-        width=point["width"],
-        dataset=point["dataset"],
-        method=point["method"],
-        train_rate=point["train_rate"],
-        prune=point["prune"],
-        recalibrate=point["recalibrate"],
-        policy=point["policy"],
-        train_seed=point["train_seed"],
-    )
+    @classmethod
+    def stored(cls, point: Mapping[str, Any]) -> DesignPoint:
+        """A job's stored design point (its other keys passed over)."""
+        return decode_record(cls, dict(point), "point", extra=True)
 
 
-class AccuracyStats(TypedDict):
-    """An evaluation's accuracy over chips, as every accuracy row holds it."""
+@dataclass(frozen=True, kw_only=True)
+class Stats:
+    """An accuracy over chips (percent): mean, sample deviation and its 95% Student-t interval
+    (None below two chips), percentiles, and the yield at the spec's threshold (None without
+    one), as the evaluate and tolerance jobs store them."""
 
     mean: float
-    std: float | None
-    ci_low: float | None
-    ci_high: float | None
+    std: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
     p5: float
     p50: float
     p95: float
+    yield_fraction: float | None = named("yield", None)
 
+    @classmethod
+    def stored(cls, result: Mapping[str, Any]) -> Stats:
+        """A stored evaluate or tolerance result's statistics (its other keys passed over)."""
+        return decode_record(cls, dict(result), "result", extra=True)
 
-def accuracy_stats(result: Mapping[str, Any]) -> AccuracyStats:
-    """A stored evaluate or tolerance result's accuracy statistics as row fields."""
-    return AccuracyStats(
-        mean=result["mean"],
-        std=result.get("std"),
-        ci_low=result.get("ci_low"),
-        ci_high=result.get("ci_high"),
-        p5=result["p5"],
-        p50=result["p50"],
-        p95=result["p95"],
-    )
+    @classmethod
+    def of(cls, s: Summary) -> Stats:
+        """The statistics of per-chip accuracies `faults.stats.summarize` computed."""
+        return cls(
+            mean=s.mean,
+            std=s.std,
+            ci_low=s.ci_low,
+            ci_high=s.ci_high,
+            p5=s.p5,
+            p50=s.p50,
+            p95=s.p95,
+            yield_fraction=s.yield_fraction,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,7 +96,7 @@ class Precision:
         """None for a result stored before jobs recorded their hardware."""
         if not recorded:
             return None
-        return cls(**{f.name: int(recorded[f.name]) for f in fields(cls)})
+        return decode_record(cls, dict(recorded), "hardware", extra=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,25 +104,11 @@ class AccuracyRow:
     """One evaluated design point at one fault rate (a row of results.csv): its accuracy over
     the sweep's chips, the cost of its placement and its training's clean accuracy."""
 
-    model: str
-    hardware: str  # the variant evaluated and costed: its reference (`spec.Cost.references`)
-    net: str
-    width: float
-    dataset: str
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
-    policy: str
+    CSV_LAST: ClassVar[tuple[str, ...]] = ("train_seed",)
+
+    point: DesignPoint = flat(skip=("train_seed",))  # the variant evaluated and costed
     fault_rate: float
-    mean: float
-    std: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p5: float
-    p50: float
-    p95: float
-    yield_fraction: float | None = column("yield", None)
+    stats: Stats = flat()
     chips: int
     clean_acc: float | None
     float_acc: float | None
@@ -165,11 +128,10 @@ class AccuracyRow:
     bottleneck: str | None
     evaluate_key: str
     train_key: str
-    train_seed: int
     per_chip: tuple[float, ...] = hidden(())  # chip i is the same chip for every model
     fault_model: str = hidden("")  # set on the compare-fault-model rows only
     # what the job recorded of its hardware (hidden: results.csv names the variant)
-    precision: Precision | None = field(default=None, metadata={CSV: False})
+    precision: Precision | None = hidden(None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,7 +146,7 @@ class Layer:
 @dataclass(frozen=True, kw_only=True)
 class CostRow:
     """One net, width and placement mapped and costed on one hardware variant (a row of
-    costs.csv)."""
+    costs.csv): its map and simulate jobs' results (None: a value not stored)."""
 
     model: str
     hardware: str
@@ -196,24 +158,24 @@ class CostRow:
     throughput_ips: float
     latency_s: float
     energy_per_image_j: float
-    dynamic_energy_j: float | None
-    static_energy_j: float | None
-    images_per_j: float | None
+    dynamic_energy_j: float | None = None
+    static_energy_j: float | None = None
+    images_per_j: float | None = None
     occupied_area_mm2: float
-    provisioned_area_mm2: float | None
-    budget_chips: int | None
-    budget_tiles: int | None = hidden()
-    bottleneck: str | None
+    provisioned_area_mm2: float | None = None
+    budget_chips: int | None = None
+    budget_tiles: int | None = hidden(None)
+    bottleneck: str | None = None
     crossbars: int
-    imas: int | None
-    tiles: int | None
-    chips: int | None
-    utilization: float | None
-    rram_macs: int | None
-    cpu_macs: int | None
-    total_macs: int | None
-    rram_layers: int | None
-    cpu_layers: int | None
+    imas: int | None = None
+    tiles: int | None = None
+    chips: int | None = None
+    utilization: float | None = None
+    rram_macs: int | None = None
+    cpu_macs: int | None = None
+    total_macs: int | None = None
+    rram_layers: int | None = None
+    cpu_layers: int | None = None
     images: int = hidden()
     time_for_images_s: float = hidden()
     layers: tuple[Layer, ...] = hidden(())
@@ -244,17 +206,7 @@ class Curves:
 class TrainingRow:
     """One training run of the sweep (on the sweep's reference hardware)."""
 
-    model: str
-    hardware: str
-    net: str
-    width: float
-    dataset: str
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
-    policy: str
-    train_seed: int
+    point: DesignPoint = flat()
     clean_acc: float | None
     curves: Curves
     train_key: str
@@ -266,14 +218,7 @@ class ParetoRow:
     (a row of pareto.csv when it is on the front)."""
 
     fault_rate: float
-    model: str
-    hardware: str
-    width: float
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool
-    policy: str
+    point: DesignPoint = flat(skip=("net", "dataset", "train_seed"))
     tolerance: str  # the technique of a `tolerance` axis point, "" for a design point
     metric: str  # which accuracy statistic over chips `accuracy` is
     accuracy: float
@@ -306,4 +251,4 @@ class SweepRun:
 
     @classmethod
     def from_store(cls, row: Mapping[str, Any]) -> SweepRun:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return decode_record(cls, dict(row), "sweep", extra=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from archsim.errors import UserError
 from archsim.explore.answer import Answer, answer
+from archsim.explore.codec import FormatError, decode_record
 from archsim.explore.expand import expand
 from archsim.explore.expansion import Cost, DatasetShape, Evaluation, Expansion
 from archsim.explore.finding import Finding
@@ -35,13 +36,12 @@ from archsim.explore.records import (
     AccuracyRow,
     CostRow,
     Curves,
-    Layer,
+    DesignPoint,
     ParetoRow,
     Precision,
+    Stats,
     SweepRun,
     TrainingRow,
-    accuracy_stats,
-    point_fields,
 )
 from archsim.explore.spec import SweepSpec, spec_from_dict
 from archsim.explore.store import ResultsStore
@@ -160,11 +160,10 @@ def accuracy_rows(
         p = ev.point
         rows.append(
             AccuracyRow(
-                **point_fields(p),
+                point=DesignPoint.stored(p),
                 fault_model=p.get("fault_model", ""),
                 fault_rate=ev.fault_rate,
-                **accuracy_stats(acc),
-                yield_fraction=acc.get("yield"),
+                stats=Stats.stored(acc),
                 chips=acc["chips"],
                 float_acc=acc.get("float_acc"),
                 quant_acc=acc.get("quant_acc"),
@@ -194,49 +193,17 @@ def accuracy_rows(
 def cost_rows(
     expansion: Expansion, results: Results, costs: list[Cost] | None = None
 ) -> list[CostRow]:
+    """Each costed net, width and placement: its map and simulate jobs' stored results read as
+    a row (a value a store written before it was kept reads as None)."""
     rows = []
     for c in expansion.costs if costs is None else costs:
         sim, mapping = results.get(c.key), results.get(c.map_key)
         if sim is None or mapping is None:
             continue
-        rows.append(
-            CostRow(
-                model=c.model,
-                hardware=c.hardware,
-                net=c.net,
-                width=c.width,
-                policy=c.policy,
-                estimator=c.estimator,
-                paper_setting=c.paper,
-                throughput_ips=sim["throughput_ips"],
-                latency_s=sim["latency_s"],
-                energy_per_image_j=sim["energy_per_image_j"],
-                dynamic_energy_j=sim.get("dynamic_energy_j"),
-                static_energy_j=sim.get("static_energy_j"),
-                images_per_j=sim.get("images_per_j"),
-                occupied_area_mm2=sim["occupied_area_mm2"],
-                provisioned_area_mm2=sim.get("provisioned_area_mm2"),
-                budget_chips=sim.get("budget_chips"),
-                budget_tiles=sim.get("budget_tiles"),
-                bottleneck=sim.get("bottleneck"),
-                crossbars=mapping["crossbars"],
-                imas=mapping.get("imas"),
-                tiles=mapping.get("tiles"),
-                chips=mapping.get("chips"),
-                utilization=mapping.get("utilization"),
-                rram_macs=mapping.get("rram_macs"),
-                cpu_macs=mapping.get("cpu_macs"),
-                total_macs=mapping.get("total_macs"),
-                rram_layers=mapping.get("rram_layers"),
-                cpu_layers=mapping.get("cpu_layers"),
-                images=sim["images"],
-                time_for_images_s=sim["time_for_images_s"],
-                layers=tuple(
-                    Layer(name=x["name"], kind=x["kind"], target=x["target"])
-                    for x in mapping.get("layers", [])
-                ),
-            )
-        )
+        point = {"model": c.model, "hardware": c.hardware, "net": c.net, "width": c.width}
+        costed = {"policy": c.policy, "estimator": c.estimator, "paper_setting": c.paper}
+        stored = {**sim, **mapping, **point, **costed}
+        rows.append(decode_record(CostRow, stored, c.key, extra=True))
     return rows
 
 
@@ -247,10 +214,9 @@ def training_rows(expansion: Expansion, results: Results) -> list[TrainingRow]:
         if result is None or t.key in seen:
             continue
         seen.add(t.key)
-        p = t.point
         rows.append(
             TrainingRow(
-                **point_fields(p),
+                point=DesignPoint.stored(t.point),
                 clean_acc=result.get("clean_acc"),
                 curves=Curves.from_result(result.get("curves", {})),
                 train_key=t.key,
@@ -302,11 +268,25 @@ def load_sweep(store: ResultsStore) -> SweepData:
             f"results store {store.path}: the latest sweep's record is corrupt"
         ) from None
     hardware = _hardware(record, spec)
+    try:
+        data = _stored_rows(store, spec, datasets, hardware)
+    except FormatError as exc:
+        raise UserError(f"results store {store.path}: a stored result is damaged: {exc}") from None
+    return derive(data)
+
+
+def _stored_rows(
+    store: ResultsStore,
+    spec: SweepSpec,
+    datasets: dict[str, DatasetShape],
+    hardware: dict[str, str],
+) -> SweepData:
+    """The sweep's stored rows, each read through the codec (`FormatError` on a damaged one)."""
     expansion = expand(spec, datasets, hardware)
     results = {job.key: job.result for job in store.jobs()}
     wanted = {job.key: job.kind for job in expansion.jobs}
     missing = Counter(kind for key, kind in wanted.items() if key not in results)
-    data = SweepData(
+    return SweepData(
         spec=spec,
         datasets=datasets,
         hardware=list(hardware),
@@ -323,7 +303,6 @@ def load_sweep(store: ResultsStore) -> SweepData:
         variants=accuracy_rows(expansion, results, expansion.variant_evaluations),
         variant_costs=cost_rows(expansion, results, expansion.variant_costs),
     )
-    return derive(data)
 
 
 def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
@@ -336,10 +315,10 @@ def one_training_seed(data: SweepData) -> tuple[SweepData, int | None]:
     seed = seeds[0]
     view = replace(
         data,
-        accuracy=[r for r in data.accuracy if r.train_seed == seed],
-        trainings=[r for r in data.trainings if r.train_seed == seed],
-        fault_models=[r for r in data.fault_models if r.train_seed == seed],
-        tolerance=[r for r in data.tolerance if r.train_seed == seed],
-        variants=[r for r in data.variants if r.train_seed == seed],
+        accuracy=[r for r in data.accuracy if r.point.train_seed == seed],
+        trainings=[r for r in data.trainings if r.point.train_seed == seed],
+        fault_models=[r for r in data.fault_models if r.point.train_seed == seed],
+        tolerance=[r for r in data.tolerance if r.point.train_seed == seed],
+        variants=[r for r in data.variants if r.point.train_seed == seed],
     )
     return _page_rows(view), seed

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from archsim.explore.codec import decode_record, flat, hidden
 from archsim.explore.expansion import Expansion
-from archsim.explore.records import accuracy_stats, hidden, point_fields
+from archsim.explore.records import DesignPoint, Stats
 from archsim.explore.tolerance_axis import REFERENCE
 from archsim.faults.stats import paired_difference
 
@@ -23,26 +24,11 @@ class ToleranceRow:
     """One trained point under one technique at one Pareto fault rate (a row of
     tolerance.csv); `on_front`: on the sweep's Pareto front at that rate."""
 
-    model: str
-    hardware: str = hidden()  # the sweep's reference hardware (the axis runs on it)
-    net: str = hidden()
-    width: float
-    dataset: str
-    method: str
-    train_rate: float
-    prune: str
-    recalibrate: bool = hidden(False)
-    policy: str
-    train_seed: int
+    # the sweep's reference hardware (the axis runs on it)
+    point: DesignPoint = flat(skip=("hardware", "net", "recalibrate"))
     tolerance: str
     fault_rate: float
-    mean: float
-    std: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p5: float
-    p50: float
-    p95: float
+    stats: Stats = flat(skip=("yield",))
     chips: int
     throughput_ips: float
     energy_per_image_j: float
@@ -53,8 +39,8 @@ class ToleranceRow:
     remap: bool
     placement: str
     remap_table_bits: int
-    remap_seconds_per_chip: float | None
-    eval_seconds_per_chip: float | None
+    remap_seconds_per_chip: float | None = None  # None: not measured (`none` reuses its evaluation)
+    eval_seconds_per_chip: float | None = None
     cpu_moved: str  # the layers the technique moved to the CPU, space-separated
     bn_set: str | None = None  # the BatchNorm statistics (None: stored before it was said)
     gain: float | None = None  # paired: this technique minus none on the same chips
@@ -91,19 +77,9 @@ class ToleranceCostRow:
     delta_occupied_area_mm2: float | None
 
 
-def _pair_key(row: ToleranceRow) -> tuple[Any, ...]:
+def _pair_key(row: ToleranceRow) -> tuple[DesignPoint, float]:
     """The trained point and fault rate a technique is paired on with its `none`."""
-    return (
-        row.model,
-        row.width,
-        row.dataset,
-        row.method,
-        row.train_rate,
-        row.prune,
-        row.policy,
-        row.train_seed,
-        row.fault_rate,
-    )
+    return row.point, row.fault_rate
 
 
 def _row(
@@ -113,29 +89,11 @@ def _row(
     evaluate_key: str,
     train_key: str,
 ) -> ToleranceRow:
-    return ToleranceRow(
-        **point_fields(point),
-        tolerance=point["tolerance"],
-        fault_rate=fault_rate,
-        **accuracy_stats(result),
-        chips=result["chips"],
-        throughput_ips=result["throughput_ips"],
-        energy_per_image_j=result["energy_per_image_j"],
-        occupied_area_mm2=result["occupied_area_mm2"],
-        provisioned_area_mm2=result.get("provisioned_area_mm2"),
-        crossbars=result["crossbars"],
-        spare_columns=result["spare_columns"],
-        remap=result["remap"],
-        placement=result["placement"],
-        remap_table_bits=result["remap_table_bits"],
-        remap_seconds_per_chip=result.get("remap_seconds_per_chip"),
-        eval_seconds_per_chip=result.get("eval_seconds_per_chip"),
-        cpu_moved=" ".join(result.get("cpu_moved", [])),
-        bn_set=result.get("bn_set"),
-        per_chip=tuple(result.get("per_chip", [])),
-        evaluate_key=evaluate_key,
-        train_key=train_key,
-    )
+    """The tolerance job's stored result read as a row of its point (`ToleranceRow`)."""
+    cpu_moved = " ".join(result.get("cpu_moved", []))
+    keys = {"evaluate_key": evaluate_key, "train_key": train_key}
+    stored = {**result, **point, "fault_rate": fault_rate, "cpu_moved": cpu_moved, **keys}
+    return decode_record(ToleranceRow, stored, evaluate_key, extra=True)
 
 
 COSTS = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2", "provisioned_area_mm2")
@@ -186,13 +144,13 @@ def tolerance_costs(rows: list[ToleranceRow]) -> list[ToleranceCostRow]:
     (the search's placement depends on the trained point, so it may give several rows)."""
     seen: dict[tuple[Any, ...], ToleranceCostRow] = {}
     for r in rows:
-        key = (r.model, r.width, r.policy, r.tolerance, r.placement, r.cpu_moved)
+        key = (r.point.model, r.point.width, r.point.policy, r.tolerance, r.placement, r.cpu_moved)
         seen.setdefault(
             key,
             ToleranceCostRow(
-                model=r.model,
-                width=r.width,
-                policy=r.policy,
+                model=r.point.model,
+                width=r.point.width,
+                policy=r.point.policy,
                 tolerance=r.tolerance,
                 placement=r.placement,
                 cpu_moved=r.cpu_moved,

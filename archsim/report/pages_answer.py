@@ -39,7 +39,7 @@ def _table(fig: Figure, rows: Sequence[AnswerRow], top: float, threshold: float 
     body = [
         [
             r.objective,
-            r.point,
+            r.name,
             _accuracy(r),
             "-" if r.p5 is None else f"{r.p5:.1f}",
             *y,

@@ -250,7 +250,7 @@ def _policy_accuracy(data: SweepData, policies: list[str]) -> list[Figure]:
     rates = data.spec.pareto_rates
     body = []
     for row in data.policy_accuracy:
-        line: list[object] = [model_width(row), variant(row)]
+        line: list[object] = [model_width(row.point), variant(row.point)]
         for cell in row.cells:
             line += cell.means
             line.append(

@@ -21,7 +21,7 @@ def curve_pages(data: SweepData) -> list[Figure]:
     rows = main_rows(data.accuracy, data.spec.cost.policy)
     if not rows:
         return [missing_page(TITLE_CURVES, "No evaluation is in the store yet.")]
-    groups = unique((r.model, r.width, r.prune) for r in rows)
+    groups = unique((r.point.model, r.point.width, r.point.prune) for r in rows)
     figs = []
     for chunk in chunks(groups, 4):
         fig = page(
@@ -32,13 +32,19 @@ def curve_pages(data: SweepData) -> list[Figure]:
         )
         for i, (model, width, prune) in enumerate(chunk):
             ax = fig.add_subplot((len(chunk) + 1) // 2, 2, i + 1)
-            mine = [r for r in rows if (r.model, r.width, r.prune) == (model, width, prune)]
-            for name in unique(variant(r) for r in mine):
-                line = sorted((r for r in mine if variant(r) == name), key=lambda r: r.fault_rate)
+            mine = [
+                r
+                for r in rows
+                if (r.point.model, r.point.width, r.point.prune) == (model, width, prune)
+            ]
+            for name in unique(variant(r.point) for r in mine):
+                line = sorted(
+                    (r for r in mine if variant(r.point) == name), key=lambda r: r.fault_rate
+                )
                 x = [r.fault_rate for r in line]
-                drawn = ax.plot(x, [r.mean for r in line], marker="o", ms=3, label=name)
-                lows = [r.ci_low for r in line if r.ci_low is not None]
-                highs = [r.ci_high for r in line if r.ci_high is not None]
+                drawn = ax.plot(x, [r.stats.mean for r in line], marker="o", ms=3, label=name)
+                lows = [r.stats.ci_low for r in line if r.stats.ci_low is not None]
+                highs = [r.stats.ci_high for r in line if r.stats.ci_high is not None]
                 if len(lows) == len(highs) == len(line):
                     ax.fill_between(
                         x,
@@ -62,15 +68,19 @@ def curve_pages(data: SweepData) -> list[Figure]:
 
 def _cell(r: AccuracyRow) -> str:
     """Mean ± the 95% CI's upper half-width."""
-    return f"{r.mean:.2f}" + (f" ±{r.ci_high - r.mean:.1f}" if r.ci_high is not None else "")
+    return f"{r.stats.mean:.2f}" + (
+        f" ±{r.stats.ci_high - r.stats.mean:.1f}" if r.stats.ci_high is not None else ""
+    )
 
 
 def _mean_tables(data: SweepData, rows: list[AccuracyRow]) -> list[Figure]:
     faults = sorted(unique(r.fault_rate for r in rows))
-    names = unique((model_width(r), variant(r)) for r in rows)
+    names = unique((model_width(r.point), variant(r.point)) for r in rows)
     body = []
     for net, name in names:
-        cells = {r.fault_rate: r for r in rows if (model_width(r), variant(r)) == (net, name)}
+        cells = {
+            r.fault_rate: r for r in rows if (model_width(r.point), variant(r.point)) == (net, name)
+        }
         body.append([net, name, *(_cell(cells[f]) if f in cells else "-" for f in faults)])
     figs = []
     for part in chunks(body, 22):
@@ -116,7 +126,7 @@ def stability_pages(data: SweepData) -> list[Figure]:
     rates = [r for r in data.spec.pareto_rates if r > 0]
     body = []
     for row in data.stability:
-        line = [model_width(row), variant(row), row.pretrain, row.retrain]
+        line = [model_width(row.point), variant(row.point), row.pretrain, row.retrain]
         for cell in row.cells:
             if cell is None:
                 line += [None, None, None]

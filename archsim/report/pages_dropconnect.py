@@ -18,11 +18,11 @@ TITLE_BEST = "Best drop-connect rate per fault rate"
 
 
 def _grid(rows: list[AccuracyRow]) -> tuple[list[float], list[float], np.ndarray]:
-    drops = sorted(unique(r.train_rate for r in rows))
+    drops = sorted(unique(r.point.train_rate for r in rows))
     faults = sorted(unique(r.fault_rate for r in rows))
     grid = np.full((len(drops), len(faults)), np.nan)
     for r in rows:
-        grid[drops.index(r.train_rate), faults.index(r.fault_rate)] = r.mean
+        grid[drops.index(r.point.train_rate), faults.index(r.fault_rate)] = r.stats.mean
     return drops, faults, grid
 
 
@@ -35,15 +35,15 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
                 "The sweep trained no drop-connect models (training.dropconnect_rates is empty).",
             )
         ]
-    if not any(r.method == "dropconnect" for r in rows):
+    if not any(r.point.method == "dropconnect" for r in rows):
         return [missing_page(TITLE_HEAT, "No drop-connect evaluation is in the store yet.")]
     figs = []
-    for model in unique(r.model for r in rows):
-        mine = [r for r in rows if r.model == model]
+    for model in unique(r.point.model for r in rows):
+        mine = [r for r in rows if r.point.model == model]
         panels = [
             (w, rc)
-            for w in unique(r.width for r in mine)
-            for rc in unique(r.recalibrate for r in mine)
+            for w in unique(r.point.width for r in mine)
+            for rc in unique(r.point.recalibrate for r in mine)
         ]
         fig = page(
             f"{TITLE_HEAT}: {model}",
@@ -56,7 +56,7 @@ def heatmap_pages(data: SweepData) -> list[Figure]:
         for i, (width, recal) in enumerate(panels):
             ax = fig.add_subplot(nrows, cols, i + 1)
             drops, faults, grid = _grid(
-                [r for r in mine if r.width == width and r.recalibrate == recal]
+                [r for r in mine if r.point.width == width and r.point.recalibrate == recal]
             )
             image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
             for (y, x), value in np.ndenumerate(grid):

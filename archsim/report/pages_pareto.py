@@ -19,7 +19,7 @@ from archsim.report.style import (
     si_column,
     table,
 )
-from archsim.report.variants import unique, variant
+from archsim.report.variants import model_width, unique, variant
 
 TITLE = "Pareto front: accuracy vs throughput, energy per image, occupied area"
 AXES = (
@@ -33,8 +33,9 @@ FRONT_ROWS = 12
 def _label(row: ParetoRow, hardware: bool) -> str:
     """The point's name; with `hardware`, the variant it runs on (a sweep over hardware)."""
     technique = f" tolerance {row.tolerance}" if row.tolerance else ""
-    chip = f" on {row.hardware}" if hardware else ""
-    return f"{row.model} x{row.width:g} {variant(row)} {row.policy}{technique}{chip}"
+    chip = f" on {row.point.hardware}" if hardware else ""
+    p = row.point
+    return f"{model_width(p)} {variant(p)} {p.policy}{technique}{chip}"
 
 
 def _new_page(data: SweepData, rate: float, metric: str) -> Figure:

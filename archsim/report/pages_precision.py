@@ -40,24 +40,24 @@ def _micro(value: float | None) -> float | None:
 
 
 def _interval(r: PrecisionRow) -> str:
-    if r.ci_low is None or r.ci_high is None:
+    if r.stats.ci_low is None or r.stats.ci_high is None:
         return "-"
-    return f"{r.ci_low:.2f} - {r.ci_high:.2f}"
+    return f"{r.stats.ci_low:.2f} - {r.stats.ci_high:.2f}"
 
 
 def _cells(r: PrecisionRow) -> list[object]:
     p = r.precision
     return [
-        r.hardware,
-        r.model,
-        r.width,
+        r.point.hardware,
+        r.point.model,
+        r.point.width,
         None if p is None else p.adc_bits,
         None if p is None else f"{p.rows}x{p.cols}",
         None if p is None else p.bits_per_cell,
         _micro(r.energy_per_image_j),
         r.occupied_area_mm2,
         r.throughput_ips,
-        r.mean,
+        r.stats.mean,
         _interval(r),
         "reference" if r.reference else r.change,
         r.change_half_width,
@@ -70,11 +70,11 @@ def _chart(fig: Figure, rows: list[PrecisionRow]) -> None:
     for i, r in enumerate(rows):
         if r.energy_per_image_j is None:
             continue
-        low = r.mean - r.ci_low if r.ci_low is not None else 0.0
-        high = r.ci_high - r.mean if r.ci_high is not None else 0.0
+        low = r.stats.mean - r.stats.ci_low if r.stats.ci_low is not None else 0.0
+        high = r.stats.ci_high - r.stats.mean if r.stats.ci_high is not None else 0.0
         ax.errorbar(
             [r.energy_per_image_j * 1e6],
-            [r.mean],
+            [r.stats.mean],
             yerr=[[low], [high]],
             fmt="o",
             color=FRONT if r.reference else MUTED,
@@ -83,7 +83,7 @@ def _chart(fig: Figure, rows: list[PrecisionRow]) -> None:
             capsize=3,
         )
         # staggered, so that the names of variants of one cost do not print over each other
-        ax.annotate(r.hardware, (r.energy_per_image_j * 1e6, r.mean), fontsize=6,
+        ax.annotate(r.point.hardware, (r.energy_per_image_j * 1e6, r.stats.mean), fontsize=6,
                     xytext=(4, 4 + 9 * (i % 4)), textcoords="offset points")  # fmt: skip
     ax.set_xlabel("energy per image (uJ)")
     ax.set_ylabel("accuracy, mean over chips (%)")

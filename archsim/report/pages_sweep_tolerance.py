@@ -50,7 +50,7 @@ COLUMNS = (
 
 
 def _point(r: ToleranceRow) -> str:
-    return f"{r.model} x{r.width:g} {r.method} {r.train_rate:g}"
+    return f"{r.point.model} x{r.point.width:g} {r.point.method} {r.point.train_rate:g}"
 
 
 def _constant(rows: list[ToleranceRow]) -> str:
@@ -130,14 +130,14 @@ def _table_pages(
             [
                 (
                     i + 1,
-                    r.model,
-                    r.width,
-                    r.method,
-                    r.train_rate,
-                    r.train_seed,
+                    r.point.model,
+                    r.point.width,
+                    r.point.method,
+                    r.point.train_rate,
+                    r.point.train_seed,
                     r.tolerance,
                     r.placement,
-                    f"{r.mean:.2f}",
+                    f"{r.stats.mean:.2f}",
                     "-" if r.gain is None else f"{r.gain:+.2f}",
                     "-" if r.gain_half_width is None else f"{r.gain_half_width:.2f}",
                     *(cells[i] for _, cells in units),

@@ -16,6 +16,7 @@ from archsim import __version__
 from archsim.atomic import atomic_write
 from archsim.explore.ft_records import (
     Difference,
+    Setting,
     StoredStudy,
     ToleranceRun,
     ToleranceStudy,
@@ -34,11 +35,12 @@ from archsim.report.style import (
 )
 
 
-def _setting(study: StoredStudy) -> str:
+def _setting(s: Setting, each: str = "") -> str:
+    """The study's setting (`each`: the images each chip is scored on, if not all)."""
     return (
-        f"{study.model} on {study.dataset}, {study.hardware}, fault model "
-        f"{study.fault_model} at rate {study.rate:g}, {study.chips} chips (seed "
-        f"{study.seed}) x {study.images} test images, the same for every row"
+        f"{s.model} on {s.dataset}, {s.hardware}, fault model {s.fault_model} at rate "
+        f"{s.rate:g}, {s.chips} chips (seed {s.seed}) x {each or f'{s.images} test images'}, "
+        "the same for every row"
     )
 
 
@@ -48,18 +50,14 @@ def _interval(low: float | None, high: float | None) -> str:
 
 def _scored(study: VulnerabilityStudy) -> str:
     """The chips, images and chip-images a vulnerability study scored (where it stopped)."""
-    per_chip = study.images_per_chip
+    per_chip, images = study.images_per_chip, study.setting.images
     each = (
-        f"{study.images} test images"
-        if per_chip is None or per_chip >= study.images
-        else f"{per_chip} of {study.images} test images per chip (two-stage)"
+        ""
+        if per_chip is None or per_chip >= images
+        else f"{per_chip} of {images} test images per chip (two-stage)"
     )
     spent = "" if study.chip_images is None else f"; {study.chip_images:,} chip-images scored"
-    return (
-        f"{study.model} on {study.dataset}, {study.hardware}, fault model "
-        f"{study.fault_model} at rate {study.rate:g}, {study.chips} chips (seed "
-        f"{study.seed}) x {each}, the same for every row{spent}"
-    )
+    return _setting(study.setting, each) + spent
 
 
 def _vulnerability_head(study: VulnerabilityStudy) -> str:
@@ -276,7 +274,7 @@ def tolerance_pages(study: ToleranceStudy) -> list[Figure]:
     figs = []
     for run in study.runs:
         head = (
-            f"{_setting(study)}. Checkpoint {Path(run.checkpoint).name}; "
+            f"{_setting(study.setting)}. Checkpoint {Path(run.checkpoint).name}; "
             f"gain = technique minus {run.reference} on the same chips (mean ± 95% "
             "half-width)."
         )

@@ -17,7 +17,7 @@ def training_pages(data: SweepData) -> list[Figure]:
     if not rows:
         return [missing_page(TITLE, "No training job with per-epoch curves is in the store.")]
     figs = []
-    for group in chunks(unique((r.model, r.width) for r in rows), 2):
+    for group in chunks(unique((r.point.model, r.point.width) for r in rows), 2):
         fig = page(
             TITLE,
             "Solid: validation accuracy without faults; dashed: mean over the fixed "
@@ -27,9 +27,9 @@ def training_pages(data: SweepData) -> list[Figure]:
         for i, (model, width) in enumerate(group):
             acc = fig.add_axes((0.06, 0.575 - i * 0.375, 0.55, 0.28))
             loss = fig.add_axes((0.7, 0.575 - i * 0.375, 0.27, 0.28))
-            for r in (r for r in rows if (r.model, r.width) == (model, width)):
+            for r in (r for r in rows if (r.point.model, r.point.width) == (model, width)):
                 c = r.curves
-                name = variant(r, with_recal=False)
+                name = variant(r.point, with_recal=False)
                 if c.val_fault_rate is not None and c.val_fault_acc:
                     name += f" (chips at {c.val_fault_rate:g})"
                 line = acc.plot(c.epoch, c.val_acc, label=name, lw=1.2)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from archsim.explore.naming import Trained, model_width, variant
+from archsim.explore.naming import model_width, variant
 
-__all__ = ["Trained", "model_width", "unique", "variant"]
+__all__ = ["model_width", "unique", "variant"]
 
 
 def unique(values: Iterable[Any]) -> list[Any]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from archsim.explore.codec import encode
 from archsim.explore.jobs import JobContext, pin_torch_threads
 from archsim.explore.kinds import checked_hardware, hardware_record
+from archsim.explore.records import Stats
 
 
 def run_evaluate(
@@ -54,16 +56,8 @@ def run_evaluate(
         budget_tiles=cost.get("budget_tiles") or None,
     )  # fmt: skip
     (result,) = evaluate(spec, on_the_fly, balance)
-    s = result.summary
     return {
-        "mean": s.mean,
-        "std": s.std,
-        "ci_low": s.ci_low,
-        "ci_high": s.ci_high,
-        "p5": s.p5,
-        "p50": s.p50,
-        "p95": s.p95,
-        "yield": s.yield_fraction,
+        **encode(Stats.of(result.summary)),
         "threshold": result.threshold,
         "chips": result.chips,
         "per_chip": list(result.per_chip),
