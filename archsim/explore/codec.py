@@ -72,7 +72,7 @@ def _flat(f: Field[Any]) -> bool:
 def _leaves(cls: type, skipped: bool) -> Iterator[str]:
     """The CSV columns of `cls` in place (`skipped`: with the ones `flat(skip=...)` leaves)."""
     hints = get_type_hints(cls)
-    for f in fields(cls):  # type: ignore[arg-type]
+    for f in fields(cls):
         if _flat(f):
             skip = () if skipped else f.metadata[FLAT]
             yield from (c for c in _leaves(hints[f.name], skipped) if c not in skip)
@@ -161,7 +161,7 @@ def decode(hint: Any, value: Any, where: str = "", extra: bool = False) -> Any:
 def _keys(cls: type) -> Iterator[str]:
     """Every key of `cls`'s JSON object, its flat records' included."""
     hints = get_type_hints(cls)
-    for f in fields(cls):  # type: ignore[arg-type]
+    for f in fields(cls):
         yield from _keys(hints[f.name]) if _flat(f) else (_name(f),)
 
 
@@ -177,7 +177,7 @@ def decode_record(cls: type[T], value: Any, where: str = "", extra: bool = False
             raise FormatError(where, f"unexpected key {unknown[0]!r}")
     hints = get_type_hints(cls)
     kwargs = {}
-    for f in fields(cls):  # type: ignore[arg-type]
+    for f in fields(cls):
         key = _name(f)
         if _flat(f):
             kwargs[f.name] = decode_record(hints[f.name], value, where, extra=True)
