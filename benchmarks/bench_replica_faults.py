@@ -11,6 +11,8 @@ and the CPU time (`time.process_time`) medians are compared.
 
     python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
         [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
+        [--exact]         # the crossbar path bit-true
+        [--variation NAME]  # the crossbar path with programming variation (e.g. rram-wan2022)
 
 Measured on a shared, oversubscribed 2-core machine (one torch thread), 560 / 140 / 35
 replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B):
@@ -43,6 +45,7 @@ from archsim.api.mapping import design_points
 from archsim.config.hardware import load_hardware
 from archsim.faults import FaultInjector, get_fault_model
 from archsim.faults.chip import ChipDrawer
+from archsim.faults.devices import device_physics
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.pipeline import DEFAULT_FAULT_MODEL
 from archsim.faults.sampler import correct_mask
@@ -73,6 +76,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=500, help="images per chip")
     parser.add_argument("--fault-model", default=DEFAULT_FAULT_MODEL)
     parser.add_argument("--crossbar", action="store_true", help="the crossbar fast path")
+    parser.add_argument("--exact", action="store_true", help="the crossbar path bit-true")
+    parser.add_argument("--variation", default=None, help="programming variation preset")
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()  # as `archsim evaluate` does
@@ -83,9 +88,12 @@ def main() -> None:
         mappings[label] = design_points("resnet20", [1.0], "isaac", options).mappings[0]
     images = torch.randn(args.images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     setup = None
-    if args.crossbar:
+    if args.crossbar or args.exact or args.variation:
         precision = chip_precision(load_hardware("isaac"))
-        setup = CrossbarSetup(precision=precision, calibration=images[:64])
+        physics = device_physics(args.variation)
+        setup = CrossbarSetup(
+            precision=precision, calibration=images[:64], exact=args.exact, physics=physics
+        )
     injectors = {label: FaultInjector(model, m, crossbar=setup) for label, m in mappings.items()}
     counts = [lm.replicas for lm in mappings["B"].rram_layers]
     print(f"B: replicas per layer {counts}")
