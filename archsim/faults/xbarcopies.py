@@ -18,9 +18,9 @@ copies:
   and its weights computed from them for the batched product; saturating columns as above.
 - bit-true: every copy's cells as programmed; the patches of each copy's pixels in one
   (copies, groups, share, rows) table and every row block's partial sums of all copies at
-  once (`CrossbarLayer.block_sums` with a leading copy dimension): the layer's own bit-true
-  work plus the padding of unequal shares. A chip without faults or physics computes every
-  pixel with the (identical) fault-free cells.
+  once (`CrossbarLayer.block_sums` with a leading copy dimension, in chunks of copies): the
+  layer's own bit-true work plus the padding of unequal shares. A chip without faults or
+  physics computes every pixel with the (identical) fault-free cells.
 """
 
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from archsim.faults.crossbar import CHUNK_ELEMENTS, cycle_schedule
 from archsim.faults.devices import programmed_copies, wired
 from archsim.faults.effects import cell_slices, weight_faults
 from archsim.faults.models import STUCK_ON
@@ -64,6 +65,14 @@ class CrossbarCopies:
         self.layer, self.replica, self.copies = layer, replica, replica.copies
         self.clean = layer.stored  # the layer itself stays programmed fault-free
         self.sums = self.clean.sum(dim=2)  # (groups, blocks, cols x cells)
+        # each weight of a copy: its (group, row block, weight column), flat; and there the
+        # largest fault-free sum of a cell column (`_screened`)
+        weight = torch.arange(layer.quantized.codes.numel(), device=self.clean.device)
+        out, row = weight // layer.matrix_rows, weight % layer.matrix_rows
+        block = out // layer.cols * layer.blocks + row // layer.spec.rows
+        self.column = block * layer.cols + out % layer.cols
+        shape = (layer.groups, layer.blocks, layer.cols, -1)
+        self.largest = self.sums.reshape(shape).amax(-1)  # (groups, blocks, cols)
         self.stored: Tensor | None = None  # every copy's cells, where programmed densely
         self.clipping: Clipping | None = None
         self.written = False  # the copies' weights computed from their cells (physics)
@@ -80,11 +89,14 @@ class CrossbarCopies:
             replica.weights.copy_(layer.fast_weight)
             self.written = False
         self.stored, self.clipping = None, None
-        over = self._overrides(faults, kind)
         physics = chip is not None and layer.physics.active
         if not layer.exact and not physics:  # the injector writes the copies' conv weights
-            self.clipping = self._clipping(self._sums(over), None, over)
+            screened = self._screened(faults, kind)
+            if screened is not None:
+                over = self._overrides(screened, kind)
+                self.clipping = self._clipping(self._sums(over), None, over)
             return
+        over = self._overrides(faults, kind)
         if not physics and not over.copy.numel():  # every copy the fault-free layer
             return
         stored = self._programmed(over, kind, chip if physics else None)
@@ -109,10 +121,30 @@ class CrossbarCopies:
         if self.stored is None:
             return layer._scaled(layer._bit_true(xq, None), None)
         slot, source, share = self._dealt(x.shape[0], first, x.device)
-        y = layer.block_sums(self._patches(xq, source, share, None), self.stored, layer.flipped)
+        y = self._bit_true(self._patches(xq, source, share, None), self.stored, layer.flipped)
         y = y.transpose(1, 2).reshape(self.copies * share, layer.groups, -1)
         y = y.index_select(0, slot).transpose(0, 1)  # (groups, pixels, cols)
         return layer._scaled(layer._to_output(y, self._layout(xq)), None)
+
+    def _screened(self, faults: LayerFaults | None, kind: StateKind) -> LayerFaults | None:
+        """The faults in (copy, weight column) pairs that could saturate the ADC if each
+        faulty unit there raised a cell column of its row block by the top level (an upper
+        bound on its sum: O(faults), no cell positions); None where no pair could."""
+        if faults is None:
+            return None
+        layer, units = self.layer, self.layer.quantized.codes.numel()
+        index = faults.index.to(self.clean.device)
+        unit = index // layer.spec.cells.cells_per_weight if kind == "cell" else index
+        copy, column = unit // units, self.column[unit % units]
+        at = copy * self.largest.numel() + column
+        counts = torch.zeros(self.copies * self.largest.numel(), device=at.device)
+        counts.index_add_(0, at, torch.ones(len(at), device=at.device))
+        bound = self.largest + counts.view(self.copies, *self.largest.shape) * layer.spec.cell_max
+        keep = layer.clips(bound).any(-2)[copy, column % layer.cols]
+        if not bool(keep.any()):
+            return None
+        keep = keep.to(faults.index.device)
+        return LayerFaults(faults.shape, faults.index[keep], faults.kind[keep])
 
     def _overrides(self, faults: LayerFaults | None, kind: StateKind) -> Overrides:
         layer, q = self.layer, self.layer.quantized
@@ -201,7 +233,7 @@ class CrossbarCopies:
         assert clip is not None
         slot, source, share = self._dealt(xq.shape[0], first, xq.device)
         rows = self._patches(xq, source, share, clip.copies)
-        exact = layer.block_sums(rows, clip.cells, clip.flipped)  # (C', groups, share, m)
+        exact = self._bit_true(rows, clip.cells, clip.flipped)  # (C', groups, share, m)
         groups = torch.arange(layer.groups, device=y.device)
         channel = (groups[:, None] * layer.cols + clip.cols[:, None, :])[:, :, None, :]
         scale = layer.quantized.scale.reshape(-1).to(torch.float64).expand(layer.cout)
@@ -223,6 +255,24 @@ class CrossbarCopies:
             return flat.reshape(y.shape)
         n, _, h, w = y.shape
         return flat.view(n, h, w, -1).permute(0, 3, 1, 2)
+
+    def _bit_true(self, rows: Tensor, cells: Tensor, flipped: Tensor) -> Tensor:
+        """`CrossbarLayer.block_sums` of copies' `rows` on their `cells`, in chunks of copies
+        whose readings of all their pixels hold about CHUNK_ELEMENTS values: each chunk's
+        cells are then packed once per row block, not once per few pixels (with hundreds
+        of copies, a chunk of pixels of every copy would hold a few pixels each)."""
+        spec = self.layer.spec
+        cycles = len(cycle_schedule(spec.input_bits, spec.dac_bits, self.layer.inputs.signed))
+        step = max(1, CHUNK_ELEMENTS // (cycles * rows[0, ..., 0].numel() * cells.shape[-1]))
+        parts = [
+            self.layer.block_sums(
+                rows[start : start + step],
+                cells[start : start + step],
+                flipped if flipped.dim() < cells.dim() else flipped[start : start + step],
+            )
+            for start in range(0, rows.shape[0], step)
+        ]
+        return torch.cat(parts)
 
     def _dealt(self, images: int, first: int, device: torch.device) -> tuple[Tensor, Tensor, int]:
         """(slot of each pixel, the pixel in each slot, slots per copy) of `images` images
