@@ -178,15 +178,19 @@ class CrossbarCopies:
         return sums
 
     def _programmed(self, over: Overrides, kind: StateKind, chip: tuple[int, int] | None) -> Tensor:
-        """(copies, groups, blocks, rows, cols x cells): every copy's cells as programmed."""
+        """(copies, groups, blocks, rows, cols x cells): every copy's cells as programmed
+        (without device physics, integer levels held in bytes: a quarter of the memory)."""
         layer, copies, top = self.layer, self.copies, self.layer.spec.cell_max
-        stored = self.clean.unsqueeze(0).repeat(copies, 1, 1, 1, 1)
+        compact = chip is None and top < 256  # integer levels: one byte a cell
+        stored = (self.clean.to(torch.uint8) if compact else self.clean).unsqueeze(0)
+        stored = stored.repeat(copies, 1, 1, 1, 1)
+        value = over.value.to(stored.dtype)
         if kind == "weight":  # programmed as faulty weights: before the physics
-            stored.view(copies, -1)[over.copy, over.position] = over.value
+            stored.view(copies, -1)[over.copy, over.position] = value
         if chip is not None:
             stored = programmed_copies(stored, layer.physics, top, (*chip, layer.name))
         if kind == "cell":  # stuck cells override the physics
-            stored.view(copies, -1)[over.copy, over.position] = over.value
+            stored.view(copies, -1)[over.copy, over.position] = value
         return stored if chip is None else wired(stored, layer.physics, top)
 
     def _clipping(self, sums: Tensor, stored: Tensor | None, over: Overrides) -> Clipping | None:
