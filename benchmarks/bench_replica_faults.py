@@ -33,6 +33,21 @@ copies (oneDNN) was slower than the batched GEMM (27 / 15 / 11 ms); gathering th
 one pass from an overlapping view of the input is faster for kernel rows of >= 96 values
 (stages 2 and 3: 9.7 / 3.8 ms against 14.7 / 6.3 ms for copy-then-gather) and slower below
 (stage 1: 31.8 against 20.7 ms), hence `replicas.WIDE_ROW` (4 % of a forward).
+
+The crossbar path's other modes deal pixels over every replica's cells too (`xbarcopies.py`).
+Measured the same way (loaded 2-core machine, load average about 10), the previous version
+(bit-true: replica 0 computing every pixel; fast: saturating columns from replica 0's cells)
+against the current one, ratio B / A of each run:
+
+    --crossbar, `3 --images 300`: before 2.67 and 2.76, after 2.58 and 2.53 (B 4.45 / 4.10
+        s against 4.14 / 4.43 s: no saturating column at 5 % dropconnect on ISAAC, and the
+        per-copy check costs about 2 ms per layer and chip)
+    --exact, `2 --images 30`: before 0.95 (A 16.97 s, B 16.04 s; 0.61 GB peak memory),
+        after 1.32 (A 16.02 s, B 21.15 s; 0.89 GB: every copy's cells, a byte each)
+
+Bit-true B programs every copy's cells per chip (about 0.9 s a chip here) and computes each
+copy's pixels with them in chunks of copies, as many readings as the layer's own bit-true
+product plus the padding of unequal shares.
 """
 
 import argparse
