@@ -73,7 +73,7 @@ class CrossbarCopies:
         self.column = block * layer.cols + out % layer.cols
         shape = (layer.groups, layer.blocks, layer.cols, -1)
         self.largest = self.sums.reshape(shape).amax(-1)  # (groups, blocks, cols)
-        self.stored: Tensor | None = None  # every copy's cells, where programmed densely
+        self.stored: Tensor | None = None  # every copy's cells, bit-true with faults or physics
         self.clipping: Clipping | None = None
         self.written = False  # the copies' weights computed from their cells (physics)
 
@@ -100,8 +100,8 @@ class CrossbarCopies:
         if not physics and not over.copy.numel():  # every copy the fault-free layer
             return
         stored = self._programmed(over, kind, chip if physics else None)
-        self.stored = stored
         if layer.exact:
+            self.stored = stored
             return
         weight = layer.quantized.dequantize(layer.held_codes(stored))
         replica.weights.copy_(weight.to(replica.weights.dtype)).mul_(layer.inputs.scale)
