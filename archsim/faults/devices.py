@@ -254,13 +254,15 @@ def device_physics(
 def programmed(
     stored: Tensor, physics: DevicePhysics, cell_max: int, key: tuple[int, int, str]
 ) -> Tensor:
-    """`stored` cell levels as one chip programs them: each plus its variation error, then
-    drifted to `physics.time`, drawn from the chip's (seed, chip) streams for the layer
-    `key[2]` (independent of its faults)."""
+    """`stored` cell levels (the integer targets 0 .. cell_max) as one chip programs them:
+    each plus its variation error, then drifted to `physics.time`, drawn from the chip's
+    (seed, chip) streams for the layer `key[2]` (independent of its faults)."""
     held = stored
     if physics.variation is not None:
         variation = physics.variation
-        error = _normal(key, "variation", stored) * variation.level_sigma(stored, cell_max)
+        levels = torch.arange(cell_max + 1, dtype=stored.dtype, device=stored.device)
+        sigma = variation.level_sigma(levels, cell_max)[stored.long()]  # per level: a table
+        error = _normal(key, "variation", stored) * sigma
         held = (stored + error).clamp_(min=variation.floor(cell_max))
     if physics.drift is not None:
         nu = physics.drift.exponents(stored, cell_max, _normal(key, "drift", stored))
