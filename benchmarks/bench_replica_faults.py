@@ -45,9 +45,14 @@ against the current one, ratio B / A of each run:
     --exact, `2 --images 30`: before 0.95 (A 16.97 s, B 16.04 s; 0.61 GB peak memory),
         after 1.32 (A 16.02 s, B 21.15 s; 0.89 GB: every copy's cells, a byte each)
 
+    --variation rram-wan2022, `1 --images 100`: before 0.98 (B 0.97 s, 0.51 GB), after 15.95
+        (A 0.99 s, B 15.77 s; 1.36 GB): every copy draws its own variation, 261 M cells a chip
+
 Bit-true B programs every copy's cells per chip (about 0.9 s a chip here) and computes each
 copy's pixels with them in chunks of copies, as many readings as the layer's own bit-true
-product plus the padding of unequal shares.
+product plus the padding of unequal shares. Under device physics each chip's programming
+(one normal draw per cell, about 40 % of it, then the copies' real-valued weights) is the
+cost, about 7 s a chip.
 """
 
 import argparse
