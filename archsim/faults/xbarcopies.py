@@ -9,11 +9,12 @@ copies:
 
 - fast, no device physics: the conv part is `ReplicaLayer`'s batched product of the copies'
   weights (the injector writes each copy's faulty weights). A copy's column sums are the
-  fault-free ones plus the changes its stuck cells make (O(faults)); the (copy, column) pairs
-  whose static bound reaches the ADC's saturation run bit-true, on that copy's cells and for
-  the pixels dealt to that copy only, and overwrite those outputs. The noise terms (read
-  noise, the ADC rounding's equivalent) depend on the inputs and the flips, the same in
-  every copy.
+  fault-free ones plus the changes its stuck cells make, placed on cells only in the weight
+  columns a count of faults per column shows could saturate (`_screened`, O(faults)); the
+  (copy, column) pairs whose static bound reaches the ADC's saturation run bit-true, on that
+  copy's cells and for the pixels dealt to that copy only, and overwrite those outputs. The
+  noise terms (read noise, the ADC rounding's equivalent) depend on the inputs and the
+  flips, the same in every copy.
 - fast under device physics: every copy's cells are programmed (copies x the layer's cells)
   and its weights computed from them for the batched product; saturating columns as above.
 - bit-true: every copy's cells as programmed; the patches of each copy's pixels in one
