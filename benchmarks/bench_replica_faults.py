@@ -11,6 +11,8 @@ and the CPU time (`time.process_time`) medians are compared.
 
     python benchmarks/bench_replica_faults.py [trials] [--images N] [--fault-model NAME]
         [--crossbar]      # the crossbar fast path (ISAAC's precision), evaluate's default
+        [--exact]         # the crossbar path bit-true
+        [--variation NAME]  # the crossbar path with programming variation (e.g. rram-wan2022)
 
 Measured on a shared, oversubscribed 2-core machine (AMD EPYC, one torch thread), 560 / 140 /
 35 replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B); "before"
@@ -48,6 +50,26 @@ stage 3. Measured (one layer, 100 images, its convolution included): stage 1 23 
 231 ms and stage 3 15 / 28 / 50 / 214 ms at rates 0.1 / 0.5 / 1 / 5 %, against 35-40 and
 12-14 ms for the table: it wins only below about 0.3 % in stage 1 and never in stage 3, far
 below the rates studied (1-30 %), so it is not used.
+
+The crossbar path's other modes deal pixels over every replica's cells too (`xbarcopies.py`).
+Measured the same way (loaded 2-core machine, load average about 10), the previous version
+(bit-true: replica 0 computing every pixel; fast: saturating columns from replica 0's cells)
+against the current one, ratio B / A of each run:
+
+    --crossbar, `3 --images 300`: before 2.67 and 2.76, after 2.58 and 2.53 (B 4.45 / 4.10
+        s against 4.14 / 4.43 s: no saturating column at 5 % dropconnect on ISAAC, and the
+        per-copy check costs about 2 ms per layer and chip)
+    --exact, `2 --images 30`: before 0.95 (A 16.97 s, B 16.04 s; 0.61 GB peak memory),
+        after 1.32 (A 16.02 s, B 21.15 s; 0.89 GB: every copy's cells, a byte each)
+
+    --variation rram-wan2022, `1 --images 100`: before 0.98 (B 0.97 s, 0.51 GB), after 15.95
+        (A 0.99 s, B 15.77 s; 1.36 GB): every copy draws its own variation, 261 M cells a chip
+
+Bit-true B programs every copy's cells per chip (about 0.9 s a chip here) and computes each
+copy's pixels with them in chunks of copies, as many readings as the layer's own bit-true
+product plus the padding of unequal shares. Under device physics each chip's programming
+(one normal draw per cell, about 40 % of it, then the copies' real-valued weights) is the
+cost, about 7 s a chip.
 """
 
 import argparse
@@ -60,6 +82,7 @@ from archsim.api.mapping import MapRequest, design_points
 from archsim.config.hardware import load_hardware
 from archsim.faults import FaultInjector, get_fault_model
 from archsim.faults.chip import ChipDrawer
+from archsim.faults.devices import device_physics
 from archsim.faults.malloc import keep_freed_memory
 from archsim.faults.pipeline import DEFAULT_FAULT_MODEL
 from archsim.faults.sampler import correct_mask
@@ -90,6 +113,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=500, help="images per chip")
     parser.add_argument("--fault-model", default=DEFAULT_FAULT_MODEL)
     parser.add_argument("--crossbar", action="store_true", help="the crossbar fast path")
+    parser.add_argument("--exact", action="store_true", help="the crossbar path bit-true")
+    parser.add_argument("--variation", default=None, help="programming variation preset")
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()  # as `archsim evaluate` does
@@ -101,9 +126,12 @@ def main() -> None:
         mappings[label] = design_points(request)[0].mapping
     images = torch.randn(args.images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     setup = None
-    if args.crossbar:
+    if args.crossbar or args.exact or args.variation:
         precision = chip_precision(load_hardware("isaac"))
-        setup = CrossbarSetup(precision=precision, calibration=images[:64])
+        physics = device_physics(args.variation)
+        setup = CrossbarSetup(
+            precision=precision, calibration=images[:64], exact=args.exact, physics=physics
+        )
     injectors = {label: FaultInjector(model, m, crossbar=setup) for label, m in mappings.items()}
     counts = [lm.replicas for lm in mappings["B"].rram_layers]
     print(f"B: replicas per layer {counts}")

@@ -194,11 +194,11 @@ def test_window_any_is_the_or_over_each_conv_window() -> None:
 
     import torch.nn.functional as F
 
-    from archsim.faults.xbarlayer import _window_any
+    from archsim.faults.crossbar import window_any
 
     conv = torch.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 1), dilation=(1, 2))
     x = torch.randint(0, 2**10, (2, 3, 9, 7), generator=torch.Generator().manual_seed(0))
-    found = _window_any(x.to(torch.int32), conv)
+    found = window_any(x.to(torch.int32), conv)
     # reference: per bit, the window's maximum of the bit plane (unfold over zero padding)
     out = F.conv2d(x.float(), conv.weight, None, conv.stride, conv.padding, conv.dilation)
     planes = [

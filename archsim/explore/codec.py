@@ -177,7 +177,7 @@ def decode_record(cls: type[T], value: Any, where: str = "", extra: bool = False
             raise FormatError(where, f"unexpected key {unknown[0]!r}")
     hints = get_type_hints(cls)
     kwargs = {}
-    for f in fields(cls):
+    for f in fields(cls):  # type: ignore[arg-type]
         key = _name(f)
         if _flat(f):
             kwargs[f.name] = decode_record(hints[f.name], value, where, extra=True)

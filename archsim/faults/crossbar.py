@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from archsim.faults.effects import cell_slices, from_cells
 from archsim.faults.sites import CellFormat
@@ -301,3 +301,22 @@ def logical_codes(
     logical = (torch.where(flipped, cell_max - stored, stored) * row_used).to(torch.int64)
     grouped = logical.reshape(*logical.shape[:-1], -1, fmt.cells_per_weight)
     return from_cells(grouped, fmt)
+
+
+def window_any(pattern: Tensor, conv: nn.Conv2d) -> Tensor:
+    """The bitwise OR of integer `pattern` (n, channels, height, width) over each output's
+    conv window (zero padding): (n, channels, out height, out width). The OR over a window is
+    the OR over its rows of the OR over its columns."""
+    kh, kw = conv.kernel_size
+    (sh, sw), (dh, dw) = conv.stride, conv.dilation
+    ph, pw = int(conv.padding[0]), int(conv.padding[1])
+    padded = F.pad(pattern, (pw, pw, ph, ph))
+    out_h = (padded.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    out_w = (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    rows = padded[:, :, 0 : sh * (out_h - 1) + 1 : sh].clone()
+    for i in range(1, kh):  # the kernel's taps, a handful
+        rows |= padded[:, :, i * dh : i * dh + sh * (out_h - 1) + 1 : sh]
+    found = rows[..., 0 : sw * (out_w - 1) + 1 : sw].clone()
+    for j in range(1, kw):
+        found |= rows[..., j * dw : j * dw + sw * (out_w - 1) + 1 : sw]
+    return found

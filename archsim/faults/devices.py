@@ -7,8 +7,9 @@ G = g_min + (g_max - g_min) l / L, so its error in levels has sigma
 sigma_G(G) L / (g_max - g_min) (times the preset's multiplier). One draw per chip and layer,
 from the chip's seed (`draw.unit_rng(seed, chip, "variation:" + layer)`), over every cell the
 layer's crossbars hold, so the same chip with and without stuck-at faults has the same
-variation; a stuck cell overrides it (written after, `xbarlayer.set_chip`). A programmed
-conductance cannot be negative: levels are clipped below at -g_min L / (g_max - g_min)
+variation (a replicated layer: replica 0 from that stream, replicas 1.. from one more,
+`programmed_copies`); a stuck cell overrides it (written after, `xbarlayer.set_chip`). A
+programmed conductance cannot be negative: levels are clipped below at -g_min L / (g_max - g_min)
 (conductance 0); no clip above.
 
 Named presets, `NAME` or `NAME:K` for K times the fitted sigma (`rram-wan2022:3`):
@@ -253,18 +254,31 @@ def device_physics(
 def programmed(
     stored: Tensor, physics: DevicePhysics, cell_max: int, key: tuple[int, int, str]
 ) -> Tensor:
-    """`stored` cell levels as one chip programs them: each plus its variation error, then
-    drifted to `physics.time`, drawn from the chip's (seed, chip) streams for the layer
-    `key[2]` (independent of its faults)."""
+    """`stored` cell levels (the integer targets 0 .. cell_max) as one chip programs them:
+    each plus its variation error, then drifted to `physics.time`, drawn from the chip's
+    (seed, chip) streams for the layer `key[2]` (independent of its faults)."""
     held = stored
     if physics.variation is not None:
         variation = physics.variation
-        error = _normal(key, "variation", stored) * variation.level_sigma(stored, cell_max)
+        levels = torch.arange(cell_max + 1, dtype=stored.dtype, device=stored.device)
+        sigma = variation.level_sigma(levels, cell_max)[stored.long()]  # per level: a table
+        error = _normal(key, "variation", stored) * sigma
         held = (stored + error).clamp_(min=variation.floor(cell_max))
     if physics.drift is not None:
         nu = physics.drift.exponents(stored, cell_max, _normal(key, "drift", stored))
         held = (held * physics.drift.factor(nu, physics.time)).to(stored.dtype)
     return held
+
+
+def programmed_copies(
+    stored: Tensor, physics: DevicePhysics, cell_max: int, key: tuple[int, int, str]
+) -> Tensor:
+    """`programmed` for every replica of a replicated layer, `stored` (copies, ...): replica
+    0 from the layer's own streams (so it is the unreplicated layer's draw), replicas 1..
+    from one more stream per mechanism (`NAME@replicas`), drawn at once."""
+    rest = (key[0], key[1], f"{key[2]}@replicas")
+    first = programmed(stored[:1], physics, cell_max, key)
+    return torch.cat((first, programmed(stored[1:], physics, cell_max, rest)))
 
 
 def wired(stored: Tensor, physics: DevicePhysics, cell_max: int) -> Tensor:

@@ -76,6 +76,8 @@ class FaultInjector:
             None if crossbar is None else CrossbarPath(model, self.sites, self.quantized, crossbar)
         )
         self.replicas = self._replica_layers(mapping)  # layers dealt over their replicas
+        if self.path is not None:
+            self.path.deal(self.replicas)
 
     def _replica_layers(self, mapping: Mapping) -> dict[str, ReplicaLayer]:
         """The replicated layers whose pixels are dealt over their replicas, those dealt
@@ -85,7 +87,7 @@ class FaultInjector:
         dealt: dict[tuple[int, tuple[int, ...]], DealtBatch] = {}
         out = {}
         for s in self.sites:
-            if s.copies > 1 and (self.path is None or self.path.deals(s.name)):
+            if s.copies > 1:
                 key = (s.copies, group_of(specs[s.name]))
                 shared = dealt.setdefault(key, DealtBatch(Dealing.of(*key)))
                 copy = self._copy(s.name)
@@ -147,11 +149,9 @@ class FaultInjector:
                 for name, weight in self.weights.items():
                     weight.copy_(self.clean[name])
             self._in_session = True
-            for name, layer in self.replicas.items():  # an instance attribute shadows the class's
+            for layer in self.replicas.values():  # an instance attribute shadows the class's
                 if self.path is None:
                     layer.module.forward = layer.forward  # type: ignore[method-assign,assignment]
-                else:
-                    self.path.layers[name].copies = layer.forward
             if self.path is None:
                 yield self.model
             else:
@@ -159,11 +159,9 @@ class FaultInjector:
                     yield self.model
         finally:
             self._in_session = False
-            for name, layer in self.replicas.items():
+            for layer in self.replicas.values():
                 layer.start(False)
                 vars(layer.module).pop("forward", None)
-                if self.path is not None:
-                    self.path.layers[name].copies = None
             with torch.no_grad():
                 for name, original in originals.items():
                     self.weights[name].copy_(original)
@@ -173,14 +171,16 @@ class FaultInjector:
         """Inside `session()`: the model computes as `chip` within the block."""
         if not self._in_session:
             raise RuntimeError("FaultInjector.chip() must run inside session()")
-        if self.path is not None:  # replica 0's cells (a replicated layer: its ADC effects)
+        if self.path is not None:  # the cells of every layer and copy
             self.path.set_chip(chip)
         touched = []
         try:
             with torch.no_grad():
                 for site in self.sites:
                     layer = self.replicas.get(site.name)
-                    if layer is None and self.path is not None:
+                    if self.path is not None and (
+                        layer is None or self.path.programs_copies(site.name)
+                    ):
                         continue
                     on = None if self.path is None else self.path.layers[site.name]
                     where, values = self.changes(site, chip, on)

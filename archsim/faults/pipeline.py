@@ -291,7 +291,7 @@ def _injector(
     injector = FaultInjector(ld.model, mapping, spec.per_channel, setup)
     ld.notes += crossbar_note(spec.crossbar, hw, physics)
     what = "the budget's balanced mapping"
-    ld.notes += replica_note(mapping, what, bool(injector.replicas), setup is not None)
+    ld.notes += replica_note(mapping, what, bool(injector.replicas))
     return injector
 
 

@@ -33,13 +33,6 @@ class LayerFaults:
     def faults(self) -> int:
         return int(self.index.numel())
 
-    def first_copy(self, copies: int) -> "LayerFaults":
-        """Replica 0's faults of a map with a leading dimension of `copies` (1: itself)."""
-        if copies == 1:
-            return self
-        keep = self.index < self.units // copies
-        return LayerFaults(self.shape[1:], self.index[keep], self.kind[keep])
-
     def dense(self) -> Tensor:
         """The int8 state of every unit (OK / STUCK_OFF / STUCK_ON), shaped `shape`."""
         states = torch.full((self.units,), OK, dtype=torch.int8)

@@ -19,8 +19,8 @@ own replica's weights, in one batched matrix product, with no loop over copies:
 
 A replicated layer's module computes this way while a chip with faults on it is set
 (`FaultInjector.chip`); otherwise every copy holds the fault-free weight and the ordinary
-convolution runs. On the crossbar path the same product is the conv part of the fast mode
-(`CrossbarLayer.copies`, docs/crossbar-path.md).
+convolution runs. On the crossbar path the same product is the conv part of the fast mode,
+and the dealing and patches serve its bit-true parts (`xbarcopies.py`, docs/crossbar-path.md).
 
 The dealing continues from image to image: the layer counts the images it has computed since
 the chip was set, in the order they are fed, so batch boundaries change nothing (a chip
@@ -46,24 +46,20 @@ WIDE_PIXEL = 32  # input channels from which a conv gathers its pixels' inputs d
 Balancer = Callable[[nn.Module, Mapping, Any], Mapping]
 
 
-def replica_note(
-    mapping: Mapping, what: str, dealt: bool, crossbar: bool = False
-) -> tuple[str, ...]:
+def replica_note(mapping: Mapping, what: str, dealt: bool) -> tuple[str, ...]:
     """The results' note on the replicas simulated (nothing without replicas); `what` names
     the design point (e.g. "the budget's balanced mapping"); `dealt`: whether pixels are
-    dealt over the replicas (else replica 0 computes them all: the crossbar path's bit-true
-    mode or device physics); `crossbar`: the crossbar path, whose columns that may saturate
-    follow replica 0's cells (docs/crossbar-path.md)."""
+    dealt over the replicas (else replica 0 computes them all: only a module called twice
+    keeps one copy, `sites.py`)."""
     counts = [lm.replicas for lm in mapping.rram_layers]
     if max(counts, default=1) == 1:
         return ()
     where = f"{what}, {'/'.join(map(str, counts))} replicas of its RRAM layers"
     if not dealt:
         return (f"replica 0 of each replicated layer faulted, computing every pixel ({where})",)
-    adc = ", saturating ADC columns as replica 0's cells give them" if crossbar else ""
     return (
         f"every replica faulted, each computing the pixels dealt to it ({where}: the chip "
-        f"whose cost is reported{adc})",
+        "whose cost is reported)",
     )
 
 

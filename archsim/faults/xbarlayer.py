@@ -17,7 +17,6 @@ Two ways to run it:
 """
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -36,6 +35,7 @@ from archsim.faults.crossbar import (
     logical_codes,
     offset_bias,
     stored_cells,
+    window_any,
 )
 from archsim.faults.devices import (
     NO_PHYSICS,
@@ -145,8 +145,6 @@ class CrossbarLayer:
             raise UserError("the crossbar path needs numeric zero padding")
         self.module, self.quantized, self.spec, self.inputs = module, quantized, spec, inputs
         self.exact, self.physics, self.name = exact, physics, name
-        # a replicated layer's linear part, each pixel with its own copy (faults/replicas.py)
-        self.copies: Callable[[Tensor], Tensor] | None = None
         self.groups = module.groups if isinstance(module, nn.Conv2d) else 1
         self.cout = quantized.codes.shape[0]
         self.cols = self.cout // self.groups
@@ -203,9 +201,7 @@ class CrossbarLayer:
             flat[where] = new.to(flat.dtype)
             codes = flat.reshape(codes.shape)
         stored = stored_cells(self._cells(codes), self.flipped, self.row_used, spec.cell_max)
-        # the noise of this chip's reads (ADC rounding, read noise) comes from the chip's own
-        # stream for this layer, so a chip scores the same whatever ran before it
-        self.generator.manual_seed(_noise_seed(chip, self.name))
+        self.reseed(chip)
         if chip is not None:
             stored = programmed(stored, self.physics, spec.cell_max, (*chip, self.name))
         if faults is not None and kind == "cell":
@@ -213,38 +209,60 @@ class CrossbarLayer:
             value = (faults.kind.to(stored.device) == STUCK_ON).float() * spec.cell_max
             stored.view(-1)[position] = value
         self.stored = stored if chip is None else wired(stored, self.physics, spec.cell_max)
-        stored = self.stored
-        held = analog_codes if spec.analog else logical_codes  # real levels: no rounding
-        logical = held(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
-        logical = logical.reshape(self.groups, -1, self.cols)[:, : self.matrix_rows]
-        self.codes = logical.permute(0, 2, 1).reshape(q.codes.shape)
+        self.codes = self.held_codes(self.stored)
         # laid out as the module's own weight, so that the conv runs at the float conv's cost
         self.weight = q.dequantize(self.codes).to(self.module.weight.dtype)
         # the fast conv's weight, s_x s_w q, laid out as the module's own weight: one conv of
         # the input codes at the cost of the float conv
         fast = torch.empty_like(self.module.weight)
         self.fast_weight = fast.copy_(self.weight).mul_(self.inputs.scale)
-        bound = ((1 << spec.dac_bits) - 1) * stored.sum(dim=2)  # (groups, blocks, cols x cells)
-        clips = bound >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
-        per_weight = clips.reshape(self.groups, self.blocks, self.cols, -1).any(-1).any(1)
-        self.clipping = torch.nonzero(per_weight.any(0)).reshape(-1)  # weight columns
+        clips = self.clips(self.stored.sum(dim=2))
+        self.clipping = torch.nonzero(clips.any(0)).reshape(-1)  # weight columns
+
+    def reseed(self, chip: tuple[int, int] | None) -> None:
+        """The noise of chip `chip`'s reads (ADC rounding, read noise) comes from the chip's
+        own stream for this layer, so a chip scores the same whatever ran before it."""
+        self.generator.manual_seed(_noise_seed(chip, self.name))
+
+    def held_codes(self, stored: Tensor) -> Tensor:
+        """The weight codes (..., weight shape) that cells `stored` (..., groups, blocks,
+        rows, cols x cells) hold, flips undone; real-valued under device physics."""
+        spec, lead = self.spec, stored.shape[:-4]
+        held = analog_codes if spec.analog else logical_codes  # real levels: no rounding
+        logical = held(stored, self.flipped, self.row_used, spec.cells, spec.cell_max)
+        logical = logical.reshape(*lead, self.groups, -1, self.cols)[..., : self.matrix_rows, :]
+        return logical.transpose(-1, -2).reshape(*lead, *self.quantized.codes.shape)
+
+    def clips(self, sums: Tensor) -> Tensor:
+        """(..., groups, cols): the weight columns of cells whose column sums `sums` (...,
+        groups, blocks, cols x cells) let some row block's static bound, (2**dac - 1) x
+        the sum, reach the ADC's saturation."""
+        spec = self.spec
+        clips = ((1 << spec.dac_bits) - 1) * sums >= (spec.adc_top + 0.5) * (1 << spec.adc_shift)
+        shape = (*sums.shape[:-3], self.groups, self.blocks, self.cols, -1)
+        return clips.reshape(shape).any(-1).any(-2)
 
     def forward(self, x: Tensor) -> Tensor:
         xq = self.inputs.codes(x)
         if self.exact:
             return self._scaled(self._bit_true(xq, None), None)
-        # codes x (s_x s_w q): one conv (a replicated layer: each pixel with its copy's)
-        y = self._ordinary(xq, self.fast_weight) if self.copies is None else self.copies(xq)
+        # codes x (s_x s_w q): one conv
+        y = self.noisy(self._ordinary(xq, self.fast_weight), xq)
+        if self.clipping.numel():  # columns that may saturate: bit-true
+            exact = self._scaled(self._bit_true(xq, self.clipping), self.clipping)
+            dim = -1 if isinstance(self.module, nn.Linear) else 1
+            y = y.index_copy(dim, self._channels(self.clipping), exact)
+        return y
+
+    def noisy(self, y: Tensor, xq: Tensor) -> Tensor:
+        """The fast conv's output `y` of input codes `xq` plus the read noise and the noise
+        equivalent of the ADC's rounding (as configured); y may be added to in place."""
         if self.spec.read_sigma:
             noise = read_noise_at_output(xq, self.module, self.spec, self.inputs.signed,
                                          self.generator)  # fmt: skip
             y = y + self._scaled(noise, None, bias=False)
         if self.spec.adc_shift:
             y = self._add_rounding_noise(y, xq)
-        if self.clipping.numel():  # columns that may saturate: bit-true
-            exact = self._scaled(self._bit_true(xq, self.clipping), self.clipping)
-            dim = -1 if isinstance(self.module, nn.Linear) else 1
-            y = y.index_copy(dim, self._channels(self.clipping), exact)
         return y
 
     def _ordinary(self, x: Tensor, weight: Tensor) -> Tensor:
@@ -297,16 +315,23 @@ class CrossbarLayer:
             k = self.spec.cells.cells_per_weight
             cells = (cols.reshape(-1, 1) * k + torch.arange(k, device=cols.device)).reshape(-1)
             stored, flipped = stored[..., cells], flipped[..., cells]
+        return self._to_output(self.block_sums(rows, stored, flipped), layout)
+
+    def block_sums(self, rows: Tensor, stored: Tensor, flipped: Tensor) -> Tensor:
+        """Integer outputs (..., vectors, C / cells) of input codes `rows` (..., vectors,
+        matrix rows) on cells `stored` (..., blocks, rows, C) of flips `flipped` (..., blocks,
+        1, C), bit-true, summed over the row blocks; leading dimensions: groups (a replicated
+        layer's: copies, groups)."""
         y = -offset_bias(rows, self.spec.cells)
         for block in range(self.blocks):
             used = min(self.spec.rows, self.matrix_rows - block * self.spec.rows)
-            cells = stored[:, block, :used]
+            cells = stored[..., block, :used, :]
             x = self._block(rows, block)
             sums = column_sums(
-                x, cells, flipped[:, block], self.spec, self.inputs.signed, self.generator
+                x, cells, flipped[..., block, :, :], self.spec, self.inputs.signed, self.generator
             )
             y = y + combine_slices(sums, self.spec.cells)
-        return self._to_output(y, layout)
+        return y
 
     def _add_rounding_noise(self, y: Tensor, xq: Tensor) -> Tensor:
         """y plus the noise equivalent of the ADC's rounding in steps of 2**k (docs s.4): per
@@ -344,7 +369,7 @@ class CrossbarLayer:
             channel_bits = torch.stack(
                 [bitwise_any(pattern[:, :, lo:hi], 2) for lo, hi in ranges], 2
             )  # (n, groups, blocks, height, width)
-            any_bits = _window_any(channel_bits.flatten(1, 2), m).permute(0, 2, 3, 1)
+            any_bits = window_any(channel_bits.flatten(1, 2), m).permute(0, 2, 3, 1)
             any_bits = torch.unflatten(any_bits, -1, (self.groups, self.blocks))
         if self.cycle_table is None:
             sums = cycle_sums(any_bits, spec.input_bits, spec.dac_bits, signed)
@@ -366,22 +391,3 @@ class CrossbarLayer:
             return out
         chosen = added if cols is None else added[self._channels(cols)]
         return out + (chosen if isinstance(self.module, nn.Linear) else chosen[:, None, None])
-
-
-def _window_any(pattern: Tensor, conv: nn.Conv2d) -> Tensor:
-    """The bitwise OR of integer `pattern` (n, channels, height, width) over each output's
-    conv window (zero padding): (n, channels, out height, out width). The OR over a window is
-    the OR over its rows of the OR over its columns."""
-    kh, kw = conv.kernel_size
-    (sh, sw), (dh, dw) = conv.stride, conv.dilation
-    ph, pw = int(conv.padding[0]), int(conv.padding[1])
-    padded = F.pad(pattern, (pw, pw, ph, ph))
-    out_h = (padded.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    out_w = (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1
-    rows = padded[:, :, 0 : sh * (out_h - 1) + 1 : sh].clone()
-    for i in range(1, kh):  # the kernel's taps, a handful
-        rows |= padded[:, :, i * dh : i * dh + sh * (out_h - 1) + 1 : sh]
-    found = rows[..., 0 : sw * (out_w - 1) + 1 : sw].clone()
-    for j in range(1, kw):
-        found |= rows[..., j * dw : j * dw + sw * (out_w - 1) + 1 : sw]
-    return found

@@ -5,7 +5,8 @@ model sees over the calibration images; unsigned codes where no input is negativ
 its `CrossbarLayer`, and, inside `installed()`, makes each module's forward the crossbar
 computation; `set_chip` programs every layer's cells with a chip's faults (None: fault-free).
 `FaultInjector(..., crossbar=CrossbarSetup(...))` drives it, so the Monte-Carlo loop, remap,
-spares and defect maps work through it unchanged.
+spares and defect maps work through it unchanged. A replicated layer computes each output
+pixel with the cells of the replica it is dealt to, in every mode (`xbarcopies.py`).
 """
 
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,9 @@ from archsim.faults.crossbar import CrossbarSpec
 from archsim.faults.devices import NO_PHYSICS, DevicePhysics, IrDrop
 from archsim.faults.quantize import QuantizedWeight
 from archsim.faults.records import ChipFaults
+from archsim.faults.replicas import ReplicaLayer
 from archsim.faults.sites import FaultSite
+from archsim.faults.xbarcopies import CrossbarCopies
 from archsim.faults.xbarlayer import CrossbarLayer, InputQuantizer, calibrated
 from archsim.hw.precision import ChipPrecision, chip_precision
 
@@ -136,7 +139,7 @@ class CrossbarPath:
         setup: CrossbarSetup,
     ) -> None:
         self.precision, self.physics = setup.precision, setup.physics
-        self.copies = {s.name: s.copies for s in sites}  # set_chip programs replica 0
+        self.copies: dict[str, CrossbarCopies] = {}  # the replicated layers (`deal`)
         names = [s.name for s in sites]
         inputs = calibrate(model, names, setup.calibration, setup.precision.input_bits)
         modules = dict(model.named_modules())
@@ -164,31 +167,36 @@ class CrossbarPath:
             for site in sites
         }
 
-    def deals(self, name: str) -> bool:
-        """Whether layer `name`'s pixels are dealt over its replicas' cells (the fast path
-        without device physics: its conv part, `CrossbarLayer.copies`); else replica 0
-        computes every pixel."""
-        layer = self.layers[name]
-        return not layer.exact and not self.physics.active
+    def deal(self, replicas: Mapping[str, ReplicaLayer]) -> None:
+        """Compute each replicated layer's pixels with the cells of the replica each is dealt
+        to, with the dealing, patches and (fast mode) product of its `ReplicaLayer`."""
+        self.copies = {name: CrossbarCopies(self.layers[name], r) for name, r in replicas.items()}
+
+    def programs_copies(self, name: str) -> bool:
+        """Whether `set_chip` computes replicated layer `name`'s copies from their cells
+        (bit-true or device physics), so that no weights are written into them; else (the
+        fast mode without physics) the injector writes each copy's faulty weights."""
+        return name in self.copies and (self.layers[name].exact or self.physics.active)
 
     def set_chip(self, chip: ChipFaults | None) -> None:
         """Program every layer as `chip` (its faults and device physics); None: the clean
         quantized weights, no physics."""
         for name, layer in self.layers.items():
+            target = self.copies.get(name, layer)  # a replicated layer: every copy
             if chip is None:
-                layer.set_chip(None, "cell")
+                target.set_chip(None, "cell")
             else:
                 key = (chip.seed or 0, chip.chip or 0)
-                faults = chip.layers.get(name)
-                faults = None if faults is None else faults.first_copy(self.copies[name])
-                layer.set_chip(faults, chip.kind, key)
+                target.set_chip(chip.layers.get(name), chip.kind, key)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
         """Within the block each RRAM module's forward is its crossbar computation."""
         try:
-            for layer in self.layers.values():
-                layer.module.forward = layer.forward  # type: ignore[method-assign,assignment]
+            for name, layer in self.layers.items():
+                copies = self.copies.get(name)
+                forward = layer.forward if copies is None else copies.forward
+                layer.module.forward = forward  # type: ignore[method-assign,assignment]
             yield
         finally:
             for layer in self.layers.values():
