@@ -187,7 +187,7 @@ def toy_pages(data: SweepData) -> list[Figure]:
     if not data.accuracy:
         return [missing_page(TITLE, "The sweep stored no accuracy.")]
     fig = page(TITLE, "one row per stored evaluation")
-    rows = [(r.method, r.fault_rate, f"{r.mean:.1f}") for r in data.accuracy]
+    rows = [(r.point.method, r.fault_rate, f"{r.stats.mean:.1f}") for r in data.accuracy]
     table(fig, (0.08, 0.2, 0.84, 0.6), ("method", "fault rate", "accuracy (%)"), rows)
     return [fig]
 '''
