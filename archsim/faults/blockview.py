@@ -32,6 +32,7 @@ class BlockFaults:
     codes: np.ndarray  # int64 (weight_rows, weight_cols), logical layout
     off: np.ndarray  # float64 (weight_rows, weight_cols): 1 where the slot is stuck off
     on: np.ndarray  # float64, 1 where stuck on
+    where: np.ndarray  # int64 (weight_rows, weight_cols): `block_matrix_index` of the block
 
     @property
     def faults(self) -> int:
@@ -79,6 +80,7 @@ def block_faults(site: FaultSite, codes: Tensor, chip: ChipFaults) -> list[Block
                 flat_codes[where % flat_codes.shape[0]],
                 (s == STUCK_OFF).astype(np.float64),
                 (s == STUCK_ON).astype(np.float64),
+                where,
             )
         )
     return out

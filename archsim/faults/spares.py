@@ -19,7 +19,6 @@ from scipy.optimize import linear_sum_assignment
 
 from archsim.faults.blockview import (
     block_faults,
-    block_matrix_index,
     check_weight_map,
     harm,
     layer_from_slots,
@@ -85,10 +84,9 @@ def apply_spares(
                 off[:, cols], on[:, cols] = s_off[:, spares], s_on[:, spares]
                 replaced += len(cols)
             after += float((h_off * off + h_on * on).sum())
-            where = block_matrix_index(site, bf.block)
             for mask, kind in ((off, STUCK_OFF), (on, STUCK_ON)):
                 hit = mask > 0
-                index.append(where[hit])
+                index.append(bf.where[hit])
                 kinds.append(np.full(int(hit.sum()), kind, np.int8))
         flat, flat_kinds = layer_from_slots(site, index, kinds)
         layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)
