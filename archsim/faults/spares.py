@@ -69,6 +69,8 @@ def apply_spares(
         index: list[np.ndarray] = []
         kinds: list[np.ndarray] = []
         for b, bf in enumerate(block_faults(site, q.codes, chip)):
+            if bf.faults == 0:  # no harm, no spare used, no fault to place
+                continue
             h_off, h_on = harm(bf.codes, q.qmax)
             own = (h_off * bf.off + h_on * bf.on).sum(axis=0)  # (C,)
             off, on = bf.off.copy(), bf.on.copy()
