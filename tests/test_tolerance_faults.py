@@ -93,6 +93,7 @@ def _block(codes: np.ndarray, off: np.ndarray, on: np.ndarray) -> BlockFaults:
         codes,
         off.astype(np.float64),
         on.astype(np.float64),
+        np.arange(rows * cols).reshape(rows, cols),
     )
 
 

@@ -34,6 +34,7 @@ class BlockFaults:
     codes: np.ndarray  # int64 (weight_rows, weight_cols), logical layout
     off: np.ndarray  # float64 (weight_rows, weight_cols): 1 where the slot is stuck off
     on: np.ndarray  # float64, 1 where stuck on
+    where: np.ndarray  # int64 (weight_rows, weight_cols): `block_matrix_index` of the block
 
     @property
     def faults(self) -> int:
@@ -80,6 +81,7 @@ def block_faults(site: FaultSite, codes: Tensor, chip: ChipFaults) -> list[Block
                 flat_codes[where % flat_codes.shape[0]],
                 (s == STUCK_OFF).astype(np.float64),
                 (s == STUCK_ON).astype(np.float64),
+                where,
             )
         )
     return out
@@ -120,10 +122,11 @@ def moved_chip(
         index: list[np.ndarray] = []
         kinds: list[np.ndarray] = []
         for b, bf in enumerate(block_faults(site, q.codes, chip)):
-            where = block_matrix_index(site, bf.block)
+            if bf.faults == 0:  # no stuck slot: nothing to move, no harm, no spare used
+                continue
             for mask, kind in zip(move(site, b, bf, q.qmax), (STUCK_OFF, STUCK_ON), strict=True):
                 hit = mask > 0
-                index.append(where[hit])
+                index.append(bf.where[hit])
                 kinds.append(np.full(int(hit.sum()), kind, np.int8))
         flat, flat_kinds = layer_from_slots(site, index, kinds)
         layers[site.name] = LayerFaults(layers[site.name].shape, flat, flat_kinds)

@@ -25,6 +25,7 @@ are skipped. Weight-granularity maps only (`blockview`).
 """
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,49 +49,76 @@ class BlockLayout:
     harm_after: float
 
 
+# A block's harm terms: (harm if stuck, stuck mask) for each fault kind. Every harm and cost
+# below is a sum of whole numbers (codes and 0/1 masks in float64), exact in any order, so a
+# kind no slot of the block has (drop-connect's stuck-on) adds exactly 0 and is left out.
+_Terms = tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+def _terms(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndarray) -> _Terms:
+    return tuple((h, stuck) for h, stuck in ((h_off, off), (h_on, on)) if stuck.any())
+
+
+def _added(parts: Iterator[np.ndarray]) -> np.ndarray:
+    """The sum of `parts` (at least one), added in order."""
+    total = next(parts)
+    for part in parts:
+        total = total + part
+    return total
+
+
+def _harm(terms: _Terms, rows: np.ndarray, cols: np.ndarray) -> float:
+    grid = rows[:, None], cols
+    return float(sum((h * stuck[grid]).sum() for h, stuck in terms))
+
+
 def layout_harm(
     bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, rows: np.ndarray, cols: np.ndarray
 ) -> float:
     """Total harm of storing logical (r, c) in slot (rows[r], cols[c])."""
-    off, on = bf.off[np.ix_(rows, cols)], bf.on[np.ix_(rows, cols)]
-    return float((h_off * off).sum() + (h_on * on).sum())
+    return _harm(_terms(h_off, h_on, bf.off, bf.on), rows, cols)
 
 
 def _rows_step(h_off: np.ndarray, h_on: np.ndarray, off: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """Optimal rows for columns already placed (`off`, `on` in logical column order).
+    """Optimal rows for columns already placed (`off`, `on` in logical column order)."""
+    return _best_rows(_terms(h_off, h_on, off, on), off.shape[0])
+
+
+def _best_rows(placed: _Terms, n_rows: int) -> np.ndarray:
+    """Optimal rows for columns already placed (`placed`'s masks in logical column order).
 
     Every logical row costs 0 on a fault-free physical row, so only the F faulty rows need
     an assignment: a rectangular F x R problem (O(F^2 R) instead of O(R^3)); the logical
     rows left over fill the fault-free rows in order. Same optimum as the square problem."""
-    faulty = np.flatnonzero((off + on).any(axis=1))
-    n_rows = off.shape[0]
+    if not placed:
+        return np.arange(n_rows)
+    faulty = np.flatnonzero(np.logical_or.reduce([m.any(axis=1) for _, m in placed]))
     if len(faulty) == 0:
         return np.arange(n_rows)
-    cost = off[faulty] @ h_off.T + on[faulty] @ h_on.T  # (F, R): faulty row f, logical r
+    cost = _added(m[faulty] @ h.T for h, m in placed)  # (F, R): faulty row f, logical r
     chosen_f, logical = linear_sum_assignment(cost)
     rows = np.empty(n_rows, dtype=np.int64)
     rows[logical] = faulty[chosen_f]
-    rest = np.setdiff1d(np.arange(n_rows), logical, assume_unique=True)
-    rows[rest] = np.setdiff1d(np.arange(n_rows), faulty, assume_unique=True)
+    rest, healthy = np.ones(n_rows, dtype=bool), np.ones(n_rows, dtype=bool)
+    rest[logical], healthy[faulty] = False, False
+    rows[rest] = np.flatnonzero(healthy)  # both in increasing order
     return rows
 
 
 def _descend(
-    bf: BlockFaults, h_off: np.ndarray, h_on: np.ndarray, cols: np.ndarray, rounds: int
+    terms: _Terms, n_rows: int, cols: np.ndarray, rounds: int
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Alternate a row step and a column step from column layout `cols`; the best layout."""
-    rows = np.arange(bf.codes.shape[0])
-    current = layout_harm(bf, h_off, h_on, rows, cols)
+    rows = np.arange(n_rows)
+    current = _harm(terms, rows, cols)
     for _ in range(rounds):
         if current == 0:
             break
         # rows: cost[r, p] = sum_c h(r, c) * stuck(p, cols[c])
-        new_rows = _rows_step(h_off, h_on, bf.off[:, cols], bf.on[:, cols])
+        new_rows = _best_rows(tuple((h, m[:, cols]) for h, m in terms), n_rows)
         # columns: cost[c, q] = sum_r h(r, c) * stuck(rows[r], q)
-        new_cols = linear_sum_assignment(
-            h_off.T @ bf.off[new_rows, :] + h_on.T @ bf.on[new_rows, :]
-        )[1]
-        new = layout_harm(bf, h_off, h_on, new_rows, new_cols)
+        new_cols = linear_sum_assignment(_added(h.T @ m[new_rows] for h, m in terms))[1]
+        new = _harm(terms, new_rows, new_cols)
         if new >= current:
             break
         rows, cols, current = new_rows, new_cols, new
@@ -105,12 +133,12 @@ def remap_block(bf: BlockFaults, qmax: int, rounds: int = DEFAULT_ROUNDS) -> Blo
     n_rows, n_cols = bf.codes.shape
     rows, identity = np.arange(n_rows), np.arange(n_cols)
     h_off, h_on = harm(bf.codes, qmax)
-    before = layout_harm(bf, h_off, h_on, rows, identity)
-    expected = (
-        np.outer(h_off.sum(axis=0), bf.off.sum(axis=0))
-        + np.outer(h_on.sum(axis=0), bf.on.sum(axis=0))
-    ) / n_rows
-    found = _descend(bf, h_off, h_on, linear_sum_assignment(expected)[1], rounds)
+    terms = _terms(h_off, h_on, bf.off, bf.on)
+    if not terms:  # no stuck slot: nothing to move
+        return BlockLayout(rows, identity, 0.0, 0.0)
+    before = float(sum((h * m).sum() for h, m in terms))
+    expected = _added(np.outer(h.sum(axis=0), m.sum(axis=0)) for h, m in terms) / n_rows
+    found = _descend(terms, n_rows, linear_sum_assignment(expected)[1], rounds)
     if found[2] > before:
         return BlockLayout(rows, identity, before, before)
     return BlockLayout(found[0], found[1], before, found[2])
@@ -146,8 +174,6 @@ def remap_chip(
 
     def move(site: FaultSite, b: int, bf: BlockFaults, qmax: int) -> tuple[np.ndarray, np.ndarray]:
         nonlocal before, after, remapped
-        if bf.faults == 0:
-            return bf.off, bf.on
         layout = remap_block(bf, qmax, rounds)
         remapped += 1
         before += layout.harm_before

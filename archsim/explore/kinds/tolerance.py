@@ -49,10 +49,12 @@ def run_tolerance(
     from archsim.explore.ft_techniques import Technique, run_technique, technique_cost
     from archsim.explore.ft_vulnerability import vulnerability_table
     from archsim.explore.tolerance_axis import parse_axis_technique
+    from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.presets import get_fault_model
     from archsim.faults.stats import summarize
 
     pin_torch_threads()
+    keep_freed_memory()  # as evaluate and train do: a worker whose first job is this one too
     hw = checked_hardware(config)
     axis = parse_axis_technique(config["technique"])
     sweep = inputs["cost"]

@@ -100,6 +100,7 @@ def run_recalibrate(
     from archsim.data import iterate_batches
     from archsim.data.inputs import InputHandling, load_split
     from archsim.faults.inject import rram_layer_names
+    from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.mechanisms import training_cells
     from archsim.faults.presets import get_fault_model
     from archsim.faults.sites import cell_formats
@@ -109,6 +110,7 @@ def run_recalibrate(
     from archsim.train.runner import stream_seed
 
     pin_torch_threads()
+    keep_freed_memory()  # as evaluate and train do: a worker whose first job is this one too
 
     source = ctx.resolve(inputs["model"]["checkpoint"])
     model, meta, _ = load_checkpoint(source, model=inputs["model"].get("net"))
