@@ -120,6 +120,7 @@ def run_epochs(
                 make_sampler(setup, plan, state),
                 state.masks,
                 state.admm if plan.phase == "admm" else None,
+                spec.clip if spec.method == "clipped" else None,
             )
             loss, acc = train_epoch(
                 state.model,
