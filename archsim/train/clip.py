@@ -5,9 +5,9 @@ Why: a stuck-on weight reads sign(w) * max|w| of its layer (`faults.independent`
 8-bit quantizer's scale is max|w| / 127 (`faults.quantize`), so a layer whose largest weight
 sits far above its typical weight turns every stuck-on fault into a large error. Clipping fixes
 max|w| <= K * p99|w| during training, so the network learns with the bound it will have on
-the chip. Bounding weights for robustness to bit errors is the weight clipping of Stutz et al.
-(MLSys 2021, docs/sources.md), there with a fixed global bound; here the bound is relative to
-each layer's own percentile, as the stuck-on value is per layer.
+the chip. Weight clipping during training as a defence against random bit errors in quantized
+weights is Stutz et al.'s (MLSys 2021, docs/sources.md); here the bound is relative to each
+layer's own percentile, as the stuck-on value is per layer.
 
 The percentile is an order statistic (the ceil(0.99 n)-th smallest |w|), not an interpolated
 one: with K >= 1 clipping leaves every weight at or below it unchanged and every weight above it
