@@ -90,12 +90,13 @@ wait
 
 # The table from the JSON and the checkpoints: per method, the mean over the trainings of the
 # chip mean (± the between-training std), of the worst chip, and of the paired difference to
-# the standard model of the same seed on the same chips; and per method the mean over the RRAM
-# layers of max|w| / p99|w|, which the clip bounds by CLIP.
+# the standard model of the same seed on the same chips (± its 95% interval over the
+# trainings); and per method the mean over the weight layers of max|w| / p99|w|, which the
+# clip bounds by CLIP.
 $PYTHON - "$OUT" "$MODELS" "$SEEDS" > "$OUT/tables.md" <<'EOF'
 import json, statistics, sys
-import torch
 from safetensors.torch import load_file
+from scipy import stats
 out, models, seeds = sys.argv[1], sys.argv[2], sys.argv[3].split()
 methods = ["standard", "clipped", "dropconnect", "sft"]
 def load(fm, m, s):
@@ -112,6 +113,8 @@ def ratio(m, s):  # mean over the weight layers of max|w| / p99|w| (kthvalue, as
     return statistics.fmean(vals)
 def sd(xs):
     return statistics.stdev(xs) if len(xs) > 1 else float("nan")
+def t_half(xs):  # the 95% Student-t half-width of the mean over the trainings
+    return stats.t.ppf(0.975, len(xs) - 1) * sd(xs) / len(xs) ** 0.5 if len(xs) > 1 else float("nan")
 res = {(fm, m, s): load(fm, m, s) for fm in ("stuck-on", "dropconnect") for m in methods
        for s in seeds}
 val = {(m, s): json.load(open(f"{out}/train-{m}-seed{s}.json"))["rows"][0]["val_acc"]
@@ -119,7 +122,7 @@ val = {(m, s): json.load(open(f"{out}/train-{m}-seed{s}.json"))["rows"][0]["val_
 print(f"{len(seeds)} trainings per method (seeds {', '.join(seeds)}); each cell: the mean over "
       "the trainings of the chip mean ± its between-training std, then [the mean worst chip], "
       "then the mean paired difference to the standard model of the same seed on the same "
-      "chips ± its std over the seeds.")
+      "chips ± its 95% Student-t half-width over the trainings.")
 print()
 for fm, label in (("stuck-on", "stuck-on"), ("dropconnect", "stuck-off")):
     rates = sorted(res[(fm, methods[0], seeds[0])][0])
@@ -136,7 +139,8 @@ for fm, label in (("stuck-on", "stuck-on"), ("dropconnect", "stuck-off")):
             if m != "standard":
                 diff = [res[(fm, m, s)][0][r]["mean"] - res[(fm, "standard", s)][0][r]["mean"]
                         for s in seeds]
-                cell += f", {statistics.fmean(diff):+.1f} ± {sd(diff):.1f}"
+                half = t_half(diff)
+                cell += f", {statistics.fmean(diff):+.1f} ± {half:.1f}"
             cells.append(cell)
         rat = statistics.fmean(ratio(m, s) for s in seeds)
         print(f"| {m} | {rat:.2f} | {statistics.fmean(q0):.1f} ± {sd(q0):.1f} | "
