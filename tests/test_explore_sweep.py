@@ -199,7 +199,7 @@ def test_pareto_ends_by_printing_the_answer(swept: Path) -> None:
     assert lines[0].startswith(f"{JOBS} of {JOBS} jobs already in the store")
     assert lines[-len(data.answer.sentences) - len(data.answer.tested) - 1 :] == [
         *data.answer.sentences,
-        *(f"{f.key} ({f.source}): {f.verdict}" for f in data.answer.tested),
+        *(f"{f.key} ({f.source}): {f.verdict_text()}" for f in data.answer.tested),
         data.answer.untested,
     ]
     assert lines[-1].startswith("Not tested by this sweep: ")

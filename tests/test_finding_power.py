@@ -4,10 +4,18 @@ from types import SimpleNamespace
 
 import pytest
 
+from archsim.explore.answer import Answer, answer_lines
 from archsim.explore.finding import make_finding
-from archsim.explore.finding_power import MOST, distance, needed, power
+from archsim.explore.finding_power import MOST, ONE_TRAINING_ASK, distance, needed, power
 from archsim.explore.findings import finding_rows
-from archsim.explore.verdict import INCONCLUSIVE, Effect, Rule, paired_effect
+from archsim.explore.verdict import (
+    INCONCLUSIVE,
+    NOT_IN_SWEEP,
+    REPRODUCED,
+    Effect,
+    Rule,
+    paired_effect,
+)
 from archsim.report.pages_findings import _result
 
 
@@ -35,12 +43,44 @@ def test_trainings_that_spread_across_the_margin_say_how_many_trainings_decide()
     assert "about 9 trainings" in p.text() and "chips" not in p.text().split("decide:")[1]
 
 
-def test_one_training_leaves_the_training_spread_unknown() -> None:
+def test_one_training_leaves_the_training_spread_unknown_and_asks_for_three() -> None:
     e = Effect(3.0, 2.0, 4.0, 8, (3.0,), 1.0, None)
     p = power(e, Rule("greater"))
-    assert p.training_half_width is None and p.trainings_needed is None
+    assert p.training_half_width is None and p.trainings_needed == ONE_TRAINING_ASK == 3
     assert p.chips_needed is None  # the chips decide; the verdict is still only suggestive
-    assert "trainings unknown" in p.text() and "would decide" not in p.text()
+    assert "trainings unknown" in p.text()
+    assert p.text().endswith("; would decide: at least 3 trainings")
+
+
+def test_every_undecided_verdict_says_what_would_decide_it() -> None:
+    # one training, 8 chips, interval [-1, 3]: mean 1, half-width 2 = t(0.975, 7) s / sqrt(8)
+    # with t = 2.3646 -> s = 2 sqrt(8) / 2.3646 = 2.3923; claim "> 0", d = 1:
+    # t(n - 1) 2.3923 / sqrt(n) < 1 first at n = 25 (2.0639 x 2.3923 / 5 = 0.9875; n = 24:
+    # 2.0687 x 2.3923 / 4.899 = 1.0102)
+    one = make_finding(
+        "X-2", "src", "claim", Rule("greater"), "a - b",
+        (Effect(1.0, -1.0, 3.0, 8, (1.0,), 2.0, None), (81.0, 80.0)),
+    )  # fmt: skip
+    assert one.verdict == INCONCLUSIVE and one.power is not None
+    assert one.power.chips_needed == 25
+    assert one.verdict_text() == (
+        "inconclusive at this budget (would decide: about 25 chips and at least 3 trainings)"
+    )
+    # decided (both intervals above 0 with 2 trainings): the bare verdict, nothing asked
+    both = make_finding(
+        "X-3", "src", "claim", Rule("greater"), "a - b",
+        (Effect(5.0, 4.0, 6.0, 8, (4.9, 5.1), 1.0, 0.1414), (85.0, 80.0)),
+    )  # fmt: skip
+    assert both.verdict == REPRODUCED and both.verdict_text() == REPRODUCED
+    # not in the sweep: no effect, no power, the bare verdict (the page collapses these)
+    none = make_finding("X-4", "src", "claim", Rule("greater"), "", None)
+    assert none.verdict == NOT_IN_SWEEP and none.verdict_text() == NOT_IN_SWEEP
+    answer = Answer(rows=(), sentences=(), threshold=None, tested=(one, both), untested="")
+    assert answer_lines(answer) == [
+        "X-2 (src): inconclusive at this budget (would decide: about 25 chips and at least "
+        "3 trainings)",
+        "X-3 (src): reproduced",
+    ]
 
 
 def test_distance_to_the_nearest_boundary_of_the_claim() -> None:

@@ -74,7 +74,7 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 )
 @click.option(
     "--method",
-    type=click.Choice(["standard", "dropconnect", "oneshot", "progressive"]),
+    type=click.Choice(["standard", "dropconnect", "oneshot", "progressive", "clipped"]),
     default="standard",
     show_default=True,
     help="Training method.",
@@ -88,6 +88,13 @@ def parse_floats(option: str, text: str | None) -> tuple[float, ...]:
 )
 @click.option("--rates", help="Progressive: ascending fault rates, e.g. 0.01,0.05,0.1.")
 @click.option("--no-rescale", is_flag=True, help="Drop-connect: do not scale survivors 1/(1-p).")
+@click.option(
+    "--clip",
+    type=float,
+    help="Clipped: after every step, bound each RRAM layer's |w| by K times its "
+    "99th-percentile |w| (K >= 1; default 1), so a stuck-on weight, which reads max|w|, "
+    "reads at most that (docs/fault-tolerance.md).",
+)
 @click.option(
     "--fault-model",
     cls=LazyHelpOption,
@@ -210,8 +217,9 @@ def train(
     **fields: object,
 ) -> None:
     """Train a network (standard, drop-connect, one-shot or progressive stochastic fault
-    training, optionally pruned), recalibrate BatchNorm per fault rate, and write the
-    checkpoint to models/<net>-w<width>-<dataset>-<method>[-r<rate>].safetensors.
+    training, max-weight clipped, optionally pruned), recalibrate BatchNorm per fault rate,
+    and write the checkpoint to
+    models/<net>-w<width>-<dataset>-<method>[-r<rate>|-k<clip>].safetensors.
 
     The output names the model card whose recipe was used, the net options, the hardware
     and placement (what `archsim evaluate` then defaults to)."""

@@ -184,7 +184,7 @@ def answer(
 def answer_lines(a: Answer) -> list[str]:
     """The answer page's text for a terminal: each rate's sentence, then the findings."""
     lines = list(a.sentences)
-    lines += [f"{f.key} ({f.source}): {f.verdict}" for f in a.tested]
+    lines += [f"{f.key} ({f.source}): {f.verdict_text()}" for f in a.tested]
     if a.untested:
         lines.append(a.untested)
     return lines

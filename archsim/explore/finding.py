@@ -52,6 +52,12 @@ class Finding:
     note: str = ""
     power: Power | None = None  # the resolution it had, what would decide it (None: no effect)
 
+    def verdict_text(self) -> str:
+        """The verdict, and for an undecided one what would decide it, e.g. "inconclusive at
+        this budget (would decide: about 20 chips and about 4 trainings)"."""
+        need = self.power.needs() if self.power is not None else ""
+        return f"{self.verdict} (would decide: {need})" if need else self.verdict
+
 
 Pair = tuple[Effect | None, tuple[float, float] | None] | None
 

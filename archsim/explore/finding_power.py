@@ -13,7 +13,8 @@ are the least n >= 2 with t(n - 1) s_chip / sqrt(n) < d, s_chip the standard dev
 seed-averaged per-chip differences; the trainings that decide are the least S >= 2 with
 t(S - 1) s_train / sqrt(S) < d, s_train the standard deviation of the seeds' mean effects.
 With one seed s_train is unknown: the page says so and asks for at least 3 trainings (2
-give an interval with t(1) = 12.7 times the spread).
+give an interval t(1) / sqrt(2) = 9.0 times the spread wide on each side, 3 give t(2) / sqrt(3)
+= 2.5 times).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from archsim.explore.verdict import Effect, Rule, t_quantile
 
 MOST = 100_000  # past this many chips or trainings, "more than" it
+ONE_TRAINING_ASK = 3  # trainings asked of a finding measured on one (its spread unknown)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +36,7 @@ class Power:
     chip_half_width: float  # the chip interval's half-width, points
     training_half_width: float | None  # None: one training seed
     chips_needed: int | None  # None: the chip interval already decides (or never can)
-    trainings_needed: int | None  # None: decided, one seed, or never
+    trainings_needed: int | None  # None: decided; one seed: ONE_TRAINING_ASK, "at least"
     chip_sd: float  # sd of the seed-averaged per-chip differences
     training_sd: float | None
 
@@ -46,12 +48,18 @@ class Power:
         else:
             text += f", trainings +-{self.training_half_width:.2f}"
         text += f"; margin {self.distance:.2f} away"
-        need = [
-            _count(n, what)
-            for n, what in ((self.chips_needed, "chips"), (self.trainings_needed, "trainings"))
-            if n is not None
-        ]
-        return text + (f"; would decide: {' and '.join(need)}" if need else "")
+        need = self.needs()
+        return text + (f"; would decide: {need}" if need else "")
+
+    def needs(self) -> str:
+        """What would decide the finding, e.g. "about 20 chips and at least 3 trainings"
+        ("" when its intervals already decide it)."""
+        need = [] if self.chips_needed is None else [_count(self.chips_needed, "chips")]
+        if self.trainings_needed is not None and self.training_half_width is None:
+            need.append(f"at least {self.trainings_needed} trainings")
+        elif self.trainings_needed is not None:
+            need.append(_count(self.trainings_needed, "trainings"))
+        return " and ".join(need)
 
 
 def _count(n: int, what: str) -> str:
@@ -86,7 +94,7 @@ def power(effect: Effect, rule: Rule) -> Power:
     chips_needed = needed(chip_sd, d) if rule.side(effect.low, effect.high) is None else None
     training = effect.training_interval
     train_half = None if training is None else (training[1] - training[0]) / 2
-    trainings_needed = None
+    trainings_needed = ONE_TRAINING_ASK if training is None else None
     if training is not None and effect.seed_sd is not None and rule.side(*training) is None:
         trainings_needed = needed(effect.seed_sd, d)
     return Power(

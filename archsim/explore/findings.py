@@ -98,7 +98,7 @@ class FindingRow:
     train_ci_low: float | None  # 95% interval over the trainings' mean effects (2+ seeds)
     train_ci_high: float | None
     chips_needed: int | None  # chips that would decide an undecided chip interval
-    trainings_needed: int | None  # trainings that would decide an undecided training one
+    trainings_needed: int | None  # ... an undecided training one (1 training: at least)
     verdict: str
     note: str
 

@@ -67,7 +67,7 @@ def _table(fig: Figure, rows: Sequence[AnswerRow], top: float, threshold: float 
 def _findings(fig: Figure, a: Answer, top: float) -> None:
     fig.text(0.04, top, "Findings tested on this sweep", fontsize=10, fontweight="bold", va="top")
     lines = [
-        f"{f.key}: {f.verdict}"
+        f"{f.key}: {f.verdict_text()}"
         + (
             f", effect {f.effect.mean:+.1f} [{f.effect.low:+.1f}, {f.effect.high:+.1f}] points"
             if f.effect

@@ -2,7 +2,8 @@
 
 Per step: set the learning rate from the schedule, forward (the perturbation draws a fresh
 drop-connect mask or fault sample per layer), cross-entropy (+ the ADMM penalty in an ADMM
-phase), backward, zero the gradients of pruned weights, optimizer step, re-zero pruned weights.
+phase), backward, zero the gradients of pruned weights, optimizer step, re-zero pruned weights,
+clip each layer's |w| to K x its 99th-percentile |w| (`--method clipped`, train/clip.py).
 Nothing else happens per step: losses are summed on the device and read once per epoch.
 """
 
@@ -13,19 +14,21 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from archsim.train.clip import clip_weights_
 from archsim.train.perturb import Sampler, perturbed
 from archsim.train.prune import ADMM, PruneMasks
 
 
 @dataclass
 class EpochParts:
-    """What changes the plain step: perturbation, pruning masks, ADMM penalty."""
+    """What changes the plain step: perturbation, pruning masks, ADMM penalty, clip."""
 
     layers: Sequence[str]
     weights: Mapping[str, Tensor]  # the RRAM layers' weight Parameters (unperturbed)
     sampler: Sampler | None = None
     masks: PruneMasks | None = None
     admm: ADMM | None = None
+    clip: float | None = None  # K of `--method clipped`: |w| <= K x p99|w| after every step
 
 
 def train_epoch(
@@ -57,6 +60,8 @@ def train_epoch(
             optimizer.step()
             if parts.masks is not None:
                 parts.masks.apply_(parts.weights)
+            if parts.clip is not None:
+                clip_weights_(parts.weights, parts.clip)
             with torch.no_grad():
                 loss_sum += loss.detach().double() * len(labels)
                 correct += (logits.argmax(dim=1) == labels).sum()

@@ -114,6 +114,7 @@ def _train_pass(
         make_sampler(setup, plan, state),
         state.masks,
         state.admm if plan.phase == "admm" else None,
+        spec.clip if spec.method == "clipped" else None,
     )
     loss, acc = train_epoch(
         state.model,

@@ -19,7 +19,7 @@ from typing import Any
 from archsim.errors import UserError
 from archsim.nets import ModelCard, check_options, list_cards, load_card, net_info
 from archsim.nets.cards import CosineSchedule, StepSchedule
-from archsim.train.spec import TrainSpec
+from archsim.train.spec import DEFAULT_CLIP, TrainSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +130,8 @@ def resolve_spec(spec: TrainSpec) -> TrainSpec:
         updates["fault_model"] = (
             "sft" if spec.method in ("oneshot", "progressive") else ("dropconnect")
         )
+    if spec.method == "clipped" and spec.clip is None:
+        updates["clip"] = DEFAULT_CLIP
     if spec.init_from is not None:
         from archsim.checkpoint import read_checkpoint
 

@@ -26,11 +26,13 @@ from archsim.data.inputs import InputHandling
 from archsim.errors import UserError
 from archsim.faults.devices import device_physics
 from archsim.faults.presets import get_fault_model
+from archsim.train.clip import check_clip
 from archsim.train.prune import check_sparsity
 from archsim.train.stochastic import check_rates
 
-Method = Literal["standard", "dropconnect", "oneshot", "progressive"]
-METHODS: tuple[str, ...] = ("standard", "dropconnect", "oneshot", "progressive")
+Method = Literal["standard", "dropconnect", "oneshot", "progressive", "clipped"]
+METHODS: tuple[str, ...] = ("standard", "dropconnect", "oneshot", "progressive", "clipped")
+DEFAULT_CLIP = 1.0  # clipped: max|w| <= DEFAULT_CLIP x the layer's 99th-percentile |w|
 PruneKind = Literal["magnitude", "admm"]
 OptimizerKind = Literal["sgd", "adam"]
 ScheduleKind = Literal["cosine", "step", "constant"]
@@ -65,6 +67,7 @@ class TrainSpec(BaseModel):
     rate: float = 0.0  # drop-connect rate, or one-shot target fault rate, in [0, 1)
     rates: tuple[float, ...] = ()  # progressive: ascending fault rates, one stage each
     rescale: bool = True  # drop-connect survivors x 1/(1-p)
+    clip: float | None = None  # clipped: max|w| <= clip x p99|w| per layer (train/clip.py)
     fault_model: str | None = None  # training faults / validation chips / recalibration
     init_from: str | None = None  # checkpoint to fine-tune (`--from`)
     init_sha256: str | None = None  # set by resolve_spec: the --from checkpoint's checksum
@@ -114,8 +117,12 @@ class TrainSpec(BaseModel):
             check_rates(self.rates)
         elif self.rates:
             raise ValueError("--rates is for --method progressive; use --rate for " + self.method)
-        if self.method == "standard" and self.rate:
+        if self.method in ("standard", "clipped") and self.rate:
             raise ValueError("--rate needs --method dropconnect, oneshot or progressive")
+        if self.clip is not None:
+            if self.method != "clipped":
+                raise ValueError("--clip is for --method clipped")
+            check_clip(self.clip)
         if self.prune is None and self.sparsity:
             raise ValueError("--sparsity needs --prune magnitude or admm")
         if self.prune is not None and not 0 < check_sparsity(self.sparsity) < 1:
@@ -152,7 +159,7 @@ class TrainSpec(BaseModel):
         if out["optimizer"] in ("sgd", None):
             del out["optimizer"]
         # absent before these existed: same digests
-        for key in ("subset_seed", "pad_to", "variation", "read_noise"):
+        for key in ("subset_seed", "pad_to", "variation", "read_noise", "clip"):
             if out[key] is None:
                 del out[key]
         from archsim.nets.registry import net_info
@@ -181,6 +188,8 @@ class TrainSpec(BaseModel):
         tag: str = self.method
         if self.method in ("dropconnect", "oneshot", "progressive"):
             tag += f"-r{self.final_rate:g}"
+        if self.method == "clipped":
+            tag += f"-k{self.clip if self.clip is not None else DEFAULT_CLIP:g}"
         if self.prune is not None:
             tag += f"-{self.prune}{self.sparsity:g}"
         for noise in (self.variation, self.read_noise):  # e.g. -rram-wan2022:0.5
