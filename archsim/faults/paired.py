@@ -21,6 +21,7 @@ from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.montecarlo import (
     AccuracyResult,
+    ArmLabel,
     MonteCarloSpec,
     RunInfo,
     model_device,
@@ -81,7 +82,7 @@ def run_paired(
     infos: tuple[RunInfo, RunInfo],
     *,
     bn: tuple[BnChoice, BnChoice] = (TRAINING, TRAINING),
-) -> PairedResult:
+) -> PairedResult:  # 9 parameters: two models and their provenance meeting one chip plan
     """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
 
     `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.
@@ -104,20 +105,29 @@ def run_paired(
         )
     shared = run_notes(run, spec, sampler, "difference")
     results = [
-        result_of(
-            run,
-            arm,
-            sampler,
-            spec,
+        result_of(run, arm, sampler, spec, label, shared)
+        for arm, label in enumerate(_labels(drawer, rate, spec.seed, infos, bn))
+    ]
+    diffs = tuple(s.mean for s in run.figure)
+    return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)
+
+
+def _labels(
+    drawer: ChipDrawer,
+    rate: float,
+    seed: int,
+    infos: tuple[RunInfo, RunInfo],
+    bn: tuple[BnChoice, BnChoice],
+) -> list[ArmLabel]:
+    """What each arm's result says: its model and BatchNorm set, on the shared chips."""
+    return [
+        ArmLabel(
             info=info,
             fault_model=drawer.model.name,
             granularity=drawer.model.granularity,
             rate=rate,
-            seed=spec.seed,
-            notes=shared,
+            seed=seed,
             bn_set=choice.name,
         )
-        for arm, (info, choice) in enumerate(zip(infos, bn, strict=True))
+        for info, choice in zip(infos, bn, strict=True)
     ]
-    diffs = tuple(s.mean for s in run.figure)
-    return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)
