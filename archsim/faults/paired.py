@@ -82,7 +82,7 @@ def run_paired(
     infos: tuple[RunInfo, RunInfo],
     *,
     bn: tuple[BnChoice, BnChoice] = (TRAINING, TRAINING),
-) -> PairedResult:  # 9 parameters: two models and their provenance meeting one chip plan
+) -> PairedResult:  # 9 parameters: the two arms' models, provenance and BatchNorm sets
     """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
 
     `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.

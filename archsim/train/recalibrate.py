@@ -100,6 +100,8 @@ def _calibration_mode(model: nn.Module) -> Iterator[None]:
             p.requires_grad_(grads[name])
 
 
+# 9 parameters: the model and its layers, the rates and fault model, the pass's batches and
+# generator, and three optional hooks (cell formats, progress, a technique's moved draws).
 def recalibrate(
     model: nn.Module,
     layers: Sequence[str],
