@@ -181,7 +181,9 @@ def main() -> int:
     diffs = []
     for label, spec in (("(a) every image", full), ("(b) two-stage  ", nested)):
         start = time.perf_counter()
-        p: PairedResult = run_paired(dc, std, drawer, RATE, x, y, spec, (info_dc, info_std))
+        p: PairedResult = run_paired(
+            dc, std, ChipPlan(drawer, RATE), x, y, spec, (info_dc, info_std)
+        )
         half = p.difference.half_width or 0.0
         _show(
             label,

@@ -216,7 +216,7 @@ def test_paired_difference_uses_the_same_chips_and_images() -> None:
     inj_b = FaultInjector(other, toy_mapping(other))
     _, _, x, y = digits()
     spec = _spec(chips=12, seed=2, images_per_chip=50)
-    pair = run_paired(inj_a, inj_b, drawer, 0.02, x, y, spec, (INFO, INFO))
+    pair = run_paired(inj_a, inj_b, ChipPlan(drawer, 0.02), x, y, spec, (INFO, INFO))
     alone_a = run_chips(inj_a, ChipPlan(drawer, 0.02), x, y, spec, INFO)
     alone_b = run_chips(
         inj_b, ChipPlan(ChipDrawer(inj_b.sites, drawer.model), 0.02), x, y, spec, INFO
@@ -226,13 +226,12 @@ def test_paired_difference_uses_the_same_chips_and_images() -> None:
         [a - b for a, b in zip(alone_a.per_chip, alone_b.per_chip, strict=True)]
     )
     assert pair.chip_images == 2 * 12 * 50
-    self_pair = run_paired(inj_a, inj_a, drawer, 0.02, x, y, spec, (INFO, INFO))
+    self_pair = run_paired(inj_a, inj_a, ChipPlan(drawer, 0.02), x, y, spec, (INFO, INFO))
     assert set(self_pair.per_chip) == {0.0} and self_pair.difference.half_width == 0.0
     stopped = run_paired(
         inj_a,
         inj_b,
-        drawer,
-        0.02,
+        ChipPlan(drawer, 0.02),
         x,
         y,
         _spec(chips=300, seed=2, adaptive=3.0, min_chips=5),
@@ -247,7 +246,7 @@ def test_unpairable_models_are_a_user_error() -> None:
     inj_b = FaultInjector(wide, toy_mapping(wide))
     _, _, x, y = digits()
     with pytest.raises(UserError, match="same RRAM layers"):
-        run_paired(inj_a, inj_b, drawer, 0.02, x, y, _spec(chips=2), (INFO, INFO))
+        run_paired(inj_a, inj_b, ChipPlan(drawer, 0.02), x, y, _spec(chips=2), (INFO, INFO))
 
 
 def test_storage_view_writes_the_same_weights_in_any_layout() -> None:
