@@ -27,7 +27,7 @@ import torch
 from archsim.data import get_dataset
 from archsim.errors import UserError
 from archsim.faults import ChipDrawer, FaultInjector, MonteCarloSpec, RunInfo, get_fault_model
-from archsim.faults.montecarlo import accuracy, run_chips
+from archsim.faults.montecarlo import ChipPlan, accuracy, run_chips
 from archsim.mapping.mapper import map_model
 from archsim.nets import get_net
 
@@ -82,8 +82,7 @@ def measure(batch: int) -> dict[str, float]:
         start = _clock()
         run_chips(
             injector,
-            drawer,
-            0.01,
+            ChipPlan(drawer, 0.01),
             images,
             labels,
             MonteCarloSpec(chips=1, seed=r, batch_size=batch, progress=False),
@@ -147,8 +146,7 @@ def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
         drawer = ChipDrawer(injector.sites, get_fault_model(preset))
         full = run_chips(
             injector,
-            drawer,
-            rate,
+            ChipPlan(drawer, rate),
             test.images,
             test.labels,
             MonteCarloSpec(chips=fixed, progress=False),
@@ -156,8 +154,7 @@ def adaptive(target: float = 0.5, rate: float = 0.05, fixed: int = 100) -> None:
         )
         ada = run_chips(
             injector,
-            drawer,
-            rate,
+            ChipPlan(drawer, rate),
             test.images,
             test.labels,
             MonteCarloSpec(chips=5000, adaptive=target, min_chips=10, progress=False),

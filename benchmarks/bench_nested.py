@@ -32,7 +32,7 @@ import torch
 from archsim.checkpoint import load_checkpoint
 from archsim.data import get_dataset
 from archsim.faults import ChipDrawer, FaultInjector, MonteCarloSpec, RunInfo, get_fault_model
-from archsim.faults.montecarlo import AccuracyResult, accuracy, run_chips
+from archsim.faults.montecarlo import AccuracyResult, ChipPlan, accuracy, run_chips
 from archsim.faults.paired import PairedResult, run_paired
 from archsim.mapping.mapper import map_model
 from archsim.mapping.options import MapOptions
@@ -159,7 +159,7 @@ def main() -> int:
     means = []
     for label, spec in (("(a) every image", full), ("(b) two-stage  ", nested)):
         start = time.perf_counter()
-        r: AccuracyResult = run_chips(std, drawer, RATE, x, y, spec, info_std)
+        r: AccuracyResult = run_chips(std, ChipPlan(drawer, RATE), x, y, spec, info_std)
         half = r.summary.half_width or 0.0
         _show(
             label,
@@ -181,7 +181,9 @@ def main() -> int:
     diffs = []
     for label, spec in (("(a) every image", full), ("(b) two-stage  ", nested)):
         start = time.perf_counter()
-        p: PairedResult = run_paired(dc, std, drawer, RATE, x, y, spec, (info_dc, info_std))
+        p: PairedResult = run_paired(
+            dc, std, ChipPlan(drawer, RATE), x, y, spec, (info_dc, info_std)
+        )
         half = p.difference.half_width or 0.0
         _show(
             label,

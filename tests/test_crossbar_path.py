@@ -161,7 +161,7 @@ def test_isaac_bit_true_scores_the_quantized_accuracy_on_the_digits_test_set() -
 def test_monte_carlo_through_the_path_ignores_chips_per_pass() -> None:
     # the path programs one chip's cells at a time: passes of 3 chips (vmapped weights) would
     # bypass it, so the sampler scores chip by chip and the per-chip accuracies are the same
-    from archsim.faults import MonteCarloSpec, RunInfo, run_chips
+    from archsim.faults import ChipPlan, MonteCarloSpec, RunInfo, run_chips
 
     model = trained_tiny()
     mapping = toy_mapping(model, rows=ROWS)
@@ -174,8 +174,7 @@ def test_monte_carlo_through_the_path_ignores_chips_per_pass() -> None:
     one, three = (
         run_chips(
             injector,
-            drawer,
-            0.05,
+            ChipPlan(drawer, 0.05),
             x,
             y,
             MonteCarloSpec(chips=4, progress=False, chips_per_pass=per_pass),
@@ -186,8 +185,7 @@ def test_monte_carlo_through_the_path_ignores_chips_per_pass() -> None:
     assert one.per_chip == three.per_chip
     plain = run_chips(
         FaultInjector(model, mapping),
-        drawer,
-        0.05,
+        ChipPlan(drawer, 0.05),
         x,
         y,
         MonteCarloSpec(chips=4, progress=False),

@@ -66,7 +66,7 @@ def test_chips_per_pass_is_checked() -> None:
 def test_monte_carlo_with_passes_of_three_chips_equals_the_per_chip_loop(
     adaptive: float | None,
 ) -> None:
-    from archsim.faults import MonteCarloSpec, RunInfo, run_chips
+    from archsim.faults import ChipPlan, MonteCarloSpec, RunInfo, run_chips
 
     model = trained_tiny()
     injector = FaultInjector(model, toy_mapping(model))
@@ -76,8 +76,7 @@ def test_monte_carlo_with_passes_of_three_chips_equals_the_per_chip_loop(
     results = [
         run_chips(
             injector,
-            drawer,
-            0.05,
+            ChipPlan(drawer, 0.05),
             x,
             y,
             MonteCarloSpec(

@@ -6,6 +6,7 @@ from faults_support import digits, toy_mapping, trained_tiny
 
 from archsim.faults import (
     ChipDrawer,
+    ChipPlan,
     FaultInjector,
     MonteCarloSpec,
     RunInfo,
@@ -33,7 +34,7 @@ def test_channels_last_model_gives_identical_per_chip_accuracies(preset: str) ->
     ):
         drawer = ChipDrawer(inj.sites, get_fault_model(preset))
         before = {n: w.clone() for n, w in inj.weights.items()}
-        results.append(run_chips(inj, drawer, 0.05, images, y, spec, INFO))
+        results.append(run_chips(inj, ChipPlan(drawer, 0.05), images, y, spec, INFO))
         for name, weight in inj.weights.items():  # floats restored after the session
             assert torch.equal(weight, before[name]), name
     plain, nhwc = results

@@ -9,6 +9,7 @@ from scipy import stats as scipy_stats
 
 from archsim.faults import (
     ChipDrawer,
+    ChipPlan,
     FaultInjector,
     MonteCarloSpec,
     RunInfo,
@@ -37,7 +38,7 @@ def _run(preset: str, rate: float, chips: int = 8, seed: int = 0, bn_sets=None, 
     spec = MonteCarloSpec(chips=chips, seed=seed, progress=False, **kw)  # type: ignore[arg-type]
     drawer = ChipDrawer(inj.sites, get_fault_model(preset))
     bn = choose_bn(bn_sets, drawer.model.name, rate, _unchanged)
-    return inj, run_chips(inj, drawer, rate, x, y, spec, INFO, bn=bn)
+    return inj, run_chips(inj, ChipPlan(drawer, rate), x, y, spec, INFO, bn=bn)
 
 
 def test_rate_zero_gives_exactly_the_quantized_fault_free_accuracy() -> None:
@@ -119,7 +120,7 @@ def test_recalibrated_batchnorm_set_is_used_for_its_rate_only() -> None:
     inj2 = FaultInjector(manual, toy_mapping(manual))
     drawer = ChipDrawer(inj2.sites, get_fault_model("sft"))
     _, _, x, y = digits()
-    by_hand = run_chips(inj2, drawer, 0.01, x, y, MonteCarloSpec(4, progress=False), INFO)
+    by_hand = run_chips(inj2, ChipPlan(drawer, 0.01), x, y, MonteCarloSpec(4, progress=False), INFO)
     assert by_hand.per_chip == with_set.per_chip
 
 
@@ -127,7 +128,7 @@ def test_measured_fault_map_is_one_chip() -> None:
     inj, drawn = _run("cell-isaac", 0.001, chips=1, seed=9)
     chip = ChipDrawer(inj.sites, get_fault_model("cell-isaac")).draw(0.001, 9, 0)
     _, _, x, y = digits()
-    result = run_chips(inj, None, None, x, y, MonteCarloSpec(progress=True), INFO, fault_map=chip)
+    result = run_chips(inj, ChipPlan(None, None, chip), x, y, MonteCarloSpec(progress=True), INFO)
     assert result.per_chip == drawn.per_chip and result.seed is None
 
 

@@ -10,7 +10,7 @@ from faults_support import digits, toy_mapping, trained_tiny
 from archsim.errors import UserError
 from archsim.faults import ChipDrawer, FaultInjector, MonteCarloSpec, RunInfo, get_fault_model
 from archsim.faults.inject import storage_view
-from archsim.faults.montecarlo import accuracy, run_chips
+from archsim.faults.montecarlo import ChipPlan, accuracy, run_chips
 from archsim.faults.nested import (
     ChipScore,
     Components,
@@ -43,9 +43,13 @@ def test_nested_with_every_image_equals_the_one_stage_loop_exactly() -> None:
     for chip in range(6):
         with inj.applied(drawer.draw(0.02, 3, chip)) as model:
             today.append(accuracy(model, x, y))
-    default = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3), INFO)
-    every = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=len(x)), INFO)
-    more = run_chips(inj, drawer, 0.02, x, y, _spec(chips=6, seed=3, images_per_chip=10**6), INFO)
+    default = run_chips(inj, ChipPlan(drawer, 0.02), x, y, _spec(chips=6, seed=3), INFO)
+    every = run_chips(
+        inj, ChipPlan(drawer, 0.02), x, y, _spec(chips=6, seed=3, images_per_chip=len(x)), INFO
+    )
+    more = run_chips(
+        inj, ChipPlan(drawer, 0.02), x, y, _spec(chips=6, seed=3, images_per_chip=10**6), INFO
+    )
     assert default.per_chip == every.per_chip == more.per_chip == tuple(today)
     assert default.summary == every.summary == more.summary
     assert default.chip_images == 6 * len(x) and default.images_per_chip == len(x)
@@ -58,7 +62,9 @@ def test_subsets_are_seeded_prefixes_without_replacement_and_counted() -> None:
     assert not torch.equal(a, image_order(0, 5, 100))
     inj, drawer = _setup()
     _, _, x, y = digits()
-    run = run_chips(inj, drawer, 0.02, x, y, _spec(chips=5, seed=1, images_per_chip=40), INFO)
+    run = run_chips(
+        inj, ChipPlan(drawer, 0.02), x, y, _spec(chips=5, seed=1, images_per_chip=40), INFO
+    )
     assert run.chip_images == 5 * 40 and run.images_per_chip == 40
     for chip, acc in enumerate(run.per_chip):  # chip i on its own first 40 images
         where = image_order(1, chip, len(x))[:40]
@@ -152,8 +158,7 @@ def test_adaptive_auto_stops_on_the_reported_mean_and_counts_the_pilot() -> None
     _, _, x, y = digits()
     run = run_chips(
         inj,
-        drawer,
-        0.02,
+        ChipPlan(drawer, 0.02),
         x,
         y,
         _spec(
@@ -183,8 +188,7 @@ def test_stop_on_the_yield_uses_its_wilson_interval() -> None:
     _, _, x, y = digits()
     run = run_chips(
         inj,
-        drawer,
-        0.02,
+        ChipPlan(drawer, 0.02),
         x,
         y,
         _spec(chips=200, adaptive=15.0, min_chips=5, stop_on="yield", threshold=80.0),
@@ -198,8 +202,7 @@ def test_stop_on_the_yield_uses_its_wilson_interval() -> None:
     with pytest.raises(UserError, match="exact per-chip"):
         run_chips(
             inj,
-            drawer,
-            0.02,
+            ChipPlan(drawer, 0.02),
             x,
             y,
             _spec(chips=5, stop_on="yield", threshold=80.0, images_per_chip=30),
@@ -213,21 +216,22 @@ def test_paired_difference_uses_the_same_chips_and_images() -> None:
     inj_b = FaultInjector(other, toy_mapping(other))
     _, _, x, y = digits()
     spec = _spec(chips=12, seed=2, images_per_chip=50)
-    pair = run_paired(inj_a, inj_b, drawer, 0.02, x, y, spec, (INFO, INFO))
-    alone_a = run_chips(inj_a, drawer, 0.02, x, y, spec, INFO)
-    alone_b = run_chips(inj_b, ChipDrawer(inj_b.sites, drawer.model), 0.02, x, y, spec, INFO)
+    pair = run_paired(inj_a, inj_b, ChipPlan(drawer, 0.02), x, y, spec, (INFO, INFO))
+    alone_a = run_chips(inj_a, ChipPlan(drawer, 0.02), x, y, spec, INFO)
+    alone_b = run_chips(
+        inj_b, ChipPlan(ChipDrawer(inj_b.sites, drawer.model), 0.02), x, y, spec, INFO
+    )
     assert pair.first.per_chip == alone_a.per_chip and pair.second.per_chip == alone_b.per_chip
     assert pair.per_chip == pytest.approx(
         [a - b for a, b in zip(alone_a.per_chip, alone_b.per_chip, strict=True)]
     )
     assert pair.chip_images == 2 * 12 * 50
-    self_pair = run_paired(inj_a, inj_a, drawer, 0.02, x, y, spec, (INFO, INFO))
+    self_pair = run_paired(inj_a, inj_a, ChipPlan(drawer, 0.02), x, y, spec, (INFO, INFO))
     assert set(self_pair.per_chip) == {0.0} and self_pair.difference.half_width == 0.0
     stopped = run_paired(
         inj_a,
         inj_b,
-        drawer,
-        0.02,
+        ChipPlan(drawer, 0.02),
         x,
         y,
         _spec(chips=300, seed=2, adaptive=3.0, min_chips=5),
@@ -242,7 +246,7 @@ def test_unpairable_models_are_a_user_error() -> None:
     inj_b = FaultInjector(wide, toy_mapping(wide))
     _, _, x, y = digits()
     with pytest.raises(UserError, match="same RRAM layers"):
-        run_paired(inj_a, inj_b, drawer, 0.02, x, y, _spec(chips=2), (INFO, INFO))
+        run_paired(inj_a, inj_b, ChipPlan(drawer, 0.02), x, y, _spec(chips=2), (INFO, INFO))
 
 
 def test_storage_view_writes_the_same_weights_in_any_layout() -> None:

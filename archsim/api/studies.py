@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 
+# The notebook API: every option a keyword with its CLI default, handed on to
+# `explore.ft_run` whole (its records: DataOptions, Design).
 def vulnerability(
     checkpoint: str,
     fault_model: str = "dropconnect",
@@ -64,6 +66,7 @@ def vulnerability(
     )
 
 
+# The notebook API, as `vulnerability` above (records: StudyPlan, DataOptions).
 def tolerance(
     checkpoints: Sequence[tuple[str, str]],
     plan: StudyPlan,

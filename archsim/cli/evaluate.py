@@ -1,6 +1,7 @@
 """`archsim evaluate`: Monte-Carlo accuracy of a trained model over simulated faulty chips."""
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import click
@@ -12,7 +13,7 @@ from archsim.cli.runtime import crossbar_mode, crossbar_options, running, thread
 from archsim.errors import UserError
 
 if TYPE_CHECKING:
-    from archsim.api.faults import AccuracyResult
+    from archsim.api.faults import AccuracyResult, EvaluateSpec
 
 COLUMNS = (
     "rate",
@@ -219,8 +220,8 @@ def parse_rates(text: str) -> tuple[float, ...]:
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @threads_option
 @format_option
-# One parameter per option, as click passes them (41 of its 80 lines); the checks, the
-# stopping rule and the lines under the table are the helpers below.
+# click passes each option as a parameter (41 of its lines): the body builds the run's
+# records from them at once, and the checks and the stopping rule read those records.
 def evaluate(
     checkpoint: str | None,
     model: str | None,
@@ -272,19 +273,12 @@ def evaluate(
     from archsim.api.faults import EvaluateSpec, MonteCarloSpec, check_chips_per_pass
     from archsim.api.faults import evaluate as run
 
-    _check_numbers(chips, min_chips, batch_size, seed, skip, pilot_chips, pilot_images,
-                   adaptive, chip_cost, width, threshold)  # fmt: skip
-    _check_combinations(chips, min_chips, stop_on, threshold, fault_map, plot)
-    stopping = ""
-    if adaptive is None and not fault_map and _default("chips"):
-        adaptive = DEFAULT_HALF_WIDTH
-        if stop_on == "mean":  # a yield needs exact per-chip accuracies
-            images_per_chip = images_per_chip or "auto"
-        stopping = _stopping_line(stop_on, adaptive, chips)
     montecarlo = MonteCarloSpec(
-        chips, seed, adaptive, min_chips, threshold, batch_size, progress,
-        parse_images_per_chip(images_per_chip), stop_on, pilot_chips, pilot_images, chip_cost,
-        None if chips_per_pass is None else check_chips_per_pass(chips_per_pass),
+        chips=chips, seed=seed, adaptive=adaptive, min_chips=min_chips, threshold=threshold,
+        batch_size=batch_size, progress=progress, stop_on=stop_on, pilot_chips=pilot_chips,
+        pilot_images=pilot_images, chip_cost=chip_cost,
+        images_per_chip=parse_images_per_chip(images_per_chip),
+        chips_per_pass=None if chips_per_pass is None else check_chips_per_pass(chips_per_pass),
     )  # fmt: skip
     spec = EvaluateSpec(
         checkpoint=checkpoint, model=model, width=width, rates=parse_rates(rates),
@@ -294,6 +288,9 @@ def evaluate(
         read_noise=read_noise, drift=drift, time=time, device=device, limit=limit,
         subset_seed=subset_seed, skip=skip, montecarlo=montecarlo,
     )  # fmt: skip
+    _check_numbers(spec)
+    _check_combinations(spec, plot)
+    spec, stopping = _default_stop(spec)
     with running(threads):
         results = run(spec)
     emit([r.row() for r in results], fmt, COLUMNS, _run_lines(results, stopping, fmt))
@@ -308,48 +305,56 @@ def _default(option: str) -> bool:
     return click.get_current_context().get_parameter_source(option) == ParameterSource.DEFAULT
 
 
-def _check_numbers(
-    chips: int, min_chips: int, batch_size: int, seed: int, skip: int, pilot_chips: int,
-    pilot_images: int, adaptive: float | None, chip_cost: float, width: float | None,
-    threshold: float | None,
-) -> None:  # fmt: skip
+def _check_numbers(spec: "EvaluateSpec") -> None:
     """One error line for a number outside what its option takes (the options listed)."""
+    mc = spec.montecarlo
     for name, value, low in (
-        ("--chips", chips, 1),
-        ("--min-chips", min_chips, 1),
-        ("--batch-size", batch_size, 1),
-        ("--seed", seed, 0),
-        ("--skip", skip, 0),
-        ("--pilot-chips", pilot_chips, 2),
-        ("--pilot-images", pilot_images, 2),
+        ("--chips", mc.chips, 1),
+        ("--min-chips", mc.min_chips, 1),
+        ("--batch-size", mc.batch_size, 1),
+        ("--seed", mc.seed, 0),
+        ("--skip", spec.skip, 0),
+        ("--pilot-chips", mc.pilot_chips, 2),
+        ("--pilot-images", mc.pilot_images, 2),
     ):
         if value < low:
             raise UserError(f"{name} must be >= {low}, got {value}")
-    if adaptive is not None and adaptive <= 0:
-        raise UserError(f"--adaptive must be > 0 points, got {adaptive}")
-    if chip_cost < 0:
-        raise UserError(f"--chip-cost must be >= 0, got {chip_cost}")
-    if width is not None and not 0 < width < math.inf:
-        raise UserError(f"--width must be a finite number > 0, got {width}")
-    if threshold is not None and not 0 <= threshold <= 100:
-        raise UserError(f"--threshold is an accuracy in [0, 100] %, got {threshold}")
+    if mc.adaptive is not None and mc.adaptive <= 0:
+        raise UserError(f"--adaptive must be > 0 points, got {mc.adaptive}")
+    if mc.chip_cost < 0:
+        raise UserError(f"--chip-cost must be >= 0, got {mc.chip_cost}")
+    if spec.width is not None and not 0 < spec.width < math.inf:
+        raise UserError(f"--width must be a finite number > 0, got {spec.width}")
+    if mc.threshold is not None and not 0 <= mc.threshold <= 100:
+        raise UserError(f"--threshold is an accuracy in [0, 100] %, got {mc.threshold}")
 
 
-def _check_combinations(
-    chips: int, min_chips: int, stop_on: str, threshold: float | None, fault_map: str | None,
-    plot: str | None,
-) -> None:  # fmt: skip
+def _check_combinations(spec: "EvaluateSpec", plot: str | None) -> None:
     """One error line for options that contradict each other, before any work."""
-    if not _default("min_chips") and min_chips > chips:
-        raise UserError(f"--min-chips {min_chips} is more than --chips {chips}")
-    if stop_on == "yield" and threshold is None:
+    mc = spec.montecarlo
+    if not _default("min_chips") and mc.min_chips > mc.chips:
+        raise UserError(f"--min-chips {mc.min_chips} is more than --chips {mc.chips}")
+    if mc.stop_on == "yield" and mc.threshold is None:
         raise UserError("--stop-on yield needs --threshold: the accuracy a chip must reach")
-    if fault_map and not (_default("rates") and _default("chips")):
+    if spec.fault_map and not (_default("rates") and _default("chips")):
         raise UserError("--fault-map evaluates one measured chip: drop --fault-rate/--chips")
     if plot:
         from archsim.api.faults import check_plot
 
         check_plot(plot)  # before the work, not after it
+
+
+def _default_stop(spec: "EvaluateSpec") -> "tuple[EvaluateSpec, str]":
+    """The spec with the default adaptive stop where no chip count, interval or fault map
+    was given, and the `stopping` line that says so ("" otherwise)."""
+    mc = spec.montecarlo
+    if mc.adaptive is not None or spec.fault_map or not _default("chips"):
+        return spec, ""
+    images = mc.images_per_chip
+    if mc.stop_on == "mean":  # a yield needs exact per-chip accuracies
+        images = images or "auto"
+    mc = replace(mc, adaptive=DEFAULT_HALF_WIDTH, images_per_chip=images)
+    return replace(spec, montecarlo=mc), _stopping_line(mc.stop_on, DEFAULT_HALF_WIDTH, mc.chips)
 
 
 def _stopping_line(stop_on: str, adaptive: float, chips: int) -> str:

@@ -67,10 +67,10 @@ def import_command(
     """Check a lab's .npz / .csv defect map against the checkpoint's mapping (crossbar sizes,
     states 0/1/2, positions inside the node, every used crossbar present) and write it as an
     archsim fault map for `archsim evaluate --fault-map` (which also reads .npz / .csv)."""
-    from archsim.api.defects import import_defects
+    from archsim.api.defects import MappingChoice, import_defects
 
-    written = import_defects(source, checkpoint, output, hardware=hardware, policy=policy,
-                             overrides=overrides, model=model)  # fmt: skip
+    mapped = MappingChoice(hardware=hardware, policy=policy, overrides=overrides, model=model)
+    written = import_defects(source, checkpoint, output, mapped)
     emit([_row(output, written)], fmt, COLUMNS)
 
 
@@ -106,6 +106,7 @@ def import_command(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the chips."
 )
 @format_option
+# click passes each option as a parameter: the body puts them into the api's records at once
 def export_command(
     checkpoint: str,
     model: str | None,
@@ -121,9 +122,9 @@ def export_command(
     fmt: str,
 ) -> None:
     """Write chip CHIP of SEED (or a given fault map) as a defect map by physical position."""
-    from archsim.api.defects import export_defects
+    from archsim.api.defects import DrawnChip, MappingChoice, export_defects
 
-    written = export_defects(checkpoint, output, hardware=hardware, policy=policy,
-                             overrides=overrides, fault_map=fault_map, fault_model=fault_model,
-                             rate=rate, seed=seed, chip=chip_index, model=model)  # fmt: skip
+    mapped = MappingChoice(hardware=hardware, policy=policy, overrides=overrides, model=model)
+    drawn = DrawnChip(fault_model=fault_model, rate=rate, seed=seed, chip=chip_index)
+    written = export_defects(checkpoint, output, mapped=mapped, drawn=drawn, fault_map=fault_map)
     emit([_row(output, written)], fmt, COLUMNS)

@@ -1,10 +1,15 @@
 """`archsim recalibrate`: BatchNorm sets for a trained checkpoint, per fault model and rate."""
 
+from typing import TYPE_CHECKING
+
 import click
 
 from archsim.cli.output import emit, format_option
 from archsim.cli.runtime import running, threads_option
 from archsim.cli.train import parse_floats
+
+if TYPE_CHECKING:
+    from archsim.api.training import RecalibrationResult
 
 COLUMNS = ("bn_set", "fault_model", "rate", "batches", "images")
 
@@ -50,6 +55,7 @@ COLUMNS = ("bn_set", "fault_model", "rate", "batches", "images")
 )
 @threads_option
 @format_option
+# click passes each option as a parameter: the body puts them into a RecalibrateSpec at once
 def recalibrate(
     checkpoint: str,
     rates: str,
@@ -89,7 +95,12 @@ def recalibrate(
     )
     with running(threads):
         result = run(spec)
-    rows = [
+    emit(_rows(result), fmt, COLUMNS, _run_lines(result))
+
+
+def _rows(result: "RecalibrationResult") -> list[dict[str, object]]:
+    """One row per BatchNorm set made."""
+    return [
         {
             "bn_set": key,
             "fault_model": result.fault_model,
@@ -99,16 +110,15 @@ def recalibrate(
         }
         for key in result.keys
     ]
-    emit(
-        rows,
-        fmt,
-        COLUMNS,
-        {
-            "checkpoint": str(result.checkpoint),
-            "dataset": result.dataset,
-            "hardware": result.hardware,
-            "policy": result.policy,
-            "seed": result.seed,
-            "bn_sets": ",".join(result.all_keys),
-        },
-    )
+
+
+def _run_lines(result: "RecalibrationResult") -> dict[str, object]:
+    """The lines under the table: which checkpoint, data, chip and sets."""
+    return {
+        "checkpoint": str(result.checkpoint),
+        "dataset": result.dataset,
+        "hardware": result.hardware,
+        "policy": result.policy,
+        "seed": result.seed,
+        "bn_sets": ",".join(result.all_keys),
+    }

@@ -50,77 +50,79 @@ TOL_COLUMNS = (
 )
 
 
+# The options every study shares, in the order `--help` lists them: which chips,
+_CHIP_OPTIONS = (
+    click.option(
+        "--fault-model",
+        default="dropconnect",
+        show_default=True,
+        cls=LazyHelpOption,
+        help_fn=lambda: f"Weight-granularity preset: {preset_list('weight')}.",
+    ),
+    click.option(
+        "--fault-rate",
+        "rate",
+        type=float,
+        default=0.1,
+        show_default=True,
+        help="Fault rate in [0, 1].",
+    ),
+    click.option(
+        "--chips",
+        type=int,
+        default=20,
+        show_default=True,
+        help="Chips (0 .. N-1 of --seed), the same for every row.",
+    ),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the chips."),
+)
+# on which data and hardware,
+_DATA_OPTIONS = (
+    click.option("--dataset", help="Dataset (default: the checkpoint's)."),
+    click.option("--data-dir", type=click.Path(file_okay=False), help="Where datasets live."),
+    click.option("--limit", type=int, help="Score on N test images (the first N)."),
+    click.option("--subset-seed", type=int, help="With --limit: N images drawn by this seed."),
+    click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's)."),
+)
+# and how the run goes and where it is written.
+_RUN_OPTIONS = (
+    click.option(
+        "--budget-chips",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Chips each design point is balanced in for its costs.",
+    ),
+    click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
+    click.option(
+        "--bn-sets/--no-bn-sets",
+        default=True,
+        show_default=True,
+        help="BatchNorm statistics as evaluate picks them: the checkpoint's set "
+        "for the fault model and rate, one made on the fly where it lacks that one, "
+        "and for a technique that moves faults (remap, spares, another placement) "
+        "one made on the fly on chips with it (docs/bn-recalibration.md); "
+        "--no-bn-sets: the training statistics for every row.",
+    ),
+    click.option(
+        "--batch-size",
+        type=int,
+        default=256,
+        show_default=True,
+        help="Images per forward pass (memory only).",
+    ),
+    click.option("--out", type=click.Path(dir_okay=False), help="Store the study as JSON."),
+    click.option("--pdf", type=click.Path(dir_okay=False), help="Draw its report pages."),
+    click.option("--progress/--no-progress", default=True, show_default=True),
+    threads_option,
+    crossbar_options,
+    format_option,
+)
+
+
 def study_options(command: F) -> F:
     """Options every study shares: fault model and rate, chips, images, hardware, output."""
-    for option in reversed(
-        (
-            click.option(
-                "--fault-model",
-                default="dropconnect",
-                show_default=True,
-                cls=LazyHelpOption,
-                help_fn=lambda: f"Weight-granularity preset: {preset_list('weight')}.",
-            ),
-            click.option(
-                "--fault-rate",
-                "rate",
-                type=float,
-                default=0.1,
-                show_default=True,
-                help="Fault rate in [0, 1].",
-            ),
-            click.option(
-                "--chips",
-                type=int,
-                default=20,
-                show_default=True,
-                help="Chips (0 .. N-1 of --seed), the same for every row.",
-            ),
-            click.option(
-                "--seed", type=int, default=0, show_default=True, help="Seed of the chips."
-            ),
-            click.option("--dataset", help="Dataset (default: the checkpoint's)."),
-            click.option(
-                "--data-dir", type=click.Path(file_okay=False), help="Where datasets live."
-            ),
-            click.option("--limit", type=int, help="Score on N test images (the first N)."),
-            click.option(
-                "--subset-seed", type=int, help="With --limit: N images drawn by this seed."
-            ),
-            click.option("--hw", "hardware", help="Hardware config (default: the checkpoint's)."),
-            click.option(
-                "--budget-chips",
-                type=int,
-                default=1,
-                show_default=True,
-                help="Chips each design point is balanced in for its costs.",
-            ),
-            click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
-            click.option(
-                "--bn-sets/--no-bn-sets",
-                default=True,
-                show_default=True,
-                help="BatchNorm statistics as evaluate picks them: the checkpoint's set "
-                "for the fault model and rate, one made on the fly where it lacks that one, "
-                "and for a technique that moves faults (remap, spares, another placement) "
-                "one made on the fly on chips with it (docs/bn-recalibration.md); "
-                "--no-bn-sets: the training statistics for every row.",
-            ),
-            click.option(
-                "--batch-size",
-                type=int,
-                default=256,
-                show_default=True,
-                help="Images per forward pass (memory only).",
-            ),
-            click.option("--out", type=click.Path(dir_okay=False), help="Store the study as JSON."),
-            click.option("--pdf", type=click.Path(dir_okay=False), help="Draw its report pages."),
-            click.option("--progress/--no-progress", default=True, show_default=True),
-            threads_option,
-            crossbar_options,
-            format_option,
-        )
-    ):
+    for option in reversed(_CHIP_OPTIONS + _DATA_OPTIONS + _RUN_OPTIONS):
         command = option(command)
     return command
 

@@ -62,10 +62,8 @@ def iterate_batches(
         assert generator is not None
         order = torch.randperm(len(ds), generator=generator, device=generator.device)
         order = order.to(ds.images.device)
-    policy = ds.augmentation if augment else Augmentation()
-    fill = ds.black.to(target)
     stop = num_batches(len(ds), batch_size, drop_last) * batch_size
-    return _batches(ds, batch_size, stop, order, target, policy, fill, generator, channels_last)
+    return _batches(ds, batch_size, stop, order, target, augment, generator, channels_last)
 
 
 def _batches(
@@ -74,11 +72,13 @@ def _batches(
     stop: int,
     order: Tensor | None,
     target: torch.device,
-    policy: Augmentation,
-    fill: Tensor,
+    augment: bool,
     generator: torch.Generator | None,
     channels_last: bool,
 ) -> Iterator[tuple[Tensor, Tensor]]:
+    """The batches `iterate_batches` checked the arguments of, each made when asked for."""
+    policy = ds.augmentation if augment else Augmentation()
+    fill = ds.black.to(target)
     for start in range(0, min(stop, len(ds)), batch_size):
         if order is None:  # contiguous slices: no gather needed
             images = ds.images[start : start + batch_size]

@@ -61,8 +61,11 @@ class CifarSource(DirectorySource):
 
     input_shape = (3, 32, 32)
 
+    # One keyword per fact of the dataset's description (CIFAR10 and CIFAR100 below name
+    # each): the source is itself that record, so the parameters are its fields.
     def __init__(
         self,
+        *,
         name: str,
         description: str,
         num_classes: int,

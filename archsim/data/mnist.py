@@ -36,8 +36,11 @@ class IdxSource(DirectorySource):
     input_shape = (1, 28, 28)
     num_classes = 10
 
+    # One keyword per fact of the dataset's description (MNIST and FASHION_MNIST name each):
+    # the source is itself that record, so the parameters are its fields.
     def __init__(
         self,
+        *,
         name: str,
         description: str,
         mean: float,

@@ -19,6 +19,7 @@ from archsim.faults.metrics import accuracy_vs_rate, stability_score, stability_
 from archsim.faults.models import STUCK_OFF, STUCK_ON, FaultModel, check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
+    ChipPlan,
     MonteCarloSpec,
     RunInfo,
     accuracy,
@@ -37,6 +38,7 @@ __all__ = [
     "CellFormat",
     "ChipDrawer",
     "ChipFaults",
+    "ChipPlan",
     "FaultInjector",
     "FaultModel",
     "FaultSite",

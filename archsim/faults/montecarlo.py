@@ -157,34 +157,69 @@ def per_pass(spec: MonteCarloSpec, chips: int, device: torch.device) -> int:
     return max(1, min(check_chips_per_pass(wanted), chips))
 
 
+@dataclass(frozen=True)
+class ChipPlan:
+    """Which chips a run scores: chips 0, 1, ... of `drawer` at `rate`, or the one measured
+    chip `fault_map`."""
+
+    drawer: ChipDrawer | None
+    rate: float | None
+    fault_map: ChipFaults | None = None
+
+    def provenance(self, seed: int) -> tuple[str, str, int | None]:
+        """(fault model, granularity, seed) of drawn chips or of the one measured map."""
+        if self.fault_map is not None:
+            return self.fault_map.fault_model, self.fault_map.kind, None
+        assert self.drawer is not None
+        return self.drawer.model.name, self.drawer.model.granularity, seed
+
+
+@dataclass(frozen=True)
+class FaultFree:
+    """Fault-free accuracies (%) with the training statistics: float and quantized weights."""
+
+    float_accuracy: float | None = None
+    quantized_accuracy: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArmLabel:
+    """What an arm's `AccuracyResult` says besides its chips' scores: what ran, on which chips
+    and with which BatchNorm statistics."""
+
+    info: RunInfo
+    fault_model: str
+    granularity: str
+    rate: float | None
+    seed: int | None
+    bn_set: str | None
+    fault_free: FaultFree = FaultFree()
+
+
 def run_chips(
     injector: FaultInjector,
-    drawer: ChipDrawer | None,
-    rate: float | None,
+    chips: ChipPlan,
     images: Tensor,
     labels: Tensor,
     spec: MonteCarloSpec,
     info: RunInfo,
     *,
-    fault_map: ChipFaults | None = None,
     bn: BnChoice = TRAINING,
-    float_accuracy: float | None = None,
-    quantized_accuracy: float | None = None,
+    fault_free: FaultFree = FaultFree(),
 ) -> AccuracyResult:
-    """Evaluate chips 0, 1, ... of `drawer` at `rate` (or the one measured `fault_map`) with
-    the BatchNorm statistics `bn` (`bnsets.choose_bn`)."""
-    source = chip_drawer_source(drawer, rate, fault_map, spec.seed)
-    model_name, granularity, seed = _provenance(drawer, fault_map, spec.seed)
+    """Evaluate `chips` with the BatchNorm statistics `bn` (`bnsets.choose_bn`)."""
+    rate = chips.rate
+    source = chip_drawer_source(chips.drawer, rate, chips.fault_map, spec.seed)
+    model_name, granularity, seed = chips.provenance(spec.seed)
     notes: tuple[str, ...] = ()
     if bn.name.endswith(ON_THE_FLY):
         notes = (
             f"no BatchNorm set for {model_name} at rate {rate} in the checkpoint: "
             "recalibrated on the fly with its recorded settings",
         )
-    stats = bn.stats
-    design = spec.design(1 if fault_map is not None else spec.chips)
+    design = spec.design(1 if chips.fault_map is not None else spec.chips)
     sampler = ChipSampler(
-        [Arm(injector, stats)],
+        [Arm(injector, bn.stats)],
         images,
         labels,
         spec.seed,
@@ -194,31 +229,18 @@ def run_chips(
     )
     with sampler.open():
         run = sample(sampler, mean_figure(0), design, f"rate {rate}", spec.progress)
-    return result_of(
-        run,
-        0,
-        sampler,
-        spec,
+    label = ArmLabel(
         info=info,
         fault_model=model_name,
         granularity=granularity,
         rate=rate,
         seed=seed,
-        notes=notes + run_notes(run, spec, sampler, spec.stop_on),
         bn_set=bn.name,
-        float_accuracy=float_accuracy,
-        quantized_accuracy=quantized_accuracy,
+        fault_free=fault_free,
     )
-
-
-def _provenance(
-    drawer: ChipDrawer | None, fault_map: ChipFaults | None, seed: int
-) -> tuple[str, str, int | None]:
-    """(fault model, granularity, seed) of drawn chips or of the one measured map."""
-    if fault_map is not None:
-        return fault_map.fault_model, fault_map.kind, None
-    assert drawer is not None
-    return drawer.model.name, drawer.model.granularity, seed
+    return result_of(
+        run, 0, sampler, spec, label, notes + run_notes(run, spec, sampler, spec.stop_on)
+    )
 
 
 def run_notes(
@@ -251,32 +273,24 @@ def result_of(
     arm: int,
     sampler: ChipSampler,
     spec: MonteCarloSpec,
-    *,
-    info: RunInfo,
-    fault_model: str,
-    granularity: str,
-    rate: float | None,
-    seed: int | None,
+    label: ArmLabel,
     notes: tuple[str, ...],
-    bn_set: str | None,
-    float_accuracy: float | None = None,
-    quantized_accuracy: float | None = None,
 ) -> AccuracyResult:
     """The `AccuracyResult` of arm `arm` of a sampled run."""
     accs = [percent(masks[arm]) for masks in run.masks]
     return AccuracyResult(
-        info=info,
-        fault_model=fault_model,
-        granularity=granularity,
-        rate=rate,
-        seed=seed,
+        info=label.info,
+        fault_model=label.fault_model,
+        granularity=label.granularity,
+        rate=label.rate,
+        seed=label.seed,
         per_chip=tuple(accs),
         summary=summarize(accs, spec.threshold),
         threshold=spec.threshold,
-        float_accuracy=float_accuracy,
-        quantized_accuracy=quantized_accuracy,
+        float_accuracy=label.fault_free.float_accuracy,
+        quantized_accuracy=label.fault_free.quantized_accuracy,
         realised_fraction=sampler.faulty_fraction(len(accs)),
-        bn_set=bn_set,
+        bn_set=label.bn_set,
         adaptive_target=spec.adaptive,
         notes=notes,
         images_per_chip=run.images_per_chip,

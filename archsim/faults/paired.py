@@ -17,10 +17,11 @@ from torch import Tensor
 
 from archsim.errors import UserError
 from archsim.faults.bnsets import TRAINING, BnChoice
-from archsim.faults.chip import ChipDrawer
 from archsim.faults.inject import FaultInjector
 from archsim.faults.montecarlo import (
     AccuracyResult,
+    ArmLabel,
+    ChipPlan,
     MonteCarloSpec,
     RunInfo,
     model_device,
@@ -73,8 +74,7 @@ def check_pairable(first: FaultInjector, second: FaultInjector) -> None:
 def run_paired(
     first: FaultInjector,
     second: FaultInjector,
-    drawer: ChipDrawer,
-    rate: float,
+    chips: ChipPlan,
     images: Tensor,
     labels: Tensor,
     spec: MonteCarloSpec,
@@ -82,42 +82,55 @@ def run_paired(
     *,
     bn: tuple[BnChoice, BnChoice] = (TRAINING, TRAINING),
 ) -> PairedResult:
-    """Chips 0, 1, ... of `drawer` at `rate`, each put into both models (see the module doc).
+    """`chips`, each put into both models (see the module doc).
 
     `spec.adaptive` targets the half-width of the difference; `spec.stop_on` is ignored.
     """
     check_pairable(first, second)
     arms = [Arm(inj, choice.stats) for inj, choice in zip((first, second), bn, strict=True)]
+    design = spec.design(1 if chips.fault_map is not None else spec.chips)
     sampler = ChipSampler(
         arms,
         images,
         labels,
         spec.seed,
-        chip_drawer_source(drawer, rate, None, spec.seed),
+        chip_drawer_source(chips.drawer, chips.rate, chips.fault_map, spec.seed),
         spec.batch_size,
-        per_pass(spec, spec.chips, model_device(first)),
+        per_pass(spec, design.chips, model_device(first)),
     )
-    design = replace(spec.design(spec.chips), stop_on="difference")
     with sampler.open():
         run = sample(
-            sampler, difference_figure(0, 1), design, f"rate {rate} difference", spec.progress
+            sampler,
+            difference_figure(0, 1),
+            replace(design, stop_on="difference"),
+            f"rate {chips.rate} difference",
+            spec.progress,
         )
     shared = run_notes(run, spec, sampler, "difference")
     results = [
-        result_of(
-            run,
-            arm,
-            sampler,
-            spec,
-            info=info,
-            fault_model=drawer.model.name,
-            granularity=drawer.model.granularity,
-            rate=rate,
-            seed=spec.seed,
-            notes=shared,
-            bn_set=choice.name,
-        )
-        for arm, (info, choice) in enumerate(zip(infos, bn, strict=True))
+        result_of(run, arm, sampler, spec, label, shared)
+        for arm, label in enumerate(_labels(chips, spec.seed, infos, bn))
     ]
     diffs = tuple(s.mean for s in run.figure)
     return PairedResult(results[0], results[1], diffs, summarize(diffs), sampler.chip_images)
+
+
+def _labels(
+    chips: ChipPlan,
+    seed: int,
+    infos: tuple[RunInfo, RunInfo],
+    bn: tuple[BnChoice, BnChoice],
+) -> list[ArmLabel]:
+    """What each arm's result says: its model and BatchNorm set, on the shared chips."""
+    fault_model, granularity, chip_seed = chips.provenance(seed)
+    return [
+        ArmLabel(
+            info=info,
+            fault_model=fault_model,
+            granularity=granularity,
+            rate=chips.rate,
+            seed=chip_seed,
+            bn_set=choice.name,
+        )
+        for info, choice in zip(infos, bn, strict=True)
+    ]

@@ -49,6 +49,8 @@ from archsim.faults.mechanisms import mechanism_of
 from archsim.faults.models import FaultModel, check_rate
 from archsim.faults.montecarlo import (
     AccuracyResult,
+    ChipPlan,
+    FaultFree,
     MonteCarloSpec,
     RunInfo,
     accuracy,
@@ -321,16 +323,13 @@ def _chips(
     """`run_chips` with what every chip of the run shares."""
     return run_chips(
         run.injector,
-        drawer,
-        rate,
+        ChipPlan(drawer, rate, fault_map),
         ld.images,
         ld.labels,
         mc,
         run.info,
-        fault_map=fault_map,
         bn=bn,
-        float_accuracy=run.float_accuracy,
-        quantized_accuracy=run.quantized_accuracy,
+        fault_free=FaultFree(run.float_accuracy, run.quantized_accuracy),
     )
 
 

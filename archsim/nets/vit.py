@@ -57,6 +57,8 @@ class EncoderBlock(nn.Module):
 
 
 class VisionTransformer(nn.Module):
+    # One keyword per architecture option: the zoo's `vit` entry exposes each as a model
+    # option (`nets/registry.py`), so the constructor mirrors that public list.
     def __init__(
         self,
         width: float = 1.0,

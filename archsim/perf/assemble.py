@@ -168,6 +168,26 @@ def _crossbar_busy_fraction(
     return crossbar_seconds / (crossbars * interval_s) if crossbars and interval_s > 0 else 0.0
 
 
+def _layer_rows(plans: tuple[LayerPlan, ...], costs: PerfCosts) -> tuple[LayerCost, ...]:
+    """Each layer's row: its busy time, its share of the latency and its dynamic energy."""
+    busy = [plan.busy_s() for plan in plans]
+    busy_sum = sum(busy) or 1.0
+    rows = []
+    for plan, layer_busy in zip(plans, busy, strict=True):
+        parts = layer_energy_j(plan, costs)
+        rows.append(
+            LayerCost(
+                plan.name,
+                plan.target,
+                layer_busy,
+                layer_busy / busy_sum,
+                math.fsum(parts.values()),
+                parts,
+            )
+        )
+    return tuple(rows)
+
+
 def assemble(
     mapping: Mapping,
     plans: tuple[LayerPlan, ...],
@@ -179,26 +199,12 @@ def assemble(
 ) -> PerfResult:
     fp = footprint(mapping, plans, costs)
     cpu_area = costs.cpu_area_mm2 if fp.uses_cpu else 0.0  # the CPU path's share of the host
+    rows = _layer_rows(plans, costs)
     by_component: dict[str, float] = defaultdict(float)
-    by_layer: dict[str, float] = {}
-    busy = [plan.busy_s() for plan in plans]
-    busy_sum = sum(busy) or 1.0
-    rows = []
-    for plan, layer_busy in zip(plans, busy, strict=True):
-        parts = layer_energy_j(plan, costs)
-        for component, joules in parts.items():
+    for row in rows:
+        for component, joules in row.energy_by_component_j.items():
             by_component[component] += joules
-        by_layer[plan.name] = math.fsum(parts.values())
-        rows.append(
-            LayerCost(
-                plan.name,
-                plan.target,
-                layer_busy,
-                layer_busy / busy_sum,
-                by_layer[plan.name],
-                parts,
-            )
-        )
+    by_layer = {row.name: row.energy_j for row in rows}
     dynamic_by_component = dict(by_component)
     static = static_energy_j(fp, costs, timing.interval_s)
     for component, joules in static.items():
@@ -227,9 +233,9 @@ def assemble(
         crossbar_busy_fraction=_crossbar_busy_fraction(mapping, plans, costs,
                                                        timing.interval_s),
         bottleneck=bottleneck_of(plans)[0],
-        rram_time_s=sum(b for p, b in zip(plans, busy, strict=True) if p.target == "rram"),
+        rram_time_s=sum(row.busy_s for row in rows if row.target == "rram"),
         cpu_time_s=sum(sum(sum(s.durations_s) for s in p.stages)
                        for p in plans if p.target == "cpu"),
-        events=timing.events, layers=tuple(rows), notes=notes + costs.notes,
+        events=timing.events, layers=rows, notes=notes + costs.notes,
         static_by_component_j=static,
     )  # fmt: skip

@@ -31,7 +31,7 @@ from archsim.faults.technique import ChipTechnique
 from archsim.machine import warn_if_oversubscribed
 from archsim.mapping.mapper import map_model
 from archsim.mapping.options import MapOptions
-from archsim.train.recalibrate import pass_batches, recalibrate_data
+from archsim.train.recalibrate import RecalData, pass_batches, recalibrate_data
 from archsim.train.resolve import DEFAULT_RECIPE
 
 
@@ -138,12 +138,14 @@ def _recalibrated(spec: RecalibrateSpec, path: Path, data: Any) -> _Made:
         rram_layer_names(mapping) if technique is None else list(technique.layers),
         spec.rates,
         fault_model,
-        train_data,
-        s["batch_size"],
-        s["seed"],
-        batches=spec.batches,
+        RecalData(
+            data=train_data,
+            batch_size=s["batch_size"],
+            seed=s["seed"],
+            batches=spec.batches,
+            channels_last=s["channels_last"],
+        ),
         cells=cells,
-        channels_last=s["channels_last"],
         progress=spec.progress,
         technique=technique,
     )

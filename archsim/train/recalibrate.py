@@ -24,6 +24,7 @@ error of the statistics against a full pass is already small (docs/bn-recalibrat
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from time import perf_counter
@@ -99,6 +100,8 @@ def _calibration_mode(model: nn.Module) -> Iterator[None]:
             p.requires_grad_(grads[name])
 
 
+# 9 parameters: the model and its layers, the rates and fault model, the pass's batches and
+# generator, and three optional hooks (cell formats, progress, a technique's moved draws).
 def recalibrate(
     model: nn.Module,
     layers: Sequence[str],
@@ -172,25 +175,34 @@ def _first_batches(
     return batches
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecalData:
+    """What a recalibration pass reads: the first `batches` unshuffled, unaugmented batches of
+    `data` (None: `default_batches`), and the seed of its faults' `recal` stream."""
+
+    data: Dataset
+    batch_size: int
+    seed: int
+    batches: int | None = None
+    channels_last: bool = False
+
+
 def recalibrate_data(
     model: nn.Module,
     layers: Sequence[str],
     rates: Sequence[float],
     fault_model: FaultModel,
-    data: Dataset,
-    batch_size: int,
-    seed: int,
+    source: RecalData,
     *,
-    batches: int | None = None,
     cells: Mapping[str, CellFormat] | None = None,
-    channels_last: bool = False,
     progress: bool = False,
     technique: ChipTechnique | None = None,
 ) -> dict[str, dict[str, Tensor]]:
-    """Recalibrate over the first `batches` unshuffled, unaugmented batches of `data`
-    (default: `default_batches`) for each of the sorted `rates`, faults from the `recal`
-    stream of `seed`, moved as chips with `technique` hold them (its draws numbered from 0
-    under `seed`); logs one line per rate."""
+    """Recalibrate over `source`'s batches for each of the sorted `rates`, faults from the
+    `recal` stream of its seed, moved as chips with `technique` hold them (its draws numbered
+    from 0 under that seed); logs one line per rate."""
+    data, batch_size, seed = source.data, source.batch_size, source.seed
+    batches, channels_last = source.batches, source.channels_last
     whole = num_batches(len(data), batch_size)
     count = pass_batches(len(data), batch_size, batches)
     device = next(model.parameters()).device

@@ -42,7 +42,7 @@ from archsim.train.loop import OnEpoch, RunSetup, run_epochs
 from archsim.train.perturb import layer_weights
 from archsim.train.prune import ADMM, PruneMasks
 from archsim.train.recal_checkpoint import RecalibrateSpec, recalibrate_checkpoint
-from archsim.train.recalibrate import pass_batches, recalibrate_data
+from archsim.train.recalibrate import RecalData, pass_batches, recalibrate_data
 from archsim.train.records import EpochRecord, TrainResult
 from archsim.train.resolve import resolve_spec
 from archsim.train.schedule import plan_epochs
@@ -308,12 +308,14 @@ def _recalibrate(
         setup.layers,
         spec.recalibrate,
         setup.fault_model,
-        setup.train_data,
-        spec.batch_size,
-        spec.seed,
-        batches=spec.recalibrate_batches,
+        RecalData(
+            data=setup.train_data,
+            batch_size=spec.batch_size,
+            seed=spec.seed,
+            batches=spec.recalibrate_batches,
+            channels_last=spec.channels_last,
+        ),
         cells=setup.cells,
-        channels_last=spec.channels_last,
         progress=spec.progress,
     )
 
