@@ -46,6 +46,50 @@ def _job_failure(job: Job, exc: BaseException) -> BaseException:
     return exc
 
 
+class _Graph:
+    """The jobs still to run: each one's unfinished dependencies, and a ready heap ordered by
+    kind (`_PRIORITY`), then by the expansion's order."""
+
+    def __init__(self, by_key: dict[str, Job], done: set[str]) -> None:
+        self.by_key = by_key
+        self.order = {key: i for i, key in enumerate(by_key)}
+        self.waiting = {
+            k: {d for _, d in j.deps} - done for k, j in by_key.items() if k not in done
+        }
+        self.dependants: dict[str, list[str]] = {}
+        for key in self.waiting:
+            for dep in sorted({d for _, d in by_key[key].deps}):  # one job may fill two roles
+                self.dependants.setdefault(dep, []).append(key)
+        self.ready: list[tuple[int, int, str]] = []
+        for key, deps in self.waiting.items():
+            if not deps:
+                self._make_ready(key)
+
+    def _make_ready(self, key: str) -> None:
+        entry = (_PRIORITY.get(self.by_key[key].kind, 9), self.order[key], key)
+        heapq.heappush(self.ready, entry)
+
+    def pop(self) -> Job:
+        return self.by_key[heapq.heappop(self.ready)[2]]
+
+    def finished(self, key: str) -> None:
+        """Job `key` is done: its dependants with nothing else to wait for become ready."""
+        for child in self.dependants.get(key, ()):
+            self.waiting[child].discard(key)
+            if not self.waiting[child]:
+                self._make_ready(child)
+
+
+def _inputs(job: Job, results: dict[str, dict[str, Any]], store: ResultsStore) -> dict[str, Any]:
+    """`job`'s dependencies' results by role (read from the store once where not at hand)."""
+    for _, dep in job.deps:
+        if dep not in results:
+            stored = store.result(dep)
+            assert stored is not None, f"dependency {dep} missing from the store"
+            results[dep] = stored
+    return {role: results[dep] for role, dep in job.deps}
+
+
 def run_jobs(
     jobs: Sequence[Job],
     store: ResultsStore,
@@ -55,37 +99,15 @@ def run_jobs(
     progress: SweepProgress | None = None,
 ) -> RunSummary:
     by_key = _unique(jobs)
-    order = {key: i for i, key in enumerate(by_key)}
     done = store.done_keys() & set(by_key)
     skipped = len(done)
-    waiting = {k: {d for _, d in j.deps} - done for k, j in by_key.items() if k not in done}
-    dependants: dict[str, list[str]] = {}
-    for key in waiting:
-        for dep in sorted({d for _, d in by_key[key].deps}):  # one job may fill two roles
-            dependants.setdefault(dep, []).append(key)
-    ready: list[tuple[int, int, str]] = []
-
-    def make_ready(key: str) -> None:
-        heapq.heappush(ready, (_PRIORITY.get(by_key[key].kind, 9), order[key], key))
-
-    for key, deps in waiting.items():
-        if not deps:
-            make_ready(key)
+    graph = _Graph(by_key, done)
     results: dict[str, dict[str, Any]] = {}
-
-    def inputs_of(job: Job) -> dict[str, dict[str, Any]]:
-        for _, dep in job.deps:
-            if dep not in results:
-                stored = store.result(dep)
-                assert stored is not None, f"dependency {dep} missing from the store"
-                results[dep] = stored
-        return {role: results[dep] for role, dep in job.deps}
-
     progress = progress or SweepProgress(enabled=False)
     progress.start(
         len(by_key),
         skipped,
-        pending=Counter(by_key[key].kind for key in waiting),
+        pending=Counter(by_key[key].kind for key in graph.waiting),
         history=store.durations(),
         slots=executor.slots,
         status=lambda key: job_status(store.root, key),
@@ -95,9 +117,9 @@ def run_jobs(
     failure: BaseException | None = None
     try:
         while True:
-            while failure is None and ready and in_flight < executor.slots:
-                job = by_key[heapq.heappop(ready)[2]]
-                executor.submit(payload_for(job, inputs_of(job), store.root))
+            while failure is None and graph.ready and in_flight < executor.slots:
+                job = graph.pop()
+                executor.submit(payload_for(job, _inputs(job, results, store), store.root))
                 progress.begin(job.key, job.kind, job.label)
                 in_flight += 1
             if in_flight == 0:
@@ -112,10 +134,7 @@ def run_jobs(
                 results[job.key] = json.loads(outcome.result_json)
                 ran += 1
                 progress.advance(job.key, outcome.finished_at - outcome.started_at)
-                for child in dependants.get(job.key, ()):
-                    waiting[child].discard(job.key)
-                    if not waiting[child]:
-                        make_ready(child)
+                graph.finished(job.key)
     except BaseException:
         executor.shutdown(cancel=True)
         progress.close()
