@@ -12,10 +12,13 @@ sets; the trained checkpoint is never modified, so one model serves several poli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archsim.explore.jobs import JobContext, pin_torch_threads
 from archsim.explore.kinds import checked_hardware
+
+if TYPE_CHECKING:  # the data layer loads in the worker, when the job runs
+    from archsim.data.records import Dataset
 
 CHECKPOINT = "model.safetensors"
 
@@ -98,7 +101,6 @@ def run_recalibrate(
 
     from archsim.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
     from archsim.data import iterate_batches
-    from archsim.data.inputs import InputHandling, load_split
     from archsim.faults.inject import rram_layer_names
     from archsim.faults.malloc import keep_freed_memory
     from archsim.faults.mechanisms import training_cells
@@ -114,18 +116,7 @@ def run_recalibrate(
 
     source = ctx.resolve(inputs["model"]["checkpoint"])
     model, meta, _ = load_checkpoint(source, model=inputs["model"].get("net"))
-    trained = meta.get("spec") or {}  # read the training data as training did
-    limit = trained.get("limit")
-    data = load_split(
-        config["dataset"],
-        "train",
-        None,
-        InputHandling(
-            limit,
-            trained.get("subset_seed") if limit else None,
-            (meta.get("input") or {}).get("pad_to"),
-        ),
-    )
+    data = _training_split(config["dataset"], meta)
     mapping = map_model(
         model,
         data.input_shape,
@@ -149,16 +140,7 @@ def run_recalibrate(
     )
     target = ctx.workdir / CHECKPOINT
     extra = read_checkpoint(source).extra
-    new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format", "provenance")}
-    new_meta.update(
-        bn_sets=list(bn_sets),
-        recalibrated={
-            "policy": config["policy"],
-            "fault_model": config["fault_model"],
-            "rates": sorted(config["rates"]),
-            "from": ctx.relative(source),
-        },
-    )
+    new_meta = _recalibrated_meta(meta, config, list(bn_sets), ctx.relative(source))
     save_checkpoint(target, model, new_meta, bn_sets, extra or None)
     return {
         "checkpoint": ctx.relative(target),
@@ -166,3 +148,35 @@ def run_recalibrate(
         "bn_sets": list(bn_sets),
         "rram_layers": len(rram_layer_names(mapping)),
     }
+
+
+def _training_split(dataset: str, meta: dict[str, Any]) -> Dataset:
+    """The checkpoint's training data read as its training read it (subset, padding)."""
+    from archsim.data.inputs import InputHandling, load_split
+
+    trained = meta.get("spec") or {}
+    limit = trained.get("limit")
+    handling = InputHandling(
+        limit,
+        trained.get("subset_seed") if limit else None,
+        (meta.get("input") or {}).get("pad_to"),
+    )
+    return load_split(dataset, "train", None, handling)
+
+
+def _recalibrated_meta(
+    meta: dict[str, Any], config: dict[str, Any], bn_sets: list[str], source: str
+) -> dict[str, Any]:
+    """The recalibrated checkpoint's metadata: the trained one's (less its digest, format and
+    provenance, which saving writes anew), its BatchNorm sets and what recalibrated them."""
+    new_meta = {k: v for k, v in meta.items() if k not in ("sha256", "format", "provenance")}
+    new_meta.update(
+        bn_sets=bn_sets,
+        recalibrated={
+            "policy": config["policy"],
+            "fault_model": config["fault_model"],
+            "rates": sorted(config["rates"]),
+            "from": source,
+        },
+    )
+    return new_meta
