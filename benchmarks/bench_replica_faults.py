@@ -17,7 +17,7 @@ and the CPU time (`time.process_time`) medians are compared.
 Measured on a shared, oversubscribed 2-core machine (AMD EPYC, one torch thread), 560 / 140 /
 35 replicas per stage, `3 --images 300`, 5 % dropconnect (CPU time medians, A B A B); "before"
 is the version that copied patches in pixel order before gathering the table, run right after
-"after" in the same session:
+"after" on the same machine:
 
     weight path:                     before: replica-0 1.21 s, every replica 3.59 s: ratio 2.98
                                      after:  replica-0 1.12 s, every replica 2.84 s: ratio 2.54
