@@ -13,12 +13,15 @@ carries exactly the sweep's cost and every other technique its own extra cost on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archsim.explore.codec import encode
 from archsim.explore.jobs import JobContext, pin_torch_threads
 from archsim.explore.kinds import checked_hardware, hardware_record
 from archsim.explore.records import Stats
+
+if TYPE_CHECKING:  # the study's engines load in the worker, when the job runs
+    from archsim.explore.ft_study import Study
 
 CHARGED = ("throughput_ips", "energy_per_image_j", "occupied_area_mm2")
 
@@ -45,7 +48,6 @@ def run_tolerance(
     config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext
 ) -> dict[str, Any]:
     from archsim.explore.ft_placement import choose, search_family
-    from archsim.explore.ft_study import load_study
     from archsim.explore.ft_techniques import Technique, run_technique, technique_cost
     from archsim.explore.ft_vulnerability import vulnerability_table
     from archsim.explore.tolerance_axis import parse_axis_technique
@@ -58,32 +60,18 @@ def run_tolerance(
     hw = checked_hardware(config)
     axis = parse_axis_technique(config["technique"])
     sweep = inputs["cost"]
-    study = load_study(
-        ctx.resolve(inputs["model"]["checkpoint"]),
-        config["dataset"],
-        limit=config.get("limit"),
-        hardware=config["hardware"],
-        budget_chips=int(sweep["budget_chips"]),
-        budget_tiles=sweep.get("budget_tiles") or None,
-        model=inputs["model"].get("net"),
-        crossbar=config.get("crossbar", "fast"),
-        variation=config.get("variation"),
-        read_noise=config.get("read_noise"),
-        drift=config.get("drift"),
-        time=config.get("time"),
-    )
+    study = _study(config, inputs, ctx)
     fault_model = get_fault_model(config["fault_model"])
     rate, chips, seed = float(config["rate"]), int(config["chips"]), int(config["seed"])
     none = Technique("none", config["policy"])
+    reference = technique_cost(study, none)
     policy, chosen = none.policy, ""
     overrides: tuple[str, ...] = ()
-    if axis.search:
+    if axis.search:  # the placement the search picks within `none`'s energy
         table = vulnerability_table(study, fault_model, rate, chips, seed)
-        budget = technique_cost(study, none)["energy_per_image_j"]
-        pick = choose(search_family(study, table), energy_budget_j=budget)
+        pick = choose(search_family(study, table), energy_budget_j=reference["energy_per_image_j"])
         policy, overrides, chosen = "all-rram", pick.overrides, pick.label
     technique = Technique(axis.name, policy, overrides, axis.spare_columns, axis.remap)
-    reference = technique_cost(study, none)
     scored = inputs.get("evaluation")
     if scored is not None:  # `none`: the evaluation of this checkpoint on the same chips
         per_chip, bn_set, seconds = tuple(scored["per_chip"]), scored["bn_set"], None
@@ -114,3 +102,24 @@ def run_tolerance(
         "study_cost_none": reference,
         "hardware": hardware_record(hw),
     }
+
+
+def _study(config: dict[str, Any], inputs: dict[str, dict[str, Any]], ctx: JobContext) -> Study:
+    """The checkpoint's study on the sweep's hardware, budget and crossbar settings."""
+    from archsim.explore.ft_study import load_study
+
+    sweep = inputs["cost"]
+    return load_study(
+        ctx.resolve(inputs["model"]["checkpoint"]),
+        config["dataset"],
+        limit=config.get("limit"),
+        hardware=config["hardware"],
+        budget_chips=int(sweep["budget_chips"]),
+        budget_tiles=sweep.get("budget_tiles") or None,
+        model=inputs["model"].get("net"),
+        crossbar=config.get("crossbar", "fast"),
+        variation=config.get("variation"),
+        read_noise=config.get("read_noise"),
+        drift=config.get("drift"),
+        time=config.get("time"),
+    )
