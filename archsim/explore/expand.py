@@ -12,7 +12,7 @@ fingerprint, the model card's digest and every spec value the job reads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsim.explore.expand_cost import cost_jobs, cost_points, net_config
@@ -142,39 +142,15 @@ class _Grid:
             for recalibrate in spec.training.recalibrate:
                 model_key, role = train_key, "model"
                 if recalibrate:
-                    model_key = self.out.add(
-                        make_job(
-                            "recalibrate",
-                            {
-                                "rates": list(rates),
-                                "fault_model": faults.model,
-                                "policy": policy,
-                                "seed": spec.seed,
-                                **inputs,
-                            },
-                            {"model": train_key},
-                            label=f"{self.tag} {method} {rate:g} {policy}{variant}",
-                        )
-                    )
+                    label = f"{self.tag} {method} {rate:g} {policy}{variant}"
+                    model_key = self._recalibrate(train_key, policy, rates, inputs, label)
                     if policy == spec.cost.policy:
                         tolerance_model = model_key
                 point = self.point(method, rate, prune, recalibrate, policy, inputs["hardware"])
                 for fault_rate in rates:
-                    config = {
-                        "fault_model": faults.model,
-                        "rate": fault_rate,
-                        "chips": faults.chips,
-                        "seed": spec.seed,
-                        "threshold": faults.threshold,
-                        "policy": policy,
-                        **inputs,
-                        **({"limit": faults.images} if faults.images else {}),
-                        **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
-                        **faults.physics(),
-                    }
                     job = make_job(
                         "evaluate",
-                        config,
+                        self._evaluate_config(policy, inputs, fault_rate),
                         {role: model_key, "cost": cost_key},  # its budget: the costed chip
                         f"{self.tag} {method} {rate:g}"
                         f"{' ' + prune.name if prune else ''}"
@@ -190,6 +166,43 @@ class _Grid:
         if hardware is None:
             models = (train_key, tolerance_model)
             self.tolerance(models, method, rate, prune, cost_keys[spec.cost.policy])
+
+    def _recalibrate(
+        self,
+        train_key: str,
+        policy: str,
+        rates: Sequence[float],
+        inputs: Mapping[str, Any],
+        label: str,
+    ) -> str:
+        """The key of the job recalibrating model `train_key` for `policy` at `rates`."""
+        faults = self.spec.faults
+        config = {
+            "rates": list(rates),
+            "fault_model": faults.model,
+            "policy": policy,
+            "seed": self.spec.seed,
+            **inputs,
+        }
+        return self.out.add(make_job("recalibrate", config, {"model": train_key}, label=label))
+
+    def _evaluate_config(
+        self, policy: str, inputs: Mapping[str, Any], fault_rate: float
+    ) -> dict[str, Any]:
+        """An evaluate job's configuration: the chips, the placement, the hardware."""
+        faults = self.spec.faults
+        return {
+            "fault_model": faults.model,
+            "rate": fault_rate,
+            "chips": faults.chips,
+            "seed": self.spec.seed,
+            "threshold": faults.threshold,
+            "policy": policy,
+            **inputs,
+            **({"limit": faults.images} if faults.images else {}),
+            **({"crossbar": faults.crossbar} if faults.crossbar != "fast" else {}),
+            **faults.physics(),
+        }
 
     def variant(self, hardware: dict[str, str], cost_key: str) -> None:
         """Every model trained for this point, evaluated on a hardware variant under the
