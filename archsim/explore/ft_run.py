@@ -54,6 +54,15 @@ def check_table(table: VulnerabilityStudy, fault_model: FaultModel, rate: float)
         )
 
 
+def _budget_words(plan: StudyPlan) -> str:
+    """The search's budget as a reader reads it: "2 uJ/image and >= 500 img/s"."""
+    parts = (
+        plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
+        plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s",
+    )
+    return " and ".join(text for text in parts if text) or "no budget"
+
+
 def run_study(
     label: str,
     study: Study,
@@ -77,21 +86,10 @@ def run_study(
         chosen = choose(family, plan.energy_budget_j, plan.min_throughput_ips)
         steps = [c.label for c in family[1 : plan.search_steps + 1]]
         names = list(dict.fromkeys([*names, *(f"{s}:none" for s in (*steps, chosen.label))]))
-        budget = (
-            " and ".join(
-                text
-                for text in (
-                    plan.energy_budget_j and f"{plan.energy_budget_j * 1e6:g} uJ/image",
-                    plan.min_throughput_ips and f">= {plan.min_throughput_ips:g} img/s",
-                )
-                if text
-            )
-            or "no budget"
-        )
         search = PlacementSearch(
             rule=RULE,
             chosen=chosen.label,
-            budget=budget,
+            budget=_budget_words(plan),
             family=tuple(c.record() for c in family),
             table=table.checkpoint,
         )
