@@ -137,6 +137,9 @@ def test_tolerance_pairs_techniques_and_draws_the_report(checkpoint: Path, tmp_p
     assert budgeted[1]["why"].startswith("--search-steps 1: step 1") and (
         "; the placement search's choice under " in budgeted[1]["why"]
     )  # both reasons, one row
+    # the budget in the reader's unit: J x 1e6 = uJ, '%g'
+    words = f"{float(budget) * 1e6:g} uJ/image"
+    assert f"; the placement search's choice under {words}:" in budgeted[1]["why"]
     with every_page_checked() as problems:
         code, text = _run("ft-report", str(vul), str(tol), "--out", str(pdf))
         assert code == 0, text
