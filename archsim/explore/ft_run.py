@@ -23,7 +23,7 @@ from archsim.explore.ft_records import (
     ToleranceStudy,
     VulnerabilityStudy,
 )
-from archsim.explore.ft_study import Study
+from archsim.explore.ft_study import Study, load_study
 from archsim.explore.ft_techniques import parse_technique, run_technique
 from archsim.explore.pareto import OBJECTIVES, non_dominated, over_budget
 from archsim.faults.models import FaultModel
@@ -225,25 +225,9 @@ def vulnerability_study(
 ) -> VulnerabilityStudy:
     """Load the checkpoint and return its vulnerability study (`design`: see
     `vulnerability_table`)."""
-    from archsim.explore.ft_study import load_study
     from archsim.explore.ft_vulnerability import vulnerability_table
 
-    study = load_study(
-        checkpoint,
-        data.dataset,
-        data.data_dir,
-        data.limit,
-        data.subset_seed,
-        data.hardware,
-        data.device,
-        data.budget_chips,
-        bn_sets=data.bn_sets,
-        crossbar=data.crossbar,
-        variation=data.variation,
-        read_noise=data.read_noise,
-        drift=data.drift,
-        time=data.time,
-    )
+    study = _load(checkpoint, data)
     return vulnerability_table(
         study, fault_model, rate, chips, seed, batch_size, progress, design=design
     )
@@ -262,31 +246,31 @@ def tolerance_study(
     progress: bool = False,
 ) -> ToleranceStudy:
     """Every (label, checkpoint) under `plan` on the same chips and images."""
-    from archsim.explore.ft_study import load_study
-
     if not checkpoints:
         raise UserError("give at least one checkpoint")
-    studies = [
-        load_study(
-            path,
-            data.dataset,
-            data.data_dir,
-            data.limit,
-            data.subset_seed,
-            data.hardware,
-            data.device,
-            data.budget_chips,
-            bn_sets=data.bn_sets,
-            crossbar=data.crossbar,
-            variation=data.variation,
-            read_noise=data.read_noise,
-            drift=data.drift,
-            time=data.time,
-        )
-        for _, path in checkpoints
-    ]
+    studies = [_load(path, data) for _, path in checkpoints]
     runs = [
         run_study(label, study, plan, fault_model, rate, chips, seed, table, batch_size, progress)
         for (label, _), study in zip(checkpoints, studies, strict=True)
     ]
     return tolerance_record(runs, studies, fault_model, rate, chips, seed)
+
+
+def _load(checkpoint: str, data: DataOptions) -> Study:
+    """One checkpoint's study on `data`'s dataset, hardware, budget and crossbar settings."""
+    return load_study(
+        checkpoint,
+        data.dataset,
+        data.data_dir,
+        data.limit,
+        data.subset_seed,
+        data.hardware,
+        data.device,
+        data.budget_chips,
+        bn_sets=data.bn_sets,
+        crossbar=data.crossbar,
+        variation=data.variation,
+        read_noise=data.read_noise,
+        drift=data.drift,
+        time=data.time,
+    )
