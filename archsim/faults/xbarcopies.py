@@ -121,7 +121,7 @@ class CrossbarCopies:
         replica.images += x.shape[0]
         if self.stored is None:
             return layer._scaled(layer._bit_true(xq, None), None)
-        slot, source, share = self._dealt(x.shape[0], first, x.device)
+        slot, source, share = self.replica.dealt.of(first, x.shape[0], x.device)
         y = self._bit_true(self._patches(xq, source, share, None), self.stored, layer.flipped)
         y = y.transpose(1, 2).reshape(self.copies * share, layer.groups, -1)
         y = y.index_select(0, slot).transpose(0, 1)  # (groups, pixels, cols)
@@ -236,7 +236,7 @@ class CrossbarCopies:
         its copy and with that copy's cells."""
         clip, layer = self.clipping, self.layer
         assert clip is not None
-        slot, source, share = self._dealt(xq.shape[0], first, xq.device)
+        slot, source, share = self.replica.dealt.of(first, xq.shape[0], xq.device)
         rows = self._patches(xq, source, share, clip.copies)
         exact = self._bit_true(rows, clip.cells, clip.flipped)  # (C', groups, share, m)
         groups = torch.arange(layer.groups, device=y.device)
@@ -278,16 +278,6 @@ class CrossbarCopies:
             for start in range(0, rows.shape[0], step)
         ]
         return torch.cat(parts)
-
-    def _dealt(self, images: int, first: int, device: torch.device) -> tuple[Tensor, Tensor, int]:
-        """(slot of each pixel, the pixel in each slot, slots per copy) of `images` images
-        from image `first` on (`ReplicaLayer.forward`'s table; slots past a short copy's
-        share hold pixel 0 and are never read back)."""
-        slot_np, share = self.replica.dealing.slots(first, images)
-        slot = torch.from_numpy(slot_np).to(device)
-        source = torch.zeros(share * self.copies, dtype=torch.int64, device=device)
-        source[slot] = torch.arange(len(slot), device=device)
-        return slot, source, share
 
     def _patches(self, xq: Tensor, source: Tensor, share: int, chosen: Tensor | None) -> Tensor:
         """(copies, groups, share, matrix rows): the input codes of each copy's slots (of the
